@@ -1,0 +1,39 @@
+"""Babel catalogues from locales/: Russian by default, English complete.
+
+The .po files are compiled in memory when first used, so a fresh clone needs no build step.
+"""
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+DEFAULT_LOCALE = "ru"
+LOCALES = ("ru", "en")
+
+
+@cache
+def translations(locale: str) -> Translations:
+    po = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po.exists():
+        return Translations()
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(buf, domain=DOMAIN)
+
+
+def gettext(message: str, locale: str = DEFAULT_LOCALE) -> str:
+    return translations(locale).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int, locale: str = DEFAULT_LOCALE) -> str:
+    return translations(locale).ngettext(singular, plural, n)

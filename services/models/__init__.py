@@ -1,0 +1,39 @@
+"""The school's data model (SQLAlchemy 2 typed models); importing this registers every table."""
+from .accounts import Consent, InviteAttempt, InviteCode, NotificationSetting, TelegramAccount
+from .base import (
+    STAFF_ROLES,
+    VALID_REASONS,
+    AbsenceReason,
+    AttachmentKind,
+    Base,
+    ConsentAnswer,
+    CorrectionStatus,
+    DocumentKind,
+    DocumentStatus,
+    EventKind,
+    FinalMarkKind,
+    Kinship,
+    MovementKind,
+    NotifyKind,
+    NotifyMode,
+    PeriodKind,
+    Role,
+    StudentStatus,
+    utcnow,
+)
+from .journal import (
+    Absence,
+    AbsenceDocument,
+    Attachment,
+    CorrectionRequest,
+    FinalMark,
+    Lesson,
+    Mark,
+    Movement,
+)
+from .people import ClassGroup, Guardianship, Person, StaffRole, Student, Subgroup, SubgroupMember
+from .records import AuditEntry, OutboxEvent
+from .school import AcademicYear, Bell, Holiday, School, StudyPeriod, WorkType
+from .teaching import Assignment, PlanTopic, Subject, Substitution, TimetableEntry
+
+__all__ = [name for name in dir() if not name.startswith("_")]

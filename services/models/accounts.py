@@ -1,0 +1,80 @@
+"""Telegram accounts linked to persons: consent (ACC-7), invite codes (ACC-6), push preferences."""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, ConsentAnswer, IdMixin, NotifyKind, NotifyMode, str_enum, utcnow
+
+
+class TelegramAccount(Base):
+    """A Telegram user; its id is Telegram's. Persons point at it through Person.account_id."""
+
+    __tablename__ = "telegram_accounts"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    locale: Mapped[str] = mapped_column(String(8), default="ru")
+    # False once Telegram says the bot is blocked or the user is gone: pushes stop.
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Which linked person and child the menus currently speak for (ROLE-1: several roles, children).
+    current_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    current_student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="SET NULL"))
+    digest_time: Mapped[time] = mapped_column(Time, default=time(19, 0))
+    quiet_from: Mapped[time] = mapped_column(Time, default=time(21, 0))
+    quiet_to: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Consent(IdMixin, Base):
+    """ACC-7: each answer to the consent to personal data processing, with its time."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_person_at", "person_id", "at"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(BigInteger)
+    answer: Mapped[ConsentAnswer] = mapped_column(str_enum(ConsentAnswer))
+    text_version: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InviteCode(IdMixin, Base):
+    """ACC-6: a one-time code for one person. Only the code's hash is kept, never the code."""
+
+    __tablename__ = "invite_codes"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_account: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None]
+
+
+class InviteAttempt(IdMixin, Base):
+    """A failed code entry, to limit guessing to a few tries an hour per account."""
+
+    __tablename__ = "invite_attempts"
+    __table_args__ = (Index("ix_invite_attempts_account_at", "account_id", "at"),)
+
+    account_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NotificationSetting(IdMixin, Base):
+    """Per account and child: how each kind of push arrives (at once, in the digest, or not)."""
+
+    __tablename__ = "notification_settings"
+    __table_args__ = (UniqueConstraint("account_id", "student_id", "kind"),)
+
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("telegram_accounts.id", ondelete="CASCADE"), index=True
+    )
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
+    kind: Mapped[NotifyKind] = mapped_column(str_enum(NotifyKind))
+    mode: Mapped[NotifyMode] = mapped_column(str_enum(NotifyMode), default=NotifyMode.INSTANT)

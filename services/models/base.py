@@ -1,0 +1,188 @@
+"""Declarative base, shared column types and enums of the journal model."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so that migrations can drop and alter them on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment in time, stored in UTC; SQLite forgets the zone, so it is put back on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def str_enum(enum_cls: type[enum.Enum]) -> Enum:
+    """Enums are stored as their string values in a VARCHAR, the same on SQLite and PostgreSQL."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=24,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), list: JSON()}
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class Role(str, enum.Enum):
+    """ROLE-1. The class teacher role is held by whoever leads a class (ClassGroup.class_teacher_id)."""
+
+    PARENT = "parent"
+    STUDENT = "student"
+    TEACHER = "teacher"
+    CLASS_TEACHER = "class_teacher"
+    DEPUTY = "deputy"
+    SECRETARY = "secretary"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = (Role.TEACHER, Role.DEPUTY, Role.SECRETARY, Role.ADMIN)
+
+
+class Kinship(str, enum.Enum):
+    MOTHER = "mother"
+    FATHER = "father"
+    GUARDIAN = "guardian"
+    OTHER = "other"
+
+
+class StudentStatus(str, enum.Enum):
+    ACTIVE = "active"
+    LEFT = "left"
+    GRADUATED = "graduated"
+
+
+class PeriodKind(str, enum.Enum):
+    QUARTER = "quarter"
+    HALF_YEAR = "half_year"
+
+
+class AbsenceReason(str, enum.Enum):
+    """ABS-2: the class teacher's three reasons; no value means «не указана»."""
+
+    EXCUSED = "excused"
+    ILLNESS = "illness"
+    UNEXCUSED = "unexcused"
+
+
+VALID_REASONS = (AbsenceReason.EXCUSED, AbsenceReason.ILLNESS)
+
+
+class DocumentKind(str, enum.Enum):
+    """What a parent says the absence was for (ABS-1); the class teacher then sets the ABS-2 reason."""
+
+    ILLNESS = "illness"
+    FAMILY = "family"
+    COMPETITION = "competition"
+    OTHER = "other"
+
+
+class DocumentStatus(str, enum.Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class FinalMarkKind(str, enum.Enum):
+    PERIOD = "period"
+    YEAR = "year"
+    EXAM = "exam"
+    FINAL = "final"
+
+
+class CorrectionStatus(str, enum.Enum):
+    PENDING = "pending"
+    APPLIED = "applied"
+    DECLINED = "declined"
+
+
+class MovementKind(str, enum.Enum):
+    """DATA-4: the six kinds of movement orders."""
+
+    PROMOTION = "promotion"
+    REPEAT = "repeat"
+    GRADUATION = "graduation"
+    LEAVING = "leaving"
+    ENROLMENT = "enrolment"
+    TRANSFER = "transfer"
+
+
+class ConsentAnswer(str, enum.Enum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class NotifyKind(str, enum.Enum):
+    MARKS = "marks"
+    ABSENCES = "absences"
+    HOMEWORK = "homework"
+    DOCUMENTS = "documents"
+    ANNOUNCEMENTS = "announcements"
+
+
+class NotifyMode(str, enum.Enum):
+    INSTANT = "instant"
+    DIGEST = "digest"
+    OFF = "off"
+
+
+class AttachmentKind(str, enum.Enum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
+class EventKind(str, enum.Enum):
+    MARK_ADDED = "mark_added"
+    MARK_CHANGED = "mark_changed"
+    MARK_DELETED = "mark_deleted"
+    ABSENCE_RECORDED = "absence_recorded"
+    ABSENCE_REMOVED = "absence_removed"
+    ABSENCE_REASON_SET = "absence_reason_set"
+    HOMEWORK_SET = "homework_set"
+    HOMEWORK_CHANGED = "homework_changed"
+    DOCUMENT_SENT = "document_sent"
+    DOCUMENT_DECIDED = "document_decided"
+    PERIOD_MARK_SET = "period_mark_set"
+    CORRECTION_DECIDED = "correction_decided"
+    ANNOUNCEMENT = "announcement"
