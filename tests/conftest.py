@@ -10,6 +10,7 @@ import asyncio
 import os
 import socket
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -93,3 +94,19 @@ def session_factory(engine):
 async def session(session_factory):
     async with session_factory() as session:
         yield session
+
+
+@pytest.fixture
+def clock():
+    from tests.factories import TODAY, FixedClock
+
+    c = FixedClock(datetime.now(timezone.utc))
+    c.at(TODAY)
+    return c
+
+
+@pytest.fixture
+async def school(session):
+    from tests.factories import build_school
+
+    return await build_school(session)

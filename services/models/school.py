@@ -46,7 +46,7 @@ class AcademicYear(IdMixin, Base):
     ends_on: Mapped[date]
 
     periods: Mapped[list[StudyPeriod]] = relationship(
-        back_populates="year", order_by="StudyPeriod.starts_on", cascade="all, delete-orphan"
+        back_populates="year", order_by="StudyPeriod.starts_on", cascade="all, delete-orphan", lazy="selectin"
     )
 
 

@@ -1,0 +1,180 @@
+"""Who is acting and what they may see or write (ROLE-*, ACC-*).
+
+An Actor is one linked person: a Telegram account linked to persons of several schools acts as one
+of them at a time. Every use case re-checks rights here; an id that came in a button proves nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .errors import Forbidden, NotFound
+from .models import (
+    Assignment,
+    ClassGroup,
+    Guardianship,
+    Person,
+    Role,
+    StaffRole,
+    Student,
+    StudentStatus,
+    SubgroupMember,
+    Substitution,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    person_id: int
+    school_id: int
+    roles: frozenset[Role]
+    student_id: int | None = None  # the person's own active student record
+    children: frozenset[int] = frozenset()  # active students this person is a parent of
+    led_classes: frozenset[int] = frozenset()  # classes this person is class teacher of
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def sees_whole_school(self) -> bool:
+        """ROLE-2: the administrator and the deputy director see the whole school."""
+        return self.has(Role.ADMIN, Role.DEPUTY)
+
+
+SYSTEM_ROLES = frozenset({Role.ADMIN})
+
+
+def system_actor(school_id: int) -> Actor:
+    """The administrator's command line acts with the administrator's rights (ROLE-2)."""
+    return Actor(person_id=0, school_id=school_id, roles=SYSTEM_ROLES)
+
+
+async def load_actor(session: AsyncSession, person_id: int) -> Actor:
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise NotFound("person.not_found")
+    roles = set(
+        (await session.scalars(select(StaffRole.role).where(StaffRole.person_id == person_id))).all()
+    )
+    student_id = await session.scalar(
+        select(Student.id).where(Student.person_id == person_id, Student.status == StudentStatus.ACTIVE)
+    )
+    if student_id is not None:
+        roles.add(Role.STUDENT)
+    # ACC-9: a child who left the school is nobody's to follow in the current journal.
+    children = frozenset(
+        (
+            await session.scalars(
+                select(Guardianship.student_id)
+                .join(Student, Student.id == Guardianship.student_id)
+                .where(Guardianship.parent_id == person_id, Student.status == StudentStatus.ACTIVE)
+            )
+        ).all()
+    )
+    if children:
+        roles.add(Role.PARENT)
+    led = frozenset(
+        (await session.scalars(select(ClassGroup.id).where(ClassGroup.class_teacher_id == person_id))).all()
+    )
+    if led:
+        roles.add(Role.CLASS_TEACHER)
+    return Actor(
+        person_id=person_id,
+        school_id=person.school_id,
+        roles=frozenset(roles),
+        student_id=student_id,
+        children=children,
+        led_classes=led,
+    )
+
+
+async def teaching_assignments(session: AsyncSession, actor: Actor, day: date) -> list[Assignment]:
+    """The assignments the actor may keep on a day: their own, and those they substitute in (ACC-5)."""
+    subst = select(Substitution.assignment_id).where(
+        Substitution.substitute_id == actor.person_id,
+        Substitution.starts_on <= day,
+        Substitution.ends_on >= day,
+    )
+    rows = await session.scalars(
+        select(Assignment).where(
+            Assignment.school_id == actor.school_id,
+            or_(Assignment.teacher_id == actor.person_id, Assignment.id.in_(subst)),
+        )
+    )
+    return list(rows.unique().all())
+
+
+async def may_keep(session: AsyncSession, actor: Actor, assignment: Assignment, day: date) -> bool:
+    """ACC-3, ACC-5, J-13: the teacher of the class (or subgroup) and subject, or today's substitute."""
+    if assignment.school_id != actor.school_id:
+        return False
+    if assignment.teacher_id == actor.person_id or actor.has(Role.ADMIN):
+        return True
+    return (
+        await session.scalar(
+            select(Substitution.id).where(
+                Substitution.assignment_id == assignment.id,
+                Substitution.substitute_id == actor.person_id,
+                Substitution.starts_on <= day,
+                Substitution.ends_on >= day,
+            )
+        )
+    ) is not None
+
+
+async def check_keep(session: AsyncSession, actor: Actor, assignment: Assignment, day: date) -> None:
+    if not await may_keep(session, actor, assignment, day):
+        raise Forbidden("journal.not_your_class")
+
+
+async def get_student_for(session: AsyncSession, actor: Actor, student_id: int) -> Student:
+    """A student the actor may see (ACC-1, ACC-2, ACC-4, REP-5); anyone else's looks like nobody."""
+    student = await session.get(Student, student_id)
+    if student is None or not await _may_see(session, actor, student):
+        # The same answer for "does not exist" and "not yours": ids are not to be probed.
+        raise Forbidden("student.not_yours")
+    return student
+
+
+async def _may_see(session: AsyncSession, actor: Actor, student: Student) -> bool:
+    if student.school_id != actor.school_id and student.id not in actor.children:
+        return False
+    if student.id == actor.student_id or student.id in actor.children:
+        return True
+    if student.status != StudentStatus.ACTIVE and not actor.sees_whole_school:
+        return False
+    if actor.sees_whole_school or student.class_id in actor.led_classes:
+        return True
+    if not actor.has(Role.TEACHER):
+        return False
+    # REP-5: the teachers of the class see one student's record.
+    in_subgroups = select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == student.id)
+    teaches = await session.scalar(
+        select(Assignment.id).where(
+            Assignment.teacher_id == actor.person_id,
+            Assignment.class_id == student.class_id,
+            or_(Assignment.subgroup_id.is_(None), Assignment.subgroup_id.in_(in_subgroups)),
+        ).limit(1)
+    )
+    return teaches is not None
+
+
+async def check_class_teacher(actor: Actor, class_group: ClassGroup) -> None:
+    """ACC-4: the class teacher of this class, or the administration (ROLE-2)."""
+    if class_group.school_id != actor.school_id:
+        raise Forbidden("class.not_yours")
+    if class_group.id in actor.led_classes or actor.has(Role.ADMIN, Role.DEPUTY):
+        return
+    raise Forbidden("class.not_yours")
+
+
+def student_assignments_clause(student: Student):
+    """The assignments a student attends: the whole class's, and their own subgroups' (J-13)."""
+    in_subgroups = select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == student.id)
+    return and_(
+        Assignment.class_id == student.class_id,
+        or_(Assignment.subgroup_id.is_(None), Assignment.subgroup_id.in_(in_subgroups)),
+    )

@@ -1,0 +1,15 @@
+"""The current time, injectable so that tests can stand on any day (J-9's 14 days, PER-5's period end)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from .models import School, utcnow
+
+Clock = Callable[[], datetime]
+
+
+def school_today(clock: Clock, school: School) -> date:
+    """Today in the school's time zone: a lesson's day is the school's day, not UTC's."""
+    return clock().astimezone(ZoneInfo(school.timezone)).date()

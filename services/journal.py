@@ -1,0 +1,530 @@
+"""The teacher's journal: lessons of a day, attendance, marks, topic and homework (J-1..J-14, ACC-3, ACC-5).
+
+Every write checks the teacher's rights, the journal rules and the edit window, writes the audit log
+(DATA-3) and the outbox event in the same transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, time
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .access import Actor, check_keep, teaching_assignments
+from .calendar import SchoolCalendar, timetable_on, timetable_valid
+from .clock import Clock, school_today
+from .db import write_transaction
+from .errors import Forbidden, InvalidInput, Locked, NotFound
+from .models import (
+    Absence,
+    AbsenceDocument,
+    Assignment,
+    Attachment,
+    AttachmentKind,
+    DocumentStatus,
+    EventKind,
+    Lesson,
+    Mark,
+    PlanTopic,
+    School,
+    Student,
+    StudentStatus,
+    SubgroupMember,
+    TimetableEntry,
+    WorkType,
+    utcnow,
+)
+from .records import audit, emit, snapshot
+
+TOPIC_MAX = 500
+HOMEWORK_MAX = 3000
+COMMENT_MAX = 300
+MARK_FIELDS = ("student_id", "lesson_id", "value", "work_type_id", "comment")
+
+
+@dataclass(frozen=True)
+class LessonSlot:
+    """A lesson of the teacher's day, recorded or only planned, with what is still missing (J-1, J-2)."""
+
+    assignment_id: int
+    lesson_id: int | None
+    date: date
+    number: int
+    starts_at: time | None
+    ends_at: time | None
+    class_name: str
+    subgroup: str | None
+    subject: str
+    substitution: bool
+    missing: frozenset[str]  # of "attendance", "topic", "homework", "marks"
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    number: int  # the roster number a teacher may type («12 4»)
+    student_id: int
+    name: str
+    absent: bool
+    marks: tuple[tuple[int, int, str], ...]  # (mark id, value, work type)
+
+
+@dataclass(frozen=True)
+class LessonView:
+    lesson_id: int
+    date: date
+    number: int
+    class_name: str
+    grade: int
+    subgroup: str | None
+    subject: str
+    topic: str
+    homework: str
+    no_homework: bool
+    homework_due_on: date | None
+    attendance_taken: bool
+    editable: bool  # False past the edit window (J-9): changes go through a correction (J-10)
+    marks_allowed: bool  # False for grades without marks (J-8)
+    suggested_topic: str | None  # the next topic of the thematic plan (J-14)
+    roster: tuple[RosterEntry, ...]
+    files: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AttachmentIn:
+    kind: AttachmentKind
+    telegram_file_id: str
+    telegram_unique_id: str
+    file_name: str = ""
+    mime_type: str = ""
+    size: int = 0
+
+
+def missing_parts(lesson: Lesson | None, marks_count: int) -> frozenset[str]:
+    if lesson is None:
+        return frozenset({"attendance", "topic", "homework", "marks"})
+    missing = set()
+    if lesson.attendance_taken_at is None:
+        missing.add("attendance")
+    if not lesson.topic:
+        missing.add("topic")
+    if not lesson.homework and not lesson.no_homework:
+        missing.add("homework")
+    if marks_count == 0:
+        missing.add("marks")
+    return frozenset(missing)
+
+
+async def roster_of(session: AsyncSession, assignment: Assignment) -> list[Student]:
+    """The active students of the class, or of the subgroup (J-13), in journal order."""
+    query = select(Student).where(
+        Student.class_id == assignment.class_id, Student.status == StudentStatus.ACTIVE
+    )
+    if assignment.subgroup_id is not None:
+        query = query.join(SubgroupMember, SubgroupMember.student_id == Student.id).where(
+            SubgroupMember.subgroup_id == assignment.subgroup_id
+        )
+    students = list((await session.scalars(query)).unique().all())
+    students.sort(key=lambda s: (s.person.last_name, s.person.first_name, s.person.middle_name, s.id))
+    return students
+
+
+class JournalService:
+    def __init__(self, session: AsyncSession, clock: Clock):
+        self.session = session
+        self.clock = clock
+
+    # ---- reading ---------------------------------------------------------------------------------
+
+    async def teacher_day(self, actor: Actor, day: date) -> list[LessonSlot]:
+        """The teacher's lessons of a day from the timetable, substitutions included (ACC-5)."""
+        assignments = {a.id: a for a in await teaching_assignments(self.session, actor, day)}
+        if not assignments:
+            return []
+        calendar = await SchoolCalendar.load(self.session, actor.school_id, day)
+        entries = (
+            await self.session.scalars(timetable_on(day).where(TimetableEntry.assignment_id.in_(assignments)))
+        ).unique().all()
+        slots = {(e.assignment_id, e.lesson_number) for e in entries
+                 if calendar.status(day, assignments[e.assignment_id].class_group.grade).has_lessons}
+        lessons = {
+            (lsn.assignment_id, lsn.lesson_number): lsn
+            for lsn in (
+                await self.session.scalars(
+                    select(Lesson).where(Lesson.date == day, Lesson.assignment_id.in_(assignments))
+                )
+            ).unique()
+        }
+        slots |= set(lessons)  # a lesson recorded off the timetable still shows
+        marks = dict(
+            (
+                await self.session.execute(
+                    select(Mark.lesson_id, func.count())
+                    .where(Mark.lesson_id.in_([lsn.id for lsn in lessons.values()]))
+                    .group_by(Mark.lesson_id)
+                )
+            ).all()
+        )
+        result = []
+        for assignment_id, number in sorted(slots, key=lambda s: (s[1], s[0])):
+            a = assignments[assignment_id]
+            lesson = lessons.get((assignment_id, number))
+            starts, ends = calendar.bell(number)
+            result.append(
+                LessonSlot(
+                    assignment_id=a.id,
+                    lesson_id=lesson.id if lesson else None,
+                    date=day,
+                    number=number,
+                    starts_at=starts,
+                    ends_at=ends,
+                    class_name=a.class_group.name,
+                    subgroup=a.subgroup.name if a.subgroup else None,
+                    subject=a.subject.name,
+                    substitution=a.teacher_id != actor.person_id,
+                    missing=missing_parts(lesson, marks.get(lesson.id, 0) if lesson else 0),
+                )
+            )
+        return result
+
+    async def open_lesson(self, actor: Actor, assignment_id: int, day: date, number: int) -> LessonView:
+        """The lesson of the timetable slot, created on first opening."""
+        assignment = await self.session.get(Assignment, assignment_id)
+        if assignment is None:
+            raise NotFound("lesson.not_found")
+        await check_keep(self.session, actor, assignment, day)
+        lesson = await self._find_lesson(assignment_id, day, number)
+        if lesson is None:
+            await self._check_in_timetable(assignment, day, number)
+            async with write_transaction(self.session):
+                lesson = await self._create_lesson(actor, assignment, day, number)
+        return await self.lesson_view(actor, lesson.id)
+
+    async def lesson_view(self, actor: Actor, lesson_id: int) -> LessonView:
+        lesson, school, today = await self._lesson_for(actor, lesson_id)
+        a = lesson.assignment
+        students = await roster_of(self.session, a)
+        absent = set(
+            (await self.session.scalars(select(Absence.student_id).where(Absence.lesson_id == lesson.id))).all()
+        )
+        marks: dict[int, list[tuple[int, int, str]]] = {}
+        for m in (await self.session.scalars(select(Mark).where(Mark.lesson_id == lesson.id).order_by(Mark.id))).unique():
+            marks.setdefault(m.student_id, []).append((m.id, m.value, m.work_type.name))
+        files = tuple(
+            (await self.session.scalars(select(Attachment.id).where(Attachment.lesson_id == lesson.id))).all()
+        )
+        return LessonView(
+            lesson_id=lesson.id,
+            date=lesson.date,
+            number=lesson.lesson_number,
+            class_name=a.class_group.name,
+            grade=a.class_group.grade,
+            subgroup=a.subgroup.name if a.subgroup else None,
+            subject=a.subject.name,
+            topic=lesson.topic,
+            homework=lesson.homework,
+            no_homework=lesson.no_homework,
+            homework_due_on=lesson.homework_due_on,
+            attendance_taken=lesson.attendance_taken_at is not None,
+            editable=not is_locked(lesson.date, school, today),
+            marks_allowed=a.class_group.grade not in school.no_mark_grades,
+            suggested_topic=None if lesson.topic else await self.next_plan_topic(a.id, lesson.date),
+            roster=tuple(
+                RosterEntry(
+                    number=i,
+                    student_id=s.id,
+                    name=s.person.full_name,
+                    absent=s.id in absent,
+                    marks=tuple(marks.get(s.id, ())),
+                )
+                for i, s in enumerate(students, start=1)
+            ),
+            files=files,
+        )
+
+    async def next_plan_topic(self, assignment_id: int, before: date) -> str | None:
+        """J-14: the plan's topic that follows the topics already given before this lesson."""
+        given = await self.session.scalar(
+            select(func.count()).select_from(Lesson).where(
+                Lesson.assignment_id == assignment_id, Lesson.date < before, Lesson.topic != ""
+            )
+        )
+        return await self.session.scalar(
+            select(PlanTopic.topic).where(PlanTopic.assignment_id == assignment_id, PlanTopic.position == given + 1)
+        )
+
+    # ---- writing ---------------------------------------------------------------------------------
+
+    async def save_attendance(self, actor: Actor, lesson_id: int, absent_ids: Iterable[int]) -> None:
+        """J-12: the lesson's absences as one set, everyone else present. Saving again replaces it."""
+        absent = set(absent_ids)
+        async with write_transaction(self.session):
+            lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
+            await self._check_in_roster(lesson, absent)
+            await apply_attendance(self.session, actor.person_id, lesson, absent)
+
+    async def add_marks(
+        self, actor: Actor, lesson_id: int, work_type_id: int, entries: Sequence[tuple[int, int]], comment: str = ""
+    ) -> list[int]:
+        """J-5..J-8: marks of one work type for several students; all are written or none."""
+        if not entries:
+            raise InvalidInput("mark.none_given")
+        async with write_transaction(self.session):
+            lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
+            await self._check_in_roster(lesson, {student_id for student_id, _ in entries})
+            work_type = await self._work_type(school, work_type_id)
+            ids = []
+            for student_id, value in entries:
+                mark = await add_mark(self.session, actor.person_id, lesson, school, student_id, value, work_type, comment)
+                ids.append(mark.id)
+            return ids
+
+    async def change_mark(self, actor: Actor, mark_id: int, value: int, work_type_id: int | None = None) -> None:
+        async with write_transaction(self.session):
+            mark = await self._mark(mark_id)
+            lesson, school, today = await self._lesson_for_write(actor, mark.lesson_id, past_only=True)
+            work_type = await self._work_type(school, work_type_id or mark.work_type_id)
+            await change_mark(self.session, actor.person_id, lesson, school, mark, value, work_type)
+
+    async def delete_mark(self, actor: Actor, mark_id: int) -> None:
+        async with write_transaction(self.session):
+            mark = await self._mark(mark_id)
+            lesson, school, today = await self._lesson_for_write(actor, mark.lesson_id, past_only=True)
+            await delete_mark(self.session, actor.person_id, lesson, mark)
+
+    async def set_topic(self, actor: Actor, lesson_id: int, topic: str) -> None:
+        topic = topic.strip()
+        if not topic:
+            raise InvalidInput("topic.empty")
+        if len(topic) > TOPIC_MAX:
+            raise InvalidInput("topic.too_long", max=TOPIC_MAX, length=len(topic))
+        async with write_transaction(self.session):
+            lesson, school, today = await self._lesson_for_write(actor, lesson_id)
+            set_lesson_fields(self.session, actor.person_id, lesson, topic=topic)
+
+    async def set_homework(self, actor: Actor, lesson_id: int, text: str | None, due_on: date | None = None) -> None:
+        """J-2..J-4: homework text, or None for «не задано» (J-3); due by default on the next lesson."""
+        text = (text or "").strip()
+        if len(text) > HOMEWORK_MAX:
+            raise InvalidInput("homework.too_long", max=HOMEWORK_MAX, length=len(text))
+        async with write_transaction(self.session):
+            lesson, school, today = await self._lesson_for_write(actor, lesson_id)
+            if due_on is None and text:
+                due_on = await self._next_lesson_date(lesson)
+            if due_on is not None and due_on <= lesson.date:
+                raise InvalidInput("homework.due_not_after_lesson", date=lesson.date)
+            kind = EventKind.HOMEWORK_CHANGED if (lesson.homework or lesson.no_homework) else EventKind.HOMEWORK_SET
+            set_lesson_fields(
+                self.session, actor.person_id, lesson,
+                homework=text, no_homework=not text, homework_due_on=due_on if text else None,
+            )
+            if text:
+                emit(self.session, school.id, kind, lesson_id=lesson.id, assignment_id=lesson.assignment_id,
+                     due_on=due_on)
+
+    async def add_homework_file(self, actor: Actor, lesson_id: int, file: AttachmentIn) -> int:
+        """J-4: a photo or document attached to the lesson's homework."""
+        async with write_transaction(self.session):
+            lesson, school, today = await self._lesson_for_write(actor, lesson_id)
+            att = Attachment(school_id=school.id, lesson_id=lesson.id, uploaded_by=actor.person_id,
+                             **file.__dict__)
+            self.session.add(att)
+            await self.session.flush()
+            audit(self.session, school_id=school.id, actor_id=actor.person_id, action="add", entity="attachment",
+                  entity_id=att.id, after={"lesson_id": lesson.id, "file_name": file.file_name})
+            return att.id
+
+    # ---- internals -------------------------------------------------------------------------------
+
+    async def _find_lesson(self, assignment_id: int, day: date, number: int) -> Lesson | None:
+        return await self.session.scalar(
+            select(Lesson).where(
+                Lesson.assignment_id == assignment_id, Lesson.date == day, Lesson.lesson_number == number
+            )
+        )
+
+    async def _check_in_timetable(self, assignment: Assignment, day: date, number: int) -> None:
+        calendar = await SchoolCalendar.load(self.session, assignment.school_id, day)
+        status = calendar.status(day, assignment.class_group.grade)
+        if not status.has_lessons:
+            raise InvalidInput("lesson.no_school_day", date=day, kind=status.kind)
+        planned = await self.session.scalar(
+            timetable_on(day).where(
+                TimetableEntry.assignment_id == assignment.id, TimetableEntry.lesson_number == number
+            )
+        )
+        if planned is None:
+            raise NotFound("lesson.not_in_timetable")
+
+    async def _create_lesson(self, actor: Actor, assignment: Assignment, day: date, number: int) -> Lesson:
+        """Created once even when two teachers open it at the same moment (the unique key decides)."""
+        try:
+            async with self.session.begin_nested():
+                lesson = Lesson(
+                    school_id=assignment.school_id, assignment_id=assignment.id, date=day, lesson_number=number,
+                    teacher_id=actor.person_id, updated_by=actor.person_id,
+                )
+                self.session.add(lesson)
+            return lesson
+        except IntegrityError:
+            found = await self._find_lesson(assignment.id, day, number)
+            assert found is not None
+            return found
+
+    async def _lesson_for(self, actor: Actor, lesson_id: int, *, for_update: bool = False):
+        query = select(Lesson).where(Lesson.id == lesson_id)
+        if for_update:
+            # Serialises two teachers saving the same lesson on PostgreSQL; SQLite has BEGIN IMMEDIATE.
+            query = query.with_for_update(of=Lesson)
+        lesson = await self.session.scalar(query)
+        if lesson is None:
+            raise NotFound("lesson.not_found")
+        await check_keep(self.session, actor, lesson.assignment, lesson.date)
+        school = await self.session.get(School, lesson.school_id)
+        return lesson, school, school_today(self.clock, school)
+
+    async def _lesson_for_write(self, actor: Actor, lesson_id: int, *, past_only: bool = False):
+        lesson, school, today = await self._lesson_for(actor, lesson_id, for_update=True)
+        if past_only and lesson.date > today:
+            raise InvalidInput("lesson.in_future", date=lesson.date)
+        if is_locked(lesson.date, school, today):
+            raise Locked("journal.locked", date=lesson.date, days=school.edit_window_days)
+        return lesson, school, today
+
+    async def _check_in_roster(self, lesson: Lesson, student_ids: set[int]) -> None:
+        roster = {s.id for s in await roster_of(self.session, lesson.assignment)}
+        if not student_ids <= roster:
+            raise Forbidden("student.not_in_lesson")
+
+    async def _work_type(self, school: School, work_type_id: int) -> WorkType:
+        work_type = await self.session.get(WorkType, work_type_id)
+        if work_type is None or work_type.school_id != school.id:
+            raise InvalidInput("mark.unknown_work_type")
+        return work_type
+
+    async def _mark(self, mark_id: int) -> Mark:
+        mark = await self.session.get(Mark, mark_id)
+        if mark is None:
+            raise NotFound("mark.not_found")
+        return mark
+
+    async def _next_lesson_date(self, lesson: Lesson) -> date | None:
+        weekdays = set(
+            (
+                await self.session.scalars(
+                    timetable_valid(lesson.date, TimetableEntry.weekday).where(
+                        TimetableEntry.assignment_id == lesson.assignment_id
+                    )
+                )
+            ).all()
+        )
+        calendar = await SchoolCalendar.load(self.session, lesson.school_id, lesson.date)
+        return calendar.next_school_day_with(lesson.date, lesson.assignment.class_group.grade, weekdays)
+
+
+def is_locked(lesson_date: date, school: School, today: date) -> bool:
+    """J-9: no changes more than edit_window_days (14) after the lesson; day 14 is still open."""
+    return (today - lesson_date).days > school.edit_window_days
+
+
+def check_mark_value(school: School, grade: int, value: int) -> None:
+    """J-8: within the school's scale, and no marks at all in the grades without marks."""
+    if grade in school.no_mark_grades:
+        raise InvalidInput("mark.no_marks_grade", grade=grade)
+    if not school.mark_min <= value <= school.mark_max:
+        raise InvalidInput("mark.out_of_scale", value=value, min=school.mark_min, max=school.mark_max)
+
+
+# The writes below are shared by the teacher's own edits and by applied corrections (J-10).
+
+
+async def add_mark(
+    session: AsyncSession, actor_id: int | None, lesson: Lesson, school: School, student_id: int, value: int,
+    work_type: WorkType, comment: str = "",
+) -> Mark:
+    check_mark_value(school, lesson.assignment.class_group.grade, value)
+    if len(comment) > COMMENT_MAX:
+        raise InvalidInput("mark.comment_too_long", max=COMMENT_MAX)
+    mark = Mark(lesson_id=lesson.id, student_id=student_id, work_type_id=work_type.id, value=value,
+                comment=comment, created_by=actor_id, updated_by=actor_id)
+    session.add(mark)
+    await session.flush()
+    audit(session, school_id=school.id, actor_id=actor_id, action="add", entity="mark", entity_id=mark.id,
+          after=snapshot(mark, *MARK_FIELDS))
+    emit(session, school.id, EventKind.MARK_ADDED, mark_id=mark.id, student_id=student_id, lesson_id=lesson.id,
+         value=value, work_type_id=work_type.id)
+    return mark
+
+
+async def change_mark(
+    session: AsyncSession, actor_id: int | None, lesson: Lesson, school: School, mark: Mark, value: int,
+    work_type: WorkType,
+) -> None:
+    check_mark_value(school, lesson.assignment.class_group.grade, value)
+    before = snapshot(mark, *MARK_FIELDS)
+    mark.value, mark.work_type_id, mark.updated_by = value, work_type.id, actor_id
+    audit(session, school_id=school.id, actor_id=actor_id, action="change", entity="mark", entity_id=mark.id,
+          before=before, after=snapshot(mark, *MARK_FIELDS))
+    emit(session, school.id, EventKind.MARK_CHANGED, mark_id=mark.id, student_id=mark.student_id,
+         lesson_id=lesson.id, value=value, old_value=before["value"], work_type_id=work_type.id)
+
+
+async def delete_mark(session: AsyncSession, actor_id: int | None, lesson: Lesson, mark: Mark) -> None:
+    before = snapshot(mark, *MARK_FIELDS)
+    await session.delete(mark)
+    audit(session, school_id=lesson.school_id, actor_id=actor_id, action="delete", entity="mark",
+          entity_id=mark.id, before=before)
+    emit(session, lesson.school_id, EventKind.MARK_DELETED, mark_id=mark.id, student_id=mark.student_id,
+         lesson_id=lesson.id, old_value=mark.value)
+
+
+async def apply_attendance(session: AsyncSession, actor_id: int | None, lesson: Lesson, absent: set[int]) -> None:
+    existing = {
+        a.student_id: a for a in (await session.scalars(select(Absence).where(Absence.lesson_id == lesson.id)))
+    }
+    for student_id in existing.keys() - absent:
+        gone = existing[student_id]
+        audit(session, school_id=lesson.school_id, actor_id=actor_id, action="delete", entity="absence",
+              entity_id=gone.id, before=snapshot(gone, "lesson_id", "student_id", "reason"))
+        emit(session, lesson.school_id, EventKind.ABSENCE_REMOVED, student_id=student_id, lesson_id=lesson.id)
+        await session.delete(gone)
+    for student_id in sorted(absent - existing.keys()):
+        absence = Absence(lesson_id=lesson.id, student_id=student_id, created_by=actor_id)
+        document = await _accepted_document(session, student_id, lesson.date)
+        if document is not None:  # ABS-2: a reason already accepted for this day applies at once
+            absence.reason, absence.document_id = document.reason, document.id
+            absence.reason_set_by, absence.reason_set_at = document.decided_by, utcnow()
+        session.add(absence)
+        await session.flush()
+        audit(session, school_id=lesson.school_id, actor_id=actor_id, action="add", entity="absence",
+              entity_id=absence.id, after=snapshot(absence, "lesson_id", "student_id", "reason"))
+        emit(session, lesson.school_id, EventKind.ABSENCE_RECORDED, student_id=student_id, lesson_id=lesson.id,
+             absence_id=absence.id)
+    if lesson.attendance_taken_at is None:
+        lesson.attendance_taken_at = utcnow()
+    lesson.updated_by = actor_id
+
+
+async def _accepted_document(session: AsyncSession, student_id: int, day: date) -> AbsenceDocument | None:
+    return await session.scalar(
+        select(AbsenceDocument).where(
+            AbsenceDocument.student_id == student_id,
+            AbsenceDocument.status == DocumentStatus.ACCEPTED,
+            AbsenceDocument.date_from <= day,
+            AbsenceDocument.date_to >= day,
+        ).order_by(AbsenceDocument.decided_at.desc()).limit(1)
+    )
+
+
+LESSON_FIELDS = ("topic", "homework", "no_homework", "homework_due_on")
+
+
+def set_lesson_fields(session: AsyncSession, actor_id: int | None, lesson: Lesson, **fields) -> None:
+    before = snapshot(lesson, *LESSON_FIELDS)
+    for name, value in fields.items():
+        setattr(lesson, name, value)
+    lesson.updated_by = actor_id
+    audit(session, school_id=lesson.school_id, actor_id=actor_id, action="change", entity="lesson",
+          entity_id=lesson.id, before=before, after=snapshot(lesson, *LESSON_FIELDS))

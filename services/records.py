@@ -1,0 +1,46 @@
+"""Writing the audit log (DATA-3) and the outbox (pushes) inside the caller's transaction."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import AuditEntry, EventKind, OutboxEvent
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: Any, *fields: str) -> dict[str, Any]:
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def audit(
+    session: AsyncSession,
+    *,
+    school_id: int | None,
+    actor_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            school_id=school_id, actor_id=actor_id, action=action, entity=entity,
+            entity_id=entity_id, before=before, after=after,
+        )
+    )
+
+
+def emit(session: AsyncSession, school_id: int, kind: EventKind, **payload: Any) -> None:
+    """Queue a domain event; it is committed, or dropped, together with the change that caused it."""
+    session.add(OutboxEvent(school_id=school_id, kind=kind, payload={k: _plain(v) for k, v in payload.items()}))
