@@ -1,0 +1,240 @@
+"""Absence documents and reasons (ABS-1..ABS-4): parents send, the class teacher decides.
+
+The subject teacher only records «ОТ» (J-12); the reason is the class teacher's (ABS-2), set one by one
+or by accepting a document, which applies it to every absence in the dates it covers.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .access import Actor, check_class_teacher, get_student_for
+from .calendar import SchoolCalendar
+from .clock import Clock, school_today
+from .db import write_transaction
+from .errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
+from .journal import AttachmentIn, is_locked
+from .models import (
+    Absence,
+    AbsenceDocument,
+    AbsenceReason,
+    Attachment,
+    ClassGroup,
+    DocumentKind,
+    DocumentStatus,
+    EventKind,
+    Lesson,
+    School,
+    Student,
+    utcnow,
+)
+from .records import audit, emit, snapshot
+
+COMMENT_MAX = 1000
+MAX_DOCUMENT_DAYS = 120
+MAX_FILES = 10
+DOCUMENT_FIELDS = ("student_id", "date_from", "date_to", "kind", "status", "reason", "decision_comment")
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: int
+    student_id: int
+    student_name: str
+    class_name: str
+    date_from: date
+    date_to: date
+    kind: DocumentKind
+    comment: str
+    status: DocumentStatus
+    reason: AbsenceReason | None
+    decision_comment: str
+    created_at: datetime
+    decided_at: datetime | None
+    review_due: date  # ABS-3: working days after it arrived
+    files: tuple[int, ...]
+
+
+def add_working_days(start: date, days: int, calendar: SchoolCalendar, grade: int) -> date:
+    """ABS-3 counts working days: weekends and the school's holidays do not count."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and calendar.status(day, grade).kind != "holiday":
+            days -= 1
+    return day
+
+
+class AbsenceService:
+    def __init__(self, session: AsyncSession, clock: Clock):
+        self.session = session
+        self.clock = clock
+
+    async def submit_document(
+        self, actor: Actor, student_id: int, date_from: date, date_to: date, kind: DocumentKind,
+        comment: str = "", files: Sequence[AttachmentIn] = (),
+    ) -> int:
+        """ABS-1: a parent (or the student) tells the class teacher why; future days are allowed."""
+        student = await get_student_for(self.session, actor, student_id)
+        if student.id not in actor.children and student.id != actor.student_id:
+            raise Forbidden("document.not_your_child")
+        comment = comment.strip()
+        if len(comment) > COMMENT_MAX:
+            raise InvalidInput("document.comment_too_long", max=COMMENT_MAX, length=len(comment))
+        if date_to < date_from:
+            raise InvalidInput("document.dates_reversed", date_from=date_from, date_to=date_to)
+        if (date_to - date_from).days >= MAX_DOCUMENT_DAYS:
+            raise InvalidInput("document.too_long_range", max_days=MAX_DOCUMENT_DAYS)
+        if len(files) > MAX_FILES:
+            raise InvalidInput("document.too_many_files", max=MAX_FILES)
+        calendar = await SchoolCalendar.load(self.session, student.school_id, date_from)
+        year = calendar.year
+        if year is None or date_from < year.starts_on or date_to > year.ends_on:
+            raise InvalidInput("document.outside_year")
+        async with write_transaction(self.session):
+            doc = AbsenceDocument(
+                school_id=student.school_id, student_id=student.id, submitted_by=actor.person_id,
+                date_from=date_from, date_to=date_to, kind=kind, comment=comment,
+            )
+            self.session.add(doc)
+            await self.session.flush()
+            self.session.add_all(
+                Attachment(school_id=student.school_id, document_id=doc.id, uploaded_by=actor.person_id, **f.__dict__)
+                for f in files
+            )
+            audit(self.session, school_id=student.school_id, actor_id=actor.person_id, action="add",
+                  entity="absence_document", entity_id=doc.id, after=snapshot(doc, *DOCUMENT_FIELDS))
+            emit(self.session, student.school_id, EventKind.DOCUMENT_SENT, document_id=doc.id,
+                 student_id=student.id, class_id=student.class_id)
+            return doc.id
+
+    async def withdraw_document(self, actor: Actor, document_id: int) -> None:
+        """The sender takes a document back while it is still pending."""
+        async with write_transaction(self.session):
+            doc = await self._document(document_id, for_update=True)
+            if doc.submitted_by != actor.person_id:
+                raise Forbidden("document.not_yours")
+            if doc.status != DocumentStatus.PENDING:
+                raise Conflict("document.already_decided", status=doc.status)
+            before = snapshot(doc, *DOCUMENT_FIELDS)
+            doc.status = DocumentStatus.WITHDRAWN
+            audit(self.session, school_id=doc.school_id, actor_id=actor.person_id, action="withdraw",
+                  entity="absence_document", entity_id=doc.id, before=before, after=snapshot(doc, *DOCUMENT_FIELDS))
+
+    async def my_documents(self, actor: Actor, student_id: int) -> list[DocumentView]:
+        """What a parent or student sent for this child, newest first, with the status."""
+        student = await get_student_for(self.session, actor, student_id)
+        docs = await self.session.scalars(
+            select(AbsenceDocument).where(AbsenceDocument.student_id == student.id)
+            .order_by(AbsenceDocument.created_at.desc(), AbsenceDocument.id.desc())
+        )
+        return [await self._view(d, student) for d in docs]
+
+    async def inbox(self, actor: Actor, class_id: int) -> list[DocumentView]:
+        """ACC-4: the class teacher's pending documents, oldest first."""
+        class_group = await self._class(actor, class_id)
+        docs = await self.session.scalars(
+            select(AbsenceDocument).join(Student, Student.id == AbsenceDocument.student_id)
+            .where(Student.class_id == class_group.id, AbsenceDocument.status == DocumentStatus.PENDING)
+            .order_by(AbsenceDocument.created_at, AbsenceDocument.id)
+        )
+        return [await self._view(d) for d in docs.unique()]
+
+    async def decide_document(
+        self, actor: Actor, document_id: int, *, accept: bool, reason: AbsenceReason | None = None, comment: str = "",
+    ) -> int:
+        """ABS-2..ABS-4: accept with a reason (applied to every absence the document covers) or decline.
+
+        Returns how many absences got the reason. A document is decided once.
+        """
+        comment = comment.strip()
+        if len(comment) > COMMENT_MAX:
+            raise InvalidInput("document.comment_too_long", max=COMMENT_MAX, length=len(comment))
+        if accept and reason is None:
+            raise InvalidInput("document.reason_required")
+        if not accept and not comment:
+            raise InvalidInput("document.comment_required")
+        async with write_transaction(self.session):
+            doc = await self._document(document_id, for_update=True)
+            student = await self.session.get(Student, doc.student_id)
+            await check_class_teacher(actor, student.class_group)
+            if doc.status != DocumentStatus.PENDING:
+                raise Conflict("document.already_decided", status=doc.status)
+            before = snapshot(doc, *DOCUMENT_FIELDS)
+            doc.status = DocumentStatus.ACCEPTED if accept else DocumentStatus.DECLINED
+            doc.reason = reason if accept else None
+            doc.decided_by, doc.decided_at, doc.decision_comment = actor.person_id, utcnow(), comment
+            audit(self.session, school_id=doc.school_id, actor_id=actor.person_id, action="decide",
+                  entity="absence_document", entity_id=doc.id, before=before, after=snapshot(doc, *DOCUMENT_FIELDS))
+            applied = 0
+            if accept:
+                absences = await self.session.scalars(
+                    select(Absence).join(Lesson, Lesson.id == Absence.lesson_id).where(
+                        Absence.student_id == doc.student_id, Lesson.date.between(doc.date_from, doc.date_to)
+                    )
+                )
+                for absence in absences:
+                    self._set_reason(actor, absence, reason, doc.school_id, document_id=doc.id)
+                    applied += 1
+            emit(self.session, doc.school_id, EventKind.DOCUMENT_DECIDED, document_id=doc.id, student_id=doc.student_id,
+                 submitted_by=doc.submitted_by, status=doc.status, reason=reason, applied=applied)
+            return applied
+
+    async def set_reason(self, actor: Actor, absence_id: int, reason: AbsenceReason | None) -> None:
+        """ABS-2: the class teacher sets (or clears) one absence's reason, within the edit window (J-9)."""
+        async with write_transaction(self.session):
+            absence = await self.session.get(Absence, absence_id)
+            if absence is None:
+                raise NotFound("absence.not_found")
+            student = await self.session.get(Student, absence.student_id)
+            await check_class_teacher(actor, student.class_group)
+            lesson = await self.session.get(Lesson, absence.lesson_id)
+            school = await self.session.get(School, lesson.school_id)
+            if is_locked(lesson.date, school, school_today(self.clock, school)):
+                raise Locked("journal.locked", date=lesson.date, days=school.edit_window_days)
+            self._set_reason(actor, absence, reason, school.id)
+
+    def _set_reason(self, actor: Actor, absence: Absence, reason: AbsenceReason | None, school_id: int,
+                    document_id: int | None = None) -> None:
+        before = snapshot(absence, "reason", "document_id")
+        absence.reason, absence.document_id = reason, document_id
+        absence.reason_set_by, absence.reason_set_at = actor.person_id, utcnow()
+        audit(self.session, school_id=school_id, actor_id=actor.person_id, action="set_reason", entity="absence",
+              entity_id=absence.id, before=before, after=snapshot(absence, "reason", "document_id"))
+        emit(self.session, school_id, EventKind.ABSENCE_REASON_SET, absence_id=absence.id,
+             student_id=absence.student_id, lesson_id=absence.lesson_id, reason=reason)
+
+    async def _document(self, document_id: int, *, for_update: bool = False) -> AbsenceDocument:
+        query = select(AbsenceDocument).where(AbsenceDocument.id == document_id)
+        if for_update:
+            query = query.with_for_update()
+        doc = await self.session.scalar(query)
+        if doc is None:
+            raise NotFound("document.not_found")
+        return doc
+
+    async def _class(self, actor: Actor, class_id: int) -> ClassGroup:
+        class_group = await self.session.get(ClassGroup, class_id)
+        if class_group is None:
+            raise Forbidden("class.not_yours")
+        await check_class_teacher(actor, class_group)
+        return class_group
+
+    async def _view(self, doc: AbsenceDocument, student: Student | None = None) -> DocumentView:
+        student = student or await self.session.get(Student, doc.student_id)
+        calendar = await SchoolCalendar.load(self.session, doc.school_id, doc.date_from)
+        school = await self.session.get(School, doc.school_id)
+        arrived = doc.created_at.astimezone(ZoneInfo(school.timezone)).date()
+        return DocumentView(
+            id=doc.id, student_id=student.id, student_name=student.person.full_name,
+            class_name=student.class_group.name, date_from=doc.date_from, date_to=doc.date_to, kind=doc.kind,
+            comment=doc.comment, status=doc.status, reason=doc.reason, decision_comment=doc.decision_comment,
+            created_at=doc.created_at, decided_at=doc.decided_at,
+            review_due=add_working_days(arrived, school.absence_review_days, calendar, student.class_group.grade),
+            files=tuple(a.id for a in doc.attachments),
+        )
