@@ -1,0 +1,256 @@
+"""DATA-1: an online backup of the database, in two copies kept apart, each verified by opening it.
+
+SQLite is copied with the sqlite3 backup API (a consistent snapshot that includes the WAL, taken while
+the bot keeps writing); PostgreSQL with `pg_dump --format=custom`. The first copy is written to
+targets[0], then copied byte for byte to every further target. A copy gets its final name only after
+it has been opened and checked, so a file that looks like a backup is a backup (DATA-2).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+from .db import SQLITE_BUSY_TIMEOUT_MS, is_sqlite
+from .errors import DomainError
+
+log = logging.getLogger(__name__)
+
+# Rotation only ever touches files with exactly this shape of name.
+BACKUP_NAME = re.compile(r"^school-\d{8}-\d{6}\.(sqlite3|dump)$")
+# `pg_restore --list` line of a table: "215; 1259 16390 TABLE public schools postgres" (not TABLE DATA).
+PG_TABLE_ENTRY = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )", re.MULTILINE)
+
+
+class BackupError(DomainError):
+    """The backup was refused or failed; the code says why (backup.needs_two_places, backup.tool_missing,
+    backup.dump_failed, backup.verify_failed, backup.bad_keep)."""
+
+
+@dataclass(frozen=True)
+class BackupCopy:
+    path: Path
+    size: int
+    sha256: str
+    tables: int  # tables seen when the copy was opened
+
+
+async def make_backup(
+    database_url: str, targets: Sequence[Path], *, now: datetime | None = None, keep: int = 30
+) -> list[BackupCopy]:
+    """Back up the database to every target folder (at least two different ones), verify every copy,
+    then keep the newest `keep` backups in each folder. Old backups are removed only after success."""
+    if keep < 1:
+        raise BackupError("backup.bad_keep", keep=keep)
+    folders = _prepare_targets(targets)
+    sqlite = is_sqlite(database_url)
+    name = _backup_name(now or datetime.now(timezone.utc), ".sqlite3" if sqlite else ".dump")
+    dump = _dump_sqlite if sqlite else _dump_postgres
+    verify = _verify_sqlite if sqlite else _verify_postgres
+    if not sqlite:
+        _require_tools("pg_dump", "pg_restore")
+
+    started = time.monotonic()
+    first = await _place(folders[0] / name, partial(dump, database_url), verify, expected_sha=None)
+    copies = [first]
+    for folder in folders[1:]:
+        copy = partial(asyncio.to_thread, _copy_file, first.path)
+        copies.append(await _place(folder / name, copy, verify, expected_sha=first.sha256))
+    for folder in folders:
+        _rotate(folder, keep)
+    log.info("backup %s: %d copies of %d bytes in %.2f s", name, len(copies), first.size,
+             time.monotonic() - started)
+    return copies
+
+
+def _prepare_targets(targets: Sequence[Path]) -> list[Path]:
+    """DATA-1 wants two copies kept apart: at least two different folders, created when missing."""
+    folders = [Path(t).expanduser().resolve() for t in targets]
+    if len(folders) < 2 or len(set(folders)) != len(folders):
+        raise BackupError("backup.needs_two_places", targets=len(folders))
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folders
+
+
+def _backup_name(now: datetime, suffix: str) -> str:
+    if now.tzinfo is None:
+        raise ValueError("naive datetime given as the backup time")
+    return f"school-{now.astimezone(timezone.utc):%Y%m%d-%H%M%S}{suffix}"
+
+
+def _require_tools(*tools: str) -> None:
+    for tool in tools:
+        if shutil.which(tool) is None:
+            raise BackupError("backup.tool_missing", tool=tool)
+
+
+async def _place(
+    final: Path,
+    write: Callable[[Path], Awaitable[None]],
+    verify: Callable[[Path], Awaitable[int]],
+    expected_sha: str | None,
+) -> BackupCopy:
+    """Write one copy under a temporary name, open and check it, and only then give it its final name.
+
+    The temporary name starts with a dot, so it never matches BACKUP_NAME: a half-written or bad file is
+    neither taken for a backup nor counted by rotation. A bad copy is deleted.
+    """
+    tmp = final.with_name(f".{final.name}.part")
+    started = time.monotonic()
+    try:
+        await write(tmp)
+        tables = await verify(tmp)
+        sha = await asyncio.to_thread(_sha256, tmp)
+        if expected_sha is not None and sha != expected_sha:
+            raise BackupError("backup.verify_failed", file=final.name, reason="sha256 differs")
+        await asyncio.to_thread(_publish, tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    size = final.stat().st_size
+    log.info("backup copy %s: %d bytes, %d tables, %.2f s", final.name, size, tables,
+             time.monotonic() - started)
+    return BackupCopy(path=final, size=size, sha256=sha, tables=tables)
+
+
+def _publish(tmp: Path, final: Path) -> None:
+    # fsync before rename: after a power cut the final name must not point at missing data.
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, final)
+
+
+def _copy_file(src: Path, dst: Path) -> None:
+    shutil.copyfile(src, dst)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _rotate(folder: Path, keep: int) -> None:
+    """Keep the newest `keep` backups; names sort by their UTC time. Other files are never touched."""
+    backups = sorted(p for p in folder.iterdir() if p.is_file() and BACKUP_NAME.match(p.name))
+    for old in backups[:-keep]:
+        old.unlink()
+        log.info("backup rotated out: %s", old.name)
+
+
+# --- SQLite -------------------------------------------------------------------------------------------
+
+async def _dump_sqlite(database_url: str, tmp: Path) -> None:
+    await asyncio.to_thread(_sqlite_backup, Path(make_url(database_url).database or ""), tmp)
+
+
+def _sqlite_backup(source: Path, tmp: Path) -> None:
+    # Read-only: a wrong path fails instead of creating an empty database to back up.
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True,
+                          timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    dst = sqlite3.connect(tmp)
+    try:
+        # All pages in one step: one read transaction, so one consistent snapshot, WAL included;
+        # writers go on meanwhile (WAL readers do not block them).
+        src.backup(dst)
+        # The copy inherits WAL mode; switch it back so the backup is one self-contained file.
+        dst.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        dst.close()
+        src.close()
+
+
+async def _verify_sqlite(path: Path) -> int:
+    return await asyncio.to_thread(_check_sqlite, path)
+
+
+def _check_sqlite(path: Path) -> int:
+    """Open the copy read-only: integrity_check says ok, the file is as long as its header says
+    (a file cut short still opens, the missing bytes read as zeros), and it holds tables."""
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchall()
+            length = _scalar(conn, "PRAGMA page_count") * _scalar(conn, "PRAGMA page_size")
+            tables = _scalar(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                   "AND name NOT LIKE 'sqlite_%'")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError("backup.verify_failed", file=path.name, reason=str(exc)) from exc
+    if result != [("ok",)]:
+        raise BackupError("backup.verify_failed", file=path.name, reason="integrity_check failed")
+    if length != path.stat().st_size:
+        raise BackupError("backup.verify_failed", file=path.name, reason="shorter or longer than its header says")
+    if tables == 0:  # a file emptied to nothing opens as an empty database
+        raise BackupError("backup.verify_failed", file=path.name, reason="no tables")
+    return tables
+
+
+def _scalar(conn: sqlite3.Connection, sql: str) -> int:
+    return conn.execute(sql).fetchone()[0]
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------------
+
+def libpq_url(database_url: str) -> tuple[str, dict[str, str]]:
+    """The SQLAlchemy URL as a libpq connection URI and the environment for pg_* tools.
+
+    The driver suffix (+asyncpg) goes; the password goes into PGPASSWORD, never onto the command line
+    where `ps` would show it.
+    """
+    url: URL = make_url(database_url)
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    # Built anew: URL.set(password=None) would keep the password.
+    plain = URL.create("postgresql", username=url.username, host=url.host, port=url.port,
+                       database=url.database, query=url.query)
+    return plain.render_as_string(hide_password=False), env
+
+
+async def _run(*args: str, env: dict[str, str] | None = None) -> str:
+    """Run a tool; return its stdout, or raise with the tail of its stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise BackupError("backup.dump_failed", tool=args[0], returncode=proc.returncode,
+                          stderr=err.decode(errors="replace")[-2000:])
+    return out.decode(errors="replace")
+
+
+async def _dump_postgres(database_url: str, tmp: Path) -> None:
+    # pg_dump works inside one snapshot (repeatable read), so the dump is consistent while the bot writes.
+    dbname, env = libpq_url(database_url)
+    await _run("pg_dump", "--format=custom", "--no-password", f"--file={tmp}", f"--dbname={dbname}", env=env)
+
+
+async def _verify_postgres(path: Path) -> int:
+    """`pg_restore --list` must read the table of contents and find tables in it; then the whole archive
+    is restored to nowhere, because --list alone does not read the data and misses a cut-off dump."""
+    try:
+        listing = await _run("pg_restore", "--list", str(path))
+        await _run("pg_restore", f"--file={os.devnull}", str(path))
+    except BackupError as exc:
+        raise BackupError("backup.verify_failed", file=path.name, reason=exc.params["stderr"]) from exc
+    tables = len(PG_TABLE_ENTRY.findall(listing))
+    if tables == 0:
+        raise BackupError("backup.verify_failed", file=path.name, reason="no tables")
+    return tables
