@@ -1,0 +1,293 @@
+"""Access by one-time invite codes (ACC-6), consent before any data (ACC-7), and unlinking (ACC-8, ACC-9).
+
+A code is printed once and kept only as its hash. Redeeming links the Telegram account to the person
+only after the consent is accepted; a declined consent is recorded and links nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .access import Actor, check_class_teacher
+from .clock import Clock
+from .db import write_transaction
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from .models import (
+    STAFF_ROLES,
+    ClassGroup,
+    Consent,
+    ConsentAnswer,
+    Guardianship,
+    InviteAttempt,
+    InviteCode,
+    Person,
+    Role,
+    StaffRole,
+    Student,
+    StudentStatus,
+    TelegramAccount,
+)
+from .records import audit
+
+# No 0/O, 1/I/L: a code read aloud or typed from paper must not be ambiguous.
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+MAX_FAILED_PER_HOUR = 5
+CONSENT_VERSION = "2026-11"
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalize(code).encode()).hexdigest()
+
+
+def normalize(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    person_id: int
+    role: Role
+    full_name: str
+    class_name: str
+    code: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class InvitePreview:
+    """What may be said before consent: the school and the kind of access, no personal data."""
+
+    school_id: int
+    roles: frozenset[Role]
+
+
+class InviteService:
+    def __init__(self, session: AsyncSession, clock: Clock):
+        self.session = session
+        self.clock = clock
+
+    # ---- issuing (ACC-6) -------------------------------------------------------------------------
+
+    async def for_class(self, actor: Actor, class_id: int, ttl: timedelta, *, students: bool = True,
+                        parents: bool = True) -> list[IssuedCode]:
+        """Codes for a class's students and parents: the class teacher's to hand out (ACC-6)."""
+        class_group = await self.session.get(ClassGroup, class_id)
+        if class_group is None:
+            raise NotFound("class.not_found")
+        await check_class_teacher(actor, class_group)
+        roster = (await self.session.scalars(
+            select(Student).where(Student.class_id == class_id, Student.status == StudentStatus.ACTIVE)
+        )).unique().all()
+        roster = sorted(roster, key=lambda s: (s.person.last_name, s.person.first_name))
+        wanted: list[tuple[int, Role]] = []
+        for student in roster:
+            if students:
+                wanted.append((student.person_id, Role.STUDENT))
+            if parents:
+                parent_ids = (await self.session.scalars(
+                    select(Guardianship.parent_id).where(Guardianship.student_id == student.id)
+                    .order_by(Guardianship.id))).all()
+                wanted.extend((pid, Role.PARENT) for pid in parent_ids)
+        return await self._issue(actor, _unique(wanted), ttl)
+
+    async def for_role(self, actor: Actor, role: Role, ttl: timedelta) -> list[IssuedCode]:
+        """Codes for the staff of a role: the administrator's to hand out (ACC-6)."""
+        if not actor.has(Role.ADMIN):
+            raise Forbidden("invite.staff_by_admin_only")
+        if role not in STAFF_ROLES:
+            raise InvalidInput("invite.bad_role", role=role.value)
+        ids = (await self.session.scalars(
+            select(StaffRole.person_id).join(Person, Person.id == StaffRole.person_id)
+            .where(StaffRole.role == role, Person.school_id == actor.school_id)
+            .order_by(Person.last_name, Person.first_name))).all()
+        return await self._issue(actor, [(pid, role) for pid in ids], ttl)
+
+    async def for_person(self, actor: Actor, person_id: int, ttl: timedelta) -> list[IssuedCode]:
+        person = await self.session.get(Person, person_id)
+        if person is None or person.school_id != actor.school_id:
+            raise NotFound("person.not_found")
+        role = await self._main_role(person)
+        if role in STAFF_ROLES and not actor.has(Role.ADMIN):
+            raise Forbidden("invite.staff_by_admin_only")
+        if role in (Role.STUDENT, Role.PARENT) and not actor.has(Role.ADMIN):
+            classes = await self._classes_of(person)
+            if not classes & actor.led_classes:
+                raise Forbidden("class.not_yours")
+        return await self._issue(actor, [(person_id, role)], ttl)
+
+    async def revoke(self, actor: Actor, person_id: int) -> int:
+        """Revokes the person's unused codes; returns how many."""
+        person = await self.session.get(Person, person_id)
+        if person is None or person.school_id != actor.school_id:
+            raise NotFound("person.not_found")
+        async with write_transaction(self.session):
+            result = await self.session.execute(
+                update(InviteCode).where(InviteCode.person_id == person_id, InviteCode.used_at.is_(None),
+                                         InviteCode.revoked_at.is_(None)).values(revoked_at=self.clock()))
+            return result.rowcount
+
+    # ---- redeeming (ACC-6, ACC-7) -----------------------------------------------------------------
+
+    async def preview(self, account_id: int, code: str) -> InvitePreview:
+        """Checks a code typed or sent by deep link; a wrong one counts against the account's tries."""
+        invite = await self._valid_invite(account_id, code)
+        person = await self.session.get(Person, invite.person_id)
+        return InvitePreview(school_id=person.school_id, roles=frozenset({await self._main_role(person)}))
+
+    async def accept(self, account_id: int, code: str, *, locale: str = "ru") -> int:
+        """ACC-7: the consent accepted, then the account is linked to the code's person. Returns the person id."""
+        invite = await self._valid_invite(account_id, code)
+        async with write_transaction(self.session):
+            invite = await self.session.scalar(select(InviteCode).where(InviteCode.id == invite.id).with_for_update())
+            if invite.used_at is not None:
+                raise Conflict("invite.used")
+            account = await self.session.get(TelegramAccount, account_id)
+            if account is None:
+                account = TelegramAccount(id=account_id, locale=locale)
+                self.session.add(account)
+                await self.session.flush()
+            account.is_active = True
+            person = await self.session.get(Person, invite.person_id)
+            previous = person.account_id
+            # ACC-8: a fresh code moves the access; whoever held it before loses it.
+            person.account_id = account_id
+            account.current_person_id = person.id
+            invite.used_at, invite.used_by_account = self.clock(), account_id
+            self.session.add(Consent(person_id=person.id, account_id=account_id, answer=ConsentAnswer.ACCEPTED,
+                                     text_version=CONSENT_VERSION, at=self.clock()))
+            audit(self.session, school_id=person.school_id, actor_id=person.id, action="link", entity="person",
+                  entity_id=person.id, before={"account_id": previous}, after={"account_id": account_id})
+            return person.id
+
+    async def decline(self, account_id: int, code: str) -> None:
+        """ACC-7: the refusal is recorded with its time; nothing is linked and the code stays usable."""
+        invite = await self._valid_invite(account_id, code)
+        async with write_transaction(self.session):
+            self.session.add(Consent(person_id=invite.person_id, account_id=account_id,
+                                     answer=ConsentAnswer.DECLINED, text_version=CONSENT_VERSION, at=self.clock()))
+
+    async def withdraw_consent(self, account_id: int, person_id: int) -> None:
+        """ACC-7: without consent there is no diary: the withdrawal unlinks the person."""
+        async with write_transaction(self.session):
+            person = await self.session.get(Person, person_id)
+            if person is None or person.account_id != account_id:
+                raise NotFound("person.not_found")
+            self.session.add(Consent(person_id=person_id, account_id=account_id, answer=ConsentAnswer.WITHDRAWN,
+                                     text_version=CONSENT_VERSION, at=self.clock()))
+            self._unlink(person, account_id)
+
+    async def logout(self, account_id: int) -> int:
+        """Unlinks every person from the account; returns how many."""
+        async with write_transaction(self.session):
+            persons = (await self.session.scalars(select(Person).where(Person.account_id == account_id))).all()
+            for person in persons:
+                self._unlink(person, account_id)
+            account = await self.session.get(TelegramAccount, account_id)
+            if account is not None:
+                account.current_person_id = account.current_student_id = None
+            return len(persons)
+
+    async def unlink_person(self, actor: Actor, person_id: int) -> bool:
+        """The administrator cuts a person's access (`schoolbot revoke`), e.g. when it was shared (ACC-8)."""
+        if not actor.has(Role.ADMIN):
+            raise Forbidden("invite.staff_by_admin_only")
+        async with write_transaction(self.session):
+            person = await self.session.get(Person, person_id)
+            if person is None or person.school_id != actor.school_id:
+                raise NotFound("person.not_found")
+            await self.session.execute(
+                update(InviteCode).where(InviteCode.person_id == person_id, InviteCode.used_at.is_(None),
+                                         InviteCode.revoked_at.is_(None)).values(revoked_at=self.clock()))
+            if person.account_id is None:
+                return False
+            self._unlink(person, person.account_id, actor_id=actor.person_id or None)
+            return True
+
+    # ---- internals -------------------------------------------------------------------------------
+
+    def _unlink(self, person: Person, account_id: int, actor_id: int | None = None) -> None:
+        audit(self.session, school_id=person.school_id, actor_id=actor_id or person.id, action="unlink",
+              entity="person", entity_id=person.id, before={"account_id": account_id}, after={"account_id": None})
+        person.account_id = None
+
+    async def _valid_invite(self, account_id: int, code: str) -> InviteCode:
+        now = self.clock()
+        failures = await self.session.scalar(
+            select(func.count()).select_from(InviteAttempt).where(
+                InviteAttempt.account_id == account_id, InviteAttempt.at > now - timedelta(hours=1)))
+        if failures >= MAX_FAILED_PER_HOUR:
+            raise TooManyAttempts("invite.too_many_attempts", minutes=60)
+        invite = None
+        if len(normalize(code)) == CODE_LENGTH:
+            invite = await self.session.scalar(select(InviteCode).where(InviteCode.code_hash == hash_code(code)))
+        problem = None
+        if invite is None:
+            problem = NotFound("invite.invalid")
+        elif invite.revoked_at is not None:
+            problem = NotFound("invite.invalid")
+        elif invite.used_at is not None:
+            problem = Conflict("invite.used")
+        elif invite.expires_at <= now:
+            problem = Conflict("invite.expired")
+        if problem is not None:
+            async with write_transaction(self.session):
+                self.session.add(InviteAttempt(account_id=account_id, at=now))
+            raise problem
+        return invite
+
+    async def _issue(self, actor: Actor, wanted: Sequence[tuple[int, Role]], ttl: timedelta) -> list[IssuedCode]:
+        if ttl <= timedelta(0) or ttl > timedelta(days=90):
+            raise InvalidInput("invite.bad_ttl", max_days=90)
+        now = self.clock()
+        issued = []
+        async with write_transaction(self.session):
+            ids = [pid for pid, _ in wanted]
+            # A fresh code replaces the person's unused ones: only the newest paper is valid.
+            await self.session.execute(
+                update(InviteCode).where(InviteCode.person_id.in_(ids), InviteCode.used_at.is_(None),
+                                         InviteCode.revoked_at.is_(None)).values(revoked_at=now))
+            persons = {p.id: p for p in (await self.session.scalars(select(Person).where(Person.id.in_(ids)))).unique()}
+            for person_id, role in wanted:
+                person = persons[person_id]
+                code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+                self.session.add(InviteCode(school_id=person.school_id, person_id=person_id, code_hash=hash_code(code),
+                                            issued_by=actor.person_id or None, created_at=now, expires_at=now + ttl))
+                issued.append(IssuedCode(person_id=person_id, role=role, full_name=person.full_name,
+                                         class_name=await self._class_label(person, role), code=code,
+                                         expires_at=now + ttl))
+        return issued
+
+    async def _main_role(self, person: Person) -> Role:
+        if person.roles:
+            return min((r.role for r in person.roles), key=lambda r: list(Role).index(r))
+        if await self.session.scalar(select(Student.id).where(Student.person_id == person.id)):
+            return Role.STUDENT
+        return Role.PARENT
+
+    async def _classes_of(self, person: Person) -> set[int]:
+        own = set((await self.session.scalars(select(Student.class_id).where(Student.person_id == person.id))).all())
+        children = set((await self.session.scalars(
+            select(Student.class_id).join(Guardianship, Guardianship.student_id == Student.id)
+            .where(Guardianship.parent_id == person.id))).all())
+        return own | children
+
+    async def _class_label(self, person: Person, role: Role) -> str:
+        if role not in (Role.STUDENT, Role.PARENT):
+            return ""
+        names = (await self.session.execute(
+            select(ClassGroup.grade, ClassGroup.letter).where(ClassGroup.id.in_(await self._classes_of(person)))
+            .order_by(ClassGroup.grade, ClassGroup.letter))).all()
+        return ", ".join(f"{g}{letter}" for g, letter in names)
+
+
+def _unique(items: list[tuple[int, Role]]) -> list[tuple[int, Role]]:
+    """A parent of two children in the class gets one code."""
+    seen: set[int] = set()
+    return [(pid, role) for pid, role in items if not (pid in seen or seen.add(pid))]
