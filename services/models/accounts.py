@@ -19,8 +19,9 @@ class TelegramAccount(Base):
     # False once Telegram says the bot is blocked or the user is gone: pushes stop.
     is_active: Mapped[bool] = mapped_column(default=True)
     # Which linked person and child the menus currently speak for (ROLE-1: several roles, children).
-    current_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
-    current_student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="SET NULL"))
+    # Plain ids, not foreign keys (persons already point here): rights are re-checked on every use.
+    current_person_id: Mapped[int | None]
+    current_student_id: Mapped[int | None]
     digest_time: Mapped[time] = mapped_column(Time, default=time(19, 0))
     quiet_from: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_to: Mapped[time] = mapped_column(Time, default=time(8, 0))
