@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     bot_username: str = "school_journal_bot"
     telegram_api_url: str | None = None
+    # The language of the command line's messages; the bot speaks each user's own.
+    locale: str = "ru"
     # DATA-1: two copies kept apart.
     backup_dirs: tuple[Path, Path] = (Path("backups/primary"), Path("backups/secondary"))
 

@@ -1,0 +1,243 @@
+"""`schoolbot …`: the administrator's command line."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.i18n import gettext
+from services.access import system_actor
+from services.clock import school_today
+from services.db import create_engine, create_session_factory
+from services.errors import DomainError
+from services.invites import InviteService
+from services.migrate import upgrade
+from services.models import AcademicYear, ClassGroup, Role, School, utcnow
+
+log = logging.getLogger("schoolbot")
+
+LATIN_TO_CYRILLIC = str.maketrans("ABCEHKMOPTXabcehkmoptx", "АВСЕНКМОРТХавсенкмортх")
+
+
+class CliError(Exception):
+    """A message for the administrator; the command exits with status 2."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    try:
+        asyncio.run(args.handler(args, settings))
+    except CliError as err:
+        print(str(err), file=sys.stderr)
+        raise SystemExit(2) from None
+    except DomainError as err:
+        print(describe_error(err, settings.locale), file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="schoolbot", description="School e-journal and diary bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="bring the database up to date").set_defaults(handler=cmd_migrate)
+
+    p = sub.add_parser("template", help="write blank import templates (XLSX and CSV)")
+    p.add_argument("folder", nargs="?", default="import-template", type=Path)
+    p.set_defaults(handler=cmd_template)
+
+    p = sub.add_parser("import", help="import the school from an XLSX workbook or a folder of CSV files")
+    p.add_argument("path", type=Path)
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("demo", help="generate a realistic demo school around today's date")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--schools", type=int, default=1)
+    p.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD; default: today")
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("invite", help="one-time access codes, printed as CSV")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--class", dest="class_name", help="a class, e.g. 5А: its students and parents")
+    who.add_argument("--role", choices=["teacher", "deputy", "secretary", "admin"])
+    who.add_argument("--person", type=int, help="one person's id")
+    p.add_argument("--school", help="school name or id (when the database holds several)")
+    p.add_argument("--days", type=int, default=14, help="days until the codes expire")
+    p.add_argument("--only", choices=["students", "parents"], help="with --class: only these")
+    p.set_defaults(handler=cmd_invite)
+
+    p = sub.add_parser("revoke", help="cut a person's access: unlink their Telegram, revoke their codes")
+    p.add_argument("person", type=int)
+    p.add_argument("--school", help="school name or id")
+    p.set_defaults(handler=cmd_revoke)
+
+    p = sub.add_parser("backup", help="an online backup in two copies, each verified (DATA-1)")
+    p.add_argument("--to", nargs="+", type=Path, help="folders (at least two); default: BACKUP_DIRS")
+    p.set_defaults(handler=cmd_backup)
+    return parser
+
+
+async def open_database(settings: Settings):
+    settings.ensure_sqlite_folder()
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    return engine, create_session_factory(engine)
+
+
+async def cmd_migrate(args, settings: Settings) -> None:
+    engine, _ = await open_database(settings)
+    await engine.dispose()
+    print(gettext("The database is up to date.", settings.locale))
+
+
+async def cmd_template(args, settings: Settings) -> None:
+    from services.school_import import write_templates
+
+    for path in write_templates(args.folder):
+        print(path)
+
+
+async def cmd_import(args, settings: Settings) -> None:
+    from services.school_import import ImportFailed, import_school, read_source
+
+    engine, sessions = await open_database(settings)
+    try:
+        try:
+            tables = read_source(args.path)
+            async with sessions() as session:
+                report = await import_school(session, tables)
+        except ImportFailed as failed:
+            raise CliError(import_failure_text(failed, settings.locale)) from None
+    finally:
+        await engine.dispose()
+    t = lambda s: gettext(s, settings.locale)  # noqa: E731
+    print(t("Import finished: {created} created, {updated} updated, {unchanged} unchanged.").format(
+        created=sum(report.created.values()), updated=sum(report.updated.values()),
+        unchanged=sum(report.unchanged.values())))
+
+
+async def cmd_demo(args, settings: Settings) -> None:
+    from services.demo import generate_demo
+
+    if args.schools < 1:
+        raise CliError(gettext("--schools must be at least 1.", settings.locale))
+    engine, sessions = await open_database(settings)
+    try:
+        summary = await generate_demo(sessions, seed=args.seed, schools=args.schools, today=args.today)
+    finally:
+        await engine.dispose()
+    print(gettext("Demo: {schools} schools, {classes} classes, {students} students, {parents} parents, "
+                  "{teachers} teachers, {lessons} lessons, {marks} marks.", settings.locale).format(**summary.totals))
+
+
+async def cmd_invite(args, settings: Settings) -> None:
+    engine, sessions = await open_database(settings)
+    try:
+        async with sessions() as session:
+            school = await find_school(session, args.school, settings.locale)
+            service = InviteService(session, utcnow)
+            admin = system_actor(school.id)
+            ttl = timedelta(days=args.days)
+            if args.class_name:
+                class_group = await find_class(session, school, args.class_name, settings.locale)
+                codes = await service.for_class(admin, class_group.id, ttl, students=args.only != "parents",
+                                                parents=args.only != "students")
+            elif args.role:
+                codes = await service.for_role(admin, Role(args.role), ttl)
+            else:
+                codes = await service.for_person(admin, args.person, ttl)
+    finally:
+        await engine.dispose()
+    t = lambda s: gettext(s, settings.locale)  # noqa: E731
+    out = csv.writer(sys.stdout)
+    out.writerow([t("role"), t("full name"), t("class"), t("code"), t("link"), t("expires")])
+    for c in codes:
+        out.writerow([t(ROLE_NAMES[c.role]), c.full_name, c.class_name, c.code,
+                      f"https://t.me/{settings.bot_username}?start={c.code}", c.expires_at.date().isoformat()])
+
+
+async def cmd_revoke(args, settings: Settings) -> None:
+    engine, sessions = await open_database(settings)
+    try:
+        async with sessions() as session:
+            school = await find_school(session, args.school, settings.locale)
+            unlinked = await InviteService(session, utcnow).unlink_person(system_actor(school.id), args.person)
+    finally:
+        await engine.dispose()
+    print(gettext("Access revoked; Telegram unlinked." if unlinked else "Access revoked; no Telegram was linked.",
+                  settings.locale))
+
+
+async def cmd_backup(args, settings: Settings) -> None:
+    from services.backup import make_backup
+
+    settings.ensure_sqlite_folder()
+    copies = await make_backup(settings.database_url, args.to or list(settings.backup_dirs))
+    for copy in copies:
+        print(gettext("{path}: {size} bytes, {tables} tables, verified", settings.locale).format(
+            path=copy.path, size=copy.size, tables=copy.tables))
+
+
+ROLE_NAMES = {
+    Role.PARENT: "parent", Role.STUDENT: "student", Role.TEACHER: "teacher", Role.CLASS_TEACHER: "class teacher",
+    Role.DEPUTY: "deputy director", Role.SECRETARY: "secretary", Role.ADMIN: "administrator",
+}
+
+
+async def find_school(session, wanted: str | None, locale: str) -> School:
+    schools = list((await session.scalars(select(School).order_by(School.id))).all())
+    if wanted:
+        found = [s for s in schools if str(s.id) == wanted or s.name == wanted]
+    else:
+        found = schools
+    if len(found) == 1:
+        return found[0]
+    if not schools:
+        raise CliError(gettext("The database has no school yet: run `schoolbot import` or `schoolbot demo`.", locale))
+    listing = "\n".join(f"  {s.id}: {s.name}" for s in schools)
+    raise CliError(gettext("Name the school with --school (its name or id):", locale) + "\n" + listing)
+
+
+async def find_class(session, school: School, name: str, locale: str) -> ClassGroup:
+    """«5а», «5A» (Latin) and «5 А» all mean 5А; the class of the current academic year."""
+    cleaned = name.replace(" ", "").translate(LATIN_TO_CYRILLIC).upper()
+    grade, letter = cleaned.rstrip("АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"), cleaned.lstrip("0123456789")
+    today = school_today(utcnow, school)
+    if grade.isdigit():
+        year_ids = select(AcademicYear.id).where(AcademicYear.school_id == school.id)
+        candidates = (await session.scalars(
+            select(ClassGroup).join(AcademicYear, AcademicYear.id == ClassGroup.year_id)
+            .where(ClassGroup.year_id.in_(year_ids), ClassGroup.grade == int(grade), ClassGroup.letter == letter)
+            .order_by((AcademicYear.starts_on <= today).desc(), AcademicYear.starts_on.desc())
+        )).all()
+        if candidates:
+            return candidates[0]
+    raise CliError(gettext("No class «{name}» in {school}.", locale).format(name=name, school=school.name))
+
+
+def describe_error(err: DomainError, locale: str) -> str:
+    from bot.errors_text import error_text
+
+    return error_text(err.code, err.params, locale)
+
+
+def import_failure_text(failed, locale: str) -> str:
+    from bot.errors_text import import_issue_text
+
+    lines = [gettext("The import was not done: {count} errors. Nothing was written.", locale).format(
+        count=len(failed.issues))]
+    lines += [import_issue_text(issue, locale) for issue in failed.issues]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Sentences for domain error codes and import issues, in the reader's language."""
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from babel.dates import format_date
+
+from bot.i18n import gettext
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+ERRORS = {
+    "absence.not_found": N_("This absence is no longer in the journal."),
+    "class.not_found": N_("No such class."),
+    "class.not_yours": N_("This is not your class."),
+    "correction.already_decided": N_("This correction request has already been decided."),
+    "correction.bad_change": N_("The correction request has a change of an unknown kind."),
+    "correction.no_changes": N_("A correction request needs from 1 to {max} changes."),
+    "correction.not_allowed": N_("Only the deputy director or the administrator decides correction requests."),
+    "correction.not_found": N_("No such correction request."),
+    "correction.not_needed": N_("The lesson is within {days} days: change it directly, no request is needed."),
+    "correction.reason_required": N_("Say why the record must be changed."),
+    "correction.reason_too_long": N_("The reason is too long: at most {max} characters."),
+    "diary.bad_range": N_("Choose at most {max_days} days."),
+    "document.already_decided": N_("This document has already been decided."),
+    "document.comment_required": N_("Say why the document is declined."),
+    "document.comment_too_long": N_("The comment is too long: {length} characters, at most {max}."),
+    "document.dates_reversed": N_("The last day ({date_to}) is before the first ({date_from})."),
+    "document.not_found": N_("No such document."),
+    "document.not_your_child": N_("Documents are sent by the student's parents or the student."),
+    "document.not_yours": N_("Only the sender can withdraw a document."),
+    "document.outside_year": N_("The dates are outside the school year."),
+    "document.reason_required": N_("Choose the reason for the absences."),
+    "document.too_long_range": N_("A document covers at most {max_days} days."),
+    "document.too_many_files": N_("At most {max} files per document."),
+    "homework.due_not_after_lesson": N_("Homework must be due after the lesson of {date}."),
+    "homework.too_long": N_("The homework is too long: {length} characters, at most {max}."),
+    "invite.bad_role": N_("Codes by role are for staff only."),
+    "invite.bad_ttl": N_("A code lives from 1 to {max_days} days."),
+    "invite.expired": N_("This code has expired. Ask the class teacher for a new one."),
+    "invite.invalid": N_("This code is not valid. Check it, or ask the class teacher for a new one."),
+    "invite.staff_by_admin_only": N_("Staff get their codes from the administrator."),
+    "invite.too_many_attempts": N_("Too many wrong codes. Try again in {minutes} minutes."),
+    "invite.used": N_("This code has already been used. Ask the class teacher for a new one."),
+    "journal.locked": N_("The lesson of {date} is more than {days} days old: "
+                         "send a correction request instead."),
+    "journal.not_your_class": N_("You do not teach this class or subject."),
+    "lesson.in_future": N_("The lesson of {date} has not happened yet."),
+    "lesson.no_school_day": N_("There are no lessons on {date}."),
+    "lesson.not_found": N_("No such lesson."),
+    "lesson.not_in_timetable": N_("There is no such lesson in the timetable."),
+    "mark.comment_too_long": N_("The comment is too long: at most {max} characters."),
+    "mark.no_marks_grade": N_("Grade {grade} gets no marks."),
+    "mark.none_given": N_("No marks given."),
+    "mark.not_found": N_("This mark is no longer in the journal."),
+    "mark.out_of_scale": N_("A mark of {value} is outside the scale: from {min} to {max}."),
+    "mark.unknown_work_type": N_("Unknown work type."),
+    "movement.class_required": N_("Name the class the student moves to."),
+    "movement.not_allowed": N_("The movement book is kept by the secretary."),
+    "movement.order_too_long": N_("The order number is too long: at most {max} characters."),
+    "period.closed": N_("{period} ended on {ends_on}: its marks change only by the director's order."),
+    "period.not_found": N_("No such study period."),
+    "period.not_started": N_("{period} has not started yet."),
+    "person.not_found": N_("No such person."),
+    "student.not_found": N_("No such student."),
+    "student.not_in_lesson": N_("This student is not in the lesson's class or group."),
+    "student.not_yours": N_("You can see only your own children."),
+    "topic.empty": N_("The topic is empty."),
+    "topic.too_long": N_("The topic is too long: at most {max} characters."),
+    "backup.bad_keep": N_("Keep at least one backup."),
+    "backup.dump_failed": N_("The backup tool {tool} failed."),
+    "backup.needs_two_places": N_("A backup needs two different folders."),
+    "backup.tool_missing": N_("{tool} is not installed."),
+    "backup.verify_failed": N_("The copy {file} did not pass its check: {reason}."),
+}
+
+
+def _param(value: Any, locale: str) -> Any:
+    if isinstance(value, date):
+        return format_date(value, "long", locale=locale)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def error_text(code: str, params: dict[str, Any], locale: str) -> str:
+    template = ERRORS.get(code)
+    if template is None:
+        return gettext("The request was refused ({code}).", locale).format(code=code)
+    return gettext(template, locale).format(**{k: _param(v, locale) for k, v in params.items()})
