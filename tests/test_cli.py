@@ -1,0 +1,86 @@
+"""The administrator's command line, run as `schoolbot …` would run it (ACC-6, DATA-1)."""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from services.db import create_engine, create_session_factory
+from services.invites import InviteService
+from services.models import InviteCode, Person, utcnow
+from tests.factories import build_school
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'school.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("BOT_USERNAME", "school7_bot")
+    monkeypatch.chdir(tmp_path)  # no stray .env of the developer's
+    return url
+
+
+def run(*args: str) -> None:
+    main(list(args))
+
+
+def with_session(url, work):
+    async def go():
+        engine = create_engine(url)
+        try:
+            async with create_session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def test_migrate_then_invite_a_class_prints_working_codes(database, capsys):
+    run("migrate")
+    capsys.readouterr()
+    with_session(database, build_school)
+    run("invite", "--class", "5a")  # a Latin «a» typed by mistake still finds 5А
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    header, body = rows[0], rows[1:]
+    assert len(header) == 6 and len(body) == 6
+    role, name, class_name, code, link, _ = body[0]
+    assert (name, class_name) == ("Алексеев Артём Игоревич", "5А")
+    assert link == f"https://t.me/school7_bot?start={code}"
+
+    async def redeem(session):
+        return await InviteService(session, utcnow).accept(777, code)
+
+    person_id = with_session(database, redeem)
+    assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) == 777
+
+
+def test_unknown_class_is_a_clear_error_and_nothing_is_issued(database, capsys):
+    run("migrate")
+    with_session(database, build_school)
+    with pytest.raises(SystemExit) as exit_:
+        run("invite", "--class", "9Я")
+    assert exit_.value.code == 2
+    assert "9Я" in capsys.readouterr().err
+    assert with_session(database, lambda s: s.scalar(select(InviteCode.id))) is None
+
+
+def test_invite_without_a_school_says_what_to_do(database, capsys):
+    with pytest.raises(SystemExit):
+        run("invite", "--role", "teacher")
+    assert "schoolbot import" in capsys.readouterr().err
+
+
+def test_backup_makes_two_verified_copies_DATA_1(database, tmp_path, capsys):
+    run("migrate")
+    with_session(database, build_school)
+    capsys.readouterr()
+    run("backup", "--to", str(tmp_path / "a"), str(tmp_path / "b"))
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2
+    assert len(list((tmp_path / "a").glob("school-*.sqlite3"))) == 1
+    assert len(list((tmp_path / "b").glob("school-*.sqlite3"))) == 1
