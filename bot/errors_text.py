@@ -94,3 +94,69 @@ def error_text(code: str, params: dict[str, Any], locale: str) -> str:
     if template is None:
         return gettext("The request was refused ({code}).", locale).format(code=code)
     return gettext(template, locale).format(**{k: _param(v, locale) for k, v in params.items()})
+
+
+IMPORT_ISSUES = {
+    "file.not_found": N_("the file or folder does not exist"),
+    "file.unknown_format": N_("expected an .xlsx workbook or a folder of .csv files, not «{extension}»"),
+    "file.unreadable": N_("the file cannot be read ({error})"),
+    "sheet.missing": N_("the sheet (or CSV file) is missing"),
+    "sheet.empty": N_("the sheet has no rows"),
+    "sheet.too_many_rows": N_("the sheet takes {max} row only"),
+    "column.missing": N_("the column is missing"),
+    "column.duplicate": N_("the column appears twice"),
+    "value.required": N_("the cell must be filled in"),
+    "value.too_long": N_("too long: at most {max} characters"),
+    "value.bad_date": N_("not a date; expected {expected}"),
+    "value.bad_time": N_("not a time; expected {expected}"),
+    "value.bad_number": N_("expected a number from {min} to {max}"),
+    "value.bad_class": N_("not a class name; expected e.g. {expected}"),
+    "value.bad_grades": N_("not a grade range; expected e.g. {expected}"),
+    "value.bad_weekday": N_("not a weekday; expected one of {expected}"),
+    "value.bad_role": N_("unknown role «{role}»; expected {expected}"),
+    "value.bad_kind": N_("expected one of {expected}"),
+    "value.bad_kinship": N_("expected one of {expected}"),
+    "value.bad_yes_no": N_("expected one of {expected}"),
+    "value.bad_phone": N_("not a phone number; expected e.g. {expected}"),
+    "value.bad_email": N_("not an e-mail address"),
+    "value.bad_timezone": N_("unknown time zone; expected e.g. {expected}"),
+    "value.bad_mark_scale": N_("the highest mark must be above the lowest ({min})"),
+    "value.dates_reversed": N_("ends before it starts ({starts})"),
+    "value.times_reversed": N_("ends before it starts ({starts})"),
+    "value.period_outside_year": N_("outside the school year {year_start} – {year_end}"),
+    "value.duplicate": N_("the same as row {first_row}"),
+    "value.conflict": N_("contradicts row {other_row}"),
+    "value.unknown_class": N_("no such class in the file or the school"),
+    "value.unknown_teacher": N_("no such person on the staff sheet"),
+    "value.unknown_subject": N_("no such subject on the subjects sheet"),
+    "value.unknown_student": N_("no such student in class {class}"),
+    "value.unknown_subgroup": N_("no such subgroup in class {class}"),
+    "value.ambiguous": N_("more than one match; name it more exactly"),
+    "value.no_load": N_("no teaching load row for this class and subject"),
+    "value.timetable_clash": N_("the same lesson is already taken in row {other_row}"),
+}
+
+
+def _import_param(value: Any, locale: str) -> Any:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return gettext("yes" if value else "no", locale)
+    return _param(value, locale)
+
+
+def import_issue_text(issue, locale: str) -> str:
+    """«students.csv, row 7, column «Класс», value «5Я»: no such class in the file or the school»."""
+    where = []
+    if issue.sheet:
+        where.append(gettext("sheet «{sheet}»", locale).format(sheet=issue.sheet))
+    if issue.row is not None:
+        where.append(gettext("row {row}", locale).format(row=issue.row))
+    if issue.column:
+        where.append(gettext("column «{column}»", locale).format(column=issue.column))
+    if issue.value:
+        where.append(gettext("value «{value}»", locale).format(value=issue.value))
+    template = IMPORT_ISSUES.get(issue.code)
+    params = {k: _import_param(v, locale) for k, v in issue.params.items()}
+    what = gettext(template, locale).format(**params) if template else issue.code
+    return "  " + ", ".join(where) + ": " + what

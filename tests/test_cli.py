@@ -4,9 +4,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.cli import main
 from services.db import create_engine, create_session_factory
@@ -84,3 +85,34 @@ def test_backup_makes_two_verified_copies_DATA_1(database, tmp_path, capsys):
     assert len(out) == 2
     assert len(list((tmp_path / "a").glob("school-*.sqlite3"))) == 1
     assert len(list((tmp_path / "b").glob("school-*.sqlite3"))) == 1
+
+
+def test_template_then_import_then_reimport_changes_nothing(database, tmp_path, capsys):
+    run("template", str(tmp_path / "tpl"))
+    assert (tmp_path / "tpl" / "school_template.xlsx").exists()
+    capsys.readouterr()
+    run("import", str(tmp_path / "tpl" / "school_template.xlsx"))
+    created, updated, unchanged = map(int, re.findall(r"\d+", capsys.readouterr().out))
+    assert created > 0 and updated == unchanged == 0
+    run("import", str(tmp_path / "tpl" / "csv"))  # the same school again, from the CSV files
+    assert list(map(int, re.findall(r"\d+", capsys.readouterr().out))) == [0, 0, created]
+    count = with_session(database, lambda s: s.scalar(select(func.count()).select_from(Person)))
+    assert count > 0
+
+
+def test_broken_import_names_every_error_and_writes_nothing(database, tmp_path, capsys):
+    run("template", str(tmp_path / "tpl"))
+    students = tmp_path / "tpl" / "csv" / "students.csv"
+    text = students.read_text(encoding="utf-8-sig")
+    students.write_text(text.replace("14.03.2015", "31.02.2015").replace(";5А;", ";5Я;"), encoding="utf-8-sig")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        run("import", str(tmp_path / "tpl" / "csv"))
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert "3" in lines[0]  # the wrong class also leaves the parent's child unfound
+    assert "«students», row 2, column «Дата рождения», value «31.02.2015»" in lines[1]
+    assert "«students», row 2, column «Класс», value «5Я»" in lines[2]
+    assert "«parents», row 2, column «Ребёнок»" in lines[3]
+    assert with_session(database, lambda s: s.scalar(select(func.count()).select_from(Person))) == 0

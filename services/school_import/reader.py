@@ -1,0 +1,134 @@
+"""Reading an import file into Tables: an XLSX workbook, or a folder of CSV files (one per sheet).
+
+Sheets are found by their name or title, columns by their Russian header or key; case, spaces and
+«ё» do not matter. Unknown sheets and columns are ignored. Row numbers stay as in the file: blank rows
+inside a sheet are kept (the check skips them), blank rows at its end are dropped.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+
+import openpyxl
+
+from .issues import ImportFailed, ImportIssue, Tables, file_issue, sheet_issue
+from .spec import SHEETS, Sheet
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+Grid = list[list[str]]  # a sheet's cells as text, the header first
+
+
+def read_source(path: Path) -> Tables:
+    path = Path(path)
+    if not path.exists():
+        raise ImportFailed([file_issue(path.name, "file.not_found")])
+    if path.is_dir():
+        grids = read_csv_folder(path)
+    elif path.suffix.lower() in WORKBOOK_SUFFIXES:
+        grids = read_workbook(path)
+    else:
+        raise ImportFailed([file_issue(path.name, "file.unknown_format", extension=path.suffix.lower())])
+    return tables_of(grids)
+
+
+def simple(name: str) -> str:
+    """Sheet names and headers as compared: «Дата рождения*» matches «дата  рождения»."""
+    return re.sub(r"\s+", "", name).casefold().replace("ё", "е").rstrip("*")
+
+
+SHEETS_BY_SIMPLE_NAME = {simple(name): sheet for sheet in SHEETS for name in (sheet.name, sheet.title)}
+
+
+def read_workbook(path: Path) -> dict[str, Grid]:
+    grids: dict[str, Grid] = {}
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            for worksheet in workbook.worksheets:
+                sheet = SHEETS_BY_SIMPLE_NAME.get(simple(worksheet.title))
+                if sheet and sheet.name not in grids:
+                    grids[sheet.name] = [[cell_text(value) for value in row]
+                                         for row in worksheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except Exception as error:  # a damaged or foreign file fails in many ways (zip, XML, openpyxl)
+        raise ImportFailed([file_issue(path.name, "file.unreadable", error=type(error).__name__)]) from error
+    return grids
+
+
+def cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV file would have: dates ISO, times ЧЧ:ММ, 5.0 as 5."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ", "minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_csv_folder(folder: Path) -> dict[str, Grid]:
+    grids: dict[str, Grid] = {}
+    for path in sorted(folder.iterdir()):
+        sheet = SHEETS_BY_SIMPLE_NAME.get(simple(path.stem))
+        if path.suffix.lower() == ".csv" and sheet and sheet.name not in grids:
+            grids[sheet.name] = read_csv(path)
+    return grids
+
+
+def read_csv(path: Path) -> Grid:
+    try:
+        data = path.read_bytes()
+        try:
+            content = data.decode("utf-8-sig")
+        except UnicodeDecodeError:  # Excel on a Russian Windows saves CSV in its ANSI code page
+            content = data.decode("cp1251")
+        first_line = content.split("\n", 1)[0]
+        delimiter = max(";,\t", key=first_line.count)
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(content), delimiter=delimiter)]
+    except (OSError, csv.Error, UnicodeDecodeError) as error:
+        raise ImportFailed([file_issue(path.name, "file.unreadable", error=type(error).__name__)]) from error
+
+
+def tables_of(grids: dict[str, Grid]) -> Tables:
+    issues: list[ImportIssue] = []
+    tables = {}
+    for sheet in SHEETS:
+        if sheet.name in grids:
+            tables[sheet.name] = sheet_rows(sheet, grids[sheet.name], issues)
+        elif sheet.required:
+            issues.append(sheet_issue(sheet.name, "sheet.missing"))
+    if issues:
+        raise ImportFailed(issues)
+    return tables
+
+
+def sheet_rows(sheet: Sheet, grid: Grid, issues: list[ImportIssue]) -> list[dict[str, str]]:
+    """The data rows as column key -> text; only the columns the sheet has."""
+    columns = {simple(name): column for column in sheet.columns for name in (column.header, column.key)}
+    header = grid[0] if grid else []
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        column = columns.get(simple(name))
+        if column and column.key in positions:
+            issues.append(ImportIssue(sheet.name, 1, column.header, name, "column.duplicate", {}))
+        elif column:
+            positions[column.key] = index
+    for column in sheet.columns:
+        if column.required and column.key not in positions:
+            issues.append(ImportIssue(sheet.name, 1, column.header, "", "column.missing", {}))
+
+    rows = [{key: line[index] if index < len(line) else "" for key, index in positions.items()}
+            for line in grid[1:]]
+    while rows and not any(rows[-1].values()):
+        rows.pop()
+    return rows
