@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.i18n import gettext
+from bot.errors_text import N_
+from bot.i18n import gettext, ngettext, translator
 from services.access import system_actor
 from services.clock import school_today
 from services.db import create_engine, create_session_factory
@@ -119,8 +120,8 @@ async def cmd_import(args, settings: Settings) -> None:
             raise CliError(import_failure_text(failed, settings.locale)) from None
     finally:
         await engine.dispose()
-    t = lambda s: gettext(s, settings.locale)  # noqa: E731
-    print(t("Import finished: {created} created, {updated} updated, {unchanged} unchanged.").format(
+    _ = translator(settings.locale)
+    print(_("Import finished: {created} created, {updated} updated, {unchanged} unchanged.").format(
         created=sum(report.created.values()), updated=sum(report.updated.values()),
         unchanged=sum(report.unchanged.values())))
 
@@ -157,11 +158,11 @@ async def cmd_invite(args, settings: Settings) -> None:
                 codes = await service.for_person(admin, args.person, ttl)
     finally:
         await engine.dispose()
-    t = lambda s: gettext(s, settings.locale)  # noqa: E731
+    _ = translator(settings.locale)
     out = csv.writer(sys.stdout)
-    out.writerow([t("role"), t("full name"), t("class"), t("code"), t("link"), t("expires")])
+    out.writerow([_("role"), _("full name"), _("class"), _("code"), _("link"), _("expires")])
     for c in codes:
-        out.writerow([t(ROLE_NAMES[c.role]), c.full_name, c.class_name, c.code,
+        out.writerow([_(ROLE_NAMES[c.role]), c.full_name, c.class_name, c.code,
                       f"https://t.me/{settings.bot_username}?start={c.code}", c.expires_at.date().isoformat()])
 
 
@@ -173,8 +174,8 @@ async def cmd_revoke(args, settings: Settings) -> None:
             unlinked = await InviteService(session, utcnow).unlink_person(system_actor(school.id), args.person)
     finally:
         await engine.dispose()
-    print(gettext("Access revoked; Telegram unlinked." if unlinked else "Access revoked; no Telegram was linked.",
-                  settings.locale))
+    _ = translator(settings.locale)
+    print(_("Access revoked; Telegram unlinked.") if unlinked else _("Access revoked; no Telegram was linked."))
 
 
 async def cmd_backup(args, settings: Settings) -> None:
@@ -188,8 +189,9 @@ async def cmd_backup(args, settings: Settings) -> None:
 
 
 ROLE_NAMES = {
-    Role.PARENT: "parent", Role.STUDENT: "student", Role.TEACHER: "teacher", Role.CLASS_TEACHER: "class teacher",
-    Role.DEPUTY: "deputy director", Role.SECRETARY: "secretary", Role.ADMIN: "administrator",
+    Role.PARENT: N_("parent"), Role.STUDENT: N_("student"), Role.TEACHER: N_("teacher"),
+    Role.CLASS_TEACHER: N_("class teacher"), Role.DEPUTY: N_("deputy director"), Role.SECRETARY: N_("secretary"),
+    Role.ADMIN: N_("administrator"),
 }
 
 
@@ -233,8 +235,9 @@ def describe_error(err: DomainError, locale: str) -> str:
 def import_failure_text(failed, locale: str) -> str:
     from bot.errors_text import import_issue_text
 
-    lines = [gettext("The import was not done: {count} errors. Nothing was written.", locale).format(
-        count=len(failed.issues))]
+    count = len(failed.issues)
+    lines = [ngettext("The import was not done: {count} error. Nothing was written.",
+                      "The import was not done: {count} errors. Nothing was written.", count, locale).format(count=count)]
     lines += [import_issue_text(issue, locale) for issue in failed.issues]
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.i18n import gettext
+from services.school_import.spec import SHEETS_BY_NAME
 
 
 def N_(message: str) -> str:
@@ -141,7 +142,7 @@ def _import_param(value: Any, locale: str) -> Any:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
-        return gettext("yes" if value else "no", locale)
+        return gettext("yes", locale) if value else gettext("no", locale)
     return _param(value, locale)
 
 
@@ -149,7 +150,11 @@ def import_issue_text(issue, locale: str) -> str:
     """«students.csv, row 7, column «Класс», value «5Я»: no such class in the file or the school»."""
     where = []
     if issue.sheet:
-        where.append(gettext("sheet «{sheet}»", locale).format(sheet=issue.sheet))
+        sheet = SHEETS_BY_NAME.get(issue.sheet)
+        where.append(
+            gettext("sheet «{sheet}» ({file})", locale).format(sheet=sheet.title, file=f"{sheet.name}.csv")
+            if sheet else gettext("sheet «{sheet}»", locale).format(sheet=issue.sheet)
+        )
     if issue.row is not None:
         where.append(gettext("row {row}", locale).format(row=issue.row))
     if issue.column:

@@ -37,3 +37,8 @@ def gettext(message: str, locale: str = DEFAULT_LOCALE) -> str:
 
 def ngettext(singular: str, plural: str, n: int, locale: str = DEFAULT_LOCALE) -> str:
     return translations(locale).ngettext(singular, plural, n)
+
+
+def translator(locale: str):
+    """A `_` bound to one language, for code that speaks to one reader (the command line)."""
+    return translations(locale).gettext

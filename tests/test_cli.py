@@ -111,8 +111,10 @@ def test_broken_import_names_every_error_and_writes_nothing(database, tmp_path, 
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     lines = err.splitlines()
-    assert "3" in lines[0]  # the wrong class also leaves the parent's child unfound
-    assert "«students», row 2, column «Дата рождения», value «31.02.2015»" in lines[1]
-    assert "«students», row 2, column «Класс», value «5Я»" in lines[2]
-    assert "«parents», row 2, column «Ребёнок»" in lines[3]
+    # Russian by default; the wrong class also leaves the parent's child unfound.
+    assert lines[0] == "Импорт не выполнен: 3 ошибки. Ничего не записано."
+    assert lines[1] == ("  лист «Ученики» (students.csv), строка 2, столбец «Дата рождения», значение «31.02.2015»: "
+                        "это не дата; нужно ДД.ММ.ГГГГ")
+    assert lines[2].startswith("  лист «Ученики» (students.csv), строка 2, столбец «Класс», значение «5Я»: ")
+    assert lines[3].startswith("  лист «Родители» (parents.csv), строка 2, столбец «Ребёнок»")
     assert with_session(database, lambda s: s.scalar(select(func.count()).select_from(Person))) == 0
