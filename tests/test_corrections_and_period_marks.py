@@ -40,6 +40,7 @@ async def old_lesson(session, clock, school):
 
 
 async def test_correction_request_applied_by_the_deputy_J_10(session, clock, school, old_lesson):
+    """J-10 and ROLE-2: the deputy director applies the request."""
     teacher, lesson_id, mark_id = old_lesson
     corrections = CorrectionService(session, clock)
     with pytest.raises(Locked):
@@ -104,6 +105,7 @@ def test_accumulation_minimum_grows_with_the_load_PER_4(hours, needed):
 
 
 async def test_period_sheet_suggests_marks_and_warns_on_accumulation_PER_3_PER_4(session, clock, school):
+    """PER-3: the mark rests on the period's marks; PER-4: the accumulation minimum, lowered for valid absences."""
     journal = JournalService(session, clock)
     teacher = await load_actor(session, school.staff["russian"])  # Russian in 5А: 1 hour a week, 3 marks needed
     days = [TODAY - timedelta(days=7 * k) for k in range(3)]

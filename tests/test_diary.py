@@ -114,6 +114,7 @@ async def test_student_sees_only_themselves_ACC_1(diary, session, school):
 
 
 async def test_teachers_of_the_class_see_a_student_others_do_not_REP_5(diary, session, school):
+    """REP-5, ROLE-2: the class's teachers and the deputy director see a student; other teachers do not."""
     await diary.day(await load_actor(session, school.staff["russian"]), school.students["alekseev"], TODAY)
     await diary.day(await load_actor(session, school.staff["deputy"]), school.students["ivanov"], TODAY)
     with pytest.raises(Forbidden):

@@ -32,6 +32,7 @@ async def open_math(journal, session, school, day=TODAY, number=2):
 
 
 async def test_teacher_day_lists_timetable_with_missing_parts(journal, session, school):
+    """J-1, J-2: the day's lessons show what is still to be entered."""
     teacher = await load_actor(session, school.staff["math"])
     slots = await journal.teacher_day(teacher, TODAY)
     assert [(s.number, s.class_name, s.subject) for s in slots] == [(2, "5А", "Математика")]
@@ -90,6 +91,7 @@ async def test_all_present_is_recorded_as_attendance_taken(journal, session, sch
 
 
 async def test_marks_two_a_day_and_for_an_absent_student_J_6_J_7(journal, session, school):
+    """J-6: two marks on one day; J-7: a mark for a student marked absent."""
     teacher, view = await open_math(journal, session, school)
     kid = school.students["alekseev"]
     await journal.save_attendance(teacher, view.lesson_id, [kid])
@@ -173,6 +175,7 @@ async def test_lesson_not_in_timetable_or_on_holiday_is_refused(journal, session
 
 
 async def test_homework_due_next_lesson_and_explicit_no_homework_J_2_J_3(journal, session, school):
+    """J-2, J-4: homework text due on the next lesson; J-3: «не задано» explicitly."""
     teacher, view = await open_math(journal, session, school)
     await journal.set_homework(teacher, view.lesson_id, "  №245, с. 112  ")
     lesson = await session.get(Lesson, view.lesson_id)
@@ -197,6 +200,7 @@ async def test_homework_of_5000_characters_is_refused_and_nothing_changes(journa
 
 
 async def test_topic_suggested_from_the_thematic_plan_J_14(journal, session, school):
+    """J-14: the next topic of the calendar-thematic plan is offered."""
     teacher, view = await open_math(journal, session, school, day=MONDAY, number=1)
     assert view.suggested_topic == "§1. Тема 1"
     await journal.set_topic(teacher, view.lesson_id, view.suggested_topic)
@@ -226,3 +230,25 @@ async def test_two_teachers_saving_attendance_at_once_lose_nothing(session_facto
         assert absent in ({*first}, {*second})
         events = await count(s, OutboxEvent, OutboxEvent.kind.in_([EventKind.ABSENCE_RECORDED, EventKind.ABSENCE_REMOVED]))
         assert events >= 3
+
+
+async def test_homework_with_a_file_reaches_the_diary_and_the_outbox_J_4(journal, session, clock, school):
+    """J-4: files may be attached to homework; the parent's diary lists them with the homework due."""
+    from services.diary import DiaryService
+    from services.journal import AttachmentIn
+    from services.models import AttachmentKind
+
+    teacher, view = await open_math(journal, session, school)
+    await journal.set_homework(teacher, view.lesson_id, "Решить задачи на карточке")
+    file_id = await journal.add_homework_file(teacher, view.lesson_id, AttachmentIn(
+        kind=AttachmentKind.DOCUMENT, telegram_file_id="BQAD-card", telegram_unique_id="card-1",
+        file_name="карточка.pdf", mime_type="application/pdf", size=52_000))
+    event = await session.scalar(select(OutboxEvent).where(OutboxEvent.kind == EventKind.HOMEWORK_SET))
+    assert event.payload["lesson_id"] == view.lesson_id and event.payload["due_on"] == "2026-11-25"
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    [item] = await DiaryService(session, clock).homework(mother, school.students["alekseev"], TODAY, TODAY + timedelta(days=7))
+    assert (item.text, item.due_on, item.files) == ("Решить задачи на карточке", date(2026, 11, 25), (file_id,))
+    stranger = await load_actor(session, school.staff["russian"])
+    with pytest.raises(Forbidden):
+        await journal.add_homework_file(stranger, view.lesson_id, AttachmentIn(
+            kind=AttachmentKind.PHOTO, telegram_file_id="x", telegram_unique_id="y"))
