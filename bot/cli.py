@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     try:
         asyncio.run(args.handler(args, settings))
+    except BrokenPipeError:  # `schoolbot invite … | head`: the reader has what it wanted
+        sys.stderr.close()
     except CliError as err:
         print(str(err), file=sys.stderr)
         raise SystemExit(2) from None
@@ -136,6 +138,9 @@ async def cmd_demo(args, settings: Settings) -> None:
         summary = await generate_demo(sessions, seed=args.seed, schools=args.schools, today=args.today)
     finally:
         await engine.dispose()
+    if not summary.schools:
+        print(gettext("The demo schools are already in the database; nothing was added.", settings.locale))
+        return
     print(gettext("Demo: {schools} schools, {classes} classes, {students} students, {parents} parents, "
                   "{teachers} teachers, {lessons} lessons, {marks} marks.", settings.locale).format(**summary.totals))
 

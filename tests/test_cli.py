@@ -118,3 +118,18 @@ def test_broken_import_names_every_error_and_writes_nothing(database, tmp_path, 
     assert lines[2].startswith("  лист «Ученики» (students.csv), строка 2, столбец «Класс», значение «5Я»: ")
     assert lines[3].startswith("  лист «Родители» (parents.csv), строка 2, столбец «Ребёнок»")
     assert with_session(database, lambda s: s.scalar(select(func.count()).select_from(Person))) == 0
+
+
+def test_demo_then_invite_5A_prints_working_codes_as_the_readme_promises(database, capsys):
+    run("demo", "--today", "2026-11-24")
+    assert capsys.readouterr().out.startswith("Демо: школ — 1, классов — ")
+    run("demo", "--today", "2026-11-24")  # the README's command run twice adds nothing
+    assert "ничего не добавлено" in capsys.readouterr().out
+    run("invite", "--class", "5А")
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]
+    students = [r for r in rows if r[0] == "ученик"]
+    assert 20 <= len(students) <= 30 and all(r[2] == "5А" for r in students)
+    assert any(r[0] == "родитель" for r in rows)
+    code = students[0][3]
+    person_id = with_session(database, lambda s: InviteService(s, utcnow).accept(4242, code))
+    assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) == 4242
