@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -230,7 +230,7 @@ class JournalService:
             attendance_taken=lesson.attendance_taken_at is not None,
             editable=not is_locked(lesson.date, school, today),
             marks_allowed=a.class_group.grade not in school.no_mark_grades,
-            suggested_topic=None if lesson.topic else await self.next_plan_topic(a.id, lesson.date),
+            suggested_topic=None if lesson.topic else await self.next_plan_topic(lesson),
             roster=tuple(
                 RosterEntry(
                     number=i,
@@ -244,15 +244,19 @@ class JournalService:
             files=files,
         )
 
-    async def next_plan_topic(self, assignment_id: int, before: date) -> str | None:
-        """J-14: the plan's topic that follows the topics already given before this lesson."""
+    async def next_plan_topic(self, lesson: Lesson) -> str | None:
+        """J-14: the plan's topic that follows the topics given before this lesson (a double lesson too)."""
+        earlier = or_(Lesson.date < lesson.date,
+                      and_(Lesson.date == lesson.date, Lesson.lesson_number < lesson.lesson_number))
         given = await self.session.scalar(
             select(func.count()).select_from(Lesson).where(
-                Lesson.assignment_id == assignment_id, Lesson.date < before, Lesson.topic != ""
+                Lesson.assignment_id == lesson.assignment_id, earlier, Lesson.topic != ""
             )
         )
         return await self.session.scalar(
-            select(PlanTopic.topic).where(PlanTopic.assignment_id == assignment_id, PlanTopic.position == given + 1)
+            select(PlanTopic.topic).where(
+                PlanTopic.assignment_id == lesson.assignment_id, PlanTopic.position == given + 1
+            )
         )
 
     # ---- writing ---------------------------------------------------------------------------------
