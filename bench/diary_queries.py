@@ -1,0 +1,86 @@
+"""How fast the diary and the teacher's day answer on demo schools, as the database grows.
+
+    python bench/diary_queries.py [--schools 1] [--samples 300] [--database-url URL]
+
+Generates the demo (seed 1, 24 Nov 2026) into a fresh database, then times the use cases a parent and
+a teacher call most: a student's week, a student's marks report, a teacher's day, a lesson opened.
+Prints p50 and p95 in milliseconds per call. Not a test: figures, for the README.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select  # noqa: E402
+
+from services.access import load_actor  # noqa: E402
+from services.db import create_engine, create_session_factory  # noqa: E402
+from services.demo import generate_demo  # noqa: E402
+from services.diary import DiaryService  # noqa: E402
+from services.journal import JournalService  # noqa: E402
+from services.migrate import upgrade  # noqa: E402
+from services.models import Assignment, Guardianship, Student  # noqa: E402
+
+TODAY = date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+
+async def timed(samples: list[float], call) -> None:
+    start = time.perf_counter()
+    await call
+    samples.append((time.perf_counter() - start) * 1000)
+
+
+async def main(args) -> None:
+    url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
+    engine = create_engine(url)
+    await upgrade(engine)
+    sessions = create_session_factory(engine)
+    started = time.perf_counter()
+    summary = await generate_demo(sessions, seed=1, schools=args.schools, today=TODAY)
+    print(f"demo: {summary.totals['schools']} schools, {summary.totals['students']} students, "
+          f"{summary.totals['marks']} marks in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
+    rng = random.Random(1)
+    results: dict[str, list[float]] = {"diary week": [], "marks report": [], "teacher day": [], "open lesson": []}
+    async with sessions() as session:
+        pairs = (await session.execute(select(Guardianship.parent_id, Guardianship.student_id))).all()
+        teachers = (await session.execute(select(Assignment.teacher_id).distinct())).scalars().all()
+    clock = lambda: NOW  # noqa: E731
+    for _ in range(args.samples):
+        parent_id, student_id = rng.choice(pairs)
+        teacher_id = rng.choice(teachers)
+        async with sessions() as session:
+            parent = await load_actor(session, parent_id)
+            diary = DiaryService(session, clock)
+            await timed(results["diary week"], diary.week(parent, student_id, TODAY))
+            await timed(results["marks report"], diary.marks(parent, student_id))
+            teacher = await load_actor(session, teacher_id)
+            journal = JournalService(session, clock)
+            start = time.perf_counter()
+            slots = await journal.teacher_day(teacher, TODAY)
+            results["teacher day"].append((time.perf_counter() - start) * 1000)
+            recorded = [s for s in slots if s.lesson_id]
+            if recorded:
+                await timed(results["open lesson"], journal.lesson_view(teacher, rng.choice(recorded).lesson_id))
+    for name, samples in results.items():
+        samples.sort()
+        p95 = samples[int(len(samples) * 0.95) - 1]
+        print(f"{name:13s} p50 {statistics.median(samples):6.1f} ms   p95 {p95:6.1f} ms   ({len(samples)} calls)")
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--schools", type=int, default=1)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--database-url")
+    asyncio.run(main(parser.parse_args()))
