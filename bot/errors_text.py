@@ -49,6 +49,7 @@ ERRORS = {
     "invite.staff_by_admin_only": N_("Staff get their codes from the administrator."),
     "invite.too_many_attempts": N_("Too many wrong codes. Try again in {minutes} minutes."),
     "invite.used": N_("This code has already been used. Ask the class teacher for a new one."),
+    "language.unknown": N_("Unknown language: {locale}."),
     "journal.locked": N_("The lesson of {date} is more than {days} days old: "
                          "send a correction request instead."),
     "journal.not_your_class": N_("You do not teach this class or subject."),
