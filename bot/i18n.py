@@ -5,6 +5,7 @@ The .po files are compiled in memory when first used, so a fresh clone needs no 
 from __future__ import annotations
 
 import io
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -18,17 +19,28 @@ DEFAULT_LOCALE = "ru"
 LOCALES = ("ru", "en")
 
 
-@cache
-def translations(locale: str) -> Translations:
-    po = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po.exists():
-        return Translations()
-    with po.open("rb") as f:
+def compiled(locale: str) -> bytes:
+    with (LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as f:
         catalog = read_po(f, locale=locale)
     buf = io.BytesIO()
     write_mo(buf, catalog)
-    buf.seek(0)
-    return Translations(buf, domain=DOMAIN)
+    return buf.getvalue()
+
+
+@cache
+def translations(locale: str) -> Translations:
+    return Translations(io.BytesIO(compiled(locale)), domain=DOMAIN)
+
+
+@cache
+def compile_catalogues() -> Path:
+    """The .mo files, for aiogram's I18n, in a folder of their own (the checkout may be read-only)."""
+    folder = Path(tempfile.mkdtemp(prefix="schoolbot-locales-"))
+    for locale in LOCALES:
+        target = folder / locale / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        (target / f"{DOMAIN}.mo").write_bytes(compiled(locale))
+    return folder
 
 
 def gettext(message: str, locale: str = DEFAULT_LOCALE) -> str:

@@ -1,0 +1,8 @@
+"""Telegram adapters; get_routers() fixes the order in one place: common first, fallbacks last."""
+from aiogram import Router
+
+
+def get_routers() -> list[Router]:
+    from . import common
+
+    return [common.build_router()]

@@ -1,0 +1,52 @@
+"""Per update: one database session with the services, the current user, and their language."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues
+from services.clock import Clock
+from services.container import Services
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class ServicesMiddleware(BaseMiddleware):
+    """Opens one session per update and hands the handlers `services` built on it."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], clock: Clock):
+        self.session_factory = session_factory
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.session_factory() as session:
+            data["services"] = Services(session, self.clock)
+            return await handler(event, data)
+
+
+class UserMiddleware(BaseMiddleware):
+    """Loads who is writing: linked persons with their roles, the current child, the language."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user = data.get("event_from_user")
+        if tg_user is not None:
+            services: Services = data["services"]
+            default = tg_user.language_code if tg_user.language_code in LOCALES else DEFAULT_LOCALE
+            data["user"] = await services.accounts.current_user(tg_user.id, default_locale=default)
+        return await handler(event, data)
+
+
+class UserLocaleMiddleware(I18nMiddleware):
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user = data.get("user")
+        return user.locale if user is not None else DEFAULT_LOCALE
+
+
+def make_i18n() -> I18n:
+    """aiogram's I18n reads compiled .mo files: they are compiled from the .po files at start."""
+    return I18n(path=compile_catalogues(), default_locale=DEFAULT_LOCALE, domain=DOMAIN)

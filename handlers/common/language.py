@@ -1,0 +1,38 @@
+"""/language: Russian or English, stored for the account."""
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import LanguageCB
+from bot.i18n import gettext
+from bot.menus import set_commands
+from services.container import Services
+
+NAMES = {"ru": "Русский", "en": "English"}
+
+
+async def cmd_language(message: Message):
+    keyboard = InlineKeyboardBuilder()
+    for locale, name in NAMES.items():
+        keyboard.button(text=name, callback_data=LanguageCB(locale=locale))
+    await message.answer(_("Choose the language:"), reply_markup=keyboard.as_markup())
+
+
+async def on_language(query: CallbackQuery, callback_data: LanguageCB, services: Services, bot: Bot):
+    await services.accounts.set_locale(query.from_user.id, callback_data.locale)
+    user = await services.accounts.current_user(query.from_user.id)
+    await query.message.edit_text(gettext("The language is now English.", user.locale))
+    if user.linked:
+        await set_commands(bot, query.message.chat.id, user)
+    await query.answer()
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_language, Command("language"))
+    router.callback_query.register(on_language, LanguageCB.filter())
+    return router

@@ -1,0 +1,54 @@
+"""All use cases on one session: what a handler asks for by the name `services`."""
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .absences import AbsenceService
+from .accounts import AccountService
+from .clock import Clock
+from .corrections import CorrectionService
+from .diary import DiaryService
+from .invites import InviteService
+from .journal import JournalService
+from .movement import MovementService
+from .period_marks import PeriodMarkService
+
+
+class Services:
+    def __init__(self, session: AsyncSession, clock: Clock):
+        self.session = session
+        self.clock = clock
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        return AccountService(self.session)
+
+    @cached_property
+    def invites(self) -> InviteService:
+        return InviteService(self.session, self.clock)
+
+    @cached_property
+    def diary(self) -> DiaryService:
+        return DiaryService(self.session, self.clock)
+
+    @cached_property
+    def journal(self) -> JournalService:
+        return JournalService(self.session, self.clock)
+
+    @cached_property
+    def absences(self) -> AbsenceService:
+        return AbsenceService(self.session, self.clock)
+
+    @cached_property
+    def corrections(self) -> CorrectionService:
+        return CorrectionService(self.session, self.clock)
+
+    @cached_property
+    def period_marks(self) -> PeriodMarkService:
+        return PeriodMarkService(self.session, self.clock)
+
+    @cached_property
+    def movement(self) -> MovementService:
+        return MovementService(self.session, self.clock)

@@ -1,0 +1,93 @@
+"""End-to-end: the real create_dispatcher() polling the local Bot API emulator over HTTP, on a real database.
+
+People are driven as a person would: `await parent.send("/start " + code)`, `await parent.tap("Согласен")`,
+`parent.last_text()`.
+"""
+from __future__ import annotations
+
+import asyncio
+from itertools import count
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+
+from bot.dispatcher import create_dispatcher
+from bot.sandbox import BotAPIEmulator
+from services.db import create_engine, create_session_factory
+from services.models import Base
+from tests.factories import build_school
+
+TOKEN = "123456:TEST-token"
+_user_ids = count(700_000_001)
+
+
+class TelegramUser:
+    def __init__(self, emulator: BotAPIEmulator, user_id: int, language_code: str):
+        self.emulator, self.id, self.language_code = emulator, user_id, language_code
+        emulator.add_user(TOKEN, user_id, first_name="Тест", language_code=language_code)
+
+    async def send(self, text: str) -> dict:
+        self.emulator.user_sends_text(TOKEN, self.id, text, language_code=self.language_code)
+        return await self.emulator.wait_for_bot_message(TOKEN, self.id)
+
+    async def tap(self, button_text: str) -> dict:
+        message = self.emulator.last_message(TOKEN, self.id)
+        data = self.button_data(message, button_text)
+        query_id = self.emulator.user_taps(TOKEN, self.id, message["message_id"], data)
+        return await self.emulator.wait_for_callback_answer(TOKEN, query_id)
+
+    async def tap_raw(self, callback_data: str) -> dict:
+        """A forged callback: data the user was never shown."""
+        message = self.emulator.last_message(TOKEN, self.id)
+        query_id = self.emulator.user_sends_callback_raw(TOKEN, self.id, message["message_id"], callback_data)
+        return await self.emulator.wait_for_callback_answer(TOKEN, query_id)
+
+    def last_text(self) -> str:
+        return self.emulator.last_message(TOKEN, self.id)["text"]
+
+    def commands(self) -> list[str]:
+        return [c["command"] for c in self.emulator.visible_commands(TOKEN, self.id, self.language_code)]
+
+    @staticmethod
+    def button_data(message: dict, text: str) -> str:
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        for row in rows:
+            for button in row:
+                if button["text"] == text:
+                    return button["callback_data"]
+        raise AssertionError(f"no button «{text}» in {rows}")
+
+
+@pytest.fixture
+async def emulator():
+    emu = await BotAPIEmulator().start()
+    yield emu
+    await emu.stop()
+
+
+@pytest.fixture
+async def bot_world(tmp_path, emulator, clock):
+    """The school in a SQLite file, and the bot polling the emulator."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'school.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    sessions = create_session_factory(engine)
+    async with sessions() as session:
+        school = await build_school(session)
+    bot = Bot(TOKEN, session=AiohttpSession(api=emulator.api_server()))
+    dp = create_dispatcher(sessions, clock)
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    yield school, sessions
+    await dp.stop_polling()
+    await asyncio.wait_for(polling, 5)
+    await bot.session.close()
+    await engine.dispose()
+
+
+@pytest.fixture
+def person(emulator):
+    def make(language_code: str = "ru") -> TelegramUser:
+        return TelegramUser(emulator, next(_user_ids), language_code)
+
+    return make

@@ -1,0 +1,78 @@
+"""The front door end to end: codes (ACC-6), consent (ACC-7), strangers, languages, logout."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from services.access import system_actor
+from services.invites import InviteService
+from services.models import Consent, ConsentAnswer, Person
+
+
+async def code_for(sessions, clock, person_id) -> str:
+    async with sessions() as session:
+        [issued] = await InviteService(session, clock).for_person(system_actor(1), person_id, timedelta(days=7))
+    return issued.code
+
+
+async def test_stranger_is_told_how_to_get_in(bot_world, person):
+    stranger = person()
+    await stranger.send("/start")
+    assert "классного руководителя" in stranger.last_text()
+    assert len(stranger.last_text().splitlines()) == 2
+
+
+async def test_deep_link_consent_accepted_links_the_parent_ACC_6_ACC_7(bot_world, person, clock):
+    school, sessions = bot_world
+    mother = person()
+    code = await code_for(sessions, clock, school.parents["alekseeva_mother"])
+    await mother.send(f"/start {code}")
+    assert "152-ФЗ" in mother.last_text()
+    answer = await mother.tap("Согласен")
+    assert "Спасибо" in mother.last_text()
+    assert answer is not None
+    async with sessions() as session:
+        assert await session.scalar(select(Person.account_id).where(Person.id == school.parents["alekseeva_mother"])) == mother.id
+        assert (await session.scalars(select(Consent.answer))).all() == [ConsentAnswer.ACCEPTED]
+    assert {"help", "language", "logout"} <= set(mother.commands())
+
+
+async def test_declined_consent_shows_nothing_and_links_nothing_ACC_7(bot_world, person, clock):
+    school, sessions = bot_world
+    father = person()
+    code = await code_for(sessions, clock, school.parents["borisov_father"])
+    await father.send(code)  # typed, not by the link
+    await father.tap("Не согласен")
+    assert "ничего не показывает" in father.last_text()
+    async with sessions() as session:
+        assert await session.scalar(select(Person.account_id).where(Person.id == school.parents["borisov_father"])) is None
+        assert (await session.scalars(select(Consent.answer))).all() == [ConsentAnswer.DECLINED]
+
+
+async def test_wrong_and_expired_codes_are_explained(bot_world, person, clock):
+    school, sessions = bot_world
+    someone = person()
+    await someone.send("/start WRONGCODE9")
+    assert "Код не подходит" in someone.last_text()
+    code = await code_for(sessions, clock, school.parents["borisov_father"])
+    clock.now += timedelta(days=8)
+    await someone.send(code)
+    assert "истёк" in someone.last_text()
+
+
+async def test_english_speaker_switches_language_and_logs_out(bot_world, person, clock):
+    school, sessions = bot_world
+    teacher = person(language_code="en")
+    await teacher.send("/start")
+    assert "access code" in teacher.last_text()  # Telegram's language until they choose
+    code = await code_for(sessions, clock, school.staff["math"])
+    await teacher.send(f"/start {code}")
+    await teacher.tap("I agree")
+    await teacher.send("/language")
+    await teacher.tap("Русский")
+    assert teacher.last_text() == "Теперь язык — русский."
+    await teacher.send("/logout")
+    assert teacher.last_text() == "Вы вышли."
+    async with sessions() as session:
+        assert await session.scalar(select(Person.account_id).where(Person.id == school.staff["math"])) is None
