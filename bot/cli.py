@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("migrate", help="bring the database up to date").set_defaults(handler=cmd_migrate)
+    sub.add_parser("run", help="run the bot (long polling)").set_defaults(handler=cmd_run)
 
     p = sub.add_parser("template", help="write blank import templates (XLSX and CSV)")
     p.add_argument("folder", nargs="?", default="import-template", type=Path)
@@ -100,6 +101,15 @@ async def cmd_migrate(args, settings: Settings) -> None:
     engine, _ = await open_database(settings)
     await engine.dispose()
     print(gettext("The database is up to date.", settings.locale))
+
+
+async def cmd_run(args, settings: Settings) -> None:
+    from bot.runtime import run_polling
+
+    if settings.bot_token is None:
+        raise CliError(gettext("Set BOT_TOKEN (from @BotFather) in the environment or in .env.", settings.locale))
+    logging.getLogger().setLevel(logging.INFO)
+    await run_polling(settings)
 
 
 async def cmd_template(args, settings: Settings) -> None:
