@@ -42,6 +42,13 @@ MAX_FAILED_PER_HOUR = 5
 CONSENT_VERSION = "2026-11"
 
 
+def revoke_unused(person_ids, now: datetime):
+    """The statement that revokes the persons' codes not yet used: a fresh code, a cut access, a leaver."""
+    return update(InviteCode).where(
+        InviteCode.person_id.in_(person_ids), InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None)
+    ).values(revoked_at=now)
+
+
 def hash_code(code: str) -> str:
     return hashlib.sha256(normalize(code).encode()).hexdigest()
 
@@ -128,9 +135,7 @@ class InviteService:
         if person is None or person.school_id != actor.school_id:
             raise NotFound("person.not_found")
         async with write_transaction(self.session):
-            result = await self.session.execute(
-                update(InviteCode).where(InviteCode.person_id == person_id, InviteCode.used_at.is_(None),
-                                         InviteCode.revoked_at.is_(None)).values(revoked_at=self.clock()))
+            result = await self.session.execute(revoke_unused([person_id], self.clock()))
             return result.rowcount
 
     # ---- redeeming (ACC-6, ACC-7) -----------------------------------------------------------------
@@ -202,9 +207,7 @@ class InviteService:
             person = await self.session.get(Person, person_id)
             if person is None or person.school_id != actor.school_id:
                 raise NotFound("person.not_found")
-            await self.session.execute(
-                update(InviteCode).where(InviteCode.person_id == person_id, InviteCode.used_at.is_(None),
-                                         InviteCode.revoked_at.is_(None)).values(revoked_at=self.clock()))
+            await self.session.execute(revoke_unused([person_id], self.clock()))
             if person.account_id is None:
                 return False
             self._unlink(person, person.account_id, actor_id=actor.person_id or None)
@@ -250,9 +253,7 @@ class InviteService:
         async with write_transaction(self.session):
             ids = [pid for pid, _ in wanted]
             # A fresh code replaces the person's unused ones: only the newest paper is valid.
-            await self.session.execute(
-                update(InviteCode).where(InviteCode.person_id.in_(ids), InviteCode.used_at.is_(None),
-                                         InviteCode.revoked_at.is_(None)).values(revoked_at=now))
+            await self.session.execute(revoke_unused(ids, now))
             persons = {p.id: p for p in (await self.session.scalars(select(Person).where(Person.id.in_(ids)))).unique()}
             for person_id, role in wanted:
                 person = persons[person_id]

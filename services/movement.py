@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor
 from .clock import Clock
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput, NotFound
+from .invites import revoke_unused
 from .models import (
     ClassGroup,
-    InviteCode,
     Movement,
     MovementKind,
     Person,
@@ -68,6 +67,4 @@ class MovementService:
         """ACC-9: no access to the current journal; the records stay, archived."""
         person = await self.session.get(Person, student.person_id)
         person.account_id = None
-        await self.session.execute(
-            update(InviteCode).where(InviteCode.person_id == person.id, InviteCode.used_at.is_(None),
-                                     InviteCode.revoked_at.is_(None)).values(revoked_at=self.clock()))
+        await self.session.execute(revoke_unused([person.id], self.clock()))
