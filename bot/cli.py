@@ -12,8 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.errors_text import N_
-from bot.i18n import gettext, ngettext, translator
+from bot.i18n import N_, gettext, ngettext, translator
 from services.access import system_actor
 from services.clock import school_today
 from services.db import create_engine, create_session_factory

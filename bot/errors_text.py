@@ -7,13 +7,8 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot.i18n import gettext
+from bot.i18n import N_, gettext
 from services.school_import.spec import SHEETS_BY_NAME
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; it is translated where it is shown."""
-    return message
 
 
 ERRORS = {

@@ -19,6 +19,11 @@ DEFAULT_LOCALE = "ru"
 LOCALES = ("ru", "en")
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown, in the reader's language."""
+    return message
+
+
 def compiled(locale: str) -> bytes:
     with (LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as f:
         catalog = read_po(f, locale=locale)

@@ -4,12 +4,8 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat
 
-from bot.i18n import gettext
+from bot.i18n import N_, gettext
 from services.accounts import CurrentUser
-
-
-def N_(message: str) -> str:
-    return message
 
 
 # Only commands whose flows exist are listed; each role's flows add theirs here.
