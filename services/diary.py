@@ -43,6 +43,10 @@ class MarkItem:
     weight: float
     date: date
 
+    @classmethod
+    def of(cls, mark: Mark, day: date) -> MarkItem:
+        return cls(mark.value, mark.work_type.name, float(mark.work_type.weight), day)
+
 
 @dataclass(frozen=True)
 class HomeworkItem:
@@ -323,7 +327,7 @@ class DiaryService:
                 select(Mark, Lesson.date).join(Lesson, Lesson.id == Mark.lesson_id)
                 .where(Mark.student_id == student_id, Mark.lesson_id.in_(lesson_ids)).order_by(Mark.id)
             ):
-                marks[m.lesson_id].append(MarkItem(m.value, m.work_type.name, float(m.work_type.weight), day))
+                marks[m.lesson_id].append(MarkItem.of(m, day))
             for a in await self.session.scalars(
                 select(Absence).where(Absence.student_id == student_id, Absence.lesson_id.in_(lesson_ids))
             ):
@@ -340,9 +344,7 @@ class DiaryService:
             .order_by(Lesson.date, Mark.id)
         )
         for m, day, assignment_id in rows.unique():
-            by_subject[assignments[assignment_id].subject_id].append(
-                MarkItem(m.value, m.work_type.name, float(m.work_type.weight), day)
-            )
+            by_subject[assignments[assignment_id].subject_id].append(MarkItem.of(m, day))
         return by_subject
 
     async def _period(self, student: Student, period_id: int | None) -> tuple[StudyPeriod, StudyPeriod | None]:

@@ -89,7 +89,7 @@ class PeriodMarkService:
             select(Mark, Lesson.date).join(Lesson, Lesson.id == Mark.lesson_id)
             .where(*in_period, Mark.student_id.in_(ids)).order_by(Lesson.date, Mark.id)
         ):
-            marks[m.student_id].append(MarkItem(m.value, m.work_type.name, float(m.work_type.weight), day))
+            marks[m.student_id].append(MarkItem.of(m, day))
         held = len((await self.session.scalars(
             select(Lesson.id).where(*in_period, Lesson.attendance_taken_at.is_not(None)))).all())
         excused: dict[int, int] = defaultdict(int)
