@@ -129,21 +129,21 @@ class AbsenceService:
     async def my_documents(self, actor: Actor, student_id: int) -> list[DocumentView]:
         """What a parent or student sent for this child, newest first, with the status."""
         student = await get_student_for(self.session, actor, student_id)
-        docs = await self.session.scalars(
+        docs = (await self.session.scalars(
             select(AbsenceDocument).where(AbsenceDocument.student_id == student.id)
             .order_by(AbsenceDocument.created_at.desc(), AbsenceDocument.id.desc())
-        )
-        return [await self._view(d, student) for d in docs]
+        )).all()
+        return await self._views(student.school_id, docs)
 
     async def inbox(self, actor: Actor, class_id: int) -> list[DocumentView]:
         """ACC-4: the class teacher's pending documents, oldest first."""
         class_group = await self._class(actor, class_id)
-        docs = await self.session.scalars(
+        docs = (await self.session.scalars(
             select(AbsenceDocument).join(Student, Student.id == AbsenceDocument.student_id)
             .where(Student.class_id == class_group.id, AbsenceDocument.status == DocumentStatus.PENDING)
             .order_by(AbsenceDocument.created_at, AbsenceDocument.id)
-        )
-        return [await self._view(d) for d in docs.unique()]
+        )).unique().all()
+        return await self._views(class_group.school_id, docs)
 
     async def decide_document(
         self, actor: Actor, document_id: int, *, accept: bool, reason: AbsenceReason | None = None, comment: str = "",
@@ -225,16 +225,21 @@ class AbsenceService:
         await check_class_teacher(actor, class_group)
         return class_group
 
-    async def _view(self, doc: AbsenceDocument, student: Student | None = None) -> DocumentView:
-        student = student or await self.session.get(Student, doc.student_id)
-        calendar = await SchoolCalendar.load(self.session, doc.school_id, doc.date_from)
-        school = await self.session.get(School, doc.school_id)
-        arrived = doc.created_at.astimezone(ZoneInfo(school.timezone)).date()
-        return DocumentView(
-            id=doc.id, student_id=student.id, student_name=student.person.full_name,
-            class_name=student.class_group.name, date_from=doc.date_from, date_to=doc.date_to, kind=doc.kind,
-            comment=doc.comment, status=doc.status, reason=doc.reason, decision_comment=doc.decision_comment,
-            created_at=doc.created_at, decided_at=doc.decided_at,
-            review_due=add_working_days(arrived, school.absence_review_days, calendar, student.class_group.grade),
-            files=tuple(a.id for a in doc.attachments),
-        )
+    async def _views(self, school_id: int, docs: Sequence[AbsenceDocument]) -> list[DocumentView]:
+        """The school and its calendar are read once for the whole list, not per document."""
+        school = await self.session.get(School, school_id)
+        calendar = await SchoolCalendar.load(self.session, school_id, school_today(self.clock, school))
+        zone = ZoneInfo(school.timezone)
+        views = []
+        for doc in docs:
+            student = await self.session.get(Student, doc.student_id)  # from the identity map after the first
+            arrived = doc.created_at.astimezone(zone).date()
+            views.append(DocumentView(
+                id=doc.id, student_id=student.id, student_name=student.person.full_name,
+                class_name=student.class_group.name, date_from=doc.date_from, date_to=doc.date_to, kind=doc.kind,
+                comment=doc.comment, status=doc.status, reason=doc.reason, decision_comment=doc.decision_comment,
+                created_at=doc.created_at, decided_at=doc.decided_at,
+                review_due=add_working_days(arrived, school.absence_review_days, calendar, student.class_group.grade),
+                files=tuple(a.id for a in doc.attachments),
+            ))
+        return views
