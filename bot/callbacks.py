@@ -10,3 +10,8 @@ class ConsentCB(CallbackData, prefix="consent"):
 
 class LanguageCB(CallbackData, prefix="lang"):
     locale: str
+
+
+class ProfileCB(CallbackData, prefix="profile"):
+    person: int
+    student: int | None = None  # None: the person's staff work

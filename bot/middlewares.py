@@ -5,7 +5,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
 from aiogram.types import TelegramObject
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -50,3 +52,16 @@ class UserLocaleMiddleware(I18nMiddleware):
 def make_i18n() -> I18n:
     """aiogram's I18n reads compiled .mo files: they are compiled from the .po files at start."""
     return I18n(path=compile_catalogues(), default_locale=DEFAULT_LOCALE, domain=DOMAIN)
+
+
+class AnswerCallbacks(CallbackAnswerMiddleware):
+    """Every tap is answered, so no button keeps spinning: a handler sets `callback_answer.text` (or
+    nothing) and the answer goes after it. A failed handler's answer is the error handler's, with the
+    reason, so it is not answered here (Telegram takes one answer per query)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        answer = data["callback_answer"] = self.construct_callback_answer(get_flag(data, "callback_answer"))
+        result = await handler(event, data)
+        if not answer.disabled and not answer.answered:
+            await self.answer(event, answer)
+        return result

@@ -3,6 +3,6 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from . import common
+    from . import common, fallback
 
-    return [common.build_router()]
+    return [common.build_router(), fallback.build_router()]

@@ -9,9 +9,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .access import Actor, load_actor
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput
-from .models import Person, TelegramAccount
+from .models import Person, Role, School, Student, TelegramAccount
 
 LOCALES = ("ru", "en")
+STAFF_WORK = frozenset({Role.TEACHER, Role.CLASS_TEACHER, Role.DEPUTY, Role.SECRETARY, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One way an account acts (ROLE-1): a person's staff work (no student), or one child's diary."""
+
+    person_id: int
+    student_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ProfileCard:
+    """What the switching screen shows of a profile."""
+
+    profile: Profile
+    roles: frozenset[Role]
+    school: str
+    child: str | None  # the student's first name, for a parent's or a student's profile
+    class_name: str | None
 
 
 @dataclass(frozen=True)
@@ -21,10 +41,20 @@ class CurrentUser:
     actors: tuple[Actor, ...]  # every linked person that still has a role (ROLE-1: several roles)
     actor: Actor | None  # the one the menus speak for now
     student_id: int | None  # the child (or the student themself) the diary shows now
+    profiles: tuple[Profile, ...] = ()
 
     @property
     def linked(self) -> bool:
         return self.actor is not None
+
+    @property
+    def profile(self) -> Profile | None:
+        return Profile(self.actor.person_id, self.student_id) if self.actor else None
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The roles of the current profile: the menus offer these and no others."""
+        return _profile_roles(self.actor, self.student_id)
 
 
 class AccountService:
@@ -37,12 +67,32 @@ class AccountService:
             select(Person.id).where(Person.account_id == account_id).order_by(Person.id))).all()
         actors = tuple(a for a in [await load_actor(self.session, pid) for pid in persons] if a.roles)
         locale = account.locale if account else default_locale
-        chosen = account.current_person_id if account else None
-        actor = next((a for a in actors if a.person_id == chosen), actors[0] if actors else None)
-        students = _students_of(actor)
-        wanted = account.current_student_id if account else None
-        student_id = wanted if wanted in students else (students[0] if students else None)
-        return CurrentUser(account_id, locale if locale in LOCALES else default_locale, actors, actor, student_id)
+        profiles = tuple(p for actor in actors for p in _profiles_of(actor))
+        wanted = Profile(account.current_person_id, account.current_student_id) if account else None
+        # The stored choice if it still holds, else the chosen person's first profile, else the first.
+        profile = (wanted if wanted in profiles else None) or next(
+            (p for p in profiles if wanted and p.person_id == wanted.person_id), profiles[0] if profiles else None)
+        actor = next((a for a in actors if profile and a.person_id == profile.person_id), None)
+        return CurrentUser(account_id, locale if locale in LOCALES else default_locale, actors, actor,
+                           profile.student_id if profile else None, profiles)
+
+    async def profile_cards(self, user: CurrentUser) -> list[ProfileCard]:
+        """The account's profiles with the names the switching screen shows, in the menu's order."""
+        actors = {a.person_id: a for a in user.actors}
+        cards = []
+        for profile in user.profiles:
+            actor = actors[profile.person_id]
+            school = await self.session.get(School, actor.school_id)
+            student = await self.session.get(Student, profile.student_id) if profile.student_id else None
+            cards.append(ProfileCard(
+                profile, _profile_roles(actor, profile.student_id), school.short_name or school.name,
+                student.person.first_name if student else None,
+                student.class_group.name if student else None))
+        return cards
+
+    async def locale(self, account_id: int, default_locale: str = "ru") -> str:
+        stored = await self.session.scalar(select(TelegramAccount.locale).where(TelegramAccount.id == account_id))
+        return stored if stored in LOCALES else default_locale
 
     async def set_locale(self, account_id: int, locale: str) -> None:
         if locale not in LOCALES:
@@ -55,9 +105,8 @@ class AccountService:
             account.locale = locale
 
     async def switch(self, user: CurrentUser, person_id: int, student_id: int | None = None) -> None:
-        """Acting as another linked person, or for another child; only one's own are accepted."""
-        actor = next((a for a in user.actors if a.person_id == person_id), None)
-        if actor is None or (student_id is not None and student_id not in _students_of(actor)):
+        """Acting as another linked person, or for another child; only one's own are accepted (ACC-2)."""
+        if Profile(person_id, student_id) not in user.profiles:
             raise Forbidden("student.not_yours")
         async with write_transaction(self.session):
             account = await self.session.get(TelegramAccount, user.account_id)
@@ -65,8 +114,15 @@ class AccountService:
             account.current_student_id = student_id
 
 
-def _students_of(actor: Actor | None) -> list[int]:
+def _profiles_of(actor: Actor) -> list[Profile]:
+    staff = [Profile(actor.person_id)] if actor.roles & STAFF_WORK else []
+    own = [Profile(actor.person_id, actor.student_id)] if actor.student_id else []
+    return staff + own + [Profile(actor.person_id, child) for child in sorted(actor.children)]
+
+
+def _profile_roles(actor: Actor | None, student_id: int | None) -> frozenset[Role]:
     if actor is None:
-        return []
-    own = [actor.student_id] if actor.student_id else []
-    return own + sorted(actor.children)
+        return frozenset()
+    if student_id is None:
+        return actor.roles & STAFF_WORK
+    return frozenset({Role.STUDENT if student_id == actor.student_id else Role.PARENT})

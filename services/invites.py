@@ -163,7 +163,7 @@ class InviteService:
             previous = person.account_id
             # ACC-8: a fresh code moves the access; whoever held it before loses it.
             person.account_id = account_id
-            account.current_person_id = person.id
+            account.current_person_id, account.current_student_id = person.id, None
             invite.used_at, invite.used_by_account = self.clock(), account_id
             self.session.add(Consent(person_id=person.id, account_id=account_id, answer=ConsentAnswer.ACCEPTED,
                                      text_version=CONSENT_VERSION, at=self.clock()))

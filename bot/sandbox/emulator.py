@@ -167,6 +167,20 @@ class BotAPIEmulator:
         found = self.messages(token, chat_id)
         return found[-1] if found else None
 
+    def reply_keyboard(self, token: str, chat_id: int) -> list[list[str]]:
+        """The keyboard under the user's input field: the latest one sent, until one removes it.
+
+        It outlives the message that brought it, as in Telegram, so deleted messages count too.
+        """
+        chat = self.state(token).chats.get(chat_id)
+        for stored in reversed(list(chat.messages.values()) if chat else []):
+            markup = stored.reply_markup or {}
+            if "keyboard" in markup:
+                return [[button["text"] for button in row] for row in markup["keyboard"]]
+            if "remove_keyboard" in markup:
+                return []
+        return []
+
     def history(self, token: str, chat_id: int) -> list[dict]:
         """Both sides of the chat, oldest first, deleted messages left out."""
         return [m.as_seen() for m in self._stored(token, chat_id)]

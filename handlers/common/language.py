@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from aiogram import Bot, Router
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import LanguageCB
 from bot.i18n import gettext
-from bot.menus import set_commands
+from bot.menus import menu_filter, show_menu
 from services.container import Services
 
 NAMES = {"ru": "Русский", "en": "English"}
@@ -25,14 +24,17 @@ async def cmd_language(message: Message):
 async def on_language(query: CallbackQuery, callback_data: LanguageCB, services: Services, bot: Bot):
     await services.accounts.set_locale(query.from_user.id, callback_data.locale)
     user = await services.accounts.current_user(query.from_user.id)
-    await query.message.edit_text(gettext("The language is now English.", user.locale))
-    if user.linked:
-        await set_commands(bot, query.message.chat.id, user)
-    await query.answer()
+    done = gettext("The language is now English.", user.locale)
+    if not user.linked:
+        await query.message.edit_text(done)
+        return
+    # The keyboard's labels change too, and only a new message carries a new keyboard.
+    await query.message.delete()
+    await show_menu(bot, query.message.chat.id, user, done)
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(cmd_language, Command("language"))
+    router.message.register(cmd_language, menu_filter("language"))
     router.callback_query.register(on_language, LanguageCB.filter())
     return router

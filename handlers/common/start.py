@@ -1,15 +1,16 @@
 """The front door: a code by deep link or typed (ACC-6), consent before any data (ACC-7), /logout."""
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram import Bot, Router
+from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import ConsentCB
-from bot.menus import set_commands
+from bot.menus import help_text, hide_menu, menu_filter, show_menu
 from services.accounts import CurrentUser
 from services.container import Services
 
@@ -19,30 +20,22 @@ async def cmd_start_with_code(message: Message, command: CommandObject, services
 
 async def cmd_start(message: Message, user: CurrentUser, bot: Bot):
     if user.linked:
-        await set_commands(bot, message.chat.id, user)
-        await message.answer(_("Welcome back! Send /help to see what the bot can do."))
+        await show_menu(bot, message.chat.id, user, _("Welcome back!") + "\n\n" + help_text(user))
         return
     await message.answer(stranger_text())
 
 
-async def cmd_logout(message: Message, services: Services):
+async def cmd_logout(message: Message, services: Services, bot: Bot):
     count = await services.invites.logout(message.from_user.id)
-    await message.answer(_("You are logged out.") if count else _("You were not logged in."))
+    await hide_menu(bot, message.chat.id, _("You are logged out.") if count else _("You were not logged in."))
 
 
-async def cmd_help(message: Message, user: CurrentUser):
+async def cmd_help(message: Message, user: CurrentUser, bot: Bot):
+    """Also brings the keyboard back, should the user have hidden it."""
     if not user.linked:
         await message.answer(stranger_text())
         return
-    await message.answer(_("/language — change the language\n/logout — unlink this Telegram account"))
-
-
-async def on_text(message: Message, user: CurrentUser, services: Services, state: FSMContext):
-    """A stranger's text is taken for a typed code; a linked user's stray text gets the help."""
-    if user.linked:
-        await message.answer(_("Send /help to see what the bot can do."))
-        return
-    await offer_consent(message, message.text, services, state)
+    await show_menu(bot, message.chat.id, user, help_text(user))
 
 
 async def offer_consent(message: Message, code: str, services: Services, state: FSMContext) -> None:
@@ -55,32 +48,29 @@ async def offer_consent(message: Message, code: str, services: Services, state: 
 
 
 async def on_consent(query: CallbackQuery, callback_data: ConsentCB, services: Services, state: FSMContext,
-                     user: CurrentUser, bot: Bot):
+                     user: CurrentUser, bot: Bot, callback_answer: CallbackAnswer):
     code = (await state.get_data()).get("invite_code")
     if not code:
-        await query.answer(_("Send the code again, please."), show_alert=True)
+        callback_answer.text, callback_answer.show_alert = _("Send the code again, please."), True
         return
     await state.clear()
     if not callback_data.accept:
         await services.invites.decline(query.from_user.id, code)
         await query.message.edit_text(_("Without your consent the bot shows nothing. "
                                         "You can send the code again at any time."))
-        await query.answer()
         return
     await services.invites.accept(query.from_user.id, code, locale=user.locale)
     user = await services.accounts.current_user(query.from_user.id)
     await query.message.edit_text(_("Thank you! Your Telegram is now linked to the school's diary."))
-    await set_commands(bot, query.message.chat.id, user)
-    await query.answer()
+    await show_menu(bot, query.message.chat.id, user, help_text(user))
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_start_with_code, CommandStart(deep_link=True))
     router.message.register(cmd_start, CommandStart())
-    router.message.register(cmd_logout, Command("logout"))
-    router.message.register(cmd_help, Command("help"))
-    router.message.register(on_text, F.text & ~F.text.startswith("/"))
+    router.message.register(cmd_logout, menu_filter("logout"))
+    router.message.register(cmd_help, menu_filter("help"))
     router.callback_query.register(on_consent, ConsentCB.filter())
     return router
 

@@ -27,9 +27,20 @@ class TelegramUser:
         self.emulator, self.id, self.language_code = emulator, user_id, language_code
         emulator.add_user(TOKEN, user_id, first_name="Тест", language_code=language_code)
 
-    async def send(self, text: str) -> dict:
+    async def send(self, text: str, replies: int = 1) -> dict:
+        """Returns the last of the `replies` messages the bot sends (or edits) in answer."""
         self.emulator.user_sends_text(TOKEN, self.id, text, language_code=self.language_code)
-        return await self.emulator.wait_for_bot_message(TOKEN, self.id)
+        for _ in range(replies):
+            message = await self.emulator.wait_for_bot_message(TOKEN, self.id)
+        return message
+
+    async def press(self, label: str) -> dict:
+        """A button of the reply keyboard: Telegram sends its label as the user's text."""
+        assert label in self.keyboard(), f"no key «{label}» in {self.keyboard()}"
+        return await self.send(label)
+
+    def keyboard(self) -> list[str]:
+        return [label for row in self.emulator.reply_keyboard(TOKEN, self.id) for label in row]
 
     async def tap(self, button_text: str) -> dict:
         message = self.emulator.last_message(TOKEN, self.id)
@@ -45,6 +56,15 @@ class TelegramUser:
 
     def last_text(self) -> str:
         return self.emulator.last_message(TOKEN, self.id)["text"]
+
+    def texts(self) -> list[str]:
+        """Every message the bot shows in the chat now, oldest first."""
+        return [m.get("text", m.get("caption")) for m in self.emulator.messages(TOKEN, self.id)]
+
+    def buttons(self) -> list[str]:
+        """The inline buttons under the bot's last message."""
+        rows = (self.emulator.last_message(TOKEN, self.id).get("reply_markup") or {}).get("inline_keyboard", [])
+        return [button["text"] for row in rows for button in row]
 
     def commands(self) -> list[str]:
         return [c["command"] for c in self.emulator.visible_commands(TOKEN, self.id, self.language_code)]

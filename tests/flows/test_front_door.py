@@ -29,9 +29,10 @@ async def test_deep_link_consent_accepted_links_the_parent_ACC_6_ACC_7(bot_world
     code = await code_for(sessions, clock, school.parents["alekseeva_mother"])
     await mother.send(f"/start {code}")
     assert "152-ФЗ" in mother.last_text()
-    answer = await mother.tap("Согласен")
-    assert "Спасибо" in mother.last_text()
-    assert answer is not None
+    await mother.tap("Согласен")
+    thanks, menu = mother.texts()[-2:]
+    assert "Спасибо" in thanks
+    assert "/help — Что умеет бот" in menu
     async with sessions() as session:
         assert await session.scalar(select(Person.account_id).where(Person.id == school.parents["alekseeva_mother"])) == mother.id
         assert (await session.scalars(select(Consent.answer))).all() == [ConsentAnswer.ACCEPTED]

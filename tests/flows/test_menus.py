@@ -1,0 +1,103 @@
+"""Menus end to end: profiles of a teacher who is a parent and of a parent of two (ROLE-1), switching
+only to one's own (ACC-2), buttons always answered, and the flood limit."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import select
+
+from bot.callbacks import ProfileCB
+from bot.dispatcher import FLOOD_LIMIT
+from services.models import TelegramAccount
+from tests.flows.conftest import TOKEN
+from tests.flows.test_front_door import code_for
+
+
+async def link(user, sessions, clock, person_id) -> None:
+    await user.send("/start " + await code_for(sessions, clock, person_id))
+    await user.tap("Согласен")
+
+
+async def current_profile(sessions, account_id) -> tuple[int | None, int | None]:
+    async with sessions() as session:
+        account = await session.get(TelegramAccount, account_id)
+        return account.current_person_id, account.current_student_id
+
+
+async def test_parent_of_two_switches_between_children_ROLE_1(bot_world, person, clock):
+    school, sessions = bot_world
+    mother = person()
+    await link(mother, sessions, clock, school.parents["alekseeva_mother"])
+    assert mother.keyboard() == ["Сменить профиль"]
+    assert "switch" in mother.commands()
+    await mother.press("Сменить профиль")
+    assert mother.buttons() == ["✓ Артём, 5А", "Ксения, 5Б"]
+    await mother.tap("Ксения, 5Б")
+    assert mother.texts()[-2] == "Сейчас: Ксения, 5Б."
+    assert await current_profile(sessions, mother.id) == (
+        school.parents["alekseeva_mother"], school.students["alekseeva"])
+    await mother.send("/switch")
+    assert mother.buttons() == ["Артём, 5А", "✓ Ксения, 5Б"]
+    await mother.send("/nosuchcommand")
+    assert mother.last_text() == "Отправьте /help, чтобы узнать, что умеет бот."
+
+
+async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, person, clock):
+    school, sessions = bot_world
+    teacher = person()
+    await link(teacher, sessions, clock, school.staff["math"])
+    assert teacher.keyboard() == []  # one profile: nothing to switch, no keyboard yet
+    await teacher.send("/switch")
+    assert teacher.last_text() == "У вас один профиль: переключать нечего."
+    await link(teacher, sessions, clock, school.parents["alekseeva_mother"])
+    await teacher.press("Сменить профиль")
+    assert teacher.buttons() == ["Работа: Школа № 7", "✓ Артём, 5А", "Ксения, 5Б"]
+    await teacher.tap("Работа: Школа № 7")
+    assert await current_profile(sessions, teacher.id) == (school.staff["math"], None)
+    await teacher.send("/logout")
+    assert teacher.keyboard() == [] and teacher.commands() == []
+
+
+async def test_forged_profile_of_another_family_is_refused_and_logged_ACC_2(bot_world, person, clock, caplog):
+    school, sessions = bot_world
+    mother = person()
+    await link(mother, sessions, clock, school.parents["alekseeva_mother"])
+    await mother.send("/switch")
+    before = await current_profile(sessions, mother.id)
+    forged = ProfileCB(person=school.parents["alekseeva_mother"], student=school.students["borisova"]).pack()
+    with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
+        answer = await mother.tap_raw(forged)
+    assert answer["text"] == "Вы видите только своих детей."
+    assert answer["show_alert"] is True
+    assert await current_profile(sessions, mother.id) == before
+    assert mother.buttons() == ["✓ Артём, 5А", "Ксения, 5Б"]  # the screen is as it was
+    assert any("student.not_yours" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_stale_button_is_answered_not_left_spinning(bot_world, person):
+    someone = person()
+    await someone.send("/language")
+    answer = await someone.tap_raw("diary:2020-01-01")
+    assert "устарела" in answer["text"]
+
+
+async def test_a_flooding_user_is_slowed_and_told_others_unaffected(bot_world, person, emulator):
+    flooder, neighbour = person(), person()
+    for _ in range(30):  # thirty messages within a second
+        emulator.user_sends_text(TOKEN, flooder.id, "/start")
+    await neighbour.send("/start")
+    assert neighbour.last_text().startswith("Это электронный журнал")
+    warning = "Слишком много сообщений подряд. Подождите секунду, и бот снова ответит."
+    await wait_until(lambda: warning in flooder.texts())
+    await asyncio.sleep(1.0)  # the second is over
+    await flooder.send("/start")  # answered again
+    texts = flooder.texts()
+    assert texts.count(warning) == 1
+    assert len(texts) == FLOOD_LIMIT + 1 + 1  # the first twenty, the warning, and the one after the pause
+
+
+async def wait_until(condition, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
