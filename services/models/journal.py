@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import (
@@ -142,7 +142,12 @@ class FinalMark(IdMixin, Base):
     """PER-2..PER-6: a period (quarter, half-year), year, exam or final mark."""
 
     __tablename__ = "final_marks"
-    __table_args__ = (UniqueConstraint("student_id", "subject_id", "kind", "period_id", "year_id"),)
+    __table_args__ = (
+        UniqueConstraint("student_id", "subject_id", "kind", "period_id", "year_id"),
+        # Year, exam and final marks have no period, and NULLs never collide in a unique key.
+        Index("uq_final_marks_without_period", "student_id", "subject_id", "kind", "year_id", unique=True,
+              sqlite_where=text("period_id IS NULL"), postgresql_where=text("period_id IS NULL")),
+    )
 
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, IdMixin
@@ -23,7 +23,12 @@ class Assignment(IdMixin, Base):
     """Teaching load: a teacher teaches a subject to a class or one of its subgroups (ACC-3, J-13)."""
 
     __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("class_id", "subgroup_id", "subject_id", "teacher_id"),)
+    __table_args__ = (
+        UniqueConstraint("class_id", "subgroup_id", "subject_id", "teacher_id"),
+        # A whole-class assignment has no subgroup, and NULLs never collide in a unique key.
+        Index("uq_assignments_whole_class", "class_id", "subject_id", "teacher_id", unique=True,
+              sqlite_where=text("subgroup_id IS NULL"), postgresql_where=text("subgroup_id IS NULL")),
+    )
 
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     teacher_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
