@@ -436,6 +436,20 @@ async def test_teacher_in_two_classes_at_once(session):
     assert issue.params == {"other_row": 9, "teacher": "Орлова Ирина Сергеевна"}
 
 
+async def test_one_teacher_cannot_teach_both_subgroups_at_once_J_13(session):
+    tables = small_school()
+    # Орлова takes Англ. 1 as well, and the timetable puts both subgroups at Monday's 2nd lesson.
+    tables["load"] = [row for row in tables["load"] if row["subgroup"] != "Англ. 1"]
+    tables["load"].append(sheet("teacher class subgroup subject hours",
+                                ("Орлова Ирина Сергеевна", "5А", "Англ. 1", "Английский язык", "3"))[0])
+    with pytest.raises(ImportFailed) as failed:
+        await import_school(session, tables)
+
+    [issue] = failed.value.issues
+    assert (issue.sheet, issue.code) == ("timetable", "value.timetable_clash")
+    assert (issue.row, issue.params) == (4, {"other_row": 3, "teacher": "Орлова Ирина Сергеевна"})
+
+
 async def test_rows_that_do_not_fit_the_model(session):
     """Roles (ROLE-1), kinship, periods (PER-1), duplicates, a parent's child, a conflicting parent."""
     tables = small_school()

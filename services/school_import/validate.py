@@ -541,14 +541,15 @@ def find_loads(parsed: Parsed, existing: Existing, refs: References) -> None:
 
 def find_clashes(rows: list[TimetableRow], refs: References) -> None:
     """A class, or a teacher, in two places at one lesson is a mistake; different subgroups of one
-    class at the same lesson are not (J-13). Each row is reported once, with the row it clashes with."""
+    class at the same lesson are not (J-13), unless one teacher would teach both at once.
+    Each row is reported once, with the row it clashes with."""
     by_class: dict[tuple, list[TimetableRow]] = defaultdict(list)
     by_teacher: dict[tuple, list[TimetableRow]] = defaultdict(list)
     for row in rows:
         slot = (row.weekday, row.lesson)
         same_class = [other for other in by_class[row.class_key, slot] if not split(row, other)]
         teacher = row.load[0] if row.load else None
-        same_teacher = [other for other in by_teacher[teacher, slot] if not split(row, other)] if teacher else []
+        same_teacher = by_teacher[teacher, slot] if teacher else []
         if same_class:
             row.cells.issue("lesson", "value.timetable_clash", other_row=same_class[0].cells.number,
                             **{"class": class_name(row.class_key)})
