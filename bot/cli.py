@@ -52,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("migrate", help="bring the database up to date").set_defaults(handler=cmd_migrate)
-    sub.add_parser("run", help="run the bot (long polling)").set_defaults(handler=cmd_run)
+    p = sub.add_parser("run", help="run the bot (long polling, or a webhook with --webhook)")
+    p.add_argument("--webhook", action="store_true", help="receive updates at WEBHOOK_URL instead of polling")
+    p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("template", help="write blank import templates (XLSX and CSV)")
     p.add_argument("folder", nargs="?", default="import-template", type=Path)
@@ -103,12 +105,15 @@ async def cmd_migrate(args, settings: Settings) -> None:
 
 
 async def cmd_run(args, settings: Settings) -> None:
-    from bot.runtime import run_polling
+    from bot.runtime import run_polling, run_webhook
 
     if settings.bot_token is None:
         raise CliError(gettext("Set BOT_TOKEN (from @BotFather) in the environment or in .env.", settings.locale))
+    if args.webhook and settings.webhook_url is None:
+        raise CliError(gettext("Set WEBHOOK_URL, the HTTPS address Telegram sends updates to, in the environment "
+                               "or in .env.", settings.locale))
     logging.getLogger().setLevel(logging.INFO)
-    await run_polling(settings)
+    await (run_webhook if args.webhook else run_polling)(settings)
 
 
 async def cmd_template(args, settings: Settings) -> None:

@@ -1,23 +1,57 @@
 """Settings from the environment and a .env file (pydantic-settings)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What Telegram accepts as a webhook's secret token.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# The path of a WEBHOOK_URL given without one: the bot never serves its root.
+DEFAULT_WEBHOOK_PATH = "/webhook"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_nested_delimiter="__", extra="ignore")
+    # An error in a value must not print it: it may be a token or a secret.
+    model_config = SettingsConfigDict(env_file=".env", env_nested_delimiter="__", extra="ignore",
+                                      hide_input_in_errors=True)
 
     database_url: str = "sqlite+aiosqlite:///data/school.db"
     bot_token: SecretStr | None = None
     bot_username: str = "school_journal_bot"
     telegram_api_url: str | None = None
+    # `schoolbot run --webhook`: Telegram posts updates to webhook_url; a reverse proxy passes them on to
+    # webhook_host:webhook_port at the same path. Without a secret, each start makes a new one.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
     # The language of the command line's messages; the bot speaks each user's own.
     locale: str = "ru"
     # DATA-1: two copies kept apart.
     backup_dirs: tuple[Path, Path] = (Path("backups/primary"), Path("backups/secondary"))
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_path_by_default(cls, url: str | None) -> str | None:
+        if url is None or urlsplit(url).path:
+            return url
+        return urlsplit(url)._replace(path=DEFAULT_WEBHOOK_PATH).geturl()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_accepts_the_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and not WEBHOOK_SECRET.fullmatch(secret.get_secret_value()):
+            raise ValueError("1 to 256 characters, each a letter A-Z or a-z, a digit, _ or -")
+        return secret
+
+    @property
+    def webhook_path(self) -> str:
+        """Where the bot listens: the public URL's path, so a proxy passes requests on unchanged."""
+        return urlsplit(self.webhook_url).path if self.webhook_url else DEFAULT_WEBHOOK_PATH
 
     def ensure_sqlite_folder(self) -> None:
         """A newcomer's first command must not fail because data/ does not exist yet."""

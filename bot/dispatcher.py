@@ -5,6 +5,7 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.drain import UpdatesInHand
 from bot.middlewares import AnswerCallbacks, ServicesMiddleware, UserLocaleMiddleware, UserMiddleware, make_i18n
 from bot.throttle import ThrottleMiddleware
 from handlers import get_routers
@@ -19,6 +20,7 @@ FLOOD_LIMIT = 20
 
 def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> Dispatcher:
     dp = Dispatcher(storage=MemoryStorage(), session_factory=session_factory)
+    UpdatesInHand().setup(dp)
     dp.update.outer_middleware(ThrottleMiddleware(session_factory, FLOOD_LIMIT))
     dp.update.outer_middleware(ServicesMiddleware(session_factory, clock))
     dp.update.outer_middleware(UserMiddleware())

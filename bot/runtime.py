@@ -1,16 +1,30 @@
-"""`schoolbot run`: the bot with long polling, on Telegram or on a local Bot API by TELEGRAM_API_URL."""
+"""`schoolbot run`: the bot on Telegram or on a local Bot API (TELEGRAM_API_URL), by long polling or a webhook.
+
+Either way SIGTERM finishes the updates in hand before the bot's session closes (bot/drain.py).
+"""
 from __future__ import annotations
 
-from aiogram import Bot
+import asyncio
+import logging
+import secrets
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 
 from bot.config import Settings
 from bot.dispatcher import create_dispatcher
 from services.db import create_engine, create_session_factory
 from services.migrate import upgrade
+
+log = logging.getLogger(__name__)
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -21,15 +35,84 @@ def create_bot(settings: Settings) -> Bot:
                default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-async def run_polling(settings: Settings, *, handle_signals: bool = True) -> None:
-    """Brings the database up to date, then polls until stopped (SIGTERM finishes the updates in hand)."""
+@asynccontextmanager
+async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dispatcher]]:
+    """The database brought up to date, then the bot and the one dispatcher; all closed on the way out."""
     settings.ensure_sqlite_folder()
     engine = create_engine(settings.database_url)
-    await upgrade(engine)
-    bot = create_bot(settings)
     try:
-        dp = create_dispatcher(create_session_factory(engine))
-        await dp.start_polling(bot, handle_signals=handle_signals)
+        await upgrade(engine)
+        bot = create_bot(settings)
+        try:
+            yield bot, create_dispatcher(create_session_factory(engine))
+        finally:
+            await bot.session.close()
     finally:
-        await bot.session.close()
         await engine.dispose()
+
+
+async def run_polling(settings: Settings, *, handle_signals: bool = True) -> None:
+    """Brings the database up to date, then polls until stopped (SIGTERM finishes the updates in hand)."""
+    async with bot_and_dispatcher(settings) as (bot, dp):
+        await dp.start_polling(bot, handle_signals=handle_signals)
+
+
+async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> None:
+    """Brings the database up to date, then serves the webhook at WEBHOOK_URL until stopped.
+
+    Stopping (SIGTERM, SIGINT or cancelling) deletes the webhook first, so that new updates wait at
+    Telegram; then the server stops listening, finishes its requests and the updates in hand.
+    """
+    # Only Telegram and this process need to know it, so a new one at each start is as good as any.
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
+    async with bot_and_dispatcher(settings) as (bot, dp):
+        runner = web.AppRunner(webhook_app(bot, dp, settings.webhook_path, secret))
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+            await bot.set_webhook(settings.webhook_url, secret_token=secret,
+                                  allowed_updates=dp.resolve_used_update_types(), drop_pending_updates=False)
+            log.info("Webhook set; listening on %s:%d", settings.webhook_host, settings.webhook_port)
+            try:
+                await stop_requested(handle_signals)
+            finally:
+                await bot.delete_webhook()
+                log.info("Webhook deleted; stopping")
+        finally:
+            await runner.cleanup()
+
+
+def webhook_app(bot: Bot, dp: Dispatcher, path: str, secret: str) -> web.Application:
+    """aiogram's handler on `path` (401 without the right secret), the dispatcher's startup and shutdown around it.
+
+    Not aiogram's setup_application() and register(): they run the dispatcher's shutdown and close the
+    bot's session in on_shutdown, before aiohttp finishes the requests in flight, whose updates would then
+    start after the drain. on_cleanup comes after those requests.
+    """
+    app = web.Application()
+    app.router.add_post(path, SimpleRequestHandler(dp, bot, secret_token=secret).handle)
+    workflow = {"dispatcher": dp, "bot": bot, **dp.workflow_data}
+
+    async def startup(_: web.Application) -> None:
+        await dp.emit_startup(**workflow)
+
+    async def shutdown(_: web.Application) -> None:
+        await dp.emit_shutdown(**workflow)
+
+    app.on_startup.append(startup)
+    app.on_cleanup.append(shutdown)
+    return app
+
+
+async def stop_requested(handle_signals: bool) -> None:
+    """Returns on SIGTERM or SIGINT if `handle_signals`; waits for cancelling in any case."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)

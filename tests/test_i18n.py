@@ -56,6 +56,16 @@ def test_catalogues_carry_no_stale_entries():
         assert stale == [], f"{locale}: {stale}"
 
 
+def test_english_catalogue_speaks_english():
+    """A Russian string slipped into the English catalogue would pass every check above."""
+    cyrillic = re.compile("[\u0400-\u04FF]")
+    for msg in catalog("en"):
+        strings = msg.string if isinstance(msg.string, tuple) else (msg.string,)
+        ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)
+        if msg.id and not any(cyrillic.search(i) for i in ids):
+            assert not any(cyrillic.search(s) for s in strings), msg.id
+
+
 def test_errors_read_in_the_users_language():
     params = {"value": 7, "min": 2, "max": 5}
     assert error_text("mark.out_of_scale", params, "ru") == "Отметка 7 вне шкалы: от 2 до 5."

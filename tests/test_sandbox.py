@@ -258,6 +258,29 @@ async def test_an_injected_timeout_hangs_past_the_client_timeout(emu, bot):
     assert emu.messages(TOKEN, USER) == []
 
 
+async def test_a_delayed_call_is_in_flight_for_a_while_and_a_client_that_hangs_up_cancels_it(emu, bot):
+    emu.add_user(TOKEN, USER)
+    emu.delay("sendMessage", 0.5)
+
+    started = time.monotonic()
+    await bot.send_message(USER, "slow")
+    assert time.monotonic() - started >= 0.5
+
+    abandoned = asyncio.create_task(bot.send_message(USER, "abandoned"))
+    await emu.wait_for_call(TOKEN, "sendMessage", text="abandoned")
+    assert [m["text"] for m in emu.messages(TOKEN, USER)] == ["slow"]  # logged, not yet in the chat
+    abandoned.cancel()  # the client closes the connection of a cancelled request
+    await asyncio.gather(abandoned, return_exceptions=True)
+    # Sent later and delayed as long, so the abandoned call would be in the chat by the time this one is.
+    await bot.send_message(USER, "after")
+    assert [m["text"] for m in emu.messages(TOKEN, USER)] == ["slow", "after"]
+
+    emu.delay("sendMessage", 0)
+    started = time.monotonic()
+    await bot.send_message(USER, "quick")
+    assert time.monotonic() - started < 0.5
+
+
 async def test_long_polling_answers_as_soon_as_an_update_arrives(emu, bot):
     poll = asyncio.create_task(bot.get_updates(timeout=10, allowed_updates=["message"]))
     await asyncio.sleep(0.1)

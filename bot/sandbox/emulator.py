@@ -34,6 +34,7 @@ class BotAPIEmulator:
         self.stopping = False
         self.flood = FloodControl()
         self.failures = FailureInjector()
+        self.delays: dict[str, float] = {}  # method (lower case) -> seconds, see delay()
         self.webhooks = WebhookDelivery(self)
         self.call_log: deque[tuple[str, str, dict]] = deque(maxlen=1000)  # (token, method, params)
         self._bots: dict[str, BotState] = {}
@@ -44,7 +45,9 @@ class BotAPIEmulator:
 
     async def start(self) -> BotAPIEmulator:
         # The control routes let a demo play the user over HTTP; tests call the methods below instead.
-        self._runner = web.AppRunner(build_app(self, add_control_routes), shutdown_timeout=2.0)
+        # A client that hangs up cancels its call: a delayed one is then never carried out (see delay()).
+        self._runner = web.AppRunner(build_app(self, add_control_routes), shutdown_timeout=2.0,
+                                     handler_cancellation=True)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]
@@ -97,8 +100,11 @@ class BotAPIEmulator:
         if handler is None:
             raise not_found()
         self.call_log.append((state.token, name, dict(params.values)))
+        state.changed.fire()  # for wait_for_call()
         if name.lower() in CHAT_SENDING:
             self.flood.check(state.token, params.values.get("chat_id"))
+        if seconds := self.delays.get(name.lower()):
+            await asyncio.sleep(seconds)
         return await handler(Call(self, state, params))
 
     async def hang(self, request: web.Request) -> None:
@@ -118,6 +124,12 @@ class BotAPIEmulator:
     def inject_failures(self, method: str, count: int = 1, status: int | str = 502) -> None:
         """The next `count` calls of `method` answer `status` (e.g. 502) or hang ("timeout")."""
         self.failures.add(method, count, status)
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Calls of `method` take effect and answer `seconds` late (0: at once again), so a test can act
+        while a call is in flight. The call is in the call log at once; a client that hangs up meanwhile
+        cancels it, and it never takes effect."""
+        self.delays[method.lower()] = seconds
 
     # --- playing the user ------------------------------------------------------------------
 
@@ -238,6 +250,18 @@ class BotAPIEmulator:
         if not await state.changed.wait_until(lambda: query.answer is not None, timeout):
             raise TimeoutError(f"callback query {callback_query_id} was not answered in {timeout} s")
         return copy.deepcopy(query.answer)
+
+    async def wait_for_call(self, token: str, method: str, timeout: float = 5.0, **params: Any) -> dict:
+        """The first call of `method` in the log whose parameters include `params` (compared as text, as
+        forms send them), waiting for it to come: a delayed call is there while it is still in flight."""
+        def found() -> dict | None:
+            return next((call for call in self.calls(token, method)
+                         if all(key in call and str(call[key]) == str(value) for key, value in params.items())),
+                        None)
+
+        if not await self.state(token).changed.wait_until(lambda: found() is not None, timeout):
+            raise TimeoutError(f"the bot made no call of {method} with {params} in {timeout} s")
+        return found()
 
     def _stored(self, token: str, chat_id: int):
         chat = self.state(token).chats.get(chat_id)
