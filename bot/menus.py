@@ -28,7 +28,15 @@ class MenuEntry:
     needs_choice: bool = False  # shown only to an account with several profiles
 
 
+FAMILY = frozenset({Role.PARENT, Role.STUDENT})
+
 ENTRIES = (
+    MenuEntry("diary", N_("Diary: lessons, marks and homework by day"), N_("Diary"), FAMILY),
+    MenuEntry("homework", N_("Homework due"), N_("Homework"), FAMILY),
+    MenuEntry("marks", N_("Marks and averages"), N_("Marks"), FAMILY),
+    MenuEntry("schedule", N_("Timetable of the week"), N_("Timetable"), FAMILY),
+    MenuEntry("absence", N_("Absences and documents for them"), N_("Absences"), FAMILY),
+    MenuEntry("settings", N_("Notification settings"), N_("Settings"), FAMILY),
     MenuEntry("switch", N_("Switch between roles and children"), N_("Switch profile"), needs_choice=True),
     MenuEntry("help", N_("What the bot can do")),
     MenuEntry("language", N_("Language")),

@@ -3,6 +3,6 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from . import common, fallback
+    from . import common, fallback, family
 
-    return [common.build_router(), fallback.build_router()]
+    return [common.build_router(), family.build_router(), fallback.build_router()]

@@ -5,6 +5,8 @@ or by accepting a document, which applies it to every absence in the dates it co
 """
 from __future__ import annotations
 
+import math
+import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,6 +26,7 @@ from .models import (
     AbsenceDocument,
     AbsenceReason,
     Attachment,
+    AttachmentKind,
     ClassGroup,
     DocumentKind,
     DocumentStatus,
@@ -38,6 +41,13 @@ from .records import audit, emit, snapshot
 COMMENT_MAX = 1000
 MAX_DOCUMENT_DAYS = 120
 MAX_FILES = 10
+# ABS-4: the school must be able to fetch a scan to keep it, and Telegram hands a bot files up to 20 MB.
+MAX_FILE_MB = 20
+MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+# A scan or a photo of the paper: PDF or an image; nothing a teacher's computer would run or unpack.
+FILE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "image/heic", "image/heif", "image/webp",
+                        "image/tiff", "image/bmp"})
+FILE_EXTENSIONS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".bmp"})
 DOCUMENT_FIELDS = ("student_id", "date_from", "date_to", "kind", "status", "reason", "decision_comment")
 
 
@@ -58,6 +68,37 @@ class DocumentView:
     decided_at: datetime | None
     review_due: date  # ABS-3: working days after it arrived
     files: tuple[int, ...]
+    submitted_by: int  # the person who sent it: only they may withdraw it
+
+
+@dataclass(frozen=True)
+class SendContext:
+    """What a sender's form needs to read typed dates: the child, the school's today, the year's bounds."""
+
+    student_id: int
+    today: date
+    year_starts: date | None
+    year_ends: date | None
+
+
+def check_comment(comment: str) -> str:
+    """The comment as it will be kept (stripped), or InvalidInput when it is too long."""
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX:
+        raise InvalidInput("document.comment_too_long", max=COMMENT_MAX, length=len(comment))
+    return comment
+
+
+def check_file(file: AttachmentIn) -> None:
+    """ABS-4: a document's file is a photo, a PDF or an image the school can fetch and keep (20 MB at most)."""
+    if file.size > MAX_FILE_BYTES:
+        raise InvalidInput("document.file_too_big", size_mb=math.ceil(file.size / (1024 * 1024)), max_mb=MAX_FILE_MB)
+    if file.kind == AttachmentKind.PHOTO:
+        return
+    extension = ("." + file.file_name.rsplit(".", 1)[1].lower()) if "." in file.file_name else ""
+    mime = (file.mime_type or mimetypes.guess_type(file.file_name)[0] or "").lower()
+    if mime not in FILE_TYPES or (extension and extension not in FILE_EXTENSIONS):
+        raise InvalidInput("document.file_kind", name=file.file_name)
 
 
 def add_working_days(start: date, days: int, calendar: SchoolCalendar, grade: int) -> date:
@@ -79,23 +120,18 @@ class AbsenceService:
         self, actor: Actor, student_id: int, date_from: date, date_to: date, kind: DocumentKind,
         comment: str = "", files: Sequence[AttachmentIn] = (),
     ) -> int:
-        """ABS-1: a parent (or the student) tells the class teacher why; future days are allowed."""
-        student = await get_student_for(self.session, actor, student_id)
-        if student.id not in actor.children and student.id != actor.student_id:
-            raise Forbidden("document.not_your_child")
-        comment = comment.strip()
-        if len(comment) > COMMENT_MAX:
-            raise InvalidInput("document.comment_too_long", max=COMMENT_MAX, length=len(comment))
-        if date_to < date_from:
-            raise InvalidInput("document.dates_reversed", date_from=date_from, date_to=date_to)
-        if (date_to - date_from).days >= MAX_DOCUMENT_DAYS:
-            raise InvalidInput("document.too_long_range", max_days=MAX_DOCUMENT_DAYS)
+        """ABS-1: a parent (or the student) tells the class teacher why; future days are allowed.
+
+        Everything is checked before anything is written: the document and its files are saved together or not
+        at all (ABS-4).
+        """
+        student = await self._sender_student(actor, student_id)
+        comment = check_comment(comment)
+        await self._check_dates(student, date_from, date_to)
         if len(files) > MAX_FILES:
             raise InvalidInput("document.too_many_files", max=MAX_FILES)
-        calendar = await SchoolCalendar.load(self.session, student.school_id, date_from)
-        year = calendar.year
-        if year is None or date_from < year.starts_on or date_to > year.ends_on:
-            raise InvalidInput("document.outside_year")
+        for file in files:
+            check_file(file)
         async with write_transaction(self.session):
             doc = AbsenceDocument(
                 school_id=student.school_id, student_id=student.id, submitted_by=actor.person_id,
@@ -113,12 +149,41 @@ class AbsenceService:
                  student_id=student.id, class_id=student.class_id)
             return doc.id
 
+    async def send_context(self, actor: Actor, student_id: int) -> SendContext:
+        """Before a form is filled in: may this actor send for this student (ABS-1), and the school's today."""
+        student = await self._sender_student(actor, student_id)
+        school = await self.session.get(School, student.school_id)
+        today = school_today(self.clock, school)
+        year = (await SchoolCalendar.load(self.session, school.id, today)).year
+        return SendContext(student.id, today, year.starts_on if year else None, year.ends_on if year else None)
+
+    async def check_dates(self, actor: Actor, student_id: int, date_from: date, date_to: date) -> None:
+        """The dates a document may cover, checked as they are typed; submit_document checks them again."""
+        await self._check_dates(await self._sender_student(actor, student_id), date_from, date_to)
+
+    async def _sender_student(self, actor: Actor, student_id: int) -> Student:
+        student = await get_student_for(self.session, actor, student_id)
+        if student.id not in actor.children and student.id != actor.student_id:
+            raise Forbidden("document.not_your_child")
+        return student
+
+    async def _check_dates(self, student: Student, date_from: date, date_to: date) -> None:
+        if date_to < date_from:
+            raise InvalidInput("document.dates_reversed", date_from=date_from, date_to=date_to)
+        if (date_to - date_from).days >= MAX_DOCUMENT_DAYS:
+            raise InvalidInput("document.too_long_range", max_days=MAX_DOCUMENT_DAYS)
+        year = (await SchoolCalendar.load(self.session, student.school_id, date_from)).year
+        if year is None or date_from < year.starts_on or date_to > year.ends_on:
+            raise InvalidInput("document.outside_year")
+
     async def withdraw_document(self, actor: Actor, document_id: int) -> None:
         """The sender takes a document back while it is still pending."""
         async with write_transaction(self.session):
             doc = await self._document(document_id, for_update=True)
             if doc.submitted_by != actor.person_id:
-                raise Forbidden("document.not_yours")
+                if doc.student_id not in actor.children and doc.student_id != actor.student_id:
+                    raise NotFound("document.not_found")  # another family's: ids are not to be probed
+                raise Forbidden("document.not_yours")  # the other parent's
             if doc.status != DocumentStatus.PENDING:
                 raise Conflict("document.already_decided", status=doc.status)
             before = snapshot(doc, *DOCUMENT_FIELDS)
@@ -240,6 +305,6 @@ class AbsenceService:
                 comment=doc.comment, status=doc.status, reason=doc.reason, decision_comment=doc.decision_comment,
                 created_at=doc.created_at, decided_at=doc.decided_at,
                 review_due=add_working_days(arrived, school.absence_review_days, calendar, student.class_group.grade),
-                files=tuple(a.id for a in doc.attachments),
+                files=tuple(a.id for a in doc.attachments), submitted_by=doc.submitted_by,
             ))
         return views

@@ -14,6 +14,7 @@ from .invites import InviteService
 from .journal import JournalService
 from .movement import MovementService
 from .period_marks import PeriodMarkService
+from .preferences import PreferenceService
 
 
 class Services:
@@ -52,3 +53,7 @@ class Services:
     @cached_property
     def movement(self) -> MovementService:
         return MovementService(self.session, self.clock)
+
+    @cached_property
+    def preferences(self) -> PreferenceService:
+        return PreferenceService(self.session)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, get_student_for, student_assignments_clause
@@ -34,6 +34,17 @@ from .models import (
 )
 
 MAX_RANGE_DAYS = 62
+
+
+@dataclass(frozen=True)
+class StudentCard:
+    """Whose diary a screen shows: its header."""
+
+    student_id: int
+    first_name: str
+    last_name: str
+    class_name: str
+    grade: int
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,7 @@ class SubjectMarks:
     weighted_average: float | None
     previous_weighted_average: float | None  # the same subject in the previous period
     period_mark: int | None
+    subject_id: int | None = None  # for a button that asks about this subject (mark_goal)
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,63 @@ class AttendanceReport:
         return sum(s.without_reason for s in self.subjects)
 
 
+HOMEWORK_DAYS = 7  # the homework screen looks this many days ahead, from tomorrow
+
+
+@dataclass(frozen=True)
+class HomeworkFile:
+    """A teacher's file for homework (J-4), as Telegram keeps it: sent again by its file id."""
+
+    attachment_id: int
+    kind: str  # "photo" | "document"
+    telegram_file_id: str
+    file_name: str
+
+
+@dataclass(frozen=True)
+class HomeworkAhead:
+    """What is due in the coming days: homework and «не задано» (J-3), by due date, and its files."""
+
+    first: date
+    last: date
+    items: tuple[HomeworkItem, ...]  # no_homework items are due on the subject's next lesson
+    files: dict[int, HomeworkFile]  # attachment id -> file, for the items' `files`
+
+
+@dataclass(frozen=True)
+class PeriodCard:
+    period_id: int
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+NEW_MARK_WEIGHT = 1.0  # "what is needed" counts each new mark like an answer in class
+
+
+def rounds_up_from(mark: int) -> float:
+    """The weighted average from which a period mark of `mark` is reached: the usual rounding (4.5 -> 5)."""
+    return mark - 0.5
+
+
+@dataclass(frozen=True)
+class MarkGoal:
+    """"What is needed" for a period mark (PER-3, DIA-4): how many more marks lift the weighted average."""
+
+    student_id: int
+    period_id: int
+    period_name: str
+    subject_id: int
+    subject: str
+    marks_count: int
+    weighted_average: float | None
+    choices: tuple[int, ...]  # the period marks one can aim at: the scale above its lowest mark
+    mark: int | None = None  # the one chosen
+    threshold: float | None = None  # rounds_up_from(mark)
+    reached: bool = False
+    needed: tuple[tuple[int, int], ...] = ()  # (mark value, how many more of NEW_MARK_WEIGHT), highest first
+
+
 def averages(marks: Sequence[MarkItem]) -> tuple[float | None, float | None]:
     """The simple and the weighted average (J-5), two decimals."""
     if not marks:
@@ -159,6 +228,16 @@ class DiaryService:
         self.session = session
         self.clock = clock
 
+    async def student(self, actor: Actor, student_id: int) -> StudentCard:
+        student = await get_student_for(self.session, actor, student_id)
+        return StudentCard(student.id, student.person.first_name, student.person.last_name,
+                           student.class_group.name, student.class_group.grade)
+
+    async def today(self, actor: Actor, student_id: int) -> date:
+        """The student's school's today (its time zone, not the server's): where the diary opens."""
+        student = await get_student_for(self.session, actor, student_id)
+        return school_today(self.clock, await self.session.get(School, student.school_id))
+
     async def day(self, actor: Actor, student_id: int, day: date) -> DiaryDay:
         return (await self.days(actor, student_id, day, day))[0]
 
@@ -176,7 +255,10 @@ class DiaryService:
         assignments = await self._assignments(student)
         timetable = (
             await self.session.scalars(
-                timetable_valid(first).where(TimetableEntry.assignment_id.in_(assignments))
+                # Every timetable in force on some day of the range: a new one may start mid-week.
+                select(TimetableEntry).where(
+                    TimetableEntry.assignment_id.in_(assignments), TimetableEntry.valid_from <= last,
+                    or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= first))
             )
         ).unique().all()
         lessons = await self._lessons(assignments, Lesson.date.between(first, last))
@@ -189,16 +271,15 @@ class DiaryService:
         for lsn in due:
             due_by_day[(lsn.homework_due_on, lsn.assignment_id)].append(self._homework(lsn, files))
 
-        rooms = {(e.assignment_id, e.lesson_number, e.weekday): e.room for e in timetable}
         result = []
         day = first
         while day <= last:
             status = calendar.status(day, grade)
-            slots = set()
+            slots, rooms = set(), {}
             if status.has_lessons:
-                slots = {(day, e.assignment_id, e.lesson_number) for e in timetable
+                rooms = {(e.assignment_id, e.lesson_number): e.room for e in timetable
                          if e.weekday == day.weekday() and e.valid_from <= day and (e.valid_to is None or e.valid_to >= day)}
-                slots |= {k for k in by_slot if k[0] == day}
+                slots = {(day, *key) for key in rooms} | {k for k in by_slot if k[0] == day}
             items = []
             for _, assignment_id, number in sorted(slots, key=lambda s: (s[2], s[1])):
                 a = assignments[assignment_id]
@@ -208,7 +289,7 @@ class DiaryService:
                 items.append(
                     DiaryLesson(
                         number=number, starts_at=starts, ends_at=ends, subject=a.subject.name,
-                        teacher=a.teacher.short_name, room=rooms.get((assignment_id, number, day.weekday()), ""),
+                        teacher=a.teacher.short_name, room=rooms.get((assignment_id, number), ""),
                         topic=lsn.topic if lsn else "",
                         homework_given=self._homework(lsn, files) if lsn and (lsn.homework or lsn.no_homework) else None,
                         homework_due=tuple(due_by_day.pop((day, assignment_id), ())),
@@ -261,7 +342,7 @@ class DiaryService:
                 SubjectMarks(
                     subject=name, marks=tuple(items), average=simple, weighted_average=weighted,
                     previous_weighted_average=averages(before.get(subject_id, []))[1],
-                    period_mark=finals.get(subject_id),
+                    period_mark=finals.get(subject_id), subject_id=subject_id,
                 )
             )
         return MarksReport(student_id=student.id, period_id=period.id, period_name=period.name, subjects=tuple(result))
@@ -297,6 +378,95 @@ class DiaryService:
                 for name, sid in names
             ),
         )
+
+    async def homework_ahead(self, actor: Actor, student_id: int, days: int = HOMEWORK_DAYS) -> HomeworkAhead:
+        """Homework due from tomorrow for `days` days with its files (J-2..J-4), the student's own subgroup
+        only (J-13); a lesson whose teacher wrote «не задано» (J-3) shows on the subject's next lesson."""
+        if not 1 <= days <= MAX_RANGE_DAYS:
+            raise InvalidInput("diary.bad_range", max_days=MAX_RANGE_DAYS)
+        student = await get_student_for(self.session, actor, student_id)
+        school = await self.session.get(School, student.school_id)
+        today = school_today(self.clock, school)
+        first, last = today + timedelta(days=1), today + timedelta(days=days)
+        assignments = await self._assignments(student)
+        due = [lsn for lsn in await self._lessons(assignments, Lesson.homework_due_on.between(first, last))
+               if lsn.homework]
+        files = await self._files([lsn.id for lsn in due])
+        items = [self._homework(lsn, files) for lsn in due]
+        given = {(lsn.assignment_id, lsn.homework_due_on) for lsn in due}
+        # J-3: «не задано» is said at a lesson and holds for the subject's next one.
+        said_none = await self._lessons(assignments, Lesson.no_homework,
+                                        Lesson.date.between(today - timedelta(days=MAX_RANGE_DAYS), last))
+        if said_none:
+            weekdays: dict[int, set[int]] = defaultdict(set)
+            for assignment_id, weekday in await self.session.execute(
+                timetable_valid(today, TimetableEntry.assignment_id, TimetableEntry.weekday)
+                .where(TimetableEntry.assignment_id.in_({lsn.assignment_id for lsn in said_none}))
+            ):
+                weekdays[assignment_id].add(weekday)
+            calendar = await SchoolCalendar.load(self.session, student.school_id, today)
+            for lsn in sorted(said_none, key=lambda x: (x.date, x.lesson_number)):
+                next_day = calendar.next_school_day_with(lsn.date, student.class_group.grade,
+                                                         weekdays[lsn.assignment_id])
+                if next_day is None or not first <= next_day <= last or (lsn.assignment_id, next_day) in given:
+                    continue
+                given.add((lsn.assignment_id, next_day))
+                items.append(HomeworkItem(subject=assignments[lsn.assignment_id].subject.name, text="",
+                                          no_homework=True, given_on=lsn.date, due_on=next_day, files=()))
+        ids = [i for item in items for i in item.files]
+        found = {}
+        if ids:
+            for att in await self.session.scalars(select(Attachment).where(Attachment.id.in_(ids))):
+                found[att.id] = HomeworkFile(att.id, att.kind.value, att.telegram_file_id, att.file_name)
+        return HomeworkAhead(first=first, last=last,
+                             items=tuple(sorted(items, key=lambda h: (h.due_on, h.subject, h.given_on))),
+                             files=found)
+
+    async def periods(self, actor: Actor, student_id: int) -> list[PeriodCard]:
+        """The student's study periods of the year that have begun, in order: the marks screen switches
+        between them (PER-1)."""
+        student = await get_student_for(self.session, actor, student_id)
+        school = await self.session.get(School, student.school_id)
+        today = school_today(self.clock, school)
+        calendar = await SchoolCalendar.load(self.session, student.school_id, today)
+        current = calendar.current_or_last_period(today, student.class_group.grade)
+        return [PeriodCard(p.id, p.name, p.starts_on, p.ends_on)
+                for p in calendar.periods(student.class_group.grade) if p.starts_on <= current.starts_on]
+
+    async def mark_goal(self, actor: Actor, student_id: int, subject_id: int, period_id: int | None = None,
+                        mark: int | None = None) -> MarkGoal:
+        """"What is needed": how many more marks of each value (weight NEW_MARK_WEIGHT) lift the subject's
+        weighted average to the one that rounds to `mark` (PER-3); without `mark`, the marks to choose from.
+
+        A forecast only: the teacher sets the period mark (PER-2)."""
+        student = await get_student_for(self.session, actor, student_id)
+        period, _ = await self._period(student, period_id)
+        assignments = await self._assignments(student)
+        names = {a.subject_id: a.subject.name for a in assignments.values()}
+        if subject_id not in names:
+            raise NotFound("subject.not_found")
+        school = await self.session.get(School, student.school_id)
+        choices = tuple(range(school.mark_min + 1, school.mark_max + 1))
+        if mark is not None and mark not in choices:
+            raise InvalidInput("mark.out_of_scale", value=mark, min=choices[0] if choices else school.mark_max,
+                               max=school.mark_max)
+        items = (await self._student_marks(student.id, assignments, period)).get(subject_id, [])
+        goal = MarkGoal(student_id=student.id, period_id=period.id, period_name=period.name, subject_id=subject_id,
+                        subject=names[subject_id], marks_count=len(items), weighted_average=averages(items)[1],
+                        choices=choices)
+        if mark is None:
+            return goal
+        threshold = rounds_up_from(mark)
+        # Judged on the average as shown (two decimals), so the answer never contradicts the screen.
+        if goal.weighted_average is not None and goal.weighted_average >= threshold:
+            return replace(goal, mark=mark, threshold=threshold, reached=True)
+        pairs = [(m.value, m.weight) for m in items]
+        needed = []
+        for value in range(school.mark_max, school.mark_min - 1, -1):
+            count = marks_needed(pairs, threshold, value, NEW_MARK_WEIGHT)
+            if count is not None:
+                needed.append((value, count))
+        return replace(goal, mark=mark, threshold=threshold, needed=tuple(needed))
 
     # ---- internals -------------------------------------------------------------------------------
 

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from services.absences import AbsenceService
+from services.absences import AbsenceService, check_file
 from services.access import load_actor
-from services.errors import Conflict, Forbidden, InvalidInput, Locked
+from services.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
 from services.journal import AttachmentIn, JournalService
 from services.models import (
     Absence,
@@ -156,3 +156,90 @@ async def test_class_teacher_sets_a_reason_within_the_window_ABS_2_J_9(absences,
     with pytest.raises(Locked):
         await absences.set_reason(class_teacher, absence_id, AbsenceReason.EXCUSED)
     assert await session.scalar(select(Absence.reason).where(Absence.id == absence_id)) == AbsenceReason.UNEXCUSED
+
+
+# ---- what the parents' form checks as it goes (added with the /absence flow) -------------------------------
+
+MB = 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("file", "code"),
+    [
+        (AttachmentIn(AttachmentKind.PHOTO, "AgAD-big", "u-big", size=20 * MB + 1), "document.file_too_big"),
+        (AttachmentIn(AttachmentKind.DOCUMENT, "BQAD-v", "u-v", "clip.mp4", "video/mp4", 3 * MB), "document.file_kind"),
+        (AttachmentIn(AttachmentKind.DOCUMENT, "BQAD-x", "u-x", "setup.exe", "application/x-msdownload"),
+         "document.file_kind"),
+        (AttachmentIn(AttachmentKind.DOCUMENT, "BQAD-z", "u-z", "scans.zip", "application/zip"), "document.file_kind"),
+        # a program that says it is a picture is still a program
+        (AttachmentIn(AttachmentKind.DOCUMENT, "BQAD-p", "u-p", "photo.exe", "image/png"), "document.file_kind"),
+        (AttachmentIn(AttachmentKind.DOCUMENT, "BQAD-b", "u-b", "scan.pdf", "application/pdf", 20 * MB + 1),
+         "document.file_too_big"),
+    ],
+)
+async def test_a_file_telegram_will_not_hand_over_or_of_another_kind_is_refused_ABS_4(
+        absences, session, school, file, code):
+    with pytest.raises(InvalidInput) as err:
+        check_file(file)
+    assert err.value.code == code
+    father = await load_actor(session, school.parents["borisov_father"])
+    with pytest.raises(InvalidInput):  # submit checks again, and writes nothing
+        await absences.submit_document(father, school.students["borisova"], TODAY, TODAY, DocumentKind.ILLNESS,
+                                       files=[SCAN, file])
+    assert await session.scalar(select(func.count()).select_from(AbsenceDocument)) == 0
+    assert await session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+@pytest.mark.parametrize("file", [
+    SCAN,
+    AttachmentIn(AttachmentKind.PHOTO, "AgAD-20", "u-20", size=20 * MB),  # exactly the limit
+    AttachmentIn(AttachmentKind.DOCUMENT, "BQAD-pdf", "u-pdf", "справка.PDF", "application/pdf", 2 * MB),
+    AttachmentIn(AttachmentKind.DOCUMENT, "BQAD-jpg", "u-jpg", "scan.jpeg", "image/jpeg", 4 * MB),
+    AttachmentIn(AttachmentKind.DOCUMENT, "BQAD-heic", "u-heic", "IMG_0001.HEIC", "", 1 * MB),  # type from the name
+])
+def test_photos_pdfs_and_pictures_are_taken_ABS_4(file):
+    check_file(file)
+
+
+async def test_send_context_is_for_the_family_only_ABS_1_ACC_2(absences, session, school, clock):
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    context = await absences.send_context(mother, school.students["alekseeva"])
+    assert (context.student_id, context.today, context.year_starts, context.year_ends) == (
+        school.students["alekseeva"], TODAY, date(2026, 9, 1), date(2027, 5, 31))
+    student = await load_actor(session, school.student_persons["alekseev"])
+    assert (await absences.send_context(student, school.students["alekseev"])).student_id == school.students["alekseev"]
+    with pytest.raises(Forbidden) as err:  # another family's child looks like nobody
+        await absences.send_context(mother, school.students["borisova"])
+    assert err.value.code == "student.not_yours"
+    with pytest.raises(Forbidden) as err:  # the class teacher sees the student, but is not the family
+        await absences.send_context(await load_actor(session, school.staff["math"]), school.students["borisova"])
+    assert err.value.code == "document.not_your_child"
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "code"),
+    [
+        (TODAY, MONDAY, "document.dates_reversed"),
+        (TODAY, TODAY + timedelta(days=200), "document.too_long_range"),
+        (date(2027, 6, 1), date(2027, 6, 1), "document.outside_year"),
+    ],
+)
+async def test_dates_are_checked_as_they_are_typed(absences, session, school, date_from, date_to, code):
+    father = await load_actor(session, school.parents["borisov_father"])
+    with pytest.raises(InvalidInput) as err:
+        await absences.check_dates(father, school.students["borisova"], date_from, date_to)
+    assert err.value.code == code
+    await absences.check_dates(father, school.students["borisova"], TODAY, TODAY + timedelta(days=3))  # future: fine
+
+
+async def test_another_familys_document_cannot_be_withdrawn_and_the_list_says_who_sent(absences, session, school):
+    father = await load_actor(session, school.parents["borisov_father"])
+    doc_id = await absences.submit_document(father, school.students["borisova"], TODAY, TODAY, DocumentKind.FAMILY)
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    with pytest.raises(NotFound) as err:  # the same answer as for an id that does not exist (ACC-2)
+        await absences.withdraw_document(mother, doc_id)
+    assert err.value.code == "document.not_found"
+    with pytest.raises(NotFound):
+        await absences.withdraw_document(mother, doc_id + 1000)
+    [view] = await absences.my_documents(father, school.students["borisova"])
+    assert (view.status, view.submitted_by) == (DocumentStatus.PENDING, school.parents["borisov_father"])

@@ -1,7 +1,7 @@
 """The diary that students and parents see (DIA-1), and who may see it (ACC-1, ACC-2, ACC-9, REP-5)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from services.access import load_actor
 from services.diary import DiaryService, marks_needed
 from services.errors import Forbidden
 from services.journal import JournalService
-from services.models import Absence, AbsenceReason, Student, StudentStatus
+from services.models import Absence, AbsenceReason, Student, StudentStatus, TimetableEntry
 from tests.factories import TODAY
 
 MONDAY = TODAY - timedelta(days=1)
@@ -85,9 +85,16 @@ async def test_weekend_and_holiday_say_what_they_are(diary, session, school):
     assert [len(d.lessons) for d in week] == [1, 3, 1, 2, 1, 0]
 
 
+async def test_the_screens_header_names_the_child(diary, session, school):
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    card = await diary.student(mother, school.students["alekseeva"])
+    assert (card.first_name, card.last_name, card.class_name, card.grade) == ("Ксения", "Алексеева", "5Б", 5)
+
+
 async def test_parent_cannot_see_another_familys_child_ACC_2(diary, session, school):
     father = await load_actor(session, school.parents["borisov_father"])
-    for call in (diary.day(father, school.students["alekseev"], TODAY),
+    for call in (diary.student(father, school.students["alekseev"]),
+                 diary.day(father, school.students["alekseev"], TODAY),
                  diary.marks(father, school.students["alekseev"]),
                  diary.attendance(father, school.students["alekseev"]),
                  diary.homework(father, school.students["alekseev"], TODAY, TODAY)):
@@ -168,3 +175,38 @@ async def test_attendance_summary_counts_absences_without_reason(diary, session,
 )
 def test_marks_needed_to_reach_a_target(marks, target, value, weight, expected):
     assert marks_needed(marks, target, value, weight) == expected
+
+
+async def test_today_is_the_schools_day_not_the_servers(diary, session, school, clock):
+    """The diary opens on the school's today: at 23:30 UTC it is already the next day in Moscow."""
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    clock.now = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)  # 00:30 on Tuesday in Moscow
+    assert await diary.today(mother, school.students["alekseev"]) == TODAY
+    with pytest.raises(Forbidden) as err:  # ACC-2: not even the date of another family's school
+        await diary.today(await load_actor(session, school.parents["borisov_father"]), school.students["alekseev"])
+    assert err.value.code == "student.not_yours"
+
+
+async def test_week_follows_a_timetable_that_changes_mid_week_DIA_1(diary, session, school):
+    """A new timetable from Thursday: the week shows the old one until Wednesday and the new one after."""
+    thursday = TODAY + timedelta(days=2)
+    old = await session.scalar(select(TimetableEntry).where(
+        TimetableEntry.assignment_id == school.assignments["math5A"], TimetableEntry.weekday == 3))
+    old.valid_to = thursday - timedelta(days=1)
+    session.add_all([
+        TimetableEntry(assignment_id=school.assignments["math5A"], weekday=3, lesson_number=4, room="301",
+                       valid_from=thursday),
+        TimetableEntry(assignment_id=school.assignments["rus5A"], weekday=4, lesson_number=3, room="214",
+                       valid_from=thursday),
+    ])
+    await session.commit()
+    student = await load_actor(session, school.student_persons["alekseev"])
+    week = await diary.week(student, school.students["alekseev"], TODAY)
+    thu, fri = week[3], week[4]
+    assert [(lsn.number, lsn.subject, lsn.room) for lsn in thu.lessons] == [
+        (3, "Английский язык", ""), (4, "Математика", "301")]
+    assert [(lsn.number, lsn.subject, lsn.room) for lsn in fri.lessons] == [
+        (2, "Математика", ""), (3, "Русский язык", "214")]
+    earlier = await diary.week(student, school.students["alekseev"], TODAY - timedelta(days=7))
+    assert [lsn.subject for lsn in earlier[3].lessons] == ["Математика", "Английский язык"]
+    assert [lsn.subject for lsn in earlier[4].lessons] == ["Математика"]

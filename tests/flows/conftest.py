@@ -6,14 +6,19 @@ People are driven as a person would: `await parent.send("/start " + code)`, `awa
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from itertools import count
 
 import pytest
 from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.enums import ParseMode
 
 from bot.dispatcher import create_dispatcher
 from bot.sandbox import BotAPIEmulator
+from services.access import system_actor
+from services.invites import InviteService
 from services.db import create_engine, create_session_factory
 from services.models import Base
 from tests.factories import build_school
@@ -95,7 +100,9 @@ async def bot_world(tmp_path, emulator, clock):
     sessions = create_session_factory(engine)
     async with sessions() as session:
         school = await build_school(session)
-    bot = Bot(TOKEN, session=AiohttpSession(api=emulator.api_server()))
+    # HTML as in production (bot/runtime.py), so tests see the text as the user does.
+    bot = Bot(TOKEN, session=AiohttpSession(api=emulator.api_server()),
+              default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     dp = create_dispatcher(sessions, clock)
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     yield school, sessions
@@ -111,3 +118,24 @@ def person(emulator):
         return TelegramUser(emulator, next(_user_ids), language_code)
 
     return make
+
+
+async def code_for(sessions, clock, person_id) -> str:
+    async with sessions() as session:
+        [issued] = await InviteService(session, clock).for_person(system_actor(1), person_id, timedelta(days=7))
+    return issued.code
+
+
+@pytest.fixture
+def linked(bot_world, person, clock):
+    """`await linked(school.parents["alekseeva_mother"])`: a Telegram user who has linked by code and consent;
+    `user=` links one more person to the same Telegram (a teacher who is also a parent)."""
+    _school, sessions = bot_world
+
+    async def link(person_id: int, user: TelegramUser | None = None, language_code: str = "ru") -> TelegramUser:
+        user = user or person(language_code)
+        await user.send("/start " + await code_for(sessions, clock, person_id))
+        await user.tap("Согласен" if user.language_code == "ru" else "I agree")
+        return user
+
+    return link

@@ -5,15 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from services.access import system_actor
-from services.invites import InviteService
 from services.models import Consent, ConsentAnswer, Person
-
-
-async def code_for(sessions, clock, person_id) -> str:
-    async with sessions() as session:
-        [issued] = await InviteService(session, clock).for_person(system_actor(1), person_id, timedelta(days=7))
-    return issued.code
+from tests.flows.conftest import code_for
 
 
 async def test_stranger_is_told_how_to_get_in(bot_world, person):

@@ -5,18 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import select
-
 from bot.callbacks import ProfileCB
 from bot.dispatcher import FLOOD_LIMIT
 from services.models import TelegramAccount
 from tests.flows.conftest import TOKEN
-from tests.flows.test_front_door import code_for
-
-
-async def link(user, sessions, clock, person_id) -> None:
-    await user.send("/start " + await code_for(sessions, clock, person_id))
-    await user.tap("Согласен")
 
 
 async def current_profile(sessions, account_id) -> tuple[int | None, int | None]:
@@ -25,12 +17,13 @@ async def current_profile(sessions, account_id) -> tuple[int | None, int | None]
         return account.current_person_id, account.current_student_id
 
 
-async def test_parent_of_two_switches_between_children_ROLE_1(bot_world, person, clock):
+async def test_parent_of_two_switches_between_children_ROLE_1(bot_world, linked):
     school, sessions = bot_world
-    mother = person()
-    await link(mother, sessions, clock, school.parents["alekseeva_mother"])
-    assert mother.keyboard() == ["Сменить профиль"]
-    assert "switch" in mother.commands()
+    mother = await linked(school.parents["alekseeva_mother"])
+    assert mother.keyboard() == ["Дневник", "Домашнее задание", "Оценки", "Расписание", "Пропуски", "Настройки",
+                                 "Сменить профиль"]
+    assert mother.commands() == ["diary", "homework", "marks", "schedule", "absence", "settings", "switch", "help",
+                                 "language", "logout"]
     await mother.press("Сменить профиль")
     assert mother.buttons() == ["✓ Артём, 5А", "Ксения, 5Б"]
     await mother.tap("Ксения, 5Б")
@@ -43,26 +36,26 @@ async def test_parent_of_two_switches_between_children_ROLE_1(bot_world, person,
     assert mother.last_text() == "Отправьте /help, чтобы узнать, что умеет бот."
 
 
-async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, person, clock):
+async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, linked):
     school, sessions = bot_world
-    teacher = person()
-    await link(teacher, sessions, clock, school.staff["math"])
+    teacher = await linked(school.staff["math"])
     assert teacher.keyboard() == []  # one profile: nothing to switch, no keyboard yet
     await teacher.send("/switch")
     assert teacher.last_text() == "У вас один профиль: переключать нечего."
-    await link(teacher, sessions, clock, school.parents["alekseeva_mother"])
+    await linked(school.parents["alekseeva_mother"], user=teacher)
     await teacher.press("Сменить профиль")
     assert teacher.buttons() == ["Работа: Школа № 7", "✓ Артём, 5А", "Ксения, 5Б"]
     await teacher.tap("Работа: Школа № 7")
     assert await current_profile(sessions, teacher.id) == (school.staff["math"], None)
+    assert teacher.keyboard() == ["Сменить профиль"]  # the parent's entries are gone with the profile
+    assert "diary" not in teacher.commands()
     await teacher.send("/logout")
     assert teacher.keyboard() == [] and teacher.commands() == []
 
 
-async def test_forged_profile_of_another_family_is_refused_and_logged_ACC_2(bot_world, person, clock, caplog):
+async def test_forged_profile_of_another_family_is_refused_and_logged_ACC_2(bot_world, linked, caplog):
     school, sessions = bot_world
-    mother = person()
-    await link(mother, sessions, clock, school.parents["alekseeva_mother"])
+    mother = await linked(school.parents["alekseeva_mother"])
     await mother.send("/switch")
     before = await current_profile(sessions, mother.id)
     forged = ProfileCB(person=school.parents["alekseeva_mother"], student=school.students["borisova"]).pack()
@@ -101,3 +94,20 @@ async def wait_until(condition, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.02)
+
+
+async def test_cancel_ends_a_wait_and_a_stray_photo_gets_a_hint(bot_world, linked, emulator):
+    school, _sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    await mother.send("/cancel")
+    assert mother.last_text() == "Отменять нечего."
+    await mother.press("Настройки")
+    await mother.tap("🕖 Сводка в 19:00")
+    await mother.tap("Другое время…")  # the bot now waits for a typed time
+    await mother.send("/cancel")
+    assert mother.last_text() == "Отменено."
+    await mother.send("19:30")  # no longer taken for a time
+    assert mother.last_text() == "Отправьте /help, чтобы узнать, что умеет бот."
+    emulator.user_sends_photo(TOKEN, mother.id, b"\xff\xd8\xff\xe0 not much of a photo")
+    await emulator.wait_for_bot_message(TOKEN, mother.id)
+    assert mother.last_text() == "Отправьте /help, чтобы узнать, что умеет бот."

@@ -1,0 +1,133 @@
+"""The /absence screen: the period's attendance of one child (DIA-1, ABS-2) and the documents sent for them (ABS-1),
+with «Send a document» and «Withdraw» for one's own pending ones. Texts shared with the form live here too."""
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import format_interval
+
+from bot.callbacks import AbsenceDocCB
+from bot.formatting import short_date, split_text
+from bot.i18n import N_
+from services.absences import DocumentView
+from services.accounts import CurrentUser
+from services.container import Services
+from services.diary import AttendanceReport, StudentCard
+from services.models import AbsenceReason, DocumentKind, DocumentStatus
+
+KINDS = {
+    DocumentKind.ILLNESS: N_("Illness"),
+    DocumentKind.FAMILY: N_("Family reasons"),
+    DocumentKind.COMPETITION: N_("Competition or olympiad"),
+    DocumentKind.OTHER: N_("Other reason"),
+}
+# ABS-2: the class teacher's reasons, as the summary lists them; "none": an absence still waiting for one.
+REASON_ORDER = ("illness", "excused", "unexcused", "none")
+ACCEPTED = {
+    AbsenceReason.ILLNESS: N_("✅ accepted: illness"),
+    AbsenceReason.EXCUSED: N_("✅ accepted: excused"),
+    AbsenceReason.UNEXCUSED: N_("✅ accepted: unexcused"),
+}
+
+
+def reason_count(reason: str, count: int) -> str:
+    if reason == "illness":
+        text = ngettext("{count} for illness", "{count} for illness", count)
+    elif reason == "excused":
+        text = ngettext("{count} excused", "{count} excused", count)
+    elif reason == "unexcused":
+        text = ngettext("{count} unexcused", "{count} unexcused", count)
+    else:
+        text = ngettext("{count} with no reason yet", "{count} with no reason yet", count)
+    return text.format(count=count)
+
+
+def kind_label(kind: DocumentKind | str) -> str:
+    return _(KINDS[DocumentKind(kind)])
+
+
+def child_name(card: StudentCard) -> str:
+    return escape(f"{card.last_name} {card.first_name}, {card.class_name}")
+
+
+def dates_text(date_from: date, date_to: date, locale: str, with_year: bool = False) -> str:
+    """«25–27 нояб.» / «Nov 25 – 27»; the year when asked for or when the days cross one."""
+    skeleton = "yMMMd" if with_year or date_from.year != date_to.year else "MMMd"
+    return format_interval(date_from, date_to, skeleton, locale=locale)
+
+
+def attendance_text(report: AttendanceReport) -> list[str]:
+    if not report.absences:
+        return [_("{period}: no absences.").format(period=escape(report.period_name))]
+    lines = [escape(report.period_name)]
+    for subject in report.subjects:
+        if not subject.absences:
+            continue
+        reasons = ", ".join(reason_count(key, subject.by_reason[key])
+                            for key in REASON_ORDER if subject.by_reason.get(key))
+        missed = ngettext("{absences} of {lessons} lesson", "{absences} of {lessons} lessons", subject.lessons).format(
+            absences=subject.absences, lessons=subject.lessons)
+        lines.append(_("{subject}: {missed} ({reasons})").format(subject=escape(subject.subject), missed=missed,
+                                                                 reasons=reasons))
+    total = ngettext("{count} absence in all", "{count} absences in all", report.absences).format(
+        count=report.absences)
+    if report.without_reason:
+        total += "; <b>" + _("without a reason yet: {count}").format(count=report.without_reason) + "</b>"
+    lines.append(total + ".")
+    return lines
+
+
+def status_text(doc: DocumentView, locale: str) -> str:
+    if doc.status == DocumentStatus.PENDING:
+        return _("⏳ pending: the class teacher answers by {date}").format(date=short_date(doc.review_due, locale))
+    if doc.status == DocumentStatus.ACCEPTED:
+        return _(ACCEPTED[doc.reason]) if doc.reason in ACCEPTED else _("✅ accepted")
+    if doc.status == DocumentStatus.DECLINED:
+        return _("❌ declined: {comment}").format(comment=escape(doc.decision_comment) or "—")
+    return _("↩️ withdrawn")
+
+
+def document_text(doc: DocumentView, locale: str) -> str:
+    head = f"<b>{dates_text(doc.date_from, doc.date_to, locale)}</b> · {kind_label(doc.kind)}"
+    if doc.files:
+        head += " · " + ngettext("{count} file", "{count} files", len(doc.files)).format(count=len(doc.files))
+    return head + "\n" + status_text(doc, locale)
+
+
+def screen_text(card: StudentCard, report: AttendanceReport, docs: list[DocumentView], locale: str) -> str:
+    parts = ["<b>" + _("Absences: {child}").format(child=child_name(card)) + "</b>", "\n".join(attendance_text(report))]
+    if docs:
+        parts.append("\n".join(["<b>" + _("Documents sent") + "</b>"] + [document_text(d, locale) for d in docs]))
+    else:
+        parts.append(_("No documents sent yet."))
+    return "\n\n".join(parts)
+
+
+def screen_keyboard(user: CurrentUser, student_id: int, docs: list[DocumentView], locale: str) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=_("📎 Send a document"), callback_data=AbsenceDocCB(action="new", student=student_id))
+    for doc in docs:
+        # Only the sender may withdraw (the service says so too), and only while it is pending.
+        if doc.status == DocumentStatus.PENDING and doc.submitted_by == user.actor.person_id:
+            keyboard.button(text=_("Withdraw: {dates}").format(dates=dates_text(doc.date_from, doc.date_to, locale)),
+                            callback_data=AbsenceDocCB(action="withdraw", student=student_id, doc=doc.id))
+    keyboard.adjust(1)
+    return keyboard.as_markup()
+
+
+async def render_screen(services: Services, user: CurrentUser,
+                        student_id: int) -> tuple[list[str], InlineKeyboardMarkup]:
+    """The screen's text (split to fit Telegram, never cut) and the buttons for its last part.
+
+    Every read re-checks that this user may see the child (ACC-1, ACC-2).
+    """
+    card = await services.diary.student(user.actor, student_id)
+    report = await services.diary.attendance(user.actor, student_id)
+    docs = await services.absences.my_documents(user.actor, student_id)
+    text = screen_text(card, report, docs, user.locale)
+    return split_text(text), screen_keyboard(user, student_id, docs, user.locale)

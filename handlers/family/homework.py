@@ -1,0 +1,75 @@
+"""/homework: what is due from tomorrow for a week (J-2..J-4), grouped by the due day, «не задано» where the
+teacher said so (J-3), and the teacher's files sent after the text. Subgroup lessons are the student's own
+group's only (J-13): the service picks them."""
+from __future__ import annotations
+
+import html
+from itertools import groupby
+
+from aiogram import Bot, Router
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot.formatting import day_title, short_date, split_text
+from bot.menus import menu_filter
+from services.accounts import CurrentUser
+from services.container import Services
+from services.diary import HomeworkAhead, HomeworkItem, StudentCard
+
+
+async def cmd_homework(message: Message, user: CurrentUser, services: Services, bot: Bot):
+    card = await services.diary.student(user.actor, user.student_id)
+    ahead = await services.diary.homework_ahead(user.actor, user.student_id)
+    for part in split_text(render(card, ahead, user.locale)):
+        await message.answer(part)
+    await send_files(bot, message.chat.id, ahead, user.locale)
+
+
+def render(card: StudentCard, ahead: HomeworkAhead, locale: str) -> str:
+    header = "<b>{}</b>\n{}".format(
+        _("Homework: {name}, {class_name}").format(
+            name=html.escape(f"{card.first_name} {card.last_name}"), class_name=html.escape(card.class_name)),
+        _("Due from {first} to {last}").format(first=short_date(ahead.first, locale),
+                                               last=short_date(ahead.last, locale)),
+    )
+    if not ahead.items:
+        days = (ahead.last - ahead.first).days + 1
+        return header + "\n\n" + ngettext("Nothing is due in the next {days} day. 🎉",
+                                          "Nothing is due in the next {days} days. 🎉", days).format(days=days)
+    blocks = [header]
+    for due_on, items in groupby(ahead.items, key=lambda h: h.due_on):
+        blocks.append("\n".join([f"<b>{day_title(due_on, locale)}</b>", *(item_line(i) for i in items)]))
+    return "\n\n".join(blocks)
+
+
+def item_line(item: HomeworkItem) -> str:
+    subject = html.escape(item.subject)
+    if item.no_homework:
+        return "• " + _("{subject}: not set").format(subject=subject)
+    line = f"• <b>{subject}</b>: {html.escape(item.text)}"
+    if item.files:
+        count = len(item.files)
+        line += " (📎 " + ngettext("{count} file below", "{count} files below", count).format(count=count) + ")"
+    return line
+
+
+async def send_files(bot: Bot, chat_id: int, ahead: HomeworkAhead, locale: str) -> None:
+    """Each file as Telegram keeps it (its file id), captioned with the homework it belongs to."""
+    for item in ahead.items:
+        for attachment_id in item.files:
+            file = ahead.files.get(attachment_id)
+            if file is None:
+                continue
+            caption = "📎 " + _("{subject}, due {date}").format(subject=html.escape(item.subject),
+                                                                date=short_date(item.due_on, locale))
+            if file.kind == "photo":
+                await bot.send_photo(chat_id, file.telegram_file_id, caption=caption)
+            else:
+                await bot.send_document(chat_id, file.telegram_file_id, caption=caption)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_homework, menu_filter("homework"))
+    return router

@@ -1,0 +1,260 @@
+"""/settings: for the profile's child, which pushes arrive and how, the digest time and the quiet hours.
+
+One message, edited in place: the main screen lists the kinds with their modes (a tap moves a kind on:
+at once → in the digest → off); the digest time and the quiet hours have screens of choices, or a time
+typed by the user. Every button carries the student id, and the service re-checks it (ACC-2).
+"""
+from __future__ import annotations
+
+import html
+from contextlib import suppress
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import get_timezone_location
+
+from bot.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsViewCB
+from bot.formatting import time_span
+from bot.i18n import N_
+from bot.menus import menu_filter
+from services.accounts import CurrentUser
+from services.container import Services
+from services.models import NotifyKind, NotifyMode
+from services.preferences import ChildPreferences, parse_quiet_hours, parse_time
+
+KIND_LABELS = {
+    NotifyKind.MARKS: N_("New marks"),
+    NotifyKind.ABSENCES: N_("Absences"),
+    NotifyKind.HOMEWORK: N_("Homework"),
+    NotifyKind.DOCUMENTS: N_("Documents decided"),
+    NotifyKind.ANNOUNCEMENTS: N_("Announcements"),
+}
+MODE_LABELS = {
+    NotifyMode.INSTANT: N_("at once"),
+    NotifyMode.DIGEST: N_("in the digest"),
+    NotifyMode.OFF: N_("off"),
+}
+MODE_ICONS = {NotifyMode.INSTANT: "🔔", NotifyMode.DIGEST: "🗓", NotifyMode.OFF: "🔕"}
+NEXT_MODE = {NotifyMode.INSTANT: NotifyMode.DIGEST, NotifyMode.DIGEST: NotifyMode.OFF,
+             NotifyMode.OFF: NotifyMode.INSTANT}
+DIGEST_CHOICES = ("07:00", "15:00", "19:00", "21:00")
+QUIET_CHOICES = (("21:00", "08:00"), ("22:00", "07:00"), ("23:00", "07:00"))
+
+
+class SettingsStates(StatesGroup):
+    digest_time = State()  # waiting for a typed «HH:MM»
+    quiet_hours = State()  # waiting for a typed «HH:MM–HH:MM»
+
+
+async def cmd_settings(message: Message, user: CurrentUser, services: Services, state: FSMContext):
+    await state.clear()
+    prefs = await services.preferences.of_child(user, user.student_id)
+    await message.answer(main_text(prefs, user), reply_markup=main_keyboard(prefs))
+
+
+async def on_mode(query: CallbackQuery, callback_data: NotifyModeCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    prefs = await services.preferences.set_mode(user, callback_data.student, callback_data.kind,
+                                                callback_data.mode)
+    await state.clear()  # a tap on the screen ends any wait for a typed time
+    await show(query, bot, main_text(prefs, user), main_keyboard(prefs))
+
+
+async def on_view(query: CallbackQuery, callback_data: SettingsViewCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    prefs = await services.preferences.of_child(user, callback_data.student)
+    view = callback_data.view
+    if view in ("digest_typed", "quiet_typed"):
+        await state.set_state(SettingsStates.digest_time if view == "digest_typed" else SettingsStates.quiet_hours)
+        await state.update_data(settings_student=prefs.student.student_id,
+                                settings_message=query.message.message_id if query.message else None)
+        prompt = (_("Send the time of the digest as HH:MM, for example 18:30.") if view == "digest_typed"
+                  else _("Send the quiet hours as HH:MM–HH:MM, for example 22:30–07:00."))
+        await show(query, bot, header(prefs) + "\n\n" + prompt, back_keyboard(prefs))
+        return
+    await state.clear()
+    if view == "digest":
+        await show(query, bot, digest_text(prefs, user), digest_keyboard(prefs))
+    elif view == "quiet":
+        await show(query, bot, quiet_text(prefs, user), quiet_keyboard(prefs))
+    else:
+        await show(query, bot, main_text(prefs, user), main_keyboard(prefs))
+
+
+async def on_digest_time(query: CallbackQuery, callback_data: DigestTimeCB, user: CurrentUser, services: Services,
+                         state: FSMContext, bot: Bot):
+    prefs = await services.preferences.set_digest_time(user, callback_data.student, parse_time(callback_data.at))
+    await state.clear()
+    await show(query, bot, main_text(prefs, user), main_keyboard(prefs))
+
+
+async def on_quiet_hours(query: CallbackQuery, callback_data: QuietHoursCB, user: CurrentUser, services: Services,
+                         state: FSMContext, bot: Bot):
+    quiet = None if callback_data.span == "off" else parse_quiet_hours(callback_data.span)
+    prefs = await services.preferences.set_quiet_hours(user, callback_data.student, quiet)
+    await state.clear()
+    await show(query, bot, main_text(prefs, user), main_keyboard(prefs))
+
+
+async def on_typed_digest_time(message: Message, user: CurrentUser, services: Services, state: FSMContext,
+                               bot: Bot):
+    data = await state.get_data()
+    # A wrong time is answered by the error handler; the state stays, so the user simply tries again.
+    prefs = await services.preferences.set_digest_time(user, data["settings_student"], parse_time(message.text))
+    await after_typed(message, user, prefs, state, bot, data)
+
+
+async def on_typed_quiet_hours(message: Message, user: CurrentUser, services: Services, state: FSMContext,
+                               bot: Bot):
+    data = await state.get_data()
+    prefs = await services.preferences.set_quiet_hours(user, data["settings_student"],
+                                                       parse_quiet_hours(message.text))
+    await after_typed(message, user, prefs, state, bot, data)
+
+
+async def after_typed(message: Message, user: CurrentUser, prefs: ChildPreferences, state: FSMContext, bot: Bot,
+                      data: dict) -> None:
+    """The prompt gives way to a fresh screen below the user's answer, so the chat keeps one settings message."""
+    await state.clear()
+    if data.get("settings_message"):
+        with suppress(TelegramBadRequest):  # already gone, or too old to delete
+            await bot.delete_message(message.chat.id, data["settings_message"])
+    await message.answer(main_text(prefs, user), reply_markup=main_keyboard(prefs))
+
+
+async def show(query: CallbackQuery, bot: Bot, text: str, keyboard: InlineKeyboardMarkup) -> None:
+    """Edits the settings message in place (a new one if Telegram no longer lets it be edited)."""
+    if not isinstance(query.message, Message):
+        await bot.send_message(query.from_user.id, text, reply_markup=keyboard)
+        return
+    try:
+        await query.message.edit_text(text, reply_markup=keyboard)
+    except TelegramBadRequest as err:
+        if "message is not modified" not in err.message:  # a repeated tap: the screen is right already
+            raise
+
+
+# --- screens ---------------------------------------------------------------------------------------------
+
+def header(prefs: ChildPreferences) -> str:
+    card = prefs.student
+    name = html.escape(f"{card.first_name} {card.last_name}")
+    return "<b>" + _("Notifications: {name}, {class_name}").format(
+        name=name, class_name=html.escape(card.class_name)) + "</b>"
+
+
+def clock_line(prefs: ChildPreferences, user: CurrentUser) -> str:
+    city = get_timezone_location(prefs.timezone, locale=user.locale, return_city=True)
+    return _("Times are by the school's clock ({city}).").format(city=html.escape(city))
+
+
+def quiet_span(prefs: ChildPreferences) -> str:
+    quiet = prefs.quiet_hours
+    return time_span(quiet.starts, quiet.ends) if quiet else ""
+
+
+def main_text(prefs: ChildPreferences, user: CurrentUser) -> str:
+    lines = [header(prefs), "",
+             _("Tap a kind of notification to change how it arrives: at once → in the digest → off.")]
+    if sum(1 for p in user.profiles if p.student_id is not None) > 1:
+        lines.append(_("Each child has their own settings: /switch to another child to set theirs. "
+                       "The digest time and the quiet hours are the same for all."))
+    lines += ["", _("Digest: every day at {time}.").format(time=f"{prefs.digest_time:%H:%M}")]
+    if prefs.quiet_hours is None:
+        lines.append(_("Quiet hours: none."))
+    else:
+        lines.append(_("Quiet hours: {span}; notifications wait until {end}.").format(
+            span=quiet_span(prefs), end=f"{prefs.quiet_hours.ends:%H:%M}"))
+    if prefs.digest_in_quiet_hours:
+        lines.append(_("The digest comes at its time even within the quiet hours."))
+    lines.append(clock_line(prefs, user))
+    return "\n".join(lines)
+
+
+def main_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
+    student = prefs.student.student_id
+    keyboard = InlineKeyboardBuilder()
+    for kind, mode in prefs.modes:
+        keyboard.button(text=f"{MODE_ICONS[mode]} {_(KIND_LABELS[kind])}: {_(MODE_LABELS[mode])}",
+                        callback_data=NotifyModeCB(student=student, kind=kind.value, mode=NEXT_MODE[mode].value))
+    keyboard.button(text="🕖 " + _("Digest at {time}").format(time=f"{prefs.digest_time:%H:%M}"),
+                    callback_data=SettingsViewCB(student=student, view="digest"))
+    keyboard.button(text="🌙 " + (_("Quiet hours {span}").format(span=quiet_span(prefs)) if prefs.quiet_hours
+                                 else _("No quiet hours")),
+                    callback_data=SettingsViewCB(student=student, view="quiet"))
+    keyboard.adjust(*([1] * len(prefs.modes)), 2)
+    return keyboard.as_markup()
+
+
+def digest_text(prefs: ChildPreferences, user: CurrentUser) -> str:
+    return "\n".join([
+        header(prefs), "",
+        _("At what time should the day's digest come? Now at {time}.").format(time=f"{prefs.digest_time:%H:%M}"),
+        clock_line(prefs, user),
+    ])
+
+
+def digest_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
+    student = prefs.student.student_id
+    current = f"{prefs.digest_time:%H:%M}"
+    keyboard = InlineKeyboardBuilder()
+    for choice in DIGEST_CHOICES:
+        keyboard.button(text=("✓ " if choice == current else "") + choice,
+                        callback_data=DigestTimeCB(student=student, at=choice.replace(":", "")))
+    keyboard.button(text=_("Other time…"), callback_data=SettingsViewCB(student=student, view="digest_typed"))
+    keyboard.button(text="◀ " + _("Back"), callback_data=SettingsViewCB(student=student, view="main"))
+    keyboard.adjust(len(DIGEST_CHOICES), 1, 1)
+    return keyboard.as_markup()
+
+
+def quiet_text(prefs: ChildPreferences, user: CurrentUser) -> str:
+    now = quiet_span(prefs) if prefs.quiet_hours else _("none")
+    return "\n".join([
+        header(prefs), "",
+        _("In the quiet hours no notification comes: they wait until the quiet hours end. Now: {span}.").format(
+            span=now),
+        clock_line(prefs, user),
+    ])
+
+
+def quiet_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
+    student = prefs.student.student_id
+    current = quiet_span(prefs)
+    keyboard = InlineKeyboardBuilder()
+    for starts, ends in QUIET_CHOICES:
+        span = f"{starts}–{ends}"
+        keyboard.button(text=("✓ " if span == current else "") + span,
+                        callback_data=QuietHoursCB(student=student,
+                                                   span=f"{starts}-{ends}".replace(":", "")))
+    keyboard.button(text=("✓ " if prefs.quiet_hours is None else "") + _("No quiet hours"),
+                    callback_data=QuietHoursCB(student=student, span="off"))
+    keyboard.button(text=_("Other hours…"), callback_data=SettingsViewCB(student=student, view="quiet_typed"))
+    keyboard.button(text="◀ " + _("Back"), callback_data=SettingsViewCB(student=student, view="main"))
+    keyboard.adjust(len(QUIET_CHOICES), 1, 1, 1)
+    return keyboard.as_markup()
+
+
+def back_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text="◀ " + _("Back"),
+                    callback_data=SettingsViewCB(student=prefs.student.student_id, view="main"))
+    return keyboard.as_markup()
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_settings, menu_filter("settings"))
+    typed = F.text & ~F.text.startswith("/")  # a command while typing goes on to its own handler
+    router.message.register(on_typed_digest_time, StateFilter(SettingsStates.digest_time), typed)
+    router.message.register(on_typed_quiet_hours, StateFilter(SettingsStates.quiet_hours), typed)
+    router.callback_query.register(on_mode, NotifyModeCB.filter())
+    router.callback_query.register(on_view, SettingsViewCB.filter())
+    router.callback_query.register(on_digest_time, DigestTimeCB.filter())
+    router.callback_query.register(on_quiet_hours, QuietHoursCB.filter())
+    return router

@@ -1,0 +1,217 @@
+"""Push preferences of parents and students (issue 4, item 7): per child, which pushes arrive and how;
+per account, the digest time and the quiet hours. Stored and shown here; delivered by the pushes issue.
+
+How the delivery worker reads them
+----------------------------------
+- Modes: `NotificationSetting` holds one row per (account, student, kind) with its mode: INSTANT (at once),
+  DIGEST (in the day's digest) or OFF. No row means `DEFAULT_MODES[kind]` (`mode_or_default`). A choice is
+  stored as a row even when it equals the default, so a later change of the defaults leaves what a user
+  chose alone.
+- Defaults: new marks, absences, documents decided and announcements at once (a parent wants to know the
+  same day, DIA-3); homework in the digest (several items a day, wanted once, not one buzz per lesson).
+  The same for parents and for students.
+- `TelegramAccount.digest_time`, `quiet_from`, `quiet_to` belong to the account, for all its children
+  (defaults 19:00, and 21:00 to 08:00 as the issue says). They are wall-clock times of the school's time
+  zone (`School.timezone`), not UTC: a push about a child is timed by the clock of that child's school
+  (an account with children in two zones gets each child's pushes by its own school's clock).
+- Quiet hours are the span [quiet_from, quiet_to), across midnight when quiet_from > quiet_to;
+  quiet_from == quiet_to means none (turned off). An INSTANT push falling in them waits until quiet_to.
+  The digest comes at digest_time, once a day, even within quiet hours: the user chose that time.
+- Times are whole minutes.
+
+Whose: the account's own children only, i.e. a child of one of its linked persons (ACC-2) or the student
+themself (ACC-1). A teacher's sight of their class's students (REP-5) does not make their pushes the
+teacher's to set. A refused id raises `student.not_yours` and nothing is written.
+
+No audit entry: DATA-3 covers the journal; like the language and the current profile, these are the user's
+own preferences, not journal data.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .access import get_student_for
+from .accounts import CurrentUser
+from .db import write_transaction
+from .diary import StudentCard
+from .errors import Forbidden, InvalidInput
+from .models import NotificationSetting, NotifyKind, NotifyMode, School, Student, TelegramAccount
+
+KINDS = (NotifyKind.MARKS, NotifyKind.ABSENCES, NotifyKind.HOMEWORK, NotifyKind.DOCUMENTS,
+         NotifyKind.ANNOUNCEMENTS)  # the order of the settings screen
+DEFAULT_MODES = {
+    NotifyKind.MARKS: NotifyMode.INSTANT,
+    NotifyKind.ABSENCES: NotifyMode.INSTANT,
+    NotifyKind.HOMEWORK: NotifyMode.DIGEST,
+    NotifyKind.DOCUMENTS: NotifyMode.INSTANT,
+    NotifyKind.ANNOUNCEMENTS: NotifyMode.INSTANT,
+}
+# The same as TelegramAccount's column defaults: what an account without a stored row has.
+DEFAULT_DIGEST_TIME = time(19, 0)
+DEFAULT_QUIET_FROM = time(21, 0)
+DEFAULT_QUIET_TO = time(8, 0)
+
+_TIME = re.compile(r"^\s*([01]?\d|2[0-3])\s*[:.]?\s*([0-5]\d)\s*$")
+_SPAN_DASH = re.compile(r"\s*[-–—]\s*")
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """[starts, ends) in the school's time zone; across midnight when starts > ends."""
+
+    starts: time
+    ends: time
+
+    def covers(self, moment: time) -> bool:
+        if self.starts <= self.ends:
+            return self.starts <= moment < self.ends
+        return moment >= self.starts or moment < self.ends
+
+
+@dataclass(frozen=True)
+class ChildPreferences:
+    """What the settings screen shows for one child of an account."""
+
+    student: StudentCard
+    timezone: str  # the school's, in which the times are
+    modes: tuple[tuple[NotifyKind, NotifyMode], ...]  # every kind, in KINDS order
+    digest_time: time
+    quiet_hours: QuietHours | None  # None: turned off
+
+    def mode(self, kind: NotifyKind) -> NotifyMode:
+        return dict(self.modes)[kind]
+
+    @property
+    def digest_in_quiet_hours(self) -> bool:
+        return self.quiet_hours is not None and self.quiet_hours.covers(self.digest_time)
+
+
+def mode_or_default(kind: NotifyKind, stored: NotifyMode | None) -> NotifyMode:
+    """The mode in force: the stored row's, or the default when there is none."""
+    return stored if stored is not None else DEFAULT_MODES[kind]
+
+
+def parse_time(text: str) -> time:
+    """«19:00», «7.30», «0730» → a time; anything else is refused (settings.bad_time)."""
+    found = _TIME.match(text or "")
+    if not found:
+        raise InvalidInput("settings.bad_time")
+    return time(int(found[1]), int(found[2]))
+
+
+def parse_quiet_hours(text: str) -> QuietHours:
+    """«22:00–07:00» (a hyphen, a dash or a space between) → QuietHours; settings.bad_quiet_hours else."""
+    text = (text or "").strip()
+    parts = _SPAN_DASH.split(text)
+    if len(parts) != 2:
+        parts = text.split()
+    if len(parts) != 2:
+        raise InvalidInput("settings.bad_quiet_hours")
+    try:
+        return QuietHours(parse_time(parts[0]), parse_time(parts[1]))
+    except InvalidInput:
+        raise InvalidInput("settings.bad_quiet_hours") from None
+
+
+def _check_time(value: time) -> None:
+    if not isinstance(value, time) or value.tzinfo is not None or value.second or value.microsecond:
+        raise InvalidInput("settings.bad_time")
+
+
+class PreferenceService:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def of_child(self, user: CurrentUser, student_id: int) -> ChildPreferences:
+        """The preferences of the account for one of its own children; defaults where nothing is stored."""
+        student = await self._own_student(user, student_id)
+        stored = dict((await self.session.execute(
+            select(NotificationSetting.kind, NotificationSetting.mode).where(
+                NotificationSetting.account_id == user.account_id, NotificationSetting.student_id == student.id)
+        )).all())
+        account = await self.session.get(TelegramAccount, user.account_id)
+        digest, quiet_from, quiet_to = (
+            (account.digest_time, account.quiet_from, account.quiet_to) if account is not None
+            else (DEFAULT_DIGEST_TIME, DEFAULT_QUIET_FROM, DEFAULT_QUIET_TO))
+        school = await self.session.get(School, student.school_id)
+        return ChildPreferences(
+            student=StudentCard(student.id, student.person.first_name, student.person.last_name,
+                                student.class_group.name, student.class_group.grade),
+            timezone=school.timezone,
+            modes=tuple((kind, mode_or_default(kind, stored.get(kind))) for kind in KINDS),
+            digest_time=digest,
+            quiet_hours=QuietHours(quiet_from, quiet_to) if quiet_from != quiet_to else None,
+        )
+
+    async def set_mode(self, user: CurrentUser, student_id: int, kind: NotifyKind,
+                       mode: NotifyMode) -> ChildPreferences:
+        """How one kind of push about one child arrives for this account."""
+        try:
+            kind, mode = NotifyKind(kind), NotifyMode(mode)
+        except ValueError:
+            raise InvalidInput("settings.bad_choice") from None
+        async with write_transaction(self.session):
+            student = await self._own_student(user, student_id)
+            where = (NotificationSetting.account_id == user.account_id,
+                     NotificationSetting.student_id == student.id, NotificationSetting.kind == kind)
+            row = await self.session.scalar(select(NotificationSetting).where(*where))
+            if row is None:
+                await self._account(user.account_id)
+                try:
+                    async with self.session.begin_nested():
+                        self.session.add(NotificationSetting(
+                            account_id=user.account_id, student_id=student.id, kind=kind, mode=mode))
+                except IntegrityError:
+                    # Another tap wrote the row first (PostgreSQL; SQLite writers queue): update it.
+                    row = await self.session.scalar(select(NotificationSetting).where(*where))
+            if row is not None:
+                row.mode = mode
+        return await self.of_child(user, student_id)
+
+    async def set_digest_time(self, user: CurrentUser, student_id: int, at: time) -> ChildPreferences:
+        """The time of the daily digest, for all the account's children. `student_id`: whose screen asks;
+        it is checked first, so a forged one changes nothing."""
+        _check_time(at)
+        async with write_transaction(self.session):
+            await self._own_student(user, student_id)
+            (await self._account(user.account_id)).digest_time = at
+        return await self.of_child(user, student_id)
+
+    async def set_quiet_hours(self, user: CurrentUser, student_id: int,
+                              quiet: QuietHours | None) -> ChildPreferences:
+        """Quiet hours for all the account's children, or None for none. `student_id` as in set_digest_time."""
+        if quiet is not None:
+            _check_time(quiet.starts)
+            _check_time(quiet.ends)
+            if quiet.starts == quiet.ends:
+                raise InvalidInput("settings.quiet_hours_empty")
+        async with write_transaction(self.session):
+            await self._own_student(user, student_id)
+            account = await self._account(user.account_id)
+            if quiet is None:
+                account.quiet_to = account.quiet_from  # an empty span: none
+            else:
+                account.quiet_from, account.quiet_to = quiet.starts, quiet.ends
+        return await self.of_child(user, student_id)
+
+    async def _own_student(self, user: CurrentUser, student_id: int) -> Student:
+        """ACC-1, ACC-2: a child of one of the account's persons, or the student themself."""
+        owner = next((a for a in user.actors if student_id == a.student_id or student_id in a.children), None)
+        if owner is None:
+            raise Forbidden("student.not_yours")
+        return await get_student_for(self.session, owner, student_id)
+
+    async def _account(self, account_id: int) -> TelegramAccount:
+        account = await self.session.get(TelegramAccount, account_id)
+        if account is None:
+            account = TelegramAccount(id=account_id, digest_time=DEFAULT_DIGEST_TIME,
+                                      quiet_from=DEFAULT_QUIET_FROM, quiet_to=DEFAULT_QUIET_TO)
+            self.session.add(account)
+            await self.session.flush()
+        return account
