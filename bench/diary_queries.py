@@ -13,24 +13,20 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
+from bench.demo_db import TODAY, demo_sessions  # noqa: E402
 from services.access import load_actor  # noqa: E402
-from services.db import create_engine, create_session_factory  # noqa: E402
-from services.demo import generate_demo  # noqa: E402
 from services.diary import DiaryService  # noqa: E402
 from services.journal import JournalService  # noqa: E402
-from services.migrate import upgrade  # noqa: E402
-from services.models import Assignment, Guardianship, Student  # noqa: E402
+from services.models import Assignment, Guardianship  # noqa: E402
 
-TODAY = date(2026, 11, 24)
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 
 
@@ -41,14 +37,7 @@ async def timed(samples: list[float], call) -> None:
 
 
 async def main(args) -> None:
-    url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
-    engine = create_engine(url)
-    await upgrade(engine)
-    sessions = create_session_factory(engine)
-    started = time.perf_counter()
-    summary = await generate_demo(sessions, seed=1, schools=args.schools, today=TODAY)
-    print(f"demo: {summary.totals['schools']} schools, {summary.totals['students']} students, "
-          f"{summary.totals['marks']} marks in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
+    engine, sessions = await demo_sessions(args.database_url, args.schools)
     rng = random.Random(1)
     results: dict[str, list[float]] = {"diary week": [], "marks report": [], "teacher day": [], "open lesson": []}
     async with sessions() as session:
