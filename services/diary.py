@@ -46,6 +46,11 @@ class StudentCard:
     class_name: str
     grade: int
 
+    @classmethod
+    def of(cls, student: Student) -> StudentCard:
+        return cls(student.id, student.person.first_name, student.person.last_name,
+                   student.class_group.name, student.class_group.grade)
+
 
 @dataclass(frozen=True)
 class MarkItem:
@@ -229,9 +234,7 @@ class DiaryService:
         self.clock = clock
 
     async def student(self, actor: Actor, student_id: int) -> StudentCard:
-        student = await get_student_for(self.session, actor, student_id)
-        return StudentCard(student.id, student.person.first_name, student.person.last_name,
-                           student.class_group.name, student.class_group.grade)
+        return StudentCard.of(await get_student_for(self.session, actor, student_id))
 
     async def today(self, actor: Actor, student_id: int) -> date:
         """The student's school's today (its time zone, not the server's): where the diary opens."""

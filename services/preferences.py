@@ -141,8 +141,7 @@ class PreferenceService:
             else (DEFAULT_DIGEST_TIME, DEFAULT_QUIET_FROM, DEFAULT_QUIET_TO))
         school = await self.session.get(School, student.school_id)
         return ChildPreferences(
-            student=StudentCard(student.id, student.person.first_name, student.person.last_name,
-                                student.class_group.name, student.class_group.grade),
+            student=StudentCard.of(student),
             timezone=school.timezone,
             modes=tuple((kind, mode_or_default(kind, stored.get(kind))) for kind in KINDS),
             digest_time=digest,

@@ -91,6 +91,16 @@ async def open_form(who, *, child: str | None = None) -> None:
 
 # ---- the whole flow ---------------------------------------------------------------------------------------
 
+async def fill_form_for_one_day(father, emulator) -> None:
+    """25 November, illness, no comment, one photo: the form stops at its summary, «Отправить» not tapped."""
+    await open_form(father)
+    await father.send("25.11")
+    await tap(father, "Болезнь")
+    await tap(father, "Пропустить")
+    await sends_photo(emulator, father)
+    await tap(father, "Готово")
+
+
 async def test_parent_of_two_sends_a_document_for_the_other_child_then_withdraws_it_ABS_1_ABS_4_ACC_2(
         bot_world, linked, emulator):
     school, sessions = bot_world
@@ -351,12 +361,7 @@ async def test_a_failure_at_sending_leaves_no_document_and_sending_again_works(b
     transaction), the user is told, and «Отправить» works once the database is well again."""
     school, sessions = bot_world
     father = await linked(school.parents["borisov_father"])
-    await open_form(father)
-    await father.send("25.11")
-    await tap(father, "Болезнь")
-    await tap(father, "Пропустить")
-    await sends_photo(emulator, father)
-    await tap(father, "Готово")
+    await fill_form_for_one_day(father, emulator)
     async with sessions() as session:
         await session.execute(text("CREATE TRIGGER broken_disk BEFORE INSERT ON attachments "
                                    "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"))
@@ -376,12 +381,7 @@ async def test_a_refusal_at_sending_ends_the_form_and_writes_nothing(bot_world, 
     """The school's calendar changes while the form is open: the days are outside the school year now."""
     school, sessions = bot_world
     father = await linked(school.parents["borisov_father"])
-    await open_form(father)
-    await father.send("25.11")
-    await tap(father, "Болезнь")
-    await tap(father, "Пропустить")
-    await sends_photo(emulator, father)
-    await tap(father, "Готово")
+    await fill_form_for_one_day(father, emulator)
     async with sessions() as session:
         year = await session.get(AcademicYear, school.year_id)
         year.ends_on = TODAY
