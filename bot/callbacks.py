@@ -102,3 +102,26 @@ class ScheduleCB(CallbackData, prefix="sched"):
 
 class NoopCB(CallbackData, prefix="noop"):
     """A button that only shows something: a calendar's month, weekday names, empty cells."""
+
+
+# ---- staff: the teacher's journal ------------------------------------------------------------------
+
+class TeacherDayCB(CallbackData, prefix="tday"):
+    """/today: the teacher's lessons of a day."""
+
+    day: str  # ISO date, or "today": the school's today when tapped
+
+
+class LessonSlotCB(CallbackData, prefix="tslot"):
+    """A lesson of the timetable: opened (created on first opening) by the service, which re-checks the teacher."""
+
+    assignment: int
+    day: str  # ISO date
+    number: int
+
+
+class LessonCB(CallbackData, prefix="tles"):
+    """A recorded lesson's screens (the service re-checks the teacher on every one)."""
+
+    lesson: int
+    part: str  # "card" | "attendance" | "marks" | "topic" | "homework"

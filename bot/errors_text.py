@@ -24,7 +24,7 @@ ERRORS = {
     "correction.reason_required": N_("Say why the record must be changed."),
     "correction.reason_too_long": N_("The reason is too long: at most {max} characters."),
     "diary.bad_range": N_("Choose at most {max_days} days."),
-    "diary.bad_date": N_("This button holds no valid date. Open the diary again."),
+    "diary.bad_date": N_("This button holds no valid date. Send the command again."),
     "document.already_decided": N_("This document has already been decided."),
     "document.comment_required": N_("Say why the document is declined."),
     "document.comment_too_long": N_("The comment is too long: {length} characters, at most {max}."),
@@ -52,6 +52,7 @@ ERRORS = {
     "language.unknown": N_("Unknown language: {locale}."),
     "journal.locked": N_("The lesson of {date} is more than {days} days old: "
                          "send a correction request instead."),
+    "journal.bad_typed_date": N_("This is not a date: send it as DD.MM, for example /today 10.11."),
     "journal.not_your_class": N_("You do not teach this class or subject."),
     "lesson.in_future": N_("The lesson of {date} has not happened yet."),
     "lesson.no_school_day": N_("There are no lessons on {date}."),

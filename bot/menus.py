@@ -29,6 +29,9 @@ class MenuEntry:
 
 
 FAMILY = frozenset({Role.PARENT, Role.STUDENT})
+TEACHING = frozenset({Role.TEACHER})
+CLASS_TEACHING = frozenset({Role.CLASS_TEACHER})
+CONTROL = frozenset({Role.DEPUTY, Role.ADMIN})  # ROLE-2: the deputy director controls the journal
 
 ENTRIES = (
     MenuEntry("diary", N_("Diary: lessons, marks and homework by day"), N_("Diary"), FAMILY),
@@ -37,6 +40,12 @@ ENTRIES = (
     MenuEntry("schedule", N_("Timetable of the week"), N_("Timetable"), FAMILY),
     MenuEntry("absence", N_("Absences and documents for them"), N_("Absences"), FAMILY),
     MenuEntry("settings", N_("Notification settings"), N_("Settings"), FAMILY),
+    MenuEntry("today", N_("Lessons of the day: attendance, marks, topic, homework"), N_("Lessons"), TEACHING),
+    MenuEntry("period", N_("Period marks of a class"), N_("Period marks"), TEACHING),
+    MenuEntry("class", N_("My class: absences, attendance today, access codes"), N_("My class"), CLASS_TEACHING),
+    MenuEntry("documents", N_("Absence documents from parents"), N_("Documents"), CLASS_TEACHING),
+    MenuEntry("corrections", N_("Correction requests to decide"), N_("Corrections"), CONTROL),
+    MenuEntry("control", N_("Journal control: what is missing"), N_("Journal control"), CONTROL),
     MenuEntry("switch", N_("Switch between roles and children"), N_("Switch profile"), needs_choice=True),
     MenuEntry("help", N_("What the bot can do")),
     MenuEntry("language", N_("Language")),

@@ -138,6 +138,10 @@ class JournalService:
 
     # ---- reading ---------------------------------------------------------------------------------
 
+    async def today(self, actor: Actor) -> date:
+        """The school's today: the teacher's day is the school's, not the server's."""
+        return school_today(self.clock, await self.session.get(School, actor.school_id))
+
     async def teacher_day(self, actor: Actor, day: date) -> list[LessonSlot]:
         """The teacher's lessons of a day from the timetable, substitutions included (ACC-5)."""
         assignments = {a.id: a for a in await teaching_assignments(self.session, actor, day)}

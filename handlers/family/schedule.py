@@ -14,7 +14,7 @@ from bot.menus import menu_filter
 from services.accounts import CurrentUser
 from services.container import Services
 
-from .diary import chat_of, parse_day, show_screen, tapped
+from handlers.screens import chat_of, parse_day, show_screen, tapped
 from .render_diary import TODAY, shown_week, week_keyboard, week_text
 
 

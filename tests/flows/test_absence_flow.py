@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from bot.callbacks import AbsenceChildCB, AbsenceDocCB
 from bot.sandbox import user as sandbox_user
-from handlers.family.absence_form import DatesError, parse_dates
+from handlers.typed_dates import DatesError, parse_dates
 from services.absences import AbsenceService
 from services.access import load_actor
 from services.journal import JournalService

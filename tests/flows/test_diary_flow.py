@@ -193,7 +193,7 @@ async def test_a_broken_date_in_a_button_is_refused_not_a_crash(bot_world, linke
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
             answer = await mother.tap_raw(data)
-        assert answer["text"] == "В кнопке нет правильной даты. Откройте дневник заново.", data
+        assert answer["text"] == "В кнопке нет правильной даты. Отправьте команду ещё раз.", data
         assert answer["show_alert"] is True
         assert screen(mother) == before
         assert any("diary.bad_date" in r.getMessage() for r in caplog.records)

@@ -39,7 +39,9 @@ async def test_parent_of_two_switches_between_children_ROLE_1(bot_world, linked)
 async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, linked):
     school, sessions = bot_world
     teacher = await linked(school.staff["math"])
-    assert teacher.keyboard() == []  # one profile: nothing to switch, no keyboard yet
+    # The math teacher leads 5А: a teacher's and a class teacher's entries, and nothing to switch.
+    assert teacher.keyboard() == ["Уроки", "Отметки за период", "Мой класс", "Документы"]
+    assert teacher.commands() == ["today", "period", "class", "documents", "help", "language", "logout"]
     await teacher.send("/switch")
     assert teacher.last_text() == "У вас один профиль: переключать нечего."
     await linked(school.parents["alekseeva_mother"], user=teacher)
@@ -47,7 +49,8 @@ async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, link
     assert teacher.buttons() == ["Работа: Школа № 7", "✓ Артём, 5А", "Ксения, 5Б"]
     await teacher.tap("Работа: Школа № 7")
     assert await current_profile(sessions, teacher.id) == (school.staff["math"], None)
-    assert teacher.keyboard() == ["Сменить профиль"]  # the parent's entries are gone with the profile
+    # the parent's entries are gone with the profile
+    assert teacher.keyboard() == ["Уроки", "Отметки за период", "Мой класс", "Документы", "Сменить профиль"]
     assert "diary" not in teacher.commands()
     await teacher.send("/logout")
     assert teacher.keyboard() == [] and teacher.commands() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, time, timedelta
+from datetime import date, time
 
 from sqlalchemy import select
 
@@ -121,7 +121,7 @@ async def test_forged_child_of_another_family_is_refused_and_logged_ACC_2(bot_wo
         assert screen(mother) == before
         assert any("student.not_yours" in r.getMessage() for r in caplog.records)
     answer = await mother.tap_raw(ScheduleCB(student=school.students["alekseev"], day="2026-11-31").pack())
-    assert answer["text"] == "В кнопке нет правильной даты. Откройте дневник заново." and answer["show_alert"]
+    assert answer["text"] == "В кнопке нет правильной даты. Отправьте команду ещё раз." and answer["show_alert"]
     assert screen(mother) == before
 
 

@@ -1,0 +1,15 @@
+"""Class teachers (ACC-4): their class's absences and reasons (ABS-2, ABS-3), the parents' documents, the
+attendance of today, and access codes for the class (ACC-6)."""
+from aiogram import Router
+
+from bot.filters import RoleFilter
+from services.models import Role
+
+
+def build_router() -> Router:
+    router = Router(name="class_teacher")
+    for observer in (router.message, router.callback_query):
+        observer.filter(RoleFilter(Role.CLASS_TEACHER))
+    for module in ():  # the flows come with their modules
+        router.include_router(module.build_router())
+    return router

@@ -1,0 +1,15 @@
+"""The deputy director and the administrator (ROLE-2): correction requests to decide (J-10) and the journal's
+control (REP-3)."""
+from aiogram import Router
+
+from bot.filters import RoleFilter
+from services.models import Role
+
+
+def build_router() -> Router:
+    router = Router(name="deputy")
+    for observer in (router.message, router.callback_query):
+        observer.filter(RoleFilter(Role.DEPUTY, Role.ADMIN))
+    for module in ():  # the flows come with their modules
+        router.include_router(module.build_router())
+    return router

@@ -1,0 +1,16 @@
+"""Teachers (substitutes too, ACC-5): the day's lessons, each lesson's attendance, marks, topic and homework,
+corrections of locked lessons (J-10), and period marks."""
+from aiogram import Router
+
+from bot.filters import RoleFilter
+from services.models import Role
+
+from . import lesson, today
+
+
+def build_router() -> Router:
+    router = Router(name="teacher")
+    for observer in (router.message, router.callback_query):
+        observer.filter(RoleFilter(Role.TEACHER))
+    router.include_routers(*(m.build_router() for m in (today, lesson)))
+    return router

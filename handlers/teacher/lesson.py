@@ -1,0 +1,111 @@
+"""A lesson's card: what the journal holds for it (attendance, topic, homework, marks) and a button for each
+part. The parts are flows of their own (attendance, marks, topic and homework); each comes back here.
+
+A lesson more than 14 days old (J-9) says so: its parts still open, and what the teacher changes there
+becomes a correction request (J-10) instead of a write."""
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import LessonCB, TeacherDayCB
+from bot.formatting import day_title, short_date, split_text
+from handlers.screens import chat_of, show_screen, tapped
+from handlers.typed_dates import DatesError, parse_dates
+from services.accounts import CurrentUser
+from services.container import Services
+from services.journal import LessonView
+
+
+async def on_card(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def show_card(bot: Bot, chat_id: int, user: CurrentUser, view: LessonView, state: FSMContext,
+                    message: Message | None = None) -> None:
+    """The card in place of the tapped message (the day's list, or a part's screen), or sent anew."""
+    await show_screen(bot, chat_id, split_text(card_text(view, user.locale)), card_keyboard(view), state, message)
+
+
+def lesson_title(view: LessonView, locale: str) -> str:
+    """«Математика, 5А (Англ. 1)» and «Вторник, 24 ноября, 2 урок»: the head of every screen of a lesson."""
+    group = f" ({escape(view.subgroup)})" if view.subgroup else ""
+    return "<b>{}</b>\n{}".format(
+        f"{escape(view.subject)}, {escape(view.class_name)}{group}",
+        _("{day}, lesson {number}").format(day=day_title(view.date, locale), number=view.number),
+    )
+
+
+def card_text(view: LessonView, locale: str) -> str:
+    lines = [lesson_title(view, locale), ""]
+    lines.append(_("Topic: {topic}").format(topic=escape(view.topic)) if view.topic else _("Topic: not given yet"))
+    if view.homework:
+        homework = _("Homework: {text}").format(text=escape(view.homework))
+        if view.homework_due_on:
+            homework += " " + _("(due {date})").format(date=short_date(view.homework_due_on, locale))
+        lines.append(homework)
+    elif view.no_homework:
+        lines.append(_("Homework: not set"))
+    else:
+        lines.append(_("Homework: not given yet"))
+    if view.files:
+        lines.append("📎 " + ngettext("{count} file", "{count} files", len(view.files)).format(count=len(view.files)))
+    absent = [entry.name for entry in view.roster if entry.absent]
+    if not view.attendance_taken:
+        lines.append(_("Attendance: not taken yet"))
+    elif absent:
+        lines.append(_("Absent ({count}): {names}").format(count=len(absent), names=escape(", ".join(absent))))
+    else:
+        lines.append(_("Attendance: everyone present"))
+    if view.marks_allowed:
+        marks = sum(len(entry.marks) for entry in view.roster)
+        lines.append(ngettext("{count} mark", "{count} marks", marks).format(count=marks) if marks
+                     else _("Marks: none yet"))
+    else:
+        lines.append(_("Grade {grade} gets no marks.").format(grade=view.grade))
+    if not view.editable:
+        lines += ["", "🔒 " + _("More than 14 days have passed: changes are sent as a correction request "
+                               "to the deputy director.")]
+    return "\n".join(lines)
+
+
+def card_keyboard(view: LessonView) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Attendance"), callback_data=LessonCB(lesson=view.lesson_id, part="attendance"))
+    if view.marks_allowed:
+        builder.button(text=_("Marks"), callback_data=LessonCB(lesson=view.lesson_id, part="marks"))
+    builder.button(text=_("Topic"), callback_data=LessonCB(lesson=view.lesson_id, part="topic"))
+    if view.editable:  # homework is not a correction's business: it is given on the lesson's day (J-2)
+        builder.button(text=_("Homework"), callback_data=LessonCB(lesson=view.lesson_id, part="homework"))
+    builder.button(text="◀ " + _("Lessons of the day"), callback_data=TeacherDayCB(day=view.date.isoformat()))
+    builder.adjust(2, 2, 1) if view.marks_allowed else builder.adjust(2, 1, 1)
+    return builder.as_markup()
+
+
+def back_to_card(view: LessonView) -> LessonCB:
+    """The callback of a part's «◀ Lesson» button."""
+    return LessonCB(lesson=view.lesson_id, part="card")
+
+
+def typed_date(text: str, today: date) -> date | None:
+    """«10.11» or «10.11.2026»: one day, nearest to today when the year is not given."""
+    try:
+        first, last = parse_dates(text, today)
+    except DatesError:
+        return None
+    return first if first == last else None
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(on_card, LessonCB.filter(F.part == "card"))
+    return router

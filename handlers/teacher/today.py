@@ -1,0 +1,110 @@
+"""/today: the teacher's lessons of a day from the timetable, substitutions included (ACC-5), each with what is
+still missing (J-1, J-2). One message that the buttons edit in place: the day before and after, today, and a
+lesson to open. `/today 10.11` opens another day (a lesson older than 14 days goes through a correction, J-10)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.filters import CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import LessonSlotCB, TeacherDayCB
+from bot.formatting import day_title, split_text, time_span
+from bot.i18n import N_
+from bot.menus import menu_filter
+from handlers.screens import chat_of, parse_day, show_screen, tapped
+from services.accounts import CurrentUser
+from services.container import Services
+from services.errors import InvalidInput
+from services.journal import LessonSlot
+
+from .lesson import show_card, typed_date
+
+TODAY = "today"
+# In the order a teacher fills a lesson in.
+MISSING = {"attendance": N_("attendance"), "topic": N_("topic"), "homework": N_("homework"), "marks": N_("marks")}
+
+
+async def cmd_today(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot,
+                    command: CommandObject | None = None):
+    today = await services.journal.today(user.actor)
+    day = today
+    if command is not None and command.args:
+        day = typed_date(command.args, today)
+        if day is None:
+            raise InvalidInput("journal.bad_typed_date")
+    await show_day(bot, message.chat.id, user, services, state, day, today)
+
+
+async def on_day(query: CallbackQuery, callback_data: TeacherDayCB, user: CurrentUser, services: Services,
+                 state: FSMContext, bot: Bot):
+    today = await services.journal.today(user.actor)
+    day = today if callback_data.day == TODAY else parse_day(callback_data.day)
+    await show_day(bot, chat_of(query), user, services, state, day, today, tapped(query))
+
+
+async def on_slot(query: CallbackQuery, callback_data: LessonSlotCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    view = await services.journal.open_lesson(user.actor, callback_data.assignment, parse_day(callback_data.day),
+                                              callback_data.number)  # refuses another teacher's class
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def show_day(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext, day: date,
+                   today: date, message: Message | None = None) -> None:
+    slots = await services.journal.teacher_day(user.actor, day)
+    await show_screen(bot, chat_id, split_text(day_text(slots, day, today, user.locale)),
+                      day_keyboard(slots, day, today), state, message)
+
+
+def day_text(slots: list[LessonSlot], day: date, today: date, locale: str) -> str:
+    title = "<b>" + escape(_("Lessons: {day}").format(day=day_title(day, locale))) + "</b>"
+    if day == today:
+        title += _(", today")
+    if not slots:
+        return title + "\n\n" + _("No lessons on this day.")
+    return title + "\n\n" + "\n".join(slot_line(slot, day <= today) for slot in slots)
+
+
+def slot_line(slot: LessonSlot, held_by_now: bool) -> str:
+    line = f"<b>{slot.number}.</b> {time_span(slot.starts_at, slot.ends_at)} · {escape(slot_title(slot))}"
+    if slot.substitution:
+        line += " " + _("(substitution)")
+    if not held_by_now:
+        return line
+    missing = [_(MISSING[part]) for part in MISSING if part in slot.missing]
+    if missing:
+        return line + "\n    " + _("Missing: {parts}").format(parts=", ".join(missing))
+    return line + " ✅"
+
+
+def slot_title(slot: LessonSlot) -> str:
+    group = f" ({slot.subgroup})" if slot.subgroup else ""
+    return f"{slot.class_name}{group}, {slot.subject}"
+
+
+def day_keyboard(slots: list[LessonSlot], day: date, today: date) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for slot in slots:
+        mark = "⚠️ " if day <= today and slot.missing else ""
+        builder.button(text=f"{mark}{slot.number}. {slot_title(slot)}",
+                       callback_data=LessonSlotCB(assignment=slot.assignment_id, day=day.isoformat(),
+                                                  number=slot.number))
+    builder.button(text="◀", callback_data=TeacherDayCB(day=(day - timedelta(days=1)).isoformat()))
+    builder.button(text=_("Today"), callback_data=TeacherDayCB(day=TODAY))
+    builder.button(text="▶", callback_data=TeacherDayCB(day=(day + timedelta(days=1)).isoformat()))
+    builder.adjust(*([1] * len(slots)), 3)
+    return builder.as_markup()
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_today, menu_filter("today"))
+    router.callback_query.register(on_day, TeacherDayCB.filter())
+    router.callback_query.register(on_slot, LessonSlotCB.filter())
+    return router
