@@ -125,3 +125,101 @@ class LessonCB(CallbackData, prefix="tles"):
 
     lesson: int
     part: str  # "card" | "attendance" | "marks" | "topic" | "homework"
+
+
+class LessonTextCB(CallbackData, prefix="tltx"):
+    """The topic and homework screens of a lesson (the service re-checks the teacher on every write)."""
+
+    lesson: int
+    action: str  # "plan" (the plan's next topic, J-14) | "nohw" («не задано», J-3) | "done" | "back"
+
+
+class CorrectionFormCB(CallbackData, prefix="tcorr"):
+    """The reason step of a correction request (J-10): leave it without sending."""
+
+    action: str  # "cancel"
+
+
+class CorrectionDecideCB(CallbackData, prefix="dcorr"):
+    """/corrections: decide one request (the service re-checks the decider's role and the request's state)."""
+
+    request: int
+    action: str  # "apply" | "decline" | "cancel" (the decline's comment is not typed after all)
+
+
+# ---- staff: the class teacher (ACC-4) --------------------------------------------------------------
+
+class ClassCB(CallbackData, prefix="ctc"):
+    """/class: a screen of a class the user leads (the service re-checks ACC-4 on every one)."""
+
+    cls: int
+    view: str  # "main" | "reasons" | "unlinked" | "codes_ask" | "codes"
+
+
+class ClassReasonCB(CallbackData, prefix="ctr"):
+    """/class: the reason of an absence (ABS-2), for the student's whole day or for this lesson only."""
+
+    cls: int  # the class whose list to show afterwards (re-checked)
+    absence: int
+    scope: str  # "day" | "one"
+    reason: str = ""  # an AbsenceReason value; "": choose one
+
+
+class DocumentCB(CallbackData, prefix="ctd"):
+    """/documents: accept (with a reason) or decline an absence document (ABS-2..ABS-4)."""
+
+    doc: int
+    action: str  # "accept" | "reason" | "decline" | "back"
+    reason: str = ""  # with "reason": an AbsenceReason value
+
+
+class AttendanceCB(CallbackData, prefix="tatt"):
+    """A lesson's attendance (J-12): toggle a student's «ОТ» in the draft, or save it (the service re-checks)."""
+
+    lesson: int
+    action: str  # "toggle" | "save"
+    student: int = 0
+
+
+class MarkEntryCB(CallbackData, prefix="tmrk"):
+    """A lesson's marks (J-5..J-8): the draft's steps and its saving (the service re-checks every id)."""
+
+    lesson: int
+    action: str  # "type" (item: work type) | "student" | "value" | "drop" (item: student) | "delete" (item: mark)
+    #              | "list" (back to the roster) | "save"
+    item: int = 0
+    value: int = 0
+
+
+# ---- staff: period marks (PER-2..PER-5) and the journal's control (REP-3) ---------------------------
+
+class PeriodSheetCB(CallbackData, prefix="tpsh"):
+    """/period: a class and subject's sheet of a period (assignment=0: the list of classes; the service re-checks)."""
+
+    assignment: int
+    period: int
+
+
+class PeriodMarkCB(CallbackData, prefix="tpmk"):
+    """/period: one student's period mark: the choice (value=0), or the mark to set (the service re-checks all)."""
+
+    assignment: int
+    period: int
+    student: int
+    value: int = 0
+
+
+class PeriodBulkCB(CallbackData, prefix="tpbk"):
+    """/period: «Set the suggested marks»: asked first, then set (the service reads the sheet again)."""
+
+    assignment: int
+    period: int
+    confirm: bool = False
+
+
+class ControlCB(CallbackData, prefix="dctl"):
+    """/control: the report for a class (cls=0: the whole school) and a week, or the list of classes."""
+
+    cls: int = 0
+    week: str = ""  # the ISO date of the week's Monday; "": this week
+    view: str = "report"  # "report" | "classes"

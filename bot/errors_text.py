@@ -12,6 +12,11 @@ from services.school_import.spec import SHEETS_BY_NAME
 
 
 ERRORS = {
+    "control.future_week": N_("This week has not begun yet."),
+    "control.not_allowed": N_("Journal control is for the deputy director and the administrator."),
+    "absence.bad_reason": N_("No such absence reason. Send the command again."),
+    "correction.comment_required": N_("Say why the request is declined: the teacher gets your comment."),
+    "correction.comment_too_long": N_("The comment is too long: {length} characters, at most {max}."),
     "absence.not_found": N_("This absence is no longer in the journal."),
     "class.not_found": N_("No such class."),
     "class.not_yours": N_("This is not your class."),

@@ -5,7 +5,10 @@ They route; they do not guard. Every service call re-checks the actor's rights (
 from __future__ import annotations
 
 from aiogram.filters import BaseFilter
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject
+
+from bot.i18n import gettext
+from bot.menus import ENTRIES
 
 from services.accounts import CurrentUser
 from services.models import Role
@@ -17,3 +20,9 @@ class RoleFilter(BaseFilter):
 
     async def __call__(self, _event: TelegramObject, user: CurrentUser | None = None) -> bool:
         return user is not None and bool(user.roles & self.roles)
+
+
+def not_for_others(message: Message, user: CurrentUser) -> bool:
+    """Commands and menu buttons typed mid-form go to their own flows, never into the draft as dates or a comment."""
+    text = message.text or ""
+    return not text.startswith("/") and text not in {gettext(e.button, user.locale) for e in ENTRIES if e.button}

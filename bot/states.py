@@ -13,3 +13,35 @@ class AbsenceDocumentForm(StatesGroup):
     comment = State()  # optional
     files = State()  # photos and PDFs, then «Done»
     confirm = State()  # the summary and «Send»
+
+
+class LessonTextForm(StatesGroup):
+    """A lesson's topic (J-14) or homework (J-2..J-4), typed; then the homework's photos and PDFs."""
+
+    topic = State()
+    homework = State()
+    files = State()
+
+
+class CorrectionForm(StatesGroup):
+    """J-10: the reason of a correction request for a locked lesson; the changes wait in the FSM data."""
+
+    reason = State()
+
+
+class DeclineCorrectionForm(StatesGroup):
+    """/corrections → «Decline»: the comment the teacher gets."""
+
+    comment = State()
+
+
+class DocumentDecline(StatesGroup):
+    """/documents → «Decline»: the class teacher writes why (required) before the document is declined."""
+
+    comment = State()
+
+
+class MarksEntry(StatesGroup):
+    """A lesson's marks: after the work type is chosen, typed lines («Иванов 5», «12 4») go into the draft."""
+
+    lines = State()

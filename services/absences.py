@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import mimetypes
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, check_class_teacher, get_student_for
-from .calendar import SchoolCalendar
+from .calendar import SchoolCalendar, timetable_valid
 from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
@@ -25,6 +26,7 @@ from .models import (
     Absence,
     AbsenceDocument,
     AbsenceReason,
+    Assignment,
     Attachment,
     AttachmentKind,
     ClassGroup,
@@ -32,8 +34,11 @@ from .models import (
     DocumentStatus,
     EventKind,
     Lesson,
+    Person,
     School,
     Student,
+    StudentStatus,
+    TimetableEntry,
     utcnow,
 )
 from .records import audit, emit, snapshot
@@ -69,6 +74,61 @@ class DocumentView:
     review_due: date  # ABS-3: working days after it arrived
     files: tuple[int, ...]
     submitted_by: int  # the person who sent it: only they may withdraw it
+    arrived_at: datetime  # created_at in the school's time zone, as the class teacher reads it
+
+
+@dataclass(frozen=True)
+class DocumentFile:
+    """A document's scan or photo (ABS-4) as Telegram keeps it: sent again by its file id."""
+
+    attachment_id: int
+    kind: AttachmentKind
+    telegram_file_id: str
+    file_name: str
+
+
+@dataclass(frozen=True)
+class LedClass:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ClassAbsence:
+    """One «ОТ» of the class teacher's class, with its ABS-3 deadline: the reason is due 2 working days after."""
+
+    absence_id: int
+    student_id: int
+    student_name: str  # «Борисова Вера»: lists name students short
+    class_id: int
+    date: date
+    lesson_number: int
+    subject: str
+    reason: AbsenceReason | None
+    due: date
+    overdue: bool
+    editable: bool  # False past the edit window (J-9): set_reason refuses it
+
+
+@dataclass(frozen=True)
+class ClassLesson:
+    """A lesson of the class's day: whether its attendance is taken, and who missed it."""
+
+    number: int
+    subject: str
+    subgroup: str | None
+    taken: bool
+    absent: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClassDay:
+    class_id: int
+    class_name: str
+    day: date
+    kind: str  # the calendar's DayStatus kind: "school_day" | "weekend" | "holiday" | "out_of_year"
+    holiday: str | None
+    lessons: tuple[ClassLesson, ...]
 
 
 @dataclass(frozen=True)
@@ -136,6 +196,7 @@ class AbsenceService:
             doc = AbsenceDocument(
                 school_id=student.school_id, student_id=student.id, submitted_by=actor.person_id,
                 date_from=date_from, date_to=date_to, kind=kind, comment=comment,
+                created_at=self.clock(),  # ABS-3 counts from here: the service's clock, as every deadline
             )
             self.session.add(doc)
             await self.session.flush()
@@ -253,16 +314,143 @@ class AbsenceService:
     async def set_reason(self, actor: Actor, absence_id: int, reason: AbsenceReason | None) -> None:
         """ABS-2: the class teacher sets (or clears) one absence's reason, within the edit window (J-9)."""
         async with write_transaction(self.session):
-            absence = await self.session.get(Absence, absence_id)
-            if absence is None:
-                raise NotFound("absence.not_found")
-            student = await self.session.get(Student, absence.student_id)
-            await check_class_teacher(actor, student.class_group)
-            lesson = await self.session.get(Lesson, absence.lesson_id)
-            school = await self.session.get(School, lesson.school_id)
-            if is_locked(lesson.date, school, school_today(self.clock, school)):
-                raise Locked("journal.locked", date=lesson.date, days=school.edit_window_days)
+            absence, lesson, school = await self._absence_for_write(actor, absence_id)
             self._set_reason(actor, absence, reason, school.id)
+
+    async def set_day_reason(self, actor: Actor, absence_id: int, reason: AbsenceReason) -> int:
+        """ABS-2 for a whole day at once (a note usually covers the day): this absence and the student's other
+        absences of that day still without a reason. Returns how many got it."""
+        async with write_transaction(self.session):
+            absence, lesson, school = await self._absence_for_write(actor, absence_id)
+            others = (await self.session.scalars(
+                select(Absence).join(Lesson, Lesson.id == Absence.lesson_id).where(
+                    Absence.student_id == absence.student_id, Lesson.date == lesson.date, Absence.reason.is_(None),
+                    Absence.id != absence.id,
+                ).order_by(Lesson.lesson_number)
+            )).all()
+            for each in (absence, *others):
+                self._set_reason(actor, each, reason, school.id)
+            return 1 + len(others)
+
+    async def _class_absence(self, actor: Actor, absence_id: int) -> tuple[Absence, Student]:
+        """An absence of a class the actor leads (ACC-4); anything else is refused."""
+        absence = await self.session.get(Absence, absence_id)
+        if absence is None:
+            raise NotFound("absence.not_found")
+        student = await self.session.get(Student, absence.student_id)
+        await check_class_teacher(actor, student.class_group)
+        return absence, student
+
+    async def _absence_for_write(self, actor: Actor, absence_id: int) -> tuple[Absence, Lesson, School]:
+        """ACC-4 and J-9: an absence of the actor's class, within the edit window."""
+        absence, student = await self._class_absence(actor, absence_id)
+        lesson = await self.session.get(Lesson, absence.lesson_id)
+        school = await self.session.get(School, lesson.school_id)
+        if is_locked(lesson.date, school, school_today(self.clock, school)):
+            raise Locked("journal.locked", date=lesson.date, days=school.edit_window_days)
+        return absence, lesson, school
+
+    # ---- the class teacher's reads (ACC-4) -------------------------------------------------------
+
+    async def led_classes(self, actor: Actor) -> list[LedClass]:
+        """The classes the actor leads, in grade and letter order."""
+        if not actor.led_classes:
+            return []
+        classes = await self.session.scalars(
+            select(ClassGroup).where(ClassGroup.id.in_(actor.led_classes)).order_by(ClassGroup.grade, ClassGroup.letter)
+        )
+        return [LedClass(c.id, c.name) for c in classes]
+
+    async def pending_document(self, actor: Actor, document_id: int) -> DocumentView:
+        """The document a class teacher is about to decide: of their class (ACC-4) and still pending."""
+        doc = await self._document(document_id)
+        student = await self.session.get(Student, doc.student_id)
+        await check_class_teacher(actor, student.class_group)
+        if doc.status != DocumentStatus.PENDING:
+            raise Conflict("document.already_decided", status=doc.status)
+        [view] = await self._views(doc.school_id, [doc])
+        return view
+
+    async def document_files(self, actor: Actor, document_id: int) -> list[DocumentFile]:
+        """ABS-4: the document's photos and scans, for the class teacher of the student or the student's family."""
+        doc = await self._document(document_id)
+        if doc.student_id not in actor.children and doc.student_id != actor.student_id:
+            student = await self.session.get(Student, doc.student_id)
+            await check_class_teacher(actor, student.class_group)
+        return [DocumentFile(a.id, a.kind, a.telegram_file_id, a.file_name) for a in doc.attachments]
+
+    async def unreasoned(self, actor: Actor, class_id: int) -> list[ClassAbsence]:
+        """ABS-2, ABS-3: the class's absences still without a reason, oldest first, each with its deadline."""
+        class_group = await self._class(actor, class_id)
+        return await self._class_absences(class_group, Student.class_id == class_group.id, Absence.reason.is_(None))
+
+    async def absence_day(self, actor: Actor, absence_id: int) -> list[ClassAbsence]:
+        """The student's absences on the day of this one, reasons set or not: what a reason for the day covers."""
+        absence, student = await self._class_absence(actor, absence_id)
+        lesson = await self.session.get(Lesson, absence.lesson_id)
+        return await self._class_absences(student.class_group, Absence.student_id == student.id,
+                                          Lesson.date == lesson.date)
+
+    async def class_day(self, actor: Actor, class_id: int, day: date | None = None) -> ClassDay:
+        """ACC-4: the class's lessons of a day (the school's today by default): the timetable's and those recorded,
+        whether each one's attendance is taken, and who missed it."""
+        class_group = await self._class(actor, class_id)
+        school = await self.session.get(School, class_group.school_id)
+        day = day or school_today(self.clock, school)
+        status = (await SchoolCalendar.load(self.session, school.id, day)).status(day, class_group.grade)
+        assignments = {a.id: a for a in (await self.session.scalars(
+            select(Assignment).where(Assignment.class_id == class_group.id))).unique()}
+        lessons = {(lsn.assignment_id, lsn.lesson_number): lsn for lsn in (await self.session.scalars(
+            select(Lesson).where(Lesson.date == day, Lesson.assignment_id.in_(assignments)))).unique()}
+        slots = set(lessons)  # a lesson recorded off the timetable still shows
+        if status.has_lessons:
+            slots |= {(assignment_id, number) for assignment_id, number in await self.session.execute(
+                timetable_valid(day, TimetableEntry.assignment_id, TimetableEntry.lesson_number).where(
+                    TimetableEntry.weekday == day.weekday(), TimetableEntry.assignment_id.in_(assignments))
+            )}
+        absent: dict[int, list[str]] = defaultdict(list)
+        for lesson_id, last_name, first_name in await self.session.execute(
+            select(Absence.lesson_id, Person.last_name, Person.first_name)
+            .join(Student, Student.id == Absence.student_id).join(Person, Person.id == Student.person_id)
+            .where(Absence.lesson_id.in_([lsn.id for lsn in lessons.values()]))
+            .order_by(Person.last_name, Person.first_name)
+        ):
+            absent[lesson_id].append(f"{last_name} {first_name}")
+        result = []
+        for assignment_id, number in slots:
+            a, lesson = assignments[assignment_id], lessons.get((assignment_id, number))
+            result.append(ClassLesson(
+                number=number, subject=a.subject.name, subgroup=a.subgroup.name if a.subgroup else None,
+                taken=lesson is not None and lesson.attendance_taken_at is not None,
+                absent=tuple(absent[lesson.id]) if lesson else (),
+            ))
+        result.sort(key=lambda x: (x.number, x.subject, x.subgroup or ""))
+        return ClassDay(class_id=class_group.id, class_name=class_group.name, day=day, kind=status.kind,
+                        holiday=status.holiday, lessons=tuple(result))
+
+    async def _class_absences(self, class_group: ClassGroup, *where) -> list[ClassAbsence]:
+        """Absences of active students, with the ABS-3 deadline counted in the school's working days."""
+        school = await self.session.get(School, class_group.school_id)
+        today = school_today(self.clock, school)
+        calendar = await SchoolCalendar.load(self.session, school.id, today)
+        rows = (await self.session.execute(
+            select(Absence, Lesson).join(Lesson, Lesson.id == Absence.lesson_id)
+            .join(Student, Student.id == Absence.student_id)
+            .where(Student.status == StudentStatus.ACTIVE, *where)
+        )).all()
+        result = []
+        for absence, lesson in rows:
+            student = await self.session.get(Student, absence.student_id)  # from the identity map after the first
+            due = add_working_days(lesson.date, school.absence_review_days, calendar, class_group.grade)
+            result.append(ClassAbsence(
+                absence_id=absence.id, student_id=student.id,
+                student_name=f"{student.person.last_name} {student.person.first_name}", class_id=class_group.id,
+                date=lesson.date, lesson_number=lesson.lesson_number, subject=lesson.assignment.subject.name,
+                reason=absence.reason, due=due, overdue=absence.reason is None and due < today,
+                editable=not is_locked(lesson.date, school, today),
+            ))
+        result.sort(key=lambda x: (x.date, x.student_name, x.student_id, x.lesson_number))
+        return result
 
     def _set_reason(self, actor: Actor, absence: Absence, reason: AbsenceReason | None, school_id: int,
                     document_id: int | None = None) -> None:
@@ -298,13 +486,14 @@ class AbsenceService:
         views = []
         for doc in docs:
             student = await self.session.get(Student, doc.student_id)  # from the identity map after the first
-            arrived = doc.created_at.astimezone(zone).date()
+            arrived = doc.created_at.astimezone(zone)
             views.append(DocumentView(
                 id=doc.id, student_id=student.id, student_name=student.person.full_name,
                 class_name=student.class_group.name, date_from=doc.date_from, date_to=doc.date_to, kind=doc.kind,
                 comment=doc.comment, status=doc.status, reason=doc.reason, decision_comment=doc.decision_comment,
                 created_at=doc.created_at, decided_at=doc.decided_at,
-                review_due=add_working_days(arrived, school.absence_review_days, calendar, student.class_group.grade),
+                review_due=add_working_days(arrived.date(), school.absence_review_days, calendar, student.class_group.grade),
                 files=tuple(a.id for a in doc.attachments), submitted_by=doc.submitted_by,
+                arrived_at=arrived,
             ))
         return views

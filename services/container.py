@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .absences import AbsenceService
 from .accounts import AccountService
 from .clock import Clock
+from .control import ControlService
 from .corrections import CorrectionService
 from .diary import DiaryService
 from .invites import InviteService
@@ -49,6 +50,10 @@ class Services:
     @cached_property
     def period_marks(self) -> PeriodMarkService:
         return PeriodMarkService(self.session, self.clock)
+
+    @cached_property
+    def control(self) -> ControlService:
+        return ControlService(self.session, self.clock)
 
     @cached_property
     def movement(self) -> MovementService:

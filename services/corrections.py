@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from .db import write_transaction
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .journal import (
     TOPIC_MAX,
+    LessonView,
     add_mark,
     apply_attendance,
     change_mark,
@@ -33,32 +35,93 @@ from .models import (
     EventKind,
     Lesson,
     Mark,
+    Person,
     Role,
     School,
+    Student,
+    TelegramAccount,
     WorkType,
     utcnow,
 )
 from .records import audit, emit, snapshot
 
 REASON_MAX = 1000
+COMMENT_MAX = 1000
 MAX_CHANGES = 60
 # What a request may change: a mark added, changed or removed; a student's «ОТ»; the topic.
 OPS = {"add_mark", "change_mark", "delete_mark", "set_absent", "set_present", "set_topic"}
 
 
 @dataclass(frozen=True)
+class ChangeView:
+    """One change in words (J-10's list of changes): whose, which marks, which topic."""
+
+    op: str
+    student: str = ""  # the student's full name, for marks and attendance
+    value: int | None = None  # the mark to give
+    old_value: int | None = None  # the mark changed or deleted
+    work_type: str = ""
+    topic: str = ""
+
+
+@dataclass(frozen=True)
 class CorrectionView:
+    """A request with what J-10 says it records, named for the reader."""
+
     id: int
     created_at: datetime
+    requested_on: date  # the request's date, in the school's time zone
     class_id: int
+    class_name: str
+    subgroup: str | None
     subject_id: int
+    subject: str
     lesson_id: int
     lesson_date: date
+    lesson_number: int
     requested_by: int
+    teacher: str
     changes: tuple[dict, ...]
+    described: tuple[ChangeView, ...]
     reason: str
     status: CorrectionStatus
     decision_comment: str
+
+
+@dataclass(frozen=True)
+class Chat:
+    """A Telegram chat of a person, and the language they read."""
+
+    chat_id: int
+    locale: str
+
+
+def topic_change(topic: str) -> dict:
+    """A topic for a locked lesson (J-14), checked as set_topic checks it, before the reason is asked."""
+    topic = topic.strip()
+    if not topic:
+        raise InvalidInput("topic.empty")
+    if len(topic) > TOPIC_MAX:
+        raise InvalidInput("topic.too_long", max=TOPIC_MAX, length=len(topic))
+    return {"op": "set_topic", "topic": topic}
+
+
+def describe_in(view: LessonView, changes: list[dict]) -> tuple[ChangeView, ...]:
+    """The changes in words from the lesson the teacher sees (names and marks of its roster)."""
+    names = {entry.student_id: entry.name for entry in view.roster}
+    marks = {mark_id: (entry.name, value, work_type)
+             for entry in view.roster for mark_id, value, work_type in entry.marks}
+    return tuple(_change_view(change, names, marks) for change in changes)
+
+
+def _change_view(change: dict, names: dict[int, str], marks: dict[int, tuple[str, int, str]],
+                 work_types: dict[int, str] | None = None) -> ChangeView:
+    student, old_value, work_type = marks.get(change.get("mark_id"), ("", None, ""))
+    return ChangeView(
+        change.get("op", ""), student=names.get(change.get("student_id"), student), value=change.get("value"),
+        old_value=change.get("old_value", old_value),
+        work_type=(work_types or {}).get(change.get("work_type_id"), work_type), topic=str(change.get("topic", "")),
+    )
 
 
 class CorrectionService:
@@ -83,11 +146,12 @@ class CorrectionService:
         if not is_locked(lesson.date, school, school_today(self.clock, school)):
             raise InvalidInput("correction.not_needed", days=school.edit_window_days)
         await self._validate(lesson, school, changes)
+        changes = [await self._with_mark_owner(change) for change in changes]
         async with write_transaction(self.session):
             req = CorrectionRequest(
                 school_id=school.id, requested_by=actor.person_id, lesson_id=lesson.id,
                 class_id=lesson.assignment.class_id, subject_id=lesson.assignment.subject_id,
-                lesson_date=lesson.date, changes=changes, reason=reason,
+                lesson_date=lesson.date, changes=changes, reason=reason, created_at=self.clock(),
             )
             self.session.add(req)
             await self.session.flush()
@@ -96,17 +160,30 @@ class CorrectionService:
             return req.id
 
     async def pending(self, actor: Actor) -> list[CorrectionView]:
+        """The school's requests waiting for a decision, oldest first, named for the deputy director."""
         self._check_decider(actor)
         rows = await self.session.scalars(
             select(CorrectionRequest).where(
                 CorrectionRequest.school_id == actor.school_id, CorrectionRequest.status == CorrectionStatus.PENDING
             ).order_by(CorrectionRequest.created_at, CorrectionRequest.id)
         )
-        return [_view(r) for r in rows]
+        return [await self._view(r) for r in rows]
 
-    async def decide(self, actor: Actor, request_id: int, *, apply: bool, comment: str = "") -> None:
-        """Apply every change (past the lock, as the administration may) or decline; recorded either way."""
+    async def to_decide(self, actor: Actor, request_id: int) -> CorrectionView:
+        """A request still waiting: asked before a decline's comment is typed, so a decided one says so at once."""
         self._check_decider(actor)
+        req = await self.session.get(CorrectionRequest, request_id)
+        if req is None or req.school_id != actor.school_id:
+            raise NotFound("correction.not_found")
+        if req.status != CorrectionStatus.PENDING:
+            raise Conflict("correction.already_decided", status=req.status)
+        return await self._view(req)
+
+    async def decide(self, actor: Actor, request_id: int, *, apply: bool, comment: str = "") -> CorrectionView:
+        """Apply every change (past the lock, as the administration may) or decline with a comment for the
+        teacher; recorded either way, and the decision goes to the outbox."""
+        self._check_decider(actor)
+        comment = comment.strip()
         async with write_transaction(self.session):
             req = await self.session.scalar(
                 select(CorrectionRequest).where(CorrectionRequest.id == request_id).with_for_update()
@@ -115,6 +192,10 @@ class CorrectionService:
                 raise NotFound("correction.not_found")
             if req.status != CorrectionStatus.PENDING:
                 raise Conflict("correction.already_decided", status=req.status)
+            if not apply and not comment:
+                raise InvalidInput("correction.comment_required")
+            if len(comment) > COMMENT_MAX:
+                raise InvalidInput("correction.comment_too_long", max=COMMENT_MAX, length=len(comment))
             if apply:
                 lesson = await self.session.get(Lesson, req.lesson_id)
                 school = await self.session.get(School, req.school_id)
@@ -122,12 +203,26 @@ class CorrectionService:
                 await self._apply(actor, lesson, school, req.changes)
             before = snapshot(req, "status")
             req.status = CorrectionStatus.APPLIED if apply else CorrectionStatus.DECLINED
-            req.decided_by, req.decided_at, req.decision_comment = actor.person_id, utcnow(), comment.strip()[:1000]
+            req.decided_by, req.decided_at, req.decision_comment = actor.person_id, utcnow(), comment
             audit(self.session, school_id=req.school_id, actor_id=actor.person_id, action="decide",
                   entity="correction_request", entity_id=req.id, before=before,
                   after=snapshot(req, "status", "decision_comment"))
             emit(self.session, req.school_id, EventKind.CORRECTION_DECIDED, request_id=req.id,
                  teacher_id=req.requested_by, status=req.status, lesson_id=req.lesson_id)
+        return await self._view(req)
+
+    async def teacher_chats(self, actor: Actor, request_id: int) -> list[Chat]:
+        """The Telegram chats of the teacher who asked, to tell them the decision in their language."""
+        self._check_decider(actor)
+        req = await self.session.get(CorrectionRequest, request_id)
+        if req is None or req.school_id != actor.school_id:
+            raise NotFound("correction.not_found")
+        rows = await self.session.execute(
+            select(TelegramAccount.id, TelegramAccount.locale)
+            .join(Person, Person.account_id == TelegramAccount.id)
+            .where(Person.id == req.requested_by, TelegramAccount.is_active)
+        )
+        return [Chat(chat_id, locale) for chat_id, locale in rows.all()]
 
     @staticmethod
     def _check_decider(actor: Actor) -> None:
@@ -180,10 +275,31 @@ class CorrectionService:
         if attendance_changed:
             await apply_attendance(self.session, actor.person_id, lesson, absent)
 
+    async def _with_mark_owner(self, change: dict) -> dict:
+        """A mark's student and value as they are now, kept with the change: a deleted mark is still named."""
+        if change["op"] not in {"change_mark", "delete_mark"}:
+            return change
+        mark = await self.session.get(Mark, change["mark_id"])
+        return {**change, "student_id": mark.student_id, "old_value": mark.value}
 
-def _view(r: CorrectionRequest) -> CorrectionView:
-    return CorrectionView(
-        id=r.id, created_at=r.created_at, class_id=r.class_id, subject_id=r.subject_id, lesson_id=r.lesson_id,
-        lesson_date=r.lesson_date, requested_by=r.requested_by, changes=tuple(r.changes), reason=r.reason,
-        status=r.status, decision_comment=r.decision_comment,
-    )
+    async def _view(self, r: CorrectionRequest) -> CorrectionView:
+        lesson = await self.session.get(Lesson, r.lesson_id)
+        school = await self.session.get(School, r.school_id)
+        teacher = await self.session.get(Person, r.requested_by)
+        changes = list(r.changes)
+        students = (await self.session.scalars(
+            select(Student).where(Student.id.in_({c.get("student_id") for c in changes} - {None})))).unique().all()
+        names = {s.id: s.person.full_name for s in students}
+        work_types = dict((await self.session.execute(
+            select(WorkType.id, WorkType.name).where(WorkType.school_id == r.school_id))).all())
+        a = lesson.assignment
+        return CorrectionView(
+            id=r.id, created_at=r.created_at,
+            requested_on=r.created_at.astimezone(ZoneInfo(school.timezone)).date(),
+            class_id=r.class_id, class_name=a.class_group.name, subgroup=a.subgroup.name if a.subgroup else None,
+            subject_id=r.subject_id, subject=a.subject.name, lesson_id=r.lesson_id, lesson_date=r.lesson_date,
+            lesson_number=lesson.lesson_number, requested_by=r.requested_by, teacher=teacher.full_name,
+            changes=tuple(changes),
+            described=tuple(_change_view(c, names, {}, work_types) for c in changes),
+            reason=r.reason, status=r.status, decision_comment=r.decision_comment,
+        )

@@ -68,6 +68,18 @@ class IssuedCode:
 
 
 @dataclass(frozen=True)
+class UnlinkedPerson:
+    """A student or parent of the class who has no Telegram linked yet (ACC-6), and why, where it is known."""
+
+    person_id: int
+    role: Role  # STUDENT or PARENT
+    full_name: str
+    children: tuple[str, ...]  # a parent's children in this class, «Алексеев Артём»
+    consent: ConsentAnswer | None  # the last answer: declined or withdrawn says why (ACC-7)
+    code_expires_at: datetime | None  # an unused code handed out and still valid
+
+
+@dataclass(frozen=True)
 class InvitePreview:
     """What may be said before consent: the school and the kind of access, no personal data."""
 
@@ -85,14 +97,7 @@ class InviteService:
     async def for_class(self, actor: Actor, class_id: int, ttl: timedelta, *, students: bool = True,
                         parents: bool = True) -> list[IssuedCode]:
         """Codes for a class's students and parents: the class teacher's to hand out (ACC-6)."""
-        class_group = await self.session.get(ClassGroup, class_id)
-        if class_group is None:
-            raise NotFound("class.not_found")
-        await check_class_teacher(actor, class_group)
-        roster = (await self.session.scalars(
-            select(Student).where(Student.class_id == class_id, Student.status == StudentStatus.ACTIVE)
-        )).unique().all()
-        roster = sorted(roster, key=lambda s: (s.person.last_name, s.person.first_name))
+        roster = await self._roster(actor, class_id)
         wanted: list[tuple[int, Role]] = []
         for student in roster:
             if students:
@@ -103,6 +108,44 @@ class InviteService:
                     .order_by(Guardianship.id))).all()
                 wanted.extend((pid, Role.PARENT) for pid in parent_ids)
         return await self._issue(actor, _unique(wanted), ttl)
+
+    async def unlinked(self, actor: Actor, class_id: int) -> list[UnlinkedPerson]:
+        """ACC-4, ACC-6: the class's students, then parents, who have not linked their Telegram, by name."""
+        roster = await self._roster(actor, class_id)
+        now = self.clock()
+        students = [s for s in roster if s.person.account_id is None]
+        parents: dict[int, tuple[Person, list[str]]] = {}
+        rows = await self.session.execute(
+            select(Guardianship.student_id, Person).join(Person, Person.id == Guardianship.parent_id)
+            .where(Guardianship.student_id.in_([s.id for s in roster]), Person.account_id.is_(None))
+            .order_by(Guardianship.id))
+        by_id = {s.id: s for s in roster}
+        for student_id, parent in rows.all():
+            child = by_id[student_id].person
+            parents.setdefault(parent.id, (parent, []))[1].append(f"{child.last_name} {child.first_name}")
+        ids = [s.person_id for s in students] + list(parents)
+        consents = dict((await self.session.execute(
+            select(Consent.person_id, Consent.answer).where(Consent.person_id.in_(ids)).order_by(Consent.at, Consent.id)
+        )).all())  # the last answer wins
+        codes = dict((await self.session.execute(
+            select(InviteCode.person_id, func.max(InviteCode.expires_at)).where(
+                InviteCode.person_id.in_(ids), InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None),
+                InviteCode.expires_at > now).group_by(InviteCode.person_id)
+        )).all())
+
+        def entry(person: Person, role: Role, children: tuple[str, ...] = ()) -> UnlinkedPerson:
+            return UnlinkedPerson(person.id, role, person.full_name, children, consents.get(person.id),
+                                  codes.get(person.id))
+
+        parent_list = sorted(parents.values(), key=lambda p: (p[0].last_name, p[0].first_name, p[0].id))
+        return ([entry(s.person, Role.STUDENT) for s in students]
+                + [entry(parent, Role.PARENT, tuple(children)) for parent, children in parent_list])
+
+    async def for_unlinked(self, actor: Actor, class_id: int, ttl: timedelta) -> list[IssuedCode]:
+        """ACC-6: fresh codes for the class's students and parents not linked yet (their older unused codes stop
+        working); the linked keep their access untouched."""
+        people = await self.unlinked(actor, class_id)
+        return await self._issue(actor, [(p.person_id, p.role) for p in people], ttl) if people else []
 
     async def for_role(self, actor: Actor, role: Role, ttl: timedelta) -> list[IssuedCode]:
         """Codes for the staff of a role: the administrator's to hand out (ACC-6)."""
@@ -214,6 +257,17 @@ class InviteService:
             return True
 
     # ---- internals -------------------------------------------------------------------------------
+
+    async def _roster(self, actor: Actor, class_id: int) -> list[Student]:
+        """The class's active students by name, for its class teacher (ACC-4) or the administration."""
+        class_group = await self.session.get(ClassGroup, class_id)
+        if class_group is None:
+            raise NotFound("class.not_found")
+        await check_class_teacher(actor, class_group)
+        roster = (await self.session.scalars(
+            select(Student).where(Student.class_id == class_id, Student.status == StudentStatus.ACTIVE)
+        )).unique().all()
+        return sorted(roster, key=lambda s: (s.person.last_name, s.person.first_name))
 
     def _unlink(self, person: Person, account_id: int, actor_id: int | None = None) -> None:
         audit(self.session, school_id=person.school_id, actor_id=actor_id or person.id, action="unlink",

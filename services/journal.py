@@ -91,6 +91,39 @@ class LessonView:
     roster: tuple[RosterEntry, ...]
     files: tuple[int, ...]
 
+    def entry(self, student_id: int) -> RosterEntry:
+        """The student of the lesson's roster; an id from a button that is not there is refused."""
+        for entry in self.roster:
+            if entry.student_id == student_id:
+                return entry
+        raise Forbidden("student.not_in_lesson")
+
+
+@dataclass(frozen=True)
+class WorkTypeView:
+    id: int
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class MarkOptions:
+    """What a mark of a lesson may be (J-5, J-8): the school's work types and its scale."""
+
+    work_types: tuple[WorkTypeView, ...]
+    mark_min: int
+    mark_max: int
+
+    def work_type(self, work_type_id: int) -> WorkTypeView:
+        for work_type in self.work_types:
+            if work_type.id == work_type_id:
+                return work_type
+        raise InvalidInput("mark.unknown_work_type")
+
+    def check(self, value: int) -> None:
+        """J-8: the scale, checked before a draft takes the value (add_marks checks it again)."""
+        check_scale(self.mark_min, self.mark_max, value)
+
 
 @dataclass(frozen=True)
 class AttachmentIn:
@@ -248,6 +281,21 @@ class JournalService:
             files=files,
         )
 
+    async def mark_options(self, actor: Actor, lesson_id: int) -> MarkOptions:
+        """The work types and the scale for marking a lesson; a class without marks is refused (J-8)."""
+        lesson, school, today = await self._lesson_for(actor, lesson_id)
+        grade = lesson.assignment.class_group.grade
+        if grade in school.no_mark_grades:
+            raise InvalidInput("mark.no_marks_grade", grade=grade)
+        work_types = (
+            await self.session.scalars(select(WorkType).where(WorkType.school_id == school.id).order_by(WorkType.id))
+        ).all()
+        return MarkOptions(
+            work_types=tuple(WorkTypeView(id=w.id, name=w.name, weight=w.weight) for w in work_types),
+            mark_min=school.mark_min,
+            mark_max=school.mark_max,
+        )
+
     async def next_plan_topic(self, lesson: Lesson) -> str | None:
         """J-14: the plan's topic that follows the topics given before this lesson (a double lesson too)."""
         earlier = or_(Lesson.date < lesson.date,
@@ -267,11 +315,30 @@ class JournalService:
 
     async def save_attendance(self, actor: Actor, lesson_id: int, absent_ids: Iterable[int]) -> None:
         """J-12: the lesson's absences as one set, everyone else present. Saving again replaces it."""
-        absent = set(absent_ids)
+        await self._change_attendance(actor, lesson_id, set(absent_ids), None)
+
+    async def update_attendance(
+        self, actor: Actor, lesson_id: int, *, absent: Iterable[int] = (), present: Iterable[int] = ()
+    ) -> None:
+        """J-12: the teacher's toggles (to «ОТ», back to present) applied to the absences as they are now.
+
+        Applied under the lesson's row lock, so two teachers saving the same lesson at once both keep
+        their changes. No change at all still records that attendance was taken."""
+        await self._change_attendance(actor, lesson_id, set(absent), set(present))
+
+    async def _change_attendance(self, actor: Actor, lesson_id: int, absent: set[int], present: set[int] | None):
+        """`present=None`: everyone of the roster not in `absent`."""
         async with write_transaction(self.session):
             lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
-            await self._check_in_roster(lesson, absent)
-            await apply_attendance(self.session, actor.person_id, lesson, absent)
+            roster = {s.id for s in await roster_of(self.session, lesson.assignment)}
+            if present is None:
+                present = roster - absent
+            if not (absent | present) <= roster:
+                raise Forbidden("student.not_in_lesson")
+            current = set(
+                (await self.session.scalars(select(Absence.student_id).where(Absence.lesson_id == lesson.id))).all()
+            )
+            await apply_attendance(self.session, actor.person_id, lesson, (current - present) | absent)
 
     async def add_marks(
         self, actor: Actor, lesson_id: int, work_type_id: int, entries: Sequence[tuple[int, int]], comment: str = ""
@@ -385,7 +452,7 @@ class JournalService:
         query = select(Lesson).where(Lesson.id == lesson_id)
         if for_update:
             # Serialises two teachers saving the same lesson on PostgreSQL; SQLite has BEGIN IMMEDIATE.
-            query = query.with_for_update(of=Lesson)
+            query = query.with_for_update(of=Lesson).execution_options(populate_existing=True)
         lesson = await self.session.scalar(query)
         if lesson is None:
             raise NotFound("lesson.not_found")
@@ -441,8 +508,12 @@ def check_mark_value(school: School, grade: int, value: int) -> None:
     """J-8: within the school's scale, and no marks at all in the grades without marks."""
     if grade in school.no_mark_grades:
         raise InvalidInput("mark.no_marks_grade", grade=grade)
-    if not school.mark_min <= value <= school.mark_max:
-        raise InvalidInput("mark.out_of_scale", value=value, min=school.mark_min, max=school.mark_max)
+    check_scale(school.mark_min, school.mark_max, value)
+
+
+def check_scale(mark_min: int, mark_max: int, value: int) -> None:
+    if not mark_min <= value <= mark_max:
+        raise InvalidInput("mark.out_of_scale", value=value, min=mark_min, max=mark_max)
 
 
 # The writes below are shared by the teacher's own edits and by applied corrections (J-10).

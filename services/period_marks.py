@@ -4,12 +4,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .access import Actor, check_keep, may_keep
+from .access import Actor, check_keep, may_keep, teaching_assignments
+from .calendar import SchoolCalendar
 from .clock import Clock, school_today
 from .db import write_transaction
 from .diary import MarkItem, averages
@@ -27,6 +29,7 @@ from .models import (
     Mark,
     School,
     StudyPeriod,
+    utcnow,
 )
 from .records import audit, emit, snapshot
 
@@ -38,6 +41,12 @@ def required_marks(hours_per_week: int) -> int:
     if hours_per_week == 2:
         return 5
     return math.ceil(8 * hours_per_week / 3)
+
+
+def required_for(base: int, held: int, excused: int) -> int:
+    """PER-4: lessons missed for a valid reason do not count against the student."""
+    share = (held - excused) / held if held else 1.0
+    return math.ceil(base * max(share, 0.0))
 
 
 def suggested_mark(weighted_average: float | None, school: School) -> int | None:
@@ -61,6 +70,14 @@ class PeriodRow:
 
 
 @dataclass(frozen=True)
+class PeriodRef:
+    period_id: int
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
 class PeriodSheet:
     assignment_id: int
     period_id: int
@@ -69,6 +86,39 @@ class PeriodSheet:
     subject: str
     closed: bool  # after the period's end only a correction changes a mark (PER-5)
     rows: tuple[PeriodRow, ...]
+    subgroup: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    upcoming: bool = False  # the period has not started: no marks to set yet
+    required: int = 0  # PER-4 for this subject's weekly hours, before lowering for valid absences
+    may_set: bool = False  # the actor keeps this class and subject (a class teacher only reads it)
+    periods: tuple[PeriodRef, ...] = ()  # the periods of the year for the class's grade
+    mark_min: int = 2  # the school's scale (J-8)
+    mark_max: int = 5
+
+    @property
+    def open(self) -> bool:
+        """Marks can be set now: by the one who keeps the subject, within the period (PER-2, PER-5)."""
+        return self.may_set and not self.closed and not self.upcoming
+
+    def row(self, student_id: int) -> PeriodRow:
+        """The student of the sheet; an id from a button that is not there is refused."""
+        for row in self.rows:
+            if row.student_id == student_id:
+                return row
+        raise Forbidden("student.not_in_lesson")
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """A class and subject with period marks that the teacher keeps, and the periods of its grade (PER-2)."""
+
+    assignment_id: int
+    class_name: str
+    subgroup: str | None
+    subject: str
+    periods: tuple[PeriodRef, ...]
+    current_period_id: int  # the period today is in; in a vacation, the one that ended last
 
 
 class PeriodMarkService:
@@ -76,11 +126,33 @@ class PeriodMarkService:
         self.session = session
         self.clock = clock
 
+    async def choices(self, actor: Actor) -> list[PeriodChoice]:
+        """The classes and subjects the teacher keeps today (substitutions too, ACC-5), without grade 1 (J-8)."""
+        school = await self.session.get(School, actor.school_id)
+        today = school_today(self.clock, school)
+        calendar = await SchoolCalendar.load(self.session, school.id, today)
+        result = []
+        assignments = sorted(await teaching_assignments(self.session, actor, today), key=lambda a: (
+            a.class_group.grade, a.class_group.letter, a.subject.name, a.subgroup.name if a.subgroup else ""))
+        for a in assignments:
+            grade = a.class_group.grade
+            periods = calendar.periods(grade)
+            if grade in school.no_mark_grades or not periods:
+                continue
+            result.append(PeriodChoice(
+                assignment_id=a.id, class_name=a.class_group.name, subgroup=a.subgroup.name if a.subgroup else None,
+                subject=a.subject.name, periods=tuple(period_ref(p) for p in periods),
+                current_period_id=calendar.current_or_last_period(today, grade).id,
+            ))
+        return result
+
     async def sheet(self, actor: Actor, assignment_id: int, period_id: int) -> PeriodSheet:
         assignment, period, school, today = await self._load(assignment_id, period_id)
-        if not (await may_keep(self.session, actor, assignment, today)
-                or assignment.class_id in actor.led_classes or actor.sees_whole_school):
+        keeps = await may_keep(self.session, actor, assignment, today)
+        if not (keeps or assignment.class_id in actor.led_classes or actor.sees_whole_school):
             raise Forbidden("journal.not_your_class")
+        if assignment.class_group.grade in school.no_mark_grades:
+            raise InvalidInput("mark.no_marks_grade", grade=assignment.class_group.grade)
         students = await roster_of(self.session, assignment)
         ids = [s.id for s in students]
         in_period = (Lesson.assignment_id == assignment.id, Lesson.date.between(period.starts_on, period.ends_on))
@@ -108,9 +180,7 @@ class PeriodMarkService:
         for s in students:
             items = marks.get(s.id, [])
             weighted = averages(items)[1]
-            # PER-4: lessons missed for a valid reason do not count against the student.
-            share = (held - excused.get(s.id, 0)) / held if held else 1.0
-            required = math.ceil(base * max(share, 0.0))
+            required = required_for(base, held, excused.get(s.id, 0))
             rows.append(PeriodRow(
                 student_id=s.id, name=s.person.full_name, marks=tuple(items), weighted_average=weighted,
                 suggested=suggested_mark(weighted, school), required=required,
@@ -120,34 +190,68 @@ class PeriodMarkService:
             assignment_id=assignment.id, period_id=period.id, period_name=period.name,
             class_name=assignment.class_group.name, subject=assignment.subject.name,
             closed=today > period.ends_on, rows=tuple(rows),
+            subgroup=assignment.subgroup.name if assignment.subgroup else None,
+            starts_on=period.starts_on, ends_on=period.ends_on, upcoming=today < period.starts_on,
+            required=base, may_set=keeps, periods=await self._periods_of(period, assignment.class_group.grade),
+            mark_min=school.mark_min, mark_max=school.mark_max,
         )
 
     async def set_mark(self, actor: Actor, assignment_id: int, period_id: int, student_id: int, value: int) -> None:
         """PER-2: the subject teacher sets the period mark by the period's end; after it, PER-5 applies."""
         assignment, period, school, today = await self._load(assignment_id, period_id)
-        await check_keep(self.session, actor, assignment, today)
+        await self._check_open(actor, school, assignment, period, today)
         if student_id not in {s.id for s in await roster_of(self.session, assignment)}:
             raise Forbidden("student.not_in_lesson")
         check_mark_value(school, assignment.class_group.grade, value)
+        async with write_transaction(self.session):
+            await self._write(actor, school, assignment, period, student_id, value)
+
+    async def set_suggested(self, actor: Actor, assignment_id: int, period_id: int) -> int:
+        """The suggested mark for every student still without a period mark, in one transaction.
+
+        Students below the accumulation minimum (PER-4) are left out: their mark is not objective, so the
+        teacher sets it one by one after looking at it. Returns how many marks were set."""
+        assignment, period, school, today = await self._load(assignment_id, period_id)
+        await self._check_open(actor, school, assignment, period, today)
+        async with write_transaction(self.session):
+            sheet = await self.sheet(actor, assignment_id, period_id)
+            due = [r for r in sheet.rows if r.period_mark is None and r.suggested is not None and r.meets_accumulation]
+            for row in due:
+                await self._write(actor, school, assignment, period, row.student_id, row.suggested)
+            return len(due)
+
+    async def _check_open(self, actor: Actor, school: School, assignment: Assignment, period: StudyPeriod,
+                          today: date) -> None:
+        await check_keep(self.session, actor, assignment, today)
+        if assignment.class_group.grade in school.no_mark_grades:
+            raise InvalidInput("mark.no_marks_grade", grade=assignment.class_group.grade)
         if today > period.ends_on:
             raise Locked("period.closed", period=period.name, ends_on=period.ends_on)
         if today < period.starts_on:
             raise InvalidInput("period.not_started", period=period.name)
-        async with write_transaction(self.session):
-            mark = await self.session.scalar(select(FinalMark).where(
-                FinalMark.student_id == student_id, FinalMark.subject_id == assignment.subject_id,
-                FinalMark.kind == FinalMarkKind.PERIOD, FinalMark.period_id == period.id))
-            before = snapshot(mark, "value") if mark else None
-            if mark is None:
-                mark = FinalMark(student_id=student_id, subject_id=assignment.subject_id, year_id=period.year_id,
-                                 period_id=period.id, kind=FinalMarkKind.PERIOD, value=value)
-                self.session.add(mark)
-            mark.value, mark.set_by = value, actor.person_id
-            await self.session.flush()
-            audit(self.session, school_id=school.id, actor_id=actor.person_id, action="set", entity="final_mark",
-                  entity_id=mark.id, before=before, after=snapshot(mark, "student_id", "subject_id", "period_id", "value"))
-            emit(self.session, school.id, EventKind.PERIOD_MARK_SET, student_id=student_id,
-                 subject_id=assignment.subject_id, period_id=period.id, value=value)
+
+    async def _write(self, actor: Actor, school: School, assignment: Assignment, period: StudyPeriod,
+                     student_id: int, value: int) -> None:
+        mark = await self.session.scalar(select(FinalMark).where(
+            FinalMark.student_id == student_id, FinalMark.subject_id == assignment.subject_id,
+            FinalMark.kind == FinalMarkKind.PERIOD, FinalMark.period_id == period.id))
+        before = snapshot(mark, "value") if mark else None
+        if mark is None:
+            mark = FinalMark(student_id=student_id, subject_id=assignment.subject_id, year_id=period.year_id,
+                             period_id=period.id, kind=FinalMarkKind.PERIOD, value=value)
+            self.session.add(mark)
+        mark.value, mark.set_by, mark.set_at = value, actor.person_id, utcnow()
+        await self.session.flush()
+        audit(self.session, school_id=school.id, actor_id=actor.person_id, action="set", entity="final_mark",
+              entity_id=mark.id, before=before, after=snapshot(mark, "student_id", "subject_id", "period_id", "value"))
+        emit(self.session, school.id, EventKind.PERIOD_MARK_SET, student_id=student_id,
+             subject_id=assignment.subject_id, period_id=period.id, value=value)
+
+    async def _periods_of(self, period: StudyPeriod, grade: int) -> tuple[PeriodRef, ...]:
+        periods = await self.session.scalars(select(StudyPeriod).where(
+            StudyPeriod.year_id == period.year_id, StudyPeriod.grade_from <= grade, StudyPeriod.grade_to >= grade,
+        ).order_by(StudyPeriod.starts_on))
+        return tuple(period_ref(p) for p in periods)
 
     async def _load(self, assignment_id: int, period_id: int):
         assignment = await self.session.get(Assignment, assignment_id)
@@ -160,3 +264,7 @@ class PeriodMarkService:
         if year_school != school.id or not period.grade_from <= grade <= period.grade_to:
             raise NotFound("period.not_found")
         return assignment, period, school, school_today(self.clock, school)
+
+
+def period_ref(period: StudyPeriod) -> PeriodRef:
+    return PeriodRef(period.id, period.name, period.starts_on, period.ends_on)

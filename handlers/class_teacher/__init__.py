@@ -5,11 +5,12 @@ from aiogram import Router
 from bot.filters import RoleFilter
 from services.models import Role
 
+from . import class_screen, documents
+
 
 def build_router() -> Router:
     router = Router(name="class_teacher")
     for observer in (router.message, router.callback_query):
         observer.filter(RoleFilter(Role.CLASS_TEACHER))
-    for module in ():  # the flows come with their modules
-        router.include_router(module.build_router())
+    router.include_routers(*(m.build_router() for m in (class_screen, documents)))
     return router

@@ -5,11 +5,12 @@ from aiogram import Router
 from bot.filters import RoleFilter
 from services.models import Role
 
+from . import control, corrections
+
 
 def build_router() -> Router:
     router = Router(name="deputy")
     for observer in (router.message, router.callback_query):
         observer.filter(RoleFilter(Role.DEPUTY, Role.ADMIN))
-    for module in ():  # the flows come with their modules
-        router.include_router(module.build_router())
+    router.include_routers(*(m.build_router() for m in (control, corrections)))
     return router

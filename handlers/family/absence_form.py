@@ -23,8 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import AbsenceChildCB, AbsenceDocCB, AbsenceKindCB, AbsenceStepCB
 from bot.errors_text import error_text
-from bot.i18n import gettext
-from bot.menus import ENTRIES
+from bot.filters import not_for_others
 from bot.states import AbsenceDocumentForm as Form
 from handlers.typed_dates import DatesError, parse_dates
 from services.absences import MAX_FILES, SendContext, check_comment, check_file
@@ -131,12 +130,6 @@ def _draft_files(data: dict) -> list[AttachmentIn]:
 
 
 # ---- the steps ---------------------------------------------------------------------------------------------
-
-def not_for_others(message: Message, user: CurrentUser) -> bool:
-    """Commands and menu buttons typed mid-form go to their own flows, never into the draft as dates or a comment."""
-    text = message.text or ""
-    return not text.startswith("/") and text not in {gettext(e.button, user.locale) for e in ENTRIES if e.button}
-
 
 def _children_to_offer(user: CurrentUser, student_id: int) -> list[int]:
     """A parent of several children picks one; a student sends for themself (the service re-checks either)."""

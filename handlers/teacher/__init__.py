@@ -5,12 +5,13 @@ from aiogram import Router
 from bot.filters import RoleFilter
 from services.models import Role
 
-from . import lesson, today
+from . import attendance, correction_request, lesson, lesson_text, marks_entry, period, today
 
 
 def build_router() -> Router:
     router = Router(name="teacher")
     for observer in (router.message, router.callback_query):
         observer.filter(RoleFilter(Role.TEACHER))
-    router.include_routers(*(m.build_router() for m in (today, lesson)))
+    router.include_routers(*(m.build_router() for m in (today, lesson, attendance, marks_entry, lesson_text,
+                                                         correction_request, period)))
     return router

@@ -27,6 +27,7 @@ from services.journal import LessonView
 async def on_card(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
                   state: FSMContext, bot: Bot):
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
+    await state.set_state(None)  # back from a part: whatever it waited for is not typed any more
     await show_card(bot, chat_of(query), user, view, state, tapped(query))
 
 
@@ -48,17 +49,7 @@ def lesson_title(view: LessonView, locale: str) -> str:
 def card_text(view: LessonView, locale: str) -> str:
     lines = [lesson_title(view, locale), ""]
     lines.append(_("Topic: {topic}").format(topic=escape(view.topic)) if view.topic else _("Topic: not given yet"))
-    if view.homework:
-        homework = _("Homework: {text}").format(text=escape(view.homework))
-        if view.homework_due_on:
-            homework += " " + _("(due {date})").format(date=short_date(view.homework_due_on, locale))
-        lines.append(homework)
-    elif view.no_homework:
-        lines.append(_("Homework: not set"))
-    else:
-        lines.append(_("Homework: not given yet"))
-    if view.files:
-        lines.append("📎 " + ngettext("{count} file", "{count} files", len(view.files)).format(count=len(view.files)))
+    lines += homework_lines(view, locale)
     absent = [entry.name for entry in view.roster if entry.absent]
     if not view.attendance_taken:
         lines.append(_("Attendance: not taken yet"))
@@ -68,14 +59,29 @@ def card_text(view: LessonView, locale: str) -> str:
         lines.append(_("Attendance: everyone present"))
     if view.marks_allowed:
         marks = sum(len(entry.marks) for entry in view.roster)
-        lines.append(ngettext("{count} mark", "{count} marks", marks).format(count=marks) if marks
-                     else _("Marks: none yet"))
+        lines.append(_("Marks given: {count}").format(count=marks) if marks else _("Marks: none yet"))
     else:
         lines.append(_("Grade {grade} gets no marks.").format(grade=view.grade))
     if not view.editable:
         lines += ["", "🔒 " + _("More than 14 days have passed: changes are sent as a correction request "
                                "to the deputy director.")]
     return "\n".join(lines)
+
+
+def homework_lines(view: LessonView, locale: str) -> list[str]:
+    """The homework as given (J-3: «не задано» said so), its due day and its files."""
+    if view.homework:
+        homework = _("Homework: {text}").format(text=escape(view.homework))
+        if view.homework_due_on:
+            homework += " " + _("(due {date})").format(date=short_date(view.homework_due_on, locale))
+        lines = [homework]
+    elif view.no_homework:
+        lines = [_("Homework: not set")]
+    else:
+        lines = [_("Homework: not given yet")]
+    if view.files:
+        lines.append("📎 " + ngettext("{count} file", "{count} files", len(view.files)).format(count=len(view.files)))
+    return lines
 
 
 def card_keyboard(view: LessonView) -> InlineKeyboardMarkup:

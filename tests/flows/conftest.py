@@ -84,6 +84,11 @@ class TelegramUser:
         raise AssertionError(f"no button «{text}» in {rows}")
 
 
+def plain(text: str) -> str:
+    """Babel writes dates with no-break and thin spaces; the tests use plain ones."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+
+
 @pytest.fixture
 async def emulator():
     emu = await BotAPIEmulator().start()

@@ -26,7 +26,7 @@ from services.models import (
     DocumentStatus,
 )
 from tests.factories import TODAY
-from tests.flows.conftest import TOKEN
+from tests.flows.conftest import plain, TOKEN
 
 MB = 1024 * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">II", 1200, 1600) + b"\x08\x02\x00\x00\x00"
@@ -35,10 +35,6 @@ MONDAY = TODAY - timedelta(days=1)
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------
-
-def plain(text: str) -> str:
-    """Babel writes dates with no-break and thin spaces («27\u00a0нояб.»); the tests use plain ones."""
-    return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
 
 
 def last(who) -> str:

@@ -1,0 +1,315 @@
+"""/class: the class teacher's class (ACC-4) on a few screens that the buttons edit in place:
+- the main one: today's lessons of the class, who missed which, and where attendance is not taken yet;
+- the absences still without a reason, oldest first, with the ABS-3 deadline, and a reason for a student's day
+  or for one lesson (ABS-2);
+- who has not linked Telegram yet, and fresh invite codes for them (ACC-6), sent to the class teacher only.
+A teacher who leads several classes gets one screen per class."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from html import escape
+from itertools import groupby
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import ClassCB, ClassReasonCB
+from bot.formatting import absence_reason, day_title, short_date, split_text
+from bot.i18n import N_
+from bot.menus import menu_filter
+from handlers.screens import chat_of, show_screen, tapped
+from services.absences import ClassAbsence, ClassDay, ClassLesson
+from services.accounts import CurrentUser
+from services.container import Services
+from services.errors import InvalidInput, NotFound
+from services.invites import IssuedCode, UnlinkedPerson
+from services.models import AbsenceReason, ConsentAnswer, Role
+
+CODE_TTL = timedelta(days=14)
+MAX_DAY_BUTTONS = 40  # a long list keeps its text; the oldest days get buttons first
+REASONS = (AbsenceReason.EXCUSED, AbsenceReason.ILLNESS, AbsenceReason.UNEXCUSED)  # ABS-2
+ROLES = {Role.STUDENT: N_("student"), Role.PARENT: N_("parent")}
+
+
+# ---- shared with /documents ------------------------------------------------------------------------------
+
+def reason_button(reason: AbsenceReason, locale: str) -> str:
+    """«Уважительная причина», «По болезни», «Неуважительная причина»: the regulations' terms."""
+    label = absence_reason(reason, locale)
+    return label[:1].upper() + label[1:]
+
+
+def parse_reason(value: str) -> AbsenceReason:
+    """A reason from a button; a forged one is refused, not a crash."""
+    try:
+        return AbsenceReason(value)
+    except ValueError:
+        raise InvalidInput("absence.bad_reason") from None
+
+
+def applied_text(count: int) -> str:
+    if not count:
+        return _("There are no absences in the journal for these days yet.")
+    return ngettext("The reason is set for {count} absence.", "The reason is set for {count} absences.",
+                    count).format(count=count)
+
+
+# ---- the main screen -------------------------------------------------------------------------------------
+
+async def cmd_class(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+    for led in await services.absences.led_classes(user.actor):
+        await show_main(bot, message.chat.id, user, services, state, led.id)
+
+
+async def show_main(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                    class_id: int, message: Message | None = None) -> None:
+    day = await services.absences.class_day(user.actor, class_id)  # refuses another's class (ACC-4)
+    missing = await services.absences.unreasoned(user.actor, class_id)
+    unlinked = await services.invites.unlinked(user.actor, class_id)
+    keyboard = InlineKeyboardBuilder()
+    if missing:
+        keyboard.button(text=_("Absences without a reason ({count})").format(count=len(missing)),
+                        callback_data=ClassCB(cls=class_id, view="reasons"))
+    if unlinked:
+        keyboard.button(text=_("Not linked ({count})").format(count=len(unlinked)),
+                        callback_data=ClassCB(cls=class_id, view="unlinked"))
+    keyboard.button(text=_("🔄 Refresh"), callback_data=ClassCB(cls=class_id, view="main"))
+    keyboard.adjust(1)
+    text = main_text(day, missing, unlinked, user.locale)
+    await show_screen(bot, chat_id, split_text(text), keyboard.as_markup(), state, message)
+
+
+def main_text(day: ClassDay, missing: list[ClassAbsence], unlinked: list[UnlinkedPerson], locale: str) -> str:
+    head = "<b>" + _("My class: {name}").format(name=escape(day.class_name)) + "</b>"
+    today = "<b>" + _("{day}: attendance").format(day=day_title(day.day, locale)) + "</b>"
+    if day.lessons:
+        today += "\n" + "\n".join(lesson_line(lesson) for lesson in day.lessons)
+    elif day.holiday:
+        today += "\n" + _("No lessons today: {holiday}.").format(holiday=escape(day.holiday))
+    else:
+        today += "\n" + _("No lessons today.")
+    if missing:
+        overdue = sum(a.overdue for a in missing)
+        summary = _("Absences without a reason: {count}").format(count=len(missing))
+        if overdue:
+            summary += " (" + _("overdue: {count}").format(count=overdue) + " ⚠️)"
+    else:
+        summary = _("Every absence has a reason. ✅")
+    summary += "\n" + (_("Not linked to the bot: {count}").format(count=len(unlinked)) if unlinked
+                       else _("All students and parents have linked Telegram. ✅"))
+    return "\n\n".join([head, today, summary])
+
+
+def lesson_line(lesson: ClassLesson) -> str:
+    subject = escape(lesson.subject) + (f" ({escape(lesson.subgroup)})" if lesson.subgroup else "")
+    if not lesson.taken:
+        state = _("attendance not taken yet")
+    elif lesson.absent:
+        state = ngettext("absent: {names}", "absent: {names}", len(lesson.absent)).format(
+            names=escape(", ".join(lesson.absent)))
+    else:
+        state = _("everyone present")
+    return f"{lesson.number}. {subject} — {state}"
+
+
+async def on_view(query: CallbackQuery, callback_data: ClassCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    class_id, chat_id, message = callback_data.cls, chat_of(query), tapped(query)
+    if callback_data.view == "reasons":
+        await show_reasons(bot, chat_id, user, services, state, class_id, message)
+    elif callback_data.view == "unlinked":
+        await show_unlinked(bot, chat_id, user, services, state, class_id, message)
+    elif callback_data.view == "codes_ask":
+        await ask_codes(bot, chat_id, user, services, state, class_id, message)
+    elif callback_data.view == "codes":
+        await issue_codes(bot, chat_id, user, services, state, class_id, message)
+    else:
+        await show_main(bot, chat_id, user, services, state, class_id, message)
+
+
+def back_to_class(keyboard: InlineKeyboardBuilder, class_id: int) -> None:
+    keyboard.button(text=_("◀ My class"), callback_data=ClassCB(cls=class_id, view="main"))
+
+
+# ---- absences without a reason (ABS-2, ABS-3) -------------------------------------------------------------
+
+def student_days(absences: Iterable[ClassAbsence]) -> list[list[ClassAbsence]]:
+    """A student's absences of one day go together: a note usually covers the day."""
+    return [list(group) for _key, group in groupby(absences, key=lambda a: (a.date, a.student_id))]
+
+
+async def show_reasons(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                       class_id: int, message: Message | None = None) -> None:
+    missing = await services.absences.unreasoned(user.actor, class_id)
+    days = student_days(missing)
+    keyboard = InlineKeyboardBuilder()
+    for day in [d for d in days if d[0].editable][:MAX_DAY_BUTTONS]:
+        keyboard.button(text="{} · {}".format(day[0].student_name, short_date(day[0].date, user.locale)),
+                        callback_data=ClassReasonCB(cls=class_id, absence=day[0].absence_id, scope="day"))
+    back_to_class(keyboard, class_id)
+    keyboard.adjust(1)
+    await show_screen(bot, chat_id, split_text(reasons_text(days, user.locale)), keyboard.as_markup(), state, message)
+
+
+def reasons_text(days: list[list[ClassAbsence]], locale: str) -> str:
+    head = "<b>" + _("Absences without a reason") + "</b>"
+    if not days:
+        return head + "\n\n" + _("No absences without a reason. ✅")
+    lines = [head, _("Oldest first, each with the day its reason is due."), ""]
+    lines += [day_line(day, locale) for day in days]
+    if any(not day[0].editable for day in days):
+        lines += ["", "🔒 " + _("More than 14 days have passed: the reason can no longer be set here.")]
+    return "\n".join(lines)
+
+
+def day_line(day: list[ClassAbsence], locale: str) -> str:
+    first = day[0]
+    lessons = ", ".join(f"{a.lesson_number}. {escape(a.subject)}" for a in day)
+    line = _("{name}, {date}: {lessons}; due {due}").format(
+        name="<b>" + escape(first.student_name) + "</b>", date=short_date(first.date, locale), lessons=lessons,
+        due=short_date(first.due, locale))
+    if first.overdue:
+        line += " ⚠️ " + _("overdue")
+    return line if first.editable else "🔒 " + line
+
+
+async def on_reason(query: CallbackQuery, callback_data: ClassReasonCB, user: CurrentUser, services: Services,
+                    state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    """No reason in the button: the choice; a reason: it is set (the service re-checks the class and J-9)."""
+    if not callback_data.reason:
+        await show_reason_choice(bot, chat_of(query), user, services, state, callback_data, tapped(query))
+        return
+    reason = parse_reason(callback_data.reason)
+    if callback_data.scope == "one":
+        await services.absences.set_reason(user.actor, callback_data.absence, reason)
+        count = 1
+    else:
+        count = await services.absences.set_day_reason(user.actor, callback_data.absence, reason)
+    callback_answer.text = applied_text(count)
+    await show_reasons(bot, chat_of(query), user, services, state, callback_data.cls, tapped(query))
+
+
+async def show_reason_choice(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                             callback_data: ClassReasonCB, message: Message | None) -> None:
+    day = await services.absences.absence_day(user.actor, callback_data.absence)  # refuses another's class
+    if not day:  # the student has left the school meanwhile (ACC-9)
+        raise NotFound("absence.not_found")
+    chosen = [a for a in day if a.absence_id == callback_data.absence] if callback_data.scope == "one" else day
+    first = day[0]
+    lines = ["<b>{}</b>, {}".format(escape(first.student_name), day_title(first.date, user.locale)), ""]
+    lines += ["{}. {}: {}".format(a.lesson_number, escape(a.subject), absence_reason(a.reason, user.locale))
+              for a in day]
+    lines += ["", _("Due {date}").format(date=short_date(first.due, user.locale)), ""]
+    if callback_data.scope == "one":
+        lines.append(_("Which reason for lesson {number}, {subject}?").format(
+            number=chosen[0].lesson_number, subject=escape(chosen[0].subject)))
+    else:
+        lines.append(_("Which reason for this day's absences that have none?"))
+    keyboard = InlineKeyboardBuilder()
+    for reason in REASONS:
+        keyboard.button(text=reason_button(reason, user.locale), callback_data=callback_data.model_copy(
+            update={"reason": reason.value}))
+    if callback_data.scope == "day" and len(day) > 1:
+        for a in day:
+            keyboard.button(text=_("Only lesson {number}, {subject}").format(number=a.lesson_number, subject=a.subject),
+                            callback_data=ClassReasonCB(cls=callback_data.cls, absence=a.absence_id, scope="one"))
+    if callback_data.scope == "one" and len(day) > 1:
+        keyboard.button(text=_("◀ Back"), callback_data=ClassReasonCB(cls=callback_data.cls,
+                                                                      absence=callback_data.absence, scope="day"))
+    else:
+        keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=callback_data.cls, view="reasons"))
+    keyboard.adjust(1)
+    await show_screen(bot, chat_id, split_text("\n".join(lines)), keyboard.as_markup(), state, message)
+
+
+# ---- who has not linked Telegram, and fresh codes (ACC-6, ACC-7) -------------------------------------------
+
+async def show_unlinked(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                        class_id: int, message: Message | None = None) -> None:
+    people = await services.invites.unlinked(user.actor, class_id)
+    keyboard = InlineKeyboardBuilder()
+    if people:
+        keyboard.button(text=_("🔑 Issue new codes"), callback_data=ClassCB(cls=class_id, view="codes_ask"))
+    back_to_class(keyboard, class_id)
+    keyboard.adjust(1)
+    await show_screen(bot, chat_id, split_text(unlinked_text(people, user.locale)), keyboard.as_markup(), state,
+                      message)
+
+
+def unlinked_text(people: list[UnlinkedPerson], locale: str) -> str:
+    head = "<b>" + _("Not linked to the bot") + "</b>"
+    if not people:
+        return head + "\n\n" + _("All students and parents have linked Telegram. ✅")
+    students = [p for p in people if p.role == Role.STUDENT]
+    parents = [p for p in people if p.role == Role.PARENT]
+    blocks = [head]
+    if students:
+        blocks.append("\n".join([_("Students ({count}):").format(count=len(students))]
+                                + [person_line(p, locale) for p in students]))
+    if parents:
+        blocks.append("\n".join([_("Parents ({count}):").format(count=len(parents))]
+                                + [person_line(p, locale) for p in parents]))
+    return "\n\n".join(blocks)
+
+
+def person_line(person: UnlinkedPerson, locale: str) -> str:
+    line = "• " + escape(person.full_name)
+    if person.children:
+        line += " (" + escape(", ".join(person.children)) + ")"
+    notes = []
+    if person.consent == ConsentAnswer.DECLINED:
+        notes.append(_("declined the consent"))
+    elif person.consent == ConsentAnswer.WITHDRAWN:
+        notes.append(_("withdrew the consent"))
+    if person.code_expires_at is not None:
+        notes.append(_("a code is given, valid till {date}").format(
+            date=short_date(person.code_expires_at.date(), locale)))
+    return line + (" — " + "; ".join(notes) if notes else "")
+
+
+async def ask_codes(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                    class_id: int, message: Message | None) -> None:
+    """Fresh codes make the older unused ones stop working: one more tap, so a slip does not void handed-out paper."""
+    people = await services.invites.unlinked(user.actor, class_id)
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=_("Issue the codes"), callback_data=ClassCB(cls=class_id, view="codes"))
+    keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view="unlinked"))
+    keyboard.adjust(1)
+    text = (_("Issue new codes to those not linked ({count})?").format(count=len(people)) + "\n"
+            + _("Codes given to them before and not used yet will stop working."))
+    await show_screen(bot, chat_id, [text], keyboard.as_markup(), state, message)
+
+
+async def issue_codes(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                      class_id: int, message: Message | None) -> None:
+    """The codes go in new messages without buttons, so that no tap edits them away; never into the log."""
+    codes = await services.invites.for_unlinked(user.actor, class_id, CODE_TTL)
+    await show_unlinked(bot, chat_id, user, services, state, class_id, message)
+    if codes:
+        username = (await bot.me()).username
+        for part in split_text(codes_text(codes, username)):
+            await bot.send_message(chat_id, part)
+
+
+def codes_text(codes: list[IssuedCode], username: str | None) -> str:
+    lines = ["<b>" + _("New codes") + "</b>",
+             _("Each code is valid for {days} days and works once. Give each person only their own code: "
+               "they open the bot {bot}, tap Start and send the code.").format(
+                 days=CODE_TTL.days, bot="@" + escape(username or "")),
+             ""]
+    lines += ["{} ({}): <code>{}</code>".format(escape(c.full_name), _(ROLES[c.role]), c.code) for c in codes]
+    return "\n".join(lines)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_class, menu_filter("class"))
+    router.callback_query.register(on_view, ClassCB.filter())
+    router.callback_query.register(on_reason, ClassReasonCB.filter(F.scope.in_({"day", "one"})))
+    return router

@@ -1,0 +1,169 @@
+"""/corrections (J-10, ROLE-2): the deputy director's or administrator's pending correction requests, each with
+what the rule says it records (the request's date, the class, the teacher, the lesson's date, the subject, the
+changes in words, the reason), to apply or to decline with a comment. Either way it is recorded and the teacher
+is told in their own language."""
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import CorrectionDecideCB
+from bot.filters import not_for_others
+from bot.formatting import day_title, short_date, split_text
+from bot.i18n import gettext
+from bot.menus import menu_filter
+from bot.states import DeclineCorrectionForm as Form
+from handlers.screens import chat_of, show_screen, tapped
+from handlers.teacher.correction_request import change_lines
+from services.accounts import CurrentUser
+from services.container import Services
+from services.corrections import COMMENT_MAX, CorrectionView
+from services.errors import DomainError, InvalidInput
+from services.models import CorrectionStatus
+
+log = logging.getLogger(__name__)
+
+DECLINING = "declining"  # FSM data: the request whose decline comment is typed
+SHOWN = 10  # the oldest requests shown at once; the next ones after these are decided
+
+
+def lesson_line(view: CorrectionView, locale: str) -> str:
+    return gettext("{day}, lesson {number}", locale).format(day=day_title(view.lesson_date, locale),
+                                                              number=view.lesson_number)
+
+
+def class_name(view: CorrectionView) -> str:
+    return escape(view.class_name + (f" ({view.subgroup})" if view.subgroup else ""))
+
+
+def request_text(view: CorrectionView, locale: str) -> str:
+    """J-10's fields, one a line."""
+    return "\n".join([
+        "<b>" + _("Correction request №{number} of {date}").format(
+            number=view.id, date=short_date(view.requested_on, locale)) + "</b>",
+        _("Teacher: {name}").format(name=escape(view.teacher)),
+        _("Class: {class_name}").format(class_name=class_name(view)),
+        _("Subject: {subject}").format(subject=escape(view.subject)),
+        _("Lesson: {lesson}").format(lesson=lesson_line(view, locale)),
+        _("Changes:"),
+        *change_lines(view.described, locale),
+        _("Reason: {reason}").format(reason=escape(view.reason)),
+    ])
+
+
+def decide_keyboard(request_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Apply"), callback_data=CorrectionDecideCB(request=request_id, action="apply"))
+    builder.button(text=_("Decline"), callback_data=CorrectionDecideCB(request=request_id, action="decline"))
+    return builder.as_markup()
+
+
+def decision_text(view: CorrectionView, locale: str) -> str:
+    """What the teacher reads, in the teacher's language."""
+    head = (gettext("✅ Your correction request №{number} is applied.", locale)
+            if view.status == CorrectionStatus.APPLIED
+            else gettext("❌ Your correction request №{number} is declined.", locale)).format(number=view.id)
+    lines = [head, "", f"<b>{escape(view.subject)}, {class_name(view)}</b>", lesson_line(view, locale),
+             *change_lines(view.described, locale)]
+    if view.decision_comment:
+        lines.append(gettext("Comment: {comment}", locale).format(comment=escape(view.decision_comment)))
+    return "\n".join(lines)
+
+
+async def tell_teacher(bot: Bot, services: Services, user: CurrentUser, view: CorrectionView) -> bool:
+    """The decision to the teacher's Telegram; False when none took it (not linked, or the bot is blocked)."""
+    told = False
+    for chat in await services.corrections.teacher_chats(user.actor, view.id):
+        try:
+            await bot.send_message(chat.chat_id, decision_text(view, chat.locale))
+            told = True
+        except TelegramAPIError as err:
+            log.info("correction %s: the teacher's chat took no message (%s)", view.id, type(err).__name__)
+    return told
+
+
+def not_told() -> str:
+    return _("The teacher has no Telegram linked to the bot: tell them yourself.")
+
+
+async def cmd_corrections(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+    requests = await services.corrections.pending(user.actor)
+    if not requests:
+        await message.answer(_("No correction requests are waiting for a decision."))
+        return
+    count = len(requests)
+    head = ngettext("{count} correction request is waiting for a decision.",
+                    "{count} correction requests are waiting for a decision.", count).format(count=count)
+    if count > SHOWN:
+        head += " " + _("The oldest {shown} are below.").format(shown=SHOWN)
+    await message.answer(head)
+    for view in requests[:SHOWN]:
+        await show_screen(bot, message.chat.id, split_text(request_text(view, user.locale)), decide_keyboard(view.id),
+                          state)
+
+
+async def on_apply(query: CallbackQuery, callback_data: CorrectionDecideCB, user: CurrentUser, services: Services,
+                   state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    view = await services.corrections.decide(user.actor, callback_data.request, apply=True)
+    told = await tell_teacher(bot, services, user, view)
+    text = request_text(view, user.locale) + "\n\n✅ " + _("Applied: the journal is changed.")
+    if not told:
+        text += "\n" + not_told()
+    await show_screen(bot, chat_of(query), split_text(text), InlineKeyboardMarkup(inline_keyboard=[]), state,
+                      tapped(query))
+    callback_answer.text = _("Applied.")
+
+
+async def on_decline(query: CallbackQuery, callback_data: CorrectionDecideCB, user: CurrentUser,
+                     services: Services, state: FSMContext):
+    view = await services.corrections.to_decide(user.actor, callback_data.request)  # a decided one says so now
+    await state.set_state(Form.comment)
+    await state.update_data({DECLINING: view.id})
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Cancel"), callback_data=CorrectionDecideCB(request=view.id, action="cancel"))
+    await query.message.answer(
+        _("Why is request №{number} declined? Write a comment for the teacher (at most {max} characters).")
+        .format(number=view.id, max=COMMENT_MAX), reply_markup=builder.as_markup())
+
+
+async def on_comment(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+    request_id = (await state.get_data())[DECLINING]
+    try:
+        view = await services.corrections.decide(user.actor, request_id, apply=False, comment=message.text)
+    except DomainError as err:
+        if not isinstance(err, InvalidInput):  # decided by someone else meanwhile: nothing to comment on
+            await leave(state)
+        raise
+    await leave(state)
+    told = await tell_teacher(bot, services, user, view)
+    await message.answer("❌ " + _("Request №{number} is declined.").format(number=view.id)
+                         + ("" if told else "\n" + not_told()))
+
+
+async def on_decline_cancel(query: CallbackQuery, state: FSMContext):
+    await leave(state)
+    await query.message.edit_text(_("Not declined: the request is still waiting for a decision."))
+
+
+async def leave(state: FSMContext) -> None:
+    await state.set_state(None)
+    await state.update_data({DECLINING: None})
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_corrections, menu_filter("corrections"))
+    router.callback_query.register(on_apply, CorrectionDecideCB.filter(F.action == "apply"))
+    router.callback_query.register(on_decline, CorrectionDecideCB.filter(F.action == "decline"))
+    router.callback_query.register(on_decline_cancel, CorrectionDecideCB.filter(F.action == "cancel"), Form.comment)
+    router.message.register(on_comment, Form.comment, F.text, not_for_others)
+    return router

@@ -1,0 +1,152 @@
+"""A lesson's attendance (J-12): the roster as compact buttons, everyone present by default. A tap toggles a
+student's «ОТ» in a draft kept in the FSM data (by lesson); «Save» writes the teacher's toggles at once, applied
+to the absences as they are then, so that a colleague saving the same lesson meanwhile loses nothing.
+
+A lesson past the edit window (J-9) shows the same screen; its toggles become a correction request (J-10)."""
+from __future__ import annotations
+
+import asyncio
+from html import escape
+from weakref import WeakValueDictionary
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import AttendanceCB, LessonCB
+from bot.formatting import split_text
+from handlers.screens import chat_of, show_screen, tapped
+from services.accounts import CurrentUser
+from services.container import Services
+from services.journal import LessonView, RosterEntry
+
+from .correction_request import offer_correction
+from .lesson import back_to_card, lesson_title, show_card
+
+DRAFT = "attendance"  # FSM data: {"<lesson id>": {"shown": [absent ids as opened], "absent": [absent ids now]}}
+PER_ROW = 3  # a class of 35 is 12 rows: one message, far below Telegram's 100 buttons
+
+# Taps run concurrently: a teacher ticking three students quickly sends three updates at once. One lock per
+# chat keeps each draft's read-modify-write whole (the locks go away when nobody holds them).
+_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+
+
+def draft_lock(chat_id: int) -> asyncio.Lock:
+    lock = _locks.get(chat_id)
+    if lock is None:
+        lock = _locks[chat_id] = asyncio.Lock()
+    return lock
+
+
+def surname_button(entry: RosterEntry) -> str:
+    """«12 Иванов»: the roster number tells two namesakes apart."""
+    return f"{entry.number} {entry.name.split()[0]}"
+
+
+def new_draft(view: LessonView) -> dict:
+    absent = sorted(entry.student_id for entry in view.roster if entry.absent)
+    return {"shown": absent, "absent": absent}
+
+
+async def draft_of(state: FSMContext, view: LessonView) -> dict:
+    """The lesson's draft; what is saved now when there is none (an old message, the FSM data cleared)."""
+    return (await state.get_data()).get(DRAFT, {}).get(str(view.lesson_id)) or new_draft(view)
+
+
+async def on_open(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
+    draft = new_draft(view)
+    await state.update_data({DRAFT: {str(view.lesson_id): draft}})  # an older draft of any lesson is dropped
+    await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))
+
+
+async def on_toggle(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
+                    state: FSMContext, bot: Bot):
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    view.entry(callback_data.student)  # refuses a student who is not in the lesson
+    async with draft_lock(chat_of(query)):
+        draft = await draft_of(state, view)
+        draft = {**draft, "absent": sorted(set(draft["absent"]) ^ {callback_data.student})}
+        await state.update_data({DRAFT: {str(view.lesson_id): draft}})
+        await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))
+
+
+async def on_save(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    async with draft_lock(chat_of(query)):
+        draft = await draft_of(state, view)
+    shown, absent = set(draft["shown"]), set(draft["absent"])
+    if not view.editable:  # J-9: the toggles go to the deputy director as a correction request (J-10)
+        changes = ([{"op": "set_absent", "student_id": s} for s in sorted(absent - shown)]
+                   + [{"op": "set_present", "student_id": s} for s in sorted(shown - absent)])
+        if not changes:
+            callback_answer.text = _("Nothing has changed.")
+            return
+        await drop_draft(state)
+        await offer_correction(bot, chat_of(query), user, state, view, changes)
+        return
+    await services.journal.update_attendance(user.actor, view.lesson_id, absent=absent - shown,
+                                             present=shown - absent)
+    await drop_draft(state)
+    callback_answer.text = _("Attendance saved.")
+    view = await services.journal.lesson_view(user.actor, view.lesson_id)
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def drop_draft(state: FSMContext) -> None:
+    await state.update_data({DRAFT: {}})
+
+
+async def show_roster(bot: Bot, chat_id: int, user: CurrentUser, view: LessonView, draft: dict, state: FSMContext,
+                      message: Message | None) -> None:
+    await show_screen(bot, chat_id, split_text(roster_text(view, draft, user.locale)),
+                      roster_keyboard(view, set(draft["absent"])), state, message)
+
+
+def roster_text(view: LessonView, draft: dict, locale: str) -> str:
+    absent = [entry.name for entry in view.roster if entry.student_id in set(draft["absent"])]
+    lines = [lesson_title(view, locale), "",
+             _("Tap a student to mark «ABS» (absent); tap again to take it back."), ""]
+    if absent:
+        lines.append(_("Absent ({count}): {names}").format(count=len(absent), names=escape(", ".join(absent))))
+    else:
+        lines.append(_("Attendance: everyone present"))
+    if set(draft["absent"]) != set(draft["shown"]):
+        lines.append(_("Not saved yet."))
+    if not view.editable:
+        lines += ["", "🔒 " + _("More than 14 days have passed: changes are sent as a correction request "
+                               "to the deputy director.")]
+    return "\n".join(lines)
+
+
+def roster_keyboard(view: LessonView, absent: set[int]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for entry in view.roster:
+        text = surname_button(entry)
+        if entry.student_id in absent:
+            text += " · " + _("ABS")
+        builder.button(text=text, callback_data=AttendanceCB(lesson=view.lesson_id, action="toggle",
+                                                             student=entry.student_id))
+    builder.button(text=_("Save") if view.editable else _("Send a correction request"),
+                   callback_data=AttendanceCB(lesson=view.lesson_id, action="save"))
+    builder.button(text="◀ " + _("Lesson"), callback_data=back_to_card(view))
+    builder.adjust(*roster_rows(len(view.roster)), 1, 1)
+    return builder.as_markup()
+
+
+def roster_rows(count: int) -> list[int]:
+    """Row sizes for `count` student buttons, PER_ROW a row, so that the buttons after them get rows of their own."""
+    return [PER_ROW] * (count // PER_ROW) + ([count % PER_ROW] if count % PER_ROW else [])
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(on_open, LessonCB.filter(F.part == "attendance"))
+    router.callback_query.register(on_toggle, AttendanceCB.filter(F.action == "toggle"))
+    router.callback_query.register(on_save, AttendanceCB.filter(F.action == "save"))
+    return router

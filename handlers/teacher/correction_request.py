@@ -1,0 +1,120 @@
+"""J-9/J-10: a change to a lesson more than 14 days old is not written; it becomes a correction request
+(«Замена сведений в электронном журнале»). The attendance, marks and topic screens hand their changes to
+`offer_correction`, which shows them in words and asks the reason; the typed reason files the request for
+the deputy director. «Cancel» or /cancel drops it, nothing sent."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import CorrectionFormCB
+from bot.errors_text import error_text
+from bot.filters import not_for_others
+from bot.formatting import split_text
+from bot.i18n import N_, gettext
+from bot.states import CorrectionForm
+from handlers.screens import chat_of, show_screen, tapped
+from services.accounts import CurrentUser
+from services.container import Services
+from services.corrections import REASON_MAX, ChangeView, describe_in
+from services.errors import DomainError
+from services.journal import LessonView
+
+from .lesson import lesson_title, show_card
+
+DRAFT = "correction"  # FSM data: {"lesson": id, "changes": [CorrectionService ops]}
+RETRY = {"correction.reason_required", "correction.reason_too_long"}  # the teacher types the reason again
+
+# J-10's list of changes in words, by CorrectionService op; the regulations' «ОТ» for an absence (J-12).
+CHANGE_TEXTS = {
+    "set_topic": N_("topic: «{topic}»"),
+    "set_absent": N_("{student}: set «ОТ» (absent)"),
+    "set_present": N_("{student}: remove «ОТ» (present)"),
+    "add_mark": N_("{student}: add the mark {value}"),
+    "change_mark": N_("{student}: change the mark {old_value} to {value}"),
+    "delete_mark": N_("{student}: delete the mark {old_value}"),
+}
+
+
+def change_lines(changes: Iterable[ChangeView], locale: str) -> list[str]:
+    """«• Алексеев Артём Игоревич: поставить отметку 5 (Ответ на уроке)», in the reader's language."""
+    lines = []
+    for change in changes:
+        line = gettext(CHANGE_TEXTS[change.op], locale).format(
+            student=escape(change.student), topic=escape(change.topic), value=change.value,
+            old_value=change.old_value)
+        if change.work_type and change.op != "delete_mark":
+            line += f" ({escape(change.work_type)})"
+        lines.append("• " + line)
+    return lines
+
+
+def cancel_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Cancel"), callback_data=CorrectionFormCB(action="cancel"))
+    return builder.as_markup()
+
+
+async def offer_correction(bot: Bot, chat_id: int, user: CurrentUser, state: FSMContext, view: LessonView,
+                           changes: list[dict]) -> None:
+    """J-9/J-10: the lesson is locked; `changes` (CorrectionService ops) become a request once a reason is typed."""
+    await state.set_state(CorrectionForm.reason)
+    await state.update_data({DRAFT: {"lesson": view.lesson_id, "changes": changes}})
+    text = "\n".join([
+        lesson_title(view, user.locale), "",
+        "🔒 " + _("More than 14 days have passed: the change goes to the deputy director as a correction request."),
+        "", "<b>" + _("Changes:") + "</b>", *change_lines(describe_in(view, changes), user.locale), "",
+        _("Write the reason for the correction (at most {max} characters), or tap «Cancel».").format(max=REASON_MAX),
+    ])
+    await show_screen(bot, chat_id, split_text(text), cancel_keyboard(), state)
+
+
+async def on_reason(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+    draft = (await state.get_data())[DRAFT]
+    try:
+        number = await services.corrections.request(user.actor, draft["lesson"], draft["changes"], message.text)
+    except DomainError as err:
+        if err.code in RETRY:
+            raise  # the reply says what is wrong; the reason is asked again
+        await leave(state)  # the changes themselves are refused: typing again would not help
+        await message.answer(error_text(err.code, err.params, user.locale) + "\n\n"
+                             + _("The correction request was not sent."))
+        return
+    await leave(state)
+    await message.answer(_("Request №{number} is sent to the deputy director.").format(number=number))
+    await show_card(bot, message.chat.id, user, await services.journal.lesson_view(user.actor, draft["lesson"]), state)
+
+
+async def on_cancel(query: CallbackQuery, user: CurrentUser, services: Services, state: FSMContext, bot: Bot,
+                    callback_answer: CallbackAnswer):
+    draft = (await state.get_data())[DRAFT]
+    await leave(state)
+    callback_answer.text = _("The correction request was not sent.")
+    view = await services.journal.lesson_view(user.actor, draft["lesson"])
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def cmd_cancel(message: Message, state: FSMContext):
+    await leave(state)
+    await message.answer(_("Cancelled: the correction request was not sent."))
+
+
+async def leave(state: FSMContext) -> None:
+    await state.set_state(None)
+    await state.update_data({DRAFT: None})
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_cancel, Command("cancel"), CorrectionForm.reason)
+    router.callback_query.register(on_cancel, CorrectionFormCB.filter(F.action == "cancel"), CorrectionForm.reason)
+    router.message.register(on_reason, CorrectionForm.reason, F.text, not_for_others)
+    return router

@@ -1,0 +1,224 @@
+"""A lesson's topic (J-14) and homework (J-2..J-4), from the lesson card.
+
+Topic: typed, or the next topic of the thematic plan with one tap; on a lesson past the 14 days (J-9) it
+becomes a correction request (J-10). Homework: typed, or «не задано» (J-3); then photos and PDF files may
+follow (J-4) until «Done». Each ends on the card, which shows what was saved. Typing again the same day
+replaces the text."""
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import LessonCB, LessonTextCB
+from bot.errors_text import error_text
+from bot.filters import not_for_others
+from bot.formatting import split_text
+from bot.states import LessonTextForm as Form
+from handlers.screens import chat_of, show_screen, tapped
+from services.absences import check_file
+from services.accounts import CurrentUser
+from services.container import Services
+from services.corrections import topic_change
+from services.errors import InvalidInput
+from services.journal import HOMEWORK_MAX, TOPIC_MAX, AttachmentIn, LessonView
+from services.models import AttachmentKind
+
+from .correction_request import offer_correction
+from .lesson import homework_lines, lesson_title, show_card
+
+LESSON = "text_lesson"  # FSM data: the lesson whose topic or homework is typed
+BUTTON_CHARS = 60  # a longer plan topic is cut on its button; the whole topic is saved
+
+
+# ---- keyboards and texts ---------------------------------------------------------------------------------
+
+def step_keyboard(view: LessonView, *buttons: tuple[str, str]) -> InlineKeyboardMarkup:
+    """The step's buttons, one a row, then «◀ Lesson», which leaves the step."""
+    builder = InlineKeyboardBuilder()
+    for text, action in (*buttons, ("◀ " + _("Lesson"), "back")):
+        builder.button(text=text, callback_data=LessonTextCB(lesson=view.lesson_id, action=action))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def topic_text(view: LessonView, locale: str) -> str:
+    lines = [lesson_title(view, locale), ""]
+    lines.append(_("Topic: {topic}").format(topic=escape(view.topic)) if view.topic else _("Topic: not given yet"))
+    if view.suggested_topic:
+        lines.append(_("Next in the thematic plan: {topic}").format(topic=escape(view.suggested_topic)))
+    lines += ["", _("Send the lesson's topic as a message (at most {max} characters).").format(max=TOPIC_MAX)]
+    if view.suggested_topic:
+        lines.append(_("Or tap the plan's topic below."))
+    if not view.editable:
+        lines += ["", "🔒 " + _("More than 14 days have passed: the change goes to the deputy director as a "
+                               "correction request.")]
+    return "\n".join(lines)
+
+
+def topic_keyboard(view: LessonView) -> InlineKeyboardMarkup:
+    if not view.suggested_topic:
+        return step_keyboard(view)
+    topic = view.suggested_topic
+    shown = topic if len(topic) <= BUTTON_CHARS else topic[:BUTTON_CHARS - 1].rstrip() + "…"
+    return step_keyboard(view, (shown, "plan"))
+
+
+def homework_text(view: LessonView, locale: str) -> str:
+    lines = [lesson_title(view, locale), "", *homework_lines(view, locale)]
+    lines += ["", _("Send the homework as a message: what to do, pages, exercise numbers, whether it is a test "
+                    "or a practical work (at most {max} characters). Photos and PDF files can follow.")
+              .format(max=HOMEWORK_MAX),
+              _("If nothing is set, tap «Not set».")]
+    return "\n".join(lines)
+
+
+def files_text(count: int) -> str:
+    return _("Files attached: {count}. Send photos or PDF files of the homework, or tap «Done».").format(count=count)
+
+
+def files_keyboard(view: LessonView) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Done"), callback_data=LessonTextCB(lesson=view.lesson_id, action="done"))
+    return builder.as_markup()
+
+
+# ---- the topic -------------------------------------------------------------------------------------------
+
+async def on_topic(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
+                   state: FSMContext, bot: Bot):
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
+    await state.set_state(Form.topic)
+    await state.update_data({LESSON: view.lesson_id})
+    await show_screen(bot, chat_of(query), split_text(topic_text(view, user.locale)), topic_keyboard(view), state,
+                      tapped(query))
+
+
+async def on_topic_text(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+    await save_topic(bot, message.chat.id, user, services, state, (await state.get_data())[LESSON], message.text)
+
+
+async def on_plan_topic(query: CallbackQuery, callback_data: LessonTextCB, user: CurrentUser, services: Services,
+                        state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    """J-14: the plan's next topic, as it is now (the button holds only the lesson)."""
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    if not view.suggested_topic:  # the topic was given meanwhile
+        callback_answer.text = _("This button is out of date. Send /help for the menu.")
+        return
+    await save_topic(bot, chat_of(query), user, services, state, view.lesson_id, view.suggested_topic,
+                     tapped(query))
+
+
+async def save_topic(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                     lesson_id: int, topic: str, message: Message | None = None) -> None:
+    """Written within the 14 days; past them (J-9) offered as a correction (J-10). A refusal keeps the step."""
+    view = await services.journal.lesson_view(user.actor, lesson_id)
+    if not view.editable:
+        change = topic_change(topic)
+        await leave(state)
+        await offer_correction(bot, chat_id, user, state, view, [change])
+        return
+    await services.journal.set_topic(user.actor, lesson_id, topic)
+    await leave(state)
+    await show_card(bot, chat_id, user, await services.journal.lesson_view(user.actor, lesson_id), state, message)
+
+
+# ---- the homework ----------------------------------------------------------------------------------------
+
+async def on_homework(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
+                      state: FSMContext, bot: Bot):
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
+    await state.set_state(Form.homework)
+    await state.update_data({LESSON: view.lesson_id})
+    await show_screen(bot, chat_of(query), split_text(homework_text(view, user.locale)),
+                      step_keyboard(view, (_("Not set"), "nohw")), state, tapped(query))
+
+
+async def on_homework_text(message: Message, user: CurrentUser, services: Services, state: FSMContext):
+    lesson_id = (await state.get_data())[LESSON]
+    await services.journal.set_homework(user.actor, lesson_id, message.text)  # J-2: due on the next lesson
+    await state.set_state(Form.files)
+    view = await services.journal.lesson_view(user.actor, lesson_id)
+    await message.answer(_("Homework saved.") + "\n" + files_text(len(view.files)), reply_markup=files_keyboard(view))
+
+
+async def on_no_homework(query: CallbackQuery, callback_data: LessonTextCB, user: CurrentUser, services: Services,
+                         state: FSMContext, bot: Bot):
+    """J-3: «не задано», said explicitly."""
+    await services.journal.set_homework(user.actor, callback_data.lesson, None)
+    await leave(state)
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def on_photo(message: Message, user: CurrentUser, services: Services, state: FSMContext):
+    largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
+    await add_file(message, user, services, state, AttachmentIn(
+        kind=AttachmentKind.PHOTO, telegram_file_id=largest.file_id, telegram_unique_id=largest.file_unique_id,
+        size=largest.file_size or 0))
+
+
+async def on_document(message: Message, user: CurrentUser, services: Services, state: FSMContext):
+    doc = message.document
+    await add_file(message, user, services, state, AttachmentIn(
+        kind=AttachmentKind.DOCUMENT, telegram_file_id=doc.file_id, telegram_unique_id=doc.file_unique_id,
+        file_name=doc.file_name or "", mime_type=doc.mime_type or "", size=doc.file_size or 0))
+
+
+async def add_file(message: Message, user: CurrentUser, services: Services, state: FSMContext,
+                   file: AttachmentIn) -> None:
+    """J-4: a photo, a PDF or a picture of at most 20 MB, as for absence documents; anything else is refused."""
+    lesson_id = (await state.get_data())[LESSON]
+    refusal = ""
+    try:
+        check_file(file)
+    except InvalidInput as err:
+        refusal = error_text(err.code, err.params, user.locale) + "\n\n"
+    else:
+        await services.journal.add_homework_file(user.actor, lesson_id, file)
+    view = await services.journal.lesson_view(user.actor, lesson_id)
+    await message.answer(refusal + files_text(len(view.files)), reply_markup=files_keyboard(view))
+
+
+async def on_other_in_files(message: Message, user: CurrentUser, services: Services, state: FSMContext):
+    """A text, a video, a voice message …: nothing is attached; the step says what it takes."""
+    view = await services.journal.lesson_view(user.actor, (await state.get_data())[LESSON])
+    refusal = "" if message.text is not None else error_text("document.file_kind", {}, user.locale) + "\n\n"
+    await message.answer(refusal + files_text(len(view.files)), reply_markup=files_keyboard(view))
+
+
+# ---- leaving ---------------------------------------------------------------------------------------------
+
+async def on_card(query: CallbackQuery, callback_data: LessonTextCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    """«Done» and «◀ Lesson»: the step ends (a later text is not taken for a topic), the card shows."""
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    await leave(state)
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def leave(state: FSMContext) -> None:
+    """Ends this flow's step only: a correction's reason being typed elsewhere is not dropped by an old button."""
+    if await state.get_state() in Form.__all_states_names__:
+        await state.set_state(None)
+        await state.update_data({LESSON: None})
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(on_topic, LessonCB.filter(F.part == "topic"))
+    router.callback_query.register(on_homework, LessonCB.filter(F.part == "homework"))
+    router.callback_query.register(on_plan_topic, LessonTextCB.filter(F.action == "plan"))
+    router.callback_query.register(on_no_homework, LessonTextCB.filter(F.action == "nohw"))
+    router.callback_query.register(on_card, LessonTextCB.filter(F.action.in_({"done", "back"})))
+    router.message.register(on_topic_text, Form.topic, F.text, not_for_others)
+    router.message.register(on_homework_text, Form.homework, F.text, not_for_others)
+    router.message.register(on_photo, Form.files, F.photo)
+    router.message.register(on_document, Form.files, F.document)
+    router.message.register(on_other_in_files, Form.files, not_for_others)
+    return router

@@ -1,0 +1,372 @@
+"""A lesson's marks (J-5..J-8): choose the work type, then give marks fast — tap a student and a value, or send
+lines such as «Иванов 5» or «12 4» (roster number and mark), several in one message. The marks wait in a draft
+(FSM data) shown as a preview, lines not understood listed apart; «Save» writes them all or none. A student may
+get several marks a day (J-6, one more round), and a mark though absent (J-7). A saved mark given by mistake is
+deleted from the student's screen. A lesson past the edit window (J-9) sends the draft as a correction request.
+
+Typed lines are taken only in the MarksEntry state; /cancel or «◀ Lesson» leaves it."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import LessonCB, MarkEntryCB
+from bot.errors_text import error_text
+from bot.filters import not_for_others
+from bot.formatting import split_text
+from bot.states import MarksEntry
+from handlers.screens import chat_of, show_screen, tapped
+from services.accounts import CurrentUser
+from services.container import Services
+from services.errors import InvalidInput, NotFound
+from services.journal import LessonView, MarkOptions, RosterEntry
+
+from .attendance import draft_lock, roster_rows, surname_button
+from .correction_request import offer_correction
+from .lesson import lesson_title, show_card
+
+DRAFT = "marks"  # FSM data: {"lesson": id, "type": work type id, "entries": {"<student id>": value}}
+ERRORS_SHOWN = 10  # a pasted essay is not echoed back line by line
+
+
+class LineError(Exception):
+    """A typed line that names no one student, or no mark; the message is for the teacher."""
+
+
+# ---- the steps ---------------------------------------------------------------------------------------------
+
+async def on_open(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    view, options = await lesson_of(services, user, callback_data.lesson)
+    await leave(state)
+    await show_screen(bot, chat_of(query), split_text(types_text(view, user.locale)), types_keyboard(view, options),
+                      state, tapped(query))
+
+
+async def on_type(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    view, options = await lesson_of(services, user, callback_data.lesson)
+    work_type = options.work_type(callback_data.item)  # refuses a work type of another school
+    draft = {"lesson": view.lesson_id, "type": work_type.id, "entries": {}}
+    await state.update_data({DRAFT: draft})
+    await state.set_state(MarksEntry.lines)
+    await show_list(bot, chat_of(query), user, view, options, draft, state, tapped(query))
+
+
+async def on_student(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
+                     state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    view, options = await lesson_of(services, user, callback_data.lesson)
+    entry = view.entry(callback_data.item)  # refuses a student who is not in the lesson
+    draft = await draft_of(state, view)
+    if draft is None:
+        callback_answer.text = _("This button is out of date. Open the lesson's marks again.")
+        return
+    await show_screen(bot, chat_of(query), split_text(student_text(view, options, draft, entry, user.locale)),
+                      student_keyboard(view, options, draft, entry), state, tapped(query))
+
+
+async def on_value(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
+                   state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    view, options = await lesson_of(services, user, callback_data.lesson)
+    view.entry(callback_data.item)
+    options.check(callback_data.value)  # J-8: a value off the scale is refused with the reason
+    await change_draft(query, user, view, options, state, bot, callback_answer,
+                       lambda entries: entries.update({str(callback_data.item): callback_data.value}))
+
+
+async def on_drop(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    view, options = await lesson_of(services, user, callback_data.lesson)
+    await change_draft(query, user, view, options, state, bot, callback_answer,
+                       lambda entries: entries.pop(str(callback_data.item), None))
+
+
+async def change_draft(query: CallbackQuery, user: CurrentUser, view: LessonView, options: MarkOptions,
+                       state: FSMContext, bot: Bot, callback_answer: CallbackAnswer,
+                       change: Callable[[dict[str, int]], object]) -> None:
+    """`change(entries)` on the draft's marks, then the list again."""
+    async with draft_lock(chat_of(query)):
+        draft = await draft_of(state, view)
+        if draft is None:
+            callback_answer.text = _("This button is out of date. Open the lesson's marks again.")
+            return
+        entries = dict(draft["entries"])
+        change(entries)
+        draft = {**draft, "entries": entries}
+        await state.update_data({DRAFT: draft})
+        await show_list(bot, chat_of(query), user, view, options, draft, state, tapped(query))
+
+
+async def on_list(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    view, options = await lesson_of(services, user, callback_data.lesson)
+    draft = await draft_of(state, view)
+    if draft is None:
+        callback_answer.text = _("This button is out of date. Open the lesson's marks again.")
+        return
+    await show_list(bot, chat_of(query), user, view, options, draft, state, tapped(query))
+
+
+async def on_lines(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+    """Typed lines go into the draft; the preview lists them, and the lines not understood apart."""
+    lesson_id = ((await state.get_data()).get(DRAFT) or {}).get("lesson")
+    if lesson_id is None:  # the draft is gone (saved meanwhile): the text is not marks any more
+        await state.set_state(None)
+        await message.answer(_("Send /help to see what the bot can do."))
+        return
+    view, options = await lesson_of(services, user, lesson_id)
+    entries, errors = read_lines(message.text, view, options, user.locale)
+    async with draft_lock(message.chat.id):
+        draft = await draft_of(state, view)
+        if draft is None:
+            return
+        draft = {**draft, "entries": {**draft["entries"], **{str(s): v for s, v in entries.items()}}}
+        await state.update_data({DRAFT: draft})
+    await show_list(bot, message.chat.id, user, view, options, draft, state, errors=errors)
+
+
+async def on_delete(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
+                    state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    """A saved mark given by mistake (within the edit window; the service re-checks the mark and the lesson)."""
+    view, options = await lesson_of(services, user, callback_data.lesson)
+    entry = next((e for e in view.roster if any(m[0] == callback_data.item for m in e.marks)), None)
+    if entry is None:
+        raise NotFound("mark.not_found")
+    await services.journal.delete_mark(user.actor, callback_data.item)
+    callback_answer.text = _("The mark is deleted.")
+    view = await services.journal.lesson_view(user.actor, view.lesson_id)
+    draft = await draft_of(state, view)
+    if draft is None:
+        await show_card(bot, chat_of(query), user, view, state, tapped(query))
+        return
+    entry = view.entry(entry.student_id)
+    await show_screen(bot, chat_of(query), split_text(student_text(view, options, draft, entry, user.locale)),
+                      student_keyboard(view, options, draft, entry), state, tapped(query))
+
+
+async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    async with draft_lock(chat_of(query)):
+        draft = await draft_of(state, view)
+    if not draft or not draft["entries"]:
+        callback_answer.text = _("No marks to save yet.")
+        return
+    entries = [(int(student), value) for student, value in draft["entries"].items()]
+    if not view.editable:  # J-9: the marks go to the deputy director as a correction request (J-10)
+        await leave(state)
+        await offer_correction(bot, chat_of(query), user, state, view, [
+            {"op": "add_mark", "student_id": student, "value": value, "work_type_id": draft["type"]}
+            for student, value in entries])
+        return
+    await services.journal.add_marks(user.actor, view.lesson_id, draft["type"], entries)  # all or none
+    await leave(state)
+    callback_answer.text = ngettext("{count} mark saved.", "{count} marks saved.", len(entries)).format(
+        count=len(entries))
+    view = await services.journal.lesson_view(user.actor, view.lesson_id)
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def on_back(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    await leave(state)
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def cmd_cancel(message: Message, state: FSMContext):
+    await leave(state)
+    await message.answer(_("Cancelled: no marks were saved."))
+
+
+# ---- the draft -------------------------------------------------------------------------------------------
+
+async def lesson_of(services: Services, user: CurrentUser, lesson_id: int) -> tuple[LessonView, MarkOptions]:
+    """Both re-check the teacher's rights on the lesson; the options refuse a class without marks (J-8)."""
+    options = await services.journal.mark_options(user.actor, lesson_id)
+    return await services.journal.lesson_view(user.actor, lesson_id), options
+
+
+async def draft_of(state: FSMContext, view: LessonView) -> dict | None:
+    draft = (await state.get_data()).get(DRAFT)
+    return draft if draft and draft["lesson"] == view.lesson_id else None
+
+
+async def leave(state: FSMContext) -> None:
+    """The draft is dropped and typed text is not taken as marks any more."""
+    if await state.get_state() == MarksEntry.lines.state:
+        await state.set_state(None)
+    await state.update_data({DRAFT: None})
+
+
+def read_lines(text: str, view: LessonView, options: MarkOptions, locale: str) -> tuple[dict[int, int], list[str]]:
+    """«Иванов 5», «Иванов Н. 5», «12 4» a line: the marks by student, and a sentence for each line not taken."""
+    entries, errors = {}, []
+    for line in filter(None, (raw.strip() for raw in text.splitlines())):
+        try:
+            entry, value = read_line(line, view.roster)
+            options.check(value)
+        except LineError as err:
+            errors.append(_("«{line}»: {reason}").format(line=escape(line[:60]), reason=err))
+        except InvalidInput as err:
+            errors.append(_("«{line}»: {reason}").format(line=escape(line[:60]),
+                                                        reason=error_text(err.code, err.params, locale)))
+        else:
+            entries[entry.student_id] = value
+    return entries, errors
+
+
+def read_line(line: str, roster: tuple[RosterEntry, ...]) -> tuple[RosterEntry, int]:
+    *who, value = line.split()
+    who_text = " ".join(who).rstrip(":-–— ")
+    if not who_text or not value.lstrip("+-").isdigit() or len(value) > 3:
+        raise LineError(_("write a surname or a roster number, then the mark"))
+    if who_text.isdigit():
+        found = [entry for entry in roster if entry.number == int(who_text)]
+        if not found:
+            raise LineError(_("no number {number} in the list").format(number=who_text))
+        return found[0], int(value)
+    found = [entry for entry in roster if names_match(who_text, entry.name)]
+    if not found:
+        raise LineError(_("no such student in the lesson"))
+    if len(found) > 1:
+        raise LineError(_("several students match ({names}): write the roster number").format(
+            names=escape(", ".join(f"{e.number} {e.name}" for e in found))))
+    return found[0], int(value)
+
+
+def names_match(typed: str, name: str) -> bool:
+    """The surname in full, then the first letters of the other names: «Иванов», «Иванов Н.», «иванов никита»."""
+    words, names = normal_words(typed), normal_words(name)
+    return (len(words) <= len(names) and words[0] == names[0]
+            and all(full.startswith(part) for part, full in zip(words[1:], names[1:])))
+
+
+def normal_words(text: str) -> list[str]:
+    return text.casefold().replace("ё", "е").replace(".", " ").split()
+
+
+# ---- texts and keyboards -----------------------------------------------------------------------------------
+
+def types_text(view: LessonView, locale: str) -> str:
+    return "\n".join([lesson_title(view, locale), "", _("Choose the work type:")] + locked_lines(view))
+
+
+def types_keyboard(view: LessonView, options: MarkOptions) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for work_type in options.work_types:
+        builder.button(text=work_type.name, callback_data=MarkEntryCB(lesson=view.lesson_id, action="type",
+                                                                      item=work_type.id))
+    builder.button(text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="back"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+async def show_list(bot: Bot, chat_id: int, user: CurrentUser, view: LessonView, options: MarkOptions, draft: dict,
+                    state: FSMContext, message: Message | None = None, errors: list[str] = ()) -> None:
+    await show_screen(bot, chat_id, split_text(list_text(view, options, draft, errors, user.locale)),
+                      list_keyboard(view, draft), state, message)
+
+
+def head(view: LessonView, options: MarkOptions, draft: dict, locale: str) -> list[str]:
+    name = options.work_type(draft["type"]).name
+    return [lesson_title(view, locale), _("Work type: {name}").format(name=escape(name)), ""]
+
+
+def list_text(view: LessonView, options: MarkOptions, draft: dict, errors: list[str], locale: str) -> str:
+    lines = head(view, options, draft, locale)
+    lines += [_("Tap a student, then the mark. Or send lines of a surname or a roster number and the mark, "
+                "for example:"), "<code>Иванов 5\n12 4</code>", ""]
+    entries = draft["entries"]
+    if entries:
+        lines.append("<b>" + ngettext("{count} mark to save:", "{count} marks to save:", len(entries)).format(
+            count=len(entries)) + "</b>")
+        lines += [f"{entry.number}. {escape(entry.name)} — {entries[str(entry.student_id)]}"
+                  for entry in view.roster if str(entry.student_id) in entries]
+    else:
+        lines.append(_("No marks to save yet."))
+    if errors:
+        lines += ["", "<b>" + _("Lines not taken:") + "</b>", *errors[:ERRORS_SHOWN]]
+        if len(errors) > ERRORS_SHOWN:
+            more = len(errors) - ERRORS_SHOWN
+            lines.append(ngettext("…and {count} more line", "…and {count} more lines", more).format(count=more))
+    return "\n".join(lines + locked_lines(view))
+
+
+def list_keyboard(view: LessonView, draft: dict) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    entries = draft["entries"]
+    for entry in view.roster:
+        text = surname_button(entry)
+        if str(entry.student_id) in entries:
+            text += f" · {entries[str(entry.student_id)]}"
+        builder.button(text=text, callback_data=MarkEntryCB(lesson=view.lesson_id, action="student",
+                                                            item=entry.student_id))
+    rows = roster_rows(len(view.roster))
+    if entries:
+        builder.button(text=_("Save") if view.editable else _("Send a correction request"),
+                       callback_data=MarkEntryCB(lesson=view.lesson_id, action="save"))
+        rows.append(1)
+    builder.button(text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="back"))
+    builder.adjust(*rows, 1)
+    return builder.as_markup()
+
+
+def student_text(view: LessonView, options: MarkOptions, draft: dict, entry: RosterEntry, locale: str) -> str:
+    lines = head(view, options, draft, locale) + [f"<b>{entry.number}. {escape(entry.name)}</b>"]
+    if entry.absent:
+        lines.append(_("Absent from the lesson (a mark may still be given)."))
+    if entry.marks:
+        lines.append(_("Marks of this lesson: {marks}").format(
+            marks=", ".join(f"{value} ({escape(work_type)})" for _id, value, work_type in entry.marks)))
+    lines.append(_("Choose the mark:"))
+    return "\n".join(lines)
+
+
+def student_keyboard(view: LessonView, options: MarkOptions, draft: dict, entry: RosterEntry) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    values = range(options.mark_min, options.mark_max + 1)
+    for value in values:
+        builder.button(text=str(value), callback_data=MarkEntryCB(lesson=view.lesson_id, action="value",
+                                                                  item=entry.student_id, value=value))
+    rows = [len(values)]
+    if str(entry.student_id) in draft["entries"]:
+        builder.button(text=_("Remove from the list"), callback_data=MarkEntryCB(
+            lesson=view.lesson_id, action="drop", item=entry.student_id))
+        rows.append(1)
+    if view.editable:
+        for mark_id, value, work_type in entry.marks:
+            builder.button(text="🗑 " + _("Delete the mark {value} ({work_type})").format(
+                value=value, work_type=work_type), callback_data=MarkEntryCB(
+                lesson=view.lesson_id, action="delete", item=mark_id))
+            rows.append(1)
+    builder.button(text="◀ " + _("Back to the list"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="list"))
+    builder.adjust(*rows, 1)
+    return builder.as_markup()
+
+
+def locked_lines(view: LessonView) -> list[str]:
+    if view.editable:
+        return []
+    return ["", "🔒 " + _("More than 14 days have passed: changes are sent as a correction request "
+                         "to the deputy director.")]
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_cancel, Command("cancel"), StateFilter(MarksEntry))
+    router.message.register(on_lines, MarksEntry.lines, F.text, not_for_others)
+    router.callback_query.register(on_open, LessonCB.filter(F.part == "marks"))
+    for action, handler in {"type": on_type, "student": on_student, "value": on_value, "drop": on_drop,
+                            "list": on_list, "delete": on_delete, "save": on_save, "back": on_back}.items():
+        router.callback_query.register(handler, MarkEntryCB.filter(F.action == action))
+    return router

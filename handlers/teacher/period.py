@@ -1,0 +1,283 @@
+"""/period (PER-2..PER-5): the period marks of a class and subject the teacher keeps. The sheet shows each
+student's marks of the period, the weighted average, the suggested mark (the average rounded half up), the period
+mark if set, and ⚠ where the accumulation rule is not met (PER-4). A tap on a student offers the scale's values,
+the suggested one first; «Set the suggested marks» sets them, after a confirmation, for every student still
+without a period mark — except those with ⚠: a mark on too few marks is set one by one, after a look at them.
+
+After the period's end the sheet only reads: a period mark is then changed by the director's order (PER-5).
+Grade 1 gets no marks (J-8), so its classes are not offered. Every id in a button is re-checked by the service."""
+from __future__ import annotations
+
+from html import escape
+from itertools import groupby
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
+from bot.errors_text import error_text
+from bot.formatting import decimal, short_date, split_text
+from bot.menus import menu_filter
+from handlers.family.marks import mark_text
+from handlers.screens import chat_of, show_screen, tapped
+from services.accounts import CurrentUser
+from services.container import Services
+from services.period_marks import PeriodChoice, PeriodRow, PeriodSheet
+
+PER_ROW = 2  # student buttons carry a name and a mark
+VALUES_PER_ROW = 5  # a scale of 2 to 5 in one row; a longer one in several
+
+
+async def cmd_period(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+    choices = await services.period_marks.choices(user.actor)
+    if len(choices) == 1:  # nothing to choose from
+        await show_sheet(bot, message.chat.id, user, services, state, choices[0].assignment_id,
+                         choices[0].current_period_id)
+        return
+    await show_choices(bot, message.chat.id, choices, state)
+
+
+async def on_sheet(query: CallbackQuery, callback_data: PeriodSheetCB, user: CurrentUser, services: Services,
+                   state: FSMContext, bot: Bot):
+    if callback_data.assignment == 0:
+        await show_choices(bot, chat_of(query), await services.period_marks.choices(user.actor), state, tapped(query))
+        return
+    await show_sheet(bot, chat_of(query), user, services, state, callback_data.assignment, callback_data.period,
+                     tapped(query))
+
+
+async def on_student(query: CallbackQuery, callback_data: PeriodMarkCB, user: CurrentUser, services: Services,
+                     state: FSMContext, bot: Bot):
+    sheet = await services.period_marks.sheet(user.actor, callback_data.assignment, callback_data.period)
+    row = sheet.row(callback_data.student)  # refuses a student who is not in the class or subgroup
+    await show_screen(bot, chat_of(query), split_text(student_text(sheet, row, user.locale)),
+                      student_keyboard(sheet, row), state, tapped(query))
+
+
+async def on_set(query: CallbackQuery, callback_data: PeriodMarkCB, user: CurrentUser, services: Services,
+                 state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    """PER-2: the service refuses another's class, a value off the scale, and a closed period (PER-5)."""
+    await services.period_marks.set_mark(user.actor, callback_data.assignment, callback_data.period,
+                                         callback_data.student, callback_data.value)
+    sheet = await show_sheet(bot, chat_of(query), user, services, state, callback_data.assignment,
+                             callback_data.period, tapped(query))
+    callback_answer.text = _("{name}: period mark {mark}.").format(
+        name=sheet.row(callback_data.student).name, mark=callback_data.value)
+
+
+async def on_bulk_ask(query: CallbackQuery, callback_data: PeriodBulkCB, user: CurrentUser, services: Services,
+                      state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    sheet = await services.period_marks.sheet(user.actor, callback_data.assignment, callback_data.period)
+    due = [row for row in sheet.rows if bulk_due(row)]
+    if not sheet.open or not due:  # set meanwhile, or the period is over: the sheet as it is now
+        callback_answer.text = _("No suggested marks are left to set.")
+        await show_sheet(bot, chat_of(query), user, services, state, sheet.assignment_id, sheet.period_id,
+                         tapped(query))
+        return
+    await show_screen(bot, chat_of(query), split_text(bulk_text(sheet, due, user.locale)), bulk_keyboard(sheet), state,
+                      tapped(query))
+
+
+async def on_bulk_confirm(query: CallbackQuery, callback_data: PeriodBulkCB, user: CurrentUser,
+                          services: Services, state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    count = await services.period_marks.set_suggested(user.actor, callback_data.assignment, callback_data.period)
+    callback_answer.text = ngettext("{count} period mark set.", "{count} period marks set.", count).format(
+        count=count)
+    await show_sheet(bot, chat_of(query), user, services, state, callback_data.assignment, callback_data.period,
+                     tapped(query))
+
+
+# ---- the screens -------------------------------------------------------------------------------------------
+
+async def show_choices(bot: Bot, chat_id: int, choices: list[PeriodChoice], state: FSMContext,
+                       message: Message | None = None) -> None:
+    if not choices:
+        text = _("None of your classes gets period marks (first-grade classes get no marks).")
+        await show_screen(bot, chat_id, [text], InlineKeyboardMarkup(inline_keyboard=[]), state, message)
+        return
+    builder = InlineKeyboardBuilder()
+    for choice in choices:
+        builder.button(text=class_subject(choice.class_name, choice.subgroup, choice.subject),
+                       callback_data=PeriodSheetCB(assignment=choice.assignment_id, period=choice.current_period_id))
+    builder.adjust(1)
+    await show_screen(bot, chat_id, [_("Period marks: choose a class and subject.")], builder.as_markup(), state,
+                      message)
+
+
+async def show_sheet(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                     assignment_id: int, period_id: int, message: Message | None = None) -> PeriodSheet:
+    sheet = await services.period_marks.sheet(user.actor, assignment_id, period_id)  # refuses another's class
+    await show_screen(bot, chat_id, split_text(sheet_text(sheet, user.locale)), sheet_keyboard(sheet), state,
+                      message)
+    return sheet
+
+
+def class_subject(class_name: str, subgroup: str | None, subject: str) -> str:
+    group = f" ({subgroup})" if subgroup else ""
+    return f"{class_name}{group}, {subject}"
+
+
+def sheet_title(sheet: PeriodSheet, locale: str) -> str:
+    """«Математика, 5А» and «2 четверть: 5 нояб. – 28 дек.»: the head of the sheet and of a student's screen."""
+    group = f" ({sheet.subgroup})" if sheet.subgroup else ""
+    return "<b>{}</b>\n{}: {} – {}".format(escape(f"{sheet.subject}, {sheet.class_name}{group}"),
+                                          escape(sheet.period_name), short_date(sheet.starts_on, locale),
+                                          short_date(sheet.ends_on, locale))
+
+
+def sheet_text(sheet: PeriodSheet, locale: str) -> str:
+    lines = [sheet_title(sheet, locale),
+             ngettext("An objective period mark needs at least {count} mark (PER-4).",
+                      "An objective period mark needs at least {count} marks (PER-4).",
+                      sheet.required).format(count=sheet.required), ""]
+    for number, row in enumerate(sheet.rows, start=1):
+        lines += row_lines(number, row, locale)
+    lines += ["", footer(sheet, locale)]
+    return "\n".join(lines)
+
+
+def row_lines(number: int, row: PeriodRow, locale: str) -> list[str]:
+    head = f"{number}. {escape(row.name)}"
+    if row.period_mark is not None:
+        head += " — " + _("period mark <b>{mark}</b>").format(mark=row.period_mark)
+    if not row.marks:
+        summary = _("no marks")
+    else:
+        summary = "{} · {}".format(", ".join(str(m.value) for m in row.marks), _(
+            "average {average} → {suggested}").format(average=decimal(row.weighted_average, locale),
+                                                      suggested=row.suggested))
+    lines = [head, "    " + summary]
+    if not row.meets_accumulation:
+        lines.append("    ⚠ " + accumulation_text(row))
+    return lines
+
+
+def accumulation_text(row: PeriodRow) -> str:
+    """«3 из 8 отметок» (PER-4)."""
+    return ngettext("{count} of {required} mark", "{count} of {required} marks", row.required).format(
+        count=len(row.marks), required=row.required)
+
+
+def footer(sheet: PeriodSheet, locale: str) -> str:
+    if sheet.closed:
+        return "🔒 " + error_text("period.closed", {"period": sheet.period_name, "ends_on": sheet.ends_on}, locale)
+    if sheet.upcoming:
+        return error_text("period.not_started", {"period": sheet.period_name}, locale)
+    if not sheet.may_set:
+        return _("The subject's teacher sets these marks.")
+    return _("Tap a student to set or change the period mark. «Set the suggested marks» sets them for everyone "
+             "still without a period mark, except the students marked ⚠: set theirs one by one.")
+
+
+def sheet_keyboard(sheet: PeriodSheet) -> InlineKeyboardMarkup:
+    """The students, PER_ROW a row, and «Set the suggested marks» while the period is open; the periods; back."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if sheet.open:
+        buttons = [InlineKeyboardButton(text=student_button(number, row), callback_data=PeriodMarkCB(
+            assignment=sheet.assignment_id, period=sheet.period_id, student=row.student_id).pack())
+            for number, row in enumerate(sheet.rows, start=1)]
+        rows += [buttons[i:i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
+        if any(bulk_due(row) for row in sheet.rows):
+            rows.append([InlineKeyboardButton(text=_("Set the suggested marks"), callback_data=PeriodBulkCB(
+                assignment=sheet.assignment_id, period=sheet.period_id).pack())])
+    if len(sheet.periods) > 1:
+        rows.append([InlineKeyboardButton(
+            text=("✓ " if p.period_id == sheet.period_id else "") + p.name,
+            callback_data=PeriodSheetCB(assignment=sheet.assignment_id, period=p.period_id).pack())
+            for p in sheet.periods])
+    rows.append([InlineKeyboardButton(text=_("◀ Classes"), callback_data=PeriodSheetCB(assignment=0, period=0).pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def student_button(number: int, row: PeriodRow) -> str:
+    """«⚠ 3 Васильев → 4»: the suggestion; «1 Алексеев: 5 ✅»: the mark set."""
+    text = f"{number} {row.name.split()[0]}"
+    if row.period_mark is not None:
+        text += f": {row.period_mark} ✅"
+    elif row.suggested is not None:
+        text += f" → {row.suggested}"
+    return ("⚠ " if not row.meets_accumulation else "") + text
+
+
+def bulk_due(row: PeriodRow) -> bool:
+    """Who «Set the suggested marks» is for: no period mark yet, a suggestion, and enough marks (PER-4)."""
+    return row.period_mark is None and row.suggested is not None and row.meets_accumulation
+
+
+def student_text(sheet: PeriodSheet, row: PeriodRow, locale: str) -> str:
+    lines = [sheet_title(sheet, locale), escape(row.name), ""]
+    if not row.marks:
+        lines.append(_("No marks in this period yet."))
+    for day, marks in groupby(row.marks, key=lambda m: m.date):
+        lines.append("{}: {}".format(short_date(day, locale), ", ".join(mark_text(m, locale) for m in marks)))
+    if row.marks:
+        lines.append(_("Weighted average: {average}; suggested mark: <b>{mark}</b>").format(
+            average=decimal(row.weighted_average, locale), mark=row.suggested))
+    if not row.meets_accumulation:
+        lines.append("⚠ " + _("{marks}: too few for an objective period mark (PER-4).").format(
+            marks=accumulation_text(row)))
+    lines.append(_("Period mark: <b>{mark}</b>").format(mark=row.period_mark) if row.period_mark is not None
+                 else _("Period mark: not set yet"))
+    if sheet.open:
+        lines += ["", _("Choose the period mark:")]
+    else:
+        lines += ["", footer(sheet, locale)]
+    return "\n".join(lines)
+
+
+def student_keyboard(sheet: PeriodSheet, row: PeriodRow) -> InlineKeyboardMarkup:
+    """The scale's values, the suggested one first, VALUES_PER_ROW a row; the mark set now is ticked."""
+    values = list(range(sheet.mark_max, sheet.mark_min - 1, -1)) if sheet.open else []
+    if row.suggested in values:
+        values.remove(row.suggested)
+        values.insert(0, row.suggested)
+    buttons = []
+    for value in values:
+        text = _("{mark} (suggested)").format(mark=value) if value == row.suggested else str(value)
+        buttons.append(InlineKeyboardButton(
+            text=("✓ " if value == row.period_mark else "") + text,
+            callback_data=PeriodMarkCB(assignment=sheet.assignment_id, period=sheet.period_id,
+                                       student=row.student_id, value=value).pack()))
+    rows = [buttons[i:i + VALUES_PER_ROW] for i in range(0, len(buttons), VALUES_PER_ROW)]
+    rows.append([InlineKeyboardButton(text=_("◀ Sheet"), callback_data=PeriodSheetCB(
+        assignment=sheet.assignment_id, period=sheet.period_id).pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def bulk_text(sheet: PeriodSheet, due: list[PeriodRow], locale: str) -> str:
+    question = ngettext("Set the suggested period mark for {count} student?",
+                        "Set the suggested period marks for {count} students?", len(due)).format(count=len(due))
+    lines = [sheet_title(sheet, locale), "", question, ""]
+    lines += [f"{escape(row.name)} — <b>{row.suggested}</b>" for row in due]
+    skipped = [row for row in sheet.rows if row.period_mark is None and not row.meets_accumulation]
+    if skipped:
+        lines += ["", "⚠ " + _("Not set: too few marks for an objective period mark (PER-4). Set these one by "
+                               "one after checking them: {names}.").format(
+            names=escape(", ".join(row.name for row in skipped)))]
+    return "\n".join(lines)
+
+
+def bulk_keyboard(sheet: PeriodSheet) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, set them"), callback_data=PeriodBulkCB(assignment=sheet.assignment_id,
+                                                                       period=sheet.period_id, confirm=True))
+    builder.button(text=_("Cancel"), callback_data=PeriodSheetCB(assignment=sheet.assignment_id,
+                                                                 period=sheet.period_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_period, menu_filter("period"))
+    router.callback_query.register(on_sheet, PeriodSheetCB.filter())
+    router.callback_query.register(on_student, PeriodMarkCB.filter(F.value == 0))
+    router.callback_query.register(on_set, PeriodMarkCB.filter(F.value != 0))
+    router.callback_query.register(on_bulk_ask, PeriodBulkCB.filter(~F.confirm))
+    router.callback_query.register(on_bulk_confirm, PeriodBulkCB.filter(F.confirm))
+    return router

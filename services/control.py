@@ -1,0 +1,271 @@
+"""Journal control for the deputy director and the administrator (REP-3, ROLE-2).
+
+Two questions about the whole school or one class: which lessons of the timetable lack attendance, topic or
+homework (J-1..J-3), by teacher; and in which subjects of the current period students have fewer marks than
+the accumulation rule asks (PER-4). Read in a fixed number of queries whatever the school's size: the demo
+school has about a thousand students.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .access import Actor
+from .calendar import SchoolCalendar
+from .clock import Clock
+from .errors import Forbidden, InvalidInput, NotFound
+from .journal import missing_parts
+from .models import (
+    VALID_REASONS,
+    Absence,
+    Assignment,
+    ClassGroup,
+    Lesson,
+    Mark,
+    Person,
+    School,
+    Student,
+    StudentStatus,
+    StudyPeriod,
+    SubgroupMember,
+    Substitution,
+    TimetableEntry,
+)
+from .period_marks import required_for, required_marks
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    class_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class LessonGap:
+    """A lesson of the timetable without some of what J-1..J-3 ask for; a lesson never opened lacks all."""
+
+    date: date
+    number: int
+    class_name: str
+    subgroup: str | None
+    subject: str
+    missing: frozenset[str]  # of "attendance", "topic", "homework"
+
+
+@dataclass(frozen=True)
+class TeacherGaps:
+    teacher_id: int
+    teacher: str  # «Смирнова Е. В.»
+    lessons: tuple[LessonGap, ...]  # by date and lesson number
+
+
+@dataclass(frozen=True)
+class AccumulationGap:
+    """PER-4 in one class and subject: how many students have fewer marks than the period mark needs."""
+
+    assignment_id: int
+    class_name: str
+    subgroup: str | None
+    subject: str
+    teacher: str
+    period_name: str
+    required: int  # for the subject's weekly hours, before lowering for valid absences
+    failing: int
+    students: int
+
+
+@dataclass(frozen=True)
+class ControlReport:
+    class_id: int | None  # None: the whole school
+    class_name: str | None
+    date_from: date  # the week's Monday
+    date_to: date  # its Sunday, or today in the current week
+    today: date
+    teachers: tuple[TeacherGaps, ...]  # by name
+    accumulation: tuple[AccumulationGap, ...]  # by class and subject
+
+    @property
+    def current_week(self) -> bool:
+        return self.date_to >= self.today
+
+    @property
+    def lessons_missing(self) -> int:
+        return sum(len(t.lessons) for t in self.teachers)
+
+
+class ControlService:
+    def __init__(self, session: AsyncSession, clock: Clock):
+        self.session = session
+        self.clock = clock
+
+    async def classes(self, actor: Actor) -> list[ClassRef]:
+        """The classes of the current school year, to choose one for the report."""
+        school, now = await self._school(actor)
+        calendar = await SchoolCalendar.load(self.session, school.id, now.date())
+        query = select(ClassGroup).where(ClassGroup.school_id == school.id)
+        if calendar.year is not None:
+            query = query.where(ClassGroup.year_id == calendar.year.id)
+        classes = (await self.session.scalars(query)).all()
+        return [ClassRef(c.id, c.name) for c in sorted(classes, key=lambda c: (c.grade, c.letter))]
+
+    async def report(self, actor: Actor, class_id: int | None = None, week: date | None = None) -> ControlReport:
+        """REP-3 for the week that holds `week` (default: this week), up to today."""
+        school, now = await self._school(actor)
+        today = now.date()
+        monday = (week or today) - timedelta(days=(week or today).weekday())
+        if monday > today:
+            raise InvalidInput("control.future_week")
+        date_from, date_to = monday, min(monday + timedelta(days=6), today)
+        calendar = await SchoolCalendar.load(self.session, school.id, today)
+        class_group = None
+        if class_id is not None:
+            class_group = await self.session.get(ClassGroup, class_id)
+            if class_group is None or class_group.school_id != school.id:
+                raise NotFound("class.not_found")
+        query = select(Assignment).join(ClassGroup, ClassGroup.id == Assignment.class_id).where(
+            Assignment.school_id == school.id)
+        if class_group is not None:
+            query = query.where(Assignment.class_id == class_group.id)
+        elif calendar.year is not None:
+            query = query.where(ClassGroup.year_id == calendar.year.id)
+        assignments = {a.id: a for a in (await self.session.scalars(query)).unique()}
+        return ControlReport(
+            class_id=class_group.id if class_group else None, class_name=class_group.name if class_group else None,
+            date_from=date_from, date_to=date_to, today=today,
+            teachers=await self._lesson_gaps(school, assignments, date_from, date_to, now),
+            accumulation=await self._accumulation(school, calendar, assignments, today),
+        )
+
+    # ---- lessons without attendance, topic or homework ------------------------------------------------
+
+    async def _lesson_gaps(self, school: School, assignments: dict[int, Assignment], date_from: date, date_to: date,
+                           now: datetime) -> tuple[TeacherGaps, ...]:
+        ids = list(assignments)
+        calendar = await SchoolCalendar.load(self.session, school.id, date_from)
+        entries = (await self.session.scalars(select(TimetableEntry).where(
+            TimetableEntry.assignment_id.in_(ids), TimetableEntry.valid_from <= date_to,
+            or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= date_from),
+        ))).unique().all()
+        lessons = {(lsn.assignment_id, lsn.date, lsn.lesson_number): lsn for lsn in (await self.session.scalars(
+            select(Lesson).where(Lesson.assignment_id.in_(ids), Lesson.date.between(date_from, date_to))
+        )).unique()}
+        substitutes = (await self.session.execute(select(Substitution).where(
+            Substitution.assignment_id.in_(ids), Substitution.starts_on <= date_to, Substitution.ends_on >= date_from,
+        ))).scalars().all()
+        slots = set(lessons)  # a lesson recorded off the timetable counts too
+        day = date_from
+        while day <= date_to:
+            for e in entries:
+                if (e.weekday == day.weekday() and e.valid_from <= day and (e.valid_to is None or e.valid_to >= day)
+                        and calendar.status(day, assignments[e.assignment_id].class_group.grade).has_lessons):
+                    slots.add((e.assignment_id, day, e.lesson_number))
+            day += timedelta(days=1)
+        gaps: dict[int, list[LessonGap]] = defaultdict(list)
+        for assignment_id, day, number in slots:
+            if day == now.date() and not ended(calendar, number, now):
+                continue
+            lesson = lessons.get((assignment_id, day, number))
+            # REP-3 asks about attendance, topic and homework; marks are not due at every lesson.
+            missing = missing_parts(lesson, 1) - {"marks"}
+            if not missing:
+                continue
+            a = assignments[assignment_id]
+            teacher = lesson.teacher_id if lesson and lesson.teacher_id else next(
+                (s.substitute_id for s in substitutes
+                 if s.assignment_id == assignment_id and s.starts_on <= day <= s.ends_on), a.teacher_id)
+            gaps[teacher].append(LessonGap(
+                date=day, number=number, class_name=a.class_group.name,
+                subgroup=a.subgroup.name if a.subgroup else None, subject=a.subject.name, missing=missing,
+            ))
+        names = {p.id: p.short_name for p in (await self.session.scalars(
+            select(Person).where(Person.id.in_(list(gaps))))).unique()}
+        result = [TeacherGaps(teacher_id=t, teacher=names.get(t, ""),
+                              lessons=tuple(sorted(found, key=lambda g: (g.date, g.number, g.class_name))))
+                  for t, found in gaps.items()]
+        return tuple(sorted(result, key=lambda t: (t.teacher, t.teacher_id)))
+
+    # ---- the accumulation of marks (PER-4) -----------------------------------------------------------
+
+    async def _accumulation(self, school: School, calendar: SchoolCalendar, assignments: dict[int, Assignment],
+                            today: date) -> tuple[AccumulationGap, ...]:
+        """Per class and subject, the students below PER-4 in the current period (the sheet's rule, read at once
+        for every assignment: a handful of grouped queries per study period, none per student)."""
+        by_period: dict[int, list[Assignment]] = defaultdict(list)
+        periods: dict[int, StudyPeriod] = {}
+        for a in assignments.values():
+            grade = a.class_group.grade
+            period = calendar.period(today, grade) or next(
+                (p for p in reversed(calendar.periods(grade)) if p.starts_on <= today), None)
+            if grade in school.no_mark_grades or period is None:
+                continue
+            periods[period.id] = period
+            by_period[period.id].append(a)
+        rosters = await self._rosters([a for group in by_period.values() for a in group])
+        result = []
+        for period_id, group in by_period.items():
+            period = periods[period_id]
+            marks, held, excused = await self._counts(period, [a.id for a in group])
+            for a in group:
+                base = required_marks(a.hours_per_week)
+                roster = rosters[a.id]
+                failing = sum(1 for s in roster
+                              if marks.get((a.id, s), 0) < required_for(base, held.get(a.id, 0),
+                                                                         excused.get((a.id, s), 0)))
+                if failing:
+                    result.append(AccumulationGap(
+                        assignment_id=a.id, class_name=a.class_group.name,
+                        subgroup=a.subgroup.name if a.subgroup else None, subject=a.subject.name,
+                        teacher=a.teacher.short_name, period_name=period.name, required=base, failing=failing,
+                        students=len(roster),
+                    ))
+        grade_of = {a.id: (a.class_group.grade, a.class_group.letter) for a in assignments.values()}
+        return tuple(sorted(result, key=lambda g: (grade_of[g.assignment_id], g.subject, g.subgroup or "")))
+
+    async def _rosters(self, assignments: list[Assignment]) -> dict[int, list[int]]:
+        """The active students of each assignment's class or subgroup (J-13), in two queries."""
+        students: dict[int, list[int]] = defaultdict(list)
+        for student_id, class_id in await self.session.execute(select(Student.id, Student.class_id).where(
+                Student.class_id.in_({a.class_id for a in assignments}), Student.status == StudentStatus.ACTIVE)):
+            students[class_id].append(student_id)
+        members: dict[int, set[int]] = defaultdict(set)
+        for subgroup_id, student_id in await self.session.execute(
+                select(SubgroupMember.subgroup_id, SubgroupMember.student_id).where(
+                    SubgroupMember.subgroup_id.in_({a.subgroup_id for a in assignments if a.subgroup_id}))):
+            members[subgroup_id].add(student_id)
+        return {a.id: [s for s in students[a.class_id] if a.subgroup_id is None or s in members[a.subgroup_id]]
+                for a in assignments}
+
+    async def _counts(self, period: StudyPeriod, ids: list[int]):
+        """Marks per (assignment, student), lessons with attendance per assignment, and valid absences per
+        (assignment, student) within the period."""
+        in_period = (Lesson.assignment_id.in_(ids), Lesson.date.between(period.starts_on, period.ends_on))
+        marks = {(a, s): n for a, s, n in await self.session.execute(
+            select(Lesson.assignment_id, Mark.student_id, func.count(Mark.id))
+            .join(Lesson, Lesson.id == Mark.lesson_id).where(*in_period)
+            .group_by(Lesson.assignment_id, Mark.student_id))}
+        held = dict((await self.session.execute(
+            select(Lesson.assignment_id, func.count(Lesson.id))
+            .where(*in_period, Lesson.attendance_taken_at.is_not(None)).group_by(Lesson.assignment_id))).all())
+        excused = {(a, s): n for a, s, n in await self.session.execute(
+            select(Lesson.assignment_id, Absence.student_id, func.count(Absence.id))
+            .join(Lesson, Lesson.id == Absence.lesson_id).where(*in_period, Absence.reason.in_(VALID_REASONS))
+            .group_by(Lesson.assignment_id, Absence.student_id))}
+        return marks, held, excused
+
+    async def _school(self, actor: Actor) -> tuple[School, datetime]:
+        """ROLE-2: the deputy director and the administrator only; the school's local time now."""
+        if not actor.sees_whole_school:
+            raise Forbidden("control.not_allowed")
+        school = await self.session.get(School, actor.school_id)
+        return school, self.clock().astimezone(ZoneInfo(school.timezone))
+
+
+def ended(calendar: SchoolCalendar, number: int, now: datetime) -> bool:
+    """Today's lesson counts once it is over; one with no bell known counts at once."""
+    _starts, ends = calendar.bell(number)
+    return ends is None or ends <= now.time().replace(tzinfo=None)
