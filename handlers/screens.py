@@ -2,8 +2,10 @@
 button carries (a date) read back safely. Shared by the family's diary and timetable and the staff's journal."""
 from __future__ import annotations
 
+import asyncio
 from contextlib import suppress
 from datetime import date, datetime
+from weakref import WeakValueDictionary
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -15,6 +17,17 @@ from services.errors import InvalidInput
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # what a button may ask for
 SCREENS = "screens"  # FSM data: the message ids of each screen of several messages, by its last one's id
 KEEP_SCREENS = 10
+
+# Updates run concurrently: quick taps, an album's photos, a double tap on «Send». One lock per chat keeps a
+# draft's read-modify-write in the FSM data whole (the locks go away when nobody holds them).
+_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+
+
+def chat_lock(chat_id: int) -> asyncio.Lock:
+    lock = _locks.get(chat_id)
+    if lock is None:
+        lock = _locks[chat_id] = asyncio.Lock()
+    return lock
 
 
 async def show_screen(bot: Bot, chat_id: int, parts: list[str], keyboard: InlineKeyboardMarkup,

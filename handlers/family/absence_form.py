@@ -6,12 +6,10 @@ ids (the attachment model); photos, PDFs and pictures up to 20 MB are taken (ser
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import asdict
 from datetime import date, timedelta
 from html import escape
-from weakref import WeakValueDictionary
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -25,6 +23,7 @@ from bot.callbacks import AbsenceChildCB, AbsenceDocCB, AbsenceKindCB, AbsenceSt
 from bot.errors_text import error_text
 from bot.filters import not_for_others
 from bot.states import AbsenceDocumentForm as Form
+from handlers.screens import chat_lock
 from handlers.typed_dates import DatesError, parse_dates
 from services.absences import MAX_FILES, SendContext, check_comment, check_file
 from services.accounts import CurrentUser
@@ -36,17 +35,6 @@ from services.models import AttachmentKind, DocumentKind
 from .absence_screen import KINDS, child_name, dates_text, kind_label, render_screen
 
 log = logging.getLogger(__name__)
-
-# Updates run concurrently: an album's photos arrive together, and a double tap on «Send» sends two callbacks.
-# One lock per chat keeps the draft's read-modify-write whole (the locks go away when nobody holds them).
-_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
-
-
-def _lock(chat_id: int) -> asyncio.Lock:
-    lock = _locks.get(chat_id)
-    if lock is None:
-        lock = _locks[chat_id] = asyncio.Lock()
-    return lock
 
 
 # ---- keyboards and texts ---------------------------------------------------------------------------------
@@ -267,7 +255,7 @@ async def on_document(message: Message, user: CurrentUser, state: FSMContext):
 
 
 async def _add_file(message: Message, user: CurrentUser, state: FSMContext, file: AttachmentIn) -> None:
-    async with _lock(message.chat.id):
+    async with chat_lock(message.chat.id):
         if await state.get_state() != Form.files.state:  # cancelled or sent while this file was on its way
             return
         files = list((await state.get_data()).get("files", []))
@@ -296,7 +284,7 @@ async def on_other_in_files(message: Message, user: CurrentUser, state: FSMConte
 
 
 async def on_done(query: CallbackQuery, user: CurrentUser, state: FSMContext):
-    async with _lock(query.message.chat.id):  # after the album's last photo is in
+    async with chat_lock(query.message.chat.id):  # after the album's last photo is in
         await state.set_state(Form.confirm)
         data = await state.get_data()
     await query.message.edit_text(summary_text(data, user.locale), reply_markup=confirm_keyboard())
@@ -304,7 +292,7 @@ async def on_done(query: CallbackQuery, user: CurrentUser, state: FSMContext):
 
 async def on_send(query: CallbackQuery, user: CurrentUser, services: Services, state: FSMContext,
                   callback_answer: CallbackAnswer):
-    async with _lock(query.message.chat.id):
+    async with chat_lock(query.message.chat.id):
         if await state.get_state() != Form.confirm.state:  # a second tap on «Send»: the first one sent it
             return
         data = await state.get_data()

@@ -5,9 +5,7 @@ to the absences as they are then, so that a colleague saving the same lesson mea
 A lesson past the edit window (J-9) shows the same screen; its toggles become a correction request (J-10)."""
 from __future__ import annotations
 
-import asyncio
 from html import escape
-from weakref import WeakValueDictionary
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
@@ -18,7 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import AttendanceCB, LessonCB
 from bot.formatting import split_text
-from handlers.screens import chat_of, show_screen, tapped
+from handlers.screens import chat_lock, chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
 from services.journal import LessonView, RosterEntry
@@ -28,18 +26,6 @@ from .lesson import back_to_card, lesson_title, show_card
 
 DRAFT = "attendance"  # FSM data: {"<lesson id>": {"shown": [absent ids as opened], "absent": [absent ids now]}}
 PER_ROW = 3  # a class of 35 is 12 rows: one message, far below Telegram's 100 buttons
-
-# Taps run concurrently: a teacher ticking three students quickly sends three updates at once. One lock per
-# chat keeps each draft's read-modify-write whole (the locks go away when nobody holds them).
-_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
-
-
-def draft_lock(chat_id: int) -> asyncio.Lock:
-    lock = _locks.get(chat_id)
-    if lock is None:
-        lock = _locks[chat_id] = asyncio.Lock()
-    return lock
-
 
 def surname_button(entry: RosterEntry) -> str:
     """«12 Иванов»: the roster number tells two namesakes apart."""
@@ -68,7 +54,7 @@ async def on_toggle(query: CallbackQuery, callback_data: AttendanceCB, user: Cur
                     state: FSMContext, bot: Bot):
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)
     view.entry(callback_data.student)  # refuses a student who is not in the lesson
-    async with draft_lock(chat_of(query)):
+    async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view)
         draft = {**draft, "absent": sorted(set(draft["absent"]) ^ {callback_data.student})}
         await state.update_data({DRAFT: {str(view.lesson_id): draft}})
@@ -78,7 +64,7 @@ async def on_toggle(query: CallbackQuery, callback_data: AttendanceCB, user: Cur
 async def on_save(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
                   state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    async with draft_lock(chat_of(query)):
+    async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view)
     shown, absent = set(draft["shown"]), set(draft["absent"])
     if not view.editable:  # J-9: the toggles go to the deputy director as a correction request (J-10)

@@ -24,13 +24,13 @@ from bot.errors_text import error_text
 from bot.filters import not_for_others
 from bot.formatting import split_text
 from bot.states import MarksEntry
-from handlers.screens import chat_of, show_screen, tapped
+from handlers.screens import chat_lock, chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import InvalidInput, NotFound
 from services.journal import LessonView, MarkOptions, RosterEntry
 
-from .attendance import draft_lock, roster_rows, surname_button
+from .attendance import roster_rows, surname_button
 from .correction_request import offer_correction
 from .lesson import lesson_title, show_card
 
@@ -94,7 +94,7 @@ async def change_draft(query: CallbackQuery, user: CurrentUser, view: LessonView
                        state: FSMContext, bot: Bot, callback_answer: CallbackAnswer,
                        change: Callable[[dict[str, int]], object]) -> None:
     """`change(entries)` on the draft's marks, then the list again."""
-    async with draft_lock(chat_of(query)):
+    async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view)
         if draft is None:
             callback_answer.text = _("This button is out of date. Open the lesson's marks again.")
@@ -125,7 +125,7 @@ async def on_lines(message: Message, user: CurrentUser, services: Services, stat
         return
     view, options = await lesson_of(services, user, lesson_id)
     entries, errors = read_lines(message.text, view, options, user.locale)
-    async with draft_lock(message.chat.id):
+    async with chat_lock(message.chat.id):
         draft = await draft_of(state, view)
         if draft is None:
             return
@@ -156,7 +156,7 @@ async def on_delete(query: CallbackQuery, callback_data: MarkEntryCB, user: Curr
 async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
                   state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    async with draft_lock(chat_of(query)):
+    async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view)
     if not draft or not draft["entries"]:
         callback_answer.text = _("No marks to save yet.")
