@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .access import Actor, check_class_teacher, get_student_for
+from .access import Actor, ClassRef, check_class_teacher, get_student_for
 from .calendar import SchoolCalendar, timetable_valid
 from .clock import Clock, school_today
 from .db import write_transaction
@@ -85,12 +85,6 @@ class DocumentFile:
     kind: AttachmentKind
     telegram_file_id: str
     file_name: str
-
-
-@dataclass(frozen=True)
-class LedClass:
-    id: int
-    name: str
 
 
 @dataclass(frozen=True)
@@ -352,14 +346,14 @@ class AbsenceService:
 
     # ---- the class teacher's reads (ACC-4) -------------------------------------------------------
 
-    async def led_classes(self, actor: Actor) -> list[LedClass]:
+    async def led_classes(self, actor: Actor) -> list[ClassRef]:
         """The classes the actor leads, in grade and letter order."""
         if not actor.led_classes:
             return []
         classes = await self.session.scalars(
             select(ClassGroup).where(ClassGroup.id.in_(actor.led_classes)).order_by(ClassGroup.grade, ClassGroup.letter)
         )
-        return [LedClass(c.id, c.name) for c in classes]
+        return [ClassRef(c.id, c.name) for c in classes]
 
     async def pending_document(self, actor: Actor, document_id: int) -> DocumentView:
         """The document a class teacher is about to decide: of their class (ACC-4) and still pending."""

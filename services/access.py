@@ -27,6 +27,14 @@ from .models import (
 
 
 @dataclass(frozen=True)
+class ClassRef:
+    """A class to choose: a class teacher's own, or any for the deputy director's report."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class Actor:
     person_id: int
     school_id: int

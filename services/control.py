@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .access import Actor
+from .access import Actor, ClassRef
 from .calendar import SchoolCalendar
 from .clock import Clock
 from .errors import Forbidden, InvalidInput, NotFound
@@ -37,12 +37,6 @@ from .models import (
     TimetableEntry,
 )
 from .period_marks import required_for, required_marks
-
-
-@dataclass(frozen=True)
-class ClassRef:
-    class_id: int
-    name: str
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from bot.menus import menu_filter
 from bot.states import DocumentDecline
 from handlers.family.absence_screen import dates_text, kind_label
 from handlers.screens import chat_of, show_screen, tapped
-from services.absences import DocumentView, LedClass
+from services.absences import DocumentView
+from services.access import ClassRef
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import DomainError, InvalidInput
@@ -47,7 +48,7 @@ async def cmd_documents(message: Message, user: CurrentUser, services: Services,
             await message.answer(card_text(doc, user.locale, today), reply_markup=card_keyboard(doc.id))
 
 
-def inbox_head(led: LedClass, docs: list[DocumentView]) -> str:
+def inbox_head(led: ClassRef, docs: list[DocumentView]) -> str:
     head = "<b>" + _("Absence documents: {class_name}").format(class_name=escape(led.name)) + "</b>\n"
     if not docs:
         return head + _("No documents to review.")

@@ -38,7 +38,7 @@ async def on_report(query: CallbackQuery, callback_data: ControlCB, user: Curren
 async def on_classes(query: CallbackQuery, callback_data: ControlCB, user: CurrentUser, services: Services,
                      state: FSMContext, bot: Bot):
     classes = await services.control.classes(user.actor)
-    buttons = [InlineKeyboardButton(text=c.name, callback_data=ControlCB(cls=c.class_id, week=callback_data.week)
+    buttons = [InlineKeyboardButton(text=c.name, callback_data=ControlCB(cls=c.id, week=callback_data.week)
                                     .pack()) for c in classes]
     rows = [[InlineKeyboardButton(text=_("Whole school"), callback_data=ControlCB(week=callback_data.week).pack())]]
     rows += [buttons[i:i + CLASSES_PER_ROW] for i in range(0, len(buttons), CLASSES_PER_ROW)]

@@ -89,6 +89,12 @@ def plain(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
 
 
+async def open_card(teacher: TelegramUser, slot: str = "⚠️ 2. 5А, Математика", day: str = "") -> None:
+    """A teacher opens a lesson's card from /today (of `day`, «23.11», or today)."""
+    await teacher.send(f"/today {day}".strip())
+    await teacher.tap(slot)
+
+
 @pytest.fixture
 async def emulator():
     emu = await BotAPIEmulator().start()

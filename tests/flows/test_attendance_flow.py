@@ -12,14 +12,10 @@ from services.access import load_actor
 from services.journal import JournalService
 from services.models import Absence, CorrectionRequest, Lesson, Person, Student
 from tests.factories import TODAY
+from tests.flows.conftest import open_card
 
 LESSON = "Математика, 5А\nВторник, 24 ноября, 2-й урок\n\n"
 HINT = "Нажмите на ученика, чтобы отметить «ОТ» (отсутствует); повторное нажатие снимает отметку.\n\n"
-
-
-async def open_card(teacher, slot: str = "⚠️ 2. 5А, Математика", day: str = ""):
-    await teacher.send(f"/today {day}".strip())
-    await teacher.tap(slot)
 
 
 async def absent_names(sessions) -> list[str]:

@@ -14,7 +14,7 @@ from services.access import load_actor
 from services.journal import JournalService
 from services.models import Attachment, AttachmentKind, Lesson, PlanTopic
 from tests.factories import TODAY
-from tests.flows.conftest import plain, TOKEN
+from tests.flows.conftest import TOKEN, open_card, plain
 
 MB = 1024 * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big") + b"\x08"
@@ -29,11 +29,6 @@ async def lesson_row(sessions, lesson_id: int | None = None) -> Lesson:
         return (await session.scalars(query)).one()
 
 
-async def open_todays_math(math) -> None:
-    await math.send("/today")
-    await math.tap("⚠️ 2. 5А, Математика")
-
-
 async def test_topic_from_the_plan_with_one_tap_then_typed_again_J_14(bot_world, linked):
     school, sessions = bot_world
     long_topic = "§1. Натуральные числа и шкалы: обозначение, сравнение, координатный луч и единичный отрезок"
@@ -42,7 +37,7 @@ async def test_topic_from_the_plan_with_one_tap_then_typed_again_J_14(bot_world,
                                                       PlanTopic.position == 1).values(topic=long_topic))
         await session.commit()
     math = await linked(school.staff["math"])
-    await open_todays_math(math)
+    await open_card(math)
     await math.tap("Тема")
     assert math.last_text() == TITLE + (
         "Тема: пока не указана\n"
@@ -71,7 +66,7 @@ async def test_topic_from_the_plan_with_one_tap_then_typed_again_J_14(bot_world,
 async def test_too_long_topic_is_refused_and_nothing_saved_J_14(bot_world, linked):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await open_todays_math(math)
+    await open_card(math)
     await math.tap("Тема")
     await math.send("x" * 501)
     assert math.last_text() == "Тема слишком длинная: не более 500 символов."
@@ -88,7 +83,7 @@ async def test_too_long_topic_is_refused_and_nothing_saved_J_14(bot_world, linke
 async def test_homework_text_then_photos_and_pdf_then_done_and_edited_again_J_2_J_4(bot_world, linked, emulator):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await open_todays_math(math)
+    await open_card(math)
     await math.tap("Домашнее задание")
     assert math.last_text() == TITLE + (
         "Домашнее задание: пока не задано\n"
@@ -153,7 +148,7 @@ async def test_homework_text_then_photos_and_pdf_then_done_and_edited_again_J_2_
 async def test_no_homework_is_said_explicitly_J_3(bot_world, linked):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await open_todays_math(math)
+    await open_card(math)
     await math.tap("Домашнее задание")
     await math.tap("Не задано")
     assert math.last_text().startswith(TITLE + "Тема: пока не указана\nД/з: не задано\n")
@@ -168,7 +163,7 @@ async def test_forged_lesson_of_another_teacher_is_refused_and_nothing_written_A
         theirs = (await JournalService(session, clock).open_lesson(
             russian, school.assignments["rus5A"], TODAY, 1)).lesson_id
     math = await linked(school.staff["math"])
-    await open_todays_math(math)
+    await open_card(math)
     refusal = "Вы не ведёте этот класс или предмет."
     for forged in (LessonCB(lesson=theirs, part="topic"), LessonCB(lesson=theirs, part="homework"),
                    LessonTextCB(lesson=theirs, action="plan"), LessonTextCB(lesson=theirs, action="nohw")):

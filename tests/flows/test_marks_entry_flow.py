@@ -14,8 +14,8 @@ from services.access import load_actor
 from services.journal import JournalService
 from services.models import CorrectionRequest, Lesson, Mark, Person, Student
 from tests.factories import TODAY
+from tests.flows.conftest import open_card
 
-from .test_attendance_flow import open_card
 
 LESSON = "Математика, 5А\nВторник, 24 ноября, 2-й урок\n"
 HINT = ("Нажмите на ученика, затем на отметку. Или пришлите строки: фамилия или номер по списку и отметка, "
