@@ -63,6 +63,10 @@ class AccountService:
 
     async def current_user(self, account_id: int, default_locale: str = "ru") -> CurrentUser:
         account = await self.session.get(TelegramAccount, account_id)
+        if account is not None and not account.is_active:
+            # Pushes stopped when Telegram said the bot was blocked; a user who writes has unblocked it.
+            async with write_transaction(self.session):
+                account.is_active = True
         persons = (await self.session.scalars(
             select(Person.id).where(Person.account_id == account_id).order_by(Person.id))).all()
         actors = tuple(a for a in [await load_actor(self.session, pid) for pid in persons] if a.roles)

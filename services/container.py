@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .absences import AbsenceService
 from .accounts import AccountService
+from .announcements import AnnouncementService
 from .clock import Clock
 from .control import ControlService
 from .corrections import CorrectionService
@@ -62,3 +63,7 @@ class Services:
     @cached_property
     def preferences(self) -> PreferenceService:
         return PreferenceService(self.session)
+
+    @cached_property
+    def announcements(self) -> AnnouncementService:
+        return AnnouncementService(self.session, self.clock)

@@ -9,7 +9,9 @@ How the delivery worker reads them
   chose alone.
 - Defaults: new marks, absences, documents decided and announcements at once (a parent wants to know the
   same day, DIA-3); homework in the digest (several items a day, wanted once, not one buzz per lesson).
-  The same for parents and for students.
+  The scheduled ones (services/reminders/family.py): the weekly summary and the period forecast (DIA-4) at
+  once; the evening reminder of tomorrow's homework off, as the issue makes it opt-in (it repeats what the
+  homework pushes said). The same for parents and for students.
 - `TelegramAccount.digest_time`, `quiet_from`, `quiet_to` belong to the account, for all its children
   (defaults 19:00, and 21:00 to 08:00 as the issue says). They are wall-clock times of the school's time
   zone (`School.timezone`), not UTC: a push about a child is timed by the clock of that child's school
@@ -44,13 +46,15 @@ from .errors import Forbidden, InvalidInput
 from .models import NotificationSetting, NotifyKind, NotifyMode, School, Student, TelegramAccount
 
 KINDS = (NotifyKind.MARKS, NotifyKind.ABSENCES, NotifyKind.HOMEWORK, NotifyKind.DOCUMENTS,
-         NotifyKind.ANNOUNCEMENTS)  # the order of the settings screen
+         NotifyKind.ANNOUNCEMENTS, NotifyKind.TOMORROW, NotifyKind.SUMMARY)  # the order of the settings screen
 DEFAULT_MODES = {
     NotifyKind.MARKS: NotifyMode.INSTANT,
     NotifyKind.ABSENCES: NotifyMode.INSTANT,
     NotifyKind.HOMEWORK: NotifyMode.DIGEST,
     NotifyKind.DOCUMENTS: NotifyMode.INSTANT,
     NotifyKind.ANNOUNCEMENTS: NotifyMode.INSTANT,
+    NotifyKind.TOMORROW: NotifyMode.OFF,
+    NotifyKind.SUMMARY: NotifyMode.INSTANT,
 }
 # The same as TelegramAccount's column defaults: what an account without a stored row has.
 DEFAULT_DIGEST_TIME = time(19, 0)

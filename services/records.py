@@ -5,6 +5,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import AuditEntry, EventKind, OutboxEvent
@@ -44,3 +46,17 @@ def audit(
 def emit(session: AsyncSession, school_id: int, kind: EventKind, **payload: Any) -> None:
     """Queue a domain event; it is committed, or dropped, together with the change that caused it."""
     session.add(OutboxEvent(school_id=school_id, kind=kind, payload={k: _plain(v) for k, v in payload.items()}))
+
+
+async def emit_once(session: AsyncSession, school_id: int, kind: EventKind, key: str, **payload: Any) -> bool:
+    """A scheduled reminder, unless one with this key is already written (the same job run twice a day,
+    or by two schedulers at once). True if written."""
+    if await session.scalar(select(OutboxEvent.id).where(OutboxEvent.key == key)) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(OutboxEvent(school_id=school_id, kind=kind, key=key,
+                                    payload={k: _plain(v) for k, v in payload.items()}))
+    except IntegrityError:
+        return False
+    return True

@@ -182,3 +182,14 @@ async def build_school(session: AsyncSession, name: str = "Школа № 7") ->
         ms.work_types[key] = wt.id
     await session.commit()
     return ms
+
+
+async def add_students(session: AsyncSession, school: MiniSchool, count: int, last_name: str = "Новиков",
+                       class_key: str = "5А") -> None:
+    """`count` more students in a class («Новиков00», «Новиков01» …), not committed: for tests that a query's
+    cost does not grow with the roster, and for long lists."""
+    for i in range(count):
+        person = Person(school_id=school.school_id, last_name=f"{last_name}{i:02}", first_name="Ян")
+        session.add(person)
+        await session.flush()
+        session.add(Student(school_id=school.school_id, person_id=person.id, class_id=school.classes[class_key]))

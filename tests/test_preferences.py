@@ -59,6 +59,8 @@ async def test_defaults_where_nothing_is_stored(session, school, mother):
     assert prefs.modes == (
         (NotifyKind.MARKS, I), (NotifyKind.ABSENCES, I), (NotifyKind.HOMEWORK, D),
         (NotifyKind.DOCUMENTS, I), (NotifyKind.ANNOUNCEMENTS, I),
+        (NotifyKind.TOMORROW, OFF),  # the evening reminder of tomorrow's homework is opt-in (issue 6)
+        (NotifyKind.SUMMARY, I),  # the weekly summary and the period forecast (DIA-4)
     )
     assert [k for k, _ in prefs.modes] == list(KINDS) == list(NotifyKind)  # every kind on the screen
     assert (prefs.digest_time, prefs.quiet_hours) == (time(19), QuietHours(time(21), time(8)))

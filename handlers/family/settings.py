@@ -34,6 +34,8 @@ KIND_LABELS = {
     NotifyKind.HOMEWORK: N_("Homework"),
     NotifyKind.DOCUMENTS: N_("Documents decided"),
     NotifyKind.ANNOUNCEMENTS: N_("Announcements"),
+    NotifyKind.TOMORROW: N_("Homework for tomorrow, in the evening"),
+    NotifyKind.SUMMARY: N_("Week's results and forecast"),
 }
 MODE_LABELS = {
     NotifyMode.INSTANT: N_("at once"),

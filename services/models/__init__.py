@@ -10,6 +10,7 @@ from .base import (
     CorrectionStatus,
     DocumentKind,
     DocumentStatus,
+    DeliveryStatus,
     EventKind,
     FinalMarkKind,
     Kinship,
@@ -32,7 +33,7 @@ from .journal import (
     Movement,
 )
 from .people import ClassGroup, Guardianship, Person, StaffRole, Student, Subgroup, SubgroupMember
-from .records import AuditEntry, OutboxEvent
+from .records import AuditEntry, Delivery, OutboxEvent
 from .school import AcademicYear, Bell, Holiday, School, StudyPeriod, WorkType
 from .teaching import Assignment, PlanTopic, Subject, Substitution, TimetableEntry
 

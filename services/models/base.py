@@ -159,6 +159,8 @@ class NotifyKind(str, enum.Enum):
     HOMEWORK = "homework"
     DOCUMENTS = "documents"
     ANNOUNCEMENTS = "announcements"
+    TOMORROW = "tomorrow"  # the evening reminder of tomorrow's homework (opt-in)
+    SUMMARY = "summary"  # the weekly summary and the period forecast (DIA-4)
 
 
 class NotifyMode(str, enum.Enum):
@@ -186,3 +188,21 @@ class EventKind(str, enum.Enum):
     PERIOD_MARK_SET = "period_mark_set"
     CORRECTION_DECIDED = "correction_decided"
     ANNOUNCEMENT = "announcement"
+    # Scheduled reminders (issue 6): written by the jobs, one per recipient and day (OutboxEvent.key).
+    HOMEWORK_MISSING = "homework_missing"  # J-2, to a teacher at 15:00
+    LESSONS_UNFILLED = "lessons_unfilled"  # J-1, to a teacher at the end of the day
+    WORKS_UNMARKED = "works_unmarked"  # J-11, to a teacher
+    ABSENCE_DEADLINES = "absence_deadlines"  # ABS-3, to a class teacher
+    WEEK_UNREASONED = "week_unreasoned"  # to a class teacher on Fridays
+    PERIOD_FAILING = "period_failing"  # PER-4, to a teacher before the period ends
+    HOMEWORK_TOMORROW = "homework_tomorrow"  # to a student (and parents who opt in), the evening before
+    WEEKLY_SUMMARY = "weekly_summary"  # to a family
+    PERIOD_FORECAST = "period_forecast"  # DIA-4, to a family before the period ends
+
+
+class DeliveryStatus(str, enum.Enum):
+    PENDING = "pending"  # waiting for its time (quiet hours, digest, the gathering window)
+    SENDING = "sending"  # claimed by the worker; left so by a crash, it is sent again on restart
+    SENT = "sent"
+    MERGED = "merged"  # said by another delivery of the same message, or cancelled out (added, then deleted)
+    FAILED = "failed"  # Telegram refused it for good (blocked, deactivated, chat not found, bad request)

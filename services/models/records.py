@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, EventKind, IdMixin, str_enum, utcnow
+from .base import Base, DeliveryStatus, EventKind, IdMixin, NotifyKind, str_enum, utcnow
 
 
 class AuditEntry(IdMixin, Base):
@@ -37,3 +37,33 @@ class OutboxEvent(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A scheduled reminder's "what, for whom, which day": a second run of the same job writes nothing.
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)
+
+
+class Delivery(IdMixin, Base):
+    """One event for one Telegram account: planned when the outbox is drained, sent by the worker.
+
+    (event, account) is unique, so an event is planned once for each recipient whatever happens.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "account_id"),
+        Index("ix_deliveries_status_due", "status", "due_at"),
+        Index("ix_deliveries_account_status", "account_id", "status"),
+        Index("ix_deliveries_topic", "topic"),
+    )
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("telegram_accounts.id", ondelete="CASCADE"))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))  # whose news
+    notify_kind: Mapped[NotifyKind | None] = mapped_column(str_enum(NotifyKind))  # None: staff's, no choice
+    # What the news is about ("mark:12"): a change or deletion of it corrects what was sent.
+    topic: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime]  # not before (UTC): the end of quiet hours, or the digest time
+    digest: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]

@@ -11,8 +11,8 @@ from bot.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsView
 from services.models import NotificationSetting, Student, TelegramAccount
 
 DEFAULT_BUTTONS = ["🔔 Новые оценки: сразу", "🔔 Пропуски: сразу", "🗓 Домашнее задание: в сводке",
-                   "🔔 Решения по документам: сразу", "🔔 Объявления: сразу", "🕖 Сводка в 19:00",
-                   "🌙 Тихие часы 21:00–08:00"]
+                   "🔔 Решения по документам: сразу", "🔔 Объявления: сразу", "🔕 Задания на завтра, вечером: выкл.",
+                   "🔔 Итоги недели и прогноз: сразу", "🕖 Сводка в 19:00", "🌙 Тихие часы 21:00–08:00"]
 
 
 async def stored_modes(sessions) -> set[tuple[int, int, str, str]]:
@@ -54,10 +54,13 @@ async def test_parent_of_two_sets_each_childs_pushes_apart_ROLE_1_ACC_2(bot_worl
     await mother.tap("🗓 Домашнее задание: в сводке")
     await mother.tap("🔔 Пропуски: сразу")
     assert mother.buttons()[:3] == ["🔔 Новые оценки: сразу", "🗓 Пропуски: в сводке", "🔕 Домашнее задание: выкл."]
+    await mother.tap("🔕 Задания на завтра, вечером: выкл.")  # the evening reminder is opt-in (issue 6)
+    assert mother.buttons()[5:7] == ["🔔 Задания на завтра, вечером: сразу", "🔔 Итоги недели и прогноз: сразу"]
     assert await stored_modes(sessions) == {
         (mother.id, school.students["alekseev"], "marks", "off"),
         (mother.id, school.students["alekseeva"], "homework", "off"),
         (mother.id, school.students["alekseeva"], "absences", "digest"),
+        (mother.id, school.students["alekseeva"], "tomorrow", "instant"),
     }
     await mother.send("/switch")
     await mother.tap("Артём, 5А")
@@ -100,7 +103,7 @@ async def test_digest_time_and_quiet_hours_by_buttons_are_stored(bot_world, link
     assert "Сводка приходит в своё время, даже в тихие часы." in mother.last_text()
     await mother.tap("🕖 Сводка в 21:00")
     await mother.tap("◀ Назад")
-    assert mother.buttons() == [*DEFAULT_BUTTONS[:5], "🕖 Сводка в 21:00", "🌙 Тихие часы 21:00–08:00"]
+    assert mother.buttons() == [*DEFAULT_BUTTONS[:7], "🕖 Сводка в 21:00", "🌙 Тихие часы 21:00–08:00"]
     assert await account_times(sessions, mother.id) == (time(21), time(21), time(8))
     assert await stored_modes(sessions) == set()  # the kinds are untouched
 
@@ -192,8 +195,9 @@ async def test_settings_in_english_for_a_parent_of_one(bot_world, linked):
     assert "Quiet hours: 21:00–08:00; notifications wait until 08:00." in screen
     assert "Times are by the school's clock (Moscow)." in screen
     assert father.buttons() == ["🔔 New marks: at once", "🔔 Absences: at once", "🗓 Homework: in the digest",
-                                "🔔 Documents decided: at once", "🔔 Announcements: at once", "🕖 Digest at 19:00",
-                                "🌙 Quiet hours 21:00–08:00"]
+                                "🔔 Documents decided: at once", "🔔 Announcements: at once",
+                                "🔕 Homework for tomorrow, in the evening: off", "🔔 Week's results and forecast: at once",
+                                "🕖 Digest at 19:00", "🌙 Quiet hours 21:00–08:00"]
     await father.tap("🔔 Announcements: at once")
     assert father.buttons()[4] == "🗓 Announcements: in the digest"
     await father.tap("🕖 Digest at 19:00")

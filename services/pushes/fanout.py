@@ -1,0 +1,246 @@
+"""Draining the outbox: each event becomes one delivery per Telegram account that should hear of it.
+
+Who hears of what
+- News of a child (marks, absences, period marks, documents decided, the scheduled family reminders): the
+  student's own account and each linked parent's (ACC-1, ACC-2), each by its own choice for that child and
+  kind (services/preferences.py): at once, in the digest, or not at all.
+- Homework set or changed: the students of the lesson's class, or only its subgroup (J-13), and their parents.
+- A change or deletion of a mark, or an absence taken back, goes only to those who were told of it (or are
+  about to be): it corrects what they know. Nobody else needs to hear of a mark they never saw.
+- Staff reminders name their persons (`to_persons`); a document sent goes to the class's class teacher.
+- Announcements: services/announcements.py says who.
+- A correction decided is told to the teacher by the deputy's screen itself (handlers/deputy/corrections.py).
+Accounts that blocked the bot (is_active False) get nothing.
+
+When
+- At once means after a short gathering window (`gather`): the other news for the same account within it
+  join the same message, so a teacher entering five marks sends one push, not five.
+- Quiet hours hold a push until they end; the digest comes at the account's digest time.
+All times are the school's wall clock (School.timezone), stored in UTC.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import (
+    ClassGroup, Delivery, DeliveryStatus, EventKind, Guardianship, Lesson, NotificationSetting, NotifyKind,
+    NotifyMode, OutboxEvent, Person, School, Student, StudentStatus, SubgroupMember, TelegramAccount,
+)
+from ..preferences import QuietHours, mode_or_default
+from .facts import facts_of
+
+log = logging.getLogger(__name__)
+
+FAMILY_NEWS = {
+    EventKind.MARK_ADDED: NotifyKind.MARKS,
+    EventKind.MARK_CHANGED: NotifyKind.MARKS,
+    EventKind.MARK_DELETED: NotifyKind.MARKS,
+    EventKind.PERIOD_MARK_SET: NotifyKind.MARKS,
+    EventKind.ABSENCE_RECORDED: NotifyKind.ABSENCES,
+    EventKind.ABSENCE_REMOVED: NotifyKind.ABSENCES,
+    EventKind.ABSENCE_REASON_SET: NotifyKind.ABSENCES,
+    EventKind.DOCUMENT_DECIDED: NotifyKind.DOCUMENTS,
+    EventKind.HOMEWORK_TOMORROW: NotifyKind.TOMORROW,
+    EventKind.WEEKLY_SUMMARY: NotifyKind.SUMMARY,
+    EventKind.PERIOD_FORECAST: NotifyKind.SUMMARY,
+}
+# Said only to those told of the news they correct.
+CORRECTIONS = (EventKind.MARK_CHANGED, EventKind.MARK_DELETED, EventKind.ABSENCE_REMOVED)
+HOMEWORK_NEWS = (EventKind.HOMEWORK_SET, EventKind.HOMEWORK_CHANGED)
+NOBODY = (EventKind.CORRECTION_DECIDED,)
+MAX_ATTEMPTS = 5  # an event that fails to plan this often is left for a person to look at
+
+
+def topic_of(kind: EventKind, payload: dict) -> str | None:
+    """What the news is about, so that later news of the same thing corrects or replaces it."""
+    if "mark_id" in payload:
+        return f"mark:{payload['mark_id']}"
+    if kind in (EventKind.ABSENCE_RECORDED, EventKind.ABSENCE_REMOVED):
+        return f"absence:{payload['lesson_id']}:{payload['student_id']}"
+    if kind in HOMEWORK_NEWS:
+        return f"homework:{payload['lesson_id']}"
+    if kind is EventKind.PERIOD_MARK_SET:
+        return f"final:{payload['student_id']}:{payload['subject_id']}:{payload['period_id']}"
+    return None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    account_id: int
+    student_id: int | None  # the child the news is about; None for staff
+
+
+async def plan_pending(session: AsyncSession, now: datetime, gather: timedelta, limit: int = 200) -> int:
+    """Plans up to `limit` unplanned events, oldest first; returns how many. The caller commits."""
+    events = (await session.scalars(
+        select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxEvent.id).limit(limit).with_for_update(skip_locked=True)
+    )).all()
+    for event in events:
+        try:
+            async with session.begin_nested():
+                await plan_event(session, event, now, gather)
+        except Exception:
+            event.attempts += 1
+            log.exception("Planning outbox event %d (%s) failed", event.id, event.kind.value)
+            continue
+        event.processed_at = now
+    return len(events)
+
+
+async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, gather: timedelta) -> None:
+    facts = await facts_of(session, event.kind, event.payload)
+    if facts:
+        event.payload = {**event.payload, "facts": facts}
+    recipients = await recipients_of(session, event)
+    if not recipients:
+        return
+    school = await session.get(School, event.school_id)
+    zone = ZoneInfo(school.timezone)
+    accounts = {a.id: a for a in await session.scalars(
+        select(TelegramAccount).where(TelegramAccount.id.in_({r.account_id for r in recipients}),
+                                      TelegramAccount.is_active.is_(True)))}
+    notify_kind = _notify_kind(event.kind)
+    modes = await _modes(session, recipients, notify_kind) if notify_kind else {}
+    topic = topic_of(event.kind, event.payload)
+    told = await _told(session, topic) if event.kind in CORRECTIONS else None
+    planned: dict[int, Delivery] = {}
+    for r in recipients:
+        account = accounts.get(r.account_id)
+        if account is None or r.account_id in planned:
+            continue
+        if told is not None:
+            if r.account_id not in told:
+                continue
+            mode = NotifyMode.INSTANT  # whatever they chose since, what they were told is wrong now
+        else:
+            mode = modes.get((r.account_id, r.student_id), NotifyMode.INSTANT) if notify_kind else NotifyMode.INSTANT
+        if mode is NotifyMode.OFF:
+            continue
+        digest = mode is NotifyMode.DIGEST
+        due = _next(account.digest_time, now, zone) if digest else _after_quiet(now + gather, account, zone)
+        planned[r.account_id] = Delivery(
+            event_id=event.id, account_id=r.account_id, student_id=r.student_id, notify_kind=notify_kind,
+            topic=topic, created_at=now, due_at=due, digest=digest)
+    session.add_all(planned.values())
+    instant = [d.account_id for d in planned.values() if not d.digest]
+    if instant:
+        await _gather_with(session, instant, now, gather)
+
+
+async def recipients_of(session: AsyncSession, event: OutboxEvent) -> list[Recipient]:
+    payload, kind = event.payload, event.kind
+    if kind in NOBODY:
+        return []
+    if "to_persons" in payload:
+        return await _staff(session, payload["to_persons"])
+    if kind is EventKind.DOCUMENT_SENT:
+        teacher = await session.scalar(select(ClassGroup.class_teacher_id).where(ClassGroup.id == payload["class_id"]))
+        return await _staff(session, [teacher] if teacher else [])
+    if kind in HOMEWORK_NEWS:
+        return await _families(session, await _lesson_students(session, payload["lesson_id"]))
+    if kind is EventKind.ANNOUNCEMENT:
+        from ..announcements import announcement_recipients
+
+        return [Recipient(a, s) for a, s in await announcement_recipients(session, payload, event.school_id)]
+    if "student_id" in payload:
+        return await _families(session, [payload["student_id"]])
+    log.warning("Outbox event %d (%s) names nobody to tell", event.id, kind.value)
+    return []
+
+
+def _notify_kind(kind: EventKind) -> NotifyKind | None:
+    if kind in HOMEWORK_NEWS:
+        return NotifyKind.HOMEWORK
+    if kind is EventKind.ANNOUNCEMENT:
+        return NotifyKind.ANNOUNCEMENTS
+    return FAMILY_NEWS.get(kind)
+
+
+async def _staff(session: AsyncSession, person_ids: list[int]) -> list[Recipient]:
+    accounts = await session.scalars(
+        select(Person.account_id).where(Person.id.in_(person_ids), Person.account_id.is_not(None)))
+    return [Recipient(a, None) for a in accounts]
+
+
+async def _families(session: AsyncSession, student_ids: list[int]) -> list[Recipient]:
+    """Each student's own account, then each parent's, in a fixed order."""
+    own = select(Student.id, Person.account_id).join(Person, Person.id == Student.person_id).where(
+        Student.id.in_(student_ids), Person.account_id.is_not(None))
+    parents = select(Guardianship.student_id, Person.account_id).join(
+        Person, Person.id == Guardianship.parent_id).where(
+        Guardianship.student_id.in_(student_ids), Person.account_id.is_not(None))
+    rows = [*(await session.execute(own.order_by(Student.id))).all(),
+            *(await session.execute(parents.order_by(Guardianship.student_id, Guardianship.id))).all()]
+    return [Recipient(account, student) for student, account in rows]
+
+
+async def _lesson_students(session: AsyncSession, lesson_id: int) -> list[int]:
+    """J-13: a subgroup's lesson is news for that subgroup only."""
+    lesson = await session.get(Lesson, lesson_id)
+    if lesson is None:
+        return []
+    assignment = lesson.assignment
+    query = select(Student.id).where(Student.class_id == assignment.class_id,
+                                     Student.status == StudentStatus.ACTIVE)
+    if assignment.subgroup_id is not None:
+        query = query.join(SubgroupMember, SubgroupMember.student_id == Student.id).where(
+            SubgroupMember.subgroup_id == assignment.subgroup_id)
+    return list(await session.scalars(query.order_by(Student.id)))
+
+
+async def _modes(session: AsyncSession, recipients: list[Recipient],
+                 kind: NotifyKind) -> dict[tuple[int, int | None], NotifyMode]:
+    stored = {(a, s): m for a, s, m in await session.execute(
+        select(NotificationSetting.account_id, NotificationSetting.student_id, NotificationSetting.mode).where(
+            NotificationSetting.account_id.in_({r.account_id for r in recipients}),
+            NotificationSetting.kind == kind))}
+    return {(r.account_id, r.student_id): mode_or_default(kind, stored.get((r.account_id, r.student_id)))
+            for r in recipients if r.student_id is not None}
+
+
+async def _told(session: AsyncSession, topic: str | None) -> set[int]:
+    """The accounts told of `topic`, or about to be."""
+    if topic is None:
+        return set()
+    return set(await session.scalars(select(Delivery.account_id).where(
+        Delivery.topic == topic,
+        Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)))))
+
+
+async def _gather_with(session: AsyncSession, account_ids: list[int], now: datetime, gather: timedelta) -> None:
+    """Holds these accounts' other news of the last moments, so that all of it goes in one message.
+
+    Only news younger than a minute beyond the window waits: a teacher typing marks for ten minutes does not
+    hold the first one back for ten minutes.
+    """
+    await session.execute(update(Delivery).where(
+        Delivery.account_id.in_(account_ids), Delivery.status == DeliveryStatus.PENDING,
+        Delivery.digest.is_(False), Delivery.due_at < now + gather,
+        Delivery.created_at > now - gather - timedelta(minutes=1),
+    ).values(due_at=now + gather).execution_options(synchronize_session=False))
+
+
+def _after_quiet(moment: datetime, account: TelegramAccount, zone: ZoneInfo) -> datetime:
+    """`moment`, or the end of the account's quiet hours if it falls in them."""
+    if account.quiet_from == account.quiet_to:
+        return moment
+    local = moment.astimezone(zone)
+    if not QuietHours(account.quiet_from, account.quiet_to).covers(local.time().replace(second=0, microsecond=0)):
+        return moment
+    return _next(account.quiet_to, moment, zone)
+
+
+def _next(at: time, after: datetime, zone: ZoneInfo) -> datetime:
+    """The first moment after `after` when the school's clock shows `at`."""
+    local = after.astimezone(zone)
+    candidate = datetime.combine(local.date(), at, tzinfo=zone)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=zone)
+    return candidate.astimezone(after.tzinfo)
