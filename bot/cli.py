@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.i18n import N_, gettext, ngettext, translator
+from bot.formatting import ROLE_NAMES
+from bot.i18n import gettext, ngettext, translator
 from services.access import system_actor
 from services.clock import school_today
 from services.db import create_engine, create_session_factory
@@ -205,13 +206,6 @@ async def cmd_backup(args, settings: Settings) -> None:
     for copy in copies:
         print(gettext("{path}: {size} bytes, {tables} tables, verified", settings.locale).format(
             path=copy.path, size=copy.size, tables=copy.tables))
-
-
-ROLE_NAMES = {
-    Role.PARENT: N_("parent"), Role.STUDENT: N_("student"), Role.TEACHER: N_("teacher"),
-    Role.CLASS_TEACHER: N_("class teacher"), Role.DEPUTY: N_("deputy director"), Role.SECRETARY: N_("secretary"),
-    Role.ADMIN: N_("administrator"),
-}
 
 
 async def find_school(session, wanted: str | None, locale: str) -> School:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +35,21 @@ class Settings(BaseSettings):
     locale: str = "ru"
     # DATA-1: two copies kept apart.
     backup_dirs: tuple[Path, Path] = (Path("backups/primary"), Path("backups/secondary"))
+    # The pushes' delivery worker (bot/pushes/worker.py): one per deployment, false in a second bot process.
+    run_pushes: bool = True
+    # An instant push waits this long for more news for the same person, so five marks make one message.
+    push_gather_seconds: float = 15.0
+    # Scheduled jobs (bot/scheduler.py). One scheduler per deployment: false in a second bot process.
+    run_scheduler: bool = True
+    # Reminder times on each school's wall clock (School.timezone).
+    reminder_homework_at: time = time(15, 0)  # J-2: before the 16:00 homework deadline
+    reminder_end_of_day_at: time = time(18, 0)  # J-1, J-11, ABS-3, PER-4
+    reminder_tomorrow_at: time = time(19, 0)  # tomorrow's homework, the evening before
+    weekly_summary_at: time = time(18, 0)  # on Saturdays
+    period_forecast_at: time = time(18, 0)  # DIA-4
+    # The nightly backup (DATA-1) is one per deployment, by this zone's clock.
+    backup_at: time = time(2, 0)
+    scheduler_timezone: str = "Europe/Moscow"
 
     @field_validator("webhook_url")
     @classmethod
@@ -40,6 +57,15 @@ class Settings(BaseSettings):
         if url is None or urlsplit(url).path:
             return url
         return urlsplit(url)._replace(path=DEFAULT_WEBHOOK_PATH).geturl()
+
+    @field_validator("scheduler_timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("an IANA time zone, for example Europe/Moscow") from None
+        return zone
 
     @field_validator("webhook_secret")
     @classmethod

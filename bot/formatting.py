@@ -8,6 +8,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot.i18n import N_, gettext
+from services.models import Role
 
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
 
@@ -21,6 +22,11 @@ def day_title(day: date, locale: str) -> str:
 def short_date(day: date, locale: str) -> str:
     """«24 нояб.» / «24 Nov»: a mark's or a document's date in a list."""
     return format_date(day, "d MMM", locale=locale)
+
+
+def short_iso_date(value: str | None, locale: str) -> str:
+    """short_date() of a date kept as an ISO string (a push's payload); «?» if it has none."""
+    return short_date(date.fromisoformat(value), locale) if value else "?"
 
 
 def time_span(starts: time | None, ends: time | None) -> str:
@@ -41,6 +47,14 @@ ABSENCE_REASONS = {
     "illness": N_("illness"),
     "unexcused": N_("unexcused"),
     "none": N_("no reason given"),
+}
+
+
+# A person's role as the school says it (the access codes' list, an announcement's signature).
+ROLE_NAMES = {
+    Role.PARENT: N_("parent"), Role.STUDENT: N_("student"), Role.TEACHER: N_("teacher"),
+    Role.CLASS_TEACHER: N_("class teacher"), Role.DEPUTY: N_("deputy director"), Role.SECRETARY: N_("secretary"),
+    Role.ADMIN: N_("administrator"),
 }
 
 

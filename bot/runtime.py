@@ -10,6 +10,7 @@ import secrets
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -21,6 +22,9 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.dispatcher import create_dispatcher
+from bot.pushes.limiter import SharedLimits
+from bot.pushes.worker import PushWorker
+from bot.scheduler import create_scheduler
 from services.db import create_engine, create_session_factory
 from services.migrate import upgrade
 
@@ -31,8 +35,10 @@ def create_bot(settings: Settings) -> Bot:
     session = None
     if settings.telegram_api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(settings.bot_token.get_secret_value(), session=session,
-               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(settings.bot_token.get_secret_value(), session=session,
+              default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot.session.middleware(SharedLimits())
+    return bot
 
 
 @asynccontextmanager
@@ -43,12 +49,34 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dis
     try:
         await upgrade(engine)
         bot = create_bot(settings)
+        sessions = create_session_factory(engine)
         try:
-            yield bot, create_dispatcher(create_session_factory(engine))
+            async with background_work(settings, bot, sessions):
+                yield bot, create_dispatcher(sessions)
         finally:
             await bot.session.close()
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def background_work(settings: Settings, bot: Bot, sessions) -> AsyncIterator[None]:
+    """The pushes' worker and the scheduler, where this process runs them (one of each per deployment)."""
+    worker = scheduler = None
+    if settings.run_pushes:
+        worker = asyncio.create_task(
+            PushWorker(bot, sessions, gather=timedelta(seconds=settings.push_gather_seconds)).run(), name="pushes")
+    if settings.run_scheduler:
+        scheduler = create_scheduler(settings, sessions)
+        scheduler.start()
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if worker is not None:
+            worker.cancel()  # the messages in flight finish first (PushWorker.run)
+            await asyncio.gather(worker, return_exceptions=True)
 
 
 async def run_polling(settings: Settings, *, handle_signals: bool = True) -> None:

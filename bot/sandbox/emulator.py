@@ -169,6 +169,10 @@ class BotAPIEmulator:
     def unblock(self, token: str, user_id: int) -> None:
         user.set_blocked(self.state(token), user_id, False)
 
+    def deactivate(self, token: str, user_id: int) -> None:
+        """The user deletes their Telegram account: the bot is refused with 403 "user is deactivated"."""
+        user.ensure_user(self.state(token), user_id).deactivated = True
+
     # --- what the user sees ----------------------------------------------------------------
 
     def messages(self, token: str, chat_id: int) -> list[dict]:

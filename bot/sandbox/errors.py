@@ -61,3 +61,4 @@ def http_error(status: int) -> ApiError:
 
 CHAT_NOT_FOUND = "chat not found"
 BLOCKED = "bot was blocked by the user"
+DEACTIVATED = "user is deactivated"

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.errors import BLOCKED, CHAT_NOT_FOUND, bad_request, forbidden
+from bot.sandbox.errors import BLOCKED, CHAT_NOT_FOUND, DEACTIVATED, bad_request, forbidden
 
 # Telegram leaves these out unless a bot asks for them in allowed_updates.
 OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
@@ -77,6 +77,7 @@ class Chat:
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     next_message_id: int = 1
     blocked: bool = False
+    deactivated: bool = False  # the user deleted their Telegram account
     events: list[dict] = field(default_factory=list)  # bot messages as sent or edited, in order
     cursor: int = 0  # how far wait_for_bot_message has read `events`
     actions: list[str] = field(default_factory=list)  # sendChatAction calls
@@ -175,6 +176,8 @@ class BotState:
         chat = self.find_chat(chat_id)
         if chat is None:
             raise bad_request(CHAT_NOT_FOUND)
+        if chat.deactivated:
+            raise forbidden(DEACTIVATED)
         if chat.blocked:
             raise forbidden(BLOCKED)
         return chat

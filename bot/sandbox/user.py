@@ -80,6 +80,8 @@ def _member(bot: dict, status: str) -> dict:
 
 def _active_chat(state: BotState, user_id: int, profile: dict) -> Chat:
     chat = ensure_user(state, user_id, **profile)
+    if chat.deactivated:
+        raise RuntimeError(f"user {user_id} has deleted their account")
     if chat.blocked:
         raise RuntimeError(f"user {user_id} has blocked the bot; call unblock() first")
     chat.cursor = len(chat.events)  # the bot's answer to this action is what the test waits for next

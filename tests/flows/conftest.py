@@ -16,6 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
 
 from bot.dispatcher import create_dispatcher
+from bot.pushes.limiter import SharedLimits
 from bot.sandbox import BotAPIEmulator
 from services.access import system_actor
 from services.invites import InviteService
@@ -114,6 +115,7 @@ async def bot_world(tmp_path, emulator, clock):
     # HTML as in production (bot/runtime.py), so tests see the text as the user does.
     bot = Bot(TOKEN, session=AiohttpSession(api=emulator.api_server()),
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot.session.middleware(SharedLimits())
     dp = create_dispatcher(sessions, clock)
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     yield school, sessions

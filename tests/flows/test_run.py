@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import time
+
+from sqlalchemy import update
 
 from bot.config import Settings
 from bot.runtime import run_polling
+from services.db import create_engine, create_session_factory
+from services.migrate import upgrade
+from services.models import EventKind, Person, TelegramAccount
+from services.records import emit
+from tests.factories import build_school
 from tests.flows.conftest import TOKEN, TelegramUser
 
 
@@ -20,3 +28,32 @@ async def test_run_polls_the_local_bot_api_and_answers(emulator, tmp_path):
         bot_task.cancel()
         await asyncio.gather(bot_task, return_exceptions=True)
     assert (tmp_path / "data" / "school.db").exists()
+
+
+async def test_run_delivers_the_outbox(emulator, tmp_path):
+    """Issue 6: `schoolbot run` starts the delivery worker beside the bot: news written to
+    the outbox by any process reaches its recipient."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'school.db'}"
+    engine = create_engine(url)
+    await upgrade(engine)
+    sessions = create_session_factory(engine)
+    async with sessions() as session:
+        school = await build_school(session)
+        mother = TelegramUser(emulator, 700_999_002, "ru")
+        # No quiet hours: `run` reads the real clock, and CI may run at night in the school's zone.
+        session.add(TelegramAccount(id=mother.id, quiet_from=time(0), quiet_to=time(0)))
+        await session.flush()
+        await session.execute(update(Person).where(Person.id == school.parents["alekseeva_mother"])
+                              .values(account_id=mother.id))
+        emit(session, school.school_id, EventKind.DOCUMENT_DECIDED, document_id=0,
+             student_id=school.students["alekseev"], status="declined", reason=None, applied=0)
+        await session.commit()
+    await engine.dispose()
+    settings = Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url, database_url=url, push_gather_seconds=0)
+    bot_task = asyncio.create_task(run_polling(settings, handle_signals=False))
+    try:
+        push = await emulator.wait_for_bot_message(TOKEN, mother.id, timeout=10)
+        assert push["text"] == "Артём Алексеев\n❌ Документ за ?–? отклонён."
+    finally:
+        bot_task.cancel()
+        await asyncio.gather(bot_task, return_exceptions=True)

@@ -1,0 +1,117 @@
+"""The delivery worker: plans the outbox into deliveries and sends what is due, within Telegram's limits.
+
+Two loops in one task group: planning (fast, every `poll` seconds) and sending (many accounts at a time,
+paced by the token's shared limiter), so that a school-wide fan-out does not hold back a new mark's push.
+One worker per deployment (the `run_pushes` setting): at start it sends again what a crash left in flight.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from datetime import timedelta
+
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.clock import Clock
+from services.db import write_transaction
+from services.models import utcnow
+from services.pushes.fanout import plan_pending
+from services.pushes.queue import Outgoing, Result, claim_due, record, recover
+
+from .limiter import limiter_for
+from .render import render
+from .sender import Status, send
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE = 10.0  # seconds for the messages in flight to finish when the worker stops
+
+RESULTS = {Status.SENT: Result.SENT, Status.GONE: Result.GONE, Status.FAILED: Result.FAILED,
+           Status.RETRY_LATER: Result.RETRY_LATER}
+
+
+class PushWorker:
+    def __init__(self, bot: Bot, session_factory: async_sessionmaker[AsyncSession], clock: Clock = utcnow, *,
+                 gather: timedelta = timedelta(seconds=15), poll: float = 0.5, accounts_at_once: int = 60):
+        self.bot, self.session_factory, self.clock = bot, session_factory, clock
+        self.gather, self.poll, self.accounts_at_once = gather, poll, accounts_at_once
+        self.limiter = limiter_for(bot.token)
+        self._in_flight: dict[int, asyncio.Task] = {}
+        self.stats: Counter[str] = Counter()  # messages by result, and Telegram's 429 answers: for the logs and bench
+
+    async def run(self) -> None:
+        """Until cancelled. What is in flight when cancelled is left SENDING and sent again at the next start."""
+        async with self.session_factory() as session, write_transaction(session):
+            again = await recover(session)
+        if again:
+            log.warning("Sending again %d deliveries left in flight by the last stop", again)
+        try:
+            await asyncio.gather(self._planning(), self._sending())
+        finally:
+            # Stopping: what is being sent is let finish and be recorded, for a while; the rest is sent again
+            # at the next start.
+            if self._in_flight:
+                await asyncio.wait(list(self._in_flight.values()), timeout=STOP_GRACE)
+            for task in self._in_flight.values():
+                task.cancel()
+
+    async def plan_once(self) -> int:
+        async with self.session_factory() as session, write_transaction(session):
+            return await plan_pending(session, self.clock(), self.gather)
+
+    async def send_once(self) -> int:
+        """Claims what is due for accounts not already being sent to, and starts sending; returns how many."""
+        room = self.accounts_at_once - len(self._in_flight)
+        if room <= 0:
+            return 0
+        async with self.session_factory() as session, write_transaction(session):
+            batch = await claim_due(session, self.clock(), room, frozenset(self._in_flight))
+        for outgoing in batch:
+            task = asyncio.create_task(self._deliver(outgoing))
+            self._in_flight[outgoing.account_id] = task
+            task.add_done_callback(lambda _, account=outgoing.account_id: self._in_flight.pop(account, None))
+        return len(batch)
+
+    async def idle(self) -> None:
+        """Waits for everything started to be recorded (tests and the benchmark)."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    async def _planning(self) -> None:
+        while True:
+            try:
+                if await self.plan_once():
+                    continue
+            except Exception:
+                log.exception("Planning pushes failed")
+            await asyncio.sleep(self.poll)
+
+    async def _sending(self) -> None:
+        while True:
+            try:
+                started = await self.send_once()
+            except Exception:
+                log.exception("Claiming pushes failed")
+                started = 0
+            if not started:
+                await asyncio.sleep(self.poll)
+            elif len(self._in_flight) >= self.accounts_at_once:
+                await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
+
+    async def _deliver(self, outgoing: Outgoing) -> None:
+        try:
+            message = render(outgoing)
+            if message is None:
+                result = Result.NOTHING
+            else:
+                outcome = await send(self.bot, self.limiter, outgoing.account_id, message.text, list(message.files))
+                result = RESULTS[outcome.status]
+                self.stats["429"] += outcome.retries_429
+        except Exception:
+            log.exception("Sending a push to account %d failed", outgoing.account_id)
+            result = Result.RETRY_LATER
+        async with self.session_factory() as session, write_transaction(session):
+            await record(session, outgoing, result, self.clock())
+        self.stats[result.value] += 1

@@ -1,0 +1,197 @@
+"""Issue 6 end to end: a teacher saves marks in the bot and the delivery worker, polling the same database,
+sends each family its push over HTTP to the local Bot API — in each one's language, to nobody else; a blocked
+user is made inactive; Telegram's 429 is waited out; a crash between sending and recording repeats only the
+message that was in flight."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.enums import ParseMode
+from sqlalchemy import select
+
+from bot.pushes.render import render
+from bot.pushes.worker import PushWorker
+from services.models import Delivery, DeliveryStatus, TelegramAccount
+from services.pushes.queue import claim_due
+from tests.flows.conftest import TOKEN, open_card, plain
+from tests.flows.test_announcements_flow import PNG
+
+
+def make_bot(emulator) -> Bot:
+    return Bot(TOKEN, session=AiohttpSession(api=emulator.api_server()),
+               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+@pytest.fixture
+async def start_worker(bot_world, emulator, clock):
+    """Starts the delivery worker (no gathering window: the tests do not wait for one) as the program does."""
+    _school, sessions = bot_world
+    running: list[tuple[asyncio.Task, Bot]] = []
+
+    def start() -> PushWorker:
+        bot = make_bot(emulator)
+        worker = PushWorker(bot, sessions, clock, gather=timedelta(0), poll=0.05)
+        running.append((asyncio.create_task(worker.run()), bot))
+        return worker
+
+    yield start
+    for task, bot in running:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bot.session.close()
+
+
+async def pushes(user, count: int = 1, timeout: float = 8.0) -> list[str]:
+    """The push texts (new marks and corrections) in the user's chat, once there are `count` of them."""
+    def found() -> list[str]:
+        return [plain(t) for t in user.texts() if t and ("🆕" in t or "✏️" in t)]
+
+    for _ in range(int(timeout / 0.05)):
+        if len(found()) >= count:
+            break
+        await asyncio.sleep(0.05)
+    return found()
+
+
+async def save_marks(teacher, lines: str) -> None:
+    await open_card(teacher)
+    await teacher.tap("Оценки")
+    await teacher.tap("Контрольная работа")
+    await teacher.send(lines)
+    await teacher.tap("Сохранить")
+
+
+async def statuses(sessions, settled: bool = True) -> dict[int, list[str]]:
+    """Each account's deliveries' statuses; by default once the worker has recorded what it sent (a message is
+    in the chat a moment before its delivery is recorded); the tests' pushes are planned as soon as saved."""
+    for _ in range(100):
+        async with sessions() as session:
+            planned = await session.scalar(select(Delivery.id).limit(1))
+            busy = await session.scalar(select(Delivery.id).where(
+                Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING))).limit(1))
+        if not settled or (planned is not None and busy is None):
+            break
+        await asyncio.sleep(0.05)
+    async with sessions() as session:
+        rows = await session.scalars(select(Delivery).order_by(Delivery.id))
+        result: dict[int, list[str]] = {}
+        for d in rows:
+            result.setdefault(d.account_id, []).append(d.status.value)
+        return result
+
+
+async def test_marks_reach_each_family_in_its_language_and_nobody_else(bot_world, linked, emulator, start_worker):
+    """ACC-1, ACC-2: Алексеев, his mother (Russian) and Борисова's father (English) each get their own child's
+    mark; the teacher and Васильев's family (not linked) get nothing."""
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    father = await linked(school.parents["borisov_father"], language_code="en")
+    artem = await linked(school.student_persons["alekseev"])
+    math = await linked(school.staff["math"])
+    start_worker()
+    await save_marks(math, "Алексеев 5\nБорисова 4")
+    assert await pushes(mother) == ["Артём Алексеев\n🆕 5 — Математика, 24 нояб. (Контрольная работа)"]
+    assert emulator.last_message(TOKEN, mother.id)["entities"][0]["type"] == "bold"
+    assert await pushes(father) == ["Вера Борисова\n🆕 4 in Математика, 24 Nov (Контрольная работа)"]
+    assert await pushes(artem) == ["Артём Алексеев\n🆕 5 — Математика, 24 нояб. (Контрольная работа)"]
+    sent = await statuses(sessions)
+    assert sent == {mother.id: ["sent"], father.id: ["sent"], artem.id: ["sent"]}
+    assert not any("🆕" in (t or "") for t in math.texts())
+
+
+async def test_a_user_who_blocked_the_bot_is_made_inactive(bot_world, linked, emulator, start_worker):
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    math = await linked(school.staff["math"])
+    emulator.block(TOKEN, mother.id)
+    start_worker()
+    await save_marks(math, "Алексеев 5")
+    assert await statuses(sessions) == {mother.id: ["failed"]}
+    async with sessions() as session:
+        assert (await session.get(TelegramAccount, mother.id)).is_active is False
+    assert not any("🆕" in (t or "") for t in mother.texts())
+
+
+async def test_telegrams_429_is_waited_out_and_the_message_sent_once(bot_world, linked, emulator, start_worker):
+    """At most one message a second to one chat: the second push to the mother gets 429 with retry_after,
+    is sent again after it, and arrives once."""
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    math = await linked(school.staff["math"])
+    await save_marks(math, "Алексеев 5")
+    emulator.limits(enabled=True, per_second=30, per_chat_per_second=1)
+    emulator.inject_failures("sendMessage", 1, 429)
+    start_worker()
+    assert len(await pushes(mother)) == 1
+    await asyncio.sleep(0.3)  # nothing more comes
+    assert len(await pushes(mother)) == 1
+    assert emulator.failures.take("sendMessage") is None  # the 429 was answered, and the push still came
+    assert await statuses(sessions) == {mother.id: ["sent"]}
+
+
+async def test_a_crash_between_sending_and_recording_repeats_only_that_message(
+        bot_world, linked, emulator, start_worker, clock):
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    father = await linked(school.parents["borisov_father"])
+    math = await linked(school.staff["math"])
+    await save_marks(math, "Алексеев 5\nБорисова 4")
+    # The worker of the first run planned and claimed both, sent the mother's, and died before recording.
+    first = PushWorker(make_bot(emulator), sessions, clock, gather=timedelta(0))
+    await first.plan_once()
+    async with sessions() as session:
+        batch = {o.account_id: o for o in await claim_due(session, clock())}
+        await session.commit()
+    await first.bot.send_message(mother.id, render(batch[mother.id]).text)
+    await first.bot.session.close()
+    assert await statuses(sessions, settled=False) == {mother.id: ["sending"], father.id: ["sending"]}
+    start_worker()  # the restart
+    assert len(await pushes(mother, 2)) == 2  # the one in flight, repeated
+    assert len(await pushes(father)) == 1
+    await asyncio.sleep(0.3)  # and nothing more
+    assert len(await pushes(father)) == 1
+    assert await statuses(sessions) == {mother.id: ["sent"], father.id: ["sent"]}
+    async with sessions() as session:
+        assert await session.scalar(select(Delivery.id).where(Delivery.status != DeliveryStatus.SENT)) is None
+
+
+async def test_a_user_who_writes_again_gets_pushes_again(bot_world, linked, emulator, start_worker):
+    """Unblocking the bot and writing to it turns pushes back on."""
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    async with sessions() as session:
+        (await session.get(TelegramAccount, mother.id)).is_active = False
+        await session.commit()
+    await mother.send("/help")
+    async with sessions() as session:
+        assert (await session.get(TelegramAccount, mother.id)).is_active is True
+
+
+async def test_an_announcement_reaches_the_classs_parents_with_its_photo(bot_world, linked, emulator, start_worker):
+    """The class teacher of 5А to the class's parents: both 5А parents get the text and the photo; the
+    student of the class does not (parents only), nor does the sender."""
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    father = await linked(school.parents["borisov_father"], language_code="en")
+    artem = await linked(school.student_persons["alekseev"])
+    math = await linked(school.staff["math"])
+    start_worker()
+    await math.press("Объявление")
+    await math.tap("Родители 5А")
+    await math.send("Собрание в пятницу в 18:00")
+    emulator.user_sends_photo(TOKEN, math.id, PNG)
+    await emulator.wait_for_bot_message(TOKEN, math.id)
+    await math.tap("Готово")
+    await math.tap("Отправить")
+    assert await statuses(sessions) == {mother.id: ["sent"], father.id: ["sent"]}
+    for parent, heading in ((mother, "Артём Алексеев\n📣 Объявление — родителям 5А"),
+                            (father, "Вера Борисова\n📣 Announcement for the parents of 5А")):
+        text, photo = emulator.messages(TOKEN, parent.id)[-2:]
+        assert plain(text["text"]).startswith(heading) and text["text"].endswith("Собрание в пятницу в 18:00")
+        assert "photo" in photo
+    assert not any("Собрание" in (t or "") for t in artem.texts() + math.texts()[-1:])
