@@ -3,11 +3,13 @@
 Two questions about the whole school or one class: which lessons of the timetable lack attendance, topic or
 homework (J-1..J-3), by teacher; and in which subjects of the current period students have fewer marks than
 the accumulation rule asks (PER-4). Read in a fixed number of queries whatever the school's size: the demo
-school has about a thousand students.
+school has about a thousand students. The module-level reads are shared with the staff reminders
+(services/reminders/staff.py), so that a reminder and this report never disagree.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -121,67 +123,13 @@ class ControlService:
             class_group = await self.session.get(ClassGroup, class_id)
             if class_group is None or class_group.school_id != school.id:
                 raise NotFound("class.not_found")
-        query = select(Assignment).join(ClassGroup, ClassGroup.id == Assignment.class_id).where(
-            Assignment.school_id == school.id)
-        if class_group is not None:
-            query = query.where(Assignment.class_id == class_group.id)
-        elif calendar.year is not None:
-            query = query.where(ClassGroup.year_id == calendar.year.id)
-        assignments = {a.id: a for a in (await self.session.scalars(query)).unique()}
+        assignments = await school_assignments(self.session, school.id, calendar, class_group)
         return ControlReport(
             class_id=class_group.id if class_group else None, class_name=class_group.name if class_group else None,
             date_from=date_from, date_to=date_to, today=today,
-            teachers=await self._lesson_gaps(school, assignments, date_from, date_to, now),
+            teachers=await lesson_gaps(self.session, school.id, assignments, date_from, date_to, now),
             accumulation=await self._accumulation(school, calendar, assignments, today),
         )
-
-    # ---- lessons without attendance, topic or homework ------------------------------------------------
-
-    async def _lesson_gaps(self, school: School, assignments: dict[int, Assignment], date_from: date, date_to: date,
-                           now: datetime) -> tuple[TeacherGaps, ...]:
-        ids = list(assignments)
-        calendar = await SchoolCalendar.load(self.session, school.id, date_from)
-        entries = (await self.session.scalars(select(TimetableEntry).where(
-            TimetableEntry.assignment_id.in_(ids), TimetableEntry.valid_from <= date_to,
-            or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= date_from),
-        ))).unique().all()
-        lessons = {(lsn.assignment_id, lsn.date, lsn.lesson_number): lsn for lsn in (await self.session.scalars(
-            select(Lesson).where(Lesson.assignment_id.in_(ids), Lesson.date.between(date_from, date_to))
-        )).unique()}
-        substitutes = (await self.session.execute(select(Substitution).where(
-            Substitution.assignment_id.in_(ids), Substitution.starts_on <= date_to, Substitution.ends_on >= date_from,
-        ))).scalars().all()
-        slots = set(lessons)  # a lesson recorded off the timetable counts too
-        day = date_from
-        while day <= date_to:
-            for e in entries:
-                if (e.weekday == day.weekday() and e.valid_from <= day and (e.valid_to is None or e.valid_to >= day)
-                        and calendar.status(day, assignments[e.assignment_id].class_group.grade).has_lessons):
-                    slots.add((e.assignment_id, day, e.lesson_number))
-            day += timedelta(days=1)
-        gaps: dict[int, list[LessonGap]] = defaultdict(list)
-        for assignment_id, day, number in slots:
-            if day == now.date() and not ended(calendar, number, now):
-                continue
-            lesson = lessons.get((assignment_id, day, number))
-            # REP-3 asks about attendance, topic and homework; marks are not due at every lesson.
-            missing = missing_parts(lesson, 1) - {"marks"}
-            if not missing:
-                continue
-            a = assignments[assignment_id]
-            teacher = lesson.teacher_id if lesson and lesson.teacher_id else next(
-                (s.substitute_id for s in substitutes
-                 if s.assignment_id == assignment_id and s.starts_on <= day <= s.ends_on), a.teacher_id)
-            gaps[teacher].append(LessonGap(
-                date=day, number=number, class_name=a.class_group.name,
-                subgroup=a.subgroup.name if a.subgroup else None, subject=a.subject.name, missing=missing,
-            ))
-        names = {p.id: p.short_name for p in (await self.session.scalars(
-            select(Person).where(Person.id.in_(list(gaps))))).unique()}
-        result = [TeacherGaps(teacher_id=t, teacher=names.get(t, ""),
-                              lessons=tuple(sorted(found, key=lambda g: (g.date, g.number, g.class_name))))
-                  for t, found in gaps.items()]
-        return tuple(sorted(result, key=lambda t: (t.teacher, t.teacher_id)))
 
     # ---- the accumulation of marks (PER-4) -----------------------------------------------------------
 
@@ -199,57 +147,23 @@ class ControlService:
                 continue
             periods[period.id] = period
             by_period[period.id].append(a)
-        rosters = await self._rosters([a for group in by_period.values() for a in group])
+        rosters = await roster_ids(self.session, [a for group in by_period.values() for a in group])
         result = []
         for period_id, group in by_period.items():
             period = periods[period_id]
-            marks, held, excused = await self._counts(period, [a.id for a in group])
+            counts = await period_counts(self.session, period, [a.id for a in group])
             for a in group:
-                base = required_marks(a.hours_per_week)
                 roster = rosters[a.id]
-                failing = sum(1 for s in roster
-                              if marks.get((a.id, s), 0) < required_for(base, held.get(a.id, 0),
-                                                                         excused.get((a.id, s), 0)))
+                failing = len(below_minimum(a, roster, counts))
                 if failing:
                     result.append(AccumulationGap(
                         assignment_id=a.id, class_name=a.class_group.name,
                         subgroup=a.subgroup.name if a.subgroup else None, subject=a.subject.name,
-                        teacher=a.teacher.short_name, period_name=period.name, required=base, failing=failing,
-                        students=len(roster),
+                        teacher=a.teacher.short_name, period_name=period.name,
+                        required=required_marks(a.hours_per_week), failing=failing, students=len(roster),
                     ))
         grade_of = {a.id: (a.class_group.grade, a.class_group.letter) for a in assignments.values()}
         return tuple(sorted(result, key=lambda g: (grade_of[g.assignment_id], g.subject, g.subgroup or "")))
-
-    async def _rosters(self, assignments: list[Assignment]) -> dict[int, list[int]]:
-        """The active students of each assignment's class or subgroup (J-13), in two queries."""
-        students: dict[int, list[int]] = defaultdict(list)
-        for student_id, class_id in await self.session.execute(select(Student.id, Student.class_id).where(
-                Student.class_id.in_({a.class_id for a in assignments}), Student.status == StudentStatus.ACTIVE)):
-            students[class_id].append(student_id)
-        members: dict[int, set[int]] = defaultdict(set)
-        for subgroup_id, student_id in await self.session.execute(
-                select(SubgroupMember.subgroup_id, SubgroupMember.student_id).where(
-                    SubgroupMember.subgroup_id.in_({a.subgroup_id for a in assignments if a.subgroup_id}))):
-            members[subgroup_id].add(student_id)
-        return {a.id: [s for s in students[a.class_id] if a.subgroup_id is None or s in members[a.subgroup_id]]
-                for a in assignments}
-
-    async def _counts(self, period: StudyPeriod, ids: list[int]):
-        """Marks per (assignment, student), lessons with attendance per assignment, and valid absences per
-        (assignment, student) within the period."""
-        in_period = (Lesson.assignment_id.in_(ids), Lesson.date.between(period.starts_on, period.ends_on))
-        marks = {(a, s): n for a, s, n in await self.session.execute(
-            select(Lesson.assignment_id, Mark.student_id, func.count(Mark.id))
-            .join(Lesson, Lesson.id == Mark.lesson_id).where(*in_period)
-            .group_by(Lesson.assignment_id, Mark.student_id))}
-        held = dict((await self.session.execute(
-            select(Lesson.assignment_id, func.count(Lesson.id))
-            .where(*in_period, Lesson.attendance_taken_at.is_not(None)).group_by(Lesson.assignment_id))).all())
-        excused = {(a, s): n for a, s, n in await self.session.execute(
-            select(Lesson.assignment_id, Absence.student_id, func.count(Absence.id))
-            .join(Lesson, Lesson.id == Absence.lesson_id).where(*in_period, Absence.reason.in_(VALID_REASONS))
-            .group_by(Lesson.assignment_id, Absence.student_id))}
-        return marks, held, excused
 
     async def _school(self, actor: Actor) -> tuple[School, datetime]:
         """ROLE-2: the deputy director and the administrator only; the school's local time now."""
@@ -257,6 +171,140 @@ class ControlService:
             raise Forbidden("control.not_allowed")
         school = await self.session.get(School, actor.school_id)
         return school, self.clock().astimezone(ZoneInfo(school.timezone))
+
+
+async def school_assignments(session: AsyncSession, school_id: int, calendar: SchoolCalendar,
+                             class_group: ClassGroup | None = None) -> dict[int, Assignment]:
+    """The teaching load of one class, or of the whole school in the calendar's year, by id."""
+    query = select(Assignment).join(ClassGroup, ClassGroup.id == Assignment.class_id).where(
+        Assignment.school_id == school_id)
+    if class_group is not None:
+        query = query.where(Assignment.class_id == class_group.id)
+    elif calendar.year is not None:
+        query = query.where(ClassGroup.year_id == calendar.year.id)
+    return {a.id: a for a in (await session.scalars(query)).unique()}
+
+
+def taught_by(assignment: Assignment, day: date, lesson: Lesson | None, substitutes: Sequence[Substitution]) -> int:
+    """Who keeps a lesson's record (ACC-5): who wrote it, else that day's substitute, else the assignment's teacher."""
+    if lesson is not None and lesson.teacher_id:
+        return lesson.teacher_id
+    return next((s.substitute_id for s in substitutes
+                 if s.assignment_id == assignment.id and s.starts_on <= day <= s.ends_on), assignment.teacher_id)
+
+
+async def substitutions(session: AsyncSession, ids: Sequence[int], date_from: date,
+                        date_to: date) -> Sequence[Substitution]:
+    """The substitutions (ACC-5) of these assignments that overlap the dates."""
+    return (await session.scalars(select(Substitution).where(
+        Substitution.assignment_id.in_(ids), Substitution.starts_on <= date_to, Substitution.ends_on >= date_from,
+    ))).all()
+
+
+# ---- lessons without attendance, topic or homework ------------------------------------------------
+
+async def lesson_gaps(session: AsyncSession, school_id: int, assignments: dict[int, Assignment], date_from: date,
+                      date_to: date, now: datetime | None = None,
+                      calendar: SchoolCalendar | None = None) -> tuple[TeacherGaps, ...]:
+    """The timetable's lessons of the dates (and those recorded off it) that lack attendance, topic or homework,
+    by the teacher who keeps them (ACC-5), in four queries. With `now`, today's lessons count once they are over;
+    without it every lesson of the dates counts (a reminder before a deadline). `calendar`: one already read for
+    the dates."""
+    ids = list(assignments)
+    calendar = calendar or await SchoolCalendar.load(session, school_id, date_from)
+    entries = (await session.scalars(select(TimetableEntry).where(
+        TimetableEntry.assignment_id.in_(ids), TimetableEntry.valid_from <= date_to,
+        or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= date_from),
+    ))).unique().all()
+    lessons = {(lsn.assignment_id, lsn.date, lsn.lesson_number): lsn for lsn in (await session.scalars(
+        select(Lesson).where(Lesson.assignment_id.in_(ids), Lesson.date.between(date_from, date_to))
+    )).unique()}
+    substitutes = await substitutions(session, ids, date_from, date_to)
+    slots = set(lessons)  # a lesson recorded off the timetable counts too
+    day = date_from
+    while day <= date_to:
+        for e in entries:
+            if (e.weekday == day.weekday() and e.valid_from <= day and (e.valid_to is None or e.valid_to >= day)
+                    and calendar.status(day, assignments[e.assignment_id].class_group.grade).has_lessons):
+                slots.add((e.assignment_id, day, e.lesson_number))
+        day += timedelta(days=1)
+    gaps: dict[int, list[LessonGap]] = defaultdict(list)
+    for assignment_id, day, number in slots:
+        if now is not None and day == now.date() and not ended(calendar, number, now):
+            continue
+        lesson = lessons.get((assignment_id, day, number))
+        # REP-3 asks about attendance, topic and homework; marks are not due at every lesson.
+        missing = missing_parts(lesson, 1) - {"marks"}
+        if not missing:
+            continue
+        a = assignments[assignment_id]
+        gaps[taught_by(a, day, lesson, substitutes)].append(LessonGap(
+            date=day, number=number, class_name=a.class_group.name,
+            subgroup=a.subgroup.name if a.subgroup else None, subject=a.subject.name, missing=missing,
+        ))
+    names = {p.id: p.short_name for p in (await session.scalars(
+        select(Person).where(Person.id.in_(list(gaps))))).unique()}
+    result = [TeacherGaps(teacher_id=t, teacher=names.get(t, ""),
+                          lessons=tuple(sorted(found, key=lambda g: (g.date, g.number, g.class_name))))
+              for t, found in gaps.items()]
+    return tuple(sorted(result, key=lambda t: (t.teacher, t.teacher_id)))
+
+
+# ---- the accumulation of marks (PER-4) -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    """Within one study period: marks per (assignment, student), lessons with attendance per assignment, and
+    lessons missed for a valid reason per (assignment, student)."""
+
+    marks: dict[tuple[int, int], int]
+    held: dict[int, int]
+    excused: dict[tuple[int, int], int]
+
+
+async def roster_ids(session: AsyncSession, assignments: Sequence[Assignment]) -> dict[int, list[int]]:
+    """The active students of each assignment's class or subgroup (J-13), in two queries."""
+    students: dict[int, list[int]] = defaultdict(list)
+    for student_id, class_id in await session.execute(select(Student.id, Student.class_id).where(
+            Student.class_id.in_({a.class_id for a in assignments}), Student.status == StudentStatus.ACTIVE)):
+        students[class_id].append(student_id)
+    members: dict[int, set[int]] = defaultdict(set)
+    for subgroup_id, student_id in await session.execute(
+            select(SubgroupMember.subgroup_id, SubgroupMember.student_id).where(
+                SubgroupMember.subgroup_id.in_({a.subgroup_id for a in assignments if a.subgroup_id}))):
+        members[subgroup_id].add(student_id)
+    return {a.id: [s for s in students[a.class_id] if a.subgroup_id is None or s in members[a.subgroup_id]]
+            for a in assignments}
+
+
+async def period_counts(session: AsyncSession, period: StudyPeriod, ids: Sequence[int]) -> PeriodCounts:
+    """What PER-4 reads for these assignments within the period, in three grouped queries."""
+    in_period = (Lesson.assignment_id.in_(ids), Lesson.date.between(period.starts_on, period.ends_on))
+    marks = {(a, s): n for a, s, n in await session.execute(
+        select(Lesson.assignment_id, Mark.student_id, func.count(Mark.id))
+        .join(Lesson, Lesson.id == Mark.lesson_id).where(*in_period)
+        .group_by(Lesson.assignment_id, Mark.student_id))}
+    held = dict((await session.execute(
+        select(Lesson.assignment_id, func.count(Lesson.id))
+        .where(*in_period, Lesson.attendance_taken_at.is_not(None)).group_by(Lesson.assignment_id))).all())
+    excused = {(a, s): n for a, s, n in await session.execute(
+        select(Lesson.assignment_id, Absence.student_id, func.count(Absence.id))
+        .join(Lesson, Lesson.id == Absence.lesson_id).where(*in_period, Absence.reason.in_(VALID_REASONS))
+        .group_by(Lesson.assignment_id, Absence.student_id))}
+    return PeriodCounts(marks, held, excused)
+
+
+def below_minimum(assignment: Assignment, roster: Sequence[int], counts: PeriodCounts) -> list[tuple[int, int, int]]:
+    """PER-4, as the period sheet counts it: (student id, marks, marks needed) of each student short of it."""
+    base = required_marks(assignment.hours_per_week)
+    found = []
+    for student_id in roster:
+        excused = counts.excused.get((assignment.id, student_id), 0)
+        needed = required_for(base, counts.held.get(assignment.id, 0), excused)
+        marks = counts.marks.get((assignment.id, student_id), 0)
+        if marks < needed:
+            found.append((student_id, marks, needed))
+    return found
 
 
 def ended(calendar: SchoolCalendar, number: int, now: datetime) -> bool:

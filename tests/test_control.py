@@ -11,9 +11,9 @@ from services.access import load_actor
 from services.control import ControlService
 from services.errors import Forbidden, InvalidInput, Locked, NotFound
 from services.journal import JournalService
-from services.models import Absence, AbsenceReason, FinalMark, Person, Student
+from services.models import Absence, AbsenceReason, FinalMark
 from services.period_marks import PeriodMarkService
-from tests.factories import TODAY, build_school
+from tests.factories import TODAY, add_students, build_school
 
 MONDAY = TODAY - timedelta(days=1)
 
@@ -127,11 +127,7 @@ async def test_the_report_reads_a_fixed_number_of_queries_whatever_the_roster(se
     await session.commit()  # both runs start from an empty identity map
     await control.report(deputy)
     before = len(statements)
-    for i in range(30):
-        person = Person(school_id=school.school_id, last_name=f"Новиков{i}", first_name="Ян")
-        session.add(person)
-        await session.flush()
-        session.add(Student(school_id=school.school_id, person_id=person.id, class_id=school.classes["5А"]))
+    await add_students(session, school, 30)
     await session.commit()
     statements.clear()
     report = await control.report(deputy)
