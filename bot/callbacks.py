@@ -223,3 +223,20 @@ class ControlCB(CallbackData, prefix="dctl"):
     cls: int = 0
     week: str = ""  # the ISO date of the week's Monday; "": this week
     view: str = "report"  # "report" | "classes"
+
+
+# ---- announcements (issue 6): the deputy director's and class teachers' ------------------------------
+
+class AnnounceAudienceCB(CallbackData, prefix="ann"):
+    """/announce: the audience chosen (the service re-checks it: ROLE-2, ACC-4)."""
+
+    scope: str  # "school" | "grade" | "class" | "class_parents"
+    grade: int = 0
+    cls: int = 0
+
+
+class AnnounceStepCB(CallbackData, prefix="anns"):
+    """/announce: the steps around the audience and the draft."""
+
+    action: str  # "grade" (its classes to choose from) | "top" | "done" | "send" | "cancel"
+    grade: int = 0

@@ -12,6 +12,15 @@ from services.school_import.spec import SHEETS_BY_NAME
 
 
 ERRORS = {
+    "announcement.bad_audience": N_("No such audience. Send /announce again."),
+    "announcement.empty": N_("The announcement has no text."),
+    "announcement.no_such_grade": N_("There are no classes of grade {grade} this year."),
+    "announcement.not_allowed": N_("Announcements are sent by the deputy director, the administrator and class "
+                                   "teachers."),
+    "announcement.school_or_grade": N_("Only the deputy director or the administrator sends announcements to the "
+                                       "whole school or a grade."),
+    "announcement.too_long": N_("The announcement is too long: {length} characters, at most {max}."),
+    "announcement.too_many_files": N_("At most {max} files per announcement."),
     "control.future_week": N_("This week has not begun yet."),
     "control.not_allowed": N_("Journal control is for the deputy director and the administrator."),
     "absence.bad_reason": N_("No such absence reason. Send the command again."),

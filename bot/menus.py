@@ -46,6 +46,8 @@ ENTRIES = (
     MenuEntry("documents", N_("Absence documents from parents"), N_("Documents"), CLASS_TEACHING),
     MenuEntry("corrections", N_("Correction requests to decide"), N_("Corrections"), CONTROL),
     MenuEntry("control", N_("Journal control: what is missing"), N_("Journal control"), CONTROL),
+    MenuEntry("announce", N_("Announcement to the school, a grade, a class or parents"), N_("Announcement"),
+              CONTROL | CLASS_TEACHING),
     MenuEntry("switch", N_("Switch between roles and children"), N_("Switch profile"), needs_choice=True),
     MenuEntry("help", N_("What the bot can do")),
     MenuEntry("language", N_("Language")),

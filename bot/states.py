@@ -45,3 +45,13 @@ class MarksEntry(StatesGroup):
     """A lesson's marks: after the work type is chosen, typed lines («Иванов 5», «12 4») go into the draft."""
 
     lines = State()
+
+
+class AnnouncementForm(StatesGroup):
+    """/announce (issue 6): the audience, the text, the files, then the preview and «Send»; nothing is written
+    before «Send»."""
+
+    audience = State()
+    text = State()
+    files = State()
+    confirm = State()

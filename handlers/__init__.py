@@ -3,7 +3,7 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from . import class_teacher, common, deputy, fallback, family, teacher
+    from . import announcements, class_teacher, common, deputy, fallback, family, teacher
 
     return [common.build_router(), family.build_router(), teacher.build_router(), class_teacher.build_router(),
-            deputy.build_router(), fallback.build_router()]
+            deputy.build_router(), announcements.build_router(), fallback.build_router()]

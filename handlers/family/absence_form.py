@@ -7,7 +7,6 @@ ids (the attachment model); photos, PDFs and pictures up to 20 MB are taken (ser
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from datetime import date, timedelta
 from html import escape
 
@@ -23,9 +22,10 @@ from bot.callbacks import AbsenceChildCB, AbsenceDocCB, AbsenceKindCB, AbsenceSt
 from bot.errors_text import error_text
 from bot.filters import not_for_others
 from bot.states import AbsenceDocumentForm as Form
+from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
 from handlers.screens import chat_lock
 from handlers.typed_dates import DatesError, parse_dates
-from services.absences import MAX_FILES, SendContext, check_comment, check_file
+from services.absences import MAX_FILES, SendContext, check_comment
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import DomainError, InvalidInput
@@ -90,10 +90,6 @@ def dates_prompt(child: str) -> str:
 def files_prompt() -> str:
     return _("Attach photos or PDF files of the document (at most {max}): send them here, one by one or "
              "several at once. Then tap «Done».").format(max=MAX_FILES)
-
-
-def files_count_text(count: int) -> str:
-    return _("Files attached: {count} of {max}. Send more, or tap «Done».").format(count=count, max=MAX_FILES)
 
 
 def summary_text(data: dict, locale: str, *, sent: bool = False) -> str:
@@ -240,47 +236,8 @@ async def on_comment_skip(query: CallbackQuery, state: FSMContext):
     await query.message.edit_text(files_prompt(), reply_markup=files_keyboard(0))
 
 
-async def on_photo(message: Message, user: CurrentUser, state: FSMContext):
-    largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
-    await _add_file(message, user, state, AttachmentIn(
-        kind=AttachmentKind.PHOTO, telegram_file_id=largest.file_id, telegram_unique_id=largest.file_unique_id,
-        size=largest.file_size or 0))
-
-
-async def on_document(message: Message, user: CurrentUser, state: FSMContext):
-    doc = message.document
-    await _add_file(message, user, state, AttachmentIn(
-        kind=AttachmentKind.DOCUMENT, telegram_file_id=doc.file_id, telegram_unique_id=doc.file_unique_id,
-        file_name=doc.file_name or "", mime_type=doc.mime_type or "", size=doc.file_size or 0))
-
-
-async def _add_file(message: Message, user: CurrentUser, state: FSMContext, file: AttachmentIn) -> None:
-    async with chat_lock(message.chat.id):
-        if await state.get_state() != Form.files.state:  # cancelled or sent while this file was on its way
-            return
-        files = list((await state.get_data()).get("files", []))
-        try:
-            check_file(file)
-            if len(files) >= MAX_FILES:
-                raise InvalidInput("document.too_many_files", max=MAX_FILES)
-        except InvalidInput as err:
-            log.info("file refused: %s", err.code)
-            await message.answer(error_text(err.code, err.params, user.locale) + "\n\n" + files_count_text(len(files)),
-                                 reply_markup=files_keyboard(len(files)))
-            return
-        files.append({**asdict(file), "kind": file.kind.value})
-        await state.update_data(files=files)
-    await message.answer(files_count_text(len(files)), reply_markup=files_keyboard(len(files)))
-
-
-async def on_other_in_files(message: Message, user: CurrentUser, state: FSMContext):
-    """A video, a voice message, a sticker …: refused with the reason; the draft stays as it was."""
-    count = len((await state.get_data()).get("files", []))
-    if message.text is not None:
-        text = _("Send photos or PDF files of the document here, or tap «Done».")
-    else:
-        text = error_text("document.file_kind", {}, user.locale) + "\n\n" + files_count_text(count)
-    await message.answer(text, reply_markup=files_keyboard(count))
+FILES = FileStep(Form.files, MAX_FILES, "document.too_many_files", files_keyboard,
+                 lambda: _("Send photos or PDF files of the document here, or tap «Done»."))
 
 
 async def on_done(query: CallbackQuery, user: CurrentUser, state: FSMContext):
@@ -316,16 +273,6 @@ async def on_send(query: CallbackQuery, user: CurrentUser, services: Services, s
     await query.message.answer(parts[-1], reply_markup=keyboard)
 
 
-async def on_cancel(query: CallbackQuery, state: FSMContext):
-    await state.clear()
-    await query.message.edit_text(_("Cancelled: nothing was sent."))
-
-
-async def cmd_cancel(message: Message, state: FSMContext):
-    await state.clear()
-    await message.answer(_("Cancelled: nothing was sent."))
-
-
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(Form))
@@ -338,9 +285,7 @@ def build_router() -> Router:
     router.callback_query.register(on_kind, AbsenceKindCB.filter(), Form.kind)
     router.message.register(on_comment_text, Form.comment, F.text, not_for_others)
     router.callback_query.register(on_comment_skip, AbsenceStepCB.filter(F.action == "skip"), Form.comment)
-    router.message.register(on_photo, Form.files, F.photo)
-    router.message.register(on_document, Form.files, F.document)
-    router.message.register(on_other_in_files, Form.files, not_for_others)
+    FILES.register(router)
     router.callback_query.register(on_done, AbsenceStepCB.filter(F.action == "done"), Form.files)
     router.callback_query.register(on_send, AbsenceStepCB.filter(F.action == "send"), Form.confirm)
     return router

@@ -40,8 +40,8 @@ async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, link
     school, sessions = bot_world
     teacher = await linked(school.staff["math"])
     # The math teacher leads 5А: a teacher's and a class teacher's entries, and nothing to switch.
-    assert teacher.keyboard() == ["Уроки", "Отметки за период", "Мой класс", "Документы"]
-    assert teacher.commands() == ["today", "period", "class", "documents", "help", "language", "logout"]
+    assert teacher.keyboard() == ["Уроки", "Отметки за период", "Мой класс", "Документы", "Объявление"]
+    assert teacher.commands() == ["today", "period", "class", "documents", "announce", "help", "language", "logout"]
     await teacher.send("/switch")
     assert teacher.last_text() == "У вас один профиль: переключать нечего."
     await linked(school.parents["alekseeva_mother"], user=teacher)
@@ -50,7 +50,8 @@ async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, link
     await teacher.tap("Работа: Школа № 7")
     assert await current_profile(sessions, teacher.id) == (school.staff["math"], None)
     # the parent's entries are gone with the profile
-    assert teacher.keyboard() == ["Уроки", "Отметки за период", "Мой класс", "Документы", "Сменить профиль"]
+    assert teacher.keyboard() == ["Уроки", "Отметки за период", "Мой класс", "Документы", "Объявление",
+                                  "Сменить профиль"]
     assert "diary" not in teacher.commands()
     await teacher.send("/logout")
     assert teacher.keyboard() == [] and teacher.commands() == []
