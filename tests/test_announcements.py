@@ -3,7 +3,7 @@ written, what the outbox event holds, and exactly who receives it (ACC-1, ACC-2,
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from services.access import load_actor
 from services.announcements import Audience, AnnouncementService, Scope, announcement_recipients
@@ -21,6 +21,7 @@ from services.models import (
     TelegramAccount,
 )
 from tests.factories import build_school
+from tests.statements import statements_run
 
 MB = 1024 * 1024
 PHOTO = AttachmentIn(AttachmentKind.PHOTO, "AgACAgI-photo", "AQAD-photo", size=2 * MB)
@@ -305,30 +306,22 @@ async def test_recipients_are_read_in_a_fixed_number_of_queries(session, clock, 
     await linked_world(session, school)
     deputy = await load_actor(session, school.staff["deputy"])
     payload = (await AnnouncementService(session, clock).preview(deputy, Audience(Scope.SCHOOL), "Текст")).payload
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        await session.commit()
+    await session.commit()
+    with statements_run(engine) as statements:
         first = await announcement_recipients(session, payload, school.school_id)
-        before = len(statements)
-        for i in range(20):
-            child = Student(school_id=school.school_id, class_id=school.classes["5Б"],
-                            person_id=await add_person(session, school, f"Новиков{i}", "Ян"))
-            session.add(child)
-            await session.flush()
-            parent = await add_person(session, school, f"Новикова{i}", "Ева")
-            session.add(Guardianship(parent_id=parent, student_id=child.id))
-            await link(session, child.person_id, 9_100_000 + i)
-            await link(session, parent, 9_200_000 + i)
-        await session.commit()
-        statements.clear()
+    before = len(statements)
+    for i in range(20):
+        child = Student(school_id=school.school_id, class_id=school.classes["5Б"],
+                        person_id=await add_person(session, school, f"Новиков{i}", "Ян"))
+        session.add(child)
+        await session.flush()
+        parent = await add_person(session, school, f"Новикова{i}", "Ева")
+        session.add(Guardianship(parent_id=parent, student_id=child.id))
+        await link(session, child.person_id, 9_100_000 + i)
+        await link(session, parent, 9_200_000 + i)
+    await session.commit()
+    with statements_run(engine) as statements:
         second = await announcement_recipients(session, payload, school.school_id)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert len(statements) == before <= 5
     assert len(second) == len(first) + 40
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from services.access import load_actor
 from services.control import ControlService
@@ -14,6 +14,7 @@ from services.journal import JournalService
 from services.models import Absence, AbsenceReason, FinalMark
 from services.period_marks import PeriodMarkService
 from tests.factories import TODAY, add_students, build_school
+from tests.statements import statements_run
 
 MONDAY = TODAY - timedelta(days=1)
 
@@ -118,20 +119,14 @@ async def test_the_report_reads_a_fixed_number_of_queries_whatever_the_roster(se
     """The demo school has ~1000 students: no query per student (and none per lesson)."""
     deputy = await load_actor(session, school.staff["deputy"])
     control = ControlService(session, clock)
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
     await session.commit()  # both runs start from an empty identity map
-    await control.report(deputy)
+    with statements_run(engine) as statements:
+        await control.report(deputy)
     before = len(statements)
     await add_students(session, school, 30)
     await session.commit()
-    statements.clear()
-    report = await control.report(deputy)
-    event.remove(engine.sync_engine, "before_cursor_execute", count)
+    with statements_run(engine) as statements:
+        report = await control.report(deputy)
     assert len(statements) == before
     assert next(g for g in report.accumulation if g.subject == "Математика" and g.class_name == "5А").students == 34
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bot import jobs
 from bot.pushes.texts_family import RENDERERS
@@ -20,6 +20,7 @@ from services.reminders.family import (
     PERIOD_WARNING_SCHOOL_DAYS, homework_tomorrow, period_forecast, weekly_summary,
 )
 from tests.factories import TODAY, add_students
+from tests.statements import statements_run
 
 MONDAY = TODAY - timedelta(days=1)  # 23.11.2026
 WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = (TODAY + timedelta(days=n) for n in (1, 2, 3, 4))
@@ -262,24 +263,17 @@ async def test_a_second_run_reads_a_fixed_number_of_queries_whatever_the_roster(
     """The demo school has ~730 students: no query per student. Thirty more students each get their reminder, and
     a run after it costs what it cost before."""
     await marks(session, clock, school, "math", "math5A", TODAY, 2, {"alekseev": 5}, absent=("borisova",))
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
     async def second_runs() -> list[int]:
         for reminder, day in ((homework_tomorrow, WEDNESDAY), (weekly_summary, SATURDAY),
                               (period_forecast, FORECAST_DAY)):
             await run(session, reminder, school, day)
         await session.commit()  # an empty identity map
         found = []
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
         for reminder, day in ((homework_tomorrow, WEDNESDAY), (weekly_summary, SATURDAY),
                               (period_forecast, FORECAST_DAY)):
-            statements.clear()
-            assert await run(session, reminder, school, day) == 0
+            with statements_run(engine) as statements:
+                assert await run(session, reminder, school, day) == 0
             found.append(len(statements))
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
         return found
 
     before = await second_runs()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bot.pushes.texts_staff import RENDERERS
 from services.absences import AbsenceService
@@ -41,6 +41,7 @@ from services.reminders.staff import (
     works_unmarked,
 )
 from tests.factories import TODAY, add_students, build_school
+from tests.statements import statements_run
 
 MONDAY, WEDNESDAY, THURSDAY, FRIDAY = (TODAY + timedelta(days=d) for d in (-1, 1, 2, 3))  # the week of TODAY
 LAST_WEEK = {d: TODAY - timedelta(days=d) for d in (4, 5)}  # Thursday 19.11, Friday 20.11
@@ -342,24 +343,17 @@ async def test_each_job_reads_a_fixed_number_of_queries_whatever_the_school_size
     await lesson(session, clock, school, "math", "math5A", date(2026, 12, 18), 2, absent=("borisova",),
                  topic="Контрольная работа № 4")
     await lesson(session, clock, school, "math", "math5A", date(2026, 12, 24), 1, absent=("vasiliev",))
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        if "outbox" not in statement and "SAVEPOINT" not in statement.upper():
-            statements.append(statement)
-
     async def measure() -> list[int]:
         counts = []
         for job in JOBS:
             await session.execute(OutboxEvent.__table__.delete())
             await session.commit()
             session.expunge_all()  # every run starts from an empty identity map
-            statements.clear()
-            assert await run(session, job, school.school_id, day) > 0, job.__name__
-            counts.append(len(statements))
+            with statements_run(engine) as statements:
+                assert await run(session, job, school.school_id, day) > 0, job.__name__
+            counts.append(sum("outbox" not in s and "SAVEPOINT" not in s.upper() for s in statements))
         return counts
 
-    event.listen(engine.sync_engine, "before_cursor_execute", seen)
     before = await measure()
     # More students, and another teacher with lessons that day.
     await add_students(session, school, 30, class_key="5Б")
@@ -375,7 +369,6 @@ async def test_each_job_reads_a_fixed_number_of_queries_whatever_the_school_size
                                valid_from=date(2026, 9, 1)))
     await session.commit()
     after = await measure()
-    event.remove(engine.sync_engine, "before_cursor_execute", seen)
     assert after == before
     assert max(before) <= 15
 
