@@ -2,7 +2,7 @@
 services the handlers use; bot/scheduler.py says when. Tests call them directly with a fixed clock.
 
 A reminder job runs for one school on the school's day (its time zone, by the clock) when that day has lessons
-(services/reminders/family.SchoolDays: weekends, holidays and Saturdays without lessons are skipped); the evening
+(services/calendar.SchoolDays: weekends, holidays and Saturdays without lessons are skipped); the evening
 reminder asks it of tomorrow, the weekly ones of the week so far. The reminder writes its outbox events in one
 transaction, keyed per day and recipient, so a job run twice (a restart, a second scheduler) writes nothing more.
 """
@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from services.backup import BACKUP_NAME, BackupCopy, make_backup
+from services.calendar import SchoolDays
 from services.clock import Clock, school_today
 from services.db import write_transaction
 from services.models import School, StudyPeriod, utcnow
 from services.reminders import family, staff
-from services.reminders.family import SchoolDays
 
 log = logging.getLogger(__name__)
 

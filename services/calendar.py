@@ -1,6 +1,7 @@
 """The school calendar: which days have lessons (PER-1), which period a day is in, the timetable of a day."""
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -8,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import NotFound
-from .models import AcademicYear, Bell, Holiday, StudyPeriod, TimetableEntry
+from .models import AcademicYear, Assignment, Bell, ClassGroup, Holiday, StudyPeriod, TimetableEntry
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,50 @@ class SchoolCalendar:
             if day.weekday() in weekdays and self.status(day, grade).has_lessons:
                 return day
         return None
+
+
+@dataclass(frozen=True)
+class SchoolDays:
+    """Which days one school has lessons, grade by grade: a school day of the calendar (PER-1: within the year,
+    no holiday of that grade) on a weekday of the grade's timetable, so that a Saturday counts only where the
+    timetable has lessons on it. The one test the jobs and the reminders use; read in four queries."""
+
+    calendar: SchoolCalendar
+    weekdays: dict[int, frozenset[int]]  # grade -> weekdays with lessons in the timetable in force
+
+    @classmethod
+    async def load(cls, session: AsyncSession, school_id: int, day: date) -> SchoolDays:
+        calendar = await SchoolCalendar.load(session, school_id, day)
+        found: dict[int, set[int]] = defaultdict(set)
+        if calendar.year is not None:
+            for grade, weekday in await session.execute(
+                timetable_valid(day, ClassGroup.grade, TimetableEntry.weekday).select_from(TimetableEntry)
+                .join(Assignment, Assignment.id == TimetableEntry.assignment_id)
+                .join(ClassGroup, ClassGroup.id == Assignment.class_id)
+                .where(Assignment.school_id == school_id, ClassGroup.year_id == calendar.year.id).distinct()
+            ):
+                found[grade].add(weekday)
+        return cls(calendar, {grade: frozenset(days) for grade, days in found.items()})
+
+    def has_lessons(self, day: date, grade: int) -> bool:
+        return day.weekday() in self.weekdays.get(grade, ()) and self.calendar.status(day, grade).has_lessons
+
+    def any_lessons(self, first: date, last: date | None = None) -> bool:
+        """Some grade has lessons on some day from `first` to `last` (`first` alone by default)."""
+        day = first
+        while day <= (last or first):
+            if any(self.has_lessons(day, grade) for grade in self.weekdays):
+                return True
+            day += timedelta(days=1)
+        return False
+
+    def days_left(self, day: date, last: date, grade: int, up_to: int) -> int:
+        """The grade's school days from `day` to `last`, both counted; counting stops past `up_to`."""
+        left = 0
+        while day <= last and left <= up_to:
+            left += self.has_lessons(day, grade)
+            day += timedelta(days=1)
+        return left
 
 
 def timetable_valid(day: date, *columns):

@@ -16,9 +16,8 @@ from services.journal import AttachmentIn, JournalService
 from services.models import (
     Absence, AbsenceReason, AttachmentKind, EventKind, Holiday, OutboxEvent, Student, StudentStatus,
 )
-from services.reminders.family import (
-    PERIOD_WARNING_SCHOOL_DAYS, homework_tomorrow, period_forecast, weekly_summary,
-)
+from services.reminders import PERIOD_WARNING_SCHOOL_DAYS
+from services.reminders.family import homework_tomorrow, period_forecast, weekly_summary
 from tests.factories import TODAY, add_students
 from tests.statements import statements_run
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..calendar import SchoolCalendar, timetable_valid
-from ..control import below_minimum, period_counts, roster_ids, school_assignments
+from ..calendar import SchoolCalendar, SchoolDays
+from ..control import below_minimum, period_counts, roster_ids
 from ..diary import MarkItem, averages
 from ..errors import NotFound
 from ..models import (
@@ -37,59 +36,13 @@ from ..models import (
     StudentStatus,
     StudyPeriod,
     Subject,
-    TimetableEntry,
     WorkType,
 )
 from ..period_marks import suggested_mark
 from ..records import emit_once
-from . import PERIOD_WARNING_SCHOOL_DAYS, capped
+from . import EndingPeriods, capped
 
-# DIA-4 and PER-4 «before the period ends»: its last school days. The staff reminder (PER-4) counts the same.
 HOMEWORK_SHOWN = 200  # characters of each homework text; /homework has the rest
-
-
-@dataclass(frozen=True)
-class SchoolDays:
-    """Which days one school has lessons, grade by grade: a school day of the calendar (PER-1: within the year,
-    no holiday of that grade) on a weekday of the grade's timetable, so that a Saturday counts only where the
-    timetable has lessons on it. The one test the jobs and the reminders use; read in four queries."""
-
-    calendar: SchoolCalendar
-    weekdays: dict[int, frozenset[int]]  # grade -> weekdays with lessons in the timetable in force
-
-    @classmethod
-    async def load(cls, session: AsyncSession, school_id: int, day: date) -> SchoolDays:
-        calendar = await SchoolCalendar.load(session, school_id, day)
-        found: dict[int, set[int]] = defaultdict(set)
-        if calendar.year is not None:
-            for grade, weekday in await session.execute(
-                timetable_valid(day, ClassGroup.grade, TimetableEntry.weekday).select_from(TimetableEntry)
-                .join(Assignment, Assignment.id == TimetableEntry.assignment_id)
-                .join(ClassGroup, ClassGroup.id == Assignment.class_id)
-                .where(Assignment.school_id == school_id, ClassGroup.year_id == calendar.year.id).distinct()
-            ):
-                found[grade].add(weekday)
-        return cls(calendar, {grade: frozenset(days) for grade, days in found.items()})
-
-    def has_lessons(self, day: date, grade: int) -> bool:
-        return day.weekday() in self.weekdays.get(grade, ()) and self.calendar.status(day, grade).has_lessons
-
-    def any_lessons(self, first: date, last: date | None = None) -> bool:
-        """Some grade has lessons on some day from `first` to `last` (`first` alone by default)."""
-        day = first
-        while day <= (last or first):
-            if any(self.has_lessons(day, grade) for grade in self.weekdays):
-                return True
-            day += timedelta(days=1)
-        return False
-
-    def days_left(self, day: date, last: date, grade: int) -> int:
-        """The grade's school days from `day` to `last`, both counted; counting stops past the warning window."""
-        left = 0
-        while day <= last and left <= PERIOD_WARNING_SCHOOL_DAYS:
-            left += self.has_lessons(day, grade)
-            day += timedelta(days=1)
-        return left
 
 
 async def homework_tomorrow(session: AsyncSession, school_id: int, day: date) -> int:
@@ -179,20 +132,11 @@ async def period_forecast(session: AsyncSession, school_id: int, day: date) -> i
     (PER-4, counted as the sheet counts it: lessons missed for a valid reason lower the count). Once per period and
     student, on the first day of the window the job runs. Grades without marks (J-8) get none. A forecast only:
     the teacher sets the period mark (PER-2)."""
-    school = await session.get(School, school_id)
-    days = await SchoolDays.load(session, school_id, day)
-    periods: dict[int, StudyPeriod] = {}
-    by_period: dict[int, list[Assignment]] = defaultdict(list)
-    for a in (await school_assignments(session, school_id, days.calendar)).values():
-        grade = a.class_group.grade
-        period = days.calendar.period(day, grade)
-        if (grade in school.no_mark_grades or period is None or not days.has_lessons(day, grade)
-                or days.days_left(day, period.ends_on, grade) > PERIOD_WARNING_SCHOOL_DAYS):
-            continue
-        periods[period.id] = period
-        by_period[period.id].append(a)
+    ending = await EndingPeriods.load(session, school_id, day)
+    periods, by_period = ending.periods, ending.assignments
     if not by_period:
         return 0
+    school = await session.get(School, school_id)  # in the identity map already
     rosters = await roster_ids(session, [a for group in by_period.values() for a in group])
 
     def key(period_id: int, student_id: int) -> str:

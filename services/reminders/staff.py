@@ -50,7 +50,7 @@ from ..models import (
     WorkType,
 )
 from ..records import emit_once
-from . import LIMIT, PERIOD_WARNING_SCHOOL_DAYS, capped
+from . import LIMIT, EndingPeriods, capped
 
 WORK_SHOWN = 100  # characters of a written work's lesson topic in the reminder
 
@@ -200,19 +200,8 @@ async def period_failing(session: AsyncSession, school_id: int, day: date) -> in
     The one reminded is who may set the period mark today (PER-2, ACC-5): that day's substitute, else the
     assignment's teacher. Grades without marks (J-8) have no period marks to remind of.
     """
-    school = await session.get(School, school_id)
-    calendar = await SchoolCalendar.load(session, school_id, day)
-    periods: dict[int, StudyPeriod] = {}
-    by_period: dict[int, list[Assignment]] = defaultdict(list)
-    for a in (await school_assignments(session, school_id, calendar)).values():
-        grade = a.class_group.grade
-        period = calendar.period(day, grade)
-        if grade in school.no_mark_grades or period is None:
-            continue
-        if _school_days_left(calendar, day, period.ends_on, grade) > PERIOD_WARNING_SCHOOL_DAYS:
-            continue
-        periods[period.id] = period
-        by_period[period.id].append(a)
+    ending = await EndingPeriods.load(session, school_id, day)
+    periods, by_period = ending.periods, ending.assignments
     if not by_period:
         return 0
     chosen = [a for group in by_period.values() for a in group]
@@ -276,16 +265,6 @@ async def _unreasoned(session: AsyncSession, classes: dict[int, ClassGroup], dat
     return [(day, classes[class_id], {"student": f"{last} {first}", "class": classes[class_id].name,
                                       "date": day.isoformat(), "lessons": count})
             for day, class_id, last, first, count in rows]
-
-
-def _school_days_left(calendar: SchoolCalendar, day: date, ends_on: date, grade: int) -> int:
-    """School days from `day` to the period's last day, both counted (PER-1); counting stops past the window."""
-    left = 0
-    while day <= ends_on and left <= PERIOD_WARNING_SCHOOL_DAYS:
-        if calendar.status(day, grade).has_lessons:
-            left += 1
-        day += timedelta(days=1)
-    return left
 
 
 # ---- payloads --------------------------------------------------------------------------------------
