@@ -114,6 +114,8 @@ async def cmd_run(args, settings: Settings) -> None:
         raise CliError(gettext("Set WEBHOOK_URL, the HTTPS address Telegram sends updates to, in the environment "
                                "or in .env.", settings.locale))
     logging.getLogger().setLevel(logging.INFO)
+    # APScheduler's «Running job …» every 10 minutes is noise; bot/jobs.py logs what each run wrote.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     await (run_webhook if args.webhook else run_polling)(settings)
 
 

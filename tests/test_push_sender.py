@@ -272,3 +272,23 @@ async def test_replies_and_pushes_share_the_tokens_limit(emu, bot):
     await asyncio.gather(send(bot, limiter, chats[0], "push"), send(bot, limiter, chats[1], "push"),
                          *(bot.send_message(chat_id, "reply") for chat_id in chats[2:]))
     assert [texts(emu, chat_id)[-1] for chat_id in chats] == ["push", "push"] + ["reply"] * 4
+
+
+async def test_a_reply_goes_before_the_pushes_that_wait_for_the_window():
+    """A person who taps a button during a fan-out waits for the next free place in the token's window,
+    not behind every push queued before the tap."""
+    limiter = RateLimiter(per_second=2)
+    order: list[str] = []
+
+    async def push(n: int) -> None:
+        async with limiter.slot(9200 + n):
+            order.append(f"push {n}")
+
+    async def reply() -> None:
+        async with limiter.overall():
+            order.append("reply")
+
+    pushes = [asyncio.create_task(push(n)) for n in range(4)]
+    await asyncio.sleep(0.1)  # two pushes went; the other two wait for the window's next second
+    await asyncio.gather(reply(), *pushes)
+    assert order == ["push 0", "push 1", "reply", "push 2", "push 3"]

@@ -83,12 +83,19 @@ class RateLimiter:
     `async with limiter.slot(chat_id):` wraps each request. `async with limiter.turn(chat_id):` wraps a
     whole push of several requests so that pushes to one chat go one after another, in the order they
     asked (asyncio's locks are first come, first served), and a resent message keeps its place.
+
+    Replies (`overall()`) go before the pushes: a push takes a free place in the bot-wide window only
+    while no reply waits for one, so a person tapping a button during a fan-out waits for the next free
+    place, not behind every push queued before.
     """
 
     def __init__(self, per_second: int = 30, per_chat_per_second: int = 1) -> None:
         self.per_chat_per_second = per_chat_per_second
         self._all = _Window(per_second)
-        self._all_lock = asyncio.Lock()  # first come, first served for the bot-wide window
+        self._all_lock = asyncio.Lock()  # first come, first served among the pushes
+        self._replies_waiting = 0
+        self._no_reply_waits = asyncio.Event()
+        self._no_reply_waits.set()
         self._chats: dict[int, _Chat] = {}
         self._sweep_at = SWEEP_FROM
 
@@ -100,7 +107,11 @@ class RateLimiter:
             chat.window.in_flight += 1
             try:
                 async with self._all_lock:
-                    await self._all.room()
+                    while True:
+                        await self._no_reply_waits.wait()
+                        await self._all.room()
+                        if self._no_reply_waits.is_set():
+                            break  # else a reply came while we waited for the room: it goes first
                     self._all.in_flight += 1
             except BaseException:  # cancelled while waiting: the chat's room is given back
                 chat.window.end(None)
@@ -121,10 +132,16 @@ class RateLimiter:
     @asynccontextmanager
     async def overall(self) -> AsyncIterator[None]:
         """One request outside the pushes (a reply to a user's tap): counted in the bot-wide window only.
-        A person waiting for an answer is not held to one message a second."""
-        async with self._all_lock:
+        A person waiting for an answer is not held to one message a second, nor queued behind the pushes."""
+        self._replies_waiting += 1
+        self._no_reply_waits.clear()
+        try:
             await self._all.room()
             self._all.in_flight += 1
+        finally:
+            self._replies_waiting -= 1
+            if not self._replies_waiting:
+                self._no_reply_waits.set()
         counted = True
         try:
             yield
