@@ -2,7 +2,7 @@
 
     python bench/pushes.py [--share 1.0] [--save-over 45] [--gather 15] [--restart-at 0.5]
                            [--stop crash|graceful] [--restart-pause 0] [--day YYYY-MM-DD]
-                           [--database-url URL]
+                           [--reply-every 0.5] [--database-url URL]
 
 Generates the demo (seed 1, 24 Nov 2026) into a fresh database and links every student and parent of the
 school to an emulated Telegram user, in bulk: TelegramAccount rows and Person.account_id written directly
@@ -21,6 +21,11 @@ Meanwhile the real PushWorker (real clock, default settings but `--gather`) send
 messages a second per bot, 1 a second per chat; over them it answers 429. Every mark is instant news
 (the default), so its latency is the gathering window plus the queue.
 
+While the day is sent, teachers tap buttons, one every `--reply-every` seconds (ten teachers in turn):
+the bot's answer (a sendMessage through the same bot, so through the same limits) is timed from asking
+to Telegram's answer. It shows how long a person waits for a screen while the pushes fill the token's 30
+a second.
+
 When `--restart-at` of the expected (mark, recipient) pairs are sent, the worker crashes: its sends in
 flight and its task are cancelled at once, so nothing in flight is recorded (`--stop graceful` cancels
 only the task: a stop, which lets what is in flight finish). A new worker, with a new rate limiter as a
@@ -35,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import resource
 import statistics
@@ -47,10 +53,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aiogram.exceptions import TelegramRetryAfter  # noqa: E402
 from sqlalchemy import delete, func, insert, select, update  # noqa: E402
 
 from bench.demo_db import TODAY, demo_sessions  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.pushes import limiter  # noqa: E402
 from bot.pushes.limiter import RateLimiter  # noqa: E402
 from bot.pushes.worker import PushWorker  # noqa: E402
 from bot.runtime import create_bot  # noqa: E402
@@ -66,6 +74,7 @@ TOKEN = "123456:BENCH-pushes"
 ACCOUNT_BASE = 800_000_000  # a person's emulated Telegram id is this plus the person's id
 NO_QUIET = clock_time(0, 0)  # quiet_from == quiet_to: no quiet hours
 CHECK_EVERY = 0.25  # seconds between looks at the queue
+TEACHERS = [ACCOUNT_BASE - n for n in range(1, 11)]  # emulated teachers whose taps get replies meanwhile
 STARTED = utcnow()
 
 
@@ -141,6 +150,19 @@ async def replay(sessions, saves: dict[int, dict[tuple, list[tuple[int, int]]]],
                     refused[type(error).__name__] += len(entries)
 
 
+async def replies(bot, every: float, waits: list[float], refused: Counter[str]) -> None:
+    """A reply every `every` seconds, the teachers in turn, each timed from asking to Telegram's answer."""
+    for n in itertools.count():
+        await asyncio.sleep(every)
+        asked = time.perf_counter()
+        try:
+            await bot.send_message(TEACHERS[n % len(TEACHERS)], "Экран урока")
+        except TelegramRetryAfter:
+            refused["429"] += 1
+        else:
+            waits.append(time.perf_counter() - asked)
+
+
 async def count(sessions, query) -> int:
     async with sessions() as session:
         return await session.scalar(query)
@@ -181,8 +203,9 @@ async def restart(kind: str, worker: PushWorker, task: asyncio.Task, sessions, e
     left = {"sent": await count(sessions, SENT), "in flight": sending[0], "in flight accounts": sending[1],
             "reached unrecorded": held(emulator, accounts) - await recorded_messages(sessions)}
     await asyncio.sleep(pause)
+    # A new process starts with an empty limiter, for its pushes and its replies alike.
+    limiter._limiters[asyncio.get_running_loop()][bot.token] = RateLimiter()
     restarted = PushWorker(bot, sessions, gather=gather)
-    restarted.limiter = RateLimiter()  # a new process starts with an empty one
     return restarted, asyncio.create_task(restarted.run()), left
 
 
@@ -195,6 +218,9 @@ async def run_day(args, sessions, emulator: BotAPIEmulator, families: dict[int, 
     task = asyncio.create_task(workers[0].run())
     refused: Counter[str] = Counter()
     saving = asyncio.create_task(replay(sessions, saves, args.save_over, refused))
+    reply_waits: list[float] = []
+    replies_refused: Counter[str] = Counter()
+    replying = asyncio.create_task(replies(bot, args.reply_every, reply_waits, replies_refused))
     started = time.perf_counter()
     stopped = None
     try:
@@ -208,11 +234,13 @@ async def run_day(args, sessions, emulator: BotAPIEmulator, families: dict[int, 
                 break
         saving.result()
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        for running in (task, replying):
+            running.cancel()
+            with suppress(asyncio.CancelledError):
+                await running
         await bot.session.close()
     return {"workers": workers, "stopped": stopped, "refused": refused, "held": held(emulator, accounts),
+            "reply waits": sorted(reply_waits), "replies refused": replies_refused["429"],
             "left": await count(sessions, OPEN) + await count(sessions, UNPLANNED)}
 
 
@@ -251,6 +279,8 @@ async def main(args) -> None:
     async with BotAPIEmulator() as emulator:
         emulator.limits(enabled=True, per_second=30, per_chat_per_second=1)
         families = await link_families(sessions, emulator)
+        for teacher in TEACHERS:
+            emulator.add_user(TOKEN, teacher, first_name="Teacher", language_code="ru")
         expected = sum(len(families[r.student_id]) for r in rows)
         linked = {a for family in families.values() for a in family}
         print(f"day {day}: {len(rows)} marks of {len({r.student_id for r in rows})} students in {len(saves)} lessons "
@@ -293,6 +323,10 @@ def table(args, rows, run: dict, result: dict) -> list[tuple[str, str]]:
         ("latency saved -> delivered, p50 / p95 / max",
          f"{pct(latency, 0.5):.1f} / {pct(latency, 0.95):.1f} / {pct(latency, 1):.1f} s"),
     ]
+    waits = run["reply waits"]
+    lines.append((f"a reply every {args.reply_every:g} s meanwhile, p50 / p95 / max",
+                  f"{pct(waits, 0.5) * 1000:.0f} / {pct(waits, 0.95) * 1000:.0f} / {pct(waits, 1) * 1000:.0f} ms"
+                  f" ({len(waits)} replies, {run['replies refused']} answered 429)"))
     if stopped:
         lines += [(f"{args.stop}: pairs sent before it", str(stopped["sent"])),
                   (f"{args.stop}: left in flight (SENDING)",
@@ -314,6 +348,7 @@ if __name__ == "__main__":
     parser.add_argument("--restart-at", type=float, default=0.5, help="restart when this part is sent; 0: never")
     parser.add_argument("--stop", choices=("crash", "graceful"), default="crash", help="how the worker ends")
     parser.add_argument("--restart-pause", type=float, default=0.0, help="seconds before the new worker starts")
+    parser.add_argument("--reply-every", type=float, default=0.5, help="seconds between the teacher's replies")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before giving up waiting")
     parser.add_argument("--database-url")
     asyncio.run(main(parser.parse_args()))
