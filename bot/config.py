@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     # The language of the command line's messages; the bot speaks each user's own.
     locale: str = "ru"
+    # Conversations in progress (an attendance roster, an absence form, an announcement being written):
+    # in this process's memory by default, lost when it restarts; with redis://… kept across restarts
+    # and shared by the bot's processes.
+    redis_url: str | None = None
     # DATA-1: two copies kept apart.
     backup_dirs: tuple[Path, Path] = (Path("backups/primary"), Path("backups/secondary"))
     # The pushes' delivery worker (bot/pushes/worker.py): one per deployment, false in a second bot process.

@@ -1,8 +1,12 @@
 """create_dispatcher(): the one Dispatcher the program and the tests run."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.drain import UpdatesInHand
@@ -16,10 +20,21 @@ from services.models import utcnow
 
 # A person taps a few times a second at most; a script or a stuck key sends dozens.
 FLOOD_LIMIT = 20
+# A draft left alone this long is forgotten: it may hold a child's absence or a parent's comment.
+DRAFTS_KEPT = timedelta(days=7)
 
 
-def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> Dispatcher:
-    dp = Dispatcher(storage=MemoryStorage(), session_factory=session_factory)
+def fsm_storage(redis_url: str | None) -> BaseStorage:
+    """Where conversations in progress live: this process's memory, or Redis (Settings.redis_url)."""
+    if redis_url is None:
+        return MemoryStorage()
+    return RedisStorage.from_url(redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True),
+                                 state_ttl=DRAFTS_KEPT, data_ttl=DRAFTS_KEPT)
+
+
+def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: Clock = utcnow,
+                      storage: BaseStorage | None = None) -> Dispatcher:
+    dp = Dispatcher(storage=storage or MemoryStorage(), session_factory=session_factory)
     UpdatesInHand().setup(dp)
     dp.update.outer_middleware(ThrottleMiddleware(session_factory, FLOOD_LIMIT))
     dp.update.outer_middleware(ServicesMiddleware(session_factory, clock))

@@ -21,7 +21,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.config import Settings
-from bot.dispatcher import create_dispatcher
+from bot.dispatcher import create_dispatcher, fsm_storage
 from bot.pushes.limiter import SharedLimits
 from bot.pushes.worker import PushWorker
 from bot.scheduler import create_scheduler
@@ -52,7 +52,7 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dis
         sessions = create_session_factory(engine)
         try:
             async with background_work(settings, bot, sessions):
-                yield bot, create_dispatcher(sessions)
+                yield bot, create_dispatcher(sessions, storage=fsm_storage(settings.redis_url))
         finally:
             await bot.session.close()
     finally:

@@ -37,9 +37,21 @@ def new_draft(view: LessonView) -> dict:
     return {"shown": absent, "absent": absent}
 
 
-async def draft_of(state: FSMContext, view: LessonView) -> dict:
-    """The lesson's draft; what is saved now when there is none (an old message, the FSM data cleared)."""
-    return (await state.get_data()).get(DRAFT, {}).get(str(view.lesson_id)) or new_draft(view)
+async def draft_of(state: FSMContext, view: LessonView) -> dict | None:
+    """The lesson's draft; None when it is gone (a restart without REDIS_URL, a roster from an old message)."""
+    return (await state.get_data()).get(DRAFT, {}).get(str(view.lesson_id))
+
+
+async def show_saved(query: CallbackQuery, user: CurrentUser, view: LessonView, state: FSMContext, bot: Bot,
+                     callback_answer: CallbackAnswer) -> None:
+    """For a roster whose draft is gone: nothing is written, the teacher is told, and the roster is shown
+    again as saved, so that toggles the screen showed are not lost without a word."""
+    callback_answer.text = _("The marks on this screen were not saved. Here is the attendance as saved: "
+                             "mark it again.")
+    callback_answer.show_alert = True
+    draft = new_draft(view)
+    await state.update_data({DRAFT: {str(view.lesson_id): draft}})
+    await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))
 
 
 async def on_open(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
@@ -51,11 +63,14 @@ async def on_open(query: CallbackQuery, callback_data: LessonCB, user: CurrentUs
 
 
 async def on_toggle(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
-                    state: FSMContext, bot: Bot):
+                    state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)
     view.entry(callback_data.student)  # refuses a student who is not in the lesson
     async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view)
+        if draft is None:
+            await show_saved(query, user, view, state, bot, callback_answer)
+            return
         draft = {**draft, "absent": sorted(set(draft["absent"]) ^ {callback_data.student})}
         await state.update_data({DRAFT: {str(view.lesson_id): draft}})
         await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))
@@ -66,6 +81,9 @@ async def on_save(query: CallbackQuery, callback_data: AttendanceCB, user: Curre
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)
     async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view)
+        if draft is None:
+            await show_saved(query, user, view, state, bot, callback_answer)
+            return
     shown, absent = set(draft["shown"]), set(draft["absent"])
     if not view.editable:  # J-9: the toggles go to the deputy director as a correction request (J-10)
         changes = ([{"op": "set_absent", "student_id": s} for s in sorted(absent - shown)]

@@ -6,6 +6,8 @@ People are driven as a person would: `await parent.send("/start " + code)`, `awa
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from itertools import count
 
@@ -14,6 +16,7 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
 
 from bot.dispatcher import create_dispatcher
 from bot.pushes.limiter import SharedLimits
@@ -104,25 +107,41 @@ async def emulator():
 
 
 @pytest.fixture
-async def bot_world(tmp_path, emulator, clock):
-    """The school in a SQLite file, and the bot polling the emulator."""
+async def school_db(tmp_path):
+    """The school in a SQLite file: (school, sessions)."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'school.db'}")
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     sessions = create_session_factory(engine)
     async with sessions() as session:
         school = await build_school(session)
+    yield school, sessions
+    await engine.dispose()
+
+
+@asynccontextmanager
+async def polling_bot(emulator: BotAPIEmulator, sessions, clock, storage: BaseStorage | None = None
+                      ) -> AsyncIterator[None]:
+    """The bot polling the emulator until the block ends, as the program runs it (a process's life)."""
     # HTML as in production (bot/runtime.py), so tests see the text as the user does.
     bot = Bot(TOKEN, session=AiohttpSession(api=emulator.api_server()),
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     bot.session.middleware(SharedLimits())
-    dp = create_dispatcher(sessions, clock)
+    dp = create_dispatcher(sessions, clock, storage)
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
-    yield school, sessions
-    await dp.stop_polling()
-    await asyncio.wait_for(polling, 5)
-    await bot.session.close()
-    await engine.dispose()
+    try:
+        yield
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(polling, 5)
+        await bot.session.close()
+
+
+@pytest.fixture
+async def bot_world(school_db, emulator, clock):
+    """The school in a SQLite file, and the bot polling the emulator."""
+    async with polling_bot(emulator, school_db[1], clock):
+        yield school_db
 
 
 @pytest.fixture
