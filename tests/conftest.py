@@ -21,13 +21,18 @@ from services.models import Base
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 
 
-def _postgres_answers() -> bool:
-    url = make_url(PG_URL)
+def server_answers(host: str, port: int) -> bool:
+    """A server listens there (PostgreSQL, Redis): its tests run."""
     try:
-        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
+        with socket.create_connection((host, port), timeout=1):
             return True
     except OSError:
         return False
+
+
+def _postgres_answers() -> bool:
+    url = make_url(PG_URL)
+    return server_answers(url.host or "127.0.0.1", url.port or 5432)
 
 
 def _backends() -> list[str]:

@@ -7,31 +7,23 @@ when no server answers, as the PostgreSQL runs are."""
 from __future__ import annotations
 
 import os
-import socket
 from urllib.parse import urlparse
 
 import pytest
 from redis.asyncio import Redis
 
 from bot.dispatcher import DRAFTS_KEPT, fsm_storage
+from tests.conftest import server_answers
 from tests.flows.conftest import TelegramUser, code_for, open_card, polling_bot
 from tests.flows.test_attendance_flow import absent_names
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def _redis_answers() -> bool:
-    url = urlparse(REDIS_URL)
-    try:
-        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 async def redis_url():
-    if not _redis_answers():
+    url = urlparse(REDIS_URL)
+    if not server_answers(url.hostname or "127.0.0.1", url.port or 6379):
         pytest.skip(f"no Redis at {REDIS_URL}")
     async with Redis.from_url(REDIS_URL) as redis:
         await redis.flushdb()  # the tests' own database
