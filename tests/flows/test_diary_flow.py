@@ -1,6 +1,7 @@
 """/diary end to end (DIA-1): a child's day with times, topics, homework or «не задано» (J-3), marks with
 their work types (J-5) and absences with their reasons (J-12, ABS-2); one message edited in place; a date
-picker; weekends and holidays (PER-1); only one's own children (ACC-1, ACC-2); long days split (item 8)."""
+picker; weekends and holidays (PER-1); only one's own children, at any hour (ACC-1, ACC-2, DIA-2); long days
+split (item 8)."""
 from __future__ import annotations
 
 import logging
@@ -85,6 +86,16 @@ async def test_parent_of_two_sees_each_childs_day_after_switching_DIA_1_ACC_2(bo
 Оценка: 3 (Контрольная работа)"""
 
 
+async def test_the_diary_answers_at_night_as_by_day_DIA_2(bot_world, linked, clock):
+    """Quiet hours (21:00–08:00) hold pushes, not the diary: a parent asking at 03:00 gets the day at once."""
+    school, _ = bot_world
+    await keep_journal(bot_world, clock)
+    mother = await linked(school.parents["alekseeva_mother"])
+    clock.at(TODAY, hour=3)
+    await mother.press("Дневник")
+    assert mother.last_text() == ARTYOM_TODAY
+
+
 async def test_navigation_edits_the_one_message_in_place(bot_world, linked, clock):
     school, _ = bot_world
     await keep_journal(bot_world, clock)
@@ -165,7 +176,7 @@ async def test_student_sees_their_own_diary_ACC_1(bot_world, linked, clock):
     assert artyom.last_text() == ARTYOM_TODAY
 
 
-async def test_forged_child_of_another_family_is_refused_and_logged_ACC_2(bot_world, linked, caplog):
+async def test_forged_child_of_another_family_is_refused_and_logged_ACC_2_DIA_2(bot_world, linked, caplog):
     school, _ = bot_world
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.send("/diary")
