@@ -27,7 +27,7 @@ class EndingPeriods:
 
     @classmethod
     async def load(cls, session: AsyncSession, school_id: int, day: date) -> EndingPeriods:
-        """`day` must be one of the grade's last PERIOD_WARNING_SCHOOL_DAYS school days of its period (PER-1:
+        """The grades for which `day` is one of their period's last PERIOD_WARNING_SCHOOL_DAYS school days (PER-1:
         holidays and weekdays without lessons in the grade's timetable do not count, for teachers and families
         alike). Grades without marks (J-8) have no period marks and are left out."""
         school = await session.get(School, school_id)
