@@ -194,8 +194,9 @@ async def week_unreasoned(session: AsyncSession, school_id: int, day: date) -> i
 
 
 async def period_failing(session: AsyncSession, school_id: int, day: date) -> int:
-    """PER-4: on each of the last PERIOD_WARNING_SCHOOL_DAYS school days of a study period, each teacher's students (per class
-    and subject) with fewer marks than an objective period mark needs, counted as the period sheet counts them.
+    """PER-4: on each of the last PERIOD_WARNING_SCHOOL_DAYS school days of a study period (EndingPeriods), each
+    teacher's students (per class and subject) with fewer marks than an objective period mark needs, counted as the
+    period sheet counts them.
 
     The one reminded is who may set the period mark today (PER-2, ACC-5): that day's substitute, else the
     assignment's teacher. Grades without marks (J-8) have no period marks to remind of.
