@@ -2,7 +2,7 @@
 is still there when the new process answers the «Сохранить» tapped on the old screen (bot.dispatcher.fsm_storage);
 without it the draft is gone, and the teacher is told so instead of «saved» with the toggles lost.
 
-Redis is looked for at TEST_REDIS_URL (default: database 15 of the local server); the test is skipped
+Redis is looked for at TEST_REDIS_URL (default: database 15 of the local server); the Redis test is skipped
 when no server answers, as the PostgreSQL runs are."""
 from __future__ import annotations
 
@@ -56,7 +56,6 @@ async def test_an_unsaved_roster_survives_a_restart_with_redis(school_db, emulat
     assert answer["text"] == "Посещаемость сохранена."
     assert "Отсутствуют (1): Борисова Вера Олеговна" in math.last_text()
     assert await absent_names(sessions) == ["Борисова"]
-
 
 
 async def test_without_redis_a_restart_loses_the_draft_and_the_teacher_is_told(school_db, emulator, clock, person):
