@@ -102,6 +102,16 @@ async def session(session_factory):
 
 
 @pytest.fixture
+async def emulator():
+    """The local Bot API (bot.sandbox) on a free port, for an unmodified aiogram Bot over HTTP."""
+    from bot.sandbox import BotAPIEmulator
+
+    emulator = await BotAPIEmulator().start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
 def clock():
     from tests.factories import TODAY, FixedClock
 

@@ -100,13 +100,6 @@ async def open_card(teacher: TelegramUser, slot: str = "⚠️ 2. 5А, Мате�
 
 
 @pytest.fixture
-async def emulator():
-    emu = await BotAPIEmulator().start()
-    yield emu
-    await emu.stop()
-
-
-@pytest.fixture
 async def school_db(tmp_path):
     """The school in a SQLite file: (school, sessions)."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'school.db'}")

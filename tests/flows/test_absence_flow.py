@@ -3,7 +3,6 @@ document (ABS-1, ABS-4), for a parent of two (ACC-2) and a student (ACC-1), with
 from __future__ import annotations
 
 import logging
-import struct
 from datetime import date, timedelta
 
 import pytest
@@ -25,11 +24,11 @@ from services.models import (
     DocumentKind,
     DocumentStatus,
 )
+from tests.files import PHOTO
 from tests.factories import TODAY
 from tests.flows.conftest import plain, TOKEN
 
 MB = 1024 * 1024
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">II", 1200, 1600) + b"\x08\x02\x00\x00\x00"
 PDF = b"%PDF-1.4\n% a doctor's note\n%%EOF\n"
 MONDAY = TODAY - timedelta(days=1)
 
@@ -51,7 +50,7 @@ async def tap(who, label: str) -> dict:
 
 
 async def sends_photo(emulator, who, size: int | None = None) -> dict:
-    emulator.user_sends_photo(TOKEN, who.id, PNG, size=size)
+    emulator.user_sends_photo(TOKEN, who.id, PHOTO, size=size)
     return await emulator.wait_for_bot_message(TOKEN, who.id)
 
 
@@ -265,7 +264,7 @@ async def test_an_album_of_ten_photos_is_taken_whole_the_eleventh_refused_and_a_
     await tap(father, "Болезнь")
     await tap(father, "Пропустить")
     for _ in range(10):
-        emulator.user_sends_photo(TOKEN, father.id, PNG)
+        emulator.user_sends_photo(TOKEN, father.id, PHOTO)
     replies = [plain((await emulator.wait_for_bot_message(TOKEN, father.id))["text"]) for _ in range(10)]
     assert sorted(replies) == sorted(f"Приложено файлов: {n} из 10. Пришлите ещё или нажмите «Готово»."
                                      for n in range(1, 11))

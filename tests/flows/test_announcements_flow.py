@@ -4,16 +4,15 @@ buttons (ROLE-2); and the refusals: a plain teacher and a parent have no /announ
 audience is refused with an alert (ACC-4), a program file and a too long text are refused, nothing is written."""
 from __future__ import annotations
 
-import struct
 
 from sqlalchemy import select
 
 from bot.callbacks import AnnounceAudienceCB, AnnounceStepCB
 from services.announcements import announcement_recipients
 from services.models import EventKind, OutboxEvent
+from tests.files import PHOTO
 from tests.flows.conftest import TOKEN
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">II", 1200, 1600) + b"\x08\x02\x00\x00\x00"
 HELP = "Отправьте /help, чтобы узнать, что умеет бот."
 
 
@@ -46,7 +45,7 @@ async def test_class_teacher_sends_an_announcement_with_a_photo_to_the_classs_pa
     assert reply["text"] == ("Приложить можно только фото, PDF-файлы и изображения — не видео, голосовые сообщения, "
                              "стикеры, архивы или программы.\n\n"
                              "Приложено файлов: 0 из 10. Пришлите ещё или нажмите «Готово».")
-    sent = emulator.user_sends_photo(TOKEN, math.id, PNG)
+    sent = emulator.user_sends_photo(TOKEN, math.id, PHOTO)
     reply = await emulator.wait_for_bot_message(TOKEN, math.id)
     assert reply["text"] == "Приложено файлов: 1 из 10. Пришлите ещё или нажмите «Готово»."
 

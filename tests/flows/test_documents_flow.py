@@ -3,7 +3,6 @@ reason applied to the absences of the document's days (ABS-2), declining with a 
 document decided twice or withdrawn meanwhile (Conflict), another class's document in a forged button (ACC-4)."""
 from __future__ import annotations
 
-import struct
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,11 +12,11 @@ from services.absences import AbsenceService
 from services.access import load_actor
 from services.journal import AttachmentIn, JournalService
 from services.models import Absence, AbsenceDocument, AbsenceReason, AttachmentKind, DocumentKind, DocumentStatus
+from tests.files import PHOTO
 from tests.factories import TODAY
 from tests.flows.conftest import plain, TOKEN
 
 MONDAY = TODAY - timedelta(days=1)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">II", 1200, 1600) + b"\x08\x02\x00\x00\x00"
 CARD = ("Борисова Вера Олеговна, 5А\n"
         "Дни: 23–24 нояб. 2026 г.\n"
         "Со слов семьи: Болезнь\n"
@@ -29,7 +28,7 @@ CARD = ("Борисова Вера Олеговна, 5А\n"
 def families_upload(emulator, person) -> tuple[AttachmentIn, AttachmentIn]:
     """A photo and a PDF sent to the bot: Telegram's file ids are what the document keeps (ABS-4)."""
     sender = person()
-    photo = emulator.user_sends_photo(TOKEN, sender.id, PNG)["photo"][-1]
+    photo = emulator.user_sends_photo(TOKEN, sender.id, PHOTO)["photo"][-1]
     doc = emulator.user_sends_document(TOKEN, sender.id, b"%PDF-1.4 note", "справка.pdf",
                                        mime_type="application/pdf")["document"]
     return (AttachmentIn(AttachmentKind.PHOTO, photo["file_id"], photo["file_unique_id"], size=photo["file_size"]),

@@ -8,10 +8,10 @@ from datetime import timedelta
 from services.access import load_actor
 from services.journal import AttachmentIn, JournalService
 from services.models import AttachmentKind
+from tests.files import PHOTO
 from tests.factories import TODAY
 from tests.flows.conftest import TOKEN
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big") + b"\x08"
 
 
 async def keep_lesson(sessions, clock, school, staff: str, assignment: str, day, number: int,
@@ -31,7 +31,7 @@ def teachers_upload(emulator, person) -> tuple[AttachmentIn, AttachmentIn]:
     teacher = person()
     sent = emulator.user_sends_document(TOKEN, teacher.id, b"%PDF-1.4 task", "task.pdf", mime_type="application/pdf")
     doc = sent["document"]
-    photo = emulator.user_sends_photo(TOKEN, teacher.id, PNG)["photo"][-1]
+    photo = emulator.user_sends_photo(TOKEN, teacher.id, PHOTO)["photo"][-1]
     return (AttachmentIn(AttachmentKind.DOCUMENT, doc["file_id"], doc["file_unique_id"], "task.pdf",
                          "application/pdf", doc["file_size"]),
             AttachmentIn(AttachmentKind.PHOTO, photo["file_id"], photo["file_unique_id"], size=photo["file_size"]))

@@ -13,11 +13,11 @@ from bot.sandbox import user as sandbox_user
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Attachment, AttachmentKind, Lesson, PlanTopic
+from tests.files import PHOTO
 from tests.factories import TODAY
 from tests.flows.conftest import TOKEN, open_card, plain
 
 MB = 1024 * 1024
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big") + b"\x08"
 PDF = b"%PDF-1.4\n% exercises\n%%EOF\n"
 TITLE = "Математика, 5А\nВторник, 24 ноября, 2-й урок\n\n"
 
@@ -101,7 +101,7 @@ async def test_homework_text_then_photos_and_pdf_then_done_and_edited_again_J_2_
     files_prompt = "Прикреплено файлов: {}. Пришлите фото или PDF-файлы к заданию или нажмите «Готово»."
     assert math.last_text() == "Домашнее задание сохранено.\n" + files_prompt.format(0)
     assert math.buttons() == ["Готово"]
-    emulator.user_sends_photo(TOKEN, math.id, PNG)
+    emulator.user_sends_photo(TOKEN, math.id, PHOTO)
     await emulator.wait_for_bot_message(TOKEN, math.id)
     assert math.last_text() == files_prompt.format(1)
     emulator.user_sends_document(TOKEN, math.id, PDF, "упражнения.pdf", mime_type="application/pdf")
@@ -109,7 +109,7 @@ async def test_homework_text_then_photos_and_pdf_then_done_and_edited_again_J_2_
     assert math.last_text() == files_prompt.format(2)
 
     # Refused, with the reason: over 20 MB, a program, a video; the count stays.
-    emulator.user_sends_photo(TOKEN, math.id, PNG, size=20 * MB + 1)
+    emulator.user_sends_photo(TOKEN, math.id, PHOTO, size=20 * MB + 1)
     await emulator.wait_for_bot_message(TOKEN, math.id)
     assert math.last_text() == (
         "Этот файл — 21 МБ, а Telegram отдаёт ботам файлы не больше 20 МБ. "

@@ -18,8 +18,8 @@ from bot.pushes.render import render
 from bot.pushes.worker import PushWorker
 from services.models import Delivery, DeliveryStatus, TelegramAccount
 from services.pushes.queue import claim_due
+from tests.files import PHOTO
 from tests.flows.conftest import TOKEN, open_card, plain
-from tests.flows.test_announcements_flow import PNG
 
 
 def make_bot(emulator) -> Bot:
@@ -184,7 +184,7 @@ async def test_an_announcement_reaches_the_classs_parents_with_its_photo(bot_wor
     await math.press("Объявление")
     await math.tap("Родители 5А")
     await math.send("Собрание в пятницу в 18:00")
-    emulator.user_sends_photo(TOKEN, math.id, PNG)
+    emulator.user_sends_photo(TOKEN, math.id, PHOTO)
     await emulator.wait_for_bot_message(TOKEN, math.id)
     await math.tap("Готово")
     await math.tap("Отправить")
