@@ -102,6 +102,7 @@ class ClassAbsence:
     due: date
     overdue: bool
     editable: bool  # False past the edit window (J-9): set_reason refuses it
+    edit_window_days: int  # the school's J-9 window, for the texts that say it
 
 
 @dataclass(frozen=True)
@@ -441,7 +442,7 @@ class AbsenceService:
                 student_name=f"{student.person.last_name} {student.person.first_name}", class_id=class_group.id,
                 date=lesson.date, lesson_number=lesson.lesson_number, subject=lesson.assignment.subject.name,
                 reason=absence.reason, due=due, overdue=absence.reason is None and due < today,
-                editable=not is_locked(lesson.date, school, today),
+                editable=not is_locked(lesson.date, school, today), edit_window_days=school.edit_window_days,
             ))
         result.sort(key=lambda x: (x.date, x.student_name, x.student_id, x.lesson_number))
         return result

@@ -86,6 +86,7 @@ class LessonView:
     homework_due_on: date | None
     attendance_taken: bool
     editable: bool  # False past the edit window (J-9): changes go through a correction (J-10)
+    edit_window_days: int  # the school's J-9 window, for the texts that say it
     marks_allowed: bool  # False for grades without marks (J-8)
     suggested_topic: str | None  # the next topic of the thematic plan (J-14)
     roster: tuple[RosterEntry, ...]
@@ -266,6 +267,7 @@ class JournalService:
             homework_due_on=lesson.homework_due_on,
             attendance_taken=lesson.attendance_taken_at is not None,
             editable=not is_locked(lesson.date, school, today),
+            edit_window_days=school.edit_window_days,
             marks_allowed=a.class_group.grade not in school.no_mark_grades,
             suggested_topic=None if lesson.topic else await self.next_plan_topic(lesson),
             roster=tuple(

@@ -163,8 +163,12 @@ def reasons_text(days: list[list[ClassAbsence]], locale: str) -> str:
         return head + "\n\n" + _("No absences without a reason. ✅")
     lines = [head, _("Oldest first, each with the day its reason is due."), ""]
     lines += [day_line(day, locale) for day in days]
-    if any(not day[0].editable for day in days):
-        lines += ["", "🔒 " + _("More than 14 days have passed: the reason can no longer be set here.")]
+    locked = [day[0] for day in days if not day[0].editable]
+    if locked:
+        count = locked[0].edit_window_days
+        lines += ["", "🔒 " + ngettext("More than {days} day has passed: the reason can no longer be set here.",
+                                      "More than {days} days have passed: the reason can no longer be set here.",
+                                      count).format(days=count)]
     return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ from services.container import Services
 from services.journal import LessonView, RosterEntry
 
 from .correction_request import offer_correction
-from .lesson import back_to_card, lesson_title, show_card
+from .lesson import back_to_card, lesson_title, locked_lines, show_card
 
 DRAFT = "attendance"  # FSM data: {"<lesson id>": {"shown": [absent ids as opened], "absent": [absent ids now]}}
 PER_ROW = 3  # a class of 35 is 12 rows: one message, far below Telegram's 100 buttons
@@ -122,9 +122,7 @@ def roster_text(view: LessonView, draft: dict, locale: str) -> str:
         lines.append(_("Attendance: everyone present"))
     if set(draft["absent"]) != set(draft["shown"]):
         lines.append(_("Not saved yet."))
-    if not view.editable:
-        lines += ["", "🔒 " + _("More than 14 days have passed: changes are sent as a correction request "
-                               "to the deputy director.")]
+    lines += locked_lines(view)
     return "\n".join(lines)
 
 

@@ -28,7 +28,7 @@ from services.corrections import REASON_MAX, ChangeView, describe_in
 from services.errors import DomainError
 from services.journal import LessonView
 
-from .lesson import lesson_title, show_card
+from .lesson import lesson_title, locked_lines, show_card
 
 DRAFT = "correction"  # FSM data: {"lesson": id, "changes": [CorrectionService ops]}
 RETRY = {"correction.reason_required", "correction.reason_too_long"}  # the teacher types the reason again
@@ -69,8 +69,7 @@ async def offer_correction(bot: Bot, chat_id: int, user: CurrentUser, state: FSM
     await state.set_state(CorrectionForm.reason)
     await state.update_data({DRAFT: {"lesson": view.lesson_id, "changes": changes}})
     text = "\n".join([
-        lesson_title(view, user.locale), "",
-        "🔒 " + _("More than 14 days have passed: the change goes to the deputy director as a correction request."),
+        lesson_title(view, user.locale), *locked_lines(view),
         "", "<b>" + _("Changes:") + "</b>", *change_lines(describe_in(view, changes), user.locale), "",
         _("Write the reason for the correction (at most {max} characters), or tap «Cancel».").format(max=REASON_MAX),
     ])

@@ -62,10 +62,19 @@ def card_text(view: LessonView, locale: str) -> str:
         lines.append(_("Marks given: {count}").format(count=marks) if marks else _("Marks: none yet"))
     else:
         lines.append(_("Grade {grade} gets no marks.").format(grade=view.grade))
-    if not view.editable:
-        lines += ["", "🔒 " + _("More than 14 days have passed: changes are sent as a correction request "
-                               "to the deputy director.")]
+    lines += locked_lines(view)
     return "\n".join(lines)
+
+
+def locked_lines(view: LessonView) -> list[str]:
+    """J-9: past the school's edit window, what the teacher changes goes as a correction request (J-10)."""
+    if view.editable:
+        return []
+    days = view.edit_window_days
+    return ["", "🔒 " + ngettext("More than {days} day has passed: changes go to the deputy director as a "
+                                "correction request.",
+                                "More than {days} days have passed: changes go to the deputy director as a "
+                                "correction request.", days).format(days=days)]
 
 
 def homework_lines(view: LessonView, locale: str) -> list[str]:

@@ -30,7 +30,7 @@ from services.journal import HOMEWORK_MAX, TOPIC_MAX, AttachmentIn, LessonView
 from services.models import AttachmentKind
 
 from .correction_request import offer_correction
-from .lesson import homework_lines, lesson_title, show_card
+from .lesson import homework_lines, lesson_title, locked_lines, show_card
 
 LESSON = "text_lesson"  # FSM data: the lesson whose topic or homework is typed
 BUTTON_CHARS = 60  # a longer plan topic is cut on its button; the whole topic is saved
@@ -55,9 +55,7 @@ def topic_text(view: LessonView, locale: str) -> str:
     lines += ["", _("Send the lesson's topic as a message (at most {max} characters).").format(max=TOPIC_MAX)]
     if view.suggested_topic:
         lines.append(_("Or tap the plan's topic below."))
-    if not view.editable:
-        lines += ["", "🔒 " + _("More than 14 days have passed: the change goes to the deputy director as a "
-                               "correction request.")]
+    lines += locked_lines(view)
     return "\n".join(lines)
 
 

@@ -32,7 +32,7 @@ from services.journal import LessonView, MarkOptions, RosterEntry
 
 from .attendance import roster_rows, surname_button
 from .correction_request import offer_correction
-from .lesson import lesson_title, show_card
+from .lesson import lesson_title, locked_lines, show_card
 
 DRAFT = "marks"  # FSM data: {"lesson": id, "type": work type id, "entries": {"<student id>": value}}
 ERRORS_SHOWN = 10  # a pasted essay is not echoed back line by line
@@ -354,11 +354,6 @@ def student_keyboard(view: LessonView, options: MarkOptions, draft: dict, entry:
     return builder.as_markup()
 
 
-def locked_lines(view: LessonView) -> list[str]:
-    if view.editable:
-        return []
-    return ["", "🔒 " + _("More than 14 days have passed: changes are sent as a correction request "
-                         "to the deputy director.")]
 
 
 def build_router() -> Router:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.callbacks import AttendanceCB, LessonCB
 from services.access import load_actor
 from services.journal import JournalService
-from services.models import Absence, CorrectionRequest, Lesson, Person, Student
+from services.models import Absence, CorrectionRequest, Lesson, Person, School, Student
 from tests.factories import TODAY
 from tests.flows.conftest import open_card
 
@@ -112,6 +112,31 @@ async def test_forged_lesson_or_student_is_refused_and_nothing_written_ACC_3(bot
     assert await absent_names(sessions) == []
     async with sessions() as session:
         assert (await session.get(Lesson, rus.lesson_id)).attendance_taken_at is None
+
+
+async def set_edit_window(sessions, school, days: int) -> None:
+    async with sessions() as session:
+        await session.execute(update(School).where(School.id == school.school_id).values(edit_window_days=days))
+        await session.commit()
+
+
+async def test_the_lock_follows_the_schools_own_window_J_9(bot_world, linked):
+    """A school that imported another «Дней на исправление» has its lessons locked, and said to be, by it."""
+    school, sessions = bot_world
+    await set_edit_window(sessions, school, 21)
+    math = await linked(school.staff["math"])
+    await open_card(math, "⚠️ 1. 5А, Математика", (TODAY - timedelta(days=15)).strftime("%d.%m"))
+    await math.tap("Посещаемость")
+    assert "🔒" not in math.last_text()
+    await math.tap("1 Алексеев")
+    assert (await math.tap("Сохранить"))["text"] == "Посещаемость сохранена."
+    assert await absent_names(sessions) == ["Алексеев"]
+
+    await set_edit_window(sessions, school, 1)
+    await math.tap("Посещаемость")
+    assert math.last_text().endswith(
+        "🔒 Прошло больше 1 дня: изменения уйдут заместителю директора заявкой на исправление.")
+    assert math.buttons()[-2:] == ["Отправить заявку на исправление", "◀ Урок"]
 
 
 async def test_lesson_15_days_old_offers_a_correction_request_instead_J_9_J_10(bot_world, linked, clock):

@@ -16,6 +16,7 @@ from services.invites import InviteService, hash_code
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, InviteCode, Lesson, Person
 from tests.flows.conftest import plain
+from tests.flows.test_attendance_flow import set_edit_window
 from tests.factories import TODAY
 
 THURSDAY, MONDAY = date(2026, 11, 19), date(2026, 11, 23)
@@ -200,3 +201,19 @@ async def test_unlinked_people_get_fresh_codes_shown_to_the_class_teacher_only_A
         assert (await session.get(Person, school.student_persons["grigorieva"])).account_id == student.id
     await math.press("Мой класс")
     assert math.last_text().endswith("Не подключены к боту: 4")
+
+
+async def test_absences_past_the_schools_window_get_no_button_and_the_lock_says_its_days_J_9(bot_world, linked,
+                                                                                             clock):
+    school, sessions = bot_world
+    await a_week_of_absences(sessions, clock, school)
+    await set_edit_window(sessions, school, 1)  # Thursday's absence is locked, Monday's still open
+    math = await linked(school.staff["math"])
+    await math.press("Мой класс")
+    await math.tap("Пропуски без причины (5)")
+    assert plain(math.last_text()).endswith(
+        "Борисова Вера, 24 нояб.: 2. Математика; срок — 26 нояб.\n"
+        "\n"
+        "🔒 Прошло больше 1 дня: здесь причину уже не поставить.")
+    assert [plain(b) for b in math.buttons()] == [
+        "Васильев Глеб · 23 нояб.", "Алексеев Артём · 24 нояб.", "Борисова Вера · 24 нояб.", "◀ Мой класс"]
