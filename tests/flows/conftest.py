@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import count
 
 import pytest
@@ -17,6 +17,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
+from babel.dates import format_interval
 
 from bot.dispatcher import create_dispatcher
 from bot.pushes.limiter import SharedLimits
@@ -91,6 +92,12 @@ class TelegramUser:
 def plain(text: str) -> str:
     """Babel writes dates with no-break and thin spaces; the tests use plain ones."""
     return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+
+
+def span(first: date, last: date, with_year: bool = True, locale: str = "ru") -> str:
+    """A range of days as the screens write it, in plain spaces. Its dash is CLDR's and changes with Babel's
+    releases (2.19 writes «23—28 нояб.» where 2.18 wrote «23–28 нояб.»): the tests check the screen, not CLDR."""
+    return plain(format_interval(first, last, "yMMMd" if with_year else "MMMd", locale=locale))
 
 
 async def open_card(teacher: TelegramUser, slot: str = "⚠️ 2. 5А, Математика", day: str = "") -> None:

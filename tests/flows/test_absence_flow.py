@@ -26,11 +26,13 @@ from services.models import (
 )
 from tests.files import PHOTO
 from tests.factories import TODAY
-from tests.flows.conftest import plain, TOKEN
+from tests.flows.conftest import plain, span, TOKEN
 
 MB = 1024 * 1024
 PDF = b"%PDF-1.4\n% a doctor's note\n%%EOF\n"
 MONDAY = TODAY - timedelta(days=1)
+FIRST, LAST = date(2026, 11, 25), date(2026, 11, 27)  # a document's days, typed «25.11–27.11»: Wednesday to Friday
+DAYS, SHORT_DAYS = span(FIRST, LAST), span(FIRST, LAST, with_year=False)
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------
@@ -113,7 +115,7 @@ async def test_parent_of_two_sends_a_document_for_the_other_child_then_withdraws
     assert buttons(mother) == ["Сегодня", "Вчера", "Отмена"]
 
     await mother.send("25.11–27.11")  # from tomorrow on: future days are allowed
-    assert last(mother) == "Дни: 25–27 нояб. 2026 г.\n\nПо какой причине ученик отсутствует?"
+    assert last(mother) == f"Дни: {DAYS}\n\nПо какой причине ученик отсутствует?"
     assert buttons(mother) == ["Болезнь", "Семейные обстоятельства", "Соревнования, олимпиада", "Другая причина",
                                 "Отмена"]
     await tap(mother, "Болезнь")
@@ -133,7 +135,7 @@ async def test_parent_of_two_sends_a_document_for_the_other_child_then_withdraws
     assert last(mother) == (
         "Проверьте справку перед отправкой\n"
         "Ученик: Алексеева Ксения, 5Б\n"
-        "Дни: 25–27 нояб. 2026 г.\n"
+        f"Дни: {DAYS}\n"
         "Причина: Болезнь\n"
         "Комментарий: Температура, <вызывали врача>\n"
         "Файлы: фото, справка.pdf")
@@ -157,13 +159,13 @@ async def test_parent_of_two_sends_a_document_for_the_other_child_then_withdraws
     assert last(mother) == (
         "Пропуски: Алексеева Ксения, 5Б\n\n2 четверть: пропусков нет.\n\n"
         "Отправленные справки\n"
-        "25–27 нояб. · Болезнь · 2 файла\n"
+        f"{SHORT_DAYS} · Болезнь · 2 файла\n"
         "⏳ на рассмотрении: классный руководитель ответит до 26 нояб.")
-    assert buttons(mother) == ["📎 Отправить справку", "Отозвать: 25–27 нояб."]
+    assert buttons(mother) == ["📎 Отправить справку", f"Отозвать: {SHORT_DAYS}"]
 
-    answer = await tap(mother, "Отозвать: 25–27 нояб.")
+    answer = await tap(mother, f"Отозвать: {SHORT_DAYS}")
     assert answer["text"] == "Справка отозвана."
-    assert last(mother).endswith("25–27 нояб. · Болезнь · 2 файла\n↩️ отозвана")
+    assert last(mother).endswith(f"{SHORT_DAYS} · Болезнь · 2 файла\n↩️ отозвана")
     assert buttons(mother) == ["📎 Отправить справку"]
     [doc] = await documents(sessions)
     assert doc.status == DocumentStatus.WITHDRAWN
@@ -338,7 +340,7 @@ async def test_english_speaking_parent_reads_the_screen_and_the_refusals_in_engl
     assert last(father) == "Absences: Борисова Вера, 5А\n\n2 четверть: no absences.\n\nNo documents sent yet."
     await tap(father, "📎 Send a document")
     await father.send("25.11–27.11")
-    assert last(father).startswith("Days: Nov 25 – 27, 2026")
+    assert last(father).startswith(f"Days: {span(FIRST, LAST, locale='en')}")
     await tap(father, "Illness")
     await tap(father, "Skip")
     reply = await sends_photo(emulator, father, size=21 * MB)

@@ -14,11 +14,11 @@ from services.journal import AttachmentIn, JournalService
 from services.models import Absence, AbsenceDocument, AbsenceReason, AttachmentKind, DocumentKind, DocumentStatus
 from tests.files import PHOTO
 from tests.factories import TODAY
-from tests.flows.conftest import plain, TOKEN
+from tests.flows.conftest import plain, span, TOKEN
 
 MONDAY = TODAY - timedelta(days=1)
 CARD = ("Борисова Вера Олеговна, 5А\n"
-        "Дни: 23–24 нояб. 2026 г.\n"
+        f"Дни: {span(MONDAY, TODAY)}\n"
         "Со слов семьи: Болезнь\n"
         "Комментарий: Справка из поликлиники\n"
         "Получен 24 нояб., 12:00\n"
@@ -87,8 +87,8 @@ async def test_class_teacher_sees_the_document_with_its_files_and_accepts_it_for
     shown = emulator.messages(TOKEN, math.id)[before:]
     assert [plain(m.get("text") or m.get("caption")) for m in shown] == [
         "Документы о пропусках: 5А\n1 документ на рассмотрении, сначала давние.",
-        "📎 Борисова Вера Олеговна, 23–24 нояб.",
-        "📎 Борисова Вера Олеговна, 23–24 нояб.",
+        f"📎 Борисова Вера Олеговна, {span(MONDAY, TODAY, with_year=False)}",
+        f"📎 Борисова Вера Олеговна, {span(MONDAY, TODAY, with_year=False)}",
         CARD + "\n📎 2 файла выше",
     ]
     assert shown[1]["photo"][-1]["file_id"] == photo.telegram_file_id  # the family's own files, by file id
