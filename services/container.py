@@ -62,7 +62,7 @@ class Services:
 
     @cached_property
     def preferences(self) -> PreferenceService:
-        return PreferenceService(self.session)
+        return PreferenceService(self.session, self.clock)
 
     @cached_property
     def announcements(self) -> AnnouncementService:

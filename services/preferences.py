@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -43,7 +44,10 @@ from .accounts import CurrentUser
 from .db import write_transaction
 from .diary import StudentCard
 from .errors import Forbidden, InvalidInput
-from .models import NotificationSetting, NotifyKind, NotifyMode, School, Student, TelegramAccount
+from .clock import Clock
+from .models import (
+    Delivery, DeliveryStatus, NotificationSetting, NotifyKind, NotifyMode, School, Student, TelegramAccount, utcnow,
+)
 
 KINDS = (NotifyKind.MARKS, NotifyKind.ABSENCES, NotifyKind.HOMEWORK, NotifyKind.DOCUMENTS,
          NotifyKind.ANNOUNCEMENTS, NotifyKind.TOMORROW, NotifyKind.SUMMARY)  # the order of the settings screen
@@ -123,14 +127,34 @@ def parse_quiet_hours(text: str) -> QuietHours:
         raise InvalidInput("settings.bad_quiet_hours") from None
 
 
+def after_quiet(moment: datetime, account: TelegramAccount, zone: ZoneInfo) -> datetime:
+    """`moment`, or the end of the account's quiet hours if it falls in them."""
+    if account.quiet_from == account.quiet_to:
+        return moment
+    local = moment.astimezone(zone)
+    if not QuietHours(account.quiet_from, account.quiet_to).covers(local.time().replace(second=0, microsecond=0)):
+        return moment
+    return next_at(account.quiet_to, moment, zone)
+
+
+def next_at(at: time, after: datetime, zone: ZoneInfo) -> datetime:
+    """The first moment after `after` when the school's clock shows `at`."""
+    local = after.astimezone(zone)
+    candidate = datetime.combine(local.date(), at, tzinfo=zone)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=zone)
+    return candidate.astimezone(after.tzinfo)
+
+
 def _check_time(value: time) -> None:
     if not isinstance(value, time) or value.tzinfo is not None or value.second or value.microsecond:
         raise InvalidInput("settings.bad_time")
 
 
 class PreferenceService:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow):
         self.session = session
+        self.clock = clock
 
     async def of_child(self, user: CurrentUser, student_id: int) -> ChildPreferences:
         """The preferences of the account for one of its own children; defaults where nothing is stored."""
@@ -195,13 +219,27 @@ class PreferenceService:
             if quiet.starts == quiet.ends:
                 raise InvalidInput("settings.quiet_hours_empty")
         async with write_transaction(self.session):
-            await self._own_student(user, student_id)
+            student = await self._own_student(user, student_id)
             account = await self._account(user.account_id)
+            held_until = account.quiet_to if account.quiet_from != account.quiet_to else None
             if quiet is None:
                 account.quiet_to = account.quiet_from  # an empty span: none
             else:
                 account.quiet_from, account.quiet_to = quiet.starts, quiet.ends
+            if held_until is not None:
+                school = await self.session.get(School, student.school_id)
+                await self._release_held(account, held_until, ZoneInfo(school.timezone))
         return await self.of_child(user, student_id)
+
+    async def _release_held(self, account: TelegramAccount, held_until: time, zone: ZoneInfo) -> None:
+        """The pushes the old quiet hours held (waiting for their end) go by the new ones: at once, when those
+        are off or over. The digest keeps its own time."""
+        now = self.clock()
+        for delivery in await self.session.scalars(select(Delivery).where(
+                Delivery.account_id == account.id, Delivery.status == DeliveryStatus.PENDING,
+                Delivery.digest.is_(False), Delivery.due_at > now)):
+            if delivery.due_at.astimezone(zone).time() == held_until:
+                delivery.due_at = after_quiet(now, account, zone)
 
     async def _own_student(self, user: CurrentUser, student_id: int) -> Student:
         """ACC-1, ACC-2: a child of one of the account's persons, or the student themself."""

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
-    AbsenceDocument, Attachment, EventKind, Lesson, Student, StudyPeriod, Subject, WorkType,
+    AbsenceDocument, Attachment, ClassGroup, CorrectionRequest, EventKind, Lesson, Person, Student, StudyPeriod,
+    Subject, WorkType,
 )
 
 HOMEWORK_SHOWN = 600  # characters of the homework text in a push; the diary has the rest
@@ -36,6 +37,14 @@ async def facts_of(session: AsyncSession, kind: EventKind, payload: dict) -> dic
         if doc is not None:
             facts |= {"date_from": doc.date_from.isoformat(), "date_to": doc.date_to.isoformat(),
                       "comment": doc.decision_comment}
+    if kind is EventKind.CORRECTION_REQUESTED:  # told to those who decide it
+        request = await session.get(CorrectionRequest, payload["request_id"])
+        if request is not None:
+            teacher = await session.get(Person, request.requested_by)
+            facts |= await _lesson(session, request.lesson_id, homework=False)
+            facts |= {"teacher": teacher.short_name if teacher else "", "changes": len(request.changes)}
+            class_group = await session.get(ClassGroup, request.class_id)
+            facts["class"] = class_group.name if class_group else ""
     if kind is EventKind.DOCUMENT_SENT:  # told to the class teacher, who has no child of their own in it
         student = await session.get(Student, payload["student_id"])
         if student is not None:

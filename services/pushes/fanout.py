@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -32,7 +32,7 @@ from ..models import (
     ClassGroup, Delivery, DeliveryStatus, EventKind, Guardianship, Lesson, NotificationSetting, NotifyKind,
     NotifyMode, OutboxEvent, Person, School, Student, StudentStatus, SubgroupMember, TelegramAccount,
 )
-from ..preferences import QuietHours, mode_or_default
+from ..preferences import after_quiet, mode_or_default, next_at
 from .facts import facts_of
 
 log = logging.getLogger(__name__)
@@ -118,13 +118,20 @@ async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, g
         if told is not None:
             if r.account_id not in told:
                 continue
-            mode = NotifyMode.INSTANT  # whatever they chose since, what they were told is wrong now
+            waiting = told[r.account_id]
+            if waiting is not None:
+                # The news has not gone yet (digest, quiet hours): the correction goes with it, in one message
+                # that says the news as it stands now, or nothing when it was taken back.
+                due, digest = (waiting.due_at, True) if waiting.digest else (max(waiting.due_at, now + gather), False)
+            else:
+                # Whatever they chose since, what they were told is wrong now.
+                due, digest = after_quiet(now + gather, account, zone), False
         else:
             mode = modes.get((r.account_id, r.student_id), NotifyMode.INSTANT) if notify_kind else NotifyMode.INSTANT
-        if mode is NotifyMode.OFF:
-            continue
-        digest = mode is NotifyMode.DIGEST
-        due = _next(account.digest_time, now, zone) if digest else _after_quiet(now + gather, account, zone)
+            if mode is NotifyMode.OFF:
+                continue
+            digest = mode is NotifyMode.DIGEST
+            due = next_at(account.digest_time, now, zone) if digest else after_quiet(now + gather, account, zone)
         planned[r.account_id] = Delivery(
             event_id=event.id, account_id=r.account_id, student_id=r.student_id, notify_kind=notify_kind,
             topic=topic, created_at=now, due_at=due, digest=digest)
@@ -205,13 +212,18 @@ async def _modes(session: AsyncSession, recipients: list[Recipient],
             for r in recipients if r.student_id is not None}
 
 
-async def _told(session: AsyncSession, topic: str | None) -> set[int]:
-    """The accounts told of `topic`, or about to be."""
+async def _told(session: AsyncSession, topic: str | None) -> dict[int, Delivery | None]:
+    """The accounts told of `topic` (None), or about to be: then the news of it still waiting to go."""
     if topic is None:
-        return set()
-    return set(await session.scalars(select(Delivery.account_id).where(
-        Delivery.topic == topic,
-        Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)))))
+        return {}
+    told: dict[int, Delivery | None] = {}
+    for delivery in await session.scalars(select(Delivery).where(
+            Delivery.topic == topic,
+            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)))
+            .order_by(Delivery.id)):
+        waiting = delivery if delivery.status is DeliveryStatus.PENDING else None
+        told[delivery.account_id] = waiting or told.get(delivery.account_id)
+    return told
 
 
 async def _gather_with(session: AsyncSession, account_ids: list[int], now: datetime, gather: timedelta) -> None:
@@ -225,22 +237,3 @@ async def _gather_with(session: AsyncSession, account_ids: list[int], now: datet
         Delivery.digest.is_(False), Delivery.due_at < now + gather,
         Delivery.created_at > now - gather - timedelta(minutes=1),
     ).values(due_at=now + gather).execution_options(synchronize_session=False))
-
-
-def _after_quiet(moment: datetime, account: TelegramAccount, zone: ZoneInfo) -> datetime:
-    """`moment`, or the end of the account's quiet hours if it falls in them."""
-    if account.quiet_from == account.quiet_to:
-        return moment
-    local = moment.astimezone(zone)
-    if not QuietHours(account.quiet_from, account.quiet_to).covers(local.time().replace(second=0, microsecond=0)):
-        return moment
-    return _next(account.quiet_to, moment, zone)
-
-
-def _next(at: time, after: datetime, zone: ZoneInfo) -> datetime:
-    """The first moment after `after` when the school's clock shows `at`."""
-    local = after.astimezone(zone)
-    candidate = datetime.combine(local.date(), at, tzinfo=zone)
-    if candidate <= local:
-        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=zone)
-    return candidate.astimezone(after.tzinfo)

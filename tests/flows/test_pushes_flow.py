@@ -12,14 +12,18 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from bot.pushes.render import render
 from bot.pushes.worker import PushWorker
-from services.models import Delivery, DeliveryStatus, TelegramAccount
+from services.access import load_actor
+from services.journal import JournalService
+from services.models import Delivery, DeliveryStatus, OutboxEvent, TelegramAccount
 from services.pushes.queue import claim_due
+from tests.factories import MSK, TODAY
 from tests.files import PHOTO
 from tests.flows.conftest import TOKEN, open_card, plain
+from tests.flows.test_corrections_flow import old_lesson
 
 
 def make_bot(emulator) -> Bot:
@@ -195,3 +199,105 @@ async def test_an_announcement_reaches_the_classs_parents_with_its_photo(bot_wor
         assert plain(text["text"]).startswith(heading) and text["text"].endswith("Собрание в пятницу в 18:00")
         assert "photo" in photo
     assert not any("Собрание" in (t or "") for t in artem.texts() + math.texts()[-1:])
+
+
+async def mark_absent(teacher, *toggles: str) -> None:
+    """The teacher opens the roster of today's 2nd lesson in 5А, taps the students and saves."""
+    await open_card(teacher)
+    await teacher.tap("Посещаемость")
+    for label in toggles:
+        await teacher.tap(label)
+    await teacher.tap("Сохранить")
+
+
+async def planned(sessions, clock) -> dict[int, list[str]]:
+    """The deliveries' statuses once the worker has planned every event and sent what is due now."""
+    for _ in range(100):
+        async with sessions() as session:
+            busy = await session.scalar(select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None)))
+            busy = busy or await session.scalar(select(Delivery.id).where(or_(
+                Delivery.status == DeliveryStatus.SENDING,
+                and_(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= clock()))).limit(1))
+        if busy is None:
+            break
+        await asyncio.sleep(0.05)
+    return await statuses(sessions, settled=False)
+
+
+def told(user) -> list[str]:
+    """Every push about a child in the user's chat: news (🆕 🚪) and corrections (✏️)."""
+    return [plain(t) for t in user.texts() if t and any(sign in t for sign in ("🆕", "🚪", "✏️"))]
+
+
+async def test_news_and_its_correction_before_anyone_was_told_cancel_out(bot_world, linked, start_worker, clock):
+    """The mother takes absences in her evening digest. The teacher marks Артём absent by mistake and takes it
+    back: she is told nothing at once (no «Исправлено» of news she never had) and her digest says nothing of it;
+    Артём, who hears at once, is told nothing either, as both came within the same moment."""
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    artem = await linked(school.student_persons["alekseev"])
+    math = await linked(school.staff["math"])
+    await mother.press("Настройки")
+    await mother.tap("🔔 Пропуски: сразу")
+    assert mother.buttons()[1] == "🗓 Пропуски: в сводке"
+    clock.at(clock().astimezone(MSK).date(), hour=10)
+    await mark_absent(math, "1 Алексеев")
+    await mark_absent(math, "1 Алексеев · ОТ")
+    start_worker()
+    assert await planned(sessions, clock) == {mother.id: ["pending", "pending"], artem.id: ["merged", "merged"]}
+    assert told(mother) == []  # not the correction of news she was never told
+    clock.at(clock().astimezone(MSK).date(), hour=19)  # her digest time
+    assert await statuses(sessions) == {mother.id: ["merged", "merged"], artem.id: ["merged", "merged"]}
+    assert told(mother) == told(artem) == []
+
+
+async def test_quiet_hours_hold_the_news_and_its_correction_together_and_turning_them_off_releases_it(
+        bot_world, linked, start_worker, clock):
+    """At 22:30 the teacher gives Артём a 5 and corrects it to 4 at once: the mother, in her quiet hours, is
+    sent nothing that night; when she turns quiet hours off, the mark comes at once, as it stands now (4)."""
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    math = await linked(school.staff["math"])
+    clock.now = clock.now.astimezone(MSK).replace(hour=22, minute=30).astimezone(clock.now.tzinfo)
+    async with sessions() as session:
+        journal = JournalService(session, clock)
+        teacher = await load_actor(session, school.staff["math"])
+        view = await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 2)
+        [mark_id] = await journal.add_marks(teacher, view.lesson_id, school.work_types["test"],
+                                            [(school.students["alekseev"], 5)])
+        await journal.change_mark(teacher, mark_id, 4)
+    start_worker()
+    assert await planned(sessions, clock) == {mother.id: ["pending", "pending"]}  # held until 08:00
+    assert told(mother) == []
+
+    await mother.press("Настройки")
+    await mother.tap("🌙 Тихие часы 21:00–08:00")
+    await mother.tap("Без тихих часов")
+    assert await pushes(mother) == ["Артём Алексеев\n🆕 4 — Математика, 24 нояб. (Контрольная работа)"]
+    assert await statuses(sessions) == {mother.id: ["sent", "sent"]}
+    assert told(math) == []
+
+
+async def test_the_deputy_and_the_administrator_are_told_of_a_new_correction_request_J_10(
+        bot_world, linked, start_worker, clock):
+    """A teacher files a request for a lesson past the edit window: those who decide it hear of it at once, each
+    in their own language; the teacher who filed it and the families hear nothing."""
+    school, sessions = bot_world
+    await old_lesson(sessions, clock, school)
+    deputy = await linked(school.staff["deputy"])
+    admin = await linked(school.staff["admin"], language_code="en")
+    mother = await linked(school.parents["alekseeva_mother"])
+    math = await linked(school.staff["math"])
+    start_worker()
+    await math.send("/today 09.11")
+    await math.tap("⚠️ 1. 5А, Математика")
+    await math.tap("Тема")
+    await math.send("Сравнение дробей")
+    await math.send("Забыла записать тему в день урока", replies=2)
+    assert math.texts()[-2] == "Заявка №1 отправлена заместителю директора."
+    assert await statuses(sessions) == {deputy.id: ["sent"], admin.id: ["sent"]}
+    assert plain(deputy.last_text()) == (
+        "✍️ Заявка на исправление: Смирнова Е. В., 5А, Математика, 9 нояб., 1 изменение. Решить: /corrections")
+    assert plain(admin.last_text()) == (
+        "✍️ A correction request: Смирнова Е. В., 5А, Математика, 9 Nov, 1 change. To decide: /corrections")
+    assert told(mother) == [] and "✍️" not in math.last_text()
