@@ -38,6 +38,7 @@ from .models import (
     Person,
     Role,
     School,
+    StaffRole,
     Student,
     TelegramAccount,
     WorkType,
@@ -157,6 +158,11 @@ class CorrectionService:
             await self.session.flush()
             audit(self.session, school_id=school.id, actor_id=actor.person_id, action="add",
                   entity="correction_request", entity_id=req.id, after={"lesson_id": lesson.id, "changes": changes})
+            deciders = await self.session.scalars(select(StaffRole.person_id).join(
+                Person, Person.id == StaffRole.person_id).where(
+                Person.school_id == school.id, StaffRole.role.in_((Role.DEPUTY, Role.ADMIN))))
+            emit(self.session, school.id, EventKind.CORRECTION_REQUESTED, request_id=req.id,
+                 to_persons=sorted(set(deciders)))
             return req.id
 
     async def pending(self, actor: Actor) -> list[CorrectionView]:

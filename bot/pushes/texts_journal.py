@@ -97,6 +97,17 @@ def document_sent(payload: dict, locale: str) -> str:
         student=html.escape(facts.get("student", "")), class_name=html.escape(facts.get("class", "")))
 
 
+def correction_requested(payload: dict, locale: str) -> str:
+    facts = payload.get("facts", {})
+    return ngettext(
+        "✍️ A correction request: {teacher}, {class_name}, {subject}, {date}, {n} change. To decide: /corrections",
+        "✍️ A correction request: {teacher}, {class_name}, {subject}, {date}, {n} changes. To decide: /corrections",
+        facts.get("changes", 0), locale).format(
+        teacher=html.escape(facts.get("teacher", "")), class_name=html.escape(facts.get("class", "")),
+        subject=html.escape(facts.get("subject", "")), date=short_iso_date(facts.get("date"), locale),
+        n=facts.get("changes", 0))
+
+
 RENDERERS = {
     EventKind.MARK_ADDED: mark_added,
     EventKind.MARK_CHANGED: mark_changed,
@@ -109,4 +120,5 @@ RENDERERS = {
     EventKind.PERIOD_MARK_SET: period_mark,
     EventKind.DOCUMENT_DECIDED: document_decided,
     EventKind.DOCUMENT_SENT: document_sent,
+    EventKind.CORRECTION_REQUESTED: correction_requested,
 }

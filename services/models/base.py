@@ -186,6 +186,7 @@ class EventKind(str, enum.Enum):
     DOCUMENT_SENT = "document_sent"
     DOCUMENT_DECIDED = "document_decided"
     PERIOD_MARK_SET = "period_mark_set"
+    CORRECTION_REQUESTED = "correction_requested"  # J-10, to the deputy directors and administrators
     CORRECTION_DECIDED = "correction_decided"
     ANNOUNCEMENT = "announcement"
     # Scheduled reminders (issue 6): written by the jobs, one per recipient and day (OutboxEvent.key).
