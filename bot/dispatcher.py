@@ -10,7 +10,9 @@ from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.drain import UpdatesInHand
-from bot.middlewares import AnswerCallbacks, ServicesMiddleware, UserLocaleMiddleware, UserMiddleware, make_i18n
+from bot.middlewares import (
+    AnswerCallbacks, CommandsEndPrompts, ServicesMiddleware, UserLocaleMiddleware, UserMiddleware, make_i18n,
+)
 from bot.throttle import ThrottleMiddleware
 from handlers import get_routers
 from handlers.common.errors import on_error
@@ -40,6 +42,7 @@ def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: 
     dp.update.outer_middleware(ServicesMiddleware(session_factory, clock))
     dp.update.outer_middleware(UserMiddleware())
     UserLocaleMiddleware(make_i18n()).setup(dp)
+    dp.message.outer_middleware(CommandsEndPrompts())
     dp.callback_query.middleware(AnswerCallbacks())
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)

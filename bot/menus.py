@@ -61,6 +61,11 @@ def entries_for(user: CurrentUser) -> list[MenuEntry]:
             if (not e.roles or e.roles & user.roles) and (not e.needs_choice or len(user.profiles) > 1)]
 
 
+def is_menu_choice(text: str, locale: str) -> bool:
+    """A command, or the label of any menu's keyboard button in this language: the user went somewhere else."""
+    return text.startswith("/") or text in {gettext(e.button, locale) for e in ENTRIES if e.button}
+
+
 def menu_filter(command: str):
     """The command, or a tap on its keyboard button in the user's language."""
     entry = BY_COMMAND[command]

@@ -6,12 +6,14 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
-from aiogram.types import TelegramObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
-from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import I18n, I18nMiddleware, gettext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues
+from bot.menus import is_menu_choice
 from services.clock import Clock
 from services.container import Services
 
@@ -40,6 +42,21 @@ class UserMiddleware(BaseMiddleware):
             services: Services = data["services"]
             default = tg_user.language_code if tg_user.language_code in LOCALES else DEFAULT_LOCALE
             data["user"] = await services.accounts.current_user(tg_user.id, default_locale=default)
+        return await handler(event, data)
+
+
+class CommandsEndPrompts(BaseMiddleware):
+    """A command or a menu button ends the text the bot was waiting for (a reason, a topic, a comment, typed
+    marks): what the user types after looking elsewhere is never taken for it. Nothing of that step was written
+    yet, and the user is told so in one line. /cancel is the flows' own."""
+
+    async def __call__(self, handler: Handler, event: Message, data: dict[str, Any]) -> Any:
+        state: FSMContext | None = data.get("state")
+        user = data.get("user")
+        if (state is not None and user is not None and event.text and not event.text.startswith("/cancel")
+                and is_menu_choice(event.text, user.locale) and await state.get_state() is not None):
+            await state.clear()
+            await event.answer(gettext("The step you were on is cancelled; nothing of it was saved."))
         return await handler(event, data)
 
 
