@@ -130,11 +130,21 @@ class SubjectAttendance:
 
 
 @dataclass(frozen=True)
+class AbsenceDay:
+    """A day the student missed lessons: how many, and how many still without a reason (ABS-1: a document's)."""
+
+    date: date
+    lessons: int
+    without_reason: int
+
+
+@dataclass(frozen=True)
 class AttendanceReport:
     student_id: int
     period_id: int
     period_name: str
     subjects: tuple[SubjectAttendance, ...]
+    days: tuple[AbsenceDay, ...] = ()  # oldest first
 
     @property
     def absences(self) -> int:
@@ -363,15 +373,18 @@ class DiaryService:
             held[assignments[lsn.assignment_id].subject_id] += 1
         rows = (
             await self.session.execute(
-                select(Lesson.assignment_id, Absence.reason)
+                select(Lesson.assignment_id, Lesson.date, Absence.reason)
                 .join(Absence, Absence.lesson_id == Lesson.id)
                 .where(Absence.student_id == student.id, Lesson.assignment_id.in_(assignments),
                        Lesson.date.between(period.starts_on, period.ends_on))
             )
         ).all()
         reasons: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for assignment_id, reason in rows:
+        days: dict[date, list[int]] = defaultdict(lambda: [0, 0])  # day → [lessons missed, without a reason]
+        for assignment_id, day, reason in rows:
             reasons[assignments[assignment_id].subject_id][reason.value if reason else "none"] += 1
+            days[day][0] += 1
+            days[day][1] += reason is None
         names = sorted({a.subject.name: a.subject_id for a in assignments.values()}.items())
         return AttendanceReport(
             student_id=student.id, period_id=period.id, period_name=period.name,
@@ -380,6 +393,7 @@ class DiaryService:
                                   absences=sum(reasons.get(sid, {}).values()), by_reason=dict(reasons.get(sid, {})))
                 for name, sid in names
             ),
+            days=tuple(AbsenceDay(day, missed, unreasoned) for day, (missed, unreasoned) in sorted(days.items())),
         )
 
     async def homework_ahead(self, actor: Actor, student_id: int, days: int = HOMEWORK_DAYS) -> HomeworkAhead:

@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import format_interval
+from babel.dates import format_date, format_interval
 
 from bot.callbacks import AbsenceDocCB
 from bot.formatting import short_date, split_text
@@ -17,7 +17,7 @@ from bot.i18n import N_
 from services.absences import DocumentView
 from services.accounts import CurrentUser
 from services.container import Services
-from services.diary import AttendanceReport, StudentCard
+from services.diary import AbsenceDay, AttendanceReport, StudentCard
 from services.models import AbsenceReason, DocumentKind, DocumentStatus
 
 KINDS = {
@@ -61,7 +61,7 @@ def dates_text(date_from: date, date_to: date, locale: str, with_year: bool = Fa
     return format_interval(date_from, date_to, skeleton, locale=locale)
 
 
-def attendance_text(report: AttendanceReport) -> list[str]:
+def attendance_text(report: AttendanceReport, locale: str) -> list[str]:
     if not report.absences:
         return [_("{period}: no absences.").format(period=escape(report.period_name))]
     lines = [escape(report.period_name)]
@@ -79,7 +79,17 @@ def attendance_text(report: AttendanceReport) -> list[str]:
     if report.without_reason:
         total += "; <b>" + _("without a reason yet: {count}").format(count=report.without_reason) + "</b>"
     lines.append(total + ".")
+    lines += ["", _("By day:")] + [day_line(day, locale) for day in report.days]
     return lines
+
+
+def day_line(day: AbsenceDay, locale: str) -> str:
+    """«• 23 нояб., пн: 2 урока — без причины»: the days a document may be needed for."""
+    line = "• {}: {}".format(format_date(day.date, "d MMM, EEE", locale=locale),
+                             ngettext("{count} lesson", "{count} lessons", day.lessons).format(count=day.lessons))
+    if day.without_reason:
+        line += " — <b>" + _("no reason yet") + "</b>"
+    return line
 
 
 def status_text(doc: DocumentView, locale: str) -> str:
@@ -100,7 +110,8 @@ def document_text(doc: DocumentView, locale: str) -> str:
 
 
 def screen_text(card: StudentCard, report: AttendanceReport, docs: list[DocumentView], locale: str) -> str:
-    parts = ["<b>" + _("Absences: {child}").format(child=child_name(card)) + "</b>", "\n".join(attendance_text(report))]
+    parts = ["<b>" + _("Absences: {child}").format(child=child_name(card)) + "</b>",
+             "\n".join(attendance_text(report, locale))]
     if docs:
         parts.append("\n".join(["<b>" + _("Documents sent") + "</b>"] + [document_text(d, locale) for d in docs]))
     else:
