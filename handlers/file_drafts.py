@@ -1,5 +1,5 @@
 """The step of a form that gathers photos and PDFs into its draft (an absence document, an announcement):
-one at a time or as an album, each checked as it comes (services.absences.check_file), nothing written
+one at a time or as an album, each checked as it comes, by what is inside it too (handlers.stored_files), nothing written
 until the form is sent; and the form's cancel, which drops the draft."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.errors_text import error_text
 from bot.filters import not_for_others
 from handlers.screens import chat_lock
-from services.absences import check_file
+from handlers.stored_files import receive
 from services.accounts import CurrentUser
 from services.errors import InvalidInput
 from services.journal import AttachmentIn
@@ -80,9 +80,9 @@ class FileStep:
                 return
             files = list((await state.get_data()).get("files", []))
             try:
-                check_file(file)
                 if len(files) >= self.max_files:
                     raise InvalidInput(self.too_many, max=self.max_files)
+                file = await receive(message.bot, file)
             except InvalidInput as err:
                 log.info("file refused: %s", err.code)
                 await message.answer(error_text(err.code, err.params, user.locale) + "\n\n"
