@@ -18,6 +18,7 @@ from bot.filters import not_for_others
 from handlers.screens import chat_lock
 from handlers.stored_files import receive
 from services.accounts import CurrentUser
+from services.container import Services
 from services.errors import InvalidInput
 from services.journal import AttachmentIn
 from services.models import AttachmentKind
@@ -53,15 +54,16 @@ class FileStep:
         router.message.register(self.on_document, self.state, F.document)
         router.message.register(self.on_other, self.state, not_for_others)
 
-    async def on_photo(self, message: Message, user: CurrentUser, state: FSMContext) -> None:
+    async def on_photo(self, message: Message, user: CurrentUser, services: Services, state: FSMContext) -> None:
         largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
-        await self._add(message, user, state, AttachmentIn(
+        await self._add(message, user, services, state, AttachmentIn(
             kind=AttachmentKind.PHOTO, telegram_file_id=largest.file_id, telegram_unique_id=largest.file_unique_id,
             size=largest.file_size or 0))
 
-    async def on_document(self, message: Message, user: CurrentUser, state: FSMContext) -> None:
+    async def on_document(self, message: Message, user: CurrentUser, services: Services, state: FSMContext
+                          ) -> None:
         doc = message.document
-        await self._add(message, user, state, AttachmentIn(
+        await self._add(message, user, services, state, AttachmentIn(
             kind=AttachmentKind.DOCUMENT, telegram_file_id=doc.file_id, telegram_unique_id=doc.file_unique_id,
             file_name=doc.file_name or "", mime_type=doc.mime_type or "", size=doc.file_size or 0))
 
@@ -74,7 +76,8 @@ class FileStep:
             text = error_text("document.file_kind", {}, user.locale) + "\n\n" + self.count_text(count)
         await message.answer(text, reply_markup=self.keyboard(count))
 
-    async def _add(self, message: Message, user: CurrentUser, state: FSMContext, file: AttachmentIn) -> None:
+    async def _add(self, message: Message, user: CurrentUser, services: Services, state: FSMContext,
+                   file: AttachmentIn) -> None:
         async with chat_lock(message.chat.id):  # an album's photos arrive together
             if await state.get_state() != self.state.state:  # cancelled or sent while this file was on its way
                 return
@@ -82,7 +85,7 @@ class FileStep:
             try:
                 if len(files) >= self.max_files:
                     raise InvalidInput(self.too_many, max=self.max_files)
-                file = await receive(message.bot, file)
+                file = await receive(message.bot, services, file)
             except InvalidInput as err:
                 log.info("file refused: %s", err.code)
                 await message.answer(error_text(err.code, err.params, user.locale) + "\n\n"

@@ -175,7 +175,7 @@ async def add_file(message: Message, user: CurrentUser, services: Services, stat
     lesson_id = (await state.get_data())[LESSON]
     refusal = ""
     try:
-        file = await receive(message.bot, file)
+        file = await receive(message.bot, services, file)
     except InvalidInput as err:
         refusal = error_text(err.code, err.params, user.locale) + "\n\n"
     else:

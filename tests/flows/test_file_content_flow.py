@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from services.models import AbsenceDocument, Attachment
-from tests.flows.conftest import TOKEN, open_card
+from tests.flows.conftest import TOKEN, open_absence_files, open_card
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64 + b"This program cannot be run in DOS mode"
 EMPTY = "Этот файл пустой (0 байт), он не приложен."
@@ -36,11 +36,7 @@ async def test_an_empty_file_and_a_renamed_program_are_refused_as_an_absence_doc
         bot_world, linked, emulator):
     school, sessions = bot_world
     father = await linked(school.parents["borisov_father"])
-    await father.press("Пропуски")
-    await father.tap("📎 Отправить справку")
-    await father.tap("Вчера")
-    await father.tap("Болезнь")
-    await father.tap("Пропустить")
+    await open_absence_files(father)
     for data, name, refusal in BAD_FILES:
         emulator.user_sends_document(TOKEN, father.id, data, name, mime_type="application/pdf")
         reply = await emulator.wait_for_bot_message(TOKEN, father.id)
