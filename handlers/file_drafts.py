@@ -1,6 +1,6 @@
 """The step of a form that gathers photos and PDFs into its draft (an absence document, an announcement):
-one at a time or as an album, each checked as it comes, by what is inside it too (handlers.stored_files), nothing written
-until the form is sent; and the form's cancel, which drops the draft."""
+one at a time or as an album, each checked as it comes, by what is inside it too (handlers.stored_files),
+nothing written until the form is sent; and the form's cancel, which drops the draft."""
 from __future__ import annotations
 
 import logging
