@@ -10,7 +10,6 @@ from aiogram.types import BufferedInputFile, Message
 
 from services.absences import check_file
 from services.container import Services
-from services.errors import InvalidInput
 from services.journal import AttachmentIn
 from services.models import AttachmentKind
 
@@ -20,8 +19,6 @@ log = logging.getLogger(__name__)
 async def receive(bot: Bot, services: Services, file: AttachmentIn) -> AttachmentIn:
     """The file as it will be recorded, its bytes kept; InvalidInput when it is refused (nothing is kept then)."""
     check_file(file)  # the declared size and kind first: a refused file is not downloaded
-    if file.size == 0:
-        raise InvalidInput("file.empty", name=file.file_name)
     data = (await bot.download(file.telegram_file_id)).read()
     return await services.files.keep(file, data, bot.id)
 
