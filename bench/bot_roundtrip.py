@@ -22,6 +22,7 @@ import asyncio
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -39,6 +40,7 @@ from bot.dispatcher import create_dispatcher  # noqa: E402
 from bot.sandbox import BotAPIEmulator  # noqa: E402
 from bench.demo_db import demo_sessions  # noqa: E402
 from services.access import system_actor  # noqa: E402
+from services.files import FileStore  # noqa: E402
 from services.invites import InviteService  # noqa: E402
 from services.models import Guardianship, Person  # noqa: E402
 
@@ -130,7 +132,8 @@ async def main(args) -> None:
     async with BotAPIEmulator() as emulator:
         user_ids = await link_parents(sessions, emulator, args.parents)
         print(f"linked {len(user_ids)} parents; {args.rounds} rounds each, sequential then all at once")
-        async with Polling(emulator, SCHOOL_TOKEN, create_dispatcher(sessions, clock)):
+        async with Polling(emulator, SCHOOL_TOKEN, create_dispatcher(sessions, clock,
+                                                              files=FileStore(Path(tempfile.mkdtemp())))):
             results["school bot /diary"] = await measure(emulator, SCHOOL_TOKEN, user_ids, args.rounds,
                                                          buttons=True)
         for user_id in user_ids:

@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="an online backup in two copies, each verified (DATA-1)")
     p.add_argument("--to", nargs="+", type=Path, help="folders (at least two); default: BACKUP_DIRS")
     p.set_defaults(handler=cmd_backup)
+
+    p = sub.add_parser("fetch-files", help="download into FILES_DIR every recorded file not kept there yet (ABS-4)")
+    p.set_defaults(handler=cmd_fetch_files)
     return parser
 
 
@@ -204,10 +207,45 @@ async def cmd_backup(args, settings: Settings) -> None:
     from services.backup import make_backup
 
     settings.ensure_sqlite_folder()
-    copies = await make_backup(settings.database_url, args.to or list(settings.backup_dirs))
+    copies = await make_backup(settings.database_url, args.to or list(settings.backup_dirs),
+                               files=settings.files_folder())
     for copy in copies:
-        print(gettext("{path}: {size} bytes, {tables} tables, verified", settings.locale).format(
-            path=copy.path, size=copy.size, tables=copy.tables))
+        print(gettext("{path}: {size} bytes, {tables} tables, {files} kept files, verified", settings.locale).format(
+            path=copy.path, size=copy.size, tables=copy.tables, files=copy.files))
+
+
+async def cmd_fetch_files(args, settings: Settings) -> None:
+    """ABS-4, DATA-1: the files recorded by their Telegram file id only, downloaded into the school's store while
+    the token still works. Run again, it fetches only what is still missing."""
+    from aiohttp import ClientError
+    from aiogram.exceptions import TelegramAPIError
+
+    from bot.runtime import create_bot
+    from services.files import FileService, FileStore
+
+    if settings.bot_token is None:
+        raise CliError(gettext("Set BOT_TOKEN (from @BotFather) in the environment or in .env.", settings.locale))
+    engine, sessions = await open_database(settings)
+    bot = create_bot(settings)
+    fetched = failed = 0
+    try:
+        async with sessions() as session:
+            files = FileService(session, FileStore(settings.files_folder()))
+            for recorded in await files.not_kept():
+                try:
+                    data = (await bot.download(recorded.telegram_file_id)).read()
+                except (TelegramAPIError, ClientError) as err:
+                    log.warning("attachment %d not fetched: %s", recorded.attachment_id, err)
+                    failed += 1
+                    continue
+                await files.keep_recorded(recorded.attachment_id, data, bot.id)
+                fetched += 1
+            kept = await files.kept_count()
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+    print(gettext("Files fetched: {fetched}; kept in all: {kept}; not fetched (Telegram refused them): {failed}.",
+                  settings.locale).format(fetched=fetched, kept=kept, failed=failed))
 
 
 async def find_school(session, wanted: str | None, locale: str) -> School:

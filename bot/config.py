@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # in this process's memory by default, lost when it restarts; with redis://… kept across restarts
     # and shared by the bot's processes.
     redis_url: str | None = None
+    # ABS-4, DATA-1: the bytes of absence documents and homework files, by their sha256; by default a folder
+    # `files` beside the SQLite database (data/files for PostgreSQL). Backed up with the database.
+    files_dir: Path | None = None
     # DATA-1: two copies kept apart.
     backup_dirs: tuple[Path, Path] = (Path("backups/primary"), Path("backups/secondary"))
     # The pushes' delivery worker (bot/pushes/worker.py): one per deployment, false in a second bot process.
@@ -82,6 +85,14 @@ class Settings(BaseSettings):
     def webhook_path(self) -> str:
         """Where the bot listens: the public URL's path, so a proxy passes requests on unchanged."""
         return urlsplit(self.webhook_url).path if self.webhook_url else DEFAULT_WEBHOOK_PATH
+
+    def files_folder(self) -> Path:
+        if self.files_dir is not None:
+            return self.files_dir
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            return Path(self.database_url[len(prefix):]).parent / "files"
+        return Path("data/files")
 
     def ensure_sqlite_folder(self) -> None:
         """A newcomer's first command must not fail because data/ does not exist yet."""

@@ -17,6 +17,7 @@ from bot.throttle import ThrottleMiddleware
 from handlers import get_routers
 from handlers.common.errors import on_error
 from services.clock import Clock
+from services.files import FileStore
 from services.models import utcnow
 
 
@@ -35,11 +36,12 @@ def fsm_storage(redis_url: str | None) -> BaseStorage:
 
 
 def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: Clock = utcnow,
-                      storage: BaseStorage | None = None) -> Dispatcher:
+                      storage: BaseStorage | None = None, *, files: FileStore) -> Dispatcher:
+    """`files`: where the bytes of documents and homework files are kept (Settings.files_folder())."""
     dp = Dispatcher(storage=storage or MemoryStorage(), session_factory=session_factory)
     UpdatesInHand().setup(dp)
     dp.update.outer_middleware(ThrottleMiddleware(session_factory, FLOOD_LIMIT))
-    dp.update.outer_middleware(ServicesMiddleware(session_factory, clock))
+    dp.update.outer_middleware(ServicesMiddleware(session_factory, clock, files))
     dp.update.outer_middleware(UserMiddleware())
     UserLocaleMiddleware(make_i18n()).setup(dp)
     dp.message.outer_middleware(CommandsEndPrompts())

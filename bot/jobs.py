@@ -133,9 +133,11 @@ async def in_zone(job: SchoolJob, zone: str, sessions: Sessions, clock: Clock = 
 async def backup(settings: Settings, sessions: Sessions, clock: Clock = utcnow) -> list[BackupCopy]:
     """DATA-1: the nightly backup in two copies kept apart (Settings.backup_dirs, as `schoolbot backup` makes it);
     and, the first night after a study period has ended, a further one in each folder's `periods/`, which the
-    nightly rotation does not touch, so that each period's end stays kept."""
+    nightly rotation does not touch, so that each period's end stays kept. The kept files (ABS-4) go with the
+    nightly copies into each folder's files/, which nothing rotates: the period copies' files are there too."""
     now = clock()
-    copies = await make_backup(settings.database_url, list(settings.backup_dirs), now=now)
+    copies = await make_backup(settings.database_url, list(settings.backup_dirs), now=now,
+                               files=settings.files_folder())
     folders = [Path(folder) / PERIOD_BACKUPS for folder in settings.backup_dirs]
     if await _period_ended_since(_last_backup(folders[0]), sessions, now, ZoneInfo(settings.scheduler_timezone)):
         copies += await make_backup(settings.database_url, folders, now=now, keep=PERIOD_BACKUPS_KEPT)

@@ -16,6 +16,7 @@ from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues
 from bot.menus import is_menu_choice
 from services.clock import Clock
 from services.container import Services
+from services.files import FileStore
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -23,13 +24,14 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 class ServicesMiddleware(BaseMiddleware):
     """Opens one session per update and hands the handlers `services` built on it."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], clock: Clock):
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], clock: Clock, store: FileStore):
         self.session_factory = session_factory
         self.clock = clock
+        self.store = store
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.session_factory() as session:
-            data["services"] = Services(session, self.clock)
+            data["services"] = Services(session, self.clock, self.store)
             return await handler(event, data)
 
 

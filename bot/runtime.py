@@ -26,6 +26,7 @@ from bot.pushes.limiter import SharedLimits
 from bot.pushes.worker import PushWorker
 from bot.scheduler import create_scheduler
 from services.db import create_engine, create_session_factory
+from services.files import FileStore
 from services.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,8 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dis
         sessions = create_session_factory(engine)
         try:
             async with background_work(settings, bot, sessions):
-                yield bot, create_dispatcher(sessions, storage=fsm_storage(settings.redis_url))
+                yield bot, create_dispatcher(sessions, storage=fsm_storage(settings.redis_url),
+                                                   files=FileStore(settings.files_folder()))
         finally:
             await bot.session.close()
     finally:

@@ -1,6 +1,6 @@
 """The step of a form that gathers photos and PDFs into its draft (an absence document, an announcement):
-one at a time or as an album, each checked as it comes (services.absences.check_file), nothing written
-until the form is sent; and the form's cancel, which drops the draft."""
+one at a time or as an album, each checked as it comes, by what is inside it too (handlers.stored_files),
+nothing written until the form is sent; and the form's cancel, which drops the draft."""
 from __future__ import annotations
 
 import logging
@@ -16,8 +16,9 @@ from aiogram.utils.i18n import gettext as _
 from bot.errors_text import error_text
 from bot.filters import not_for_others
 from handlers.screens import chat_lock
-from services.absences import check_file
+from handlers.stored_files import receive
 from services.accounts import CurrentUser
+from services.container import Services
 from services.errors import InvalidInput
 from services.journal import AttachmentIn
 from services.models import AttachmentKind
@@ -53,15 +54,16 @@ class FileStep:
         router.message.register(self.on_document, self.state, F.document)
         router.message.register(self.on_other, self.state, not_for_others)
 
-    async def on_photo(self, message: Message, user: CurrentUser, state: FSMContext) -> None:
+    async def on_photo(self, message: Message, user: CurrentUser, services: Services, state: FSMContext) -> None:
         largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
-        await self._add(message, user, state, AttachmentIn(
+        await self._add(message, user, services, state, AttachmentIn(
             kind=AttachmentKind.PHOTO, telegram_file_id=largest.file_id, telegram_unique_id=largest.file_unique_id,
             size=largest.file_size or 0))
 
-    async def on_document(self, message: Message, user: CurrentUser, state: FSMContext) -> None:
+    async def on_document(self, message: Message, user: CurrentUser, services: Services, state: FSMContext
+                          ) -> None:
         doc = message.document
-        await self._add(message, user, state, AttachmentIn(
+        await self._add(message, user, services, state, AttachmentIn(
             kind=AttachmentKind.DOCUMENT, telegram_file_id=doc.file_id, telegram_unique_id=doc.file_unique_id,
             file_name=doc.file_name or "", mime_type=doc.mime_type or "", size=doc.file_size or 0))
 
@@ -74,15 +76,16 @@ class FileStep:
             text = error_text("document.file_kind", {}, user.locale) + "\n\n" + self.count_text(count)
         await message.answer(text, reply_markup=self.keyboard(count))
 
-    async def _add(self, message: Message, user: CurrentUser, state: FSMContext, file: AttachmentIn) -> None:
+    async def _add(self, message: Message, user: CurrentUser, services: Services, state: FSMContext,
+                   file: AttachmentIn) -> None:
         async with chat_lock(message.chat.id):  # an album's photos arrive together
             if await state.get_state() != self.state.state:  # cancelled or sent while this file was on its way
                 return
             files = list((await state.get_data()).get("files", []))
             try:
-                check_file(file)
                 if len(files) >= self.max_files:
                     raise InvalidInput(self.too_many, max=self.max_files)
+                file = await receive(message.bot, services, file)
             except InvalidInput as err:
                 log.info("file refused: %s", err.code)
                 await message.answer(error_text(err.code, err.params, user.locale) + "\n\n"

@@ -79,12 +79,14 @@ class DocumentView:
 
 @dataclass(frozen=True)
 class DocumentFile:
-    """A document's scan or photo (ABS-4) as Telegram keeps it: sent again by its file id."""
+    """A document's scan or photo (ABS-4): sent again by its file id, or from the school's file store."""
 
     attachment_id: int
     kind: AttachmentKind
     telegram_file_id: str
     file_name: str
+    telegram_bot_id: int | None
+    sha256: str | None
 
 
 @dataclass(frozen=True)
@@ -372,7 +374,8 @@ class AbsenceService:
         if doc.student_id not in actor.children and doc.student_id != actor.student_id:
             student = await self.session.get(Student, doc.student_id)
             await check_class_teacher(actor, student.class_group)
-        return [DocumentFile(a.id, a.kind, a.telegram_file_id, a.file_name) for a in doc.attachments]
+        return [DocumentFile(a.id, a.kind, a.telegram_file_id, a.file_name, a.telegram_bot_id, a.sha256)
+                for a in doc.attachments]
 
     async def unreasoned(self, actor: Actor, class_id: int) -> list[ClassAbsence]:
         """ABS-2, ABS-3: the class's absences still without a reason, oldest first, each with its deadline."""

@@ -4,11 +4,14 @@ SQLite is copied with the sqlite3 backup API (a consistent snapshot that include
 the bot keeps writing); PostgreSQL with `pg_dump --format=custom`. The first copy is written to
 targets[0], then copied byte for byte to every further target. A copy gets its final name only after
 it has been opened and checked, so a file that looks like a backup is a backup (DATA-2).
+
+The school's kept files (ABS-4, services/files.py) go into a `files/` folder beside the database copies, in the
+same content-addressed layout: each file is copied when it is missing or changed there, then checked by its
+sha256, in every copy. They are never rotated: a file recorded in any kept database copy stays.
 """
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import re
@@ -16,7 +19,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -25,9 +28,12 @@ from sqlalchemy.engine import URL, make_url
 
 from .db import SQLITE_BUSY_TIMEOUT_MS, is_sqlite
 from .errors import DomainError
+from .files import FileStore, sha256_of
 
 log = logging.getLogger(__name__)
 
+# The kept files' copy in each backup folder.
+FILES_FOLDER = "files"
 # Rotation only ever touches files with exactly this shape of name.
 BACKUP_NAME = re.compile(r"^school-\d{8}-\d{6}\.(sqlite3|dump)$")
 # `pg_restore --list` line of a table: "215; 1259 16390 TABLE public schools postgres" (not TABLE DATA).
@@ -45,13 +51,16 @@ class BackupCopy:
     size: int
     sha256: str
     tables: int  # tables seen when the copy was opened
+    files: int = 0  # kept files in the copy's files/ folder, each checked by its sha256
 
 
 async def make_backup(
-    database_url: str, targets: Sequence[Path], *, now: datetime | None = None, keep: int = 30
+    database_url: str, targets: Sequence[Path], *, now: datetime | None = None, keep: int = 30,
+    files: Path | None = None,
 ) -> list[BackupCopy]:
-    """Back up the database to every target folder (at least two different ones), verify every copy,
-    then keep the newest `keep` backups in each folder. Old backups are removed only after success."""
+    """Back up the database to every target folder (at least two different ones), and the file store at `files`
+    to each folder's files/; verify every copy, then keep the newest `keep` backups in each folder. Old backups
+    are removed only after success."""
     if keep < 1:
         raise BackupError("backup.bad_keep", keep=keep)
     folders = _prepare_targets(targets)
@@ -68,11 +77,29 @@ async def make_backup(
     for folder in folders[1:]:
         copy = partial(asyncio.to_thread, _copy_file, first.path)
         copies.append(await _place(folder / name, copy, verify, expected_sha=first.sha256))
+    if files is not None:
+        store = FileStore(files)
+        copies = [replace(c, files=await asyncio.to_thread(copy_kept_files, store, FileStore(folder / FILES_FOLDER)))
+                  for c, folder in zip(copies, folders)]
     for folder in folders:
         _rotate(folder, keep)
     log.info("backup %s: %d copies of %d bytes in %.2f s", name, len(copies), first.size,
              time.monotonic() - started)
     return copies
+
+
+def copy_kept_files(source: FileStore, target: FileStore, *, repair: bool = True) -> int:
+    """Every kept file of `source` is in `target` with its sha256: copied there when missing or changed (with
+    `repair`), then checked. BackupError when one is not (without `repair`: the check alone). Returns the count."""
+    shas = list(source.shas())
+    for sha in shas:
+        if target.intact(sha):
+            continue
+        if repair:
+            target.copy_in(source.path(sha), sha)
+        if not repair or not target.intact(sha):
+            raise BackupError("backup.verify_failed", file=f"{FILES_FOLDER}/{sha}", reason="missing or sha256 differs")
+    return len(shas)
 
 
 def _prepare_targets(targets: Sequence[Path]) -> list[Path]:
@@ -113,7 +140,7 @@ async def _place(
     try:
         await write(tmp)
         tables = await verify(tmp)
-        sha = await asyncio.to_thread(_sha256, tmp)
+        sha = await asyncio.to_thread(sha256_of, tmp)
         if expected_sha is not None and sha != expected_sha:
             raise BackupError("backup.verify_failed", file=final.name, reason="sha256 differs")
         await asyncio.to_thread(_publish, tmp, final)
@@ -135,14 +162,6 @@ def _publish(tmp: Path, final: Path) -> None:
 
 def _copy_file(src: Path, dst: Path) -> None:
     shutil.copyfile(src, dst)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _rotate(folder: Path, keep: int) -> None:

@@ -12,6 +12,7 @@ from .clock import Clock
 from .control import ControlService
 from .corrections import CorrectionService
 from .diary import DiaryService
+from .files import FileService, FileStore
 from .invites import InviteService
 from .journal import JournalService
 from .movement import MovementService
@@ -20,9 +21,10 @@ from .preferences import PreferenceService
 
 
 class Services:
-    def __init__(self, session: AsyncSession, clock: Clock):
+    def __init__(self, session: AsyncSession, clock: Clock, store: FileStore):
         self.session = session
         self.clock = clock
+        self.store = store
 
     @cached_property
     def accounts(self) -> AccountService:
@@ -67,3 +69,7 @@ class Services:
     @cached_property
     def announcements(self) -> AnnouncementService:
         return AnnouncementService(self.session, self.clock)
+
+    @cached_property
+    def files(self) -> FileService:
+        return FileService(self.session, self.store)

@@ -160,12 +160,14 @@ HOMEWORK_DAYS = 7  # the homework screen looks this many days ahead, from tomorr
 
 @dataclass(frozen=True)
 class HomeworkFile:
-    """A teacher's file for homework (J-4), as Telegram keeps it: sent again by its file id."""
+    """A teacher's file for homework (J-4): sent again by its file id, or from the school's file store."""
 
     attachment_id: int
     kind: str  # "photo" | "document"
     telegram_file_id: str
     file_name: str
+    telegram_bot_id: int | None
+    sha256: str | None
 
 
 @dataclass(frozen=True)
@@ -434,7 +436,8 @@ class DiaryService:
         found = {}
         if ids:
             for att in await self.session.scalars(select(Attachment).where(Attachment.id.in_(ids))):
-                found[att.id] = HomeworkFile(att.id, att.kind.value, att.telegram_file_id, att.file_name)
+                found[att.id] = HomeworkFile(att.id, att.kind.value, att.telegram_file_id, att.file_name,
+                                             att.telegram_bot_id, att.sha256)
         return HomeworkAhead(first=first, last=last,
                              items=tuple(sorted(items, key=lambda h: (h.due_on, h.subject, h.given_on))),
                              files=found)

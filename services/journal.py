@@ -134,6 +134,8 @@ class AttachmentIn:
     file_name: str = ""
     mime_type: str = ""
     size: int = 0
+    sha256: str | None = None  # the bytes kept in the school's file store (services/files.py)
+    telegram_bot_id: int | None = None  # the bot the file id belongs to
 
 
 def missing_parts(lesson: Lesson | None, marks_count: int) -> frozenset[str]:

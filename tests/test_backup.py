@@ -207,3 +207,34 @@ def test_data1_backup_names_match_the_rotation_pattern():
     assert BACKUP_NAME.match(backup._backup_name(NOW, ".dump"))
     assert backup._backup_name(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=3))),
                                ".sqlite3") == "school-20260102-000405.sqlite3"
+
+
+async def test_data1_kept_files_are_in_both_copies_each_checked_and_a_corrupted_one_fails(
+        engine, db_url, session_factory, places, tmp_path):
+    """ABS-4, DATA-1: the school's kept files go into each backup folder's files/, checked by their sha256."""
+    from services.files import FileStore
+
+    await _add_school(session_factory, "Школа №1")
+    store = FileStore(tmp_path / "data" / "files")
+    shas = [store.put(b"%PDF-1.4 a doctor's note"), store.put(b"\x89PNG\r\n\x1a\n a photo")]
+    copies = await make_backup(db_url, places, now=NOW, files=store.root)
+    assert [c.files for c in copies] == [2, 2]
+    for place in places:
+        copy = FileStore(place / backup.FILES_FOLDER)
+        assert sorted(copy.shas()) == sorted(shas)
+        assert [copy.get(sha) for sha in shas] == [store.get(sha) for sha in shas]
+
+    second = FileStore(places[1] / backup.FILES_FOLDER)
+    second.path(shas[0]).write_bytes(b"%PDF-1.4 a doctor's note, changed")  # the copy rots on its medium
+    assert backup.copy_kept_files(store, FileStore(places[0] / backup.FILES_FOLDER), repair=False) == 2
+    with pytest.raises(BackupError) as failed:
+        backup.copy_kept_files(store, second, repair=False)
+    assert failed.value.code == "backup.verify_failed"
+    await make_backup(db_url, places, now=NOW + timedelta(days=1), files=store.root)  # the next backup mends it
+    assert second.get(shas[0]) == store.get(shas[0])
+
+    store.path(shas[1]).write_bytes(b"rotten")  # the kept file itself changed: no copy can be verified
+    second.path(shas[1]).unlink()
+    with pytest.raises(BackupError) as failed:
+        await make_backup(db_url, places, now=NOW + timedelta(days=2), files=store.root)
+    assert failed.value.code == "backup.verify_failed" and shas[1] in failed.value.params["file"]

@@ -25,12 +25,12 @@ from bot.menus import menu_filter
 from bot.states import DocumentDecline
 from handlers.family.absence_screen import dates_text, kind_label
 from handlers.screens import chat_of, show_screen, tapped
+from handlers.stored_files import send_kept
 from services.absences import DocumentView
 from services.access import ClassRef
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import DomainError, InvalidInput
-from services.models import AttachmentKind
 
 from .class_screen import REASONS, applied_text, parse_reason, reason_button
 
@@ -57,13 +57,10 @@ def inbox_head(led: ClassRef, docs: list[DocumentView]) -> str:
 
 
 async def send_files(bot: Bot, chat_id: int, services: Services, user: CurrentUser, doc: DocumentView) -> None:
-    """ABS-4: each file as Telegram keeps it (its file id), above the document's card."""
+    """ABS-4: each file (by its file id, or the school's kept copy), above the document's card."""
     caption = "📎 " + escape(doc.student_name) + ", " + dates_text(doc.date_from, doc.date_to, user.locale)
     for file in await services.absences.document_files(user.actor, doc.id):
-        if file.kind == AttachmentKind.PHOTO:
-            await bot.send_photo(chat_id, file.telegram_file_id, caption=caption)
-        else:
-            await bot.send_document(chat_id, file.telegram_file_id, caption=caption)
+        await send_kept(bot, chat_id, services, file, caption)
 
 
 def card_text(doc: DocumentView, locale: str, today: date | None = None) -> str:

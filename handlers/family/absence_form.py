@@ -1,8 +1,9 @@
 """Sending an absence document (ABS-1), step by step: the child, the days, the reason, a comment, the files, «Send».
 
 The draft lives in the FSM only; nothing is written until «Send», and then submit_document writes the document
-and its files together or not at all. /cancel or «Cancel» leaves at any step. Files are kept as Telegram file
-ids (the attachment model); photos, PDFs and pictures up to 20 MB are taken (services.absences.check_file).
+and its files together or not at all. /cancel or «Cancel» leaves at any step. Photos, PDFs and pictures up to 20 MB
+are taken, checked by what is inside them, and their bytes kept in the school's file store as they arrive
+(handlers.stored_files).
 """
 from __future__ import annotations
 

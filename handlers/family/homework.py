@@ -13,6 +13,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.formatting import day_title, short_date, split_text
 from bot.menus import menu_filter
+from handlers.stored_files import send_kept
 from services.accounts import CurrentUser
 from services.container import Services
 from services.diary import HomeworkAhead, HomeworkItem, StudentCard
@@ -23,7 +24,7 @@ async def cmd_homework(message: Message, user: CurrentUser, services: Services, 
     ahead = await services.diary.homework_ahead(user.actor, user.student_id)
     for part in split_text(render(card, ahead, user.locale)):
         await message.answer(part)
-    await send_files(bot, message.chat.id, ahead, user.locale)
+    await send_files(bot, message.chat.id, services, ahead, user.locale)
 
 
 def render(card: StudentCard, ahead: HomeworkAhead, locale: str) -> str:
@@ -54,8 +55,8 @@ def item_line(item: HomeworkItem) -> str:
     return line
 
 
-async def send_files(bot: Bot, chat_id: int, ahead: HomeworkAhead, locale: str) -> None:
-    """Each file as Telegram keeps it (its file id), captioned with the homework it belongs to."""
+async def send_files(bot: Bot, chat_id: int, services: Services, ahead: HomeworkAhead, locale: str) -> None:
+    """Each file (by its file id, or the school's kept copy), captioned with the homework it belongs to."""
     for item in ahead.items:
         for attachment_id in item.files:
             file = ahead.files.get(attachment_id)
@@ -63,10 +64,7 @@ async def send_files(bot: Bot, chat_id: int, ahead: HomeworkAhead, locale: str) 
                 continue
             caption = "📎 " + _("{subject}, due {date}").format(subject=html.escape(item.subject),
                                                                 date=short_date(item.due_on, locale))
-            if file.kind == "photo":
-                await bot.send_photo(chat_id, file.telegram_file_id, caption=caption)
-            else:
-                await bot.send_document(chat_id, file.telegram_file_id, caption=caption)
+            await send_kept(bot, chat_id, services, file, caption)
 
 
 def build_router() -> Router:

@@ -21,7 +21,7 @@ from bot.filters import not_for_others
 from bot.formatting import split_text
 from bot.states import LessonTextForm as Form
 from handlers.screens import chat_of, show_screen, tapped
-from services.absences import check_file
+from handlers.stored_files import receive
 from services.accounts import CurrentUser
 from services.container import Services
 from services.corrections import topic_change
@@ -170,11 +170,12 @@ async def on_document(message: Message, user: CurrentUser, services: Services, s
 
 async def add_file(message: Message, user: CurrentUser, services: Services, state: FSMContext,
                    file: AttachmentIn) -> None:
-    """J-4: a photo, a PDF or a picture of at most 20 MB, as for absence documents; anything else is refused."""
+    """J-4: a photo, a PDF or a picture of at most 20 MB, as for absence documents, checked by its content too;
+    anything else is refused."""
     lesson_id = (await state.get_data())[LESSON]
     refusal = ""
     try:
-        check_file(file)
+        file = await receive(message.bot, services, file)
     except InvalidInput as err:
         refusal = error_text(err.code, err.params, user.locale) + "\n\n"
     else:

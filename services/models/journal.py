@@ -63,11 +63,17 @@ class Attachment(IdMixin, Base):
         ForeignKey("absence_documents.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[AttachmentKind] = mapped_column(str_enum(AttachmentKind))
+    # A file id belongs to one bot (telegram_bot_id; None: recorded before it was kept): another bot sends the
+    # kept bytes instead and records its own id.
     telegram_file_id: Mapped[str] = mapped_column(String(200))
     telegram_unique_id: Mapped[str] = mapped_column(String(100))
+    telegram_bot_id: Mapped[int | None] = mapped_column(BigInteger)
     file_name: Mapped[str] = mapped_column(String(200), default="")
+    # The type and size found in the bytes (services/files.py); the bytes are kept in the school's file store
+    # under their sha256 (ABS-4, DATA-1). None: not fetched yet (`schoolbot fetch-files`).
     mime_type: Mapped[str] = mapped_column(String(100), default="")
     size: Mapped[int] = mapped_column(BigInteger, default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

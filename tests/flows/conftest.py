@@ -6,10 +6,12 @@ People are driven as a person would: `await parent.send("/start " + code)`, `awa
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from itertools import count
+from pathlib import Path
 
 import pytest
 from aiogram import Bot
@@ -25,6 +27,7 @@ from bot.sandbox import BotAPIEmulator
 from services.access import system_actor
 from services.invites import InviteService
 from services.db import create_engine, create_session_factory
+from services.files import FileStore
 from services.models import Base
 from tests.factories import build_school
 
@@ -33,15 +36,16 @@ _user_ids = count(700_000_001)
 
 
 class TelegramUser:
-    def __init__(self, emulator: BotAPIEmulator, user_id: int, language_code: str):
-        self.emulator, self.id, self.language_code = emulator, user_id, language_code
-        emulator.add_user(TOKEN, user_id, first_name="Тест", language_code=language_code)
+    def __init__(self, emulator: BotAPIEmulator, user_id: int, language_code: str, token: str = TOKEN):
+        """`token`: the bot the user talks to (another token is another bot, with file ids of its own)."""
+        self.emulator, self.id, self.language_code, self.token = emulator, user_id, language_code, token
+        emulator.add_user(token, user_id, first_name="Тест", language_code=language_code)
 
     async def send(self, text: str, replies: int = 1) -> dict:
         """Returns the last of the `replies` messages the bot sends (or edits) in answer."""
-        self.emulator.user_sends_text(TOKEN, self.id, text, language_code=self.language_code)
+        self.emulator.user_sends_text(self.token, self.id, text, language_code=self.language_code)
         for _ in range(replies):
-            message = await self.emulator.wait_for_bot_message(TOKEN, self.id)
+            message = await self.emulator.wait_for_bot_message(self.token, self.id)
         return message
 
     async def press(self, label: str) -> dict:
@@ -50,34 +54,34 @@ class TelegramUser:
         return await self.send(label)
 
     def keyboard(self) -> list[str]:
-        return [label for row in self.emulator.reply_keyboard(TOKEN, self.id) for label in row]
+        return [label for row in self.emulator.reply_keyboard(self.token, self.id) for label in row]
 
     async def tap(self, button_text: str) -> dict:
-        message = self.emulator.last_message(TOKEN, self.id)
+        message = self.emulator.last_message(self.token, self.id)
         data = self.button_data(message, button_text)
-        query_id = self.emulator.user_taps(TOKEN, self.id, message["message_id"], data)
-        return await self.emulator.wait_for_callback_answer(TOKEN, query_id)
+        query_id = self.emulator.user_taps(self.token, self.id, message["message_id"], data)
+        return await self.emulator.wait_for_callback_answer(self.token, query_id)
 
     async def tap_raw(self, callback_data: str) -> dict:
         """A forged callback: data the user was never shown."""
-        message = self.emulator.last_message(TOKEN, self.id)
-        query_id = self.emulator.user_sends_callback_raw(TOKEN, self.id, message["message_id"], callback_data)
-        return await self.emulator.wait_for_callback_answer(TOKEN, query_id)
+        message = self.emulator.last_message(self.token, self.id)
+        query_id = self.emulator.user_sends_callback_raw(self.token, self.id, message["message_id"], callback_data)
+        return await self.emulator.wait_for_callback_answer(self.token, query_id)
 
     def last_text(self) -> str:
-        return self.emulator.last_message(TOKEN, self.id)["text"]
+        return self.emulator.last_message(self.token, self.id)["text"]
 
     def texts(self) -> list[str]:
         """Every message the bot shows in the chat now, oldest first."""
-        return [m.get("text", m.get("caption")) for m in self.emulator.messages(TOKEN, self.id)]
+        return [m.get("text", m.get("caption")) for m in self.emulator.messages(self.token, self.id)]
 
     def buttons(self) -> list[str]:
         """The inline buttons under the bot's last message."""
-        rows = (self.emulator.last_message(TOKEN, self.id).get("reply_markup") or {}).get("inline_keyboard", [])
+        rows = (self.emulator.last_message(self.token, self.id).get("reply_markup") or {}).get("inline_keyboard", [])
         return [button["text"] for row in rows for button in row]
 
     def commands(self) -> list[str]:
-        return [c["command"] for c in self.emulator.visible_commands(TOKEN, self.id, self.language_code)]
+        return [c["command"] for c in self.emulator.visible_commands(self.token, self.id, self.language_code)]
 
     @staticmethod
     def button_data(message: dict, text: str) -> str:
@@ -106,6 +110,15 @@ async def open_card(teacher: TelegramUser, slot: str = "⚠️ 2. 5А, Мате�
     await teacher.tap(slot)
 
 
+async def open_absence_files(parent: TelegramUser) -> None:
+    """A parent starts an absence document for yesterday, illness, no comment: the form waits for files."""
+    await parent.press("Пропуски")
+    await parent.tap("📎 Отправить справку")
+    await parent.tap("Вчера")
+    await parent.tap("Болезнь")
+    await parent.tap("Пропустить")
+
+
 @pytest.fixture
 async def school_db(tmp_path):
     """The school in a SQLite file: (school, sessions)."""
@@ -120,14 +133,15 @@ async def school_db(tmp_path):
 
 
 @asynccontextmanager
-async def polling_bot(emulator: BotAPIEmulator, sessions, clock, storage: BaseStorage | None = None
-                      ) -> AsyncIterator[None]:
-    """The bot polling the emulator until the block ends, as the program runs it (a process's life)."""
+async def polling_bot(emulator: BotAPIEmulator, sessions, clock, storage: BaseStorage | None = None, *,
+                      files: FileStore | None = None, token: str = TOKEN) -> AsyncIterator[None]:
+    """The bot polling the emulator until the block ends, as the program runs it (a process's life);
+    `files`: the school's file store (a fresh folder by default)."""
     # HTML as in production (bot/runtime.py), so tests see the text as the user does.
-    bot = Bot(TOKEN, session=AiohttpSession(api=emulator.api_server()),
+    bot = Bot(token, session=AiohttpSession(api=emulator.api_server()),
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     bot.session.middleware(SharedLimits())
-    dp = create_dispatcher(sessions, clock, storage)
+    dp = create_dispatcher(sessions, clock, storage, files=files or FileStore(Path(tempfile.mkdtemp())))
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
         yield
@@ -138,9 +152,15 @@ async def polling_bot(emulator: BotAPIEmulator, sessions, clock, storage: BaseSt
 
 
 @pytest.fixture
-async def bot_world(school_db, emulator, clock):
+def file_store(tmp_path) -> FileStore:
+    """The school's file store, beside the test's database."""
+    return FileStore(tmp_path / "files")
+
+
+@pytest.fixture
+async def bot_world(school_db, emulator, clock, file_store):
     """The school in a SQLite file, and the bot polling the emulator."""
-    async with polling_bot(emulator, school_db[1], clock):
+    async with polling_bot(emulator, school_db[1], clock, files=file_store):
         yield school_db
 
 
