@@ -68,8 +68,8 @@ class MarkItem:
 class HomeworkItem:
     subject: str
     text: str
-    no_homework: bool  # J-3: «не задано»
-    given_on: date
+    no_homework: bool  # J-3: «не задано», said by the teacher; no text and not said: not entered yet
+    given_on: date | None  # None: not entered yet
     due_on: date | None
     files: tuple[int, ...]  # attachment ids
 
@@ -400,7 +400,8 @@ class DiaryService:
 
     async def homework_ahead(self, actor: Actor, student_id: int, days: int = HOMEWORK_DAYS) -> HomeworkAhead:
         """Homework due from tomorrow for `days` days with its files (J-2..J-4), the student's own subgroup
-        only (J-13); a lesson whose teacher wrote «не задано» (J-3) shows on the subject's next lesson."""
+        only (J-13); a lesson whose teacher wrote «не задано» (J-3) shows on the subject's next lesson, and every
+        other lesson of those days as not entered yet, as the diary shows it."""
         if not 1 <= days <= MAX_RANGE_DAYS:
             raise InvalidInput("diary.bad_range", max_days=MAX_RANGE_DAYS)
         student = await get_student_for(self.session, actor, student_id)
@@ -432,6 +433,14 @@ class DiaryService:
                 given.add((lsn.assignment_id, next_day))
                 items.append(HomeworkItem(subject=assignments[lsn.assignment_id].subject.name, text="",
                                           no_homework=True, given_on=lsn.date, due_on=next_day, files=()))
+        # J-3: «не задано» only where the teacher said so; a lesson ahead with nothing entered says that, as the diary.
+        known = {(i.subject, i.due_on) for i in items}
+        for day in await self.days(actor, student_id, first, last):
+            for lesson in day.lessons:
+                if (lesson.subject, day.date) not in known:
+                    known.add((lesson.subject, day.date))
+                    items.append(HomeworkItem(subject=lesson.subject, text="", no_homework=False, given_on=None,
+                                              due_on=day.date, files=()))
         ids = [i for item in items for i in item.files]
         found = {}
         if ids:
@@ -439,7 +448,7 @@ class DiaryService:
                 found[att.id] = HomeworkFile(att.id, att.kind.value, att.telegram_file_id, att.file_name,
                                              att.telegram_bot_id, att.sha256)
         return HomeworkAhead(first=first, last=last,
-                             items=tuple(sorted(items, key=lambda h: (h.due_on, h.subject, h.given_on))),
+                             items=tuple(sorted(items, key=lambda h: (h.due_on, h.subject, h.given_on or h.due_on))),
                              files=found)
 
     async def periods(self, actor: Actor, student_id: int) -> list[PeriodCard]:

@@ -1,5 +1,6 @@
-"""/homework: what is due from tomorrow for a week (J-2..J-4), grouped by the due day, «не задано» where the
-teacher said so (J-3), and the teacher's files sent after the text. Subgroup lessons are the student's own
+"""/homework: what is due from tomorrow for a week (J-2..J-4), grouped by the due day, every lesson of those days
+as the diary has it: the task, «не задано» where the teacher said so (J-3), or not entered yet; the teacher's files
+sent after the text. Subgroup lessons are the student's own
 group's only (J-13): the service picks them."""
 from __future__ import annotations
 
@@ -39,8 +40,13 @@ def render(card: StudentCard, ahead: HomeworkAhead, locale: str) -> str:
         return header + "\n\n" + ngettext("Nothing is due in the next {days} day. 🎉",
                                           "Nothing is due in the next {days} days. 🎉", days).format(days=days)
     blocks = [header]
-    for due_on, items in groupby(ahead.items, key=lambda h: h.due_on):
-        blocks.append("\n".join([f"<b>{day_title(due_on, locale)}</b>", *(item_line(i) for i in items)]))
+    for due_on, day_items in groupby(ahead.items, key=lambda h: h.due_on):
+        day_items = list(day_items)
+        lines = [f"<b>{day_title(due_on, locale)}</b>", *(item_line(i) for i in day_items if i.text or i.no_homework)]
+        waiting = [html.escape(i.subject) for i in day_items if not (i.text or i.no_homework)]
+        if waiting:
+            lines.append(_("Not entered yet: {subjects}").format(subjects=", ".join(waiting)))
+        blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 

@@ -31,7 +31,7 @@ def day_text(card: StudentCard, day: DiaryDay, today: date, locale: str) -> str:
     title = f"<b>{escape(day_title(day.date, locale))}</b>" + (_(", today") if day.date == today else "")
     blocks = [_("Diary: {child}, {class_name}").format(child=escape(card.first_name),
                                                        class_name=escape(card.class_name)) + "\n" + title]
-    # J-3: a lesson of today or before without homework says «не задано»; a future one says nothing yet.
+    # J-3: «не задано» only where the teacher said so; a lesson of today or before with nothing entered says that.
     blocks += [lesson_block(lesson, day.date <= today, locale) for lesson in day.lessons] or [no_lessons(day)]
     return "\n\n".join(blocks)
 
@@ -43,8 +43,10 @@ def lesson_block(lesson: DiaryLesson, held_by_now: bool, locale: str) -> str:
     given = lesson.homework_given
     if given is not None and not given.no_homework and given.text:
         lines.append(homework_line(given, locale))
-    elif given is not None or held_by_now:
+    elif given is not None:
         lines.append(_("Homework: not set"))
+    elif held_by_now:
+        lines.append(_("Homework: not entered yet"))
     for due in lesson.homework_due:
         if due.text and not due.no_homework:
             lines.append(_("For this lesson: {text}").format(text=escape(due.text)) + files_note(due))

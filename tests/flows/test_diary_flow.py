@@ -1,4 +1,5 @@
-"""/diary end to end (DIA-1): a child's day with times, topics, homework or «не задано» (J-3), marks with
+"""/diary end to end (DIA-1): a child's day with times, topics, homework, «не задано» only where the teacher said so
+and «ещё не внесено» where nothing was entered yet (J-3), marks with
 their work types (J-5) and absences with their reasons (J-12, ABS-2); one message edited in place; a date
 picker; weekends and holidays (PER-1); only one's own children, at any hour (ACC-1, ACC-2, DIA-2); long days
 split (item 8)."""
@@ -23,7 +24,7 @@ ARTYOM_TODAY = """Дневник: Артём, 5А
 Вторник, 24 ноября, сегодня
 
 1. 09:00–09:45 Русский язык
-Д/з: не задано
+Д/з: ещё не внесено
 Пропуск (ОТ): по болезни
 
 2. 10:00–10:45 Математика
@@ -31,7 +32,7 @@ ARTYOM_TODAY = """Дневник: Артём, 5А
 К уроку: №12, с. 30
 
 3. 11:00–11:45 Английский язык
-Д/з: не задано"""
+Д/з: ещё не внесено"""
 
 
 async def keep_journal(bot_world, clock) -> None:
@@ -82,7 +83,7 @@ async def test_parent_of_two_sees_each_childs_day_after_switching_DIA_1_ACC_2(bo
 
 2. 10:00–10:45 Математика
 Тема: Уравнения
-Д/з: не задано
+Д/з: ещё не внесено
 Оценка: 3 (Контрольная работа)"""
 
 
@@ -219,7 +220,7 @@ async def test_english_dates_and_buttons(bot_world, linked, clock):
 Tuesday, 24 November, today
 
 1. 09:00–09:45 Русский язык
-Homework: not set
+Homework: not entered yet
 Absent: illness
 
 2. 10:00–10:45 Математика
@@ -227,7 +228,7 @@ Homework: not set
 For this lesson: №12, с. 30
 
 3. 11:00–11:45 Английский язык
-Homework: not set"""
+Homework: not entered yet"""
     assert mother.buttons() == ["◀ Mon, 23 Nov", "Wed, 25 Nov ▶", "◀◀ A week back", "A week ahead ▶▶",
                                 "📅 Pick a date"]
     await mother.tap("◀ Mon, 23 Nov")

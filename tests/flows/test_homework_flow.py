@@ -3,7 +3,7 @@ teacher's files delivered as a document and a photo, the student's own subgroup 
 children in different classes (ACC-2), and long lists split rather than cut."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from services.access import load_actor
 from services.journal import AttachmentIn, JournalService
@@ -68,9 +68,17 @@ async def test_parent_of_two_sees_each_childs_homework_with_files_J_4_J_13(bot_w
         "\n"
         "Четверг, 26 ноября\n"
         "• Английский язык: Упр. 5, с. 20\n"  # Англ. 1 only: Упр. 9 is the other group's
+        "Ещё не внесено: Математика\n"  # J-3: not «не задано», which only the teacher says
+        "\n"
+        "Пятница, 27 ноября\n"
+        "Ещё не внесено: Математика\n"
+        "\n"
+        "Понедельник, 30 ноября\n"
+        "Ещё не внесено: Математика\n"
         "\n"
         "Вторник, 1 декабря\n"
-        "• Русский язык: не задано",
+        "• Русский язык: не задано\n"
+        "Ещё не внесено: Английский язык, Математика",
         "📎 Математика, к 25 нояб.",
         "📎 Математика, к 25 нояб.",
     ]
@@ -90,7 +98,13 @@ async def test_parent_of_two_sees_each_childs_homework_with_files_J_4_J_13(bot_w
         "К сдаче с 25 нояб. по 1 дек.\n"
         "\n"
         "Четверг, 26 ноября\n"
-        "• Математика: Карточка 3: x < 5 & y > 2",  # escaped for HTML, shown as written
+        "• Математика: Карточка 3: x < 5 & y > 2\n"  # escaped for HTML, shown as written
+        "\n"
+        "Пятница, 27 ноября\n"
+        "Ещё не внесено: Математика\n"
+        "\n"
+        "Вторник, 1 декабря\n"
+        "Ещё не внесено: Математика",
     ]
     assert len(emulator.calls(TOKEN, "sendDocument")) == 1  # 5Б's homework has no files: none sent again
 
@@ -107,12 +121,25 @@ async def test_a_student_of_the_other_subgroup_sees_that_groups_homework_J_13(bo
     assert "Упр. 5" not in text and "Карточка" not in text
 
 
-async def test_nothing_due_says_so(bot_world, linked):
+async def test_nothing_entered_yet_is_never_nothing_due_J_3(bot_world, linked):
+    """No teacher has entered anything for the coming lessons: the week says so, lesson by lesson, and never
+    that nothing is due, which a parent would read as a free week."""
     school, _sessions = bot_world
     father = await linked(school.parents["borisov_father"])
     await father.send("/homework")
+    text = father.last_text()
+    assert text.startswith("Домашнее задание: Вера Борисова, 5А\nК сдаче с 25 нояб. по 1 дек.\n\n"
+                           "Среда, 25 ноября\nЕщё не внесено: Математика\n\n")
+    assert "🎉" not in text and "не задано" not in text
+
+
+async def test_a_week_of_holidays_has_nothing_due(bot_world, linked, clock):
+    school, _sessions = bot_world
+    father = await linked(school.parents["borisov_father"])
+    clock.at(date(2026, 12, 29))  # the winter holidays, till 11 January
+    await father.send("/homework")
     assert father.last_text() == ("Домашнее задание: Вера Борисова, 5А\n"
-                                  "К сдаче с 25 нояб. по 1 дек.\n\n"
+                                  "К сдаче с 30 дек. по 5 янв.\n\n"
                                   "На ближайшие 7 дней ничего не задано. 🎉")
 
 
@@ -133,9 +160,17 @@ async def test_homework_in_english(bot_world, clock, linked, emulator, person):
         "\n"
         "Thursday, 26 November\n"
         "• Английский язык: Упр. 5, с. 20\n"
+        "Not entered yet: Математика\n"
+        "\n"
+        "Friday, 27 November\n"
+        "Not entered yet: Математика\n"
+        "\n"
+        "Monday, 30 November\n"
+        "Not entered yet: Математика\n"
         "\n"
         "Tuesday, 1 December\n"
-        "• Русский язык: not set"
+        "• Русский язык: not set\n"
+        "Not entered yet: Английский язык, Математика"
     )
     assert texts[-2:] == ["📎 Математика, due 25 Nov"] * 2
 
