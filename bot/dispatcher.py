@@ -7,10 +7,12 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import ChatMemberUpdated
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.drain import UpdatesInHand
-from bot.middlewares import AnswerCallbacks, ServicesMiddleware, UserLocaleMiddleware, UserMiddleware, make_i18n
+from bot.middlewares import (AnswerCallbacks, PrivateChatsOnly, ServicesMiddleware, UserLocaleMiddleware,
+                             UserMiddleware, make_i18n)
 from bot.throttle import ThrottleMiddleware
 from handlers import get_routers
 from handlers.common.errors import on_error
@@ -32,10 +34,15 @@ def fsm_storage(redis_url: str | None) -> BaseStorage:
                                  state_ttl=DRAFTS_KEPT, data_ttl=DRAFTS_KEPT)
 
 
+async def _nothing_to_do(_event: ChatMemberUpdated) -> None:
+    return None
+
+
 def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: Clock = utcnow,
                       storage: BaseStorage | None = None) -> Dispatcher:
     dp = Dispatcher(storage=storage or MemoryStorage(), session_factory=session_factory)
     UpdatesInHand().setup(dp)
+    dp.update.outer_middleware(PrivateChatsOnly())  # before anything is read: nothing of a child in a group
     dp.update.outer_middleware(ThrottleMiddleware(session_factory, FLOOD_LIMIT))
     dp.update.outer_middleware(ServicesMiddleware(session_factory, clock))
     dp.update.outer_middleware(UserMiddleware())
@@ -43,4 +50,7 @@ def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: 
     dp.callback_query.middleware(AnswerCallbacks())
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)
+    # Telegram sends only the kinds of update the bot handles: this one tells PrivateChatsOnly that the bot was
+    # added to a group; in a private chat (the bot blocked or unblocked) there is nothing to do.
+    dp.my_chat_member.register(_nothing_to_do)
     return dp

@@ -57,10 +57,11 @@ class TelegramUser:
         query_id = self.emulator.user_taps(TOKEN, self.id, message["message_id"], data)
         return await self.emulator.wait_for_callback_answer(TOKEN, query_id)
 
-    async def tap_raw(self, callback_data: str) -> dict:
-        """A forged callback: data the user was never shown."""
-        message = self.emulator.last_message(TOKEN, self.id)
-        query_id = self.emulator.user_sends_callback_raw(TOKEN, self.id, message["message_id"], callback_data)
+    async def tap_raw(self, callback_data: str, chat_id: int | None = None) -> dict:
+        """A forged callback: data the user was never shown (under a message in the group `chat_id`)."""
+        message = self.emulator.last_message(TOKEN, chat_id or self.id) or {"message_id": 1}
+        query_id = self.emulator.user_sends_callback_raw(TOKEN, self.id, message["message_id"], callback_data,
+                                                         chat_id=chat_id)
         return await self.emulator.wait_for_callback_answer(TOKEN, query_id)
 
     def last_text(self) -> str:
