@@ -56,3 +56,45 @@ def test_every_number_in_every_button_is_bounded(big):
 
 def _sample(field) -> object:
     return 1 if "int" in str(field.annotation) else (field.default if isinstance(field.default, str) else "x")
+
+
+async def lesson_row(sessions) -> Lesson:
+    async with sessions() as session:
+        return (await session.scalars(select(Lesson))).one()
+
+
+async def test_typed_topic_and_homework_nul_invisible_or_blank_J_3(bot_world, linked):
+    """A NUL is dropped; a text that shows nothing is refused with a sentence and the step waits; blank homework
+    is not taken for «не задано» (J-3)."""
+    school, sessions = bot_world
+    math = await linked(school.staff["math"])
+    await open_card(math)
+    await math.tap("Тема")
+    await math.send("\u200b\u200b")
+    assert math.last_text() == "Тема урока пуста."
+    await math.send("Дроби\x00")
+    assert "Тема: Дроби\n" in math.last_text()
+    await math.tap("Домашнее задание")
+    for blank in ("   ", "\u200b\u2060", "\u3164"):
+        await math.send(blank)
+        assert math.last_text() == ("В домашнем задании нет текста: напишите, что задано, или нажмите «Не задано», "
+                                    "если ничего не задано.")
+    lesson = await lesson_row(sessions)
+    assert (lesson.topic, lesson.homework, lesson.no_homework) == ("Дроби", "", False)
+    await math.send("№ 12\x00, № 14")
+    assert math.last_text().startswith("Домашнее задание сохранено.")
+    assert (await lesson_row(sessions)).homework == "№ 12, № 14"
+
+
+async def test_typed_marks_and_dates_with_odd_characters_are_read_or_refused_not_a_crash(bot_world, linked):
+    school, sessions = bot_world
+    math = await linked(school.staff["math"])
+    await math.send("/today \u200b23.11\x00")
+    assert "23 ноября" in math.last_text()
+    await open_card(math)
+    await math.tap("Оценки")
+    await math.tap("Ответ на уроке")
+    await math.send("Алексеев\x00 5\nБорисова ²\n² 4")
+    text = math.last_text()
+    assert "1. Алексеев Артём Игоревич — 5" in text and "«Борисова ²»" in text and "«² 4»" in text
+    assert "\x00" not in text
