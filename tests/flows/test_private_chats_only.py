@@ -4,6 +4,7 @@ the group hears one line, at most once an hour, and sees nothing else; the bot b
 same line once."""
 from __future__ import annotations
 
+import logging
 import time
 
 from aiogram import Bot
@@ -44,6 +45,15 @@ async def test_commands_in_a_class_chat_get_one_line_and_nothing_of_the_child(bo
     assert group_texts(emulator) == [LINE]  # once an hour: no second line, no marks, no lessons
     assert [(c["chat_id"], c["text"]) for c in emulator.calls(TOKEN) if str(CLASS_CHAT) in str(c)] == [
         (str(CLASS_CHAT), LINE)]  # the only call about the group: no menu, no commands set for it
+
+
+async def test_a_post_signed_by_a_channel_has_no_from_and_is_not_an_error(bot_world, emulator, caplog):
+    """It crashed in the fallback (on_text() got no user and no state): now it stops at the door."""
+    emulator.add_group(TOKEN, CLASS_CHAT)
+    emulator.user_posts_in_group(TOKEN, CLASS_CHAT, None, "/start",
+                                 sender_chat={"id": CHANNEL, "type": "channel", "title": "Новости школы"})
+    assert (await emulator.wait_for_bot_message(TOKEN, CLASS_CHAT))["text"] == LINE
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_the_bot_added_to_a_group_says_the_line_once_and_other_updates_are_dropped(school_db, emulator, clock):
