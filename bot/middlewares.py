@@ -49,16 +49,16 @@ class PrivateChatsOnly(BaseMiddleware):
             return await handler(event, data)
         if not isinstance(event, Update):
             return None
+        bot: Bot = data["bot"]
         locale = user.language_code if user is not None and user.language_code in LOCALES else DEFAULT_LOCALE
-        if event.callback_query is not None:
-            await event.callback_query.answer(await self._line(data["bot"], locale), show_alert=True)
-        elif chat is not None and (self._joined(event) or await self._addressed(event, data["bot"])) \
-                and self._due(chat.id):
-            try:
-                await data["bot"].send_message(chat.id, await self._line(data["bot"], locale))
-            except TelegramAPIError as err:  # not allowed to write there: nothing else to do
-                log.info("chat %s: could not say that the bot works in private chats (%s)", chat.id,
-                         type(err).__name__)
+        try:
+            if event.callback_query is not None:
+                await event.callback_query.answer(await self._line(bot, locale), show_alert=True)
+            elif chat is not None and (self._joined(event) or await self._addressed(event, bot)) and self._due(chat.id):
+                await bot.send_message(chat.id, await self._line(bot, locale))
+        except TelegramAPIError as err:  # not allowed to write there, a tap too old: nothing else to do
+            log.info("chat %s: could not say that the bot works in private chats (%s)", chat and chat.id,
+                     type(err).__name__)
         return None
 
     @staticmethod
