@@ -1,7 +1,17 @@
-"""Callback data of the inline buttons (aiogram's factories): short prefixes, typed fields."""
+"""Callback data of the inline buttons (aiogram's factories): short prefixes, typed fields.
+
+Numbers are bounded to what the database's INTEGER holds: a forged 2**31 or 2**63 fails to parse, so the tap is
+answered as any unknown button (handlers/fallback.py), not as a crash in a query."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+INT_MAX = 2**31 - 1  # PostgreSQL's INTEGER; SQLite's is wider
+Id = Annotated[int, Field(ge=1, le=INT_MAX)]  # a row's id
+Num = Annotated[int, Field(ge=0, le=INT_MAX)]  # 0 for "none", a lesson number, a mark, a grade
 
 
 class ConsentCB(CallbackData, prefix="consent"):
@@ -13,20 +23,20 @@ class LanguageCB(CallbackData, prefix="lang"):
 
 
 class ProfileCB(CallbackData, prefix="profile"):
-    person: int
-    student: int | None = None  # None: the person's staff work
+    person: Id
+    student: Id | None = None  # None: the person's staff work
 
 
 class AbsenceDocCB(CallbackData, prefix="absdoc"):
     """The /absence screen's buttons: start a document for a child, or withdraw one (the service re-checks)."""
 
     action: str  # "new" | "withdraw"
-    student: int
-    doc: int = 0
+    student: Id
+    doc: Num = 0
 
 
 class AbsenceChildCB(CallbackData, prefix="abschild"):
-    student: int
+    student: Id
 
 
 class AbsenceKindCB(CallbackData, prefix="abskind"):
@@ -40,55 +50,55 @@ class AbsenceStepCB(CallbackData, prefix="absstep"):
 class MarksPeriodCB(CallbackData, prefix="mkp"):
     """/marks of another study period of the year (the service re-checks the student)."""
 
-    student: int
-    period: int
+    student: Id
+    period: Id
 
 
 class MarkGoalCB(CallbackData, prefix="mkg"):
     """"What is needed" in a subject: choose the period mark (mark=0), or the answer for one."""
 
-    student: int
-    period: int
-    subject: int
-    mark: int = 0
+    student: Id
+    period: Id
+    subject: Id
+    mark: Num = 0
 
 
 class SettingsViewCB(CallbackData, prefix="setv"):
     """/settings: which screen of one child's push settings to show (the service re-checks the student)."""
 
-    student: int
+    student: Id
     view: str  # "main" | "digest" | "quiet" | "digest_typed" | "quiet_typed"
 
 
 class NotifyModeCB(CallbackData, prefix="setm"):
     """/settings: how one kind of push about the child arrives from now on."""
 
-    student: int
+    student: Id
     kind: str  # a NotifyKind value
     mode: str  # a NotifyMode value: the new one, so a repeated tap changes nothing more
 
 
 class DigestTimeCB(CallbackData, prefix="setd"):
-    student: int
+    student: Id
     at: str  # "1900": HHMM, as a colon separates the fields of callback data
 
 
 class QuietHoursCB(CallbackData, prefix="setq"):
-    student: int
+    student: Id
     span: str  # "2100-0800", or "off"
 
 
 class DiaryCB(CallbackData, prefix="diary"):
     """/diary: one day of a child's diary (the service re-checks the student)."""
 
-    student: int
+    student: Id
     day: str  # ISO date "2026-11-24", or "today": the school's today when tapped
 
 
 class DiaryMonthCB(CallbackData, prefix="diarym"):
     """/diary's date picker: a month to pick a day from."""
 
-    student: int
+    student: Id
     month: str  # "2026-11"
     day: str  # the day the diary shows, to go back to
 
@@ -96,7 +106,7 @@ class DiaryMonthCB(CallbackData, prefix="diarym"):
 class ScheduleCB(CallbackData, prefix="sched"):
     """/schedule: the week that holds `day` (the service re-checks the student)."""
 
-    student: int
+    student: Id
     day: str  # ISO date, or "today"
 
 
@@ -115,22 +125,22 @@ class TeacherDayCB(CallbackData, prefix="tday"):
 class LessonSlotCB(CallbackData, prefix="tslot"):
     """A lesson of the timetable: opened (created on first opening) by the service, which re-checks the teacher."""
 
-    assignment: int
+    assignment: Id
     day: str  # ISO date
-    number: int
+    number: Num
 
 
 class LessonCB(CallbackData, prefix="tles"):
     """A recorded lesson's screens (the service re-checks the teacher on every one)."""
 
-    lesson: int
+    lesson: Id
     part: str  # "card" | "attendance" | "marks" | "topic" | "homework"
 
 
 class LessonTextCB(CallbackData, prefix="tltx"):
     """The topic and homework screens of a lesson (the service re-checks the teacher on every write)."""
 
-    lesson: int
+    lesson: Id
     action: str  # "plan" (the plan's next topic, J-14) | "nohw" («не задано», J-3) | "done" | "back"
 
 
@@ -143,7 +153,7 @@ class CorrectionFormCB(CallbackData, prefix="tcorr"):
 class CorrectionDecideCB(CallbackData, prefix="dcorr"):
     """/corrections: decide one request (the service re-checks the decider's role and the request's state)."""
 
-    request: int
+    request: Id
     action: str  # "apply" | "decline" | "cancel" (the decline's comment is not typed after all)
 
 
@@ -152,15 +162,15 @@ class CorrectionDecideCB(CallbackData, prefix="dcorr"):
 class ClassCB(CallbackData, prefix="ctc"):
     """/class: a screen of a class the user leads (the service re-checks ACC-4 on every one)."""
 
-    cls: int
+    cls: Id
     view: str  # "main" | "reasons" | "unlinked" | "codes_ask" | "codes"
 
 
 class ClassReasonCB(CallbackData, prefix="ctr"):
     """/class: the reason of an absence (ABS-2), for the student's whole day or for this lesson only."""
 
-    cls: int  # the class whose list to show afterwards (re-checked)
-    absence: int
+    cls: Id  # the class whose list to show afterwards (re-checked)
+    absence: Id
     scope: str  # "day" | "one"
     reason: str = ""  # an AbsenceReason value; "": choose one
 
@@ -168,7 +178,7 @@ class ClassReasonCB(CallbackData, prefix="ctr"):
 class DocumentCB(CallbackData, prefix="ctd"):
     """/documents: accept (with a reason) or decline an absence document (ABS-2..ABS-4)."""
 
-    doc: int
+    doc: Id
     action: str  # "accept" | "reason" | "decline" | "back"
     reason: str = ""  # with "reason": an AbsenceReason value
 
@@ -176,19 +186,19 @@ class DocumentCB(CallbackData, prefix="ctd"):
 class AttendanceCB(CallbackData, prefix="tatt"):
     """A lesson's attendance (J-12): toggle a student's «ОТ» in the draft, or save it (the service re-checks)."""
 
-    lesson: int
+    lesson: Id
     action: str  # "toggle" | "save"
-    student: int = 0
+    student: Num = 0
 
 
 class MarkEntryCB(CallbackData, prefix="tmrk"):
     """A lesson's marks (J-5..J-8): the draft's steps and its saving (the service re-checks every id)."""
 
-    lesson: int
+    lesson: Id
     action: str  # "type" (item: work type) | "student" | "value" | "drop" (item: student) | "delete" (item: mark)
     #              | "list" (back to the roster) | "save"
-    item: int = 0
-    value: int = 0
+    item: Num = 0
+    value: Num = 0
 
 
 # ---- staff: period marks (PER-2..PER-5) and the journal's control (REP-3) ---------------------------
@@ -196,31 +206,31 @@ class MarkEntryCB(CallbackData, prefix="tmrk"):
 class PeriodSheetCB(CallbackData, prefix="tpsh"):
     """/period: a class and subject's sheet of a period (assignment=0: the list of classes; the service re-checks)."""
 
-    assignment: int
-    period: int
+    assignment: Num
+    period: Num
 
 
 class PeriodMarkCB(CallbackData, prefix="tpmk"):
     """/period: one student's period mark: the choice (value=0), or the mark to set (the service re-checks all)."""
 
-    assignment: int
-    period: int
-    student: int
-    value: int = 0
+    assignment: Id
+    period: Id
+    student: Id
+    value: Num = 0
 
 
 class PeriodBulkCB(CallbackData, prefix="tpbk"):
     """/period: «Set the suggested marks»: asked first, then set (the service reads the sheet again)."""
 
-    assignment: int
-    period: int
+    assignment: Id
+    period: Id
     confirm: bool = False
 
 
 class ControlCB(CallbackData, prefix="dctl"):
     """/control: the report for a class (cls=0: the whole school) and a week, or the list of classes."""
 
-    cls: int = 0
+    cls: Num = 0
     week: str = ""  # the ISO date of the week's Monday; "": this week
     view: str = "report"  # "report" | "classes"
 
@@ -231,12 +241,12 @@ class AnnounceAudienceCB(CallbackData, prefix="ann"):
     """/announce: the audience chosen (the service re-checks it: ROLE-2, ACC-4)."""
 
     scope: str  # "school" | "grade" | "class" | "class_parents"
-    grade: int = 0
-    cls: int = 0
+    grade: Num = 0
+    cls: Num = 0
 
 
 class AnnounceStepCB(CallbackData, prefix="anns"):
     """/announce: the steps around the audience and the draft."""
 
     action: str  # "grade" (its classes to choose from) | "top" | "done" | "send" | "cancel"
-    grade: int = 0
+    grade: Num = 0

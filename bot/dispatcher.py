@@ -7,11 +7,13 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import ChatMemberUpdated
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.drain import UpdatesInHand
 from bot.middlewares import (
-    AnswerCallbacks, CommandsEndPrompts, ServicesMiddleware, UserLocaleMiddleware, UserMiddleware, make_i18n,
+    AnswerCallbacks, CommandsEndPrompts, PrivateChatsOnly, ServicesMiddleware, UserLocaleMiddleware, UserMiddleware,
+    make_i18n,
 )
 from bot.throttle import ThrottleMiddleware
 from handlers import get_routers
@@ -35,11 +37,16 @@ def fsm_storage(redis_url: str | None) -> BaseStorage:
                                  state_ttl=DRAFTS_KEPT, data_ttl=DRAFTS_KEPT)
 
 
+async def _nothing_to_do(_event: ChatMemberUpdated) -> None:
+    return None
+
+
 def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: Clock = utcnow,
                       storage: BaseStorage | None = None, *, files: FileStore) -> Dispatcher:
     """`files`: where the bytes of documents and homework files are kept (Settings.files_folder())."""
     dp = Dispatcher(storage=storage or MemoryStorage(), session_factory=session_factory)
     UpdatesInHand().setup(dp)
+    dp.update.outer_middleware(PrivateChatsOnly())  # before anything is read: nothing of a child in a group
     dp.update.outer_middleware(ThrottleMiddleware(session_factory, FLOOD_LIMIT))
     dp.update.outer_middleware(ServicesMiddleware(session_factory, clock, files))
     dp.update.outer_middleware(UserMiddleware())
@@ -48,4 +55,7 @@ def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: 
     dp.callback_query.middleware(AnswerCallbacks())
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)
+    # Telegram sends only the kinds of update the bot handles: this one tells PrivateChatsOnly that the bot was
+    # added to a group; in a private chat (the bot blocked or unblocked) there is nothing to do.
+    dp.my_chat_member.register(_nothing_to_do)
     return dp

@@ -58,6 +58,7 @@ ERRORS = {
     "file.content_mismatch": N_("Inside, this file is not a photo, a PDF or a picture, whatever its name says: "
                                 "it was not attached."),
     "homework.due_not_after_lesson": N_("Homework must be due after the lesson of {date}."),
+    "homework.empty": N_("The homework has no text: write what to do, or tap «Not set» if nothing is set."),
     "homework.too_long": N_("The homework is too long: {length} characters, at most {max}."),
     "invite.bad_role": N_("Codes by role are for staff only."),
     "invite.bad_ttl": N_("A code lives from 1 to {max_days} days."),

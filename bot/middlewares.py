@@ -1,24 +1,100 @@
-"""Per update: one database session with the services, the current user, and their language."""
+"""Per update: private chats only, then one database session with the services, the current user, and their
+language."""
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.flags import get_flag
+from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message, TelegramObject
+from aiogram.types import Chat, Message, TelegramObject, Update, User
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
-from aiogram.utils.i18n import I18n, I18nMiddleware, gettext
+from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues
+from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues, gettext
 from bot.menus import is_menu_choice
 from services.clock import Clock
 from services.container import Services
 from services.files import FileStore
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+log = logging.getLogger(__name__)
+
+# A group hears "write to me privately" at most this often (seconds): once for a burst of tries.
+TELL_GROUP_EVERY = 3600.0
+JOINED = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR}
+
+
+class PrivateChatsOnly(BaseMiddleware):
+    """Nothing of a child is ever posted in a group: the bot answers people in their private chats only, and
+    an update from a group or a channel, or with no person behind it (a post on behalf of a channel), goes no
+    further, before anything is read from the database.
+
+    Where it works is said in one line: to a command addressed to the bot there, or on being added there, at
+    most once an hour per chat, so a class's chat is not answered on every try; a tap on a button there gets
+    it as the tap's answer, which only the person who tapped sees."""
+
+    def __init__(self, every: float = TELL_GROUP_EVERY, monotonic: Callable[[], float] = time.monotonic):
+        self.every = every
+        self.monotonic = monotonic
+        self.told: dict[int, float] = {}  # chat id -> when
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        if chat is not None and chat.type == ChatType.PRIVATE and user is not None:
+            return await handler(event, data)
+        if not isinstance(event, Update):
+            return None
+        bot: Bot = data["bot"]
+        locale = user.language_code if user is not None and user.language_code in LOCALES else DEFAULT_LOCALE
+        try:
+            if event.callback_query is not None:
+                await event.callback_query.answer(await self._line(bot, locale), show_alert=True)
+            elif chat is not None and (self._joined(event) or await self._addressed(event, bot)) and self._due(chat.id):
+                await bot.send_message(chat.id, await self._line(bot, locale))
+        except TelegramAPIError as err:  # not allowed to write there, a tap too old: nothing else to do
+            log.info("chat %s: could not say that the bot works in private chats (%s)", chat and chat.id,
+                     type(err).__name__)
+        return None
+
+    @staticmethod
+    async def _line(bot: Bot, locale: str) -> str:
+        me = await bot.me()  # asked once, then kept by aiogram
+        return gettext("The bot works in private chats only: write to it at @{username}.",
+                       locale).format(username=me.username)
+
+    @staticmethod
+    def _joined(event: Update) -> bool:
+        member = event.my_chat_member
+        return member is not None and member.new_chat_member.status in JOINED \
+            and member.old_chat_member.status not in JOINED
+
+    @staticmethod
+    async def _addressed(event: Update, bot: Bot) -> bool:
+        """A command for this bot: «/marks», or «/marks@this_bot» (not another bot's)."""
+        message: Message | None = event.message or event.edited_message or event.channel_post \
+            or event.edited_channel_post
+        text = (message.text or message.caption or "") if message is not None else ""
+        if not text.startswith("/"):
+            return False
+        _command, _, mention = text.split(maxsplit=1)[0].partition("@")
+        return not mention or mention.lower() == ((await bot.me()).username or "").lower()
+
+    def _due(self, chat_id: int) -> bool:
+        now = self.monotonic()
+        if now - self.told.get(chat_id, -self.every) < self.every:
+            return False
+        if len(self.told) >= 10_000:  # forget the chats told long ago
+            self.told = {k: t for k, t in self.told.items() if now - t < self.every}
+        self.told[chat_id] = now
+        return True
 
 
 class ServicesMiddleware(BaseMiddleware):
@@ -58,7 +134,7 @@ class CommandsEndPrompts(BaseMiddleware):
         if (state is not None and user is not None and event.text and not event.text.startswith("/cancel")
                 and is_menu_choice(event.text, user.locale) and await state.get_state() is not None):
             await state.clear()
-            await event.answer(gettext("The step you were on is cancelled; nothing of it was saved."))
+            await event.answer(gettext("The step you were on is cancelled; nothing of it was saved.", user.locale))
         return await handler(event, data)
 
 

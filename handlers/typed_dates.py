@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from services.text import clean_text
+
 _DAY = r"(\d{1,2})\s*[./]\s*(\d{1,2})(?:\s*[./]\s*(\d{4}|\d{2}))?"
 _DASH = r"(?:-|–|—|\.\.\.?|по|до|to|till|until)"
 _RANGE = re.compile(rf"(?:с|from)?\s*{_DAY}(?:\s*{_DASH}\s*{_DAY})?\s*\.?")
@@ -26,7 +28,7 @@ def parse_dates(text: str, today: date, year_starts: date | None = None,
     A day without a year is taken in the school year when it fits there, nearest to today otherwise.
     The order of the two days is not checked here: the service says when the last is before the first.
     """
-    cleaned = text.strip().lower()
+    cleaned = clean_text(text, one_line=True).lower()
     if match := _DAYS_OF_MONTH.fullmatch(cleaned):
         first_day, last_day, month, year = match.groups()
         first, second = (first_day, month, year), (last_day, month, year)

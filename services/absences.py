@@ -42,6 +42,7 @@ from .models import (
     utcnow,
 )
 from .records import audit, emit, snapshot
+from .text import clean_text
 
 COMMENT_MAX = 1000
 MAX_DOCUMENT_DAYS = 120
@@ -139,8 +140,8 @@ class SendContext:
 
 
 def check_comment(comment: str) -> str:
-    """The comment as it will be kept (stripped), or InvalidInput when it is too long."""
-    comment = comment.strip()
+    """The comment as it will be kept (services/text.py), or InvalidInput when it is too long."""
+    comment = clean_text(comment)
     if len(comment) > COMMENT_MAX:
         raise InvalidInput("document.comment_too_long", max=COMMENT_MAX, length=len(comment))
     return comment
@@ -275,9 +276,7 @@ class AbsenceService:
 
         Returns how many absences got the reason. A document is decided once.
         """
-        comment = comment.strip()
-        if len(comment) > COMMENT_MAX:
-            raise InvalidInput("document.comment_too_long", max=COMMENT_MAX, length=len(comment))
+        comment = check_comment(comment)
         if accept and reason is None:
             raise InvalidInput("document.reason_required")
         if not accept and not comment:

@@ -42,6 +42,7 @@ from .models import (
     TelegramAccount,
 )
 from .records import audit, emit
+from .text import required_text
 
 # One Telegram message holds 4096 characters: the rest is for the heading and the author's line.
 TEXT_MAX = 3500
@@ -75,10 +76,8 @@ class Preview:
 
 
 def check_text(text: str) -> str:
-    """The text as it will be sent (stripped), or InvalidInput when it is empty or too long."""
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput("announcement.empty")
+    """The text as it will be sent (services/text.py), or InvalidInput when it shows nothing or is too long."""
+    text = required_text(text, "announcement.empty")
     # Telegram counts a message's length in UTF-16 code units: an emoji is two.
     length = len(text.encode("utf-16-le")) // 2
     if length > TEXT_MAX:

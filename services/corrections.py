@@ -17,12 +17,12 @@ from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .journal import (
-    TOPIC_MAX,
     LessonView,
     add_mark,
     apply_attendance,
     change_mark,
     check_mark_value,
+    check_topic,
     delete_mark,
     is_locked,
     roster_of,
@@ -45,6 +45,7 @@ from .models import (
     utcnow,
 )
 from .records import audit, emit, snapshot
+from .text import clean_text, required_text
 
 REASON_MAX = 1000
 COMMENT_MAX = 1000
@@ -99,12 +100,7 @@ class Chat:
 
 def topic_change(topic: str) -> dict:
     """A topic for a locked lesson (J-14), checked as set_topic checks it, before the reason is asked."""
-    topic = topic.strip()
-    if not topic:
-        raise InvalidInput("topic.empty")
-    if len(topic) > TOPIC_MAX:
-        raise InvalidInput("topic.too_long", max=TOPIC_MAX, length=len(topic))
-    return {"op": "set_topic", "topic": topic}
+    return {"op": "set_topic", "topic": check_topic(topic)}
 
 
 def describe_in(view: LessonView, changes: list[dict]) -> tuple[ChangeView, ...]:
@@ -132,9 +128,7 @@ class CorrectionService:
 
     async def request(self, actor: Actor, lesson_id: int, changes: list[dict], reason: str) -> int:
         """File a request for a locked lesson; every change is checked now, so a decision cannot fail on it."""
-        reason = reason.strip()
-        if not reason:
-            raise InvalidInput("correction.reason_required")
+        reason = required_text(reason, "correction.reason_required")
         if len(reason) > REASON_MAX:
             raise InvalidInput("correction.reason_too_long", max=REASON_MAX)
         if not changes or len(changes) > MAX_CHANGES:
@@ -189,7 +183,7 @@ class CorrectionService:
         """Apply every change (past the lock, as the administration may) or decline with a comment for the
         teacher; recorded either way, and the decision goes to the outbox."""
         self._check_decider(actor)
-        comment = comment.strip()
+        comment = clean_text(comment)
         async with write_transaction(self.session):
             req = await self.session.scalar(
                 select(CorrectionRequest).where(CorrectionRequest.id == request_id).with_for_update()
@@ -253,8 +247,8 @@ class CorrectionService:
                 mark = await self.session.get(Mark, change.get("mark_id") or 0)
                 if mark is None or mark.lesson_id != lesson.id:
                     raise NotFound("mark.not_found")
-            if op == "set_topic" and not 0 < len(str(change.get("topic", "")).strip()) <= TOPIC_MAX:
-                raise InvalidInput("topic.too_long", max=TOPIC_MAX)
+            if op == "set_topic":
+                check_topic(str(change.get("topic", "")))
 
     async def _apply(self, actor: Actor, lesson: Lesson, school: School, changes: list[dict]) -> None:
         absent = set(

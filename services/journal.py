@@ -38,6 +38,7 @@ from .models import (
     utcnow,
 )
 from .records import audit, emit, snapshot
+from .text import clean_text, required_text
 
 TOPIC_MAX = 500
 HOMEWORK_MAX = 3000
@@ -374,18 +375,15 @@ class JournalService:
             await delete_mark(self.session, actor.person_id, lesson, mark)
 
     async def set_topic(self, actor: Actor, lesson_id: int, topic: str) -> None:
-        topic = topic.strip()
-        if not topic:
-            raise InvalidInput("topic.empty")
-        if len(topic) > TOPIC_MAX:
-            raise InvalidInput("topic.too_long", max=TOPIC_MAX, length=len(topic))
+        topic = check_topic(topic)
         async with write_transaction(self.session):
             lesson, school, today = await self._lesson_for_write(actor, lesson_id)
             set_lesson_fields(self.session, actor.person_id, lesson, topic=topic)
 
     async def set_homework(self, actor: Actor, lesson_id: int, text: str | None, due_on: date | None = None) -> None:
-        """J-2..J-4: homework text, or None for «не задано» (J-3); due by default on the next lesson."""
-        text = (text or "").strip()
+        """J-2..J-4: homework text, or None for «не задано» (J-3); due by default on the next lesson. A text that
+        shows nothing is refused: «не задано» is said only when the teacher says so."""
+        text = "" if text is None else required_text(text, "homework.empty")
         if len(text) > HOMEWORK_MAX:
             raise InvalidInput("homework.too_long", max=HOMEWORK_MAX, length=len(text))
         async with write_transaction(self.session):
@@ -520,6 +518,14 @@ def check_scale(mark_min: int, mark_max: int, value: int) -> None:
         raise InvalidInput("mark.out_of_scale", value=value, min=mark_min, max=mark_max)
 
 
+def check_topic(topic: str) -> str:
+    """The topic as kept (one line, J-14), or InvalidInput when it shows nothing or is too long."""
+    topic = required_text(topic, "topic.empty", one_line=True)
+    if len(topic) > TOPIC_MAX:
+        raise InvalidInput("topic.too_long", max=TOPIC_MAX, length=len(topic))
+    return topic
+
+
 # The writes below are shared by the teacher's own edits and by applied corrections (J-10).
 
 
@@ -528,6 +534,7 @@ async def add_mark(
     work_type: WorkType, comment: str = "",
 ) -> Mark:
     check_mark_value(school, lesson.assignment.class_group.grade, value)
+    comment = clean_text(comment, one_line=True)
     if len(comment) > COMMENT_MAX:
         raise InvalidInput("mark.comment_too_long", max=COMMENT_MAX)
     mark = Mark(lesson_id=lesson.id, student_id=student_id, work_type_id=work_type.id, value=value,

@@ -20,6 +20,7 @@ from .models import (
     StudentStatus,
 )
 from .records import audit, snapshot
+from .text import clean_text
 
 LEAVES = {MovementKind.LEAVING: StudentStatus.LEFT, MovementKind.GRADUATION: StudentStatus.GRADUATED}
 MOVES = {MovementKind.PROMOTION, MovementKind.REPEAT, MovementKind.TRANSFER, MovementKind.ENROLMENT}
@@ -37,6 +38,7 @@ class MovementService:
         """ROLE-2: the secretary keeps the movement book (the administrator may too)."""
         if not actor.has(Role.SECRETARY, Role.ADMIN):
             raise Forbidden("movement.not_allowed")
+        order_number = clean_text(order_number, one_line=True)
         if len(order_number) > 40:
             raise InvalidInput("movement.order_too_long", max=40)
         async with write_transaction(self.session):

@@ -41,13 +41,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import get_student_for
 from .accounts import CurrentUser
+from .clock import Clock
 from .db import write_transaction
 from .diary import StudentCard
 from .errors import Forbidden, InvalidInput
-from .clock import Clock
 from .models import (
     Delivery, DeliveryStatus, NotificationSetting, NotifyKind, NotifyMode, School, Student, TelegramAccount, utcnow,
 )
+from .text import clean_text
 
 KINDS = (NotifyKind.MARKS, NotifyKind.ABSENCES, NotifyKind.HOMEWORK, NotifyKind.DOCUMENTS,
          NotifyKind.ANNOUNCEMENTS, NotifyKind.TOMORROW, NotifyKind.SUMMARY)  # the order of the settings screen
@@ -107,7 +108,7 @@ def mode_or_default(kind: NotifyKind, stored: NotifyMode | None) -> NotifyMode:
 
 def parse_time(text: str) -> time:
     """«19:00», «7.30», «0730» → a time; anything else is refused (settings.bad_time)."""
-    found = _TIME.match(text or "")
+    found = _TIME.match(clean_text(text))
     if not found:
         raise InvalidInput("settings.bad_time")
     return time(int(found[1]), int(found[2]))
@@ -115,7 +116,7 @@ def parse_time(text: str) -> time:
 
 def parse_quiet_hours(text: str) -> QuietHours:
     """«22:00–07:00» (a hyphen, a dash or a space between) → QuietHours; settings.bad_quiet_hours else."""
-    text = (text or "").strip()
+    text = clean_text(text)
     parts = _SPAN_DASH.split(text)
     if len(parts) != 2:
         parts = text.split()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiohttp
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -330,3 +331,22 @@ async def test_a_blocked_user_is_forbidden_and_an_unknown_chat_not_found(emulato
         await bot.send_message(999_999, "Anyone?")
     kinds = [next(k for k in u if k != "update_id") for u in emulator.pending_updates(TOKEN)]
     assert kinds == ["message", "my_chat_member"]
+
+
+async def test_groups_and_channels_posts_with_and_without_from(emulator, bot):
+    """Over the control API, as a demo plays it: a member's command in a group, a post on behalf of a channel."""
+    url = f"{emulator.base_url}/sandbox/bot{TOKEN}/groups/-100777/text"
+    channel = {"id": -100778, "type": "channel", "title": "Новости"}
+    async with aiohttp.ClientSession() as client:
+        for body in ({"user_id": USER, "text": "/marks"}, {"text": "Собрание", "sender_chat": channel}):
+            async with client.post(url, json=body) as response:
+                assert response.status == 200
+    emulator.add_group(TOKEN, -100778, "Новости", kind="channel")
+    emulator.user_posts_in_group(TOKEN, -100778, None, "Пост", sender_chat=channel)
+
+    member, signed, post = await bot.get_updates(timeout=0)
+    assert (member.message.chat.type, member.message.from_user.id, member.message.text) == ("supergroup", USER, "/marks")
+    assert (signed.message.from_user, signed.message.sender_chat.id) == (None, -100778)
+    assert (post.channel_post.chat.type, post.channel_post.text) == ("channel", "Пост")
+    await bot.send_message(-100777, "ok")
+    assert [m["text"] for m in emulator.messages(TOKEN, -100777)] == ["ok"]

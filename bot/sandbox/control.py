@@ -3,6 +3,8 @@
     POST /sandbox/bot<token>/users/<user_id>/text   {"text": "/start", "first_name": "Anna", "language_code": "ru"}
     POST /sandbox/bot<token>/users/<user_id>/tap    {"message_id": 2, "callback_data": "ok"}
     POST /sandbox/bot<token>/users/<user_id>/block
+    POST /sandbox/bot<token>/groups/<chat_id>/text  {"text": "/marks", "user_id": 5, "title": "5А", "kind": "supergroup"}
+                                                    (no user_id: on behalf of "sender_chat", with no `from`)
     GET  /sandbox/bot<token>/chats/<chat_id>        the bot's messages as the user sees them
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_post(PREFIX + "/users/{user_id:-?\\d+}/tap", _tap)
     app.router.add_post(PREFIX + "/users/{user_id:-?\\d+}/block", _block)
     app.router.add_get(PREFIX + "/chats/{chat_id:-?\\d+}", _chat)
+    app.router.add_post(PREFIX + "/groups/{chat_id:-\\d+}/text", _group_text)
 
 
 async def _text(request: web.Request) -> web.Response:
@@ -48,6 +51,20 @@ async def _chat(request: web.Request) -> web.Response:
     emu: BotAPIEmulator = request.app[EMULATOR]
     token, chat_id = request.match_info["token"], int(request.match_info["chat_id"])
     return _answer(lambda: emu.messages(token, chat_id))
+
+
+async def _group_text(request: web.Request) -> web.Response:
+    """A text in a group (made on first use) or a channel, to see that the bot keeps out of it."""
+    emu: BotAPIEmulator = request.app[EMULATOR]
+    token, chat_id, body = request.match_info["token"], int(request.match_info["chat_id"]), await _body(request)
+
+    def post() -> dict:
+        emu.add_group(token, chat_id, str(body.get("title", "5А")), str(body.get("kind", "supergroup")))
+        user_id = body.get("user_id")
+        return emu.user_posts_in_group(token, chat_id, None if user_id is None else int(user_id),
+                                       str(body.get("text", "")), body.get("sender_chat"))
+
+    return _answer(post)
 
 
 def _run(action, request: web.Request) -> web.Response:

@@ -159,9 +159,19 @@ class BotAPIEmulator:
         return user.taps(self.state(token), user_id, message_id, callback_data)
 
     def user_sends_callback_raw(self, token: str, user_id: int, message_id: int, callback_data: str,
-                                **profile: Any) -> str:
-        """A callback for any message and data, unchecked: forged or stale buttons."""
-        return user.sends_callback_raw(self.state(token), user_id, message_id, callback_data, profile)
+                                chat_id: int | None = None, **profile: Any) -> str:
+        """A callback for any message and data, unchecked: forged or stale buttons (in a group with `chat_id`)."""
+        return user.sends_callback_raw(self.state(token), user_id, message_id, callback_data, profile, chat_id)
+
+    def add_group(self, token: str, chat_id: int, title: str = "5А", kind: str = "supergroup") -> dict:
+        """A group (kind "group" or "supergroup") or a "channel" the bot is in; `chat_id` is negative."""
+        return user.ensure_group(self.state(token), chat_id, title, kind).as_chat()
+
+    def user_posts_in_group(self, token: str, chat_id: int, user_id: int | None, text: str,
+                            sender_chat: dict | None = None) -> dict:
+        """A text in a group by the user, or (user_id None) on behalf of `sender_chat` with no `from`; in a
+        channel, its post. The bot's answer there is what wait_for_bot_message(token, chat_id) waits for."""
+        return user.posts_in_group(self.state(token), chat_id, user_id, text, sender_chat)
 
     def block(self, token: str, user_id: int) -> None:
         user.set_blocked(self.state(token), user_id, True)

@@ -1,4 +1,4 @@
-"""Building Message objects for both sides of a private chat."""
+"""Building Message objects for both sides of a chat."""
 from __future__ import annotations
 
 import re
@@ -15,8 +15,11 @@ def bot_as_sender(state: BotState) -> dict[str, Any]:
     return {key: state.user[key] for key in ("id", "is_bot", "first_name", "username")}
 
 
-def new_message(chat: Chat, sender: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
-    message = {"message_id": chat.take_message_id(), "from": sender, "chat": chat.as_chat(), "date": now()}
+def new_message(chat: Chat, sender: dict[str, Any] | None, content: dict[str, Any]) -> dict[str, Any]:
+    """`sender` None: a channel's post, or a post signed by a chat (content has its sender_chat)."""
+    message = {"message_id": chat.take_message_id(), "chat": chat.as_chat(), "date": now()}
+    if sender is not None:
+        message["from"] = sender
     message.update(content)
     return message
 
@@ -33,8 +36,9 @@ def add_bot_message(state: BotState, chat: Chat, content: dict, reply_markup: di
     return stored
 
 
-def add_user_message(chat: Chat, content: dict) -> StoredMessage:
-    return chat.add(StoredMessage(new_message(chat, chat.user, content), outgoing=False))
+def add_user_message(chat: Chat, content: dict, sender: dict[str, Any] | None = None) -> StoredMessage:
+    """A message to the bot: in a private chat from its user; in a group from `sender`."""
+    return chat.add(StoredMessage(new_message(chat, sender if chat.group else chat.user, content), outgoing=False))
 
 
 def text_content(text: str) -> dict[str, Any]:

@@ -73,7 +73,7 @@ class StoredMessage:
 
 @dataclass
 class Chat:
-    user: dict[str, Any]  # the Telegram User on the other side of this private chat
+    user: dict[str, Any]  # the Telegram User on the other side of this private chat ({} for a group)
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     next_message_id: int = 1
     blocked: bool = False
@@ -81,12 +81,15 @@ class Chat:
     events: list[dict] = field(default_factory=list)  # bot messages as sent or edited, in order
     cursor: int = 0  # how far wait_for_bot_message has read `events`
     actions: list[str] = field(default_factory=list)  # sendChatAction calls
+    group: dict[str, Any] | None = None  # a group's, supergroup's or channel's Chat object; None: a private chat
 
     @property
     def id(self) -> int:
-        return self.user["id"]
+        return self.group["id"] if self.group else self.user["id"]
 
     def as_chat(self) -> dict[str, Any]:
+        if self.group:
+            return copy.deepcopy(self.group)
         chat = {"id": self.id, "type": "private", "first_name": self.user["first_name"]}
         for key in ("last_name", "username"):
             if self.user.get(key):

@@ -1,4 +1,5 @@
-"""The user's side of a private chat: what a person does in the Telegram app, turned into updates."""
+"""The user's side of a chat: what a person does in the Telegram app, turned into updates (a private chat unless
+said otherwise; a group's or a channel's to check that the bot keeps out of them)."""
 from __future__ import annotations
 
 import copy
@@ -17,6 +18,27 @@ def ensure_user(state: BotState, user_id: int, **profile: Any) -> Chat:
         chat = state.chats[user_id] = Chat({"id": user_id, "is_bot": False, "first_name": f"User {user_id}"})
     chat.user.update({key: value for key, value in profile.items() if value is not None})
     return chat
+
+
+def ensure_group(state: BotState, chat_id: int, title: str, kind: str) -> Chat:
+    """A group, supergroup or channel (a negative id) the bot is in."""
+    chat = state.chats.get(chat_id)
+    if chat is None:
+        chat = state.chats[chat_id] = Chat({}, group={"id": chat_id, "type": kind, "title": title})
+    return chat
+
+
+def posts_in_group(state: BotState, chat_id: int, user_id: int | None, text: str,
+                   sender_chat: dict | None = None) -> dict:
+    """A text in a group: by the user, or (user_id None) on behalf of `sender_chat`, with no `from`, as a
+    channel's post is (in a channel, a channel_post update)."""
+    chat = state.chats[chat_id]
+    sender = None if user_id is None else ensure_user(state, user_id).user
+    content = {**text_content(text), **({"sender_chat": sender_chat} if sender_chat else {})}
+    message = add_user_message(chat, content, sender).message
+    chat.cursor = len(chat.events)
+    state.enqueue("channel_post" if chat.group["type"] == "channel" else "message", copy.deepcopy(message))
+    return copy.deepcopy(message)
 
 
 def sends(state: BotState, user_id: int, content: dict, profile: dict) -> dict:
@@ -54,10 +76,14 @@ def taps(state: BotState, user_id: int, message_id: int, data: str) -> str:
     return _callback(state, _active_chat(state, user_id, {}), stored, message_id, data)
 
 
-def sends_callback_raw(state: BotState, user_id: int, message_id: int, data: str, profile: dict) -> str:
-    """A forged or stale callback: whatever message id and data, as a modified client could send."""
+def sends_callback_raw(state: BotState, user_id: int, message_id: int, data: str, profile: dict,
+                       chat_id: int | None = None) -> str:
+    """A forged or stale callback: whatever message id and data, as a modified client could send; from a
+    message in a group with `chat_id`."""
     chat = _active_chat(state, user_id, profile)
-    return _callback(state, chat, chat.find(message_id), message_id, data)
+    if chat_id is not None:
+        chat = state.chats[chat_id]
+    return _callback(state, chat, chat.find(message_id), message_id, data, ensure_user(state, user_id).user)
 
 
 def set_blocked(state: BotState, user_id: int, blocked: bool) -> None:
@@ -88,11 +114,13 @@ def _active_chat(state: BotState, user_id: int, profile: dict) -> Chat:
     return chat
 
 
-def _callback(state: BotState, chat: Chat, stored: StoredMessage | None, message_id: int, data: str) -> str:
+def _callback(state: BotState, chat: Chat, stored: StoredMessage | None, message_id: int, data: str,
+              sender: dict | None = None) -> str:
+    sender = sender or chat.user
     query_id = str(secrets.randbits(62))
     message = copy.deepcopy(stored.message) if stored else {"chat": chat.as_chat(), "message_id": message_id, "date": 0}
-    state.callbacks[query_id] = CallbackQuery(query_id, chat.id, message_id, data)
-    state.enqueue("callback_query", {"id": query_id, "from": chat.user, "message": message,
+    state.callbacks[query_id] = CallbackQuery(query_id, sender["id"], message_id, data)
+    state.enqueue("callback_query", {"id": query_id, "from": sender, "message": message,
                                      "chat_instance": str(state.id * 1_000_003 + chat.id), "data": data})
     return query_id
 

@@ -31,6 +31,8 @@ from services.access import ClassRef
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import DomainError, InvalidInput
+from services.models import AttachmentKind
+from services.text import clean_text
 
 from .class_screen import REASONS, applied_text, parse_reason, reason_button
 
@@ -160,7 +162,7 @@ async def on_decline_comment(message: Message, user: CurrentUser, services: Serv
     if data.get("decline_card"):
         with suppress(TelegramBadRequest):  # too old to edit: its «Cancel» then says it is decided
             await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=data["decline_card"])
-    decision = "❌ " + _("Declined: {comment}").format(comment=escape(message.text.strip()))
+    decision = "❌ " + _("Declined: {comment}").format(comment=escape(clean_text(message.text)))
     await message.answer(card_text(doc, user.locale) + "\n\n" + decision)
 
 

@@ -32,6 +32,7 @@ from services.container import Services
 from services.errors import DomainError, InvalidInput
 from services.journal import AttachmentIn
 from services.models import AttachmentKind, DocumentKind
+from services.text import clean_text
 
 from .absence_screen import KINDS, child_name, dates_text, kind_label, render_screen
 
@@ -166,7 +167,7 @@ async def on_dates_text(message: Message, user: CurrentUser, services: Services,
     try:
         start, end = parse_dates(message.text, context.today, context.year_starts, context.year_ends)
     except DatesError as err:
-        shown = escape(message.text.strip()[:40])
+        shown = escape(clean_text(message.text, one_line=True)[:40])
         text = (_("There is no such day in the calendar: «{text}».") if err.code == "no_such_date"
                 else _("I cannot read «{text}» as a date.")).format(text=shown)
         await message.answer(text + "\n" + _("Write a day as 25.11, or a period as 25.11–27.11 "

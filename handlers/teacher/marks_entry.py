@@ -29,6 +29,7 @@ from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import InvalidInput, NotFound
 from services.journal import LessonView, MarkOptions, RosterEntry
+from services.text import clean_text
 
 from .attendance import roster_rows, surname_button
 from .correction_request import offer_correction
@@ -211,7 +212,7 @@ async def leave(state: FSMContext) -> None:
 def read_lines(text: str, view: LessonView, options: MarkOptions, locale: str) -> tuple[dict[int, int], list[str]]:
     """«Иванов 5», «Иванов Н. 5», «12 4» a line: the marks by student, and a sentence for each line not taken."""
     entries, errors = {}, []
-    for line in filter(None, (raw.strip() for raw in text.splitlines())):
+    for line in filter(None, (raw.strip() for raw in clean_text(text).splitlines())):
         try:
             entry, value = read_line(line, view.roster)
             options.check(value)
@@ -228,9 +229,9 @@ def read_lines(text: str, view: LessonView, options: MarkOptions, locale: str) -
 def read_line(line: str, roster: tuple[RosterEntry, ...]) -> tuple[RosterEntry, int]:
     *who, value = line.split()
     who_text = " ".join(who).rstrip(":-–— ")
-    if not who_text or not value.lstrip("+-").isdigit() or len(value) > 3:
+    if not who_text or not value.lstrip("+-").isdecimal() or len(value) > 3:  # not isdigit(): «²» is no int
         raise LineError(_("write a surname or a roster number, then the mark"))
-    if who_text.isdigit():
+    if who_text.isdecimal():
         found = [entry for entry in roster if entry.number == int(who_text)]
         if not found:
             raise LineError(_("no number {number} in the list").format(number=who_text))

@@ -14,6 +14,7 @@ from sqlalchemy import Column
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..models import Kinship, PeriodKind, Role
+from ..text import clean_text
 from .issues import ImportIssue
 from .spec import Sheet
 
@@ -284,7 +285,7 @@ class RowCells:
         return key in self.cells
 
     def raw(self, key: str) -> str:
-        return (self.cells.get(key) or "").strip()
+        return clean_text(self.cells.get(key), one_line=True)
 
     def issue(self, key: str, code: str, **params: Any) -> None:
         self.issues.append(

@@ -62,10 +62,11 @@ class TelegramUser:
         query_id = self.emulator.user_taps(self.token, self.id, message["message_id"], data)
         return await self.emulator.wait_for_callback_answer(self.token, query_id)
 
-    async def tap_raw(self, callback_data: str) -> dict:
-        """A forged callback: data the user was never shown."""
-        message = self.emulator.last_message(self.token, self.id)
-        query_id = self.emulator.user_sends_callback_raw(self.token, self.id, message["message_id"], callback_data)
+    async def tap_raw(self, callback_data: str, chat_id: int | None = None) -> dict:
+        """A forged callback: data the user was never shown (under a message in the group `chat_id`)."""
+        message = self.emulator.last_message(self.token, chat_id or self.id) or {"message_id": 1}
+        query_id = self.emulator.user_sends_callback_raw(self.token, self.id, message["message_id"], callback_data,
+                                                         chat_id=chat_id)
         return await self.emulator.wait_for_callback_answer(self.token, query_id)
 
     def last_text(self) -> str:

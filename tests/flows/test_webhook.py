@@ -5,6 +5,7 @@ Everything runs on 127.0.0.1: the emulator delivers to the bot's own aiohttp ser
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 
@@ -68,6 +69,34 @@ async def test_updates_come_through_the_webhook_only_with_the_secret(emulator, t
         with pytest.raises(aiohttp.ClientConnectionError):  # the server is closed too
             async with client.post(url, json=start_update(forger.id)):
                 pass
+
+
+async def test_a_body_that_is_not_an_update_gets_400_and_one_line_in_the_log(emulator, tmp_path, caplog):
+    """Not 500 with a traceback; the log says nothing of what was posted (it may be someone's message)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/webhook"
+    settings = Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url, webhook_url=url, webhook_port=port,
+                        webhook_secret=SECRET, database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}")
+    bot_task = asyncio.create_task(run_webhook(settings, handle_signals=False))
+    secret = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    bodies = [b"", b"{\"update_id\": 5, \"message\": {\"text\": \"Secret-Ivanova", b"[]", b"{}", b"null",
+              b'{"update_id": "Secret-Ivanova"}', b'{"update_id": 6, "message": {"text": "Secret-Ivanova"}}']
+    try:
+        stranger = TelegramUser(emulator, 700_999_104, "ru")
+        await stranger.send("/start")  # the server is up
+        caplog.clear()
+        async with aiohttp.ClientSession() as client:
+            for body in bodies:
+                async with client.post(url, data=body, headers=secret) as response:
+                    assert (response.status, await response.text()) == (400, "Bad Request"), body
+        await stranger.send("/start")  # and still serves
+        assert stranger.last_text().startswith(GREETING)
+    finally:
+        bot_task.cancel()
+        await asyncio.gather(bot_task, return_exceptions=True)
+    refused = [r for r in caplog.records if "webhook" in r.getMessage().lower() and r.levelno >= logging.WARNING]
+    assert len(refused) == len(bodies)
+    assert not [r for r in caplog.records if r.exc_info or "Secret-Ivanova" in r.getMessage()]
 
 
 def test_webhook_mode_asks_for_the_url(tmp_path, monkeypatch, capsys):

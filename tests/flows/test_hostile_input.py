@@ -1,0 +1,100 @@
+"""Hostile input end to end: forged buttons with ids past the database's integers, typed texts with NUL bytes
+and invisible characters. The user gets a clear answer, and the database holds nothing of it."""
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import callbacks
+from services.models import Lesson
+from tests.flows.conftest import open_card
+
+STALE = "Эта кнопка устарела. Меню — по команде /help."
+HUGE = (2**31, 2**63, -1)  # past PostgreSQL's INTEGER, past SQLite's, below any id
+
+
+async def lessons(sessions) -> int:
+    async with sessions() as session:
+        return await session.scalar(select(func.count()).select_from(Lesson))
+
+
+async def test_buttons_with_ids_out_of_range_are_out_of_date_like_unknown_ones(bot_world, linked):
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    math = await linked(school.staff["math"])
+    await open_card(math)
+    before = await lessons(sessions)
+    for big in HUGE:
+        for user, data in ((mother, f"diary:{big}:today"), (mother, f"mkp:{school.students['alekseev']}:{big}"),
+                           (mother, f"profile:{big}:"), (math, f"tles:{big}:card"),
+                           (math, f"tslot:{big}:2026-11-24:2"), (math, f"tslot:{school.assignments['math5A']}:"
+                                                                     f"2026-11-24:{big}"),
+                           (math, f"tmrk:1:type:{big}:0")):
+            assert (await user.tap_raw(data))["text"] == STALE, data
+    assert await lessons(sessions) == before
+
+
+@pytest.mark.parametrize("big", HUGE)
+def test_every_number_in_every_button_is_bounded(big):
+    """Each callback class refuses a number out of range in each of its int fields, as aiogram's filter expects."""
+    classes = [c for c in vars(callbacks).values()
+               if inspect.isclass(c) and issubclass(c, callbacks.CallbackData) and c is not callbacks.CallbackData]
+    checked = 0
+    for cls in classes:
+        for name, field in cls.model_fields.items():
+            if "int" not in str(field.annotation):
+                continue
+            values = {key: big if key == name else _sample(other) for key, other in cls.model_fields.items()}
+            data = ":".join([cls.__prefix__, *map(str, values.values())])
+            with pytest.raises(ValueError):
+                cls.unpack(data)
+            checked += 1
+    assert checked > 40
+
+
+def _sample(field) -> object:
+    return 1 if "int" in str(field.annotation) else (field.default if isinstance(field.default, str) else "x")
+
+
+async def lesson_row(sessions) -> Lesson:
+    async with sessions() as session:
+        return (await session.scalars(select(Lesson))).one()
+
+
+async def test_typed_topic_and_homework_nul_invisible_or_blank_J_3(bot_world, linked):
+    """A NUL is dropped; a text that shows nothing is refused with a sentence and the step waits; blank homework
+    is not taken for «не задано» (J-3)."""
+    school, sessions = bot_world
+    math = await linked(school.staff["math"])
+    await open_card(math)
+    await math.tap("Тема")
+    await math.send("\u200b\u200b")
+    assert math.last_text() == "Тема урока пуста."
+    await math.send("Дроби\x00")
+    assert "Тема: Дроби\n" in math.last_text()
+    await math.tap("Домашнее задание")
+    for blank in ("   ", "\u200b\u2060", "\u3164"):
+        await math.send(blank)
+        assert math.last_text() == ("В домашнем задании нет текста: напишите, что задано, или нажмите «Не задано», "
+                                    "если ничего не задано.")
+    lesson = await lesson_row(sessions)
+    assert (lesson.topic, lesson.homework, lesson.no_homework) == ("Дроби", "", False)
+    await math.send("№ 12\x00, № 14")
+    assert math.last_text().startswith("Домашнее задание сохранено.")
+    assert (await lesson_row(sessions)).homework == "№ 12, № 14"
+
+
+async def test_typed_marks_and_dates_with_odd_characters_are_read_or_refused_not_a_crash(bot_world, linked):
+    school, sessions = bot_world
+    math = await linked(school.staff["math"])
+    await math.send("/today \u200b23.11\x00")
+    assert "23 ноября" in math.last_text()
+    await open_card(math)
+    await math.tap("Оценки")
+    await math.tap("Ответ на уроке")
+    await math.send("Алексеев\x00 5\nБорисова ²\n² 4")
+    text = math.last_text()
+    assert "1. Алексеев Артём Игоревич — 5" in text and "«Борисова ²»" in text and "«² 4»" in text
+    assert "\x00" not in text
