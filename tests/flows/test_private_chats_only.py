@@ -56,13 +56,14 @@ async def test_a_post_signed_by_a_channel_has_no_from_and_is_not_an_error(bot_wo
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-async def test_the_bot_added_to_a_group_says_the_line_once_and_other_updates_are_dropped(school_db, emulator, clock):
+async def test_the_bot_added_to_a_group_says_the_line_once_and_other_updates_are_dropped(school_db, emulator, clock,
+                                                                                         file_store):
     """Kinds of update the bot does not ask for (an edit, a channel's post) still stop at the door if they come."""
     school, sessions = school_db
     emulator.add_group(TOKEN, CLASS_CHAT)
     emulator.add_group(TOKEN, CHANNEL, kind="channel")
     bot = Bot(TOKEN, session=AiohttpSession(api=emulator.api_server()))
-    dp = create_dispatcher(sessions, clock)
+    dp = create_dispatcher(sessions, clock, files=file_store)
     assert "my_chat_member" in dp.resolve_used_update_types()
     parent = {"id": 700_600_001, "is_bot": False, "first_name": "Мама", "language_code": "en"}
     me = {"id": 123456, "is_bot": True, "first_name": "Sandbox Bot", "username": "sandbox_123456_bot"}
