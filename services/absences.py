@@ -41,7 +41,7 @@ from .models import (
     TimetableEntry,
     utcnow,
 )
-from .records import audit, emit, snapshot
+from .records import audit, emit, save_once, snapshot
 
 COMMENT_MAX = 1000
 MAX_DOCUMENT_DAYS = 120
@@ -173,12 +173,12 @@ class AbsenceService:
 
     async def submit_document(
         self, actor: Actor, student_id: int, date_from: date, date_to: date, kind: DocumentKind,
-        comment: str = "", files: Sequence[AttachmentIn] = (),
+        comment: str = "", files: Sequence[AttachmentIn] = (), draft: str | None = None,
     ) -> int:
         """ABS-1: a parent (or the student) tells the class teacher why; future days are allowed.
 
         Everything is checked before anything is written: the document and its files are saved together or not
-        at all (ABS-4).
+        at all (ABS-4); one `draft` (the form) once, AlreadySaved after.
         """
         student = await self._sender_student(actor, student_id)
         comment = check_comment(comment)
@@ -188,6 +188,7 @@ class AbsenceService:
         for file in files:
             check_file(file)
         async with write_transaction(self.session):
+            await save_once(self.session, draft)
             doc = AbsenceDocument(
                 school_id=student.school_id, student_id=student.id, submitted_by=actor.person_id,
                 date_from=date_from, date_to=date_to, kind=kind, comment=comment,

@@ -43,7 +43,7 @@ from .models import (
     WorkType,
     utcnow,
 )
-from .records import audit, emit, snapshot
+from .records import audit, emit, save_once, snapshot
 
 REASON_MAX = 1000
 COMMENT_MAX = 1000
@@ -129,8 +129,10 @@ class CorrectionService:
         self.session = session
         self.clock = clock
 
-    async def request(self, actor: Actor, lesson_id: int, changes: list[dict], reason: str) -> int:
-        """File a request for a locked lesson; every change is checked now, so a decision cannot fail on it."""
+    async def request(self, actor: Actor, lesson_id: int, changes: list[dict], reason: str,
+                      draft: str | None = None) -> int:
+        """File a request for a locked lesson; every change is checked now, so a decision cannot fail on it.
+        One `draft` files one request: a second reason sent for it raises AlreadySaved."""
         reason = reason.strip()
         if not reason:
             raise InvalidInput("correction.reason_required")
@@ -148,6 +150,7 @@ class CorrectionService:
         await self._validate(lesson, school, changes)
         changes = [await self._with_mark_owner(change) for change in changes]
         async with write_transaction(self.session):
+            await save_once(self.session, draft)
             req = CorrectionRequest(
                 school_id=school.id, requested_by=actor.person_id, lesson_id=lesson.id,
                 class_id=lesson.assignment.class_id, subject_id=lesson.assignment.subject_id,

@@ -37,7 +37,7 @@ from .models import (
     WorkType,
     utcnow,
 )
-from .records import audit, emit, snapshot
+from .records import audit, emit, save_once, snapshot
 
 TOPIC_MAX = 500
 HOMEWORK_MAX = 3000
@@ -320,17 +320,21 @@ class JournalService:
         await self._change_attendance(actor, lesson_id, set(absent_ids), None)
 
     async def update_attendance(
-        self, actor: Actor, lesson_id: int, *, absent: Iterable[int] = (), present: Iterable[int] = ()
+        self, actor: Actor, lesson_id: int, *, absent: Iterable[int] = (), present: Iterable[int] = (),
+        draft: str | None = None,
     ) -> None:
         """J-12: the teacher's toggles (to «ОТ», back to present) applied to the absences as they are now.
 
         Applied under the lesson's row lock, so two teachers saving the same lesson at once both keep
-        their changes. No change at all still records that attendance was taken."""
-        await self._change_attendance(actor, lesson_id, set(absent), set(present))
+        their changes. No change at all still records that attendance was taken. The toggles of one `draft`
+        are applied once (AlreadySaved after): a late second tap does not undo a colleague's save between."""
+        await self._change_attendance(actor, lesson_id, set(absent), set(present), draft)
 
-    async def _change_attendance(self, actor: Actor, lesson_id: int, absent: set[int], present: set[int] | None):
+    async def _change_attendance(self, actor: Actor, lesson_id: int, absent: set[int], present: set[int] | None,
+                                 draft: str | None = None):
         """`present=None`: everyone of the roster not in `absent`."""
         async with write_transaction(self.session):
+            await save_once(self.session, draft)
             lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
             roster = {s.id for s in await roster_of(self.session, lesson.assignment)}
             if present is None:
@@ -343,12 +347,16 @@ class JournalService:
             await apply_attendance(self.session, actor.person_id, lesson, (current - present) | absent)
 
     async def add_marks(
-        self, actor: Actor, lesson_id: int, work_type_id: int, entries: Sequence[tuple[int, int]], comment: str = ""
+        self, actor: Actor, lesson_id: int, work_type_id: int, entries: Sequence[tuple[int, int]], comment: str = "",
+        draft: str | None = None,
     ) -> list[int]:
-        """J-5..J-8: marks of one work type for several students; all are written or none."""
+        """J-5..J-8: marks of one work type for several students; all are written or none, and those of one
+        `draft` once: saving it again raises AlreadySaved (J-6 allows a second mark a day, so only the draft's
+        id tells a second tap from a second round)."""
         if not entries:
             raise InvalidInput("mark.none_given")
         async with write_transaction(self.session):
+            await save_once(self.session, draft)
             lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
             await self._check_in_roster(lesson, {student_id for student_id, _ in entries})
             work_type = await self._work_type(school, work_type_id)

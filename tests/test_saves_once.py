@@ -1,0 +1,155 @@
+"""Every save is written once: two saves of the same draft at once (two taps in flight, two processes, a retry),
+each in its own session as two updates are, write it once, on SQLite and PostgreSQL alike.
+
+A draft that is a list of new things (marks, a request, a document, an announcement) carries an id made when it
+starts; the database's key on it refuses the second save (AlreadySaved). A save that sets a value (a period mark,
+a topic, homework, a decision under a status check) is idempotent by nature: the second one finds it done."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from services.absences import AbsenceService
+from services.access import load_actor
+from services.announcements import Audience, AnnouncementService, Scope
+from services.corrections import CorrectionService
+from services.errors import AlreadySaved, Forbidden
+from services.journal import JournalService
+from services.models import (
+    Absence,
+    AbsenceDocument,
+    AuditEntry,
+    CorrectionRequest,
+    DocumentKind,
+    EventKind,
+    Mark,
+    OutboxEvent,
+    Substitution,
+)
+from tests.factories import TODAY
+
+DRAFT = "5f0c6b1e9a7d4c3b8e2f1a0d9c8b7a6e"
+
+
+async def twice_at_once(session_factory, save) -> list:
+    """`save(session)` in two sessions at once; what each returned, or the error it raised."""
+    async def one():
+        async with session_factory() as s:
+            return await save(s)
+
+    return await asyncio.gather(one(), one(), return_exceptions=True)
+
+
+def one_saved(results: list) -> None:
+    """One save went through; the other was refused as a save of the same draft, nothing else."""
+    assert sorted(type(r).__name__ for r in results if isinstance(r, BaseException)) == ["AlreadySaved"], results
+
+
+async def count(session_factory, query) -> int:
+    async with session_factory() as s:
+        return await s.scalar(select(func.count()).select_from(query.subquery()))
+
+
+async def events(session_factory, kind: EventKind) -> int:
+    return await count(session_factory, select(OutboxEvent.id).where(OutboxEvent.kind == kind))
+
+
+@pytest.fixture
+async def lesson(session_factory, clock, school):
+    """Today's math lesson of 5А: (its teacher, the lesson's id)."""
+    async with session_factory() as s:
+        teacher = await load_actor(s, school.staff["math"])
+        view = await JournalService(s, clock).open_lesson(teacher, school.assignments["math5A"], TODAY, 2)
+    return teacher, view.lesson_id
+
+
+async def test_a_marks_draft_saved_twice_at_once_is_written_once_J_5_J_6(session_factory, clock, school, lesson):
+    teacher, lesson_id = lesson
+    entries = [(school.students["alekseev"], 5), (school.students["borisova"], 4)]
+
+    async def save(s, draft=DRAFT):
+        return await JournalService(s, clock).add_marks(teacher, lesson_id, school.work_types["answer"], entries,
+                                                        draft=draft)
+
+    one_saved(await twice_at_once(session_factory, save))
+    assert await count(session_factory, select(Mark.id)) == 2
+    assert await events(session_factory, EventKind.MARK_ADDED) == 2
+    async with session_factory() as s:  # a retry later is refused too
+        with pytest.raises(AlreadySaved):
+            await save(s)
+        await save(s, draft="another round")  # J-6: a second round of marks is another draft
+    assert await count(session_factory, select(Mark.id)) == 4
+
+
+async def test_a_refused_save_leaves_its_draft_free_for_the_next_try(session_factory, clock, school, lesson):
+    """A save that fails writes nothing, its draft's id neither: the same draft may be saved once it is right."""
+    teacher, lesson_id = lesson
+    async with session_factory() as s:
+        journal = JournalService(s, clock)
+        with pytest.raises(Forbidden):  # a student of 5Б in a lesson of 5А
+            await journal.add_marks(teacher, lesson_id, school.work_types["answer"], [(school.students["zaitsev"], 5)],
+                                    draft=DRAFT)
+        await journal.add_marks(teacher, lesson_id, school.work_types["answer"], [(school.students["alekseev"], 5)],
+                                draft=DRAFT)
+    assert await count(session_factory, select(Mark.id)) == 1
+
+
+async def test_an_attendance_draft_is_applied_once_so_a_late_tap_keeps_a_colleagues_save_J_12(
+        session_factory, clock, school, lesson):
+    teacher, lesson_id = lesson
+    alekseev = school.students["alekseev"]
+    async with session_factory() as s:
+        s.add(Substitution(assignment_id=school.assignments["math5A"], substitute_id=school.staff["eng1"],
+                           starts_on=TODAY, ends_on=TODAY))
+        await s.commit()
+        substitute = await load_actor(s, school.staff["eng1"])
+
+    async def save(s):
+        await JournalService(s, clock).update_attendance(teacher, lesson_id, absent={alekseev}, draft=DRAFT)
+
+    one_saved(await twice_at_once(session_factory, save))
+    async with session_factory() as s:  # the substitute sees Алексеев in class after all
+        await JournalService(s, clock).update_attendance(substitute, lesson_id, present={alekseev})
+    async with session_factory() as s:  # the teacher's tap that was late: refused, not applied again
+        with pytest.raises(AlreadySaved):
+            await save(s)
+        assert (await s.scalars(select(Absence.student_id))).all() == []
+    assert await events(session_factory, EventKind.ABSENCE_RECORDED) == 1
+
+
+async def test_a_correction_request_sent_twice_for_one_draft_is_one_request_J_10(session_factory, clock, school,
+                                                                                 lesson):
+    teacher, lesson_id = lesson
+    clock.at(TODAY + timedelta(days=20))
+
+    async def request(s):
+        return await CorrectionService(s, clock).request(teacher, lesson_id, [{"op": "set_topic", "topic": "Дроби"}],
+                                                         "Тема не записана", draft=DRAFT)
+
+    one_saved(await twice_at_once(session_factory, request))
+    assert await count(session_factory, select(CorrectionRequest.id)) == 1
+
+
+async def test_an_absence_document_sent_twice_for_one_form_is_one_document_ABS_1(session_factory, clock, school):
+    async def send(s):
+        father = await load_actor(s, school.parents["borisov_father"])
+        return await AbsenceService(s, clock).submit_document(father, school.students["borisova"], TODAY, TODAY,
+                                                              DocumentKind.ILLNESS, draft=DRAFT)
+
+    one_saved(await twice_at_once(session_factory, send))
+    assert await count(session_factory, select(AbsenceDocument.id)) == 1
+    assert await events(session_factory, EventKind.DOCUMENT_SENT) == 1
+
+
+async def test_an_announcement_sent_twice_for_one_draft_is_one_announcement(session_factory, clock, school):
+    async def send(s):
+        deputy = await load_actor(s, school.staff["deputy"])
+        return await AnnouncementService(s, clock).send(deputy, Audience(Scope.SCHOOL), "Собрание в пятницу",
+                                                        draft=DRAFT)
+
+    one_saved(await twice_at_once(session_factory, send))
+    assert await events(session_factory, EventKind.ANNOUNCEMENT) == 1
+    assert await count(session_factory, select(AuditEntry.id).where(AuditEntry.entity == "announcement")) == 1
