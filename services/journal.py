@@ -401,11 +401,11 @@ class JournalService:
             if due_on is not None and due_on <= lesson.date:
                 raise InvalidInput("homework.due_not_after_lesson", date=lesson.date)
             kind = EventKind.HOMEWORK_CHANGED if (lesson.homework or lesson.no_homework) else EventKind.HOMEWORK_SET
-            set_lesson_fields(
+            changed = set_lesson_fields(
                 self.session, actor.person_id, lesson,
                 homework=text, no_homework=not text, homework_due_on=due_on if text else None,
             )
-            if text:
+            if text and changed:  # the same homework saved again (a retry) is no news
                 emit(self.session, school.id, kind, lesson_id=lesson.id, assignment_id=lesson.assignment_id,
                      due_on=due_on)
 
@@ -610,10 +610,14 @@ async def _accepted_document(session: AsyncSession, student_id: int, day: date) 
 LESSON_FIELDS = ("topic", "homework", "no_homework", "homework_due_on")
 
 
-def set_lesson_fields(session: AsyncSession, actor_id: int | None, lesson: Lesson, **fields) -> None:
+def set_lesson_fields(session: AsyncSession, actor_id: int | None, lesson: Lesson, **fields) -> bool:
+    """The fields written and audited; False, and nothing recorded, when they hold these values already."""
     before = snapshot(lesson, *LESSON_FIELDS)
+    if all(getattr(lesson, name) == value for name, value in fields.items()):
+        return False
     for name, value in fields.items():
         setattr(lesson, name, value)
     lesson.updated_by = actor_id
     audit(session, school_id=lesson.school_id, actor_id=actor_id, action="change", entity="lesson",
           entity_id=lesson.id, before=before, after=snapshot(lesson, *LESSON_FIELDS))
+    return True

@@ -25,10 +25,12 @@ from services.models import (
     CorrectionRequest,
     DocumentKind,
     EventKind,
+    FinalMark,
     Mark,
     OutboxEvent,
     Substitution,
 )
+from services.period_marks import PeriodMarkService
 from tests.factories import TODAY
 
 DRAFT = "5f0c6b1e9a7d4c3b8e2f1a0d9c8b7a6e"
@@ -118,6 +120,51 @@ async def test_an_attendance_draft_is_applied_once_so_a_late_tap_keeps_a_colleag
             await save(s)
         assert (await s.scalars(select(Absence.student_id))).all() == []
     assert await events(session_factory, EventKind.ABSENCE_RECORDED) == 1
+
+
+async def test_a_period_mark_set_twice_at_once_is_one_mark_and_one_push_PER_2(session_factory, clock, school):
+    async def set_four(s):
+        teacher = await load_actor(s, school.staff["math"])
+        await PeriodMarkService(s, clock).set_mark(teacher, school.assignments["math5A"], school.q2,
+                                                   school.students["alekseev"], 4)
+
+    assert await twice_at_once(session_factory, set_four) == [None, None]  # both taps are told it is set
+    assert await count(session_factory, select(FinalMark.id)) == 1
+    assert await events(session_factory, EventKind.PERIOD_MARK_SET) == 1
+    assert await count(session_factory, select(AuditEntry.id).where(AuditEntry.entity == "final_mark")) == 1
+
+
+async def test_the_suggested_period_marks_set_twice_at_once_are_set_once_PER_2_PER_4(session_factory, clock, school):
+    async with session_factory() as s:  # PER-4: Russian has 1 hour a week, so 3 marks make a mark objective
+        teacher = await load_actor(s, school.staff["russian"])
+        journal = JournalService(s, clock)
+        view = await journal.open_lesson(teacher, school.assignments["rus5A"], TODAY, 1)
+        for value in (5, 4, 5):
+            await journal.add_marks(teacher, view.lesson_id, school.work_types["answer"],
+                                    [(school.students["alekseev"], value), (school.students["borisova"], value - 1)])
+
+    async def set_suggested(s):
+        return await PeriodMarkService(s, clock).set_suggested(teacher, school.assignments["rus5A"], school.q2)
+
+    assert sorted(await twice_at_once(session_factory, set_suggested)) == [0, 2]  # the second found none left
+    async with session_factory() as s:
+        assert sorted((await s.scalars(select(FinalMark.value))).all()) == [4, 5]
+    assert await events(session_factory, EventKind.PERIOD_MARK_SET) == 2
+
+
+async def test_a_topic_or_homework_saved_again_records_and_sends_nothing_more_J_2_J_14(session_factory, clock,
+                                                                                        school, lesson):
+    teacher, lesson_id = lesson
+
+    async def save(s):
+        journal = JournalService(s, clock)
+        await journal.set_topic(teacher, lesson_id, "Натуральные числа")
+        await journal.set_homework(teacher, lesson_id, "№ 12, с. 30")
+
+    assert await twice_at_once(session_factory, save) == [None, None]
+    assert await events(session_factory, EventKind.HOMEWORK_SET) + await events(
+        session_factory, EventKind.HOMEWORK_CHANGED) == 1
+    assert await count(session_factory, select(AuditEntry.id).where(AuditEntry.entity == "lesson")) == 2
 
 
 async def test_a_correction_request_sent_twice_for_one_draft_is_one_request_J_10(session_factory, clock, school,
