@@ -460,8 +460,8 @@ class AbsenceService:
 
     async def _document(self, document_id: int, *, for_update: bool = False) -> AbsenceDocument:
         query = select(AbsenceDocument).where(AbsenceDocument.id == document_id)
-        if for_update:
-            query = query.with_for_update()
+        if for_update:  # the row as committed now, not as this session read it before (a second tap's status)
+            query = query.with_for_update().execution_options(populate_existing=True)
         doc = await self.session.scalar(query)
         if doc is None:
             raise NotFound("document.not_found")

@@ -190,6 +190,7 @@ class CorrectionService:
         async with write_transaction(self.session):
             req = await self.session.scalar(
                 select(CorrectionRequest).where(CorrectionRequest.id == request_id).with_for_update()
+                .execution_options(populate_existing=True)  # its status as committed, not as read before
             )
             if req is None or req.school_id != actor.school_id:
                 raise NotFound("correction.not_found")

@@ -21,6 +21,7 @@ from services.journal import JournalService
 from services.models import (
     Absence,
     AbsenceDocument,
+    AbsenceReason,
     AuditEntry,
     CorrectionRequest,
     DocumentKind,
@@ -165,6 +166,51 @@ async def test_a_topic_or_homework_saved_again_records_and_sends_nothing_more_J_
     assert await events(session_factory, EventKind.HOMEWORK_SET) + await events(
         session_factory, EventKind.HOMEWORK_CHANGED) == 1
     assert await count(session_factory, select(AuditEntry.id).where(AuditEntry.entity == "lesson")) == 2
+
+
+async def test_a_document_decided_by_two_taps_at_once_is_decided_once_ABS_2(session_factory, clock, school, lesson):
+    """Each tap reads the document first (the card's check that it is pending), as the handler does."""
+    teacher, lesson_id = lesson
+    async with session_factory() as s:
+        await JournalService(s, clock).save_attendance(teacher, lesson_id, [school.students["borisova"]])
+        father = await load_actor(s, school.parents["borisov_father"])
+        doc_id = await AbsenceService(s, clock).submit_document(father, school.students["borisova"], TODAY, TODAY,
+                                                                DocumentKind.ILLNESS)
+    sessions = [session_factory(), session_factory()]
+    for s in sessions:
+        await AbsenceService(s, clock).pending_document(teacher, doc_id)
+
+    async def decide(s):
+        return await AbsenceService(s, clock).decide_document(teacher, doc_id, accept=True,
+                                                              reason=AbsenceReason.ILLNESS)
+
+    results = await asyncio.gather(*(decide(s) for s in sessions), return_exceptions=True)
+    for s in sessions:
+        await s.close()
+    assert sorted(map(repr, results)) == ["1", "Conflict('document.already_decided', {'status': "
+                                               "<DocumentStatus.ACCEPTED: 'accepted'>})"]
+    assert await events(session_factory, EventKind.DOCUMENT_DECIDED) == 1
+    assert await events(session_factory, EventKind.ABSENCE_REASON_SET) == 1
+
+
+async def test_a_correction_applied_by_two_taps_at_once_is_applied_once_J_10(session_factory, clock, school, lesson):
+    teacher, lesson_id = lesson
+    async with session_factory() as s:
+        await JournalService(s, clock).add_marks(teacher, lesson_id, school.work_types["answer"],
+                                                 [(school.students["alekseev"], 3)])
+    clock.at(TODAY + timedelta(days=20))
+    async with session_factory() as s:
+        request_id = await CorrectionService(s, clock).request(
+            teacher, lesson_id, [{"op": "add_mark", "student_id": school.students["borisova"], "value": 5,
+                                  "work_type_id": school.work_types["answer"]}], "Забыла поставить")
+
+    async def apply(s):
+        deputy = await load_actor(s, school.staff["deputy"])
+        return (await CorrectionService(s, clock).decide(deputy, request_id, apply=True)).status
+
+    results = await twice_at_once(session_factory, apply)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "CorrectionStatus"]
+    assert await count(session_factory, select(Mark.id)) == 2
 
 
 async def test_a_correction_request_sent_twice_for_one_draft_is_one_request_J_10(session_factory, clock, school,
