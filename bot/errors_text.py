@@ -54,6 +54,7 @@ ERRORS = {
                                 "Send a smaller photo or scan, or split the PDF."),
     "document.file_kind": N_("Only photos, PDF files and pictures can be attached: "
                              "not videos, voice messages, stickers, archives or programs."),
+    "draft.saved": N_("Already saved."),
     "homework.due_not_after_lesson": N_("Homework must be due after the lesson of {date}."),
     "homework.too_long": N_("The homework is too long: {length} characters, at most {max}."),
     "invite.bad_role": N_("Codes by role are for staff only."),

@@ -6,7 +6,7 @@ People are driven as a person would: `await parent.send("/start " + code)`, `awa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from itertools import count
@@ -16,7 +16,8 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.fsm.storage.memory import MemoryStorage
 
 from bot.dispatcher import create_dispatcher
 from bot.pushes.limiter import SharedLimits
@@ -55,6 +56,19 @@ class TelegramUser:
         message = self.emulator.last_message(TOKEN, self.id)
         data = self.button_data(message, button_text)
         query_id = self.emulator.user_taps(TOKEN, self.id, message["message_id"], data)
+        return await self.emulator.wait_for_callback_answer(TOKEN, query_id)
+
+    async def double_tap(self, button_text: str) -> list[dict]:
+        """Two taps on one button of the last message, both in flight before the bot answers either; the answers."""
+        message = self.emulator.last_message(TOKEN, self.id)
+        data = self.button_data(message, button_text)
+        queries = [self.emulator.user_taps(TOKEN, self.id, message["message_id"], data) for _ in range(2)]
+        return [await self.emulator.wait_for_callback_answer(TOKEN, query_id) for query_id in queries]
+
+    async def tap_late(self, message: dict, button_text: str) -> dict:
+        """A tap on a button of `message` as it was shown, arriving after the bot has changed it (a slow network)."""
+        data = self.button_data(message, button_text)
+        query_id = self.emulator.user_sends_callback_raw(TOKEN, self.id, message["message_id"], data)
         return await self.emulator.wait_for_callback_answer(TOKEN, query_id)
 
     async def tap_raw(self, callback_data: str) -> dict:
@@ -131,10 +145,29 @@ async def polling_bot(emulator: BotAPIEmulator, sessions, clock, storage: BaseSt
 
 
 @pytest.fixture
-async def bot_world(school_db, emulator, clock):
+def fsm() -> MemoryStorage:
+    """The bot's conversations in progress (the drafts), for a test that plays a second process reading them."""
+    return MemoryStorage()
+
+
+@pytest.fixture
+async def bot_world(school_db, emulator, clock, fsm):
     """The school in a SQLite file, and the bot polling the emulator."""
-    async with polling_bot(emulator, school_db[1], clock):
+    async with polling_bot(emulator, school_db[1], clock, fsm):
         yield school_db
+
+
+async def read_by_another_process(storage: BaseStorage, user: TelegramUser) -> Callable[[], Awaitable[None]]:
+    """The user's conversation as kept now, and a function that puts it back as it was: a second process (the
+    drafts in Redis) that read it for a second tap before the first tap's save ended it."""
+    key = StorageKey(bot_id=int(TOKEN.split(":")[0]), chat_id=user.id, user_id=user.id)
+    state, data = await storage.get_state(key), await storage.get_data(key)
+
+    async def as_it_read_it() -> None:
+        await storage.set_state(key, state)
+        await storage.set_data(key, data)
+
+    return as_it_read_it
 
 
 @pytest.fixture
