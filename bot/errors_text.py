@@ -54,6 +54,7 @@ ERRORS = {
                                 "Send a smaller photo or scan, or split the PDF."),
     "document.file_kind": N_("Only photos, PDF files and pictures can be attached: "
                              "not videos, voice messages, stickers, archives or programs."),
+    "draft.saved": N_("Already saved."),
     "file.empty": N_("This file is empty (0 bytes): it was not attached."),
     "file.content_mismatch": N_("Inside, this file is not a photo, a PDF or a picture, whatever its name says: "
                                 "it was not attached."),

@@ -23,12 +23,13 @@ from bot.filters import RoleFilter, not_for_others
 from bot.menus import menu_filter
 from bot.pushes.texts_announcements import audience_label, render_announcement
 from bot.states import AnnouncementForm as Form
+from handlers.drafts import new_draft_id
 from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
 from handlers.screens import chat_lock
 from services.accounts import CurrentUser
 from services.announcements import MAX_FILES, TEXT_MAX, Audience, Scope, check_text
 from services.container import Services
-from services.errors import DomainError, InvalidInput
+from services.errors import AlreadySaved, DomainError, InvalidInput
 from services.journal import AttachmentIn
 from services.models import AttachmentKind, Role
 
@@ -163,7 +164,7 @@ async def on_audience(query: CallbackQuery, callback_data: AnnounceAudienceCB, u
     chosen = {"scope": audience.scope.value, "grade": audience.grade, "class_id": audience.class_id,
               "title": audience.title}
     await state.set_state(Form.text)
-    await state.set_data({"audience": chosen, "files": []})
+    await state.set_data({"audience": chosen, "files": [], "draft": new_draft_id()})
     await query.message.edit_text(text_prompt(chosen, user.locale), reply_markup=step_keyboard())
 
 
@@ -211,7 +212,11 @@ async def on_send(query: CallbackQuery, user: CurrentUser, services: Services, s
         data = await state.get_data()
         await state.clear()
         try:
-            await services.announcements.send(user.actor, _draft_audience(data), data["text"], _draft_files(data))
+            await services.announcements.send(user.actor, _draft_audience(data), data["text"], _draft_files(data),
+                                              draft=data.get("draft"))
+        except AlreadySaved:  # sent by a tap in another process (the drafts in Redis)
+            callback_answer.text = _("Already sent.")
+            return
         except DomainError as err:
             # Nothing was written (one transaction); the draft cannot be sent as it is, so the form ends here.
             log.info("announcement refused at sending: %s", err.code)

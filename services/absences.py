@@ -41,7 +41,7 @@ from .models import (
     TimetableEntry,
     utcnow,
 )
-from .records import audit, emit, snapshot
+from .records import audit, emit, save_once, snapshot
 from .text import clean_text
 
 COMMENT_MAX = 1000
@@ -176,12 +176,12 @@ class AbsenceService:
 
     async def submit_document(
         self, actor: Actor, student_id: int, date_from: date, date_to: date, kind: DocumentKind,
-        comment: str = "", files: Sequence[AttachmentIn] = (),
+        comment: str = "", files: Sequence[AttachmentIn] = (), draft: str | None = None,
     ) -> int:
         """ABS-1: a parent (or the student) tells the class teacher why; future days are allowed.
 
         Everything is checked before anything is written: the document and its files are saved together or not
-        at all (ABS-4).
+        at all (ABS-4); one `draft` (the form) once, AlreadySaved after.
         """
         student = await self._sender_student(actor, student_id)
         comment = check_comment(comment)
@@ -191,6 +191,7 @@ class AbsenceService:
         for file in files:
             check_file(file)
         async with write_transaction(self.session):
+            await save_once(self.session, draft)
             doc = AbsenceDocument(
                 school_id=student.school_id, student_id=student.id, submitted_by=actor.person_id,
                 date_from=date_from, date_to=date_to, kind=kind, comment=comment,
@@ -461,8 +462,8 @@ class AbsenceService:
 
     async def _document(self, document_id: int, *, for_update: bool = False) -> AbsenceDocument:
         query = select(AbsenceDocument).where(AbsenceDocument.id == document_id)
-        if for_update:
-            query = query.with_for_update()
+        if for_update:  # the row as committed now, not as this session read it before (a second tap's status)
+            query = query.with_for_update().execution_options(populate_existing=True)
         doc = await self.session.scalar(query)
         if doc is None:
             raise NotFound("document.not_found")

@@ -41,7 +41,7 @@ from .models import (
     StudentStatus,
     TelegramAccount,
 )
-from .records import audit, emit
+from .records import audit, emit, save_once
 from .text import required_text
 
 # One Telegram message holds 4096 characters: the rest is for the heading and the author's line.
@@ -140,11 +140,13 @@ class AnnouncementService:
         pairs = await announcement_recipients(self.session, payload, actor.school_id)
         return Preview(payload, len({account for account, _student in pairs}))
 
-    async def send(self, actor: Actor, audience: Audience, text: str, files: Sequence[AttachmentIn] = ()) -> int:
+    async def send(self, actor: Actor, audience: Audience, text: str, files: Sequence[AttachmentIn] = (),
+                   draft: str | None = None) -> int:
         """Checks the right to the audience, the text and the files, then writes the outbox event and its audit
-        entry (DATA-3) together. Returns the event's id."""
+        entry (DATA-3) together. Returns the event's id. One `draft` is sent once: again, AlreadySaved."""
         payload = await self._payload(actor, audience, text, files)
         async with write_transaction(self.session):
+            await save_once(self.session, draft)
             emit(self.session, actor.school_id, EventKind.ANNOUNCEMENT, **payload)
             # records.emit returns nothing; the event is the one object this transaction adds.
             [event] = [obj for obj in self.session.new if isinstance(obj, OutboxEvent)]

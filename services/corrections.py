@@ -44,7 +44,7 @@ from .models import (
     WorkType,
     utcnow,
 )
-from .records import audit, emit, snapshot
+from .records import audit, emit, save_once, snapshot
 from .text import clean_text, required_text
 
 REASON_MAX = 1000
@@ -126,8 +126,10 @@ class CorrectionService:
         self.session = session
         self.clock = clock
 
-    async def request(self, actor: Actor, lesson_id: int, changes: list[dict], reason: str) -> int:
-        """File a request for a locked lesson; every change is checked now, so a decision cannot fail on it."""
+    async def request(self, actor: Actor, lesson_id: int, changes: list[dict], reason: str,
+                      draft: str | None = None) -> int:
+        """File a request for a locked lesson; every change is checked now, so a decision cannot fail on it.
+        One `draft` files one request: a second reason sent for it raises AlreadySaved."""
         reason = required_text(reason, "correction.reason_required")
         if len(reason) > REASON_MAX:
             raise InvalidInput("correction.reason_too_long", max=REASON_MAX)
@@ -143,6 +145,7 @@ class CorrectionService:
         await self._validate(lesson, school, changes)
         changes = [await self._with_mark_owner(change) for change in changes]
         async with write_transaction(self.session):
+            await save_once(self.session, draft)
             req = CorrectionRequest(
                 school_id=school.id, requested_by=actor.person_id, lesson_id=lesson.id,
                 class_id=lesson.assignment.class_id, subject_id=lesson.assignment.subject_id,
@@ -187,6 +190,7 @@ class CorrectionService:
         async with write_transaction(self.session):
             req = await self.session.scalar(
                 select(CorrectionRequest).where(CorrectionRequest.id == request_id).with_for_update()
+                .execution_options(populate_existing=True)  # its status as committed, not as read before
             )
             if req is None or req.school_id != actor.school_id:
                 raise NotFound("correction.not_found")

@@ -37,5 +37,9 @@ class Conflict(DomainError):
     """The state has moved on: decided twice, code already used."""
 
 
+class AlreadySaved(Conflict):
+    """This draft was saved before: a second tap, another process, a retry. What it holds is in the journal."""
+
+
 class TooManyAttempts(DomainError):
     """Too many tries in a short time."""

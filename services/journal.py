@@ -37,7 +37,7 @@ from .models import (
     WorkType,
     utcnow,
 )
-from .records import audit, emit, snapshot
+from .records import audit, emit, save_once, snapshot
 from .text import clean_text, required_text
 
 TOPIC_MAX = 500
@@ -323,17 +323,21 @@ class JournalService:
         await self._change_attendance(actor, lesson_id, set(absent_ids), None)
 
     async def update_attendance(
-        self, actor: Actor, lesson_id: int, *, absent: Iterable[int] = (), present: Iterable[int] = ()
+        self, actor: Actor, lesson_id: int, *, absent: Iterable[int] = (), present: Iterable[int] = (),
+        draft: str | None = None,
     ) -> None:
         """J-12: the teacher's toggles (to «ОТ», back to present) applied to the absences as they are now.
 
         Applied under the lesson's row lock, so two teachers saving the same lesson at once both keep
-        their changes. No change at all still records that attendance was taken."""
-        await self._change_attendance(actor, lesson_id, set(absent), set(present))
+        their changes. No change at all still records that attendance was taken. The toggles of one `draft`
+        are applied once (AlreadySaved after): a late second tap does not undo a colleague's save between."""
+        await self._change_attendance(actor, lesson_id, set(absent), set(present), draft)
 
-    async def _change_attendance(self, actor: Actor, lesson_id: int, absent: set[int], present: set[int] | None):
+    async def _change_attendance(self, actor: Actor, lesson_id: int, absent: set[int], present: set[int] | None,
+                                 draft: str | None = None):
         """`present=None`: everyone of the roster not in `absent`."""
         async with write_transaction(self.session):
+            await save_once(self.session, draft)
             lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
             roster = {s.id for s in await roster_of(self.session, lesson.assignment)}
             if present is None:
@@ -346,12 +350,16 @@ class JournalService:
             await apply_attendance(self.session, actor.person_id, lesson, (current - present) | absent)
 
     async def add_marks(
-        self, actor: Actor, lesson_id: int, work_type_id: int, entries: Sequence[tuple[int, int]], comment: str = ""
+        self, actor: Actor, lesson_id: int, work_type_id: int, entries: Sequence[tuple[int, int]], comment: str = "",
+        draft: str | None = None,
     ) -> list[int]:
-        """J-5..J-8: marks of one work type for several students; all are written or none."""
+        """J-5..J-8: marks of one work type for several students; all are written or none, and those of one
+        `draft` once: saving it again raises AlreadySaved (J-6 allows a second mark a day, so only the draft's
+        id tells a second tap from a second round)."""
         if not entries:
             raise InvalidInput("mark.none_given")
         async with write_transaction(self.session):
+            await save_once(self.session, draft)
             lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
             await self._check_in_roster(lesson, {student_id for student_id, _ in entries})
             work_type = await self._work_type(school, work_type_id)
@@ -393,11 +401,11 @@ class JournalService:
             if due_on is not None and due_on <= lesson.date:
                 raise InvalidInput("homework.due_not_after_lesson", date=lesson.date)
             kind = EventKind.HOMEWORK_CHANGED if (lesson.homework or lesson.no_homework) else EventKind.HOMEWORK_SET
-            set_lesson_fields(
+            changed = set_lesson_fields(
                 self.session, actor.person_id, lesson,
                 homework=text, no_homework=not text, homework_due_on=due_on if text else None,
             )
-            if text:
+            if text and changed:  # the same homework saved again (a retry) is no news
                 emit(self.session, school.id, kind, lesson_id=lesson.id, assignment_id=lesson.assignment_id,
                      due_on=due_on)
 
@@ -611,10 +619,14 @@ async def _accepted_document(session: AsyncSession, student_id: int, day: date) 
 LESSON_FIELDS = ("topic", "homework", "no_homework", "homework_due_on")
 
 
-def set_lesson_fields(session: AsyncSession, actor_id: int | None, lesson: Lesson, **fields) -> None:
+def set_lesson_fields(session: AsyncSession, actor_id: int | None, lesson: Lesson, **fields) -> bool:
+    """The fields written and audited; False, and nothing recorded, when they hold these values already."""
     before = snapshot(lesson, *LESSON_FIELDS)
+    if all(getattr(lesson, name) == value for name, value in fields.items()):
+        return False
     for name, value in fields.items():
         setattr(lesson, name, value)
     lesson.updated_by = actor_id
     audit(session, school_id=lesson.school_id, actor_id=actor_id, action="change", entity="lesson",
           entity_id=lesson.id, before=before, after=snapshot(lesson, *LESSON_FIELDS))
+    return True

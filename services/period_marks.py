@@ -204,6 +204,7 @@ class PeriodMarkService:
             raise Forbidden("student.not_in_lesson")
         check_mark_value(school, assignment.class_group.grade, value)
         async with write_transaction(self.session):
+            await self._lock(assignment)
             await self._write(actor, school, assignment, period, student_id, value)
 
     async def set_suggested(self, actor: Actor, assignment_id: int, period_id: int) -> int:
@@ -214,6 +215,7 @@ class PeriodMarkService:
         assignment, period, school, today = await self._load(assignment_id, period_id)
         await self._check_open(actor, school, assignment, period, today)
         async with write_transaction(self.session):
+            await self._lock(assignment)  # a second tap waits, then finds the marks set and sets none
             sheet = await self.sheet(actor, assignment_id, period_id)
             due = [r for r in sheet.rows if r.period_mark is None and r.suggested is not None and r.meets_accumulation]
             for row in due:
@@ -230,11 +232,19 @@ class PeriodMarkService:
         if today < period.starts_on:
             raise InvalidInput("period.not_started", period=period.name)
 
+    async def _lock(self, assignment: Assignment) -> None:
+        """Period marks of a class and subject are written one transaction at a time: two taps at once on
+        PostgreSQL would both find no mark and both insert one (SQLite has BEGIN IMMEDIATE)."""
+        await self.session.scalar(select(Assignment.id).where(Assignment.id == assignment.id).with_for_update())
+
     async def _write(self, actor: Actor, school: School, assignment: Assignment, period: StudyPeriod,
                      student_id: int, value: int) -> None:
         mark = await self.session.scalar(select(FinalMark).where(
             FinalMark.student_id == student_id, FinalMark.subject_id == assignment.subject_id,
-            FinalMark.kind == FinalMarkKind.PERIOD, FinalMark.period_id == period.id))
+            FinalMark.kind == FinalMarkKind.PERIOD, FinalMark.period_id == period.id,
+        ).execution_options(populate_existing=True))
+        if mark is not None and mark.value == value:
+            return  # set already (a second tap): no change to record, no news to send
         before = snapshot(mark, "value") if mark else None
         if mark is None:
             mark = FinalMark(student_id=student_id, subject_id=assignment.subject_id, year_id=period.year_id,

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import AuditEntry, EventKind, OutboxEvent
+from .errors import AlreadySaved
+from .models import AuditEntry, EventKind, OutboxEvent, SavedDraft
 
 
 def _plain(value: Any) -> Any:
@@ -41,6 +42,19 @@ def audit(
             entity_id=entity_id, before=before, after=after,
         )
     )
+
+
+async def save_once(session: AsyncSession, draft_id: str | None) -> None:
+    """First in a save's transaction: the draft's id is written with what it saves, and a second save of the same
+    draft (another tap, another process, a retry) is refused by the key, AlreadySaved, whichever commits first.
+    A draft without an id (made before drafts had one) is saved as before."""
+    if draft_id is None:
+        return
+    session.add(SavedDraft(id=draft_id))
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise AlreadySaved("draft.saved") from None
 
 
 def emit(session: AsyncSession, school_id: int, kind: EventKind, **payload: Any) -> None:

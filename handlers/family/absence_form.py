@@ -24,12 +24,13 @@ from bot.errors_text import error_text
 from bot.filters import not_for_others
 from bot.states import AbsenceDocumentForm as Form
 from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
+from handlers.drafts import new_draft_id
 from handlers.screens import chat_lock
 from handlers.typed_dates import DatesError, parse_dates
 from services.absences import MAX_FILES, SendContext, check_comment
 from services.accounts import CurrentUser
 from services.container import Services
-from services.errors import DomainError, InvalidInput
+from services.errors import AlreadySaved, DomainError, InvalidInput
 from services.journal import AttachmentIn
 from services.models import AttachmentKind, DocumentKind
 from services.text import clean_text
@@ -147,7 +148,7 @@ async def on_new(query: CallbackQuery, callback_data: AbsenceDocCB, user: Curren
 async def _start_dates(services: Services, user: CurrentUser, state: FSMContext, student_id: int) -> None:
     card = await services.diary.student(user.actor, student_id)
     await state.set_state(Form.dates)
-    await state.set_data({"student": student_id, "child": child_name(card), "files": []})
+    await state.set_data({"student": student_id, "child": child_name(card), "files": [], "draft": new_draft_id()})
 
 
 async def on_child(query: CallbackQuery, callback_data: AbsenceChildCB, user: CurrentUser, services: Services,
@@ -258,7 +259,11 @@ async def on_send(query: CallbackQuery, user: CurrentUser, services: Services, s
         try:
             await services.absences.submit_document(
                 user.actor, data["student"], date.fromisoformat(data["date_from"]), date.fromisoformat(data["date_to"]),
-                DocumentKind(data["kind"]), data.get("comment", ""), _draft_files(data))
+                DocumentKind(data["kind"]), data.get("comment", ""), _draft_files(data), draft=data.get("draft"))
+        except AlreadySaved:  # sent by a tap in another process (the drafts in Redis)
+            await state.clear()
+            callback_answer.text = _("Already sent.")
+            return
         except DomainError as err:
             # Nothing was written (one transaction); the draft cannot be sent as it is, so the form ends here.
             log.info("document refused at sending: %s", err.code)

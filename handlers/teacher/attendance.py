@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import AttendanceCB, LessonCB
 from bot.formatting import split_text
+from handlers.drafts import new_draft_id, saved_now
 from handlers.screens import chat_lock, chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
@@ -24,7 +25,8 @@ from services.journal import LessonView, RosterEntry
 from .correction_request import offer_correction
 from .lesson import back_to_card, lesson_title, locked_lines, show_card
 
-DRAFT = "attendance"  # FSM data: {"<lesson id>": {"shown": [absent ids as opened], "absent": [absent ids now]}}
+DRAFT = "attendance"  # FSM data: {"<lesson id>": {"shown": [absent ids as opened], "absent": [absent ids now],
+#                                       "id": draft id}}, and once written "saved": True (handlers.drafts)
 PER_ROW = 3  # a class of 35 is 12 rows: one message, far below Telegram's 100 buttons
 
 def surname_button(entry: RosterEntry) -> str:
@@ -34,7 +36,7 @@ def surname_button(entry: RosterEntry) -> str:
 
 def new_draft(view: LessonView) -> dict:
     absent = sorted(entry.student_id for entry in view.roster if entry.absent)
-    return {"shown": absent, "absent": absent}
+    return {"shown": absent, "absent": absent, "id": new_draft_id()}
 
 
 async def draft_of(state: FSMContext, view: LessonView) -> dict | None:
@@ -68,7 +70,7 @@ async def on_toggle(query: CallbackQuery, callback_data: AttendanceCB, user: Cur
     view.entry(callback_data.student)  # refuses a student who is not in the lesson
     async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view)
-        if draft is None:
+        if draft is None or draft.get("saved"):  # a tap on a roster saved meanwhile is not in it either
             await show_saved(query, user, view, state, bot, callback_answer)
             return
         draft = {**draft, "absent": sorted(set(draft["absent"]) ^ {callback_data.student})}
@@ -84,6 +86,10 @@ async def on_save(query: CallbackQuery, callback_data: AttendanceCB, user: Curre
         if draft is None:
             await show_saved(query, user, view, state, bot, callback_answer)
             return
+    if draft.get("saved"):  # a second tap that came after the first one's save
+        callback_answer.text = _("Already saved.")
+        await show_card(bot, chat_of(query), user, view, state, tapped(query))
+        return
     shown, absent = set(draft["shown"]), set(draft["absent"])
     if not view.editable:  # J-9: the toggles go to the deputy director as a correction request (J-10)
         changes = ([{"op": "set_absent", "student_id": s} for s in sorted(absent - shown)]
@@ -94,10 +100,10 @@ async def on_save(query: CallbackQuery, callback_data: AttendanceCB, user: Curre
         await drop_draft(state)
         await offer_correction(bot, chat_of(query), user, state, view, changes)
         return
-    await services.journal.update_attendance(user.actor, view.lesson_id, absent=absent - shown,
-                                             present=shown - absent)
-    await drop_draft(state)
-    callback_answer.text = _("Attendance saved.")
+    saved = await saved_now(services.journal.update_attendance(
+        user.actor, view.lesson_id, absent=absent - shown, present=shown - absent, draft=draft.get("id")))
+    await state.update_data({DRAFT: {str(view.lesson_id): {**draft, "saved": True}}})
+    callback_answer.text = _("Attendance saved.") if saved else _("Already saved.")
     view = await services.journal.lesson_view(user.actor, view.lesson_id)
     await show_card(bot, chat_of(query), user, view, state, tapped(query))
 

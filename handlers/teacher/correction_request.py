@@ -21,16 +21,17 @@ from bot.filters import not_for_others
 from bot.formatting import split_text
 from bot.i18n import N_, gettext
 from bot.states import CorrectionForm
+from handlers.drafts import new_draft_id
 from handlers.screens import chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
 from services.corrections import REASON_MAX, ChangeView, describe_in
-from services.errors import DomainError
+from services.errors import AlreadySaved, DomainError
 from services.journal import LessonView
 
 from .lesson import lesson_title, locked_lines, show_card
 
-DRAFT = "correction"  # FSM data: {"lesson": id, "changes": [CorrectionService ops]}
+DRAFT = "correction"  # FSM data: {"lesson": id, "changes": [CorrectionService ops], "id": draft id}
 RETRY = {"correction.reason_required", "correction.reason_too_long"}  # the teacher types the reason again
 
 # J-10's list of changes in words, by CorrectionService op; the regulations' «ОТ» for an absence (J-12).
@@ -67,7 +68,7 @@ async def offer_correction(bot: Bot, chat_id: int, user: CurrentUser, state: FSM
                            changes: list[dict]) -> None:
     """J-9/J-10: the lesson is locked; `changes` (CorrectionService ops) become a request once a reason is typed."""
     await state.set_state(CorrectionForm.reason)
-    await state.update_data({DRAFT: {"lesson": view.lesson_id, "changes": changes}})
+    await state.update_data({DRAFT: {"lesson": view.lesson_id, "changes": changes, "id": new_draft_id()}})
     text = "\n".join([
         lesson_title(view, user.locale), *locked_lines(view),
         "", "<b>" + _("Changes:") + "</b>", *change_lines(describe_in(view, changes), user.locale), "",
@@ -79,7 +80,11 @@ async def offer_correction(bot: Bot, chat_id: int, user: CurrentUser, state: FSM
 async def on_reason(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
     draft = (await state.get_data())[DRAFT]
     try:
-        number = await services.corrections.request(user.actor, draft["lesson"], draft["changes"], message.text)
+        number = await services.corrections.request(user.actor, draft["lesson"], draft["changes"], message.text,
+                                                    draft=draft.get("id"))
+    except AlreadySaved:  # the reason sent twice at once: the first message filed the request
+        await message.answer(_("Already sent."))
+        return
     except DomainError as err:
         if err.code in RETRY:
             raise  # the reply says what is wrong; the reason is asked again

@@ -24,6 +24,7 @@ from bot.errors_text import error_text
 from bot.filters import not_for_others
 from bot.formatting import split_text
 from bot.states import MarksEntry
+from handlers.drafts import new_draft_id, saved_now
 from handlers.screens import chat_lock, chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
@@ -35,7 +36,8 @@ from .attendance import roster_rows, surname_button
 from .correction_request import offer_correction
 from .lesson import lesson_title, locked_lines, show_card
 
-DRAFT = "marks"  # FSM data: {"lesson": id, "type": work type id, "entries": {"<student id>": value}}
+DRAFT = "marks"  # FSM data: {"lesson": id, "type": work type id, "entries": {"<student id>": value}, "id": draft id}
+# and, once written, "saved": True (handlers.drafts)
 ERRORS_SHOWN = 10  # a pasted essay is not echoed back line by line
 
 
@@ -57,7 +59,7 @@ async def on_type(query: CallbackQuery, callback_data: MarkEntryCB, user: Curren
                   state: FSMContext, bot: Bot):
     view, options = await lesson_of(services, user, callback_data.lesson)
     work_type = options.work_type(callback_data.item)  # refuses a work type of another school
-    draft = {"lesson": view.lesson_id, "type": work_type.id, "entries": {}}
+    draft = {"lesson": view.lesson_id, "type": work_type.id, "entries": {}, "id": new_draft_id()}
     await state.update_data({DRAFT: draft})
     await state.set_state(MarksEntry.lines)
     await show_list(bot, chat_of(query), user, view, options, draft, state, tapped(query))
@@ -119,12 +121,12 @@ async def on_list(query: CallbackQuery, callback_data: MarkEntryCB, user: Curren
 
 async def on_lines(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
     """Typed lines go into the draft; the preview lists them, and the lines not understood apart."""
-    lesson_id = ((await state.get_data()).get(DRAFT) or {}).get("lesson")
-    if lesson_id is None:  # the draft is gone (saved meanwhile): the text is not marks any more
+    draft = (await state.get_data()).get(DRAFT) or {}
+    if not draft or draft.get("saved"):  # the draft is gone (saved meanwhile): the text is not marks any more
         await state.set_state(None)
         await message.answer(_("Send /help to see what the bot can do."))
         return
-    view, options = await lesson_of(services, user, lesson_id)
+    view, options = await lesson_of(services, user, draft["lesson"])
     entries, errors = read_lines(message.text, view, options, user.locale)
     async with chat_lock(message.chat.id):
         draft = await draft_of(state, view)
@@ -158,7 +160,11 @@ async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, user: Curren
                   state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)
     async with chat_lock(chat_of(query)):
-        draft = await draft_of(state, view)
+        draft = await draft_of(state, view, saved=True)
+    if draft and draft.get("saved"):  # a second tap that came after the first one's save
+        callback_answer.text = _("Already saved.")
+        await show_card(bot, chat_of(query), user, view, state, tapped(query))
+        return
     if not draft or not draft["entries"]:
         callback_answer.text = _("No marks to save yet.")
         return
@@ -169,10 +175,13 @@ async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, user: Curren
             {"op": "add_mark", "student_id": student, "value": value, "work_type_id": draft["type"]}
             for student, value in entries])
         return
-    await services.journal.add_marks(user.actor, view.lesson_id, draft["type"], entries)  # all or none
-    await leave(state)
-    callback_answer.text = ngettext("{count} mark saved.", "{count} marks saved.", len(entries)).format(
-        count=len(entries))
+    if await saved_now(services.journal.add_marks(user.actor, view.lesson_id, draft["type"], entries,
+                                                  draft=draft.get("id"))):  # all or none, once
+        callback_answer.text = ngettext("{count} mark saved.", "{count} marks saved.", len(entries)).format(
+            count=len(entries))
+    else:  # a second tap in flight at once: the first one wrote them
+        callback_answer.text = _("Already saved.")
+    await leave(state, saved=draft)
     view = await services.journal.lesson_view(user.actor, view.lesson_id)
     await show_card(bot, chat_of(query), user, view, state, tapped(query))
 
@@ -197,16 +206,20 @@ async def lesson_of(services: Services, user: CurrentUser, lesson_id: int) -> tu
     return await services.journal.lesson_view(user.actor, lesson_id), options
 
 
-async def draft_of(state: FSMContext, view: LessonView) -> dict | None:
+async def draft_of(state: FSMContext, view: LessonView, *, saved: bool = False) -> dict | None:
+    """The lesson's draft being filled in; with `saved`, also one already written."""
     draft = (await state.get_data()).get(DRAFT)
-    return draft if draft and draft["lesson"] == view.lesson_id else None
+    if not draft or draft["lesson"] != view.lesson_id or (draft.get("saved") and not saved):
+        return None
+    return draft
 
 
-async def leave(state: FSMContext) -> None:
-    """The draft is dropped and typed text is not taken as marks any more."""
+async def leave(state: FSMContext, saved: dict | None = None) -> None:
+    """The draft is dropped, or kept as `saved` for a later tap on its «Save», and typed text is not taken as
+    marks any more."""
     if await state.get_state() == MarksEntry.lines.state:
         await state.set_state(None)
-    await state.update_data({DRAFT: None})
+    await state.update_data({DRAFT: {**saved, "saved": True} if saved else None})
 
 
 def read_lines(text: str, view: LessonView, options: MarkOptions, locale: str) -> tuple[dict[int, int], list[str]]:

@@ -86,8 +86,11 @@ async def on_bulk_ask(query: CallbackQuery, callback_data: PeriodBulkCB, user: C
 async def on_bulk_confirm(query: CallbackQuery, callback_data: PeriodBulkCB, user: CurrentUser,
                           services: Services, state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
     count = await services.period_marks.set_suggested(user.actor, callback_data.assignment, callback_data.period)
-    callback_answer.text = ngettext("{count} period mark set.", "{count} period marks set.", count).format(
-        count=count)
+    if count:
+        callback_answer.text = ngettext("{count} period mark set.", "{count} period marks set.", count).format(
+            count=count)
+    else:  # a second tap: the first one set them (or someone else did meanwhile)
+        callback_answer.text = _("No suggested marks are left to set.")
     await show_sheet(bot, chat_of(query), user, services, state, callback_data.assignment, callback_data.period,
                      tapped(query))
 

@@ -1,4 +1,5 @@
-"""What the system remembers about itself: the audit log (DATA-3) and the outbox of domain events."""
+"""What the system remembers about itself: the audit log (DATA-3), the outbox of domain events, and the drafts
+already saved."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -67,3 +68,13 @@ class Delivery(IdMixin, Base):
     status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None]
+
+
+class SavedDraft(Base):
+    """A draft (a screen's marks, an attendance roster, a form) written to the journal: its id, made when the draft
+    started, is the key, so a second save of it (a second tap, another process, a retry) is refused."""
+
+    __tablename__ = "saved_drafts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from itertools import count
@@ -18,7 +18,8 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.fsm.storage.memory import MemoryStorage
 from babel.dates import format_interval
 
 from bot.dispatcher import create_dispatcher
@@ -60,6 +61,19 @@ class TelegramUser:
         message = self.emulator.last_message(self.token, self.id)
         data = self.button_data(message, button_text)
         query_id = self.emulator.user_taps(self.token, self.id, message["message_id"], data)
+        return await self.emulator.wait_for_callback_answer(self.token, query_id)
+
+    async def double_tap(self, button_text: str) -> list[dict]:
+        """Two taps on one button of the last message, both in flight before the bot answers either; the answers."""
+        message = self.emulator.last_message(self.token, self.id)
+        data = self.button_data(message, button_text)
+        queries = [self.emulator.user_taps(self.token, self.id, message["message_id"], data) for _ in range(2)]
+        return [await self.emulator.wait_for_callback_answer(self.token, query_id) for query_id in queries]
+
+    async def tap_late(self, message: dict, button_text: str) -> dict:
+        """A tap on a button of `message` as it was shown, arriving after the bot has changed it (a slow network)."""
+        data = self.button_data(message, button_text)
+        query_id = self.emulator.user_sends_callback_raw(self.token, self.id, message["message_id"], data)
         return await self.emulator.wait_for_callback_answer(self.token, query_id)
 
     async def tap_raw(self, callback_data: str, chat_id: int | None = None) -> dict:
@@ -159,10 +173,29 @@ def file_store(tmp_path) -> FileStore:
 
 
 @pytest.fixture
-async def bot_world(school_db, emulator, clock, file_store):
+def fsm() -> MemoryStorage:
+    """The bot's conversations in progress (the drafts), for a test that plays a second process reading them."""
+    return MemoryStorage()
+
+
+@pytest.fixture
+async def bot_world(school_db, emulator, clock, file_store, fsm):
     """The school in a SQLite file, and the bot polling the emulator."""
-    async with polling_bot(emulator, school_db[1], clock, files=file_store):
+    async with polling_bot(emulator, school_db[1], clock, fsm, files=file_store):
         yield school_db
+
+
+async def read_by_another_process(storage: BaseStorage, user: TelegramUser) -> Callable[[], Awaitable[None]]:
+    """The user's conversation as kept now, and a function that puts it back as it was: a second process (the
+    drafts in Redis) that read it for a second tap before the first tap's save ended it."""
+    key = StorageKey(bot_id=int(TOKEN.split(":")[0]), chat_id=user.id, user_id=user.id)
+    state, data = await storage.get_state(key), await storage.get_data(key)
+
+    async def as_it_read_it() -> None:
+        await storage.set_state(key, state)
+        await storage.set_data(key, data)
+
+    return as_it_read_it
 
 
 @pytest.fixture

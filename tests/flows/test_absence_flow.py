@@ -26,7 +26,7 @@ from services.models import (
 )
 from tests.files import PHOTO
 from tests.factories import TODAY
-from tests.flows.conftest import plain, span, TOKEN
+from tests.flows.conftest import TOKEN, plain, read_by_another_process, span
 
 MB = 1024 * 1024
 PDF = b"%PDF-1.4\n% a doctor's note\n%%EOF\n"
@@ -282,6 +282,22 @@ async def test_an_album_of_ten_photos_is_taken_whole_the_eleventh_refused_and_a_
         await emulator.wait_for_callback_answer(TOKEN, query)
     [doc] = await documents(sessions)
     assert len({f.telegram_file_id for f in await attachments(sessions) if f.document_id == doc.id}) == 10
+
+
+async def test_a_second_tap_on_send_in_another_process_sends_nothing_more_and_says_so_ABS_1(
+        bot_world, linked, emulator, fsm):
+    """Two processes share the drafts (Redis), each takes one of two taps on «Отправить» and reads the form before
+    the other's send ends it: the database refuses the second, which says it is sent, not that nothing was."""
+    school, sessions = bot_world
+    father = await linked(school.parents["borisov_father"])
+    await fill_form_for_one_day(father, emulator)
+    summary = emulator.last_message(TOKEN, father.id)
+    as_the_second_process_read_it = await read_by_another_process(fsm, father)
+    await tap(father, "Отправить")
+    await as_the_second_process_read_it()
+    assert (await father.tap_late(summary, "Отправить"))["text"] == "Уже отправлено."
+    assert len(await documents(sessions)) == 1
+    assert not [text for text in father.texts() if "Ничего не отправлено" in text]
 
 
 async def test_cancel_at_any_step_saves_nothing(bot_world, linked, emulator):

@@ -11,7 +11,7 @@ from bot.callbacks import AnnounceAudienceCB, AnnounceStepCB
 from services.announcements import announcement_recipients
 from services.models import EventKind, OutboxEvent
 from tests.files import PHOTO
-from tests.flows.conftest import TOKEN
+from tests.flows.conftest import TOKEN, read_by_another_process
 
 HELP = "Отправьте /help, чтобы узнать, что умеет бот."
 
@@ -156,3 +156,22 @@ async def test_a_plain_teacher_or_a_parent_has_no_announcements_and_a_forged_aud
         assert (answer["text"], answer["show_alert"]) == (reason, True)
     assert math.last_text() == "Новое объявление. Кому его отправить?"  # the choice stays as it was
     assert await announcements(sessions) == []
+
+
+async def test_a_second_tap_on_send_in_another_process_sends_nothing_more_and_says_so(bot_world, linked, fsm):
+    """Two processes share the drafts (Redis), each takes one of two taps on «Отправить» and reads the form before
+    the other's send ends it: the database refuses the second, which says it is sent, not that nothing was."""
+    school, sessions = bot_world
+    await linked(school.parents["alekseeva_mother"])
+    deputy = await linked(school.staff["deputy"])
+    await deputy.press("Объявление")
+    await deputy.tap("Вся школа")
+    await deputy.send("Завтра — день открытых дверей.")
+    await deputy.tap("Продолжить без файлов")
+    preview = deputy.emulator.last_message(TOKEN, deputy.id)
+    as_the_second_process_read_it = await read_by_another_process(fsm, deputy)
+    await deputy.tap("Отправить")
+    await as_the_second_process_read_it()
+    assert (await deputy.tap_late(preview, "Отправить"))["text"] == "Уже отправлено."
+    assert len(await announcements(sessions)) == 1
+    assert deputy.last_text() == "✅ Объявление отправлено: 1 получатель"

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.callbacks import AttendanceCB, LessonCB
 from services.access import load_actor
 from services.journal import JournalService
-from services.models import Absence, CorrectionRequest, Lesson, Person, School, Student
+from services.models import Absence, AuditEntry, CorrectionRequest, Lesson, Person, School, Student
 from tests.factories import TODAY
-from tests.flows.conftest import open_card
+from tests.flows.conftest import TOKEN, open_card
 
 LESSON = "Математика, 5А\nВторник, 24 ноября, 2-й урок\n\n"
 HINT = "Нажмите на ученика, чтобы отметить «ОТ» (отсутствует); повторное нажатие снимает отметку.\n\n"
@@ -56,6 +56,26 @@ async def test_roster_toggles_saves_and_shows_the_saved_state_J_12(bot_world, li
     assert await absent_names(sessions) == ["Борисова", "Григорьева"]
     await math.tap("Посещаемость")
     assert math.buttons()[:4] == ["1 Алексеев", "2 Борисова · ОТ", "3 Васильев", "4 Григорьева · ОТ"]
+
+
+async def test_a_double_tap_on_save_writes_attendance_once_and_each_tap_is_told_so_J_12(bot_world, linked):
+    """Two taps on «Сохранить» in flight at once, and one more arriving late: the late one must not say the
+    roster was not saved, nor apply its toggles again over what a colleague may have saved since."""
+    school, sessions = bot_world
+    math = await linked(school.staff["math"])
+    await open_card(math)
+    await math.tap("Посещаемость")
+    await math.tap("2 Борисова")
+    roster = math.emulator.last_message(TOKEN, math.id)
+    answers = await math.double_tap("Сохранить")
+    assert sorted(answer["text"] for answer in answers) == ["Посещаемость сохранена.", "Уже сохранено."]
+    assert math.last_text().startswith(LESSON)  # back on the card
+    late = await math.tap_late(roster, "Сохранить")
+    assert (late["text"], late.get("show_alert", False)) == ("Уже сохранено.", False)
+    assert await absent_names(sessions) == ["Борисова"]
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(AuditEntry)
+                                    .where(AuditEntry.entity == "absence")) == 1
 
 
 async def test_saving_with_everyone_present_records_attendance_J_12(bot_world, linked):

@@ -22,7 +22,7 @@ from services.models import (
     Mark,
 )
 from tests.factories import TODAY
-from tests.flows.conftest import plain
+from tests.flows.conftest import TOKEN, plain
 
 OLD = TODAY - timedelta(days=15)  # Monday, 9 November: past the 14 days (J-9)
 TITLE = "Математика, 5А\nПонедельник, 9 ноября, 1-й урок\n\n"
@@ -52,6 +52,26 @@ async def file_request(sessions, clock, school, lesson_id: int, changes: list[di
     async with sessions() as session:
         teacher = await load_actor(session, school.staff["math"])
         return await CorrectionService(session, clock).request(teacher, lesson_id, changes, reason)
+
+
+async def test_the_reason_sent_twice_at_once_files_one_request_J_10(bot_world, linked, clock):
+    """The reason sent again before the bot answered (a double tap on «Send» in Telegram): one request, and no
+    message says it was not sent."""
+    school, sessions = bot_world
+    await old_lesson(sessions, clock, school)
+    math = await linked(school.staff["math"])
+    await math.send("/today 09.11")
+    await math.tap("⚠️ 1. 5А, Математика")
+    await math.tap("Тема")
+    await math.send("Сравнение дробей")
+    for _ in range(2):
+        math.emulator.user_sends_text(TOKEN, math.id, "Забыла записать тему в день урока")
+    for _ in range(3):  # the first: «sent» and the card; the second: its own answer
+        await math.emulator.wait_for_bot_message(TOKEN, math.id)
+    assert len(await requests(sessions)) == 1
+    assert [text for text in math.texts() if text.startswith("Заявка №")] == [
+        "Заявка №1 отправлена заместителю директора."]
+    assert not [text for text in math.texts() if "не отправлена" in text]
 
 
 async def test_topic_of_a_lesson_15_days_old_goes_as_a_request_the_deputy_applies_J_9_J_10(bot_world, linked,

@@ -14,7 +14,7 @@ from services.access import load_actor
 from services.journal import JournalService
 from services.models import CorrectionRequest, Lesson, Mark, Person, Student
 from tests.factories import TODAY
-from tests.flows.conftest import open_card
+from tests.flows.conftest import TOKEN, open_card
 
 
 LESSON = "Математика, 5А\nВторник, 24 ноября, 2-й урок\n"
@@ -57,6 +57,23 @@ async def test_tap_a_student_then_a_value_and_save_J_5(bot_world, linked):
     assert answer["text"] == "Сохранена 1 отметка."
     assert math.last_text().startswith(LESSON + "\nТема: ")  # back on the card
     assert await marks_in_db(sessions) == [("Борисова", 5, "Ответ на уроке")]
+
+
+async def test_a_double_tap_on_save_writes_the_marks_once_and_each_tap_is_told_so_J_5(bot_world, linked):
+    """Two taps on «Сохранить» in flight at once, and one more arriving late: the marks are written once, and
+    every tap hears the truth, that they are saved."""
+    school, sessions = bot_world
+    math = await linked(school.staff["math"])
+    await open_card(math)
+    await math.tap("Оценки")
+    await math.tap("Ответ на уроке")
+    await math.send("Алексеев 5\nБорисова 4")
+    preview = math.emulator.last_message(TOKEN, math.id)
+    answers = await math.double_tap("Сохранить")
+    assert sorted(answer["text"] for answer in answers) == ["Сохранены 2 отметки.", "Уже сохранено."]
+    assert math.last_text().startswith(LESSON + "\nТема: ")  # back on the card
+    assert (await math.tap_late(preview, "Сохранить"))["text"] == "Уже сохранено."
+    assert await marks_in_db(sessions) == [("Алексеев", 5, "Ответ на уроке"), ("Борисова", 4, "Ответ на уроке")]
 
 
 async def test_typed_lines_preview_and_save_two_a_day_and_absent_J_6_J_7(bot_world, linked, clock):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
 from services.access import load_actor
 from services.journal import JournalService
-from services.models import FinalMark
+from services.models import EventKind, FinalMark, OutboxEvent
 from tests.factories import TODAY
 from tests.flows.conftest import plain
 
@@ -116,6 +116,25 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
     await math.tap("⚠ 3 Васильев → 3")
     await math.tap("3 (предложено)")
     assert (await final_marks(sessions))[school.students["vasiliev"]] == 3
+
+
+async def test_double_taps_set_each_period_mark_once_and_say_what_is_true_PER_2(bot_world, linked, clock):
+    """Two taps at once on a value, then on «Да, поставить»: each mark is set and sent to the family once."""
+    school, sessions = bot_world
+    await marks_of_math_5a(sessions, clock, school)
+    math = await linked(school.staff["math"])
+    await math.press("Отметки за период")
+    await math.tap("⚠ 1 Алексеев → 4")
+    answers = await math.double_tap("5")
+    assert [answer["text"] for answer in answers] == ["Алексеев Артём Игоревич: отметка за период 5."] * 2
+    await math.tap("Поставить предложенные")
+    answers = await math.double_tap("Да, поставить")
+    assert sorted(answer["text"] for answer in answers) == [  # the second found none left to set
+        "Не осталось предложенных отметок, которые можно поставить.", "Поставлена 1 отметка за период."]
+    assert await final_marks(sessions) == {school.students["alekseev"]: 5, school.students["borisova"]: 4}
+    async with sessions() as session:
+        assert (await session.scalars(select(OutboxEvent.payload["value"].as_integer()).where(
+            OutboxEvent.kind == EventKind.PERIOD_MARK_SET).order_by(OutboxEvent.id))).all() == [5, 4]
 
 
 async def test_refusals_another_teachers_class_and_a_mark_off_the_scale_ACC_3_J_8(bot_world, linked, clock):
