@@ -256,7 +256,7 @@ WALKS = {  # who of school 2, and what they do besides their menu's commands
     "parent": ("alekseeva_mother", ()),
     "student": ("borisova", ()),
     "teacher": ("eng1", ()),
-    "class teacher": ("math", ("/today 09.11",)),
+    "class teacher": ("math", ("/today 09.11",)),  # a lesson past the 14 days: changes go as a request (J-10)
     "deputy director": ("deputy", ()),
     "administrator": ("admin", ()),
 }
