@@ -46,10 +46,18 @@ class Actor:
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
 
-    @property
-    def sees_whole_school(self) -> bool:
-        """ROLE-2: the administrator and the deputy director see the whole school."""
-        return self.has(Role.ADMIN, Role.DEPUTY)
+    def oversees(self, school_id: int) -> bool:
+        """ROLE-2: the administrator and the deputy director see the whole of *their* school, never another's.
+
+        The school is an argument so that no check can forget it: with several schools in one database, the
+        deputy director of one must not read another's journal through a forged button."""
+        return school_id == self.school_id and self.has(Role.ADMIN, Role.DEPUTY)
+
+    def sees_class(self, class_group: ClassGroup) -> bool:
+        """ACC-4 and ROLE-2: the class teacher of this class, or the administration of its school."""
+        if class_group.school_id != self.school_id:
+            return False
+        return class_group.id in self.led_classes or self.oversees(class_group.school_id)
 
 
 SYSTEM_ROLES = frozenset({Role.ADMIN})
@@ -152,9 +160,9 @@ async def _may_see(session: AsyncSession, actor: Actor, student: Student) -> boo
         return False
     if student.id == actor.student_id or student.id in actor.children:
         return True
-    if student.status != StudentStatus.ACTIVE and not actor.sees_whole_school:
+    if student.status != StudentStatus.ACTIVE and not actor.oversees(student.school_id):
         return False
-    if actor.sees_whole_school or student.class_id in actor.led_classes:
+    if actor.oversees(student.school_id) or student.class_id in actor.led_classes:
         return True
     if not actor.has(Role.TEACHER):
         return False
@@ -171,12 +179,9 @@ async def _may_see(session: AsyncSession, actor: Actor, student: Student) -> boo
 
 
 async def check_class_teacher(actor: Actor, class_group: ClassGroup) -> None:
-    """ACC-4: the class teacher of this class, or the administration (ROLE-2)."""
-    if class_group.school_id != actor.school_id:
+    """ACC-4: the class teacher of this class, or the administration of its school (ROLE-2)."""
+    if not actor.sees_class(class_group):
         raise Forbidden("class.not_yours")
-    if class_group.id in actor.led_classes or actor.has(Role.ADMIN, Role.DEPUTY):
-        return
-    raise Forbidden("class.not_yours")
 
 
 def student_assignments_clause(student: Student):

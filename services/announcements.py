@@ -104,7 +104,7 @@ class AnnouncementService:
         _check_sender(actor)
         classes = await self._classes(actor)
         result = []
-        if actor.sees_whole_school:
+        if actor.oversees(actor.school_id):
             result.append(Audience(Scope.SCHOOL))
             result += [Audience(Scope.GRADE, grade) for grade in sorted({c.grade for c in classes})]
         for c in classes:
@@ -125,7 +125,7 @@ class AnnouncementService:
                 raise NotFound("class.not_found")
             await check_class_teacher(actor, class_group)  # ACC-4, or the administration (ROLE-2)
             return Audience(scope, class_group.grade, class_group.id, class_group.name)
-        if not actor.sees_whole_school:
+        if not actor.oversees(actor.school_id):
             raise Forbidden("announcement.school_or_grade")
         if scope == Scope.SCHOOL:
             return Audience(scope)
@@ -183,13 +183,13 @@ class AnnouncementService:
         query = select(ClassGroup).where(ClassGroup.school_id == school.id)
         if year is not None:
             query = query.where(ClassGroup.year_id == year.id)
-        if not actor.sees_whole_school:
+        if not actor.oversees(actor.school_id):
             query = query.where(ClassGroup.id.in_(actor.led_classes))
         return list((await self.session.scalars(query.order_by(ClassGroup.grade, ClassGroup.letter))).all())
 
 
 def _check_sender(actor: Actor) -> None:
-    if not (actor.sees_whole_school or actor.led_classes):
+    if not (actor.oversees(actor.school_id) or actor.led_classes):
         raise Forbidden("announcement.not_allowed")
 
 

@@ -167,7 +167,7 @@ class ControlService:
 
     async def _school(self, actor: Actor) -> tuple[School, datetime]:
         """ROLE-2: the deputy director and the administrator only; the school's local time now."""
-        if not actor.sees_whole_school:
+        if not actor.oversees(actor.school_id):
             raise Forbidden("control.not_allowed")
         school = await self.session.get(School, actor.school_id)
         return school, self.clock().astimezone(ZoneInfo(school.timezone))

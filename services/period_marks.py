@@ -149,7 +149,8 @@ class PeriodMarkService:
     async def sheet(self, actor: Actor, assignment_id: int, period_id: int) -> PeriodSheet:
         assignment, period, school, today = await self._load(assignment_id, period_id)
         keeps = await may_keep(self.session, actor, assignment, today)
-        if not (keeps or assignment.class_id in actor.led_classes or actor.sees_whole_school):
+        # A class teacher and the administration read the sheet of their own school's classes (ACC-4, ROLE-2).
+        if not (keeps or actor.sees_class(assignment.class_group)):
             raise Forbidden("journal.not_your_class")
         if assignment.class_group.grade in school.no_mark_grades:
             raise InvalidInput("mark.no_marks_grade", grade=assignment.class_group.grade)
