@@ -20,7 +20,7 @@ from services.db import create_engine, create_session_factory
 from services.errors import DomainError
 from services.invites import InviteService
 from services.migrate import upgrade
-from services.models import AcademicYear, ClassGroup, Role, School, utcnow
+from services.models import AcademicYear, ClassGroup, Person, Role, School, utcnow
 
 log = logging.getLogger("schoolbot")
 
@@ -192,8 +192,12 @@ async def cmd_revoke(args, settings: Settings) -> None:
     engine, sessions = await open_database(settings)
     try:
         async with sessions() as session:
-            school = await find_school(session, args.school, settings.locale)
-            unlinked = await InviteService(session, utcnow).unlink_person(system_actor(school.id), args.person)
+            # Person ids are unique across schools: the person names their school; --school only narrows.
+            person = await session.get(Person, args.person)
+            school_id = person.school_id if person else 0
+            if args.school:
+                school_id = (await find_school(session, args.school, settings.locale)).id
+            unlinked = await InviteService(session, utcnow).unlink_person(system_actor(school_id), args.person)
     finally:
         await engine.dispose()
     _ = translator(settings.locale)
