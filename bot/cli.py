@@ -20,6 +20,7 @@ from services.db import create_engine, create_session_factory
 from services.errors import DomainError
 from services.invites import InviteService
 from services.migrate import upgrade
+from services.safe_cells import csv_row
 from services.models import AcademicYear, ClassGroup, Person, Role, School, utcnow
 
 log = logging.getLogger("schoolbot")
@@ -182,10 +183,10 @@ async def cmd_invite(args, settings: Settings) -> None:
         await engine.dispose()
     _ = translator(settings.locale)
     out = csv.writer(sys.stdout)
-    out.writerow([_("role"), _("full name"), _("class"), _("code"), _("link"), _("expires")])
+    out.writerow(csv_row([_("role"), _("full name"), _("class"), _("code"), _("link"), _("expires")]))
     for c in codes:
-        out.writerow([_(ROLE_NAMES[c.role]), c.full_name, c.class_name, c.code,
-                      f"https://t.me/{settings.bot_username}?start={c.code}", c.expires_at.date().isoformat()])
+        out.writerow(csv_row([_(ROLE_NAMES[c.role]), c.full_name, c.class_name, c.code,
+                              f"https://t.me/{settings.bot_username}?start={c.code}", c.expires_at.date().isoformat()]))
 
 
 async def cmd_revoke(args, settings: Settings) -> None:

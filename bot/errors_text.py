@@ -130,6 +130,7 @@ IMPORT_ISSUES = {
     "column.duplicate": N_("the column appears twice"),
     "value.required": N_("the cell must be filled in"),
     "value.too_long": N_("too long: at most {max} characters"),
+    "value.formula": N_("starts with «{char}»: a spreadsheet would run it as a formula"),
     "value.bad_date": N_("not a date; expected {expected}"),
     "value.bad_time": N_("not a time; expected {expected}"),
     "value.bad_number": N_("expected a number from {min} to {max}"),

@@ -159,3 +159,22 @@ def test_revoke_needs_no_school_on_a_two_school_database_and_fails_loudly_when_n
     run("revoke", str(person_id))  # exits 0: the access is cut
     assert capsys.readouterr().out.strip()
     assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) is None
+
+
+def test_invite_csv_never_hands_a_formula_to_the_spreadsheet(database, capsys):
+    """A name stored before import refused formulas still reaches the secretary as text (OWASP CSV injection)."""
+    run("migrate")
+
+    async def hostile_name(session):
+        school = await build_school(session)
+        person = await session.get(Person, school.parents["borisov_father"])
+        person.last_name = '=HYPERLINK("http://evil","x")'
+        await session.commit()
+        return person.id
+
+    person_id = with_session(database, hostile_name)
+    capsys.readouterr()
+    run("invite", "--person", str(person_id))
+    [_header, row] = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert row[1].startswith("'=HYPERLINK(")
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)

@@ -35,6 +35,7 @@ from services.models import (
     TimetableEntry,
     WorkType,
 )
+from services.safe_cells import csv_row, xlsx_append
 from services.school_import import ImportFailed, ImportIssue, import_school, read_source, write_templates
 from services.school_import.cells import (
     BadValue,
@@ -483,6 +484,41 @@ async def test_rows_that_do_not_fit_the_model(session):
         ("timetable", None, None, "sheet.missing"),
     ]
 
+
+
+async def test_formula_like_names_are_refused(session):
+    """A name the invite CSV would hand to the secretary's spreadsheet as a formula never gets in."""
+    tables = small_school()
+    tables["students"][5]["last_name"] = '=HYPERLINK("http://evil","x")'
+    tables["staff"][4]["middle_name"] = "\t+cmd|' /C calc'!A0"
+    tables["subjects"][2]["short_name"] = "@SUM(1)"
+    tables["timetable"][0]["room"] = "-2+3"
+
+    with pytest.raises(ImportFailed) as failed:
+        await import_school(session, tables)
+
+    assert [(i.sheet, i.row, i.column, i.code, i.params) for i in failed.value.issues] == [
+        ("subjects", 4, "Сокращение", "value.formula", {"char": "@"}),
+        ("staff", 6, "Отчество", "value.formula", {"char": "+"}),
+        ("students", 7, "Фамилия", "value.formula", {"char": "="}),
+        ("timetable", 2, "Кабинет", "value.formula", {"char": "-"}),
+    ]
+    assert await count(session, Person) == 0
+
+
+def test_written_workbooks_and_csv_hold_text_never_formulas(tmp_path):
+    """Every string cell the program writes is a string; a formula-like one is marked as text."""
+    workbook = openpyxl.Workbook()
+    xlsx_append(workbook.active, ['=HYPERLINK("http://evil","x")', "Иванов", 5, None])
+    workbook.save(tmp_path / "out.xlsx")
+    row = openpyxl.load_workbook(tmp_path / "out.xlsx").active[1]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in row[:3]] == [
+        ('=HYPERLINK("http://evil","x")', "s", True), ("Иванов", "s", False), (5, "n", False)]
+    assert csv_row(["=1+1", "+7900", "-", "@x", "\tx", "\rx", "Иванов", None, 3]) == [
+        "'=1+1", "'+7900", "'-", "'@x", "'\tx", "'\rx", "Иванов", "", "3"]
+    write_templates(tmp_path)
+    for worksheet in openpyxl.load_workbook(tmp_path / "school_template.xlsx").worksheets:
+        assert {c.data_type for row in worksheet.iter_rows() for c in row if c.value is not None} == {"s"}
 
 
 async def test_school_sheet_has_exactly_one_row(session):

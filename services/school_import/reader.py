@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 
+from ..safe_cells import csv_text
 from .issues import ImportFailed, ImportIssue, Tables, file_issue, sheet_issue
 from .spec import SHEETS, Sheet
 
@@ -94,7 +95,7 @@ def read_csv(path: Path) -> Grid:
             content = data.decode("cp1251")
         first_line = content.split("\n", 1)[0]
         delimiter = max(";,\t", key=first_line.count)
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(content), delimiter=delimiter)]
+        return [[csv_text(cell.strip()) for cell in row] for row in csv.reader(io.StringIO(content), delimiter=delimiter)]
     except (OSError, csv.Error, UnicodeDecodeError) as error:
         raise ImportFailed([file_issue(path.name, "file.unreadable", error=type(error).__name__)]) from error
 
