@@ -255,10 +255,13 @@ def describe_error(err: DomainError, locale: str) -> str:
 def import_failure_text(failed, locale: str) -> str:
     from bot.errors_text import import_issue_text
 
-    count = len(failed.issues)
+    count, more = failed.total, failed.total - len(failed.issues)
     lines = [ngettext("The import was not done: {count} error. Nothing was written.",
                       "The import was not done: {count} errors. Nothing was written.", count, locale).format(count=count)]
     lines += [import_issue_text(issue, locale) for issue in failed.issues]
+    if more:
+        lines.append("  " + ngettext("… and {count} more error.", "… and {count} more errors.", more,
+                                     locale).format(count=more))
     return "\n".join(lines)
 
 
