@@ -1,7 +1,8 @@
 """Absence documents and reasons (ABS-1..ABS-4): parents send, the class teacher decides.
 
 The subject teacher only records «ОТ» (J-12); the reason is the class teacher's (ABS-2), set one by one
-or by accepting a document, which applies it to every absence in the dates it covers.
+or by accepting a document, which applies it to the absences in the dates it covers; both only within the
+school's edit window (J-9).
 """
 from __future__ import annotations
 
@@ -75,6 +76,17 @@ class DocumentView:
     files: tuple[int, ...]
     submitted_by: int  # the person who sent it: only they may withdraw it
     arrived_at: datetime  # created_at in the school's time zone, as the class teacher reads it
+
+
+@dataclass(frozen=True)
+class DocumentDecision:
+    """What deciding a document changed: how many absences got its reason, and the lesson days of those past the
+    edit window (J-9), left as they were: only a correction request changes them (J-10)."""
+
+    applied: int
+    locked_days: tuple[date, ...]
+    locked: int
+    edit_window_days: int
 
 
 @dataclass(frozen=True)
@@ -268,10 +280,10 @@ class AbsenceService:
 
     async def decide_document(
         self, actor: Actor, document_id: int, *, accept: bool, reason: AbsenceReason | None = None, comment: str = "",
-    ) -> int:
-        """ABS-2..ABS-4: accept with a reason (applied to every absence the document covers) or decline.
-
-        Returns how many absences got the reason. A document is decided once.
+    ) -> DocumentDecision:
+        """ABS-2..ABS-4: accept with a reason, applied to the absences the document covers within the edit window
+        (J-9, as set_reason), or decline. Older absences keep their reason and are named in the result. A document
+        is decided once.
         """
         comment = comment.strip()
         if len(comment) > COMMENT_MAX:
@@ -292,19 +304,24 @@ class AbsenceService:
             doc.decided_by, doc.decided_at, doc.decision_comment = actor.person_id, utcnow(), comment
             audit(self.session, school_id=doc.school_id, actor_id=actor.person_id, action="decide",
                   entity="absence_document", entity_id=doc.id, before=before, after=snapshot(doc, *DOCUMENT_FIELDS))
-            applied = 0
+            school = await self.session.get(School, doc.school_id)
+            today = school_today(self.clock, school)
+            applied, locked = 0, []
             if accept:
-                absences = await self.session.scalars(
-                    select(Absence).join(Lesson, Lesson.id == Absence.lesson_id).where(
+                rows = await self.session.execute(
+                    select(Absence, Lesson.date).join(Lesson, Lesson.id == Absence.lesson_id).where(
                         Absence.student_id == doc.student_id, Lesson.date.between(doc.date_from, doc.date_to)
-                    )
+                    ).order_by(Lesson.date, Lesson.lesson_number)
                 )
-                for absence in absences:
+                for absence, day in rows:
+                    if is_locked(day, school, today):
+                        locked.append(day)
+                        continue
                     self._set_reason(actor, absence, reason, doc.school_id, document_id=doc.id)
                     applied += 1
             emit(self.session, doc.school_id, EventKind.DOCUMENT_DECIDED, document_id=doc.id, student_id=doc.student_id,
                  submitted_by=doc.submitted_by, status=doc.status, reason=reason, applied=applied)
-            return applied
+            return DocumentDecision(applied, tuple(sorted(set(locked))), len(locked), school.edit_window_days)
 
     async def set_reason(self, actor: Actor, absence_id: int, reason: AbsenceReason | None) -> None:
         """ABS-2: the class teacher sets (or clears) one absence's reason, within the edit window (J-9)."""
