@@ -178,6 +178,33 @@ def add_working_days(start: date, days: int, calendar: SchoolCalendar, grade: in
     return day
 
 
+# ABS-3: the documents a class teacher has to act on: those waiting, and those accepted (an absence recorded after
+# the decision still takes the document's reason from the class teacher).
+DOCUMENTS_IN_HAND = (DocumentStatus.PENDING, DocumentStatus.ACCEPTED)
+
+Brought = list[tuple[date, date, date]]  # a student's documents: first and last day covered, the day it arrived
+
+
+async def documents_brought(session: AsyncSession, student_ids: Sequence[int], zone: ZoneInfo) -> dict[int, Brought]:
+    """ABS-3: per student, the days each document in hand covers and the school day it arrived, in one query."""
+    found: dict[int, Brought] = defaultdict(list)
+    for student_id, first, last, created_at in await session.execute(
+        select(AbsenceDocument.student_id, AbsenceDocument.date_from, AbsenceDocument.date_to,
+               AbsenceDocument.created_at)
+        .where(AbsenceDocument.student_id.in_(student_ids), AbsenceDocument.status.in_(DOCUMENTS_IN_HAND))
+    ):
+        found[student_id].append((first, last, created_at.astimezone(zone).date()))
+    return found
+
+
+def reason_due(day: date, brought: Brought, school: School, calendar: SchoolCalendar, grade: int) -> date:
+    """ABS-3: an absence's reason is due 2 working days (School.absence_review_days) after the student brings the
+    document that covers it, or after the lesson if the document came first. An absence no document covers yet
+    keeps the lesson's own clock: the class teacher asks the family."""
+    arrived = min((on for first, last, on in brought if first <= day <= last), default=day)
+    return add_working_days(max(day, arrived), school.absence_review_days, calendar, grade)
+
+
 class AbsenceService:
     def __init__(self, session: AsyncSession, clock: Clock):
         self.session = session
@@ -441,7 +468,8 @@ class AbsenceService:
                         holiday=status.holiday, lessons=tuple(result))
 
     async def _class_absences(self, class_group: ClassGroup, *where) -> list[ClassAbsence]:
-        """Absences of active students, with the ABS-3 deadline counted in the school's working days."""
+        """Absences of active students, with the ABS-3 deadline counted in the school's working days from the document
+        that covers each (reason_due)."""
         school = await self.session.get(School, class_group.school_id)
         today = school_today(self.clock, school)
         calendar = await SchoolCalendar.load(self.session, school.id, today)
@@ -450,10 +478,11 @@ class AbsenceService:
             .join(Student, Student.id == Absence.student_id)
             .where(Student.status == StudentStatus.ACTIVE, *where)
         )).all()
+        brought = await documents_brought(self.session, list({a.student_id for a, _ in rows}), ZoneInfo(school.timezone))
         result = []
         for absence, lesson in rows:
             student = await self.session.get(Student, absence.student_id)  # from the identity map after the first
-            due = add_working_days(lesson.date, school.absence_review_days, calendar, class_group.grade)
+            due = reason_due(lesson.date, brought[absence.student_id], school, calendar, class_group.grade)
             result.append(ClassAbsence(
                 absence_id=absence.id, student_id=student.id,
                 student_name=f"{student.person.last_name} {student.person.first_name}", class_id=class_group.id,
