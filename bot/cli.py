@@ -20,7 +20,8 @@ from services.db import create_engine, create_session_factory
 from services.errors import DomainError
 from services.invites import InviteService
 from services.migrate import upgrade
-from services.models import AcademicYear, ClassGroup, Role, School, utcnow
+from services.safe_cells import csv_row
+from services.models import AcademicYear, ClassGroup, Person, Role, School, utcnow
 
 log = logging.getLogger("schoolbot")
 
@@ -185,18 +186,22 @@ async def cmd_invite(args, settings: Settings) -> None:
         await engine.dispose()
     _ = translator(settings.locale)
     out = csv.writer(sys.stdout)
-    out.writerow([_("role"), _("full name"), _("class"), _("code"), _("link"), _("expires")])
+    out.writerow(csv_row([_("role"), _("full name"), _("class"), _("code"), _("link"), _("expires")]))
     for c in codes:
-        out.writerow([_(ROLE_NAMES[c.role]), c.full_name, c.class_name, c.code,
-                      f"https://t.me/{settings.bot_username}?start={c.code}", c.expires_at.date().isoformat()])
+        out.writerow(csv_row([_(ROLE_NAMES[c.role]), c.full_name, c.class_name, c.code,
+                              f"https://t.me/{settings.bot_username}?start={c.code}", c.expires_at.date().isoformat()]))
 
 
 async def cmd_revoke(args, settings: Settings) -> None:
     engine, sessions = await open_database(settings)
     try:
         async with sessions() as session:
-            school = await find_school(session, args.school, settings.locale)
-            unlinked = await InviteService(session, utcnow).unlink_person(system_actor(school.id), args.person)
+            # Person ids are unique across schools: the person names their school; --school only narrows.
+            person = await session.get(Person, args.person)
+            school_id = person.school_id if person else 0
+            if args.school:
+                school_id = (await find_school(session, args.school, settings.locale)).id
+            unlinked = await InviteService(session, utcnow).unlink_person(system_actor(school_id), args.person)
     finally:
         await engine.dispose()
     _ = translator(settings.locale)
@@ -288,10 +293,13 @@ def describe_error(err: DomainError, locale: str) -> str:
 def import_failure_text(failed, locale: str) -> str:
     from bot.errors_text import import_issue_text
 
-    count = len(failed.issues)
+    count, more = failed.total, failed.total - len(failed.issues)
     lines = [ngettext("The import was not done: {count} error. Nothing was written.",
                       "The import was not done: {count} errors. Nothing was written.", count, locale).format(count=count)]
     lines += [import_issue_text(issue, locale) for issue in failed.issues]
+    if more:
+        lines.append("  " + ngettext("… and {count} more error.", "… and {count} more errors.", more,
+                                     locale).format(count=more))
     return "\n".join(lines)
 
 

@@ -1,7 +1,8 @@
 """Absence documents and reasons (ABS-1..ABS-4): parents send, the class teacher decides.
 
 The subject teacher only records «ОТ» (J-12); the reason is the class teacher's (ABS-2), set one by one
-or by accepting a document, which applies it to every absence in the dates it covers.
+or by accepting a document, which applies it to the absences in the dates it covers; both only within the
+school's edit window (J-9).
 """
 from __future__ import annotations
 
@@ -76,6 +77,17 @@ class DocumentView:
     files: tuple[int, ...]
     submitted_by: int  # the person who sent it: only they may withdraw it
     arrived_at: datetime  # created_at in the school's time zone, as the class teacher reads it
+
+
+@dataclass(frozen=True)
+class DocumentDecision:
+    """What deciding a document changed: how many absences got its reason, and the lesson days of those past the
+    edit window (J-9), left as they were: only a correction request changes them (J-10)."""
+
+    applied: int
+    locked_days: tuple[date, ...]
+    locked: int
+    edit_window_days: int
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,33 @@ def add_working_days(start: date, days: int, calendar: SchoolCalendar, grade: in
         if day.weekday() < 5 and calendar.status(day, grade).kind != "holiday":
             days -= 1
     return day
+
+
+# ABS-3: the documents a class teacher has to act on: those waiting, and those accepted (an absence recorded after
+# the decision still takes the document's reason from the class teacher).
+DOCUMENTS_IN_HAND = (DocumentStatus.PENDING, DocumentStatus.ACCEPTED)
+
+Brought = list[tuple[date, date, date]]  # a student's documents: first and last day covered, the day it arrived
+
+
+async def documents_brought(session: AsyncSession, student_ids: Sequence[int], zone: ZoneInfo) -> dict[int, Brought]:
+    """ABS-3: per student, the days each document in hand covers and the school day it arrived, in one query."""
+    found: dict[int, Brought] = defaultdict(list)
+    for student_id, first, last, created_at in await session.execute(
+        select(AbsenceDocument.student_id, AbsenceDocument.date_from, AbsenceDocument.date_to,
+               AbsenceDocument.created_at)
+        .where(AbsenceDocument.student_id.in_(student_ids), AbsenceDocument.status.in_(DOCUMENTS_IN_HAND))
+    ):
+        found[student_id].append((first, last, created_at.astimezone(zone).date()))
+    return found
+
+
+def reason_due(day: date, brought: Brought, school: School, calendar: SchoolCalendar, grade: int) -> date:
+    """ABS-3: an absence's reason is due 2 working days (School.absence_review_days) after the student brings the
+    document that covers it, or after the lesson if the document came first. An absence no document covers yet
+    keeps the lesson's own clock: the class teacher asks the family."""
+    arrived = min((on for first, last, on in brought if first <= day <= last), default=day)
+    return add_working_days(max(day, arrived), school.absence_review_days, calendar, grade)
 
 
 class AbsenceService:
@@ -272,10 +311,10 @@ class AbsenceService:
 
     async def decide_document(
         self, actor: Actor, document_id: int, *, accept: bool, reason: AbsenceReason | None = None, comment: str = "",
-    ) -> int:
-        """ABS-2..ABS-4: accept with a reason (applied to every absence the document covers) or decline.
-
-        Returns how many absences got the reason. A document is decided once.
+    ) -> DocumentDecision:
+        """ABS-2..ABS-4: accept with a reason, applied to the absences the document covers within the edit window
+        (J-9, as set_reason), or decline. Older absences keep their reason and are named in the result. A document
+        is decided once.
         """
         comment = check_comment(comment)
         if accept and reason is None:
@@ -294,19 +333,24 @@ class AbsenceService:
             doc.decided_by, doc.decided_at, doc.decision_comment = actor.person_id, utcnow(), comment
             audit(self.session, school_id=doc.school_id, actor_id=actor.person_id, action="decide",
                   entity="absence_document", entity_id=doc.id, before=before, after=snapshot(doc, *DOCUMENT_FIELDS))
-            applied = 0
+            school = await self.session.get(School, doc.school_id)
+            today = school_today(self.clock, school)
+            applied, locked = 0, []
             if accept:
-                absences = await self.session.scalars(
-                    select(Absence).join(Lesson, Lesson.id == Absence.lesson_id).where(
+                rows = await self.session.execute(
+                    select(Absence, Lesson.date).join(Lesson, Lesson.id == Absence.lesson_id).where(
                         Absence.student_id == doc.student_id, Lesson.date.between(doc.date_from, doc.date_to)
-                    )
+                    ).order_by(Lesson.date, Lesson.lesson_number)
                 )
-                for absence in absences:
+                for absence, day in rows:
+                    if is_locked(day, school, today):
+                        locked.append(day)
+                        continue
                     self._set_reason(actor, absence, reason, doc.school_id, document_id=doc.id)
                     applied += 1
             emit(self.session, doc.school_id, EventKind.DOCUMENT_DECIDED, document_id=doc.id, student_id=doc.student_id,
                  submitted_by=doc.submitted_by, status=doc.status, reason=reason, applied=applied)
-            return applied
+            return DocumentDecision(applied, tuple(sorted(set(locked))), len(locked), school.edit_window_days)
 
     async def set_reason(self, actor: Actor, absence_id: int, reason: AbsenceReason | None) -> None:
         """ABS-2: the class teacher sets (or clears) one absence's reason, within the edit window (J-9)."""
@@ -427,7 +471,8 @@ class AbsenceService:
                         holiday=status.holiday, lessons=tuple(result))
 
     async def _class_absences(self, class_group: ClassGroup, *where) -> list[ClassAbsence]:
-        """Absences of active students, with the ABS-3 deadline counted in the school's working days."""
+        """Absences of active students, with the ABS-3 deadline counted in the school's working days from the document
+        that covers each (reason_due)."""
         school = await self.session.get(School, class_group.school_id)
         today = school_today(self.clock, school)
         calendar = await SchoolCalendar.load(self.session, school.id, today)
@@ -436,10 +481,11 @@ class AbsenceService:
             .join(Student, Student.id == Absence.student_id)
             .where(Student.status == StudentStatus.ACTIVE, *where)
         )).all()
+        brought = await documents_brought(self.session, list({a.student_id for a, _ in rows}), ZoneInfo(school.timezone))
         result = []
         for absence, lesson in rows:
             student = await self.session.get(Student, absence.student_id)  # from the identity map after the first
-            due = add_working_days(lesson.date, school.absence_review_days, calendar, class_group.grade)
+            due = reason_due(lesson.date, brought[absence.student_id], school, calendar, class_group.grade)
             result.append(ClassAbsence(
                 absence_id=absence.id, student_id=student.id,
                 student_name=f"{student.person.last_name} {student.person.first_name}", class_id=class_group.id,

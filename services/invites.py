@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, check_class_teacher
@@ -275,27 +275,36 @@ class InviteService:
         person.account_id = None
 
     async def _valid_invite(self, account_id: int, code: str) -> InviteCode:
+        """ACC-6: a code checked, at most MAX_FAILED_PER_HOUR wrong ones an hour per account.
+
+        The try is written (and committed) before the tries are counted, so that tries sent at once see each
+        other on either database: the k-th to count sees at least k. A refused try and a right code take
+        their row back; a wrong code leaves it.
+        """
         now = self.clock()
-        failures = await self.session.scalar(
+        async with write_transaction(self.session):
+            attempt = InviteAttempt(account_id=account_id, at=now)
+            self.session.add(attempt)
+        tries = await self.session.scalar(
             select(func.count()).select_from(InviteAttempt).where(
                 InviteAttempt.account_id == account_id, InviteAttempt.at > now - timedelta(hours=1)))
-        if failures >= MAX_FAILED_PER_HOUR:
-            raise TooManyAttempts("invite.too_many_attempts", minutes=60)
         invite = None
-        if len(normalize(code)) == CODE_LENGTH:
-            invite = await self.session.scalar(select(InviteCode).where(InviteCode.code_hash == hash_code(code)))
-        problem = None
-        if invite is None:
-            problem = NotFound("invite.invalid")
-        elif invite.revoked_at is not None:
-            problem = NotFound("invite.invalid")
-        elif invite.used_at is not None:
-            problem = Conflict("invite.used")
-        elif invite.expires_at <= now:
-            problem = Conflict("invite.expired")
-        if problem is not None:
+        if tries > MAX_FAILED_PER_HOUR:
+            problem: Exception | None = TooManyAttempts("invite.too_many_attempts", minutes=60)
+        else:
+            if len(normalize(code)) == CODE_LENGTH:
+                invite = await self.session.scalar(select(InviteCode).where(InviteCode.code_hash == hash_code(code)))
+            problem = None
+            if invite is None or invite.revoked_at is not None:
+                problem = NotFound("invite.invalid")
+            elif invite.used_at is not None:
+                problem = Conflict("invite.used")
+            elif invite.expires_at <= now:
+                problem = Conflict("invite.expired")
+        if problem is None or isinstance(problem, TooManyAttempts):
             async with write_transaction(self.session):
-                self.session.add(InviteAttempt(account_id=account_id, at=now))
+                await self.session.execute(delete(InviteAttempt).where(InviteAttempt.id == attempt.id))
+        if problem is not None:
             raise problem
         return invite
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from services.absences import AbsenceService, check_file
+from services.absences import AbsenceService, DocumentDecision, check_file
 from services.access import load_actor
 from services.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
 from services.journal import AttachmentIn, JournalService
@@ -19,6 +19,7 @@ from services.models import (
     DocumentKind,
     DocumentStatus,
     EventKind,
+    Lesson,
     OutboxEvent,
 )
 from tests.factories import TODAY
@@ -51,8 +52,8 @@ async def test_parent_sends_a_document_and_the_class_teacher_accepts_it_ABS_1_AB
     assert [(d.id, d.student_name, d.status, len(d.files)) for d in inbox] == [
         (doc_id, "Борисова Вера Олеговна", DocumentStatus.PENDING, 1)]
     assert inbox[0].review_due == date(2026, 11, 26)  # ABS-3: two working days after Tuesday
-    applied = await absences.decide_document(class_teacher, doc_id, accept=True, reason=AbsenceReason.ILLNESS)
-    assert applied == 2
+    decision = await absences.decide_document(class_teacher, doc_id, accept=True, reason=AbsenceReason.ILLNESS)
+    assert (decision.applied, decision.locked) == (2, 0)
     reasons = (await session.scalars(select(Absence.reason).where(Absence.student_id == school.students["borisova"]))).all()
     assert reasons == [AbsenceReason.ILLNESS, AbsenceReason.ILLNESS]
     doc = await session.get(AbsenceDocument, doc_id)
@@ -156,6 +157,28 @@ async def test_class_teacher_sets_a_reason_within_the_window_ABS_2_J_9(absences,
     with pytest.raises(Locked):
         await absences.set_reason(class_teacher, absence_id, AbsenceReason.EXCUSED)
     assert await session.scalar(select(Absence.reason).where(Absence.id == absence_id)) == AbsenceReason.UNEXCUSED
+
+
+async def test_a_document_gives_its_reason_only_within_the_edit_window_J_9_J_10(absences, session, clock, school,
+                                                                                 borisova_absent):
+    """Accepting a document sets no reason that set_reason would refuse: older absences stay as they were and are
+    named, for a correction request."""
+    old_day = date(2026, 11, 5)  # a Thursday after the autumn holidays, 19 days before TODAY: past 14 days
+    clock.at(old_day)
+    journal, teacher = JournalService(session, clock), await load_actor(session, school.staff["math"])
+    view = await journal.open_lesson(teacher, school.assignments["math5A"], old_day, 1)
+    await journal.save_attendance(teacher, view.lesson_id, [school.students["borisova"]])
+    clock.at(TODAY)
+    father = await load_actor(session, school.parents["borisov_father"])
+    doc_id = await absences.submit_document(father, school.students["borisova"], old_day, TODAY, DocumentKind.ILLNESS)
+
+    decision = await absences.decide_document(teacher, doc_id, accept=True, reason=AbsenceReason.ILLNESS)
+
+    assert decision == DocumentDecision(applied=2, locked_days=(old_day,), locked=1, edit_window_days=14)
+    reasons = (await session.execute(select(Lesson.date, Absence.reason).join(Lesson).order_by(Lesson.date))).all()
+    assert reasons == [(old_day, None), (MONDAY, AbsenceReason.ILLNESS), (TODAY, AbsenceReason.ILLNESS)]
+    event = await session.scalar(select(OutboxEvent).where(OutboxEvent.kind == EventKind.DOCUMENT_DECIDED))
+    assert event.payload["applied"] == 2  # the family is told of what was changed
 
 
 # ---- what the parents' form checks as it goes (added with the /absence flow) -------------------------------

@@ -1,6 +1,7 @@
 """Invite codes (ACC-6), consent (ACC-7), shared access (ACC-8), leaving the school (ACC-9, DATA-4)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
@@ -8,10 +9,11 @@ from sqlalchemy import func, select
 
 from services.access import load_actor, system_actor
 from services.errors import Conflict, Forbidden, NotFound, TooManyAttempts
-from services.invites import CODE_LENGTH, InviteService, hash_code
+from services.invites import CODE_LENGTH, MAX_FAILED_PER_HOUR, InviteService, hash_code
 from services.models import (
     Consent,
     ConsentAnswer,
+    InviteAttempt,
     InviteCode,
     Mark,
     Movement,
@@ -94,6 +96,27 @@ async def test_wrong_expired_and_too_many_codes(invites, session, clock, school)
         await invites.accept(TG_OTHER, fresh.code)
     clock.now += timedelta(hours=1, minutes=1)
     await invites.accept(TG_OTHER, fresh.code)
+
+
+async def test_twenty_wrong_codes_at_once_get_five_checks_ACC_6(session_factory, clock, school):
+    """The count and the check cannot be raced: each try is written before it is counted."""
+
+    async def try_code(n: int) -> str:
+        async with session_factory() as own:
+            try:
+                await InviteService(own, clock).preview(TG_OTHER, f"WRONGCODE{n % 10}")
+            except (NotFound, TooManyAttempts) as refused:
+                return type(refused).__name__
+        return "accepted"
+
+    results = await asyncio.gather(*(try_code(n) for n in range(20)))
+    checked = results.count("NotFound")  # tries that overlap may refuse one another: never more than the limit
+    assert 1 <= checked <= MAX_FAILED_PER_HOUR and results.count("TooManyAttempts") == 20 - checked
+    async with session_factory() as fresh:
+        assert await fresh.scalar(select(func.count()).select_from(InviteAttempt)) == checked
+    # One at a time, the hour's remaining tries are checked, and not one more.
+    later = [await try_code(n) for n in range(MAX_FAILED_PER_HOUR + 1)]
+    assert later == ["NotFound"] * (MAX_FAILED_PER_HOUR - checked) + ["TooManyAttempts"] * (checked + 1)
 
 
 async def test_a_fresh_code_replaces_the_old_one_and_moves_access_ACC_8(invites, session, school):

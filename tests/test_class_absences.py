@@ -72,6 +72,32 @@ async def test_deadline_skips_the_holidays_and_old_absences_are_locked_ABS_3_J_9
         await absences.set_day_reason(class_teacher, old.absence_id, AbsenceReason.ILLNESS)
 
 
+async def test_a_documents_absences_are_due_two_working_days_after_it_arrives_ABS_3(absences, session, clock, school):
+    """«No later than 2 working days after the student brings the document»: a note that comes on Monday for last
+    Thursday is due on Wednesday, not overdue since Monday. An absence no document covers keeps the lesson's clock;
+    a declined or withdrawn document moves nothing."""
+    await absent(session, clock, school, "math", "math5A", THURSDAY, 1, "borisova", "alekseev")
+    await absent(session, clock, school, "math", "math5A", FRIDAY, 2, "vasiliev")
+    clock.at(MONDAY)
+    father = await load_actor(session, school.parents["borisov_father"])
+    await absences.submit_document(father, school.students["borisova"], THURSDAY, FRIDAY, DocumentKind.ILLNESS)
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    withdrawn = await absences.submit_document(mother, school.students["alekseev"], THURSDAY, THURSDAY,
+                                               DocumentKind.FAMILY)
+    await absences.withdraw_document(mother, withdrawn)
+    clock.at(date(2026, 11, 10))  # a note sent ahead, before the lesson: the lesson's own day counts
+    await absences.submit_document(await load_actor(session, school.student_persons["vasiliev"]),  # he sends it
+                                   school.students["vasiliev"], FRIDAY, FRIDAY, DocumentKind.FAMILY)
+    clock.at(TODAY)
+    class_teacher = await load_actor(session, school.staff["math"])
+    found = await absences.unreasoned(class_teacher, school.classes["5А"])
+    assert [(a.student_name, a.date, a.due, a.overdue) for a in found] == [
+        ("Алексеев Артём", THURSDAY, MONDAY, True),  # no document in hand: from the lesson
+        ("Борисова Вера", THURSDAY, date(2026, 11, 25), False),  # brought on Monday: Tue, Wed
+        ("Васильев Глеб", FRIDAY, TODAY, False),  # the note came first: Mon, Tue after Friday
+    ]
+
+
 async def test_only_the_class_teacher_reads_the_class_ACC_4(absences, session, clock, school):
     lesson_id = await absent(session, clock, school, "math", "math5A", MONDAY, 1, "borisova")
     russian = await load_actor(session, school.staff["russian"])  # teaches 5А, leads 5Б

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from services.db import create_engine, create_session_factory
 from services.invites import InviteService
-from services.models import InviteCode, Person, utcnow
+from services.models import InviteCode, Person, TelegramAccount, utcnow
 from tests.factories import build_school
 
 
@@ -133,3 +133,48 @@ def test_demo_then_invite_5A_prints_working_codes_as_the_readme_promises(databas
     code = students[0][3]
     person_id = with_session(database, lambda s: InviteService(s, utcnow).accept(4242, code))
     assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) == 4242
+
+
+def test_revoke_needs_no_school_on_a_two_school_database_and_fails_loudly_when_nothing_was_cut_ACC_8(
+        database, capsys):
+    run("migrate")
+
+    async def two_schools_one_linked(session):
+        first, second = await build_school(session), await build_school(session, "Школа № 8")
+        session.add(TelegramAccount(id=555))
+        person = await session.get(Person, second.parents["alekseeva_mother"])
+        person.account_id = 555
+        await session.commit()
+        return first, second, person.id
+
+    first, second, person_id = with_session(database, two_schools_one_linked)
+    with pytest.raises(SystemExit) as exit_:
+        run("revoke", str(person_id), "--school", str(first.school_id))  # not this school's person
+    assert exit_.value.code == 2
+    with pytest.raises(SystemExit) as exit_:
+        run("revoke", "999999")  # no such person
+    assert exit_.value.code == 2
+    assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) == 555
+    capsys.readouterr()
+    run("revoke", str(person_id))  # exits 0: the access is cut
+    assert capsys.readouterr().out.strip()
+    assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) is None
+
+
+def test_invite_csv_never_hands_a_formula_to_the_spreadsheet(database, capsys):
+    """A name stored before import refused formulas still reaches the secretary as text (OWASP CSV injection)."""
+    run("migrate")
+
+    async def hostile_name(session):
+        school = await build_school(session)
+        person = await session.get(Person, school.parents["borisov_father"])
+        person.last_name = '=HYPERLINK("http://evil","x")'
+        await session.commit()
+        return person.id
+
+    person_id = with_session(database, hostile_name)
+    capsys.readouterr()
+    run("invite", "--person", str(person_id))
+    [_header, row] = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert row[1].startswith("'=HYPERLINK(")
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)

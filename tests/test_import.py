@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import zipfile
 from datetime import date, time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from bot.cli import import_failure_text
 from services.models import (
     AcademicYear,
     Assignment,
@@ -35,6 +37,7 @@ from services.models import (
     TimetableEntry,
     WorkType,
 )
+from services.safe_cells import csv_row, xlsx_append
 from services.school_import import ImportFailed, ImportIssue, import_school, read_source, write_templates
 from services.school_import.cells import (
     BadValue,
@@ -44,7 +47,10 @@ from services.school_import.cells import (
     parse_roles,
     parse_weekday,
 )
+from services.school_import.issues import MAX_ISSUES
+from services.school_import.reader import MAX_FILE_MB, MAX_PARTS, MAX_ROWS, MAX_UNPACKED_MB, MB
 from services.school_import.spec import SHEETS, SHEETS_BY_NAME
+from services.school_import.validate import parse_tables
 from tests.statements import statements_run
 
 
@@ -485,6 +491,41 @@ async def test_rows_that_do_not_fit_the_model(session):
 
 
 
+async def test_formula_like_names_are_refused(session):
+    """A name the invite CSV would hand to the secretary's spreadsheet as a formula never gets in."""
+    tables = small_school()
+    tables["students"][5]["last_name"] = '=HYPERLINK("http://evil","x")'
+    tables["staff"][4]["middle_name"] = "\t+cmd|' /C calc'!A0"
+    tables["subjects"][2]["short_name"] = "@SUM(1)"
+    tables["timetable"][0]["room"] = "-2+3"
+
+    with pytest.raises(ImportFailed) as failed:
+        await import_school(session, tables)
+
+    assert [(i.sheet, i.row, i.column, i.code, i.params) for i in failed.value.issues] == [
+        ("subjects", 4, "Сокращение", "value.formula", {"char": "@"}),
+        ("staff", 6, "Отчество", "value.formula", {"char": "+"}),
+        ("students", 7, "Фамилия", "value.formula", {"char": "="}),
+        ("timetable", 2, "Кабинет", "value.formula", {"char": "-"}),
+    ]
+    assert await count(session, Person) == 0
+
+
+def test_written_workbooks_and_csv_hold_text_never_formulas(tmp_path):
+    """Every string cell the program writes is a string; a formula-like one is marked as text."""
+    workbook = openpyxl.Workbook()
+    xlsx_append(workbook.active, ['=HYPERLINK("http://evil","x")', "Иванов", 5, None])
+    workbook.save(tmp_path / "out.xlsx")
+    row = openpyxl.load_workbook(tmp_path / "out.xlsx").active[1]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in row[:3]] == [
+        ('=HYPERLINK("http://evil","x")', "s", True), ("Иванов", "s", False), (5, "n", False)]
+    assert csv_row(["=1+1", "+7900", "-", "@x", "\tx", "\rx", "Иванов", None, 3]) == [
+        "'=1+1", "'+7900", "'-", "'@x", "'\tx", "'\rx", "Иванов", "", "3"]
+    write_templates(tmp_path)
+    for worksheet in openpyxl.load_workbook(tmp_path / "school_template.xlsx").worksheets:
+        assert {c.data_type for row in worksheet.iter_rows() for c in row if c.value is not None} == {"s"}
+
+
 async def test_school_sheet_has_exactly_one_row(session):
     tables = small_school()
     tables["school"].append(dict(tables["school"][0], name="Школа № 8"))
@@ -555,6 +596,71 @@ def test_unreadable_files(tmp_path):
     with pytest.raises(ImportFailed) as failed:
         read_source(tmp_path / "nothing.xlsx")
     assert [i.code for i in failed.value.issues] == ["file.not_found"]
+
+
+def test_hostile_files_are_refused_before_they_are_read(tmp_path):
+    """Size, unpacked size, zip entries and rows are checked first: a 50 MB CSV or a zip bomb costs
+    nothing (the files here are sparse or highly compressible, so the test is quick)."""
+
+    def refused(path: Path) -> list[tuple]:
+        with pytest.raises(ImportFailed) as failed:
+            read_source(path)
+        return [(i.sheet, i.code, i.params) for i in failed.value.issues]
+
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    with (folder / "students.csv").open("wb") as big:
+        big.truncate(MAX_FILE_MB * MB + 1)  # sparse: no disk, no time
+    assert refused(folder) == [("", "file.too_big", {"size_mb": MAX_FILE_MB + 1, "max_mb": MAX_FILE_MB})]
+    (folder / "students.csv").rename(tmp_path / "big.xlsx")
+    assert refused(tmp_path / "big.xlsx")[0][1] == "file.too_big"
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
+            zeros = bytes(MB)
+            for _ in range(MAX_UNPACKED_MB + 1):
+                member.write(zeros)
+    assert bomb.stat().st_size < MB
+    assert refused(bomb) == [("", "file.unpacked_too_big", {"max_mb": MAX_UNPACKED_MB})]
+
+    parts = tmp_path / "parts.xlsx"
+    with zipfile.ZipFile(parts, "w") as archive:
+        for n in range(MAX_PARTS + 1):
+            archive.writestr(f"xl/media/{n}.txt", "")
+    assert refused(parts)[0][1:] == ("file.too_many_parts", {"count": MAX_PARTS + 1, "max": MAX_PARTS})
+
+    header = ";".join(c.header for c in SHEETS_BY_NAME["classes"].columns)
+    (folder / "classes.csv").write_text(header + "\n" + "5А;\n" * MAX_ROWS, encoding="utf-8")
+    assert "sheet.too_long" not in [code for _, code, _ in refused(folder)]  # the limit itself is allowed
+    (folder / "classes.csv").write_text(header + "\n" + "5А;\n" * (MAX_ROWS + 1), encoding="utf-8")
+    assert refused(folder) == [("classes", "sheet.too_long", {"max": MAX_ROWS})]
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Классы"
+    workbook.active.append([c.header for c in SHEETS_BY_NAME["classes"].columns])
+    workbook.active.cell(MAX_ROWS + 2, 1, "5А")  # the rows between are empty: they count too
+    workbook.save(tmp_path / "long.xlsx")
+    assert refused(tmp_path / "long.xlsx") == [("classes", "sheet.too_long", {"max": MAX_ROWS})]
+
+
+def test_a_file_full_of_mistakes_lists_the_first_hundred_and_counts_the_rest():
+    tables = small_school()
+    tables["students"] = [dict(tables["students"][0], birth_date="31.02.2015", last_name=f"Иванов{n}")
+                          for n in range(MAX_ISSUES + 50)]
+    with pytest.raises(ImportFailed) as failed:
+        parse_failed(tables)
+    assert (len(failed.value.issues), failed.value.total) == (MAX_ISSUES, MAX_ISSUES + 50)
+    text = import_failure_text(failed.value, "ru")
+    assert text.splitlines()[0] == f"Импорт не выполнен: {MAX_ISSUES + 50} ошибок. Ничего не записано."
+    assert text.splitlines()[-1] == "  … и ещё 50 ошибок."
+    assert len(text.splitlines()) == MAX_ISSUES + 2
+    assert import_failure_text(failed.value, "en").splitlines()[-1] == "  … and 50 more errors."
+
+
+def parse_failed(tables) -> None:
+    parsed = parse_tables(tables)
+    raise ImportFailed(parsed.issues)
 
 
 def test_workbook_cells_of_any_type(tmp_path):

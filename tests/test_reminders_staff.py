@@ -251,6 +251,21 @@ async def test_absence_deadlines_due_by_the_next_working_day_or_past_ABS_3_J_9(s
     assert await count(session) == 2
 
 
+async def test_an_absence_with_a_document_is_due_two_working_days_after_the_document_ABS_3(session, clock, school):
+    """Last Thursday's absence, its note brought today: due Thursday 26.11, nothing to remind of yet; the same
+    absence without the note was due Monday."""
+    thursday = LAST_WEEK[5]
+    await lesson(session, clock, school, "math", "math5A", thursday, 1, absent=("borisova", "alekseev"))
+    father = await load_actor(session, school.parents["borisov_father"])
+    await AbsenceService(session, clock).submit_document(father, school.students["borisova"], thursday, thursday,
+                                                         DocumentKind.ILLNESS)
+
+    assert await run(session, absence_deadlines, school.school_id, TODAY) == 1
+    [math] = (await events(session, EventKind.ABSENCE_DEADLINES)).values()
+    assert (math["documents"], math["absences"]) == ([], [
+        {"student": "Алексеев Артём", "class": "5А", "date": "2026-11-19", "lessons": 1, "due": "2026-11-23"}])
+
+
 async def test_week_unreasoned_lists_the_class_absences_of_the_week_without_a_reason_ABS_3_ACC_9(
         session, clock, school):
     await lesson(session, clock, school, "math", "math5A", MONDAY, 1, absent=("vasiliev",))

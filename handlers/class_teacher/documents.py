@@ -1,6 +1,7 @@
 """/documents: the class teacher's inbox of absence documents (ABS-1..ABS-4, ACC-4), oldest first. Each one comes
 with its photos and scans above it, what the family said, when it arrived and the day it is due for review (ABS-3).
-«Accept» asks for the reason (ABS-2), which the service applies to every absence of the document's days;
+«Accept» asks for the reason (ABS-2), which the service applies to the absences of the document's days within the
+edit window (J-9), naming the older ones it left;
 «Decline» asks the class teacher to write why (required): the family sees it."""
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from bot.states import DocumentDecline
 from handlers.family.absence_screen import dates_text, kind_label
 from handlers.screens import chat_of, show_screen, tapped
 from handlers.stored_files import send_kept
-from services.absences import DocumentView
+from services.absences import DocumentDecision, DocumentView
 from services.access import ClassRef
 from services.accounts import CurrentUser
 from services.container import Services
@@ -119,11 +120,25 @@ async def on_reason(query: CallbackQuery, callback_data: DocumentCB, user: Curre
     """A second tap, or a document withdrawn meanwhile: the service's Conflict, and nothing changes."""
     reason = parse_reason(callback_data.reason)
     doc = await services.absences.pending_document(user.actor, callback_data.doc)
-    applied = await services.absences.decide_document(user.actor, doc.id, accept=True, reason=reason)
+    decision = await services.absences.decide_document(user.actor, doc.id, accept=True, reason=reason)
     callback_answer.text = _("Accepted.")
-    decision = "✅ " + _("Accepted: {reason}.").format(reason=absence_reason(reason, user.locale))
-    await show_card(query, state, bot, card_text(doc, user.locale) + "\n\n" + decision + " " + applied_text(applied),
-                    None)
+    head = "✅ " + _("Accepted: {reason}.").format(reason=absence_reason(reason, user.locale))
+    await show_card(query, state, bot, card_text(doc, user.locale) + "\n\n" + head + " "
+                    + decision_text(decision, user.locale), None)
+
+
+def decision_text(decision: DocumentDecision, locale: str) -> str:
+    """J-9: the absences past the edit window kept their reason; the class teacher is told which, and how else."""
+    if not decision.locked:
+        return applied_text(decision.applied)
+    locked = "🔒 " + ngettext(
+        "{count} absence ({days}) was not changed: more than {window} days have passed, and only a correction "
+        "request to the deputy director can change it.",
+        "{count} absences ({days}) were not changed: more than {window} days have passed, and only a correction "
+        "request to the deputy director can change them.", decision.locked).format(
+        count=decision.locked, days=", ".join(short_date(day, locale) for day in decision.locked_days),
+        window=decision.edit_window_days)
+    return (applied_text(decision.applied) + "\n" if decision.applied else "") + locked
 
 
 async def on_back(query: CallbackQuery, callback_data: DocumentCB, user: CurrentUser, services: Services,

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..absences import add_working_days
+from ..absences import add_working_days, documents_brought, reason_due
 from ..calendar import SchoolCalendar
 from ..control import (
     LessonGap,
@@ -127,7 +127,7 @@ async def absence_deadlines(session: AsyncSession, school_id: int, day: date) ->
     School.absence_review_days) is today, the next working day, or past.
 
     The deadlines are the class teacher's screens' own (services/absences.py): a document's from the day it
-    arrived, an absence's from its lesson's day. Absences past the edit window (J-9) are left out, as nothing can
+    arrived, an absence's from the day the document that covers it arrived, or from its lesson's day. Absences past the edit window (J-9) are left out, as nothing can
     be set on them any more.
     """
     school = await session.get(School, school_id)
@@ -158,8 +158,10 @@ async def absence_deadlines(session: AsyncSession, school_id: int, day: date) ->
                 "date_from": row.date_from.isoformat(), "date_to": row.date_to.isoformat(), "due": due.isoformat(),
             })
     absences: dict[int, list[dict]] = defaultdict(list)
-    for missed_on, c, line in await _unreasoned(session, classes, day - timedelta(days=school.edit_window_days), day):
-        due = add_working_days(missed_on, school.absence_review_days, calendar, c.grade)
+    unreasoned = await _unreasoned(session, classes, day - timedelta(days=school.edit_window_days), day)
+    brought = await documents_brought(session, list({student_id for _, student_id, _, _ in unreasoned}), zone)
+    for missed_on, student_id, c, line in unreasoned:
+        due = reason_due(missed_on, brought[student_id], school, calendar, c.grade)
         if near(due, c.grade):
             absences[c.class_teacher_id].append({**line, "due": due.isoformat()})
     written = 0
@@ -183,7 +185,7 @@ async def week_unreasoned(session: AsyncSession, school_id: int, day: date) -> i
         return 0
     monday = day - timedelta(days=day.weekday())
     by_teacher: dict[int, list[dict]] = defaultdict(list)
-    for _missed_on, c, line in await _unreasoned(session, classes, monday, day):
+    for _missed_on, _student_id, c, line in await _unreasoned(session, classes, monday, day):
         by_teacher[c.class_teacher_id].append(line)
     written = 0
     for person_id, found in sorted(by_teacher.items()):
@@ -252,20 +254,21 @@ async def _led_classes(session: AsyncSession, school_id: int, calendar: SchoolCa
 
 
 async def _unreasoned(session: AsyncSession, classes: dict[int, ClassGroup], date_from: date,
-                      date_to: date) -> list[tuple[date, ClassGroup, dict]]:
+                      date_to: date) -> list[tuple[date, int, ClassGroup, dict]]:
     """ABS-2: absences without a reason of the classes' active students within the dates, a line per student and
     day (with how many lessons were missed), in one query."""
     rows = await session.execute(
-        select(Lesson.date, Student.class_id, Person.last_name, Person.first_name, func.count(Absence.id))
+        select(Lesson.date, Absence.student_id, Student.class_id, Person.last_name, Person.first_name,
+               func.count(Absence.id))
         .join(Lesson, Lesson.id == Absence.lesson_id).join(Student, Student.id == Absence.student_id)
         .join(Person, Person.id == Student.person_id)
         .where(Student.class_id.in_(list(classes)), Student.status == StudentStatus.ACTIVE, Absence.reason.is_(None),
                Lesson.date.between(date_from, date_to))
         .group_by(Absence.student_id, Lesson.date, Student.class_id, Person.last_name, Person.first_name)
     )
-    return [(day, classes[class_id], {"student": f"{last} {first}", "class": classes[class_id].name,
-                                      "date": day.isoformat(), "lessons": count})
-            for day, class_id, last, first, count in rows]
+    return [(day, student_id, classes[class_id], {"student": f"{last} {first}", "class": classes[class_id].name,
+                                                  "date": day.isoformat(), "lessons": count})
+            for day, student_id, class_id, last, first, count in rows]
 
 
 # ---- payloads --------------------------------------------------------------------------------------

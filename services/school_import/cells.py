@@ -14,6 +14,7 @@ from sqlalchemy import Column
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..models import Kinship, PeriodKind, Role
+from ..safe_cells import formula_like
 from ..text import clean_text
 from .issues import ImportIssue
 from .spec import Sheet
@@ -49,6 +50,8 @@ def full_name(last: str, first: str, middle: str) -> str:
 def text(max_length: int) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = collapse(value)
+        if formula_like(value):  # a spreadsheet that lists it (the invite CSV) would run it
+            raise BadValue("value.formula", char=value[0])
         if len(value) > max_length:
             raise BadValue("value.too_long", max=max_length)
         return value

@@ -25,12 +25,18 @@ class ImportIssue:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+# A file full of mistakes (a wrong sheet, a shifted column) gives thousands of the same issue: the first ones
+# say what is wrong, the rest is a count.
+MAX_ISSUES = 100
+
+
 class ImportFailed(Exception):
-    """The tables cannot be imported; nothing was written."""
+    """The tables cannot be imported; nothing was written. Keeps the first MAX_ISSUES issues and the count."""
 
     def __init__(self, issues: list[ImportIssue]) -> None:
         super().__init__(f"{len(issues)} import issue(s): {', '.join(sorted({i.code for i in issues}))}")
-        self.issues = issues
+        self.issues = issues[:MAX_ISSUES]
+        self.total = len(issues)
 
 
 @dataclass(frozen=True)

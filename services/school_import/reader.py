@@ -8,17 +8,32 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import math
 import re
+import zipfile
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from pathlib import Path
 
 import openpyxl
 
+from ..safe_cells import csv_text
 from .issues import ImportFailed, ImportIssue, Tables, file_issue, sheet_issue
 from .spec import SHEETS, Sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 Grid = list[list[str]]  # a sheet's cells as text, the header first
+
+# Limits a school never reaches, checked before a file is read, so that a hostile or mistaken file is refused
+# at once instead of after minutes and gigabytes. A 750-student school (1,500 parents' rows) is an 80 KB
+# workbook that unpacks to 1 MB, its largest CSV file 120 KB: the limits leave room for a school ten times
+# larger, with styles and pictures.
+MAX_FILE_MB = 10  # a workbook, or each CSV file
+MAX_UNPACKED_MB = 100  # a workbook's parts as they unpack (a zip bomb declares gigabytes)
+MAX_PARTS = 1000  # a workbook's zip entries (a real one has about 20)
+MAX_ROWS = 20_000  # data rows of one sheet, empty ones included
+MB = 1024 * 1024
 
 
 def read_source(path: Path) -> Tables:
@@ -42,7 +57,36 @@ def simple(name: str) -> str:
 SHEETS_BY_SIMPLE_NAME = {simple(name): sheet for sheet in SHEETS for name in (sheet.name, sheet.title)}
 
 
+def check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_MB * MB:
+        raise ImportFailed([file_issue(path.name, "file.too_big", size_mb=math.ceil(size / MB), max_mb=MAX_FILE_MB)])
+
+
+def check_unpacked(path: Path) -> None:
+    """A workbook is a zip: its entries declare their unpacked sizes, which Python's zipfile holds them to."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (OSError, zipfile.BadZipFile) as error:
+        raise ImportFailed([file_issue(path.name, "file.unreadable", error=type(error).__name__)]) from error
+    if len(parts) > MAX_PARTS:
+        raise ImportFailed([file_issue(path.name, "file.too_many_parts", count=len(parts), max=MAX_PARTS)])
+    if sum(part.file_size for part in parts) > MAX_UNPACKED_MB * MB:
+        raise ImportFailed([file_issue(path.name, "file.unpacked_too_big", max_mb=MAX_UNPACKED_MB)])
+
+
+def limited(rows: Iterable[list[str]], sheet: str) -> Grid:
+    """The header and at most MAX_ROWS rows; one more refuses the sheet before the rest is read."""
+    grid = list(itertools.islice(rows, MAX_ROWS + 2))
+    if len(grid) > MAX_ROWS + 1:
+        raise ImportFailed([sheet_issue(sheet, "sheet.too_long", max=MAX_ROWS)])
+    return grid
+
+
 def read_workbook(path: Path) -> dict[str, Grid]:
+    check_size(path)
+    check_unpacked(path)
     grids: dict[str, Grid] = {}
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -50,10 +94,12 @@ def read_workbook(path: Path) -> dict[str, Grid]:
             for worksheet in workbook.worksheets:
                 sheet = SHEETS_BY_SIMPLE_NAME.get(simple(worksheet.title))
                 if sheet and sheet.name not in grids:
-                    grids[sheet.name] = [[cell_text(value) for value in row]
-                                         for row in worksheet.iter_rows(values_only=True)]
+                    grids[sheet.name] = limited(([cell_text(value) for value in row]
+                                                 for row in worksheet.iter_rows(values_only=True)), sheet.name)
         finally:
             workbook.close()
+    except ImportFailed:
+        raise
     except Exception as error:  # a damaged or foreign file fails in many ways (zip, XML, openpyxl)
         raise ImportFailed([file_issue(path.name, "file.unreadable", error=type(error).__name__)]) from error
     return grids
@@ -81,11 +127,12 @@ def read_csv_folder(folder: Path) -> dict[str, Grid]:
     for path in sorted(folder.iterdir()):
         sheet = SHEETS_BY_SIMPLE_NAME.get(simple(path.stem))
         if path.suffix.lower() == ".csv" and sheet and sheet.name not in grids:
-            grids[sheet.name] = read_csv(path)
+            grids[sheet.name] = read_csv(path, sheet.name)
     return grids
 
 
-def read_csv(path: Path) -> Grid:
+def read_csv(path: Path, sheet: str) -> Grid:
+    check_size(path)
     try:
         data = path.read_bytes()
         try:
@@ -94,7 +141,8 @@ def read_csv(path: Path) -> Grid:
             content = data.decode("cp1251")
         first_line = content.split("\n", 1)[0]
         delimiter = max(";,\t", key=first_line.count)
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(content), delimiter=delimiter)]
+        rows = csv.reader(io.StringIO(content), delimiter=delimiter)
+        return limited(([csv_text(cell.strip()) for cell in row] for row in rows), sheet)
     except (OSError, csv.Error, UnicodeDecodeError) as error:
         raise ImportFailed([file_issue(path.name, "file.unreadable", error=type(error).__name__)]) from error
 

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..safe_cells import csv_row, xlsx_append
 from .spec import SHEETS, Sheet
 
 WORKBOOK_NAME = "school_template.xlsx"
@@ -32,8 +33,8 @@ def write_workbook(path: Path) -> Path:
     workbook.remove(workbook.active)
     for sheet in SHEETS:
         worksheet = workbook.create_sheet(sheet.name)
-        worksheet.append([column.header for column in sheet.columns])
-        worksheet.append([column.example or None for column in sheet.columns])
+        xlsx_append(worksheet, [column.header for column in sheet.columns])
+        xlsx_append(worksheet, [column.example or None for column in sheet.columns])
         for index, column in enumerate(sheet.columns, start=1):
             worksheet.cell(1, index).font = Font(bold=True)
             worksheet.column_dimensions[get_column_letter(index)].width = max(
@@ -47,6 +48,6 @@ def write_csv(path: Path, sheet: Sheet) -> Path:
     # The BOM makes Excel read the file as UTF-8 (Cyrillic); «;» is what Excel expects in a Russian locale.
     with path.open("w", encoding="utf-8-sig", newline="") as file:
         writer = csv.writer(file, delimiter=";")
-        writer.writerow([column.header for column in sheet.columns])
-        writer.writerow([column.example for column in sheet.columns])
+        writer.writerow(csv_row(column.header for column in sheet.columns))
+        writer.writerow(csv_row(column.example for column in sheet.columns))
     return path

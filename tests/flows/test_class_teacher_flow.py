@@ -11,10 +11,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from bot.callbacks import ClassCB, ClassReasonCB
+from services.absences import AbsenceService
 from services.access import load_actor, system_actor
 from services.invites import InviteService, hash_code
 from services.journal import JournalService
-from services.models import Absence, AbsenceReason, InviteCode, Lesson, Person
+from services.models import Absence, AbsenceReason, DocumentKind, InviteCode, Lesson, Person
 from tests.flows.conftest import plain
 from tests.flows.test_attendance_flow import set_edit_window
 from tests.factories import TODAY
@@ -201,6 +202,24 @@ async def test_unlinked_people_get_fresh_codes_shown_to_the_class_teacher_only_A
         assert (await session.get(Person, school.student_persons["grigorieva"])).account_id == student.id
     await math.press("Мой класс")
     assert math.last_text().endswith("Не подключены к боту: 4")
+
+
+async def test_an_absence_whose_note_came_later_is_not_overdue_before_two_working_days_ABS_3(bot_world, linked, clock):
+    """Thursday's absence was overdue on Monday; the father brings the note on Monday: due Wednesday."""
+    school, sessions = bot_world
+    await a_week_of_absences(sessions, clock, school)
+    async with sessions() as session:
+        clock.at(MONDAY)
+        father = await load_actor(session, school.parents["borisov_father"])
+        await AbsenceService(session, clock).submit_document(father, school.students["borisova"], THURSDAY, THURSDAY,
+                                                             DocumentKind.ILLNESS)
+        clock.at(TODAY)
+    math = await linked(school.staff["math"])
+    await math.press("Мой класс")
+    assert "Пропусков без причины: 5\n" in plain(math.last_text()) and "просрочено" not in math.last_text()
+    await math.tap("Пропуски без причины (5)")
+    assert "Борисова Вера, 19 нояб.: 1. Математика; срок — 25 нояб.\n" in plain(math.last_text())
+    assert "просрочено" not in math.last_text()
 
 
 async def test_absences_past_the_schools_window_get_no_button_and_the_lock_says_its_days_J_9(bot_world, linked,

@@ -3,7 +3,7 @@ reason applied to the absences of the document's days (ABS-2), declining with a 
 document decided twice or withdrawn meanwhile (Conflict), another class's document in a forged button (ACC-4)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -182,3 +182,31 @@ async def test_another_classs_document_in_a_forged_button_is_refused_ACC_4(bot_w
     answer = await russian.tap_raw(data)
     assert answer["text"] == "Такой причины пропуска нет. Отправьте команду ещё раз."
     assert (await state_of(sessions, foreign))[0] == DocumentStatus.PENDING
+
+
+async def test_accepting_a_document_leaves_absences_past_the_edit_window_and_says_so_J_9_J_10(
+        bot_world, linked, emulator, clock):
+    """The reason goes only where the class teacher may set it; the older day is named, with the way to change it."""
+    school, sessions = bot_world
+    old_day = date(2026, 11, 5)  # 19 days before TODAY: past the school's 14
+    async with sessions() as session:
+        clock.at(old_day)
+        journal, teacher = JournalService(session, clock), await load_actor(session, school.staff["math"])
+        view = await journal.open_lesson(teacher, school.assignments["math5A"], old_day, 1)
+        await journal.save_attendance(teacher, view.lesson_id, [school.students["borisova"]])
+        clock.at(TODAY)
+        view = await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 2)
+        await journal.save_attendance(teacher, view.lesson_id, [school.students["borisova"]])
+        father = await load_actor(session, school.parents["borisov_father"])
+        doc_id = await AbsenceService(session, clock).submit_document(
+            father, school.students["borisova"], old_day, TODAY, DocumentKind.ILLNESS)
+    math = await linked(school.staff["math"])
+    await open_inbox(math, emulator, replies=2)
+    await math.tap("✅ Принять")
+    await math.tap("По болезни")
+    assert plain(math.last_text()).endswith(
+        "✅ Принят: по болезни. Причина проставлена в 1 пропуске.\n"
+        "🔒 Не изменён 1 пропуск (5 нояб.): прошло больше 14 дн., изменить его можно только заявкой на исправление "
+        "через завуча.")
+    assert await state_of(sessions, doc_id) == (DocumentStatus.ACCEPTED, AbsenceReason.ILLNESS, "",
+                                                [None, AbsenceReason.ILLNESS])
