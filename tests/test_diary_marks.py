@@ -41,6 +41,11 @@ async def subject_id(session, name) -> int:
     return await session.scalar(select(Subject.id).where(Subject.name == name))
 
 
+def entered(ahead) -> list:
+    """The homework a teacher entered: a task, or «не задано» said (J-3); not the lessons still waiting for it."""
+    return [h for h in ahead.items if h.text or h.no_homework]
+
+
 async def test_homework_ahead_from_tomorrow_for_a_week_with_files_J_4(diary, journal, session, school):
     math = await teacher(session, school, "math")
     monday = await lesson(journal, session, school, "math", "math5A", TODAY - timedelta(days=1), 1)
@@ -56,8 +61,12 @@ async def test_homework_ahead_from_tomorrow_for_a_week_with_files_J_4(diary, jou
     mother = await load_actor(session, school.parents["alekseeva_mother"])
     ahead = await diary.homework_ahead(mother, school.students["alekseev"])
     assert (ahead.first, ahead.last) == (TOMORROW, TODAY + timedelta(days=7))
-    [item] = ahead.items
+    [item] = entered(ahead)
     assert (item.subject, item.text, item.due_on, item.no_homework) == ("Математика", "№15, с. 42", TOMORROW, False)
+    # J-3: the week's other lessons are listed as not entered yet, never as «не задано».
+    waiting = [(h.subject, h.due_on) for h in ahead.items if h not in entered(ahead)]
+    assert ("Английский язык", TODAY + timedelta(days=2)) in waiting and ("Математика", TOMORROW) not in waiting
+    assert all(h.given_on is None and not h.no_homework for h in ahead.items if h not in entered(ahead))
     files = [ahead.files[i] for i in item.files]
     assert [(f.kind, f.telegram_file_id, f.file_name) for f in files] == [
         ("document", "BQAC-task", "task.pdf"), ("photo", "AgAC-board", "")]
@@ -72,7 +81,7 @@ async def test_no_homework_shows_on_the_subjects_next_lesson_J_3(diary, journal,
                                                   TODAY - timedelta(days=1), 1), None)
     student = await load_actor(session, school.student_persons["alekseev"])
     ahead = await diary.homework_ahead(student, school.students["alekseev"])
-    assert [(h.subject, h.no_homework, h.given_on, h.due_on) for h in ahead.items] == [
+    assert [(h.subject, h.no_homework, h.given_on, h.due_on) for h in entered(ahead)] == [
         ("Русский язык", True, TODAY, TODAY + timedelta(days=7))]  # next Tuesday
 
 
@@ -85,7 +94,7 @@ async def test_homework_of_a_double_lesson_beats_its_no_homework(diary, journal,
     await journal.set_homework(math, extra, None)  # Monday: next lesson today, not ahead
     ahead = await diary.homework_ahead(await load_actor(session, school.parents["alekseeva_mother"]),
                                        school.students["alekseev"])
-    assert [(h.text, h.no_homework) for h in ahead.items] == [("№20", False)]
+    assert [(h.text, h.no_homework) for h in entered(ahead)] == [("№20", False)]
 
 
 async def test_subgroup_homework_is_the_students_own_group_only_J_13(diary, journal, session, school):
@@ -97,8 +106,8 @@ async def test_subgroup_homework_is_the_students_own_group_only_J_13(diary, jour
                                       school.students["alekseev"])  # Англ. 1
     theirs = await diary.homework_ahead(await load_actor(session, school.student_persons["vasiliev"]),
                                         school.students["vasiliev"])  # Англ. 2
-    assert [(h.text, h.due_on) for h in mine.items] == [("Упр. 5, с. 20", TODAY + timedelta(days=2))]
-    assert [h.text for h in theirs.items] == ["Упр. 9, с. 31"]
+    assert [(h.text, h.due_on) for h in entered(mine)] == [("Упр. 5, с. 20", TODAY + timedelta(days=2))]
+    assert [h.text for h in entered(theirs)] == ["Упр. 9, с. 31"]
 
 
 async def test_homework_ahead_refuses_another_familys_child_and_bad_ranges_ACC_2(diary, session, school):
