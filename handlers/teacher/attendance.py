@@ -40,6 +40,15 @@ def new_draft(view: LessonView) -> dict:
     return {"shown": absent, "absent": absent, "id": new_draft_id()}
 
 
+def kept_toggles(draft: dict, old: dict | None) -> dict:
+    """The roster opened again after the teacher went elsewhere (a command, the menu) with toggles not saved:
+    they are still there, applied to the attendance as it is now."""
+    if not old or old.get("saved") or set(old["absent"]) == set(old["shown"]):
+        return draft
+    marked, unmarked = set(old["absent"]) - set(old["shown"]), set(old["shown"]) - set(old["absent"])
+    return {**draft, "absent": sorted((set(draft["absent"]) - unmarked) | marked), "id": old["id"]}
+
+
 async def draft_of(state: FSMContext, view: LessonView) -> dict | None:
     """The lesson's draft; None when it is gone (a restart without REDIS_URL, a roster from an old message)."""
     return (await state.get_data()).get(DRAFT, {}).get(str(view.lesson_id))
@@ -60,7 +69,7 @@ async def show_saved(query: CallbackQuery, user: CurrentUser, view: LessonView, 
 async def on_open(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
                   state: FSMContext, bot: Bot):
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
-    draft = new_draft(view)
+    draft = kept_toggles(new_draft(view), await draft_of(state, view))
     await state.update_data({DRAFT: {str(view.lesson_id): draft}})  # an older draft of any lesson is dropped
     await forget_saved(state, KIND, view.lesson_id)
     await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))

@@ -169,3 +169,16 @@ async def test_typed_lines_name_two_students_or_carry_n(bot_world, linked):
     assert ("«Медвед 3»: подходят несколько учеников (5 Медведев Иван, 6 Медведева Анна): "
             "напишите номер по списку") in text
     assert ("«Цветкова н»: «н» — не отметка: отсутствующих отмечают на экране «Посещаемость»") in text
+
+
+async def test_toggles_left_by_a_command_are_there_when_the_roster_opens_again_J_12(bot_world, linked):
+    school, sessions = bot_world
+    math = await linked(school.staff["math"])
+    await open_card(math)
+    await math.tap("Посещаемость")
+    await math.tap("2 Борисова")
+    await open_card(math)  # /today: elsewhere without a word
+    await math.tap("Посещаемость")
+    assert math.buttons()[1] == "2 Борисова · ОТ" and math.last_text().endswith("Пока не сохранено.")
+    assert (await math.tap("Сохранить"))["text"] == "Посещаемость сохранена."
+    assert await absent_names(sessions) == ["Борисова"]
