@@ -39,8 +39,8 @@ from .attendance import roster_rows, surname_button
 from .correction_request import offer_correction
 from .lesson import ask_unsaved, lesson_title, locked_lines, show_card
 
-KIND = DRAFT = "marks"  # FSM data: {"lesson": id, "type": work type id, "entries": {"<student id>": value}, "id": draft id}
-# and, once written, "saved": True (handlers.drafts)
+KIND = DRAFT = "marks"  # FSM data: {"lesson": id, "type": work type id, "entries": {"<student id>": value},
+# "id": draft id} and, once written, "saved": True (handlers.drafts)
 ABSENT_WORDS = {"н", "нб", "н/б", "от", "n"}  # how «absent» is written on paper and in the journal (J-12)
 SURNAME_PREFIX = 3  # «Мед» may stand for «Медведев»; two letters name too many
 ERRORS_SHOWN = 10  # a pasted essay is not echoed back line by line

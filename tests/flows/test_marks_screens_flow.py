@@ -115,7 +115,7 @@ async def test_a_second_tap_on_a_saved_roster_says_it_is_saved_J_12(bot_world, l
     answer = await math.tap_late(roster, "Сохранить")  # a late tap on the old screen
     assert (answer["text"], answer["show_alert"]) == ("Уже сохранено.", False)
     answer = await math.tap_late(roster, "2 Борисова · ОТ")  # not taken back without a word either
-    assert answer["text"] != "Отметки на этом экране не сохранены. Вот посещаемость, как она сохранена: отметьте ещё раз."
+    assert answer["text"] == "Эта посещаемость уже сохранена. Чтобы изменить её, откройте её снова."
     assert await absent_names(sessions) == ["Борисова"]
 
 
@@ -125,7 +125,8 @@ async def test_the_roster_shows_the_lessons_marks_and_a_deletion_asks_first_J_6(
         teacher = await load_actor(session, school.staff["math"])
         journal = JournalService(session, clock)
         view = await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 2)
-        await journal.add_marks(teacher, view.lesson_id, school.work_types["answer"], [(school.students["borisova"], 5)])
+        await journal.add_marks(teacher, view.lesson_id, school.work_types["answer"],
+                                [(school.students["borisova"], 5)])
     math = await linked(school.staff["math"])
     await open_card(math)
     await math.tap("Оценки")
@@ -182,3 +183,17 @@ async def test_toggles_left_by_a_command_are_there_when_the_roster_opens_again_J
     assert math.buttons()[1] == "2 Борисова · ОТ" and math.last_text().endswith("Пока не сохранено.")
     assert (await math.tap("Сохранить"))["text"] == "Посещаемость сохранена."
     assert await absent_names(sessions) == ["Борисова"]
+
+
+async def test_a_late_tap_on_saved_marks_after_another_lesson_says_they_are_saved_J_5(bot_world, linked):
+    school, sessions = bot_world
+    math = await linked(school.staff["math"])
+    await typed_marks(math)
+    preview = math.emulator.last_message(TOKEN, math.id)
+    assert (await math.tap("Сохранить"))["text"] == "Сохранены 2 отметки."
+    await open_card(math, "⚠️ 1. 5А, Математика", "23.11")  # another lesson's marks meanwhile
+    await math.tap("Оценки")
+    await math.tap("Ответ на уроке")
+    answer = await math.tap_late(preview, "Сохранить")
+    assert (answer["text"], answer["show_alert"]) == ("Уже сохранено.", False)
+    assert len(await marks_in_db(sessions)) == 2
