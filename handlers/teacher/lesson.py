@@ -119,11 +119,6 @@ async def ask_unsaved(bot: Bot, chat_id: int, user: CurrentUser, view: LessonVie
                       builder.as_markup(), state, message)
 
 
-def back_to_card(view: LessonView) -> LessonCB:
-    """The callback of a part's «◀ Lesson» button."""
-    return LessonCB(lesson=view.lesson_id, part="card")
-
-
 def typed_date(text: str, today: date) -> date | None:
     """«10.11» or «10.11.2026»: one day, nearest to today when the year is not given."""
     try:
