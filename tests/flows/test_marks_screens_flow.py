@@ -24,6 +24,12 @@ async def typed_marks(math) -> None:
     await math.send("Алексеев 5\nБорисова 4")
 
 
+async def borisova_absent_unsaved(math) -> None:
+    await open_card(math)
+    await math.tap("Посещаемость")
+    await math.tap("2 Борисова")
+
+
 async def test_leaving_unsaved_marks_asks_save_or_not_J_5(bot_world, linked):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
@@ -56,9 +62,7 @@ async def test_leaving_unsaved_marks_asks_save_or_not_J_5(bot_world, linked):
 async def test_leaving_unsaved_attendance_asks_save_or_not_J_12(bot_world, linked):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await open_card(math)
-    await math.tap("Посещаемость")
-    await math.tap("2 Борисова")
+    await borisova_absent_unsaved(math)
     await math.tap("◀ Урок")
     assert math.last_text().endswith(ASK_ATTENDANCE)
     assert math.buttons() == ["Сохранить", "Не сохранять", "◀ К списку"]
@@ -101,9 +105,7 @@ async def test_a_restart_loses_typed_marks_and_the_teacher_is_told(school_db, em
 async def test_a_second_tap_on_a_saved_roster_says_it_is_saved_J_12(bot_world, linked):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await open_card(math)
-    await math.tap("Посещаемость")
-    await math.tap("2 Борисова")
+    await borisova_absent_unsaved(math)
     roster = math.emulator.last_message(TOKEN, math.id)
     assert (await math.tap("Сохранить"))["text"] == "Посещаемость сохранена."
     answer = await math.tap_late(roster, "Сохранить")  # the same screen, tapped again
@@ -175,9 +177,7 @@ async def test_typed_lines_name_two_students_or_carry_n(bot_world, linked):
 async def test_toggles_left_by_a_command_are_there_when_the_roster_opens_again_J_12(bot_world, linked):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await open_card(math)
-    await math.tap("Посещаемость")
-    await math.tap("2 Борисова")
+    await borisova_absent_unsaved(math)
     await open_card(math)  # /today: elsewhere without a word
     await math.tap("Посещаемость")
     assert math.buttons()[1] == "2 Борисова · ОТ" and math.last_text().endswith("Пока не сохранено.")
