@@ -187,7 +187,7 @@ class AttendanceCB(CallbackData, prefix="tatt"):
     """A lesson's attendance (J-12): toggle a student's «ОТ» in the draft, or save it (the service re-checks)."""
 
     lesson: Id
-    action: str  # "toggle" | "save"
+    action: str  # "toggle" | "save" | "back" (asks when toggles are not saved) | "discard" | "roster"
     student: Num = 0
 
 
@@ -195,8 +195,9 @@ class MarkEntryCB(CallbackData, prefix="tmrk"):
     """A lesson's marks (J-5..J-8): the draft's steps and its saving (the service re-checks every id)."""
 
     lesson: Id
-    action: str  # "type" (item: work type) | "student" | "value" | "drop" (item: student) | "delete" (item: mark)
-    #              | "list" (back to the roster) | "save"
+    action: str  # "type" (item: work type) | "student" | "value" | "drop" (item: student) | "delete" (item: mark,
+    #              asks) | "erase" (item: mark, confirmed) | "list" (back to the roster) | "save" | "back" (asks when
+    #              marks are not saved) | "discard"
     item: Num = 0
     value: Num = 0
 

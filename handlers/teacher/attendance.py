@@ -2,7 +2,8 @@
 student's «ОТ» in a draft kept in the FSM data (by lesson); «Save» writes the teacher's toggles at once, applied
 to the absences as they are then, so that a colleague saving the same lesson meanwhile loses nothing.
 
-A lesson past the edit window (J-9) shows the same screen; its toggles become a correction request (J-10)."""
+A lesson past the edit window (J-9) shows the same screen; its toggles become a correction request (J-10).
+«◀ Lesson» with toggles not saved asks «Save / Don't save» first; a tap on a roster already saved is told so."""
 from __future__ import annotations
 
 from html import escape
@@ -16,16 +17,16 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import AttendanceCB, LessonCB
 from bot.formatting import split_text
-from handlers.drafts import new_draft_id, saved_now
+from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_now, was_saved
 from handlers.screens import chat_lock, chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
 from services.journal import LessonView, RosterEntry
 
 from .correction_request import offer_correction
-from .lesson import back_to_card, lesson_title, locked_lines, show_card
+from .lesson import ask_unsaved, lesson_title, locked_lines, show_card
 
-DRAFT = "attendance"  # FSM data: {"<lesson id>": {"shown": [absent ids as opened], "absent": [absent ids now],
+KIND = DRAFT = "attendance"  # FSM data: {"<lesson id>": {"shown": [absent ids as opened], "absent": [absent ids now],
 #                                       "id": draft id}}, and once written "saved": True (handlers.drafts)
 PER_ROW = 3  # a class of 35 is 12 rows: one message, far below Telegram's 100 buttons
 
@@ -37,6 +38,15 @@ def surname_button(entry: RosterEntry) -> str:
 def new_draft(view: LessonView) -> dict:
     absent = sorted(entry.student_id for entry in view.roster if entry.absent)
     return {"shown": absent, "absent": absent, "id": new_draft_id()}
+
+
+def kept_toggles(draft: dict, old: dict | None) -> dict:
+    """The roster opened again after the teacher went elsewhere (a command, the menu) with toggles not saved:
+    they are still there, applied to the attendance as it is now."""
+    if not old or old.get("saved") or set(old["absent"]) == set(old["shown"]):
+        return draft
+    marked, unmarked = set(old["absent"]) - set(old["shown"]), set(old["shown"]) - set(old["absent"])
+    return {**draft, "absent": sorted((set(draft["absent"]) - unmarked) | marked), "id": old["id"]}
 
 
 async def draft_of(state: FSMContext, view: LessonView) -> dict | None:
@@ -59,8 +69,9 @@ async def show_saved(query: CallbackQuery, user: CurrentUser, view: LessonView, 
 async def on_open(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
                   state: FSMContext, bot: Bot):
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
-    draft = new_draft(view)
+    draft = kept_toggles(new_draft(view), await draft_of(state, view))
     await state.update_data({DRAFT: {str(view.lesson_id): draft}})  # an older draft of any lesson is dropped
+    await forget_saved(state, KIND, view.lesson_id)
     await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))
 
 
@@ -70,7 +81,10 @@ async def on_toggle(query: CallbackQuery, callback_data: AttendanceCB, user: Cur
     view.entry(callback_data.student)  # refuses a student who is not in the lesson
     async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view)
-        if draft is None or draft.get("saved"):  # a tap on a roster saved meanwhile is not in it either
+        if await saved_before(state, view, draft):  # a roster saved meanwhile: its toggles are in the journal
+            callback_answer.text = _("This attendance is saved. Open it again to change it.")
+            return
+        if draft is None:
             await show_saved(query, user, view, state, bot, callback_answer)
             return
         draft = {**draft, "absent": sorted(set(draft["absent"]) ^ {callback_data.student})}
@@ -83,10 +97,11 @@ async def on_save(query: CallbackQuery, callback_data: AttendanceCB, user: Curre
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)
     async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view)
-        if draft is None:
+        saved = await saved_before(state, view, draft)
+        if draft is None and not saved:
             await show_saved(query, user, view, state, bot, callback_answer)
             return
-    if draft.get("saved"):  # a second tap that came after the first one's save
+    if saved:  # a second tap that came after the first one's save, on this screen or on an older one
         callback_answer.text = _("Already saved.")
         await show_card(bot, chat_of(query), user, view, state, tapped(query))
         return
@@ -103,9 +118,56 @@ async def on_save(query: CallbackQuery, callback_data: AttendanceCB, user: Curre
     saved = await saved_now(services.journal.update_attendance(
         user.actor, view.lesson_id, absent=absent - shown, present=shown - absent, draft=draft.get("id")))
     await state.update_data({DRAFT: {str(view.lesson_id): {**draft, "saved": True}}})
+    await remember_saved(state, KIND, view.lesson_id)
     callback_answer.text = _("Attendance saved.") if saved else _("Already saved.")
     view = await services.journal.lesson_view(user.actor, view.lesson_id)
     await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def on_back(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
+                  state: FSMContext, bot: Bot):
+    """«◀ Lesson»: toggles not saved are not dropped without a word; the teacher chooses."""
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    draft = await draft_of(state, view)
+    if draft and not draft.get("saved") and set(draft["absent"]) != set(draft["shown"]):
+        await ask_unsaved(bot, chat_of(query), user, view, _("Attendance is not saved. Save it?"),
+                          *(AttendanceCB(lesson=view.lesson_id, action=a) for a in ("save", "discard", "roster")),
+                          state, tapped(query))
+        return
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def on_discard(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
+                     state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    async with chat_lock(chat_of(query)):
+        draft = await draft_of(state, view)
+        if draft and not draft.get("saved"):
+            await drop_draft(state)
+            callback_answer.text = _("Not saved.")
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def on_roster(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
+                    state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    """Back from the question to the roster, the draft as it was."""
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    draft = await draft_of(state, view)
+    if await saved_before(state, view, draft):
+        callback_answer.text = _("Already saved.")
+        await show_card(bot, chat_of(query), user, view, state, tapped(query))
+    elif draft is None:
+        await show_saved(query, user, view, state, bot, callback_answer)
+    else:
+        await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))
+
+
+async def saved_before(state: FSMContext, view: LessonView, draft: dict | None) -> bool:
+    """The roster tapped was saved: this draft, or (the teacher on another lesson's roster since) the lesson's
+    last one."""
+    if draft is not None:
+        return bool(draft.get("saved"))
+    return await was_saved(state, KIND, view.lesson_id)
 
 
 async def drop_draft(state: FSMContext) -> None:
@@ -142,7 +204,7 @@ def roster_keyboard(view: LessonView, absent: set[int]) -> InlineKeyboardMarkup:
                                                              student=entry.student_id))
     builder.button(text=_("Save") if view.editable else _("Send a correction request"),
                    callback_data=AttendanceCB(lesson=view.lesson_id, action="save"))
-    builder.button(text="◀ " + _("Lesson"), callback_data=back_to_card(view))
+    builder.button(text="◀ " + _("Lesson"), callback_data=AttendanceCB(lesson=view.lesson_id, action="back"))
     builder.adjust(*roster_rows(len(view.roster)), 1, 1)
     return builder.as_markup()
 
@@ -157,4 +219,7 @@ def build_router() -> Router:
     router.callback_query.register(on_open, LessonCB.filter(F.part == "attendance"))
     router.callback_query.register(on_toggle, AttendanceCB.filter(F.action == "toggle"))
     router.callback_query.register(on_save, AttendanceCB.filter(F.action == "save"))
+    router.callback_query.register(on_back, AttendanceCB.filter(F.action == "back"))
+    router.callback_query.register(on_discard, AttendanceCB.filter(F.action == "discard"))
+    router.callback_query.register(on_roster, AttendanceCB.filter(F.action == "roster"))
     return router

@@ -9,6 +9,7 @@ from datetime import date
 from html import escape
 
 from aiogram import Bot, F, Router
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -106,9 +107,16 @@ def card_keyboard(view: LessonView) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def back_to_card(view: LessonView) -> LessonCB:
-    """The callback of a part's «◀ Lesson» button."""
-    return LessonCB(lesson=view.lesson_id, part="card")
+async def ask_unsaved(bot: Bot, chat_id: int, user: CurrentUser, view: LessonView, question: str, save: CallbackData,
+                      discard: CallbackData, back: CallbackData, state: FSMContext, message: Message | None) -> None:
+    """A part's «◀ Lesson» with changes not saved: «Save / Don't save», or back to the part's screen."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Save") if view.editable else _("Send a correction request"), callback_data=save)
+    builder.button(text=_("Don't save"), callback_data=discard)
+    builder.button(text="◀ " + _("Back to the list"), callback_data=back)
+    builder.adjust(1)
+    await show_screen(bot, chat_id, split_text("\n".join([lesson_title(view, user.locale), "", question])),
+                      builder.as_markup(), state, message)
 
 
 def typed_date(text: str, today: date) -> date | None:

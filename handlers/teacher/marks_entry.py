@@ -4,6 +4,9 @@ lines such as «Иванов 5» or «12 4» (roster number and mark), several i
 get several marks a day (J-6, one more round), and a mark though absent (J-7). A saved mark given by mistake is
 deleted from the student's screen. A lesson past the edit window (J-9) sends the draft as a correction request.
 
+The roster shows the marks the lesson already has, so that a second one is given knowingly (J-6); deleting one
+asks first. «◀ Lesson» with marks not saved asks «Save / Don't save»; a draft lost in a restart says so.
+
 Typed lines are taken only in the MarksEntry state; /cancel or «◀ Lesson» leaves it."""
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from bot.errors_text import error_text
 from bot.filters import not_for_others
 from bot.formatting import split_text
 from bot.states import MarksEntry
-from handlers.drafts import new_draft_id, saved_now
+from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_now, was_saved
 from handlers.screens import chat_lock, chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
@@ -34,10 +37,12 @@ from services.text import clean_text
 
 from .attendance import roster_rows, surname_button
 from .correction_request import offer_correction
-from .lesson import lesson_title, locked_lines, show_card
+from .lesson import ask_unsaved, lesson_title, locked_lines, show_card
 
-DRAFT = "marks"  # FSM data: {"lesson": id, "type": work type id, "entries": {"<student id>": value}, "id": draft id}
-# and, once written, "saved": True (handlers.drafts)
+KIND = DRAFT = "marks"  # FSM data: {"lesson": id, "type": work type id, "entries": {"<student id>": value},
+# "id": draft id} and, once written, "saved": True (handlers.drafts)
+ABSENT_WORDS = {"н", "нб", "н/б", "от", "n"}  # how «absent» is written on paper and in the journal (J-12)
+SURNAME_PREFIX = 3  # «Мед» may stand for «Медведев»; two letters name too many
 ERRORS_SHOWN = 10  # a pasted essay is not echoed back line by line
 
 
@@ -62,6 +67,7 @@ async def on_type(query: CallbackQuery, callback_data: MarkEntryCB, user: Curren
     draft = {"lesson": view.lesson_id, "type": work_type.id, "entries": {}, "id": new_draft_id()}
     await state.update_data({DRAFT: draft})
     await state.set_state(MarksEntry.lines)
+    await forget_saved(state, KIND, view.lesson_id)
     await show_list(bot, chat_of(query), user, view, options, draft, state, tapped(query))
 
 
@@ -71,7 +77,7 @@ async def on_student(query: CallbackQuery, callback_data: MarkEntryCB, user: Cur
     entry = view.entry(callback_data.item)  # refuses a student who is not in the lesson
     draft = await draft_of(state, view)
     if draft is None:
-        callback_answer.text = _("This button is out of date. Open the lesson's marks again.")
+        await gone(query, user, view, options, state, bot, callback_answer)
         return
     await show_screen(bot, chat_of(query), split_text(student_text(view, options, draft, entry, user.locale)),
                       student_keyboard(view, options, draft, entry), state, tapped(query))
@@ -100,7 +106,7 @@ async def change_draft(query: CallbackQuery, user: CurrentUser, view: LessonView
     async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view)
         if draft is None:
-            callback_answer.text = _("This button is out of date. Open the lesson's marks again.")
+            await gone(query, user, view, options, state, bot, callback_answer)
             return
         entries = dict(draft["entries"])
         change(entries)
@@ -114,7 +120,7 @@ async def on_list(query: CallbackQuery, callback_data: MarkEntryCB, user: Curren
     view, options = await lesson_of(services, user, callback_data.lesson)
     draft = await draft_of(state, view)
     if draft is None:
-        callback_answer.text = _("This button is out of date. Open the lesson's marks again.")
+        await gone(query, user, view, options, state, bot, callback_answer)
         return
     await show_list(bot, chat_of(query), user, view, options, draft, state, tapped(query))
 
@@ -138,12 +144,28 @@ async def on_lines(message: Message, user: CurrentUser, services: Services, stat
 
 
 async def on_delete(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                    state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    """A saved mark given by mistake (within the edit window; the service re-checks the mark and the lesson)."""
+                    state: FSMContext, bot: Bot):
+    """A saved mark given by mistake: asked first, a journal entry is not undone by a slip of the finger."""
     view, options = await lesson_of(services, user, callback_data.lesson)
-    entry = next((e for e in view.roster if any(m[0] == callback_data.item for m in e.marks)), None)
-    if entry is None:
-        raise NotFound("mark.not_found")
+    entry, mark = mark_of(view, callback_data.item)
+    draft = await draft_of(state, view)
+    text = head(view, options, draft, user.locale) if draft else [lesson_title(view, user.locale), ""]
+    text.append(_("Delete the mark {value} ({work_type}) of {name}?").format(
+        value=mark[1], work_type=escape(mark[2]), name=escape(entry.name)))
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, delete"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="erase",
+                                                                    item=mark[0]))
+    builder.button(text=_("Don't delete"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="student",
+                                                                     item=entry.student_id))
+    builder.adjust(1)
+    await show_screen(bot, chat_of(query), split_text("\n".join(text)), builder.as_markup(), state, tapped(query))
+
+
+async def on_erase(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
+                   state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    """The deletion confirmed (within the edit window; the service re-checks the mark and the lesson)."""
+    view, options = await lesson_of(services, user, callback_data.lesson)
+    entry, _mark = mark_of(view, callback_data.item)
     await services.journal.delete_mark(user.actor, callback_data.item)
     callback_answer.text = _("The mark is deleted.")
     view = await services.journal.lesson_view(user.actor, view.lesson_id)
@@ -161,11 +183,16 @@ async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, user: Curren
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)
     async with chat_lock(chat_of(query)):
         draft = await draft_of(state, view, saved=True)
-    if draft and draft.get("saved"):  # a second tap that came after the first one's save
+    if (draft and draft.get("saved")) or (draft is None and await was_saved(state, KIND, view.lesson_id)):
+        # a second tap that came after the first one's save, on this screen or on an older one
         callback_answer.text = _("Already saved.")
         await show_card(bot, chat_of(query), user, view, state, tapped(query))
         return
-    if not draft or not draft["entries"]:
+    if draft is None:  # a restart without REDIS_URL, or a screen whose marks were not kept: said, not hidden
+        await gone(query, user, view, await services.journal.mark_options(user.actor, view.lesson_id), state, bot,
+                   callback_answer)
+        return
+    if not draft["entries"]:
         callback_answer.text = _("No marks to save yet.")
         return
     entries = [(int(student), value) for student, value in draft["entries"].items()]
@@ -182,15 +209,48 @@ async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, user: Curren
     else:  # a second tap in flight at once: the first one wrote them
         callback_answer.text = _("Already saved.")
     await leave(state, saved=draft)
+    await remember_saved(state, KIND, view.lesson_id)
     view = await services.journal.lesson_view(user.actor, view.lesson_id)
     await show_card(bot, chat_of(query), user, view, state, tapped(query))
 
 
 async def on_back(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
                   state: FSMContext, bot: Bot):
+    """«◀ Lesson»: marks not saved are not dropped without a word; the teacher chooses."""
     view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    draft = await draft_of(state, view)
+    if draft and draft["entries"]:
+        count = len(draft["entries"])
+        question = ngettext("{count} mark is not saved. Save it?", "Marks are not saved ({count}). Save them?",
+                            count).format(count=count)
+        await ask_unsaved(bot, chat_of(query), user, view, question,
+                          *(MarkEntryCB(lesson=view.lesson_id, action=a) for a in ("save", "discard", "list")),
+                          state, tapped(query))
+        return
     await leave(state)
     await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def on_discard(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
+                     state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    if await draft_of(state, view):
+        await leave(state)
+        callback_answer.text = _("Not saved.")
+    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+
+
+async def gone(query: CallbackQuery, user: CurrentUser, view: LessonView, options: MarkOptions, state: FSMContext,
+               bot: Bot, callback_answer: CallbackAnswer) -> None:
+    """A tap on a marks screen whose draft is not here: saved (the teacher is told so), or lost in a restart
+    or left (the teacher is told the marks on the screen were not saved, and starts again from the work type)."""
+    if await was_saved(state, KIND, view.lesson_id):
+        callback_answer.text = _("Already saved.")
+        return
+    callback_answer.text = _("The marks on this screen were not saved. Choose the work type and give them again.")
+    callback_answer.show_alert = True
+    await show_screen(bot, chat_of(query), split_text(types_text(view, user.locale)), types_keyboard(view, options),
+                      state, tapped(query))
 
 
 async def cmd_cancel(message: Message, state: FSMContext):
@@ -222,6 +282,15 @@ async def leave(state: FSMContext, saved: dict | None = None) -> None:
     await state.update_data({DRAFT: {**saved, "saved": True} if saved else None})
 
 
+def mark_of(view: LessonView, mark_id: int) -> tuple[RosterEntry, tuple[int, int, str]]:
+    """The student and the (id, value, work type) of a mark of the lesson; a mark from elsewhere is refused."""
+    for entry in view.roster:
+        for mark in entry.marks:
+            if mark[0] == mark_id:
+                return entry, mark
+    raise NotFound("mark.not_found")
+
+
 def read_lines(text: str, view: LessonView, options: MarkOptions, locale: str) -> tuple[dict[int, int], list[str]]:
     """«Иванов 5», «Иванов Н. 5», «12 4» a line: the marks by student, and a sentence for each line not taken."""
     entries, errors = {}, []
@@ -242,6 +311,9 @@ def read_lines(text: str, view: LessonView, options: MarkOptions, locale: str) -
 def read_line(line: str, roster: tuple[RosterEntry, ...]) -> tuple[RosterEntry, int]:
     *who, value = line.split()
     who_text = " ".join(who).rstrip(":-–— ")
+    if who_text and value.casefold().strip(".") in ABSENT_WORDS:  # a paper journal's «н»: attendance, not a mark
+        raise LineError(_("«{word}» is not a mark: absences are marked on the «Attendance» screen").format(
+            word=escape(value)))
     if not who_text or not value.lstrip("+-").isdecimal() or len(value) > 3:  # not isdigit(): «²» is no int
         raise LineError(_("write a surname or a roster number, then the mark"))
     if who_text.isdecimal():
@@ -249,7 +321,8 @@ def read_line(line: str, roster: tuple[RosterEntry, ...]) -> tuple[RosterEntry, 
         if not found:
             raise LineError(_("no number {number} in the list").format(number=who_text))
         return found[0], int(value)
-    found = [entry for entry in roster if names_match(who_text, entry.name)]
+    found = ([entry for entry in roster if names_match(who_text, entry.name)]
+             or [entry for entry in roster if names_match(who_text, entry.name, prefix=True)])
     if not found:
         raise LineError(_("no such student in the lesson"))
     if len(found) > 1:
@@ -258,10 +331,12 @@ def read_line(line: str, roster: tuple[RosterEntry, ...]) -> tuple[RosterEntry, 
     return found[0], int(value)
 
 
-def names_match(typed: str, name: str) -> bool:
-    """The surname in full, then the first letters of the other names: «Иванов», «Иванов Н.», «иванов никита»."""
+def names_match(typed: str, name: str, prefix: bool = False) -> bool:
+    """The surname in full, then the first letters of the other names: «Иванов», «Иванов Н.», «иванов никита»;
+    with `prefix`, the surname's first letters too («Медвед»), tried when no surname is written in full."""
     words, names = normal_words(typed), normal_words(name)
-    return (len(words) <= len(names) and words[0] == names[0]
+    surname = (len(words[0]) >= SURNAME_PREFIX and names[0].startswith(words[0])) if prefix else words[0] == names[0]
+    return (len(words) <= len(names) and surname
             and all(full.startswith(part) for part, full in zip(words[1:], names[1:])))
 
 
@@ -300,6 +375,12 @@ def list_text(view: LessonView, options: MarkOptions, draft: dict, errors: list[
     lines = head(view, options, draft, locale)
     lines += [_("Tap a student, then the mark. Or send lines of a surname or a roster number and the mark, "
                 "for example:"), "<code>Иванов 5\n12 4</code>", ""]
+    given = [entry for entry in view.roster if entry.marks]
+    if given:  # J-6: a second mark of the day is given knowingly, not by not seeing the first
+        lines.append("<b>" + _("Already given in this lesson:") + "</b>")
+        lines += [f"{entry.number}. {escape(entry.name)} — " + ", ".join(
+            f"{value} ({escape(work_type)})" for _id, value, work_type in entry.marks) for entry in given]
+        lines.append("")
     entries = draft["entries"]
     if entries:
         lines.append("<b>" + ngettext("{count} mark to save:", "{count} marks to save:", len(entries)).format(
@@ -321,6 +402,8 @@ def list_keyboard(view: LessonView, draft: dict) -> InlineKeyboardMarkup:
     entries = draft["entries"]
     for entry in view.roster:
         text = surname_button(entry)
+        if entry.marks:
+            text += " (" + ", ".join(str(value) for _id, value, _type in entry.marks) + ")"
         if str(entry.student_id) in entries:
             text += f" · {entries[str(entry.student_id)]}"
         builder.button(text=text, callback_data=MarkEntryCB(lesson=view.lesson_id, action="student",
@@ -376,6 +459,7 @@ def build_router() -> Router:
     router.message.register(on_lines, MarksEntry.lines, F.text, not_for_others)
     router.callback_query.register(on_open, LessonCB.filter(F.part == "marks"))
     for action, handler in {"type": on_type, "student": on_student, "value": on_value, "drop": on_drop,
-                            "list": on_list, "delete": on_delete, "save": on_save, "back": on_back}.items():
+                            "list": on_list, "delete": on_delete, "erase": on_erase, "save": on_save,
+                            "back": on_back, "discard": on_discard}.items():
         router.callback_query.register(handler, MarkEntryCB.filter(F.action == action))
     return router

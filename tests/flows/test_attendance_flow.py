@@ -52,7 +52,8 @@ async def test_roster_toggles_saves_and_shows_the_saved_state_J_12(bot_world, li
     assert math.last_text() == (LESSON + HINT
                                 + "Отсутствуют (2): Борисова Вера Олеговна, Григорьева Дина Ефимовна")
     await math.tap("1 Алексеев")
-    await math.tap("◀ Урок")  # the draft is dropped
+    await math.tap("◀ Урок")  # asked first, then the draft is dropped
+    await math.tap("Не сохранять")
     assert await absent_names(sessions) == ["Борисова", "Григорьева"]
     await math.tap("Посещаемость")
     assert math.buttons()[:4] == ["1 Алексеев", "2 Борисова · ОТ", "3 Васильев", "4 Григорьева · ОТ"]
@@ -124,7 +125,7 @@ async def test_forged_lesson_or_student_is_refused_and_nothing_written_ACC_3(bot
         answer = await math.tap_raw(forged.pack())
         assert answer["text"] == "Вы не ведёте этот класс или предмет." and answer["show_alert"]
     await math.tap("Посещаемость")
-    own = LessonCB.unpack(math.button_data(math.emulator.last_message("123456:TEST-token", math.id), "◀ Урок"))
+    own = AttendanceCB.unpack(math.button_data(math.emulator.last_message("123456:TEST-token", math.id), "◀ Урок"))
     answer = await math.tap_raw(AttendanceCB(lesson=own.lesson, action="toggle",
                                              student=school.students["zaitsev"]).pack())  # a student of 5Б
     assert answer["text"] == "Этот ученик не из класса или группы урока." and answer["show_alert"]

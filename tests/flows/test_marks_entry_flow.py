@@ -96,7 +96,10 @@ async def test_typed_lines_preview_and_save_two_a_day_and_absent_J_6_J_7(bot_wor
     await math.send("Алексеев 5\nборисова в. 4\n3 3\nВасильев 4\nПетров 5\n40 4\nпять")
     assert math.last_text() == (
         LESSON + "Вид работы: Контрольная работа\n\n" + HINT
-        + "3 отметки к сохранению:\n"
+        + "Уже поставлено за урок:\n"
+          "2. Борисова Вера Олеговна — 5 (Ответ на уроке)\n"
+          "\n"
+          "3 отметки к сохранению:\n"
           "1. Алексеев Артём Игоревич — 5\n"
           "2. Борисова Вера Олеговна — 4\n"
           "3. Васильев Глеб Денисович — 3\n"
@@ -189,9 +192,10 @@ async def test_a_mark_given_by_mistake_is_deleted(bot_world, linked, clock):
     await open_card(math)
     await math.tap("Оценки")
     await math.tap("Ответ на уроке")
-    await math.tap("1 Алексеев")
+    await math.tap("1 Алексеев (2)")
     assert "Отметки за урок: 2 (Ответ на уроке)" in math.last_text()
-    answer = await math.tap("🗑 Удалить отметку 2 (Ответ на уроке)")
+    await math.tap("🗑 Удалить отметку 2 (Ответ на уроке)")
+    answer = await math.tap("Да, удалить")  # asked first (test_marks_screens_flow)
     assert answer["text"] == "Отметка удалена."
     assert "Отметки за урок" not in math.last_text()
     assert await marks_in_db(sessions) == []
