@@ -1,4 +1,5 @@
-"""Absence documents and reasons (ABS-1..ABS-4): parents send, the class teacher decides.
+"""Absence documents and reasons (ABS-1..ABS-4): parents send, the class teacher decides; a student sees the
+documents sent for them but sends none (ABS-1: the reason comes from the family, not from the child's word).
 
 The subject teacher only records «ОТ» (J-12); the reason is the class teacher's (ABS-2), set one by one
 or by accepting a document, which applies it to the absences in the dates it covers; both only within the
@@ -217,7 +218,7 @@ class AbsenceService:
         self, actor: Actor, student_id: int, date_from: date, date_to: date, kind: DocumentKind,
         comment: str = "", files: Sequence[AttachmentIn] = (), draft: str | None = None,
     ) -> int:
-        """ABS-1: a parent (or the student) tells the class teacher why; future days are allowed.
+        """ABS-1: a parent tells the class teacher why; future days are allowed. A student does not send.
 
         Everything is checked before anything is written: the document and its files are saved together or not
         at all (ABS-4); one `draft` (the form) once, AlreadySaved after.
@@ -261,10 +262,14 @@ class AbsenceService:
         await self._check_dates(await self._sender_student(actor, student_id), date_from, date_to)
 
     async def _sender_student(self, actor: Actor, student_id: int) -> Student:
+        """ABS-1: only a parent of the student sends; the student sees their documents (my_documents) but does not
+        send one, as the class teacher takes a document for the family's word."""
         student = await get_student_for(self.session, actor, student_id)
-        if student.id not in actor.children and student.id != actor.student_id:
-            raise Forbidden("document.not_your_child")
-        return student
+        if student.id in actor.children:
+            return student
+        if student.id == actor.student_id:
+            raise Forbidden("document.parents_send")
+        raise Forbidden("document.not_your_child")
 
     async def _check_dates(self, student: Student, date_from: date, date_to: date) -> None:
         if date_to < date_from:

@@ -214,6 +214,17 @@ class MarkGoal:
     needed: tuple[tuple[int, int], ...] = ()  # (mark value, how many more of NEW_MARK_WEIGHT), highest first
 
 
+@dataclass(frozen=True)
+class SubjectReport:
+    """One subject of the marks report, for the screen a tap on it opens: whose, which period, the marks, and
+    "what is needed" (DIA-1, PER-3)."""
+
+    student: StudentCard
+    period: PeriodCard
+    marks: SubjectMarks
+    goal: MarkGoal
+
+
 def averages(marks: Sequence[MarkItem]) -> tuple[float | None, float | None]:
     """The simple and the weighted average (J-5), two decimals."""
     if not marks:
@@ -335,7 +346,29 @@ class DiaryService:
         """DIA-1: the period's marks by subject with both averages, the previous period's and the period mark."""
         student = await get_student_for(self.session, actor, student_id)
         period, previous = await self._period(student, period_id)
-        assignments = await self._assignments(student)
+        subjects = await self._subjects_marks(student, await self._assignments(student), period, previous)
+        return MarksReport(student_id=student.id, period_id=period.id, period_name=period.name, subjects=subjects)
+
+    async def subject_marks(self, actor: Actor, student_id: int, subject_id: int, period_id: int | None = None,
+                            mark: int | None = None) -> SubjectReport:
+        """One subject of the marks report (DIA-1, J-5): its marks by date with work types and weights, both
+        averages, the change against the previous period and the period mark; and "what is needed" for the period
+        mark `mark` (PER-3; without it, the marks to choose from). A subject the student does not study is
+        refused."""
+        student = await get_student_for(self.session, actor, student_id)
+        period, previous = await self._period(student, period_id)
+        assignments = {k: a for k, a in (await self._assignments(student)).items() if a.subject_id == subject_id}
+        if not assignments:
+            raise NotFound("subject.not_found")
+        [subject] = await self._subjects_marks(student, assignments, period, previous)
+        goal = await self._goal(student, period, subject_id, subject.subject, subject.marks, mark)
+        return SubjectReport(student=StudentCard.of(student),
+                             period=PeriodCard(period.id, period.name, period.starts_on, period.ends_on),
+                             marks=subject, goal=goal)
+
+    async def _subjects_marks(self, student: Student, assignments: dict[int, Assignment], period: StudyPeriod,
+                              previous: StudyPeriod | None) -> tuple[SubjectMarks, ...]:
+        """The subjects of `assignments` in name order, each with its marks of the period, averages and period mark."""
         subjects = sorted({a.subject.name: a.subject_id for a in assignments.values()}.items())
         current = await self._student_marks(student.id, assignments, period)
         before = await self._student_marks(student.id, assignments, previous) if previous else {}
@@ -345,6 +378,7 @@ class DiaryService:
                     select(FinalMark.subject_id, FinalMark.value).where(
                         FinalMark.student_id == student.id, FinalMark.period_id == period.id,
                         FinalMark.kind == FinalMarkKind.PERIOD,
+                        FinalMark.subject_id.in_([subject_id for _, subject_id in subjects]),
                     )
                 )
             ).all()
@@ -360,7 +394,7 @@ class DiaryService:
                     period_mark=finals.get(subject_id), subject_id=subject_id,
                 )
             )
-        return MarksReport(student_id=student.id, period_id=period.id, period_name=period.name, subjects=tuple(result))
+        return tuple(result)
 
     async def attendance(self, actor: Actor, student_id: int, period_id: int | None = None) -> AttendanceReport:
         """DIA-1: the period's absences by subject and reason, and how many still have no reason."""
@@ -468,20 +502,17 @@ class DiaryService:
         weighted average to the one that rounds to `mark` (PER-3); without `mark`, the marks to choose from.
 
         A forecast only: the teacher sets the period mark (PER-2)."""
-        student = await get_student_for(self.session, actor, student_id)
-        period, _ = await self._period(student, period_id)
-        assignments = await self._assignments(student)
-        names = {a.subject_id: a.subject.name for a in assignments.values()}
-        if subject_id not in names:
-            raise NotFound("subject.not_found")
+        return (await self.subject_marks(actor, student_id, subject_id, period_id, mark)).goal
+
+    async def _goal(self, student: Student, period: StudyPeriod, subject_id: int, subject: str,
+                    items: Sequence[MarkItem], mark: int | None) -> MarkGoal:
         school = await self.session.get(School, student.school_id)
         choices = tuple(range(school.mark_min + 1, school.mark_max + 1))
         if mark is not None and mark not in choices:
             raise InvalidInput("mark.out_of_scale", value=mark, min=choices[0] if choices else school.mark_max,
                                max=school.mark_max)
-        items = (await self._student_marks(student.id, assignments, period)).get(subject_id, [])
         goal = MarkGoal(student_id=student.id, period_id=period.id, period_name=period.name, subject_id=subject_id,
-                        subject=names[subject_id], marks_count=len(items), weighted_average=averages(items)[1],
+                        subject=subject, marks_count=len(items), weighted_average=averages(items)[1],
                         choices=choices)
         if mark is None:
             return goal

@@ -5,6 +5,7 @@ only after the consent is accepted; a declined consent is recorded and links not
 """
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -39,7 +40,27 @@ from .records import audit
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 MAX_FAILED_PER_HOUR = 5
-CONSENT_VERSION = "2026-11"
+CONSENT_VERSION = "2026-12"  # the texts' edition; a consent records it with whose text it was ("2026-12/student")
+
+
+class ConsentKind(str, enum.Enum):
+    """ACC-7: whose data the consent text speaks of: a parent's and their child's, a student's own, or staff's."""
+
+    PARENT = "parent"
+    STUDENT = "student"
+    STAFF = "staff"
+
+
+def consent_kind(role: Role) -> ConsentKind:
+    if role == Role.PARENT:
+        return ConsentKind.PARENT
+    if role == Role.STUDENT:
+        return ConsentKind.STUDENT
+    return ConsentKind.STAFF
+
+
+def consent_version(kind: ConsentKind) -> str:
+    return f"{CONSENT_VERSION}/{kind.value}"
 
 
 def revoke_unused(person_ids, now: datetime):
@@ -85,6 +106,7 @@ class InvitePreview:
 
     school_id: int
     roles: frozenset[Role]
+    consent: ConsentKind  # which consent text the person reads (ACC-7)
 
 
 class InviteService:
@@ -187,7 +209,8 @@ class InviteService:
         """Checks a code typed or sent by deep link; a wrong one counts against the account's tries."""
         invite = await self._valid_invite(account_id, code)
         person = await self.session.get(Person, invite.person_id)
-        return InvitePreview(school_id=person.school_id, roles=frozenset({await self._main_role(person)}))
+        role = await self._main_role(person)
+        return InvitePreview(school_id=person.school_id, roles=frozenset({role}), consent=consent_kind(role))
 
     async def accept(self, account_id: int, code: str, *, locale: str = "ru") -> int:
         """ACC-7: the consent accepted, then the account is linked to the code's person. Returns the person id."""
@@ -209,7 +232,7 @@ class InviteService:
             account.current_person_id, account.current_student_id = person.id, None
             invite.used_at, invite.used_by_account = self.clock(), account_id
             self.session.add(Consent(person_id=person.id, account_id=account_id, answer=ConsentAnswer.ACCEPTED,
-                                     text_version=CONSENT_VERSION, at=self.clock()))
+                                     text_version=await self._consent_version(person), at=self.clock()))
             audit(self.session, school_id=person.school_id, actor_id=person.id, action="link", entity="person",
                   entity_id=person.id, before={"account_id": previous}, after={"account_id": account_id})
             return person.id
@@ -217,9 +240,10 @@ class InviteService:
     async def decline(self, account_id: int, code: str) -> None:
         """ACC-7: the refusal is recorded with its time; nothing is linked and the code stays usable."""
         invite = await self._valid_invite(account_id, code)
+        version = await self._consent_version(await self.session.get(Person, invite.person_id))
         async with write_transaction(self.session):
             self.session.add(Consent(person_id=invite.person_id, account_id=account_id,
-                                     answer=ConsentAnswer.DECLINED, text_version=CONSENT_VERSION, at=self.clock()))
+                                     answer=ConsentAnswer.DECLINED, text_version=version, at=self.clock()))
 
     async def withdraw_consent(self, account_id: int, person_id: int) -> None:
         """ACC-7: without consent there is no diary: the withdrawal unlinks the person."""
@@ -228,7 +252,7 @@ class InviteService:
             if person is None or person.account_id != account_id:
                 raise NotFound("person.not_found")
             self.session.add(Consent(person_id=person_id, account_id=account_id, answer=ConsentAnswer.WITHDRAWN,
-                                     text_version=CONSENT_VERSION, at=self.clock()))
+                                     text_version=await self._consent_version(person), at=self.clock()))
             self._unlink(person, account_id)
 
     async def logout(self, account_id: int) -> int:
@@ -327,6 +351,9 @@ class InviteService:
                                          class_name=await self._class_label(person, role), code=code,
                                          expires_at=now + ttl))
         return issued
+
+    async def _consent_version(self, person: Person) -> str:
+        return consent_version(consent_kind(await self._main_role(person)))
 
     async def _main_role(self, person: Person) -> Role:
         if person.roles:

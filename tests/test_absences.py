@@ -229,14 +229,27 @@ async def test_send_context_is_for_the_family_only_ABS_1_ACC_2(absences, session
     context = await absences.send_context(mother, school.students["alekseeva"])
     assert (context.student_id, context.today, context.year_starts, context.year_ends) == (
         school.students["alekseeva"], TODAY, date(2026, 9, 1), date(2027, 5, 31))
-    student = await load_actor(session, school.student_persons["alekseev"])
-    assert (await absences.send_context(student, school.students["alekseev"])).student_id == school.students["alekseev"]
     with pytest.raises(Forbidden) as err:  # another family's child looks like nobody
         await absences.send_context(mother, school.students["borisova"])
     assert err.value.code == "student.not_yours"
     with pytest.raises(Forbidden) as err:  # the class teacher sees the student, but is not the family
         await absences.send_context(await load_actor(session, school.staff["math"]), school.students["borisova"])
     assert err.value.code == "document.not_your_child"
+
+
+async def test_a_student_sees_the_documents_sent_for_them_but_sends_none_ABS_1(absences, session, school):
+    """ABS-1: the reason comes from the parents; the child's own word is not a document of the family."""
+    student = await load_actor(session, school.student_persons["alekseev"])
+    for send in (absences.send_context(student, school.students["alekseev"]),
+                 absences.check_dates(student, school.students["alekseev"], TODAY, TODAY),
+                 absences.submit_document(student, school.students["alekseev"], TODAY, TODAY, DocumentKind.FAMILY)):
+        with pytest.raises(Forbidden) as err:
+            await send
+        assert err.value.code == "document.parents_send"
+    assert await session.scalar(select(func.count()).select_from(AbsenceDocument)) == 0
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    doc_id = await absences.submit_document(mother, school.students["alekseev"], TODAY, TODAY, DocumentKind.ILLNESS)
+    assert [d.id for d in await absences.my_documents(student, school.students["alekseev"])] == [doc_id]
 
 
 @pytest.mark.parametrize(

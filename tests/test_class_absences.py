@@ -19,13 +19,26 @@ from services.models import (
     AuditEntry,
     ConsentAnswer,
     DocumentKind,
+    Guardianship,
     InviteCode,
+    Kinship,
+    Person,
     Role,
 )
 from tests.factories import TODAY
 
 WEEK = timedelta(days=7)
 THURSDAY, FRIDAY, MONDAY = date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 23)
+async def guardian_of(session, school, student: str):
+    """A parent for a student the factory school gives none (ABS-1: documents come from a parent)."""
+    parent = Person(school_id=school.school_id, last_name="Васильева", first_name="Дарья", middle_name="")
+    session.add(parent)
+    await session.flush()
+    session.add(Guardianship(parent_id=parent.id, student_id=school.students[student], kinship=Kinship.MOTHER))
+    await session.commit()
+    return await load_actor(session, parent.id)
+
+
 SCAN = AttachmentIn(kind=AttachmentKind.PHOTO, telegram_file_id="AgAD-scan", telegram_unique_id="u-scan", size=9000)
 
 
@@ -86,7 +99,7 @@ async def test_a_documents_absences_are_due_two_working_days_after_it_arrives_AB
                                                DocumentKind.FAMILY)
     await absences.withdraw_document(mother, withdrawn)
     clock.at(date(2026, 11, 10))  # a note sent ahead, before the lesson: the lesson's own day counts
-    await absences.submit_document(await load_actor(session, school.student_persons["vasiliev"]),  # he sends it
+    await absences.submit_document(await guardian_of(session, school, "vasiliev"),
                                    school.students["vasiliev"], FRIDAY, FRIDAY, DocumentKind.FAMILY)
     clock.at(TODAY)
     class_teacher = await load_actor(session, school.staff["math"])

@@ -154,6 +154,20 @@ async def test_marks_report_names_each_subjects_id(diary, session, school, russi
     assert (rus.average, rus.weighted_average) == (3.0, 3.25)
 
 
+async def test_one_subjects_marks_for_the_screen_a_tap_opens_DIA_1_J_5(diary, session, school, russian_marks):
+    """The same subject as in the whole report, with its period and "what is needed"; only that subject."""
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    rus = await subject_id(session, "Русский язык")
+    whole = await diary.marks(mother, school.students["alekseev"])
+    one = await diary.subject_marks(mother, school.students["alekseev"], rus, None, 4)
+    assert one.marks == next(s for s in whole.subjects if s.subject_id == rus)
+    assert [(m.value, m.weight) for m in one.marks.marks] == [(3, 1.0), (2, 1.0), (4, 2.0)]
+    assert (one.period.period_id, one.period.name, one.student.first_name) == (school.q2, "2 четверть", "Артём")
+    assert (one.goal.mark, one.goal.needed) == (4, ((5, 1), (4, 2)))
+    with pytest.raises(NotFound):  # a subject the child does not study
+        await diary.subject_marks(mother, school.students["alekseev"], await subject_id(session, "Литературное чтение"))
+
+
 async def test_what_is_needed_for_a_period_mark_PER_3(diary, session, school, russian_marks):
     mother = await load_actor(session, school.parents["alekseeva_mother"])
     rus = await subject_id(session, "Русский язык")

@@ -13,6 +13,7 @@ from bot.callbacks import ConsentCB
 from bot.menus import help_text, hide_menu, menu_filter, show_menu
 from services.accounts import CurrentUser
 from services.container import Services
+from services.invites import ConsentKind
 
 async def cmd_start_with_code(message: Message, command: CommandObject, services: Services, state: FSMContext):
     await offer_consent(message, command.args or "", services, state)
@@ -39,12 +40,12 @@ async def cmd_help(message: Message, user: CurrentUser, bot: Bot):
 
 
 async def offer_consent(message: Message, code: str, services: Services, state: FSMContext) -> None:
-    await services.invites.preview(message.from_user.id, code)
+    preview = await services.invites.preview(message.from_user.id, code)
     await state.update_data(invite_code=code)
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=_("I agree"), callback_data=ConsentCB(accept=True))
-    keyboard.button(text=_("I do not agree"), callback_data=ConsentCB(accept=False))
-    await message.answer(consent_text(), reply_markup=keyboard.as_markup())
+    keyboard.button(text=_("I accept"), callback_data=ConsentCB(accept=True))
+    keyboard.button(text=_("I decline"), callback_data=ConsentCB(accept=False))
+    await message.answer(consent_text(preview.consent), reply_markup=keyboard.as_markup())
 
 
 async def on_consent(query: CallbackQuery, callback_data: ConsentCB, services: Services, state: FSMContext,
@@ -80,7 +81,21 @@ def stranger_text() -> str:
              "To get in, ask your class teacher for an access code and send it here.")
 
 
-def consent_text() -> str:
+def consent_text(kind: ConsentKind) -> str:
+    """ACC-7: the text that fits the reader: a parent consents for themself and their child, a student for their
+    own diary, staff for what they keep in the journal."""
+    if kind == ConsentKind.PARENT:
+        return _("Before the bot shows any data, it needs your consent to the processing of personal data "
+                 "(Federal law 152-FZ): your and your child's names, your child's marks, attendance and homework "
+                 "are processed by the school to keep the electronic journal and diary.\n\n"
+                 "Do you give your consent?")
+    if kind == ConsentKind.STUDENT:
+        return _("Before the bot shows any data, it needs your consent to the processing of personal data "
+                 "(Federal law 152-FZ): your name, marks, attendance and homework are processed by the school "
+                 "to keep the electronic journal and your diary.\n\n"
+                 "Do you give your consent?")
     return _("Before the bot shows any data, it needs your consent to the processing of personal data "
-             "(Federal law 152-FZ): your and your child's names, marks, attendance and homework are "
-             "processed by the school to keep the electronic journal and diary.\n\nDo you agree?")
+             "(Federal law 152-FZ): your name, your role at the school and what you record in the journal "
+             "(marks, attendance, lesson topics, homework, each with its date and author) are processed by the "
+             "school to keep the electronic journal.\n\n"
+             "Do you give your consent?")

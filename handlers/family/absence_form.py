@@ -119,7 +119,7 @@ def _draft_files(data: dict) -> list[AttachmentIn]:
 # ---- the steps ---------------------------------------------------------------------------------------------
 
 def _children_to_offer(user: CurrentUser, student_id: int) -> list[int]:
-    """A parent of several children picks one; a student sends for themself (the service re-checks either)."""
+    """A parent of several children picks one (the service re-checks it; a student sends none, ABS-1)."""
     if student_id in user.actor.children and len(user.actor.children) > 1:
         return sorted(user.actor.children)
     return [student_id]

@@ -1,5 +1,6 @@
 """The /absence screen: the period's attendance of one child (DIA-1, ABS-2) and the documents sent for them (ABS-1),
-with «Send a document» and «Withdraw» for one's own pending ones. Texts shared with the form live here too."""
+with «Send a document» (for a parent: a student sees their documents but does not send) and «Withdraw» for one's
+own pending ones. Texts shared with the form live here too."""
 from __future__ import annotations
 
 from datetime import date
@@ -109,30 +110,40 @@ def document_text(doc: DocumentView, locale: str) -> str:
     return head + "\n" + status_text(doc, locale)
 
 
-def screen_text(card: StudentCard, report: AttendanceReport, docs: list[DocumentView], locale: str) -> str:
+def screen_text(card: StudentCard, report: AttendanceReport, docs: list[DocumentView], locale: str,
+                sends: bool = True) -> str:
     parts = ["<b>" + _("Absences: {child}").format(child=child_name(card)) + "</b>",
              "\n".join(attendance_text(report, locale))]
     if docs:
         parts.append("\n".join(["<b>" + _("Documents sent") + "</b>"] + [document_text(d, locale) for d in docs]))
     else:
         parts.append(_("No documents sent yet."))
+    if not sends:
+        parts.append(_("Absence documents are sent by your parents."))
     return "\n\n".join(parts)
 
 
-def screen_keyboard(user: CurrentUser, student_id: int, docs: list[DocumentView], locale: str) -> InlineKeyboardMarkup:
+def sends_documents(user: CurrentUser, student_id: int) -> bool:
+    """ABS-1: a parent of the child sends documents; the student only reads them (the service says so too)."""
+    return student_id in user.actor.children
+
+
+def screen_keyboard(user: CurrentUser, student_id: int, docs: list[DocumentView],
+                    locale: str) -> InlineKeyboardMarkup | None:
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=_("📎 Send a document"), callback_data=AbsenceDocCB(action="new", student=student_id))
+    if sends_documents(user, student_id):
+        keyboard.button(text=_("📎 Send a document"), callback_data=AbsenceDocCB(action="new", student=student_id))
     for doc in docs:
         # Only the sender may withdraw (the service says so too), and only while it is pending.
         if doc.status == DocumentStatus.PENDING and doc.submitted_by == user.actor.person_id:
             keyboard.button(text=_("Withdraw: {dates}").format(dates=dates_text(doc.date_from, doc.date_to, locale)),
                             callback_data=AbsenceDocCB(action="withdraw", student=student_id, doc=doc.id))
     keyboard.adjust(1)
-    return keyboard.as_markup()
+    return keyboard.as_markup() if keyboard.buttons else None  # a student with nothing to withdraw: no buttons
 
 
 async def render_screen(services: Services, user: CurrentUser,
-                        student_id: int) -> tuple[list[str], InlineKeyboardMarkup]:
+                        student_id: int) -> tuple[list[str], InlineKeyboardMarkup | None]:
     """The screen's text (split to fit Telegram, never cut) and the buttons for its last part.
 
     Every read re-checks that this user may see the child (ACC-1, ACC-2).
@@ -140,5 +151,5 @@ async def render_screen(services: Services, user: CurrentUser,
     card = await services.diary.student(user.actor, student_id)
     report = await services.diary.attendance(user.actor, student_id)
     docs = await services.absences.my_documents(user.actor, student_id)
-    text = screen_text(card, report, docs, user.locale)
+    text = screen_text(card, report, docs, user.locale, sends_documents(user, student_id))
     return split_text(text), screen_keyboard(user, student_id, docs, user.locale)

@@ -1,6 +1,8 @@
-"""/marks: the period's marks by subject with dates and work types, the simple and the weighted average, the
-change against the previous period and the period mark (DIA-1, J-5, PER-2); then "what is needed": how many
-more marks lift the weighted average to the period mark the user aims at (PER-3, DIA-4).
+"""/marks: a compact summary first, each subject with its weighted average, the count of marks and the period mark,
+and the period switcher (DIA-1, PER-1, PER-2); a tap on a subject opens its marks by date with work types and
+weights, both averages and the change against the previous period (J-5), and "what is needed": how many more
+marks lift the weighted average to the period mark the user aims at (PER-3, DIA-4). The screens edit one
+message in place; «Все предметы» goes back to the summary.
 
 Every button carries the student's id; the service re-checks it, so a forged one is refused."""
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import html
 from itertools import groupby
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -28,46 +30,118 @@ from services.diary import (
     PeriodCard,
     StudentCard,
     SubjectMarks,
+    SubjectReport,
     rounds_up_from,
 )
 
 
-async def cmd_marks(message: Message, user: CurrentUser, services: Services, bot: Bot):
-    await send_report(bot, message.chat.id, user, services, user.student_id, None)
+async def cmd_marks(message: Message, user: CurrentUser, services: Services):
+    text, keyboard = await summary_screen(services, user, user.student_id, None)
+    await message.answer(text, reply_markup=keyboard)
 
 
-async def on_period(query: CallbackQuery, callback_data: MarksPeriodCB, user: CurrentUser, services: Services,
-                    bot: Bot):
-    await send_report(bot, query.message.chat.id, user, services, callback_data.student, callback_data.period)
+async def on_period(query: CallbackQuery, callback_data: MarksPeriodCB, user: CurrentUser, services: Services):
+    """Another period, or back from a subject: the summary, in the same message."""
+    text, keyboard = await summary_screen(services, user, callback_data.student, callback_data.period)
+    await show(query.message, text, keyboard)
 
 
-async def send_report(bot: Bot, chat_id: int, user: CurrentUser, services: Services, student_id: int,
-                      period_id: int | None) -> None:
+async def on_subject(query: CallbackQuery, callback_data: MarkGoalCB, user: CurrentUser, services: Services):
+    """A subject's marks and "what is needed" (mark=0: the marks to aim at; else the answer for one), in place."""
+    report = await services.diary.subject_marks(user.actor, callback_data.student, callback_data.subject,
+                                                callback_data.period, callback_data.mark or None)
+    await show(query.message, render_subject(report, user.locale), subject_keyboard(report.goal, user.locale))
+
+
+async def show(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    """The screen in place of the tapped message; one too long for a message is sent anew, split, never cut."""
+    parts = split_text(text)
+    if len(parts) > 1:
+        for part in parts[:-1]:
+            await message.answer(part)
+        await message.answer(parts[-1], reply_markup=keyboard)
+        return
+    try:
+        await message.edit_text(text, reply_markup=keyboard)
+    except TelegramBadRequest as err:  # the same button tapped twice: nothing to change
+        if "not modified" not in str(err):
+            raise
+
+
+async def summary_screen(services: Services, user: CurrentUser, student_id: int,
+                         period_id: int | None) -> tuple[str, InlineKeyboardMarkup | None]:
     card = await services.diary.student(user.actor, student_id)
     report = await services.diary.marks(user.actor, student_id, period_id)
     periods = await services.diary.periods(user.actor, student_id)
-    parts = split_text(render_report(card, report, periods, user.locale))
-    for part in parts[:-1]:
-        await bot.send_message(chat_id, part)
-    await bot.send_message(chat_id, parts[-1], reply_markup=report_keyboard(report, periods))
+    return render_summary(card, report, periods, user.locale), summary_keyboard(report, periods)
 
 
-def render_report(card: StudentCard, report: MarksReport, periods: list[PeriodCard], locale: str) -> str:
-    period = next((p for p in periods if p.period_id == report.period_id), None)
-    title = html.escape(report.period_name)
+def period_title(name: str, period: PeriodCard | None, locale: str) -> str:
+    title = html.escape(name)
     if period is not None:
         title += f" ({short_date(period.starts_on, locale)} – {short_date(period.ends_on, locale)})"
-    blocks = ["<b>{}</b>\n{}".format(
-        _("Marks: {name}, {class_name}").format(name=html.escape(f"{card.first_name} {card.last_name}"),
-                                                class_name=html.escape(card.class_name)), title)]
-    blocks += [subject_block(s, report.period_name, locale) for s in report.subjects]
+    return title
+
+
+def card_title(card: StudentCard) -> str:
+    return _("Marks: {name}, {class_name}").format(name=html.escape(f"{card.first_name} {card.last_name}"),
+                                                   class_name=html.escape(card.class_name))
+
+
+def render_summary(card: StudentCard, report: MarksReport, periods: list[PeriodCard], locale: str) -> str:
+    period = next((p for p in periods if p.period_id == report.period_id), None)
+    blocks = ["<b>{}</b>\n{}".format(card_title(card), period_title(report.period_name, period, locale))]
     if report.subjects:
-        blocks.append(_("What is needed for a period mark? Choose a subject:"))
+        blocks.append("\n".join(summary_line(s, locale) for s in report.subjects))
+        blocks.append(_("Weighted averages. Tap a subject for its marks and what is needed for a period mark."))
+    else:
+        blocks.append(_("No subjects in this period."))
     return "\n\n".join(blocks)
 
 
-def subject_block(subject: SubjectMarks, period_name: str, locale: str) -> str:
-    lines = [f"<b>{html.escape(subject.subject)}</b>"]
+def summary_line(subject: SubjectMarks, locale: str) -> str:
+    """«Математика — 4,67 (2 оценки), за период: 5»."""
+    name = html.escape(subject.subject)
+    if not subject.marks:
+        line = _("{subject} — no marks yet").format(subject=name)
+    else:
+        line = _("{subject} — <b>{average}</b> ({count})").format(
+            subject=name, average=decimal(subject.weighted_average, locale),
+            count=ngettext("{count} mark", "{count} marks", len(subject.marks)).format(count=len(subject.marks)))
+    if subject.period_mark is not None:
+        line += ", " + _("period mark: <b>{mark}</b>").format(mark=subject.period_mark)
+    return line
+
+
+def summary_keyboard(report: MarksReport, periods: list[PeriodCard]) -> InlineKeyboardMarkup | None:
+    """The subjects two a row, then the periods of the year in a row of their own."""
+    keyboard = InlineKeyboardBuilder()
+    for s in report.subjects:
+        keyboard.button(text=s.subject, callback_data=MarkGoalCB(student=report.student_id, period=report.period_id,
+                                                                 subject=s.subject_id))
+    keyboard.adjust(2)
+    if len(periods) > 1:
+        keyboard.row(*(
+            InlineKeyboardButton(text=("✓ " if p.period_id == report.period_id else "") + p.name,
+                                 callback_data=MarksPeriodCB(student=report.student_id, period=p.period_id).pack())
+            for p in periods
+        ))
+    return keyboard.as_markup() if report.subjects or len(periods) > 1 else None
+
+
+def render_subject(report: SubjectReport, locale: str) -> str:
+    card, subject = report.student, report.marks
+    head = "<b>{}</b>\n{} · {}".format(
+        html.escape(subject.subject),
+        html.escape(f"{card.first_name} {card.last_name}, {card.class_name}"),
+        period_title(report.period.name, report.period, locale))
+    return "\n\n".join([head, "\n".join(subject_lines(subject, report.period.name, locale)),
+                         "\n".join(goal_lines(report.goal, locale))])
+
+
+def subject_lines(subject: SubjectMarks, period_name: str, locale: str) -> list[str]:
+    """The subject's marks by date with work types and weights, both averages and the change, the period mark."""
+    lines = []
     if not subject.marks:
         lines.append(_("No marks yet."))
     for day, marks in groupby(subject.marks, key=lambda m: m.date):
@@ -79,7 +153,7 @@ def subject_block(subject: SubjectMarks, period_name: str, locale: str) -> str:
     if subject.period_mark is not None:
         lines.append(_("Mark for {period}: <b>{mark}</b>").format(period=html.escape(period_name),
                                                                    mark=subject.period_mark))
-    return "\n".join(lines)
+    return lines
 
 
 def mark_text(mark: MarkItem, locale: str) -> str:
@@ -106,52 +180,16 @@ def change_text(subject: SubjectMarks, locale: str) -> str:
         previous=decimal(subject.previous_weighted_average, locale))
 
 
-def report_keyboard(report: MarksReport, periods: list[PeriodCard]) -> InlineKeyboardMarkup | None:
-    """The subjects two a row ("what is needed"), then the periods of the year in a row of their own."""
-    keyboard = InlineKeyboardBuilder()
-    for s in report.subjects:
-        keyboard.button(text=s.subject, callback_data=MarkGoalCB(student=report.student_id, period=report.period_id,
-                                                                 subject=s.subject_id))
-    keyboard.adjust(2)
-    if len(periods) > 1:
-        keyboard.row(*(
-            InlineKeyboardButton(text=("✓ " if p.period_id == report.period_id else "") + p.name,
-                                 callback_data=MarksPeriodCB(student=report.student_id, period=p.period_id).pack())
-            for p in periods
-        ))
-    return keyboard.as_markup() if report.subjects or len(periods) > 1 else None
-
-
-async def on_goal(query: CallbackQuery, callback_data: MarkGoalCB, user: CurrentUser, services: Services,
-                  bot: Bot):
-    goal = await services.diary.mark_goal(user.actor, callback_data.student, callback_data.subject,
-                                          callback_data.period, callback_data.mark or None)
-    text, keyboard = render_goal(goal, user.locale), goal_keyboard(goal, user.locale)
-    if goal.mark is None:  # a subject chosen under the marks: its own message, the marks stay
-        await bot.send_message(query.message.chat.id, text, reply_markup=keyboard)
-        return
-    try:
-        await query.message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as err:  # the same mark tapped twice: nothing to change
-        if "not modified" not in str(err):
-            raise
-
-
-def render_goal(goal: MarkGoal, locale: str) -> str:
-    lines = [f"<b>{html.escape(goal.subject)}</b>, {html.escape(goal.period_name)}"]
-    if goal.weighted_average is None:
-        lines.append(_("No marks yet."))
-    else:
-        lines.append(_("Weighted average now: {average} ({count}).").format(
-            average=decimal(goal.weighted_average, locale),
-            count=ngettext("{count} mark", "{count} marks", goal.marks_count).format(count=goal.marks_count)))
+def goal_lines(goal: MarkGoal, locale: str) -> list[str]:
+    """"What is needed", under the subject's marks (which already say the average and the count)."""
+    lines = ["<b>" + _("What is needed for a period mark?") + "</b>"]
     if goal.mark is None:
         lines.append(_("Which mark for {period} do you aim at?").format(period=html.escape(goal.period_name)))
-        return "\n".join(lines)
+        return lines
     if goal.reached:
         lines.append(_("That is «{mark}» already: an average from {threshold} rounds to it.").format(
             mark=goal.mark, threshold=decimal(goal.threshold, locale)))
-        return "\n".join(lines)
+        return lines
     lines.append(_("«{mark}» needs an average of {threshold} or more:").format(
         mark=goal.mark, threshold=decimal(goal.threshold, locale)))
     for i, (value, count) in enumerate(goal.needed):
@@ -161,10 +199,11 @@ def render_goal(goal: MarkGoal, locale: str) -> str:
     lines.append("")
     lines.append(_("Each new mark is counted with weight {weight}; the period mark is set by the teacher.").format(
         weight=format_weight(NEW_MARK_WEIGHT, locale)))
-    return "\n".join(lines)
+    return lines
 
 
-def goal_keyboard(goal: MarkGoal, locale: str) -> InlineKeyboardMarkup:
+def subject_keyboard(goal: MarkGoal, locale: str) -> InlineKeyboardMarkup:
+    """The period marks to aim at, three a row, and the way back to the summary of the same period."""
     keyboard = InlineKeyboardBuilder()
     for mark in goal.choices:
         chosen = "✓ " if mark == goal.mark else ""
@@ -172,6 +211,8 @@ def goal_keyboard(goal: MarkGoal, locale: str) -> InlineKeyboardMarkup:
                         callback_data=MarkGoalCB(student=goal.student_id, period=goal.period_id,
                                                  subject=goal.subject_id, mark=mark))
     keyboard.adjust(3)
+    keyboard.row(InlineKeyboardButton(text=_("← All subjects"), callback_data=MarksPeriodCB(
+        student=goal.student_id, period=goal.period_id).pack()))
     return keyboard.as_markup()
 
 
@@ -179,5 +220,5 @@ def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_marks, menu_filter("marks"))
     router.callback_query.register(on_period, MarksPeriodCB.filter())
-    router.callback_query.register(on_goal, MarkGoalCB.filter())
+    router.callback_query.register(on_subject, MarkGoalCB.filter())
     return router

@@ -1,6 +1,6 @@
 """End-to-end: the real create_dispatcher() polling the local Bot API emulator over HTTP, on a real database.
 
-People are driven as a person would: `await parent.send("/start " + code)`, `await parent.tap("Согласен")`,
+People are driven as a person would: `await parent.send("/start " + code)`, `await parent.tap("Принимаю")`,
 `parent.last_text()`.
 """
 from __future__ import annotations
@@ -221,7 +221,7 @@ def linked(bot_world, person, clock):
     async def link(person_id: int, user: TelegramUser | None = None, language_code: str = "ru") -> TelegramUser:
         user = user or person(language_code)
         await user.send("/start " + await code_for(sessions, clock, person_id))
-        await user.tap("Согласен" if user.language_code == "ru" else "I agree")
+        await user.tap("Принимаю" if user.language_code == "ru" else "I accept")
         return user
 
     return link

@@ -174,22 +174,31 @@ async def test_parent_of_two_sends_a_document_for_the_other_child_then_withdraws
     assert "Справок пока не отправляли." in last(mother)
 
 
-async def test_student_sends_for_themself_with_the_today_button_and_no_files_ABS_1(bot_world, linked):
+async def test_a_student_sees_the_documents_sent_for_them_but_cannot_send_one_ABS_1(bot_world, linked, caplog,
+                                                                                     clock):
+    """A student's word is not the family's: the class teacher would read it as «Со слов семьи». The student sees
+    their absences and the documents their parents sent, with no button to send one; a forged tap is refused."""
     school, sessions = bot_world
+    async with sessions() as session:
+        mother = await load_actor(session, school.parents["alekseeva_mother"])
+        await AbsenceService(session, clock).submit_document(
+            mother, school.students["alekseev"], TODAY, TODAY, DocumentKind.ILLNESS)
     student = await linked(school.student_persons["alekseev"])
-    await open_form(student)  # no child to pick
-    assert last(student).startswith("Справка для: Алексеев Артём, 5А.")
-    await tap(student, "Сегодня")
-    assert last(student).startswith("Дни: 24 нояб. 2026 г.")
-    await tap(student, "Соревнования, олимпиада")
-    await tap(student, "Пропустить")
-    await tap(student, "Продолжить без файлов")
-    assert last(student).endswith("Комментарий: нет\nФайлы: нет")
-    await tap(student, "Отправить")
-    [doc] = await documents(sessions)
-    assert (doc.student_id, doc.submitted_by, doc.date_from, doc.date_to, doc.kind) == (
-        school.students["alekseev"], school.student_persons["alekseev"], TODAY, TODAY, DocumentKind.COMPETITION)
-    assert await attachments(sessions) == []
+    await student.press("Пропуски")
+    assert last(student) == (
+        "Пропуски: Алексеев Артём, 5А\n\n2 четверть: пропусков нет.\n\n"
+        "Отправленные справки\n"
+        "24 нояб. · Болезнь\n"
+        "⏳ на рассмотрении: классный руководитель ответит до 26 нояб.\n\n"
+        "Справки о пропусках отправляют родители.")
+    assert buttons(student) == []  # nothing to send, and his mother's document is hers to withdraw
+    with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
+        answer = await student.tap_raw(AbsenceDocCB(action="new", student=school.students["alekseev"]).pack())
+    assert answer["text"] == "Справки о пропусках отправляют родители: попросите их отправить справку в боте."
+    assert answer["show_alert"] is True
+    assert any("document.parents_send" in r.getMessage() for r in caplog.records)
+    assert "Справка для" not in "\n".join(student.texts())  # no form was opened
+    assert len(await documents(sessions)) == 1
 
 
 # ---- refusals on the way ------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ async def test_unlinked_people_get_fresh_codes_shown_to_the_class_teacher_only_A
 
     student = person()  # a code handed over works
     await student.send("/start " + codes["Григорьева Дина Ефимовна (ученик)"])
-    await student.tap("Согласен")
+    await student.tap("Принимаю")
     async with sessions() as session:
         assert (await session.get(Person, school.student_persons["grigorieva"])).account_id == student.id
     await math.press("Мой класс")

@@ -238,7 +238,7 @@ async def link(emulator: BotAPIEmulator, sessions, clock, school_id: int, person
         [issued] = await InviteService(session, clock).for_person(system_actor(school_id), person_id,
                                                                   timedelta(days=7))
     await user.do("/start " + issued.code)
-    await user.tap("Согласен")
+    await user.tap("Принимаю")
     return user
 
 

@@ -35,7 +35,7 @@ async def redis_url():
 async def mark_one_absent(school, sessions, clock, math: TelegramUser) -> None:
     """The maths teacher links, opens today's lesson's roster and marks Борисова absent, without saving."""
     await math.send("/start " + await code_for(sessions, clock, school.staff["math"]))
-    await math.tap("Согласен")
+    await math.tap("Принимаю")
     await open_card(math)
     await math.tap("Посещаемость")
     await math.tap("2 Борисова")

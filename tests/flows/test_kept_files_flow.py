@@ -50,7 +50,7 @@ async def test_a_documents_files_are_kept_and_a_new_bot_shows_them_from_the_kept
     async with polling_bot(emulator, sessions, clock, files=file_store, token=NEW_TOKEN):
         teacher = TelegramUser(emulator, 700_900_001, "ru", token=NEW_TOKEN)
         await teacher.send("/start " + await code_for(sessions, clock, school.staff["math"]))
-        await teacher.tap("Согласен")
+        await teacher.tap("Принимаю")
         await teacher.press("Документы")
         photo, document, card = [await emulator.wait_for_bot_message(NEW_TOKEN, teacher.id) for _ in range(3)]
         new_bot = emulator.state(NEW_TOKEN)

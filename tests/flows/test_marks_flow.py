@@ -65,29 +65,34 @@ async def subject_id(sessions, name: str) -> int:
 
 
 # By hand. Math, 2nd quarter: 4 (weight 1), 5 (weight 2): simple 9/2 = 4.50, weighted 14/3 = 4.67;
-# 1st quarter: 4, 3 (weight 1), 5 (weight 2): weighted 17/4 = 4.25, so ▲ 4.67 - 4.25 = 0.42.
+# 1st quarter: 4, 3 (weight 1), 5 (weight 2): simple 12/3 = 4.00, weighted 17/4 = 4.25, so ▲ 4.67 - 4.25 = 0.42.
 # Russian: 3, 2 (weight 1), 4 (weight 2): simple 9/3 = 3.00, weighted 13/4 = 3.25.
 ARTYOM_Q2 = (
     "Оценки: Артём Алексеев, 5А\n"
     "2 четверть (5 нояб. – 28 дек.)\n"
     "\n"
-    "Английский язык\n"
-    "Оценок пока нет.\n"
+    "Английский язык — оценок пока нет\n"
+    "Математика — 4,67 (2 оценки)\n"
+    "Русский язык — 3,25 (3 оценки)\n"
     "\n"
+    "Средние баллы — взвешенные. Нажмите на предмет, чтобы увидеть его оценки и что нужно для оценки за период."
+)
+ARTYOM_Q2_MATH = (
     "Математика\n"
+    "Артём Алексеев, 5А · 2 четверть (5 нояб. – 28 дек.)\n"
+    "\n"
     "23 нояб.: 4 (Ответ на уроке), 5 (Контрольная работа, вес 2)\n"
     "Средний балл 4,50, взвешенный 4,67 · ▲ 0,42 к прошлому периоду (4,25)\n"
     "\n"
-    "Русский язык\n"
-    "17 нояб.: 3 (Ответ на уроке), 2 (Ответ на уроке)\n"
-    "24 нояб.: 4 (Контрольная работа, вес 2)\n"
-    "Средний балл 3,00, взвешенный 3,25\n"
-    "\n"
-    "Что нужно для оценки за период? Выберите предмет:"
+    "Что нужно для оценки за период?\n"
+    "На какую оценку за 2 четверть вы рассчитываете?"
 )
+GOALS = ["«3» ≥ 2,50", "«4» ≥ 3,50", "«5» ≥ 4,50"]
 
 
-async def test_marks_with_averages_change_and_period_switch_DIA_1_J_5(bot_world, clock, linked):
+async def test_marks_summary_first_and_a_subject_on_a_tap_DIA_1_J_5(bot_world, clock, linked):
+    """/marks is a short summary (subject — weighted average (count), the period mark); a tap on a subject shows
+    its marks by date with work types and weights, averages and the change, in the same message; and back."""
     school, sessions = bot_world
     await a_term_of_marks(sessions, clock, school)
     mother = await linked(school.parents["alekseeva_mother"])
@@ -95,29 +100,42 @@ async def test_marks_with_averages_change_and_period_switch_DIA_1_J_5(bot_world,
     assert mother.last_text() == ARTYOM_Q2
     assert button_rows(mother) == [["Английский язык", "Математика"], ["Русский язык"],
                                    ["1 четверть", "✓ 2 четверть"]]
+    count = len(mother.texts())
+
+    await mother.tap("Математика")
+    assert mother.last_text() == ARTYOM_Q2_MATH
+    assert button_rows(mother) == [GOALS, ["← Все предметы"]]
+    await mother.tap("← Все предметы")
+    assert mother.last_text() == ARTYOM_Q2
 
     await mother.tap("1 четверть")  # PER-1, PER-2: the first quarter, with its period mark
-    await mother.emulator.wait_for_bot_message(TOKEN, mother.id)
     assert mother.last_text() == (
         "Оценки: Артём Алексеев, 5А\n"
         "1 четверть (1 сент. – 24 окт.)\n"
         "\n"
-        "Английский язык\n"
-        "Оценок пока нет.\n"
+        "Английский язык — оценок пока нет\n"
+        "Математика — 4,25 (3 оценки), за период: 4\n"
+        "Русский язык — оценок пока нет\n"
         "\n"
+        "Средние баллы — взвешенные. Нажмите на предмет, чтобы увидеть его оценки и что нужно для оценки за период."
+    )
+    assert mother.buttons()[-2:] == ["✓ 1 четверть", "2 четверть"]
+    await mother.tap("Математика")
+    assert mother.last_text() == (
         "Математика\n"
+        "Артём Алексеев, 5А · 1 четверть (1 сент. – 24 окт.)\n"
+        "\n"
         "19 окт.: 4 (Ответ на уроке)\n"
         "20 окт.: 3 (Ответ на уроке), 5 (Контрольная работа, вес 2)\n"
         "Средний балл 4,00, взвешенный 4,25\n"
         "Оценка за 1 четверть: 4\n"
         "\n"
-        "Русский язык\n"
-        "Оценок пока нет.\n"
-        "\n"
-        "Что нужно для оценки за период? Выберите предмет:"
+        "Что нужно для оценки за период?\n"
+        "На какую оценку за 1 четверть вы рассчитываете?"
     )
+    await mother.tap("← Все предметы")  # back to the quarter it came from
     assert mother.buttons()[-2:] == ["✓ 1 четверть", "2 четверть"]
-    assert mother.texts()[-2] == ARTYOM_Q2  # a new message: the second quarter's stays above
+    assert len(mother.texts()) == count  # one message all along, edited in place
 
 
 async def test_what_is_needed_for_a_period_mark_PER_3(bot_world, clock, linked):
@@ -127,22 +145,25 @@ async def test_what_is_needed_for_a_period_mark_PER_3(bot_world, clock, linked):
     await a_term_of_marks(sessions, clock, school)
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.send("/marks")
-    await mother.tap("Русский язык")
-    await mother.emulator.wait_for_bot_message(TOKEN, mother.id)
-    assert mother.last_text() == ("Русский язык, 2 четверть\n"
-                                  "Взвешенный средний балл сейчас: 3,25 (3 оценки).\n"
-                                  "На какую оценку за 2 четверть вы рассчитываете?")
-    assert mother.buttons() == ["«3» ≥ 2,50", "«4» ≥ 3,50", "«5» ≥ 4,50"]
     count = len(mother.texts())
+    await mother.tap("Русский язык")
+    marks = ("Русский язык\n"
+             "Артём Алексеев, 5А · 2 четверть (5 нояб. – 28 дек.)\n"
+             "\n"
+             "17 нояб.: 3 (Ответ на уроке), 2 (Ответ на уроке)\n"
+             "24 нояб.: 4 (Контрольная работа, вес 2)\n"
+             "Средний балл 3,00, взвешенный 3,25\n"
+             "\n"
+             "Что нужно для оценки за период?\n")
+    assert mother.last_text() == marks + "На какую оценку за 2 четверть вы рассчитываете?"
+    assert mother.buttons() == GOALS + ["← Все предметы"]
 
     await mother.tap("«5» ≥ 4,50")
-    assert mother.last_text() == ("Русский язык, 2 четверть\n"
-                                  "Взвешенный средний балл сейчас: 3,25 (3 оценки).\n"
-                                  "Для «5» нужен средний балл 4,50 или выше:\n"
-                                  "• ещё 10 оценок «5»\n"
-                                  "\n"
-                                  "Каждая новая оценка считается с весом 1; оценку за период выставляет учитель.")
-    assert mother.buttons() == ["«3» ≥ 2,50", "«4» ≥ 3,50", "✓ «5» ≥ 4,50"]
+    assert mother.last_text() == marks + ("Для «5» нужен средний балл 4,50 или выше:\n"
+                                          "• ещё 10 оценок «5»\n"
+                                          "\n"
+                                          "Каждая новая оценка считается с весом 1; оценку за период выставляет учитель.")
+    assert mother.buttons() == ["«3» ≥ 2,50", "«4» ≥ 3,50", "✓ «5» ≥ 4,50", "← Все предметы"]
     await mother.tap("«4» ≥ 3,50")
     assert "Для «4» нужен средний балл 3,50 или выше:\n• ещё 1 оценка «5»\n• или ещё 2 оценки «4»\n" \
         in mother.last_text()
@@ -151,12 +172,13 @@ async def test_what_is_needed_for_a_period_mark_PER_3(bot_world, clock, linked):
     answer = await mother.tap("✓ «3» ≥ 2,50")  # the same again: nothing to change, and no error
     assert not answer.get("show_alert")
     assert len(mother.texts()) == count  # answered by editing the one message in place
+    await mother.tap("← Все предметы")
+    assert mother.last_text() == ARTYOM_Q2
 
-    await mother.send("/marks")
     await mother.tap("Английский язык")  # no marks yet: one 5 or one 4 make a «4»
-    await mother.emulator.wait_for_bot_message(TOKEN, mother.id)
     await mother.tap("«4» ≥ 3,50")
-    assert mother.last_text().startswith("Английский язык, 2 четверть\nОценок пока нет.\n"
+    assert mother.last_text().startswith("Английский язык\nАртём Алексеев, 5А · 2 четверть (5 нояб. – 28 дек.)\n\n"
+                                         "Оценок пока нет.\n\nЧто нужно для оценки за период?\n"
                                          "Для «4» нужен средний балл 3,50 или выше:\n"
                                          "• ещё 1 оценка «5»\n• или ещё 1 оценка «4»\n")
 
@@ -172,14 +194,12 @@ async def test_after_switch_the_other_childs_marks_ACC_2(bot_world, clock, linke
         "Оценки: Ксения Алексеева, 5Б\n"
         "2 четверть (5 нояб. – 28 дек.)\n"
         "\n"
-        "Математика\n"
-        "24 нояб.: 5 (Ответ на уроке)\n"
-        "Средний балл 5,00, взвешенный 5,00\n"
+        "Математика — 5,00 (1 оценка)\n"
         "\n"
-        "Что нужно для оценки за период? Выберите предмет:"
+        "Средние баллы — взвешенные. Нажмите на предмет, чтобы увидеть его оценки и что нужно для оценки за период."
     )
     await mother.tap("Математика")
-    await mother.emulator.wait_for_bot_message(TOKEN, mother.id)
+    assert "24 нояб.: 5 (Ответ на уроке)\nСредний балл 5,00, взвешенный 5,00\n" in mother.last_text()
     await mother.tap("«5» ≥ 4,50")
     assert mother.last_text().endswith("Это уже «5»: средний балл от 4,50 округляется до неё.")
 
@@ -223,35 +243,40 @@ async def test_marks_in_english(bot_world, clock, linked):
         "Marks: Артём Алексеев, 5А\n"
         "2 четверть (5 Nov – 28 Dec)\n"
         "\n"
-        "Английский язык\n"
-        "No marks yet.\n"
+        "Английский язык — no marks yet\n"
+        "Математика — 4.67 (2 marks)\n"
+        "Русский язык — 3.25 (3 marks)\n"
         "\n"
+        "Weighted averages. Tap a subject for its marks and what is needed for a period mark."
+    )
+    await mother.tap("Математика")
+    assert mother.last_text() == (
         "Математика\n"
+        "Артём Алексеев, 5А · 2 четверть (5 Nov – 28 Dec)\n"
+        "\n"
         "23 Nov: 4 (Ответ на уроке), 5 (Контрольная работа, weight 2)\n"
         "Average 4.50, weighted 4.67 · ▲ 0.42 against the previous period (4.25)\n"
         "\n"
-        "Русский язык\n"
-        "17 Nov: 3 (Ответ на уроке), 2 (Ответ на уроке)\n"
-        "24 Nov: 4 (Контрольная работа, weight 2)\n"
-        "Average 3.00, weighted 3.25\n"
-        "\n"
-        "What is needed for a period mark? Choose a subject:"
+        "What is needed for a period mark?\n"
+        "Which mark for 2 четверть do you aim at?"
     )
+    await mother.tap("← All subjects")
+    await mother.tap("1 четверть")
+    assert "Математика — 4.25 (3 marks), period mark: 4\n" in mother.last_text()
+    await mother.tap("2 четверть")
     await mother.tap("Русский язык")
-    await mother.emulator.wait_for_bot_message(TOKEN, mother.id)
     await mother.tap("«4» ≥ 3.50")
-    assert mother.last_text() == ("Русский язык, 2 четверть\n"
-                                  "Weighted average now: 3.25 (3 marks).\n"
-                                  "«4» needs an average of 3.50 or more:\n"
-                                  "• 1 more mark of 5\n"
-                                  "• or 2 more marks of 4\n"
-                                  "\n"
-                                  "Each new mark is counted with weight 1; the period mark is set by the teacher.")
+    assert mother.last_text().endswith("What is needed for a period mark?\n"
+                                       "«4» needs an average of 3.50 or more:\n"
+                                       "• 1 more mark of 5\n"
+                                       "• or 2 more marks of 4\n"
+                                       "\n"
+                                       "Each new mark is counted with weight 1; the period mark is set by the teacher.")
 
 
-async def test_a_long_report_is_split_not_cut(bot_world, clock, linked):
-    """Item 8: 15 subjects with 16 marks each are far over 4,096 characters: several messages, each whole
-    subject kept together, the buttons under the last."""
+async def test_many_subjects_one_short_summary_and_each_subject_whole_on_a_tap(bot_world, clock, linked):
+    """15 subjects with 16 marks each were a report far over 4,096 characters, split in several messages: now the
+    summary is one short message, and each subject's sixteen marks are in the screen a tap on it opens."""
     school, sessions = bot_world
     async with sessions() as session:
         for i in range(12):
@@ -271,13 +296,13 @@ async def test_a_long_report_is_split_not_cut(bot_world, clock, linked):
                          4 + i // 5, [("alekseev", "answer", 2 + (i + n) % 4) for n in range(16)])
     mother = await linked(school.parents["alekseeva_mother"])
     before = len(mother.texts())
-    await mother.send("/marks", replies=2)
-    parts = mother.texts()[before:]
-    assert len(parts) == 2 and all(len(p) <= 4096 for p in parts)
-    joined = "\n\n".join(parts)
-    assert len(joined) > 4096
-    for i in range(12):
-        block = joined.split(f"Предмет {i + 1:02d}\n", 1)[1].split("\n\n", 1)[0]
-        assert block.count("(Ответ на уроке)") == 16 and block.splitlines()[-1].startswith("Средний балл")
-    assert "Русский язык" in joined and parts[-1].endswith("Выберите предмет:")
+    await mother.send("/marks")
+    [summary] = mother.texts()[before:]
+    lines = summary.split("\n\n")[1].splitlines()
+    assert len(lines) == 15 and len(summary) < 1500
+    assert lines[0] == "Английский язык — оценок пока нет"
+    assert all(line.startswith("Предмет") and line.endswith("(16 оценок)") for line in lines[2:14])
     assert len(mother.buttons()) == 15 + 2  # subjects, then the two quarters
+    await mother.tap("Предмет 07")
+    assert mother.last_text().count("(Ответ на уроке)") == 16
+    assert len(mother.texts()) == before + 1
