@@ -90,7 +90,7 @@ async def test_a_restart_loses_typed_marks_and_the_teacher_is_told(school_db, em
     math = person()
     async with polling_bot(emulator, sessions, clock):
         await math.send("/start " + await code_for(sessions, clock, school.staff["math"]))
-        await math.tap("Согласен")
+        await math.tap("Принимаю")
         await typed_marks(math)
     async with polling_bot(emulator, sessions, clock):  # a new process, its memory empty
         answer = await math.tap("Сохранить")
