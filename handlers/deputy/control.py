@@ -96,9 +96,9 @@ def accumulation_block(report: ControlReport) -> str:
     """A class's report names each subject's teacher and minimum; the whole school's, a line per class."""
     gaps = report.accumulation
     if not gaps:
-        return "✅ " + _("Every student has enough marks for the period mark (PER-4).")
+        return "✅ " + _("Every student has enough marks for an objective period mark.")
     periods = ", ".join(sorted({gap.period_name for gap in gaps}))
-    lines = ["<b>" + _("Too few marks for an objective period mark (PER-4), {period}:").format(
+    lines = ["<b>" + _("Too few marks for an objective period mark, {period}:").format(
         period=escape(periods)) + "</b>"]
     if report.class_id is None:
         lines.append(_("How many students are short of the minimum, by class and subject:"))

@@ -135,8 +135,8 @@ def sheet_title(sheet: PeriodSheet, locale: str) -> str:
 
 def sheet_text(sheet: PeriodSheet, locale: str) -> str:
     lines = [sheet_title(sheet, locale),
-             ngettext("An objective period mark needs at least {count} mark (PER-4).",
-                      "An objective period mark needs at least {count} marks (PER-4).",
+             ngettext("By the school's rules an objective period mark needs at least {count} mark.",
+                      "By the school's rules an objective period mark needs at least {count} marks.",
                       sheet.required).format(count=sheet.required), ""]
     for number, row in enumerate(sheet.rows, start=1):
         lines += row_lines(number, row, locale)
@@ -222,7 +222,7 @@ def student_text(sheet: PeriodSheet, row: PeriodRow, locale: str) -> str:
         lines.append(_("Weighted average: {average}; suggested mark: <b>{mark}</b>").format(
             average=decimal(row.weighted_average, locale), mark=row.suggested))
     if not row.meets_accumulation:
-        lines.append("⚠ " + _("{marks}: too few for an objective period mark (PER-4).").format(
+        lines.append("⚠ " + _("{marks}: too few for an objective period mark.").format(
             marks=accumulation_text(row)))
     lines.append(_("Period mark: <b>{mark}</b>").format(mark=row.period_mark) if row.period_mark is not None
                  else _("Period mark: not set yet"))
@@ -259,7 +259,7 @@ def bulk_text(sheet: PeriodSheet, due: list[PeriodRow], locale: str) -> str:
     lines += [f"{escape(row.name)} — <b>{row.suggested}</b>" for row in due]
     skipped = [row for row in sheet.rows if row.period_mark is None and not row.meets_accumulation]
     if skipped:
-        lines += ["", "⚠ " + _("Not set: too few marks for an objective period mark (PER-4). Set these one by "
+        lines += ["", "⚠ " + _("Not set: too few marks for an objective period mark. Set these one by "
                                "one after checking them: {names}.").format(
             names=escape(", ".join(row.name for row in skipped)))]
     return "\n".join(lines)

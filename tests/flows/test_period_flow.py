@@ -4,6 +4,7 @@ marks and the accumulation warnings (PER-3, PER-4); setting a mark one by one an
 button (ACC-3), a mark off the scale (J-8), a first-grade class (J-8)."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -42,7 +43,7 @@ async def final_marks(sessions) -> dict[int, int]:
 SHEET_HEAD = (
     "Математика, 5А\n"
     "2 четверть: 5 нояб. – 28 дек.\n"
-    "Для объективной отметки за период нужно не менее 14 отметок (PER-4).\n"
+    "По правилам школы для объективной отметки за период нужно не менее 14 отметок.\n"
     "\n"
 )
 
@@ -82,7 +83,7 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
         "23 нояб.: 5 (Ответ на уроке)\n"
         "24 нояб.: 4 (Контрольная работа, вес 2)\n"
         "Средний взвешенный балл: 4,33; предложенная отметка: 4\n"
-        "⚠ 2 из 14 отметок: слишком мало для объективной отметки за период (PER-4).\n"
+        "⚠ 2 из 14 отметок: слишком мало для объективной отметки за период.\n"
         "Отметка за период: пока не поставлена\n"
         "\n"
         "Выберите отметку за период:"
@@ -102,7 +103,7 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
         "\n"
         "Борисова Вера Олеговна — 4\n"
         "\n"
-        "⚠ Не ставятся: слишком мало отметок для объективной отметки за период (PER-4). Проверьте и поставьте "
+        "⚠ Не ставятся: слишком мало отметок для объективной отметки за период. Проверьте и поставьте "
         "по одному: Васильев Глеб Денисович, Григорьева Дина Ефимовна."
     )
     assert math.buttons() == ["Да, поставить", "Отмена"]
@@ -172,7 +173,7 @@ async def test_a_teacher_of_two_classes_chooses_one_and_switches_periods(bot_wor
     await russian.tap("5Б, Математика")
     assert plain(russian.last_text()).startswith(
         "Математика, 5Б\n2 четверть: 5 нояб. – 28 дек.\n"
-        "Для объективной отметки за период нужно не менее 8 отметок (PER-4).\n\n"
+        "По правилам школы для объективной отметки за период нужно не менее 8 отметок.\n\n"
         "1. Алексеева Ксения Игоревна\n    отметок нет\n    ⚠ 0 из 8 отметок\n")
     await russian.tap("1 четверть")  # over: read only
     assert plain(russian.last_text()).endswith(
@@ -200,3 +201,29 @@ async def test_after_the_period_ends_the_sheet_reads_only_PER_5(bot_world, linke
         assert plain(answer["text"]) == (
             "2 четверть закончилась 28 декабря 2026 г.: её отметки меняются только приказом директора.")
     assert await final_marks(sessions) == {}
+
+
+RULE_ID = re.compile(r"\b(ROLE|ACC|J|ABS|PER|DIA|REP|DATA)-[0-9]")
+
+
+async def test_teachers_and_the_deputys_screens_show_no_rule_ids(bot_world, linked, clock):
+    """The accumulation rule is said in words («по правилам школы … не менее 14 отметок»), never «(PER-4)»."""
+    school, sessions = bot_world
+    await marks_of_math_5a(sessions, clock, school)
+    math = await linked(school.staff["math"])
+    await math.press("Отметки за период")
+    seen = [math.last_text()]
+    await math.tap("⚠ 1 Алексеев → 4")
+    seen.append(math.last_text())
+    await math.tap("◀ Ведомость")
+    await math.tap("Поставить предложенные")
+    seen.append(math.last_text())
+    deputy = await linked(school.staff["deputy"])
+    await deputy.press("Контроль журнала")
+    seen.append(deputy.last_text())
+    for button in list(deputy.buttons()):
+        if button not in ("◀ Прошлая неделя", "Выбрать класс", "Вся школа"):
+            await deputy.tap(button)
+            seen.append(deputy.last_text())
+    assert "по правилам школы" in seen[0].lower()
+    assert [text for text in seen if RULE_ID.search(text)] == []
