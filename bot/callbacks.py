@@ -122,6 +122,13 @@ class TeacherDayCB(CallbackData, prefix="tday"):
     day: str  # ISO date, or "today": the school's today when tapped
 
 
+class TeacherMonthCB(CallbackData, prefix="tdaym"):
+    """/today's date picker: a month to pick a day from."""
+
+    month: str  # "2026-11"
+    day: str  # the day /today shows, to go back to
+
+
 class LessonSlotCB(CallbackData, prefix="tslot"):
     """A lesson of the timetable: opened (created on first opening) by the service, which re-checks the teacher."""
 
