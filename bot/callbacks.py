@@ -218,12 +218,16 @@ class PeriodSheetCB(CallbackData, prefix="tpsh"):
 
 
 class PeriodMarkCB(CallbackData, prefix="tpmk"):
-    """/period: one student's period mark: the choice (value=0), or the mark to set (the service re-checks all)."""
+    """/period: one student's period mark: the choice (value=0), or the mark to set: a value, or «н/а» (not
+    attested); `confirm` once asked whether to set it more than a week before the period's end. The service
+    re-checks all."""
 
     assignment: Id
     period: Id
     student: Id
     value: Num = 0
+    not_attested: bool = False
+    confirm: bool = False
 
 
 class PeriodBulkCB(CallbackData, prefix="tpbk"):

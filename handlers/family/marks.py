@@ -76,9 +76,9 @@ def subject_block(subject: SubjectMarks, period_name: str, locale: str) -> str:
         lines.append(_("Average {simple}, weighted {weighted}").format(
             simple=decimal(subject.average, locale), weighted=decimal(subject.weighted_average, locale))
             + change_text(subject, locale))
-    if subject.period_mark is not None:
-        lines.append(_("Mark for {period}: <b>{mark}</b>").format(period=html.escape(period_name),
-                                                                   mark=subject.period_mark))
+    if subject.period_mark is not None or subject.not_attested:
+        mark = _("n/a (not attested)") if subject.not_attested else subject.period_mark
+        lines.append(_("Mark for {period}: <b>{mark}</b>").format(period=html.escape(period_name), mark=mark))
     return "\n".join(lines)
 
 

@@ -10,9 +10,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from bot.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
+from bot.pushes.render import render
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import EventKind, FinalMark, OutboxEvent
+from services.pushes.queue import Item, Outgoing
 from tests.factories import TODAY
 from tests.flows.conftest import plain
 
@@ -84,12 +86,19 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
         "24 нояб.: 4 (Контрольная работа, вес 2)\n"
         "Средний взвешенный балл: 4,33; предложенная отметка: 4\n"
         "⚠ 2 из 14 отметок: слишком мало для объективной отметки за период.\n"
+        "Ученику без достаточного числа отметок можно поставить «н/а» (не аттестован).\n"
         "Отметка за период: пока не поставлена\n"
         "\n"
         "Выберите отметку за период:"
     )
-    assert math.buttons() == ["4 (предложено)", "5", "3", "2", "◀ Ведомость"]
-    answer = await math.tap("5")  # the teacher decides against the suggestion
+    assert math.buttons() == ["4 (предложено)", "5", "3", "2", "н/а (не аттестован)", "◀ Ведомость"]
+    await math.tap("5")  # the teacher decides against the suggestion; five weeks of the quarter are left
+    assert plain(math.last_text()) == (
+        "Математика, 5А\n2 четверть: 5 нояб. – 28 дек.\n\n"
+        "⚠ Период заканчивается 28 дек., до конца больше недели: отметки ещё могут появиться.\n"
+        "Алексеев Артём Игоревич: поставить отметку за период 5 уже сейчас?")
+    assert math.buttons() == ["Да, поставить", "Отмена"]
+    answer = await math.tap("Да, поставить")
     assert answer["text"] == "Алексеев Артём Игоревич: отметка за период 5."
     assert plain(math.last_text()).startswith(SHEET_HEAD + "1. Алексеев Артём Игоревич — за период 5\n")
     assert math.buttons()[0] == "⚠ 1 Алексеев: 5 ✅"
@@ -99,6 +108,7 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
         "Математика, 5А\n"
         "2 четверть: 5 нояб. – 28 дек.\n"
         "\n"
+        "⚠ Период заканчивается 28 дек., до конца больше недели: отметки ещё могут появиться.\n"
         "Поставить предложенную отметку за период 1 ученику?\n"
         "\n"
         "Борисова Вера Олеговна — 4\n"
@@ -116,6 +126,7 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
     # PER-4's warned students are set one by one, on purpose
     await math.tap("⚠ 3 Васильев → 3")
     await math.tap("3 (предложено)")
+    await math.tap("Да, поставить")
     assert (await final_marks(sessions))[school.students["vasiliev"]] == 3
 
 
@@ -126,7 +137,8 @@ async def test_double_taps_set_each_period_mark_once_and_say_what_is_true_PER_2(
     math = await linked(school.staff["math"])
     await math.press("Отметки за период")
     await math.tap("⚠ 1 Алексеев → 4")
-    answers = await math.double_tap("5")
+    await math.tap("5")
+    answers = await math.double_tap("Да, поставить")
     assert [answer["text"] for answer in answers] == ["Алексеев Артём Игоревич: отметка за период 5."] * 2
     await math.tap("Поставить предложенные")
     answers = await math.double_tap("Да, поставить")
@@ -227,3 +239,54 @@ async def test_teachers_and_the_deputys_screens_show_no_rule_ids(bot_world, link
             seen.append(deputy.last_text())
     assert "по правилам школы" in seen[0].lower()
     assert [text for text in seen if RULE_ID.search(text)] == []
+
+
+async def test_a_student_without_enough_marks_is_left_not_attested_and_the_family_reads_n_a_PER_4(
+        bot_world, linked, clock):
+    """Grigorieva has no marks: «н/а» is offered (asked about first, five weeks before the quarter's end), the sheet
+    and the parent's marks say «н/а (не аттестован)», and so does the push. Borisova, with enough marks, is offered
+    no «н/а»."""
+    school, sessions = bot_world
+    await marks_of_math_5a(sessions, clock, school)
+    math = await linked(school.staff["math"])
+    await math.press("Отметки за период")
+    await math.tap("2 Борисова → 4")
+    assert "н/а (не аттестован)" not in math.buttons()
+    await math.tap("◀ Ведомость")
+    await math.tap("⚠ 4 Григорьева")
+    assert math.buttons() == ["5", "4", "3", "2", "н/а (не аттестован)", "◀ Ведомость"]
+    await math.tap("н/а (не аттестован)")
+    assert plain(math.last_text()).endswith(
+        "Григорьева Дина Ефимовна: поставить отметку за период н/а (не аттестован) уже сейчас?")
+    answer = await math.tap("Да, поставить")
+    assert answer["text"] == "Григорьева Дина Ефимовна: отметка за период н/а (не аттестован)."
+    assert "4. Григорьева Дина Ефимовна — за период н/а (не аттестован)\n" in plain(math.last_text())
+    assert "⚠ 4 Григорьева: н/а (не аттестован) ✅" in math.buttons()
+    assert await final_marks(sessions) == {school.students["grigorieva"]: None}
+    await math.tap("Поставить предложенные")  # she is not among the students it would set, nor its warnings
+    assert "Григорьева" not in math.last_text()
+
+    async with sessions() as session:
+        [payload] = (await session.scalars(select(OutboxEvent.payload).where(
+            OutboxEvent.kind == EventKind.PERIOD_MARK_SET))).all()
+    item = Item(delivery_id=1, event_id=1, kind=EventKind.PERIOD_MARK_SET, student_id=payload["student_id"],
+                payload={**payload, "facts": {"subject": "Математика", "period": "2 четверть"}},
+                topic="final", digest=False, told_before=False)
+    rendered = render(Outgoing(account_id=1, locale="ru", items=(item,), names={payload["student_id"]: "Дина"}))
+    assert "🏁 2 четверть, Математика: н/а (не аттестован)" in rendered.text
+
+    dina = await linked(school.student_persons["grigorieva"])  # her own marks (DIA-1)
+    await dina.send("/marks")
+    assert "Математика\nОценок пока нет.\nОценка за 2 четверть: н/а (не аттестован)\n" in plain(dina.last_text())
+
+
+async def test_in_the_periods_last_week_a_period_mark_is_set_at_once_PER_2(bot_world, linked, clock):
+    school, sessions = bot_world
+    await marks_of_math_5a(sessions, clock, school)
+    clock.at(date(2026, 12, 22))  # the quarter ends on 28 December
+    math = await linked(school.staff["math"])
+    await math.press("Отметки за период")
+    await math.tap("2 Борисова → 4")
+    answer = await math.tap("4 (предложено)")
+    assert answer["text"] == "Борисова Вера Олеговна: отметка за период 4."
+    assert await final_marks(sessions) == {school.students["borisova"]: 4}
