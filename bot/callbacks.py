@@ -4,6 +4,7 @@ Numbers are bounded to what the database's INTEGER holds: a forged 2**31 or 2**6
 answered as any unknown button (handlers/fallback.py), not as a crash in a query."""
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
@@ -238,12 +239,19 @@ class PeriodBulkCB(CallbackData, prefix="tpbk"):
     confirm: bool = False
 
 
+class ControlView(str, Enum):
+    report = "report"  # the summary: counts, and buttons to each list
+    lessons = "lessons"  # the lessons without attendance, topic or homework, by teacher
+    marks = "marks"  # the subjects behind the schedule of marks
+    classes = "classes"  # the choice of a class
+
+
 class ControlCB(CallbackData, prefix="dctl"):
-    """/control: the report for a class (cls=0: the whole school) and a week, or the list of classes."""
+    """/control: the summary for a class (cls=0: the whole school) and a week, one of its lists, or the classes."""
 
     cls: Num = 0
     week: str = ""  # the ISO date of the week's Monday; "": this week
-    view: str = "report"  # "report" | "classes"
+    view: ControlView = ControlView.report
 
 
 # ---- announcements (issue 6): the deputy director's and class teachers' ------------------------------
