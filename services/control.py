@@ -3,9 +3,10 @@
 Two questions about the whole school or one class: which lessons of the timetable lack attendance, topic or
 homework (J-1..J-3), by teacher; and in which subjects of the current period students are behind the schedule
 of marks: fewer than the accumulation rule's minimum (PER-4) times the share of the period's lessons already
-held, rounded up (the whole minimum in the period's last week, when the period marks are due). Read in a fixed number of queries whatever the school's size: the demo
-school has about a thousand students. The module-level reads are shared with the staff reminders
-(services/reminders/staff.py), so that a reminder and this report never disagree.
+held, rounded up (the whole minimum in the period's last week, when the period marks are due). Read in a fixed
+number of queries whatever the school's size: the demo school has about a thousand students. The module-level
+reads are shared with the staff reminders (services/reminders/staff.py), so that a reminder (sent in the period's
+last days, against the whole minimum) and this report never disagree.
 """
 from __future__ import annotations
 
