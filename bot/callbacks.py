@@ -4,6 +4,7 @@ Numbers are bounded to what the database's INTEGER holds: a forged 2**31 or 2**6
 answered as any unknown button (handlers/fallback.py), not as a crash in a query."""
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
@@ -122,6 +123,13 @@ class TeacherDayCB(CallbackData, prefix="tday"):
     day: str  # ISO date, or "today": the school's today when tapped
 
 
+class TeacherMonthCB(CallbackData, prefix="tdaym"):
+    """/today's date picker: a month to pick a day from."""
+
+    month: str  # "2026-11"
+    day: str  # the day /today shows, to go back to
+
+
 class LessonSlotCB(CallbackData, prefix="tslot"):
     """A lesson of the timetable: opened (created on first opening) by the service, which re-checks the teacher."""
 
@@ -212,12 +220,16 @@ class PeriodSheetCB(CallbackData, prefix="tpsh"):
 
 
 class PeriodMarkCB(CallbackData, prefix="tpmk"):
-    """/period: one student's period mark: the choice (value=0), or the mark to set (the service re-checks all)."""
+    """/period: one student's period mark: the choice (value=0), or the mark to set: a value, or «н/а» (not
+    attested); `confirm` once asked whether to set it more than a week before the period's end. The service
+    re-checks all."""
 
     assignment: Id
     period: Id
     student: Id
     value: Num = 0
+    not_attested: bool = False
+    confirm: bool = False
 
 
 class PeriodBulkCB(CallbackData, prefix="tpbk"):
@@ -228,12 +240,19 @@ class PeriodBulkCB(CallbackData, prefix="tpbk"):
     confirm: bool = False
 
 
+class ControlView(str, Enum):
+    report = "report"  # the summary: counts, and buttons to each list
+    lessons = "lessons"  # the lessons without attendance, topic or homework, by teacher
+    marks = "marks"  # the subjects behind the schedule of marks
+    classes = "classes"  # the choice of a class
+
+
 class ControlCB(CallbackData, prefix="dctl"):
-    """/control: the report for a class (cls=0: the whole school) and a week, or the list of classes."""
+    """/control: the summary for a class (cls=0: the whole school) and a week, one of its lists, or the classes."""
 
     cls: Num = 0
     week: str = ""  # the ISO date of the week's Monday; "": this week
-    view: str = "report"  # "report" | "classes"
+    view: ControlView = ControlView.report
 
 
 # ---- announcements (issue 6): the deputy director's and class teachers' ------------------------------

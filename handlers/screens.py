@@ -11,6 +11,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
 
 from services.errors import InvalidInput
 
@@ -67,6 +69,25 @@ async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: Inli
             raise
         return (await bot.send_message(chat_id, text, reply_markup=markup)).message_id  # deleted meanwhile
     return message_id
+
+
+async def show_picker(bot: Bot, query: CallbackQuery, keyboard: InlineKeyboardMarkup,
+                      callback_answer: CallbackAnswer) -> None:
+    """A date picker takes the place of a day's buttons; the day stays in view until one is picked."""
+    message = tapped(query)
+    if message is None:
+        await bot.send_message(chat_of(query), _("Pick a day:"), reply_markup=keyboard)
+        return
+    try:
+        await message.edit_reply_markup(reply_markup=keyboard)
+    except TelegramBadRequest as err:
+        if "not modified" not in err.message:  # not modified: a double tap, the picker is there already
+            raise
+    callback_answer.text = _("Pick a day.")
+
+
+async def on_noop(_query: CallbackQuery):
+    """A calendar's title, weekday names and empty cells: answered (by the middleware), nothing else."""
 
 
 def parse_day(value: str) -> date:

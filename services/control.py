@@ -1,13 +1,16 @@
 """Journal control for the deputy director and the administrator (REP-3, ROLE-2).
 
 Two questions about the whole school or one class: which lessons of the timetable lack attendance, topic or
-homework (J-1..J-3), by teacher; and in which subjects of the current period students have fewer marks than
-the accumulation rule asks (PER-4). Read in a fixed number of queries whatever the school's size: the demo
-school has about a thousand students. The module-level reads are shared with the staff reminders
-(services/reminders/staff.py), so that a reminder and this report never disagree.
+homework (J-1..J-3), by teacher; and in which subjects of the current period students are behind the schedule
+of marks: fewer than the accumulation rule's minimum (PER-4) times the share of the period's lessons already
+held, rounded up (the whole minimum in the period's last week, when the period marks are due). Read in a fixed
+number of queries whatever the school's size: the demo school has about a thousand students. The module-level
+reads are shared with the staff reminders (services/reminders/staff.py), so that a reminder (sent in the period's
+last days, against the whole minimum) and this report never disagree.
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,6 +76,8 @@ class AccumulationGap:
     required: int  # for the subject's weekly hours, before lowering for valid absences
     failing: int
     students: int
+    expected: int = 0  # marks expected by today: ceil(required × share), before lowering for valid absences
+    share: float = 1.0  # of the period's lessons of the timetable, those held by today (1 in its last week)
 
 
 @dataclass(frozen=True)
@@ -152,15 +157,18 @@ class ControlService:
         for period_id, group in by_period.items():
             period = periods[period_id]
             counts = await period_counts(self.session, period, [a.id for a in group])
+            shares = await held_shares(self.session, calendar, period, group, today)
             for a in group:
                 roster = rosters[a.id]
-                failing = len(below_minimum(a, roster, counts))
+                failing = len(below_minimum(a, roster, counts, shares[a.id]))
                 if failing:
+                    required = required_marks(a.hours_per_week)
                     result.append(AccumulationGap(
                         assignment_id=a.id, class_name=a.class_group.name,
                         subgroup=a.subgroup.name if a.subgroup else None, subject=a.subject.name,
                         teacher=a.teacher.short_name, period_name=period.name,
-                        required=required_marks(a.hours_per_week), failing=failing, students=len(roster),
+                        required=required, failing=failing, students=len(roster),
+                        expected=expected_by_now(required, shares[a.id]), share=shares[a.id],
                     ))
         grade_of = {a.id: (a.class_group.grade, a.class_group.letter) for a in assignments.values()}
         return tuple(sorted(result, key=lambda g: (grade_of[g.assignment_id], g.subject, g.subgroup or "")))
@@ -294,13 +302,47 @@ async def period_counts(session: AsyncSession, period: StudyPeriod, ids: Sequenc
     return PeriodCounts(marks, held, excused)
 
 
-def below_minimum(assignment: Assignment, roster: Sequence[int], counts: PeriodCounts) -> list[tuple[int, int, int]]:
-    """PER-4, as the period sheet counts it: (student id, marks, marks needed) of each student short of it."""
+LAST_WEEK = timedelta(days=7)  # in the period's last week the whole minimum counts: the period marks are due
+
+
+def expected_by_now(needed: int, share: float) -> int:
+    """PER-4 mid-period: the minimum times the share of the period's lessons held so far, rounded up."""
+    return math.ceil(needed * share - 1e-9)
+
+
+async def held_shares(session: AsyncSession, calendar: SchoolCalendar, period: StudyPeriod,
+                      assignments: Sequence[Assignment], today: date) -> dict[int, float]:
+    """Per assignment, the share of the period's lessons of the timetable that fall on or before today (one
+    query); 1 in the period's last week or after it, and where the timetable has no lessons in the period."""
+    if today > period.ends_on - LAST_WEEK:
+        return {a.id: 1.0 for a in assignments}
+    by_id = {a.id: a for a in assignments}
+    entries = (await session.scalars(select(TimetableEntry).where(
+        TimetableEntry.assignment_id.in_(list(by_id)), TimetableEntry.valid_from <= period.ends_on,
+        or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= period.starts_on),
+    ))).unique().all()
+    total: dict[int, int] = defaultdict(int)
+    held: dict[int, int] = defaultdict(int)
+    day = period.starts_on
+    while day <= period.ends_on:
+        for e in entries:
+            if (e.weekday == day.weekday() and e.valid_from <= day and (e.valid_to is None or e.valid_to >= day)
+                    and calendar.status(day, by_id[e.assignment_id].class_group.grade).has_lessons):
+                total[e.assignment_id] += 1
+                held[e.assignment_id] += day <= today
+        day += timedelta(days=1)
+    return {a.id: held[a.id] / total[a.id] if total[a.id] else 1.0 for a in assignments}
+
+
+def below_minimum(assignment: Assignment, roster: Sequence[int], counts: PeriodCounts,
+                  share: float = 1.0) -> list[tuple[int, int, int]]:
+    """PER-4, as the period sheet counts it: (student id, marks, marks needed) of each student short of it.
+    With `share` < 1 (mid-period), the marks expected by now: the minimum times the share, rounded up."""
     base = required_marks(assignment.hours_per_week)
     found = []
     for student_id in roster:
         excused = counts.excused.get((assignment.id, student_id), 0)
-        needed = required_for(base, counts.held.get(assignment.id, 0), excused)
+        needed = expected_by_now(required_for(base, counts.held.get(assignment.id, 0), excused), share)
         marks = counts.marks.get((assignment.id, student_id), 0)
         if marks < needed:
             found.append((student_id, marks, needed))

@@ -107,6 +107,7 @@ class SubjectMarks:
     previous_weighted_average: float | None  # the same subject in the previous period
     period_mark: int | None
     subject_id: int | None = None  # for a button that asks about this subject (mark_goal)
+    not_attested: bool = False  # the period mark is «н/а» (period_mark is then None)
 
 
 @dataclass(frozen=True)
@@ -392,6 +393,7 @@ class DiaryService:
                     subject=name, marks=tuple(items), average=simple, weighted_average=weighted,
                     previous_weighted_average=averages(before.get(subject_id, []))[1],
                     period_mark=finals.get(subject_id), subject_id=subject_id,
+                    not_attested=subject_id in finals and finals[subject_id] is None,
                 )
             )
         return tuple(result)

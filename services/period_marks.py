@@ -1,10 +1,11 @@
-"""Period marks (PER-2..PER-5): the sheet with averages, the accumulation check, and setting the mark."""
+"""Period marks (PER-2..PER-5): the sheet with averages, the accumulation check, and setting the mark: a value of
+the scale, or «н/а» (not attested) for a student without enough marks for an objective one (PER-4)."""
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
@@ -32,6 +33,9 @@ from .models import (
     utcnow,
 )
 from .records import audit, emit, snapshot
+
+
+EARLY = timedelta(days=7)  # a period mark set earlier than this before the period's end is asked about first
 
 
 def required_marks(hours_per_week: int) -> int:
@@ -67,6 +71,11 @@ class PeriodRow:
     required: int  # PER-4, lowered for lessons missed for a valid reason
     meets_accumulation: bool
     period_mark: int | None
+    not_attested: bool = False  # the period mark is «н/а» (period_mark is then None)
+
+    @property
+    def has_period_mark(self) -> bool:
+        return self.period_mark is not None or self.not_attested
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,7 @@ class PeriodSheet:
     periods: tuple[PeriodRef, ...] = ()  # the periods of the year for the class's grade
     mark_min: int = 2  # the school's scale (J-8)
     mark_max: int = 5
+    early: bool = False  # more than a week before the period's end: a mark set now is asked about first
 
     @property
     def open(self) -> bool:
@@ -171,7 +181,7 @@ class PeriodMarkService:
             .where(*in_period, Absence.reason.in_(VALID_REASONS), Absence.student_id.in_(ids))
         ):
             excused[student_id] += 1
-        finals = dict((await self.session.execute(
+        finals: dict[int, int | None] = dict((await self.session.execute(
             select(FinalMark.student_id, FinalMark.value).where(
                 FinalMark.period_id == period.id, FinalMark.subject_id == assignment.subject_id,
                 FinalMark.kind == FinalMarkKind.PERIOD, FinalMark.student_id.in_(ids))
@@ -186,6 +196,7 @@ class PeriodMarkService:
                 student_id=s.id, name=s.person.full_name, marks=tuple(items), weighted_average=weighted,
                 suggested=suggested_mark(weighted, school), required=required,
                 meets_accumulation=len(items) >= required, period_mark=finals.get(s.id),
+                not_attested=s.id in finals and finals[s.id] is None,
             ))
         return PeriodSheet(
             assignment_id=assignment.id, period_id=period.id, period_name=period.name,
@@ -194,16 +205,20 @@ class PeriodMarkService:
             subgroup=assignment.subgroup.name if assignment.subgroup else None,
             starts_on=period.starts_on, ends_on=period.ends_on, upcoming=today < period.starts_on,
             required=base, may_set=keeps, periods=await self._periods_of(period, assignment.class_group.grade),
-            mark_min=school.mark_min, mark_max=school.mark_max,
+            mark_min=school.mark_min, mark_max=school.mark_max, early=today < period.ends_on - EARLY,
         )
 
-    async def set_mark(self, actor: Actor, assignment_id: int, period_id: int, student_id: int, value: int) -> None:
-        """PER-2: the subject teacher sets the period mark by the period's end; after it, PER-5 applies."""
+    async def set_mark(self, actor: Actor, assignment_id: int, period_id: int, student_id: int,
+                       value: int | None) -> None:
+        """PER-2: the subject teacher sets the period mark by the period's end; after it, PER-5 applies.
+
+        `value` None is «н/а» (not attested), for a student without enough marks for an objective mark (PER-4)."""
         assignment, period, school, today = await self._load(assignment_id, period_id)
         await self._check_open(actor, school, assignment, period, today)
         if student_id not in {s.id for s in await roster_of(self.session, assignment)}:
             raise Forbidden("student.not_in_lesson")
-        check_mark_value(school, assignment.class_group.grade, value)
+        if value is not None:
+            check_mark_value(school, assignment.class_group.grade, value)
         async with write_transaction(self.session):
             await self._lock(assignment)
             await self._write(actor, school, assignment, period, student_id, value)
@@ -218,7 +233,7 @@ class PeriodMarkService:
         async with write_transaction(self.session):
             await self._lock(assignment)  # a second tap waits, then finds the marks set and sets none
             sheet = await self.sheet(actor, assignment_id, period_id)
-            due = [r for r in sheet.rows if r.period_mark is None and r.suggested is not None and r.meets_accumulation]
+            due = [r for r in sheet.rows if not r.has_period_mark and r.suggested is not None and r.meets_accumulation]
             for row in due:
                 await self._write(actor, school, assignment, period, row.student_id, row.suggested)
             return len(due)
@@ -239,7 +254,7 @@ class PeriodMarkService:
         await self.session.scalar(select(Assignment.id).where(Assignment.id == assignment.id).with_for_update())
 
     async def _write(self, actor: Actor, school: School, assignment: Assignment, period: StudyPeriod,
-                     student_id: int, value: int) -> None:
+                     student_id: int, value: int | None) -> None:
         mark = await self.session.scalar(select(FinalMark).where(
             FinalMark.student_id == student_id, FinalMark.subject_id == assignment.subject_id,
             FinalMark.kind == FinalMarkKind.PERIOD, FinalMark.period_id == period.id,
@@ -256,7 +271,7 @@ class PeriodMarkService:
         audit(self.session, school_id=school.id, actor_id=actor.person_id, action="set", entity="final_mark",
               entity_id=mark.id, before=before, after=snapshot(mark, "student_id", "subject_id", "period_id", "value"))
         emit(self.session, school.id, EventKind.PERIOD_MARK_SET, student_id=student_id,
-             subject_id=assignment.subject_id, period_id=period.id, value=value)
+             subject_id=assignment.subject_id, period_id=period.id, value=value, not_attested=value is None)
 
     async def _periods_of(self, period: StudyPeriod, grade: int) -> tuple[PeriodRef, ...]:
         periods = await self.session.scalars(select(StudyPeriod).where(

@@ -71,3 +71,17 @@ def test_errors_read_in_the_users_language():
     assert error_text("mark.out_of_scale", params, "ru") == "Отметка 7 вне шкалы: от 2 до 5."
     assert error_text("mark.out_of_scale", params, "en") == "A mark of 7 is outside the scale: from 2 to 5."
     assert len(ERRORS) > 50
+
+
+RULE_ID = re.compile(r"\b(ROLE|ACC|J|ABS|PER|DIA|REP|DATA)-[0-9]")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_catalogue_entry_shows_a_rule_id(locale):
+    """Rule ids belong in tests, docstrings and docs; a teacher or a parent reads the school's words."""
+    shown = []
+    for msg in catalog(locale):
+        texts = [t for part in (msg.id, msg.string) for t in (part if isinstance(part, tuple) else (part,))]
+        if msg.id and any(RULE_ID.search(t or "") for t in texts):
+            shown.append(msg.id)
+    assert shown == []

@@ -70,9 +70,9 @@ def homework(payload: dict, locale: str) -> str:
 def period_mark(payload: dict, locale: str) -> str:
     _ = translator(locale)
     facts = payload.get("facts", {})
+    value = _("n/a (not attested)") if payload.get("not_attested") else payload["value"]
     return _("🏁 {period}, {subject}: {value}").format(
-        period=html.escape(facts.get("period", "")), subject=html.escape(facts.get("subject", "")),
-        value=payload["value"])
+        period=html.escape(facts.get("period", "")), subject=html.escape(facts.get("subject", "")), value=value)
 
 
 def document_decided(payload: dict, locale: str) -> str:

@@ -1,19 +1,20 @@
 """/control (REP-3, ROLE-2): the journal's control for the deputy director or the administrator, for the whole
 school or one class. The lessons of a week (this week up to today, or an earlier one) that lack attendance, topic
-or homework, by teacher; and the subjects of the current period where students have fewer marks than an
-objective period mark needs (PER-4). One message that the buttons edit in place."""
+or homework, by teacher; and the subjects of the current period where students are behind the schedule of marks
+(PER-4 counted against the share of the period already held). A short summary first, each list a tap away; one
+message that the buttons edit in place."""
 from __future__ import annotations
 
 from datetime import timedelta
 from html import escape
-from itertools import groupby
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
-from bot.callbacks import ControlCB
+from bot.callbacks import ControlCB, ControlView
 from bot.formatting import short_date, split_text
 from bot.menus import menu_filter
 from handlers.screens import chat_of, parse_day, show_screen, tapped
@@ -50,19 +51,63 @@ async def show_report(bot: Bot, chat_id: int, user: CurrentUser, services: Servi
                       wanted: ControlCB, message: Message | None = None) -> None:
     week = parse_day(wanted.week) if wanted.week else None  # a forged date is refused
     report = await services.control.report(user.actor, wanted.cls or None, week)  # re-checks the role
-    await show_screen(bot, chat_id, split_text(report_text(report, user.locale)), report_keyboard(report), state,
-                      message)
+    if wanted.view is ControlView.lessons:
+        text, keyboard = lessons_text(report, user.locale), list_keyboard(report)
+    elif wanted.view is ControlView.marks:
+        text, keyboard = marks_text(report, user.locale), list_keyboard(report)
+    else:
+        text, keyboard = summary_text(report, user.locale), report_keyboard(report)
+    await show_screen(bot, chat_id, split_text(text), keyboard, state, message)
 
 
-# ---- the report --------------------------------------------------------------------------------------------
+# ---- the summary, then each list ---------------------------------------------------------------------------
 
-def report_text(report: ControlReport, locale: str) -> str:
+def title(report: ControlReport, locale: str) -> str:
     scope = escape(report.class_name) if report.class_name else _("whole school")
-    blocks = ["<b>{}</b>\n{}".format(_("Journal control: {scope}").format(scope=scope), _("Week {start} – {end}").format(
-        start=short_date(report.date_from, locale), end=short_date(report.date_to, locale)))]
-    blocks.append(lessons_block(report, locale))
-    blocks.append(accumulation_block(report))
+    return "<b>{}</b>\n{}".format(_("Journal control: {scope}").format(scope=scope), _("Week {start} – {end}").format(
+        start=short_date(report.date_from, locale), end=short_date(report.date_to, locale)))
+
+
+def summary_text(report: ControlReport, locale: str) -> str:
+    """Short enough for a phone: how many of each kind, the lists a tap away."""
+    blocks = [title(report, locale)]
+    if not report.teachers:
+        blocks.append("✅ " + _("Every lesson has its attendance, topic and homework."))
+    else:
+        lessons = [gap for teacher in report.teachers for gap in teacher.lessons]
+        counts = [_("{part} — {count}").format(part=_(MISSING[part]), count=sum(part in gap.missing for gap in lessons))
+                  for part in MISSING if part != "marks"]
+        blocks.append("\n".join([
+            "<b>" + _("Lessons without attendance, topic or homework: {count}").format(count=len(lessons)) + "</b>",
+            _("Missing: {parts}").format(parts=", ".join(counts)),
+            ngettext("{count} teacher", "{count} teachers", len(report.teachers)).format(count=len(report.teachers)),
+        ]))
+    blocks.append(behind_head(report) + "\n" + schedule_rule())
     return "\n\n".join(blocks)
+
+
+def behind_head(report: ControlReport) -> str:
+    gaps = report.accumulation
+    if not gaps:
+        return "✅ " + _("Every subject has the marks expected by now.")
+    periods = ", ".join(sorted({gap.period_name for gap in gaps}))
+    return "<b>" + _("Behind the schedule of marks, {period}: {count}").format(
+        period=escape(periods), count=ngettext("{count} subject", "{count} subjects", len(gaps)).format(
+            count=len(gaps))) + "</b>"
+
+
+def schedule_rule() -> str:
+    return _("Marks expected by today: the minimum for an objective period mark times the share of the period's "
+             "lessons already held, rounded up; in the period's last week, the whole minimum.")
+
+
+def lessons_text(report: ControlReport, locale: str) -> str:
+    return title(report, locale) + "\n\n" + lessons_block(report, locale)
+
+
+def marks_text(report: ControlReport, locale: str) -> str:
+    return "\n\n".join([title(report, locale), behind_head(report) + "\n" + schedule_rule(),
+                         "\n".join(behind_line(gap, report.class_id is None) for gap in report.accumulation)])
 
 
 def lessons_block(report: ControlReport, locale: str) -> str:
@@ -92,27 +137,12 @@ def gap_line(gap: LessonGap, locale: str) -> str:
         escape(f"{gap.class_name}{group}, {gap.subject}"), missing)
 
 
-def accumulation_block(report: ControlReport) -> str:
-    """A class's report names each subject's teacher and minimum; the whole school's, a line per class."""
-    gaps = report.accumulation
-    if not gaps:
-        return "✅ " + _("Every student has enough marks for the period mark (PER-4).")
-    periods = ", ".join(sorted({gap.period_name for gap in gaps}))
-    lines = ["<b>" + _("Too few marks for an objective period mark (PER-4), {period}:").format(
-        period=escape(periods)) + "</b>"]
-    if report.class_id is None:
-        lines.append(_("How many students are short of the minimum, by class and subject:"))
-        for class_name, found in groupby(gaps, key=lambda gap: gap.class_name):
-            lines.append("• {}: {}".format(escape(class_name), ", ".join(
-                "{} {}".format(escape(subject_name(gap)), _("{failing} of {count}").format(
-                    failing=gap.failing, count=gap.students)) for gap in found)))
-        return "\n".join(lines)
-    for gap in gaps:
-        lines.append("• {}, {} — {}: {}".format(
-            escape(gap.class_name), escape(subject_name(gap)), escape(gap.teacher),
-            _("marks needed: {required}; short of it: {failing} of {count}").format(
-                required=gap.required, failing=gap.failing, count=gap.students)))
-    return "\n".join(lines)
+def behind_line(gap: AccumulationGap, whole_school: bool) -> str:
+    """«• 5А, Математика — Смирнова Е. В.: к сегодняшнему дню 3 отметки из 8; отстают 4 из 4»."""
+    teacher = "" if whole_school else " — " + escape(gap.teacher)
+    return "• {}, {}{}: {}".format(escape(gap.class_name), escape(subject_name(gap)), teacher, _(
+        "expected by today {expected} of {required}; behind: {failing} of {count}").format(
+        expected=gap.expected, required=gap.required, failing=gap.failing, count=gap.students))
 
 
 def subject_name(gap: AccumulationGap) -> str:
@@ -120,9 +150,18 @@ def subject_name(gap: AccumulationGap) -> str:
 
 
 def report_keyboard(report: ControlReport) -> InlineKeyboardMarkup:
-    """Weeks back and forth (not past today), the choice of a class, and back to the whole school."""
+    """Each list a tap away; weeks back and forth (not past today), the choice of a class, the whole school."""
     cls = report.class_id or 0
     this_week = "" if report.current_week else report.date_from.isoformat()
+    lists = []
+    if report.teachers:
+        lists.append(InlineKeyboardButton(text=_("Lessons by teacher ({count})").format(count=report.lessons_missing),
+                                          callback_data=ControlCB(cls=cls, week=this_week,
+                                                                  view=ControlView.lessons).pack()))
+    if report.accumulation:
+        lists.append(InlineKeyboardButton(text=_("Behind schedule ({count})").format(count=len(report.accumulation)),
+                                          callback_data=ControlCB(cls=cls, week=this_week,
+                                                                  view=ControlView.marks).pack()))
     weeks = [InlineKeyboardButton(text=_("◀ Previous week"), callback_data=ControlCB(
         cls=cls, week=(report.date_from - timedelta(days=7)).isoformat()).pack())]
     if not report.current_week:
@@ -130,15 +169,22 @@ def report_keyboard(report: ControlReport) -> InlineKeyboardMarkup:
         weeks.append(InlineKeyboardButton(text=_("Next week ▶"), callback_data=ControlCB(
             cls=cls, week="" if following + timedelta(days=6) >= report.today else following.isoformat()).pack()))
     scope = [InlineKeyboardButton(text=_("Choose a class"),
-                                  callback_data=ControlCB(cls=cls, week=this_week, view="classes").pack())]
+                                  callback_data=ControlCB(cls=cls, week=this_week, view=ControlView.classes).pack())]
     if report.class_id is not None:
         scope.append(InlineKeyboardButton(text=_("Whole school"), callback_data=ControlCB(week=this_week).pack()))
-    return InlineKeyboardMarkup(inline_keyboard=[weeks, scope])
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in (lists, weeks, scope) if row])
+
+
+def list_keyboard(report: ControlReport) -> InlineKeyboardMarkup:
+    this_week = "" if report.current_week else report.date_from.isoformat()
+    back = ControlCB(cls=report.class_id or 0, week=this_week)
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=_("◀ Summary"),
+                                                                       callback_data=back.pack())]])
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_control, menu_filter("control"))
-    router.callback_query.register(on_classes, ControlCB.filter(F.view == "classes"))
-    router.callback_query.register(on_report, ControlCB.filter(F.view == "report"))
+    router.callback_query.register(on_classes, ControlCB.filter(F.view == ControlView.classes))
+    router.callback_query.register(on_report, ControlCB.filter(F.view != ControlView.classes))
     return router

@@ -1,22 +1,20 @@
 """/diary: a child's day (DIA-1) in one message that the buttons edit in place: the day before and after,
-a week back and ahead, today, and a date picker. The child comes in every button; the service re-checks it
-(ACC-1, ACC-2), so a forged one is refused before anything is shown."""
+a week back and ahead, today, and a date picker (bot/date_picker.py, shared with /today). The child comes in
+every button; the service re-checks it (ACC-1, ACC-2), so a forged one is refused before anything is shown."""
 from __future__ import annotations
 
 from datetime import date
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import DiaryCB, DiaryMonthCB, NoopCB
+from bot.callbacks import DiaryCB, DiaryMonthCB
 from bot.formatting import split_text
 from bot.menus import menu_filter
 from services.accounts import CurrentUser
-from handlers.screens import chat_of, parse_day, parse_month, show_screen, tapped
+from handlers.screens import chat_of, parse_day, parse_month, show_picker, show_screen, tapped
 from services.container import Services
 
 from .render_diary import TODAY, day_keyboard, day_text, picker_keyboard
@@ -36,24 +34,9 @@ async def on_day(query: CallbackQuery, callback_data: DiaryCB, user: CurrentUser
 
 async def on_month(query: CallbackQuery, callback_data: DiaryMonthCB, user: CurrentUser, services: Services,
                    bot: Bot, callback_answer: CallbackAnswer):
-    """The picker takes the place of the day's buttons; the day stays in view until one is picked."""
     await services.diary.student(user.actor, callback_data.student)  # refuses another family's child
     month, shown = parse_month(callback_data.month), parse_day(callback_data.day)
-    keyboard = picker_keyboard(callback_data.student, month, shown, user.locale)
-    message = tapped(query)
-    if message is None:
-        await bot.send_message(chat_of(query), _("Pick a day:"), reply_markup=keyboard)
-        return
-    try:
-        await message.edit_reply_markup(reply_markup=keyboard)
-    except TelegramBadRequest as err:
-        if "not modified" not in err.message:  # not modified: a double tap, the picker is there already
-            raise
-    callback_answer.text = _("Pick a day.")
-
-
-async def on_noop(_query: CallbackQuery):
-    """A calendar's title, weekday names and empty cells: answered (by the middleware), nothing else."""
+    await show_picker(bot, query, picker_keyboard(callback_data.student, month, shown, user.locale), callback_answer)
 
 
 async def show_day(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
@@ -69,5 +52,4 @@ def build_router() -> Router:
     router.message.register(cmd_diary, menu_filter("diary"))
     router.callback_query.register(on_day, DiaryCB.filter())
     router.callback_query.register(on_month, DiaryMonthCB.filter())
-    router.callback_query.register(on_noop, NoopCB.filter())
     return router

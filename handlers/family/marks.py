@@ -108,9 +108,14 @@ def summary_line(subject: SubjectMarks, locale: str) -> str:
         line = _("{subject} — <b>{average}</b> ({count})").format(
             subject=name, average=decimal(subject.weighted_average, locale),
             count=ngettext("{count} mark", "{count} marks", len(subject.marks)).format(count=len(subject.marks)))
-    if subject.period_mark is not None:
-        line += ", " + _("period mark: <b>{mark}</b>").format(mark=subject.period_mark)
+    if subject.period_mark is not None or subject.not_attested:
+        line += ", " + _("period mark: <b>{mark}</b>").format(mark=period_mark_text(subject))
     return line
+
+
+def period_mark_text(subject: SubjectMarks) -> str:
+    """The period mark as set: a number, or «н/а» (PER-4: too few marks for an objective one)."""
+    return _("n/a (not attested)") if subject.not_attested else str(subject.period_mark)
 
 
 def summary_keyboard(report: MarksReport, periods: list[PeriodCard]) -> InlineKeyboardMarkup | None:
@@ -150,9 +155,9 @@ def subject_lines(subject: SubjectMarks, period_name: str, locale: str) -> list[
         lines.append(_("Average {simple}, weighted {weighted}").format(
             simple=decimal(subject.average, locale), weighted=decimal(subject.weighted_average, locale))
             + change_text(subject, locale))
-    if subject.period_mark is not None:
+    if subject.period_mark is not None or subject.not_attested:
         lines.append(_("Mark for {period}: <b>{mark}</b>").format(period=html.escape(period_name),
-                                                                   mark=subject.period_mark))
+                                                                   mark=period_mark_text(subject)))
     return lines
 
 

@@ -5,23 +5,21 @@ and each tag closed on its line so that split_text may cut between any two lines
 """
 from __future__ import annotations
 
-from calendar import Calendar
-from collections.abc import Callable
 from datetime import date, timedelta
 from html import escape
 
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import format_date, format_interval, get_day_names
+from babel.dates import format_date, format_interval
 
-from bot.callbacks import DiaryCB, DiaryMonthCB, NoopCB, ScheduleCB
+from bot import date_picker
+from bot.callbacks import DiaryCB, DiaryMonthCB, ScheduleCB
+from bot.date_picker import TODAY
 from bot.formatting import absence_reason, day_title, short_date, time_span
 from services.diary import DiaryDay, DiaryLesson, HomeworkItem, StudentCard
 
-TODAY = "today"  # in callback data: the school's today when the button is tapped
 
 
 # ---- the diary: one day -----------------------------------------------------------------------------
@@ -115,43 +113,9 @@ def day_keyboard(student_id: int, day: date, today: date, locale: str) -> Inline
 
 def picker_keyboard(student_id: int, month: date, shown: date, locale: str) -> InlineKeyboardMarkup:
     """The diary's date picker: a month to pick a day from, then back to the day shown, or today."""
-    keyboard = month_keyboard(
-        month, locale,
-        pick=lambda d: DiaryCB(student=student_id, day=d.isoformat()),
-        turn=lambda m: DiaryMonthCB(student=student_id, month=f"{m:%Y-%m}", day=shown.isoformat()),
-        marked=shown,
-    )
-    keyboard.row(
-        InlineKeyboardButton(text=_("↩ Back"), callback_data=DiaryCB(student=student_id, day=shown.isoformat()).pack()),
-        InlineKeyboardButton(text=_("Today"), callback_data=DiaryCB(student=student_id, day=TODAY).pack()),
-    )
-    return keyboard.as_markup()
-
-
-def month_keyboard(month: date, locale: str, *, pick: Callable[[date], CallbackData],
-                   turn: Callable[[date], CallbackData], marked: date | None = None) -> InlineKeyboardBuilder:
-    """A compact month calendar: «◀ Ноябрь 2026 ▶», the weekday names, then the days, Monday first as
-    in the school week; `pick(day)` and `turn(first of a month)` make the buttons' data."""
-    first = month.replace(day=1)
-    before = (first - timedelta(days=1)).replace(day=1)
-    after = (first + timedelta(days=31)).replace(day=1)
-    title = format_date(first, "LLLL y", locale=locale)
-    noop = NoopCB().pack()
-    keyboard = InlineKeyboardBuilder()
-    keyboard.row(
-        InlineKeyboardButton(text="◀", callback_data=turn(before).pack()),
-        InlineKeyboardButton(text=title[:1].upper() + title[1:], callback_data=noop),
-        InlineKeyboardButton(text="▶", callback_data=turn(after).pack()),
-    )
-    names = get_day_names("short", locale=locale)
-    keyboard.row(*(InlineKeyboardButton(text=names[i], callback_data=noop) for i in range(7)))
-    for week in Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
-        keyboard.row(*(
-            InlineKeyboardButton(text=f"[{d.day}]" if d == marked else str(d.day), callback_data=pick(d).pack())
-            if d.month == first.month else InlineKeyboardButton(text=" ", callback_data=noop)
-            for d in week
-        ))
-    return keyboard
+    return date_picker.picker_keyboard(
+        month, shown, locale, day=lambda day: DiaryCB(student=student_id, day=day),
+        turn=lambda m: DiaryMonthCB(student=student_id, month=f"{m:%Y-%m}", day=shown.isoformat()))
 
 
 def weekday_date(day: date, locale: str) -> str:

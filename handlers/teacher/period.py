@@ -2,7 +2,9 @@
 student's marks of the period, the weighted average, the suggested mark (the average rounded half up), the period
 mark if set, and ⚠ where the accumulation rule is not met (PER-4). A tap on a student offers the scale's values,
 the suggested one first; «Set the suggested marks» sets them, after a confirmation, for every student still
-without a period mark — except those with ⚠: a mark on too few marks is set one by one, after a look at them.
+without a period mark — except those with ⚠: a mark on too few marks is set one by one, after a look at them,
+and such a student may be left «н/а» (not attested). A mark set more than a week before the period's end is asked
+about first: the marks of the rest of the period would not count.
 
 After the period's end the sheet only reads: a period mark is then changed by the director's order (PER-5).
 Grade 1 gets no marks (J-8), so its classes are not offered. Every id in a button is re-checked by the service."""
@@ -62,12 +64,21 @@ async def on_student(query: CallbackQuery, callback_data: PeriodMarkCB, user: Cu
 async def on_set(query: CallbackQuery, callback_data: PeriodMarkCB, user: CurrentUser, services: Services,
                  state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
     """PER-2: the service refuses another's class, a value off the scale, and a closed period (PER-5)."""
+    value = None if callback_data.not_attested else callback_data.value
+    if not callback_data.confirm:
+        sheet = await services.period_marks.sheet(user.actor, callback_data.assignment, callback_data.period)
+        row = sheet.row(callback_data.student)  # refuses a student who is not in the class or subgroup
+        on_scale = value is None or sheet.mark_min <= value <= sheet.mark_max  # off it: the service refuses
+        if sheet.open and sheet.early and on_scale and not same_mark(row, value):  # weeks of marks may still come
+            await show_screen(bot, chat_of(query), split_text(early_text(sheet, row, value, user.locale)),
+                              early_keyboard(sheet, callback_data), state, tapped(query))
+            return
     await services.period_marks.set_mark(user.actor, callback_data.assignment, callback_data.period,
-                                         callback_data.student, callback_data.value)
+                                         callback_data.student, value)
     sheet = await show_sheet(bot, chat_of(query), user, services, state, callback_data.assignment,
                              callback_data.period, tapped(query))
     callback_answer.text = _("{name}: period mark {mark}.").format(
-        name=sheet.row(callback_data.student).name, mark=callback_data.value)
+        name=sheet.row(callback_data.student).name, mark=shown_mark(value))
 
 
 async def on_bulk_ask(query: CallbackQuery, callback_data: PeriodBulkCB, user: CurrentUser, services: Services,
@@ -120,6 +131,36 @@ async def show_sheet(bot: Bot, chat_id: int, user: CurrentUser, services: Servic
     return sheet
 
 
+def shown_mark(value: int | None) -> str:
+    """A period mark as the sheet shows it: the value, or «н/а (не аттестован)»."""
+    return _("n/a (not attested)") if value is None else str(value)
+
+
+def same_mark(row: PeriodRow, value: int | None) -> bool:
+    """The tap sets what is set already: nothing to ask about."""
+    return row.not_attested if value is None else row.period_mark == value
+
+
+def early_text(sheet: PeriodSheet, row: PeriodRow, value: int | None, locale: str) -> str:
+    return "\n".join([sheet_title(sheet, locale), "", "⚠ " + early_line(sheet, locale),
+                      _("{name}: set the period mark {mark} already?").format(name=escape(row.name),
+                                                                              mark=shown_mark(value))])
+
+
+def early_line(sheet: PeriodSheet, locale: str) -> str:
+    return _("The period ends on {date}, more than a week from now: marks may still come.").format(
+        date=short_date(sheet.ends_on, locale))
+
+
+def early_keyboard(sheet: PeriodSheet, wanted: PeriodMarkCB) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, set it"), callback_data=wanted.model_copy(update={"confirm": True}))
+    builder.button(text=_("Cancel"), callback_data=PeriodMarkCB(assignment=sheet.assignment_id,
+                                                                period=sheet.period_id, student=wanted.student))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
 def class_subject(class_name: str, subgroup: str | None, subject: str) -> str:
     group = f" ({subgroup})" if subgroup else ""
     return f"{class_name}{group}, {subject}"
@@ -135,8 +176,8 @@ def sheet_title(sheet: PeriodSheet, locale: str) -> str:
 
 def sheet_text(sheet: PeriodSheet, locale: str) -> str:
     lines = [sheet_title(sheet, locale),
-             ngettext("An objective period mark needs at least {count} mark (PER-4).",
-                      "An objective period mark needs at least {count} marks (PER-4).",
+             ngettext("By the school's rules an objective period mark needs at least {count} mark.",
+                      "By the school's rules an objective period mark needs at least {count} marks.",
                       sheet.required).format(count=sheet.required), ""]
     for number, row in enumerate(sheet.rows, start=1):
         lines += row_lines(number, row, locale)
@@ -146,8 +187,8 @@ def sheet_text(sheet: PeriodSheet, locale: str) -> str:
 
 def row_lines(number: int, row: PeriodRow, locale: str) -> list[str]:
     head = f"{number}. {escape(row.name)}"
-    if row.period_mark is not None:
-        head += " — " + _("period mark <b>{mark}</b>").format(mark=row.period_mark)
+    if row.has_period_mark:
+        head += " — " + _("period mark <b>{mark}</b>").format(mark=shown_mark(row.period_mark))
     if not row.marks:
         summary = _("no marks")
     else:
@@ -200,8 +241,8 @@ def sheet_keyboard(sheet: PeriodSheet) -> InlineKeyboardMarkup:
 def student_button(number: int, row: PeriodRow) -> str:
     """«⚠ 3 Васильев → 4»: the suggestion; «1 Алексеев: 5 ✅»: the mark set."""
     text = f"{number} {row.name.split()[0]}"
-    if row.period_mark is not None:
-        text += f": {row.period_mark} ✅"
+    if row.has_period_mark:
+        text += f": {shown_mark(row.period_mark)} ✅"
     elif row.suggested is not None:
         text += f" → {row.suggested}"
     return ("⚠ " if not row.meets_accumulation else "") + text
@@ -209,7 +250,7 @@ def student_button(number: int, row: PeriodRow) -> str:
 
 def bulk_due(row: PeriodRow) -> bool:
     """Who «Set the suggested marks» is for: no period mark yet, a suggestion, and enough marks (PER-4)."""
-    return row.period_mark is None and row.suggested is not None and row.meets_accumulation
+    return not row.has_period_mark and row.suggested is not None and row.meets_accumulation
 
 
 def student_text(sheet: PeriodSheet, row: PeriodRow, locale: str) -> str:
@@ -222,9 +263,11 @@ def student_text(sheet: PeriodSheet, row: PeriodRow, locale: str) -> str:
         lines.append(_("Weighted average: {average}; suggested mark: <b>{mark}</b>").format(
             average=decimal(row.weighted_average, locale), mark=row.suggested))
     if not row.meets_accumulation:
-        lines.append("⚠ " + _("{marks}: too few for an objective period mark (PER-4).").format(
+        lines.append("⚠ " + _("{marks}: too few for an objective period mark.").format(
             marks=accumulation_text(row)))
-    lines.append(_("Period mark: <b>{mark}</b>").format(mark=row.period_mark) if row.period_mark is not None
+        if sheet.open:
+            lines.append(_("Without enough marks the student may be left «n/a» (not attested)."))
+    lines.append(_("Period mark: <b>{mark}</b>").format(mark=shown_mark(row.period_mark)) if row.has_period_mark
                  else _("Period mark: not set yet"))
     if sheet.open:
         lines += ["", _("Choose the period mark:")]
@@ -247,6 +290,11 @@ def student_keyboard(sheet: PeriodSheet, row: PeriodRow) -> InlineKeyboardMarkup
             callback_data=PeriodMarkCB(assignment=sheet.assignment_id, period=sheet.period_id,
                                        student=row.student_id, value=value).pack()))
     rows = [buttons[i:i + VALUES_PER_ROW] for i in range(0, len(buttons), VALUES_PER_ROW)]
+    if sheet.open and (not row.meets_accumulation or row.not_attested):  # too few marks: «н/а» (PER-4)
+        rows.append([InlineKeyboardButton(
+            text=("✓ " if row.not_attested else "") + shown_mark(None),
+            callback_data=PeriodMarkCB(assignment=sheet.assignment_id, period=sheet.period_id,
+                                       student=row.student_id, not_attested=True).pack())])
     rows.append([InlineKeyboardButton(text=_("◀ Sheet"), callback_data=PeriodSheetCB(
         assignment=sheet.assignment_id, period=sheet.period_id).pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -255,11 +303,12 @@ def student_keyboard(sheet: PeriodSheet, row: PeriodRow) -> InlineKeyboardMarkup
 def bulk_text(sheet: PeriodSheet, due: list[PeriodRow], locale: str) -> str:
     question = ngettext("Set the suggested period mark for {count} student?",
                         "Set the suggested period marks for {count} students?", len(due)).format(count=len(due))
-    lines = [sheet_title(sheet, locale), "", question, ""]
+    lines = [sheet_title(sheet, locale), ""] + (["⚠ " + early_line(sheet, locale)] if sheet.early else [])
+    lines += [question, ""]
     lines += [f"{escape(row.name)} — <b>{row.suggested}</b>" for row in due]
-    skipped = [row for row in sheet.rows if row.period_mark is None and not row.meets_accumulation]
+    skipped = [row for row in sheet.rows if not row.has_period_mark and not row.meets_accumulation]
     if skipped:
-        lines += ["", "⚠ " + _("Not set: too few marks for an objective period mark (PER-4). Set these one by "
+        lines += ["", "⚠ " + _("Not set: too few marks for an objective period mark. Set these one by "
                                "one after checking them: {names}.").format(
             names=escape(", ".join(row.name for row in skipped)))]
     return "\n".join(lines)
@@ -279,8 +328,8 @@ def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_period, menu_filter("period"))
     router.callback_query.register(on_sheet, PeriodSheetCB.filter())
-    router.callback_query.register(on_student, PeriodMarkCB.filter(F.value == 0))
-    router.callback_query.register(on_set, PeriodMarkCB.filter(F.value != 0))
+    router.callback_query.register(on_student, PeriodMarkCB.filter((F.value == 0) & ~F.not_attested))
+    router.callback_query.register(on_set, PeriodMarkCB.filter((F.value != 0) | F.not_attested))
     router.callback_query.register(on_bulk_ask, PeriodBulkCB.filter(~F.confirm))
     router.callback_query.register(on_bulk_confirm, PeriodBulkCB.filter(F.confirm))
     return router

@@ -1,23 +1,26 @@
 """/today: the teacher's lessons of a day from the timetable, substitutions included (ACC-5), each with what is
 still missing (J-1, J-2). One message that the buttons edit in place: the day before and after, today, and a
-lesson to open. `/today 10.11` opens another day (a lesson older than 14 days goes through a correction, J-10)."""
+lesson to open. `/today 10.11`, «10.11» typed while no prompt waits, or the month picker («📅 Выбрать дату») opens
+another day (a lesson older than 14 days goes through a correction, J-10)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 from html import escape
 
-from aiogram import Bot, Router
-from aiogram.filters import CommandObject
+from aiogram import Bot, F, Router
+from aiogram.filters import CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import LessonSlotCB, TeacherDayCB
+from bot.callbacks import LessonSlotCB, TeacherDayCB, TeacherMonthCB
+from bot.date_picker import TODAY, picker_keyboard
 from bot.formatting import day_title, split_text, time_span
 from bot.i18n import N_
 from bot.menus import menu_filter
-from handlers.screens import chat_of, parse_day, show_screen, tapped
+from handlers.screens import chat_of, parse_day, parse_month, show_picker, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import InvalidInput
@@ -25,7 +28,8 @@ from services.journal import LessonSlot
 
 from .lesson import show_card, typed_date
 
-TODAY = "today"
+# A day as typed on its own: «16.11», «16/11», «16.11.2026».
+TYPED_DAY = r"^\s*\d{1,2}\s*[./]\s*\d{1,2}(\s*[./]\s*(\d{4}|\d{2}))?\s*\.?\s*$"
 # In the order a teacher fills a lesson in.
 MISSING = {"attendance": N_("attendance"), "topic": N_("topic"), "homework": N_("homework"), "marks": N_("marks")}
 
@@ -41,11 +45,28 @@ async def cmd_today(message: Message, user: CurrentUser, services: Services, sta
     await show_day(bot, message.chat.id, user, services, state, day, today)
 
 
+async def on_typed_day(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+    """«16.11» typed while no prompt waits for text: that day's lessons, as `/today 16.11`."""
+    today = await services.journal.today(user.actor)
+    day = typed_date(message.text, today)
+    if day is None:
+        raise InvalidInput("journal.bad_typed_date")
+    await show_day(bot, message.chat.id, user, services, state, day, today)
+
+
 async def on_day(query: CallbackQuery, callback_data: TeacherDayCB, user: CurrentUser, services: Services,
                  state: FSMContext, bot: Bot):
     today = await services.journal.today(user.actor)
     day = today if callback_data.day == TODAY else parse_day(callback_data.day)
     await show_day(bot, chat_of(query), user, services, state, day, today, tapped(query))
+
+
+async def on_month(query: CallbackQuery, callback_data: TeacherMonthCB, user: CurrentUser, bot: Bot,
+                   callback_answer: CallbackAnswer):
+    month, shown = parse_month(callback_data.month), parse_day(callback_data.day)  # a forged date is refused
+    keyboard = picker_keyboard(month, shown, user.locale, day=lambda day: TeacherDayCB(day=day),
+                               turn=lambda m: TeacherMonthCB(month=f"{m:%Y-%m}", day=shown.isoformat()))
+    await show_picker(bot, query, keyboard, callback_answer)
 
 
 async def on_slot(query: CallbackQuery, callback_data: LessonSlotCB, user: CurrentUser, services: Services,
@@ -98,13 +119,16 @@ def day_keyboard(slots: list[LessonSlot], day: date, today: date) -> InlineKeybo
     builder.button(text="◀", callback_data=TeacherDayCB(day=(day - timedelta(days=1)).isoformat()))
     builder.button(text=_("Today"), callback_data=TeacherDayCB(day=TODAY))
     builder.button(text="▶", callback_data=TeacherDayCB(day=(day + timedelta(days=1)).isoformat()))
-    builder.adjust(*([1] * len(slots)), 3)
+    builder.button(text=_("📅 Pick a date"), callback_data=TeacherMonthCB(month=f"{day:%Y-%m}", day=day.isoformat()))
+    builder.adjust(*([1] * len(slots)), 3, 1)
     return builder.as_markup()
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_today, menu_filter("today"))
+    router.message.register(on_typed_day, StateFilter(None), F.text.regexp(TYPED_DAY))
     router.callback_query.register(on_day, TeacherDayCB.filter())
+    router.callback_query.register(on_month, TeacherMonthCB.filter())
     router.callback_query.register(on_slot, LessonSlotCB.filter())
     return router

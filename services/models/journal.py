@@ -160,7 +160,7 @@ class FinalMark(IdMixin, Base):
     year_id: Mapped[int] = mapped_column(ForeignKey("academic_years.id"))
     period_id: Mapped[int | None] = mapped_column(ForeignKey("study_periods.id"))
     kind: Mapped[FinalMarkKind] = mapped_column(str_enum(FinalMarkKind))
-    value: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int | None] = mapped_column(Integer)  # None: «н/а», not attested (too few marks, PER-4)
     set_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
 

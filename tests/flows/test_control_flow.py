@@ -34,11 +34,32 @@ async def keep_some_lessons(sessions, clock, school) -> None:
                                     [(school.students["alekseev"], 5)])
 
 
-async def test_deputy_sees_lessons_missing_parts_and_accumulation_failures_REP_3_PER_4(bot_world, linked, clock):
+SCHEDULE_RULE = ("Ожидается к сегодняшнему дню: минимум отметок для объективной отметки за период, умноженный на долю "
+                 "уже прошедших уроков периода, с округлением вверх; в последнюю неделю периода — весь минимум.")
+
+
+async def test_deputy_sees_a_short_summary_and_opens_each_list_REP_3_PER_4(bot_world, linked, clock):
+    """A phone's screen: how many lessons lack what, how many subjects are behind the schedule of marks; each
+    list a tap away."""
     school, sessions = bot_world
     await keep_some_lessons(sessions, clock, school)
     deputy = await linked(school.staff["deputy"])
     await deputy.press("Контроль журнала")
+    assert plain(deputy.last_text()) == (
+        "Контроль журнала: вся школа\n"
+        "Неделя 23 нояб. – 24 нояб.\n"
+        "\n"
+        "Уроки без посещаемости, темы или задания: 7\n"
+        "Не заполнено: посещаемость — 6, тема — 7, задание — 7\n"
+        "5 учителей\n"
+        "\n"
+        "Отстают от графика отметок, 2 четверть: 5 предметов\n"
+        + SCHEDULE_RULE
+    )
+    assert deputy.buttons() == ["Уроки по учителям (7)", "Отстают от графика (5)", "◀ Прошлая неделя",
+                                "Выбрать класс"]
+
+    await deputy.tap("Уроки по учителям (7)")
     assert plain(deputy.last_text()) == (
         "Контроль журнала: вся школа\n"
         "Неделя 23 нояб. – 24 нояб.\n"
@@ -60,21 +81,32 @@ async def test_deputy_sees_lessons_missing_parts_and_accumulation_failures_REP_3
         "\n"
         "Соколова М. И. — 2\n"
         f"• 23 нояб., 1-й урок, 1А, Литературное чтение: {EVERYTHING}\n"
-        f"• 24 нояб., 1-й урок, 1А, Литературное чтение: {EVERYTHING}\n"
-        "\n"
-        "Мало отметок для объективной отметки за период (PER-4), 2 четверть:\n"
-        "Сколько учеников не набрали минимум, по классам и предметам:\n"
-        "• 5А: Английский язык (Англ. 1) 2 из 2, Английский язык (Англ. 2) 2 из 2, Математика 4 из 4, "
-        "Русский язык 3 из 4\n"
-        "• 5Б: Математика 2 из 2"
+        f"• 24 нояб., 1-й урок, 1А, Литературное чтение: {EVERYTHING}"
     )
-    assert deputy.buttons() == ["◀ Прошлая неделя", "Выбрать класс"]
+    assert deputy.buttons() == ["◀ Сводка"]
+    await deputy.tap("◀ Сводка")
+    await deputy.tap("Отстают от графика (5)")
+    assert plain(deputy.last_text()) == (
+        "Контроль журнала: вся школа\n"
+        "Неделя 23 нояб. – 24 нояб.\n"
+        "\n"
+        "Отстают от графика отметок, 2 четверть: 5 предметов\n"
+        + SCHEDULE_RULE + "\n"
+        "\n"
+        "• 5А, Английский язык (Англ. 1): к сегодняшнему дню ожидается 2 из 5; отстают: 2 из 2\n"
+        "• 5А, Английский язык (Англ. 2): к сегодняшнему дню ожидается 2 из 5; отстают: 2 из 2\n"
+        "• 5А, Математика: к сегодняшнему дню ожидается 6 из 14; отстают: 4 из 4\n"
+        "• 5А, Русский язык: к сегодняшнему дню ожидается 2 из 3; отстают: 3 из 4\n"
+        "• 5Б, Математика: к сегодняшнему дню ожидается 4 из 8; отстают: 2 из 2"
+    )
+    await deputy.tap("◀ Сводка")
 
     await deputy.tap("◀ Прошлая неделя")
     text = plain(deputy.last_text())
     assert text.startswith("Контроль журнала: вся школа\nНеделя 16 нояб. – 22 нояб.\n\n"
                            "Уроки без посещаемости, темы или задания: 17\n")
-    assert deputy.buttons() == ["◀ Прошлая неделя", "Следующая неделя ▶", "Выбрать класс"]
+    assert deputy.buttons() == ["Уроки по учителям (17)", "Отстают от графика (5)", "◀ Прошлая неделя",
+                                "Следующая неделя ▶", "Выбрать класс"]
     await deputy.tap("Следующая неделя ▶")
     assert plain(deputy.last_text()).startswith("Контроль журнала: вся школа\nНеделя 23 нояб. – 24 нояб.\n")
 
@@ -87,16 +119,43 @@ async def test_deputy_sees_lessons_missing_parts_and_accumulation_failures_REP_3
         "Неделя 23 нояб. – 24 нояб.\n"
         "\n"
         "Уроки без посещаемости, темы или задания: 1\n"
+        "Не заполнено: посещаемость — 1, тема — 1, задание — 1\n"
+        "1 учитель\n"
         "\n"
-        "Кузнецов О. П. — 1\n"
-        f"• 24 нояб., 2-й урок, 5Б, Математика: {EVERYTHING}\n"
-        "\n"
-        "Мало отметок для объективной отметки за период (PER-4), 2 четверть:\n"
-        "• 5Б, Математика — Кузнецов О. П.: нужно отметок: 8; не набрали: 2 из 2"
+        "Отстают от графика отметок, 2 четверть: 1 предмет\n"
+        + SCHEDULE_RULE
     )
-    assert deputy.buttons() == ["◀ Прошлая неделя", "Выбрать класс", "Вся школа"]
+    assert deputy.buttons() == ["Уроки по учителям (1)", "Отстают от графика (1)", "◀ Прошлая неделя",
+                                "Выбрать класс", "Вся школа"]
+    await deputy.tap("Отстают от графика (1)")
+    assert plain(deputy.last_text()).endswith(
+        "• 5Б, Математика — Кузнецов О. П.: к сегодняшнему дню ожидается 4 из 8; отстают: 2 из 2")
+    await deputy.tap("◀ Сводка")
     await deputy.tap("Вся школа")
     assert deputy.last_text().startswith("Контроль журнала: вся школа\n")
+
+
+async def test_marks_are_judged_against_the_part_of_the_period_held_and_the_whole_minimum_in_its_last_week_PER_4(
+        bot_world, linked, clock):
+    """Russian in 5А asks for 3 marks in the quarter; two by 24 November are on schedule, not in its last week."""
+    school, sessions = bot_world
+    async with sessions() as session:
+        journal = JournalService(session, clock)
+        russian = await load_actor(session, school.staff["russian"])
+        for weeks in range(2):
+            lesson = await journal.open_lesson(russian, school.assignments["rus5A"], TODAY - timedelta(weeks=weeks), 1)
+            await journal.add_marks(russian, lesson.lesson_id, school.work_types["answer"],
+                                    [(school.students[key], 5) for key in ("alekseev", "borisova", "vasiliev",
+                                                                           "grigorieva")])
+    deputy = await linked(school.staff["deputy"])
+    await deputy.send("/control")
+    await deputy.tap("Отстают от графика (4)")
+    assert "Русский язык" not in deputy.last_text()  # two of three, with less than two thirds of the quarter held
+
+    clock.at(TODAY.replace(month=12, day=22))  # the quarter ends on 28 December: the whole minimum is due
+    await deputy.send("/control")
+    await deputy.tap("Отстают от графика (5)")
+    assert "• 5А, Русский язык: к сегодняшнему дню ожидается 3 из 3; отстают: 4 из 4" in plain(deputy.last_text())
 
 
 async def test_the_administrator_has_the_report_too_ROLE_2(bot_world, linked):

@@ -4,14 +4,17 @@ marks and the accumulation warnings (PER-3, PER-4); setting a mark one by one an
 button (ACC-3), a mark off the scale (J-8), a first-grade class (J-8)."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from bot.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
+from bot.pushes.render import render
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import EventKind, FinalMark, OutboxEvent
+from services.pushes.queue import Item, Outgoing
 from tests.factories import TODAY
 from tests.flows.conftest import plain
 
@@ -42,7 +45,7 @@ async def final_marks(sessions) -> dict[int, int]:
 SHEET_HEAD = (
     "Математика, 5А\n"
     "2 четверть: 5 нояб. – 28 дек.\n"
-    "Для объективной отметки за период нужно не менее 14 отметок (PER-4).\n"
+    "По правилам школы для объективной отметки за период нужно не менее 14 отметок.\n"
     "\n"
 )
 
@@ -82,13 +85,20 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
         "23 нояб.: 5 (Ответ на уроке)\n"
         "24 нояб.: 4 (Контрольная работа, вес 2)\n"
         "Средний взвешенный балл: 4,33; предложенная отметка: 4\n"
-        "⚠ 2 из 14 отметок: слишком мало для объективной отметки за период (PER-4).\n"
+        "⚠ 2 из 14 отметок: слишком мало для объективной отметки за период.\n"
+        "Ученику без достаточного числа отметок можно поставить «н/а» (не аттестован).\n"
         "Отметка за период: пока не поставлена\n"
         "\n"
         "Выберите отметку за период:"
     )
-    assert math.buttons() == ["4 (предложено)", "5", "3", "2", "◀ Ведомость"]
-    answer = await math.tap("5")  # the teacher decides against the suggestion
+    assert math.buttons() == ["4 (предложено)", "5", "3", "2", "н/а (не аттестован)", "◀ Ведомость"]
+    await math.tap("5")  # the teacher decides against the suggestion; five weeks of the quarter are left
+    assert plain(math.last_text()) == (
+        "Математика, 5А\n2 четверть: 5 нояб. – 28 дек.\n\n"
+        "⚠ Период заканчивается 28 дек., до конца больше недели: отметки ещё могут появиться.\n"
+        "Алексеев Артём Игоревич: поставить отметку за период 5 уже сейчас?")
+    assert math.buttons() == ["Да, поставить", "Отмена"]
+    answer = await math.tap("Да, поставить")
     assert answer["text"] == "Алексеев Артём Игоревич: отметка за период 5."
     assert plain(math.last_text()).startswith(SHEET_HEAD + "1. Алексеев Артём Игоревич — за период 5\n")
     assert math.buttons()[0] == "⚠ 1 Алексеев: 5 ✅"
@@ -98,11 +108,12 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
         "Математика, 5А\n"
         "2 четверть: 5 нояб. – 28 дек.\n"
         "\n"
+        "⚠ Период заканчивается 28 дек., до конца больше недели: отметки ещё могут появиться.\n"
         "Поставить предложенную отметку за период 1 ученику?\n"
         "\n"
         "Борисова Вера Олеговна — 4\n"
         "\n"
-        "⚠ Не ставятся: слишком мало отметок для объективной отметки за период (PER-4). Проверьте и поставьте "
+        "⚠ Не ставятся: слишком мало отметок для объективной отметки за период. Проверьте и поставьте "
         "по одному: Васильев Глеб Денисович, Григорьева Дина Ефимовна."
     )
     assert math.buttons() == ["Да, поставить", "Отмена"]
@@ -115,6 +126,7 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
     # PER-4's warned students are set one by one, on purpose
     await math.tap("⚠ 3 Васильев → 3")
     await math.tap("3 (предложено)")
+    await math.tap("Да, поставить")
     assert (await final_marks(sessions))[school.students["vasiliev"]] == 3
 
 
@@ -125,7 +137,8 @@ async def test_double_taps_set_each_period_mark_once_and_say_what_is_true_PER_2(
     math = await linked(school.staff["math"])
     await math.press("Отметки за период")
     await math.tap("⚠ 1 Алексеев → 4")
-    answers = await math.double_tap("5")
+    await math.tap("5")
+    answers = await math.double_tap("Да, поставить")
     assert [answer["text"] for answer in answers] == ["Алексеев Артём Игоревич: отметка за период 5."] * 2
     await math.tap("Поставить предложенные")
     answers = await math.double_tap("Да, поставить")
@@ -172,7 +185,7 @@ async def test_a_teacher_of_two_classes_chooses_one_and_switches_periods(bot_wor
     await russian.tap("5Б, Математика")
     assert plain(russian.last_text()).startswith(
         "Математика, 5Б\n2 четверть: 5 нояб. – 28 дек.\n"
-        "Для объективной отметки за период нужно не менее 8 отметок (PER-4).\n\n"
+        "По правилам школы для объективной отметки за период нужно не менее 8 отметок.\n\n"
         "1. Алексеева Ксения Игоревна\n    отметок нет\n    ⚠ 0 из 8 отметок\n")
     await russian.tap("1 четверть")  # over: read only
     assert plain(russian.last_text()).endswith(
@@ -200,3 +213,82 @@ async def test_after_the_period_ends_the_sheet_reads_only_PER_5(bot_world, linke
         assert plain(answer["text"]) == (
             "2 четверть закончилась 28 декабря 2026 г.: её отметки меняются только приказом директора.")
     assert await final_marks(sessions) == {}
+
+
+RULE_ID = re.compile(r"\b(ROLE|ACC|J|ABS|PER|DIA|REP|DATA)-[0-9]")
+
+
+async def test_teachers_and_the_deputys_screens_show_no_rule_ids(bot_world, linked, clock):
+    """The accumulation rule is said in words («по правилам школы … не менее 14 отметок»), never «(PER-4)»."""
+    school, sessions = bot_world
+    await marks_of_math_5a(sessions, clock, school)
+    math = await linked(school.staff["math"])
+    await math.press("Отметки за период")
+    seen = [math.last_text()]
+    await math.tap("⚠ 1 Алексеев → 4")
+    seen.append(math.last_text())
+    await math.tap("◀ Ведомость")
+    await math.tap("Поставить предложенные")
+    seen.append(math.last_text())
+    deputy = await linked(school.staff["deputy"])
+    await deputy.press("Контроль журнала")
+    seen.append(deputy.last_text())
+    for button in list(deputy.buttons()):
+        if button not in ("◀ Прошлая неделя", "Выбрать класс", "Вся школа"):
+            await deputy.tap(button)
+            seen.append(deputy.last_text())
+            if "◀ Сводка" in deputy.buttons():
+                await deputy.tap("◀ Сводка")
+    assert "по правилам школы" in seen[0].lower()
+    assert [text for text in seen if RULE_ID.search(text)] == []
+
+
+async def test_a_student_without_enough_marks_is_left_not_attested_and_the_family_reads_n_a_PER_4(
+        bot_world, linked, clock):
+    """Grigorieva has no marks: «н/а» is offered (asked about first, five weeks before the quarter's end), the sheet
+    and the parent's marks say «н/а (не аттестован)», and so does the push. Borisova, with enough marks, is offered
+    no «н/а»."""
+    school, sessions = bot_world
+    await marks_of_math_5a(sessions, clock, school)
+    math = await linked(school.staff["math"])
+    await math.press("Отметки за период")
+    await math.tap("2 Борисова → 4")
+    assert "н/а (не аттестован)" not in math.buttons()
+    await math.tap("◀ Ведомость")
+    await math.tap("⚠ 4 Григорьева")
+    assert math.buttons() == ["5", "4", "3", "2", "н/а (не аттестован)", "◀ Ведомость"]
+    await math.tap("н/а (не аттестован)")
+    assert plain(math.last_text()).endswith(
+        "Григорьева Дина Ефимовна: поставить отметку за период н/а (не аттестован) уже сейчас?")
+    answer = await math.tap("Да, поставить")
+    assert answer["text"] == "Григорьева Дина Ефимовна: отметка за период н/а (не аттестован)."
+    assert "4. Григорьева Дина Ефимовна — за период н/а (не аттестован)\n" in plain(math.last_text())
+    assert "⚠ 4 Григорьева: н/а (не аттестован) ✅" in math.buttons()
+    assert await final_marks(sessions) == {school.students["grigorieva"]: None}
+    await math.tap("Поставить предложенные")  # she is not among the students it would set, nor its warnings
+    assert "Григорьева" not in math.last_text()
+
+    async with sessions() as session:
+        [payload] = (await session.scalars(select(OutboxEvent.payload).where(
+            OutboxEvent.kind == EventKind.PERIOD_MARK_SET))).all()
+    item = Item(delivery_id=1, event_id=1, kind=EventKind.PERIOD_MARK_SET, student_id=payload["student_id"],
+                payload={**payload, "facts": {"subject": "Математика", "period": "2 четверть"}},
+                topic="final", digest=False, told_before=False)
+    rendered = render(Outgoing(account_id=1, locale="ru", items=(item,), names={payload["student_id"]: "Дина"}))
+    assert "🏁 2 четверть, Математика: н/а (не аттестован)" in rendered.text
+
+    dina = await linked(school.student_persons["grigorieva"])  # her own marks (DIA-1)
+    await dina.send("/marks")
+    assert "Математика\nОценок пока нет.\nОценка за 2 четверть: н/а (не аттестован)\n" in plain(dina.last_text())
+
+
+async def test_in_the_periods_last_week_a_period_mark_is_set_at_once_PER_2(bot_world, linked, clock):
+    school, sessions = bot_world
+    await marks_of_math_5a(sessions, clock, school)
+    clock.at(date(2026, 12, 22))  # the quarter ends on 28 December
+    math = await linked(school.staff["math"])
+    await math.press("Отметки за период")
+    await math.tap("2 Борисова → 4")
+    answer = await math.tap("4 (предложено)")
+    assert answer["text"] == "Борисова Вера Олеговна: отметка за период 4."
+    assert await final_marks(sessions) == {school.students["borisova"]: 4}

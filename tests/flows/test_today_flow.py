@@ -11,6 +11,7 @@ from services.journal import JournalService
 from services.models import Lesson, Substitution
 from sqlalchemy import func, select
 from tests.factories import TODAY
+from tests.flows.conftest import open_card
 
 
 async def test_teacher_sees_the_days_lessons_with_what_is_missing_J_1_J_2(bot_world, linked, clock):
@@ -33,7 +34,8 @@ async def test_teacher_sees_the_days_lessons_with_what_is_missing_J_1_J_2(bot_wo
         "2. 10:00–10:45 · 5Б, Математика\n"
         "    Не заполнено: посещаемость, тема, задание, отметки"
     )
-    assert russian.buttons() == ["⚠️ 1. 5А, Русский язык", "⚠️ 2. 5Б, Математика", "◀", "Сегодня", "▶"]
+    assert russian.buttons() == ["⚠️ 1. 5А, Русский язык", "⚠️ 2. 5Б, Математика", "◀", "Сегодня", "▶",
+                                "📅 Выбрать дату"]
 
     math = await linked(school.staff["math"])
     await math.send("/today 23.11")
@@ -88,3 +90,47 @@ async def test_forged_lesson_of_another_teacher_is_refused_and_nothing_is_create
     assert answer["text"] == "В кнопке нет правильной даты. Отправьте команду ещё раз." and answer["show_alert"]
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Lesson)) == 0
+
+
+async def test_teacher_jumps_to_a_day_by_typing_it_or_picking_it_in_a_month(bot_world, linked):
+    """16 days back in one step: «16.11» typed on /today, or the month picker the diary has."""
+    school, _sessions = bot_world
+    math = await linked(school.staff["math"])
+    await math.press("Уроки")
+    await math.send("09.11")
+    assert math.last_text() == "Уроки: Понедельник, 9 ноября\n\n1. 09:00–09:45 · 5А, Математика\n" \
+                               "    Не заполнено: посещаемость, тема, задание, отметки"
+    await math.send("9/11.2026")
+    assert math.last_text().startswith("Уроки: Понедельник, 9 ноября\n")
+    await math.send("31.02")
+    assert math.last_text() == "Это не дата: напишите ДД.ММ, например /today 10.11."
+
+    await math.press("Уроки")
+    shown = math.last_text()
+    answer = await math.tap("📅 Выбрать дату")
+    assert answer["text"] == "Выберите день."
+    assert math.last_text() == shown  # the day stays in view while picking
+    buttons = math.buttons()
+    assert buttons[:10] == ["◀", "Ноябрь 2026", "▶", "пн", "вт", "ср", "чт", "пт", "сб", "вс"]
+    assert "[24]" in buttons and buttons[-2:] == ["↩ Назад", "Сегодня"]
+    assert (await math.tap("пн"))["text"] is None  # a weekday's name only shows
+    await math.tap("9")
+    assert math.last_text().startswith("Уроки: Понедельник, 9 ноября\n")
+    await math.tap("📅 Выбрать дату")
+    await math.tap("◀")
+    assert "Октябрь 2026" in math.buttons()
+    await math.tap("↩ Назад")
+    assert math.last_text().startswith("Уроки: Понедельник, 9 ноября\n")
+    await math.tap("📅 Выбрать дату")
+    await math.tap("Сегодня")
+    assert math.last_text().startswith("Уроки: Вторник, 24 ноября, сегодня\n")
+
+
+async def test_a_typed_date_goes_to_the_prompt_that_waits_for_it(bot_world, linked):
+    """The topic prompt waits: «16.11» is the topic's text, not a jump to 16 November."""
+    school, _sessions = bot_world
+    math = await linked(school.staff["math"])
+    await open_card(math)
+    await math.tap("Тема")
+    await math.send("16.11")
+    assert "16 ноября" not in math.last_text() and "16.11" in math.last_text(), math.last_text()
