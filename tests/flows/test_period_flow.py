@@ -279,7 +279,9 @@ async def test_a_student_without_enough_marks_is_left_not_attested_and_the_famil
 
     dina = await linked(school.student_persons["grigorieva"])  # her own marks (DIA-1)
     await dina.send("/marks")
-    assert "Математика\nОценок пока нет.\nОценка за 2 четверть: н/а (не аттестован)\n" in plain(dina.last_text())
+    assert "Математика — оценок пока нет, за период: н/а (не аттестован)\n" in plain(dina.last_text())
+    await dina.tap("Математика")
+    assert "\nОценок пока нет.\nОценка за 2 четверть: н/а (не аттестован)\n" in plain(dina.last_text())
 
 
 async def test_in_the_periods_last_week_a_period_mark_is_set_at_once_PER_2(bot_world, linked, clock):
