@@ -19,6 +19,13 @@ class ConsentCB(CallbackData, prefix="consent"):
     accept: bool
 
 
+class LogoutCB(CallbackData, prefix="logout"):
+    """/logout's answer (ACC-8). The account is the one asked: a button tapped in another chat does nothing."""
+
+    account: Annotated[int, Field(ge=1, le=2**63 - 1)]  # Telegram's user id, wider than a row's
+    confirm: bool
+
+
 class LanguageCB(CallbackData, prefix="lang"):
     locale: str
 
@@ -171,7 +178,9 @@ class ClassCB(CallbackData, prefix="ctc"):
     """/class: a screen of a class the user leads (the service re-checks ACC-4 on every one)."""
 
     cls: Id
-    view: str  # "main" | "reasons" | "unlinked" | "codes_ask" | "codes"
+    view: str  # "main" | "reasons" | "unlinked" | "codes_ask" | "codes" | "pick" | "one_ask" | "one"
+    person: Num = 0  # "one_ask", "one": the person to give a code (0: none)
+    page: Num = 0  # "pick": the page of the list
 
 
 class ClassReasonCB(CallbackData, prefix="ctr"):

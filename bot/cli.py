@@ -170,11 +170,17 @@ async def cmd_invite(args, settings: Settings) -> None:
     engine, sessions = await open_database(settings)
     try:
         async with sessions() as session:
-            school = await find_school(session, args.school, settings.locale)
+            if args.person and not args.school:
+                # Person ids are unique across schools: the person names their school, as for `revoke`.
+                person = await session.get(Person, args.person)
+                school_id = person.school_id if person else 0
+            else:
+                school_id = (await find_school(session, args.school, settings.locale)).id
             service = InviteService(session, utcnow)
-            admin = system_actor(school.id)
+            admin = system_actor(school_id)
             ttl = timedelta(days=args.days)
             if args.class_name:
+                school = await find_school(session, args.school, settings.locale)
                 class_group = await find_class(session, school, args.class_name, settings.locale)
                 codes = await service.for_class(admin, class_group.id, ttl, students=args.only != "parents",
                                                 parents=args.only != "students")

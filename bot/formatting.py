@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from datetime import date, time
 
-from babel.dates import format_date
+from babel.dates import format_date, format_interval
 from babel.numbers import format_decimal
 
-from bot.i18n import N_, gettext
+from bot.i18n import N_, NP_, gettext, pgettext
 from services.models import Role
 
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
@@ -27,6 +27,20 @@ def short_date(day: date, locale: str) -> str:
 def short_iso_date(value: str | None, locale: str) -> str:
     """short_date() of a date kept as an ISO string (a push's payload); «?» if it has none."""
     return short_date(date.fromisoformat(value), locale) if value else "?"
+
+
+def dates_text(date_from: date, date_to: date, locale: str, with_year: bool = False) -> str:
+    """«25–27 нояб.» / «Nov 25 – 27», and «1 дек.» for one day; the year when asked for or when the days cross
+    one. Every span of days a reader sees (a document's, a reminder's) is written by this one function."""
+    skeleton = "yMMMd" if with_year or date_from.year != date_to.year else "MMMd"
+    return format_interval(date_from, date_to, skeleton, locale=locale)
+
+
+def iso_dates_text(date_from: str | None, date_to: str | None, locale: str) -> str:
+    """dates_text() of two dates kept as ISO strings (a push's payload); «?» if one is missing."""
+    if not date_from or not date_to:
+        return "?"
+    return dates_text(date.fromisoformat(date_from), date.fromisoformat(date_to), locale)
 
 
 def time_span(starts: time | None, ends: time | None) -> str:
@@ -56,6 +70,30 @@ ROLE_NAMES = {
     Role.CLASS_TEACHER: N_("class teacher"), Role.DEPUTY: N_("deputy director"), Role.SECRETARY: N_("secretary"),
     Role.ADMIN: N_("administrator"),
 }
+
+
+# J-5: the standard work types, as the import's defaults and the demo store them (school data, in Russian),
+# with their name for a reader of another language. A school's own names are shown as they are.
+# "work type" context: "Homework" is also the homework of a lesson.
+WORK_TYPE_NAMES = {
+    "Ответ на уроке": NP_("work type", "Answer in class"),
+    "Домашняя работа": NP_("work type", "Homework"),
+    "Работа на уроке": NP_("work type", "Classwork"),
+    "Самостоятельная работа": NP_("work type", "Independent work"),
+    "Контрольная работа": NP_("work type", "Test"),
+    "Диктант": NP_("work type", "Dictation"),
+    "Лабораторная работа": NP_("work type", "Lab work"),
+    "Практическая работа": NP_("work type", "Practical work"),
+    "Проверочная работа": NP_("work type", "Quiz"),
+    "Сочинение": NP_("work type", "Essay"),
+    "Сдача нормативов": NP_("work type", "Fitness standards"),
+}
+
+
+def work_type_name(name: str, locale: str) -> str:
+    """A work type's name in the reader's language: a standard one translated, a school's own as it is."""
+    message = WORK_TYPE_NAMES.get(name)
+    return pgettext("work type", message, locale) if message else name
 
 
 def absence_reason(reason, locale: str) -> str:

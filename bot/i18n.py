@@ -24,6 +24,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(context: str, message: str) -> str:
+    """N_ with a context (`-k NP_:1c,2`), for a msgid that means something else elsewhere; shown with pgettext."""
+    return message
+
+
 def compiled(locale: str) -> bytes:
     with (LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as f:
         catalog = read_po(f, locale=locale)
@@ -54,6 +59,10 @@ def gettext(message: str, locale: str = DEFAULT_LOCALE) -> str:
 
 def ngettext(singular: str, plural: str, n: int, locale: str = DEFAULT_LOCALE) -> str:
     return translations(locale).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str, locale: str = DEFAULT_LOCALE) -> str:
+    return translations(locale).pgettext(context, message)
 
 
 def translator(locale: str):

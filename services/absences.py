@@ -354,7 +354,8 @@ class AbsenceService:
                     self._set_reason(actor, absence, reason, doc.school_id, document_id=doc.id)
                     applied += 1
             emit(self.session, doc.school_id, EventKind.DOCUMENT_DECIDED, document_id=doc.id, student_id=doc.student_id,
-                 submitted_by=doc.submitted_by, status=doc.status, reason=reason, applied=applied)
+                 submitted_by=doc.submitted_by, status=doc.status, reason=reason, applied=applied,
+                 locked=len(locked))
             return DocumentDecision(applied, tuple(sorted(set(locked))), len(locked), school.edit_window_days)
 
     async def set_reason(self, actor: Actor, absence_id: int, reason: AbsenceReason | None) -> None:

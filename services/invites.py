@@ -169,6 +169,15 @@ class InviteService:
         people = await self.unlinked(actor, class_id)
         return await self._issue(actor, [(p.person_id, p.role) for p in people], ttl) if people else []
 
+    async def for_one(self, actor: Actor, class_id: int, person_id: int, ttl: timedelta) -> IssuedCode:
+        """ACC-6, ACC-8: a fresh code for one student or parent of the class who is not linked (never was, or logged
+        out); only that person's older unused codes stop working, everyone else's paper stays valid."""
+        person = next((p for p in await self.unlinked(actor, class_id) if p.person_id == person_id), None)
+        if person is None:
+            raise NotFound("person.not_found")
+        [issued] = await self._issue(actor, [(person.person_id, person.role)], ttl)
+        return issued
+
     async def for_role(self, actor: Actor, role: Role, ttl: timedelta) -> list[IssuedCode]:
         """Codes for the staff of a role: the administrator's to hand out (ACC-6)."""
         if not actor.has(Role.ADMIN):

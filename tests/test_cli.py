@@ -5,11 +5,13 @@ import asyncio
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
+from services.access import system_actor
 from services.db import create_engine, create_session_factory
 from services.invites import InviteService
 from services.models import InviteCode, Person, TelegramAccount, utcnow
@@ -178,3 +180,36 @@ def test_invite_csv_never_hands_a_formula_to_the_spreadsheet(database, capsys):
     [_header, row] = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert row[1].startswith("'=HYPERLINK(")
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
+
+
+def test_invite_one_person_needs_no_school_on_a_two_school_database_and_voids_only_their_codes_ACC_6(
+        database, capsys):
+    run("migrate")
+
+    async def two_schools_with_paper_codes(session):
+        first, second = await build_school(session), await build_school(session, "Школа № 8")
+        invites = InviteService(session, utcnow)
+        paper = await invites.for_class(system_actor(second.school_id), second.classes["5А"], timedelta(days=14))
+        return first, second, len(paper)
+
+    first, second, handed_out = with_session(database, two_schools_with_paper_codes)
+    mother = second.parents["alekseeva_mother"]
+    capsys.readouterr()
+    run("invite", "--person", str(mother))  # no --school: the person's own
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 2 and rows[1][1] == "Алексеева Ольга Петровна"
+
+    async def valid_codes(session):
+        return dict((await session.execute(
+            select(InviteCode.person_id, func.count()).where(InviteCode.used_at.is_(None),
+                                                             InviteCode.revoked_at.is_(None))
+            .group_by(InviteCode.person_id))).all())
+
+    valid = with_session(database, valid_codes)
+    assert sum(valid.values()) == handed_out and valid[mother] == 1  # hers replaced, nobody else's touched
+    with pytest.raises(SystemExit) as exit_:
+        run("invite", "--person", str(mother), "--school", str(first.school_id))  # not this school's person
+    assert exit_.value.code == 2
+    with pytest.raises(SystemExit) as exit_:
+        run("invite", "--person", "999999")
+    assert exit_.value.code == 2

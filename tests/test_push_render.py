@@ -38,12 +38,12 @@ def test_several_marks_of_two_children_are_one_message_with_a_heading_each():
 
 def test_in_english():
     text = message(mark(EventKind.MARK_ADDED), locale="en")
-    assert text == "<b>Артём Алексеев</b>\n🆕 5 in Математика, 24 Nov (Контрольная работа)"
+    assert text == "<b>Артём Алексеев</b>\n🆕 5 in Математика, 24 Nov (Test)"
 
 
 def test_a_mark_changed_before_anybody_was_told_is_said_as_it_is_now():
     text = message(mark(EventKind.MARK_ADDED, value=5), mark(EventKind.MARK_CHANGED, value=4, old=5), locale="en")
-    assert text == "<b>Артём Алексеев</b>\n🆕 4 in Математика, 24 Nov (Контрольная работа)"
+    assert text == "<b>Артём Алексеев</b>\n🆕 4 in Математика, 24 Nov (Test)"
 
 
 def test_a_mark_added_and_deleted_before_anybody_was_told_is_not_said_at_all():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from bot.formatting import absence_reason, short_iso_date
+from bot.formatting import absence_reason, iso_dates_text, short_iso_date, work_type_name
 from bot.i18n import ngettext, translator
 from services.models import EventKind
 
@@ -21,7 +21,7 @@ def _lesson(payload: dict, locale: str) -> dict:
 
 def mark_added(payload: dict, locale: str) -> str:
     _ = translator(locale)
-    work_type = payload.get("facts", {}).get("work_type", "")
+    work_type = work_type_name(payload.get("facts", {}).get("work_type", ""), locale)
     line = _("🆕 {value} in {subject}, {date}").format(value=payload["value"], **_lesson(payload, locale))
     return f"{line} ({html.escape(work_type)})" if work_type else line
 
@@ -78,14 +78,22 @@ def period_mark(payload: dict, locale: str) -> str:
 def document_decided(payload: dict, locale: str) -> str:
     _ = translator(locale)
     facts = payload.get("facts", {})
-    days = {"start": short_iso_date(facts.get("date_from"), locale), "end": short_iso_date(facts.get("date_to"), locale)}
+    days = iso_dates_text(facts.get("date_from"), facts.get("date_to"), locale)
     if payload.get("status") == "accepted":
-        text = ngettext("✅ The document for {start}–{end} is accepted: {reason}; {n} absence marked.",
-                        "✅ The document for {start}–{end} is accepted: {reason}; {n} absences marked.",
-                        payload.get("applied", 0), locale).format(
-            reason=absence_reason(payload.get("reason"), locale), n=payload.get("applied", 0), **days)
+        applied, locked = payload.get("applied", 0), payload.get("locked", 0)
+        text = _("✅ The document for {days} is accepted: {reason}.").format(
+            days=days, reason=absence_reason(payload.get("reason"), locale))
+        if applied:
+            text += " " + ngettext("The reason is set for {n} absence.", "The reason is set for {n} absences.",
+                                   applied, locale).format(n=applied)
+        if locked:  # J-9: older than the edit window, they keep their reason
+            text += " " + ngettext("{n} absence is older than the days for corrections and keeps its reason.",
+                                   "{n} absences are older than the days for corrections and keep their reason.",
+                                   locked, locale).format(n=locked)
+        elif not applied:
+            text += " " + _("There were no absences in the journal on those days.")
     else:
-        text = _("❌ The document for {start}–{end} is declined.").format(**days)
+        text = _("❌ The document for {days} is declined.").format(days=days)
     comment = facts.get("comment")
     return f"{text}\n{html.escape(comment)}" if comment else text
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from itertools import groupby
 
-from bot.formatting import short_iso_date
+from bot.formatting import iso_dates_text, short_iso_date
 from bot.i18n import ngettext, translator
 from handlers.teacher.today import MISSING
 from services.models import EventKind
@@ -89,7 +89,7 @@ def absence_deadlines(payload: dict, locale: str) -> str:
         lines.append(_("Documents waiting for your decision:"))
         lines += _bullets(["{}, {}: {} — {}".format(
             html.escape(item["student"]), html.escape(item["class"]),
-            _("{start} – {end}").format(start=short_iso_date(item["date_from"], locale), end=short_iso_date(item["date_to"], locale)),
+            iso_dates_text(item["date_from"], item["date_to"], locale),
             _due(item["due"], payload["day"], locale)) for item in payload["documents"]])
         lines += _more(payload.get("more_documents", 0), locale)
     if payload["absences"] or payload.get("more_absences"):
@@ -104,8 +104,8 @@ def absence_deadlines(payload: dict, locale: str) -> str:
 def week_unreasoned(payload: dict, locale: str) -> str:
     """ABS-3, weekly: the week's absences of the class still without a reason."""
     _ = translator(locale)
-    lines = ["🗓 <b>" + _("Absences of {start} – {end} without a reason:").format(
-        start=short_iso_date(payload["week_from"], locale), end=short_iso_date(payload["day"], locale)) + "</b>"]
+    lines = ["🗓 <b>" + _("Absences of {days} without a reason:").format(
+        days=iso_dates_text(payload["week_from"], payload["day"], locale)) + "</b>"]
     lines += _bullets([_absence(item, locale) for item in payload["absences"]])
     lines += _more(payload.get("more", 0), locale)
     lines.append(_("Set the reasons: /class"))

@@ -2,7 +2,8 @@
 - the main one: today's lessons of the class, who missed which, and where attendance is not taken yet;
 - the absences still without a reason, oldest first, with the ABS-3 deadline, and a reason for a student's day
   or for one lesson (ABS-2);
-- who has not linked Telegram yet, and fresh invite codes for them (ACC-6), sent to the class teacher only.
+- who has not linked Telegram yet, and fresh invite codes for them (ACC-6), sent to the class teacher only: for
+  all of them, or for one person (a lost paper, a logout) without voiding the others' codes (ACC-8).
 A teacher who leads several classes gets one screen per class."""
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from services.invites import IssuedCode, UnlinkedPerson
 from services.models import AbsenceReason, ConsentAnswer, Role
 
 CODE_TTL = timedelta(days=14)
+PICK_PAGE = 20  # people per page of «A code for one person»
 MAX_DAY_BUTTONS = 40  # a long list keeps its text; the oldest days get buttons first
 REASONS = (AbsenceReason.EXCUSED, AbsenceReason.ILLNESS, AbsenceReason.UNEXCUSED)  # ABS-2
 ROLES = {Role.STUDENT: N_("student"), Role.PARENT: N_("parent")}
@@ -129,6 +131,12 @@ async def on_view(query: CallbackQuery, callback_data: ClassCB, user: CurrentUse
         await ask_codes(bot, chat_id, user, services, state, class_id, message)
     elif callback_data.view == "codes":
         await issue_codes(bot, chat_id, user, services, state, class_id, message)
+    elif callback_data.view == "pick":
+        await pick_person(bot, chat_id, user, services, state, class_id, callback_data.page, message)
+    elif callback_data.view == "one_ask":
+        await ask_one(bot, chat_id, user, services, state, class_id, callback_data.person, message)
+    elif callback_data.view == "one":
+        await issue_one(bot, chat_id, user, services, state, class_id, callback_data.person, message)
     else:
         await show_main(bot, chat_id, user, services, state, class_id, message)
 
@@ -239,7 +247,8 @@ async def show_unlinked(bot: Bot, chat_id: int, user: CurrentUser, services: Ser
     people = await services.invites.unlinked(user.actor, class_id)
     keyboard = InlineKeyboardBuilder()
     if people:
-        keyboard.button(text=_("🔑 Issue new codes"), callback_data=ClassCB(cls=class_id, view="codes_ask"))
+        keyboard.button(text=_("🔑 A code for one person"), callback_data=ClassCB(cls=class_id, view="pick"))
+        keyboard.button(text=_("🔑 New codes for all of them"), callback_data=ClassCB(cls=class_id, view="codes_ask"))
     back_to_class(keyboard, class_id)
     keyboard.adjust(1)
     await show_screen(bot, chat_id, split_text(unlinked_text(people, user.locale)), keyboard.as_markup(), state,
@@ -299,6 +308,68 @@ async def issue_codes(bot: Bot, chat_id: int, user: CurrentUser, services: Servi
         username = (await bot.me()).username
         for part in split_text(codes_text(codes, username)):
             await bot.send_message(chat_id, part)
+
+
+async def pick_person(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                      class_id: int, page: int, message: Message | None) -> None:
+    """ACC-6: the people not linked, one button each (students, then parents), a page at a time."""
+    people = await services.invites.unlinked(user.actor, class_id)
+    pages = max(1, -(-len(people) // PICK_PAGE))
+    page = min(page, pages - 1)
+    keyboard = InlineKeyboardBuilder()
+    for person in people[page * PICK_PAGE:(page + 1) * PICK_PAGE]:
+        keyboard.button(text=pick_label(person), callback_data=ClassCB(cls=class_id, view="one_ask",
+                                                                        person=person.person_id))
+    rows = [1] * len(people[page * PICK_PAGE:(page + 1) * PICK_PAGE])
+    if pages > 1:
+        keyboard.button(text="◀", callback_data=ClassCB(cls=class_id, view="pick", page=(page - 1) % pages))
+        keyboard.button(text="▶", callback_data=ClassCB(cls=class_id, view="pick", page=(page + 1) % pages))
+        rows.append(2)
+    keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view="unlinked"))
+    keyboard.adjust(*rows, 1)
+    if people:
+        text = _("Who needs a new code?")
+        if pages > 1:
+            text += " " + _("Page {page} of {pages}.").format(page=page + 1, pages=pages)
+    else:
+        text = _("All students and parents have linked Telegram. ✅")
+    await show_screen(bot, chat_id, [text], keyboard.as_markup(), state, message)
+
+
+def pick_label(person: UnlinkedPerson) -> str:
+    """«Алексеева Мария (родитель: Алексеев Артём)» — a button's text, so no HTML."""
+    if person.role == Role.PARENT and person.children:
+        return _("{name} (parent: {children})").format(name=person.full_name, children=", ".join(person.children))
+    return "{} ({})".format(person.full_name, _(ROLES[person.role]))
+
+
+async def ask_one(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                  class_id: int, person_id: int, message: Message | None) -> None:
+    """One more tap only where it costs something: the person's code handed out before stops working."""
+    people = {p.person_id: p for p in await services.invites.unlinked(user.actor, class_id)}
+    person = people.get(person_id)
+    if person is None:
+        raise NotFound("person.not_found")
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=_("Issue the code"), callback_data=ClassCB(cls=class_id, view="one", person=person_id))
+    keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view="pick"))
+    keyboard.adjust(1)
+    lines = [_("A new code for {name}?").format(name=escape(pick_label(person)))]
+    if person.code_expires_at is not None:
+        lines.append(_("The code given before (valid till {date}) will stop working; nobody else's code changes.")
+                     .format(date=short_date(person.code_expires_at.date(), user.locale)))
+    else:
+        lines.append(_("Nobody else's code changes."))
+    await show_screen(bot, chat_id, ["\n".join(lines)], keyboard.as_markup(), state, message)
+
+
+async def issue_one(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
+                    class_id: int, person_id: int, message: Message | None) -> None:
+    code = await services.invites.for_one(user.actor, class_id, person_id, CODE_TTL)
+    await show_unlinked(bot, chat_id, user, services, state, class_id, message)
+    username = (await bot.me()).username
+    for part in split_text(codes_text([code], username)):
+        await bot.send_message(chat_id, part)
 
 
 def codes_text(codes: list[IssuedCode], username: str | None) -> str:

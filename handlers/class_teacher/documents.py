@@ -21,10 +21,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import DocumentCB
 from bot.filters import not_for_others
-from bot.formatting import absence_reason, short_date, split_text
+from bot.formatting import absence_reason, dates_text, short_date, split_text
 from bot.menus import menu_filter
 from bot.states import DocumentDecline
-from handlers.family.absence_screen import dates_text, kind_label
+from handlers.family.absence_screen import kind_label
 from handlers.screens import chat_of, show_screen, tapped
 from handlers.stored_files import send_kept
 from services.absences import DocumentDecision, DocumentView
@@ -32,7 +32,6 @@ from services.access import ClassRef
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import DomainError, InvalidInput
-from services.models import AttachmentKind
 from services.text import clean_text
 
 from .class_screen import REASONS, applied_text, parse_reason, reason_button

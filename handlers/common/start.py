@@ -1,4 +1,5 @@
-"""The front door: a code by deep link or typed (ACC-6), consent before any data (ACC-7), /logout."""
+"""The front door: a code by deep link or typed (ACC-6), consent before any data (ACC-7), /logout asked to confirm
+first, since the code it was reached by is spent and coming back takes a new one (ACC-8)."""
 from __future__ import annotations
 
 from aiogram import Bot, Router
@@ -9,7 +10,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ConsentCB
+from bot.callbacks import ConsentCB, LogoutCB
 from bot.menus import help_text, hide_menu, menu_filter, show_menu
 from services.accounts import CurrentUser
 from services.container import Services
@@ -26,9 +27,35 @@ async def cmd_start(message: Message, user: CurrentUser, bot: Bot):
     await message.answer(stranger_text())
 
 
-async def cmd_logout(message: Message, services: Services, bot: Bot):
-    count = await services.invites.logout(message.from_user.id)
-    await hide_menu(bot, message.chat.id, _("You are logged out.") if count else _("You were not logged in."))
+async def cmd_logout(message: Message, user: CurrentUser, bot: Bot):
+    if not user.linked:
+        await hide_menu(bot, message.chat.id, _("You were not logged in."))
+        return
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=_("Log out"), callback_data=LogoutCB(account=message.from_user.id, confirm=True))
+    keyboard.button(text=_("Stay"), callback_data=LogoutCB(account=message.from_user.id, confirm=False))
+    await message.answer(_("Log out of the school's diary on this Telegram?") + "\n\n" + come_back_text(),
+                         reply_markup=keyboard.as_markup())
+
+
+async def on_logout(query: CallbackQuery, callback_data: LogoutCB, services: Services, user: CurrentUser, bot: Bot,
+                    callback_answer: CallbackAnswer):
+    if callback_data.account != query.from_user.id:  # a button of another chat, forged: nothing happens
+        callback_answer.text = _("This button is no longer valid.")
+        return
+    if not callback_data.confirm:
+        await query.message.edit_text(_("You stay logged in.") if user.linked else _("You were not logged in."))
+        return
+    count = await services.invites.logout(query.from_user.id)
+    await query.message.edit_reply_markup(reply_markup=None)
+    await hide_menu(bot, query.message.chat.id, (_("You are logged out.") + "\n" + come_back_text()) if count
+                    else _("You were not logged in."))
+
+
+def come_back_text() -> str:
+    """How to come back: the code used to log in works once; a new one comes from whoever gives codes (ACC-6)."""
+    return _("To come back you will need a new access code: parents and students get it from the class teacher, "
+             "staff from the school's administrator. The code used before works only once.")
 
 
 async def cmd_help(message: Message, user: CurrentUser, bot: Bot):
@@ -72,6 +99,7 @@ def build_router() -> Router:
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_logout, menu_filter("logout"))
     router.message.register(cmd_help, menu_filter("help"))
+    router.callback_query.register(on_logout, LogoutCB.filter())
     router.callback_query.register(on_consent, ConsentCB.filter())
     return router
 

@@ -22,6 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import AbsenceChildCB, AbsenceDocCB, AbsenceKindCB, AbsenceStepCB
 from bot.errors_text import error_text
 from bot.filters import not_for_others
+from bot.formatting import dates_text
 from bot.states import AbsenceDocumentForm as Form
 from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
 from handlers.drafts import new_draft_id
@@ -35,7 +36,7 @@ from services.journal import AttachmentIn
 from services.models import AttachmentKind, DocumentKind
 from services.text import clean_text
 
-from .absence_screen import KINDS, child_name, dates_text, kind_label, render_screen
+from .absence_screen import KINDS, child_name, kind_label, render_screen
 
 log = logging.getLogger(__name__)
 

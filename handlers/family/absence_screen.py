@@ -3,17 +3,16 @@ with «Send a document» (for a parent: a student sees their documents but does 
 own pending ones. Texts shared with the form live here too."""
 from __future__ import annotations
 
-from datetime import date
 from html import escape
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import format_date, format_interval
+from babel.dates import format_date
 
 from bot.callbacks import AbsenceDocCB
-from bot.formatting import short_date, split_text
+from bot.formatting import dates_text, short_date, split_text
 from bot.i18n import N_
 from services.absences import DocumentView
 from services.accounts import CurrentUser
@@ -54,12 +53,6 @@ def kind_label(kind: DocumentKind | str) -> str:
 
 def child_name(card: StudentCard) -> str:
     return escape(f"{card.last_name} {card.first_name}, {card.class_name}")
-
-
-def dates_text(date_from: date, date_to: date, locale: str, with_year: bool = False) -> str:
-    """«25–27 нояб.» / «Nov 25 – 27»; the year when asked for or when the days cross one."""
-    skeleton = "yMMMd" if with_year or date_from.year != date_to.year else "MMMd"
-    return format_interval(date_from, date_to, skeleton, locale=locale)
 
 
 def attendance_text(report: AttendanceReport, locale: str) -> list[str]:

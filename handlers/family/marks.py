@@ -18,7 +18,7 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import MarkGoalCB, MarksPeriodCB
-from bot.formatting import decimal, short_date, split_text
+from bot.formatting import decimal, short_date, split_text, work_type_name
 from bot.menus import menu_filter
 from services.accounts import CurrentUser
 from services.container import Services
@@ -163,7 +163,7 @@ def subject_lines(subject: SubjectMarks, period_name: str, locale: str) -> list[
 
 def mark_text(mark: MarkItem, locale: str) -> str:
     """«5 (Контрольная работа, вес 2)»: the weight is said where it is not the plain 1 (J-5)."""
-    what = html.escape(mark.work_type)
+    what = html.escape(work_type_name(mark.work_type, locale))
     if mark.weight != 1:
         what = _("{work_type}, weight {weight}").format(work_type=what, weight=format_weight(mark.weight, locale))
     return f"<b>{mark.value}</b> ({what})"

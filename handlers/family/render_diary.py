@@ -12,12 +12,12 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import format_date, format_interval
+from babel.dates import format_date
 
 from bot import date_picker
 from bot.callbacks import DiaryCB, DiaryMonthCB, ScheduleCB
 from bot.date_picker import TODAY
-from bot.formatting import absence_reason, day_title, short_date, time_span
+from bot.formatting import absence_reason, dates_text, day_title, short_date, time_span, work_type_name
 from services.diary import DiaryDay, DiaryLesson, HomeworkItem, StudentCard
 
 
@@ -49,7 +49,7 @@ def lesson_block(lesson: DiaryLesson, held_by_now: bool, locale: str) -> str:
         if due.text and not due.no_homework:
             lines.append(_("For this lesson: {text}").format(text=escape(due.text)) + files_note(due))
     if lesson.marks:
-        marks = ", ".join(f"<b>{m.value}</b> ({escape(m.work_type)})" for m in lesson.marks)
+        marks = ", ".join(f"<b>{m.value}</b> ({escape(work_type_name(m.work_type, locale))})" for m in lesson.marks)
         lines.append(ngettext("Mark: {marks}", "Marks: {marks}", len(lesson.marks)).format(marks=marks))
     if lesson.absent:
         lines.append(_("Absent: {reason}").format(reason=absence_reason(lesson.absence_reason, locale)))
@@ -129,7 +129,7 @@ def week_text(card: StudentCard, days: list[DiaryDay], today: date, locale: str)
     """Monday to Saturday with bell times, subjects, rooms and teachers; a day without lessons says why.
 
     Days are apart by blank lines, so a week too long for one message is cut between days (or lessons)."""
-    span = format_interval(days[0].date, days[-1].date, "yMMMd", locale=locale)
+    span = dates_text(days[0].date, days[-1].date, locale, with_year=True)
     blocks = [_("Timetable: {child}, {class_name}").format(child=escape(card.first_name),
                                                            class_name=escape(card.class_name))
               + f"\n<b>{escape(span)}</b>"]

@@ -18,7 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import CorrectionFormCB
 from bot.errors_text import error_text
 from bot.filters import not_for_others
-from bot.formatting import split_text
+from bot.formatting import split_text, work_type_name
 from bot.i18n import N_, gettext
 from bot.states import CorrectionForm
 from handlers.drafts import new_draft_id
@@ -53,7 +53,7 @@ def change_lines(changes: Iterable[ChangeView], locale: str) -> list[str]:
             student=escape(change.student), topic=escape(change.topic), value=change.value,
             old_value=change.old_value)
         if change.work_type and change.op != "delete_mark":
-            line += f" ({escape(change.work_type)})"
+            line += f" ({escape(work_type_name(change.work_type, locale))})"
         lines.append("• " + line)
     return lines
 

@@ -25,7 +25,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import LessonCB, MarkEntryCB
 from bot.errors_text import error_text
 from bot.filters import not_for_others
-from bot.formatting import split_text
+from bot.formatting import split_text, work_type_name
 from bot.states import MarksEntry
 from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_now, was_saved
 from handlers.screens import chat_lock, chat_of, show_screen, tapped
@@ -56,7 +56,8 @@ async def on_open(query: CallbackQuery, callback_data: LessonCB, user: CurrentUs
                   state: FSMContext, bot: Bot):
     view, options = await lesson_of(services, user, callback_data.lesson)
     await leave(state)
-    await show_screen(bot, chat_of(query), split_text(types_text(view, user.locale)), types_keyboard(view, options),
+    await show_screen(bot, chat_of(query), split_text(types_text(view, user.locale)),
+                      types_keyboard(view, options, user.locale),
                       state, tapped(query))
 
 
@@ -80,7 +81,7 @@ async def on_student(query: CallbackQuery, callback_data: MarkEntryCB, user: Cur
         await gone(query, user, view, options, state, bot, callback_answer)
         return
     await show_screen(bot, chat_of(query), split_text(student_text(view, options, draft, entry, user.locale)),
-                      student_keyboard(view, options, draft, entry), state, tapped(query))
+                      student_keyboard(view, options, draft, entry, user.locale), state, tapped(query))
 
 
 async def on_value(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
@@ -175,7 +176,7 @@ async def on_erase(query: CallbackQuery, callback_data: MarkEntryCB, user: Curre
         return
     entry = view.entry(entry.student_id)
     await show_screen(bot, chat_of(query), split_text(student_text(view, options, draft, entry, user.locale)),
-                      student_keyboard(view, options, draft, entry), state, tapped(query))
+                      student_keyboard(view, options, draft, entry, user.locale), state, tapped(query))
 
 
 async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
@@ -350,11 +351,11 @@ def types_text(view: LessonView, locale: str) -> str:
     return "\n".join([lesson_title(view, locale), "", _("Choose the work type:")] + locked_lines(view))
 
 
-def types_keyboard(view: LessonView, options: MarkOptions) -> InlineKeyboardMarkup:
+def types_keyboard(view: LessonView, options: MarkOptions, locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for work_type in options.work_types:
-        builder.button(text=work_type.name, callback_data=MarkEntryCB(lesson=view.lesson_id, action="type",
-                                                                      item=work_type.id))
+        builder.button(text=work_type_name(work_type.name, locale),
+                       callback_data=MarkEntryCB(lesson=view.lesson_id, action="type", item=work_type.id))
     builder.button(text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="back"))
     builder.adjust(1)
     return builder.as_markup()
@@ -367,7 +368,7 @@ async def show_list(bot: Bot, chat_id: int, user: CurrentUser, view: LessonView,
 
 
 def head(view: LessonView, options: MarkOptions, draft: dict, locale: str) -> list[str]:
-    name = options.work_type(draft["type"]).name
+    name = work_type_name(options.work_type(draft["type"]).name, locale)
     return [lesson_title(view, locale), _("Work type: {name}").format(name=escape(name)), ""]
 
 
@@ -424,12 +425,14 @@ def student_text(view: LessonView, options: MarkOptions, draft: dict, entry: Ros
         lines.append(_("Absent from the lesson (a mark may still be given)."))
     if entry.marks:
         lines.append(_("Marks of this lesson: {marks}").format(
-            marks=", ".join(f"{value} ({escape(work_type)})" for _id, value, work_type in entry.marks)))
+            marks=", ".join(f"{value} ({escape(work_type_name(work_type, locale))})"
+                             for _id, value, work_type in entry.marks)))
     lines.append(_("Choose the mark:"))
     return "\n".join(lines)
 
 
-def student_keyboard(view: LessonView, options: MarkOptions, draft: dict, entry: RosterEntry) -> InlineKeyboardMarkup:
+def student_keyboard(view: LessonView, options: MarkOptions, draft: dict, entry: RosterEntry,
+                     locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     values = range(options.mark_min, options.mark_max + 1)
     for value in values:
@@ -443,7 +446,7 @@ def student_keyboard(view: LessonView, options: MarkOptions, draft: dict, entry:
     if view.editable:
         for mark_id, value, work_type in entry.marks:
             builder.button(text="🗑 " + _("Delete the mark {value} ({work_type})").format(
-                value=value, work_type=work_type), callback_data=MarkEntryCB(
+                value=value, work_type=work_type_name(work_type, locale)), callback_data=MarkEntryCB(
                 lesson=view.lesson_id, action="delete", item=mark_id))
             rows.append(1)
     builder.button(text="◀ " + _("Back to the list"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="list"))

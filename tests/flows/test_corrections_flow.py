@@ -188,7 +188,7 @@ async def test_marks_request_declined_by_the_administrator_and_the_teacher_told_
         "Monday, 9 November, lesson 1\n"
         "• Алексеев Артём Игоревич: change the mark 3 to 4\n"
         "• Васильев Глеб Денисович: set «ОТ» (absent)\n"
-        "• Борисова Вера Олеговна: add the mark 5 (Контрольная работа)\n"
+        "• Борисова Вера Олеговна: add the mark 5 (Test)\n"
         "Comment: Нет оснований: отметка выставлена верно"
     )
     [req] = await requests(sessions)

@@ -253,7 +253,7 @@ async def journal_rows(sessions) -> dict[str, list[tuple]]:
 
 
 WALKS = {  # who of school 2, and what they do besides their menu's commands
-    "parent": ("alekseeva_mother", ()),
+    "parent": ("alekseeva_mother", ("/logout",)),  # last: its «Выйти» leaves; a replayed one names its account
     "student": ("borisova", ()),
     "teacher": ("eng1", ()),
     "class teacher": ("math", ("/today 09.11",)),  # a lesson past the 14 days: changes go as a request (J-10)
@@ -294,6 +294,7 @@ async def test_no_button_of_school_2_shows_or_changes_anything_for_anyone_of_sch
         await replayers["stranger"].do("/start")
         replayers["logged out"] = await link(emulator, sessions, clock, one.school_id, one.parents["borisov_father"])
         await replayers["logged out"].do("/logout")
+        await replayers["logged out"].tap("Выйти")
         replayers["revoked"] = await link(emulator, sessions, clock, one.school_id, one.staff["eng2"])
         async with sessions() as session:
             await InviteService(session, clock).unlink_person(system_actor(one.school_id), one.staff["eng2"])

@@ -233,7 +233,7 @@ Homework: not entered yet"""
                                 "📅 Pick a date"]
     await mother.tap("◀ Mon, 23 Nov")
     assert "Homework for 24 Nov: №12, с. 30" in mother.last_text()
-    assert "Marks: 4 (Ответ на уроке), 5 (Контрольная работа)" in mother.last_text()
+    assert "Marks: 4 (Answer in class), 5 (Test)" in mother.last_text()
     await mother.tap("📅 Pick a date")
     assert mother.buttons()[:5] == ["◀", "November 2026", "▶", "Mo", "Tu"]
 

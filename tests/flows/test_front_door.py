@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from services.models import Consent, ConsentAnswer, Person
-from tests.flows.conftest import code_for
+from tests.flows.conftest import TOKEN, code_for
 
 
 async def test_stranger_is_told_how_to_get_in(bot_world, person):
@@ -67,7 +67,9 @@ async def test_english_speaker_switches_language_and_logs_out(bot_world, person,
     await teacher.tap("Русский")
     assert teacher.last_text() == "Теперь язык — русский."
     await teacher.send("/logout")
-    assert teacher.last_text() == "Вы вышли."
+    await teacher.tap("Выйти")
+    await teacher.emulator.wait_for_bot_message(TOKEN, teacher.id)
+    assert teacher.last_text().startswith("Вы вышли.\nЧтобы вернуться, понадобится новый код доступа")
     async with sessions() as session:
         assert await session.scalar(select(Person.account_id).where(Person.id == school.staff["math"])) is None
 

@@ -254,7 +254,7 @@ async def test_marks_in_english(bot_world, clock, linked):
         "Математика\n"
         "Артём Алексеев, 5А · 2 четверть (5 Nov – 28 Dec)\n"
         "\n"
-        "23 Nov: 4 (Ответ на уроке), 5 (Контрольная работа, weight 2)\n"
+        "23 Nov: 4 (Answer in class), 5 (Test, weight 2)\n"
         "Average 4.50, weighted 4.67 · ▲ 0.42 against the previous period (4.25)\n"
         "\n"
         "What is needed for a period mark?\n"

@@ -54,6 +54,8 @@ async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, link
                                   "Сменить профиль"]
     assert "diary" not in teacher.commands()
     await teacher.send("/logout")
+    await teacher.tap("Выйти")
+    await teacher.emulator.wait_for_bot_message(TOKEN, teacher.id)
     assert teacher.keyboard() == [] and teacher.commands() == []
 
 

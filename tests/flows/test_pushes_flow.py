@@ -101,7 +101,7 @@ async def test_marks_reach_each_family_in_its_language_and_nobody_else(bot_world
     await save_marks(math, "Алексеев 5\nБорисова 4")
     assert await pushes(mother) == ["Артём Алексеев\n🆕 5 — Математика, 24 нояб. (Контрольная работа)"]
     assert emulator.last_message(TOKEN, mother.id)["entities"][0]["type"] == "bold"
-    assert await pushes(father) == ["Вера Борисова\n🆕 4 in Математика, 24 Nov (Контрольная работа)"]
+    assert await pushes(father) == ["Вера Борисова\n🆕 4 in Математика, 24 Nov (Test)"]
     assert await pushes(artem) == ["Артём Алексеев\n🆕 5 — Математика, 24 нояб. (Контрольная работа)"]
     sent = await statuses(sessions)
     assert sent == {mother.id: ["sent"], father.id: ["sent"], artem.id: ["sent"]}

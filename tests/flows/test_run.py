@@ -53,7 +53,7 @@ async def test_run_delivers_the_outbox(emulator, tmp_path):
     bot_task = asyncio.create_task(run_polling(settings, handle_signals=False))
     try:
         push = await emulator.wait_for_bot_message(TOKEN, mother.id, timeout=10)
-        assert push["text"] == "Артём Алексеев\n❌ Документ за ?–? отклонён."
+        assert push["text"] == "Артём Алексеев\n❌ Документ за ? отклонён."
     finally:
         bot_task.cancel()
         await asyncio.gather(bot_task, return_exceptions=True)
