@@ -250,8 +250,8 @@ async def gone(query: CallbackQuery, user: CurrentUser, view: LessonView, option
         return
     callback_answer.text = _("The marks on this screen were not saved. Choose the work type and give them again.")
     callback_answer.show_alert = True
-    await show_screen(bot, chat_of(query), split_text(types_text(view, user.locale)), types_keyboard(view, options),
-                      state, tapped(query))
+    await show_screen(bot, chat_of(query), split_text(types_text(view, user.locale)),
+                      types_keyboard(view, options, user.locale), state, tapped(query))
 
 
 async def cmd_cancel(message: Message, state: FSMContext):

@@ -99,5 +99,5 @@ async def test_class_teacher_gives_one_person_a_new_code_and_the_others_paper_st
     assert math.last_text() == "Кому нужен новый код?"
 
     await mother.send("/start " + code)  # the new code works
-    await mother.tap("Согласен")
+    await mother.tap("Принимаю")
     assert await account_of(sessions, school.parents["alekseeva_mother"]) == mother.id
