@@ -1,7 +1,10 @@
 """/language: Russian or English, stored for the account."""
 from __future__ import annotations
 
+from contextlib import suppress
+
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -29,8 +32,10 @@ async def on_language(query: CallbackQuery, callback_data: LanguageCB, services:
         await query.message.edit_text(done)
         return
     # The keyboard's labels change too, and only a new message carries a new keyboard.
-    await query.message.delete()
-    await show_menu(bot, query.message.chat.id, user, done)
+    chat_id = query.message.chat.id
+    with suppress(TelegramBadRequest):  # a second tap, or a message too old to delete: the menu comes all the same
+        await bot.delete_message(chat_id, query.message.message_id)
+    await show_menu(bot, chat_id, user, done)
 
 
 def build_router() -> Router:

@@ -81,6 +81,20 @@ async def test_a_stale_button_is_answered_not_left_spinning(bot_world, person):
     assert "устарела" in answer["text"]
 
 
+async def test_a_second_tap_on_the_language_screen_changes_it_again_without_an_apology(bot_world, linked, caplog):
+    """The first tap deletes the language screen (a new keyboard needs a new message); a tap on it that arrives
+    after that (a double tap, a slow network) still switches the language and shows the menu."""
+    school, _ = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    await mother.send("/language")
+    screen = mother.emulator.last_message(TOKEN, mother.id)
+    await mother.tap("English")
+    assert mother.last_text() == "The language is now English."
+    await mother.tap_late(screen, "Русский")
+    assert mother.last_text() == "Теперь язык — русский."
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 async def test_a_flooding_user_is_slowed_and_told_others_unaffected(bot_world, person, emulator):
     flooder, neighbour = person(), person()
     for _ in range(30):  # thirty messages within a second
