@@ -125,6 +125,14 @@ async def open_card(teacher: TelegramUser, slot: str = "⚠️ 2. 5А, Мате�
     await teacher.tap(slot)
 
 
+async def type_marks(teacher: TelegramUser, lines: str, work_type: str = "Ответ на уроке") -> None:
+    """A teacher opens today's lesson's marks, chooses the work type and types `lines`: a draft, not saved yet."""
+    await open_card(teacher)
+    await teacher.tap("Оценки")
+    await teacher.tap(work_type)
+    await teacher.send(lines)
+
+
 async def open_absence_files(parent: TelegramUser) -> None:
     """A parent starts an absence document for yesterday, illness, no comment: the form waits for files."""
     await parent.press("Пропуски")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot import callbacks
 from services.models import Lesson
-from tests.flows.conftest import open_card
+from tests.flows.conftest import open_card, type_marks
 
 STALE = "Эта кнопка устарела. Меню — по команде /help."
 HUGE = (2**31, 2**63, -1)  # past PostgreSQL's INTEGER, past SQLite's, below any id
@@ -91,10 +91,7 @@ async def test_typed_marks_and_dates_with_odd_characters_are_read_or_refused_not
     math = await linked(school.staff["math"])
     await math.send("/today \u200b23.11\x00")
     assert "23 ноября" in math.last_text()
-    await open_card(math)
-    await math.tap("Оценки")
-    await math.tap("Ответ на уроке")
-    await math.send("Алексеев\x00 5\nБорисова ²\n² 4")
+    await type_marks(math, "Алексеев\x00 5\nБорисова ²\n² 4")
     text = math.last_text()
     assert "1. Алексеев Артём Игоревич — 5" in text and "«Борисова ²»" in text and "«² 4»" in text
     assert "\x00" not in text

@@ -14,7 +14,7 @@ from services.access import load_actor
 from services.journal import JournalService
 from services.models import CorrectionRequest, Lesson, Mark, Person, Student
 from tests.factories import TODAY
-from tests.flows.conftest import TOKEN, open_card
+from tests.flows.conftest import TOKEN, open_card, type_marks
 
 
 LESSON = "Математика, 5А\nВторник, 24 ноября, 2-й урок\n"
@@ -64,10 +64,7 @@ async def test_a_double_tap_on_save_writes_the_marks_once_and_each_tap_is_told_s
     every tap hears the truth, that they are saved."""
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await open_card(math)
-    await math.tap("Оценки")
-    await math.tap("Ответ на уроке")
-    await math.send("Алексеев 5\nБорисова 4")
+    await type_marks(math, "Алексеев 5\nБорисова 4")
     preview = math.emulator.last_message(TOKEN, math.id)
     answers = await math.double_tap("Сохранить")
     assert sorted(answer["text"] for answer in answers) == ["Сохранены 2 отметки.", "Уже сохранено."]
@@ -90,10 +87,7 @@ async def test_typed_lines_preview_and_save_two_a_day_and_absent_J_6_J_7(bot_wor
         await journal.save_attendance(teacher, view.lesson_id, [school.students["vasiliev"]])
         await journal.add_marks(teacher, view.lesson_id, school.work_types["answer"], [(school.students["borisova"], 5)])
     math = await linked(school.staff["math"])
-    await open_card(math)
-    await math.tap("Оценки")
-    await math.tap("Контрольная работа")
-    await math.send("Алексеев 5\nборисова в. 4\n3 3\nВасильев 4\nПетров 5\n40 4\nпять")
+    await type_marks(math, "Алексеев 5\nборисова в. 4\n3 3\nВасильев 4\nПетров 5\n40 4\nпять", "Контрольная работа")
     assert math.last_text() == (
         LESSON + "Вид работы: Контрольная работа\n\n" + HINT
         + "Уже поставлено за урок:\n"
@@ -128,10 +122,7 @@ async def test_typed_lines_preview_and_save_two_a_day_and_absent_J_6_J_7(bot_wor
 async def test_a_mark_of_7_is_refused_with_the_reason_and_nothing_written_J_8(bot_world, linked):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await open_card(math)
-    await math.tap("Оценки")
-    await math.tap("Ответ на уроке")
-    await math.send("Алексеев 7")
+    await type_marks(math, "Алексеев 7")
     assert math.last_text().endswith("Пока нет отметок для сохранения.\n\nНе принятые строки:\n"
                                      "«Алексеев 7»: Отметка 7 вне шкалы: от 2 до 5.")
     assert "Сохранить" not in math.buttons()
@@ -204,10 +195,7 @@ async def test_a_mark_given_by_mistake_is_deleted(bot_world, linked, clock):
 async def test_cancel_leaves_the_typed_marks(bot_world, linked):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await open_card(math)
-    await math.tap("Оценки")
-    await math.tap("Ответ на уроке")
-    await math.send("Алексеев 5")
+    await type_marks(math, "Алексеев 5")
     await math.send("/cancel")
     assert math.last_text() == "Отменено: отметки не сохранены."
     await math.send("Борисова 4")

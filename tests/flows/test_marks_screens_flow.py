@@ -8,20 +8,13 @@ from services.access import load_actor
 from services.journal import JournalService
 from services.models import Person, Student
 from tests.factories import TODAY
-from tests.flows.conftest import TOKEN, code_for, open_card, polling_bot
+from tests.flows.conftest import TOKEN, code_for, open_card, polling_bot, type_marks
 from tests.flows.test_attendance_flow import absent_names
 from tests.flows.test_marks_entry_flow import marks_in_db
 
 ASK_MARKS = "Отметки не сохранены (2). Сохранить их?"
 ASK_ATTENDANCE = "Посещаемость не сохранена. Сохранить её?"
 LOST = "Отметки на этом экране не сохранены. Выберите вид работы и поставьте их ещё раз."
-
-
-async def typed_marks(math) -> None:
-    await open_card(math)
-    await math.tap("Оценки")
-    await math.tap("Ответ на уроке")
-    await math.send("Алексеев 5\nБорисова 4")
 
 
 async def borisova_absent_unsaved(math) -> None:
@@ -33,7 +26,7 @@ async def borisova_absent_unsaved(math) -> None:
 async def test_leaving_unsaved_marks_asks_save_or_not_J_5(bot_world, linked):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await typed_marks(math)
+    await type_marks(math, "Алексеев 5\nБорисова 4")
     await math.tap("◀ Урок")
     assert math.last_text().endswith(ASK_MARKS)
     assert math.buttons() == ["Сохранить", "Не сохранять", "◀ К списку"]
@@ -91,7 +84,7 @@ async def test_a_restart_loses_typed_marks_and_the_teacher_is_told(school_db, em
     async with polling_bot(emulator, sessions, clock):
         await math.send("/start " + await code_for(sessions, clock, school.staff["math"]))
         await math.tap("Принимаю")
-        await typed_marks(math)
+        await type_marks(math, "Алексеев 5\nБорисова 4")
     async with polling_bot(emulator, sessions, clock):  # a new process, its memory empty
         answer = await math.tap("Сохранить")
         assert (answer["text"], answer["show_alert"]) == (LOST, True)
@@ -163,10 +156,7 @@ async def test_typed_lines_name_two_students_or_carry_n(bot_world, linked):
             session.add(Student(school_id=school.school_id, person_id=person.id, class_id=school.classes["5А"]))
         await session.commit()
     math = await linked(school.staff["math"])
-    await open_card(math)
-    await math.tap("Оценки")
-    await math.tap("Ответ на уроке")
-    await math.send("Медвед 3\nЦветкова н\nМедведева 4\nЦвет 5")
+    await type_marks(math, "Медвед 3\nЦветкова н\nМедведева 4\nЦвет 5")
     text = math.last_text()
     assert "2 отметки к сохранению:\n6. Медведева Анна — 4\n7. Цветкова Мария — 5" in text
     assert ("«Медвед 3»: подходят несколько учеников (5 Медведев Иван, 6 Медведева Анна): "
@@ -188,7 +178,7 @@ async def test_toggles_left_by_a_command_are_there_when_the_roster_opens_again_J
 async def test_a_late_tap_on_saved_marks_after_another_lesson_says_they_are_saved_J_5(bot_world, linked):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await typed_marks(math)
+    await type_marks(math, "Алексеев 5\nБорисова 4")
     preview = math.emulator.last_message(TOKEN, math.id)
     assert (await math.tap("Сохранить"))["text"] == "Сохранены 2 отметки."
     await open_card(math, "⚠️ 1. 5А, Математика", "23.11")  # another lesson's marks meanwhile

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.models import DocumentStatus, Lesson, Mark
-from tests.flows.conftest import open_card
+from tests.flows.conftest import open_card, type_marks
 from tests.flows.test_documents_flow import borisova_sends_a_note, open_inbox, state_of
 
 CANCELLED = "Предыдущий шаг отменён, из него ничего не сохранено."
@@ -50,10 +50,7 @@ async def test_a_command_drops_typed_marks_not_saved_J_5(bot_world, linked):
     """Marks typed into the draft and not saved are dropped by /today, which says so; later lines are not marks."""
     school, sessions = bot_world
     math = await linked(school.staff["math"])
-    await open_card(math)
-    await math.tap("Оценки")
-    await math.tap("Контрольная работа")
-    await math.send("Алексеев 5")
+    await type_marks(math, "Алексеев 5", "Контрольная работа")
     shown = len(math.texts())
     await math.send("/today", replies=2)
     assert math.texts()[shown] == CANCELLED

@@ -22,7 +22,7 @@ from services.models import Delivery, DeliveryStatus, OutboxEvent, TelegramAccou
 from services.pushes.queue import claim_due
 from tests.factories import MSK, TODAY
 from tests.files import PHOTO
-from tests.flows.conftest import TOKEN, open_card, plain
+from tests.flows.conftest import TOKEN, open_card, plain, type_marks
 from tests.flows.test_corrections_flow import old_lesson
 
 
@@ -63,10 +63,7 @@ async def pushes(user, count: int = 1, timeout: float = 8.0) -> list[str]:
 
 
 async def save_marks(teacher, lines: str) -> None:
-    await open_card(teacher)
-    await teacher.tap("Оценки")
-    await teacher.tap("Контрольная работа")
-    await teacher.send(lines)
+    await type_marks(teacher, lines, "Контрольная работа")
     await teacher.tap("Сохранить")
 
 
