@@ -3,7 +3,7 @@
     python bench/bot_roundtrip.py [--parents 50] [--rounds 5] [--database-url URL]
 
 Generates the demo (seed 1, 24 Nov 2026) into a fresh database, starts the local Bot API emulator
-(bot.sandbox) in this process and runs the real create_dispatcher() polling it over HTTP, as the flow tests
+(devtools.sandbox) in this process and runs the real create_dispatcher() polling it over HTTP, as the flow tests
 do. N parents of the demo school are linked to emulated Telegram users through InviteService (not the
 chat, to keep the setup short). The round trip is from the user's message entering the emulator to the
 bot's reply being there (the last part of the diary's screen, the one with the buttons):
@@ -37,7 +37,7 @@ from aiogram.types import Message  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from bot.dispatcher import create_dispatcher  # noqa: E402
-from bot.sandbox import BotAPIEmulator  # noqa: E402
+from devtools.sandbox import BotAPIEmulator  # noqa: E402
 from bench.demo_db import demo_sessions  # noqa: E402
 from services.access import system_actor  # noqa: E402
 from services.files import FileStore  # noqa: E402

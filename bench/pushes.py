@@ -17,7 +17,7 @@ seconds apart, within one gathering window, so there are fewer messages a recipi
 on a real day). `--share` keeps a part of the day's lessons.
 
 Meanwhile the real PushWorker (real clock, default settings but `--gather`) sends through the bot
-`schoolbot run` creates to the local Bot API emulator (bot.sandbox) with Telegram's limits on: 30
+`schoolbot run` creates to the local Bot API emulator (devtools.sandbox) with Telegram's limits on: 30
 messages a second per bot, 1 a second per chat; over them it answers 429. Every mark is instant news
 (the default), so its latency is the gathering window plus the queue.
 
@@ -62,7 +62,7 @@ from bot.pushes import limiter  # noqa: E402
 from bot.pushes.limiter import RateLimiter  # noqa: E402
 from bot.pushes.worker import PushWorker  # noqa: E402
 from bot.runtime import create_bot  # noqa: E402
-from bot.sandbox import BotAPIEmulator  # noqa: E402
+from devtools.sandbox import BotAPIEmulator  # noqa: E402
 from services.access import load_actor  # noqa: E402
 from services.db import write_transaction  # noqa: E402
 from services.journal import JournalService  # noqa: E402

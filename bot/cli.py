@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.formatting import ROLE_NAMES
-from bot.i18n import gettext, ngettext, translator
+from ui.formatting import ROLE_NAMES
+from ui.i18n import gettext, ngettext, translator
 from services.access import system_actor
 from services.clock import school_today
 from services.db import create_engine, create_session_factory
@@ -291,13 +291,13 @@ async def find_class(session, school: School, name: str, locale: str) -> ClassGr
 
 
 def describe_error(err: DomainError, locale: str) -> str:
-    from bot.errors_text import error_text
+    from ui.errors_text import error_text
 
     return error_text(err.code, err.params, locale)
 
 
 def import_failure_text(failed, locale: str) -> str:
-    from bot.errors_text import import_issue_text
+    from ui.errors_text import import_issue_text
 
     count, more = failed.total, failed.total - len(failed.issues)
     lines = [ngettext("The import was not done: {count} error. Nothing was written.",

@@ -17,8 +17,8 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues, gettext
-from bot.menus import is_menu_choice
+from ui.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues, gettext
+from ui.menus import is_menu_choice
 from services.clock import Clock
 from services.container import Services
 from services.files import FileStore

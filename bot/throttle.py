@@ -12,7 +12,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import CallbackQuery, TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import DEFAULT_LOCALE, LOCALES, gettext
+from ui.i18n import DEFAULT_LOCALE, LOCALES, gettext
 from bot.middlewares import Handler
 from services.accounts import AccountService
 

@@ -17,15 +17,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AnnounceAudienceCB, AnnounceStepCB
-from bot.errors_text import error_text
-from bot.filters import RoleFilter, not_for_others
-from bot.menus import menu_filter
-from bot.pushes.texts_announcements import audience_label, render_announcement
-from bot.states import AnnouncementForm as Form
+from ui.callbacks import AnnounceAudienceCB, AnnounceStepCB
+from ui.errors_text import error_text
+from ui.filters import RoleFilter, not_for_others
+from ui.menus import menu_filter
+from ui.pushes.texts_announcements import audience_label, render_announcement
+from ui.states import AnnouncementForm as Form
 from handlers.drafts import new_draft_id
 from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
-from handlers.screens import chat_lock
+from ui.screens import chat_lock
 from services.accounts import CurrentUser
 from services.announcements import MAX_FILES, TEXT_MAX, Audience, Scope, check_text
 from services.container import Services

@@ -13,9 +13,9 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.errors_text import error_text
-from bot.filters import not_for_others
-from handlers.screens import chat_lock
+from ui.errors_text import error_text
+from ui.filters import not_for_others
+from ui.screens import chat_lock
 from handlers.stored_files import receive
 from services.accounts import CurrentUser
 from services.container import Services

@@ -103,8 +103,8 @@ async def session(session_factory):
 
 @pytest.fixture
 async def emulator():
-    """The local Bot API (bot.sandbox) on a free port, for an unmodified aiogram Bot over HTTP."""
-    from bot.sandbox import BotAPIEmulator
+    """The local Bot API (devtools.sandbox) on a free port, for an unmodified aiogram Bot over HTTP."""
+    from devtools.sandbox import BotAPIEmulator
 
     emulator = await BotAPIEmulator().start()
     yield emulator

@@ -1,4 +1,4 @@
-"""Photos the tests' users send: the emulator reads only a PNG's header (bot/sandbox/files.image_size)."""
+"""Photos the tests' users send: the emulator reads only a PNG's header (devtools/sandbox/files.image_size)."""
 from __future__ import annotations
 
 import struct

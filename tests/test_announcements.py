@@ -327,7 +327,7 @@ async def test_recipients_are_read_in_a_fixed_number_of_queries(session, clock, 
 
 
 def test_the_text_reads_in_the_recipients_language_with_the_authors_text_escaped():
-    from bot.pushes.texts_announcements import RENDERERS
+    from ui.pushes.texts_announcements import RENDERERS
 
     render = RENDERERS[EventKind.ANNOUNCEMENT]
     author = {"person_id": 1, "name": "Смирнова Елена Викторовна", "role": "class_teacher"}

@@ -7,7 +7,7 @@ from datetime import date, time
 
 import pytest
 
-from bot.formatting import (
+from ui.formatting import (
     MESSAGE_LIMIT,
     absence_reason,
     day_title,
@@ -17,7 +17,7 @@ from bot.formatting import (
     text_size,
     time_span,
 )
-from bot.sandbox.formatting import format_text
+from devtools.sandbox.formatting import format_text
 from services.models import AbsenceReason
 
 TUESDAY = date(2026, 11, 24)

@@ -8,8 +8,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.errors_text import ERRORS, error_text
-from bot.i18n import LOCALES, LOCALES_DIR
+from ui.errors_text import ERRORS, error_text
+from ui.i18n import LOCALES, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

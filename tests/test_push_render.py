@@ -2,7 +2,7 @@
 state, corrections said as corrections, news cancelled out said not at all."""
 from __future__ import annotations
 
-from bot.pushes.render import render
+from ui.pushes.render import render
 from services.models import EventKind
 from services.pushes.queue import Item, Outgoing
 

@@ -14,10 +14,10 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramRetryAfter
 
-from bot.formatting import MESSAGE_LIMIT
+from ui.formatting import MESSAGE_LIMIT
 from bot.pushes.limiter import RateLimiter, SharedLimits, limiter_for
 from bot.pushes.sender import RetryPolicy, Status, send
-from bot.sandbox import BotAPIEmulator
+from devtools.sandbox import BotAPIEmulator
 from tests.files import png
 
 TOKEN = "5151:push-TEST_token_0123456789abcdefghij"

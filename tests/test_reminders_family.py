@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import jobs
-from bot.pushes.texts_family import RENDERERS
+from ui.pushes.texts_family import RENDERERS
 from services.access import load_actor
 from services.db import write_transaction
 from services.journal import AttachmentIn, JournalService

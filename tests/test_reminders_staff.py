@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.pushes.texts_staff import RENDERERS
+from ui.pushes.texts_staff import RENDERERS
 from services.absences import AbsenceService
 from services.access import load_actor
 from services.db import write_transaction

@@ -1,4 +1,4 @@
-"""The Bot API sandbox (bot/sandbox): an unmodified aiogram Bot against the local emulator.
+"""The Bot API sandbox (devtools/sandbox): an unmodified aiogram Bot against the local emulator.
 
 Everything runs on 127.0.0.1; every wait is bounded by a few seconds.
 """

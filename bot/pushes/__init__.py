@@ -1,1 +1,1 @@
-"""Pushes (issue 6): the delivery worker, Telegram's limits, and the texts of each kind of push."""
+"""Pushes: the delivery worker and Telegram's limits (the texts are in ui.pushes)."""

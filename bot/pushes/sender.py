@@ -31,7 +31,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import LinkPreviewOptions, Message
 
-from bot.formatting import split_text
+from ui.formatting import split_text
 from bot.pushes.limiter import RateLimiter
 
 log = logging.getLogger(__name__)

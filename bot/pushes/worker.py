@@ -21,7 +21,7 @@ from services.pushes.fanout import plan_pending
 from services.pushes.queue import Outgoing, Result, claim_due, record, recover
 
 from .limiter import limiter_for
-from .render import render
+from ui.pushes.render import render
 from .sender import Status, send
 
 log = logging.getLogger(__name__)

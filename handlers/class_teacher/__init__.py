@@ -2,7 +2,7 @@
 attendance of today, and access codes for the class (ACC-6)."""
 from aiogram import Router
 
-from bot.filters import RoleFilter
+from ui.filters import RoleFilter
 from services.models import Role
 
 from . import class_screen, documents

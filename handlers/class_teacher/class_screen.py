@@ -20,11 +20,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ClassCB, ClassReasonCB
-from bot.formatting import absence_reason, day_title, short_date, split_text
-from bot.i18n import N_
-from bot.menus import menu_filter
-from handlers.screens import chat_of, show_screen, tapped
+from ui.callbacks import ClassCB, ClassReasonCB
+from ui.formatting import absence_reason, day_title, short_date, split_text
+from ui.i18n import N_
+from ui.menus import menu_filter
+from ui.screens import chat_of, show_screen, tapped
 from services.absences import ClassAbsence, ClassDay, ClassLesson
 from services.accounts import CurrentUser
 from services.container import Services

@@ -19,13 +19,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import DocumentCB
-from bot.filters import not_for_others
-from bot.formatting import absence_reason, dates_text, short_date, split_text
-from bot.menus import menu_filter
-from bot.states import DocumentDecline
+from ui.callbacks import DocumentCB
+from ui.filters import not_for_others
+from ui.formatting import absence_reason, dates_text, short_date, split_text
+from ui.menus import menu_filter
+from ui.states import DocumentDecline
 from handlers.family.absence_screen import kind_label
-from handlers.screens import chat_of, show_screen, tapped
+from ui.screens import chat_of, show_screen, tapped
 from handlers.stored_files import send_kept
 from services.absences import DocumentDecision, DocumentView
 from services.access import ClassRef

@@ -1,7 +1,7 @@
 from aiogram import Router
 
-from bot.callbacks import NoopCB
-from handlers.screens import on_noop
+from ui.callbacks import NoopCB
+from ui.screens import on_noop
 
 from . import language, start, switch
 

@@ -5,8 +5,8 @@ import logging
 
 from aiogram.types import ErrorEvent
 
-from bot.errors_text import error_text
-from bot.i18n import DEFAULT_LOCALE, gettext
+from ui.errors_text import error_text
+from ui.i18n import DEFAULT_LOCALE, gettext
 from services.accounts import CurrentUser
 from services.errors import DomainError
 

@@ -9,9 +9,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import LanguageCB
-from bot.i18n import gettext
-from bot.menus import menu_filter, show_menu
+from ui.callbacks import LanguageCB
+from ui.i18n import gettext
+from ui.menus import menu_filter, show_menu
 from services.container import Services
 
 NAMES = {"ru": "Русский", "en": "English"}

@@ -10,8 +10,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ConsentCB, LogoutCB
-from bot.menus import help_text, hide_menu, menu_filter, show_menu
+from ui.callbacks import ConsentCB, LogoutCB
+from ui.menus import help_text, hide_menu, menu_filter, show_menu
 from services.accounts import CurrentUser
 from services.container import Services
 from services.invites import ConsentKind

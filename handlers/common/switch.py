@@ -6,8 +6,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ProfileCB
-from bot.menus import help_text, menu_filter, show_menu
+from ui.callbacks import ProfileCB
+from ui.menus import help_text, menu_filter, show_menu
 from services.accounts import CurrentUser, ProfileCard
 from services.container import Services
 from services.models import Role

@@ -2,7 +2,7 @@
 control (REP-3)."""
 from aiogram import Router
 
-from bot.filters import RoleFilter
+from ui.filters import RoleFilter
 from services.models import Role
 
 from . import control, corrections

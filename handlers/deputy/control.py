@@ -14,11 +14,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.callbacks import ControlCB, ControlView
-from bot.formatting import short_date, split_text
-from bot.menus import menu_filter
-from handlers.screens import chat_of, parse_day, show_screen, tapped
-from handlers.teacher.today import MISSING
+from ui.callbacks import ControlCB, ControlView
+from ui.formatting import short_date, split_text
+from ui.menus import menu_filter
+from ui.screens import chat_of, parse_day, show_screen, tapped
+from ui.labels import MISSING
 from services.accounts import CurrentUser
 from services.container import Services
 from services.control import AccumulationGap, ControlReport, LessonGap, TeacherGaps

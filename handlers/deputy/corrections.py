@@ -16,13 +16,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import CorrectionDecideCB
-from bot.filters import not_for_others
-from bot.formatting import day_title, short_date, split_text
-from bot.i18n import gettext
-from bot.menus import menu_filter
-from bot.states import DeclineCorrectionForm as Form
-from handlers.screens import chat_of, show_screen, tapped
+from ui.callbacks import CorrectionDecideCB
+from ui.filters import not_for_others
+from ui.formatting import day_title, short_date, split_text
+from ui.i18n import gettext
+from ui.menus import menu_filter
+from ui.states import DeclineCorrectionForm as Form
+from ui.screens import chat_of, show_screen, tapped
 from handlers.teacher.correction_request import change_lines
 from services.accounts import CurrentUser
 from services.container import Services

@@ -1,7 +1,7 @@
 """Parents and students: one child's diary, homework, marks, timetable, absences and push settings."""
 from aiogram import Router
 
-from bot.filters import RoleFilter
+from ui.filters import RoleFilter
 from services.models import Role
 
 from . import absence, diary, homework, marks, schedule, settings

@@ -13,10 +13,10 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import AbsenceDocCB
-from bot.i18n import N_
-from bot.menus import menu_filter
-from bot.states import AbsenceDocumentForm
+from ui.callbacks import AbsenceDocCB
+from ui.i18n import N_
+from ui.menus import menu_filter
+from ui.states import AbsenceDocumentForm
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import Conflict

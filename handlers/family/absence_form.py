@@ -19,15 +19,15 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AbsenceChildCB, AbsenceDocCB, AbsenceKindCB, AbsenceStepCB
-from bot.errors_text import error_text
-from bot.filters import not_for_others
-from bot.formatting import dates_text
-from bot.states import AbsenceDocumentForm as Form
+from ui.callbacks import AbsenceChildCB, AbsenceDocCB, AbsenceKindCB, AbsenceStepCB
+from ui.errors_text import error_text
+from ui.filters import not_for_others
+from ui.formatting import dates_text
+from ui.states import AbsenceDocumentForm as Form
 from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
 from handlers.drafts import new_draft_id
-from handlers.screens import chat_lock
-from handlers.typed_dates import DatesError, parse_dates
+from ui.screens import chat_lock
+from ui.typed_dates import DatesError, parse_dates
 from services.absences import MAX_FILES, SendContext, check_comment
 from services.accounts import CurrentUser
 from services.container import Services

@@ -11,9 +11,9 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 
-from bot.callbacks import AbsenceDocCB
-from bot.formatting import dates_text, short_date, split_text
-from bot.i18n import N_
+from ui.callbacks import AbsenceDocCB
+from ui.formatting import dates_text, short_date, split_text
+from ui.i18n import N_
 from services.absences import DocumentView
 from services.accounts import CurrentUser
 from services.container import Services

@@ -1,5 +1,5 @@
 """/diary: a child's day (DIA-1) in one message that the buttons edit in place: the day before and after,
-a week back and ahead, today, and a date picker (bot/date_picker.py, shared with /today). The child comes in
+a week back and ahead, today, and a date picker (ui/date_picker.py, shared with /today). The child comes in
 every button; the service re-checks it (ACC-1, ACC-2), so a forged one is refused before anything is shown."""
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.callbacks import DiaryCB, DiaryMonthCB
-from bot.formatting import split_text
-from bot.menus import menu_filter
+from ui.callbacks import DiaryCB, DiaryMonthCB
+from ui.formatting import split_text
+from ui.menus import menu_filter
 from services.accounts import CurrentUser
-from handlers.screens import chat_of, parse_day, parse_month, show_picker, show_screen, tapped
+from ui.screens import chat_of, parse_day, parse_month, show_picker, show_screen, tapped
 from services.container import Services
 
 from .render_diary import TODAY, day_keyboard, day_text, picker_keyboard

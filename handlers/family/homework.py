@@ -12,8 +12,8 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.formatting import day_title, short_date, split_text
-from bot.menus import menu_filter
+from ui.formatting import day_title, short_date, split_text
+from ui.menus import menu_filter
 from handlers.stored_files import send_kept
 from services.accounts import CurrentUser
 from services.container import Services

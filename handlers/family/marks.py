@@ -17,9 +17,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import MarkGoalCB, MarksPeriodCB
-from bot.formatting import decimal, short_date, split_text, work_type_name
-from bot.menus import menu_filter
+from ui.callbacks import MarkGoalCB, MarksPeriodCB
+from ui.formatting import decimal, short_date, split_text, work_type_name
+from ui.menus import menu_filter
 from services.accounts import CurrentUser
 from services.container import Services
 from services.diary import (

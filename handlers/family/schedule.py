@@ -8,13 +8,13 @@ from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import ScheduleCB
-from bot.formatting import split_text
-from bot.menus import menu_filter
+from ui.callbacks import ScheduleCB
+from ui.formatting import split_text
+from ui.menus import menu_filter
 from services.accounts import CurrentUser
 from services.container import Services
 
-from handlers.screens import chat_of, parse_day, show_screen, tapped
+from ui.screens import chat_of, parse_day, show_screen, tapped
 from .render_diary import TODAY, shown_week, week_keyboard, week_text
 
 

@@ -19,10 +19,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import get_timezone_location
 
-from bot.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsViewCB
-from bot.formatting import time_span
-from bot.i18n import N_
-from bot.menus import menu_filter
+from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsViewCB
+from ui.formatting import time_span
+from ui.i18n import N_
+from ui.menus import menu_filter
 from services.accounts import CurrentUser
 from services.container import Services
 from services.models import NotifyKind, NotifyMode

@@ -2,7 +2,7 @@
 corrections of locked lessons (J-10), and period marks."""
 from aiogram import Router
 
-from bot.filters import RoleFilter
+from ui.filters import RoleFilter
 from services.models import Role
 
 from . import attendance, correction_request, lesson, lesson_text, marks_entry, period, today

@@ -15,10 +15,10 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AttendanceCB, LessonCB
-from bot.formatting import split_text
+from ui.callbacks import AttendanceCB, LessonCB
+from ui.formatting import split_text
 from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_now, was_saved
-from handlers.screens import chat_lock, chat_of, show_screen, tapped
+from ui.screens import chat_lock, chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
 from services.journal import LessonView, RosterEntry

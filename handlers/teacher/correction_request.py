@@ -15,14 +15,14 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import CorrectionFormCB
-from bot.errors_text import error_text
-from bot.filters import not_for_others
-from bot.formatting import split_text, work_type_name
-from bot.i18n import N_, gettext
-from bot.states import CorrectionForm
+from ui.callbacks import CorrectionFormCB
+from ui.errors_text import error_text
+from ui.filters import not_for_others
+from ui.formatting import split_text, work_type_name
+from ui.i18n import N_, gettext
+from ui.states import CorrectionForm
 from handlers.drafts import new_draft_id
-from handlers.screens import chat_of, show_screen, tapped
+from ui.screens import chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
 from services.corrections import REASON_MAX, ChangeView, describe_in

@@ -16,10 +16,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import LessonCB, TeacherDayCB
-from bot.formatting import day_title, short_date, split_text
-from handlers.screens import chat_of, show_screen, tapped
-from handlers.typed_dates import DatesError, parse_dates
+from ui.callbacks import LessonCB, TeacherDayCB
+from ui.formatting import day_title, short_date, split_text
+from ui.screens import chat_of, show_screen, tapped
+from ui.typed_dates import DatesError, parse_dates
 from services.accounts import CurrentUser
 from services.container import Services
 from services.journal import LessonView

@@ -15,12 +15,12 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import LessonCB, LessonTextCB
-from bot.errors_text import error_text
-from bot.filters import not_for_others
-from bot.formatting import split_text
-from bot.states import LessonTextForm as Form
-from handlers.screens import chat_of, show_screen, tapped
+from ui.callbacks import LessonCB, LessonTextCB
+from ui.errors_text import error_text
+from ui.filters import not_for_others
+from ui.formatting import split_text
+from ui.states import LessonTextForm as Form
+from ui.screens import chat_of, show_screen, tapped
 from handlers.stored_files import receive
 from services.accounts import CurrentUser
 from services.container import Services

@@ -22,13 +22,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import LessonCB, MarkEntryCB
-from bot.errors_text import error_text
-from bot.filters import not_for_others
-from bot.formatting import split_text, work_type_name
-from bot.states import MarksEntry
+from ui.callbacks import LessonCB, MarkEntryCB
+from ui.errors_text import error_text
+from ui.filters import not_for_others
+from ui.formatting import split_text, work_type_name
+from ui.states import MarksEntry
 from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_now, was_saved
-from handlers.screens import chat_lock, chat_of, show_screen, tapped
+from ui.screens import chat_lock, chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import InvalidInput, NotFound

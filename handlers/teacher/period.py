@@ -21,12 +21,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
-from bot.errors_text import error_text
-from bot.formatting import decimal, short_date, split_text
-from bot.menus import menu_filter
+from ui.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
+from ui.errors_text import error_text
+from ui.formatting import decimal, short_date, split_text
+from ui.menus import menu_filter
 from handlers.family.marks import mark_text
-from handlers.screens import chat_of, show_screen, tapped
+from ui.screens import chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
 from services.period_marks import PeriodChoice, PeriodRow, PeriodSheet

@@ -15,12 +15,12 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import LessonSlotCB, TeacherDayCB, TeacherMonthCB
-from bot.date_picker import TODAY, picker_keyboard
-from bot.formatting import day_title, split_text, time_span
-from bot.i18n import N_
-from bot.menus import menu_filter
-from handlers.screens import chat_of, parse_day, parse_month, show_picker, show_screen, tapped
+from ui.callbacks import LessonSlotCB, TeacherDayCB, TeacherMonthCB
+from ui.date_picker import TODAY, picker_keyboard
+from ui.formatting import day_title, split_text, time_span
+from ui.labels import MISSING
+from ui.menus import menu_filter
+from ui.screens import chat_of, parse_day, parse_month, show_picker, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import InvalidInput
@@ -30,8 +30,6 @@ from .lesson import show_card, typed_date
 
 # A day as typed on its own: «16.11», «16/11», «16.11.2026».
 TYPED_DAY = r"^\s*\d{1,2}\s*[./]\s*\d{1,2}(\s*[./]\s*(\d{4}|\d{2}))?\s*\.?\s*$"
-# In the order a teacher fills a lesson in.
-MISSING = {"attendance": N_("attendance"), "topic": N_("topic"), "homework": N_("homework"), "marks": N_("marks")}
 
 
 async def cmd_today(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot,

@@ -24,7 +24,7 @@ from babel.dates import format_interval
 
 from bot.dispatcher import create_dispatcher
 from bot.pushes.limiter import SharedLimits
-from bot.sandbox import BotAPIEmulator
+from devtools.sandbox import BotAPIEmulator
 from services.access import system_actor
 from services.invites import InviteService
 from services.db import create_engine, create_session_factory

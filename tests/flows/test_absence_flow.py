@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from bot.callbacks import AbsenceChildCB, AbsenceDocCB
-from bot.sandbox import user as sandbox_user
-from handlers.typed_dates import DatesError, parse_dates
+from ui.callbacks import AbsenceChildCB, AbsenceDocCB
+from devtools.sandbox import user as sandbox_user
+from ui.typed_dates import DatesError, parse_dates
 from services.absences import AbsenceService
 from services.access import load_actor
 from services.journal import JournalService

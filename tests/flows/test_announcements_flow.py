@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.callbacks import AnnounceAudienceCB, AnnounceStepCB
+from ui.callbacks import AnnounceAudienceCB, AnnounceStepCB
 from services.announcements import announcement_recipients
 from services.models import EventKind, OutboxEvent
 from tests.files import PHOTO

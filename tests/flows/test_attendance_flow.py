@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot.callbacks import AttendanceCB, LessonCB
+from ui.callbacks import AttendanceCB, LessonCB
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Absence, AuditEntry, CorrectionRequest, Lesson, Person, School, Student

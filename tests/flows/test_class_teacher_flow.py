@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.callbacks import ClassCB, ClassReasonCB
+from ui.callbacks import ClassCB, ClassReasonCB
 from services.absences import AbsenceService
 from services.access import load_actor, system_actor
 from services.invites import InviteService, hash_code

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.callbacks import ControlCB
+from ui.callbacks import ControlCB
 from services.access import load_actor
 from services.journal import JournalService
 from tests.factories import TODAY

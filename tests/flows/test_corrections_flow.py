@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.callbacks import CorrectionDecideCB
+from ui.callbacks import CorrectionDecideCB
 from services.access import load_actor
 from services.corrections import CorrectionService
 from services.journal import JournalService

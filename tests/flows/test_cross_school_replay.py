@@ -21,8 +21,8 @@ import pytest
 from aiogram.filters.callback_data import CallbackData
 from sqlalchemy import select, update
 
-import bot.callbacks  # noqa: F401  (the bot's CallbackData classes; the dispatcher imports any others)
-from bot.sandbox import BotAPIEmulator
+import ui.callbacks  # noqa: F401  (the bot's CallbackData classes; the dispatcher imports any others)
+from devtools.sandbox import BotAPIEmulator
 from services.absences import AbsenceService
 from services.access import load_actor, system_actor
 from services.corrections import CorrectionService

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.callbacks import DiaryCB, DiaryMonthCB
+from ui.callbacks import DiaryCB, DiaryMonthCB
 from services.absences import AbsenceService
 from services.access import load_actor
 from services.journal import JournalService

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.callbacks import DocumentCB
+from ui.callbacks import DocumentCB
 from services.absences import AbsenceService
 from services.access import load_actor
 from services.journal import AttachmentIn, JournalService

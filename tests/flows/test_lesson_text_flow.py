@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot.callbacks import LessonCB, LessonTextCB
-from bot.sandbox import user as sandbox_user
+from ui.callbacks import LessonCB, LessonTextCB
+from devtools.sandbox import user as sandbox_user
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Attachment, AttachmentKind, Lesson, PlanTopic

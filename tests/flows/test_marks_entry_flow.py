@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.callbacks import LessonCB, MarkEntryCB
+from ui.callbacks import LessonCB, MarkEntryCB
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import CorrectionRequest, Lesson, Mark, Person, Student

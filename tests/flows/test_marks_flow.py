@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.callbacks import MarkGoalCB, MarksPeriodCB
+from ui.callbacks import MarkGoalCB, MarksPeriodCB
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Assignment, Subject, TimetableEntry

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.callbacks import ProfileCB
+from ui.callbacks import ProfileCB
 from bot.dispatcher import FLOOD_LIMIT
 from services.models import TelegramAccount
 from tests.flows.conftest import TOKEN

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
-from bot.pushes.render import render
+from ui.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
+from ui.pushes.render import render
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import EventKind, FinalMark, OutboxEvent

@@ -10,7 +10,7 @@ import time
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 
-from bot.callbacks import DiaryCB
+from ui.callbacks import DiaryCB
 from bot.dispatcher import create_dispatcher
 from tests.flows.conftest import TOKEN
 from tests.flows.test_marks_flow import a_term_of_marks

@@ -14,7 +14,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
 from sqlalchemy import and_, or_, select
 
-from bot.pushes.render import render
+from ui.pushes.render import render
 from bot.pushes.worker import PushWorker
 from services.access import load_actor
 from services.journal import JournalService

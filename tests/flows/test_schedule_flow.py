@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from bot.callbacks import ScheduleCB
+from ui.callbacks import ScheduleCB
 from services.models import Assignment, Bell, Subject, TimetableEntry
 from tests.factories import TODAY
 from tests.flows.conftest import TOKEN, plain, span

@@ -7,7 +7,7 @@ from datetime import time
 
 from sqlalchemy import select
 
-from bot.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsViewCB
+from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsViewCB
 from services.models import NotificationSetting, Student, TelegramAccount
 
 DEFAULT_BUTTONS = ["🔔 Новые оценки: сразу", "🔔 Пропуски: сразу", "🗓 Домашнее задание: в сводке",

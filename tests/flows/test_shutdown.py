@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from bot.config import Settings
-from bot.errors_text import error_text
+from ui.errors_text import error_text
 from bot.runtime import run_polling
 from tests.flows.conftest import TOKEN, TelegramUser
 from tests.flows.test_webhook import GREETING, free_port

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.callbacks import LessonSlotCB
+from ui.callbacks import LessonSlotCB
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Lesson, Substitution

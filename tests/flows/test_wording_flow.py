@@ -81,7 +81,7 @@ async def test_standard_work_types_read_in_english_and_a_schools_own_name_stays_
 
 
 def test_the_class_teachers_reminder_writes_one_day_once_ABS_3():
-    from bot.pushes.texts_staff import RENDERERS
+    from ui.pushes.texts_staff import RENDERERS
     from services.models import EventKind
 
     payload = {"day": "2026-11-24", "documents": [{"student": "Борисова Вера", "class": "5А", "date_from": "2026-11-23",
@@ -91,7 +91,7 @@ def test_the_class_teachers_reminder_writes_one_day_once_ABS_3():
 
 
 def test_every_standard_work_type_has_an_english_name_J_5():
-    from bot.formatting import work_type_name
+    from ui.formatting import work_type_name
     from services.demo.curriculum import WORK_TYPES
     from services.school_import.writer import DEFAULT_WORK_TYPES
 

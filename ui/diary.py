@@ -1,0 +1,165 @@
+"""The diary's and the timetable's screens as text and keyboards (DIA-1): what a parent or a student reads.
+
+Pure functions of the services' DTOs; the texts are HTML, with every name and text from the journal escaped,
+and each tag closed on its line so that split_text may cut between any two lines.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from html import escape
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import format_date
+
+from ui import date_picker
+from ui.callbacks import DiaryCB, DiaryMonthCB, ScheduleCB
+from ui.date_picker import TODAY
+from ui.formatting import absence_reason, dates_text, day_title, short_date, time_span, work_type_name
+from services.diary import DiaryDay, DiaryLesson, HomeworkItem, StudentCard
+
+
+
+# ---- the diary: one day -----------------------------------------------------------------------------
+
+def day_text(card: StudentCard, day: DiaryDay, today: date, locale: str) -> str:
+    """«Дневник: Артём, 5А», the day, then each lesson; a day without lessons says why."""
+    title = f"<b>{escape(day_title(day.date, locale))}</b>" + (_(", today") if day.date == today else "")
+    blocks = [_("Diary: {child}, {class_name}").format(child=escape(card.first_name),
+                                                       class_name=escape(card.class_name)) + "\n" + title]
+    # J-3: «не задано» only where the teacher said so; a lesson of today or before with nothing entered says that.
+    blocks += [lesson_block(lesson, day.date <= today, locale) for lesson in day.lessons] or [no_lessons(day)]
+    return "\n\n".join(blocks)
+
+
+def lesson_block(lesson: DiaryLesson, held_by_now: bool, locale: str) -> str:
+    lines = [lesson_line(lesson, bold=True)]
+    if lesson.topic:
+        lines.append(_("Topic: {topic}").format(topic=escape(lesson.topic)))
+    given = lesson.homework_given
+    if given is not None and not given.no_homework and given.text:
+        lines.append(homework_line(given, locale))
+    elif given is not None:
+        lines.append(_("Homework: not set"))
+    elif held_by_now:
+        lines.append(_("Homework: not entered yet"))
+    for due in lesson.homework_due:
+        if due.text and not due.no_homework:
+            lines.append(_("For this lesson: {text}").format(text=escape(due.text)) + files_note(due))
+    if lesson.marks:
+        marks = ", ".join(f"<b>{m.value}</b> ({escape(work_type_name(m.work_type, locale))})" for m in lesson.marks)
+        lines.append(ngettext("Mark: {marks}", "Marks: {marks}", len(lesson.marks)).format(marks=marks))
+    if lesson.absent:
+        lines.append(_("Absent: {reason}").format(reason=absence_reason(lesson.absence_reason, locale)))
+    return "\n".join(lines)
+
+
+def homework_line(item: HomeworkItem, locale: str) -> str:
+    text = escape(item.text)
+    if item.due_on is None:
+        line = _("Homework: {text}").format(text=text)
+    else:
+        line = _("Homework for {date}: {text}").format(date=short_date(item.due_on, locale), text=text)
+    return line + files_note(item)
+
+
+def files_note(item: HomeworkItem) -> str:
+    if not item.files:
+        return ""
+    return " " + ngettext("📎 {count} file", "📎 {count} files", len(item.files)).format(count=len(item.files))
+
+
+def lesson_line(lesson: DiaryLesson, *, bold: bool = False) -> str:
+    """«1. 09:00–09:45 Математика»."""
+    subject = escape(lesson.subject)
+    number = f"{lesson.number}."
+    if bold:
+        subject, number = f"<b>{subject}</b>", f"<b>{number}</b>"
+    return " ".join(part for part in (number, time_span(lesson.starts_at, lesson.ends_at), subject) if part)
+
+
+def no_lessons(day: DiaryDay) -> str:
+    if day.kind == "holiday":
+        if day.holiday:
+            return _("{holiday}: no lessons.").format(holiday=escape(day.holiday))
+        return _("Holidays: no lessons.")
+    if day.kind == "weekend":
+        return _("A day off: no lessons.")
+    if day.kind == "out_of_year":
+        return _("Outside the school year: no lessons.")
+    return _("No lessons.")
+
+
+def day_keyboard(student_id: int, day: date, today: date, locale: str) -> InlineKeyboardMarkup:
+    """◀ the day before | the day after ▶; a week back | a week ahead; today | pick a date."""
+    def to(target: date | str) -> DiaryCB:
+        return DiaryCB(student=student_id, day=target if isinstance(target, str) else target.isoformat())
+
+    previous, following = day - timedelta(days=1), day + timedelta(days=1)
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text="◀ " + weekday_date(previous, locale), callback_data=to(previous))
+    keyboard.button(text=weekday_date(following, locale) + " ▶", callback_data=to(following))
+    keyboard.button(text=_("◀◀ A week back"), callback_data=to(day - timedelta(days=7)))
+    keyboard.button(text=_("A week ahead ▶▶"), callback_data=to(day + timedelta(days=7)))
+    if day != today:
+        keyboard.button(text=_("Today"), callback_data=to(TODAY))
+    keyboard.button(text=_("📅 Pick a date"),
+                    callback_data=DiaryMonthCB(student=student_id, month=f"{day:%Y-%m}", day=day.isoformat()))
+    keyboard.adjust(2, 2, 2)
+    return keyboard.as_markup()
+
+
+def picker_keyboard(student_id: int, month: date, shown: date, locale: str) -> InlineKeyboardMarkup:
+    """The diary's date picker: a month to pick a day from, then back to the day shown, or today."""
+    return date_picker.picker_keyboard(
+        month, shown, locale, day=lambda day: DiaryCB(student=student_id, day=day),
+        turn=lambda m: DiaryMonthCB(student=student_id, month=f"{m:%Y-%m}", day=shown.isoformat()))
+
+
+def weekday_date(day: date, locale: str) -> str:
+    """«пн, 23 нояб.» / «Mon, 23 Nov»: a day on a button."""
+    return format_date(day, "EEE, d MMM", locale=locale)
+
+
+# ---- the timetable: one week ------------------------------------------------------------------------
+
+def week_text(card: StudentCard, days: list[DiaryDay], today: date, locale: str) -> str:
+    """Monday to Saturday with bell times, subjects, rooms and teachers; a day without lessons says why.
+
+    Days are apart by blank lines, so a week too long for one message is cut between days (or lessons)."""
+    span = dates_text(days[0].date, days[-1].date, locale, with_year=True)
+    blocks = [_("Timetable: {child}, {class_name}").format(child=escape(card.first_name),
+                                                           class_name=escape(card.class_name))
+              + f"\n<b>{escape(span)}</b>"]
+    for day in days:
+        title = f"<b>{escape(day_title(day.date, locale))}</b>" + (_(", today") if day.date == today else "")
+        lines = [timetable_line(lesson) for lesson in day.lessons] or [no_lessons(day)]
+        blocks.append("\n".join([title, *lines]))
+    return "\n\n".join(blocks)
+
+
+def timetable_line(lesson: DiaryLesson) -> str:
+    """«1. 09:00–09:45 Математика — каб. 12, Смирнова Е. В.»."""
+    where = [_("room {room}").format(room=escape(lesson.room))] if lesson.room else []
+    where += [escape(lesson.teacher)] if lesson.teacher else []
+    return lesson_line(lesson) + (" — " + ", ".join(where) if where else "")
+
+
+def week_keyboard(student_id: int, monday: date, this_monday: date) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=_("◀◀ Previous week"),
+                    callback_data=ScheduleCB(student=student_id, day=(monday - timedelta(days=7)).isoformat()))
+    keyboard.button(text=_("Next week ▶▶"),
+                    callback_data=ScheduleCB(student=student_id, day=(monday + timedelta(days=7)).isoformat()))
+    if monday != this_monday:
+        keyboard.button(text=_("This week"), callback_data=ScheduleCB(student=student_id, day=TODAY))
+    keyboard.adjust(2, 1)
+    return keyboard.as_markup()
+
+
+def shown_week(today: date) -> date:
+    """The Monday of the week the timetable opens on: this one, or on a Sunday the coming one."""
+    monday = today - timedelta(days=today.weekday())
+    return monday + timedelta(days=7) if today.weekday() == 6 else monday
