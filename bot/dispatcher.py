@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.drain import UpdatesInHand
 from bot.middlewares import (
-    AnswerCallbacks, CommandsEndPrompts, PrivateChatsOnly, ServicesMiddleware, UserLocaleMiddleware, UserMiddleware,
-    make_i18n,
+    AnswerCallbacks, CommandsEndPrompts, PrivateChatsOnly, ScreenMiddleware, ServicesMiddleware, UserLocaleMiddleware,
+    UserMiddleware, make_i18n,
 )
 from bot.throttle import ThrottleMiddleware
 from handlers import get_routers
@@ -53,6 +53,8 @@ def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: 
     UserLocaleMiddleware(make_i18n()).setup(dp)
     dp.message.outer_middleware(CommandsEndPrompts())
     dp.callback_query.middleware(AnswerCallbacks())
+    dp.message.middleware(ScreenMiddleware())
+    dp.callback_query.middleware(ScreenMiddleware())  # after AnswerCallbacks: the screen holds the tap's answer
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)
     # Telegram sends only the kinds of update the bot handles: this one tells PrivateChatsOnly that the bot was

@@ -12,13 +12,14 @@ from aiogram.dispatcher.flags import get_flag
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Chat, Message, TelegramObject, Update, User
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ui.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues, gettext
 from ui.menus import is_menu_choice
+from ui.screens import Screen
 from services.clock import Clock
 from services.container import Services
 from services.files import FileStore
@@ -135,6 +136,16 @@ class CommandsEndPrompts(BaseMiddleware):
                 and is_menu_choice(event.text, user.locale) and await state.get_state() is not None):
             await state.clear()
             await event.answer(gettext("The step you were on is cancelled; nothing of it was saved.", user.locale))
+        return await handler(event, data)
+
+
+class ScreenMiddleware(BaseMiddleware):
+    """Hands the handlers of messages and taps `screen`: where and to whom they answer (ui.screens.Screen)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user, state = data.get("user"), data.get("state")
+        if user is not None and state is not None and isinstance(event, (Message, CallbackQuery)):
+            data["screen"] = Screen.of(event, data["bot"], user, state, data.get("callback_answer"))
         return await handler(event, data)
 
 

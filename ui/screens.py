@@ -1,9 +1,15 @@
 """Screens that move in place: a text of one or several messages whose buttons edit it, and the values a
-button carries (a date) read back safely. Shared by the family's diary and timetable and the staff's journal."""
+button carries (a date) read back safely. Shared by the family's diary and timetable and the staff's journal.
+
+`Screen` is how a handler answers: every handler of a message or a tap gets one as `screen`
+(bot.middlewares.ScreenMiddleware), with the bot, the chat, the person, the FSM state and the tapped message,
+instead of a train of parameters; refusals inside a prompt go through `Screen.reprompt`, an unknown or stale
+button through `Screen.out_of_date`."""
 from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date, datetime
 from weakref import WeakValueDictionary
 
@@ -14,7 +20,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from services.errors import InvalidInput
+from services.accounts import CurrentUser
+from services.errors import DomainError, InvalidInput
+from ui.errors_text import error_text
+from ui.i18n import N_
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # what a button may ask for
 SCREENS = "screens"  # FSM data: the message ids of each screen of several messages, by its last one's id
@@ -103,6 +112,69 @@ def parse_day(value: str) -> date:
 
 def parse_month(value: str) -> date:
     return parse_day(f"{value}-01")
+
+
+OUT_OF_DATE = N_("This button is out of date. Send /help for the menu.")
+TRY_AGAIN = N_("Try again, or tap «Cancel».")
+
+
+@dataclass
+class Screen:
+    """Where and to whom a handler answers: the bot, the chat, the person (with their language), the FSM state,
+    and for a tap the message whose button it was and the tap's answer."""
+
+    bot: Bot
+    chat_id: int
+    user: CurrentUser
+    state: FSMContext
+    tapped: Message | None = None  # the message of the tapped button, while the bot can still edit it
+    callback_answer: CallbackAnswer | None = None  # None for a message
+
+    @classmethod
+    def of(cls, event: Message | CallbackQuery, bot: Bot, user: CurrentUser, state: FSMContext,
+           callback_answer: CallbackAnswer | None = None) -> Screen:
+        if isinstance(event, CallbackQuery):
+            return cls(bot, chat_of(event), user, state, tapped(event), callback_answer)
+        return cls(bot, event.chat.id, user, state)
+
+    @property
+    def locale(self) -> str:
+        return self.user.locale
+
+    def lock(self) -> asyncio.Lock:
+        """Held around a read-modify-write of the FSM data (a draft), as taps run concurrently."""
+        return chat_lock(self.chat_id)
+
+    async def show(self, parts: str | list[str], keyboard: InlineKeyboardMarkup) -> None:
+        """The screen in place of the tapped message (show_screen), or sent when there is none."""
+        await show_screen(self.bot, self.chat_id, [parts] if isinstance(parts, str) else parts, keyboard,
+                          self.state, self.tapped)
+
+    async def send(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
+        return await self.bot.send_message(self.chat_id, text, reply_markup=keyboard)
+
+    def toast(self, text: str, *, alert: bool = False) -> None:
+        """The tap's answer: a line on top of the chat, or a box to close with `alert`. Nothing for a message."""
+        if self.callback_answer is not None:
+            self.callback_answer.text = text
+            self.callback_answer.show_alert = alert
+
+    def out_of_date(self) -> None:
+        """A button the bot did not make, or made for a step that is over: said in one way everywhere."""
+        self.toast(_(OUT_OF_DATE))
+
+    def refusal(self, error: DomainError) -> str:
+        """The service's reason for a refusal, in the reader's language."""
+        return error_text(error.code, error.params, self.locale)
+
+    async def reprompt(self, refusal: DomainError | str, keyboard: InlineKeyboardMarkup | None = None, *,
+                       try_again: bool = True) -> None:
+        """A refusal inside a prompt: the reason, then (with `try_again`) that the prompt still waits; the state
+        is left as it is, so the next message is taken for the same step."""
+        text = self.refusal(refusal) if isinstance(refusal, DomainError) else refusal
+        if try_again:
+            text += "\n" + _(TRY_AGAIN)
+        await self.send(text, keyboard)
 
 
 def tapped(query: CallbackQuery) -> Message | None:

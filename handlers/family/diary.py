@@ -17,7 +17,7 @@ from services.accounts import CurrentUser
 from ui.screens import chat_of, parse_day, parse_month, show_picker, show_screen, tapped
 from services.container import Services
 
-from .render_diary import TODAY, day_keyboard, day_text, picker_keyboard
+from ui.diary import TODAY, day_keyboard, day_text, picker_keyboard
 
 
 async def cmd_diary(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):

@@ -15,7 +15,7 @@ from services.accounts import CurrentUser
 from services.container import Services
 
 from ui.screens import chat_of, parse_day, show_screen, tapped
-from .render_diary import TODAY, shown_week, week_keyboard, week_text
+from ui.diary import TODAY, shown_week, week_keyboard, week_text
 
 
 async def cmd_schedule(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):

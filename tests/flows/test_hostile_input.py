@@ -7,7 +7,7 @@ import inspect
 import pytest
 from sqlalchemy import func, select
 
-from bot import callbacks
+from ui import callbacks
 from services.models import Lesson
 from tests.flows.conftest import open_card, type_marks
 
