@@ -1,5 +1,5 @@
-"""Push preferences of parents and students (issue 4, item 7): per child, which pushes arrive and how;
-per account, the digest time and the quiet hours. Stored and shown here; delivered by the pushes issue.
+"""Push preferences of parents and students (/settings): per child, which pushes arrive and how;
+per account, the digest time and the quiet hours. Stored and shown here; applied by services/pushes/fanout.
 
 How the delivery worker reads them
 ----------------------------------
