@@ -1,4 +1,4 @@
-"""The scheduled jobs (issue 6, item 3): module-level functions that take ids, open their own session and call the
+"""The scheduled jobs (reminders, backup): module-level functions that take ids, open their own session and call the
 services the handlers use; bot/scheduler.py says when. Tests call them directly with a fixed clock.
 
 A reminder job runs for one school on the school's day (its time zone, by the clock) when that day has lessons

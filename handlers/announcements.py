@@ -1,4 +1,4 @@
-"""/announce (issue 6, item 4): the deputy director or the administrator to the whole school, a grade, a class or a
+"""/announce (DIA-4): the deputy director or the administrator to the whole school, a grade, a class or a
 class's parents (ROLE-2); a class teacher to their own class or its parents (ACC-4). The audience from buttons,
 the text, photos or PDF files, a preview with how many accounts it reaches, then «Send». The draft lives in the
 FSM only; «Send» writes the outbox event, which the pushes worker delivers. Every step re-checks the audience

@@ -1,4 +1,4 @@
-"""Announcements (issue 6, item 4; ROLE-2, ACC-4, DIA-4): a text with photos or PDF files from the deputy director
+"""Announcements (ROLE-2, ACC-4, DIA-4): a text with photos or PDF files from the deputy director
 or the administrator to the whole school, a grade, a class or a class's parents; from a class teacher to their own
 class or its parents. One outbox event per announcement; the pushes worker fans it out with
 `announcement_recipients` and sends it by each account's ANNOUNCEMENTS preference for the child it is about.

@@ -1,5 +1,5 @@
-"""Push preferences of parents and students (issue 4, item 7): per child, which pushes arrive and how;
-per account, the digest time and the quiet hours. Stored and shown here; delivered by the pushes issue.
+"""Push preferences of parents and students (/settings): per child, which pushes arrive and how;
+per account, the digest time and the quiet hours. Stored and shown here; applied by services/pushes/fanout.
 
 How the delivery worker reads them
 ----------------------------------
@@ -10,10 +10,10 @@ How the delivery worker reads them
 - Defaults: new marks, absences, documents decided and announcements at once (a parent wants to know the
   same day, DIA-3); homework in the digest (several items a day, wanted once, not one buzz per lesson).
   The scheduled ones (services/reminders/family.py): the weekly summary and the period forecast (DIA-4) at
-  once; the evening reminder of tomorrow's homework off, as the issue makes it opt-in (it repeats what the
+  once; the evening reminder of tomorrow's homework off, opt-in by design (it repeats what the
   homework pushes said). The same for parents and for students.
 - `TelegramAccount.digest_time`, `quiet_from`, `quiet_to` belong to the account, for all its children
-  (defaults 19:00, and 21:00 to 08:00 as the issue says). They are wall-clock times of the school's time
+  (defaults 19:00, and 21:00 to 08:00). They are wall-clock times of the school's time
   zone (`School.timezone`), not UTC: a push about a child is timed by the clock of that child's school
   (an account with children in two zones gets each child's pushes by its own school's clock).
 - Quiet hours are the span [quiet_from, quiet_to), across midnight when quiet_from > quiet_to;

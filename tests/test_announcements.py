@@ -1,4 +1,4 @@
-"""Announcements (issue 6, item 4): who may send to whom (ROLE-2, ACC-4), what is checked before anything is
+"""Announcements (/announce): who may send to whom (ROLE-2, ACC-4), what is checked before anything is
 written, what the outbox event holds, and exactly who receives it (ACC-1, ACC-2, ACC-9)."""
 from __future__ import annotations
 

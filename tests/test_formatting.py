@@ -1,5 +1,5 @@
-"""bot/formatting: dates in the reader's language, absence reasons (ABS-2), and long texts split to Telegram's
-4,096 characters, never cut off (issue item 8)."""
+"""ui/formatting: dates in the reader's language, absence reasons (ABS-2), and long texts split to Telegram's
+4,096 characters, never cut off."""
 from __future__ import annotations
 
 import re

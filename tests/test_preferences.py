@@ -1,4 +1,4 @@
-"""Push preferences (issue 4, item 7): defaults, per child and kind, the digest time, quiet hours, and only
+"""Push preferences (/settings): defaults, per child and kind, the digest time, quiet hours, and only
 for one's own children (ACC-1, ACC-2)."""
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ async def test_defaults_where_nothing_is_stored(session, school, mother):
     assert prefs.modes == (
         (NotifyKind.MARKS, I), (NotifyKind.ABSENCES, I), (NotifyKind.HOMEWORK, D),
         (NotifyKind.DOCUMENTS, I), (NotifyKind.ANNOUNCEMENTS, I),
-        (NotifyKind.TOMORROW, OFF),  # the evening reminder of tomorrow's homework is opt-in (issue 6)
+        (NotifyKind.TOMORROW, OFF),  # the evening reminder of tomorrow's homework is opt-in
         (NotifyKind.SUMMARY, I),  # the weekly summary and the period forecast (DIA-4)
     )
     assert [k for k, _ in prefs.modes] == list(KINDS) == list(NotifyKind)  # every kind on the screen

@@ -1,4 +1,4 @@
-"""Issue 6: the outbox planned into deliveries — exactly the right accounts (ACC-1, ACC-2, J-13), by their
+"""Push fan-out: the outbox planned into deliveries — exactly the right accounts (ACC-1, ACC-2, J-13), by their
 preferences (instant, digest, off), quiet hours, corrections only to those told, and the claim/record cycle
 that sends each (event, recipient) once and after a crash repeats only what was in flight."""
 from __future__ import annotations

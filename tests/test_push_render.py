@@ -1,4 +1,4 @@
-"""Issue 6: one account's due news as one message, in its language; news of one thing folded into its latest
+"""Push texts: one account's due news as one message, in its language; news of one thing folded into its latest
 state, corrections said as corrections, news cancelled out said not at all."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6, Telegram's limits: bot/pushes/limiter.py and bot/pushes/sender.py against the local Bot API
+"""Pushes within Telegram's limits: bot/pushes/limiter.py and bot/pushes/sender.py against the local Bot API
 emulator over HTTP, with an unmodified aiogram Bot. The tests with limits on take about a second each
 (Telegram's one-second windows); backoff pauses are shortened."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The scheduled reminders to families (issue 6, item 3): tomorrow's homework (J-2..J-4, J-13, opt-in), the weekly
+"""The scheduled reminders to families: tomorrow's homework (J-2..J-4, J-13, opt-in), the weekly
 summary of marks and absences (DIA-3, J-5, ABS-2), the forecast of the period marks before a period ends (DIA-4,
 PER-3, PER-4); each for the right students and nobody else, written once, and read in a fixed number of queries."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Scheduled reminders to staff (issue 6, item 3): who is reminded of what, on which day, and what the push says.
+"""Scheduled reminders to staff (J-1, J-2, J-11, ABS-3): who is reminded of what, on which day, and what the push says.
 
 J-2 homework before the deadline, J-1 attendance and topic at the end of the day, J-11 written works marked within
 3 days, ABS-3 absence reasons within 2 working days and the week's review, PER-4 marks before the period ends.

@@ -1,4 +1,4 @@
-"""The scheduled jobs (issue 6, item 3): which jobs the scheduler holds, at which times in which time zone, and what
+"""The scheduled jobs: which jobs the scheduler holds, at which times in which time zone, and what
 the jobs do when called directly with a fixed clock, as the scheduler calls them: every school of a zone, a day
 without lessons skipped, and the two-copy backup at night and after each study period (DATA-1)."""
 from __future__ import annotations

@@ -264,7 +264,7 @@ class ControlCB(CallbackData, prefix="dctl"):
     view: ControlView = ControlView.report
 
 
-# ---- announcements (issue 6): the deputy director's and class teachers' ------------------------------
+# ---- announcements (/announce): the deputy director's and class teachers' ------------------------------
 
 class AnnounceAudienceCB(CallbackData, prefix="ann"):
     """/announce: the audience chosen (the service re-checks it: ROLE-2, ACC-4)."""

@@ -48,7 +48,7 @@ class MarksEntry(StatesGroup):
 
 
 class AnnouncementForm(StatesGroup):
-    """/announce (issue 6): the audience, the text, the files, then the preview and «Send»; nothing is written
+    """/announce: the audience, the text, the files, then the preview and «Send»; nothing is written
     before «Send»."""
 
     audience = State()

@@ -1,6 +1,6 @@
 """deliveries and reminder keys
 
-Issue 6: one row per (outbox event, Telegram account) for the pushes worker, and a unique key on the
+Pushes: one row per (outbox event, Telegram account) for the pushes worker, and a unique key on the
 outbox so that a scheduled reminder is written once per recipient and day.
 
 Revision ID: edd18e262154

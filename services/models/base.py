@@ -189,7 +189,7 @@ class EventKind(str, enum.Enum):
     CORRECTION_REQUESTED = "correction_requested"  # J-10, to the deputy directors and administrators
     CORRECTION_DECIDED = "correction_decided"
     ANNOUNCEMENT = "announcement"
-    # Scheduled reminders (issue 6): written by the jobs, one per recipient and day (OutboxEvent.key).
+    # Scheduled reminders (services/reminders): written by the jobs, one per recipient and day (OutboxEvent.key).
     HOMEWORK_MISSING = "homework_missing"  # J-2, to a teacher at 15:00
     LESSONS_UNFILLED = "lessons_unfilled"  # J-1, to a teacher at the end of the day
     WORKS_UNMARKED = "works_unmarked"  # J-11, to a teacher

@@ -1,1 +1,1 @@
-"""Pushes (issue 6): the outbox drained into deliveries, one per event and recipient, sent by bot/pushes."""
+"""Pushes (DIA-3): the outbox drained into deliveries, one per event and recipient, sent by bot/pushes."""

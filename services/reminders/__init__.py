@@ -1,4 +1,4 @@
-"""Scheduled reminders (issue 6, item 3): each function finds, for one school and one school day, who needs
+"""Scheduled reminders (DIA-3, J-2, ABS-3): each function finds, for one school and one school day, who needs
 reminding of what, and writes one outbox event per recipient with a per-day key (records.emit_once)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scheduled reminders to families (issue 6, item 3; DIA-3, DIA-4): tomorrow's homework the evening before, the
+"""Scheduled reminders to families (DIA-3, DIA-4): tomorrow's homework the evening before, the
 week's summary of marks and absences, and the forecast of the period marks before a period ends.
 
 Each function reads one school on one of its days and writes one outbox event per active student

@@ -1,4 +1,4 @@
-"""Scheduled reminders to staff (issue 6, item 3): teachers about their lessons and marks, class teachers about
+"""Scheduled reminders to staff (J-1, J-2, J-11, ABS-3): teachers about their lessons and marks, class teachers about
 absence reasons.
 
 Each function reads one school's day in a fixed number of queries whatever the school's size, writes at most one

@@ -463,7 +463,7 @@ async def test_withdrawing_a_decided_document_says_why_and_shows_the_decision(bo
     await tap(father, "Продолжить без файлов")
     await tap(father, "Отправить")
     [doc] = await documents(sessions)
-    async with sessions() as session:  # the class teacher accepts it meanwhile (the teachers' issue)
+    async with sessions() as session:  # the class teacher accepts it meanwhile, while the father still sees it
         teacher = await load_actor(session, school.staff["math"])
         await AbsenceService(session, clock).decide_document(teacher, doc.id, accept=True,
                                                              reason=AbsenceReason.ILLNESS)

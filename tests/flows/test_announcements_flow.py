@@ -1,4 +1,4 @@
-"""/announce end to end (issue 6, item 4): a class teacher writes to their class's parents with a photo, sees the
+"""/announce end to end: a class teacher writes to their class's parents with a photo, sees the
 preview with how many accounts it reaches, sends it, and the outbox holds the event; the deputy director's audience
 buttons (ROLE-2); and the refusals: a plain teacher and a parent have no /announce, a class teacher's forged
 audience is refused with an alert (ACC-4), a program file and a too long text are refused, nothing is written."""

@@ -2,7 +2,7 @@
 and «ещё не внесено» where nothing was entered yet (J-3), marks with
 their work types (J-5) and absences with their reasons (J-12, ABS-2); one message edited in place; a date
 picker; weekends and holidays (PER-1); only one's own children, at any hour (ACC-1, ACC-2, DIA-2); long days
-split (item 8)."""
+split into several messages, never cut off."""
 from __future__ import annotations
 
 import logging
@@ -239,7 +239,7 @@ Homework: not entered yet"""
 
 
 async def test_a_day_too_long_for_one_message_comes_whole_and_moves_in_place(bot_world, linked, clock):
-    """Item 8: three long homeworks (J-4 allows 3,000 characters each) make three messages; the buttons
+    """Longer than one message: three long homeworks (J-4 allows 3,000 characters each) make three messages; the buttons
     under the last still move the whole screen: a short day edits the first and drops the rest."""
     school, sessions = bot_world
     homework = {}

@@ -176,7 +176,7 @@ async def test_homework_in_english(bot_world, clock, linked, emulator, person):
 
 
 async def test_a_long_list_is_split_not_cut(bot_world, clock, linked):
-    """Item 8: three long homeworks (about 2,400 characters each) come as several messages, every word kept."""
+    """Split, not cut: three long homeworks (about 2,400 characters each) come as several messages, every word kept."""
     school, sessions = bot_world
     long_texts = {key: f"{key}: " + " ".join(f"упр{i}" for i in range(350)) for key in ("a", "b", "c")}
     await keep_lesson(sessions, clock, school, "math", "math5A", TODAY, 2, long_texts["a"])

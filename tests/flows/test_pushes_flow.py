@@ -1,4 +1,4 @@
-"""Issue 6 end to end: a teacher saves marks in the bot and the delivery worker, polling the same database,
+"""Pushes end to end: a teacher saves marks in the bot and the delivery worker, polling the same database,
 sends each family its push over HTTP to the local Bot API — in each one's language, to nobody else; a blocked
 user is made inactive; Telegram's 429 is waited out; a crash between sending and recording repeats only the
 message that was in flight."""

@@ -31,7 +31,7 @@ async def test_run_polls_the_local_bot_api_and_answers(emulator, tmp_path):
 
 
 async def test_run_delivers_the_outbox(emulator, tmp_path):
-    """Issue 6: `schoolbot run` starts the delivery worker beside the bot: news written to
+    """Pushes: `schoolbot run` starts the delivery worker beside the bot: news written to
     the outbox by any process reaches its recipient."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'school.db'}"
     engine = create_engine(url)

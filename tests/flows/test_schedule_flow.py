@@ -1,6 +1,6 @@
 """/schedule end to end (DIA-1): the week's lessons with bell times, subjects, rooms and teachers; weeks moved
 in place; holidays and days off (PER-1); only one's own children (ACC-2); a long week comes as several
-messages, never cut off (issue item 8)."""
+messages, never cut off at Telegram's 4,096 characters."""
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,4 @@
-"""/settings end to end (issue 4, item 7): per child, which pushes arrive and how; the digest time and the quiet
+"""/settings end to end: per child, which pushes arrive and how; the digest time and the quiet
 hours; a parent of two children (ROLE-1), a forged button for another family's child (ACC-2), English."""
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ async def test_parent_of_two_sets_each_childs_pushes_apart_ROLE_1_ACC_2(bot_worl
     await mother.tap("🗓 Домашнее задание: в сводке")
     await mother.tap("🔔 Пропуски: сразу")
     assert mother.buttons()[:3] == ["🔔 Новые оценки: сразу", "🗓 Пропуски: в сводке", "🔕 Домашнее задание: выкл."]
-    await mother.tap("🔕 Задания на завтра, вечером: выкл.")  # the evening reminder is opt-in (issue 6)
+    await mother.tap("🔕 Задания на завтра, вечером: выкл.")  # the evening reminder is opt-in
     assert mother.buttons()[5:7] == ["🔔 Задания на завтра, вечером: сразу", "🔔 Итоги недели и прогноз: сразу"]
     assert await stored_modes(sessions) == {
         (mother.id, school.students["alekseev"], "marks", "off"),

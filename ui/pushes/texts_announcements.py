@@ -1,4 +1,4 @@
-"""The text of an announcement (issue 6, item 4) in the reader's language: a heading with the audience, the
+"""The text of an announcement (/announce, DIA-4) in the reader's language: a heading with the audience, the
 author, then the author's own text, escaped. The worker sends the files after it, from payload["files"]."""
 from __future__ import annotations
 
