@@ -167,11 +167,17 @@ class CorrectionFormCB(CallbackData, prefix="tcorr"):
     action: str  # "cancel"
 
 
+class CorrectionDecision(str, Enum):
+    apply = "apply"
+    decline = "decline"  # asks for the comment
+    cancel = "cancel"  # the decline's comment is not typed after all
+
+
 class CorrectionDecideCB(CallbackData, prefix="dcorr"):
     """/corrections: decide one request (the service re-checks the decider's role and the request's state)."""
 
     request: Id
-    action: str  # "apply" | "decline" | "cancel" (the decline's comment is not typed after all)
+    action: CorrectionDecision
 
 
 # ---- staff: the class teacher (ACC-4) --------------------------------------------------------------
