@@ -10,6 +10,7 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from services.announcements import Scope
 from services.models import AbsenceReason
 
 INT_MAX = 2**31 - 1  # PostgreSQL's INTEGER; SQLite's is wider
@@ -300,13 +301,21 @@ class ControlCB(CallbackData, prefix="dctl"):
 class AnnounceAudienceCB(CallbackData, prefix="ann"):
     """/announce: the audience chosen (the service re-checks it: ROLE-2, ACC-4)."""
 
-    scope: str  # "school" | "grade" | "class" | "class_parents"
+    scope: Scope
     grade: Num = 0
     cls: Num = 0
+
+
+class AnnounceStep(str, Enum):
+    grade = "grade"  # the grade's classes to choose from
+    top = "top"  # back to the first choice
+    done = "done"  # the files are in: the preview
+    send = "send"
+    cancel = "cancel"
 
 
 class AnnounceStepCB(CallbackData, prefix="anns"):
     """/announce: the steps around the audience and the draft."""
 
-    action: str  # "grade" (its classes to choose from) | "top" | "done" | "send" | "cancel"
+    action: AnnounceStep
     grade: Num = 0
