@@ -195,7 +195,7 @@ async def on_done(_query: CallbackQuery, services: Services, screen: Screen):
                       step_keyboard((_("Send"), AnnounceStep.send)))
 
 
-async def on_send(query: CallbackQuery, services: Services, screen: Screen):
+async def on_send(_query: CallbackQuery, services: Services, screen: Screen):
     state = screen.state
     async with screen.lock():
         if await state.get_state() != Form.confirm.state:  # a second tap on «Send»: the first one sent it
@@ -215,7 +215,8 @@ async def on_send(query: CallbackQuery, services: Services, screen: Screen):
                               InlineKeyboardMarkup(inline_keyboard=[]))
             return
     screen.toast(_("Sent."))
-    await query.message.edit_reply_markup(reply_markup=None)
+    if screen.tapped is not None:  # the preview keeps its text, without «Send»
+        await screen.tapped.edit_reply_markup(reply_markup=None)
     count = data["recipients"]
     await screen.send("✅ " + ngettext("Announcement sent: {count} recipient",
                                       "Announcement sent: {count} recipients", count).format(count=count))

@@ -145,11 +145,10 @@ async def on_back(_query: CallbackQuery, callback_data: DocumentCB, services: Se
 
 # ---- decline with a comment -------------------------------------------------------------------------------
 
-async def on_decline(query: CallbackQuery, callback_data: DocumentCB, services: Services, screen: Screen):
+async def on_decline(_query: CallbackQuery, callback_data: DocumentCB, services: Services, screen: Screen):
     doc = await services.absences.pending_document(screen.user.actor, callback_data.doc)
     await screen.state.set_state(DocumentDecline.comment)
-    await screen.state.update_data(decline_doc=doc.id,
-                                   decline_card=query.message.message_id if query.message else None)
+    await screen.state.update_data(decline_doc=doc.id, decline_card=screen.tapped.message_id if screen.tapped else None)
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=_("Cancel"), callback_data=DocumentCB(doc=doc.id, action=DocumentAction.back))
     text = card_text(doc, screen.locale) + "\n\n✍️ " + _("Write why the document is declined: the family will see it.")
