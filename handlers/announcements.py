@@ -74,8 +74,8 @@ def classes_keyboard(audiences: list[Audience], locale: str, *, back: bool) -> I
     whole_grade = any(a.scope == Scope.GRADE for a in audiences)
     keyboard.adjust(*((1, 2) if whole_grade else (2,)))
     if back:
-        keyboard.row(InlineKeyboardButton(text=_("◀ Back"), callback_data=AnnounceStepCB(action=AnnounceStep.top).pack()),
-                     _cancel())
+        back = InlineKeyboardButton(text=_("◀ Back"), callback_data=AnnounceStepCB(action=AnnounceStep.top).pack())
+        keyboard.row(back, _cancel())
     else:
         keyboard.row(_cancel())
     return keyboard.as_markup()

@@ -185,13 +185,14 @@ async def on_reason_choice(_query: CallbackQuery, callback_data: ClassReasonCB, 
     day = await services.absences.absence_day(user.actor, callback_data.absence)  # refuses another's class
     if not day:  # the student has left the school meanwhile (ACC-9)
         raise NotFound("absence.not_found")
-    chosen = [a for a in day if a.absence_id == callback_data.absence] if callback_data.scope is ReasonScope.one else day
+    one = callback_data.scope is ReasonScope.one
+    chosen = [a for a in day if a.absence_id == callback_data.absence] if one else day
     first = day[0]
     lines = ["<b>{}</b>, {}".format(escape(first.student_name), day_title(first.date, user.locale)), ""]
     lines += ["{}. {}: {}".format(a.lesson_number, escape(a.subject), absence_reason(a.reason, user.locale))
               for a in day]
     lines += ["", _("Due {date}").format(date=short_date(first.due, user.locale)), ""]
-    if callback_data.scope is ReasonScope.one:
+    if one:
         lines.append(_("Which reason for lesson {number}, {subject}?").format(
             number=chosen[0].lesson_number, subject=escape(chosen[0].subject)))
     else:
@@ -200,11 +201,12 @@ async def on_reason_choice(_query: CallbackQuery, callback_data: ClassReasonCB, 
     for reason in REASONS:
         keyboard.button(text=reason_button(reason, user.locale), callback_data=callback_data.model_copy(
             update={"reason": reason}))
-    if callback_data.scope is ReasonScope.day and len(day) > 1:
+    if not one and len(day) > 1:
         for a in day:
             keyboard.button(text=_("Only lesson {number}, {subject}").format(number=a.lesson_number, subject=a.subject),
-                            callback_data=ClassReasonCB(cls=callback_data.cls, absence=a.absence_id, scope=ReasonScope.one))
-    if callback_data.scope is ReasonScope.one and len(day) > 1:
+                            callback_data=ClassReasonCB(cls=callback_data.cls, absence=a.absence_id,
+                                                        scope=ReasonScope.one))
+    if one and len(day) > 1:
         keyboard.button(text=_("◀ Back"), callback_data=ClassReasonCB(cls=callback_data.cls,
                                                                       absence=callback_data.absence,
                                                                       scope=ReasonScope.day))
