@@ -10,23 +10,19 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import AnnounceAudienceCB, AnnounceStepCB
-from ui.errors_text import error_text
+from ui.callbacks import AnnounceAudienceCB, AnnounceStep, AnnounceStepCB
 from ui.filters import RoleFilter, not_for_others
 from ui.menus import menu_filter
 from ui.pushes.texts_announcements import audience_label, render_announcement
 from ui.states import AnnouncementForm as Form
 from handlers.drafts import new_draft_id
 from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
-from ui.screens import chat_lock
-from services.accounts import CurrentUser
+from ui.screens import Screen
 from services.announcements import MAX_FILES, TEXT_MAX, Audience, Scope, check_text
 from services.container import Services
 from services.errors import AlreadySaved, DomainError, InvalidInput
@@ -47,11 +43,11 @@ def _label(audience: Audience, locale: str) -> str:
 
 
 def _cancel() -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=_("Cancel"), callback_data=AnnounceStepCB(action="cancel").pack())
+    return InlineKeyboardButton(text=_("Cancel"), callback_data=AnnounceStepCB(action=AnnounceStep.cancel).pack())
 
 
 def _pick(audience: Audience) -> AnnounceAudienceCB:
-    return AnnounceAudienceCB(scope=audience.scope.value, grade=audience.grade or 0, cls=audience.class_id or 0)
+    return AnnounceAudienceCB(scope=audience.scope, grade=audience.grade or 0, cls=audience.class_id or 0)
 
 
 def top_keyboard(audiences: list[Audience], locale: str) -> InlineKeyboardMarkup:
@@ -64,7 +60,7 @@ def top_keyboard(audiences: list[Audience], locale: str) -> InlineKeyboardMarkup
     for audience in audiences:
         if audience.scope == Scope.GRADE:
             keyboard.button(text=_("Grade {grade} ▸").format(grade=audience.grade),
-                            callback_data=AnnounceStepCB(action="grade", grade=audience.grade))
+                            callback_data=AnnounceStepCB(action=AnnounceStep.grade, grade=audience.grade))
     keyboard.adjust(1, GRADES_PER_ROW)
     keyboard.row(_cancel())
     return keyboard.as_markup()
@@ -78,14 +74,14 @@ def classes_keyboard(audiences: list[Audience], locale: str, *, back: bool) -> I
     whole_grade = any(a.scope == Scope.GRADE for a in audiences)
     keyboard.adjust(*((1, 2) if whole_grade else (2,)))
     if back:
-        keyboard.row(InlineKeyboardButton(text=_("◀ Back"), callback_data=AnnounceStepCB(action="top").pack()),
-                     _cancel())
+        back = InlineKeyboardButton(text=_("◀ Back"), callback_data=AnnounceStepCB(action=AnnounceStep.top).pack())
+        keyboard.row(back, _cancel())
     else:
         keyboard.row(_cancel())
     return keyboard.as_markup()
 
 
-def step_keyboard(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
+def step_keyboard(*buttons: tuple[str, AnnounceStep]) -> InlineKeyboardMarkup:
     """The step's buttons and «Отмена», in one row."""
     row = [InlineKeyboardButton(text=text, callback_data=AnnounceStepCB(action=action).pack())
            for text, action in buttons]
@@ -93,7 +89,7 @@ def step_keyboard(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
 
 
 def files_keyboard(count: int) -> InlineKeyboardMarkup:
-    return step_keyboard((_("Done") if count else _("Continue without files"), "done"))
+    return step_keyboard((_("Done") if count else _("Continue without files"), AnnounceStep.done))
 
 
 def text_prompt(audience: dict, locale: str) -> str:
@@ -131,60 +127,55 @@ def _draft_files(data: dict) -> list[AttachmentIn]:
 
 # ---- the audience ------------------------------------------------------------------------------------------
 
-async def cmd_announce(message: Message, user: CurrentUser, services: Services, state: FSMContext):
-    audiences = await services.announcements.audiences(user.actor)  # refuses anyone else
-    await state.clear()
-    await state.set_state(Form.audience)
-    await message.answer(_("New announcement. Whom is it for?"), reply_markup=top_keyboard(audiences, user.locale))
+async def cmd_announce(_message: Message, services: Services, screen: Screen):
+    audiences = await services.announcements.audiences(screen.user.actor)  # refuses anyone else
+    await screen.state.clear()
+    await screen.state.set_state(Form.audience)
+    await screen.send(_("New announcement. Whom is it for?"), top_keyboard(audiences, screen.locale))
 
 
-async def on_top(query: CallbackQuery, user: CurrentUser, services: Services, state: FSMContext):
-    audiences = await services.announcements.audiences(user.actor)
-    await state.set_state(Form.audience)
-    await query.message.edit_text(_("New announcement. Whom is it for?"),
-                                  reply_markup=top_keyboard(audiences, user.locale))
+async def on_top(_query: CallbackQuery, services: Services, screen: Screen):
+    audiences = await services.announcements.audiences(screen.user.actor)
+    await screen.state.set_state(Form.audience)
+    await screen.show(_("New announcement. Whom is it for?"), top_keyboard(audiences, screen.locale))
 
 
-async def on_grade(query: CallbackQuery, callback_data: AnnounceStepCB, user: CurrentUser, services: Services,
-                   state: FSMContext, callback_answer: CallbackAnswer):
-    found = [a for a in await services.announcements.audiences(user.actor) if a.grade == callback_data.grade]
+async def on_grade(_query: CallbackQuery, callback_data: AnnounceStepCB, services: Services, screen: Screen):
+    found = [a for a in await services.announcements.audiences(screen.user.actor) if a.grade == callback_data.grade]
     if not any(a.scope == Scope.GRADE for a in found):  # not a button the bot made for this user
-        callback_answer.text = _("This button is out of date. Send /help for the menu.")
+        screen.out_of_date()
         return
-    await state.set_state(Form.audience)
-    await query.message.edit_text(_("Grade {grade}: whom is the announcement for?").format(grade=callback_data.grade),
-                                  reply_markup=classes_keyboard(found, user.locale, back=True))
+    await screen.state.set_state(Form.audience)
+    await screen.show(_("Grade {grade}: whom is the announcement for?").format(grade=callback_data.grade),
+                      classes_keyboard(found, screen.locale, back=True))
 
 
-async def on_audience(query: CallbackQuery, callback_data: AnnounceAudienceCB, user: CurrentUser,
-                      services: Services, state: FSMContext):
+async def on_audience(_query: CallbackQuery, callback_data: AnnounceAudienceCB, services: Services, screen: Screen):
     """The ids come from the client: the service re-checks them (another class is refused with an alert)."""
     audience = await services.announcements.check_audience(
-        user.actor, Audience(callback_data.scope, callback_data.grade or None, callback_data.cls or None))
+        screen.user.actor, Audience(callback_data.scope, callback_data.grade or None, callback_data.cls or None))
     chosen = {"scope": audience.scope.value, "grade": audience.grade, "class_id": audience.class_id,
               "title": audience.title}
-    await state.set_state(Form.text)
-    await state.set_data({"audience": chosen, "files": [], "draft": new_draft_id()})
-    await query.message.edit_text(text_prompt(chosen, user.locale), reply_markup=step_keyboard())
+    await screen.state.set_state(Form.text)
+    await screen.state.set_data({"audience": chosen, "files": [], "draft": new_draft_id()})
+    await screen.show(text_prompt(chosen, screen.locale), step_keyboard())
 
 
 # ---- the text and the files ------------------------------------------------------------------------------
 
-async def on_text(message: Message, user: CurrentUser, state: FSMContext):
+async def on_text(message: Message, screen: Screen):
     try:
         text = check_text(message.text)
     except InvalidInput as err:
-        await message.answer(error_text(err.code, err.params, user.locale) + "\n"
-                             + _("Try again, or tap «Cancel»."), reply_markup=step_keyboard())
+        await screen.reprompt(err, step_keyboard())
         return
-    await state.update_data(text=text)
-    await state.set_state(Form.files)
-    await message.answer(files_prompt(), reply_markup=files_keyboard(0))
+    await screen.state.update_data(text=text)
+    await screen.state.set_state(Form.files)
+    await screen.send(files_prompt(), files_keyboard(0))
 
 
-async def on_other_in_text(message: Message):
-    await message.answer(_("Send the announcement's text first: photos and files come next."),
-                         reply_markup=step_keyboard())
+async def on_other_in_text(_message: Message, screen: Screen):
+    await screen.send(_("Send the announcement's text first: photos and files come next."), step_keyboard())
 
 
 FILES = FileStep(Form.files, MAX_FILES, "announcement.too_many_files", files_keyboard,
@@ -193,41 +184,42 @@ FILES = FileStep(Form.files, MAX_FILES, "announcement.too_many_files", files_key
 
 # ---- the preview and sending -----------------------------------------------------------------------------
 
-async def on_done(query: CallbackQuery, user: CurrentUser, services: Services, state: FSMContext):
-    async with chat_lock(query.message.chat.id):  # after the album's last photo is in
-        data = await state.get_data()
-        preview = await services.announcements.preview(user.actor, _draft_audience(data), data["text"],
+async def on_done(_query: CallbackQuery, services: Services, screen: Screen):
+    async with screen.lock():  # after the album's last photo is in
+        data = await screen.state.get_data()
+        preview = await services.announcements.preview(screen.user.actor, _draft_audience(data), data["text"],
                                                        _draft_files(data))
-        await state.update_data(recipients=preview.recipients)
-        await state.set_state(Form.confirm)
-    await query.message.edit_text(preview_text(preview.payload, preview.recipients, data["files"], user.locale),
-                                  reply_markup=step_keyboard((_("Send"), "send")))
+        await screen.state.update_data(recipients=preview.recipients)
+        await screen.state.set_state(Form.confirm)
+    await screen.show(preview_text(preview.payload, preview.recipients, data["files"], screen.locale),
+                      step_keyboard((_("Send"), AnnounceStep.send)))
 
 
-async def on_send(query: CallbackQuery, user: CurrentUser, services: Services, state: FSMContext,
-                  callback_answer: CallbackAnswer):
-    async with chat_lock(query.message.chat.id):
+async def on_send(_query: CallbackQuery, services: Services, screen: Screen):
+    state = screen.state
+    async with screen.lock():
         if await state.get_state() != Form.confirm.state:  # a second tap on «Send»: the first one sent it
             return
         data = await state.get_data()
         await state.clear()
         try:
-            await services.announcements.send(user.actor, _draft_audience(data), data["text"], _draft_files(data),
-                                              draft=data.get("draft"))
+            await services.announcements.send(screen.user.actor, _draft_audience(data), data["text"],
+                                              _draft_files(data), draft=data.get("draft"))
         except AlreadySaved:  # sent by a tap in another process (the drafts in Redis)
-            callback_answer.text = _("Already sent.")
+            screen.toast(_("Already sent."))
             return
         except DomainError as err:
             # Nothing was written (one transaction); the draft cannot be sent as it is, so the form ends here.
             log.info("announcement refused at sending: %s", err.code)
-            await query.message.edit_text(error_text(err.code, err.params, user.locale) + "\n\n"
-                                          + _("Nothing was sent. Send /announce to start again."))
+            await screen.show(screen.refusal(err) + "\n\n" + _("Nothing was sent. Send /announce to start again."),
+                              InlineKeyboardMarkup(inline_keyboard=[]))
             return
-    callback_answer.text = _("Sent.")
-    await query.message.edit_reply_markup(reply_markup=None)
+    screen.toast(_("Sent."))
+    if screen.tapped is not None:  # the preview keeps its text, without «Send»
+        await screen.tapped.edit_reply_markup(reply_markup=None)
     count = data["recipients"]
-    await query.message.answer("✅ " + ngettext("Announcement sent: {count} recipient",
-                                               "Announcement sent: {count} recipients", count).format(count=count))
+    await screen.send("✅ " + ngettext("Announcement sent: {count} recipient",
+                                      "Announcement sent: {count} recipients", count).format(count=count))
 
 
 def build_router() -> Router:
@@ -236,13 +228,13 @@ def build_router() -> Router:
         observer.filter(RoleFilter(Role.DEPUTY, Role.ADMIN, Role.CLASS_TEACHER))
     router.message.register(cmd_announce, menu_filter("announce"))
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(Form))
-    router.callback_query.register(on_cancel, AnnounceStepCB.filter(F.action == "cancel"), StateFilter(Form))
-    router.callback_query.register(on_top, AnnounceStepCB.filter(F.action == "top"))
-    router.callback_query.register(on_grade, AnnounceStepCB.filter(F.action == "grade"))
+    router.callback_query.register(on_cancel, AnnounceStepCB.filter(F.action == AnnounceStep.cancel), StateFilter(Form))
+    router.callback_query.register(on_top, AnnounceStepCB.filter(F.action == AnnounceStep.top))
+    router.callback_query.register(on_grade, AnnounceStepCB.filter(F.action == AnnounceStep.grade))
     router.callback_query.register(on_audience, AnnounceAudienceCB.filter())
     router.message.register(on_text, Form.text, F.text, not_for_others)
     router.message.register(on_other_in_text, Form.text, not_for_others)
     FILES.register(router)
-    router.callback_query.register(on_done, AnnounceStepCB.filter(F.action == "done"), Form.files)
-    router.callback_query.register(on_send, AnnounceStepCB.filter(F.action == "send"), Form.confirm)
+    router.callback_query.register(on_done, AnnounceStepCB.filter(F.action == AnnounceStep.done), Form.files)
+    router.callback_query.register(on_send, AnnounceStepCB.filter(F.action == AnnounceStep.send), Form.confirm)
     return router

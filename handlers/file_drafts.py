@@ -8,16 +8,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from ui.errors_text import error_text
 from ui.filters import not_for_others
-from ui.screens import chat_lock
+from ui.screens import Screen
 from handlers.stored_files import receive
-from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import InvalidInput
 from services.journal import AttachmentIn
@@ -26,15 +23,15 @@ from services.models import AttachmentKind
 log = logging.getLogger(__name__)
 
 
-async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
+async def on_cancel(_query: CallbackQuery, screen: Screen) -> None:
     """«Отмена» under a form that gathers a draft: the draft is dropped, nothing was written."""
-    await state.clear()
-    await query.message.edit_text(_("Cancelled: nothing was sent."))
+    await screen.state.clear()
+    await screen.show(_("Cancelled: nothing was sent."), InlineKeyboardMarkup(inline_keyboard=[]))
 
 
-async def cmd_cancel(message: Message, state: FSMContext) -> None:
-    await state.clear()
-    await message.answer(_("Cancelled: nothing was sent."))
+async def cmd_cancel(_message: Message, screen: Screen) -> None:
+    await screen.state.clear()
+    await screen.send(_("Cancelled: nothing was sent."))
 
 
 @dataclass(frozen=True)
@@ -54,43 +51,42 @@ class FileStep:
         router.message.register(self.on_document, self.state, F.document)
         router.message.register(self.on_other, self.state, not_for_others)
 
-    async def on_photo(self, message: Message, user: CurrentUser, services: Services, state: FSMContext) -> None:
+    async def on_photo(self, message: Message, services: Services, screen: Screen) -> None:
         largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
-        await self._add(message, user, services, state, AttachmentIn(
+        await self._add(screen, services, AttachmentIn(
             kind=AttachmentKind.PHOTO, telegram_file_id=largest.file_id, telegram_unique_id=largest.file_unique_id,
             size=largest.file_size or 0))
 
-    async def on_document(self, message: Message, user: CurrentUser, services: Services, state: FSMContext
-                          ) -> None:
+    async def on_document(self, message: Message, services: Services, screen: Screen) -> None:
         doc = message.document
-        await self._add(message, user, services, state, AttachmentIn(
+        await self._add(screen, services, AttachmentIn(
             kind=AttachmentKind.DOCUMENT, telegram_file_id=doc.file_id, telegram_unique_id=doc.file_unique_id,
             file_name=doc.file_name or "", mime_type=doc.mime_type or "", size=doc.file_size or 0))
 
-    async def on_other(self, message: Message, user: CurrentUser, state: FSMContext) -> None:
+    async def on_other(self, message: Message, screen: Screen) -> None:
         """A video, a voice message, a sticker, a text …: refused with the reason; the draft stays as it was."""
-        count = len((await state.get_data()).get("files", []))
+        count = len((await screen.state.get_data()).get("files", []))
         if message.text is not None:
             text = self.hint()
         else:
-            text = error_text("document.file_kind", {}, user.locale) + "\n\n" + self.count_text(count)
-        await message.answer(text, reply_markup=self.keyboard(count))
+            text = screen.refusal(InvalidInput("document.file_kind")) + "\n\n" + self.count_text(count)
+        await screen.send(text, self.keyboard(count))
 
-    async def _add(self, message: Message, user: CurrentUser, services: Services, state: FSMContext,
-                   file: AttachmentIn) -> None:
-        async with chat_lock(message.chat.id):  # an album's photos arrive together
+    async def _add(self, screen: Screen, services: Services, file: AttachmentIn) -> None:
+        state = screen.state
+        async with screen.lock():  # an album's photos arrive together
             if await state.get_state() != self.state.state:  # cancelled or sent while this file was on its way
                 return
             files = list((await state.get_data()).get("files", []))
             try:
                 if len(files) >= self.max_files:
                     raise InvalidInput(self.too_many, max=self.max_files)
-                file = await receive(message.bot, services, file)
+                file = await receive(screen.bot, services, file)
             except InvalidInput as err:
                 log.info("file refused: %s", err.code)
-                await message.answer(error_text(err.code, err.params, user.locale) + "\n\n"
-                                     + self.count_text(len(files)), reply_markup=self.keyboard(len(files)))
+                await screen.reprompt(screen.refusal(err) + "\n\n" + self.count_text(len(files)),
+                                      self.keyboard(len(files)), try_again=False)
                 return
             files.append({**asdict(file), "kind": file.kind.value})
             await state.update_data(files=files)
-        await message.answer(self.count_text(len(files)), reply_markup=self.keyboard(len(files)))
+        await screen.send(self.count_text(len(files)), self.keyboard(len(files)))

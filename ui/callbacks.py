@@ -10,6 +10,9 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from services.announcements import Scope
+from services.models import AbsenceReason
+
 INT_MAX = 2**31 - 1  # PostgreSQL's INTEGER; SQLite's is wider
 Id = Annotated[int, Field(ge=1, le=INT_MAX)]  # a row's id
 Num = Annotated[int, Field(ge=0, le=INT_MAX)]  # 0 for "none", a lesson number, a mark, a grade
@@ -165,22 +168,44 @@ class CorrectionFormCB(CallbackData, prefix="tcorr"):
     action: str  # "cancel"
 
 
+class CorrectionDecision(str, Enum):
+    apply = "apply"
+    decline = "decline"  # asks for the comment
+    cancel = "cancel"  # the decline's comment is not typed after all
+
+
 class CorrectionDecideCB(CallbackData, prefix="dcorr"):
     """/corrections: decide one request (the service re-checks the decider's role and the request's state)."""
 
     request: Id
-    action: str  # "apply" | "decline" | "cancel" (the decline's comment is not typed after all)
+    action: CorrectionDecision
 
 
 # ---- staff: the class teacher (ACC-4) --------------------------------------------------------------
+
+class ClassView(str, Enum):
+    main = "main"  # today's lessons and the counts
+    reasons = "reasons"  # the absences without a reason
+    unlinked = "unlinked"  # who has not linked Telegram
+    codes_ask = "codes_ask"  # new codes for all of them? (asked)
+    codes = "codes"  # new codes for all of them
+    pick = "pick"  # the choice of one person
+    one_ask = "one_ask"  # a new code for one person? (asked)
+    one = "one"  # a new code for one person
+
 
 class ClassCB(CallbackData, prefix="ctc"):
     """/class: a screen of a class the user leads (the service re-checks ACC-4 on every one)."""
 
     cls: Id
-    view: str  # "main" | "reasons" | "unlinked" | "codes_ask" | "codes" | "pick" | "one_ask" | "one"
-    person: Num = 0  # "one_ask", "one": the person to give a code (0: none)
-    page: Num = 0  # "pick": the page of the list
+    view: ClassView
+    person: Num = 0  # one_ask, one: the person to give a code (0: none)
+    page: Num = 0  # pick: the page of the list
+
+
+class ReasonScope(str, Enum):
+    day = "day"  # the student's absences of the day that have no reason
+    one = "one"  # this lesson's absence only
 
 
 class ClassReasonCB(CallbackData, prefix="ctr"):
@@ -188,16 +213,23 @@ class ClassReasonCB(CallbackData, prefix="ctr"):
 
     cls: Id  # the class whose list to show afterwards (re-checked)
     absence: Id
-    scope: str  # "day" | "one"
-    reason: str = ""  # an AbsenceReason value; "": choose one
+    scope: ReasonScope
+    reason: AbsenceReason | None = None  # None (packed as ""): choose one
+
+
+class DocumentAction(str, Enum):
+    accept = "accept"  # asks for the reason
+    reason = "reason"  # accepted with the reason
+    decline = "decline"  # asks for the comment
+    back = "back"  # the card again
 
 
 class DocumentCB(CallbackData, prefix="ctd"):
     """/documents: accept (with a reason) or decline an absence document (ABS-2..ABS-4)."""
 
     doc: Id
-    action: str  # "accept" | "reason" | "decline" | "back"
-    reason: str = ""  # with "reason": an AbsenceReason value
+    action: DocumentAction
+    reason: AbsenceReason | None = None  # with reason (packed as "" without)
 
 
 class AttendanceCB(CallbackData, prefix="tatt"):
@@ -269,13 +301,21 @@ class ControlCB(CallbackData, prefix="dctl"):
 class AnnounceAudienceCB(CallbackData, prefix="ann"):
     """/announce: the audience chosen (the service re-checks it: ROLE-2, ACC-4)."""
 
-    scope: str  # "school" | "grade" | "class" | "class_parents"
+    scope: Scope
     grade: Num = 0
     cls: Num = 0
+
+
+class AnnounceStep(str, Enum):
+    grade = "grade"  # the grade's classes to choose from
+    top = "top"  # back to the first choice
+    done = "done"  # the files are in: the preview
+    send = "send"
+    cancel = "cancel"
 
 
 class AnnounceStepCB(CallbackData, prefix="anns"):
     """/announce: the steps around the audience and the draft."""
 
-    action: str  # "grade" (its classes to choose from) | "top" | "done" | "send" | "cancel"
+    action: AnnounceStep
     grade: Num = 0

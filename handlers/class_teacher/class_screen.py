@@ -12,23 +12,20 @@ from datetime import timedelta
 from html import escape
 from itertools import groupby
 
-from aiogram import Bot, F, Router
-from aiogram.fsm.context import FSMContext
+from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import ClassCB, ClassReasonCB
+from ui.callbacks import ClassCB, ClassReasonCB, ClassView, ReasonScope
 from ui.formatting import absence_reason, day_title, short_date, split_text
 from ui.i18n import N_
 from ui.menus import menu_filter
-from ui.screens import chat_of, show_screen, tapped
+from ui.screens import Screen
 from services.absences import ClassAbsence, ClassDay, ClassLesson
-from services.accounts import CurrentUser
 from services.container import Services
-from services.errors import InvalidInput, NotFound
+from services.errors import NotFound
 from services.invites import IssuedCode, UnlinkedPerson
 from services.models import AbsenceReason, ConsentAnswer, Role
 
@@ -47,14 +44,6 @@ def reason_button(reason: AbsenceReason, locale: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def parse_reason(value: str) -> AbsenceReason:
-    """A reason from a button; a forged one is refused, not a crash."""
-    try:
-        return AbsenceReason(value)
-    except ValueError:
-        raise InvalidInput("absence.bad_reason") from None
-
-
 def applied_text(count: int) -> str:
     if not count:
         return _("There are no absences in the journal for these days yet.")
@@ -64,27 +53,30 @@ def applied_text(count: int) -> str:
 
 # ---- the main screen -------------------------------------------------------------------------------------
 
-async def cmd_class(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
-    for led in await services.absences.led_classes(user.actor):
-        await show_main(bot, message.chat.id, user, services, state, led.id)
+async def cmd_class(_message: Message, services: Services, screen: Screen):
+    for led in await services.absences.led_classes(screen.user.actor):
+        await show_main(screen, services, led.id)
 
 
-async def show_main(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                    class_id: int, message: Message | None = None) -> None:
+async def on_main(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
+    await show_main(screen, services, callback_data.cls)
+
+
+async def show_main(screen: Screen, services: Services, class_id: int) -> None:
+    user = screen.user
     day = await services.absences.class_day(user.actor, class_id)  # refuses another's class (ACC-4)
     missing = await services.absences.unreasoned(user.actor, class_id)
     unlinked = await services.invites.unlinked(user.actor, class_id)
     keyboard = InlineKeyboardBuilder()
     if missing:
         keyboard.button(text=_("Absences without a reason ({count})").format(count=len(missing)),
-                        callback_data=ClassCB(cls=class_id, view="reasons"))
+                        callback_data=ClassCB(cls=class_id, view=ClassView.reasons))
     if unlinked:
         keyboard.button(text=_("Not linked ({count})").format(count=len(unlinked)),
-                        callback_data=ClassCB(cls=class_id, view="unlinked"))
-    keyboard.button(text=_("🔄 Refresh"), callback_data=ClassCB(cls=class_id, view="main"))
+                        callback_data=ClassCB(cls=class_id, view=ClassView.unlinked))
+    keyboard.button(text=_("🔄 Refresh"), callback_data=ClassCB(cls=class_id, view=ClassView.main))
     keyboard.adjust(1)
-    text = main_text(day, missing, unlinked, user.locale)
-    await show_screen(bot, chat_id, split_text(text), keyboard.as_markup(), state, message)
+    await screen.show(split_text(main_text(day, missing, unlinked, user.locale)), keyboard.as_markup())
 
 
 def main_text(day: ClassDay, missing: list[ClassAbsence], unlinked: list[UnlinkedPerson], locale: str) -> str:
@@ -120,29 +112,8 @@ def lesson_line(lesson: ClassLesson) -> str:
     return f"{lesson.number}. {subject} — {state}"
 
 
-async def on_view(query: CallbackQuery, callback_data: ClassCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
-    class_id, chat_id, message = callback_data.cls, chat_of(query), tapped(query)
-    if callback_data.view == "reasons":
-        await show_reasons(bot, chat_id, user, services, state, class_id, message)
-    elif callback_data.view == "unlinked":
-        await show_unlinked(bot, chat_id, user, services, state, class_id, message)
-    elif callback_data.view == "codes_ask":
-        await ask_codes(bot, chat_id, user, services, state, class_id, message)
-    elif callback_data.view == "codes":
-        await issue_codes(bot, chat_id, user, services, state, class_id, message)
-    elif callback_data.view == "pick":
-        await pick_person(bot, chat_id, user, services, state, class_id, callback_data.page, message)
-    elif callback_data.view == "one_ask":
-        await ask_one(bot, chat_id, user, services, state, class_id, callback_data.person, message)
-    elif callback_data.view == "one":
-        await issue_one(bot, chat_id, user, services, state, class_id, callback_data.person, message)
-    else:
-        await show_main(bot, chat_id, user, services, state, class_id, message)
-
-
 def back_to_class(keyboard: InlineKeyboardBuilder, class_id: int) -> None:
-    keyboard.button(text=_("◀ My class"), callback_data=ClassCB(cls=class_id, view="main"))
+    keyboard.button(text=_("◀ My class"), callback_data=ClassCB(cls=class_id, view=ClassView.main))
 
 
 # ---- absences without a reason (ABS-2, ABS-3) -------------------------------------------------------------
@@ -152,17 +123,21 @@ def student_days(absences: Iterable[ClassAbsence]) -> list[list[ClassAbsence]]:
     return [list(group) for _key, group in groupby(absences, key=lambda a: (a.date, a.student_id))]
 
 
-async def show_reasons(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                       class_id: int, message: Message | None = None) -> None:
+async def on_reasons(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
+    await show_reasons(screen, services, callback_data.cls)
+
+
+async def show_reasons(screen: Screen, services: Services, class_id: int) -> None:
+    user = screen.user
     missing = await services.absences.unreasoned(user.actor, class_id)
     days = student_days(missing)
     keyboard = InlineKeyboardBuilder()
     for day in [d for d in days if d[0].editable][:MAX_DAY_BUTTONS]:
         keyboard.button(text="{} · {}".format(day[0].student_name, short_date(day[0].date, user.locale)),
-                        callback_data=ClassReasonCB(cls=class_id, absence=day[0].absence_id, scope="day"))
+                        callback_data=ClassReasonCB(cls=class_id, absence=day[0].absence_id, scope=ReasonScope.day))
     back_to_class(keyboard, class_id)
     keyboard.adjust(1)
-    await show_screen(bot, chat_id, split_text(reasons_text(days, user.locale)), keyboard.as_markup(), state, message)
+    await screen.show(split_text(reasons_text(days, user.locale)), keyboard.as_markup())
 
 
 def reasons_text(days: list[list[ClassAbsence]], locale: str) -> str:
@@ -191,34 +166,33 @@ def day_line(day: list[ClassAbsence], locale: str) -> str:
     return line if first.editable else "🔒 " + line
 
 
-async def on_reason(query: CallbackQuery, callback_data: ClassReasonCB, user: CurrentUser, services: Services,
-                    state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    """No reason in the button: the choice; a reason: it is set (the service re-checks the class and J-9)."""
-    if not callback_data.reason:
-        await show_reason_choice(bot, chat_of(query), user, services, state, callback_data, tapped(query))
-        return
-    reason = parse_reason(callback_data.reason)
-    if callback_data.scope == "one":
-        await services.absences.set_reason(user.actor, callback_data.absence, reason)
-        count = 1
-    else:
-        count = await services.absences.set_day_reason(user.actor, callback_data.absence, reason)
-    callback_answer.text = applied_text(count)
-    await show_reasons(bot, chat_of(query), user, services, state, callback_data.cls, tapped(query))
+async def on_day_reason(_query: CallbackQuery, callback_data: ClassReasonCB, services: Services, screen: Screen):
+    """The reason for the student's absences of the day that have none (the service re-checks the class and J-9)."""
+    count = await services.absences.set_day_reason(screen.user.actor, callback_data.absence, callback_data.reason)
+    screen.toast(applied_text(count))
+    await show_reasons(screen, services, callback_data.cls)
 
 
-async def show_reason_choice(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                             callback_data: ClassReasonCB, message: Message | None) -> None:
+async def on_lesson_reason(_query: CallbackQuery, callback_data: ClassReasonCB, services: Services, screen: Screen):
+    await services.absences.set_reason(screen.user.actor, callback_data.absence, callback_data.reason)
+    screen.toast(applied_text(1))
+    await show_reasons(screen, services, callback_data.cls)
+
+
+async def on_reason_choice(_query: CallbackQuery, callback_data: ClassReasonCB, services: Services, screen: Screen):
+    """No reason in the button yet: the reasons to choose from, for the day or for the lesson."""
+    user = screen.user
     day = await services.absences.absence_day(user.actor, callback_data.absence)  # refuses another's class
     if not day:  # the student has left the school meanwhile (ACC-9)
         raise NotFound("absence.not_found")
-    chosen = [a for a in day if a.absence_id == callback_data.absence] if callback_data.scope == "one" else day
+    one = callback_data.scope is ReasonScope.one
+    chosen = [a for a in day if a.absence_id == callback_data.absence] if one else day
     first = day[0]
     lines = ["<b>{}</b>, {}".format(escape(first.student_name), day_title(first.date, user.locale)), ""]
     lines += ["{}. {}: {}".format(a.lesson_number, escape(a.subject), absence_reason(a.reason, user.locale))
               for a in day]
     lines += ["", _("Due {date}").format(date=short_date(first.due, user.locale)), ""]
-    if callback_data.scope == "one":
+    if one:
         lines.append(_("Which reason for lesson {number}, {subject}?").format(
             number=chosen[0].lesson_number, subject=escape(chosen[0].subject)))
     else:
@@ -226,33 +200,38 @@ async def show_reason_choice(bot: Bot, chat_id: int, user: CurrentUser, services
     keyboard = InlineKeyboardBuilder()
     for reason in REASONS:
         keyboard.button(text=reason_button(reason, user.locale), callback_data=callback_data.model_copy(
-            update={"reason": reason.value}))
-    if callback_data.scope == "day" and len(day) > 1:
+            update={"reason": reason}))
+    if not one and len(day) > 1:
         for a in day:
             keyboard.button(text=_("Only lesson {number}, {subject}").format(number=a.lesson_number, subject=a.subject),
-                            callback_data=ClassReasonCB(cls=callback_data.cls, absence=a.absence_id, scope="one"))
-    if callback_data.scope == "one" and len(day) > 1:
+                            callback_data=ClassReasonCB(cls=callback_data.cls, absence=a.absence_id,
+                                                        scope=ReasonScope.one))
+    if one and len(day) > 1:
         keyboard.button(text=_("◀ Back"), callback_data=ClassReasonCB(cls=callback_data.cls,
-                                                                      absence=callback_data.absence, scope="day"))
+                                                                      absence=callback_data.absence,
+                                                                      scope=ReasonScope.day))
     else:
-        keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=callback_data.cls, view="reasons"))
+        keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=callback_data.cls, view=ClassView.reasons))
     keyboard.adjust(1)
-    await show_screen(bot, chat_id, split_text("\n".join(lines)), keyboard.as_markup(), state, message)
+    await screen.show(split_text("\n".join(lines)), keyboard.as_markup())
 
 
 # ---- who has not linked Telegram, and fresh codes (ACC-6, ACC-7) -------------------------------------------
 
-async def show_unlinked(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                        class_id: int, message: Message | None = None) -> None:
-    people = await services.invites.unlinked(user.actor, class_id)
+async def on_unlinked(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
+    await show_unlinked(screen, services, callback_data.cls)
+
+
+async def show_unlinked(screen: Screen, services: Services, class_id: int) -> None:
+    people = await services.invites.unlinked(screen.user.actor, class_id)
     keyboard = InlineKeyboardBuilder()
     if people:
-        keyboard.button(text=_("🔑 A code for one person"), callback_data=ClassCB(cls=class_id, view="pick"))
-        keyboard.button(text=_("🔑 New codes for all of them"), callback_data=ClassCB(cls=class_id, view="codes_ask"))
+        keyboard.button(text=_("🔑 A code for one person"), callback_data=ClassCB(cls=class_id, view=ClassView.pick))
+        keyboard.button(text=_("🔑 New codes for all of them"),
+                        callback_data=ClassCB(cls=class_id, view=ClassView.codes_ask))
     back_to_class(keyboard, class_id)
     keyboard.adjust(1)
-    await show_screen(bot, chat_id, split_text(unlinked_text(people, user.locale)), keyboard.as_markup(), state,
-                      message)
+    await screen.show(split_text(unlinked_text(people, screen.locale)), keyboard.as_markup())
 
 
 def unlinked_text(people: list[UnlinkedPerson], locale: str) -> str:
@@ -286,46 +265,49 @@ def person_line(person: UnlinkedPerson, locale: str) -> str:
     return line + (" — " + "; ".join(notes) if notes else "")
 
 
-async def ask_codes(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                    class_id: int, message: Message | None) -> None:
+async def on_codes_ask(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
     """Fresh codes make the older unused ones stop working: one more tap, so a slip does not void handed-out paper."""
-    people = await services.invites.unlinked(user.actor, class_id)
+    class_id = callback_data.cls
+    people = await services.invites.unlinked(screen.user.actor, class_id)
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=_("Issue the codes"), callback_data=ClassCB(cls=class_id, view="codes"))
-    keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view="unlinked"))
+    keyboard.button(text=_("Issue the codes"), callback_data=ClassCB(cls=class_id, view=ClassView.codes))
+    keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view=ClassView.unlinked))
     keyboard.adjust(1)
     text = (_("Issue new codes to those not linked ({count})?").format(count=len(people)) + "\n"
             + _("Codes given to them before and not used yet will stop working."))
-    await show_screen(bot, chat_id, [text], keyboard.as_markup(), state, message)
+    await screen.show(text, keyboard.as_markup())
 
 
-async def issue_codes(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                      class_id: int, message: Message | None) -> None:
+async def on_codes(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
     """The codes go in new messages without buttons, so that no tap edits them away; never into the log."""
-    codes = await services.invites.for_unlinked(user.actor, class_id, CODE_TTL)
-    await show_unlinked(bot, chat_id, user, services, state, class_id, message)
+    codes = await services.invites.for_unlinked(screen.user.actor, callback_data.cls, CODE_TTL)
+    await show_unlinked(screen, services, callback_data.cls)
     if codes:
-        username = (await bot.me()).username
-        for part in split_text(codes_text(codes, username)):
-            await bot.send_message(chat_id, part)
+        await send_codes(screen, codes)
 
 
-async def pick_person(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                      class_id: int, page: int, message: Message | None) -> None:
+async def send_codes(screen: Screen, codes: list[IssuedCode]) -> None:
+    username = (await screen.bot.me()).username
+    for part in split_text(codes_text(codes, username)):
+        await screen.send(part)
+
+
+async def on_pick(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
     """ACC-6: the people not linked, one button each (students, then parents), a page at a time."""
-    people = await services.invites.unlinked(user.actor, class_id)
+    class_id = callback_data.cls
+    people = await services.invites.unlinked(screen.user.actor, class_id)
     pages = max(1, -(-len(people) // PICK_PAGE))
-    page = min(page, pages - 1)
+    page = min(callback_data.page, pages - 1)
     keyboard = InlineKeyboardBuilder()
     for person in people[page * PICK_PAGE:(page + 1) * PICK_PAGE]:
-        keyboard.button(text=pick_label(person), callback_data=ClassCB(cls=class_id, view="one_ask",
+        keyboard.button(text=pick_label(person), callback_data=ClassCB(cls=class_id, view=ClassView.one_ask,
                                                                         person=person.person_id))
     rows = [1] * len(people[page * PICK_PAGE:(page + 1) * PICK_PAGE])
     if pages > 1:
-        keyboard.button(text="◀", callback_data=ClassCB(cls=class_id, view="pick", page=(page - 1) % pages))
-        keyboard.button(text="▶", callback_data=ClassCB(cls=class_id, view="pick", page=(page + 1) % pages))
+        keyboard.button(text="◀", callback_data=ClassCB(cls=class_id, view=ClassView.pick, page=(page - 1) % pages))
+        keyboard.button(text="▶", callback_data=ClassCB(cls=class_id, view=ClassView.pick, page=(page + 1) % pages))
         rows.append(2)
-    keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view="unlinked"))
+    keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view=ClassView.unlinked))
     keyboard.adjust(*rows, 1)
     if people:
         text = _("Who needs a new code?")
@@ -333,7 +315,7 @@ async def pick_person(bot: Bot, chat_id: int, user: CurrentUser, services: Servi
             text += " " + _("Page {page} of {pages}.").format(page=page + 1, pages=pages)
     else:
         text = _("All students and parents have linked Telegram. ✅")
-    await show_screen(bot, chat_id, [text], keyboard.as_markup(), state, message)
+    await screen.show(text, keyboard.as_markup())
 
 
 def pick_label(person: UnlinkedPerson) -> str:
@@ -343,33 +325,31 @@ def pick_label(person: UnlinkedPerson) -> str:
     return "{} ({})".format(person.full_name, _(ROLES[person.role]))
 
 
-async def ask_one(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                  class_id: int, person_id: int, message: Message | None) -> None:
+async def on_one_ask(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
     """One more tap only where it costs something: the person's code handed out before stops working."""
-    people = {p.person_id: p for p in await services.invites.unlinked(user.actor, class_id)}
+    class_id, person_id = callback_data.cls, callback_data.person
+    people = {p.person_id: p for p in await services.invites.unlinked(screen.user.actor, class_id)}
     person = people.get(person_id)
     if person is None:
         raise NotFound("person.not_found")
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=_("Issue the code"), callback_data=ClassCB(cls=class_id, view="one", person=person_id))
-    keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view="pick"))
+    keyboard.button(text=_("Issue the code"), callback_data=ClassCB(cls=class_id, view=ClassView.one,
+                                                                    person=person_id))
+    keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view=ClassView.pick))
     keyboard.adjust(1)
     lines = [_("A new code for {name}?").format(name=escape(pick_label(person)))]
     if person.code_expires_at is not None:
         lines.append(_("The code given before (valid till {date}) will stop working; nobody else's code changes.")
-                     .format(date=short_date(person.code_expires_at.date(), user.locale)))
+                     .format(date=short_date(person.code_expires_at.date(), screen.locale)))
     else:
         lines.append(_("Nobody else's code changes."))
-    await show_screen(bot, chat_id, ["\n".join(lines)], keyboard.as_markup(), state, message)
+    await screen.show("\n".join(lines), keyboard.as_markup())
 
 
-async def issue_one(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                    class_id: int, person_id: int, message: Message | None) -> None:
-    code = await services.invites.for_one(user.actor, class_id, person_id, CODE_TTL)
-    await show_unlinked(bot, chat_id, user, services, state, class_id, message)
-    username = (await bot.me()).username
-    for part in split_text(codes_text([code], username)):
-        await bot.send_message(chat_id, part)
+async def on_one(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
+    code = await services.invites.for_one(screen.user.actor, callback_data.cls, callback_data.person, CODE_TTL)
+    await show_unlinked(screen, services, callback_data.cls)
+    await send_codes(screen, [code])
 
 
 def codes_text(codes: list[IssuedCode], username: str | None) -> str:
@@ -385,6 +365,12 @@ def codes_text(codes: list[IssuedCode], username: str | None) -> str:
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_class, menu_filter("class"))
-    router.callback_query.register(on_view, ClassCB.filter())
-    router.callback_query.register(on_reason, ClassReasonCB.filter(F.scope.in_({"day", "one"})))
+    for view, handler in ((ClassView.main, on_main), (ClassView.reasons, on_reasons), (ClassView.unlinked, on_unlinked),
+                          (ClassView.codes_ask, on_codes_ask), (ClassView.codes, on_codes), (ClassView.pick, on_pick),
+                          (ClassView.one_ask, on_one_ask), (ClassView.one, on_one)):
+        router.callback_query.register(handler, ClassCB.filter(F.view == view))
+    router.callback_query.register(on_reason_choice, ClassReasonCB.filter(F.reason.is_(None)))
+    chosen = F.reason.is_not(None)
+    router.callback_query.register(on_day_reason, ClassReasonCB.filter(chosen & (F.scope == ReasonScope.day)))
+    router.callback_query.register(on_lesson_reason, ClassReasonCB.filter(chosen & (F.scope == ReasonScope.one)))
     return router

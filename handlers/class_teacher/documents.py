@@ -9,45 +9,43 @@ from contextlib import suppress
 from datetime import date
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import DocumentCB
+from ui.callbacks import DocumentAction, DocumentCB
 from ui.filters import not_for_others
 from ui.formatting import absence_reason, dates_text, short_date, split_text
 from ui.menus import menu_filter
 from ui.states import DocumentDecline
 from handlers.family.absence_screen import kind_label
-from ui.screens import chat_of, show_screen, tapped
+from ui.screens import Screen
 from handlers.stored_files import send_kept
 from services.absences import DocumentDecision, DocumentView
 from services.access import ClassRef
-from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import DomainError, InvalidInput
 from services.text import clean_text
 
-from .class_screen import REASONS, applied_text, parse_reason, reason_button
+from .class_screen import REASONS, applied_text, reason_button
 
 
-async def cmd_documents(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+async def cmd_documents(_message: Message, services: Services, screen: Screen):
     """Also the way out of a half-written decline: the inbox starts afresh."""
-    if await state.get_state() == DocumentDecline.comment.state:
-        await state.clear()
+    user = screen.user
+    if await screen.state.get_state() == DocumentDecline.comment.state:
+        await screen.state.clear()
     today = await services.journal.today(user.actor)
     for led in await services.absences.led_classes(user.actor):
         docs = await services.absences.inbox(user.actor, led.id)
-        await message.answer(inbox_head(led, docs))
+        await screen.send(inbox_head(led, docs))
         for doc in docs:
-            await send_files(bot, message.chat.id, services, user, doc)
-            await message.answer(card_text(doc, user.locale, today), reply_markup=card_keyboard(doc.id))
+            await send_files(screen, services, doc)
+            await screen.send(card_text(doc, user.locale, today), card_keyboard(doc.id))
 
 
 def inbox_head(led: ClassRef, docs: list[DocumentView]) -> str:
@@ -58,11 +56,11 @@ def inbox_head(led: ClassRef, docs: list[DocumentView]) -> str:
                            len(docs)).format(count=len(docs))
 
 
-async def send_files(bot: Bot, chat_id: int, services: Services, user: CurrentUser, doc: DocumentView) -> None:
+async def send_files(screen: Screen, services: Services, doc: DocumentView) -> None:
     """ABS-4: each file (by its file id, or the school's kept copy), above the document's card."""
-    caption = "📎 " + escape(doc.student_name) + ", " + dates_text(doc.date_from, doc.date_to, user.locale)
-    for file in await services.absences.document_files(user.actor, doc.id):
-        await send_kept(bot, chat_id, services, file, caption)
+    caption = "📎 " + escape(doc.student_name) + ", " + dates_text(doc.date_from, doc.date_to, screen.locale)
+    for file in await services.absences.document_files(screen.user.actor, doc.id):
+        await send_kept(screen.bot, screen.chat_id, services, file, caption)
 
 
 def card_text(doc: DocumentView, locale: str, today: date | None = None) -> str:
@@ -87,43 +85,40 @@ def card_text(doc: DocumentView, locale: str, today: date | None = None) -> str:
 
 def card_keyboard(doc_id: int) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=_("✅ Accept"), callback_data=DocumentCB(doc=doc_id, action="accept"))
-    keyboard.button(text=_("❌ Decline"), callback_data=DocumentCB(doc=doc_id, action="decline"))
+    keyboard.button(text=_("✅ Accept"), callback_data=DocumentCB(doc=doc_id, action=DocumentAction.accept))
+    keyboard.button(text=_("❌ Decline"), callback_data=DocumentCB(doc=doc_id, action=DocumentAction.decline))
     keyboard.adjust(2)
     return keyboard.as_markup()
 
 
-async def show_card(query: CallbackQuery, state: FSMContext, bot: Bot, text: str,
-                    keyboard: InlineKeyboardMarkup | None) -> None:
-    await show_screen(bot, chat_of(query), split_text(text), keyboard or InlineKeyboardMarkup(inline_keyboard=[]),
-                      state, tapped(query))
+async def show_card(screen: Screen, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    """The card in place of the tapped one; without `keyboard`, the decision is made and the buttons go."""
+    await screen.show(split_text(text), keyboard or InlineKeyboardMarkup(inline_keyboard=[]))
 
 
 # ---- accept with a reason (ABS-2) -------------------------------------------------------------------------
 
-async def on_accept(query: CallbackQuery, callback_data: DocumentCB, user: CurrentUser, services: Services,
-                    state: FSMContext, bot: Bot):
-    doc = await services.absences.pending_document(user.actor, callback_data.doc)  # ACC-4, and still pending
+async def on_accept(_query: CallbackQuery, callback_data: DocumentCB, services: Services, screen: Screen):
+    locale = screen.locale
+    doc = await services.absences.pending_document(screen.user.actor, callback_data.doc)  # ACC-4, and still pending
     keyboard = InlineKeyboardBuilder()
     for reason in REASONS:
-        keyboard.button(text=reason_button(reason, user.locale),
-                        callback_data=DocumentCB(doc=doc.id, action="reason", reason=reason.value))
-    keyboard.button(text=_("◀ Back"), callback_data=DocumentCB(doc=doc.id, action="back"))
+        keyboard.button(text=reason_button(reason, locale),
+                        callback_data=DocumentCB(doc=doc.id, action=DocumentAction.reason, reason=reason))
+    keyboard.button(text=_("◀ Back"), callback_data=DocumentCB(doc=doc.id, action=DocumentAction.back))
     keyboard.adjust(1)
-    text = card_text(doc, user.locale) + "\n\n" + _("Which reason goes into the journal for the absences of these days?")
-    await show_card(query, state, bot, text, keyboard.as_markup())
+    text = card_text(doc, locale) + "\n\n" + _("Which reason goes into the journal for the absences of these days?")
+    await show_card(screen, text, keyboard.as_markup())
 
 
-async def on_reason(query: CallbackQuery, callback_data: DocumentCB, user: CurrentUser, services: Services,
-                    state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+async def on_reason(_query: CallbackQuery, callback_data: DocumentCB, services: Services, screen: Screen):
     """A second tap, or a document withdrawn meanwhile: the service's Conflict, and nothing changes."""
-    reason = parse_reason(callback_data.reason)
-    doc = await services.absences.pending_document(user.actor, callback_data.doc)
-    decision = await services.absences.decide_document(user.actor, doc.id, accept=True, reason=reason)
-    callback_answer.text = _("Accepted.")
-    head = "✅ " + _("Accepted: {reason}.").format(reason=absence_reason(reason, user.locale))
-    await show_card(query, state, bot, card_text(doc, user.locale) + "\n\n" + head + " "
-                    + decision_text(decision, user.locale), None)
+    actor, locale, reason = screen.user.actor, screen.locale, callback_data.reason
+    doc = await services.absences.pending_document(actor, callback_data.doc)
+    decision = await services.absences.decide_document(actor, doc.id, accept=True, reason=reason)
+    screen.toast(_("Accepted."))
+    head = "✅ " + _("Accepted: {reason}.").format(reason=absence_reason(reason, locale))
+    await show_card(screen, card_text(doc, locale) + "\n\n" + head + " " + decision_text(decision, locale))
 
 
 def decision_text(decision: DocumentDecision, locale: str) -> str:
@@ -140,33 +135,32 @@ def decision_text(decision: DocumentDecision, locale: str) -> str:
     return (applied_text(decision.applied) + "\n" if decision.applied else "") + locked
 
 
-async def on_back(query: CallbackQuery, callback_data: DocumentCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
-    if await state.get_state() == DocumentDecline.comment.state:
-        await state.clear()
-    doc = await services.absences.pending_document(user.actor, callback_data.doc)
-    today = await services.journal.today(user.actor)
-    await show_card(query, state, bot, card_text(doc, user.locale, today), card_keyboard(doc.id))
+async def on_back(_query: CallbackQuery, callback_data: DocumentCB, services: Services, screen: Screen):
+    if await screen.state.get_state() == DocumentDecline.comment.state:
+        await screen.state.clear()
+    doc = await services.absences.pending_document(screen.user.actor, callback_data.doc)
+    today = await services.journal.today(screen.user.actor)
+    await show_card(screen, card_text(doc, screen.locale, today), card_keyboard(doc.id))
 
 
 # ---- decline with a comment -------------------------------------------------------------------------------
 
-async def on_decline(query: CallbackQuery, callback_data: DocumentCB, user: CurrentUser, services: Services,
-                     state: FSMContext, bot: Bot):
-    doc = await services.absences.pending_document(user.actor, callback_data.doc)
-    await state.set_state(DocumentDecline.comment)
-    await state.update_data(decline_doc=doc.id, decline_card=query.message.message_id if query.message else None)
+async def on_decline(_query: CallbackQuery, callback_data: DocumentCB, services: Services, screen: Screen):
+    doc = await services.absences.pending_document(screen.user.actor, callback_data.doc)
+    await screen.state.set_state(DocumentDecline.comment)
+    await screen.state.update_data(decline_doc=doc.id, decline_card=screen.tapped.message_id if screen.tapped else None)
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=_("Cancel"), callback_data=DocumentCB(doc=doc.id, action="back"))
-    text = card_text(doc, user.locale) + "\n\n✍️ " + _("Write why the document is declined: the family will see it.")
-    await show_card(query, state, bot, text, keyboard.as_markup())
+    keyboard.button(text=_("Cancel"), callback_data=DocumentCB(doc=doc.id, action=DocumentAction.back))
+    text = card_text(doc, screen.locale) + "\n\n✍️ " + _("Write why the document is declined: the family will see it.")
+    await show_card(screen, text, keyboard.as_markup())
 
 
-async def on_decline_comment(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+async def on_decline_comment(message: Message, services: Services, screen: Screen):
+    actor, state = screen.user.actor, screen.state
     data = await state.get_data()
     try:
-        doc = await services.absences.pending_document(user.actor, data["decline_doc"])
-        await services.absences.decide_document(user.actor, doc.id, accept=False, comment=message.text)
+        doc = await services.absences.pending_document(actor, data["decline_doc"])
+        await services.absences.decide_document(actor, doc.id, accept=False, comment=message.text)
     except InvalidInput:
         raise  # too long: the teacher writes it again, the state stays
     except DomainError:
@@ -175,14 +169,14 @@ async def on_decline_comment(message: Message, user: CurrentUser, services: Serv
     await state.clear()
     if data.get("decline_card"):
         with suppress(TelegramBadRequest):  # too old to edit: its «Cancel» then says it is decided
-            await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=data["decline_card"])
+            await screen.bot.edit_message_reply_markup(chat_id=screen.chat_id, message_id=data["decline_card"])
     decision = "❌ " + _("Declined: {comment}").format(comment=escape(clean_text(message.text)))
-    await message.answer(card_text(doc, user.locale) + "\n\n" + decision)
+    await screen.send(card_text(doc, screen.locale) + "\n\n" + decision)
 
 
-async def cmd_cancel(message: Message, state: FSMContext):
-    await state.clear()
-    await message.answer(_("Cancelled: the document still waits for your decision in /documents."))
+async def cmd_cancel(_message: Message, screen: Screen):
+    await screen.state.clear()
+    await screen.send(_("Cancelled: the document still waits for your decision in /documents."))
 
 
 def build_router() -> Router:
@@ -190,8 +184,9 @@ def build_router() -> Router:
     router.message.register(cmd_documents, menu_filter("documents"))
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(DocumentDecline))
     router.message.register(on_decline_comment, DocumentDecline.comment, F.text, not_for_others)
-    router.callback_query.register(on_accept, DocumentCB.filter(F.action == "accept"))
-    router.callback_query.register(on_reason, DocumentCB.filter(F.action == "reason"))
-    router.callback_query.register(on_decline, DocumentCB.filter(F.action == "decline"))
-    router.callback_query.register(on_back, DocumentCB.filter(F.action == "back"))
+    router.callback_query.register(on_accept, DocumentCB.filter(F.action == DocumentAction.accept))
+    router.callback_query.register(on_reason, DocumentCB.filter((F.action == DocumentAction.reason)
+                                                                & F.reason.is_not(None)))
+    router.callback_query.register(on_decline, DocumentCB.filter(F.action == DocumentAction.decline))
+    router.callback_query.register(on_back, DocumentCB.filter(F.action == DocumentAction.back))
     return router

@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from html import escape
 
-from aiogram import Bot, F, Router
-from aiogram.fsm.context import FSMContext
+from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -17,9 +16,8 @@ from aiogram.utils.i18n import ngettext
 from ui.callbacks import ControlCB, ControlView
 from ui.formatting import short_date, split_text
 from ui.menus import menu_filter
-from ui.screens import chat_of, parse_day, show_screen, tapped
+from ui.screens import Screen, parse_day
 from ui.labels import MISSING
-from services.accounts import CurrentUser
 from services.container import Services
 from services.control import AccumulationGap, ControlReport, LessonGap, TeacherGaps
 
@@ -27,37 +25,41 @@ SHOWN_PER_TEACHER = 10  # of the whole school; a class's report lists every less
 CLASSES_PER_ROW = 4
 
 
-async def cmd_control(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
-    await show_report(bot, message.chat.id, user, services, state, ControlCB())
+async def cmd_control(_message: Message, services: Services, screen: Screen):
+    await show_summary(screen, services, ControlCB())
 
 
-async def on_report(query: CallbackQuery, callback_data: ControlCB, user: CurrentUser, services: Services,
-                    state: FSMContext, bot: Bot):
-    await show_report(bot, chat_of(query), user, services, state, callback_data, tapped(query))
+async def on_summary(_query: CallbackQuery, callback_data: ControlCB, services: Services, screen: Screen):
+    await show_summary(screen, services, callback_data)
 
 
-async def on_classes(query: CallbackQuery, callback_data: ControlCB, user: CurrentUser, services: Services,
-                     state: FSMContext, bot: Bot):
-    classes = await services.control.classes(user.actor)
+async def on_lessons(_query: CallbackQuery, callback_data: ControlCB, services: Services, screen: Screen):
+    report = await load_report(screen, services, callback_data)
+    await screen.show(split_text(lessons_text(report, screen.locale)), list_keyboard(report))
+
+
+async def on_marks(_query: CallbackQuery, callback_data: ControlCB, services: Services, screen: Screen):
+    report = await load_report(screen, services, callback_data)
+    await screen.show(split_text(marks_text(report, screen.locale)), list_keyboard(report))
+
+
+async def on_classes(_query: CallbackQuery, callback_data: ControlCB, services: Services, screen: Screen):
+    classes = await services.control.classes(screen.user.actor)
     buttons = [InlineKeyboardButton(text=c.name, callback_data=ControlCB(cls=c.id, week=callback_data.week)
                                     .pack()) for c in classes]
     rows = [[InlineKeyboardButton(text=_("Whole school"), callback_data=ControlCB(week=callback_data.week).pack())]]
     rows += [buttons[i:i + CLASSES_PER_ROW] for i in range(0, len(buttons), CLASSES_PER_ROW)]
-    await show_screen(bot, chat_of(query), [_("Journal control: choose a class.")],
-                      InlineKeyboardMarkup(inline_keyboard=rows), state, tapped(query))
+    await screen.show(_("Journal control: choose a class."), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-async def show_report(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                      wanted: ControlCB, message: Message | None = None) -> None:
+async def load_report(screen: Screen, services: Services, wanted: ControlCB) -> ControlReport:
     week = parse_day(wanted.week) if wanted.week else None  # a forged date is refused
-    report = await services.control.report(user.actor, wanted.cls or None, week)  # re-checks the role
-    if wanted.view is ControlView.lessons:
-        text, keyboard = lessons_text(report, user.locale), list_keyboard(report)
-    elif wanted.view is ControlView.marks:
-        text, keyboard = marks_text(report, user.locale), list_keyboard(report)
-    else:
-        text, keyboard = summary_text(report, user.locale), report_keyboard(report)
-    await show_screen(bot, chat_id, split_text(text), keyboard, state, message)
+    return await services.control.report(screen.user.actor, wanted.cls or None, week)  # re-checks the role
+
+
+async def show_summary(screen: Screen, services: Services, wanted: ControlCB) -> None:
+    report = await load_report(screen, services, wanted)
+    await screen.show(split_text(summary_text(report, screen.locale)), report_keyboard(report))
 
 
 # ---- the summary, then each list ---------------------------------------------------------------------------
@@ -185,6 +187,8 @@ def list_keyboard(report: ControlReport) -> InlineKeyboardMarkup:
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_control, menu_filter("control"))
+    router.callback_query.register(on_summary, ControlCB.filter(F.view == ControlView.report))
+    router.callback_query.register(on_lessons, ControlCB.filter(F.view == ControlView.lessons))
+    router.callback_query.register(on_marks, ControlCB.filter(F.view == ControlView.marks))
     router.callback_query.register(on_classes, ControlCB.filter(F.view == ControlView.classes))
-    router.callback_query.register(on_report, ControlCB.filter(F.view != ControlView.classes))
     return router

@@ -7,24 +7,22 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import CorrectionDecideCB
+from ui.callbacks import CorrectionDecideCB, CorrectionDecision
 from ui.filters import not_for_others
 from ui.formatting import day_title, short_date, split_text
 from ui.i18n import gettext
 from ui.menus import menu_filter
 from ui.states import DeclineCorrectionForm as Form
-from ui.screens import chat_of, show_screen, tapped
+from ui.screens import Screen
 from handlers.teacher.correction_request import change_lines
-from services.accounts import CurrentUser
 from services.container import Services
 from services.corrections import COMMENT_MAX, CorrectionView
 from services.errors import DomainError, InvalidInput
@@ -62,8 +60,10 @@ def request_text(view: CorrectionView, locale: str) -> str:
 
 def decide_keyboard(request_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Apply"), callback_data=CorrectionDecideCB(request=request_id, action="apply"))
-    builder.button(text=_("Decline"), callback_data=CorrectionDecideCB(request=request_id, action="decline"))
+    builder.button(text=_("Apply"), callback_data=CorrectionDecideCB(request=request_id,
+                                                                    action=CorrectionDecision.apply))
+    builder.button(text=_("Decline"), callback_data=CorrectionDecideCB(request=request_id,
+                                                                      action=CorrectionDecision.decline))
     return builder.as_markup()
 
 
@@ -79,12 +79,12 @@ def decision_text(view: CorrectionView, locale: str) -> str:
     return "\n".join(lines)
 
 
-async def tell_teacher(bot: Bot, services: Services, user: CurrentUser, view: CorrectionView) -> bool:
+async def tell_teacher(screen: Screen, services: Services, view: CorrectionView) -> bool:
     """The decision to the teacher's Telegram; False when none took it (not linked, or the bot is blocked)."""
     told = False
-    for chat in await services.corrections.teacher_chats(user.actor, view.id):
+    for chat in await services.corrections.teacher_chats(screen.user.actor, view.id):
         try:
-            await bot.send_message(chat.chat_id, decision_text(view, chat.locale))
+            await screen.bot.send_message(chat.chat_id, decision_text(view, chat.locale))
             told = True
         except TelegramAPIError as err:
             log.info("correction %s: the teacher's chat took no message (%s)", view.id, type(err).__name__)
@@ -95,63 +95,60 @@ def not_told() -> str:
     return _("The teacher has no Telegram linked to the bot: tell them yourself.")
 
 
-async def cmd_corrections(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
-    requests = await services.corrections.pending(user.actor)
+async def cmd_corrections(_message: Message, services: Services, screen: Screen):
+    requests = await services.corrections.pending(screen.user.actor)
     if not requests:
-        await message.answer(_("No correction requests are waiting for a decision."))
+        await screen.send(_("No correction requests are waiting for a decision."))
         return
     count = len(requests)
     head = ngettext("{count} correction request is waiting for a decision.",
                     "{count} correction requests are waiting for a decision.", count).format(count=count)
     if count > SHOWN:
         head += " " + _("The oldest {shown} are below.").format(shown=SHOWN)
-    await message.answer(head)
+    await screen.send(head)
     for view in requests[:SHOWN]:
-        await show_screen(bot, message.chat.id, split_text(request_text(view, user.locale)), decide_keyboard(view.id),
-                          state)
+        await screen.show(split_text(request_text(view, screen.locale)), decide_keyboard(view.id))
 
 
-async def on_apply(query: CallbackQuery, callback_data: CorrectionDecideCB, user: CurrentUser, services: Services,
-                   state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    view = await services.corrections.decide(user.actor, callback_data.request, apply=True)
-    told = await tell_teacher(bot, services, user, view)
-    text = request_text(view, user.locale) + "\n\n✅ " + _("Applied: the journal is changed.")
+async def on_apply(_query: CallbackQuery, callback_data: CorrectionDecideCB, services: Services, screen: Screen):
+    view = await services.corrections.decide(screen.user.actor, callback_data.request, apply=True)
+    told = await tell_teacher(screen, services, view)
+    text = request_text(view, screen.locale) + "\n\n✅ " + _("Applied: the journal is changed.")
     if not told:
         text += "\n" + not_told()
-    await show_screen(bot, chat_of(query), split_text(text), InlineKeyboardMarkup(inline_keyboard=[]), state,
-                      tapped(query))
-    callback_answer.text = _("Applied.")
+    await screen.show(split_text(text), InlineKeyboardMarkup(inline_keyboard=[]))
+    screen.toast(_("Applied."))
 
 
-async def on_decline(query: CallbackQuery, callback_data: CorrectionDecideCB, user: CurrentUser,
-                     services: Services, state: FSMContext):
-    view = await services.corrections.to_decide(user.actor, callback_data.request)  # a decided one says so now
-    await state.set_state(Form.comment)
-    await state.update_data({DECLINING: view.id})
+async def on_decline(_query: CallbackQuery, callback_data: CorrectionDecideCB, services: Services, screen: Screen):
+    view = await services.corrections.to_decide(screen.user.actor, callback_data.request)  # a decided one says so
+    await screen.state.set_state(Form.comment)
+    await screen.state.update_data({DECLINING: view.id})
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Cancel"), callback_data=CorrectionDecideCB(request=view.id, action="cancel"))
-    await query.message.answer(
-        _("Why is request №{number} declined? Write a comment for the teacher (at most {max} characters).")
-        .format(number=view.id, max=COMMENT_MAX), reply_markup=builder.as_markup())
+    builder.button(text=_("Cancel"), callback_data=CorrectionDecideCB(request=view.id,
+                                                                     action=CorrectionDecision.cancel))
+    prompt = _("Why is request №{number} declined? Write a comment for the teacher (at most {max} characters).")
+    await screen.send(prompt.format(number=view.id, max=COMMENT_MAX), builder.as_markup())
 
 
-async def on_comment(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
-    request_id = (await state.get_data())[DECLINING]
+async def on_comment(message: Message, services: Services, screen: Screen):
+    request_id = (await screen.state.get_data())[DECLINING]
     try:
-        view = await services.corrections.decide(user.actor, request_id, apply=False, comment=message.text)
+        view = await services.corrections.decide(screen.user.actor, request_id, apply=False, comment=message.text)
     except DomainError as err:
         if not isinstance(err, InvalidInput):  # decided by someone else meanwhile: nothing to comment on
-            await leave(state)
+            await leave(screen.state)
         raise
-    await leave(state)
-    told = await tell_teacher(bot, services, user, view)
-    await message.answer("❌ " + _("Request №{number} is declined.").format(number=view.id)
-                         + ("" if told else "\n" + not_told()))
+    await leave(screen.state)
+    told = await tell_teacher(screen, services, view)
+    await screen.send("❌ " + _("Request №{number} is declined.").format(number=view.id)
+                      + ("" if told else "\n" + not_told()))
 
 
-async def on_decline_cancel(query: CallbackQuery, state: FSMContext):
-    await leave(state)
-    await query.message.edit_text(_("Not declined: the request is still waiting for a decision."))
+async def on_decline_cancel(_query: CallbackQuery, screen: Screen):
+    await leave(screen.state)
+    await screen.show(_("Not declined: the request is still waiting for a decision."),
+                      InlineKeyboardMarkup(inline_keyboard=[]))
 
 
 async def leave(state: FSMContext) -> None:
@@ -162,8 +159,9 @@ async def leave(state: FSMContext) -> None:
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_corrections, menu_filter("corrections"))
-    router.callback_query.register(on_apply, CorrectionDecideCB.filter(F.action == "apply"))
-    router.callback_query.register(on_decline, CorrectionDecideCB.filter(F.action == "decline"))
-    router.callback_query.register(on_decline_cancel, CorrectionDecideCB.filter(F.action == "cancel"), Form.comment)
+    router.callback_query.register(on_apply, CorrectionDecideCB.filter(F.action == CorrectionDecision.apply))
+    router.callback_query.register(on_decline, CorrectionDecideCB.filter(F.action == CorrectionDecision.decline))
+    router.callback_query.register(on_decline_cancel, CorrectionDecideCB.filter(F.action == CorrectionDecision.cancel),
+                                   Form.comment)
     router.message.register(on_comment, Form.comment, F.text, not_for_others)
     return router

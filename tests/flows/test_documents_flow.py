@@ -178,9 +178,8 @@ async def test_another_classs_document_in_a_forged_button_is_refused_ACC_4(bot_w
 
     russian = await linked(school.staff["russian"])  # 5Б's own class teacher sees it; a forged reason is refused
     await open_inbox(russian, emulator, replies=2)
-    data = DocumentCB(doc=foreign, action="reason", reason="holiday").pack()
-    answer = await russian.tap_raw(data)
-    assert answer["text"] == "Такой причины пропуска нет. Отправьте команду ещё раз."
+    answer = await russian.tap_raw(f"ctd:{foreign}:reason:holiday")  # no such reason: not a button the bot made
+    assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."
     assert (await state_of(sessions, foreign))[0] == DocumentStatus.PENDING
 
 

@@ -95,3 +95,16 @@ async def test_typed_marks_and_dates_with_odd_characters_are_read_or_refused_not
     text = math.last_text()
     assert "1. Алексеев Артём Игоревич — 5" in text and "«Борисова ²»" in text and "«² 4»" in text
     assert "\x00" not in text
+
+
+async def test_buttons_with_a_view_or_an_action_no_button_has_are_out_of_date(bot_world, linked):
+    """A value past a field's choices (a view, a scope, a reason, a step) fails to unpack: answered as any unknown
+    button, before any handler or query runs."""
+    school, _sessions = bot_world
+    math = await linked(school.staff["math"])  # 5А's class teacher
+    deputy = await linked(school.staff["deputy"])
+    cls = school.classes["5А"]
+    for user, data in ((math, f"ctc:{cls}:everything:0:0"), (math, f"ctr:{cls}:1:week:"),
+                       (math, f"ctr:{cls}:1:day:holiday"), (math, "ctd:1:approve:"), (math, "anns:publish:0"),
+                       (math, "ann:everyone:0:0"), (deputy, "dcorr:1:approve"), (deputy, "dctl:0::teachers")):
+        assert (await user.tap_raw(data))["text"] == STALE, data
