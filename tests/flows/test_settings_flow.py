@@ -174,8 +174,8 @@ async def test_forged_buttons_for_another_familys_child_are_refused_and_logged_A
 
     # Her own child, but values no button offers: refused with a reason, nothing changed.
     own = school.students["alekseev"]
-    answer = await mother.tap_raw(NotifyModeCB(student=own, kind="weather", mode="off").pack())
-    assert answer["text"] == "Такой настройки уведомлений нет."
+    answer = await mother.tap_raw(f"setm:{own}:weather:off")  # no such kind: the button does not unpack
+    assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."
     answer = await mother.tap_raw(DigestTimeCB(student=own, at="2599").pack())
     assert answer["text"] == "Это не время: отправьте его в виде ЧЧ:ММ, например 18:30."
     assert await stored_modes(sessions) == set()
