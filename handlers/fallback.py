@@ -5,38 +5,36 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from handlers.common.start import offer_consent, stranger_text
-from services.accounts import CurrentUser
+from ui.screens import Screen
 from services.container import Services
 
 
-async def on_text(message: Message, user: CurrentUser, services: Services, state: FSMContext):
-    if user.linked:
-        await message.answer(_("Send /help to see what the bot can do."))
+async def on_text(message: Message, services: Services, screen: Screen):
+    if screen.user.linked:
+        await screen.send(_("Send /help to see what the bot can do."))
     elif message.text.startswith("/"):
-        await message.answer(stranger_text())
+        await screen.send(stranger_text())
     else:
-        await offer_consent(message, message.text, services, state)
+        await offer_consent(screen, message.text, services)
 
 
-async def on_other(message: Message, user: CurrentUser):
-    await message.answer(_("Send /help to see what the bot can do.") if user.linked else stranger_text())
+async def on_other(_message: Message, screen: Screen):
+    await screen.send(_("Send /help to see what the bot can do.") if screen.user.linked else stranger_text())
 
 
-async def cmd_cancel(message: Message, state: FSMContext):
+async def cmd_cancel(_message: Message, screen: Screen):
     """A flow's own /cancel comes first; this one ends any other wait (a typed time, say)."""
-    waiting = await state.get_state() is not None
-    await state.clear()
-    await message.answer(_("Cancelled.") if waiting else _("There is nothing to cancel."))
+    waiting = await screen.state.get_state() is not None
+    await screen.state.clear()
+    await screen.send(_("Cancelled.") if waiting else _("There is nothing to cancel."))
 
 
-async def on_stale_button(_query: CallbackQuery, callback_answer: CallbackAnswer):
-    callback_answer.text = _("This button is out of date. Send /help for the menu.")
+async def on_stale_button(_query: CallbackQuery, screen: Screen):
+    screen.out_of_date()
 
 
 def build_router() -> Router:

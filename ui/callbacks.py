@@ -11,7 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
 from services.announcements import Scope
-from services.models import AbsenceReason
+from services.models import AbsenceReason, DocumentKind, NotifyKind, NotifyMode
 
 INT_MAX = 2**31 - 1  # PostgreSQL's INTEGER; SQLite's is wider
 Id = Annotated[int, Field(ge=1, le=INT_MAX)]  # a row's id
@@ -29,8 +29,13 @@ class LogoutCB(CallbackData, prefix="logout"):
     confirm: bool
 
 
+class Locale(str, Enum):
+    ru = "ru"
+    en = "en"
+
+
 class LanguageCB(CallbackData, prefix="lang"):
-    locale: str
+    locale: Locale
 
 
 class ProfileCB(CallbackData, prefix="profile"):
@@ -38,10 +43,15 @@ class ProfileCB(CallbackData, prefix="profile"):
     student: Id | None = None  # None: the person's staff work
 
 
+class AbsenceDocAction(str, Enum):
+    new = "new"  # start a document for the child
+    withdraw = "withdraw"  # withdraw `doc`
+
+
 class AbsenceDocCB(CallbackData, prefix="absdoc"):
     """The /absence screen's buttons: start a document for a child, or withdraw one (the service re-checks)."""
 
-    action: str  # "new" | "withdraw"
+    action: AbsenceDocAction
     student: Id
     doc: Num = 0
 
@@ -51,11 +61,22 @@ class AbsenceChildCB(CallbackData, prefix="abschild"):
 
 
 class AbsenceKindCB(CallbackData, prefix="abskind"):
-    kind: str  # a DocumentKind value
+    kind: DocumentKind
+
+
+class AbsenceStep(str, Enum):
+    """The buttons of the absence document's steps."""
+
+    today = "today"  # the days: today
+    yesterday = "yesterday"  # the days: yesterday
+    skip = "skip"  # no comment
+    done = "done"  # the files are in (or none)
+    send = "send"
+    cancel = "cancel"
 
 
 class AbsenceStepCB(CallbackData, prefix="absstep"):
-    action: str  # "today" | "yesterday" | "skip" | "done" | "send" | "cancel"
+    action: AbsenceStep
 
 
 class MarksPeriodCB(CallbackData, prefix="mkp"):
@@ -74,19 +95,27 @@ class MarkGoalCB(CallbackData, prefix="mkg"):
     mark: Num = 0
 
 
+class SettingsView(str, Enum):
+    main = "main"  # the kinds of pushes and their modes
+    digest = "digest"  # the digest time's choices
+    quiet = "quiet"  # the quiet hours' choices
+    digest_typed = "digest_typed"  # waiting for a typed digest time
+    quiet_typed = "quiet_typed"  # waiting for typed quiet hours
+
+
 class SettingsViewCB(CallbackData, prefix="setv"):
     """/settings: which screen of one child's push settings to show (the service re-checks the student)."""
 
     student: Id
-    view: str  # "main" | "digest" | "quiet" | "digest_typed" | "quiet_typed"
+    view: SettingsView
 
 
 class NotifyModeCB(CallbackData, prefix="setm"):
     """/settings: how one kind of push about the child arrives from now on."""
 
     student: Id
-    kind: str  # a NotifyKind value
-    mode: str  # a NotifyMode value: the new one, so a repeated tap changes nothing more
+    kind: NotifyKind
+    mode: NotifyMode  # the new one, so a repeated tap changes nothing more
 
 
 class DigestTimeCB(CallbackData, prefix="setd"):

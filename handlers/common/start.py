@@ -2,53 +2,52 @@
 first, since the code it was reached by is spent and coming back takes a new one (ACC-8)."""
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from ui.callbacks import ConsentCB, LogoutCB
 from ui.menus import help_text, hide_menu, menu_filter, show_menu
-from services.accounts import CurrentUser
+from ui.screens import Screen
 from services.container import Services
 from services.invites import ConsentKind
 
-async def cmd_start_with_code(message: Message, command: CommandObject, services: Services, state: FSMContext):
-    await offer_consent(message, command.args or "", services, state)
+async def cmd_start_with_code(_message: Message, command: CommandObject, services: Services, screen: Screen):
+    await offer_consent(screen, command.args or "", services)
 
 
-async def cmd_start(message: Message, user: CurrentUser, bot: Bot):
-    if user.linked:
-        await show_menu(bot, message.chat.id, user, _("Welcome back!") + "\n\n" + help_text(user))
+async def cmd_start(_message: Message, screen: Screen):
+    if screen.user.linked:
+        await show_menu(screen.bot, screen.chat_id, screen.user, _("Welcome back!") + "\n\n" + help_text(screen.user))
         return
-    await message.answer(stranger_text())
+    await screen.send(stranger_text())
 
 
-async def cmd_logout(message: Message, user: CurrentUser, bot: Bot):
-    if not user.linked:
-        await hide_menu(bot, message.chat.id, _("You were not logged in."))
+async def cmd_logout(_message: Message, screen: Screen):
+    if not screen.user.linked:
+        await hide_menu(screen.bot, screen.chat_id, _("You were not logged in."))
         return
+    account = screen.user.account_id
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=_("Log out"), callback_data=LogoutCB(account=message.from_user.id, confirm=True))
-    keyboard.button(text=_("Stay"), callback_data=LogoutCB(account=message.from_user.id, confirm=False))
-    await message.answer(_("Log out of the school's diary on this Telegram?") + "\n\n" + come_back_text(),
-                         reply_markup=keyboard.as_markup())
+    keyboard.button(text=_("Log out"), callback_data=LogoutCB(account=account, confirm=True))
+    keyboard.button(text=_("Stay"), callback_data=LogoutCB(account=account, confirm=False))
+    await screen.send(_("Log out of the school's diary on this Telegram?") + "\n\n" + come_back_text(),
+                      keyboard.as_markup())
 
 
-async def on_logout(query: CallbackQuery, callback_data: LogoutCB, services: Services, user: CurrentUser, bot: Bot,
-                    callback_answer: CallbackAnswer):
-    if callback_data.account != query.from_user.id:  # a button of another chat, forged: nothing happens
-        callback_answer.text = _("This button is no longer valid.")
+async def on_logout(_query: CallbackQuery, callback_data: LogoutCB, services: Services, screen: Screen):
+    if callback_data.account != screen.user.account_id:  # a button of another chat, forged: nothing happens
+        screen.out_of_date()
         return
     if not callback_data.confirm:
-        await query.message.edit_text(_("You stay logged in.") if user.linked else _("You were not logged in."))
+        await screen.show(_("You stay logged in.") if screen.user.linked else _("You were not logged in."), None)
         return
-    count = await services.invites.logout(query.from_user.id)
-    await query.message.edit_reply_markup(reply_markup=None)
-    await hide_menu(bot, query.message.chat.id, (_("You are logged out.") + "\n" + come_back_text()) if count
+    count = await services.invites.logout(screen.user.account_id)
+    if screen.tapped is not None:
+        await screen.tapped.edit_reply_markup(reply_markup=None)
+    await hide_menu(screen.bot, screen.chat_id, (_("You are logged out.") + "\n" + come_back_text()) if count
                     else _("You were not logged in."))
 
 
@@ -58,39 +57,39 @@ def come_back_text() -> str:
              "staff from the school's administrator. The code used before works only once.")
 
 
-async def cmd_help(message: Message, user: CurrentUser, bot: Bot):
+async def cmd_help(_message: Message, screen: Screen):
     """Also brings the keyboard back, should the user have hidden it."""
-    if not user.linked:
-        await message.answer(stranger_text())
+    if not screen.user.linked:
+        await screen.send(stranger_text())
         return
-    await show_menu(bot, message.chat.id, user, help_text(user))
+    await show_menu(screen.bot, screen.chat_id, screen.user, help_text(screen.user))
 
 
-async def offer_consent(message: Message, code: str, services: Services, state: FSMContext) -> None:
-    preview = await services.invites.preview(message.from_user.id, code)
-    await state.update_data(invite_code=code)
+async def offer_consent(screen: Screen, code: str, services: Services) -> None:
+    preview = await services.invites.preview(screen.user.account_id, code)
+    await screen.state.update_data(invite_code=code)
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=_("I accept"), callback_data=ConsentCB(accept=True))
     keyboard.button(text=_("I decline"), callback_data=ConsentCB(accept=False))
-    await message.answer(consent_text(preview.consent), reply_markup=keyboard.as_markup())
+    await screen.send(consent_text(preview.consent), keyboard.as_markup())
 
 
-async def on_consent(query: CallbackQuery, callback_data: ConsentCB, services: Services, state: FSMContext,
-                     user: CurrentUser, bot: Bot, callback_answer: CallbackAnswer):
-    code = (await state.get_data()).get("invite_code")
+async def on_consent(_query: CallbackQuery, callback_data: ConsentCB, services: Services, screen: Screen):
+    code = (await screen.state.get_data()).get("invite_code")
     if not code:
-        callback_answer.text, callback_answer.show_alert = _("Send the code again, please."), True
+        screen.toast(_("Send the code again, please."), alert=True)
         return
-    await state.clear()
+    await screen.state.clear()
+    account = screen.user.account_id
     if not callback_data.accept:
-        await services.invites.decline(query.from_user.id, code)
-        await query.message.edit_text(_("Without your consent the bot shows nothing. "
-                                        "You can send the code again at any time."))
+        await services.invites.decline(account, code)
+        await screen.show(_("Without your consent the bot shows nothing. You can send the code again at any time."),
+                          None)
         return
-    await services.invites.accept(query.from_user.id, code, locale=user.locale)
-    user = await services.accounts.current_user(query.from_user.id)
-    await query.message.edit_text(_("Thank you! Your Telegram is now linked to the school's diary."))
-    await show_menu(bot, query.message.chat.id, user, help_text(user))
+    await services.invites.accept(account, code, locale=screen.locale)
+    user = await services.accounts.current_user(account)
+    await screen.show(_("Thank you! Your Telegram is now linked to the school's diary."), None)
+    await show_menu(screen.bot, screen.chat_id, user, help_text(user))
 
 
 def build_router() -> Router:

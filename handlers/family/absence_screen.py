@@ -11,9 +11,10 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 
-from ui.callbacks import AbsenceDocCB
+from ui.callbacks import AbsenceDocAction, AbsenceDocCB
 from ui.formatting import dates_text, short_date, split_text
 from ui.i18n import N_
+from ui.screens import Screen
 from services.absences import DocumentView
 from services.accounts import CurrentUser
 from services.container import Services
@@ -125,12 +126,14 @@ def screen_keyboard(user: CurrentUser, student_id: int, docs: list[DocumentView]
                     locale: str) -> InlineKeyboardMarkup | None:
     keyboard = InlineKeyboardBuilder()
     if sends_documents(user, student_id):
-        keyboard.button(text=_("📎 Send a document"), callback_data=AbsenceDocCB(action="new", student=student_id))
+        keyboard.button(text=_("📎 Send a document"),
+                        callback_data=AbsenceDocCB(action=AbsenceDocAction.new, student=student_id))
     for doc in docs:
         # Only the sender may withdraw (the service says so too), and only while it is pending.
         if doc.status == DocumentStatus.PENDING and doc.submitted_by == user.actor.person_id:
             keyboard.button(text=_("Withdraw: {dates}").format(dates=dates_text(doc.date_from, doc.date_to, locale)),
-                            callback_data=AbsenceDocCB(action="withdraw", student=student_id, doc=doc.id))
+                            callback_data=AbsenceDocCB(action=AbsenceDocAction.withdraw, student=student_id,
+                                                         doc=doc.id))
     keyboard.adjust(1)
     return keyboard.as_markup() if keyboard.buttons else None  # a student with nothing to withdraw: no buttons
 
@@ -146,3 +149,14 @@ async def render_screen(services: Services, user: CurrentUser,
     docs = await services.absences.my_documents(user.actor, student_id)
     text = screen_text(card, report, docs, user.locale, sends_documents(user, student_id))
     return split_text(text), screen_keyboard(user, student_id, docs, user.locale)
+
+
+async def send_screen(screen: Screen, services: Services, student_id: int) -> None:
+    """The screen as new messages, below what is in the chat."""
+    await send_parts(screen, *await render_screen(services, screen.user, student_id))
+
+
+async def send_parts(screen: Screen, parts: list[str], keyboard: InlineKeyboardMarkup | None) -> None:
+    for part in parts[:-1]:
+        await screen.send(part)
+    await screen.send(parts[-1], keyboard)

@@ -7,25 +7,26 @@ from __future__ import annotations
 import html
 from itertools import groupby
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from ui.formatting import day_title, short_date, split_text
 from ui.menus import menu_filter
+from ui.screens import Screen
 from handlers.stored_files import send_kept
-from services.accounts import CurrentUser
 from services.container import Services
 from services.diary import HomeworkAhead, HomeworkItem, StudentCard
 
 
-async def cmd_homework(message: Message, user: CurrentUser, services: Services, bot: Bot):
+async def cmd_homework(_message: Message, services: Services, screen: Screen):
+    user = screen.user
     card = await services.diary.student(user.actor, user.student_id)
     ahead = await services.diary.homework_ahead(user.actor, user.student_id)
-    for part in split_text(render(card, ahead, user.locale)):
-        await message.answer(part)
-    await send_files(bot, message.chat.id, services, ahead, user.locale)
+    for part in split_text(render(card, ahead, screen.locale)):
+        await screen.send(part)
+    await send_files(screen, services, ahead)
 
 
 def render(card: StudentCard, ahead: HomeworkAhead, locale: str) -> str:
@@ -61,7 +62,7 @@ def item_line(item: HomeworkItem) -> str:
     return line
 
 
-async def send_files(bot: Bot, chat_id: int, services: Services, ahead: HomeworkAhead, locale: str) -> None:
+async def send_files(screen: Screen, services: Services, ahead: HomeworkAhead) -> None:
     """Each file (by its file id, or the school's kept copy), captioned with the homework it belongs to."""
     for item in ahead.items:
         for attachment_id in item.files:
@@ -69,8 +70,8 @@ async def send_files(bot: Bot, chat_id: int, services: Services, ahead: Homework
             if file is None:
                 continue
             caption = "📎 " + _("{subject}, due {date}").format(subject=html.escape(item.subject),
-                                                                date=short_date(item.due_on, locale))
-            await send_kept(bot, chat_id, services, file, caption)
+                                                                date=short_date(item.due_on, screen.locale))
+            await send_kept(screen.bot, screen.chat_id, services, file, caption)
 
 
 def build_router() -> Router:

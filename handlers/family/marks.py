@@ -11,7 +11,6 @@ import html
 from itertools import groupby
 
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -20,6 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from ui.callbacks import MarkGoalCB, MarksPeriodCB
 from ui.formatting import decimal, short_date, split_text, work_type_name
 from ui.menus import menu_filter
+from ui.screens import Screen
 from services.accounts import CurrentUser
 from services.container import Services
 from services.diary import (
@@ -35,37 +35,33 @@ from services.diary import (
 )
 
 
-async def cmd_marks(message: Message, user: CurrentUser, services: Services):
-    text, keyboard = await summary_screen(services, user, user.student_id, None)
-    await message.answer(text, reply_markup=keyboard)
+async def cmd_marks(_message: Message, services: Services, screen: Screen):
+    text, keyboard = await summary_screen(services, screen.user, screen.user.student_id, None)
+    await screen.send(text, keyboard)
 
 
-async def on_period(query: CallbackQuery, callback_data: MarksPeriodCB, user: CurrentUser, services: Services):
+async def on_period(_query: CallbackQuery, callback_data: MarksPeriodCB, services: Services, screen: Screen):
     """Another period, or back from a subject: the summary, in the same message."""
-    text, keyboard = await summary_screen(services, user, callback_data.student, callback_data.period)
-    await show(query.message, text, keyboard)
+    text, keyboard = await summary_screen(services, screen.user, callback_data.student, callback_data.period)
+    await show(screen, text, keyboard)
 
 
-async def on_subject(query: CallbackQuery, callback_data: MarkGoalCB, user: CurrentUser, services: Services):
+async def on_subject(_query: CallbackQuery, callback_data: MarkGoalCB, services: Services, screen: Screen):
     """A subject's marks and "what is needed" (mark=0: the marks to aim at; else the answer for one), in place."""
-    report = await services.diary.subject_marks(user.actor, callback_data.student, callback_data.subject,
+    report = await services.diary.subject_marks(screen.user.actor, callback_data.student, callback_data.subject,
                                                 callback_data.period, callback_data.mark or None)
-    await show(query.message, render_subject(report, user.locale), subject_keyboard(report.goal, user.locale))
+    await show(screen, render_subject(report, screen.locale), subject_keyboard(report.goal, screen.locale))
 
 
-async def show(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+async def show(screen: Screen, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
     """The screen in place of the tapped message; one too long for a message is sent anew, split, never cut."""
     parts = split_text(text)
     if len(parts) > 1:
         for part in parts[:-1]:
-            await message.answer(part)
-        await message.answer(parts[-1], reply_markup=keyboard)
+            await screen.send(part)
+        await screen.send(parts[-1], keyboard)
         return
-    try:
-        await message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as err:  # the same button tapped twice: nothing to change
-        if "not modified" not in str(err):
-            raise
+    await screen.show(text, keyboard)
 
 
 async def summary_screen(services: Services, user: CurrentUser, student_id: int,

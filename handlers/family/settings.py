@@ -9,20 +9,20 @@ from __future__ import annotations
 import html
 from contextlib import suppress
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import get_timezone_location
 
-from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsViewCB
+from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsView, SettingsViewCB
 from ui.formatting import time_span
 from ui.i18n import N_
 from ui.menus import menu_filter
+from ui.screens import Screen
 from services.accounts import CurrentUser
 from services.container import Services
 from services.models import NotifyKind, NotifyMode
@@ -54,92 +54,93 @@ class SettingsStates(StatesGroup):
     quiet_hours = State()  # waiting for a typed «HH:MM–HH:MM»
 
 
-async def cmd_settings(message: Message, user: CurrentUser, services: Services, state: FSMContext):
-    await state.clear()
-    prefs = await services.preferences.of_child(user, user.student_id)
-    await message.answer(main_text(prefs, user), reply_markup=main_keyboard(prefs))
+async def cmd_settings(_message: Message, services: Services, screen: Screen):
+    await screen.state.clear()
+    prefs = await services.preferences.of_child(screen.user, screen.user.student_id)
+    await screen.send(main_text(prefs, screen.user), main_keyboard(prefs))
 
 
-async def on_mode(query: CallbackQuery, callback_data: NotifyModeCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
-    prefs = await services.preferences.set_mode(user, callback_data.student, callback_data.kind,
+async def on_mode(_query: CallbackQuery, callback_data: NotifyModeCB, services: Services, screen: Screen):
+    prefs = await services.preferences.set_mode(screen.user, callback_data.student, callback_data.kind,
                                                 callback_data.mode)
-    await state.clear()  # a tap on the screen ends any wait for a typed time
-    await show(query, bot, main_text(prefs, user), main_keyboard(prefs))
+    await show_main(screen, prefs)
 
 
-async def on_view(query: CallbackQuery, callback_data: SettingsViewCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
-    prefs = await services.preferences.of_child(user, callback_data.student)
-    view = callback_data.view
-    if view in ("digest_typed", "quiet_typed"):
-        await state.set_state(SettingsStates.digest_time if view == "digest_typed" else SettingsStates.quiet_hours)
-        await state.update_data(settings_student=prefs.student.student_id,
-                                settings_message=query.message.message_id if query.message else None)
-        prompt = (_("Send the time of the digest as HH:MM, for example 18:30.") if view == "digest_typed"
-                  else _("Send the quiet hours as HH:MM–HH:MM, for example 22:30–07:00."))
-        await show(query, bot, header(prefs) + "\n\n" + prompt, back_keyboard(prefs))
-        return
-    await state.clear()
-    if view == "digest":
-        await show(query, bot, digest_text(prefs, user), digest_keyboard(prefs))
-    elif view == "quiet":
-        await show(query, bot, quiet_text(prefs, user), quiet_keyboard(prefs))
-    else:
-        await show(query, bot, main_text(prefs, user), main_keyboard(prefs))
+async def on_main(_query: CallbackQuery, callback_data: SettingsViewCB, services: Services, screen: Screen):
+    await show_main(screen, await services.preferences.of_child(screen.user, callback_data.student))
 
 
-async def on_digest_time(query: CallbackQuery, callback_data: DigestTimeCB, user: CurrentUser, services: Services,
-                         state: FSMContext, bot: Bot):
-    prefs = await services.preferences.set_digest_time(user, callback_data.student, parse_time(callback_data.at))
-    await state.clear()
-    await show(query, bot, main_text(prefs, user), main_keyboard(prefs))
+async def on_digest(_query: CallbackQuery, callback_data: SettingsViewCB, services: Services, screen: Screen):
+    prefs = await services.preferences.of_child(screen.user, callback_data.student)
+    await screen.state.clear()
+    await screen.show(digest_text(prefs, screen.user), digest_keyboard(prefs))
 
 
-async def on_quiet_hours(query: CallbackQuery, callback_data: QuietHoursCB, user: CurrentUser, services: Services,
-                         state: FSMContext, bot: Bot):
+async def on_quiet(_query: CallbackQuery, callback_data: SettingsViewCB, services: Services, screen: Screen):
+    prefs = await services.preferences.of_child(screen.user, callback_data.student)
+    await screen.state.clear()
+    await screen.show(quiet_text(prefs, screen.user), quiet_keyboard(prefs))
+
+
+async def on_digest_typed(_query: CallbackQuery, callback_data: SettingsViewCB, services: Services, screen: Screen):
+    prefs = await services.preferences.of_child(screen.user, callback_data.student)
+    await ask_typed(screen, prefs, SettingsStates.digest_time,
+                    _("Send the time of the digest as HH:MM, for example 18:30."))
+
+
+async def on_quiet_typed(_query: CallbackQuery, callback_data: SettingsViewCB, services: Services, screen: Screen):
+    prefs = await services.preferences.of_child(screen.user, callback_data.student)
+    await ask_typed(screen, prefs, SettingsStates.quiet_hours,
+                    _("Send the quiet hours as HH:MM–HH:MM, for example 22:30–07:00."))
+
+
+async def ask_typed(screen: Screen, prefs: ChildPreferences, waiting: State, prompt: str) -> None:
+    """The screen asks for a typed value; the message is remembered, to give way to the answer's screen."""
+    await screen.state.set_state(waiting)
+    await screen.state.update_data(settings_student=prefs.student.student_id,
+                                   settings_message=screen.tapped.message_id if screen.tapped else None)
+    await screen.show(header(prefs) + "\n\n" + prompt, back_keyboard(prefs))
+
+
+async def on_digest_time(_query: CallbackQuery, callback_data: DigestTimeCB, services: Services, screen: Screen):
+    prefs = await services.preferences.set_digest_time(screen.user, callback_data.student,
+                                                       parse_time(callback_data.at))
+    await show_main(screen, prefs)
+
+
+async def on_quiet_hours(_query: CallbackQuery, callback_data: QuietHoursCB, services: Services, screen: Screen):
     quiet = None if callback_data.span == "off" else parse_quiet_hours(callback_data.span)
-    prefs = await services.preferences.set_quiet_hours(user, callback_data.student, quiet)
-    await state.clear()
-    await show(query, bot, main_text(prefs, user), main_keyboard(prefs))
+    prefs = await services.preferences.set_quiet_hours(screen.user, callback_data.student, quiet)
+    await show_main(screen, prefs)
 
 
-async def on_typed_digest_time(message: Message, user: CurrentUser, services: Services, state: FSMContext,
-                               bot: Bot):
-    data = await state.get_data()
+async def show_main(screen: Screen, prefs: ChildPreferences) -> None:
+    await screen.state.clear()  # a tap on the screen ends any wait for a typed time
+    await screen.show(main_text(prefs, screen.user), main_keyboard(prefs))
+
+
+async def on_typed_digest_time(message: Message, services: Services, screen: Screen):
+    data = await screen.state.get_data()
     # A wrong time is answered by the error handler; the state stays, so the user simply tries again.
-    prefs = await services.preferences.set_digest_time(user, data["settings_student"], parse_time(message.text))
-    await after_typed(message, user, prefs, state, bot, data)
+    prefs = await services.preferences.set_digest_time(screen.user, data["settings_student"],
+                                                       parse_time(message.text))
+    await after_typed(screen, prefs, data)
 
 
-async def on_typed_quiet_hours(message: Message, user: CurrentUser, services: Services, state: FSMContext,
-                               bot: Bot):
-    data = await state.get_data()
-    prefs = await services.preferences.set_quiet_hours(user, data["settings_student"],
+async def on_typed_quiet_hours(message: Message, services: Services, screen: Screen):
+    data = await screen.state.get_data()
+    prefs = await services.preferences.set_quiet_hours(screen.user, data["settings_student"],
                                                        parse_quiet_hours(message.text))
-    await after_typed(message, user, prefs, state, bot, data)
+    await after_typed(screen, prefs, data)
 
 
-async def after_typed(message: Message, user: CurrentUser, prefs: ChildPreferences, state: FSMContext, bot: Bot,
-                      data: dict) -> None:
+async def after_typed(screen: Screen, prefs: ChildPreferences, data: dict) -> None:
     """The prompt gives way to a fresh screen below the user's answer, so the chat keeps one settings message."""
-    await state.clear()
+    await screen.state.clear()
     if data.get("settings_message"):
         with suppress(TelegramBadRequest):  # already gone, or too old to delete
-            await bot.delete_message(message.chat.id, data["settings_message"])
-    await message.answer(main_text(prefs, user), reply_markup=main_keyboard(prefs))
-
-
-async def show(query: CallbackQuery, bot: Bot, text: str, keyboard: InlineKeyboardMarkup) -> None:
-    """Edits the settings message in place (a new one if Telegram no longer lets it be edited)."""
-    if not isinstance(query.message, Message):
-        await bot.send_message(query.from_user.id, text, reply_markup=keyboard)
-        return
-    try:
-        await query.message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as err:
-        if "message is not modified" not in err.message:  # a repeated tap: the screen is right already
-            raise
+            await screen.bot.delete_message(screen.chat_id, data["settings_message"])
+    await screen.send(main_text(prefs, screen.user), main_keyboard(prefs))
 
 
 # --- screens ---------------------------------------------------------------------------------------------
@@ -184,12 +185,12 @@ def main_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
     for kind, mode in prefs.modes:
         keyboard.button(text=f"{MODE_ICONS[mode]} {_(KIND_LABELS[kind])}: {_(MODE_LABELS[mode])}",
-                        callback_data=NotifyModeCB(student=student, kind=kind.value, mode=NEXT_MODE[mode].value))
+                        callback_data=NotifyModeCB(student=student, kind=kind, mode=NEXT_MODE[mode]))
     keyboard.button(text="🕖 " + _("Digest at {time}").format(time=f"{prefs.digest_time:%H:%M}"),
-                    callback_data=SettingsViewCB(student=student, view="digest"))
+                    callback_data=SettingsViewCB(student=student, view=SettingsView.digest))
     keyboard.button(text="🌙 " + (_("Quiet hours {span}").format(span=quiet_span(prefs)) if prefs.quiet_hours
                                  else _("No quiet hours")),
-                    callback_data=SettingsViewCB(student=student, view="quiet"))
+                    callback_data=SettingsViewCB(student=student, view=SettingsView.quiet))
     keyboard.adjust(*([1] * len(prefs.modes)), 2)
     return keyboard.as_markup()
 
@@ -209,8 +210,9 @@ def digest_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
     for choice in DIGEST_CHOICES:
         keyboard.button(text=("✓ " if choice == current else "") + choice,
                         callback_data=DigestTimeCB(student=student, at=choice.replace(":", "")))
-    keyboard.button(text=_("Other time…"), callback_data=SettingsViewCB(student=student, view="digest_typed"))
-    keyboard.button(text="◀ " + _("Back"), callback_data=SettingsViewCB(student=student, view="main"))
+    keyboard.button(text=_("Other time…"),
+                    callback_data=SettingsViewCB(student=student, view=SettingsView.digest_typed))
+    keyboard.button(text="◀ " + _("Back"), callback_data=SettingsViewCB(student=student, view=SettingsView.main))
     keyboard.adjust(len(DIGEST_CHOICES), 1, 1)
     return keyboard.as_markup()
 
@@ -236,8 +238,9 @@ def quiet_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
                                                    span=f"{starts}-{ends}".replace(":", "")))
     keyboard.button(text=("✓ " if prefs.quiet_hours is None else "") + _("No quiet hours"),
                     callback_data=QuietHoursCB(student=student, span="off"))
-    keyboard.button(text=_("Other hours…"), callback_data=SettingsViewCB(student=student, view="quiet_typed"))
-    keyboard.button(text="◀ " + _("Back"), callback_data=SettingsViewCB(student=student, view="main"))
+    keyboard.button(text=_("Other hours…"),
+                    callback_data=SettingsViewCB(student=student, view=SettingsView.quiet_typed))
+    keyboard.button(text="◀ " + _("Back"), callback_data=SettingsViewCB(student=student, view=SettingsView.main))
     keyboard.adjust(len(QUIET_CHOICES), 1, 1, 1)
     return keyboard.as_markup()
 
@@ -245,7 +248,7 @@ def quiet_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
 def back_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text="◀ " + _("Back"),
-                    callback_data=SettingsViewCB(student=prefs.student.student_id, view="main"))
+                    callback_data=SettingsViewCB(student=prefs.student.student_id, view=SettingsView.main))
     return keyboard.as_markup()
 
 
@@ -256,7 +259,11 @@ def build_router() -> Router:
     router.message.register(on_typed_digest_time, StateFilter(SettingsStates.digest_time), typed)
     router.message.register(on_typed_quiet_hours, StateFilter(SettingsStates.quiet_hours), typed)
     router.callback_query.register(on_mode, NotifyModeCB.filter())
-    router.callback_query.register(on_view, SettingsViewCB.filter())
+    router.callback_query.register(on_main, SettingsViewCB.filter(F.view == SettingsView.main))
+    router.callback_query.register(on_digest, SettingsViewCB.filter(F.view == SettingsView.digest))
+    router.callback_query.register(on_quiet, SettingsViewCB.filter(F.view == SettingsView.quiet))
+    router.callback_query.register(on_digest_typed, SettingsViewCB.filter(F.view == SettingsView.digest_typed))
+    router.callback_query.register(on_quiet_typed, SettingsViewCB.filter(F.view == SettingsView.quiet_typed))
     router.callback_query.register(on_digest_time, DigestTimeCB.filter())
     router.callback_query.register(on_quiet_hours, QuietHoursCB.filter())
     return router

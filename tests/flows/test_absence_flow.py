@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from ui.callbacks import AbsenceChildCB, AbsenceDocCB
+from ui.callbacks import AbsenceChildCB, AbsenceDocAction, AbsenceDocCB
 from devtools.sandbox import user as sandbox_user
 from ui.typed_dates import DatesError, parse_dates
 from services.absences import AbsenceService
@@ -193,7 +193,8 @@ async def test_a_student_sees_the_documents_sent_for_them_but_cannot_send_one_AB
         "Справки о пропусках отправляют родители.")
     assert buttons(student) == []  # nothing to send, and his mother's document is hers to withdraw
     with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
-        answer = await student.tap_raw(AbsenceDocCB(action="new", student=school.students["alekseev"]).pack())
+        new = AbsenceDocCB(action=AbsenceDocAction.new, student=school.students["alekseev"])
+        answer = await student.tap_raw(new.pack())
     assert answer["text"] == "Справки о пропусках отправляют родители: попросите их отправить справку в боте."
     assert answer["show_alert"] is True
     assert any("document.parents_send" in r.getMessage() for r in caplog.records)
@@ -427,7 +428,7 @@ async def test_forged_withdraw_of_another_familys_document_is_refused_and_logged
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.press("Пропуски")
     screen = last(mother)
-    forged = AbsenceDocCB(action="withdraw", student=school.students["alekseev"], doc=theirs).pack()
+    forged = AbsenceDocCB(action=AbsenceDocAction.withdraw, student=school.students["alekseev"], doc=theirs).pack()
     with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
         answer = await mother.tap_raw(forged)
     assert answer["text"] == "Такого документа нет."
@@ -443,7 +444,8 @@ async def test_forged_child_is_refused_and_logged_ACC_2(bot_world, linked, caplo
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.press("Пропуски")
     with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
-        answer = await mother.tap_raw(AbsenceDocCB(action="new", student=school.students["borisova"]).pack())
+        new = AbsenceDocCB(action=AbsenceDocAction.new, student=school.students["borisova"])
+        answer = await mother.tap_raw(new.pack())
         assert answer["text"] == "Вы видите только своих детей."
         await tap(mother, "📎 Отправить справку")
         answer = await mother.tap_raw(AbsenceChildCB(student=school.students["borisova"]).pack())

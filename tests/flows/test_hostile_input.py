@@ -3,6 +3,7 @@ and invisible characters. The user gets a clear answer, and the database holds n
 from __future__ import annotations
 
 import inspect
+from enum import Enum
 
 import pytest
 from sqlalchemy import func, select
@@ -36,6 +37,25 @@ async def test_buttons_with_ids_out_of_range_are_out_of_date_like_unknown_ones(b
     assert await lessons(sessions) == before
 
 
+async def test_buttons_with_values_no_button_offers_are_out_of_date_like_unknown_ones(bot_world, linked):
+    """A value outside a field's enum (an action, a view, a kind, a language) fails to unpack: the tap is answered
+    as a stale button, and no handler runs."""
+    school, _sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    await mother.press("Пропуски")
+    await mother.tap("📎 Отправить справку")
+    await mother.tap("Артём, 5А")
+    await mother.send("25.11")
+    prompt = mother.last_text()  # the form waits for the reason: a button of this step would be taken
+    child = school.students["alekseev"]
+    for data in ("abskind:holiday", "absstep:tomorrow", f"absdoc:delete:{child}:0", f"setv:{child}:admin",
+                 f"setm:{child}:marks:loud", "lang:de"):
+        assert (await mother.tap_raw(data))["text"] == STALE, data
+    assert mother.last_text() == prompt
+    await mother.tap("Болезнь")
+    assert mother.buttons() == ["Пропустить", "Отмена"]
+
+
 @pytest.mark.parametrize("big", HUGE)
 def test_every_number_in_every_button_is_bounded(big):
     """Each callback class refuses a number out of range in each of its int fields, as aiogram's filter expects."""
@@ -55,7 +75,11 @@ def test_every_number_in_every_button_is_bounded(big):
 
 
 def _sample(field) -> object:
-    return 1 if "int" in str(field.annotation) else (field.default if isinstance(field.default, str) else "x")
+    if "int" in str(field.annotation):
+        return 1
+    if isinstance(field.annotation, type) and issubclass(field.annotation, Enum):
+        return next(iter(field.annotation)).value  # a value the field takes, so only the number is wrong
+    return field.default if isinstance(field.default, str) else "x"
 
 
 async def lesson_row(sessions) -> Lesson:

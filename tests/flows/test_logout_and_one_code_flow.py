@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ui.callbacks import LogoutCB
 from services.access import system_actor
 from services.invites import InviteService, hash_code
 from services.models import InviteCode, Person
@@ -54,6 +55,14 @@ async def test_logout_asks_first_and_says_how_to_come_back_ACC_8(bot_world, link
     assert await account_of(sessions, school.parents["alekseeva_mother"]) is None
     await mother.send("/logout")
     assert mother.last_text() == "Вы и не были авторизованы."
+
+
+async def test_a_logout_button_made_for_another_account_is_out_of_date_ACC_8(bot_world, linked):
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    answer = await mother.tap_raw(LogoutCB(account=mother.id + 1, confirm=True).pack())
+    assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."
+    assert await account_of(sessions, school.parents["alekseeva_mother"]) == mother.id
 
 
 async def test_class_teacher_gives_one_person_a_new_code_and_the_others_paper_stays_valid_ACC_6_ACC_8(

@@ -7,8 +7,8 @@ from datetime import time
 
 from sqlalchemy import select
 
-from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsViewCB
-from services.models import NotificationSetting, Student, TelegramAccount
+from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsView, SettingsViewCB
+from services.models import NotificationSetting, NotifyKind, NotifyMode, Student, TelegramAccount
 
 DEFAULT_BUTTONS = ["🔔 Новые оценки: сразу", "🔔 Пропуски: сразу", "🗓 Домашнее задание: в сводке",
                    "🔔 Решения по документам: сразу", "🔔 Объявления: сразу", "🔕 Задания на завтра, вечером: выкл.",
@@ -158,10 +158,10 @@ async def test_forged_buttons_for_another_familys_child_are_refused_and_logged_A
     await mother.send("/settings")
     screen, buttons = mother.last_text(), mother.buttons()
     borisova = school.students["borisova"]
-    forged = [NotifyModeCB(student=borisova, kind="marks", mode="off"),
+    forged = [NotifyModeCB(student=borisova, kind=NotifyKind.MARKS, mode=NotifyMode.OFF),
               DigestTimeCB(student=borisova, at="0700"),
               QuietHoursCB(student=borisova, span="off"),
-              SettingsViewCB(student=borisova, view="digest")]
+              SettingsViewCB(student=borisova, view=SettingsView.digest)]
     with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
         for data in forged:
             answer = await mother.tap_raw(data.pack())
@@ -174,8 +174,8 @@ async def test_forged_buttons_for_another_familys_child_are_refused_and_logged_A
 
     # Her own child, but values no button offers: refused with a reason, nothing changed.
     own = school.students["alekseev"]
-    answer = await mother.tap_raw(NotifyModeCB(student=own, kind="weather", mode="off").pack())
-    assert answer["text"] == "Такой настройки уведомлений нет."
+    answer = await mother.tap_raw(f"setm:{own}:weather:off")  # no such kind: the button does not unpack
+    assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."
     answer = await mother.tap_raw(DigestTimeCB(student=own, at="2599").pack())
     assert answer["text"] == "Это не время: отправьте его в виде ЧЧ:ММ, например 18:30."
     assert await stored_modes(sessions) == set()
