@@ -77,9 +77,7 @@ async def make_backup(
     async def copy(tmp: Path) -> None:
         await asyncio.to_thread(_copy_file, first.path, tmp)
 
-    copies = [first]
-    for folder in folders[1:]:
-        copies.append(await _place(folder / name, copy, verify, expected_sha=first.sha256))
+    copies = [first, *[await _place(folder / name, copy, verify, expected_sha=first.sha256) for folder in folders[1:]]]
     if files is not None:
         store = FileStore(files)
         copies = [replace(c, files=await asyncio.to_thread(copy_kept_files, store, FileStore(folder / FILES_FOLDER)))
