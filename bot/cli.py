@@ -261,10 +261,7 @@ async def cmd_fetch_files(args, settings: Settings) -> None:
 
 async def find_school(session, wanted: str | None, locale: str) -> School:
     schools = list((await session.scalars(select(School).order_by(School.id))).all())
-    if wanted:
-        found = [s for s in schools if str(s.id) == wanted or s.name == wanted]
-    else:
-        found = schools
+    found = [s for s in schools if str(s.id) == wanted or s.name == wanted] if wanted else schools
     if len(found) == 1:
         return found[0]
     if not schools:

@@ -7,6 +7,7 @@ school's edit window (J-9).
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import mimetypes
 from collections import defaultdict
@@ -115,7 +116,7 @@ class ClassAbsence:
     lesson_number: int
     subject: str
     reason: AbsenceReason | None
-    due: date
+    due: dt.date  # dt.: in this class `date` is the field above
     overdue: bool
     editable: bool  # False past the edit window (J-9): set_reason refuses it
     edit_window_days: int  # the school's J-9 window, for the texts that say it
@@ -252,7 +253,7 @@ class AbsenceService:
     async def send_context(self, actor: Actor, student_id: int) -> SendContext:
         """Before a form is filled in: may this actor send for this student (ABS-1), and the school's today."""
         student = await self._sender_student(actor, student_id)
-        school = await self.session.get(School, student.school_id)
+        school = await self.session.get_one(School, student.school_id)
         today = school_today(self.clock, school)
         year = (await SchoolCalendar.load(self.session, school.id, today)).year
         return SendContext(student.id, today, year.starts_on if year else None, year.ends_on if year else None)
@@ -328,7 +329,7 @@ class AbsenceService:
             raise InvalidInput("document.comment_required")
         async with write_transaction(self.session):
             doc = await self._document(document_id, for_update=True)
-            student = await self.session.get(Student, doc.student_id)
+            student = await self.session.get_one(Student, doc.student_id)
             await check_class_teacher(actor, student.class_group)
             if doc.status != DocumentStatus.PENDING:
                 raise Conflict("document.already_decided", status=doc.status)
@@ -338,7 +339,7 @@ class AbsenceService:
             doc.decided_by, doc.decided_at, doc.decision_comment = actor.person_id, utcnow(), comment
             audit(self.session, school_id=doc.school_id, actor_id=actor.person_id, action="decide",
                   entity="absence_document", entity_id=doc.id, before=before, after=snapshot(doc, *DOCUMENT_FIELDS))
-            school = await self.session.get(School, doc.school_id)
+            school = await self.session.get_one(School, doc.school_id)
             today = school_today(self.clock, school)
             applied, locked = 0, []
             if accept:
@@ -384,15 +385,15 @@ class AbsenceService:
         absence = await self.session.get(Absence, absence_id)
         if absence is None:
             raise NotFound("absence.not_found")
-        student = await self.session.get(Student, absence.student_id)
+        student = await self.session.get_one(Student, absence.student_id)
         await check_class_teacher(actor, student.class_group)
         return absence, student
 
     async def _absence_for_write(self, actor: Actor, absence_id: int) -> tuple[Absence, Lesson, School]:
         """ACC-4 and J-9: an absence of the actor's class, within the edit window."""
         absence, student = await self._class_absence(actor, absence_id)
-        lesson = await self.session.get(Lesson, absence.lesson_id)
-        school = await self.session.get(School, lesson.school_id)
+        lesson = await self.session.get_one(Lesson, absence.lesson_id)
+        school = await self.session.get_one(School, lesson.school_id)
         if is_locked(lesson.date, school, school_today(self.clock, school)):
             raise Locked("journal.locked", date=lesson.date, days=school.edit_window_days)
         return absence, lesson, school
@@ -411,7 +412,7 @@ class AbsenceService:
     async def pending_document(self, actor: Actor, document_id: int) -> DocumentView:
         """The document a class teacher is about to decide: of their class (ACC-4) and still pending."""
         doc = await self._document(document_id)
-        student = await self.session.get(Student, doc.student_id)
+        student = await self.session.get_one(Student, doc.student_id)
         await check_class_teacher(actor, student.class_group)
         if doc.status != DocumentStatus.PENDING:
             raise Conflict("document.already_decided", status=doc.status)
@@ -422,7 +423,7 @@ class AbsenceService:
         """ABS-4: the document's photos and scans, for the class teacher of the student or the student's family."""
         doc = await self._document(document_id)
         if doc.student_id not in actor.children and doc.student_id != actor.student_id:
-            student = await self.session.get(Student, doc.student_id)
+            student = await self.session.get_one(Student, doc.student_id)
             await check_class_teacher(actor, student.class_group)
         return [DocumentFile(a.id, a.kind, a.telegram_file_id, a.file_name, a.telegram_bot_id, a.sha256)
                 for a in doc.attachments]
@@ -435,7 +436,7 @@ class AbsenceService:
     async def absence_day(self, actor: Actor, absence_id: int) -> list[ClassAbsence]:
         """The student's absences on the day of this one, reasons set or not: what a reason for the day covers."""
         absence, student = await self._class_absence(actor, absence_id)
-        lesson = await self.session.get(Lesson, absence.lesson_id)
+        lesson = await self.session.get_one(Lesson, absence.lesson_id)
         return await self._class_absences(student.class_group, Absence.student_id == student.id,
                                           Lesson.date == lesson.date)
 
@@ -443,7 +444,7 @@ class AbsenceService:
         """ACC-4: the class's lessons of a day (the school's today by default): the timetable's and those recorded,
         whether each one's attendance is taken, and who missed it."""
         class_group = await self._class(actor, class_id)
-        school = await self.session.get(School, class_group.school_id)
+        school = await self.session.get_one(School, class_group.school_id)
         day = day or school_today(self.clock, school)
         status = (await SchoolCalendar.load(self.session, school.id, day)).status(day, class_group.grade)
         assignments = {a.id: a for a in (await self.session.scalars(
@@ -479,7 +480,7 @@ class AbsenceService:
     async def _class_absences(self, class_group: ClassGroup, *where) -> list[ClassAbsence]:
         """Absences of active students, with the ABS-3 deadline counted in the school's working days from the document
         that covers each (reason_due)."""
-        school = await self.session.get(School, class_group.school_id)
+        school = await self.session.get_one(School, class_group.school_id)
         today = school_today(self.clock, school)
         calendar = await SchoolCalendar.load(self.session, school.id, today)
         rows = (await self.session.execute(
@@ -490,7 +491,7 @@ class AbsenceService:
         brought = await documents_brought(self.session, list({a.student_id for a, _ in rows}), ZoneInfo(school.timezone))
         result = []
         for absence, lesson in rows:
-            student = await self.session.get(Student, absence.student_id)  # from the identity map after the first
+            student = await self.session.get_one(Student, absence.student_id)  # from the identity map after the first
             due = reason_due(lesson.date, brought[absence.student_id], school, calendar, class_group.grade)
             result.append(ClassAbsence(
                 absence_id=absence.id, student_id=student.id,
@@ -530,12 +531,12 @@ class AbsenceService:
 
     async def _views(self, school_id: int, docs: Sequence[AbsenceDocument]) -> list[DocumentView]:
         """The school and its calendar are read once for the whole list, not per document."""
-        school = await self.session.get(School, school_id)
+        school = await self.session.get_one(School, school_id)
         calendar = await SchoolCalendar.load(self.session, school_id, school_today(self.clock, school))
         zone = ZoneInfo(school.timezone)
         views = []
         for doc in docs:
-            student = await self.session.get(Student, doc.student_id)  # from the identity map after the first
+            student = await self.session.get_one(Student, doc.student_id)  # from the identity map after the first
             arrived = doc.created_at.astimezone(zone)
             views.append(DocumentView(
                 id=doc.id, student_id=student.id, student_name=student.person.full_name,

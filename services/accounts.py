@@ -72,7 +72,8 @@ class AccountService:
         actors = tuple(a for a in [await load_actor(self.session, pid) for pid in persons] if a.roles)
         locale = account.locale if account else default_locale
         profiles = tuple(p for actor in actors for p in _profiles_of(actor))
-        wanted = Profile(account.current_person_id, account.current_student_id) if account else None
+        wanted = (Profile(account.current_person_id, account.current_student_id)
+                  if account and account.current_person_id is not None else None)
         # The stored choice if it still holds, else the chosen person's first profile, else the first.
         profile = (wanted if wanted in profiles else None) or next(
             (p for p in profiles if wanted and p.person_id == wanted.person_id), profiles[0] if profiles else None)
@@ -86,7 +87,7 @@ class AccountService:
         cards = []
         for profile in user.profiles:
             actor = actors[profile.person_id]
-            school = await self.session.get(School, actor.school_id)
+            school = await self.session.get_one(School, actor.school_id)
             student = await self.session.get(Student, profile.student_id) if profile.student_id else None
             cards.append(ProfileCard(
                 profile, _profile_roles(actor, profile.student_id), school.short_name or school.name,
@@ -113,7 +114,7 @@ class AccountService:
         if Profile(person_id, student_id) not in user.profiles:
             raise Forbidden("student.not_yours")
         async with write_transaction(self.session):
-            account = await self.session.get(TelegramAccount, user.account_id)
+            account = await self.session.get_one(TelegramAccount, user.account_id)
             account.current_person_id = person_id
             account.current_student_id = student_id
 

@@ -167,7 +167,7 @@ class AnnouncementService:
             shown["class_ids"] = [c.id for c in await self._classes(actor) if c.grade == checked.grade]
         elif checked.scope in (Scope.CLASS, Scope.CLASS_PARENTS):
             shown["grade"], shown["class_id"] = checked.grade, checked.class_id
-        author = await self.session.get(Person, actor.person_id)
+        author = await self.session.get_one(Person, actor.person_id)
         return {
             "audience": shown,
             "text": text,
@@ -178,7 +178,7 @@ class AnnouncementService:
 
     async def _classes(self, actor: Actor) -> list[ClassGroup]:
         """The current year's classes the actor may address: all for the administration, else the led ones."""
-        school = await self.session.get(School, actor.school_id)
+        school = await self.session.get_one(School, actor.school_id)
         year = (await SchoolCalendar.load(self.session, school.id, school_today(self.clock, school))).year
         query = select(ClassGroup).where(ClassGroup.school_id == school.id)
         if year is not None:
@@ -217,12 +217,12 @@ async def announcement_recipients(session: AsyncSession, event_payload: dict,
     pairs: list[tuple[int, int | None]] = []
     if scope != Scope.CLASS_PARENTS:
         pairs += [(account, student) for account, student in await session.execute(
-            select(Person.account_id, Student.id).join(Person, Person.id == Student.person_id)
+            select(TelegramAccount.id, Student.id).select_from(Student).join(Person, Person.id == Student.person_id)
             .join(TelegramAccount, TelegramAccount.id == Person.account_id)
             .where(*students, active).order_by(Student.id)
         )]
     pairs += [(account, student) for account, student in await session.execute(
-        select(Person.account_id, Student.id).select_from(Guardianship)
+        select(TelegramAccount.id, Student.id).select_from(Guardianship)
         .join(Student, Student.id == Guardianship.student_id)
         .join(Person, Person.id == Guardianship.parent_id)
         .join(TelegramAccount, TelegramAccount.id == Person.account_id)
@@ -237,8 +237,8 @@ async def announcement_recipients(session: AsyncSession, event_payload: dict,
         staff = Person.id.in_(select(ClassGroup.class_teacher_id).where(ClassGroup.id.in_(class_ids)))
     if staff is not None:
         pairs += [(account, None) for account in (await session.scalars(
-            select(Person.account_id).join(TelegramAccount, TelegramAccount.id == Person.account_id)
-            .where(Person.school_id == school_id, staff, active).distinct().order_by(Person.account_id)
+            select(TelegramAccount.id).select_from(Person).join(TelegramAccount, TelegramAccount.id == Person.account_id)
+            .where(Person.school_id == school_id, staff, active).distinct().order_by(TelegramAccount.id)
         )).all()]
     author = (event_payload.get("author") or {}).get("person_id")
     sender = await session.scalar(select(Person.account_id).where(Person.id == author)) if author else None

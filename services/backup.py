@@ -73,14 +73,15 @@ async def make_backup(
 
     started = time.monotonic()
     first = await _place(folders[0] / name, partial(dump, database_url), verify, expected_sha=None)
-    copies = [first]
-    for folder in folders[1:]:
-        copy = partial(asyncio.to_thread, _copy_file, first.path)
-        copies.append(await _place(folder / name, copy, verify, expected_sha=first.sha256))
+
+    async def copy(tmp: Path) -> None:
+        await asyncio.to_thread(_copy_file, first.path, tmp)
+
+    copies = [first, *[await _place(folder / name, copy, verify, expected_sha=first.sha256) for folder in folders[1:]]]
     if files is not None:
         store = FileStore(files)
         copies = [replace(c, files=await asyncio.to_thread(copy_kept_files, store, FileStore(folder / FILES_FOLDER)))
-                  for c, folder in zip(copies, folders)]
+                  for c, folder in zip(copies, folders, strict=True)]
     for folder in folders:
         _rotate(folder, keep)
     log.info("backup %s: %d copies of %d bytes in %.2f s", name, len(copies), first.size,
@@ -147,7 +148,7 @@ async def _place(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    size = final.stat().st_size
+    size = (await asyncio.to_thread(final.stat)).st_size
     log.info("backup copy %s: %d bytes, %d tables, %.2f s", final.name, size, tables,
              time.monotonic() - started)
     return BackupCopy(path=final, size=size, sha256=sha, tables=tables)

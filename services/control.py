@@ -177,7 +177,7 @@ class ControlService:
         """ROLE-2: the deputy director and the administrator only; the school's local time now."""
         if not actor.oversees(actor.school_id):
             raise Forbidden("control.not_allowed")
-        school = await self.session.get(School, actor.school_id)
+        school = await self.session.get_one(School, actor.school_id)
         return school, self.clock().astimezone(ZoneInfo(school.timezone))
 
 

@@ -5,6 +5,7 @@ administrator applies or declines it; both outcomes are recorded and the teacher
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -111,13 +112,13 @@ def describe_in(view: LessonView, changes: list[dict]) -> tuple[ChangeView, ...]
     return tuple(_change_view(change, names, marks) for change in changes)
 
 
-def _change_view(change: dict, names: dict[int, str], marks: dict[int, tuple[str, int, str]],
+def _change_view(change: dict, names: dict[int, str], marks: Mapping[int, tuple[str, int | None, str]],
                  work_types: dict[int, str] | None = None) -> ChangeView:
-    student, old_value, work_type = marks.get(change.get("mark_id"), ("", None, ""))
+    student, old_value, work_type = marks.get(change.get("mark_id", 0), ("", None, ""))
     return ChangeView(
-        change.get("op", ""), student=names.get(change.get("student_id"), student), value=change.get("value"),
+        change.get("op", ""), student=names.get(change.get("student_id", 0), student), value=change.get("value"),
         old_value=change.get("old_value", old_value),
-        work_type=(work_types or {}).get(change.get("work_type_id"), work_type), topic=str(change.get("topic", "")),
+        work_type=(work_types or {}).get(change.get("work_type_id", 0), work_type), topic=str(change.get("topic", "")),
     )
 
 
@@ -139,7 +140,7 @@ class CorrectionService:
         if lesson is None:
             raise NotFound("lesson.not_found")
         await check_keep(self.session, actor, lesson.assignment, lesson.date)
-        school = await self.session.get(School, lesson.school_id)
+        school = await self.session.get_one(School, lesson.school_id)
         if not is_locked(lesson.date, school, school_today(self.clock, school)):
             raise InvalidInput("correction.not_needed", days=school.edit_window_days)
         await self._validate(lesson, school, changes)
@@ -201,8 +202,8 @@ class CorrectionService:
             if len(comment) > COMMENT_MAX:
                 raise InvalidInput("correction.comment_too_long", max=COMMENT_MAX, length=len(comment))
             if apply:
-                lesson = await self.session.get(Lesson, req.lesson_id)
-                school = await self.session.get(School, req.school_id)
+                lesson = await self.session.get_one(Lesson, req.lesson_id)
+                school = await self.session.get_one(School, req.school_id)
                 await self._validate(lesson, school, req.changes)
                 await self._apply(actor, lesson, school, req.changes)
             before = snapshot(req, "status")
@@ -262,15 +263,15 @@ class CorrectionService:
         for change in changes:
             op = change["op"]
             if op == "add_mark":
-                work_type = await self.session.get(WorkType, change["work_type_id"])
+                work_type = await self.session.get_one(WorkType, change["work_type_id"])
                 await add_mark(self.session, actor.person_id, lesson, school, change["student_id"],
                                int(change["value"]), work_type)
             elif op == "change_mark":
-                mark = await self.session.get(Mark, change["mark_id"])
-                work_type = await self.session.get(WorkType, change.get("work_type_id") or mark.work_type_id)
+                mark = await self.session.get_one(Mark, change["mark_id"])
+                work_type = await self.session.get_one(WorkType, change.get("work_type_id") or mark.work_type_id)
                 await change_mark(self.session, actor.person_id, lesson, school, mark, int(change["value"]), work_type)
             elif op == "delete_mark":
-                await delete_mark(self.session, actor.person_id, lesson, await self.session.get(Mark, change["mark_id"]))
+                await delete_mark(self.session, actor.person_id, lesson, await self.session.get_one(Mark, change["mark_id"]))
             elif op == "set_topic":
                 set_lesson_fields(self.session, actor.person_id, lesson, topic=str(change["topic"]).strip())
             else:
@@ -283,13 +284,13 @@ class CorrectionService:
         """A mark's student and value as they are now, kept with the change: a deleted mark is still named."""
         if change["op"] not in {"change_mark", "delete_mark"}:
             return change
-        mark = await self.session.get(Mark, change["mark_id"])
+        mark = await self.session.get_one(Mark, change["mark_id"])
         return {**change, "student_id": mark.student_id, "old_value": mark.value}
 
     async def _view(self, r: CorrectionRequest) -> CorrectionView:
-        lesson = await self.session.get(Lesson, r.lesson_id)
-        school = await self.session.get(School, r.school_id)
-        teacher = await self.session.get(Person, r.requested_by)
+        lesson = await self.session.get_one(Lesson, r.lesson_id)
+        school = await self.session.get_one(School, r.school_id)
+        teacher = await self.session.get_one(Person, r.requested_by)
         changes = list(r.changes)
         students = (await self.session.scalars(
             select(Student).where(Student.id.in_({c.get("student_id") for c in changes} - {None})))).unique().all()

@@ -5,6 +5,7 @@ averages; the attendance summary. Every call checks that the actor may see this 
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -60,7 +61,7 @@ class MarkItem:
     date: date
 
     @classmethod
-    def of(cls, mark: Mark, day: date) -> MarkItem:
+    def of(cls, mark: Mark, day: dt.date) -> MarkItem:  # dt.: in this class `date` is the field above
         return cls(mark.value, mark.work_type.name, float(mark.work_type.weight), day)
 
 
@@ -263,7 +264,7 @@ class DiaryService:
     async def today(self, actor: Actor, student_id: int) -> date:
         """The student's school's today (its time zone, not the server's): where the diary opens."""
         student = await get_student_for(self.session, actor, student_id)
-        return school_today(self.clock, await self.session.get(School, student.school_id))
+        return school_today(self.clock, await self.session.get_one(School, student.school_id))
 
     async def day(self, actor: Actor, student_id: int, day: date) -> DiaryDay:
         return (await self.days(actor, student_id, day, day))[0]
@@ -294,7 +295,7 @@ class DiaryService:
         marks, absences = await self._marks_and_absences(student.id, [lsn.id for lsn in lessons])
 
         by_slot = {(lsn.date, lsn.assignment_id, lsn.lesson_number): lsn for lsn in lessons}
-        due_by_day: dict[tuple[date, int], list[HomeworkItem]] = defaultdict(list)
+        due_by_day: dict[tuple[date | None, int], list[HomeworkItem]] = defaultdict(list)
         for lsn in due:
             due_by_day[(lsn.homework_due_on, lsn.assignment_id)].append(self._homework(lsn, files))
 
@@ -441,7 +442,7 @@ class DiaryService:
         if not 1 <= days <= MAX_RANGE_DAYS:
             raise InvalidInput("diary.bad_range", max_days=MAX_RANGE_DAYS)
         student = await get_student_for(self.session, actor, student_id)
-        school = await self.session.get(School, student.school_id)
+        school = await self.session.get_one(School, student.school_id)
         today = school_today(self.clock, school)
         first, last = today + timedelta(days=1), today + timedelta(days=days)
         assignments = await self._assignments(student)
@@ -491,7 +492,7 @@ class DiaryService:
         """The student's study periods of the year that have begun, in order: the marks screen switches
         between them (PER-1)."""
         student = await get_student_for(self.session, actor, student_id)
-        school = await self.session.get(School, student.school_id)
+        school = await self.session.get_one(School, student.school_id)
         today = school_today(self.clock, school)
         calendar = await SchoolCalendar.load(self.session, student.school_id, today)
         current = calendar.current_or_last_period(today, student.class_group.grade)
@@ -508,7 +509,7 @@ class DiaryService:
 
     async def _goal(self, student: Student, period: StudyPeriod, subject_id: int, subject: str,
                     items: Sequence[MarkItem], mark: int | None) -> MarkGoal:
-        school = await self.session.get(School, student.school_id)
+        school = await self.session.get_one(School, student.school_id)
         choices = tuple(range(school.mark_min + 1, school.mark_max + 1))
         if mark is not None and mark not in choices:
             raise InvalidInput("mark.out_of_scale", value=mark, min=choices[0] if choices else school.mark_max,
@@ -543,13 +544,13 @@ class DiaryService:
         return list(rows.unique())
 
     async def _files(self, lesson_ids: list[int]) -> dict[int, tuple[int, ...]]:
-        found: dict[int, list[int]] = defaultdict(list)
+        found: dict[int | None, list[int]] = defaultdict(list)
         if lesson_ids:
             for att_id, lesson_id in await self.session.execute(
                 select(Attachment.id, Attachment.lesson_id).where(Attachment.lesson_id.in_(lesson_ids)).order_by(Attachment.id)
             ):
                 found[lesson_id].append(att_id)
-        return {k: tuple(v) for k, v in found.items()}
+        return {k: tuple(v) for k, v in found.items() if k is not None}
 
     async def _marks_and_absences(self, student_id: int, lesson_ids: list[int]):
         marks: dict[int, list[MarkItem]] = defaultdict(list)
@@ -580,7 +581,7 @@ class DiaryService:
         return by_subject
 
     async def _period(self, student: Student, period_id: int | None) -> tuple[StudyPeriod, StudyPeriod | None]:
-        school = await self.session.get(School, student.school_id)
+        school = await self.session.get_one(School, student.school_id)
         today = school_today(self.clock, school)
         calendar = await SchoolCalendar.load(self.session, student.school_id, today)
         grade = student.class_group.grade

@@ -161,13 +161,14 @@ class FileService:
         return [RecordedFile(*row) for row in rows]
 
     async def kept_count(self) -> int:
-        return await self.session.scalar(select(func.count(Attachment.id)).where(Attachment.sha256.is_not(None)))
+        query = select(func.count(Attachment.id)).where(Attachment.sha256.is_not(None))
+        return (await self.session.execute(query)).scalar_one()
 
     async def keep_recorded(self, attachment_id: int, data: bytes, bot_id: int) -> None:
         """A recorded file's bytes fetched late: kept as they are (it was taken when it came), with its size and
         the type found inside (or the one recorded)."""
         sha = await asyncio.to_thread(self.store.put, data)
         async with write_transaction(self.session):
-            att = await self.session.get(Attachment, attachment_id)
+            att = await self.session.get_one(Attachment, attachment_id)
             att.sha256, att.size, att.mime_type = sha, len(data), sniff(data) or att.mime_type
             att.telegram_bot_id = att.telegram_bot_id or bot_id

@@ -210,14 +210,14 @@ class InviteService:
             raise NotFound("person.not_found")
         async with write_transaction(self.session):
             result = await self.session.execute(revoke_unused([person_id], self.clock()))
-            return result.rowcount
+            return result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
 
     # ---- redeeming (ACC-6, ACC-7) -----------------------------------------------------------------
 
     async def preview(self, account_id: int, code: str) -> InvitePreview:
         """Checks a code typed or sent by deep link; a wrong one counts against the account's tries."""
         invite = await self._valid_invite(account_id, code)
-        person = await self.session.get(Person, invite.person_id)
+        person = await self.session.get_one(Person, invite.person_id)
         role = await self._main_role(person)
         return InvitePreview(school_id=person.school_id, roles=frozenset({role}), consent=consent_kind(role))
 
@@ -225,7 +225,8 @@ class InviteService:
         """ACC-7: the consent accepted, then the account is linked to the code's person. Returns the person id."""
         invite = await self._valid_invite(account_id, code)
         async with write_transaction(self.session):
-            invite = await self.session.scalar(select(InviteCode).where(InviteCode.id == invite.id).with_for_update())
+            invite = (await self.session.scalars(
+                select(InviteCode).where(InviteCode.id == invite.id).with_for_update())).one()
             if invite.used_at is not None:
                 raise Conflict("invite.used")
             account = await self.session.get(TelegramAccount, account_id)
@@ -234,7 +235,7 @@ class InviteService:
                 self.session.add(account)
                 await self.session.flush()
             account.is_active = True
-            person = await self.session.get(Person, invite.person_id)
+            person = await self.session.get_one(Person, invite.person_id)
             previous = person.account_id
             # ACC-8: a fresh code moves the access; whoever held it before loses it.
             person.account_id = account_id
@@ -249,7 +250,7 @@ class InviteService:
     async def decline(self, account_id: int, code: str) -> None:
         """ACC-7: the refusal is recorded with its time; nothing is linked and the code stays usable."""
         invite = await self._valid_invite(account_id, code)
-        version = await self._consent_version(await self.session.get(Person, invite.person_id))
+        version = await self._consent_version(await self.session.get_one(Person, invite.person_id))
         async with write_transaction(self.session):
             self.session.add(Consent(person_id=invite.person_id, account_id=account_id,
                                      answer=ConsentAnswer.DECLINED, text_version=version, at=self.clock()))
@@ -318,9 +319,9 @@ class InviteService:
         async with write_transaction(self.session):
             attempt = InviteAttempt(account_id=account_id, at=now)
             self.session.add(attempt)
-        tries = await self.session.scalar(
+        tries = (await self.session.execute(
             select(func.count()).select_from(InviteAttempt).where(
-                InviteAttempt.account_id == account_id, InviteAttempt.at > now - timedelta(hours=1)))
+                InviteAttempt.account_id == account_id, InviteAttempt.at > now - timedelta(hours=1)))).scalar_one()
         invite = None
         if tries > MAX_FAILED_PER_HOUR:
             problem: Exception | None = TooManyAttempts("invite.too_many_attempts", minutes=60)
@@ -339,6 +340,7 @@ class InviteService:
                 await self.session.execute(delete(InviteAttempt).where(InviteAttempt.id == attempt.id))
         if problem is not None:
             raise problem
+        assert invite is not None  # no problem: the code was found
         return invite
 
     async def _issue(self, actor: Actor, wanted: Sequence[tuple[int, Role]], ttl: timedelta) -> list[IssuedCode]:
@@ -389,5 +391,7 @@ class InviteService:
 
 def _unique(items: list[tuple[int, Role]]) -> list[tuple[int, Role]]:
     """A parent of two children in the class gets one code."""
-    seen: set[int] = set()
-    return [(pid, role) for pid, role in items if not (pid in seen or seen.add(pid))]
+    first: dict[int, tuple[int, Role]] = {}
+    for pid, role in items:
+        first.setdefault(pid, (pid, role))
+    return list(first.values())

@@ -5,6 +5,7 @@ Every write checks the teacher's rights, the journal rules and the edit window, 
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time
@@ -84,7 +85,7 @@ class LessonView:
     topic: str
     homework: str
     no_homework: bool
-    homework_due_on: date | None
+    homework_due_on: dt.date | None  # dt.: in this class `date` is the field above
     attendance_taken: bool
     editable: bool  # False past the edit window (J-9): changes go through a correction (J-10)
     edit_window_days: int  # the school's J-9 window, for the texts that say it
@@ -177,7 +178,7 @@ class JournalService:
 
     async def today(self, actor: Actor) -> date:
         """The school's today: the teacher's day is the school's, not the server's."""
-        return school_today(self.clock, await self.session.get(School, actor.school_id))
+        return school_today(self.clock, await self.session.get_one(School, actor.school_id))
 
     async def teacher_day(self, actor: Actor, day: date) -> list[LessonSlot]:
         """The teacher's lessons of a day from the timetable, substitutions included (ACC-5)."""
@@ -305,11 +306,11 @@ class JournalService:
         """J-14: the plan's topic that follows the topics given before this lesson (a double lesson too)."""
         earlier = or_(Lesson.date < lesson.date,
                       and_(Lesson.date == lesson.date, Lesson.lesson_number < lesson.lesson_number))
-        given = await self.session.scalar(
+        given = (await self.session.execute(
             select(func.count()).select_from(Lesson).where(
                 Lesson.assignment_id == lesson.assignment_id, earlier, Lesson.topic != ""
             )
-        )
+        )).scalar_one()
         return await self.session.scalar(
             select(PlanTopic.topic).where(
                 PlanTopic.assignment_id == lesson.assignment_id, PlanTopic.position == given + 1
@@ -467,7 +468,7 @@ class JournalService:
         if lesson is None:
             raise NotFound("lesson.not_found")
         await check_keep(self.session, actor, lesson.assignment, lesson.date)
-        school = await self.session.get(School, lesson.school_id)
+        school = await self.session.get_one(School, lesson.school_id)
         return lesson, school, school_today(self.clock, school)
 
     async def _lesson_for_write(self, actor: Actor, lesson_id: int, *, past_only: bool = False):

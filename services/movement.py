@@ -67,6 +67,6 @@ class MovementService:
 
     async def _close_access(self, student: Student) -> None:
         """ACC-9: no access to the current journal; the records stay, archived."""
-        person = await self.session.get(Person, student.person_id)
+        person = await self.session.get_one(Person, student.person_id)
         person.account_id = None
         await self.session.execute(revoke_unused([person.id], self.clock()))

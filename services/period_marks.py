@@ -138,7 +138,7 @@ class PeriodMarkService:
 
     async def choices(self, actor: Actor) -> list[PeriodChoice]:
         """The classes and subjects the teacher keeps today (substitutions too, ACC-5), without grade 1 (J-8)."""
-        school = await self.session.get(School, actor.school_id)
+        school = await self.session.get_one(School, actor.school_id)
         today = school_today(self.clock, school)
         calendar = await SchoolCalendar.load(self.session, school.id, today)
         result = []
@@ -284,7 +284,7 @@ class PeriodMarkService:
         period = await self.session.get(StudyPeriod, period_id)
         if assignment is None or period is None:
             raise NotFound("period.not_found")
-        school = await self.session.get(School, assignment.school_id)
+        school = await self.session.get_one(School, assignment.school_id)
         grade = assignment.class_group.grade
         year_school = await self.session.scalar(select(AcademicYear.school_id).where(AcademicYear.id == period.year_id))
         if year_school != school.id or not period.grade_from <= grade <= period.grade_to:

@@ -168,7 +168,7 @@ class PreferenceService:
         digest, quiet_from, quiet_to = (
             (account.digest_time, account.quiet_from, account.quiet_to) if account is not None
             else (DEFAULT_DIGEST_TIME, DEFAULT_QUIET_FROM, DEFAULT_QUIET_TO))
-        school = await self.session.get(School, student.school_id)
+        school = await self.session.get_one(School, student.school_id)
         return ChildPreferences(
             student=StudentCard.of(student),
             timezone=school.timezone,
@@ -228,7 +228,7 @@ class PreferenceService:
             else:
                 account.quiet_from, account.quiet_to = quiet.starts, quiet.ends
             if held_until is not None:
-                school = await self.session.get(School, student.school_id)
+                school = await self.session.get_one(School, student.school_id)
                 await self._release_held(account, held_until, ZoneInfo(school.timezone))
         return await self.of_child(user, student_id)
 

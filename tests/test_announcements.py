@@ -246,7 +246,7 @@ async def test_a_class_gets_its_students_their_parents_once_per_child_and_its_cl
                    (acc["alekseeva_mother"], s["alekseev"]), (acc["borisov_father"], s["borisova"]),
                    (acc["vasilieva"], s["vasiliev"]), (acc["vasilieva"], s["grigorieva"])]
     assert await recipients_of(session, clock, school.staff["deputy"], class_5a) == ordered(
-        families_5a + [(acc["math"], None)])
+        [*families_5a, (acc["math"], None)])
     # The class teacher sends it: the same families, not themself.
     assert await recipients_of(session, clock, school.staff["math"], class_5a) == ordered(families_5a)
 

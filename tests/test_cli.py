@@ -51,7 +51,7 @@ def test_migrate_then_invite_a_class_prints_working_codes(database, capsys):
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     header, body = rows[0], rows[1:]
     assert len(header) == 6 and len(body) == 6
-    role, name, class_name, code, link, _ = body[0]
+    _, name, class_name, code, link, _ = body[0]
     assert (name, class_name) == ("Алексеев Артём Игоревич", "5А")
     assert link == f"https://t.me/school7_bot?start={code}"
 
@@ -149,7 +149,7 @@ def test_revoke_needs_no_school_on_a_two_school_database_and_fails_loudly_when_n
         await session.commit()
         return first, second, person.id
 
-    first, second, person_id = with_session(database, two_schools_one_linked)
+    first, _, person_id = with_session(database, two_schools_one_linked)
     with pytest.raises(SystemExit) as exit_:
         run("revoke", str(person_id), "--school", str(first.school_id))  # not this school's person
     assert exit_.value.code == 2

@@ -151,7 +151,7 @@ async def test_suggested_marks_set_at_once_skip_students_below_the_minimum_PER_4
     russian = await load_actor(session, school.staff["russian"])
     lessons = [await journal.open_lesson(russian, school.assignments["rus5A"], TODAY - timedelta(days=7 * k), 1)
                for k in range(3)]
-    for view, value in zip(lessons, (5, 4, 5)):
+    for view, value in zip(lessons, (5, 4, 5), strict=True):
         await journal.add_marks(russian, view.lesson_id, school.work_types["answer"],
                                 [(school.students["alekseev"], value), (school.students["borisova"], 3)])
     await journal.add_marks(russian, lessons[0].lesson_id, school.work_types["answer"], [(school.students["vasiliev"], 4)])

@@ -110,7 +110,7 @@ async def test_period_sheet_suggests_marks_and_warns_on_accumulation_PER_3_PER_4
     teacher = await load_actor(session, school.staff["russian"])  # Russian in 5А: 1 hour a week, 3 marks needed
     days = [TODAY - timedelta(days=7 * k) for k in range(3)]
     lessons = [await journal.open_lesson(teacher, school.assignments["rus5A"], d, 1) for d in days]
-    for view, value in zip(lessons, (5, 4, 5)):
+    for view, value in zip(lessons, (5, 4, 5), strict=True):
         await journal.add_marks(teacher, view.lesson_id, school.work_types["answer"], [(school.students["alekseev"], value)])
     await journal.save_attendance(teacher, lessons[0].lesson_id, [school.students["borisova"]])
     for view in lessons[1:]:

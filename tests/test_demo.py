@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -268,7 +269,7 @@ def test_subjects_and_subgroups(november):
     assert min(g for g, s, _, _ in split if s == "Информатика") == 5
     bells = november.rows(select(Bell.lesson_number, Bell.starts_at, Bell.ends_at).order_by(Bell.lesson_number))
     assert bells[0][1:] == (time(8, 30), time(9, 15))
-    assert all(b.starts_at > a.ends_at for a, b in zip(bells, bells[1:]))
+    assert all(b.starts_at > a.ends_at for a, b in pairwise(bells))
 
 
 # ---- the calendar ---------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def test_the_store_keeps_each_content_once_under_its_sha256(tmp_path):
     assert store.path(sha) == tmp_path / "files" / sha[:2] / sha[2:]
     assert list(store.shas()) == [sha] and store.get(sha) == PDF and store.intact(sha)
     assert [p.name for p in store.path(sha).parent.iterdir()] == [sha[2:]]  # no temporary file left
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a sha256"):
         store.path("../../etc/passwd")
 
 

@@ -57,7 +57,7 @@ from tests.statements import statements_run
 def sheet(columns: str, *rows: tuple[str, ...]) -> list[dict[str, str]]:
     keys = columns.split()
     assert all(len(row) == len(keys) for row in rows)
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def small_school() -> dict[str, list[dict[str, str]]]:
@@ -616,11 +616,11 @@ def test_hostile_files_are_refused_before_they_are_read(tmp_path):
     assert refused(tmp_path / "big.xlsx")[0][1] == "file.too_big"
 
     bomb = tmp_path / "bomb.xlsx"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
-            zeros = bytes(MB)
-            for _ in range(MAX_UNPACKED_MB + 1):
-                member.write(zeros)
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("xl/worksheets/sheet1.xml", "w") as member:
+        zeros = bytes(MB)
+        for _ in range(MAX_UNPACKED_MB + 1):
+            member.write(zeros)
     assert bomb.stat().st_size < MB
     assert refused(bomb) == [("", "file.unpacked_too_big", {"max_mb": MAX_UNPACKED_MB})]
 
@@ -708,7 +708,7 @@ def big_school(students_per_class: int = 30) -> dict[str, list[dict[str, str]]]:
     teachers = [(f"Учитель{s}_{k}", "Имя", "") for s in range(10) for k in range(3)]
     tables["subjects"] = [{"name": name} for name in subjects]
     tables["staff"] = [{"last_name": t[0], "first_name": t[1], "roles": "учитель"} for t in teachers]
-    tables["classes"] = [{"class": f"{g}{l}"} for g, l in classes]
+    tables["classes"] = [{"class": f"{g}{letter}"} for g, letter in classes]
     tables["students"], tables["parents"], tables["load"], tables["timetable"] = [], [], [], []
     for c, (grade, letter) in enumerate(classes):
         for n in range(students_per_class):

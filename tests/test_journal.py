@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.access import load_actor
-from services.errors import Forbidden, InvalidInput, Locked
+from services.errors import Forbidden, InvalidInput, Locked, NotFound
 from services.journal import JournalService
 from services.models import Absence, AuditEntry, EventKind, Lesson, Mark, OutboxEvent, Substitution
 from tests.factories import TODAY
@@ -165,7 +165,7 @@ async def test_future_lesson_takes_homework_but_not_marks_or_attendance(journal,
 
 async def test_lesson_not_in_timetable_or_on_holiday_is_refused(journal, session, school):
     teacher = await load_actor(session, school.staff["math"])
-    with pytest.raises(Exception) as err:
+    with pytest.raises(NotFound) as err:
         await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 5)
     assert err.value.code == "lesson.not_in_timetable"
     with pytest.raises(InvalidInput) as err:

@@ -28,7 +28,7 @@ from services.preferences import (
 MOTHER_TG = 9_200_000_001
 OTHER_TG = 9_200_000_002
 
-I, D, OFF = NotifyMode.INSTANT, NotifyMode.DIGEST, NotifyMode.OFF
+INSTANT, DIGEST, OFF = NotifyMode.INSTANT, NotifyMode.DIGEST, NotifyMode.OFF
 
 
 async def link(session, clock, person_id, account):
@@ -57,10 +57,10 @@ async def mother(session, clock, school):
 async def test_defaults_where_nothing_is_stored(session, school, mother):
     prefs = await PreferenceService(session).of_child(mother, school.students["alekseev"])
     assert prefs.modes == (
-        (NotifyKind.MARKS, I), (NotifyKind.ABSENCES, I), (NotifyKind.HOMEWORK, D),
-        (NotifyKind.DOCUMENTS, I), (NotifyKind.ANNOUNCEMENTS, I),
+        (NotifyKind.MARKS, INSTANT), (NotifyKind.ABSENCES, INSTANT), (NotifyKind.HOMEWORK, DIGEST),
+        (NotifyKind.DOCUMENTS, INSTANT), (NotifyKind.ANNOUNCEMENTS, INSTANT),
         (NotifyKind.TOMORROW, OFF),  # the evening reminder of tomorrow's homework is opt-in
-        (NotifyKind.SUMMARY, I),  # the weekly summary and the period forecast (DIA-4)
+        (NotifyKind.SUMMARY, INSTANT),  # the weekly summary and the period forecast (DIA-4)
     )
     assert [k for k, _ in prefs.modes] == list(KINDS) == list(NotifyKind)  # every kind on the screen
     assert (prefs.digest_time, prefs.quiet_hours) == (time(19), QuietHours(time(21), time(8)))
@@ -79,19 +79,19 @@ def test_service_defaults_are_the_model_defaults():
 async def test_modes_are_set_per_child_and_kind_ACC_2(session, school, mother):
     prefs = PreferenceService(session)
     son, daughter = school.students["alekseev"], school.students["alekseeva"]
-    await prefs.set_mode(mother, son, NotifyKind.MARKS, D)
+    await prefs.set_mode(mother, son, NotifyKind.MARKS, DIGEST)
     await prefs.set_mode(mother, son, NotifyKind.MARKS, OFF)  # changed again: the same row
-    after = await prefs.set_mode(mother, daughter, NotifyKind.HOMEWORK, I)
-    assert after.mode(NotifyKind.HOMEWORK) == I and after.student.first_name == "Ксения"
-    await prefs.set_mode(mother, daughter, NotifyKind.ABSENCES, I)  # equal to the default: still stored
+    after = await prefs.set_mode(mother, daughter, NotifyKind.HOMEWORK, INSTANT)
+    assert after.mode(NotifyKind.HOMEWORK) == INSTANT and after.student.first_name == "Ксения"
+    await prefs.set_mode(mother, daughter, NotifyKind.ABSENCES, INSTANT)  # equal to the default: still stored
     assert await stored(session) == {
         (MOTHER_TG, son, "marks", "off"),
         (MOTHER_TG, daughter, "homework", "instant"),
         (MOTHER_TG, daughter, "absences", "instant"),
     }
     assert (await prefs.of_child(mother, son)).mode(NotifyKind.MARKS) == OFF
-    assert (await prefs.of_child(mother, son)).mode(NotifyKind.HOMEWORK) == D  # the other child's choice only
-    assert (await prefs.of_child(mother, daughter)).mode(NotifyKind.MARKS) == I
+    assert (await prefs.of_child(mother, son)).mode(NotifyKind.HOMEWORK) == DIGEST  # the other child's choice only
+    assert (await prefs.of_child(mother, daughter)).mode(NotifyKind.MARKS) == INSTANT
 
 
 async def test_another_familys_child_is_refused_and_nothing_changes_ACC_2(session, clock, school, mother):
@@ -104,7 +104,7 @@ async def test_another_familys_child_is_refused_and_nothing_changes_ACC_2(sessio
                   prefs.set_digest_time(mother, borisova, time(7)),
                   prefs.set_quiet_hours(mother, borisova, None),
                   prefs.set_mode(mother, 999_999, NotifyKind.MARKS, OFF)):  # no such student: the same answer
-        with pytest.raises(Forbidden, match="student.not_yours"):
+        with pytest.raises(Forbidden, match=r"student\.not_yours"):
             await write
     assert await stored(session) == set()
     assert await account_times(session, MOTHER_TG) == (time(19), time(21), time(8))
@@ -113,7 +113,7 @@ async def test_another_familys_child_is_refused_and_nothing_changes_ACC_2(sessio
 async def test_a_teacher_may_see_but_not_set_a_students_pushes(session, clock, school):
     # The class teacher of 5А sees her students (ACC-4), but their pushes are their families' to set.
     teacher = await link(session, clock, school.staff["math"], OTHER_TG)
-    with pytest.raises(Forbidden, match="student.not_yours"):
+    with pytest.raises(Forbidden, match=r"student\.not_yours"):
         await PreferenceService(session).set_mode(teacher, school.students["alekseev"], NotifyKind.MARKS, OFF)
     assert await stored(session) == set()
 
@@ -122,17 +122,17 @@ async def test_a_student_sets_their_own_ACC_1(session, clock, school):
     person_id = (await session.get(Student, school.students["zaitsev"])).person_id
     student = await link(session, clock, person_id, OTHER_TG)
     prefs = PreferenceService(session)
-    await prefs.set_mode(student, school.students["zaitsev"], NotifyKind.HOMEWORK, I)
+    await prefs.set_mode(student, school.students["zaitsev"], NotifyKind.HOMEWORK, INSTANT)
     assert await stored(session) == {(OTHER_TG, school.students["zaitsev"], "homework", "instant")}
     with pytest.raises(Forbidden):  # a classmate
-        await prefs.set_mode(student, school.students["alekseeva"], NotifyKind.HOMEWORK, I)
+        await prefs.set_mode(student, school.students["alekseeva"], NotifyKind.HOMEWORK, INSTANT)
 
 
 async def test_unknown_kind_or_mode_is_refused(session, school, mother):
     prefs = PreferenceService(session)
-    with pytest.raises(InvalidInput, match="settings.bad_choice"):
-        await prefs.set_mode(mother, school.students["alekseev"], "weather", I)
-    with pytest.raises(InvalidInput, match="settings.bad_choice"):
+    with pytest.raises(InvalidInput, match=r"settings\.bad_choice"):
+        await prefs.set_mode(mother, school.students["alekseev"], "weather", INSTANT)
+    with pytest.raises(InvalidInput, match=r"settings\.bad_choice"):
         await prefs.set_mode(mother, school.students["alekseev"], NotifyKind.MARKS, "loud")
     assert await stored(session) == set()
 
@@ -160,11 +160,11 @@ async def test_digest_time_and_quiet_hours_are_stored_for_the_account(session, c
 async def test_bad_times_are_refused_and_nothing_changes(session, school, mother):
     prefs = PreferenceService(session)
     son = school.students["alekseev"]
-    with pytest.raises(InvalidInput, match="settings.bad_time"):
+    with pytest.raises(InvalidInput, match=r"settings\.bad_time"):
         await prefs.set_digest_time(mother, son, time(19, 0, 30))  # whole minutes only
-    with pytest.raises(InvalidInput, match="settings.quiet_hours_empty"):
+    with pytest.raises(InvalidInput, match=r"settings\.quiet_hours_empty"):
         await prefs.set_quiet_hours(mother, son, QuietHours(time(22), time(22)))
-    with pytest.raises(InvalidInput, match="settings.bad_time"):
+    with pytest.raises(InvalidInput, match=r"settings\.bad_time"):
         await prefs.set_quiet_hours(mother, son, QuietHours(time(22, 0, 1), time(7)))
     assert await account_times(session, MOTHER_TG) == (time(19), time(21), time(8))
 
@@ -179,7 +179,7 @@ def test_parse_time(text, expected):
 
 @pytest.mark.parametrize("text", ["24:00", "19:60", "7:5", "seven", "", "19:00:00", "-1:00", "12345"])
 def test_parse_time_refuses(text):
-    with pytest.raises(InvalidInput, match="settings.bad_time"):
+    with pytest.raises(InvalidInput, match=r"settings\.bad_time"):
         parse_time(text)
 
 
@@ -193,7 +193,7 @@ def test_parse_quiet_hours(text, expected):
 
 @pytest.mark.parametrize("text", ["21:00", "21:00–25:00", "from nine to eight", "21:00-08:00-09:00", ""])
 def test_parse_quiet_hours_refuses(text):
-    with pytest.raises(InvalidInput, match="settings.bad_quiet_hours"):
+    with pytest.raises(InvalidInput, match=r"settings\.bad_quiet_hours"):
         parse_quiet_hours(text)
 
 
@@ -211,6 +211,6 @@ async def test_taps_at_the_same_time_leave_one_row(session_factory, session, sch
         async with session_factory() as own:
             await PreferenceService(own).set_mode(mother, school.students["alekseev"], NotifyKind.MARKS, mode)
 
-    await asyncio.gather(*(tap(mode) for mode in (D, OFF, D, OFF, D, OFF)))
+    await asyncio.gather(*(tap(mode) for mode in (DIGEST, OFF, DIGEST, OFF, DIGEST, OFF)))
     [(_account, _student, kind, mode)] = await stored(session)
     assert kind == "marks" and mode in ("digest", "off")

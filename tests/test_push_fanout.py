@@ -134,7 +134,7 @@ async def test_a_blocked_account_gets_nothing(session, clock, school, linked):
 
 async def test_a_correction_goes_only_to_those_who_were_told(session, clock, school, linked):
     await prefer(session, MOTHER_TG, school.students["alekseev"], NotifyKind.MARKS, NotifyMode.OFF)
-    journal, teacher, lesson_id, mark_id = await give_mark(session, clock, school)
+    journal, teacher, _, mark_id = await give_mark(session, clock, school)
     await plan(session, clock)
     await journal.change_mark(teacher, mark_id, 4)
     await plan(session, clock)

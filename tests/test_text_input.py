@@ -73,11 +73,11 @@ async def test_reasons_comments_and_announcements_keep_no_nul_and_refuse_invisib
     service = AnnouncementService(session, clock)
     before = await counts(session)
     for text in INVISIBLE:
-        with pytest.raises(InvalidInput, match="correction.reason_required"):
+        with pytest.raises(InvalidInput, match=r"correction\.reason_required"):
             await corrections.request(teacher, lesson_id, change, text)
-        with pytest.raises(InvalidInput, match="document.comment_required"):
+        with pytest.raises(InvalidInput, match=r"document\.comment_required"):
             await absences.decide_document(teacher, doc_id, accept=False, comment=text)
-        with pytest.raises(InvalidInput, match="announcement.empty"):
+        with pytest.raises(InvalidInput, match=r"announcement\.empty"):
             await service.send(deputy, Audience(Scope.SCHOOL), text)
     assert await counts(session) == before
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import re
 from collections import deque
@@ -110,10 +111,8 @@ class BotAPIEmulator:
     async def hang(self, request: web.Request) -> None:
         """An injected timeout: answer nothing until the client gives up or the emulator stops."""
         while not self.stopping and request.transport is not None and not request.transport.is_closing():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopped.wait(), 0.05)
-            except TimeoutError:
-                pass
 
     # --- trouble on demand -----------------------------------------------------------------
 
@@ -136,7 +135,8 @@ class BotAPIEmulator:
     def add_user(self, token: str, user_id: int, *, first_name: str | None = None, last_name: str | None = None,
                  username: str | None = None, language_code: str | None = None) -> dict:
         """A user who has started the bot but sent nothing the bot will see."""
-        profile = dict(first_name=first_name, last_name=last_name, username=username, language_code=language_code)
+        profile = {"first_name": first_name, "last_name": last_name, "username": username,
+                   "language_code": language_code}
         return copy.deepcopy(user.ensure_user(self.state(token), user_id, **profile).user)
 
     def user_sends_text(self, token: str, user_id: int, text: str, **profile: Any) -> dict:

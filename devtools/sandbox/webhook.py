@@ -6,6 +6,7 @@ A receiver may answer with a Bot API call in its body (JSON or form), which is t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -106,10 +107,8 @@ class WebhookDelivery:
         name = str(params.values.pop("method", "") if params else "").lower()
         if not name:
             return
-        try:
+        with contextlib.suppress(ApiError):
             await self._emulator.execute(state, name, params)
-        except ApiError:
-            pass
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -1,7 +1,7 @@
 """journal core
 
 Revision ID: 008c3bcf562c
-Revises: 
+Revises:
 Create Date: 2026-11-24 13:20:23.562978
 """
 from collections.abc import Sequence

@@ -32,7 +32,7 @@ import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -75,7 +75,6 @@ DEMO_NOW = time(12, 30)  # the demo's «now» on `today`, local time: lessons 1-
 BATCH = 5000
 RECENT_WORKING_DAYS = 2  # ABS-3: reasons of the last two working days are not set yet
 GAP_DAYS = 10  # recent lessons (school days before today) that may lack a topic, homework, attendance
-UTC = timezone.utc
 
 
 @dataclass(frozen=True)
@@ -214,7 +213,8 @@ async def load_school(session: AsyncSession, school_id: int, today: date) -> _Sc
         id=school_id, tz=ZoneInfo(school.timezone), no_marks=school.no_mark_grades,
         mark_min=school.mark_min, mark_max=school.mark_max,
         year_id=year.id, year_starts=year.starts_on, year_ends=year.ends_on,
-        periods=[tuple(p) for p in periods], holidays=holidays, bells=bells, classes=classes,
+        periods=[(p.id, p.name, p.grade_from, p.grade_to, p.starts_on, p.ends_on) for p in periods],
+        holidays=holidays, bells=bells, classes=classes,
         students=dict(students), members=dict(members), assignments=dict(assignments),
         work_types={w.name: w.id for w in work}, written=frozenset(w.name for w in work if w.is_written),
         guardians={s: [p for _, p in sorted(g)] for s, g in guardians.items()},
@@ -318,7 +318,7 @@ class _Generator:
         students = s.students.get(class_id, [])
         episodes = self.episodes(grade, students, days)
         away: dict[tuple[int, date], _Episode] = {}
-        skips: dict[tuple[int, date, int], _Episode] = {}
+        skips: dict[tuple[int, date, int | None], _Episode] = {}  # a skip has its lesson
         for ep in episodes:
             if ep.kind == "skip":
                 skips[ep.student_id, ep.days[0], ep.lesson] = ep

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+# Tables packed by row, as they are read: the formatter would put one item a line.
+# fmt: off
 RUS, READ, LIT, ENG, MATH, ALG, GEOM, STAT, INF, WORLD = (
     "Русский язык", "Литературное чтение", "Литература", "Иностранный язык (английский)", "Математика",
     "Алгебра", "Геометрия", "Вероятность и статистика", "Информатика", "Окружающий мир",
@@ -49,6 +51,7 @@ SPLIT: dict[str, tuple[int, tuple[str, str]]] = {
     ENG: (2, ("Англ. 1", "Англ. 2")),
     INF: (5, ("Инф. 1", "Инф. 2")),
 }
+# fmt: on
 
 
 def split_groups(subject: str, grade: int) -> tuple[str, str] | None:
@@ -91,6 +94,8 @@ def department_of(subject: str, grade: int) -> Department:
 
 # ---- work types (J-5) ------------------------------------------------------------------------------
 
+# Tables packed by row, as they are read: the formatter would put one item a line.
+# fmt: off
 ORAL, HOMEWORK, CLASSWORK = "Ответ на уроке", "Домашняя работа", "Работа на уроке"
 INDEPENDENT, TEST, DICTATION, LAB, PRACTICAL, CHECK, ESSAY, NORMS = (
     "Самостоятельная работа", "Контрольная работа", "Диктант", "Лабораторная работа", "Практическая работа",
@@ -262,6 +267,7 @@ _TOPICS: dict[str, tuple[str, ...]] = {
         "Безопасность в информационном пространстве",
     ),
 }
+# fmt: on
 _PARAGRAPHS = {RUS, MATH, ALG, GEOM, STAT, INF, WORLD, HIST, SOC, GEO, BIO, PHYS, CHEM, OBZR}
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 
+# Tables packed by row, as they are read: the formatter would put one item a line.
+# fmt: off
 # A man's first name -> the patronymic it gives a son and a daughter.
 PATRONYMICS: dict[str, tuple[str, str]] = {
     "Александр": ("Александрович", "Александровна"),
@@ -154,6 +156,7 @@ SURNAMES = (
     "Шевченко", "Бондаренко", "Коваленко", "Ткаченко", "Кравченко", "Литвиненко", "Ковальчук",
     "Романюк", "Седых", "Черных", "Белых",
 )
+# fmt: on
 
 
 def female_surname(surname: str) -> str:

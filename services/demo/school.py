@@ -331,7 +331,7 @@ class _Builder:
         schedule = build_timetable(weeks, rng)
 
         timetable = []
-        for c, week in zip(class_names, schedule):
+        for c, week in zip(class_names, schedule, strict=True):
             for s in sorted(week):
                 day, lesson = divmod(s, MAX_LESSON)
                 unit, parts = units_of[c][week[s]]

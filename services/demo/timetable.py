@@ -121,6 +121,7 @@ class _Solver:
 
     def solve(self) -> bool:
         rng = self.rng
+        clashes: list[tuple[int, int]] = []
         for step in range(MAX_STEPS):
             if step % 50 == 0 or not clashes:
                 clashes = self.clashes()
@@ -142,7 +143,7 @@ class _Solver:
                     best, moves = delta, [s2]
                 elif delta == best:
                     moves.append(s2)
-            if moves and (best <= 0 or rng.random() < 0.2):
+            if moves and best is not None and (best <= 0 or rng.random() < 0.2):
                 self._swap(c, s1, rng.choice(moves))
                 clashes = []
         return not self.clashes()

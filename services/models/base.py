@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -56,7 +57,7 @@ def str_enum(enum_cls: type[enum.Enum]) -> Enum:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), list: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict: JSON(), list: JSON()}
 
 
 class IdMixin:

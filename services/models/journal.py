@@ -1,6 +1,7 @@
 """The journal: dated lessons with topic and homework, marks, absences, documents, final marks."""
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
@@ -43,7 +44,7 @@ class Lesson(IdMixin, Base):
     homework: Mapped[str] = mapped_column(Text, default="")
     # J-3: «не задано» said explicitly, as opposed to homework not yet entered.
     no_homework: Mapped[bool] = mapped_column(default=False)
-    homework_due_on: Mapped[date | None]
+    homework_due_on: Mapped[dt.date | None]  # dt.: in this class `date` is the column above
     attendance_taken_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -101,7 +101,7 @@ async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, g
     recipients = await recipients_of(session, event)
     if not recipients:
         return
-    school = await session.get(School, event.school_id)
+    school = await session.get_one(School, event.school_id)
     zone = ZoneInfo(school.timezone)
     accounts = {a.id: a for a in await session.scalars(
         select(TelegramAccount).where(TelegramAccount.id.in_({r.account_id for r in recipients}),
@@ -173,7 +173,7 @@ def _notify_kind(kind: EventKind) -> NotifyKind | None:
 async def _staff(session: AsyncSession, person_ids: list[int]) -> list[Recipient]:
     accounts = await session.scalars(
         select(Person.account_id).where(Person.id.in_(person_ids), Person.account_id.is_not(None)))
-    return [Recipient(a, None) for a in accounts]
+    return [Recipient(a, None) for a in accounts]  # type: ignore[arg-type]  # the query keeps only linked persons
 
 
 async def _families(session: AsyncSession, student_ids: list[int]) -> list[Recipient]:
@@ -185,7 +185,7 @@ async def _families(session: AsyncSession, student_ids: list[int]) -> list[Recip
         Guardianship.student_id.in_(student_ids), Person.account_id.is_not(None))
     rows = [*(await session.execute(own.order_by(Student.id))).all(),
             *(await session.execute(parents.order_by(Guardianship.student_id, Guardianship.id))).all()]
-    return [Recipient(account, student) for student, account in rows]
+    return [Recipient(account, student) for student, account in rows]  # type: ignore[arg-type]  # linked ones only
 
 
 async def _lesson_students(session: AsyncSession, lesson_id: int) -> list[int]:

@@ -55,7 +55,7 @@ async def recover(session: AsyncSession) -> int:
     """At start: what a crash left in flight is sent again. One worker per deployment (see bot/pushes/worker.py)."""
     result = await session.execute(update(Delivery).where(Delivery.status == DeliveryStatus.SENDING)
                                    .values(status=DeliveryStatus.PENDING))
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
 
 
 async def claim_due(session: AsyncSession, now: datetime, accounts: int = 50,
@@ -120,7 +120,7 @@ async def record(session: AsyncSession, outgoing: Outgoing, result: Result, now:
                 delivery.due_at = now + RETRY_AFTER * 2 ** (delivery.attempts - 1)
 
 
-async def _told_before(session: AsyncSession, rows) -> set[tuple[int, str]]:
+async def _told_before(session: AsyncSession, rows) -> set[tuple[int, str | None]]:
     topics = {d.topic for d, _ in rows if d.topic is not None}
     if not topics:
         return set()

@@ -30,7 +30,7 @@ class EndingPeriods:
         """The grades for which `day` is one of their period's last PERIOD_WARNING_SCHOOL_DAYS school days (PER-1:
         holidays and weekdays without lessons in the grade's timetable do not count, for teachers and families
         alike). Grades without marks (J-8) have no period marks and are left out."""
-        school = await session.get(School, school_id)
+        school = await session.get_one(School, school_id)
         days = await SchoolDays.load(session, school_id, day)
         found = cls()
         for a in (await school_assignments(session, school_id, days.calendar)).values():

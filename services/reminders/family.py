@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,7 +110,7 @@ async def weekly_summary(session: AsyncSession, school_id: int, day: date) -> in
     events = {}
     for student_id, grade in students.items():
         period = periods[grade]
-        lines = []
+        lines: list[dict[str, Any]] = []
         for subject_id, items in marks[student_id].items():
             week = [m.value for m in items if m.date >= monday]
             if week:
@@ -136,7 +137,7 @@ async def period_forecast(session: AsyncSession, school_id: int, day: date) -> i
     periods, by_period = ending.periods, ending.assignments
     if not by_period:
         return 0
-    school = await session.get(School, school_id)  # in the identity map already
+    school = await session.get_one(School, school_id)  # in the identity map already
     rosters = await roster_ids(session, [a for group in by_period.values() for a in group])
 
     def key(period_id: int, student_id: int) -> str:

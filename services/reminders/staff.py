@@ -58,7 +58,7 @@ WORK_SHOWN = 100  # characters of a written work's lesson topic in the reminder
 async def homework_missing(session: AsyncSession, school_id: int, day: date) -> int:
     """J-2, J-3: before the homework deadline (16:00 by default) of `day`, each teacher's lessons of the day with
     neither homework nor «не задано» yet."""
-    school = await session.get(School, school_id)
+    school = await session.get_one(School, school_id)
     written = 0
     for teacher in await _day_gaps(session, school_id, day):
         lessons = [_gap_line(g) for g in teacher.lessons if "homework" in g.missing]
@@ -90,7 +90,7 @@ async def works_unmarked(session: AsyncSession, school_id: int, day: date) -> in
     written work type is in it. Lessons past the edit window (J-9) are left out: their marks go through a
     correction (J-10), not this reminder.
     """
-    school = await session.get(School, school_id)
+    school = await session.get_one(School, school_id)
     names = [n.casefold() for n in (await session.scalars(
         select(WorkType.name).where(WorkType.school_id == school_id, WorkType.is_written))).all()]
     if not names:
@@ -130,7 +130,7 @@ async def absence_deadlines(session: AsyncSession, school_id: int, day: date) ->
     arrived, an absence's from the day the document that covers it arrived, or from its lesson's day. Absences past the edit window (J-9) are left out, as nothing can
     be set on them any more.
     """
-    school = await session.get(School, school_id)
+    school = await session.get_one(School, school_id)
     calendar = await SchoolCalendar.load(session, school_id, day)
     classes = await _led_classes(session, school_id, calendar)
     if not classes:
@@ -153,7 +153,7 @@ async def absence_deadlines(session: AsyncSession, school_id: int, day: date) ->
         c = classes[row.class_id]
         due = add_working_days(row.created_at.astimezone(zone).date(), school.absence_review_days, calendar, c.grade)
         if near(due, c.grade):
-            documents[c.class_teacher_id].append({
+            documents[_class_teacher(c)].append({
                 "student": f"{row.last_name} {row.first_name}", "class": c.name,
                 "date_from": row.date_from.isoformat(), "date_to": row.date_to.isoformat(), "due": due.isoformat(),
             })
@@ -163,7 +163,7 @@ async def absence_deadlines(session: AsyncSession, school_id: int, day: date) ->
     for missed_on, student_id, c, line in unreasoned:
         due = reason_due(missed_on, brought[student_id], school, calendar, c.grade)
         if near(due, c.grade):
-            absences[c.class_teacher_id].append({**line, "due": due.isoformat()})
+            absences[_class_teacher(c)].append({**line, "due": due.isoformat()})
     written = 0
     for person_id in sorted(documents.keys() | absences.keys()):
         docs = sorted(documents[person_id], key=lambda d: (d["due"], d["class"], d["student"], d["date_from"]))
@@ -186,7 +186,7 @@ async def week_unreasoned(session: AsyncSession, school_id: int, day: date) -> i
     monday = day - timedelta(days=day.weekday())
     by_teacher: dict[int, list[dict]] = defaultdict(list)
     for _missed_on, _student_id, c, line in await _unreasoned(session, classes, monday, day):
-        by_teacher[c.class_teacher_id].append(line)
+        by_teacher[_class_teacher(c)].append(line)
     written = 0
     for person_id, found in sorted(by_teacher.items()):
         found.sort(key=lambda a: (a["class"], a["student"], a["date"]))
@@ -251,6 +251,12 @@ async def _led_classes(session: AsyncSession, school_id: int, calendar: SchoolCa
     if calendar.year is not None:
         query = query.where(ClassGroup.year_id == calendar.year.id)
     return {c.id: c for c in (await session.scalars(query)).all()}
+
+
+def _class_teacher(c: ClassGroup) -> int:
+    """The class teacher of one of _led_classes, which all have one."""
+    assert c.class_teacher_id is not None
+    return c.class_teacher_id
 
 
 async def _unreasoned(session: AsyncSession, classes: dict[int, ClassGroup], date_from: date,

@@ -31,7 +31,7 @@ async def import_school(session: AsyncSession, tables: Tables) -> ImportReport:
     school = parsed.school
     async with write_transaction(session):
         # Read inside the write transaction, so that nothing changes between matching and writing.
-        existing = await load_existing(session, school and school.key, school and school.year_key)
+        existing = await load_existing(session, school.key if school else None, school.year_key if school else None)
         check_references(parsed, existing)
         if parsed.issues:
             raise ImportFailed(in_file_order(parsed.issues))

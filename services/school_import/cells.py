@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, time
 from typing import Any, TypeVar
 
-from sqlalchemy import Column
+from sqlalchemy import Column, ColumnDefault
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..models import Kinship, PeriodKind, Role
@@ -265,7 +265,7 @@ def length(attribute: InstrumentedAttribute) -> int:
 
 def column_default(column: Column) -> Any:
     """A column's fixed default in the model; None when it has none."""
-    return column.default.arg if column.default is not None and column.default.is_scalar else None
+    return column.default.arg if isinstance(column.default, ColumnDefault) and column.default.is_scalar else None
 
 
 def default(attribute: InstrumentedAttribute) -> Any:

@@ -3,7 +3,6 @@ import gives it (see validate.py), so that matching a whole school needs no quer
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +32,9 @@ from .cells import BadValue, full_name, name_key, parse_phone
 
 Stored = dict[str, Any]  # a stored row, column name -> value
 
+# A row's identity in the tables (see validate.py): a name key, or a tuple of keys and values.
+Key = Any
+
 
 @dataclass
 class Existing:
@@ -40,22 +42,22 @@ class Existing:
 
     school: Stored | None = None
     year: Stored | None = None
-    periods: dict[Hashable, Stored] = field(default_factory=dict)
-    holidays: dict[Hashable, Stored] = field(default_factory=dict)
-    bells: dict[Hashable, Stored] = field(default_factory=dict)
-    subjects: dict[Hashable, Stored] = field(default_factory=dict)
-    work_types: dict[Hashable, Stored] = field(default_factory=dict)
-    staff: dict[Hashable, Stored] = field(default_factory=dict)  # persons who hold a staff role
+    periods: dict[Key, Stored] = field(default_factory=dict)
+    holidays: dict[Key, Stored] = field(default_factory=dict)
+    bells: dict[Key, Stored] = field(default_factory=dict)
+    subjects: dict[Key, Stored] = field(default_factory=dict)
+    work_types: dict[Key, Stored] = field(default_factory=dict)
+    staff: dict[Key, Stored] = field(default_factory=dict)  # persons who hold a staff role
     staff_roles: dict[int, dict[Role, int]] = field(default_factory=dict)  # person id -> role -> row id
-    classes: dict[Hashable, Stored] = field(default_factory=dict)
-    subgroups: dict[Hashable, Stored] = field(default_factory=dict)
-    student_people: dict[Hashable, Stored] = field(default_factory=dict)  # the persons of `students`
-    students: dict[Hashable, Stored] = field(default_factory=dict)
+    classes: dict[Key, Stored] = field(default_factory=dict)
+    subgroups: dict[Key, Stored] = field(default_factory=dict)
+    student_people: dict[Key, Stored] = field(default_factory=dict)  # the persons of `students`
+    students: dict[Key, Stored] = field(default_factory=dict)
     members: dict[int, set[int]] = field(default_factory=dict)  # student id -> the year's subgroup ids
-    parents: dict[Hashable, Stored] = field(default_factory=dict)
-    guardianships: dict[Hashable, Stored] = field(default_factory=dict)
-    assignments: dict[Hashable, Stored] = field(default_factory=dict)
-    timetable: dict[Hashable, Stored] = field(default_factory=dict)
+    parents: dict[Key, Stored] = field(default_factory=dict)
+    guardianships: dict[Key, Stored] = field(default_factory=dict)
+    assignments: dict[Key, Stored] = field(default_factory=dict)
+    timetable: dict[Key, Stored] = field(default_factory=dict)
 
 
 async def fetch(session: AsyncSession, statement: Select) -> list[Stored]:

@@ -171,9 +171,8 @@ def sheet_rows(sheet: Sheet, grid: Grid, issues: list[ImportIssue]) -> list[dict
             issues.append(ImportIssue(sheet.name, 1, column.header, name, "column.duplicate", {}))
         elif column:
             positions[column.key] = index
-    for column in sheet.columns:
-        if column.required and column.key not in positions:
-            issues.append(ImportIssue(sheet.name, 1, column.header, "", "column.missing", {}))
+    issues.extend(ImportIssue(sheet.name, 1, column.header, "", "column.missing", {})
+                  for column in sheet.columns if column.required and column.key not in positions)
 
     rows = [{key: line[index] if index < len(line) else "" for key, index in positions.items()}
             for line in grid[1:]]

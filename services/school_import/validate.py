@@ -13,7 +13,7 @@ periods by (name, first grade); holidays by (name, start); bells by lesson; load
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -55,7 +55,7 @@ from .cells import (
     subgroup_list,
     text,
 )
-from .existing import Existing
+from .existing import Existing, Key
 from .issues import ImportIssue, Tables, sheet_issue
 from .spec import SHEETS, SHEETS_BY_NAME, Sheet
 
@@ -148,9 +148,9 @@ class Seen:
     """Identities met so far in one sheet, to report a second row with the same one."""
 
     def __init__(self) -> None:
-        self.rows: dict[Hashable, int] = {}
+        self.rows: dict[Key, int] = {}
 
-    def first(self, cells: RowCells, key: Hashable, column: str) -> bool:
+    def first(self, cells: RowCells, key: Key, column: str) -> bool:
         if key in self.rows:
             cells.issue(column, "value.duplicate", first_row=self.rows[key])
             return False
@@ -202,8 +202,7 @@ def check_dates(cells: RowCells, starts: date | None, ends: date | None, ends_co
 def parse_school(rows: list[RowCells], issues: list[ImportIssue]) -> SchoolRow | None:
     if not rows:
         return None
-    for extra in rows[1:]:
-        issues.append(sheet_issue("school", "sheet.too_many_rows", extra.number, max=1))
+    issues.extend(sheet_issue("school", "sheet.too_many_rows", extra.number, max=1) for extra in rows[1:])
     cells = rows[0]
     name = cells.get("name", text(length(School.name)))
     fields: dict[str, Any] = {"name": name}
@@ -283,7 +282,8 @@ def add_named(result: list[Row], seen: Seen, cells: RowCells, fields: dict[str, 
 
 
 def parse_subjects(rows: list[RowCells]) -> list[Row]:
-    seen, result = Seen(), []
+    seen = Seen()
+    result: list[Row] = []
     for cells in rows:
         fields = {"name": cells.get("name", text(length(Subject.name)))}
         cells.put(fields, "short_name", text(length(Subject.short_name)), Subject.short_name)
@@ -293,7 +293,8 @@ def parse_subjects(rows: list[RowCells]) -> list[Row]:
 
 def parse_work_types(rows: list[RowCells]) -> list[Row]:
     """J-5: what marks are given for, with their weights."""
-    seen, result = Seen(), []
+    seen = Seen()
+    result: list[Row] = []
     for cells in rows:
         fields = {"name": cells.get("name", text(length(WorkType.name))),
                   "weight": cells.get("weight", number(0, 99))}
@@ -447,7 +448,7 @@ def parse_timetable(rows: list[RowCells]) -> list[TimetableRow]:
     return result
 
 
-def check_lesson(cells: RowCells, refs: References, class_key: ClassKey | None, subgroup: str | None,
+def check_lesson(cells: RowCells, refs: References, class_key: ClassKey, subgroup: str | None,
                  subject: str | None) -> bool:
     """Whether the class, its subgroup (J-13) and the subject of a load or timetable row exist."""
     known_class = refs.check(cells, "class", class_key, refs.classes, "value.unknown_class")
@@ -470,7 +471,7 @@ class References:
         self.teacher_names = {key: person_name(row) for key, row in existing.staff.items()}
         self.teacher_names.update((row.key, person_name(row.fields)) for row in parsed.staff)
 
-    def check(self, cells: RowCells, column: str, value: Hashable, known: Iterable, code: str,
+    def check(self, cells: RowCells, column: str, value: Key, known: Iterable, code: str,
               **params: Any) -> bool:
         """Whether the value is known (or was not given); an unknown one is reported."""
         if value is None or value in known:
@@ -497,7 +498,7 @@ def check_references(parsed: Parsed, existing: Existing) -> None:
 def find_children(parsed: Parsed, existing: Existing, refs: References) -> None:
     """A parent row names its child by full name and class: a student of the tables or of the school."""
     in_tables = {row.key for row in parsed.students}
-    students: dict[tuple[str, ClassKey], list[StudentKey]] = defaultdict(list)
+    students: dict[tuple[str, ClassKey | None], list[StudentKey]] = defaultdict(list)
     class_keys = {row["id"]: key for key, row in existing.classes.items()}
     for key, row in existing.students.items():
         if key not in in_tables and row["class_id"] in class_keys:
@@ -525,6 +526,7 @@ def find_loads(parsed: Parsed, existing: Existing, refs: References) -> None:
         teachers[class_key, subgroup, subject].add(teacher)
 
     for row in parsed.timetable:
+        assert row.class_key is not None and row.subject is not None  # parse_timetable keeps only such rows
         if not check_lesson(row.cells, refs, row.class_key, row.subgroup, row.subject):
             continue
         found = teachers.get((row.class_key, row.subgroup, row.subject), set())
@@ -546,6 +548,7 @@ def find_clashes(rows: list[TimetableRow], refs: References) -> None:
     by_class: dict[tuple, list[TimetableRow]] = defaultdict(list)
     by_teacher: dict[tuple, list[TimetableRow]] = defaultdict(list)
     for row in rows:
+        assert row.class_key is not None  # parse_timetable keeps only such rows
         slot = (row.weekday, row.lesson)
         same_class = [other for other in by_class[row.class_key, slot] if not split(row, other)]
         teacher = row.load[0] if row.load else None

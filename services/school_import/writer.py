@@ -7,12 +7,12 @@ the listed ones. Each table is written with one bulk INSERT and one bulk UPDATE 
 """
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import Table, bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -34,7 +34,7 @@ from ..models import (
     WorkType,
 )
 from .cells import column_default, name_key
-from .existing import Existing
+from .existing import Existing, Key
 from .issues import ImportReport
 from .spec import SHEETS
 from .validate import Parsed, Row
@@ -56,12 +56,12 @@ DEFAULT_WORK_TYPES = (
 
 @dataclass
 class Synced:
-    ids: dict[Hashable, int]  # every key, stored before or just inserted
-    status: dict[Hashable, str]  # the keys given: created, updated or unchanged
+    ids: dict[Key, int]  # every key, stored before or just inserted
+    status: dict[Key, str]  # the keys given: created, updated or unchanged
 
 
-async def sync(session: AsyncSession, model, wanted: Mapping[Hashable, dict[str, Any]],
-               existing: Mapping[Hashable, Mapping[str, Any]], **on_insert: Any) -> Synced:
+async def sync(session: AsyncSession, model, wanted: Mapping[Key, dict[str, Any]],
+               existing: Mapping[Key, Mapping[str, Any]], **on_insert: Any) -> Synced:
     """Inserts the wanted rows that are new, updates the fields that differ in the others.
     `on_insert` are fields set only on new rows (the school a row belongs to)."""
     ids = {key: row["id"] for key, row in existing.items()}
@@ -84,8 +84,8 @@ async def sync(session: AsyncSession, model, wanted: Mapping[Hashable, dict[str,
     return Synced(ids, status)
 
 
-async def insert_rows(session: AsyncSession, model, keys: list[Hashable],
-                      rows: list[dict[str, Any]]) -> dict[Hashable, int]:
+async def insert_rows(session: AsyncSession, model, keys: list[Key],
+                      rows: list[dict[str, Any]]) -> dict[Key, int]:
     """Inserts rows in bulk; returns each key's new id.
 
     RETURNING may come back in any order on SQLite, and asking SQLAlchemy for the order makes it
@@ -94,7 +94,7 @@ async def insert_rows(session: AsyncSession, model, keys: list[Hashable],
     table = model.__table__
     names = sorted({name for row in rows for name in row})
     rows = [{name: row[name] if name in row else column_default(table.c[name]) for name in names} for row in rows]
-    keys_by_values = {tuple(row.values()): key for key, row in zip(keys, rows)}
+    keys_by_values = {tuple(row.values()): key for key, row in zip(keys, rows, strict=True)}
     result = await session.execute(insert(model).returning(table.c.id, *(table.c[name] for name in names)), rows)
     return {keys_by_values[tuple(values)]: new_id for new_id, *values in result}
 
@@ -115,12 +115,12 @@ class SchoolWriter:
     school_id: int
     year_id: int
     year_start: date
-    subject_ids: dict[Hashable, int]
-    staff_ids: dict[Hashable, int]
-    class_ids: dict[Hashable, int]
-    subgroup_ids: dict[Hashable, int]
-    student_ids: dict[Hashable, int]
-    assignment_ids: dict[Hashable, int]
+    subject_ids: dict[Key, int]
+    staff_ids: dict[Key, int]
+    class_ids: dict[Key, int]
+    subgroup_ids: dict[Key, int]
+    student_ids: dict[Key, int]
+    assignment_ids: dict[Key, int]
 
     def __init__(self, session: AsyncSession, parsed: Parsed, existing: Existing) -> None:
         self.session = session
@@ -143,7 +143,7 @@ class SchoolWriter:
         await self.write_timetable()
         return ImportReport(self.school_id, *(self.counts[s] for s in (CREATED, UPDATED, UNCHANGED)))
 
-    async def write_simple(self, sheet: str, model, rows: list[Row], existing: Mapping,
+    async def write_simple(self, sheet: str, model, rows: Sequence[Row], existing: Mapping,
                            **on_insert: Any) -> Synced:
         """A sheet whose rows are one database row each."""
         synced = await sync(self.session, model, {row.key: row.fields for row in rows}, existing, **on_insert)
@@ -153,6 +153,7 @@ class SchoolWriter:
 
     async def write_school(self) -> None:
         row, existing = self.parsed.school, self.existing
+        assert row is not None, "a missing school is an issue: nothing is written then"
         school = await sync(self.session, School, {row.key: row.fields},
                             {row.key: existing.school} if existing.school else {})
         self.school_id = school.ids[row.key]
@@ -227,7 +228,7 @@ class SchoolWriter:
         for row in parsed.students:
             self.count("students", outcome(students.status[row.key], people.status[row.key], row.key in moved))
 
-    async def write_members(self) -> set[Hashable]:
+    async def write_members(self) -> set[Key]:
         """J-13: each student's subgroups of the year become the listed ones; without the column, only
         those of the student's present class stay. Returns the students whose subgroups changed."""
         year_subgroups = {subgroup_id: key[0] for key, subgroup_id in self.subgroup_ids.items()}
@@ -244,7 +245,7 @@ class SchoolWriter:
             dropped += [pair for pair in pairs if pair["subgroup"] in held]
             if pairs:
                 changed.add(row.key)
-        members = SubgroupMember.__table__
+        members = cast(Table, SubgroupMember.__table__)  # typed as a FromClause; a mapped class has a Table
         if added:
             await self.session.execute(
                 members.insert().values(subgroup_id=bindparam("subgroup"), student_id=bindparam("student")), added)
@@ -258,7 +259,7 @@ class SchoolWriter:
         rows = self.parsed.parents
         people = await sync(self.session, Person, {row.key: row.fields for row in rows}, self.existing.parents,
                             school_id=self.school_id)
-        links = {}
+        links: dict[Key, dict[str, Any]] = {}
         for row in rows:
             links[row.key, row.child] = {"parent_id": people.ids[row.key], "student_id": self.student_ids[row.child]}
             if row.kinship is not None:
