@@ -32,7 +32,6 @@ from .models import (
     Absence,
     CorrectionRequest,
     CorrectionStatus,
-    EventKind,
     Lesson,
     Mark,
     Person,
@@ -44,6 +43,7 @@ from .models import (
     WorkType,
     utcnow,
 )
+from .pushes.payloads import CorrectionDecided, CorrectionRequested
 from .records import audit, emit, save_once, snapshot
 from .text import clean_text, required_text
 
@@ -158,8 +158,7 @@ class CorrectionService:
             deciders = await self.session.scalars(select(StaffRole.person_id).join(
                 Person, Person.id == StaffRole.person_id).where(
                 Person.school_id == school.id, StaffRole.role.in_((Role.DEPUTY, Role.ADMIN))))
-            emit(self.session, school.id, EventKind.CORRECTION_REQUESTED, request_id=req.id,
-                 to_persons=sorted(set(deciders)))
+            emit(self.session, school.id, CorrectionRequested(request_id=req.id, to_persons=tuple(sorted(set(deciders)))))
             return req.id
 
     async def pending(self, actor: Actor) -> list[CorrectionView]:
@@ -211,8 +210,8 @@ class CorrectionService:
             audit(self.session, school_id=req.school_id, actor_id=actor.person_id, action="decide",
                   entity="correction_request", entity_id=req.id, before=before,
                   after=snapshot(req, "status", "decision_comment"))
-            emit(self.session, req.school_id, EventKind.CORRECTION_DECIDED, request_id=req.id,
-                 teacher_id=req.requested_by, status=req.status, lesson_id=req.lesson_id)
+            emit(self.session, req.school_id, CorrectionDecided(request_id=req.id, teacher_id=req.requested_by,
+                                                                status=req.status, lesson_id=req.lesson_id))
         return await self._view(req)
 
     async def teacher_chats(self, actor: Actor, request_id: int) -> list[Chat]:
