@@ -1,91 +1,17 @@
 """What each outbox event says, one frozen dataclass per EventKind: written by the services with `emit`, read
 back by the fan-out and the push texts with `payload_of`.
 
-The stored JSON keeps the shape it always had (one key per field; `JSON_KEY` names a key that is no Python
-name, «class»), so the events already in an outbox read as before. Dates are kept as ISO strings, as they were
-written; enums by their value. `facts` is what the fan-out reads once when it plans a journal event
+The stored JSON keeps the shape it always had (one key per field, services/jsonable.py), so the events already
+in an outbox read as before. Dates are kept as ISO strings, as they were written; enums by their value. `facts` is what the fan-out reads once when it plans a journal event
 (services/pushes/facts.py): names and dates that must not change with the journal afterwards.
 """
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from enum import Enum
-from functools import cache
-from typing import Any, ClassVar, TypeVar, Union
+from typing import Any, ClassVar
 
+from ..jsonable import from_json, optional, stored_as, to_json
 from ..models import AbsenceReason, CorrectionStatus, DocumentStatus, EventKind
-
-JSON_KEY = "json_key"  # field metadata: the stored key when it differs from the field's name
-OMIT_NONE = "omit_none"  # field metadata: the key is written only when it has a value
-
-
-def _key(name: str, **kwargs: Any) -> Any:
-    return field(metadata={JSON_KEY: name}, **kwargs)
-
-
-def _optional() -> Any:
-    return field(default=None, metadata={OMIT_NONE: True})
-
-
-# ---- reading and writing the JSON --------------------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_json(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
-def to_json(obj: Any) -> dict[str, Any]:
-    """The dataclass as the JSON column keeps it."""
-    return {f.metadata.get(JSON_KEY, f.name): _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-            if not (f.metadata.get(OMIT_NONE) and getattr(obj, f.name) is None)}
-
-
-def from_json(cls: type[T], data: dict[str, Any]) -> T:
-    """`cls` from its stored JSON; keys it does not know are left out, missing ones take the field's default."""
-    hints = _hints(cls)
-    values = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        key = f.metadata.get(JSON_KEY, f.name)
-        if key in data:
-            values[f.name] = _typed(hints[f.name], data[key])
-    return cls(**values)
-
-
-def _typed(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    origin = typing.get_origin(hint)
-    if origin in (Union, types.UnionType):
-        kinds = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return _typed(kinds[0], value) if len(kinds) == 1 else value
-    if origin is tuple:
-        return tuple(_typed(typing.get_args(hint)[0], item) for item in value)
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return from_json(hint, value)
-    if isinstance(hint, type) and issubclass(hint, Enum):
-        return hint(value)
-    return value
 
 
 # ---- what the fan-out adds ---------------------------------------------------------------------------------
@@ -107,7 +33,7 @@ class Facts:
     comment: str | None = None  # the class teacher's decision on a document
     teacher: str = ""
     changes: int = 0  # of a correction request
-    class_name: str = _key("class", default="")
+    class_name: str = stored_as("class", default="")
     student: str = ""
 
 
@@ -242,9 +168,9 @@ class AudienceShown:
 
     scope: str  # a Scope value
     title: str = ""
-    grade: int | None = _optional()
-    class_id: int | None = _optional()
-    class_ids: tuple[int, ...] | None = _optional()  # a grade's classes in the sender's year
+    grade: int | None = optional()
+    class_id: int | None = optional()
+    class_ids: tuple[int, ...] | None = optional()  # a grade's classes in the sender's year
 
 
 @dataclass(frozen=True)
@@ -277,7 +203,7 @@ class LessonLine:
 
     date: str
     number: int
-    class_name: str = _key("class")
+    class_name: str = stored_as("class")
     subgroup: str | None = None
     subject: str = ""
 
@@ -296,7 +222,7 @@ class WorkLine(LessonLine):
 @dataclass(frozen=True, kw_only=True)
 class DocumentLine:
     student: str
-    class_name: str = _key("class")
+    class_name: str = stored_as("class")
     date_from: str = ""
     date_to: str = ""
     due: str = ""
@@ -307,17 +233,17 @@ class AbsentLine:
     """A student's absences of one day without a reason."""
 
     student: str
-    class_name: str = _key("class")
+    class_name: str = stored_as("class")
     date: str = ""
     lessons: int = 0
-    due: str | None = _optional()  # in ABSENCE_DEADLINES only
+    due: str | None = optional()  # in ABSENCE_DEADLINES only
 
 
 @dataclass(frozen=True, kw_only=True)
 class FailingLine:
     """A student with too few marks for the period mark (PER-4)."""
 
-    class_name: str = _key("class")
+    class_name: str = stored_as("class")
     subgroup: str | None = None
     subject: str = ""
     period: str = ""

@@ -89,7 +89,9 @@ def _fold(news: list[News]) -> News | None:
         return first
     if not first.item.told_before and first.item.kind is EventKind.MARK_ADDED:
         # Nobody was told of the mark yet: say it as it is now, or nothing if it is gone.
-        return None if last.item.kind in TAKEN_BACK else replace(last, payload=_as_added(last.payload))  # type: ignore[arg-type]
+        if last.item.kind in TAKEN_BACK:
+            return None
+        return replace(last, payload=_as_added(last.payload))  # type: ignore[arg-type]  # a mark's news
     if not first.item.told_before and first.item.kind is EventKind.ABSENCE_RECORDED:
         return None if last.item.kind in TAKEN_BACK else last
     if isinstance(last.payload, MarkChanged) and isinstance(first.payload, MarkChanged):
