@@ -18,6 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from ui.callbacks import AnnounceAudienceCB, AnnounceStep, AnnounceStepCB
 from ui.filters import RoleFilter, not_for_others
 from ui.menus import menu_filter
+from ui.i18n import translator
 from ui.pushes.texts_announcements import audience_label, render_announcement
 from ui.states import AnnouncementForm as Form
 from handlers.drafts import new_draft_id
@@ -28,6 +29,7 @@ from services.container import Services
 from services.errors import AlreadySaved, DomainError, InvalidInput
 from services.journal import AttachmentIn
 from services.models import AttachmentKind, Role
+from services.pushes.payloads import Announcement, AudienceShown
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ GRADES_PER_ROW = 4
 
 def _label(audience: Audience, locale: str) -> str:
     """A button's label: «Вся школа», «5А: ученики и родители», «Родители 5А»."""
-    text = audience_label({"scope": audience.scope.value, "grade": audience.grade, "title": audience.title}, locale)
+    text = audience_label(AudienceShown(audience.scope.value, audience.title, audience.grade), translator(locale))
     return text[:1].upper() + text[1:]
 
 
@@ -93,7 +95,8 @@ def files_keyboard(count: int) -> InlineKeyboardMarkup:
 
 
 def text_prompt(audience: dict, locale: str) -> str:
-    return (_("To: {audience}").format(audience=audience_label(audience, locale)) + "\n\n"
+    shown = AudienceShown(audience["scope"], audience["title"], audience["grade"])
+    return (_("To: {audience}").format(audience=audience_label(shown, translator(locale))) + "\n\n"
             + _("Write the announcement as one message (at most {max} characters).").format(max=TEXT_MAX))
 
 
@@ -102,18 +105,18 @@ def files_prompt() -> str:
              "Then tap «Done».").format(max=MAX_FILES)
 
 
-def preview_text(payload: dict, recipients: int, files: list[dict], locale: str) -> str:
+def preview_text(payload: Announcement, recipients: int, files: list[dict], locale: str) -> str:
     names = [_("photo") if f["kind"] == AttachmentKind.PHOTO.value else escape(f["file_name"] or _("file"))
              for f in files]
     lines = [
         "<b>" + _("Check the announcement before sending it") + "</b>",
-        _("To: {audience}").format(audience=audience_label(payload["audience"], locale)),
+        _("To: {audience}").format(audience=audience_label(payload.audience, translator(locale))),
         _("Recipients linked to the bot: {count}").format(count=recipients),
         _("Files: {files}").format(files=", ".join(names)) if names else _("Files: none"),
     ]
     if not recipients:
         lines.append(_("Nobody in this audience has linked the bot yet."))
-    return "\n".join(lines) + "\n\n" + render_announcement(payload, locale)
+    return "\n".join(lines) + "\n\n" + render_announcement(payload, translator(locale))
 
 
 def _draft_audience(data: dict) -> Audience:

@@ -35,7 +35,6 @@ from .models import (
     ClassGroup,
     DocumentKind,
     DocumentStatus,
-    EventKind,
     Lesson,
     Person,
     School,
@@ -44,6 +43,7 @@ from .models import (
     TimetableEntry,
     utcnow,
 )
+from .pushes.payloads import AbsenceReasonSet, DocumentDecided, DocumentSent
 from .records import audit, emit, save_once, snapshot
 from .text import clean_text
 
@@ -246,8 +246,8 @@ class AbsenceService:
             )
             audit(self.session, school_id=student.school_id, actor_id=actor.person_id, action="add",
                   entity="absence_document", entity_id=doc.id, after=snapshot(doc, *DOCUMENT_FIELDS))
-            emit(self.session, student.school_id, EventKind.DOCUMENT_SENT, document_id=doc.id,
-                 student_id=student.id, class_id=student.class_id)
+            emit(self.session, student.school_id, DocumentSent(document_id=doc.id, student_id=student.id,
+                                                               class_id=student.class_id))
             return doc.id
 
     async def send_context(self, actor: Actor, student_id: int) -> SendContext:
@@ -354,9 +354,9 @@ class AbsenceService:
                         continue
                     self._set_reason(actor, absence, reason, doc.school_id, document_id=doc.id)
                     applied += 1
-            emit(self.session, doc.school_id, EventKind.DOCUMENT_DECIDED, document_id=doc.id, student_id=doc.student_id,
-                 submitted_by=doc.submitted_by, status=doc.status, reason=reason, applied=applied,
-                 locked=len(locked))
+            emit(self.session, doc.school_id, DocumentDecided(
+                document_id=doc.id, student_id=doc.student_id, submitted_by=doc.submitted_by, status=doc.status,
+                reason=reason, applied=applied, locked=len(locked)))
             return DocumentDecision(applied, tuple(sorted(set(locked))), len(locked), school.edit_window_days)
 
     async def set_reason(self, actor: Actor, absence_id: int, reason: AbsenceReason | None) -> None:
@@ -510,8 +510,8 @@ class AbsenceService:
         absence.reason_set_by, absence.reason_set_at = actor.person_id, utcnow()
         audit(self.session, school_id=school_id, actor_id=actor.person_id, action="set_reason", entity="absence",
               entity_id=absence.id, before=before, after=snapshot(absence, "reason", "document_id"))
-        emit(self.session, school_id, EventKind.ABSENCE_REASON_SET, absence_id=absence.id,
-             student_id=absence.student_id, lesson_id=absence.lesson_id, reason=reason)
+        emit(self.session, school_id, AbsenceReasonSet(absence_id=absence.id, student_id=absence.student_id,
+                                                       lesson_id=absence.lesson_id, reason=reason))
 
     async def _document(self, document_id: int, *, for_update: bool = False) -> AbsenceDocument:
         query = select(AbsenceDocument).where(AbsenceDocument.id == document_id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,6 @@ from .errors import Forbidden, InvalidInput, NotFound
 from .journal import AttachmentIn
 from .models import (
     ClassGroup,
-    EventKind,
     Guardianship,
     OutboxEvent,
     Person,
@@ -41,6 +40,7 @@ from .models import (
     StudentStatus,
     TelegramAccount,
 )
+from .pushes.payloads import Announcement, AudienceShown, Author, FileRef, to_json
 from .records import audit, emit, save_once
 from .text import required_text
 
@@ -71,7 +71,7 @@ class Audience:
 class Preview:
     """The announcement as it will be written (the event's payload) and how many accounts it reaches."""
 
-    payload: dict
+    payload: Announcement
     recipients: int
 
 
@@ -147,34 +147,31 @@ class AnnouncementService:
         payload = await self._payload(actor, audience, text, files)
         async with write_transaction(self.session):
             await save_once(self.session, draft)
-            emit(self.session, actor.school_id, EventKind.ANNOUNCEMENT, **payload)
+            emit(self.session, actor.school_id, payload)
             # records.emit returns nothing; the event is the one object this transaction adds.
             [event] = [obj for obj in self.session.new if isinstance(obj, OutboxEvent)]
             await self.session.flush()
             audit(self.session, school_id=actor.school_id, actor_id=actor.person_id, action="add",
                   entity="announcement", entity_id=event.id,
-                  after={"audience": payload["audience"], "text": payload["text"], "files": len(payload["files"])})
+                  after={"audience": to_json(payload.audience), "text": payload.text, "files": len(payload.files)})
             return event.id
 
-    async def _payload(self, actor: Actor, audience: Audience, text: str, files: Sequence[AttachmentIn]) -> dict:
+    async def _payload(self, actor: Actor, audience: Audience, text: str,
+                       files: Sequence[AttachmentIn]) -> Announcement:
         checked = await self.check_audience(actor, audience)
         text = check_text(text)
         check_files(files)
-        shown: dict = {"scope": checked.scope.value, "title": checked.title}
+        shown = AudienceShown(checked.scope.value, checked.title)
         if checked.scope == Scope.GRADE:
-            shown["grade"] = checked.grade
             # The classes the sender saw: the current year's, not an old year's of the same grade.
-            shown["class_ids"] = [c.id for c in await self._classes(actor) if c.grade == checked.grade]
+            shown = replace(shown, grade=checked.grade, class_ids=tuple(
+                c.id for c in await self._classes(actor) if c.grade == checked.grade))
         elif checked.scope in (Scope.CLASS, Scope.CLASS_PARENTS):
-            shown["grade"], shown["class_id"] = checked.grade, checked.class_id
+            shown = replace(shown, grade=checked.grade, class_id=checked.class_id)
         author = await self.session.get_one(Person, actor.person_id)
-        return {
-            "audience": shown,
-            "text": text,
-            "files": [{"kind": f.kind.value, "file_id": f.telegram_file_id} for f in files],
-            "author": {"person_id": actor.person_id, "name": author.full_name,
-                       "role": _author_role(actor, checked)},
-        }
+        return Announcement(
+            audience=shown, text=text, files=tuple(FileRef(f.kind.value, f.telegram_file_id) for f in files),
+            author=Author(actor.person_id, author.full_name, _author_role(actor, checked)))
 
     async def _classes(self, actor: Actor) -> list[ClassGroup]:
         """The current year's classes the actor may address: all for the administration, else the led ones."""
@@ -200,18 +197,18 @@ def _author_role(actor: Actor, audience: Audience) -> str:
     return (Role.DEPUTY if actor.has(Role.DEPUTY) else Role.ADMIN).value
 
 
-async def announcement_recipients(session: AsyncSession, event_payload: dict,
+async def announcement_recipients(session: AsyncSession, announcement: Announcement,
                                   school_id: int) -> list[tuple[int, int | None]]:
     """(TelegramAccount id, student id) for each account the announcement goes to, with the child it is about;
     student id None for staff. An account appears once per child (the fan-out applies the ANNOUNCEMENTS preference
     of each, and sends one message per account). Four queries whatever the audience's size."""
-    audience = event_payload["audience"]
-    scope = Scope(audience["scope"])
+    audience = announcement.audience
+    scope = Scope(audience.scope)
     students = [Student.school_id == school_id, Student.status == StudentStatus.ACTIVE]  # ACC-9
     if scope == Scope.GRADE:
-        students.append(Student.class_id.in_(audience["class_ids"]))
+        students.append(Student.class_id.in_(audience.class_ids or ()))
     elif scope != Scope.SCHOOL:
-        students.append(Student.class_id == audience["class_id"])
+        students.append(Student.class_id == audience.class_id)
     active = TelegramAccount.is_active.is_(True)
 
     pairs: list[tuple[int, int | None]] = []
@@ -233,13 +230,12 @@ async def announcement_recipients(session: AsyncSession, event_payload: dict,
     elif scope == Scope.CLASS_PARENTS:
         staff = None
     else:
-        class_ids = audience["class_ids"] if scope == Scope.GRADE else [audience["class_id"]]
+        class_ids = (audience.class_ids or ()) if scope == Scope.GRADE else (audience.class_id,)
         staff = Person.id.in_(select(ClassGroup.class_teacher_id).where(ClassGroup.id.in_(class_ids)))
     if staff is not None:
         pairs += [(account, None) for account in (await session.scalars(
             select(TelegramAccount.id).select_from(Person).join(TelegramAccount, TelegramAccount.id == Person.account_id)
             .where(Person.school_id == school_id, staff, active).distinct().order_by(TelegramAccount.id)
         )).all()]
-    author = (event_payload.get("author") or {}).get("person_id")
-    sender = await session.scalar(select(Person.account_id).where(Person.id == author)) if author else None
+    sender = await session.scalar(select(Person.account_id).where(Person.id == announcement.author.person_id))
     return [pair for pair in dict.fromkeys(pairs) if pair[0] != sender]

@@ -5,8 +5,8 @@ administrator applies or declines it; both outcomes are recorded and the teacher
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, check_keep
 from .clock import Clock, school_today
+from .correction_changes import (
+    AddMark, Change, ChangeMark, DeleteMark, SetAbsent, SetPresent, SetTopic, change_of, change_to_json,
+)
 from .db import write_transaction
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .journal import (
@@ -33,7 +36,6 @@ from .models import (
     Absence,
     CorrectionRequest,
     CorrectionStatus,
-    EventKind,
     Lesson,
     Mark,
     Person,
@@ -45,21 +47,20 @@ from .models import (
     WorkType,
     utcnow,
 )
+from .pushes.payloads import CorrectionDecided, CorrectionRequested
 from .records import audit, emit, save_once, snapshot
 from .text import clean_text, required_text
 
 REASON_MAX = 1000
 COMMENT_MAX = 1000
 MAX_CHANGES = 60
-# What a request may change: a mark added, changed or removed; a student's «ОТ»; the topic.
-OPS = {"add_mark", "change_mark", "delete_mark", "set_absent", "set_present", "set_topic"}
 
 
 @dataclass(frozen=True)
 class ChangeView:
     """One change in words (J-10's list of changes): whose, which marks, which topic."""
 
-    op: str
+    op: str  # the change's kind (services/correction_changes.py)
     student: str = ""  # the student's full name, for marks and attendance
     value: int | None = None  # the mark to give
     old_value: int | None = None  # the mark changed or deleted
@@ -84,7 +85,7 @@ class CorrectionView:
     lesson_number: int
     requested_by: int
     teacher: str
-    changes: tuple[dict, ...]
+    changes: tuple[Change, ...]
     described: tuple[ChangeView, ...]
     reason: str
     status: CorrectionStatus
@@ -99,12 +100,12 @@ class Chat:
     locale: str
 
 
-def topic_change(topic: str) -> dict:
+def topic_change(topic: str) -> SetTopic:
     """A topic for a locked lesson (J-14), checked as set_topic checks it, before the reason is asked."""
-    return {"op": "set_topic", "topic": check_topic(topic)}
+    return SetTopic(topic=check_topic(topic))
 
 
-def describe_in(view: LessonView, changes: list[dict]) -> tuple[ChangeView, ...]:
+def describe_in(view: LessonView, changes: Sequence[Change]) -> tuple[ChangeView, ...]:
     """The changes in words from the lesson the teacher sees (names and marks of its roster)."""
     names = {entry.student_id: entry.name for entry in view.roster}
     marks = {mark_id: (entry.name, value, work_type)
@@ -112,14 +113,20 @@ def describe_in(view: LessonView, changes: list[dict]) -> tuple[ChangeView, ...]
     return tuple(_change_view(change, names, marks) for change in changes)
 
 
-def _change_view(change: dict, names: dict[int, str], marks: Mapping[int, tuple[str, int | None, str]],
+def _change_view(change: Change, names: dict[int, str], marks: Mapping[int, tuple[str, int | None, str]],
                  work_types: dict[int, str] | None = None) -> ChangeView:
-    student, old_value, work_type = marks.get(change.get("mark_id", 0), ("", None, ""))
-    return ChangeView(
-        change.get("op", ""), student=names.get(change.get("student_id", 0), student), value=change.get("value"),
-        old_value=change.get("old_value", old_value),
-        work_type=(work_types or {}).get(change.get("work_type_id", 0), work_type), topic=str(change.get("topic", "")),
-    )
+    if isinstance(change, SetTopic):
+        return ChangeView(change.op, topic=change.topic)
+    student, old_value, work_type = "", None, ""
+    if isinstance(change, (ChangeMark, DeleteMark)):  # named by the mark as the teacher sees it, unless kept
+        student, old_value, work_type = marks.get(change.mark_id, (student, old_value, work_type))
+        old_value = old_value if change.old_value is None else change.old_value
+    value, work_type_id = None, None
+    if isinstance(change, (AddMark, ChangeMark)):
+        value, work_type_id = change.value, change.work_type_id
+    student = names.get(change.student_id, student) if change.student_id is not None else student
+    work_type = (work_types or {}).get(work_type_id, work_type) if work_type_id is not None else work_type
+    return ChangeView(change.op, student=student, value=value, old_value=old_value, work_type=work_type)
 
 
 class CorrectionService:
@@ -127,7 +134,7 @@ class CorrectionService:
         self.session = session
         self.clock = clock
 
-    async def request(self, actor: Actor, lesson_id: int, changes: list[dict], reason: str,
+    async def request(self, actor: Actor, lesson_id: int, changes: Sequence[Change], reason: str,
                       draft: str | None = None) -> int:
         """File a request for a locked lesson; every change is checked now, so a decision cannot fail on it.
         One `draft` files one request: a second reason sent for it raises AlreadySaved."""
@@ -144,23 +151,23 @@ class CorrectionService:
         if not is_locked(lesson.date, school, school_today(self.clock, school)):
             raise InvalidInput("correction.not_needed", days=school.edit_window_days)
         await self._validate(lesson, school, changes)
-        changes = [await self._with_mark_owner(change) for change in changes]
+        stored = [change_to_json(await self._with_mark_owner(change)) for change in changes]
         async with write_transaction(self.session):
             await save_once(self.session, draft)
             req = CorrectionRequest(
                 school_id=school.id, requested_by=actor.person_id, lesson_id=lesson.id,
                 class_id=lesson.assignment.class_id, subject_id=lesson.assignment.subject_id,
-                lesson_date=lesson.date, changes=changes, reason=reason, created_at=self.clock(),
+                lesson_date=lesson.date, changes=stored, reason=reason, created_at=self.clock(),
             )
             self.session.add(req)
             await self.session.flush()
             audit(self.session, school_id=school.id, actor_id=actor.person_id, action="add",
-                  entity="correction_request", entity_id=req.id, after={"lesson_id": lesson.id, "changes": changes})
+                  entity="correction_request", entity_id=req.id, after={"lesson_id": lesson.id, "changes": stored})
             deciders = await self.session.scalars(select(StaffRole.person_id).join(
                 Person, Person.id == StaffRole.person_id).where(
                 Person.school_id == school.id, StaffRole.role.in_((Role.DEPUTY, Role.ADMIN))))
-            emit(self.session, school.id, EventKind.CORRECTION_REQUESTED, request_id=req.id,
-                 to_persons=sorted(set(deciders)))
+            emit(self.session, school.id, CorrectionRequested(request_id=req.id,
+                                                              to_persons=tuple(sorted(set(deciders)))))
             return req.id
 
     async def pending(self, actor: Actor) -> list[CorrectionView]:
@@ -204,16 +211,17 @@ class CorrectionService:
             if apply:
                 lesson = await self.session.get_one(Lesson, req.lesson_id)
                 school = await self.session.get_one(School, req.school_id)
-                await self._validate(lesson, school, req.changes)
-                await self._apply(actor, lesson, school, req.changes)
+                changes = [change_of(change) for change in req.changes]
+                await self._validate(lesson, school, changes)
+                await self._apply(actor, lesson, school, changes)
             before = snapshot(req, "status")
             req.status = CorrectionStatus.APPLIED if apply else CorrectionStatus.DECLINED
             req.decided_by, req.decided_at, req.decision_comment = actor.person_id, utcnow(), comment
             audit(self.session, school_id=req.school_id, actor_id=actor.person_id, action="decide",
                   entity="correction_request", entity_id=req.id, before=before,
                   after=snapshot(req, "status", "decision_comment"))
-            emit(self.session, req.school_id, EventKind.CORRECTION_DECIDED, request_id=req.id,
-                 teacher_id=req.requested_by, status=req.status, lesson_id=req.lesson_id)
+            emit(self.session, req.school_id, CorrectionDecided(request_id=req.id, teacher_id=req.requested_by,
+                                                                status=req.status, lesson_id=req.lesson_id))
         return await self._view(req)
 
     async def teacher_chats(self, actor: Actor, request_id: int) -> list[Chat]:
@@ -234,66 +242,62 @@ class CorrectionService:
         if not actor.has(Role.DEPUTY, Role.ADMIN):
             raise Forbidden("correction.not_allowed")
 
-    async def _validate(self, lesson: Lesson, school: School, changes: list[dict]) -> None:
+    async def _validate(self, lesson: Lesson, school: School, changes: Sequence[Change]) -> None:
         roster = {s.id for s in await roster_of(self.session, lesson.assignment)}
         grade = lesson.assignment.class_group.grade
         for change in changes:
-            op = change.get("op")
-            if op not in OPS:
-                raise InvalidInput("correction.bad_change", op=str(op))
-            if op in {"add_mark", "set_absent", "set_present"} and change.get("student_id") not in roster:
+            if isinstance(change, (AddMark, SetAbsent, SetPresent)) and change.student_id not in roster:
                 raise Forbidden("student.not_in_lesson")
-            if op in {"add_mark", "change_mark"}:
-                check_mark_value(school, grade, int(change.get("value", 0)))
-                work_type = await self.session.get(WorkType, change.get("work_type_id") or 0)
-                if op == "add_mark" and (work_type is None or work_type.school_id != school.id):
+            if isinstance(change, (AddMark, ChangeMark)):
+                check_mark_value(school, grade, int(change.value))
+                work_type = await self.session.get(WorkType, change.work_type_id or 0)
+                if isinstance(change, AddMark) and (work_type is None or work_type.school_id != school.id):
                     raise InvalidInput("mark.unknown_work_type")
-            if op in {"change_mark", "delete_mark"}:
-                mark = await self.session.get(Mark, change.get("mark_id") or 0)
+            if isinstance(change, (ChangeMark, DeleteMark)):
+                mark = await self.session.get(Mark, change.mark_id or 0)
                 if mark is None or mark.lesson_id != lesson.id:
                     raise NotFound("mark.not_found")
-            if op == "set_topic":
-                check_topic(str(change.get("topic", "")))
+            if isinstance(change, SetTopic):
+                check_topic(str(change.topic))
 
-    async def _apply(self, actor: Actor, lesson: Lesson, school: School, changes: list[dict]) -> None:
+    async def _apply(self, actor: Actor, lesson: Lesson, school: School, changes: Sequence[Change]) -> None:
         absent = set(
             (await self.session.scalars(select(Absence.student_id).where(Absence.lesson_id == lesson.id))).all()
         )
         attendance_changed = False
         for change in changes:
-            op = change["op"]
-            if op == "add_mark":
-                work_type = await self.session.get_one(WorkType, change["work_type_id"])
-                await add_mark(self.session, actor.person_id, lesson, school, change["student_id"],
-                               int(change["value"]), work_type)
-            elif op == "change_mark":
-                mark = await self.session.get_one(Mark, change["mark_id"])
-                work_type = await self.session.get_one(WorkType, change.get("work_type_id") or mark.work_type_id)
-                await change_mark(self.session, actor.person_id, lesson, school, mark, int(change["value"]), work_type)
-            elif op == "delete_mark":
-                await delete_mark(self.session, actor.person_id, lesson, await self.session.get_one(Mark, change["mark_id"]))
-            elif op == "set_topic":
-                set_lesson_fields(self.session, actor.person_id, lesson, topic=str(change["topic"]).strip())
+            if isinstance(change, AddMark):
+                work_type = await self.session.get_one(WorkType, change.work_type_id)
+                await add_mark(self.session, actor.person_id, lesson, school, change.student_id, int(change.value),
+                               work_type)
+            elif isinstance(change, ChangeMark):
+                mark = await self.session.get_one(Mark, change.mark_id)
+                work_type = await self.session.get_one(WorkType, change.work_type_id or mark.work_type_id)
+                await change_mark(self.session, actor.person_id, lesson, school, mark, int(change.value), work_type)
+            elif isinstance(change, DeleteMark):
+                await delete_mark(self.session, actor.person_id, lesson, await self.session.get_one(Mark, change.mark_id))
+            elif isinstance(change, SetTopic):
+                set_lesson_fields(self.session, actor.person_id, lesson, topic=str(change.topic).strip())
             else:
                 attendance_changed = True
-                (absent.add if op == "set_absent" else absent.discard)(change["student_id"])
+                (absent.add if isinstance(change, SetAbsent) else absent.discard)(change.student_id)
         if attendance_changed:
             await apply_attendance(self.session, actor.person_id, lesson, absent)
 
-    async def _with_mark_owner(self, change: dict) -> dict:
+    async def _with_mark_owner(self, change: Change) -> Change:
         """A mark's student and value as they are now, kept with the change: a deleted mark is still named."""
-        if change["op"] not in {"change_mark", "delete_mark"}:
+        if not isinstance(change, (ChangeMark, DeleteMark)):
             return change
-        mark = await self.session.get_one(Mark, change["mark_id"])
-        return {**change, "student_id": mark.student_id, "old_value": mark.value}
+        mark = await self.session.get_one(Mark, change.mark_id)
+        return replace(change, student_id=mark.student_id, old_value=mark.value)
 
     async def _view(self, r: CorrectionRequest) -> CorrectionView:
         lesson = await self.session.get_one(Lesson, r.lesson_id)
         school = await self.session.get_one(School, r.school_id)
         teacher = await self.session.get_one(Person, r.requested_by)
-        changes = list(r.changes)
-        students = (await self.session.scalars(
-            select(Student).where(Student.id.in_({c.get("student_id") for c in changes} - {None})))).unique().all()
+        changes = [change_of(change) for change in r.changes]
+        students = (await self.session.scalars(select(Student).where(Student.id.in_(
+            {c.student_id for c in changes if not isinstance(c, SetTopic)} - {None})))).unique().all()
         names = {s.id: s.person.full_name for s in students}
         work_types = dict((await self.session.execute(
             select(WorkType.id, WorkType.name).where(WorkType.school_id == r.school_id))).all())

@@ -26,7 +26,6 @@ from .models import (
     Attachment,
     AttachmentKind,
     DocumentStatus,
-    EventKind,
     Lesson,
     Mark,
     PlanTopic,
@@ -37,6 +36,9 @@ from .models import (
     TimetableEntry,
     WorkType,
     utcnow,
+)
+from .pushes.payloads import (
+    AbsenceRecorded, AbsenceRemoved, HomeworkChanged, HomeworkSet, MarkAdded, MarkChanged, MarkDeleted,
 )
 from .records import audit, emit, save_once, snapshot
 from .text import clean_text, required_text
@@ -401,14 +403,14 @@ class JournalService:
                 due_on = await self._next_lesson_date(lesson)
             if due_on is not None and due_on <= lesson.date:
                 raise InvalidInput("homework.due_not_after_lesson", date=lesson.date)
-            kind = EventKind.HOMEWORK_CHANGED if (lesson.homework or lesson.no_homework) else EventKind.HOMEWORK_SET
+            news = HomeworkChanged if (lesson.homework or lesson.no_homework) else HomeworkSet
             changed = set_lesson_fields(
                 self.session, actor.person_id, lesson,
                 homework=text, no_homework=not text, homework_due_on=due_on if text else None,
             )
             if text and changed:  # the same homework saved again (a retry) is no news
-                emit(self.session, school.id, kind, lesson_id=lesson.id, assignment_id=lesson.assignment_id,
-                     due_on=due_on)
+                emit(self.session, school.id, news(lesson_id=lesson.id, assignment_id=lesson.assignment_id,
+                                                   due_on=due_on.isoformat() if due_on else None))
 
     async def add_homework_file(self, actor: Actor, lesson_id: int, file: AttachmentIn) -> int:
         """J-4: a photo or document attached to the lesson's homework."""
@@ -552,8 +554,8 @@ async def add_mark(
     await session.flush()
     audit(session, school_id=school.id, actor_id=actor_id, action="add", entity="mark", entity_id=mark.id,
           after=snapshot(mark, *MARK_FIELDS))
-    emit(session, school.id, EventKind.MARK_ADDED, mark_id=mark.id, student_id=student_id, lesson_id=lesson.id,
-         value=value, work_type_id=work_type.id)
+    emit(session, school.id, MarkAdded(mark_id=mark.id, student_id=student_id, lesson_id=lesson.id, value=value,
+                                       work_type_id=work_type.id))
     return mark
 
 
@@ -566,8 +568,8 @@ async def change_mark(
     mark.value, mark.work_type_id, mark.updated_by = value, work_type.id, actor_id
     audit(session, school_id=school.id, actor_id=actor_id, action="change", entity="mark", entity_id=mark.id,
           before=before, after=snapshot(mark, *MARK_FIELDS))
-    emit(session, school.id, EventKind.MARK_CHANGED, mark_id=mark.id, student_id=mark.student_id,
-         lesson_id=lesson.id, value=value, old_value=before["value"], work_type_id=work_type.id)
+    emit(session, school.id, MarkChanged(mark_id=mark.id, student_id=mark.student_id, lesson_id=lesson.id,
+                                         value=value, old_value=before["value"], work_type_id=work_type.id))
 
 
 async def delete_mark(session: AsyncSession, actor_id: int | None, lesson: Lesson, mark: Mark) -> None:
@@ -575,8 +577,8 @@ async def delete_mark(session: AsyncSession, actor_id: int | None, lesson: Lesso
     await session.delete(mark)
     audit(session, school_id=lesson.school_id, actor_id=actor_id, action="delete", entity="mark",
           entity_id=mark.id, before=before)
-    emit(session, lesson.school_id, EventKind.MARK_DELETED, mark_id=mark.id, student_id=mark.student_id,
-         lesson_id=lesson.id, old_value=mark.value)
+    emit(session, lesson.school_id, MarkDeleted(mark_id=mark.id, student_id=mark.student_id, lesson_id=lesson.id,
+                                                old_value=mark.value))
 
 
 async def apply_attendance(session: AsyncSession, actor_id: int | None, lesson: Lesson, absent: set[int]) -> None:
@@ -587,7 +589,7 @@ async def apply_attendance(session: AsyncSession, actor_id: int | None, lesson: 
         gone = existing[student_id]
         audit(session, school_id=lesson.school_id, actor_id=actor_id, action="delete", entity="absence",
               entity_id=gone.id, before=snapshot(gone, "lesson_id", "student_id", "reason"))
-        emit(session, lesson.school_id, EventKind.ABSENCE_REMOVED, student_id=student_id, lesson_id=lesson.id)
+        emit(session, lesson.school_id, AbsenceRemoved(student_id=student_id, lesson_id=lesson.id))
         await session.delete(gone)
     for student_id in sorted(absent - existing.keys()):
         absence = Absence(lesson_id=lesson.id, student_id=student_id, created_by=actor_id)
@@ -599,8 +601,8 @@ async def apply_attendance(session: AsyncSession, actor_id: int | None, lesson: 
         await session.flush()
         audit(session, school_id=lesson.school_id, actor_id=actor_id, action="add", entity="absence",
               entity_id=absence.id, after=snapshot(absence, "lesson_id", "student_id", "reason"))
-        emit(session, lesson.school_id, EventKind.ABSENCE_RECORDED, student_id=student_id, lesson_id=lesson.id,
-             absence_id=absence.id)
+        emit(session, lesson.school_id, AbsenceRecorded(student_id=student_id, lesson_id=lesson.id,
+                                                        absence_id=absence.id))
     if lesson.attendance_taken_at is None:
         lesson.attendance_taken_at = utcnow()
     lesson.updated_by = actor_id

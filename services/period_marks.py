@@ -23,7 +23,6 @@ from .models import (
     AcademicYear,
     Absence,
     Assignment,
-    EventKind,
     FinalMark,
     FinalMarkKind,
     Lesson,
@@ -32,6 +31,7 @@ from .models import (
     StudyPeriod,
     utcnow,
 )
+from .pushes.payloads import PeriodMarkSet
 from .records import audit, emit, snapshot
 
 
@@ -270,8 +270,8 @@ class PeriodMarkService:
         await self.session.flush()
         audit(self.session, school_id=school.id, actor_id=actor.person_id, action="set", entity="final_mark",
               entity_id=mark.id, before=before, after=snapshot(mark, "student_id", "subject_id", "period_id", "value"))
-        emit(self.session, school.id, EventKind.PERIOD_MARK_SET, student_id=student_id,
-             subject_id=assignment.subject_id, period_id=period.id, value=value, not_attested=value is None)
+        emit(self.session, school.id, PeriodMarkSet(student_id=student_id, subject_id=assignment.subject_id,
+                                                    period_id=period.id, value=value, not_attested=value is None))
 
     async def _periods_of(self, period: StudyPeriod, grade: int) -> tuple[PeriodRef, ...]:
         periods = await self.session.scalars(select(StudyPeriod).where(

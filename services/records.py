@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import AlreadySaved
-from .models import AuditEntry, EventKind, OutboxEvent, SavedDraft
+from .models import AuditEntry, OutboxEvent, SavedDraft
+from .pushes.payloads import Payload, stored
 
 
 def _plain(value: Any) -> Any:
@@ -57,20 +58,19 @@ async def save_once(session: AsyncSession, draft_id: str | None) -> None:
         raise AlreadySaved("draft.saved") from None
 
 
-def emit(session: AsyncSession, school_id: int, kind: EventKind, **payload: Any) -> None:
+def emit(session: AsyncSession, school_id: int, payload: Payload) -> None:
     """Queue a domain event; it is committed, or dropped, together with the change that caused it."""
-    session.add(OutboxEvent(school_id=school_id, kind=kind, payload={k: _plain(v) for k, v in payload.items()}))
+    session.add(OutboxEvent(school_id=school_id, kind=payload.kind, payload=stored(payload)))
 
 
-async def emit_once(session: AsyncSession, school_id: int, kind: EventKind, key: str, **payload: Any) -> bool:
+async def emit_once(session: AsyncSession, school_id: int, key: str, payload: Payload) -> bool:
     """A scheduled reminder, unless one with this key is already written (the same job run twice a day,
     or by two schedulers at once). True if written."""
     if await session.scalar(select(OutboxEvent.id).where(OutboxEvent.key == key)) is not None:
         return False
     try:
         async with session.begin_nested():
-            session.add(OutboxEvent(school_id=school_id, kind=kind, key=key,
-                                    payload={k: _plain(v) for k, v in payload.items()}))
+            session.add(OutboxEvent(school_id=school_id, kind=payload.kind, key=key, payload=stored(payload)))
     except IntegrityError:
         return False
     return True

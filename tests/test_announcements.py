@@ -20,6 +20,7 @@ from services.models import (
     StudentStatus,
     TelegramAccount,
 )
+from services.pushes.payloads import payload_of
 from tests.factories import build_school
 from tests.statements import statements_run
 
@@ -231,7 +232,7 @@ async def recipients_of(session, clock, sender: int, audience: Audience) -> list
     service = AnnouncementService(session, clock)
     actor = await load_actor(session, sender)
     event_id = await service.send(actor, audience, "Текст")
-    payload = (await session.get(OutboxEvent, event_id)).payload
+    payload = payload_of(EventKind.ANNOUNCEMENT, (await session.get(OutboxEvent, event_id)).payload)
     pairs = await announcement_recipients(session, payload, school_id=actor.school_id)
     assert (await service.preview(actor, audience, "Текст")).recipients == len({a for a, _s in pairs})
     assert len(pairs) == len(set(pairs))  # once per (account, child)
@@ -327,9 +328,11 @@ async def test_recipients_are_read_in_a_fixed_number_of_queries(session, clock, 
 
 
 def test_the_text_reads_in_the_recipients_language_with_the_authors_text_escaped():
-    from ui.pushes.texts_announcements import RENDERERS
+    from functools import partial
 
-    render = RENDERERS[EventKind.ANNOUNCEMENT]
+    from ui.pushes.render import text_of
+
+    render = partial(text_of, EventKind.ANNOUNCEMENT)
     author = {"person_id": 1, "name": "Смирнова Елена Викторовна", "role": "class_teacher"}
     payload = {"audience": {"scope": "class_parents", "title": "5А", "grade": 5, "class_id": 3},
                "text": "Собрание <b>в пятницу</b> & не забудьте сменку", "files": [], "author": author}

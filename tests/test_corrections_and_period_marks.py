@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.access import load_actor
+from services.correction_changes import ChangeMark, DeleteMark, SetAbsent, SetTopic, change_of
 from services.corrections import CorrectionService
 from services.errors import Conflict, Forbidden, InvalidInput, Locked
 from services.journal import JournalService
@@ -18,6 +19,7 @@ from services.models import (
     CorrectionStatus,
     EventKind,
     FinalMark,
+    Lesson,
     Mark,
     OutboxEvent,
 )
@@ -46,8 +48,8 @@ async def test_correction_request_applied_by_the_deputy_J_10(session, clock, sch
     with pytest.raises(Locked):
         await JournalService(session, clock).change_mark(teacher, mark_id, 4)
     req_id = await corrections.request(teacher, lesson_id, [
-        {"op": "change_mark", "mark_id": mark_id, "value": 4},
-        {"op": "set_absent", "student_id": school.students["vasiliev"]},
+        ChangeMark(mark_id=mark_id, value=4),
+        SetAbsent(student_id=school.students["vasiliev"]),
     ], "Ошибка при выставлении: ответ был на 4")
     req = await session.get(CorrectionRequest, req_id)
     # J-10 names what the request records: date, class, teacher, date to change, subject, changes, reason.
@@ -67,10 +69,56 @@ async def test_correction_request_applied_by_the_deputy_J_10(session, clock, sch
         await corrections.decide(deputy, req_id, apply=False)
 
 
+async def test_a_request_filed_before_the_changes_had_types_reads_and_applies_as_then(session, clock, school,
+                                                                                    old_lesson):
+    """A request row keeps its changes as JSON: one written before (the same shape, written by hand here) is named
+    and applied as it was, and a new request writes the same JSON."""
+    teacher, lesson_id, mark_id = old_lesson
+    corrections = CorrectionService(session, clock)
+    written_before = [
+        {"op": "change_mark", "mark_id": mark_id, "value": 4, "student_id": school.students["alekseev"],
+         "old_value": 3},
+        {"op": "set_absent", "student_id": school.students["vasiliev"]},
+        {"op": "set_topic", "topic": "Дроби"},
+    ]
+    lesson = await session.get(Lesson, lesson_id)
+    row = CorrectionRequest(
+        school_id=school.school_id, requested_by=teacher.person_id, lesson_id=lesson_id,
+        class_id=school.classes["5А"], subject_id=lesson.assignment.subject_id, lesson_date=TODAY,
+        changes=written_before, reason="Ошибка", created_at=clock())
+    session.add(row)
+    await session.commit()
+    deputy = await load_actor(session, school.staff["deputy"])
+    [view] = await corrections.pending(deputy)
+    assert [(c.op, c.student.partition(" ")[0], c.value, c.old_value, c.topic) for c in view.described] == [
+        ("change_mark", "Алексеев", 4, 3, ""), ("set_absent", "Васильев", None, None, ""),
+        ("set_topic", "", None, None, "Дроби")]
+    assert view.changes == (ChangeMark(mark_id=mark_id, value=4, student_id=school.students["alekseev"], old_value=3),
+                            SetAbsent(student_id=school.students["vasiliev"]), SetTopic(topic="Дроби"))
+    await corrections.decide(deputy, row.id, apply=True)
+    assert (await session.scalars(select(Mark.value))).all() == [4]
+    assert (await session.scalars(select(Absence.student_id))).all() == [school.students["vasiliev"]]
+    assert (await session.get(Lesson, lesson_id)).topic == "Дроби"
+
+    new_id = await corrections.request(teacher, lesson_id, [ChangeMark(mark_id=mark_id, value=5), SetAbsent(
+        student_id=school.students["vasiliev"]), SetTopic(topic="Дроби")], "Снова")
+    assert (await session.get(CorrectionRequest, new_id)).changes == [
+        {**written_before[0], "value": 5, "old_value": 4}, *written_before[1:]]
+
+
+async def test_a_change_of_an_unknown_kind_is_refused(session, clock, school, old_lesson):
+    teacher, lesson_id, _mark_id = old_lesson
+    with pytest.raises(InvalidInput) as err:
+        change_of({"op": "set_mark", "student_id": school.students["alekseev"], "value": 5})
+    assert (err.value.code, err.value.params) == ("correction.bad_change", {"op": "set_mark"})
+    with pytest.raises(InvalidInput):  # a known kind that lacks what it changes
+        change_of({"op": "change_mark", "value": 5})
+
+
 async def test_correction_declined_changes_nothing_and_is_recorded(session, clock, school, old_lesson):
     teacher, lesson_id, mark_id = old_lesson
     corrections = CorrectionService(session, clock)
-    req_id = await corrections.request(teacher, lesson_id, [{"op": "delete_mark", "mark_id": mark_id}], "Лишняя")
+    req_id = await corrections.request(teacher, lesson_id, [DeleteMark(mark_id=mark_id)], "Лишняя")
     await corrections.decide(await load_actor(session, school.staff["admin"]), req_id, apply=False, comment="Нет оснований")
     req = await session.get(CorrectionRequest, req_id)
     await session.refresh(req)
@@ -82,19 +130,19 @@ async def test_correction_refusals(session, clock, school, old_lesson):
     teacher, lesson_id, mark_id = old_lesson
     corrections = CorrectionService(session, clock)
     with pytest.raises(InvalidInput) as err:  # a mark of 7 is refused when asked, not when applied
-        await corrections.request(teacher, lesson_id, [{"op": "change_mark", "mark_id": mark_id, "value": 7}], "x")
+        await corrections.request(teacher, lesson_id, [ChangeMark(mark_id=mark_id, value=7)], "x")
     assert err.value.code == "mark.out_of_scale"
     with pytest.raises(InvalidInput):
-        await corrections.request(teacher, lesson_id, [{"op": "change_mark", "mark_id": mark_id, "value": 4}], "  ")
+        await corrections.request(teacher, lesson_id, [ChangeMark(mark_id=mark_id, value=4)], "  ")
     with pytest.raises(Forbidden):  # another teacher's lesson
         await corrections.request(await load_actor(session, school.staff["russian"]), lesson_id,
-                                  [{"op": "set_topic", "topic": "x"}], "reason")
-    req_id = await corrections.request(teacher, lesson_id, [{"op": "set_topic", "topic": "Дроби"}], "Забыла тему")
+                                  [SetTopic(topic="x")], "reason")
+    req_id = await corrections.request(teacher, lesson_id, [SetTopic(topic="Дроби")], "Забыла тему")
     with pytest.raises(Forbidden):  # a teacher cannot approve, not even their own request
         await corrections.decide(teacher, req_id, apply=True)
     clock.at(TODAY)
     with pytest.raises(InvalidInput) as err:  # inside the window the teacher edits directly
-        await corrections.request(teacher, lesson_id, [{"op": "set_topic", "topic": "Дроби"}], "reason")
+        await corrections.request(teacher, lesson_id, [SetTopic(topic="Дроби")], "reason")
     assert err.value.code == "correction.not_needed"
     assert await session.scalar(select(func.count()).select_from(CorrectionRequest)) == 1
 

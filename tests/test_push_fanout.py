@@ -11,11 +11,13 @@ from sqlalchemy import select, update
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import (
-    Delivery, DeliveryStatus, EventKind, NotificationSetting, NotifyKind, NotifyMode, OutboxEvent, Person,
+    CorrectionStatus, Delivery, DeliveryStatus, EventKind, NotificationSetting, NotifyKind, NotifyMode, OutboxEvent,
+    Person,
     TelegramAccount,
 )
 from services.pushes.fanout import plan_pending
 from services.pushes.queue import Result, claim_due, record, recover
+from services.pushes.payloads import CorrectionDecided, DocumentSent, HomeworkMissing
 from services.records import emit
 from tests.factories import MSK, TODAY
 
@@ -145,9 +147,10 @@ async def test_a_correction_goes_only_to_those_who_were_told(session, clock, sch
 
 async def test_a_document_sent_goes_to_the_class_teacher_and_a_decided_correction_to_nobody(
         session, clock, school, linked):
-    emit(session, school.school_id, EventKind.DOCUMENT_SENT, document_id=1, student_id=school.students["alekseev"],
-         class_id=school.classes["5А"])
-    emit(session, school.school_id, EventKind.CORRECTION_DECIDED, request_id=1)
+    emit(session, school.school_id, DocumentSent(document_id=1, student_id=school.students["alekseev"],
+                                                 class_id=school.classes["5А"]))
+    emit(session, school.school_id, CorrectionDecided(request_id=1, teacher_id=school.staff["math"],
+                                                      status=CorrectionStatus.APPLIED, lesson_id=0))
     await session.commit()
     assert await plan(session, clock) == 2
     planned = await deliveries(session)
@@ -157,8 +160,8 @@ async def test_a_document_sent_goes_to_the_class_teacher_and_a_decided_correctio
 
 
 async def test_staff_reminders_reach_the_named_persons(session, clock, school, linked):
-    emit(session, school.school_id, EventKind.HOMEWORK_MISSING, to_persons=[school.staff["math"], school.staff["eng1"]],
-         lessons=[])
+    emit(session, school.school_id, HomeworkMissing(to_persons=(school.staff["math"], school.staff["eng1"]),
+                                                    day=TODAY.isoformat(), deadline="16:00", lessons=()))
     await session.commit()
     await plan(session, clock)
     assert set(await deliveries(session)) == {TEACHER_TG}  # the English teacher has no Telegram linked

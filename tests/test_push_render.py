@@ -13,7 +13,7 @@ NAMES = {ARTEM: "Артём Алексеев", KSENIA: "Ксения Алекс�
 
 def mark(kind: EventKind, mark_id: int = 1, value: int = 5, old: int | None = None, told: bool = False,
          student: int = ARTEM, digest: bool = False) -> Item:
-    payload = {"mark_id": mark_id, "student_id": student, "value": value,
+    payload = {"mark_id": mark_id, "student_id": student, "lesson_id": 7, "value": value, "work_type_id": 3,
                "facts": {**LESSON, "work_type": "Контрольная работа"}}
     if old is not None:
         payload["old_value"] = old

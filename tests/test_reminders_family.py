@@ -4,12 +4,13 @@ PER-3, PER-4); each for the right students and nobody else, written once, and re
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
 
 from bot import jobs
-from ui.pushes.texts_family import RENDERERS
+from ui.pushes.render import text_of
 from services.access import load_actor
 from services.db import write_transaction
 from services.journal import AttachmentIn, JournalService
@@ -106,7 +107,7 @@ async def test_tomorrows_homework_for_each_student_of_their_own_subgroup_J_13(se
 
     assert await run(session, homework_tomorrow, school, WEDNESDAY) == 0  # twice: no more
     assert len(await written(session, EventKind.HOMEWORK_TOMORROW)) == 3
-    assert RENDERERS[EventKind.HOMEWORK_TOMORROW](found["vasiliev"], "ru") == (
+    assert text_of(EventKind.HOMEWORK_TOMORROW, found["vasiliev"], "ru") == (
         "📚 <b>Домашнее задание к 26 нояб.</b>\n"
         "• <b>Математика</b>: № 1–5, с. 40 (📎 2 файла)\n"
         "Всё задание, с файлами: /homework")
@@ -176,7 +177,7 @@ async def test_weekly_summary_of_marks_averages_and_absences_DIA_3(session, scho
                                  "absences": {"illness": 1, "none": 1}}
     assert await run(session, weekly_summary, school, SATURDAY) == 0
 
-    render = RENDERERS[EventKind.WEEKLY_SUMMARY]
+    render = partial(text_of, EventKind.WEEKLY_SUMMARY)
     assert render(found["alekseev"], "ru") == (
         "📊 <b>Неделя 23 нояб. – 28 нояб.</b>\n"
         "• Математика: 5, 4; средний балл 3,75\n"
@@ -233,7 +234,7 @@ async def test_period_forecast_in_the_last_school_days_once_per_period_DIA_4_PER
     assert [s["subject"] for s in found["zaitsev"]["subjects"]] == ["Математика"]
     assert await run(session, period_forecast, school, FORECAST_DAY + timedelta(days=1)) == 0  # once a period
 
-    assert RENDERERS[EventKind.PERIOD_FORECAST](found["alekseev"], "ru") == (
+    assert text_of(EventKind.PERIOD_FORECAST, found["alekseev"], "ru") == (
         "🔮 <b>Прогноз оценок за 2 четверть</b>\n"
         "Последний день периода: 28 дек.\n"
         "• Английский язык: оценок пока нет ⚠️ 0 оценок из 5 нужных\n"
@@ -289,25 +290,25 @@ async def test_a_second_run_reads_a_fixed_number_of_queries_whatever_the_roster(
 def test_texts_in_english_with_files_more_lines_and_no_average():
     homework = {"student_id": 1, "due_on": "2026-11-26", "more": 3, "homework": [
         {"subject": "Math <b>", "text": "No. 1 & 2", "files": 1}, {"subject": "English", "text": "p. 12", "files": 0}]}
-    assert RENDERERS[EventKind.HOMEWORK_TOMORROW](homework, "en") == (
+    assert text_of(EventKind.HOMEWORK_TOMORROW, homework, "en") == (
         "📚 <b>Homework due 26 Nov</b>\n"
         "• <b>Math &lt;b&gt;</b>: No. 1 &amp; 2 (📎 1 file)\n"
         "• <b>English</b>: p. 12\n"
         "…and 3 more subjects\n"
         "All of it, with the files: /homework")
     homework["homework"][0]["files"] = 0
-    assert RENDERERS[EventKind.HOMEWORK_TOMORROW](homework, "en").endswith("No. 1 &amp; 2\n• <b>English</b>: p. 12\n"
+    assert text_of(EventKind.HOMEWORK_TOMORROW, homework, "en").endswith("No. 1 &amp; 2\n• <b>English</b>: p. 12\n"
                                                                          "…and 3 more subjects\nAll of it: /homework")
     summary = {"student_id": 1, "week_from": "2026-11-23", "week_to": "2026-11-28", "period": None, "more": 0,
                "subjects": [{"subject": "Math", "marks": [5], "average": None}], "absences": {"unexcused": 1}}
-    assert RENDERERS[EventKind.WEEKLY_SUMMARY](summary, "en") == (
+    assert text_of(EventKind.WEEKLY_SUMMARY, summary, "en") == (
         "📊 <b>The week 23 Nov – 28 Nov</b>\n"
         "• Math: 5\n"
         "🚪 1 lesson missed (unexcused: 1)")
     forecast = {"student_id": 1, "period": "Term 2", "ends_on": "2026-12-28", "more": 1, "subjects": [
         {"subject": "Math", "average": 4.5, "mark": 5, "marks": 9, "required": None},
         {"subject": "Art", "average": 3.0, "mark": 3, "marks": 1, "required": 3}]}
-    assert RENDERERS[EventKind.PERIOD_FORECAST](forecast, "en") == (
+    assert text_of(EventKind.PERIOD_FORECAST, forecast, "en") == (
         "🔮 <b>Forecast of the marks for Term 2</b>\n"
         "Its last day: 28 Dec\n"
         "• Math: 5 (average 4.50)\n"
@@ -316,4 +317,4 @@ def test_texts_in_english_with_files_more_lines_and_no_average():
         "⚠️ Too few marks for an objective period mark.\n"
         "A forecast from the marks so far: the teacher sets the period mark. What each mark needs: /marks")
     forecast["subjects"] = forecast["subjects"][:1]
-    assert "Too few" not in RENDERERS[EventKind.PERIOD_FORECAST](forecast, "ru")
+    assert "Too few" not in text_of(EventKind.PERIOD_FORECAST, forecast, "ru")

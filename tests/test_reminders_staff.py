@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from ui.pushes.render import text_of
 from ui.pushes.texts_staff import RENDERERS
 from services.absences import AbsenceService
 from services.access import load_actor
@@ -124,7 +125,7 @@ async def test_homework_missing_goes_to_whoever_keeps_each_lesson_of_the_day_J_2
     }
     assert all((p["deadline"], p["day"], p["more"]) == ("16:00", day, 0) for p in found.values())
     assert not set(found) & set(other.staff.values())
-    assert "5Б, Математика" in RENDERERS[EventKind.HOMEWORK_MISSING](found[school.staff["russian"]], "ru")
+    assert "5Б, Математика" in text_of(EventKind.HOMEWORK_MISSING, found[school.staff["russian"]], "ru")
 
     assert await run(session, homework_missing, school.school_id, TODAY) == 0  # the job run again the same day
     assert await count(session) == 3
@@ -154,7 +155,7 @@ async def test_lessons_unfilled_lists_lessons_without_attendance_or_topic_J_1_AC
         school.staff["eng1"]: [(day, 3, "5А", "Англ. 1", "Английский язык", ["attendance", "topic"])],
         school.staff["deputy"]: [(day, 3, "5А", "Англ. 2", "Английский язык", ["topic"])],
     }  # Смирнова's lesson lacks only homework: J-2's reminder, not this one
-    assert "посещаемость" in RENDERERS[EventKind.LESSONS_UNFILLED](found[school.staff["russian"]], "ru")
+    assert "посещаемость" in text_of(EventKind.LESSONS_UNFILLED, found[school.staff["russian"]], "ru")
     assert await run(session, lessons_unfilled, school.school_id, TODAY) == 0
     assert await count(session) == 3
 
@@ -190,7 +191,7 @@ async def test_written_works_not_marked_within_3_days_J_11_J_8_J_9_ACC_5(session
             ("2026-11-20", 1, "5Б", None, "Математика", "Контрольная работа по теме «Дроби»", "2026-11-23")],
     }  # Белова, whose class the substitute tested, is not reminded
     assert found[school.staff["math"]]["days"] == 3
-    assert "Контрольная работа № 2" in RENDERERS[EventKind.WORKS_UNMARKED](found[school.staff["math"]], "ru")
+    assert "Контрольная работа № 2" in text_of(EventKind.WORKS_UNMARKED, found[school.staff["math"]], "ru")
     assert await run(session, works_unmarked, school.school_id, TODAY) == 0
     # The third day after the work is its last: Friday's work is listed on Monday, not on Sunday.
     assert await run(session, works_unmarked, school.school_id, date(2026, 11, 22)) == 1  # the Thursday work
@@ -246,7 +247,7 @@ async def test_absence_deadlines_due_by_the_next_working_day_or_past_ABS_3_J_9(s
     assert all(screen[(a["student"], a["date"])] == a["due"] for a in math["absences"])
     assert [d.review_due.isoformat() for d in await absences.inbox(teacher, school.classes["5А"])
             if d.student_name.startswith("Борисова")] == ["2026-11-25"]
-    assert "Васильев Глеб" in RENDERERS[EventKind.ABSENCE_DEADLINES](math, "ru")
+    assert "Васильев Глеб" in text_of(EventKind.ABSENCE_DEADLINES, math, "ru")
 
     assert await run(session, absence_deadlines, school.school_id, TODAY) == 0
     assert await count(session) == 2
@@ -290,7 +291,7 @@ async def test_week_unreasoned_lists_the_class_absences_of_the_week_without_a_re
         {"student": "Борисова Вера", "class": "5А", "date": "2026-11-26", "lessons": 2},
         {"student": "Васильев Глеб", "class": "5А", "date": "2026-11-23", "lessons": 1},
     ]
-    assert "2 урока" in RENDERERS[EventKind.WEEK_UNREASONED](payload, "ru")
+    assert "2 урока" in text_of(EventKind.WEEK_UNREASONED, payload, "ru")
     assert await run(session, week_unreasoned, school.school_id, FRIDAY) == 0
     assert await count(session) == 1
 
@@ -330,7 +331,7 @@ async def test_period_failing_in_the_last_school_days_of_the_period_PER_4_J_8_AC
     }  # Орлов is away, his substitute sets the marks; grade 1 has none (J-8); the other school is not here
     assert all((x["period"], x["ends_on"]) == ("2 четверть", "2026-12-28")
                for p in found.values() for x in p["students"])
-    assert "Борисова Вера: 1 из 3" in RENDERERS[EventKind.PERIOD_FAILING](found[school.staff["russian"]], "ru")
+    assert "Борисова Вера: 1 из 3" in text_of(EventKind.PERIOD_FAILING, found[school.staff["russian"]], "ru")
     assert not set(found) & set(other.staff.values())
     assert await run(session, period_failing, school.school_id, day) == 0
     assert await run(session, period_failing, school.school_id, QUARTER_END) == 4  # and every day to the last
@@ -345,7 +346,7 @@ async def test_a_long_reminder_lists_20_lines_and_counts_the_rest(session, clock
     payload = (await events(session, EventKind.PERIOD_FAILING))[school.staff["math"]]
     assert (len(payload["students"]), payload["more"]) == (LIMIT, 25 - LIMIT)
     assert [x["student"] for x in payload["students"][:2]] == ["Алексеев Артём", "Борисова Вера"]
-    assert "…и ещё 5 строк" in RENDERERS[EventKind.PERIOD_FAILING](payload, "ru")
+    assert "…и ещё 5 строк" in text_of(EventKind.PERIOD_FAILING, payload, "ru")
 
 
 # ---- a fixed number of queries ---------------------------------------------------------------------------------
@@ -446,7 +447,7 @@ EXPECTED = {  # what each text must say, in Russian and in English
 @pytest.mark.parametrize("kind", list(PAYLOADS))
 @pytest.mark.parametrize("locale", ["ru", "en"])
 def test_each_reminder_reads_in_the_recipients_language(kind, locale):
-    text = plain(RENDERERS[kind](PAYLOADS[kind], locale))
+    text = plain(text_of(kind, PAYLOADS[kind], locale))
     for fact in EXPECTED[kind][0 if locale == "ru" else 1]:
         assert fact in text, (fact, text)
     if locale == "en":

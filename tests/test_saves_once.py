@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from services.absences import AbsenceService
 from services.access import load_actor
 from services.announcements import Audience, AnnouncementService, Scope
+from services.correction_changes import AddMark, SetTopic
 from services.corrections import CorrectionService
 from services.errors import AlreadySaved, Forbidden
 from services.journal import JournalService
@@ -201,8 +202,8 @@ async def test_a_correction_applied_by_two_taps_at_once_is_applied_once_J_10(ses
     clock.at(TODAY + timedelta(days=20))
     async with session_factory() as s:
         request_id = await CorrectionService(s, clock).request(
-            teacher, lesson_id, [{"op": "add_mark", "student_id": school.students["borisova"], "value": 5,
-                                  "work_type_id": school.work_types["answer"]}], "Забыла поставить")
+            teacher, lesson_id, [AddMark(student_id=school.students["borisova"], value=5,
+                                         work_type_id=school.work_types["answer"])], "Забыла поставить")
 
     async def apply(s):
         deputy = await load_actor(s, school.staff["deputy"])
@@ -219,7 +220,7 @@ async def test_a_correction_request_sent_twice_for_one_draft_is_one_request_J_10
     clock.at(TODAY + timedelta(days=20))
 
     async def request(s):
-        return await CorrectionService(s, clock).request(teacher, lesson_id, [{"op": "set_topic", "topic": "Дроби"}],
+        return await CorrectionService(s, clock).request(teacher, lesson_id, [SetTopic(topic="Дроби")],
                                                          "Тема не записана", draft=DRAFT)
 
     one_saved(await twice_at_once(session_factory, request))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from services.absences import AbsenceService
 from services.access import load_actor
 from services.announcements import AnnouncementService, Audience, Scope
+from services.correction_changes import SetAbsent
 from services.corrections import CorrectionService, topic_change
 from services.errors import InvalidInput
 from services.journal import JournalService
@@ -68,7 +69,7 @@ async def test_reasons_comments_and_announcements_keep_no_nul_and_refuse_invisib
     doc_id = await absences.submit_document(father, school.students["borisova"], TODAY, TODAY, DocumentKind.FAMILY,
                                             "Семейные\x00 обстоятельства\u200b")
     clock.at(TODAY + timedelta(days=20))  # the lesson is locked: changes go as a correction (J-10)
-    change = [{"op": "set_absent", "student_id": school.students["vasiliev"]}]
+    change = [SetAbsent(student_id=school.students["vasiliev"])]
     deputy = await load_actor(session, school.staff["deputy"])
     service = AnnouncementService(session, clock)
     before = await counts(session)

@@ -1,11 +1,18 @@
 """Babel catalogues from locales/: Russian by default, English complete.
 
 The .po files are compiled in memory when first used, so a fresh clone needs no build step.
+
+Handlers speak through aiogram's I18n, whose `_` reads the language the middleware set for the update. Pushes
+and the command line run outside any update, so that context is not set: they take a `Translator`, one object
+bound to the reader's language, made once per message (ui/pushes/render.py) and handed to each text function.
+It is called as `_`, so the catalogue extraction finds its texts: `_("…")`, `_.ngettext(…)`, `_.pgettext(…)`,
+and `_.locale` for the dates and numbers.
 """
 from __future__ import annotations
 
 import io
 import tempfile
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -65,6 +72,22 @@ def pgettext(context: str, message: str, locale: str = DEFAULT_LOCALE) -> str:
     return translations(locale).pgettext(context, message)
 
 
-def translator(locale: str):
-    """A `_` bound to one language, for code that speaks to one reader (the command line)."""
-    return translations(locale).gettext
+@dataclass(frozen=True)
+class Translator:
+    """gettext, ngettext and pgettext bound to one language, for code that speaks outside an update."""
+
+    locale: str
+
+    def __call__(self, message: str) -> str:
+        return gettext(message, self.locale)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n, self.locale)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return pgettext(context, message, self.locale)
+
+
+def translator(locale: str) -> Translator:
+    """A `_` bound to one language, for code that speaks to one reader (a push, the command line)."""
+    return Translator(locale)

@@ -21,6 +21,7 @@ from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_no
 from ui.screens import chat_lock, chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
+from services.correction_changes import SetAbsent, SetPresent
 from services.journal import LessonView, RosterEntry
 
 from .correction_request import offer_correction
@@ -107,8 +108,8 @@ async def on_save(query: CallbackQuery, callback_data: AttendanceCB, user: Curre
         return
     shown, absent = set(draft["shown"]), set(draft["absent"])
     if not view.editable:  # J-9: the toggles go to the deputy director as a correction request (J-10)
-        changes = ([{"op": "set_absent", "student_id": s} for s in sorted(absent - shown)]
-                   + [{"op": "set_present", "student_id": s} for s in sorted(shown - absent)])
+        changes = ([SetAbsent(student_id=s) for s in sorted(absent - shown)]
+                   + [SetPresent(student_id=s) for s in sorted(shown - absent)])
         if not changes:
             callback_answer.text = _("Nothing has changed.")
             return

@@ -25,13 +25,14 @@ from handlers.drafts import new_draft_id
 from ui.screens import chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
+from services.correction_changes import Change, change_of, change_to_json
 from services.corrections import REASON_MAX, ChangeView, describe_in
 from services.errors import AlreadySaved, DomainError
 from services.journal import LessonView
 
 from .lesson import lesson_title, locked_lines, show_card
 
-DRAFT = "correction"  # FSM data: {"lesson": id, "changes": [CorrectionService ops], "id": draft id}
+DRAFT = "correction"  # FSM data: {"lesson": id, "changes": [a Change's JSON], "id": draft id}
 RETRY = {"correction.reason_required", "correction.reason_too_long"}  # the teacher types the reason again
 
 # J-10's list of changes in words, by CorrectionService op; the regulations' «ОТ» for an absence (J-12).
@@ -65,10 +66,11 @@ def cancel_keyboard() -> InlineKeyboardMarkup:
 
 
 async def offer_correction(bot: Bot, chat_id: int, user: CurrentUser, state: FSMContext, view: LessonView,
-                           changes: list[dict]) -> None:
-    """J-9/J-10: the lesson is locked; `changes` (CorrectionService ops) become a request once a reason is typed."""
+                           changes: list[Change]) -> None:
+    """J-9/J-10: the lesson is locked; `changes` become a request once a reason is typed."""
     await state.set_state(CorrectionForm.reason)
-    await state.update_data({DRAFT: {"lesson": view.lesson_id, "changes": changes, "id": new_draft_id()}})
+    await state.update_data({DRAFT: {"lesson": view.lesson_id, "changes": [change_to_json(c) for c in changes],
+                                     "id": new_draft_id()}})
     text = "\n".join([
         lesson_title(view, user.locale), *locked_lines(view),
         "", "<b>" + _("Changes:") + "</b>", *change_lines(describe_in(view, changes), user.locale), "",
@@ -80,7 +82,8 @@ async def offer_correction(bot: Bot, chat_id: int, user: CurrentUser, state: FSM
 async def on_reason(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
     draft = (await state.get_data())[DRAFT]
     try:
-        number = await services.corrections.request(user.actor, draft["lesson"], draft["changes"], message.text,
+        changes = [change_of(change) for change in draft["changes"]]
+        number = await services.corrections.request(user.actor, draft["lesson"], changes, message.text,
                                                     draft=draft.get("id"))
     except AlreadySaved:  # the reason sent twice at once: the first message filed the request
         await message.answer(_("Already sent."))

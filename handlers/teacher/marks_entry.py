@@ -31,6 +31,7 @@ from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_no
 from ui.screens import chat_lock, chat_of, show_screen, tapped
 from services.accounts import CurrentUser
 from services.container import Services
+from services.correction_changes import AddMark
 from services.errors import InvalidInput, NotFound
 from services.journal import LessonView, MarkOptions, RosterEntry
 from services.text import clean_text
@@ -200,8 +201,7 @@ async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, user: Curren
     if not view.editable:  # J-9: the marks go to the deputy director as a correction request (J-10)
         await leave(state)
         await offer_correction(bot, chat_of(query), user, state, view, [
-            {"op": "add_mark", "student_id": student, "value": value, "work_type_id": draft["type"]}
-            for student, value in entries])
+            AddMark(student_id=student, value=value, work_type_id=draft["type"]) for student, value in entries])
         return
     if await saved_now(services.journal.add_marks(user.actor, view.lesson_id, draft["type"], entries,
                                                   draft=draft.get("id"))):  # all or none, once

@@ -177,7 +177,7 @@ class CorrectionRequest(IdMixin, Base):
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"))
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
     lesson_date: Mapped[date]
-    # The list of changes: [{"op": "set_mark", "student_id": …, "value": …, "work_type_id": …}, …]
+    # The list of changes as JSON, each {"op": …, …}: services/correction_changes.py reads and writes them.
     changes: Mapped[list] = mapped_column()
     reason: Mapped[str] = mapped_column(String(1000))
     status: Mapped[CorrectionStatus] = mapped_column(

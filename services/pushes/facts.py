@@ -12,41 +12,44 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
-    AbsenceDocument, Attachment, ClassGroup, CorrectionRequest, EventKind, Lesson, Person, Student, StudyPeriod,
-    Subject, WorkType,
+    AbsenceDocument, Attachment, ClassGroup, CorrectionRequest, Lesson, Person, Student, StudyPeriod, Subject, WorkType,
+)
+from .payloads import (
+    CorrectionRequested, DocumentDecided, DocumentSent, HomeworkSet, MarkAdded, MarkChanged, Payload, PeriodMarkSet,
 )
 
 HOMEWORK_SHOWN = 600  # characters of the homework text in a push; the diary has the rest
-HOMEWORK_KINDS = (EventKind.HOMEWORK_SET, EventKind.HOMEWORK_CHANGED)
 
 
-async def facts_of(session: AsyncSession, kind: EventKind, payload: dict) -> dict[str, Any]:
-    """Names, dates and values for the text of one event; {} for kinds whose payload says it all."""
+async def facts_of(session: AsyncSession, payload: Payload) -> dict[str, Any]:
+    """Names, dates and values for the text of one event (the JSON of payloads.Facts); {} for kinds whose payload
+    says it all."""
     facts: dict[str, Any] = {}
-    if "lesson_id" in payload:
-        facts |= await _lesson(session, payload["lesson_id"], homework=kind in HOMEWORK_KINDS)
-    if "work_type_id" in payload:
-        work_type = await session.get(WorkType, payload["work_type_id"])
+    lesson_id = getattr(payload, "lesson_id", None)
+    if lesson_id is not None:
+        facts |= await _lesson(session, lesson_id, homework=isinstance(payload, HomeworkSet))
+    if isinstance(payload, (MarkAdded, MarkChanged)) and payload.work_type_id is not None:
+        work_type = await session.get(WorkType, payload.work_type_id)
         facts["work_type"] = work_type.name if work_type else ""
-    if kind is EventKind.PERIOD_MARK_SET:
-        subject = await session.get(Subject, payload["subject_id"])
-        period = await session.get(StudyPeriod, payload["period_id"])
+    if isinstance(payload, PeriodMarkSet):
+        subject = await session.get(Subject, payload.subject_id)
+        period = await session.get(StudyPeriod, payload.period_id)
         facts |= {"subject": subject.name if subject else "", "period": period.name if period else ""}
-    if kind is EventKind.DOCUMENT_DECIDED:
-        doc = await session.get(AbsenceDocument, payload["document_id"])
+    if isinstance(payload, DocumentDecided):
+        doc = await session.get(AbsenceDocument, payload.document_id)
         if doc is not None:
             facts |= {"date_from": doc.date_from.isoformat(), "date_to": doc.date_to.isoformat(),
                       "comment": doc.decision_comment}
-    if kind is EventKind.CORRECTION_REQUESTED:  # told to those who decide it
-        request = await session.get(CorrectionRequest, payload["request_id"])
+    if isinstance(payload, CorrectionRequested):  # told to those who decide it
+        request = await session.get(CorrectionRequest, payload.request_id)
         if request is not None:
             teacher = await session.get(Person, request.requested_by)
             facts |= await _lesson(session, request.lesson_id, homework=False)
             facts |= {"teacher": teacher.short_name if teacher else "", "changes": len(request.changes)}
             class_group = await session.get(ClassGroup, request.class_id)
             facts["class"] = class_group.name if class_group else ""
-    if kind is EventKind.DOCUMENT_SENT:  # told to the class teacher, who has no child of their own in it
-        student = await session.get(Student, payload["student_id"])
+    if isinstance(payload, DocumentSent):  # told to the class teacher, who has no child of their own in it
+        student = await session.get(Student, payload.student_id)
         if student is not None:
             facts |= {"student": f"{student.person.last_name} {student.person.first_name}",
                       "class": f"{student.class_group.grade}{student.class_group.letter}"}

@@ -34,6 +34,10 @@ from ..models import (
 )
 from ..preferences import after_quiet, mode_or_default, next_at
 from .facts import facts_of
+from .payloads import (
+    AbsenceRecorded, AbsenceRemoved, Announcement, CorrectionRequested, DocumentSent, HomeworkSet, MarkAdded,
+    MarkChanged, MarkDeleted, Payload, PeriodMarkSet, StaffReminder, payload_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +61,16 @@ NOBODY = (EventKind.CORRECTION_DECIDED,)
 MAX_ATTEMPTS = 5  # an event that fails to plan this often is left for a person to look at
 
 
-def topic_of(kind: EventKind, payload: dict) -> str | None:
+def topic_of(payload: Payload) -> str | None:
     """What the news is about, so that later news of the same thing corrects or replaces it."""
-    if "mark_id" in payload:
-        return f"mark:{payload['mark_id']}"
-    if kind in (EventKind.ABSENCE_RECORDED, EventKind.ABSENCE_REMOVED):
-        return f"absence:{payload['lesson_id']}:{payload['student_id']}"
-    if kind in HOMEWORK_NEWS:
-        return f"homework:{payload['lesson_id']}"
-    if kind is EventKind.PERIOD_MARK_SET:
-        return f"final:{payload['student_id']}:{payload['subject_id']}:{payload['period_id']}"
+    if isinstance(payload, (MarkAdded, MarkChanged, MarkDeleted)):
+        return f"mark:{payload.mark_id}"
+    if isinstance(payload, (AbsenceRecorded, AbsenceRemoved)):
+        return f"absence:{payload.lesson_id}:{payload.student_id}"
+    if isinstance(payload, HomeworkSet):  # and HomeworkChanged
+        return f"homework:{payload.lesson_id}"
+    if isinstance(payload, PeriodMarkSet):
+        return f"final:{payload.student_id}:{payload.subject_id}:{payload.period_id}"
     return None
 
 
@@ -95,10 +99,11 @@ async def plan_pending(session: AsyncSession, now: datetime, gather: timedelta, 
 
 
 async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, gather: timedelta) -> None:
-    facts = await facts_of(session, event.kind, event.payload)
+    payload = payload_of(event.kind, event.payload)
+    facts = await facts_of(session, payload)
     if facts:
         event.payload = {**event.payload, "facts": facts}
-    recipients = await recipients_of(session, event)
+    recipients = await recipients_of(session, event.id, event.school_id, payload)
     if not recipients:
         return
     school = await session.get_one(School, event.school_id)
@@ -108,7 +113,7 @@ async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, g
                                       TelegramAccount.is_active.is_(True)))}
     notify_kind = _notify_kind(event.kind)
     modes = await _modes(session, recipients, notify_kind) if notify_kind else {}
-    topic = topic_of(event.kind, event.payload)
+    topic = topic_of(payload)
     told = await _told(session, topic) if event.kind in CORRECTIONS else None
     planned: dict[int, Delivery] = {}
     for r in recipients:
@@ -141,24 +146,25 @@ async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, g
         await _gather_with(session, instant, now, gather)
 
 
-async def recipients_of(session: AsyncSession, event: OutboxEvent) -> list[Recipient]:
-    payload, kind = event.payload, event.kind
-    if kind in NOBODY:
+async def recipients_of(session: AsyncSession, event_id: int, school_id: int,
+                        payload: Payload) -> list[Recipient]:
+    if payload.kind in NOBODY:
         return []
-    if "to_persons" in payload:
-        return await _staff(session, payload["to_persons"])
-    if kind is EventKind.DOCUMENT_SENT:
-        teacher = await session.scalar(select(ClassGroup.class_teacher_id).where(ClassGroup.id == payload["class_id"]))
+    if isinstance(payload, (StaffReminder, CorrectionRequested)):
+        return await _staff(session, list(payload.to_persons))
+    if isinstance(payload, DocumentSent):
+        teacher = await session.scalar(select(ClassGroup.class_teacher_id).where(ClassGroup.id == payload.class_id))
         return await _staff(session, [teacher] if teacher else [])
-    if kind in HOMEWORK_NEWS:
-        return await _families(session, await _lesson_students(session, payload["lesson_id"]))
-    if kind is EventKind.ANNOUNCEMENT:
+    if isinstance(payload, HomeworkSet):  # and HomeworkChanged
+        return await _families(session, await _lesson_students(session, payload.lesson_id))
+    if isinstance(payload, Announcement):
         from ..announcements import announcement_recipients
 
-        return [Recipient(a, s) for a, s in await announcement_recipients(session, payload, event.school_id)]
-    if "student_id" in payload:
-        return await _families(session, [payload["student_id"]])
-    log.warning("Outbox event %d (%s) names nobody to tell", event.id, kind.value)
+        return [Recipient(a, s) for a, s in await announcement_recipients(session, payload, school_id)]
+    student_id = getattr(payload, "student_id", None)  # the news of a child
+    if student_id is not None:
+        return await _families(session, [student_id])
+    log.warning("Outbox event %d (%s) names nobody to tell", event_id, payload.kind.value)
     return []
 
 

@@ -40,6 +40,7 @@ from ..models import (
     WorkType,
 )
 from ..period_marks import suggested_mark
+from ..pushes.payloads import payload_of
 from ..records import emit_once
 from . import EndingPeriods, capped
 
@@ -206,13 +207,14 @@ async def _written(session: AsyncSession, keys: Iterable[str]) -> set[str]:
 
 
 async def _emit_new(session: AsyncSession, school_id: int, kind: EventKind, events: dict[str, dict]) -> int:
-    """Writes the events whose keys are not written yet. Those found in one query are skipped; emit_once still
-    guards against another scheduler writing the same at the same moment."""
+    """Writes the events whose keys are not written yet, each through its kind's payload (services/pushes/payloads.py).
+    Those found in one query are skipped; emit_once still guards against another scheduler writing the same at the
+    same moment."""
     done = await _written(session, events)
     written = 0
     for key, payload in events.items():
         if key not in done:
-            written += await emit_once(session, school_id, kind, key, **payload)
+            written += await emit_once(session, school_id, key, payload_of(kind, payload))
     return written
 
 

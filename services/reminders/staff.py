@@ -49,6 +49,7 @@ from ..models import (
     StudyPeriod,
     WorkType,
 )
+from ..pushes.payloads import payload_of
 from ..records import emit_once
 from . import LIMIT, EndingPeriods, capped
 
@@ -297,4 +298,5 @@ def _shortened(text: str) -> str:
 async def _emit(session: AsyncSession, school_id: int, kind: EventKind, day: date, person_id: int,
                 **payload: Any) -> int:
     key = f"{kind.value}:{day.isoformat()}:{person_id}"
-    return int(await emit_once(session, school_id, kind, key, to_persons=[person_id], day=day, **payload))
+    reminder = payload_of(kind, {"to_persons": [person_id], "day": day.isoformat(), **payload})
+    return int(await emit_once(session, school_id, key, reminder))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ui.callbacks import AnnounceAudienceCB, AnnounceStepCB
 from services.announcements import announcement_recipients
 from services.models import EventKind, OutboxEvent
+from services.pushes.payloads import payload_of
 from tests.files import PHOTO
 from tests.flows.conftest import TOKEN, read_by_another_process
 
@@ -76,7 +77,8 @@ async def test_class_teacher_sends_an_announcement_with_a_photo_to_the_classs_pa
         "author": {"person_id": school.staff["math"], "name": "Смирнова Елена Викторовна", "role": "class_teacher"},
     }
     async with sessions() as session:
-        assert await announcement_recipients(session, event.payload, school.school_id) == [
+        assert await announcement_recipients(session, payload_of(EventKind.ANNOUNCEMENT, event.payload),
+                                             school.school_id) == [
             (mother.id, school.students["alekseev"]), (father.id, school.students["borisova"])]
 
     answer = await math.tap_raw(AnnounceStepCB(action="send").pack())  # «Send» again: the draft is gone

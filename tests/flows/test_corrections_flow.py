@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ui.callbacks import CorrectionDecideCB
 from services.access import load_actor
+from services.correction_changes import AddMark, ChangeMark, SetAbsent, SetTopic
 from services.corrections import CorrectionService
 from services.journal import JournalService
 from services.models import (
@@ -159,10 +160,9 @@ async def test_marks_request_declined_by_the_administrator_and_the_teacher_told_
     school, sessions = bot_world
     lesson_id, mark_id = await old_lesson(sessions, clock, school, mark=3)
     req_id = await file_request(sessions, clock, school, lesson_id, [
-        {"op": "change_mark", "mark_id": mark_id, "value": 4},
-        {"op": "set_absent", "student_id": school.students["vasiliev"]},
-        {"op": "add_mark", "student_id": school.students["borisova"], "value": 5,
-         "work_type_id": school.work_types["test"]},
+        ChangeMark(mark_id=mark_id, value=4),
+        SetAbsent(student_id=school.students["vasiliev"]),
+        AddMark(student_id=school.students["borisova"], value=5, work_type_id=school.work_types["test"]),
     ], "Ошибка при выставлении")
     math = await linked(school.staff["math"], language_code="en")
     admin = await linked(school.staff["admin"])
@@ -227,7 +227,7 @@ async def test_a_request_dropped_by_cancel_is_not_sent_J_10(bot_world, linked, c
 async def test_a_teacher_cannot_see_or_decide_requests_ROLE_2(bot_world, linked, clock):
     school, sessions = bot_world
     lesson_id, _ = await old_lesson(sessions, clock, school)
-    req_id = await file_request(sessions, clock, school, lesson_id, [{"op": "set_topic", "topic": "Дроби"}],
+    req_id = await file_request(sessions, clock, school, lesson_id, [SetTopic(topic="Дроби")],
                                 "Забыла тему")
     math = await linked(school.staff["math"])
     assert "Заявки" not in math.keyboard()

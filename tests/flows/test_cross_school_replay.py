@@ -25,6 +25,7 @@ import ui.callbacks  # noqa: F401  (the bot's CallbackData classes; the dispatch
 from devtools.sandbox import BotAPIEmulator
 from services.absences import AbsenceService
 from services.access import load_actor, system_actor
+from services.correction_changes import ChangeMark
 from services.corrections import CorrectionService
 from services.db import create_engine, create_session_factory
 from services.invites import InviteService
@@ -122,7 +123,7 @@ async def school_2_at_work(session, clock, two: MiniSchool) -> None:
     [old_mark] = await journal.add_marks(math, old, two.work_types["answer"], [(kid["alekseev"], 3)])
     clock.at(TODAY)
     await CorrectionService(session, clock).request(
-        math, old, [{"op": "change_mark", "mark_id": old_mark, "value": 4}], REASON_2)
+        math, old, [ChangeMark(mark_id=old_mark, value=4)], REASON_2)
     lesson = (await journal.open_lesson(math, two.assignments["math5A"], TODAY, 2)).lesson_id
     await journal.save_attendance(math, lesson, [kid["borisova"]])
     await journal.add_marks(math, lesson, two.work_types["test"], [(kid["alekseev"], 5), (kid["vasiliev"], 4)])

@@ -10,7 +10,8 @@ from bot.config import Settings
 from bot.runtime import run_polling
 from services.db import create_engine, create_session_factory
 from services.migrate import upgrade
-from services.models import EventKind, Person, TelegramAccount
+from services.models import DocumentStatus, Person, TelegramAccount
+from services.pushes.payloads import DocumentDecided
 from services.records import emit
 from tests.factories import build_school
 from tests.flows.conftest import TOKEN, TelegramUser
@@ -45,8 +46,8 @@ async def test_run_delivers_the_outbox(emulator, tmp_path):
         await session.flush()
         await session.execute(update(Person).where(Person.id == school.parents["alekseeva_mother"])
                               .values(account_id=mother.id))
-        emit(session, school.school_id, EventKind.DOCUMENT_DECIDED, document_id=0,
-             student_id=school.students["alekseev"], status="declined", reason=None, applied=0)
+        emit(session, school.school_id, DocumentDecided(document_id=0, student_id=school.students["alekseev"],
+                                                        status=DocumentStatus.DECLINED))
         await session.commit()
     await engine.dispose()
     settings = Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url, database_url=url, push_gather_seconds=0)

@@ -81,12 +81,12 @@ async def test_standard_work_types_read_in_english_and_a_schools_own_name_stays_
 
 
 def test_the_class_teachers_reminder_writes_one_day_once_ABS_3():
-    from ui.pushes.texts_staff import RENDERERS
+    from ui.pushes.render import text_of
     from services.models import EventKind
 
     payload = {"day": "2026-11-24", "documents": [{"student": "Борисова Вера", "class": "5А", "date_from": "2026-11-23",
                                                     "date_to": "2026-11-23", "due": "2026-11-25"}], "absences": []}
-    text = plain(RENDERERS[EventKind.ABSENCE_DEADLINES](payload, "ru"))
+    text = plain(text_of(EventKind.ABSENCE_DEADLINES, payload, "ru"))
     assert "Борисова Вера, 5А: 23 нояб. — до 25 нояб." in text
 
 

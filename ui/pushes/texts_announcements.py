@@ -1,48 +1,43 @@
 """The text of an announcement (/announce, DIA-4) in the reader's language: a heading with the audience, the
-author, then the author's own text, escaped. The worker sends the files after it, from payload["files"]."""
+author, then the author's own text, escaped. The worker sends the files after it, (Announcement.files)."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
 
 from ui.formatting import ROLE_NAMES
-from ui.i18n import translator
+from ui.i18n import Translator
 from services.models import EventKind, Role
+from services.pushes.payloads import Announcement, AudienceShown
 
 
-def audience_label(audience: dict, locale: str) -> str:
+def audience_label(audience: AudienceShown, _: Translator) -> str:
     """«вся школа», «параллель 5-х классов», «5А: ученики и родители», «родители 5А»."""
-    _ = translator(locale)
-    scope = audience["scope"]
-    if scope == "school":
+    if audience.scope == "school":
         return _("the whole school")
-    if scope == "grade":
-        return _("grade {grade}").format(grade=audience["grade"])
-    if scope == "class":
-        return _("{class_name}: students and parents").format(class_name=escape(audience["title"]))
-    return _("parents of {class_name}").format(class_name=escape(audience["title"]))
+    if audience.scope == "grade":
+        return _("grade {grade}").format(grade=audience.grade)
+    if audience.scope == "class":
+        return _("{class_name}: students and parents").format(class_name=escape(audience.title))
+    return _("parents of {class_name}").format(class_name=escape(audience.title))
 
 
-def heading(audience: dict, locale: str) -> str:
-    _ = translator(locale)
-    scope = audience["scope"]
-    if scope == "school":
+def heading(audience: AudienceShown, _: Translator) -> str:
+    if audience.scope == "school":
         return _("School announcement")
-    if scope == "grade":
-        return _("Announcement for grade {grade}").format(grade=audience["grade"])
-    if scope == "class":
-        return _("Announcement for {class_name}").format(class_name=escape(audience["title"]))
-    return _("Announcement for the parents of {class_name}").format(class_name=escape(audience["title"]))
+    if audience.scope == "grade":
+        return _("Announcement for grade {grade}").format(grade=audience.grade)
+    if audience.scope == "class":
+        return _("Announcement for {class_name}").format(class_name=escape(audience.title))
+    return _("Announcement for the parents of {class_name}").format(class_name=escape(audience.title))
 
 
-def render_announcement(payload: dict, locale: str) -> str:
+def render_announcement(payload: Announcement, _: Translator) -> str:
     """«📣 Объявление — 5А», «Смирнова Елена Викторовна, классный руководитель» (roles as the command line
     names them), then the text."""
-    _ = translator(locale)
-    author = payload["author"]
-    signed = "{}, {}".format(escape(author["name"]), _(ROLE_NAMES[Role(author["role"])]))
-    return "📣 <b>{}</b>\n<i>{}</i>\n\n{}".format(heading(payload["audience"], locale), signed,
-                                                  escape(payload["text"]))
+    author = payload.author
+    signed = "{}, {}".format(escape(author.name), _(ROLE_NAMES[Role(author.role)]))
+    return "📣 <b>{}</b>\n<i>{}</i>\n\n{}".format(heading(payload.audience, _), signed, escape(payload.text))
 
 
-RENDERERS: dict[EventKind, Callable[[dict, str], str]] = {EventKind.ANNOUNCEMENT: render_announcement}
+RENDERERS: dict[EventKind, Callable[[Announcement, Translator], str]] = {EventKind.ANNOUNCEMENT: render_announcement}

@@ -8,112 +8,104 @@ from __future__ import annotations
 import html
 
 from ui.formatting import absence_reason, iso_dates_text, short_iso_date, work_type_name
-from ui.i18n import ngettext, translator
-from services.models import EventKind
+from ui.i18n import Translator
+from services.models import DocumentStatus, EventKind
+from services.pushes.payloads import (
+    AbsenceReasonSet, AbsenceRecorded, AbsenceRemoved, CorrectionRequested, DocumentDecided, DocumentSent, Facts,
+    HomeworkSet, MarkAdded, MarkChanged, MarkDeleted, PeriodMarkSet,
+)
 
 
-
-def _lesson(payload: dict, locale: str) -> dict:
-    facts = payload.get("facts", {})
-    return {"subject": html.escape(facts.get("subject", "")), "date": short_iso_date(facts.get("date"), locale),
-            "number": facts.get("number", "?")}
+def _lesson(facts: Facts, _: Translator) -> dict:
+    return {"subject": html.escape(facts.subject), "date": short_iso_date(facts.date, _.locale), "number": facts.number}
 
 
-def mark_added(payload: dict, locale: str) -> str:
-    _ = translator(locale)
-    work_type = work_type_name(payload.get("facts", {}).get("work_type", ""), locale)
-    line = _("🆕 {value} in {subject}, {date}").format(value=payload["value"], **_lesson(payload, locale))
+def mark_added(payload: MarkAdded, _: Translator) -> str:
+    work_type = work_type_name(payload.facts.work_type, _.locale)
+    line = _("🆕 {value} in {subject}, {date}").format(value=payload.value, **_lesson(payload.facts, _))
     return f"{line} ({html.escape(work_type)})" if work_type else line
 
 
-def mark_changed(payload: dict, locale: str) -> str:
-    _ = translator(locale)
+def mark_changed(payload: MarkChanged, _: Translator) -> str:
     return _("✏️ Correction: the mark in {subject} for {date} is {value}, not {old}").format(
-        value=payload["value"], old=payload.get("old_value", "?"), **_lesson(payload, locale))
+        value=payload.value, old=_or_unknown(payload.old_value), **_lesson(payload.facts, _))
 
 
-def mark_deleted(payload: dict, locale: str) -> str:
-    _ = translator(locale)
+def mark_deleted(payload: MarkDeleted, _: Translator) -> str:
     return _("✏️ Correction: the mark {old} in {subject} for {date} was removed").format(
-        old=payload.get("old_value", "?"), **_lesson(payload, locale))
+        old=_or_unknown(payload.old_value), **_lesson(payload.facts, _))
 
 
-def absence_recorded(payload: dict, locale: str) -> str:
-    _ = translator(locale)
-    return _("🚪 Absent from lesson {number}, {subject}, {date}").format(**_lesson(payload, locale))
+def _or_unknown(value: int | None) -> int | str:
+    return "?" if value is None else value
 
 
-def absence_removed(payload: dict, locale: str) -> str:
-    _ = translator(locale)
+def absence_recorded(payload: AbsenceRecorded, _: Translator) -> str:
+    return _("🚪 Absent from lesson {number}, {subject}, {date}").format(**_lesson(payload.facts, _))
+
+
+def absence_removed(payload: AbsenceRemoved, _: Translator) -> str:
     return _("✏️ Correction: present at lesson {number}, {subject}, {date}, not absent").format(
-        **_lesson(payload, locale))
+        **_lesson(payload.facts, _))
 
 
-def absence_reason_set(payload: dict, locale: str) -> str:
-    _ = translator(locale)
+def absence_reason_set(payload: AbsenceReasonSet, _: Translator) -> str:
     return _("📝 Absence from lesson {number}, {subject}, {date}: {reason}").format(
-        reason=absence_reason(payload.get("reason"), locale), **_lesson(payload, locale))
+        reason=absence_reason(payload.reason, _.locale), **_lesson(payload.facts, _))
 
 
-def homework(payload: dict, locale: str) -> str:
-    _ = translator(locale)
-    facts = payload.get("facts", {})
+def homework(payload: HomeworkSet, _: Translator) -> str:
+    facts = payload.facts
     head = _("📚 Homework in {subject} for {due}:").format(
-        subject=html.escape(facts.get("subject", "")), due=short_iso_date(facts.get("due_on"), locale))
-    lines = [head, html.escape(facts.get("homework", ""))]
-    if facts.get("files"):
-        lines.append(ngettext("📎 {n} file: /homework", "📎 {n} files: /homework", facts["files"], locale)
-                     .format(n=facts["files"]))
+        subject=html.escape(facts.subject), due=short_iso_date(facts.due_on, _.locale))
+    lines = [head, html.escape(facts.homework)]
+    if facts.files:
+        lines.append(_.ngettext("📎 {n} file: /homework", "📎 {n} files: /homework", facts.files).format(n=facts.files))
     return "\n".join(lines)
 
 
-def period_mark(payload: dict, locale: str) -> str:
-    _ = translator(locale)
-    facts = payload.get("facts", {})
-    value = _("n/a (not attested)") if payload.get("not_attested") else payload["value"]
+def period_mark(payload: PeriodMarkSet, _: Translator) -> str:
+    facts = payload.facts
+    value = _("n/a (not attested)") if payload.not_attested else payload.value
     return _("🏁 {period}, {subject}: {value}").format(
-        period=html.escape(facts.get("period", "")), subject=html.escape(facts.get("subject", "")), value=value)
+        period=html.escape(facts.period), subject=html.escape(facts.subject), value=value)
 
 
-def document_decided(payload: dict, locale: str) -> str:
-    _ = translator(locale)
-    facts = payload.get("facts", {})
-    days = iso_dates_text(facts.get("date_from"), facts.get("date_to"), locale)
-    if payload.get("status") == "accepted":
-        applied, locked = payload.get("applied", 0), payload.get("locked", 0)
+def document_decided(payload: DocumentDecided, _: Translator) -> str:
+    facts = payload.facts
+    days = iso_dates_text(facts.date_from, facts.date_to, _.locale)
+    if payload.status is DocumentStatus.ACCEPTED:
+        applied, locked = payload.applied, payload.locked
         text = _("✅ The document for {days} is accepted: {reason}.").format(
-            days=days, reason=absence_reason(payload.get("reason"), locale))
+            days=days, reason=absence_reason(payload.reason, _.locale))
         if applied:
-            text += " " + ngettext("The reason is set for {n} absence.", "The reason is set for {n} absences.",
-                                   applied, locale).format(n=applied)
+            text += " " + _.ngettext("The reason is set for {n} absence.", "The reason is set for {n} absences.",
+                                     applied).format(n=applied)
         if locked:  # J-9: older than the edit window, they keep their reason
-            text += " " + ngettext("{n} absence is older than the days for corrections and keeps its reason.",
-                                   "{n} absences are older than the days for corrections and keep their reason.",
-                                   locked, locale).format(n=locked)
+            text += " " + _.ngettext("{n} absence is older than the days for corrections and keeps its reason.",
+                                     "{n} absences are older than the days for corrections and keep their reason.",
+                                     locked).format(n=locked)
         elif not applied:
             text += " " + _("There were no absences in the journal on those days.")
     else:
         text = _("❌ The document for {days} is declined.").format(days=days)
-    comment = facts.get("comment")
-    return f"{text}\n{html.escape(comment)}" if comment else text
+    return f"{text}\n{html.escape(facts.comment)}" if facts.comment else text
 
 
-def document_sent(payload: dict, locale: str) -> str:
-    _ = translator(locale)
-    facts = payload.get("facts", {})
+def document_sent(payload: DocumentSent, _: Translator) -> str:
+    facts = payload.facts
     return _("📄 A new absence document: {student}, {class_name}. To review: /documents").format(
-        student=html.escape(facts.get("student", "")), class_name=html.escape(facts.get("class", "")))
+        student=html.escape(facts.student), class_name=html.escape(facts.class_name))
 
 
-def correction_requested(payload: dict, locale: str) -> str:
-    facts = payload.get("facts", {})
-    return ngettext(
+def correction_requested(payload: CorrectionRequested, _: Translator) -> str:
+    facts = payload.facts
+    return _.ngettext(
         "✍️ A correction request: {teacher}, {class_name}, {subject}, {date}, {n} change. To decide: /corrections",
         "✍️ A correction request: {teacher}, {class_name}, {subject}, {date}, {n} changes. To decide: /corrections",
-        facts.get("changes", 0), locale).format(
-        teacher=html.escape(facts.get("teacher", "")), class_name=html.escape(facts.get("class", "")),
-        subject=html.escape(facts.get("subject", "")), date=short_iso_date(facts.get("date"), locale),
-        n=facts.get("changes", 0))
+        facts.changes).format(
+        teacher=html.escape(facts.teacher), class_name=html.escape(facts.class_name),
+        subject=html.escape(facts.subject), date=short_iso_date(facts.date, _.locale), n=facts.changes)
 
 
 RENDERERS = {
