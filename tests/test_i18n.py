@@ -18,7 +18,7 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def messages_in_code() -> set:
     """(context, message) of every text the code marks; the context is None but for NP_ ("work type")."""
     found = set()
-    for package in ("bot", "handlers"):
+    for package in ("bot", "handlers", "ui"):
         for _file, _line, message, _comments, context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords={"_": None, "gettext": None,
                                                                         "ngettext": (1, 2), "N_": None,
