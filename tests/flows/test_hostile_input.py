@@ -31,8 +31,22 @@ async def test_buttons_with_ids_out_of_range_are_out_of_date_like_unknown_ones(b
                            (mother, f"profile:{big}:"), (math, f"tles:{big}:card"),
                            (math, f"tslot:{big}:2026-11-24:2"), (math, f"tslot:{school.assignments['math5A']}:"
                                                                      f"2026-11-24:{big}"),
-                           (math, f"tmrk:1:type:{big}:0")):
+                           (math, f"tmrk:1:type:{big}:0:0:0")):
             assert (await user.tap_raw(data))["text"] == STALE, data
+    assert await lessons(sessions) == before
+
+
+async def test_buttons_with_an_action_no_screen_has_are_out_of_date(bot_world, linked):
+    """An action, a part or a step that no button carries fails to unpack and is answered as an unknown button."""
+    school, sessions = bot_world
+    math = await linked(school.staff["math"])
+    await open_card(math)
+    lesson = callbacks.LessonCB.unpack(math.button_data(math.emulator.last_message("123456:TEST-token", math.id),
+                                                        "Посещаемость")).lesson
+    before = await lessons(sessions)
+    for data in (f"tles:{lesson}:grades", f"tatt:{lesson}:wipe:0", f"tmrk:{lesson}:purge:0:0:0:0",
+                 f"tltx:{lesson}:erase", "tcorr:send", f"tatt:{lesson}:Save:0"):
+        assert (await math.tap_raw(data))["text"] == STALE, data
     assert await lessons(sessions) == before
 
 
