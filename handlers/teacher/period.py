@@ -40,10 +40,12 @@ async def cmd_period(message: Message, screen: Screen, services: Services):
     await show_choices(screen, choices)
 
 
+async def on_choices(query: CallbackQuery, screen: Screen, services: Services):
+    """«◀ Classes» (assignment=0)."""
+    await show_choices(screen, await services.period_marks.choices(screen.user.actor))
+
+
 async def on_sheet(query: CallbackQuery, callback_data: PeriodSheetCB, screen: Screen, services: Services):
-    if callback_data.assignment == 0:
-        await show_choices(screen, await services.period_marks.choices(screen.user.actor))
-        return
     await show_sheet(screen, services, callback_data.assignment, callback_data.period)
 
 
@@ -308,7 +310,8 @@ def bulk_keyboard(sheet: PeriodSheet) -> InlineKeyboardMarkup:
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_period, menu_filter("period"))
-    router.callback_query.register(on_sheet, PeriodSheetCB.filter())
+    router.callback_query.register(on_choices, PeriodSheetCB.filter(F.assignment == 0))
+    router.callback_query.register(on_sheet, PeriodSheetCB.filter(F.assignment != 0))
     router.callback_query.register(on_student, PeriodMarkCB.filter((F.value == 0) & ~F.not_attested))
     router.callback_query.register(on_set, PeriodMarkCB.filter((F.value != 0) | F.not_attested))
     router.callback_query.register(on_bulk_ask, PeriodBulkCB.filter(~F.confirm))
