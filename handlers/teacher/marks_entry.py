@@ -22,7 +22,6 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from ui.callbacks import LessonCB, LessonPart, MarkEntryAction, MarkEntryCB
-from ui.errors_text import error_text
 from ui.filters import not_for_others
 from ui.formatting import split_text, work_type_name
 from ui.states import MarksEntry
@@ -122,7 +121,7 @@ async def on_lines(message: Message, screen: Screen, services: Services):
         await screen.send(_("Send /help to see what the bot can do."))
         return
     view, options = await lesson_of(services, screen.user, draft["lesson"])
-    entries, errors = read_lines(message.text, view, options, screen.locale)
+    entries, errors = read_lines(message.text, view, options, screen)
     async with screen.lock():
         draft = await draft_of(screen.state, view)
         if draft is None:
@@ -267,7 +266,7 @@ def mark_of(view: LessonView, mark_id: int) -> tuple[RosterEntry, tuple[int, int
     raise NotFound("mark.not_found")
 
 
-def read_lines(text: str, view: LessonView, options: MarkOptions, locale: str) -> tuple[dict[int, int], list[str]]:
+def read_lines(text: str, view: LessonView, options: MarkOptions, screen: Screen) -> tuple[dict[int, int], list[str]]:
     """«Иванов 5», «Иванов Н. 5», «12 4» a line: the marks by student, and a sentence for each line not taken."""
     entries, errors = {}, []
     for line in filter(None, (raw.strip() for raw in clean_text(text).splitlines())):
@@ -278,7 +277,7 @@ def read_lines(text: str, view: LessonView, options: MarkOptions, locale: str) -
             errors.append(_("«{line}»: {reason}").format(line=escape(line[:60]), reason=err))
         except InvalidInput as err:
             errors.append(_("«{line}»: {reason}").format(line=escape(line[:60]),
-                                                        reason=error_text(err.code, err.params, locale)))
+                                                        reason=screen.refusal(err)))
         else:
             entries[entry.student_id] = value
     return entries, errors
