@@ -177,24 +177,43 @@ class LessonSlotCB(CallbackData, prefix="tslot"):
     number: Num
 
 
+class LessonPart(str, Enum):
+    card = "card"
+    attendance = "attendance"
+    marks = "marks"
+    topic = "topic"
+    homework = "homework"
+
+
 class LessonCB(CallbackData, prefix="tles"):
     """A recorded lesson's screens (the service re-checks the teacher on every one)."""
 
     lesson: Id
-    part: str  # "card" | "attendance" | "marks" | "topic" | "homework"
+    part: LessonPart
+
+
+class LessonTextAction(str, Enum):
+    plan = "plan"  # the plan's next topic (J-14)
+    no_homework = "nohw"  # «не задано» (J-3)
+    done = "done"  # the homework's files are all sent
+    back = "back"
 
 
 class LessonTextCB(CallbackData, prefix="tltx"):
     """The topic and homework screens of a lesson (the service re-checks the teacher on every write)."""
 
     lesson: Id
-    action: str  # "plan" (the plan's next topic, J-14) | "nohw" («не задано», J-3) | "done" | "back"
+    action: LessonTextAction
+
+
+class CorrectionFormAction(str, Enum):
+    cancel = "cancel"
 
 
 class CorrectionFormCB(CallbackData, prefix="tcorr"):
     """The reason step of a correction request (J-10): leave it without sending."""
 
-    action: str  # "cancel"
+    action: CorrectionFormAction
 
 
 class CorrectionDecision(str, Enum):
@@ -261,23 +280,45 @@ class DocumentCB(CallbackData, prefix="ctd"):
     reason: AbsenceReason | None = None  # with reason (packed as "" without)
 
 
+class AttendanceAction(str, Enum):
+    toggle = "toggle"  # a student's «ОТ» in the draft
+    save = "save"
+    back = "back"  # to the lesson: asks first when toggles are not saved
+    discard = "discard"  # the toggles not saved are dropped
+    roster = "roster"  # from the question back to the roster
+
+
 class AttendanceCB(CallbackData, prefix="tatt"):
     """A lesson's attendance (J-12): toggle a student's «ОТ» in the draft, or save it (the service re-checks)."""
 
     lesson: Id
-    action: str  # "toggle" | "save" | "back" (asks when toggles are not saved) | "discard" | "roster"
-    student: Num = 0
+    action: AttendanceAction
+    student: Num = 0  # toggle
+
+
+class MarkEntryAction(str, Enum):
+    type = "type"  # the work type chosen: the draft starts
+    student = "student"  # a student's marks to choose from
+    value = "value"  # a student's mark into the draft
+    drop = "drop"  # a student's mark out of the draft
+    delete = "delete"  # a saved mark to delete: asks first
+    erase = "erase"  # the deletion confirmed
+    list = "list"  # back to the roster
+    save = "save"
+    back = "back"  # to the lesson: asks first when marks are not saved
+    discard = "discard"  # the marks not saved are dropped
 
 
 class MarkEntryCB(CallbackData, prefix="tmrk"):
-    """A lesson's marks (J-5..J-8): the draft's steps and its saving (the service re-checks every id)."""
+    """A lesson's marks (J-5..J-8): the draft's steps and its saving (the service re-checks every id). The longest,
+    «value», packs to at most 47 characters, under Telegram's 64 bytes."""
 
     lesson: Id
-    action: str  # "type" (item: work type) | "student" | "value" | "drop" (item: student) | "delete" (item: mark,
-    #              asks) | "erase" (item: mark, confirmed) | "list" (back to the roster) | "save" | "back" (asks when
-    #              marks are not saved) | "discard"
-    item: Num = 0
-    value: Num = 0
+    action: MarkEntryAction
+    work_type: Num = 0  # type
+    student: Num = 0  # student, value, drop
+    mark: Num = 0  # delete, erase: a saved mark's id
+    value: Num = 0  # value: the mark to give
 
 
 # ---- staff: period marks (PER-2..PER-5) and the journal's control (REP-3) ---------------------------

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import AttendanceCB, LessonCB
+from ui.callbacks import AttendanceAction, AttendanceCB, LessonCB, LessonPart
 from ui.formatting import split_text
 from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_now, was_saved
-from ui.screens import chat_lock, chat_of, show_screen, tapped
-from services.accounts import CurrentUser
+from ui.screens import Screen
 from services.container import Services
 from services.correction_changes import SetAbsent, SetPresent
 from services.journal import LessonView, RosterEntry
@@ -55,112 +53,104 @@ async def draft_of(state: FSMContext, view: LessonView) -> dict | None:
     return (await state.get_data()).get(DRAFT, {}).get(str(view.lesson_id))
 
 
-async def show_saved(query: CallbackQuery, user: CurrentUser, view: LessonView, state: FSMContext, bot: Bot,
-                     callback_answer: CallbackAnswer) -> None:
+async def show_saved(screen: Screen, view: LessonView) -> None:
     """For a roster whose draft is gone: nothing is written, the teacher is told, and the roster is shown
     again as saved, so that toggles the screen showed are not lost without a word."""
-    callback_answer.text = _("The marks on this screen were not saved. Here is the attendance as saved: "
-                             "mark it again.")
-    callback_answer.show_alert = True
+    screen.toast(_("The marks on this screen were not saved. Here is the attendance as saved: mark it again."),
+                 alert=True)
     draft = new_draft(view)
-    await state.update_data({DRAFT: {str(view.lesson_id): draft}})
-    await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))
+    await screen.state.update_data({DRAFT: {str(view.lesson_id): draft}})
+    await show_roster(screen, view, draft)
 
 
-async def on_open(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
-    draft = kept_toggles(new_draft(view), await draft_of(state, view))
-    await state.update_data({DRAFT: {str(view.lesson_id): draft}})  # an older draft of any lesson is dropped
-    await forget_saved(state, KIND, view.lesson_id)
-    await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))
+async def on_open(query: CallbackQuery, callback_data: LessonCB, screen: Screen, services: Services):
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)  # refuses another's lesson
+    draft = kept_toggles(new_draft(view), await draft_of(screen.state, view))
+    await screen.state.update_data({DRAFT: {str(view.lesson_id): draft}})  # an older draft of any lesson is dropped
+    await forget_saved(screen.state, KIND, view.lesson_id)
+    await show_roster(screen, view, draft)
 
 
-async def on_toggle(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
-                    state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+async def on_toggle(query: CallbackQuery, callback_data: AttendanceCB, screen: Screen, services: Services):
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
     view.entry(callback_data.student)  # refuses a student who is not in the lesson
-    async with chat_lock(chat_of(query)):
-        draft = await draft_of(state, view)
-        if await saved_before(state, view, draft):  # a roster saved meanwhile: its toggles are in the journal
-            callback_answer.text = _("This attendance is saved. Open it again to change it.")
+    async with screen.lock():
+        draft = await draft_of(screen.state, view)
+        if await saved_before(screen.state, view, draft):  # a roster saved meanwhile: its toggles are in the journal
+            screen.toast(_("This attendance is saved. Open it again to change it."))
             return
         if draft is None:
-            await show_saved(query, user, view, state, bot, callback_answer)
+            await show_saved(screen, view)
             return
         draft = {**draft, "absent": sorted(set(draft["absent"]) ^ {callback_data.student})}
-        await state.update_data({DRAFT: {str(view.lesson_id): draft}})
-        await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))
+        await screen.state.update_data({DRAFT: {str(view.lesson_id): draft}})
+        await show_roster(screen, view, draft)
 
 
-async def on_save(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    async with chat_lock(chat_of(query)):
-        draft = await draft_of(state, view)
-        saved = await saved_before(state, view, draft)
+async def on_save(query: CallbackQuery, callback_data: AttendanceCB, screen: Screen, services: Services):
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
+    async with screen.lock():
+        draft = await draft_of(screen.state, view)
+        saved = await saved_before(screen.state, view, draft)
         if draft is None and not saved:
-            await show_saved(query, user, view, state, bot, callback_answer)
+            await show_saved(screen, view)
             return
     if saved:  # a second tap that came after the first one's save, on this screen or on an older one
-        callback_answer.text = _("Already saved.")
-        await show_card(bot, chat_of(query), user, view, state, tapped(query))
+        screen.toast(_("Already saved."))
+        await show_card(screen, view)
         return
     shown, absent = set(draft["shown"]), set(draft["absent"])
     if not view.editable:  # J-9: the toggles go to the deputy director as a correction request (J-10)
         changes = ([SetAbsent(student_id=s) for s in sorted(absent - shown)]
                    + [SetPresent(student_id=s) for s in sorted(shown - absent)])
         if not changes:
-            callback_answer.text = _("Nothing has changed.")
+            screen.toast(_("Nothing has changed."))
             return
-        await drop_draft(state)
-        await offer_correction(bot, chat_of(query), user, state, view, changes)
+        await drop_draft(screen.state)
+        await offer_correction(screen, view, changes)
         return
     saved = await saved_now(services.journal.update_attendance(
-        user.actor, view.lesson_id, absent=absent - shown, present=shown - absent, draft=draft.get("id")))
-    await state.update_data({DRAFT: {str(view.lesson_id): {**draft, "saved": True}}})
-    await remember_saved(state, KIND, view.lesson_id)
-    callback_answer.text = _("Attendance saved.") if saved else _("Already saved.")
-    view = await services.journal.lesson_view(user.actor, view.lesson_id)
-    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+        screen.user.actor, view.lesson_id, absent=absent - shown, present=shown - absent, draft=draft.get("id")))
+    await screen.state.update_data({DRAFT: {str(view.lesson_id): {**draft, "saved": True}}})
+    await remember_saved(screen.state, KIND, view.lesson_id)
+    screen.toast(_("Attendance saved.") if saved else _("Already saved."))
+    view = await services.journal.lesson_view(screen.user.actor, view.lesson_id)
+    await show_card(screen, view)
 
 
-async def on_back(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
+async def on_back(query: CallbackQuery, callback_data: AttendanceCB, screen: Screen, services: Services):
     """«◀ Lesson»: toggles not saved are not dropped without a word; the teacher chooses."""
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    draft = await draft_of(state, view)
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
+    draft = await draft_of(screen.state, view)
     if draft and not draft.get("saved") and set(draft["absent"]) != set(draft["shown"]):
-        await ask_unsaved(bot, chat_of(query), user, view, _("Attendance is not saved. Save it?"),
-                          *(AttendanceCB(lesson=view.lesson_id, action=a) for a in ("save", "discard", "roster")),
-                          state, tapped(query))
+        await ask_unsaved(screen, view, _("Attendance is not saved. Save it?"),
+                          *(AttendanceCB(lesson=view.lesson_id, action=action) for action in (
+                              AttendanceAction.save, AttendanceAction.discard, AttendanceAction.roster)))
         return
-    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+    await show_card(screen, view)
 
 
-async def on_discard(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
-                     state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    async with chat_lock(chat_of(query)):
-        draft = await draft_of(state, view)
+async def on_discard(query: CallbackQuery, callback_data: AttendanceCB, screen: Screen, services: Services):
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
+    async with screen.lock():
+        draft = await draft_of(screen.state, view)
         if draft and not draft.get("saved"):
-            await drop_draft(state)
-            callback_answer.text = _("Not saved.")
-    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+            await drop_draft(screen.state)
+            screen.toast(_("Not saved."))
+    await show_card(screen, view)
 
 
-async def on_roster(query: CallbackQuery, callback_data: AttendanceCB, user: CurrentUser, services: Services,
-                    state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+async def on_roster(query: CallbackQuery, callback_data: AttendanceCB, screen: Screen, services: Services):
     """Back from the question to the roster, the draft as it was."""
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    draft = await draft_of(state, view)
-    if await saved_before(state, view, draft):
-        callback_answer.text = _("Already saved.")
-        await show_card(bot, chat_of(query), user, view, state, tapped(query))
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
+    draft = await draft_of(screen.state, view)
+    if await saved_before(screen.state, view, draft):
+        screen.toast(_("Already saved."))
+        await show_card(screen, view)
     elif draft is None:
-        await show_saved(query, user, view, state, bot, callback_answer)
+        await show_saved(screen, view)
     else:
-        await show_roster(bot, chat_of(query), user, view, draft, state, tapped(query))
+        await show_roster(screen, view, draft)
 
 
 async def saved_before(state: FSMContext, view: LessonView, draft: dict | None) -> bool:
@@ -175,10 +165,8 @@ async def drop_draft(state: FSMContext) -> None:
     await state.update_data({DRAFT: {}})
 
 
-async def show_roster(bot: Bot, chat_id: int, user: CurrentUser, view: LessonView, draft: dict, state: FSMContext,
-                      message: Message | None) -> None:
-    await show_screen(bot, chat_id, split_text(roster_text(view, draft, user.locale)),
-                      roster_keyboard(view, set(draft["absent"])), state, message)
+async def show_roster(screen: Screen, view: LessonView, draft: dict) -> None:
+    await screen.show(split_text(roster_text(view, draft, screen.locale)), roster_keyboard(view, set(draft["absent"])))
 
 
 def roster_text(view: LessonView, draft: dict, locale: str) -> str:
@@ -201,11 +189,12 @@ def roster_keyboard(view: LessonView, absent: set[int]) -> InlineKeyboardMarkup:
         text = surname_button(entry)
         if entry.student_id in absent:
             text += " · " + _("ABS")
-        builder.button(text=text, callback_data=AttendanceCB(lesson=view.lesson_id, action="toggle",
+        builder.button(text=text, callback_data=AttendanceCB(lesson=view.lesson_id, action=AttendanceAction.toggle,
                                                              student=entry.student_id))
     builder.button(text=_("Save") if view.editable else _("Send a correction request"),
-                   callback_data=AttendanceCB(lesson=view.lesson_id, action="save"))
-    builder.button(text="◀ " + _("Lesson"), callback_data=AttendanceCB(lesson=view.lesson_id, action="back"))
+                   callback_data=AttendanceCB(lesson=view.lesson_id, action=AttendanceAction.save))
+    builder.button(text="◀ " + _("Lesson"),
+                   callback_data=AttendanceCB(lesson=view.lesson_id, action=AttendanceAction.back))
     builder.adjust(*roster_rows(len(view.roster)), 1, 1)
     return builder.as_markup()
 
@@ -217,10 +206,10 @@ def roster_rows(count: int) -> list[int]:
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(on_open, LessonCB.filter(F.part == "attendance"))
-    router.callback_query.register(on_toggle, AttendanceCB.filter(F.action == "toggle"))
-    router.callback_query.register(on_save, AttendanceCB.filter(F.action == "save"))
-    router.callback_query.register(on_back, AttendanceCB.filter(F.action == "back"))
-    router.callback_query.register(on_discard, AttendanceCB.filter(F.action == "discard"))
-    router.callback_query.register(on_roster, AttendanceCB.filter(F.action == "roster"))
+    router.callback_query.register(on_open, LessonCB.filter(F.part == LessonPart.attendance))
+    router.callback_query.register(on_toggle, AttendanceCB.filter(F.action == AttendanceAction.toggle))
+    router.callback_query.register(on_save, AttendanceCB.filter(F.action == AttendanceAction.save))
+    router.callback_query.register(on_back, AttendanceCB.filter(F.action == AttendanceAction.back))
+    router.callback_query.register(on_discard, AttendanceCB.filter(F.action == AttendanceAction.discard))
+    router.callback_query.register(on_roster, AttendanceCB.filter(F.action == AttendanceAction.roster))
     return router

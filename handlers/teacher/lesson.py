@@ -8,34 +8,30 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import LessonCB, TeacherDayCB
+from ui.callbacks import LessonCB, LessonPart, TeacherDayCB
 from ui.formatting import day_title, short_date, split_text
-from ui.screens import chat_of, show_screen, tapped
+from ui.screens import Screen
 from ui.typed_dates import DatesError, parse_dates
-from services.accounts import CurrentUser
 from services.container import Services
 from services.journal import LessonView
 
 
-async def on_card(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
-    await state.set_state(None)  # back from a part: whatever it waited for is not typed any more
-    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+async def on_card(query: CallbackQuery, callback_data: LessonCB, screen: Screen, services: Services):
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)  # refuses another's lesson
+    await screen.state.set_state(None)  # back from a part: whatever it waited for is not typed any more
+    await show_card(screen, view)
 
 
-async def show_card(bot: Bot, chat_id: int, user: CurrentUser, view: LessonView, state: FSMContext,
-                    message: Message | None = None) -> None:
+async def show_card(screen: Screen, view: LessonView) -> None:
     """The card in place of the tapped message (the day's list, or a part's screen), or sent anew."""
-    await show_screen(bot, chat_id, split_text(card_text(view, user.locale)), card_keyboard(view), state, message)
+    await screen.show(split_text(card_text(view, screen.locale)), card_keyboard(view))
 
 
 def lesson_title(view: LessonView, locale: str) -> str:
@@ -96,27 +92,26 @@ def homework_lines(view: LessonView, locale: str) -> list[str]:
 
 def card_keyboard(view: LessonView) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Attendance"), callback_data=LessonCB(lesson=view.lesson_id, part="attendance"))
+    builder.button(text=_("Attendance"), callback_data=LessonCB(lesson=view.lesson_id, part=LessonPart.attendance))
     if view.marks_allowed:
-        builder.button(text=_("Marks"), callback_data=LessonCB(lesson=view.lesson_id, part="marks"))
-    builder.button(text=_("Topic"), callback_data=LessonCB(lesson=view.lesson_id, part="topic"))
+        builder.button(text=_("Marks"), callback_data=LessonCB(lesson=view.lesson_id, part=LessonPart.marks))
+    builder.button(text=_("Topic"), callback_data=LessonCB(lesson=view.lesson_id, part=LessonPart.topic))
     if view.editable:  # homework is not a correction's business: it is given on the lesson's day (J-2)
-        builder.button(text=_("Homework"), callback_data=LessonCB(lesson=view.lesson_id, part="homework"))
+        builder.button(text=_("Homework"), callback_data=LessonCB(lesson=view.lesson_id, part=LessonPart.homework))
     builder.button(text="◀ " + _("Lessons of the day"), callback_data=TeacherDayCB(day=view.date.isoformat()))
     builder.adjust(2, 2, 1) if view.marks_allowed else builder.adjust(2, 1, 1)
     return builder.as_markup()
 
 
-async def ask_unsaved(bot: Bot, chat_id: int, user: CurrentUser, view: LessonView, question: str, save: CallbackData,
-                      discard: CallbackData, back: CallbackData, state: FSMContext, message: Message | None) -> None:
+async def ask_unsaved(screen: Screen, view: LessonView, question: str, save: CallbackData, discard: CallbackData,
+                      back: CallbackData) -> None:
     """A part's «◀ Lesson» with changes not saved: «Save / Don't save», or back to the part's screen."""
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Save") if view.editable else _("Send a correction request"), callback_data=save)
     builder.button(text=_("Don't save"), callback_data=discard)
     builder.button(text="◀ " + _("Back to the list"), callback_data=back)
     builder.adjust(1)
-    await show_screen(bot, chat_id, split_text("\n".join([lesson_title(view, user.locale), "", question])),
-                      builder.as_markup(), state, message)
+    await screen.show(split_text("\n".join([lesson_title(view, screen.locale), "", question])), builder.as_markup())
 
 
 def typed_date(text: str, today: date) -> date | None:
@@ -130,5 +125,5 @@ def typed_date(text: str, today: date) -> date | None:
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(on_card, LessonCB.filter(F.part == "card"))
+    router.callback_query.register(on_card, LessonCB.filter(F.part == LessonPart.card))
     return router

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import LessonCB, LessonTextCB
+from ui.callbacks import LessonCB, LessonPart, LessonTextAction, LessonTextCB
 from ui.errors_text import error_text
 from ui.filters import not_for_others
 from ui.formatting import split_text
 from ui.states import LessonTextForm as Form
-from ui.screens import chat_of, show_screen, tapped
+from ui.screens import Screen
 from handlers.stored_files import receive
-from services.accounts import CurrentUser
 from services.container import Services
 from services.corrections import topic_change
 from services.errors import InvalidInput
@@ -38,10 +36,10 @@ BUTTON_CHARS = 60  # a longer plan topic is cut on its button; the whole topic i
 
 # ---- keyboards and texts ---------------------------------------------------------------------------------
 
-def step_keyboard(view: LessonView, *buttons: tuple[str, str]) -> InlineKeyboardMarkup:
+def step_keyboard(view: LessonView, *buttons: tuple[str, LessonTextAction]) -> InlineKeyboardMarkup:
     """The step's buttons, one a row, then «◀ Lesson», which leaves the step."""
     builder = InlineKeyboardBuilder()
-    for text, action in (*buttons, ("◀ " + _("Lesson"), "back")):
+    for text, action in (*buttons, ("◀ " + _("Lesson"), LessonTextAction.back)):
         builder.button(text=text, callback_data=LessonTextCB(lesson=view.lesson_id, action=action))
     builder.adjust(1)
     return builder.as_markup()
@@ -64,7 +62,7 @@ def topic_keyboard(view: LessonView) -> InlineKeyboardMarkup:
         return step_keyboard(view)
     topic = view.suggested_topic
     shown = topic if len(topic) <= BUTTON_CHARS else topic[:BUTTON_CHARS - 1].rstrip() + "…"
-    return step_keyboard(view, (shown, "plan"))
+    return step_keyboard(view, (shown, LessonTextAction.plan))
 
 
 def homework_text(view: LessonView, locale: str) -> str:
@@ -82,123 +80,113 @@ def files_text(count: int) -> str:
 
 def files_keyboard(view: LessonView) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Done"), callback_data=LessonTextCB(lesson=view.lesson_id, action="done"))
+    builder.button(text=_("Done"), callback_data=LessonTextCB(lesson=view.lesson_id, action=LessonTextAction.done))
     return builder.as_markup()
 
 
 # ---- the topic -------------------------------------------------------------------------------------------
 
-async def on_topic(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
-                   state: FSMContext, bot: Bot):
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
-    await state.set_state(Form.topic)
-    await state.update_data({LESSON: view.lesson_id})
-    await show_screen(bot, chat_of(query), split_text(topic_text(view, user.locale)), topic_keyboard(view), state,
-                      tapped(query))
+async def on_topic(query: CallbackQuery, callback_data: LessonCB, screen: Screen, services: Services):
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)  # refuses another's lesson
+    await screen.state.set_state(Form.topic)
+    await screen.state.update_data({LESSON: view.lesson_id})
+    await screen.show(split_text(topic_text(view, screen.locale)), topic_keyboard(view))
 
 
-async def on_topic_text(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
-    await save_topic(bot, message.chat.id, user, services, state, (await state.get_data())[LESSON], message.text)
+async def on_topic_text(message: Message, screen: Screen, services: Services):
+    await save_topic(screen, services, (await screen.state.get_data())[LESSON], message.text)
 
 
-async def on_plan_topic(query: CallbackQuery, callback_data: LessonTextCB, user: CurrentUser, services: Services,
-                        state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+async def on_plan_topic(query: CallbackQuery, callback_data: LessonTextCB, screen: Screen, services: Services):
     """J-14: the plan's next topic, as it is now (the button holds only the lesson)."""
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
     if not view.suggested_topic:  # the topic was given meanwhile
-        callback_answer.text = _("This button is out of date. Send /help for the menu.")
+        screen.out_of_date()
         return
-    await save_topic(bot, chat_of(query), user, services, state, view.lesson_id, view.suggested_topic,
-                     tapped(query))
+    await save_topic(screen, services, view.lesson_id, view.suggested_topic)
 
 
-async def save_topic(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                     lesson_id: int, topic: str, message: Message | None = None) -> None:
+async def save_topic(screen: Screen, services: Services, lesson_id: int, topic: str) -> None:
     """Written within the 14 days; past them (J-9) offered as a correction (J-10). A refusal keeps the step."""
-    view = await services.journal.lesson_view(user.actor, lesson_id)
+    view = await services.journal.lesson_view(screen.user.actor, lesson_id)
     if not view.editable:
         change = topic_change(topic)
-        await leave(state)
-        await offer_correction(bot, chat_id, user, state, view, [change])
+        await leave(screen.state)
+        await offer_correction(screen, view, [change])
         return
-    await services.journal.set_topic(user.actor, lesson_id, topic)
-    await leave(state)
-    await show_card(bot, chat_id, user, await services.journal.lesson_view(user.actor, lesson_id), state, message)
+    await services.journal.set_topic(screen.user.actor, lesson_id, topic)
+    await leave(screen.state)
+    await show_card(screen, await services.journal.lesson_view(screen.user.actor, lesson_id))
 
 
 # ---- the homework ----------------------------------------------------------------------------------------
 
-async def on_homework(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
-                      state: FSMContext, bot: Bot):
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)  # refuses another's lesson
-    await state.set_state(Form.homework)
-    await state.update_data({LESSON: view.lesson_id})
-    await show_screen(bot, chat_of(query), split_text(homework_text(view, user.locale)),
-                      step_keyboard(view, (_("Not set"), "nohw")), state, tapped(query))
+async def on_homework(query: CallbackQuery, callback_data: LessonCB, screen: Screen, services: Services):
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)  # refuses another's lesson
+    await screen.state.set_state(Form.homework)
+    await screen.state.update_data({LESSON: view.lesson_id})
+    await screen.show(split_text(homework_text(view, screen.locale)),
+                      step_keyboard(view, (_("Not set"), LessonTextAction.no_homework)))
 
 
-async def on_homework_text(message: Message, user: CurrentUser, services: Services, state: FSMContext):
-    lesson_id = (await state.get_data())[LESSON]
-    await services.journal.set_homework(user.actor, lesson_id, message.text)  # J-2: due on the next lesson
-    await state.set_state(Form.files)
-    view = await services.journal.lesson_view(user.actor, lesson_id)
-    await message.answer(_("Homework saved.") + "\n" + files_text(len(view.files)), reply_markup=files_keyboard(view))
+async def on_homework_text(message: Message, screen: Screen, services: Services):
+    lesson_id = (await screen.state.get_data())[LESSON]
+    await services.journal.set_homework(screen.user.actor, lesson_id, message.text)  # J-2: due on the next lesson
+    await screen.state.set_state(Form.files)
+    view = await services.journal.lesson_view(screen.user.actor, lesson_id)
+    await screen.send(_("Homework saved.") + "\n" + files_text(len(view.files)), files_keyboard(view))
 
 
-async def on_no_homework(query: CallbackQuery, callback_data: LessonTextCB, user: CurrentUser, services: Services,
-                         state: FSMContext, bot: Bot):
+async def on_no_homework(query: CallbackQuery, callback_data: LessonTextCB, screen: Screen, services: Services):
     """J-3: «не задано», said explicitly."""
-    await services.journal.set_homework(user.actor, callback_data.lesson, None)
-    await leave(state)
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+    await services.journal.set_homework(screen.user.actor, callback_data.lesson, None)
+    await leave(screen.state)
+    await show_card(screen, await services.journal.lesson_view(screen.user.actor, callback_data.lesson))
 
 
-async def on_photo(message: Message, user: CurrentUser, services: Services, state: FSMContext):
+async def on_photo(message: Message, screen: Screen, services: Services):
     largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
-    await add_file(message, user, services, state, AttachmentIn(
+    await add_file(screen, services, AttachmentIn(
         kind=AttachmentKind.PHOTO, telegram_file_id=largest.file_id, telegram_unique_id=largest.file_unique_id,
         size=largest.file_size or 0))
 
 
-async def on_document(message: Message, user: CurrentUser, services: Services, state: FSMContext):
+async def on_document(message: Message, screen: Screen, services: Services):
     doc = message.document
-    await add_file(message, user, services, state, AttachmentIn(
+    await add_file(screen, services, AttachmentIn(
         kind=AttachmentKind.DOCUMENT, telegram_file_id=doc.file_id, telegram_unique_id=doc.file_unique_id,
         file_name=doc.file_name or "", mime_type=doc.mime_type or "", size=doc.file_size or 0))
 
 
-async def add_file(message: Message, user: CurrentUser, services: Services, state: FSMContext,
-                   file: AttachmentIn) -> None:
+async def add_file(screen: Screen, services: Services, file: AttachmentIn) -> None:
     """J-4: a photo, a PDF or a picture of at most 20 MB, as for absence documents, checked by its content too;
-    anything else is refused."""
-    lesson_id = (await state.get_data())[LESSON]
+    anything else is refused, and the step still waits for files."""
+    lesson_id = (await screen.state.get_data())[LESSON]
     refusal = ""
     try:
-        file = await receive(message.bot, services, file)
+        file = await receive(screen.bot, services, file)
     except InvalidInput as err:
-        refusal = error_text(err.code, err.params, user.locale) + "\n\n"
+        refusal = screen.refusal(err) + "\n\n"
     else:
-        await services.journal.add_homework_file(user.actor, lesson_id, file)
-    view = await services.journal.lesson_view(user.actor, lesson_id)
-    await message.answer(refusal + files_text(len(view.files)), reply_markup=files_keyboard(view))
+        await services.journal.add_homework_file(screen.user.actor, lesson_id, file)
+    view = await services.journal.lesson_view(screen.user.actor, lesson_id)
+    await screen.send(refusal + files_text(len(view.files)), files_keyboard(view))
 
 
-async def on_other_in_files(message: Message, user: CurrentUser, services: Services, state: FSMContext):
+async def on_other_in_files(message: Message, screen: Screen, services: Services):
     """A text, a video, a voice message …: nothing is attached; the step says what it takes."""
-    view = await services.journal.lesson_view(user.actor, (await state.get_data())[LESSON])
-    refusal = "" if message.text is not None else error_text("document.file_kind", {}, user.locale) + "\n\n"
-    await message.answer(refusal + files_text(len(view.files)), reply_markup=files_keyboard(view))
+    view = await services.journal.lesson_view(screen.user.actor, (await screen.state.get_data())[LESSON])
+    refusal = "" if message.text is not None else error_text("document.file_kind", {}, screen.locale) + "\n\n"
+    await screen.send(refusal + files_text(len(view.files)), files_keyboard(view))
 
 
 # ---- leaving ---------------------------------------------------------------------------------------------
 
-async def on_card(query: CallbackQuery, callback_data: LessonTextCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
+async def on_card(query: CallbackQuery, callback_data: LessonTextCB, screen: Screen, services: Services):
     """«Done» and «◀ Lesson»: the step ends (a later text is not taken for a topic), the card shows."""
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    await leave(state)
-    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
+    await leave(screen.state)
+    await show_card(screen, view)
 
 
 async def leave(state: FSMContext) -> None:
@@ -210,11 +198,12 @@ async def leave(state: FSMContext) -> None:
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(on_topic, LessonCB.filter(F.part == "topic"))
-    router.callback_query.register(on_homework, LessonCB.filter(F.part == "homework"))
-    router.callback_query.register(on_plan_topic, LessonTextCB.filter(F.action == "plan"))
-    router.callback_query.register(on_no_homework, LessonTextCB.filter(F.action == "nohw"))
-    router.callback_query.register(on_card, LessonTextCB.filter(F.action.in_({"done", "back"})))
+    router.callback_query.register(on_topic, LessonCB.filter(F.part == LessonPart.topic))
+    router.callback_query.register(on_homework, LessonCB.filter(F.part == LessonPart.homework))
+    router.callback_query.register(on_plan_topic, LessonTextCB.filter(F.action == LessonTextAction.plan))
+    router.callback_query.register(on_no_homework, LessonTextCB.filter(F.action == LessonTextAction.no_homework))
+    router.callback_query.register(on_card, LessonTextCB.filter(F.action == LessonTextAction.done))
+    router.callback_query.register(on_card, LessonTextCB.filter(F.action == LessonTextAction.back))
     router.message.register(on_topic_text, Form.topic, F.text, not_for_others)
     router.message.register(on_homework_text, Form.homework, F.text, not_for_others)
     router.message.register(on_photo, Form.files, F.photo)

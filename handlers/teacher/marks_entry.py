@@ -13,22 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import LessonCB, MarkEntryCB
-from ui.errors_text import error_text
+from ui.callbacks import LessonCB, LessonPart, MarkEntryAction, MarkEntryCB
 from ui.filters import not_for_others
 from ui.formatting import split_text, work_type_name
 from ui.states import MarksEntry
 from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_now, was_saved
-from ui.screens import chat_lock, chat_of, show_screen, tapped
+from ui.screens import Screen
 from services.accounts import CurrentUser
 from services.container import Services
 from services.correction_changes import AddMark
@@ -53,210 +51,186 @@ class LineError(Exception):
 
 # ---- the steps ---------------------------------------------------------------------------------------------
 
-async def on_open(query: CallbackQuery, callback_data: LessonCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
-    view, options = await lesson_of(services, user, callback_data.lesson)
-    await leave(state)
-    await show_screen(bot, chat_of(query), split_text(types_text(view, user.locale)),
-                      types_keyboard(view, options, user.locale),
-                      state, tapped(query))
+async def on_open(query: CallbackQuery, callback_data: LessonCB, screen: Screen, services: Services):
+    view, options = await lesson_of(services, screen.user, callback_data.lesson)
+    await leave(screen.state)
+    await show_types(screen, view, options)
 
 
-async def on_type(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
-    view, options = await lesson_of(services, user, callback_data.lesson)
-    work_type = options.work_type(callback_data.item)  # refuses a work type of another school
+async def on_type(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
+    view, options = await lesson_of(services, screen.user, callback_data.lesson)
+    work_type = options.work_type(callback_data.work_type)  # refuses a work type of another school
     draft = {"lesson": view.lesson_id, "type": work_type.id, "entries": {}, "id": new_draft_id()}
-    await state.update_data({DRAFT: draft})
-    await state.set_state(MarksEntry.lines)
-    await forget_saved(state, KIND, view.lesson_id)
-    await show_list(bot, chat_of(query), user, view, options, draft, state, tapped(query))
+    await screen.state.update_data({DRAFT: draft})
+    await screen.state.set_state(MarksEntry.lines)
+    await forget_saved(screen.state, KIND, view.lesson_id)
+    await show_list(screen, view, options, draft)
 
 
-async def on_student(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                     state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    view, options = await lesson_of(services, user, callback_data.lesson)
-    entry = view.entry(callback_data.item)  # refuses a student who is not in the lesson
-    draft = await draft_of(state, view)
+async def on_student(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
+    view, options = await lesson_of(services, screen.user, callback_data.lesson)
+    entry = view.entry(callback_data.student)  # refuses a student who is not in the lesson
+    draft = await draft_of(screen.state, view)
     if draft is None:
-        await gone(query, user, view, options, state, bot, callback_answer)
+        await gone(screen, view, options)
         return
-    await show_screen(bot, chat_of(query), split_text(student_text(view, options, draft, entry, user.locale)),
-                      student_keyboard(view, options, draft, entry, user.locale), state, tapped(query))
+    await show_student(screen, view, options, draft, entry)
 
 
-async def on_value(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                   state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    view, options = await lesson_of(services, user, callback_data.lesson)
-    view.entry(callback_data.item)
+async def on_value(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
+    view, options = await lesson_of(services, screen.user, callback_data.lesson)
+    view.entry(callback_data.student)
     options.check(callback_data.value)  # J-8: a value off the scale is refused with the reason
-    await change_draft(query, user, view, options, state, bot, callback_answer,
-                       lambda entries: entries.update({str(callback_data.item): callback_data.value}))
+    await change_draft(screen, view, options,
+                       lambda entries: entries.update({str(callback_data.student): callback_data.value}))
 
 
-async def on_drop(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    view, options = await lesson_of(services, user, callback_data.lesson)
-    await change_draft(query, user, view, options, state, bot, callback_answer,
-                       lambda entries: entries.pop(str(callback_data.item), None))
+async def on_drop(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
+    view, options = await lesson_of(services, screen.user, callback_data.lesson)
+    await change_draft(screen, view, options, lambda entries: entries.pop(str(callback_data.student), None))
 
 
-async def change_draft(query: CallbackQuery, user: CurrentUser, view: LessonView, options: MarkOptions,
-                       state: FSMContext, bot: Bot, callback_answer: CallbackAnswer,
+async def change_draft(screen: Screen, view: LessonView, options: MarkOptions,
                        change: Callable[[dict[str, int]], object]) -> None:
     """`change(entries)` on the draft's marks, then the list again."""
-    async with chat_lock(chat_of(query)):
-        draft = await draft_of(state, view)
+    async with screen.lock():
+        draft = await draft_of(screen.state, view)
         if draft is None:
-            await gone(query, user, view, options, state, bot, callback_answer)
+            await gone(screen, view, options)
             return
         entries = dict(draft["entries"])
         change(entries)
         draft = {**draft, "entries": entries}
-        await state.update_data({DRAFT: draft})
-        await show_list(bot, chat_of(query), user, view, options, draft, state, tapped(query))
+        await screen.state.update_data({DRAFT: draft})
+        await show_list(screen, view, options, draft)
 
 
-async def on_list(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    view, options = await lesson_of(services, user, callback_data.lesson)
-    draft = await draft_of(state, view)
+async def on_list(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
+    view, options = await lesson_of(services, screen.user, callback_data.lesson)
+    draft = await draft_of(screen.state, view)
     if draft is None:
-        await gone(query, user, view, options, state, bot, callback_answer)
+        await gone(screen, view, options)
         return
-    await show_list(bot, chat_of(query), user, view, options, draft, state, tapped(query))
+    await show_list(screen, view, options, draft)
 
 
-async def on_lines(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+async def on_lines(message: Message, screen: Screen, services: Services):
     """Typed lines go into the draft; the preview lists them, and the lines not understood apart."""
-    draft = (await state.get_data()).get(DRAFT) or {}
+    draft = (await screen.state.get_data()).get(DRAFT) or {}
     if not draft or draft.get("saved"):  # the draft is gone (saved meanwhile): the text is not marks any more
-        await state.set_state(None)
-        await message.answer(_("Send /help to see what the bot can do."))
+        await screen.state.set_state(None)
+        await screen.send(_("Send /help to see what the bot can do."))
         return
-    view, options = await lesson_of(services, user, draft["lesson"])
-    entries, errors = read_lines(message.text, view, options, user.locale)
-    async with chat_lock(message.chat.id):
-        draft = await draft_of(state, view)
+    view, options = await lesson_of(services, screen.user, draft["lesson"])
+    entries, errors = read_lines(message.text, view, options, screen)
+    async with screen.lock():
+        draft = await draft_of(screen.state, view)
         if draft is None:
             return
         draft = {**draft, "entries": {**draft["entries"], **{str(s): v for s, v in entries.items()}}}
-        await state.update_data({DRAFT: draft})
-    await show_list(bot, message.chat.id, user, view, options, draft, state, errors=errors)
+        await screen.state.update_data({DRAFT: draft})
+    await show_list(screen, view, options, draft, errors=errors)
 
 
-async def on_delete(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                    state: FSMContext, bot: Bot):
+async def on_delete(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
     """A saved mark given by mistake: asked first, a journal entry is not undone by a slip of the finger."""
-    view, options = await lesson_of(services, user, callback_data.lesson)
-    entry, mark = mark_of(view, callback_data.item)
-    draft = await draft_of(state, view)
-    text = head(view, options, draft, user.locale) if draft else [lesson_title(view, user.locale), ""]
+    view, options = await lesson_of(services, screen.user, callback_data.lesson)
+    entry, mark = mark_of(view, callback_data.mark)
+    draft = await draft_of(screen.state, view)
+    text = head(view, options, draft, screen.locale) if draft else [lesson_title(view, screen.locale), ""]
     text.append(_("Delete the mark {value} ({work_type}) of {name}?").format(
         value=mark[1], work_type=escape(mark[2]), name=escape(entry.name)))
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, delete"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="erase",
-                                                                    item=mark[0]))
-    builder.button(text=_("Don't delete"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="student",
-                                                                     item=entry.student_id))
+    builder.button(text=_("Yes, delete"), callback_data=MarkEntryCB(lesson=view.lesson_id,
+                                                                    action=MarkEntryAction.erase, mark=mark[0]))
+    builder.button(text=_("Don't delete"), callback_data=MarkEntryCB(lesson=view.lesson_id,
+                                                                     action=MarkEntryAction.student,
+                                                                     student=entry.student_id))
     builder.adjust(1)
-    await show_screen(bot, chat_of(query), split_text("\n".join(text)), builder.as_markup(), state, tapped(query))
+    await screen.show(split_text("\n".join(text)), builder.as_markup())
 
 
-async def on_erase(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                   state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+async def on_erase(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
     """The deletion confirmed (within the edit window; the service re-checks the mark and the lesson)."""
-    view, options = await lesson_of(services, user, callback_data.lesson)
-    entry, _mark = mark_of(view, callback_data.item)
-    await services.journal.delete_mark(user.actor, callback_data.item)
-    callback_answer.text = _("The mark is deleted.")
-    view = await services.journal.lesson_view(user.actor, view.lesson_id)
-    draft = await draft_of(state, view)
+    view, options = await lesson_of(services, screen.user, callback_data.lesson)
+    entry, _mark = mark_of(view, callback_data.mark)
+    await services.journal.delete_mark(screen.user.actor, callback_data.mark)
+    screen.toast(_("The mark is deleted."))
+    view = await services.journal.lesson_view(screen.user.actor, view.lesson_id)
+    draft = await draft_of(screen.state, view)
     if draft is None:
-        await show_card(bot, chat_of(query), user, view, state, tapped(query))
+        await show_card(screen, view)
         return
-    entry = view.entry(entry.student_id)
-    await show_screen(bot, chat_of(query), split_text(student_text(view, options, draft, entry, user.locale)),
-                      student_keyboard(view, options, draft, entry, user.locale), state, tapped(query))
+    await show_student(screen, view, options, draft, view.entry(entry.student_id))
 
 
-async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    async with chat_lock(chat_of(query)):
-        draft = await draft_of(state, view, saved=True)
-    if (draft and draft.get("saved")) or (draft is None and await was_saved(state, KIND, view.lesson_id)):
+async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
+    async with screen.lock():
+        draft = await draft_of(screen.state, view, saved=True)
+    if (draft and draft.get("saved")) or (draft is None and await was_saved(screen.state, KIND, view.lesson_id)):
         # a second tap that came after the first one's save, on this screen or on an older one
-        callback_answer.text = _("Already saved.")
-        await show_card(bot, chat_of(query), user, view, state, tapped(query))
+        screen.toast(_("Already saved."))
+        await show_card(screen, view)
         return
     if draft is None:  # a restart without REDIS_URL, or a screen whose marks were not kept: said, not hidden
-        await gone(query, user, view, await services.journal.mark_options(user.actor, view.lesson_id), state, bot,
-                   callback_answer)
+        await gone(screen, view, await services.journal.mark_options(screen.user.actor, view.lesson_id))
         return
     if not draft["entries"]:
-        callback_answer.text = _("No marks to save yet.")
+        screen.toast(_("No marks to save yet."))
         return
     entries = [(int(student), value) for student, value in draft["entries"].items()]
     if not view.editable:  # J-9: the marks go to the deputy director as a correction request (J-10)
-        await leave(state)
-        await offer_correction(bot, chat_of(query), user, state, view, [
+        await leave(screen.state)
+        await offer_correction(screen, view, [
             AddMark(student_id=student, value=value, work_type_id=draft["type"]) for student, value in entries])
         return
-    if await saved_now(services.journal.add_marks(user.actor, view.lesson_id, draft["type"], entries,
+    if await saved_now(services.journal.add_marks(screen.user.actor, view.lesson_id, draft["type"], entries,
                                                   draft=draft.get("id"))):  # all or none, once
-        callback_answer.text = ngettext("{count} mark saved.", "{count} marks saved.", len(entries)).format(
-            count=len(entries))
+        screen.toast(ngettext("{count} mark saved.", "{count} marks saved.", len(entries)).format(count=len(entries)))
     else:  # a second tap in flight at once: the first one wrote them
-        callback_answer.text = _("Already saved.")
-    await leave(state, saved=draft)
-    await remember_saved(state, KIND, view.lesson_id)
-    view = await services.journal.lesson_view(user.actor, view.lesson_id)
-    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+        screen.toast(_("Already saved."))
+    await leave(screen.state, saved=draft)
+    await remember_saved(screen.state, KIND, view.lesson_id)
+    await show_card(screen, await services.journal.lesson_view(screen.user.actor, view.lesson_id))
 
 
-async def on_back(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
+async def on_back(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
     """«◀ Lesson»: marks not saved are not dropped without a word; the teacher chooses."""
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    draft = await draft_of(state, view)
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
+    draft = await draft_of(screen.state, view)
     if draft and draft["entries"]:
         count = len(draft["entries"])
         question = ngettext("{count} mark is not saved. Save it?", "Marks are not saved ({count}). Save them?",
                             count).format(count=count)
-        await ask_unsaved(bot, chat_of(query), user, view, question,
-                          *(MarkEntryCB(lesson=view.lesson_id, action=a) for a in ("save", "discard", "list")),
-                          state, tapped(query))
+        await ask_unsaved(screen, view, question, *(MarkEntryCB(lesson=view.lesson_id, action=action) for action in (
+            MarkEntryAction.save, MarkEntryAction.discard, MarkEntryAction.list)))
         return
-    await leave(state)
-    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+    await leave(screen.state)
+    await show_card(screen, view)
 
 
-async def on_discard(query: CallbackQuery, callback_data: MarkEntryCB, user: CurrentUser, services: Services,
-                     state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    view = await services.journal.lesson_view(user.actor, callback_data.lesson)
-    if await draft_of(state, view):
-        await leave(state)
-        callback_answer.text = _("Not saved.")
-    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+async def on_discard(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
+    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
+    if await draft_of(screen.state, view):
+        await leave(screen.state)
+        screen.toast(_("Not saved."))
+    await show_card(screen, view)
 
 
-async def gone(query: CallbackQuery, user: CurrentUser, view: LessonView, options: MarkOptions, state: FSMContext,
-               bot: Bot, callback_answer: CallbackAnswer) -> None:
+async def gone(screen: Screen, view: LessonView, options: MarkOptions) -> None:
     """A tap on a marks screen whose draft is not here: saved (the teacher is told so), or lost in a restart
     or left (the teacher is told the marks on the screen were not saved, and starts again from the work type)."""
-    if await was_saved(state, KIND, view.lesson_id):
-        callback_answer.text = _("Already saved.")
+    if await was_saved(screen.state, KIND, view.lesson_id):
+        screen.toast(_("Already saved."))
         return
-    callback_answer.text = _("The marks on this screen were not saved. Choose the work type and give them again.")
-    callback_answer.show_alert = True
-    await show_screen(bot, chat_of(query), split_text(types_text(view, user.locale)),
-                      types_keyboard(view, options, user.locale), state, tapped(query))
+    screen.toast(_("The marks on this screen were not saved. Choose the work type and give them again."), alert=True)
+    await show_types(screen, view, options)
 
 
-async def cmd_cancel(message: Message, state: FSMContext):
-    await leave(state)
-    await message.answer(_("Cancelled: no marks were saved."))
+async def cmd_cancel(message: Message, screen: Screen):
+    await leave(screen.state)
+    await screen.send(_("Cancelled: no marks were saved."))
 
 
 # ---- the draft -------------------------------------------------------------------------------------------
@@ -292,7 +266,7 @@ def mark_of(view: LessonView, mark_id: int) -> tuple[RosterEntry, tuple[int, int
     raise NotFound("mark.not_found")
 
 
-def read_lines(text: str, view: LessonView, options: MarkOptions, locale: str) -> tuple[dict[int, int], list[str]]:
+def read_lines(text: str, view: LessonView, options: MarkOptions, screen: Screen) -> tuple[dict[int, int], list[str]]:
     """«Иванов 5», «Иванов Н. 5», «12 4» a line: the marks by student, and a sentence for each line not taken."""
     entries, errors = {}, []
     for line in filter(None, (raw.strip() for raw in clean_text(text).splitlines())):
@@ -303,7 +277,7 @@ def read_lines(text: str, view: LessonView, options: MarkOptions, locale: str) -
             errors.append(_("«{line}»: {reason}").format(line=escape(line[:60]), reason=err))
         except InvalidInput as err:
             errors.append(_("«{line}»: {reason}").format(line=escape(line[:60]),
-                                                        reason=error_text(err.code, err.params, locale)))
+                                                        reason=screen.refusal(err)))
         else:
             entries[entry.student_id] = value
     return entries, errors
@@ -351,20 +325,31 @@ def types_text(view: LessonView, locale: str) -> str:
     return "\n".join([lesson_title(view, locale), "", _("Choose the work type:")] + locked_lines(view))
 
 
+async def show_types(screen: Screen, view: LessonView, options: MarkOptions) -> None:
+    await screen.show(split_text(types_text(view, screen.locale)), types_keyboard(view, options, screen.locale))
+
+
 def types_keyboard(view: LessonView, options: MarkOptions, locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for work_type in options.work_types:
         builder.button(text=work_type_name(work_type.name, locale),
-                       callback_data=MarkEntryCB(lesson=view.lesson_id, action="type", item=work_type.id))
-    builder.button(text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="back"))
+                       callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.type,
+                                                 work_type=work_type.id))
+    builder.button(text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id,
+                                                                      action=MarkEntryAction.back))
     builder.adjust(1)
     return builder.as_markup()
 
 
-async def show_list(bot: Bot, chat_id: int, user: CurrentUser, view: LessonView, options: MarkOptions, draft: dict,
-                    state: FSMContext, message: Message | None = None, errors: list[str] = ()) -> None:
-    await show_screen(bot, chat_id, split_text(list_text(view, options, draft, errors, user.locale)),
-                      list_keyboard(view, draft), state, message)
+async def show_list(screen: Screen, view: LessonView, options: MarkOptions, draft: dict,
+                    errors: list[str] = ()) -> None:
+    await screen.show(split_text(list_text(view, options, draft, errors, screen.locale)), list_keyboard(view, draft))
+
+
+async def show_student(screen: Screen, view: LessonView, options: MarkOptions, draft: dict,
+                       entry: RosterEntry) -> None:
+    await screen.show(split_text(student_text(view, options, draft, entry, screen.locale)),
+                      student_keyboard(view, options, draft, entry, screen.locale))
 
 
 def head(view: LessonView, options: MarkOptions, draft: dict, locale: str) -> list[str]:
@@ -407,14 +392,15 @@ def list_keyboard(view: LessonView, draft: dict) -> InlineKeyboardMarkup:
             text += " (" + ", ".join(str(value) for _id, value, _type in entry.marks) + ")"
         if str(entry.student_id) in entries:
             text += f" · {entries[str(entry.student_id)]}"
-        builder.button(text=text, callback_data=MarkEntryCB(lesson=view.lesson_id, action="student",
-                                                            item=entry.student_id))
+        builder.button(text=text, callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.student,
+                                                            student=entry.student_id))
     rows = roster_rows(len(view.roster))
     if entries:
         builder.button(text=_("Save") if view.editable else _("Send a correction request"),
-                       callback_data=MarkEntryCB(lesson=view.lesson_id, action="save"))
+                       callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.save))
         rows.append(1)
-    builder.button(text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="back"))
+    builder.button(text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id,
+                                                                      action=MarkEntryAction.back))
     builder.adjust(*rows, 1)
     return builder.as_markup()
 
@@ -436,33 +422,38 @@ def student_keyboard(view: LessonView, options: MarkOptions, draft: dict, entry:
     builder = InlineKeyboardBuilder()
     values = range(options.mark_min, options.mark_max + 1)
     for value in values:
-        builder.button(text=str(value), callback_data=MarkEntryCB(lesson=view.lesson_id, action="value",
-                                                                  item=entry.student_id, value=value))
+        builder.button(text=str(value), callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.value,
+                                                                  student=entry.student_id, value=value))
     rows = [len(values)]
     if str(entry.student_id) in draft["entries"]:
         builder.button(text=_("Remove from the list"), callback_data=MarkEntryCB(
-            lesson=view.lesson_id, action="drop", item=entry.student_id))
+            lesson=view.lesson_id, action=MarkEntryAction.drop, student=entry.student_id))
         rows.append(1)
     if view.editable:
         for mark_id, value, work_type in entry.marks:
             builder.button(text="🗑 " + _("Delete the mark {value} ({work_type})").format(
                 value=value, work_type=work_type_name(work_type, locale)), callback_data=MarkEntryCB(
-                lesson=view.lesson_id, action="delete", item=mark_id))
+                lesson=view.lesson_id, action=MarkEntryAction.delete, mark=mark_id))
             rows.append(1)
-    builder.button(text="◀ " + _("Back to the list"), callback_data=MarkEntryCB(lesson=view.lesson_id, action="list"))
+    builder.button(text="◀ " + _("Back to the list"), callback_data=MarkEntryCB(lesson=view.lesson_id,
+                                                                                action=MarkEntryAction.list))
     builder.adjust(*rows, 1)
     return builder.as_markup()
-
-
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(MarksEntry))
     router.message.register(on_lines, MarksEntry.lines, F.text, not_for_others)
-    router.callback_query.register(on_open, LessonCB.filter(F.part == "marks"))
-    for action, handler in {"type": on_type, "student": on_student, "value": on_value, "drop": on_drop,
-                            "list": on_list, "delete": on_delete, "erase": on_erase, "save": on_save,
-                            "back": on_back, "discard": on_discard}.items():
-        router.callback_query.register(handler, MarkEntryCB.filter(F.action == action))
+    router.callback_query.register(on_open, LessonCB.filter(F.part == LessonPart.marks))
+    router.callback_query.register(on_type, MarkEntryCB.filter(F.action == MarkEntryAction.type))
+    router.callback_query.register(on_student, MarkEntryCB.filter(F.action == MarkEntryAction.student))
+    router.callback_query.register(on_value, MarkEntryCB.filter(F.action == MarkEntryAction.value))
+    router.callback_query.register(on_drop, MarkEntryCB.filter(F.action == MarkEntryAction.drop))
+    router.callback_query.register(on_list, MarkEntryCB.filter(F.action == MarkEntryAction.list))
+    router.callback_query.register(on_delete, MarkEntryCB.filter(F.action == MarkEntryAction.delete))
+    router.callback_query.register(on_erase, MarkEntryCB.filter(F.action == MarkEntryAction.erase))
+    router.callback_query.register(on_save, MarkEntryCB.filter(F.action == MarkEntryAction.save))
+    router.callback_query.register(on_back, MarkEntryCB.filter(F.action == MarkEntryAction.back))
+    router.callback_query.register(on_discard, MarkEntryCB.filter(F.action == MarkEntryAction.discard))
     return router

@@ -13,10 +13,8 @@ from __future__ import annotations
 from html import escape
 from itertools import groupby
 
-from aiogram import Bot, F, Router
-from aiogram.fsm.context import FSMContext
+from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -26,8 +24,7 @@ from ui.errors_text import error_text
 from ui.formatting import decimal, short_date, split_text
 from ui.menus import menu_filter
 from handlers.family.marks import mark_text
-from ui.screens import chat_of, show_screen, tapped
-from services.accounts import CurrentUser
+from ui.screens import Screen
 from services.container import Services
 from services.period_marks import PeriodChoice, PeriodRow, PeriodSheet
 
@@ -35,99 +32,85 @@ PER_ROW = 2  # student buttons carry a name and a mark
 VALUES_PER_ROW = 5  # a scale of 2 to 5 in one row; a longer one in several
 
 
-async def cmd_period(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
-    choices = await services.period_marks.choices(user.actor)
+async def cmd_period(message: Message, screen: Screen, services: Services):
+    choices = await services.period_marks.choices(screen.user.actor)
     if len(choices) == 1:  # nothing to choose from
-        await show_sheet(bot, message.chat.id, user, services, state, choices[0].assignment_id,
-                         choices[0].current_period_id)
+        await show_sheet(screen, services, choices[0].assignment_id, choices[0].current_period_id)
         return
-    await show_choices(bot, message.chat.id, choices, state)
+    await show_choices(screen, choices)
 
 
-async def on_sheet(query: CallbackQuery, callback_data: PeriodSheetCB, user: CurrentUser, services: Services,
-                   state: FSMContext, bot: Bot):
-    if callback_data.assignment == 0:
-        await show_choices(bot, chat_of(query), await services.period_marks.choices(user.actor), state, tapped(query))
-        return
-    await show_sheet(bot, chat_of(query), user, services, state, callback_data.assignment, callback_data.period,
-                     tapped(query))
+async def on_choices(query: CallbackQuery, screen: Screen, services: Services):
+    """«◀ Classes» (assignment=0)."""
+    await show_choices(screen, await services.period_marks.choices(screen.user.actor))
 
 
-async def on_student(query: CallbackQuery, callback_data: PeriodMarkCB, user: CurrentUser, services: Services,
-                     state: FSMContext, bot: Bot):
-    sheet = await services.period_marks.sheet(user.actor, callback_data.assignment, callback_data.period)
+async def on_sheet(query: CallbackQuery, callback_data: PeriodSheetCB, screen: Screen, services: Services):
+    await show_sheet(screen, services, callback_data.assignment, callback_data.period)
+
+
+async def on_student(query: CallbackQuery, callback_data: PeriodMarkCB, screen: Screen, services: Services):
+    sheet = await services.period_marks.sheet(screen.user.actor, callback_data.assignment, callback_data.period)
     row = sheet.row(callback_data.student)  # refuses a student who is not in the class or subgroup
-    await show_screen(bot, chat_of(query), split_text(student_text(sheet, row, user.locale)),
-                      student_keyboard(sheet, row), state, tapped(query))
+    await screen.show(split_text(student_text(sheet, row, screen.locale)), student_keyboard(sheet, row))
 
 
-async def on_set(query: CallbackQuery, callback_data: PeriodMarkCB, user: CurrentUser, services: Services,
-                 state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
+async def on_set(query: CallbackQuery, callback_data: PeriodMarkCB, screen: Screen, services: Services):
     """PER-2: the service refuses another's class, a value off the scale, and a closed period (PER-5)."""
     value = None if callback_data.not_attested else callback_data.value
     if not callback_data.confirm:
-        sheet = await services.period_marks.sheet(user.actor, callback_data.assignment, callback_data.period)
+        sheet = await services.period_marks.sheet(screen.user.actor, callback_data.assignment, callback_data.period)
         row = sheet.row(callback_data.student)  # refuses a student who is not in the class or subgroup
         on_scale = value is None or sheet.mark_min <= value <= sheet.mark_max  # off it: the service refuses
         if sheet.open and sheet.early and on_scale and not same_mark(row, value):  # weeks of marks may still come
-            await show_screen(bot, chat_of(query), split_text(early_text(sheet, row, value, user.locale)),
-                              early_keyboard(sheet, callback_data), state, tapped(query))
+            await screen.show(split_text(early_text(sheet, row, value, screen.locale)),
+                              early_keyboard(sheet, callback_data))
             return
-    await services.period_marks.set_mark(user.actor, callback_data.assignment, callback_data.period,
+    await services.period_marks.set_mark(screen.user.actor, callback_data.assignment, callback_data.period,
                                          callback_data.student, value)
-    sheet = await show_sheet(bot, chat_of(query), user, services, state, callback_data.assignment,
-                             callback_data.period, tapped(query))
-    callback_answer.text = _("{name}: period mark {mark}.").format(
-        name=sheet.row(callback_data.student).name, mark=shown_mark(value))
+    sheet = await show_sheet(screen, services, callback_data.assignment, callback_data.period)
+    screen.toast(_("{name}: period mark {mark}.").format(name=sheet.row(callback_data.student).name,
+                                                         mark=shown_mark(value)))
 
 
-async def on_bulk_ask(query: CallbackQuery, callback_data: PeriodBulkCB, user: CurrentUser, services: Services,
-                      state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    sheet = await services.period_marks.sheet(user.actor, callback_data.assignment, callback_data.period)
+async def on_bulk_ask(query: CallbackQuery, callback_data: PeriodBulkCB, screen: Screen, services: Services):
+    sheet = await services.period_marks.sheet(screen.user.actor, callback_data.assignment, callback_data.period)
     due = [row for row in sheet.rows if bulk_due(row)]
     if not sheet.open or not due:  # set meanwhile, or the period is over: the sheet as it is now
-        callback_answer.text = _("No suggested marks are left to set.")
-        await show_sheet(bot, chat_of(query), user, services, state, sheet.assignment_id, sheet.period_id,
-                         tapped(query))
+        screen.toast(_("No suggested marks are left to set."))
+        await show_sheet(screen, services, sheet.assignment_id, sheet.period_id)
         return
-    await show_screen(bot, chat_of(query), split_text(bulk_text(sheet, due, user.locale)), bulk_keyboard(sheet), state,
-                      tapped(query))
+    await screen.show(split_text(bulk_text(sheet, due, screen.locale)), bulk_keyboard(sheet))
 
 
-async def on_bulk_confirm(query: CallbackQuery, callback_data: PeriodBulkCB, user: CurrentUser,
-                          services: Services, state: FSMContext, bot: Bot, callback_answer: CallbackAnswer):
-    count = await services.period_marks.set_suggested(user.actor, callback_data.assignment, callback_data.period)
+async def on_bulk_confirm(query: CallbackQuery, callback_data: PeriodBulkCB, screen: Screen, services: Services):
+    count = await services.period_marks.set_suggested(screen.user.actor, callback_data.assignment,
+                                                      callback_data.period)
     if count:
-        callback_answer.text = ngettext("{count} period mark set.", "{count} period marks set.", count).format(
-            count=count)
+        screen.toast(ngettext("{count} period mark set.", "{count} period marks set.", count).format(count=count))
     else:  # a second tap: the first one set them (or someone else did meanwhile)
-        callback_answer.text = _("No suggested marks are left to set.")
-    await show_sheet(bot, chat_of(query), user, services, state, callback_data.assignment, callback_data.period,
-                     tapped(query))
+        screen.toast(_("No suggested marks are left to set."))
+    await show_sheet(screen, services, callback_data.assignment, callback_data.period)
 
 
 # ---- the screens -------------------------------------------------------------------------------------------
 
-async def show_choices(bot: Bot, chat_id: int, choices: list[PeriodChoice], state: FSMContext,
-                       message: Message | None = None) -> None:
+async def show_choices(screen: Screen, choices: list[PeriodChoice]) -> None:
     if not choices:
         text = _("None of your classes gets period marks (first-grade classes get no marks).")
-        await show_screen(bot, chat_id, [text], InlineKeyboardMarkup(inline_keyboard=[]), state, message)
+        await screen.show([text], InlineKeyboardMarkup(inline_keyboard=[]))
         return
     builder = InlineKeyboardBuilder()
     for choice in choices:
         builder.button(text=class_subject(choice.class_name, choice.subgroup, choice.subject),
                        callback_data=PeriodSheetCB(assignment=choice.assignment_id, period=choice.current_period_id))
     builder.adjust(1)
-    await show_screen(bot, chat_id, [_("Period marks: choose a class and subject.")], builder.as_markup(), state,
-                      message)
+    await screen.show([_("Period marks: choose a class and subject.")], builder.as_markup())
 
 
-async def show_sheet(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                     assignment_id: int, period_id: int, message: Message | None = None) -> PeriodSheet:
-    sheet = await services.period_marks.sheet(user.actor, assignment_id, period_id)  # refuses another's class
-    await show_screen(bot, chat_id, split_text(sheet_text(sheet, user.locale)), sheet_keyboard(sheet), state,
-                      message)
+async def show_sheet(screen: Screen, services: Services, assignment_id: int, period_id: int) -> PeriodSheet:
+    sheet = await services.period_marks.sheet(screen.user.actor, assignment_id, period_id)  # refuses another's class
+    await screen.show(split_text(sheet_text(sheet, screen.locale)), sheet_keyboard(sheet))
     return sheet
 
 
@@ -327,7 +310,8 @@ def bulk_keyboard(sheet: PeriodSheet) -> InlineKeyboardMarkup:
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_period, menu_filter("period"))
-    router.callback_query.register(on_sheet, PeriodSheetCB.filter())
+    router.callback_query.register(on_choices, PeriodSheetCB.filter(F.assignment == 0))
+    router.callback_query.register(on_sheet, PeriodSheetCB.filter(F.assignment != 0))
     router.callback_query.register(on_student, PeriodMarkCB.filter((F.value == 0) & ~F.not_attested))
     router.callback_query.register(on_set, PeriodMarkCB.filter((F.value != 0) | F.not_attested))
     router.callback_query.register(on_bulk_ask, PeriodBulkCB.filter(~F.confirm))

@@ -7,11 +7,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import CommandObject, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -20,8 +18,7 @@ from ui.date_picker import TODAY, picker_keyboard
 from ui.formatting import day_title, split_text, time_span
 from ui.labels import MISSING
 from ui.menus import menu_filter
-from ui.screens import chat_of, parse_day, parse_month, show_picker, show_screen, tapped
-from services.accounts import CurrentUser
+from ui.screens import Screen, parse_day, parse_month, show_picker
 from services.container import Services
 from services.errors import InvalidInput
 from services.journal import LessonSlot
@@ -32,53 +29,48 @@ from .lesson import show_card, typed_date
 TYPED_DAY = r"^\s*\d{1,2}\s*[./]\s*\d{1,2}(\s*[./]\s*(\d{4}|\d{2}))?\s*\.?\s*$"
 
 
-async def cmd_today(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot,
-                    command: CommandObject | None = None):
-    today = await services.journal.today(user.actor)
+async def cmd_today(message: Message, screen: Screen, services: Services, command: CommandObject | None = None):
+    today = await services.journal.today(screen.user.actor)
     day = today
     if command is not None and command.args:
         day = typed_date(command.args, today)
         if day is None:
             raise InvalidInput("journal.bad_typed_date")
-    await show_day(bot, message.chat.id, user, services, state, day, today)
+    await show_day(screen, services, day, today)
 
 
-async def on_typed_day(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
+async def on_typed_day(message: Message, screen: Screen, services: Services):
     """«16.11» typed while no prompt waits for text: that day's lessons, as `/today 16.11`."""
-    today = await services.journal.today(user.actor)
+    today = await services.journal.today(screen.user.actor)
     day = typed_date(message.text, today)
     if day is None:
         raise InvalidInput("journal.bad_typed_date")
-    await show_day(bot, message.chat.id, user, services, state, day, today)
+    await show_day(screen, services, day, today)
 
 
-async def on_day(query: CallbackQuery, callback_data: TeacherDayCB, user: CurrentUser, services: Services,
-                 state: FSMContext, bot: Bot):
-    today = await services.journal.today(user.actor)
+async def on_day(query: CallbackQuery, callback_data: TeacherDayCB, screen: Screen, services: Services):
+    today = await services.journal.today(screen.user.actor)
     day = today if callback_data.day == TODAY else parse_day(callback_data.day)
-    await show_day(bot, chat_of(query), user, services, state, day, today, tapped(query))
+    await show_day(screen, services, day, today)
 
 
-async def on_month(query: CallbackQuery, callback_data: TeacherMonthCB, user: CurrentUser, bot: Bot,
-                   callback_answer: CallbackAnswer):
+async def on_month(query: CallbackQuery, callback_data: TeacherMonthCB, screen: Screen):
     month, shown = parse_month(callback_data.month), parse_day(callback_data.day)  # a forged date is refused
-    keyboard = picker_keyboard(month, shown, user.locale, day=lambda day: TeacherDayCB(day=day),
+    keyboard = picker_keyboard(month, shown, screen.locale, day=lambda day: TeacherDayCB(day=day),
                                turn=lambda m: TeacherMonthCB(month=f"{m:%Y-%m}", day=shown.isoformat()))
-    await show_picker(bot, query, keyboard, callback_answer)
+    await show_picker(screen.bot, query, keyboard, screen.callback_answer)
 
 
-async def on_slot(query: CallbackQuery, callback_data: LessonSlotCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
-    view = await services.journal.open_lesson(user.actor, callback_data.assignment, parse_day(callback_data.day),
+async def on_slot(query: CallbackQuery, callback_data: LessonSlotCB, screen: Screen, services: Services):
+    view = await services.journal.open_lesson(screen.user.actor, callback_data.assignment,
+                                              parse_day(callback_data.day),
                                               callback_data.number)  # refuses another teacher's class
-    await show_card(bot, chat_of(query), user, view, state, tapped(query))
+    await show_card(screen, view)
 
 
-async def show_day(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext, day: date,
-                   today: date, message: Message | None = None) -> None:
-    slots = await services.journal.teacher_day(user.actor, day)
-    await show_screen(bot, chat_id, split_text(day_text(slots, day, today, user.locale)),
-                      day_keyboard(slots, day, today), state, message)
+async def show_day(screen: Screen, services: Services, day: date, today: date) -> None:
+    slots = await services.journal.teacher_day(screen.user.actor, day)
+    await screen.show(split_text(day_text(slots, day, today, screen.locale)), day_keyboard(slots, day, today))
 
 
 def day_text(slots: list[LessonSlot], day: date, today: date, locale: str) -> str:

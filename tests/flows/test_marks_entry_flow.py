@@ -127,7 +127,7 @@ async def test_a_mark_of_7_is_refused_with_the_reason_and_nothing_written_J_8(bo
                                      "«Алексеев 7»: Отметка 7 вне шкалы: от 2 до 5.")
     assert "Сохранить" not in math.buttons()
     lesson = await lesson_id_of(math)
-    answer = await math.tap_raw(MarkEntryCB(lesson=lesson, action="value", item=school.students["alekseev"],
+    answer = await math.tap_raw(MarkEntryCB(lesson=lesson, action="value", student=school.students["alekseev"],
                                             value=7).pack())
     assert answer["text"] == "Отметка 7 вне шкалы: от 2 до 5." and answer["show_alert"]
     await math.tap("◀ Урок")
@@ -142,8 +142,8 @@ async def test_first_grade_has_no_marks_and_a_forged_button_is_refused_J_8(bot_w
     lesson = LessonCB.unpack(primary.button_data(primary.emulator.last_message("123456:TEST-token", primary.id),
                                                  "Посещаемость")).lesson
     for forged in (LessonCB(lesson=lesson, part="marks"),
-                   MarkEntryCB(lesson=lesson, action="type", item=school.work_types["answer"]),
-                   MarkEntryCB(lesson=lesson, action="value", item=school.students["ivanov"], value=5)):
+                   MarkEntryCB(lesson=lesson, action="type", work_type=school.work_types["answer"]),
+                   MarkEntryCB(lesson=lesson, action="value", student=school.students["ivanov"], value=5)):
         answer = await primary.tap_raw(forged.pack())
         assert answer["text"] == "В 1 классе отметки не ставятся." and answer["show_alert"]
     assert await marks_in_db(sessions) == []
@@ -157,17 +157,17 @@ async def test_forged_lesson_student_or_work_type_is_refused_ACC_3(bot_world, li
     math = await linked(school.staff["math"])
     await open_card(math)
     for forged in (LessonCB(lesson=rus.lesson_id, part="marks"),
-                   MarkEntryCB(lesson=rus.lesson_id, action="type", item=school.work_types["answer"]),
+                   MarkEntryCB(lesson=rus.lesson_id, action="type", work_type=school.work_types["answer"]),
                    MarkEntryCB(lesson=rus.lesson_id, action="save")):
         answer = await math.tap_raw(forged.pack())
         assert answer["text"] == "Вы не ведёте этот класс или предмет." and answer["show_alert"]
     await math.tap("Оценки")
     await math.tap("Ответ на уроке")
     lesson = await lesson_id_of(math)
-    answer = await math.tap_raw(MarkEntryCB(lesson=lesson, action="value", item=school.students["zaitsev"],
+    answer = await math.tap_raw(MarkEntryCB(lesson=lesson, action="value", student=school.students["zaitsev"],
                                             value=5).pack())  # a student of 5Б
     assert answer["text"] == "Этот ученик не из класса или группы урока." and answer["show_alert"]
-    answer = await math.tap_raw(MarkEntryCB(lesson=lesson, action="type", item=999).pack())
+    answer = await math.tap_raw(MarkEntryCB(lesson=lesson, action="type", work_type=999).pack())
     assert answer["text"] == "Неизвестный вид работы." and answer["show_alert"]
     assert await marks_in_db(sessions) == []
 
