@@ -65,3 +65,33 @@ def test_the_check_sees_an_upward_import(tmp_path):
         (tmp_path / package / "bad.py").write_text(line + "\n", encoding="utf-8")
     assert imported_modules("services", tmp_path)["services/bad.py"] & forbidden_for("services") == {"aiogram"}
     assert imported_modules("ui", tmp_path)["ui/bad.py"] & forbidden_for("ui") == {"handlers"}
+
+
+MOST_PARAMETERS = 6  # a handler takes the update, its data, the screen and the services; a view a few values more
+
+
+def long_signatures(package: str, root: Path = ROOT) -> dict[str, int]:
+    """`module:function` → its number of parameters, for those with more than MOST_PARAMETERS."""
+    found = {}
+    for path in (root / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                args = node.args
+                count = len(args.posonlyargs) + len(args.args) + len(args.kwonlyargs)
+                if count > MOST_PARAMETERS:
+                    found[f"{path.relative_to(root)}:{node.name}"] = count
+    return found
+
+
+@pytest.mark.parametrize("package", ["handlers", "ui"])
+def test_no_parameter_trains(package):
+    """Handlers answer through `screen` (ui.screens.Screen), not through bot, chat, user, state and the tap's answer
+    passed one by one."""
+    assert long_signatures(package) == {}
+
+
+def test_the_parameter_check_sees_a_train(tmp_path):
+    (tmp_path / "handlers").mkdir()
+    (tmp_path / "handlers" / "long.py").write_text("async def on_x(query, data, user, services, state, bot, answer):\n"
+                                                   "    pass\n", encoding="utf-8")
+    assert long_signatures("handlers", tmp_path) == {"handlers/long.py:on_x": 7}
