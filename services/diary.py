@@ -252,7 +252,52 @@ def marks_needed(marks: Sequence[tuple[int, float]], target: float, value: int, 
     return max(1, math.ceil(round(n, 9)))
 
 
+def shown_week(today: date) -> date:
+    """The Monday of the week the timetable opens on: this one, or on a Sunday the coming one."""
+    monday = today - timedelta(days=today.weekday())
+    return monday + timedelta(days=7) if today.weekday() == 6 else monday
+
+
+@dataclass(frozen=True)
+class DayScreen:
+    """The diary's screen (DIA-1): whose, the school's today, and the day shown with its lessons."""
+
+    student: StudentCard
+    today: date
+    day: DiaryDay
+
+
+@dataclass(frozen=True)
+class WeekScreen:
+    """The timetable's screen (DIA-1): whose, the school's today, the Monday it opens on, and Monday to Saturday
+    of the week shown."""
+
+    student: StudentCard
+    today: date
+    this_week: date  # shown_week(today)
+    days: tuple[DiaryDay, ...]
+
+
+@dataclass(frozen=True)
+class MarksScreen:
+    """The marks summary (DIA-1, PER-1): whose, the period's report, and the periods to switch between."""
+
+    student: StudentCard
+    report: MarksReport
+    periods: tuple[PeriodCard, ...]
+
+
+@dataclass(frozen=True)
+class HomeworkScreen:
+    """The homework screen (J-2..J-4): whose, and what is due in the coming days."""
+
+    student: StudentCard
+    ahead: HomeworkAhead
+
+
 class DiaryService:
+    """Each screen is one call with one access check (ACC-1, ACC-2): `*_screen` returns all that it shows."""
+
     def __init__(self, session: AsyncSession, clock: Clock):
         self.session = session
         self.clock = clock
@@ -262,21 +307,39 @@ class DiaryService:
 
     async def today(self, actor: Actor, student_id: int) -> date:
         """The student's school's today (its time zone, not the server's): where the diary opens."""
+        return await self._today(await get_student_for(self.session, actor, student_id))
+
+    async def day_screen(self, actor: Actor, student_id: int, day: date | None = None) -> DayScreen:
+        """The diary on `day`, or on the school's today without it."""
         student = await get_student_for(self.session, actor, student_id)
-        return school_today(self.clock, await self.session.get(School, student.school_id))
+        today = await self._today(student)
+        shown = today if day is None else day
+        [diary_day] = await self._days(student, shown, shown)
+        return DayScreen(StudentCard.of(student), today, diary_day)
+
+    async def week_screen(self, actor: Actor, student_id: int, day: date | None = None) -> WeekScreen:
+        """The timetable of the week that holds `day`, or of shown_week(today) without it."""
+        student = await get_student_for(self.session, actor, student_id)
+        today = await self._today(student)
+        this_week = shown_week(today)
+        monday = self._monday(this_week if day is None else day)
+        days = await self._days(student, monday, monday + timedelta(days=5))
+        return WeekScreen(StudentCard.of(student), today, this_week, tuple(days))
 
     async def day(self, actor: Actor, student_id: int, day: date) -> DiaryDay:
         return (await self.days(actor, student_id, day, day))[0]
 
     async def week(self, actor: Actor, student_id: int, day: date) -> list[DiaryDay]:
         """Monday to Saturday of the week that holds `day`."""
-        monday = day - timedelta(days=day.weekday())
+        monday = self._monday(day)
         return await self.days(actor, student_id, monday, monday + timedelta(days=5))
 
     async def days(self, actor: Actor, student_id: int, first: date, last: date) -> list[DiaryDay]:
         if last < first or (last - first).days > MAX_RANGE_DAYS:
             raise InvalidInput("diary.bad_range", max_days=MAX_RANGE_DAYS)
-        student = await get_student_for(self.session, actor, student_id)
+        return await self._days(await get_student_for(self.session, actor, student_id), first, last)
+
+    async def _days(self, student: Student, first: date, last: date) -> list[DiaryDay]:
         grade = student.class_group.grade
         calendar = await SchoolCalendar.load(self.session, student.school_id, first)
         assignments = await self._assignments(student)
@@ -345,7 +408,15 @@ class DiaryService:
 
     async def marks(self, actor: Actor, student_id: int, period_id: int | None = None) -> MarksReport:
         """DIA-1: the period's marks by subject with both averages, the previous period's and the period mark."""
+        return await self._marks(await get_student_for(self.session, actor, student_id), period_id)
+
+    async def marks_screen(self, actor: Actor, student_id: int, period_id: int | None = None) -> MarksScreen:
+        """The marks summary of a period (the current one without `period_id`) and the periods to switch to."""
         student = await get_student_for(self.session, actor, student_id)
+        report = await self._marks(student, period_id)
+        return MarksScreen(StudentCard.of(student), report, tuple(await self._periods(student)))
+
+    async def _marks(self, student: Student, period_id: int | None) -> MarksReport:
         period, previous = await self._period(student, period_id)
         subjects = await self._subjects_marks(student, await self._assignments(student), period, previous)
         return MarksReport(student_id=student.id, period_id=period.id, period_name=period.name, subjects=subjects)
@@ -440,9 +511,15 @@ class DiaryService:
         other lesson of those days as not entered yet, as the diary shows it."""
         if not 1 <= days <= MAX_RANGE_DAYS:
             raise InvalidInput("diary.bad_range", max_days=MAX_RANGE_DAYS)
+        return await self._homework_ahead(await get_student_for(self.session, actor, student_id), days)
+
+    async def homework_screen(self, actor: Actor, student_id: int) -> HomeworkScreen:
+        """The homework due in the coming HOMEWORK_DAYS days, and whose."""
         student = await get_student_for(self.session, actor, student_id)
-        school = await self.session.get(School, student.school_id)
-        today = school_today(self.clock, school)
+        return HomeworkScreen(StudentCard.of(student), await self._homework_ahead(student, HOMEWORK_DAYS))
+
+    async def _homework_ahead(self, student: Student, days: int) -> HomeworkAhead:
+        today = await self._today(student)
         first, last = today + timedelta(days=1), today + timedelta(days=days)
         assignments = await self._assignments(student)
         due = [lsn for lsn in await self._lessons(assignments, Lesson.homework_due_on.between(first, last))
@@ -471,7 +548,7 @@ class DiaryService:
                                           no_homework=True, given_on=lsn.date, due_on=next_day, files=()))
         # J-3: «не задано» only where the teacher said so; a lesson ahead with nothing entered says that, as the diary.
         known = {(i.subject, i.due_on) for i in items}
-        for day in await self.days(actor, student_id, first, last):
+        for day in await self._days(student, first, last):
             for lesson in day.lessons:
                 if (lesson.subject, day.date) not in known:
                     known.add((lesson.subject, day.date))
@@ -490,9 +567,10 @@ class DiaryService:
     async def periods(self, actor: Actor, student_id: int) -> list[PeriodCard]:
         """The student's study periods of the year that have begun, in order: the marks screen switches
         between them (PER-1)."""
-        student = await get_student_for(self.session, actor, student_id)
-        school = await self.session.get(School, student.school_id)
-        today = school_today(self.clock, school)
+        return await self._periods(await get_student_for(self.session, actor, student_id))
+
+    async def _periods(self, student: Student) -> list[PeriodCard]:
+        today = await self._today(student)
         calendar = await SchoolCalendar.load(self.session, student.school_id, today)
         current = calendar.current_or_last_period(today, student.class_group.grade)
         return [PeriodCard(p.id, p.name, p.starts_on, p.ends_on)
@@ -531,6 +609,13 @@ class DiaryService:
         return replace(goal, mark=mark, threshold=threshold, needed=tuple(needed))
 
     # ---- internals -------------------------------------------------------------------------------
+
+    async def _today(self, student: Student) -> date:
+        return school_today(self.clock, await self.session.get(School, student.school_id))
+
+    @staticmethod
+    def _monday(day: date) -> date:
+        return day - timedelta(days=day.weekday())
 
     async def _assignments(self, student: Student) -> dict[int, Assignment]:
         rows = await self.session.scalars(select(Assignment).where(student_assignments_clause(student)))

@@ -6,12 +6,13 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from services.access import load_actor
+from services.access import get_student_for, load_actor
 from services.diary import DiaryService, marks_needed
 from services.errors import Forbidden
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, Student, StudentStatus, TimetableEntry
 from tests.factories import TODAY
+from tests.statements import statements_run
 
 MONDAY = TODAY - timedelta(days=1)
 
@@ -210,3 +211,32 @@ async def test_week_follows_a_timetable_that_changes_mid_week_DIA_1(diary, sessi
     earlier = await diary.week(student, school.students["alekseev"], TODAY - timedelta(days=7))
     assert [lsn.subject for lsn in earlier[3].lessons] == ["Математика", "Английский язык"]
     assert [lsn.subject for lsn in earlier[4].lessons] == ["Математика"]
+
+
+async def test_a_diary_tap_is_one_call_with_one_access_check_ACC_2(diary, session, school, engine, journal_day,
+                                                                 monkeypatch):
+    """The diary's screen comes from one service call: the student is checked once (ACC-1, ACC-2), and it reads
+    less than the three calls (today, the student, the day) that each checked again."""
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    artyom = school.students["alekseev"]
+    await session.commit()  # both runs start from an empty identity map
+    with statements_run(engine) as three_calls:
+        today = await diary.today(mother, artyom)
+        await diary.student(mother, artyom)
+        await diary.day(mother, artyom, today)
+    await session.commit()
+    checked = []
+
+    async def check(session, actor, student_id):
+        checked.append(student_id)
+        return await get_student_for(session, actor, student_id)
+
+    monkeypatch.setattr("services.diary.get_student_for", check)
+    with statements_run(engine) as one_call:
+        screen = await diary.day_screen(mother, artyom)
+    assert checked == [artyom]
+    assert len(one_call) < len(three_calls)
+    assert screen.today == screen.day.date == TODAY and screen.student.first_name == "Артём"
+    assert any(lsn.topic for lsn in (await diary.day_screen(mother, artyom, MONDAY)).day.lessons)
+    with pytest.raises(Forbidden):  # another family's child: refused by that one check
+        await diary.day_screen(await load_actor(session, school.parents["borisov_father"]), artyom)

@@ -21,9 +21,9 @@ from services.diary import HomeworkAhead, HomeworkItem, StudentCard
 
 
 async def cmd_homework(message: Message, user: CurrentUser, services: Services, bot: Bot):
-    card = await services.diary.student(user.actor, user.student_id)
-    ahead = await services.diary.homework_ahead(user.actor, user.student_id)
-    for part in split_text(render(card, ahead, user.locale)):
+    view = await services.diary.homework_screen(user.actor, user.student_id)
+    ahead = view.ahead
+    for part in split_text(render(view.student, ahead, user.locale)):
         await message.answer(part)
     await send_files(bot, message.chat.id, services, ahead, user.locale)
 

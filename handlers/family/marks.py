@@ -70,10 +70,9 @@ async def show(message: Message, text: str, keyboard: InlineKeyboardMarkup | Non
 
 async def summary_screen(services: Services, user: CurrentUser, student_id: int,
                          period_id: int | None) -> tuple[str, InlineKeyboardMarkup | None]:
-    card = await services.diary.student(user.actor, student_id)
-    report = await services.diary.marks(user.actor, student_id, period_id)
-    periods = await services.diary.periods(user.actor, student_id)
-    return render_summary(card, report, periods, user.locale), summary_keyboard(report, periods)
+    view = await services.diary.marks_screen(user.actor, student_id, period_id)
+    periods = list(view.periods)
+    return render_summary(view.student, view.report, periods, user.locale), summary_keyboard(view.report, periods)
 
 
 def period_title(name: str, period: PeriodCard | None, locale: str) -> str:
