@@ -30,7 +30,7 @@ from services.accounts import CurrentUser
 from services.announcements import MAX_FILES, TEXT_MAX, Audience, Scope, check_text
 from services.container import Services
 from services.errors import AlreadySaved, DomainError, InvalidInput
-from services.journal import AttachmentIn
+from services.attachments import AttachmentIn
 from services.models import AttachmentKind, Role
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from handlers.stored_files import receive
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import InvalidInput
-from services.journal import AttachmentIn
+from services.attachments import AttachmentIn
 from services.models import AttachmentKind
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,6 @@ school's edit window (J-9).
 """
 from __future__ import annotations
 
-import math
-import mimetypes
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, ClassRef, check_class_teacher, get_student_for
+from .attachments import AttachmentIn, check_file
 from .calendar import SchoolCalendar, timetable_valid
 from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
-from .journal import AttachmentIn, is_locked
+from .journal import is_locked
 from .models import (
     Absence,
     AbsenceDocument,
@@ -49,13 +48,6 @@ from .text import clean_text
 COMMENT_MAX = 1000
 MAX_DOCUMENT_DAYS = 120
 MAX_FILES = 10
-# ABS-4: the school must be able to fetch a scan to keep it, and Telegram hands a bot files up to 20 MB.
-MAX_FILE_MB = 20
-MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
-# A scan or a photo of the paper: PDF or an image; nothing a teacher's computer would run or unpack.
-FILE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "image/heic", "image/heif", "image/webp",
-                        "image/tiff", "image/bmp"})
-FILE_EXTENSIONS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".bmp"})
 DOCUMENT_FIELDS = ("student_id", "date_from", "date_to", "kind", "status", "reason", "decision_comment")
 
 
@@ -158,18 +150,6 @@ def check_comment(comment: str) -> str:
     if len(comment) > COMMENT_MAX:
         raise InvalidInput("document.comment_too_long", max=COMMENT_MAX, length=len(comment))
     return comment
-
-
-def check_file(file: AttachmentIn) -> None:
-    """ABS-4: a document's file is a photo, a PDF or an image the school can fetch and keep (20 MB at most)."""
-    if file.size > MAX_FILE_BYTES:
-        raise InvalidInput("document.file_too_big", size_mb=math.ceil(file.size / (1024 * 1024)), max_mb=MAX_FILE_MB)
-    if file.kind == AttachmentKind.PHOTO:
-        return
-    extension = ("." + file.file_name.rsplit(".", 1)[1].lower()) if "." in file.file_name else ""
-    mime = (file.mime_type or mimetypes.guess_type(file.file_name)[0] or "").lower()
-    if mime not in FILE_TYPES or (extension and extension not in FILE_EXTENSIONS):
-        raise InvalidInput("document.file_kind", name=file.file_name)
 
 
 def add_working_days(start: date, days: int, calendar: SchoolCalendar, grade: int) -> date:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, check_keep, teaching_assignments
+from .attachments import AttachmentIn
 from .calendar import SchoolCalendar, timetable_on, timetable_valid
 from .clock import Clock, school_today
 from .db import write_transaction
@@ -23,7 +24,6 @@ from .models import (
     AbsenceDocument,
     Assignment,
     Attachment,
-    AttachmentKind,
     DocumentStatus,
     EventKind,
     Lesson,
@@ -125,18 +125,6 @@ class MarkOptions:
     def check(self, value: int) -> None:
         """J-8: the scale, checked before a draft takes the value (add_marks checks it again)."""
         check_scale(self.mark_min, self.mark_max, value)
-
-
-@dataclass(frozen=True)
-class AttachmentIn:
-    kind: AttachmentKind
-    telegram_file_id: str
-    telegram_unique_id: str
-    file_name: str = ""
-    mime_type: str = ""
-    size: int = 0
-    sha256: str | None = None  # the bytes kept in the school's file store (services/files.py)
-    telegram_bot_id: int | None = None  # the bot the file id belongs to
 
 
 def missing_parts(lesson: Lesson | None, marks_count: int) -> frozenset[str]:

@@ -11,7 +11,8 @@ from services.absences import AbsenceService, ClassLesson
 from services.access import load_actor, system_actor
 from services.errors import Conflict, Forbidden, Locked, NotFound
 from services.invites import InviteService, hash_code
-from services.journal import AttachmentIn, JournalService
+from services.attachments import AttachmentIn
+from services.journal import JournalService
 from services.models import (
     Absence,
     AbsenceReason,

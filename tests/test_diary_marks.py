@@ -10,7 +10,8 @@ from sqlalchemy import select
 from services.access import load_actor
 from services.diary import DiaryService, rounds_up_from
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.journal import AttachmentIn, JournalService
+from services.attachments import AttachmentIn
+from services.journal import JournalService
 from services.models import AttachmentKind, Subject, WorkType
 from tests.factories import TODAY
 

@@ -12,7 +12,8 @@ from bot.config import Settings
 from services.access import load_actor
 from services.errors import InvalidInput
 from services.files import FileStore, check_content
-from services.journal import AttachmentIn, JournalService
+from services.attachments import AttachmentIn
+from services.journal import JournalService
 from services.models import Attachment, AttachmentKind
 from tests.factories import TODAY, build_school
 from tests.files import PHOTO

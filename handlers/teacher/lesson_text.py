@@ -26,7 +26,8 @@ from services.accounts import CurrentUser
 from services.container import Services
 from services.corrections import topic_change
 from services.errors import InvalidInput
-from services.journal import HOMEWORK_MAX, TOPIC_MAX, AttachmentIn, LessonView
+from services.attachments import AttachmentIn
+from services.journal import HOMEWORK_MAX, TOPIC_MAX, LessonView
 from services.models import AttachmentKind
 
 from .correction_request import offer_correction
