@@ -16,12 +16,12 @@ from .access import Actor, check_keep
 from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .grading import check_mark_value
 from .journal import (
     LessonView,
     add_mark,
     apply_attendance,
     change_mark,
-    check_mark_value,
     check_topic,
     delete_mark,
     is_locked,

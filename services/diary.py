@@ -5,7 +5,6 @@ averages; the attendance summary. Every call checks that the actor may see this 
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +17,7 @@ from .access import Actor, get_student_for, student_assignments_clause
 from .calendar import SchoolCalendar, timetable_valid
 from .clock import Clock, school_today
 from .errors import InvalidInput, NotFound
+from .grading import NEW_MARK_WEIGHT, MarkItem, averages, marks_needed, rounds_up_from
 from .models import (
     Absence,
     AbsenceReason,
@@ -50,18 +50,6 @@ class StudentCard:
     def of(cls, student: Student) -> StudentCard:
         return cls(student.id, student.person.first_name, student.person.last_name,
                    student.class_group.name, student.class_group.grade)
-
-
-@dataclass(frozen=True)
-class MarkItem:
-    value: int
-    work_type: str
-    weight: float
-    date: date
-
-    @classmethod
-    def of(cls, mark: Mark, day: date) -> MarkItem:
-        return cls(mark.value, mark.work_type.name, float(mark.work_type.weight), day)
 
 
 @dataclass(frozen=True)
@@ -189,14 +177,6 @@ class PeriodCard:
     ends_on: date
 
 
-NEW_MARK_WEIGHT = 1.0  # "what is needed" counts each new mark like an answer in class
-
-
-def rounds_up_from(mark: int) -> float:
-    """The weighted average from which a period mark of `mark` is reached: the usual rounding (4.5 -> 5)."""
-    return mark - 0.5
-
-
 @dataclass(frozen=True)
 class MarkGoal:
     """"What is needed" for a period mark (PER-3, DIA-4): how many more marks lift the weighted average."""
@@ -224,32 +204,6 @@ class SubjectReport:
     period: PeriodCard
     marks: SubjectMarks
     goal: MarkGoal
-
-
-def averages(marks: Sequence[MarkItem]) -> tuple[float | None, float | None]:
-    """The simple and the weighted average (J-5), two decimals."""
-    if not marks:
-        return None, None
-    simple = sum(m.value for m in marks) / len(marks)
-    weights = sum(m.weight for m in marks)
-    weighted = sum(m.value * m.weight for m in marks) / weights if weights else simple
-    return round(simple, 2), round(weighted, 2)
-
-
-def marks_needed(marks: Sequence[tuple[int, float]], target: float, value: int, weight: float = 1.0) -> int | None:
-    """How many more marks of `value` (with `weight`) lift the weighted average to `target`.
-
-    0 when it is reached already; None when marks of that value can never reach it.
-    """
-    total = sum(v * w for v, w in marks)
-    weights = sum(w for _, w in marks)
-    if weights and total / weights >= target:
-        return 0
-    if value <= target or weight <= 0:
-        return None if value < target or weights else 1
-    # (total + n*value*weight) / (weights + n*weight) >= target
-    n = (target * weights - total) / (weight * (value - target))
-    return max(1, math.ceil(round(n, 9)))
 
 
 def shown_week(today: date) -> date:

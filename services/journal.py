@@ -19,6 +19,7 @@ from .calendar import SchoolCalendar, timetable_on, timetable_valid
 from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput, Locked, NotFound
+from .grading import check_mark_value, check_scale
 from .models import (
     Absence,
     AbsenceDocument,
@@ -500,18 +501,6 @@ class JournalService:
 def is_locked(lesson_date: date, school: School, today: date) -> bool:
     """J-9: no changes more than edit_window_days (14) after the lesson; day 14 is still open."""
     return (today - lesson_date).days > school.edit_window_days
-
-
-def check_mark_value(school: School, grade: int, value: int) -> None:
-    """J-8: within the school's scale, and no marks at all in the grades without marks."""
-    if grade in school.no_mark_grades:
-        raise InvalidInput("mark.no_marks_grade", grade=grade)
-    check_scale(school.mark_min, school.mark_max, value)
-
-
-def check_scale(mark_min: int, mark_max: int, value: int) -> None:
-    if not mark_min <= value <= mark_max:
-        raise InvalidInput("mark.out_of_scale", value=value, min=mark_min, max=mark_max)
 
 
 def check_topic(topic: str) -> str:

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services.absences import AbsenceService, DocumentDecision
-from services.attachments import AttachmentIn, check_file
 from services.access import load_actor
+from services.attachments import AttachmentIn, check_file
 from services.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
 from services.journal import JournalService
 from services.models import (

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from services.absences import AbsenceService, ClassLesson
 from services.access import load_actor, system_actor
+from services.attachments import AttachmentIn
 from services.errors import Conflict, Forbidden, Locked, NotFound
 from services.invites import InviteService, hash_code
-from services.attachments import AttachmentIn
 from services.journal import JournalService
 from services.models import (
     Absence,

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from services.access import get_student_for, load_actor
-from services.diary import DiaryService, marks_needed
+from services.diary import DiaryService
 from services.errors import Forbidden
+from services.grading import marks_needed
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, Student, StudentStatus, TimetableEntry
 from tests.factories import TODAY

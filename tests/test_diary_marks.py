@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from services.access import load_actor
-from services.diary import DiaryService, rounds_up_from
-from services.errors import Forbidden, InvalidInput, NotFound
 from services.attachments import AttachmentIn
+from services.diary import DiaryService
+from services.errors import Forbidden, InvalidInput, NotFound
+from services.grading import rounds_up_from
 from services.journal import JournalService
 from services.models import AttachmentKind, Subject, WorkType
 from tests.factories import TODAY

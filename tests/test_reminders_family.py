@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from bot import jobs
 from ui.pushes.texts_family import RENDERERS
 from services.access import load_actor
-from services.db import write_transaction
 from services.attachments import AttachmentIn
+from services.db import write_transaction
 from services.journal import JournalService
 from services.models import (
     Absence, AbsenceReason, AttachmentKind, EventKind, Holiday, OutboxEvent, Student, StudentStatus,

@@ -22,17 +22,8 @@ from ui.formatting import decimal, short_date, split_text, work_type_name
 from ui.menus import menu_filter
 from services.accounts import CurrentUser
 from services.container import Services
-from services.diary import (
-    NEW_MARK_WEIGHT,
-    MarkGoal,
-    MarkItem,
-    MarksReport,
-    PeriodCard,
-    StudentCard,
-    SubjectMarks,
-    SubjectReport,
-    rounds_up_from,
-)
+from services.diary import MarkGoal, MarksReport, PeriodCard, StudentCard, SubjectMarks, SubjectReport
+from services.grading import NEW_MARK_WEIGHT, MarkItem, rounds_up_from
 
 
 async def cmd_marks(message: Message, user: CurrentUser, services: Services):
