@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .absences import AbsenceService
 from .accounts import AccountService
 from .announcements import AnnouncementService
+from .class_absences import ClassAbsenceService
 from .clock import Clock
 from .control import ControlService
 from .corrections import CorrectionService
@@ -45,6 +46,10 @@ class Services:
     @cached_property
     def absences(self) -> AbsenceService:
         return AbsenceService(self.session, self.clock)
+
+    @cached_property
+    def class_absences(self) -> ClassAbsenceService:
+        return ClassAbsenceService(self.session, self.clock)
 
     @cached_property
     def corrections(self) -> CorrectionService:

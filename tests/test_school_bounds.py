@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from services.absences import AbsenceService
+from services.class_absences import ClassAbsenceService
 from services.access import get_student_for, load_actor
 from services.announcements import AnnouncementService, Audience, Scope
 from services.diary import DiaryService
@@ -61,8 +62,8 @@ async def test_the_administration_sees_no_student_class_or_audience_of_another_s
         await get_student_for(session, actor, other.students["alekseev"])
     with pytest.raises(Forbidden):
         await DiaryService(session, clock).marks(actor, other.students["alekseev"])
-    absences = AbsenceService(session, clock)
-    for read in (absences.class_day, absences.inbox, absences.unreasoned):
+    class_reads = ClassAbsenceService(session, clock)
+    for read in (class_reads.class_day, AbsenceService(session, clock).inbox, class_reads.unreasoned):
         with pytest.raises(Forbidden):
             await read(actor, other.classes["5А"])
     announcements = AnnouncementService(session, clock)

@@ -1,7 +1,7 @@
 """The diary's and the timetable's screens as text and keyboards (DIA-1): what a parent or a student reads.
 
-Pure functions of the services' view models (DayScreen, WeekScreen); the texts are HTML, with every name and text from the journal escaped,
-and each tag closed on its line so that split_text may cut between any two lines.
+Pure functions of the services' view models (DayScreen, WeekScreen); the texts are HTML, with every name and
+text from the journal escaped, and each tag closed on its line so that split_text may cut between any two lines.
 """
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from ui.formatting import absence_reason, day_title, short_date, split_text
 from ui.i18n import N_
 from ui.menus import menu_filter
 from ui.screens import chat_of, show_screen, tapped
-from services.absences import ClassAbsence, ClassDay, ClassLesson
+from services.class_absences import ClassAbsence, ClassDay, ClassLesson
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import InvalidInput, NotFound
@@ -65,14 +65,14 @@ def applied_text(count: int) -> str:
 # ---- the main screen -------------------------------------------------------------------------------------
 
 async def cmd_class(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
-    for led in await services.absences.led_classes(user.actor):
+    for led in await services.class_absences.led_classes(user.actor):
         await show_main(bot, message.chat.id, user, services, state, led.id)
 
 
 async def show_main(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
                     class_id: int, message: Message | None = None) -> None:
-    day = await services.absences.class_day(user.actor, class_id)  # refuses another's class (ACC-4)
-    missing = await services.absences.unreasoned(user.actor, class_id)
+    day = await services.class_absences.class_day(user.actor, class_id)  # refuses another's class (ACC-4)
+    missing = await services.class_absences.unreasoned(user.actor, class_id)
     unlinked = await services.invites.unlinked(user.actor, class_id)
     keyboard = InlineKeyboardBuilder()
     if missing:
@@ -154,7 +154,7 @@ def student_days(absences: Iterable[ClassAbsence]) -> list[list[ClassAbsence]]:
 
 async def show_reasons(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
                        class_id: int, message: Message | None = None) -> None:
-    missing = await services.absences.unreasoned(user.actor, class_id)
+    missing = await services.class_absences.unreasoned(user.actor, class_id)
     days = student_days(missing)
     keyboard = InlineKeyboardBuilder()
     for day in [d for d in days if d[0].editable][:MAX_DAY_BUTTONS]:
@@ -209,7 +209,7 @@ async def on_reason(query: CallbackQuery, callback_data: ClassReasonCB, user: Cu
 
 async def show_reason_choice(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
                              callback_data: ClassReasonCB, message: Message | None) -> None:
-    day = await services.absences.absence_day(user.actor, callback_data.absence)  # refuses another's class
+    day = await services.class_absences.absence_day(user.actor, callback_data.absence)  # refuses another's class
     if not day:  # the student has left the school meanwhile (ACC-9)
         raise NotFound("absence.not_found")
     chosen = [a for a in day if a.absence_id == callback_data.absence] if callback_data.scope == "one" else day

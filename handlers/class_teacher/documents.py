@@ -42,7 +42,7 @@ async def cmd_documents(message: Message, user: CurrentUser, services: Services,
     if await state.get_state() == DocumentDecline.comment.state:
         await state.clear()
     today = await services.journal.today(user.actor)
-    for led in await services.absences.led_classes(user.actor):
+    for led in await services.class_absences.led_classes(user.actor):
         docs = await services.absences.inbox(user.actor, led.id)
         await message.answer(inbox_head(led, docs))
         for doc in docs:
