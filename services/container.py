@@ -19,6 +19,7 @@ from .journal import JournalService
 from .movement import MovementService
 from .period_marks import PeriodMarkService
 from .preferences import PreferenceService
+from .report_card import ReportCardService
 
 
 class Services:
@@ -38,6 +39,10 @@ class Services:
     @cached_property
     def diary(self) -> DiaryService:
         return DiaryService(self.session, self.clock)
+
+    @cached_property
+    def report_card(self) -> ReportCardService:
+        return ReportCardService(self.session, self.clock)
 
     @cached_property
     def journal(self) -> JournalService:

@@ -12,6 +12,7 @@ from services.errors import Forbidden
 from services.grading import marks_needed
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, Student, StudentStatus, TimetableEntry
+from services.report_card import ReportCardService
 from tests.factories import TODAY
 from tests.statements import statements_run
 
@@ -21,6 +22,11 @@ MONDAY = TODAY - timedelta(days=1)
 @pytest.fixture
 def diary(session, clock):
     return DiaryService(session, clock)
+
+
+@pytest.fixture
+def report_card(session, clock):
+    return ReportCardService(session, clock)
 
 
 @pytest.fixture
@@ -93,12 +99,12 @@ async def test_the_screens_header_names_the_child(diary, session, school):
     assert (card.first_name, card.last_name, card.class_name, card.grade) == ("Ксения", "Алексеева", "5Б", 5)
 
 
-async def test_parent_cannot_see_another_familys_child_ACC_2(diary, session, school):
+async def test_parent_cannot_see_another_familys_child_ACC_2(diary, report_card, session, school):
     father = await load_actor(session, school.parents["borisov_father"])
     for call in (diary.student(father, school.students["alekseev"]),
                  diary.day(father, school.students["alekseev"], TODAY),
-                 diary.marks(father, school.students["alekseev"]),
-                 diary.attendance(father, school.students["alekseev"]),
+                 report_card.marks(father, school.students["alekseev"]),
+                 report_card.attendance(father, school.students["alekseev"]),
                  diary.homework(father, school.students["alekseev"], TODAY, TODAY)):
         with pytest.raises(Forbidden) as err:
             await call
@@ -144,9 +150,9 @@ async def test_student_who_left_loses_access_and_parents_too_ACC_9(diary, sessio
         await diary.day(await load_actor(session, school.parents["borisov_father"]), school.students["borisova"], TODAY)
 
 
-async def test_marks_report_with_both_averages_J_5(diary, session, school, journal_day):
+async def test_marks_report_with_both_averages_J_5(report_card, session, school, journal_day):
     mother = await load_actor(session, school.parents["alekseeva_mother"])
-    report = await diary.marks(mother, school.students["alekseev"])
+    report = await report_card.marks(mother, school.students["alekseev"])
     assert report.period_name == "2 четверть"
     math = next(s for s in report.subjects if s.subject == "Математика")
     assert [m.value for m in math.marks] == [4, 5]
@@ -156,9 +162,9 @@ async def test_marks_report_with_both_averages_J_5(diary, session, school, journ
     assert {s.subject for s in report.subjects} == {"Математика", "Русский язык", "Английский язык"}
 
 
-async def test_attendance_summary_counts_absences_without_reason(diary, session, school, journal_day):
+async def test_attendance_summary_counts_absences_without_reason(report_card, session, school, journal_day):
     father = await load_actor(session, school.parents["borisov_father"])
-    report = await diary.attendance(father, school.students["borisova"])
+    report = await report_card.attendance(father, school.students["borisova"])
     math = next(s for s in report.subjects if s.subject == "Математика")
     assert (math.lessons, math.absences, math.by_reason) == (1, 1, {"none": 1})
     assert report.without_reason == 1

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 
 from services.absences import AbsenceService
-from services.class_absences import ClassAbsenceService
 from services.access import get_student_for, load_actor
 from services.announcements import AnnouncementService, Audience, Scope
-from services.diary import DiaryService
+from services.class_absences import ClassAbsenceService
 from services.errors import Forbidden, NotFound
 from services.journal import JournalService
 from services.period_marks import PeriodMarkService
+from services.report_card import ReportCardService
 from tests.factories import TODAY, build_school
 
 ADMINISTRATION = ("deputy", "admin")
@@ -61,7 +61,7 @@ async def test_the_administration_sees_no_student_class_or_audience_of_another_s
     with pytest.raises(Forbidden):
         await get_student_for(session, actor, other.students["alekseev"])
     with pytest.raises(Forbidden):
-        await DiaryService(session, clock).marks(actor, other.students["alekseev"])
+        await ReportCardService(session, clock).marks(actor, other.students["alekseev"])
     class_reads = ClassAbsenceService(session, clock)
     for read in (class_reads.class_day, AbsenceService(session, clock).inbox, class_reads.unreasoned):
         with pytest.raises(Forbidden):

@@ -17,7 +17,8 @@ from ui.i18n import N_
 from services.absences import DocumentView
 from services.accounts import CurrentUser
 from services.container import Services
-from services.diary import AbsenceDay, AttendanceReport, StudentCard
+from services.diary import StudentCard
+from services.report_card import AbsenceDay, AttendanceReport
 from services.models import AbsenceReason, DocumentKind, DocumentStatus
 
 KINDS = {
@@ -142,7 +143,7 @@ async def render_screen(services: Services, user: CurrentUser,
     Every read re-checks that this user may see the child (ACC-1, ACC-2).
     """
     card = await services.diary.student(user.actor, student_id)
-    report = await services.diary.attendance(user.actor, student_id)
+    report = await services.report_card.attendance(user.actor, student_id)
     docs = await services.absences.my_documents(user.actor, student_id)
     text = screen_text(card, report, docs, user.locale, sends_documents(user, student_id))
     return split_text(text), screen_keyboard(user, student_id, docs, user.locale)

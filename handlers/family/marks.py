@@ -22,8 +22,9 @@ from ui.formatting import decimal, short_date, split_text, work_type_name
 from ui.menus import menu_filter
 from services.accounts import CurrentUser
 from services.container import Services
-from services.diary import MarkGoal, MarksReport, PeriodCard, StudentCard, SubjectMarks, SubjectReport
+from services.diary import StudentCard
 from services.grading import NEW_MARK_WEIGHT, MarkItem, rounds_up_from
+from services.report_card import MarkGoal, MarksReport, PeriodCard, SubjectMarks, SubjectReport
 
 
 async def cmd_marks(message: Message, user: CurrentUser, services: Services):
@@ -39,8 +40,8 @@ async def on_period(query: CallbackQuery, callback_data: MarksPeriodCB, user: Cu
 
 async def on_subject(query: CallbackQuery, callback_data: MarkGoalCB, user: CurrentUser, services: Services):
     """A subject's marks and "what is needed" (mark=0: the marks to aim at; else the answer for one), in place."""
-    report = await services.diary.subject_marks(user.actor, callback_data.student, callback_data.subject,
-                                                callback_data.period, callback_data.mark or None)
+    report = await services.report_card.subject_marks(user.actor, callback_data.student, callback_data.subject,
+                                                      callback_data.period, callback_data.mark or None)
     await show(query.message, render_subject(report, user.locale), subject_keyboard(report.goal, user.locale))
 
 
@@ -61,7 +62,7 @@ async def show(message: Message, text: str, keyboard: InlineKeyboardMarkup | Non
 
 async def summary_screen(services: Services, user: CurrentUser, student_id: int,
                          period_id: int | None) -> tuple[str, InlineKeyboardMarkup | None]:
-    view = await services.diary.marks_screen(user.actor, student_id, period_id)
+    view = await services.report_card.marks_screen(user.actor, student_id, period_id)
     periods = list(view.periods)
     return render_summary(view.student, view.report, periods, user.locale), summary_keyboard(view.report, periods)
 
