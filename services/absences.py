@@ -23,6 +23,7 @@ from .calendar import SchoolCalendar
 from .class_absences import class_absence, led_class
 from .clock import Clock, school_today
 from .db import write_transaction
+from .diary import StudentCard
 from .errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
 from .journal import is_locked
 from .models import (
@@ -40,6 +41,7 @@ from .models import (
     utcnow,
 )
 from .records import audit, emit, save_once, snapshot
+from .report_card import AttendanceReport, ReportCardService
 from .text import clean_text
 
 COMMENT_MAX = 1000
@@ -90,6 +92,15 @@ class DocumentFile:
     file_name: str
     telegram_bot_id: int | None
     sha256: str | None
+
+
+@dataclass(frozen=True)
+class AbsenceScreen:
+    """The family's /absence screen: whose, the period's attendance (DIA-1), the documents sent (ABS-1)."""
+
+    student: StudentCard
+    attendance: AttendanceReport
+    documents: tuple[DocumentView, ...]
 
 
 @dataclass(frozen=True)
@@ -196,9 +207,18 @@ class AbsenceService:
             audit(self.session, school_id=doc.school_id, actor_id=actor.person_id, action="withdraw",
                   entity="absence_document", entity_id=doc.id, before=before, after=snapshot(doc, *DOCUMENT_FIELDS))
 
+    async def family_screen(self, actor: Actor, student_id: int) -> AbsenceScreen:
+        """The family's /absence screen in one call with one access check (ACC-1, ACC-2): the period's attendance
+        and the documents sent for the child."""
+        student = await get_student_for(self.session, actor, student_id)
+        attendance = await ReportCardService(self.session, self.clock).attendance_of(student)
+        return AbsenceScreen(StudentCard.of(student), attendance, tuple(await self._documents_of(student)))
+
     async def my_documents(self, actor: Actor, student_id: int) -> list[DocumentView]:
         """What a parent or student sent for this child, newest first, with the status."""
-        student = await get_student_for(self.session, actor, student_id)
+        return await self._documents_of(await get_student_for(self.session, actor, student_id))
+
+    async def _documents_of(self, student: Student) -> list[DocumentView]:
         docs = (await self.session.scalars(
             select(AbsenceDocument).where(AbsenceDocument.student_id == student.id)
             .order_by(AbsenceDocument.created_at.desc(), AbsenceDocument.id.desc())

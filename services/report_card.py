@@ -198,7 +198,10 @@ class ReportCardService:
 
     async def attendance(self, actor: Actor, student_id: int, period_id: int | None = None) -> AttendanceReport:
         """DIA-1: the period's absences by subject and reason, and how many still have no reason."""
-        student = await get_student_for(self.session, actor, student_id)
+        return await self.attendance_of(await get_student_for(self.session, actor, student_id), period_id)
+
+    async def attendance_of(self, student: Student, period_id: int | None = None) -> AttendanceReport:
+        """attendance() for a student the caller has checked already (get_student_for): one check per screen."""
         period, _ = await self._period(student, period_id)
         assignments = await student_assignments(self.session, student)
         lessons = await lessons_of(self.session, 

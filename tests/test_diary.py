@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from services.access import get_student_for, load_actor
+from services.container import Services
 from services.diary import DiaryService
 from services.errors import Forbidden
 from services.grading import marks_needed
@@ -247,3 +248,28 @@ async def test_a_diary_tap_is_one_call_with_one_access_check_ACC_2(diary, sessio
     assert any(lsn.topic for lsn in (await diary.day_screen(mother, artyom, MONDAY)).day.lessons)
     with pytest.raises(Forbidden):  # another family's child: refused by that one check
         await diary.day_screen(await load_actor(session, school.parents["borisov_father"]), artyom)
+
+
+@pytest.mark.parametrize("screen", ["day", "week", "homework", "marks", "absences"])
+async def test_each_family_screen_checks_the_student_once_ACC_2(session, clock, school, journal_day, monkeypatch,
+                                                                screen):
+    """Every screen of the family's menu is one service call with one access check, refused for another's child."""
+    checked = []
+
+    async def check(session, actor, student_id):
+        checked.append(student_id)
+        return await get_student_for(session, actor, student_id)
+
+    for module in ("services.diary", "services.report_card", "services.absences"):
+        monkeypatch.setattr(f"{module}.get_student_for", check)
+    services = Services(session, clock, store=None)
+    call = {"day": lambda actor, sid: services.diary.day_screen(actor, sid),
+            "week": lambda actor, sid: services.diary.week_screen(actor, sid),
+            "homework": lambda actor, sid: services.diary.homework_screen(actor, sid),
+            "marks": lambda actor, sid: services.report_card.marks_screen(actor, sid),
+            "absences": lambda actor, sid: services.absences.family_screen(actor, sid)}[screen]
+    artyom = school.students["alekseev"]
+    view = await call(await load_actor(session, school.parents["alekseeva_mother"]), artyom)
+    assert checked == [artyom] and view.student.student_id == artyom
+    with pytest.raises(Forbidden):
+        await call(await load_actor(session, school.parents["borisov_father"]), artyom)
