@@ -25,6 +25,7 @@ from sqlalchemy import select  # noqa: E402
 from bench.demo_db import TODAY, demo_sessions  # noqa: E402
 from services.access import load_actor  # noqa: E402
 from services.diary import DiaryService  # noqa: E402
+from services.report_card import ReportCardService  # noqa: E402
 from services.control import ControlService  # noqa: E402
 from services.journal import JournalService  # noqa: E402
 from services.models import Assignment, Guardianship, Role, StaffRole  # noqa: E402
@@ -56,7 +57,7 @@ async def main(args) -> None:
             parent = await load_actor(session, parent_id)
             diary = DiaryService(session, clock)
             await timed(results["diary week"], diary.week(parent, student_id, TODAY))
-            await timed(results["marks report"], diary.marks(parent, student_id))
+            await timed(results["marks report"], ReportCardService(session, clock).marks(parent, student_id))
             teacher = await load_actor(session, teacher_id)
             journal = JournalService(session, clock)
             start = time.perf_counter()

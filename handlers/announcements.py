@@ -27,7 +27,7 @@ from ui.screens import Screen
 from services.announcements import MAX_FILES, TEXT_MAX, Audience, Scope, check_text
 from services.container import Services
 from services.errors import AlreadySaved, DomainError, InvalidInput
-from services.journal import AttachmentIn
+from services.attachments import AttachmentIn
 from services.models import AttachmentKind, Role
 from services.pushes.payloads import Announcement, AudienceShown
 

@@ -17,7 +17,7 @@ from ui.screens import Screen
 from handlers.stored_files import receive
 from services.container import Services
 from services.errors import InvalidInput
-from services.journal import AttachmentIn
+from services.attachments import AttachmentIn
 from services.models import AttachmentKind
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, Message
 
-from services.absences import check_file
 from services.container import Services
-from services.journal import AttachmentIn
+from services.attachments import AttachmentIn, check_file
 from services.models import AttachmentKind
 
 log = logging.getLogger(__name__)

@@ -3,60 +3,50 @@ documents sent for them but sends none (ABS-1: the reason comes from the family,
 
 The subject teacher only records «ОТ» (J-12); the reason is the class teacher's (ABS-2), set one by one
 or by accepting a document, which applies it to the absences in the dates it covers; both only within the
-school's edit window (J-9).
+school's edit window (J-9). What the class teacher reads of their class is services/class_absences.py's, the
+ABS-3 deadlines services/absence_deadlines.py's.
 """
 from __future__ import annotations
 
-import datetime as dt
-import math
-import mimetypes
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .access import Actor, ClassRef, check_class_teacher, get_student_for
-from .calendar import SchoolCalendar, timetable_valid
+from .absence_deadlines import add_working_days
+from .access import Actor, check_class_teacher, get_student_for
+from .attachments import AttachmentIn, check_file
+from .calendar import SchoolCalendar
+from .class_absences import class_absence, led_class
 from .clock import Clock, school_today
 from .db import write_transaction
+from .diary import StudentCard
 from .errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
-from .journal import AttachmentIn, is_locked
+from .journal import is_locked
 from .models import (
     Absence,
     AbsenceDocument,
     AbsenceReason,
-    Assignment,
     Attachment,
     AttachmentKind,
-    ClassGroup,
     DocumentKind,
     DocumentStatus,
     Lesson,
-    Person,
     School,
     Student,
-    StudentStatus,
-    TimetableEntry,
     utcnow,
 )
 from .pushes.payloads import AbsenceReasonSet, DocumentDecided, DocumentSent
 from .records import audit, emit, save_once, snapshot
+from .report_card import AttendanceReport, ReportCardService
 from .text import clean_text
 
 COMMENT_MAX = 1000
 MAX_DOCUMENT_DAYS = 120
 MAX_FILES = 10
-# ABS-4: the school must be able to fetch a scan to keep it, and Telegram hands a bot files up to 20 MB.
-MAX_FILE_MB = 20
-MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
-# A scan or a photo of the paper: PDF or an image; nothing a teacher's computer would run or unpack.
-FILE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "image/heic", "image/heif", "image/webp",
-                        "image/tiff", "image/bmp"})
-FILE_EXTENSIONS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".bmp"})
 DOCUMENT_FIELDS = ("student_id", "date_from", "date_to", "kind", "status", "reason", "decision_comment")
 
 
@@ -105,42 +95,12 @@ class DocumentFile:
 
 
 @dataclass(frozen=True)
-class ClassAbsence:
-    """One «ОТ» of the class teacher's class, with its ABS-3 deadline: the reason is due 2 working days after."""
+class AbsenceScreen:
+    """The family's /absence screen: whose, the period's attendance (DIA-1), the documents sent (ABS-1)."""
 
-    absence_id: int
-    student_id: int
-    student_name: str  # «Борисова Вера»: lists name students short
-    class_id: int
-    date: date
-    lesson_number: int
-    subject: str
-    reason: AbsenceReason | None
-    due: dt.date  # dt.: in this class `date` is the field above
-    overdue: bool
-    editable: bool  # False past the edit window (J-9): set_reason refuses it
-    edit_window_days: int  # the school's J-9 window, for the texts that say it
-
-
-@dataclass(frozen=True)
-class ClassLesson:
-    """A lesson of the class's day: whether its attendance is taken, and who missed it."""
-
-    number: int
-    subject: str
-    subgroup: str | None
-    taken: bool
-    absent: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ClassDay:
-    class_id: int
-    class_name: str
-    day: date
-    kind: str  # the calendar's DayStatus kind: "school_day" | "weekend" | "holiday" | "out_of_year"
-    holiday: str | None
-    lessons: tuple[ClassLesson, ...]
+    student: StudentCard
+    attendance: AttendanceReport
+    documents: tuple[DocumentView, ...]
 
 
 @dataclass(frozen=True)
@@ -159,55 +119,6 @@ def check_comment(comment: str) -> str:
     if len(comment) > COMMENT_MAX:
         raise InvalidInput("document.comment_too_long", max=COMMENT_MAX, length=len(comment))
     return comment
-
-
-def check_file(file: AttachmentIn) -> None:
-    """ABS-4: a document's file is a photo, a PDF or an image the school can fetch and keep (20 MB at most)."""
-    if file.size > MAX_FILE_BYTES:
-        raise InvalidInput("document.file_too_big", size_mb=math.ceil(file.size / (1024 * 1024)), max_mb=MAX_FILE_MB)
-    if file.kind == AttachmentKind.PHOTO:
-        return
-    extension = ("." + file.file_name.rsplit(".", 1)[1].lower()) if "." in file.file_name else ""
-    mime = (file.mime_type or mimetypes.guess_type(file.file_name)[0] or "").lower()
-    if mime not in FILE_TYPES or (extension and extension not in FILE_EXTENSIONS):
-        raise InvalidInput("document.file_kind", name=file.file_name)
-
-
-def add_working_days(start: date, days: int, calendar: SchoolCalendar, grade: int) -> date:
-    """ABS-3 counts working days: weekends and the school's holidays do not count."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and calendar.status(day, grade).kind != "holiday":
-            days -= 1
-    return day
-
-
-# ABS-3: the documents a class teacher has to act on: those waiting, and those accepted (an absence recorded after
-# the decision still takes the document's reason from the class teacher).
-DOCUMENTS_IN_HAND = (DocumentStatus.PENDING, DocumentStatus.ACCEPTED)
-
-Brought = list[tuple[date, date, date]]  # a student's documents: first and last day covered, the day it arrived
-
-
-async def documents_brought(session: AsyncSession, student_ids: Sequence[int], zone: ZoneInfo) -> dict[int, Brought]:
-    """ABS-3: per student, the days each document in hand covers and the school day it arrived, in one query."""
-    found: dict[int, Brought] = defaultdict(list)
-    for student_id, first, last, created_at in await session.execute(
-        select(AbsenceDocument.student_id, AbsenceDocument.date_from, AbsenceDocument.date_to,
-               AbsenceDocument.created_at)
-        .where(AbsenceDocument.student_id.in_(student_ids), AbsenceDocument.status.in_(DOCUMENTS_IN_HAND))
-    ):
-        found[student_id].append((first, last, created_at.astimezone(zone).date()))
-    return found
-
-
-def reason_due(day: date, brought: Brought, school: School, calendar: SchoolCalendar, grade: int) -> date:
-    """ABS-3: an absence's reason is due 2 working days (School.absence_review_days) after the student brings the
-    document that covers it, or after the lesson if the document came first. An absence no document covers yet
-    keeps the lesson's own clock: the class teacher asks the family."""
-    arrived = min((on for first, last, on in brought if first <= day <= last), default=day)
-    return add_working_days(max(day, arrived), school.absence_review_days, calendar, grade)
 
 
 class AbsenceService:
@@ -296,9 +207,18 @@ class AbsenceService:
             audit(self.session, school_id=doc.school_id, actor_id=actor.person_id, action="withdraw",
                   entity="absence_document", entity_id=doc.id, before=before, after=snapshot(doc, *DOCUMENT_FIELDS))
 
+    async def family_screen(self, actor: Actor, student_id: int) -> AbsenceScreen:
+        """The family's /absence screen in one call with one access check (ACC-1, ACC-2): the period's attendance
+        and the documents sent for the child."""
+        student = await get_student_for(self.session, actor, student_id)
+        attendance = await ReportCardService(self.session, self.clock).attendance_of(student)
+        return AbsenceScreen(StudentCard.of(student), attendance, tuple(await self._documents_of(student)))
+
     async def my_documents(self, actor: Actor, student_id: int) -> list[DocumentView]:
         """What a parent or student sent for this child, newest first, with the status."""
-        student = await get_student_for(self.session, actor, student_id)
+        return await self._documents_of(await get_student_for(self.session, actor, student_id))
+
+    async def _documents_of(self, student: Student) -> list[DocumentView]:
         docs = (await self.session.scalars(
             select(AbsenceDocument).where(AbsenceDocument.student_id == student.id)
             .order_by(AbsenceDocument.created_at.desc(), AbsenceDocument.id.desc())
@@ -307,7 +227,7 @@ class AbsenceService:
 
     async def inbox(self, actor: Actor, class_id: int) -> list[DocumentView]:
         """ACC-4: the class teacher's pending documents, oldest first."""
-        class_group = await self._class(actor, class_id)
+        class_group = await led_class(self.session, actor, class_id)
         docs = (await self.session.scalars(
             select(AbsenceDocument).join(Student, Student.id == AbsenceDocument.student_id)
             .where(Student.class_id == class_group.id, AbsenceDocument.status == DocumentStatus.PENDING)
@@ -380,35 +300,6 @@ class AbsenceService:
                 self._set_reason(actor, each, reason, school.id)
             return 1 + len(others)
 
-    async def _class_absence(self, actor: Actor, absence_id: int) -> tuple[Absence, Student]:
-        """An absence of a class the actor leads (ACC-4); anything else is refused."""
-        absence = await self.session.get(Absence, absence_id)
-        if absence is None:
-            raise NotFound("absence.not_found")
-        student = await self.session.get_one(Student, absence.student_id)
-        await check_class_teacher(actor, student.class_group)
-        return absence, student
-
-    async def _absence_for_write(self, actor: Actor, absence_id: int) -> tuple[Absence, Lesson, School]:
-        """ACC-4 and J-9: an absence of the actor's class, within the edit window."""
-        absence, student = await self._class_absence(actor, absence_id)
-        lesson = await self.session.get_one(Lesson, absence.lesson_id)
-        school = await self.session.get_one(School, lesson.school_id)
-        if is_locked(lesson.date, school, school_today(self.clock, school)):
-            raise Locked("journal.locked", date=lesson.date, days=school.edit_window_days)
-        return absence, lesson, school
-
-    # ---- the class teacher's reads (ACC-4) -------------------------------------------------------
-
-    async def led_classes(self, actor: Actor) -> list[ClassRef]:
-        """The classes the actor leads, in grade and letter order."""
-        if not actor.led_classes:
-            return []
-        classes = await self.session.scalars(
-            select(ClassGroup).where(ClassGroup.id.in_(actor.led_classes)).order_by(ClassGroup.grade, ClassGroup.letter)
-        )
-        return [ClassRef(c.id, c.name) for c in classes]
-
     async def pending_document(self, actor: Actor, document_id: int) -> DocumentView:
         """The document a class teacher is about to decide: of their class (ACC-4) and still pending."""
         doc = await self._document(document_id)
@@ -428,80 +319,14 @@ class AbsenceService:
         return [DocumentFile(a.id, a.kind, a.telegram_file_id, a.file_name, a.telegram_bot_id, a.sha256)
                 for a in doc.attachments]
 
-    async def unreasoned(self, actor: Actor, class_id: int) -> list[ClassAbsence]:
-        """ABS-2, ABS-3: the class's absences still without a reason, oldest first, each with its deadline."""
-        class_group = await self._class(actor, class_id)
-        return await self._class_absences(class_group, Student.class_id == class_group.id, Absence.reason.is_(None))
-
-    async def absence_day(self, actor: Actor, absence_id: int) -> list[ClassAbsence]:
-        """The student's absences on the day of this one, reasons set or not: what a reason for the day covers."""
-        absence, student = await self._class_absence(actor, absence_id)
+    async def _absence_for_write(self, actor: Actor, absence_id: int) -> tuple[Absence, Lesson, School]:
+        """ACC-4 and J-9: an absence of the actor's class, within the edit window."""
+        absence, student = await class_absence(self.session, actor, absence_id)
         lesson = await self.session.get_one(Lesson, absence.lesson_id)
-        return await self._class_absences(student.class_group, Absence.student_id == student.id,
-                                          Lesson.date == lesson.date)
-
-    async def class_day(self, actor: Actor, class_id: int, day: date | None = None) -> ClassDay:
-        """ACC-4: the class's lessons of a day (the school's today by default): the timetable's and those recorded,
-        whether each one's attendance is taken, and who missed it."""
-        class_group = await self._class(actor, class_id)
-        school = await self.session.get_one(School, class_group.school_id)
-        day = day or school_today(self.clock, school)
-        status = (await SchoolCalendar.load(self.session, school.id, day)).status(day, class_group.grade)
-        assignments = {a.id: a for a in (await self.session.scalars(
-            select(Assignment).where(Assignment.class_id == class_group.id))).unique()}
-        lessons = {(lsn.assignment_id, lsn.lesson_number): lsn for lsn in (await self.session.scalars(
-            select(Lesson).where(Lesson.date == day, Lesson.assignment_id.in_(assignments)))).unique()}
-        slots = set(lessons)  # a lesson recorded off the timetable still shows
-        if status.has_lessons:
-            slots |= {(assignment_id, number) for assignment_id, number in await self.session.execute(
-                timetable_valid(day, TimetableEntry.assignment_id, TimetableEntry.lesson_number).where(
-                    TimetableEntry.weekday == day.weekday(), TimetableEntry.assignment_id.in_(assignments))
-            )}
-        absent: dict[int, list[str]] = defaultdict(list)
-        for lesson_id, last_name, first_name in await self.session.execute(
-            select(Absence.lesson_id, Person.last_name, Person.first_name)
-            .join(Student, Student.id == Absence.student_id).join(Person, Person.id == Student.person_id)
-            .where(Absence.lesson_id.in_([lsn.id for lsn in lessons.values()]))
-            .order_by(Person.last_name, Person.first_name)
-        ):
-            absent[lesson_id].append(f"{last_name} {first_name}")
-        result = []
-        for assignment_id, number in slots:
-            a, lesson = assignments[assignment_id], lessons.get((assignment_id, number))
-            result.append(ClassLesson(
-                number=number, subject=a.subject.name, subgroup=a.subgroup.name if a.subgroup else None,
-                taken=lesson is not None and lesson.attendance_taken_at is not None,
-                absent=tuple(absent[lesson.id]) if lesson else (),
-            ))
-        result.sort(key=lambda x: (x.number, x.subject, x.subgroup or ""))
-        return ClassDay(class_id=class_group.id, class_name=class_group.name, day=day, kind=status.kind,
-                        holiday=status.holiday, lessons=tuple(result))
-
-    async def _class_absences(self, class_group: ClassGroup, *where) -> list[ClassAbsence]:
-        """Absences of active students, with the ABS-3 deadline counted in the school's working days from the document
-        that covers each (reason_due)."""
-        school = await self.session.get_one(School, class_group.school_id)
-        today = school_today(self.clock, school)
-        calendar = await SchoolCalendar.load(self.session, school.id, today)
-        rows = (await self.session.execute(
-            select(Absence, Lesson).join(Lesson, Lesson.id == Absence.lesson_id)
-            .join(Student, Student.id == Absence.student_id)
-            .where(Student.status == StudentStatus.ACTIVE, *where)
-        )).all()
-        brought = await documents_brought(self.session, list({a.student_id for a, _ in rows}), ZoneInfo(school.timezone))
-        result = []
-        for absence, lesson in rows:
-            student = await self.session.get_one(Student, absence.student_id)  # from the identity map after the first
-            due = reason_due(lesson.date, brought[absence.student_id], school, calendar, class_group.grade)
-            result.append(ClassAbsence(
-                absence_id=absence.id, student_id=student.id,
-                student_name=f"{student.person.last_name} {student.person.first_name}", class_id=class_group.id,
-                date=lesson.date, lesson_number=lesson.lesson_number, subject=lesson.assignment.subject.name,
-                reason=absence.reason, due=due, overdue=absence.reason is None and due < today,
-                editable=not is_locked(lesson.date, school, today), edit_window_days=school.edit_window_days,
-            ))
-        result.sort(key=lambda x: (x.date, x.student_name, x.student_id, x.lesson_number))
-        return result
+        school = await self.session.get_one(School, lesson.school_id)
+        if is_locked(lesson.date, school, school_today(self.clock, school)):
+            raise Locked("journal.locked", date=lesson.date, days=school.edit_window_days)
+        return absence, lesson, school
 
     def _set_reason(self, actor: Actor, absence: Absence, reason: AbsenceReason | None, school_id: int,
                     document_id: int | None = None) -> None:
@@ -521,13 +346,6 @@ class AbsenceService:
         if doc is None:
             raise NotFound("document.not_found")
         return doc
-
-    async def _class(self, actor: Actor, class_id: int) -> ClassGroup:
-        class_group = await self.session.get(ClassGroup, class_id)
-        if class_group is None:
-            raise Forbidden("class.not_yours")
-        await check_class_teacher(actor, class_group)
-        return class_group
 
     async def _views(self, school_id: int, docs: Sequence[AbsenceDocument]) -> list[DocumentView]:
         """The school and its calendar are read once for the whole list, not per document."""

@@ -21,13 +21,12 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .absences import check_file
 from .access import Actor, check_class_teacher
+from .attachments import AttachmentIn, check_file
 from .calendar import SchoolCalendar
 from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput, NotFound
-from .journal import AttachmentIn
 from .models import (
     ClassGroup,
     Guardianship,

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from .models import School, utcnow
+from .models import School
 
 Clock = Callable[[], datetime]
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .absences import AbsenceService
 from .accounts import AccountService
 from .announcements import AnnouncementService
+from .class_absences import ClassAbsenceService
 from .clock import Clock
 from .control import ControlService
 from .corrections import CorrectionService
@@ -18,6 +19,7 @@ from .journal import JournalService
 from .movement import MovementService
 from .period_marks import PeriodMarkService
 from .preferences import PreferenceService
+from .report_card import ReportCardService
 
 
 class Services:
@@ -39,12 +41,20 @@ class Services:
         return DiaryService(self.session, self.clock)
 
     @cached_property
+    def report_card(self) -> ReportCardService:
+        return ReportCardService(self.session, self.clock)
+
+    @cached_property
     def journal(self) -> JournalService:
         return JournalService(self.session, self.clock)
 
     @cached_property
     def absences(self) -> AbsenceService:
         return AbsenceService(self.session, self.clock)
+
+    @cached_property
+    def class_absences(self) -> ClassAbsenceService:
+        return ClassAbsenceService(self.session, self.clock)
 
     @cached_property
     def corrections(self) -> CorrectionService:

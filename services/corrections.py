@@ -20,12 +20,12 @@ from .correction_changes import (
 )
 from .db import write_transaction
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .grading import check_mark_value
 from .journal import (
     LessonView,
     add_mark,
     apply_attendance,
     change_mark,
-    check_mark_value,
     check_topic,
     delete_mark,
     is_locked,

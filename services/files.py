@@ -21,9 +21,9 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .attachments import AttachmentIn
 from .db import write_transaction
 from .errors import InvalidInput
-from .journal import AttachmentIn
 from .models import Attachment, AttachmentKind
 
 PDF = "application/pdf"

@@ -203,15 +203,6 @@ class InviteService:
                 raise Forbidden("class.not_yours")
         return await self._issue(actor, [(person_id, role)], ttl)
 
-    async def revoke(self, actor: Actor, person_id: int) -> int:
-        """Revokes the person's unused codes; returns how many."""
-        person = await self.session.get(Person, person_id)
-        if person is None or person.school_id != actor.school_id:
-            raise NotFound("person.not_found")
-        async with write_transaction(self.session):
-            result = await self.session.execute(revoke_unused([person_id], self.clock()))
-            return result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
-
     # ---- redeeming (ACC-6, ACC-7) -----------------------------------------------------------------
 
     async def preview(self, account_id: int, code: str) -> InvitePreview:

@@ -15,16 +15,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, check_keep, teaching_assignments
+from .attachments import AttachmentIn
 from .calendar import SchoolCalendar, timetable_on, timetable_valid
 from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput, Locked, NotFound
+from .grading import check_mark_value, check_scale
 from .models import (
     Absence,
     AbsenceDocument,
     Assignment,
     Attachment,
-    AttachmentKind,
     DocumentStatus,
     Lesson,
     Mark,
@@ -128,18 +129,6 @@ class MarkOptions:
     def check(self, value: int) -> None:
         """J-8: the scale, checked before a draft takes the value (add_marks checks it again)."""
         check_scale(self.mark_min, self.mark_max, value)
-
-
-@dataclass(frozen=True)
-class AttachmentIn:
-    kind: AttachmentKind
-    telegram_file_id: str
-    telegram_unique_id: str
-    file_name: str = ""
-    mime_type: str = ""
-    size: int = 0
-    sha256: str | None = None  # the bytes kept in the school's file store (services/files.py)
-    telegram_bot_id: int | None = None  # the bot the file id belongs to
 
 
 def missing_parts(lesson: Lesson | None, marks_count: int) -> frozenset[str]:
@@ -515,18 +504,6 @@ class JournalService:
 def is_locked(lesson_date: date, school: School, today: date) -> bool:
     """J-9: no changes more than edit_window_days (14) after the lesson; day 14 is still open."""
     return (today - lesson_date).days > school.edit_window_days
-
-
-def check_mark_value(school: School, grade: int, value: int) -> None:
-    """J-8: within the school's scale, and no marks at all in the grades without marks."""
-    if grade in school.no_mark_grades:
-        raise InvalidInput("mark.no_marks_grade", grade=grade)
-    check_scale(school.mark_min, school.mark_max, value)
-
-
-def check_scale(mark_min: int, mark_max: int, value: int) -> None:
-    if not mark_min <= value <= mark_max:
-        raise InvalidInput("mark.out_of_scale", value=value, min=mark_min, max=mark_max)
 
 
 def check_topic(topic: str) -> str:

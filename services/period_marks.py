@@ -15,9 +15,9 @@ from .access import Actor, check_keep, may_keep, teaching_assignments
 from .calendar import SchoolCalendar
 from .clock import Clock, school_today
 from .db import write_transaction
-from .diary import MarkItem, averages
 from .errors import Forbidden, InvalidInput, Locked, NotFound
-from .journal import check_mark_value, roster_of
+from .grading import MarkItem, averages, check_mark_value
+from .journal import roster_of
 from .models import (
     VALID_REASONS,
     AcademicYear,

@@ -6,10 +6,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from services.absences import AbsenceService, DocumentDecision, check_file
+from services.absences import AbsenceService, DocumentDecision
 from services.access import load_actor
+from services.attachments import AttachmentIn, check_file
 from services.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
-from services.journal import AttachmentIn, JournalService
+from services.journal import JournalService
 from services.models import (
     Absence,
     AbsenceDocument,

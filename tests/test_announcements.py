@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from services.access import load_actor
 from services.announcements import Audience, AnnouncementService, Scope, announcement_recipients
+from services.attachments import AttachmentIn
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.journal import AttachmentIn
 from services.models import (
     AttachmentKind,
     AuditEntry,

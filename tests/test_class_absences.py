@@ -7,11 +7,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from services.absences import AbsenceService, ClassLesson
+from services.absences import AbsenceService
 from services.access import load_actor, system_actor
+from services.attachments import AttachmentIn
+from services.class_absences import ClassAbsenceService, ClassLesson
 from services.errors import Conflict, Forbidden, Locked, NotFound
 from services.invites import InviteService, hash_code
-from services.journal import AttachmentIn, JournalService
+from services.journal import JournalService
 from services.models import (
     Absence,
     AbsenceReason,
@@ -47,6 +49,11 @@ def absences(session, clock):
     return AbsenceService(session, clock)
 
 
+@pytest.fixture
+def class_reads(session, clock):
+    return ClassAbsenceService(session, clock)
+
+
 async def absent(session, clock, school, teacher: str, assignment: str, day: date, number: int, *students: str) -> int:
     """The lesson's attendance as its teacher saves it; returns the lesson id."""
     journal = JournalService(session, clock)
@@ -56,13 +63,13 @@ async def absent(session, clock, school, teacher: str, assignment: str, day: dat
     return view.lesson_id
 
 
-async def test_unreasoned_oldest_first_with_working_day_deadlines_ABS_3(absences, session, clock, school):
+async def test_unreasoned_oldest_first_with_working_day_deadlines_ABS_3(absences, class_reads, session, clock, school):
     await absent(session, clock, school, "math", "math5A", MONDAY, 1, "vasiliev")
     await absent(session, clock, school, "math", "math5A", THURSDAY, 1, "borisova", "alekseev")
     await absent(session, clock, school, "math", "math5A", FRIDAY, 2, "borisova")
     await absent(session, clock, school, "russian", "math5B", THURSDAY, 2, "zaitsev")  # 5Б: not 5А's list
     class_teacher = await load_actor(session, school.staff["math"])
-    found = await absences.unreasoned(class_teacher, school.classes["5А"])
+    found = await class_reads.unreasoned(class_teacher, school.classes["5А"])
     assert [(a.student_name, a.date, a.lesson_number, a.subject, a.due, a.overdue) for a in found] == [
         ("Алексеев Артём", THURSDAY, 1, "Математика", MONDAY, True),  # Fri, then the weekend skipped, Mon
         ("Борисова Вера", THURSDAY, 1, "Математика", MONDAY, True),
@@ -71,21 +78,23 @@ async def test_unreasoned_oldest_first_with_working_day_deadlines_ABS_3(absences
     ]
     assert all(a.editable and a.reason is None and a.class_id == school.classes["5А"] for a in found)
     await absences.set_reason(class_teacher, found[0].absence_id, AbsenceReason.EXCUSED)
-    assert len(await absences.unreasoned(class_teacher, school.classes["5А"])) == 3
+    assert len(await class_reads.unreasoned(class_teacher, school.classes["5А"])) == 3
 
 
-async def test_deadline_skips_the_holidays_and_old_absences_are_locked_ABS_3_J_9(absences, session, clock, school):
+async def test_deadline_skips_the_holidays_and_old_absences_are_locked_ABS_3_J_9(absences, class_reads, session, clock,
+                                                                                 school):
     clock.at(date(2026, 10, 23))  # the Friday before the autumn holidays (25 Oct – 4 Nov)
     await absent(session, clock, school, "math", "math5A", date(2026, 10, 23), 2, "grigorieva")
     clock.at(TODAY)
     class_teacher = await load_actor(session, school.staff["math"])
-    [old] = await absences.unreasoned(class_teacher, school.classes["5А"])
+    [old] = await class_reads.unreasoned(class_teacher, school.classes["5А"])
     assert (old.due, old.overdue, old.editable) == (date(2026, 11, 6), True, False)  # Thu 5 and Fri 6 Nov
     with pytest.raises(Locked):
         await absences.set_day_reason(class_teacher, old.absence_id, AbsenceReason.ILLNESS)
 
 
-async def test_a_documents_absences_are_due_two_working_days_after_it_arrives_ABS_3(absences, session, clock, school):
+async def test_a_documents_absences_are_due_two_working_days_after_it_arrives_ABS_3(absences, class_reads, session,
+                                                                                    clock, school):
     """«No later than 2 working days after the student brings the document»: a note that comes on Monday for last
     Thursday is due on Wednesday, not overdue since Monday. An absence no document covers keeps the lesson's clock;
     a declined or withdrawn document moves nothing."""
@@ -103,7 +112,7 @@ async def test_a_documents_absences_are_due_two_working_days_after_it_arrives_AB
                                    school.students["vasiliev"], FRIDAY, FRIDAY, DocumentKind.FAMILY)
     clock.at(TODAY)
     class_teacher = await load_actor(session, school.staff["math"])
-    found = await absences.unreasoned(class_teacher, school.classes["5А"])
+    found = await class_reads.unreasoned(class_teacher, school.classes["5А"])
     assert [(a.student_name, a.date, a.due, a.overdue) for a in found] == [
         ("Алексеев Артём", THURSDAY, MONDAY, True),  # no document in hand: from the lesson
         ("Борисова Вера", THURSDAY, date(2026, 11, 25), False),  # brought on Monday: Tue, Wed
@@ -111,26 +120,26 @@ async def test_a_documents_absences_are_due_two_working_days_after_it_arrives_AB
     ]
 
 
-async def test_only_the_class_teacher_reads_the_class_ACC_4(absences, session, clock, school):
+async def test_only_the_class_teacher_reads_the_class_ACC_4(absences, class_reads, session, clock, school):
     lesson_id = await absent(session, clock, school, "math", "math5A", MONDAY, 1, "borisova")
     russian = await load_actor(session, school.staff["russian"])  # teaches 5А, leads 5Б
-    for read in (absences.unreasoned, absences.class_day):
+    for read in (class_reads.unreasoned, class_reads.class_day):
         with pytest.raises(Forbidden):
             await read(russian, school.classes["5А"])
     absence_id = await session.scalar(select(Absence.id).where(Absence.lesson_id == lesson_id))
     with pytest.raises(Forbidden):
-        await absences.absence_day(russian, absence_id)
+        await class_reads.absence_day(russian, absence_id)
     with pytest.raises(Forbidden):
         await absences.set_day_reason(russian, absence_id, AbsenceReason.ILLNESS)
     with pytest.raises(NotFound):
-        await absences.absence_day(russian, absence_id + 1000)
+        await class_reads.absence_day(russian, absence_id + 1000)
     assert (await session.get(Absence, absence_id)).reason is None
     deputy = await load_actor(session, school.staff["deputy"])  # ROLE-2: the administration sees every class
-    assert len(await absences.unreasoned(deputy, school.classes["5А"])) == 1
-    assert [c.name for c in await absences.led_classes(russian)] == ["5Б"]
+    assert len(await class_reads.unreasoned(deputy, school.classes["5А"])) == 1
+    assert [c.name for c in await class_reads.led_classes(russian)] == ["5Б"]
 
 
-async def test_a_reason_for_the_whole_day_ABS_2(absences, session, clock, school):
+async def test_a_reason_for_the_whole_day_ABS_2(absences, class_reads, session, clock, school):
     await absent(session, clock, school, "russian", "rus5A", TODAY, 1, "alekseev")
     math = await absent(session, clock, school, "math", "math5A", TODAY, 2, "alekseev")
     await absent(session, clock, school, "eng1", "eng5A1", TODAY, 3, "alekseev")
@@ -138,24 +147,24 @@ async def test_a_reason_for_the_whole_day_ABS_2(absences, session, clock, school
     class_teacher = await load_actor(session, school.staff["math"])
     math_absence = await session.scalar(select(Absence.id).where(Absence.lesson_id == math))
     await absences.set_reason(class_teacher, math_absence, AbsenceReason.UNEXCUSED)  # set before: kept
-    day = await absences.absence_day(class_teacher, math_absence)
+    day = await class_reads.absence_day(class_teacher, math_absence)
     assert [(a.lesson_number, a.subject, a.reason) for a in day] == [
         (1, "Русский язык", None), (2, "Математика", AbsenceReason.UNEXCUSED), (3, "Английский язык", None)]
     assert await absences.set_day_reason(class_teacher, day[0].absence_id, AbsenceReason.ILLNESS) == 2
-    reasons = [a.reason for a in await absences.absence_day(class_teacher, math_absence)]
+    reasons = [a.reason for a in await class_reads.absence_day(class_teacher, math_absence)]
     assert reasons == [AbsenceReason.ILLNESS, AbsenceReason.UNEXCUSED, AbsenceReason.ILLNESS]
-    [monday] = await absences.unreasoned(class_teacher, school.classes["5А"])
+    [monday] = await class_reads.unreasoned(class_teacher, school.classes["5А"])
     assert monday.date == MONDAY
     audited = await session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "set_reason"))
     assert audited == 3  # DATA-3: one entry per absence
 
 
-async def test_the_class_day_shows_taken_and_missing_attendance(absences, session, clock, school):
+async def test_the_class_day_shows_taken_and_missing_attendance(class_reads, session, clock, school):
     await absent(session, clock, school, "math", "math5A", TODAY, 2, "borisova", "alekseev")
     await absent(session, clock, school, "eng1", "eng5A1", TODAY, 3)
     class_teacher = await load_actor(session, school.staff["math"])
-    day = await absences.class_day(class_teacher, school.classes["5А"])
+    day = await class_reads.class_day(class_teacher, school.classes["5А"])
     assert (day.class_name, day.day, day.kind) == ("5А", TODAY, "school_day")
     assert day.lessons == (
         ClassLesson(1, "Русский язык", None, False, ()),
@@ -163,9 +172,9 @@ async def test_the_class_day_shows_taken_and_missing_attendance(absences, sessio
         ClassLesson(3, "Английский язык", "Англ. 1", True, ()),
         ClassLesson(3, "Английский язык", "Англ. 2", False, ()),
     )
-    sunday = await absences.class_day(class_teacher, school.classes["5А"], date(2026, 11, 29))
+    sunday = await class_reads.class_day(class_teacher, school.classes["5А"], date(2026, 11, 29))
     assert (sunday.kind, sunday.lessons) == ("weekend", ())
-    holiday = await absences.class_day(class_teacher, school.classes["5А"], date(2026, 12, 30))
+    holiday = await class_reads.class_day(class_teacher, school.classes["5А"], date(2026, 12, 30))
     assert (holiday.kind, holiday.holiday, holiday.lessons) == ("holiday", "Зимние каникулы", ())
 
 

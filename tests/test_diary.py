@@ -6,12 +6,16 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from services.access import load_actor
-from services.diary import DiaryService, marks_needed
+from services.access import get_student_for, load_actor
+from services.container import Services
+from services.diary import DiaryService
 from services.errors import Forbidden
+from services.grading import marks_needed
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, Student, StudentStatus, TimetableEntry
+from services.report_card import ReportCardService
 from tests.factories import TODAY
+from tests.statements import statements_run
 
 MONDAY = TODAY - timedelta(days=1)
 
@@ -19,6 +23,11 @@ MONDAY = TODAY - timedelta(days=1)
 @pytest.fixture
 def diary(session, clock):
     return DiaryService(session, clock)
+
+
+@pytest.fixture
+def report_card(session, clock):
+    return ReportCardService(session, clock)
 
 
 @pytest.fixture
@@ -91,12 +100,12 @@ async def test_the_screens_header_names_the_child(diary, session, school):
     assert (card.first_name, card.last_name, card.class_name, card.grade) == ("Ксения", "Алексеева", "5Б", 5)
 
 
-async def test_parent_cannot_see_another_familys_child_ACC_2(diary, session, school):
+async def test_parent_cannot_see_another_familys_child_ACC_2(diary, report_card, session, school):
     father = await load_actor(session, school.parents["borisov_father"])
     for call in (diary.student(father, school.students["alekseev"]),
                  diary.day(father, school.students["alekseev"], TODAY),
-                 diary.marks(father, school.students["alekseev"]),
-                 diary.attendance(father, school.students["alekseev"]),
+                 report_card.marks(father, school.students["alekseev"]),
+                 report_card.attendance(father, school.students["alekseev"]),
                  diary.homework(father, school.students["alekseev"], TODAY, TODAY)):
         with pytest.raises(Forbidden) as err:
             await call
@@ -142,9 +151,9 @@ async def test_student_who_left_loses_access_and_parents_too_ACC_9(diary, sessio
         await diary.day(await load_actor(session, school.parents["borisov_father"]), school.students["borisova"], TODAY)
 
 
-async def test_marks_report_with_both_averages_J_5(diary, session, school, journal_day):
+async def test_marks_report_with_both_averages_J_5(report_card, session, school, journal_day):
     mother = await load_actor(session, school.parents["alekseeva_mother"])
-    report = await diary.marks(mother, school.students["alekseev"])
+    report = await report_card.marks(mother, school.students["alekseev"])
     assert report.period_name == "2 четверть"
     math = next(s for s in report.subjects if s.subject == "Математика")
     assert [m.value for m in math.marks] == [4, 5]
@@ -154,9 +163,9 @@ async def test_marks_report_with_both_averages_J_5(diary, session, school, journ
     assert {s.subject for s in report.subjects} == {"Математика", "Русский язык", "Английский язык"}
 
 
-async def test_attendance_summary_counts_absences_without_reason(diary, session, school, journal_day):
+async def test_attendance_summary_counts_absences_without_reason(report_card, session, school, journal_day):
     father = await load_actor(session, school.parents["borisov_father"])
-    report = await diary.attendance(father, school.students["borisova"])
+    report = await report_card.attendance(father, school.students["borisova"])
     math = next(s for s in report.subjects if s.subject == "Математика")
     assert (math.lessons, math.absences, math.by_reason) == (1, 1, {"none": 1})
     assert report.without_reason == 1
@@ -210,3 +219,57 @@ async def test_week_follows_a_timetable_that_changes_mid_week_DIA_1(diary, sessi
     earlier = await diary.week(student, school.students["alekseev"], TODAY - timedelta(days=7))
     assert [lsn.subject for lsn in earlier[3].lessons] == ["Математика", "Английский язык"]
     assert [lsn.subject for lsn in earlier[4].lessons] == ["Математика"]
+
+
+async def test_a_diary_tap_is_one_call_with_one_access_check_ACC_2(diary, session, school, engine, journal_day,
+                                                                 monkeypatch):
+    """The diary's screen comes from one service call: the student is checked once (ACC-1, ACC-2), and it reads
+    less than the three calls (today, the student, the day) that each checked again."""
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    artyom = school.students["alekseev"]
+    await session.commit()  # both runs start from an empty identity map
+    with statements_run(engine) as three_calls:
+        today = await diary.today(mother, artyom)
+        await diary.student(mother, artyom)
+        await diary.day(mother, artyom, today)
+    await session.commit()
+    checked = []
+
+    async def check(session, actor, student_id):
+        checked.append(student_id)
+        return await get_student_for(session, actor, student_id)
+
+    monkeypatch.setattr("services.diary.get_student_for", check)
+    with statements_run(engine) as one_call:
+        screen = await diary.day_screen(mother, artyom)
+    assert checked == [artyom]
+    assert len(one_call) < len(three_calls)
+    assert screen.today == screen.day.date == TODAY and screen.student.first_name == "Артём"
+    assert any(lsn.topic for lsn in (await diary.day_screen(mother, artyom, MONDAY)).day.lessons)
+    with pytest.raises(Forbidden):  # another family's child: refused by that one check
+        await diary.day_screen(await load_actor(session, school.parents["borisov_father"]), artyom)
+
+
+@pytest.mark.parametrize("screen", ["day", "week", "homework", "marks", "absences"])
+async def test_each_family_screen_checks_the_student_once_ACC_2(session, clock, school, journal_day, monkeypatch,
+                                                                screen):
+    """Every screen of the family's menu is one service call with one access check, refused for another's child."""
+    checked = []
+
+    async def check(session, actor, student_id):
+        checked.append(student_id)
+        return await get_student_for(session, actor, student_id)
+
+    for module in ("services.diary", "services.report_card", "services.absences"):
+        monkeypatch.setattr(f"{module}.get_student_for", check)
+    services = Services(session, clock, store=None)
+    call = {"day": lambda actor, sid: services.diary.day_screen(actor, sid),
+            "week": lambda actor, sid: services.diary.week_screen(actor, sid),
+            "homework": lambda actor, sid: services.diary.homework_screen(actor, sid),
+            "marks": lambda actor, sid: services.report_card.marks_screen(actor, sid),
+            "absences": lambda actor, sid: services.absences.family_screen(actor, sid)}[screen]
+    artyom = school.students["alekseev"]
+    view = await call(await load_actor(session, school.parents["alekseeva_mother"]), artyom)
+    assert checked == [artyom] and view.student.student_id == artyom
+    with pytest.raises(Forbidden):
+        await call(await load_actor(session, school.parents["borisov_father"]), artyom)

@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from services.access import load_actor
-from services.diary import DiaryService, rounds_up_from
+from services.attachments import AttachmentIn
+from services.diary import DiaryService
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.journal import AttachmentIn, JournalService
+from services.grading import rounds_up_from
+from services.journal import JournalService
 from services.models import AttachmentKind, Subject, WorkType
+from services.report_card import ReportCardService
 from tests.factories import TODAY
 
 TOMORROW = TODAY + timedelta(days=1)  # Wednesday
@@ -21,6 +24,11 @@ LAST_TUESDAY = TODAY - timedelta(days=7)
 @pytest.fixture
 def diary(session, clock):
     return DiaryService(session, clock)
+
+
+@pytest.fixture
+def report_card(session, clock):
+    return ReportCardService(session, clock)
 
 
 @pytest.fixture
@@ -120,17 +128,19 @@ async def test_homework_ahead_refuses_another_familys_child_and_bad_ranges_ACC_2
             await diary.homework_ahead(father, school.students["borisova"], days)
 
 
-async def test_periods_that_have_begun_PER_1(diary, session, school, clock):
+async def test_periods_that_have_begun_PER_1(report_card, session, school, clock):
     mother = await load_actor(session, school.parents["alekseeva_mother"])
-    assert [p.period_id for p in await diary.periods(mother, school.students["alekseev"])] == [school.q1, school.q2]
+    periods = await report_card.periods(mother, school.students["alekseev"])
+    assert [p.period_id for p in periods] == [school.q1, school.q2]
     clock.at(date(2026, 10, 1))
-    [q1] = await diary.periods(mother, school.students["alekseev"])
+    [q1] = await report_card.periods(mother, school.students["alekseev"])
     assert (q1.period_id, q1.name, q1.starts_on, q1.ends_on) == (school.q1, "1 четверть", date(2026, 9, 1),
                                                                  date(2026, 10, 24))
     clock.at(date(2026, 10, 30))  # the autumn holidays: the quarter that ended is the news
-    assert [p.period_id for p in await diary.periods(mother, school.students["alekseev"])] == [school.q1]
+    assert [p.period_id for p in await report_card.periods(mother, school.students["alekseev"])] == [school.q1]
     with pytest.raises(Forbidden):
-        await diary.periods(await load_actor(session, school.parents["borisov_father"]), school.students["alekseev"])
+        await report_card.periods(await load_actor(session, school.parents["borisov_father"]),
+                                  school.students["alekseev"])
 
 
 @pytest.fixture
@@ -146,74 +156,76 @@ async def russian_marks(journal, session, school):
                             school.work_types["test"], [(kid, 4)])
 
 
-async def test_marks_report_names_each_subjects_id(diary, session, school, russian_marks):
+async def test_marks_report_names_each_subjects_id(report_card, session, school, russian_marks):
     mother = await load_actor(session, school.parents["alekseeva_mother"])
-    report = await diary.marks(mother, school.students["alekseev"])
+    report = await report_card.marks(mother, school.students["alekseev"])
     rus = next(s for s in report.subjects if s.subject == "Русский язык")
     assert rus.subject_id == await subject_id(session, "Русский язык")
     assert (rus.average, rus.weighted_average) == (3.0, 3.25)
 
 
-async def test_one_subjects_marks_for_the_screen_a_tap_opens_DIA_1_J_5(diary, session, school, russian_marks):
+async def test_one_subjects_marks_for_the_screen_a_tap_opens_DIA_1_J_5(report_card, session, school, russian_marks):
     """The same subject as in the whole report, with its period and "what is needed"; only that subject."""
     mother = await load_actor(session, school.parents["alekseeva_mother"])
     rus = await subject_id(session, "Русский язык")
-    whole = await diary.marks(mother, school.students["alekseev"])
-    one = await diary.subject_marks(mother, school.students["alekseev"], rus, None, 4)
+    whole = await report_card.marks(mother, school.students["alekseev"])
+    one = await report_card.subject_marks(mother, school.students["alekseev"], rus, None, 4)
     assert one.marks == next(s for s in whole.subjects if s.subject_id == rus)
     assert [(m.value, m.weight) for m in one.marks.marks] == [(3, 1.0), (2, 1.0), (4, 2.0)]
     assert (one.period.period_id, one.period.name, one.student.first_name) == (school.q2, "2 четверть", "Артём")
     assert (one.goal.mark, one.goal.needed) == (4, ((5, 1), (4, 2)))
     with pytest.raises(NotFound):  # a subject the child does not study
-        await diary.subject_marks(mother, school.students["alekseev"], await subject_id(session, "Литературное чтение"))
+        await report_card.subject_marks(mother, school.students["alekseev"],
+                                        await subject_id(session, "Литературное чтение"))
 
 
-async def test_what_is_needed_for_a_period_mark_PER_3(diary, session, school, russian_marks):
+async def test_what_is_needed_for_a_period_mark_PER_3(report_card, session, school, russian_marks):
     mother = await load_actor(session, school.parents["alekseeva_mother"])
     rus = await subject_id(session, "Русский язык")
-    choice = await diary.mark_goal(mother, school.students["alekseev"], rus)
+    choice = await report_card.mark_goal(mother, school.students["alekseev"], rus)
     assert (choice.choices, choice.mark, choice.weighted_average, choice.marks_count) == ((3, 4, 5), None, 3.25, 3)
     assert (choice.period_id, choice.period_name, choice.subject) == (school.q2, "2 четверть", "Русский язык")
     # «4» from 3.50: (13 + 5n) / (4 + n) >= 3.5 -> n >= 2/3 -> 1;  (13 + 4n) / (4 + n) >= 3.5 -> n >= 2
-    four = await diary.mark_goal(mother, school.students["alekseev"], rus, school.q2, 4)
+    four = await report_card.mark_goal(mother, school.students["alekseev"], rus, school.q2, 4)
     assert (four.threshold, four.reached, four.needed) == (3.5, False, ((5, 1), (4, 2)))
     # «5» from 4.50: (13 + 5n) / (4 + n) >= 4.5 -> n >= 10; 4s never get there
-    five = await diary.mark_goal(mother, school.students["alekseev"], rus, None, 5)
+    five = await report_card.mark_goal(mother, school.students["alekseev"], rus, None, 5)
     assert (five.threshold, five.needed) == (4.5, ((5, 10),))
-    three = await diary.mark_goal(mother, school.students["alekseev"], rus, None, 3)
+    three = await report_card.mark_goal(mother, school.students["alekseev"], rus, None, 3)
     assert (three.reached, three.needed) == (True, ())
     assert rounds_up_from(5) == 4.5
 
 
-async def test_what_is_needed_without_marks_and_in_another_period(diary, session, school, russian_marks):
+async def test_what_is_needed_without_marks_and_in_another_period(report_card, session, school, russian_marks):
     mother = await load_actor(session, school.parents["alekseeva_mother"])
-    goal = await diary.mark_goal(mother, school.students["alekseev"], await subject_id(session, "Математика"),
+    goal = await report_card.mark_goal(mother, school.students["alekseev"], await subject_id(session, "Математика"),
                                  None, 5)
     assert (goal.marks_count, goal.weighted_average, goal.reached, goal.needed) == (0, None, False, ((5, 1),))
-    q1 = await diary.mark_goal(mother, school.students["alekseev"], await subject_id(session, "Русский язык"),
+    q1 = await report_card.mark_goal(mother, school.students["alekseev"], await subject_id(session, "Русский язык"),
                                school.q1, 4)
     assert (q1.period_name, q1.marks_count, q1.needed) == ("1 четверть", 0, ((5, 1), (4, 1)))
 
 
-async def test_what_is_needed_refuses_forged_requests(diary, session, school, russian_marks):
+async def test_what_is_needed_refuses_forged_requests(report_card, session, school, russian_marks):
     mother = await load_actor(session, school.parents["alekseeva_mother"])
     rus = await subject_id(session, "Русский язык")
     with pytest.raises(Forbidden) as err:  # another family's child
-        await diary.mark_goal(await load_actor(session, school.parents["borisov_father"]),
+        await report_card.mark_goal(await load_actor(session, school.parents["borisov_father"]),
                               school.students["alekseev"], rus, None, 4)
     assert err.value.code == "student.not_yours"
     with pytest.raises(NotFound) as err:  # a subject the child does not study (1А's reading)
-        await diary.mark_goal(mother, school.students["alekseev"], await subject_id(session, "Литературное чтение"))
+        await report_card.mark_goal(mother, school.students["alekseev"],
+                                    await subject_id(session, "Литературное чтение"))
     assert err.value.code == "subject.not_found"
     with pytest.raises(InvalidInput) as err:
-        await diary.mark_goal(mother, school.students["alekseev"], rus, None, 6)
+        await report_card.mark_goal(mother, school.students["alekseev"], rus, None, 6)
     assert err.value.code == "mark.out_of_scale"
     with pytest.raises(NotFound) as err:
-        await diary.mark_goal(mother, school.students["alekseev"], rus, 99999, 4)
+        await report_card.mark_goal(mother, school.students["alekseev"], rus, 99999, 4)
     assert err.value.code == "period.not_found"
 
 
-async def test_what_is_needed_agrees_with_the_average_shown(diary, journal, session, school):
+async def test_what_is_needed_agrees_with_the_average_shown(report_card, journal, session, school):
     """5 (weight 1) and 4 (weight 1.01): (5 + 4.04) / 2.01 = 4.4975, shown as 4.50: that is «5» already."""
     oral = WorkType(school_id=school.school_id, name="Устный опрос", weight=1.01)
     session.add(oral)
@@ -224,5 +236,5 @@ async def test_what_is_needed_agrees_with_the_average_shown(diary, journal, sess
     await journal.add_marks(math, day, school.work_types["answer"], [(kid, 5)])
     await journal.add_marks(math, day, oral.id, [(kid, 4)])
     mother = await load_actor(session, school.parents["alekseeva_mother"])
-    goal = await diary.mark_goal(mother, kid, await subject_id(session, "Математика"), None, 5)
+    goal = await report_card.mark_goal(mother, kid, await subject_id(session, "Математика"), None, 5)
     assert (goal.weighted_average, goal.reached, goal.needed) == (4.5, True, ())

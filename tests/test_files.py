@@ -10,9 +10,10 @@ from sqlalchemy import select
 from bot.cli import cmd_fetch_files, open_database
 from bot.config import Settings
 from services.access import load_actor
+from services.attachments import AttachmentIn
 from services.errors import InvalidInput
 from services.files import FileStore, check_content
-from services.journal import AttachmentIn, JournalService
+from services.journal import JournalService
 from services.models import Attachment, AttachmentKind
 from tests.factories import TODAY, build_school
 from tests.files import PHOTO

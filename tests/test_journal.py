@@ -235,7 +235,7 @@ async def test_two_teachers_saving_attendance_at_once_lose_nothing(session_facto
 async def test_homework_with_a_file_reaches_the_diary_and_the_outbox_J_4(journal, session, clock, school):
     """J-4: files may be attached to homework; the parent's diary lists them with the homework due."""
     from services.diary import DiaryService
-    from services.journal import AttachmentIn
+    from services.attachments import AttachmentIn
     from services.models import AttachmentKind
 
     teacher, view = await open_math(journal, session, school)

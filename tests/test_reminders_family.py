@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from bot import jobs
 from ui.pushes.render import text_of
 from services.access import load_actor
+from services.attachments import AttachmentIn
 from services.db import write_transaction
-from services.journal import AttachmentIn, JournalService
+from services.journal import JournalService
 from services.models import (
     Absence, AbsenceReason, AttachmentKind, EventKind, Holiday, OutboxEvent, Student, StudentStatus,
 )

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from ui.pushes.render import text_of
 from ui.pushes.texts_staff import RENDERERS
 from services.absences import AbsenceService
+from services.class_absences import ClassAbsenceService
 from services.access import load_actor
 from services.db import write_transaction
 from services.journal import JournalService
@@ -243,7 +244,7 @@ async def test_absence_deadlines_due_by_the_next_working_day_or_past_ABS_3_J_9(s
     # The same deadlines as the class teacher's own screens show.
     teacher = await load_actor(session, school.staff["math"])
     screen = {(a.student_name, a.date.isoformat()): a.due.isoformat()
-              for a in await absences.unreasoned(teacher, school.classes["5А"])}
+              for a in await ClassAbsenceService(session, clock).unreasoned(teacher, school.classes["5А"])}
     assert all(screen[(a["student"], a["date"])] == a["due"] for a in math["absences"])
     assert [d.review_due.isoformat() for d in await absences.inbox(teacher, school.classes["5А"])
             if d.student_name.startswith("Борисова")] == ["2026-11-25"]

@@ -11,10 +11,11 @@ import pytest
 from services.absences import AbsenceService
 from services.access import get_student_for, load_actor
 from services.announcements import AnnouncementService, Audience, Scope
-from services.diary import DiaryService
+from services.class_absences import ClassAbsenceService
 from services.errors import Forbidden, NotFound
 from services.journal import JournalService
 from services.period_marks import PeriodMarkService
+from services.report_card import ReportCardService
 from tests.factories import TODAY, build_school
 
 ADMINISTRATION = ("deputy", "admin")
@@ -60,9 +61,9 @@ async def test_the_administration_sees_no_student_class_or_audience_of_another_s
     with pytest.raises(Forbidden):
         await get_student_for(session, actor, other.students["alekseev"])
     with pytest.raises(Forbidden):
-        await DiaryService(session, clock).marks(actor, other.students["alekseev"])
-    absences = AbsenceService(session, clock)
-    for read in (absences.class_day, absences.inbox, absences.unreasoned):
+        await ReportCardService(session, clock).marks(actor, other.students["alekseev"])
+    class_reads = ClassAbsenceService(session, clock)
+    for read in (class_reads.class_day, AbsenceService(session, clock).inbox, class_reads.unreasoned):
         with pytest.raises(Forbidden):
             await read(actor, other.classes["5А"])
     announcements = AnnouncementService(session, clock)

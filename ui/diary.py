@@ -1,7 +1,7 @@
 """The diary's and the timetable's screens as text and keyboards (DIA-1): what a parent or a student reads.
 
-Pure functions of the services' DTOs; the texts are HTML, with every name and text from the journal escaped,
-and each tag closed on its line so that split_text may cut between any two lines.
+Pure functions of the services' view models (DayScreen, WeekScreen); the texts are HTML, with every name and
+text from the journal escaped, and each tag closed on its line so that split_text may cut between any two lines.
 """
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from ui import date_picker
 from ui.callbacks import DiaryCB, DiaryMonthCB, ScheduleCB
 from ui.date_picker import TODAY
 from ui.formatting import absence_reason, dates_text, day_title, short_date, time_span, work_type_name
-from services.diary import DiaryDay, DiaryLesson, HomeworkItem, StudentCard
-
+from services.diary import DayScreen, DiaryDay, DiaryLesson, HomeworkItem, WeekScreen
 
 
 # ---- the diary: one day -----------------------------------------------------------------------------
 
-def day_text(card: StudentCard, day: DiaryDay, today: date, locale: str) -> str:
+def day_text(screen: DayScreen, locale: str) -> str:
     """«Дневник: Артём, 5А», the day, then each lesson; a day without lessons says why."""
+    card, day, today = screen.student, screen.day, screen.today
     title = f"<b>{escape(day_title(day.date, locale))}</b>" + (_(", today") if day.date == today else "")
     blocks = [_("Diary: {child}, {class_name}").format(child=escape(card.first_name),
                                                        class_name=escape(card.class_name)) + "\n" + title]
@@ -92,8 +92,10 @@ def no_lessons(day: DiaryDay) -> str:
     return _("No lessons.")
 
 
-def day_keyboard(student_id: int, day: date, today: date, locale: str) -> InlineKeyboardMarkup:
+def day_keyboard(screen: DayScreen, locale: str) -> InlineKeyboardMarkup:
     """◀ the day before | the day after ▶; a week back | a week ahead; today | pick a date."""
+    student_id, day, today = screen.student.student_id, screen.day.date, screen.today
+
     def to(target: date | str) -> DiaryCB:
         return DiaryCB(student=student_id, day=target if isinstance(target, str) else target.isoformat())
 
@@ -125,10 +127,11 @@ def weekday_date(day: date, locale: str) -> str:
 
 # ---- the timetable: one week ------------------------------------------------------------------------
 
-def week_text(card: StudentCard, days: list[DiaryDay], today: date, locale: str) -> str:
+def week_text(screen: WeekScreen, locale: str) -> str:
     """Monday to Saturday with bell times, subjects, rooms and teachers; a day without lessons says why.
 
     Days are apart by blank lines, so a week too long for one message is cut between days (or lessons)."""
+    card, days, today = screen.student, screen.days, screen.today
     span = dates_text(days[0].date, days[-1].date, locale, with_year=True)
     blocks = [_("Timetable: {child}, {class_name}").format(child=escape(card.first_name),
                                                            class_name=escape(card.class_name))
@@ -147,19 +150,16 @@ def timetable_line(lesson: DiaryLesson) -> str:
     return lesson_line(lesson) + (" — " + ", ".join(where) if where else "")
 
 
-def week_keyboard(student_id: int, monday: date, this_monday: date) -> InlineKeyboardMarkup:
+def week_keyboard(screen: WeekScreen) -> InlineKeyboardMarkup:
+    """The week before and after; back to this week from another."""
+    student_id, monday = screen.student.student_id, screen.days[0].date
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=_("◀◀ Previous week"),
                     callback_data=ScheduleCB(student=student_id, day=(monday - timedelta(days=7)).isoformat()))
     keyboard.button(text=_("Next week ▶▶"),
                     callback_data=ScheduleCB(student=student_id, day=(monday + timedelta(days=7)).isoformat()))
-    if monday != this_monday:
+    if monday != screen.this_week:
         keyboard.button(text=_("This week"), callback_data=ScheduleCB(student=student_id, day=TODAY))
     keyboard.adjust(2, 1)
     return keyboard.as_markup()
 
-
-def shown_week(today: date) -> date:
-    """The Monday of the week the timetable opens on: this one, or on a Sunday the coming one."""
-    monday = today - timedelta(days=today.weekday())
-    return monday + timedelta(days=7) if today.weekday() == 6 else monday

@@ -83,16 +83,21 @@ async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: Inli
 async def show_picker(bot: Bot, query: CallbackQuery, keyboard: InlineKeyboardMarkup,
                       callback_answer: CallbackAnswer) -> None:
     """A date picker takes the place of a day's buttons; the day stays in view until one is picked."""
-    message = tapped(query)
+    await _show_picker(bot, chat_of(query), tapped(query), keyboard, callback_answer)
+
+
+async def _show_picker(bot: Bot, chat_id: int, message: Message | None, keyboard: InlineKeyboardMarkup,
+                       callback_answer: CallbackAnswer | None) -> None:
     if message is None:
-        await bot.send_message(chat_of(query), _("Pick a day:"), reply_markup=keyboard)
+        await bot.send_message(chat_id, _("Pick a day:"), reply_markup=keyboard)
         return
     try:
         await message.edit_reply_markup(reply_markup=keyboard)
     except TelegramBadRequest as err:
         if "not modified" not in err.message:  # not modified: a double tap, the picker is there already
             raise
-    callback_answer.text = _("Pick a day.")
+    if callback_answer is not None:
+        callback_answer.text = _("Pick a day.")
 
 
 async def on_noop(_query: CallbackQuery):
@@ -149,6 +154,10 @@ class Screen:
         """The screen in place of the tapped message (show_screen), or sent when there is none."""
         await show_screen(self.bot, self.chat_id, [parts] if isinstance(parts, str) else parts, keyboard,
                           self.state, self.tapped)
+
+    async def pick(self, keyboard: InlineKeyboardMarkup) -> None:
+        """A date picker in place of the tapped message's buttons (show_picker)."""
+        await _show_picker(self.bot, self.chat_id, self.tapped, keyboard, self.callback_answer)
 
     async def send(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
         return await self.bot.send_message(self.chat_id, text, reply_markup=keyboard)

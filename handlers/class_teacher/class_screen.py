@@ -23,7 +23,7 @@ from ui.formatting import absence_reason, day_title, short_date, split_text
 from ui.i18n import N_
 from ui.menus import menu_filter
 from ui.screens import Screen
-from services.absences import ClassAbsence, ClassDay, ClassLesson
+from services.class_absences import ClassAbsence, ClassDay, ClassLesson
 from services.container import Services
 from services.errors import NotFound
 from services.invites import IssuedCode, UnlinkedPerson
@@ -54,7 +54,7 @@ def applied_text(count: int) -> str:
 # ---- the main screen -------------------------------------------------------------------------------------
 
 async def cmd_class(_message: Message, services: Services, screen: Screen):
-    for led in await services.absences.led_classes(screen.user.actor):
+    for led in await services.class_absences.led_classes(screen.user.actor):
         await show_main(screen, services, led.id)
 
 
@@ -64,8 +64,8 @@ async def on_main(_query: CallbackQuery, callback_data: ClassCB, services: Servi
 
 async def show_main(screen: Screen, services: Services, class_id: int) -> None:
     user = screen.user
-    day = await services.absences.class_day(user.actor, class_id)  # refuses another's class (ACC-4)
-    missing = await services.absences.unreasoned(user.actor, class_id)
+    day = await services.class_absences.class_day(user.actor, class_id)  # refuses another's class (ACC-4)
+    missing = await services.class_absences.unreasoned(user.actor, class_id)
     unlinked = await services.invites.unlinked(user.actor, class_id)
     keyboard = InlineKeyboardBuilder()
     if missing:
@@ -129,7 +129,7 @@ async def on_reasons(_query: CallbackQuery, callback_data: ClassCB, services: Se
 
 async def show_reasons(screen: Screen, services: Services, class_id: int) -> None:
     user = screen.user
-    missing = await services.absences.unreasoned(user.actor, class_id)
+    missing = await services.class_absences.unreasoned(user.actor, class_id)
     days = student_days(missing)
     keyboard = InlineKeyboardBuilder()
     for day in [d for d in days if d[0].editable][:MAX_DAY_BUTTONS]:
@@ -182,7 +182,7 @@ async def on_lesson_reason(_query: CallbackQuery, callback_data: ClassReasonCB, 
 async def on_reason_choice(_query: CallbackQuery, callback_data: ClassReasonCB, services: Services, screen: Screen):
     """No reason in the button yet: the reasons to choose from, for the day or for the lesson."""
     user = screen.user
-    day = await services.absences.absence_day(user.actor, callback_data.absence)  # refuses another's class
+    day = await services.class_absences.absence_day(user.actor, callback_data.absence)  # refuses another's class
     if not day:  # the student has left the school meanwhile (ACC-9)
         raise NotFound("absence.not_found")
     one = callback_data.scope is ReasonScope.one

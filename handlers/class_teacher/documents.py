@@ -40,7 +40,7 @@ async def cmd_documents(_message: Message, services: Services, screen: Screen):
     if await screen.state.get_state() == DocumentDecline.comment.state:
         await screen.state.clear()
     today = await services.journal.today(user.actor)
-    for led in await services.absences.led_classes(user.actor):
+    for led in await services.class_absences.led_classes(user.actor):
         docs = await services.absences.inbox(user.actor, led.id)
         await screen.send(inbox_head(led, docs))
         for doc in docs:

@@ -29,7 +29,7 @@ from services.absences import MAX_FILES, SendContext, check_comment
 from services.accounts import CurrentUser
 from services.container import Services
 from services.errors import AlreadySaved, DomainError, InvalidInput
-from services.journal import AttachmentIn
+from services.attachments import AttachmentIn
 from services.models import AttachmentKind, DocumentKind
 from services.text import clean_text
 

@@ -18,7 +18,8 @@ from ui.screens import Screen
 from services.absences import DocumentView
 from services.accounts import CurrentUser
 from services.container import Services
-from services.diary import AbsenceDay, AttendanceReport, StudentCard
+from services.diary import StudentCard
+from services.report_card import AbsenceDay, AttendanceReport
 from services.models import AbsenceReason, DocumentKind, DocumentStatus
 
 KINDS = {
@@ -142,12 +143,11 @@ async def render_screen(services: Services, user: CurrentUser,
                         student_id: int) -> tuple[list[str], InlineKeyboardMarkup | None]:
     """The screen's text (split to fit Telegram, never cut) and the buttons for its last part.
 
-    Every read re-checks that this user may see the child (ACC-1, ACC-2).
+    The service re-checks that this user may see the child (ACC-1, ACC-2).
     """
-    card = await services.diary.student(user.actor, student_id)
-    report = await services.diary.attendance(user.actor, student_id)
-    docs = await services.absences.my_documents(user.actor, student_id)
-    text = screen_text(card, report, docs, user.locale, sends_documents(user, student_id))
+    view = await services.absences.family_screen(user.actor, student_id)
+    docs = list(view.documents)
+    text = screen_text(view.student, view.attendance, docs, user.locale, sends_documents(user, student_id))
     return split_text(text), screen_keyboard(user, student_id, docs, user.locale)
 
 

@@ -21,12 +21,10 @@ from services.diary import HomeworkAhead, HomeworkItem, StudentCard
 
 
 async def cmd_homework(_message: Message, services: Services, screen: Screen):
-    user = screen.user
-    card = await services.diary.student(user.actor, user.student_id)
-    ahead = await services.diary.homework_ahead(user.actor, user.student_id)
-    for part in split_text(render(card, ahead, screen.locale)):
+    view = await services.diary.homework_screen(screen.user.actor, screen.user.student_id)
+    for part in split_text(render(view.student, view.ahead, screen.locale)):
         await screen.send(part)
-    await send_files(screen, services, ahead)
+    await send_files(screen, services, view.ahead)
 
 
 def render(card: StudentCard, ahead: HomeworkAhead, locale: str) -> str:

@@ -22,17 +22,9 @@ from ui.menus import menu_filter
 from ui.screens import Screen
 from services.accounts import CurrentUser
 from services.container import Services
-from services.diary import (
-    NEW_MARK_WEIGHT,
-    MarkGoal,
-    MarkItem,
-    MarksReport,
-    PeriodCard,
-    StudentCard,
-    SubjectMarks,
-    SubjectReport,
-    rounds_up_from,
-)
+from services.diary import StudentCard
+from services.grading import NEW_MARK_WEIGHT, MarkItem, rounds_up_from
+from services.report_card import MarkGoal, MarksReport, PeriodCard, SubjectMarks, SubjectReport
 
 
 async def cmd_marks(_message: Message, services: Services, screen: Screen):
@@ -48,8 +40,8 @@ async def on_period(_query: CallbackQuery, callback_data: MarksPeriodCB, service
 
 async def on_subject(_query: CallbackQuery, callback_data: MarkGoalCB, services: Services, screen: Screen):
     """A subject's marks and "what is needed" (mark=0: the marks to aim at; else the answer for one), in place."""
-    report = await services.diary.subject_marks(screen.user.actor, callback_data.student, callback_data.subject,
-                                                callback_data.period, callback_data.mark or None)
+    report = await services.report_card.subject_marks(screen.user.actor, callback_data.student, callback_data.subject,
+                                                      callback_data.period, callback_data.mark or None)
     await show(screen, render_subject(report, screen.locale), subject_keyboard(report.goal, screen.locale))
 
 
@@ -66,10 +58,9 @@ async def show(screen: Screen, text: str, keyboard: InlineKeyboardMarkup | None)
 
 async def summary_screen(services: Services, user: CurrentUser, student_id: int,
                          period_id: int | None) -> tuple[str, InlineKeyboardMarkup | None]:
-    card = await services.diary.student(user.actor, student_id)
-    report = await services.diary.marks(user.actor, student_id, period_id)
-    periods = await services.diary.periods(user.actor, student_id)
-    return render_summary(card, report, periods, user.locale), summary_keyboard(report, periods)
+    view = await services.report_card.marks_screen(user.actor, student_id, period_id)
+    periods = list(view.periods)
+    return render_summary(view.student, view.report, periods, user.locale), summary_keyboard(view.report, periods)
 
 
 def period_title(name: str, period: PeriodCard | None, locale: str) -> str:

@@ -4,38 +4,30 @@ from __future__ import annotations
 
 from datetime import date
 
-from aiogram import Bot, Router
-from aiogram.fsm.context import FSMContext
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
+from services.container import Services
 from ui.callbacks import ScheduleCB
+from ui.diary import TODAY, week_keyboard, week_text
 from ui.formatting import split_text
 from ui.menus import menu_filter
-from services.accounts import CurrentUser
-from services.container import Services
-
-from ui.screens import chat_of, parse_day, show_screen, tapped
-from ui.diary import TODAY, shown_week, week_keyboard, week_text
+from ui.screens import Screen, parse_day
 
 
-async def cmd_schedule(message: Message, user: CurrentUser, services: Services, state: FSMContext, bot: Bot):
-    today = await services.diary.today(user.actor, user.student_id)
-    await show_week(bot, message.chat.id, user, services, state, user.student_id, shown_week(today), today)
+async def cmd_schedule(_message: Message, services: Services, screen: Screen):
+    await show_week(screen, services, screen.user.student_id, None)
 
 
-async def on_week(query: CallbackQuery, callback_data: ScheduleCB, user: CurrentUser, services: Services,
-                  state: FSMContext, bot: Bot):
-    today = await services.diary.today(user.actor, callback_data.student)  # refuses another family's child
-    day = shown_week(today) if callback_data.day == TODAY else parse_day(callback_data.day)
-    await show_week(bot, chat_of(query), user, services, state, callback_data.student, day, today, tapped(query))
+async def on_week(_query: CallbackQuery, callback_data: ScheduleCB, services: Services, screen: Screen):
+    day = None if callback_data.day == TODAY else parse_day(callback_data.day)
+    await show_week(screen, services, callback_data.student, day)
 
 
-async def show_week(bot: Bot, chat_id: int, user: CurrentUser, services: Services, state: FSMContext,
-                    student_id: int, day: date, today: date, message: Message | None = None) -> None:
-    card = await services.diary.student(user.actor, student_id)
-    days = await services.diary.week(user.actor, student_id, day)
-    await show_screen(bot, chat_id, split_text(week_text(card, days, today, user.locale)),
-                      week_keyboard(student_id, days[0].date, shown_week(today)), state, message)
+async def show_week(screen: Screen, services: Services, student_id: int | None, day: date | None) -> None:
+    """The week that holds `day` (without one, the week the timetable opens on); one service call, one check."""
+    view = await services.diary.week_screen(screen.user.actor, student_id, day)
+    await screen.show(split_text(week_text(view, screen.locale)), week_keyboard(view))
 
 
 def build_router() -> Router:

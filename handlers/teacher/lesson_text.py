@@ -24,7 +24,8 @@ from handlers.stored_files import receive
 from services.container import Services
 from services.corrections import topic_change
 from services.errors import InvalidInput
-from services.journal import HOMEWORK_MAX, TOPIC_MAX, AttachmentIn, LessonView
+from services.attachments import AttachmentIn
+from services.journal import HOMEWORK_MAX, TOPIC_MAX, LessonView
 from services.models import AttachmentKind
 
 from .correction_request import offer_correction

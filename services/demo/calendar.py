@@ -18,8 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-QUARTERS = "1-9"
-HALVES = "10-11"
 MIN_TERM_DAYS = 14  # a shifted calendar puts today at least this far into its term
 MAX_SHIFT_WEEKS = 30
 

@@ -121,7 +121,7 @@ class _Solver:
 
     def solve(self) -> bool:
         rng = self.rng
-        clashes: list[tuple[int, int]] = []
+        clashes: list[tuple[int, int]] = []  # counted afresh every 50 steps, and whenever none are left
         for step in range(MAX_STEPS):
             if step % 50 == 0 or not clashes:
                 clashes = self.clashes()

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..calendar import SchoolCalendar, SchoolDays
 from ..control import below_minimum, period_counts, roster_ids
-from ..diary import MarkItem, averages
+from ..grading import MarkItem, averages
 from ..errors import NotFound
 from ..models import (
     Absence,

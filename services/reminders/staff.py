@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..absences import add_working_days, documents_brought, reason_due
+from ..absence_deadlines import add_working_days, documents_brought, reason_due
 from ..calendar import SchoolCalendar
 from ..control import (
     LessonGap,

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from ui.callbacks import DocumentCB
 from services.absences import AbsenceService
 from services.access import load_actor
-from services.journal import AttachmentIn, JournalService
+from services.attachments import AttachmentIn
+from services.journal import JournalService
 from services.models import Absence, AbsenceDocument, AbsenceReason, AttachmentKind, DocumentKind, DocumentStatus
 from tests.files import PHOTO
 from tests.factories import TODAY

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from services.access import load_actor
-from services.journal import AttachmentIn, JournalService
+from services.attachments import AttachmentIn
+from services.journal import JournalService
 from services.models import AttachmentKind
 from tests.files import PHOTO
 from tests.factories import TODAY
