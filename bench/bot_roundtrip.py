@@ -15,6 +15,7 @@ The same is measured for a bare aiogram bot (one handler answering any message w
 database) on the same emulator under another token: the cost of aiogram + emulator + HTTP alone.
 Prints a table and the process's peak RSS. Not a test: figures, for the README.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,27 +25,27 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiogram import Bot, Dispatcher  # noqa: E402
-from aiogram.client.default import DefaultBotProperties  # noqa: E402
-from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
-from aiogram.enums import ParseMode  # noqa: E402
-from aiogram.types import Message  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.enums import ParseMode
+from aiogram.types import Message
+from sqlalchemy import select
 
-from bot.dispatcher import create_dispatcher  # noqa: E402
-from devtools.sandbox import BotAPIEmulator  # noqa: E402
-from bench.demo_db import demo_sessions  # noqa: E402
-from services.access import system_actor  # noqa: E402
-from services.files import FileStore  # noqa: E402
-from services.invites import InviteService  # noqa: E402
-from services.models import Guardianship, Person  # noqa: E402
+from bench.demo_db import demo_sessions
+from bot.dispatcher import create_dispatcher
+from devtools.sandbox import BotAPIEmulator
+from services.access import system_actor
+from services.files import FileStore
+from services.invites import InviteService
+from services.models import Guardianship, Person
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SCHOOL_TOKEN = "123456:BENCH-school"
 BARE_TOKEN = "654321:BENCH-bare"
 FIRST_USER_ID = 700_000_001
@@ -59,8 +60,11 @@ class Polling:
 
     def __init__(self, emulator: BotAPIEmulator, token: str, dp: Dispatcher):
         self.dp = dp
-        self.bot = Bot(token, session=AiohttpSession(api=emulator.api_server()),
-                       default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+        self.bot = Bot(
+            token,
+            session=AiohttpSession(api=emulator.api_server()),
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+        )
 
     async def __aenter__(self) -> Polling:
         self.task = asyncio.create_task(self.dp.start_polling(self.bot, handle_signals=False, polling_timeout=1))
@@ -85,9 +89,14 @@ def bare_dispatcher() -> Dispatcher:
 async def link_parents(sessions, emulator: BotAPIEmulator, count: int) -> list[int]:
     """The first `count` parents of the demo, each linked to a new Telegram user; returns the user ids."""
     async with sessions() as session:
-        parents = (await session.execute(
-            select(Person.id, Person.school_id).where(Person.id.in_(select(Guardianship.parent_id)))
-            .order_by(Person.id).limit(count))).all()
+        parents = (
+            await session.execute(
+                select(Person.id, Person.school_id)
+                .where(Person.id.in_(select(Guardianship.parent_id)))
+                .order_by(Person.id)
+                .limit(count)
+            )
+        ).all()
     user_ids = []
     for user_id, (person_id, school_id) in enumerate(parents, FIRST_USER_ID):
         async with sessions() as session:
@@ -121,8 +130,12 @@ async def measure(emulator: BotAPIEmulator, token: str, user_ids: list[int], rou
         await asyncio.gather(*(trip(u) for u in user_ids))
     elapsed = time.perf_counter() - started
     sequential.sort()
-    return {"p50": statistics.median(sequential), "p95": sequential[int(len(sequential) * 0.95) - 1],
-            "per_second": rounds * len(user_ids) / elapsed, "replies": len(sequential)}
+    return {
+        "p50": statistics.median(sequential),
+        "p95": sequential[int(len(sequential) * 0.95) - 1],
+        "per_second": rounds * len(user_ids) / elapsed,
+        "replies": len(sequential),
+    }
 
 
 async def main(args) -> None:
@@ -132,20 +145,21 @@ async def main(args) -> None:
     async with BotAPIEmulator() as emulator:
         user_ids = await link_parents(sessions, emulator, args.parents)
         print(f"linked {len(user_ids)} parents; {args.rounds} rounds each, sequential then all at once")
-        async with Polling(emulator, SCHOOL_TOKEN, create_dispatcher(sessions, clock,
-                                                              files=FileStore(Path(tempfile.mkdtemp())))):
-            results["school bot /diary"] = await measure(emulator, SCHOOL_TOKEN, user_ids, args.rounds,
-                                                         buttons=True)
+        async with Polling(
+            emulator, SCHOOL_TOKEN, create_dispatcher(sessions, clock, files=FileStore(Path(tempfile.mkdtemp())))
+        ):
+            results["school bot /diary"] = await measure(emulator, SCHOOL_TOKEN, user_ids, args.rounds, buttons=True)
         for user_id in user_ids:
             emulator.add_user(BARE_TOKEN, user_id, first_name="Родитель", language_code="ru")
         async with Polling(emulator, BARE_TOKEN, bare_dispatcher()):
-            results["bare aiogram bot"] = await measure(emulator, BARE_TOKEN, user_ids, args.rounds,
-                                                        buttons=False)
+            results["bare aiogram bot"] = await measure(emulator, BARE_TOKEN, user_ids, args.rounds, buttons=False)
     await engine.dispose()
 
-    print(f"\n{'bot':20s} {'p50 ms':>8s} {'p95 ms':>8s} {'replies/s':>10s}   "
-          f"(sequential: {results['bare aiogram bot']['replies']} round trips; "
-          f"concurrent: {len(user_ids)} users at once)")
+    print(
+        f"\n{'bot':20s} {'p50 ms':>8s} {'p95 ms':>8s} {'replies/s':>10s}   "
+        f"(sequential: {results['bare aiogram bot']['replies']} round trips; "
+        f"concurrent: {len(user_ids)} users at once)"
+    )
     for name, r in results.items():
         print(f"{name:20s} {r['p50']:8.1f} {r['p95']:8.1f} {r['per_second']:10.1f}")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -7,6 +7,7 @@ a teacher call most: a student's week, a student's marks report, a teacher's day
 period sheet; and the deputy director's whole-school control report (REP-3), every tenth sample.
 Prints p50 and p95 in milliseconds per call. Not a test: figures, for the README.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,23 +16,23 @@ import random
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select
 
-from bench.demo_db import TODAY, demo_sessions  # noqa: E402
-from services.access import load_actor  # noqa: E402
-from services.diary import DiaryService  # noqa: E402
-from services.report_card import ReportCardService  # noqa: E402
-from services.control import ControlService  # noqa: E402
-from services.journal import JournalService  # noqa: E402
-from services.models import Assignment, Guardianship, Role, StaffRole  # noqa: E402
-from services.period_marks import PeriodMarkService  # noqa: E402
+from bench.demo_db import TODAY, demo_sessions
+from services.access import load_actor
+from services.control import ControlService
+from services.diary import DiaryService
+from services.journal import JournalService
+from services.models import Assignment, Guardianship, Role, StaffRole
+from services.period_marks import PeriodMarkService
+from services.report_card import ReportCardService
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 async def timed(samples: list[float], call) -> None:
@@ -43,8 +44,14 @@ async def timed(samples: list[float], call) -> None:
 async def main(args) -> None:
     engine, sessions = await demo_sessions(args.database_url, args.schools)
     rng = random.Random(1)
-    results: dict[str, list[float]] = {"diary week": [], "marks report": [], "teacher day": [], "open lesson": [],
-                                       "period sheet": [], "control report": []}
+    results: dict[str, list[float]] = {
+        "diary week": [],
+        "marks report": [],
+        "teacher day": [],
+        "open lesson": [],
+        "period sheet": [],
+        "control report": [],
+    }
     async with sessions() as session:
         pairs = (await session.execute(select(Guardianship.parent_id, Guardianship.student_id))).all()
         teachers = (await session.execute(select(Assignment.teacher_id).distinct())).scalars().all()
@@ -70,8 +77,9 @@ async def main(args) -> None:
             choices = await periods.choices(teacher)
             if choices:
                 choice = rng.choice(choices)
-                await timed(results["period sheet"],
-                            periods.sheet(teacher, choice.assignment_id, choice.current_period_id))
+                await timed(
+                    results["period sheet"], periods.sheet(teacher, choice.assignment_id, choice.current_period_id)
+                )
         if deputy_id is not None and len(results["diary week"]) % 10 == 1:
             async with sessions() as session:
                 deputy = await load_actor(session, deputy_id)

@@ -36,6 +36,7 @@ database recorded as sent. `--restart-at 0`: no restart.
 
 Prints a table and the process's peak RSS. Not a test: figures, for the README.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,26 +49,36 @@ import sys
 import time
 from collections import Counter, defaultdict
 from contextlib import suppress
-from datetime import date, datetime, time as clock_time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiogram.exceptions import TelegramRetryAfter  # noqa: E402
-from sqlalchemy import delete, func, insert, select, update  # noqa: E402
+from aiogram.exceptions import TelegramRetryAfter
+from sqlalchemy import delete, func, insert, select, update
 
-from bench.demo_db import TODAY, demo_sessions  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.pushes import limiter  # noqa: E402
-from bot.pushes.limiter import RateLimiter  # noqa: E402
-from bot.pushes.worker import PushWorker  # noqa: E402
-from bot.runtime import create_bot  # noqa: E402
-from devtools.sandbox import BotAPIEmulator  # noqa: E402
-from services.access import load_actor  # noqa: E402
-from services.db import write_transaction  # noqa: E402
-from services.journal import JournalService  # noqa: E402
-from services.models import (  # noqa: E402
-    Delivery, DeliveryStatus, Guardianship, Lesson, Mark, OutboxEvent, Person, Student, TelegramAccount, utcnow,
+from bench.demo_db import TODAY, demo_sessions
+from bot.config import Settings
+from bot.pushes import limiter
+from bot.pushes.limiter import RateLimiter
+from bot.pushes.worker import PushWorker
+from bot.runtime import create_bot
+from devtools.sandbox import BotAPIEmulator
+from services.access import load_actor
+from services.db import write_transaction
+from services.journal import JournalService
+from services.models import (
+    Delivery,
+    DeliveryStatus,
+    Guardianship,
+    Lesson,
+    Mark,
+    OutboxEvent,
+    Person,
+    Student,
+    TelegramAccount,
+    utcnow,
 )
 
 TOKEN = "123456:BENCH-pushes"
@@ -81,7 +92,7 @@ STARTED = utcnow()
 def journal_clock() -> datetime:
     """The teachers' clock: 24 Nov 2026 whatever the machine's date, so the day's lessons are open (J-9);
     the worker and the stored times (OutboxEvent.created_at, Delivery.sent_at) use the real clock."""
-    return datetime.combine(TODAY, clock_time(9, 0), timezone.utc) + (utcnow() - STARTED)
+    return datetime.combine(TODAY, clock_time(9, 0), UTC) + (utcnow() - STARTED)
 
 
 async def clear_outbox(sessions) -> None:
@@ -95,13 +106,25 @@ async def day_of_marks(sessions, day: date | None, share: float):
     the marks are deleted, to be saved again."""
     async with sessions() as session:
         if day is None:
-            day = await session.scalar(select(func.max(Lesson.date)).join(Mark, Mark.lesson_id == Lesson.id)
-                                       .where(Lesson.date < TODAY))
-        rows = (await session.execute(
-            select(Mark.id, Mark.lesson_id, Mark.work_type_id, Mark.student_id, Mark.value, Mark.comment,
-                   func.coalesce(Mark.created_by, Lesson.teacher_id).label("teacher_id"))
-            .join(Lesson, Lesson.id == Mark.lesson_id).where(Lesson.date == day)
-            .order_by(Lesson.lesson_number, Lesson.id, Mark.id))).all()
+            day = await session.scalar(
+                select(func.max(Lesson.date)).join(Mark, Mark.lesson_id == Lesson.id).where(Lesson.date < TODAY)
+            )
+        rows = (
+            await session.execute(
+                select(
+                    Mark.id,
+                    Mark.lesson_id,
+                    Mark.work_type_id,
+                    Mark.student_id,
+                    Mark.value,
+                    Mark.comment,
+                    func.coalesce(Mark.created_by, Lesson.teacher_id).label("teacher_id"),
+                )
+                .join(Lesson, Lesson.id == Mark.lesson_id)
+                .where(Lesson.date == day)
+                .order_by(Lesson.lesson_number, Lesson.id, Mark.id)
+            )
+        ).all()
     lessons = list(dict.fromkeys(r.lesson_id for r in rows))
     if share < 1:
         kept = set(random.Random(1).sample(lessons, max(1, round(len(lessons) * share))))
@@ -121,10 +144,11 @@ async def link_families(sessions, emulator: BotAPIEmulator) -> dict[int, list[in
         students = (await session.execute(select(Student.id, Student.person_id))).all()
         parents = (await session.execute(select(Guardianship.student_id, Guardianship.parent_id))).all()
         persons = {p for _, p in students} | {p for _, p in parents}
-        await session.execute(insert(TelegramAccount), [
-            {"id": ACCOUNT_BASE + p, "locale": "ru", "quiet_from": NO_QUIET, "quiet_to": NO_QUIET} for p in persons])
-        await session.execute(update(Person).where(Person.id.in_(persons))
-                              .values(account_id=Person.id + ACCOUNT_BASE))
+        await session.execute(
+            insert(TelegramAccount),
+            [{"id": ACCOUNT_BASE + p, "locale": "ru", "quiet_from": NO_QUIET, "quiet_to": NO_QUIET} for p in persons],
+        )
+        await session.execute(update(Person).where(Person.id.in_(persons)).values(account_id=Person.id + ACCOUNT_BASE))
     for person in persons:
         emulator.add_user(TOKEN, ACCOUNT_BASE + person, first_name="Bench", language_code="ru")
     families: dict[int, list[int]] = defaultdict(list)
@@ -133,8 +157,9 @@ async def link_families(sessions, emulator: BotAPIEmulator) -> dict[int, list[in
     return families
 
 
-async def replay(sessions, saves: dict[int, dict[tuple, list[tuple[int, int]]]], save_over: float,
-                 refused: Counter) -> None:
+async def replay(
+    sessions, saves: dict[int, dict[tuple, list[tuple[int, int]]]], save_over: float, refused: Counter
+) -> None:
     """The day's lessons saved one after another, evenly over `save_over` seconds, each by its teacher."""
     pace = save_over / max(1, len(saves))
     start = time.perf_counter()
@@ -144,8 +169,9 @@ async def replay(sessions, saves: dict[int, dict[tuple, list[tuple[int, int]]]],
             async with sessions() as session:
                 try:
                     actor = await load_actor(session, teacher_id)
-                    await JournalService(session, journal_clock).add_marks(actor, lesson_id, work_type_id, entries,
-                                                                           comment)
+                    await JournalService(session, journal_clock).add_marks(
+                        actor, lesson_id, work_type_id, entries, comment
+                    )
                 except Exception as error:  # noqa: BLE001 (counted and printed: a refusal would make the figures lie)
                     refused[type(error).__name__] += len(entries)
 
@@ -181,13 +207,28 @@ def held(emulator: BotAPIEmulator, accounts: set[int]) -> int:
 async def recorded_messages(sessions) -> int:
     """One message carries all the deliveries recorded with its (account, sent_at)."""
     async with sessions() as session:
-        return len((await session.execute(
-            select(Delivery.account_id, Delivery.sent_at).where(Delivery.status == DeliveryStatus.SENT)
-            .distinct())).all())
+        return len(
+            (
+                await session.execute(
+                    select(Delivery.account_id, Delivery.sent_at)
+                    .where(Delivery.status == DeliveryStatus.SENT)
+                    .distinct()
+                )
+            ).all()
+        )
 
 
-async def restart(kind: str, worker: PushWorker, task: asyncio.Task, sessions, emulator: BotAPIEmulator,
-                  accounts: set[int], bot, gather: timedelta, pause: float) -> tuple[PushWorker, asyncio.Task, dict]:
+async def restart(
+    kind: str,
+    worker: PushWorker,
+    task: asyncio.Task,
+    sessions,
+    emulator: BotAPIEmulator,
+    accounts: set[int],
+    bot,
+    gather: timedelta,
+    pause: float,
+) -> tuple[PushWorker, asyncio.Task, dict]:
     """The worker crashes (or stops), then a new one starts; what was left in flight, counted."""
     if kind == "crash":  # nothing in flight gets recorded; a stop (cancelling run()) lets it finish first
         for sending in list(worker._in_flight.values()):
@@ -197,11 +238,19 @@ async def restart(kind: str, worker: PushWorker, task: asyncio.Task, sessions, e
         await task
     await worker.idle()
     async with sessions() as session:
-        sending = (await session.execute(
-            select(func.count(Delivery.id), func.count(func.distinct(Delivery.account_id)))
-            .where(Delivery.status == DeliveryStatus.SENDING))).one()
-    left = {"sent": await count(sessions, SENT), "in flight": sending[0], "in flight accounts": sending[1],
-            "reached unrecorded": held(emulator, accounts) - await recorded_messages(sessions)}
+        sending = (
+            await session.execute(
+                select(func.count(Delivery.id), func.count(func.distinct(Delivery.account_id))).where(
+                    Delivery.status == DeliveryStatus.SENDING
+                )
+            )
+        ).one()
+    left = {
+        "sent": await count(sessions, SENT),
+        "in flight": sending[0],
+        "in flight accounts": sending[1],
+        "reached unrecorded": held(emulator, accounts) - await recorded_messages(sessions),
+    }
     await asyncio.sleep(pause)
     # A new process starts with an empty limiter, for its pushes and its replies alike.
     limiter._limiters[asyncio.get_running_loop()][bot.token] = RateLimiter()
@@ -209,8 +258,9 @@ async def restart(kind: str, worker: PushWorker, task: asyncio.Task, sessions, e
     return restarted, asyncio.create_task(restarted.run()), left
 
 
-async def run_day(args, sessions, emulator: BotAPIEmulator, families: dict[int, list[int]], saves,
-                  expected: int) -> dict:
+async def run_day(
+    args, sessions, emulator: BotAPIEmulator, families: dict[int, list[int]], saves, expected: int
+) -> dict:
     bot = create_bot(Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=emulator.base_url))
     accounts = {a for family in families.values() for a in family}
     gather = timedelta(seconds=args.gather)
@@ -227,8 +277,9 @@ async def run_day(args, sessions, emulator: BotAPIEmulator, families: dict[int, 
         while time.perf_counter() - started < args.timeout:
             await asyncio.sleep(CHECK_EVERY)
             if stopped is None and args.restart_at and await count(sessions, SENT) >= args.restart_at * expected:
-                worker, task, stopped = await restart(args.stop, workers[-1], task, sessions, emulator, accounts,
-                                                    bot, gather, args.restart_pause)
+                worker, task, stopped = await restart(
+                    args.stop, workers[-1], task, sessions, emulator, accounts, bot, gather, args.restart_pause
+                )
                 workers.append(worker)
             if saving.done() and not await count(sessions, UNPLANNED) and not await count(sessions, OPEN):
                 break
@@ -239,16 +290,23 @@ async def run_day(args, sessions, emulator: BotAPIEmulator, families: dict[int, 
             with suppress(asyncio.CancelledError):
                 await running
         await bot.session.close()
-    return {"workers": workers, "stopped": stopped, "refused": refused, "held": held(emulator, accounts),
-            "reply waits": sorted(reply_waits), "replies refused": replies_refused["429"],
-            "left": await count(sessions, OPEN) + await count(sessions, UNPLANNED)}
+    return {
+        "workers": workers,
+        "stopped": stopped,
+        "refused": refused,
+        "held": held(emulator, accounts),
+        "reply waits": sorted(reply_waits),
+        "replies refused": replies_refused["429"],
+        "left": await count(sessions, OPEN) + await count(sessions, UNPLANNED),
+    }
 
 
 async def figures(sessions, families: dict[int, list[int]]) -> dict:
     async with sessions() as session:
         events = (await session.execute(select(OutboxEvent.id, OutboxEvent.payload, OutboxEvent.created_at))).all()
-        deliveries = (await session.execute(
-            select(Delivery.event_id, Delivery.account_id, Delivery.status, Delivery.sent_at))).all()
+        deliveries = (
+            await session.execute(select(Delivery.event_id, Delivery.account_id, Delivery.status, Delivery.sent_at))
+        ).all()
     saved_at = {event_id: created for event_id, _, created in events}
     expected = {(event_id, account) for event_id, payload, _ in events for account in families[payload["student_id"]]}
     sent = [d for d in deliveries if d.status is DeliveryStatus.SENT]
@@ -258,11 +316,16 @@ async def figures(sessions, families: dict[int, list[int]]) -> dict:
     news_per_account = Counter(d.account_id for d in sent)
     moments = sorted(moment for _, moment in messages)
     return {
-        "marks": len(events), "expected": len(expected), "planned": len(deliveries), "sent": len(sent),
+        "marks": len(events),
+        "expected": len(expected),
+        "planned": len(deliveries),
+        "sent": len(sent),
         "lost": len(expected - {(d.event_id, d.account_id) for d in sent}),
         "messages": len(messages),
         "span": (moments[-1] - moments[0]).total_seconds() if moments else 0.0,
-        "recipients": len(per_account), "latency": latency, "per_account": per_account,
+        "recipients": len(per_account),
+        "latency": latency,
+        "per_account": per_account,
         "news_per_account": news_per_account,
     }
 
@@ -283,12 +346,16 @@ async def main(args) -> None:
             emulator.add_user(TOKEN, teacher, first_name="Teacher", language_code="ru")
         expected = sum(len(families[r.student_id]) for r in rows)
         linked = {a for family in families.values() for a in family}
-        print(f"day {day}: {len(rows)} marks of {len({r.student_id for r in rows})} students in {len(saves)} lessons "
-              f"({sum(len(g) for g in saves.values())} saves), saved over {args.save_over:g} s "
-              f"({args.save_over / max(1, len(saves)) * 1000:.0f} ms a lesson)")
-        print(f"linked {len(linked)} accounts (students and parents); {expected} (mark, recipient) pairs expected; "
-              f"gather {args.gather:g} s; limits 30/s, 1/s per chat; "
-              + (f"{args.stop} and restart at {args.restart_at:.0%} sent" if args.restart_at else "no restart"))
+        print(
+            f"day {day}: {len(rows)} marks of {len({r.student_id for r in rows})} students in {len(saves)} lessons "
+            f"({sum(len(g) for g in saves.values())} saves), saved over {args.save_over:g} s "
+            f"({args.save_over / max(1, len(saves)) * 1000:.0f} ms a lesson)"
+        )
+        print(
+            f"linked {len(linked)} accounts (students and parents); {expected} (mark, recipient) pairs expected; "
+            f"gather {args.gather:g} s; limits 30/s, 1/s per chat; "
+            + (f"{args.stop} and restart at {args.restart_at:.0%} sent" if args.restart_at else "no restart")
+        )
         run = await run_day(args, sessions, emulator, families, saves, expected)
     result = await figures(sessions, families)
     await engine.dispose()
@@ -306,32 +373,56 @@ def table(args, rows, run: dict, result: dict) -> list[tuple[str, str]]:
     rate = (run["held"] - 1) / result["span"] if result["span"] else float("nan")  # intervals between sends
     results = sum((Counter({k: v for k, v in w.stats.items() if k != "429"}) for w in workers), Counter())
     lines = [
-        ("marks saved", f"{result['marks']} of {len(rows)}"
-         + (f" (refused: {dict(run['refused'])})" if run["refused"] else "")),
-        ("(mark, recipient) pairs expected / planned / sent",
-         f"{result['expected']} / {result['planned']} / {result['sent']}"),
+        (
+            "marks saved",
+            f"{result['marks']} of {len(rows)}" + (f" (refused: {dict(run['refused'])})" if run["refused"] else ""),
+        ),
+        (
+            "(mark, recipient) pairs expected / planned / sent",
+            f"{result['expected']} / {result['planned']} / {result['sent']}",
+        ),
         ("messages Telegram took / recorded as sent", f"{run['held']} / {result['messages']}"),
         ("messages a second, first to last send", f"{rate:.1f} (cap 30), over {result['span']:.1f} s"),
-        ("429 answers", " + ".join(str(w.stats["429"]) for w in workers)
-         + (" (before + after the restart)" if stopped else "")),
+        (
+            "429 answers",
+            " + ".join(str(w.stats["429"]) for w in workers) + (" (before + after the restart)" if stopped else ""),
+        ),
         ("worker's results", ", ".join(f"{k} {v}" for k, v in results.items())),
         ("recipients", str(result["recipients"])),
-        ("messages per recipient, mean / max", f"{statistics.mean(per_account.values()):.2f} / "
-         f"{max(per_account.values())}" if per_account else "-"),
-        ("marks per recipient, mean / max",
-         f"{statistics.mean(news.values()):.2f} / {max(news.values())}" if news else "-"),
-        ("latency saved -> delivered, p50 / p95 / max",
-         f"{pct(latency, 0.5):.1f} / {pct(latency, 0.95):.1f} / {pct(latency, 1):.1f} s"),
+        (
+            "messages per recipient, mean / max",
+            f"{statistics.mean(per_account.values()):.2f} / {max(per_account.values())}" if per_account else "-",
+        ),
+        (
+            "marks per recipient, mean / max",
+            f"{statistics.mean(news.values()):.2f} / {max(news.values())}" if news else "-",
+        ),
+        (
+            "latency saved -> delivered, p50 / p95 / max",
+            f"{pct(latency, 0.5):.1f} / {pct(latency, 0.95):.1f} / {pct(latency, 1):.1f} s",
+        ),
     ]
     waits = run["reply waits"]
-    lines.append((f"a reply every {args.reply_every:g} s meanwhile, p50 / p95 / max",
-                  (f"{pct(waits, 0.5) * 1000:.0f} / {pct(waits, 0.95) * 1000:.0f} / {pct(waits, 1) * 1000:.0f} ms"
-                   f" ({len(waits)} replies, {run['replies refused']} answered 429)")))
+    lines.append(
+        (
+            f"a reply every {args.reply_every:g} s meanwhile, p50 / p95 / max",
+            (
+                f"{pct(waits, 0.5) * 1000:.0f} / {pct(waits, 0.95) * 1000:.0f} / {pct(waits, 1) * 1000:.0f} ms"
+                f" ({len(waits)} replies, {run['replies refused']} answered 429)"
+            ),
+        )
+    )
     if stopped:
-        lines += [(f"{args.stop}: pairs sent before it", str(stopped["sent"])),
-                  (f"{args.stop}: left in flight (SENDING)",
-                   (f"{stopped['in flight']} pairs to {stopped['in flight accounts']} accounts, "
-                    f"{stopped['reached unrecorded']} of their messages had reached Telegram"))]
+        lines += [
+            (f"{args.stop}: pairs sent before it", str(stopped["sent"])),
+            (
+                f"{args.stop}: left in flight (SENDING)",
+                (
+                    f"{stopped['in flight']} pairs to {stopped['in flight accounts']} accounts, "
+                    f"{stopped['reached unrecorded']} of their messages had reached Telegram"
+                ),
+            ),
+        ]
     lines.append(("lost pairs / repeated messages", f"{result['lost']} / {run['held'] - result['messages']}"))
     if run["left"]:
         lines.append(("still queued at the timeout", str(run["left"])))
@@ -340,8 +431,9 @@ def table(args, rows, run: dict, result: dict) -> list[tuple[str, str]]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--day", type=date.fromisoformat, help="the school day replayed (default: the last before "
-                                                              f"{TODAY})")
+    parser.add_argument(
+        "--day", type=date.fromisoformat, help=f"the school day replayed (default: the last before {TODAY})"
+    )
     parser.add_argument("--share", type=float, default=1.0, help="the part of the day's lessons replayed")
     parser.add_argument("--save-over", type=float, default=45.0, help="seconds over which the day is saved")
     parser.add_argument("--gather", type=float, default=15.0, help="the worker's gathering window, seconds")

@@ -1,4 +1,5 @@
 """`schoolbot …`: the administrator's command line."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,16 +13,16 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.config import Settings
-from ui.formatting import ROLE_NAMES
-from ui.i18n import gettext, ngettext, translator
 from services.access import system_actor
 from services.clock import school_today
 from services.db import create_engine, create_session_factory
 from services.errors import DomainError
 from services.invites import InviteService
 from services.migrate import upgrade
-from services.safe_cells import csv_row
 from services.models import AcademicYear, ClassGroup, Person, Role, School, utcnow
+from services.safe_cells import csv_row
+from ui.formatting import ROLE_NAMES
+from ui.i18n import gettext, ngettext, translator
 
 log = logging.getLogger("schoolbot")
 
@@ -115,8 +116,12 @@ async def cmd_run(args, settings: Settings) -> None:
     if settings.bot_token is None:
         raise CliError(gettext("Set BOT_TOKEN (from @BotFather) in the environment or in .env.", settings.locale))
     if args.webhook and settings.webhook_url is None:
-        raise CliError(gettext("Set WEBHOOK_URL, the HTTPS address Telegram sends updates to, in the environment "
-                               "or in .env.", settings.locale))
+        raise CliError(
+            gettext(
+                "Set WEBHOOK_URL, the HTTPS address Telegram sends updates to, in the environment or in .env.",
+                settings.locale,
+            )
+        )
     logging.getLogger().setLevel(logging.INFO)
     # APScheduler's «Running job …» every 10 minutes is noise; bot/jobs.py logs what each run wrote.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -144,9 +149,13 @@ async def cmd_import(args, settings: Settings) -> None:
     finally:
         await engine.dispose()
     _ = translator(settings.locale)
-    print(_("Import finished: {created} created, {updated} updated, {unchanged} unchanged.").format(
-        created=sum(report.created.values()), updated=sum(report.updated.values()),
-        unchanged=sum(report.unchanged.values())))
+    print(
+        _("Import finished: {created} created, {updated} updated, {unchanged} unchanged.").format(
+            created=sum(report.created.values()),
+            updated=sum(report.updated.values()),
+            unchanged=sum(report.unchanged.values()),
+        )
+    )
 
 
 async def cmd_demo(args, settings: Settings) -> None:
@@ -162,8 +171,13 @@ async def cmd_demo(args, settings: Settings) -> None:
     if not summary.schools:
         print(gettext("The demo schools are already in the database; nothing was added.", settings.locale))
         return
-    print(gettext("Demo: {schools} schools, {classes} classes, {students} students, {parents} parents, "
-                  "{teachers} teachers, {lessons} lessons, {marks} marks.", settings.locale).format(**summary.totals))
+    print(
+        gettext(
+            "Demo: {schools} schools, {classes} classes, {students} students, {parents} parents, "
+            "{teachers} teachers, {lessons} lessons, {marks} marks.",
+            settings.locale,
+        ).format(**summary.totals)
+    )
 
 
 async def cmd_invite(args, settings: Settings) -> None:
@@ -182,8 +196,9 @@ async def cmd_invite(args, settings: Settings) -> None:
             if args.class_name:
                 school = await find_school(session, args.school, settings.locale)
                 class_group = await find_class(session, school, args.class_name, settings.locale)
-                codes = await service.for_class(admin, class_group.id, ttl, students=args.only != "parents",
-                                                parents=args.only != "students")
+                codes = await service.for_class(
+                    admin, class_group.id, ttl, students=args.only != "parents", parents=args.only != "students"
+                )
             elif args.role:
                 codes = await service.for_role(admin, Role(args.role), ttl)
             else:
@@ -194,8 +209,18 @@ async def cmd_invite(args, settings: Settings) -> None:
     out = csv.writer(sys.stdout)
     out.writerow(csv_row([_("role"), _("full name"), _("class"), _("code"), _("link"), _("expires")]))
     for c in codes:
-        out.writerow(csv_row([_(ROLE_NAMES[c.role]), c.full_name, c.class_name, c.code,
-                              f"https://t.me/{settings.bot_username}?start={c.code}", c.expires_at.date().isoformat()]))
+        out.writerow(
+            csv_row(
+                [
+                    _(ROLE_NAMES[c.role]),
+                    c.full_name,
+                    c.class_name,
+                    c.code,
+                    f"https://t.me/{settings.bot_username}?start={c.code}",
+                    c.expires_at.date().isoformat(),
+                ]
+            )
+        )
 
 
 async def cmd_revoke(args, settings: Settings) -> None:
@@ -218,18 +243,22 @@ async def cmd_backup(args, settings: Settings) -> None:
     from services.backup import make_backup
 
     settings.ensure_sqlite_folder()
-    copies = await make_backup(settings.database_url, args.to or list(settings.backup_dirs),
-                               files=settings.files_folder())
+    copies = await make_backup(
+        settings.database_url, args.to or list(settings.backup_dirs), files=settings.files_folder()
+    )
     for copy in copies:
-        print(gettext("{path}: {size} bytes, {tables} tables, {files} kept files, verified", settings.locale).format(
-            path=copy.path, size=copy.size, tables=copy.tables, files=copy.files))
+        print(
+            gettext("{path}: {size} bytes, {tables} tables, {files} kept files, verified", settings.locale).format(
+                path=copy.path, size=copy.size, tables=copy.tables, files=copy.files
+            )
+        )
 
 
 async def cmd_fetch_files(args, settings: Settings) -> None:
     """ABS-4, DATA-1: the files recorded by their Telegram file id only, downloaded into the school's store while
     the token still works. Run again, it fetches only what is still missing."""
-    from aiohttp import ClientError
     from aiogram.exceptions import TelegramAPIError
+    from aiohttp import ClientError
 
     from bot.runtime import create_bot
     from services.files import FileService, FileStore
@@ -255,8 +284,12 @@ async def cmd_fetch_files(args, settings: Settings) -> None:
     finally:
         await bot.session.close()
         await engine.dispose()
-    print(gettext("Files fetched: {fetched}; kept in all: {kept}; not fetched (Telegram refused them): {failed}.",
-                  settings.locale).format(fetched=fetched, kept=kept, failed=failed))
+    print(
+        gettext(
+            "Files fetched: {fetched}; kept in all: {kept}; not fetched (Telegram refused them): {failed}.",
+            settings.locale,
+        ).format(fetched=fetched, kept=kept, failed=failed)
+    )
 
 
 async def find_school(session, wanted: str | None, locale: str) -> School:
@@ -277,11 +310,14 @@ async def find_class(session, school: School, name: str, locale: str) -> ClassGr
     today = school_today(utcnow, school)
     if grade.isdigit():
         year_ids = select(AcademicYear.id).where(AcademicYear.school_id == school.id)
-        candidates = (await session.scalars(
-            select(ClassGroup).join(AcademicYear, AcademicYear.id == ClassGroup.year_id)
-            .where(ClassGroup.year_id.in_(year_ids), ClassGroup.grade == int(grade), ClassGroup.letter == letter)
-            .order_by((AcademicYear.starts_on <= today).desc(), AcademicYear.starts_on.desc())
-        )).all()
+        candidates = (
+            await session.scalars(
+                select(ClassGroup)
+                .join(AcademicYear, AcademicYear.id == ClassGroup.year_id)
+                .where(ClassGroup.year_id.in_(year_ids), ClassGroup.grade == int(grade), ClassGroup.letter == letter)
+                .order_by((AcademicYear.starts_on <= today).desc(), AcademicYear.starts_on.desc())
+            )
+        ).all()
         if candidates:
             return candidates[0]
     raise CliError(gettext("No class «{name}» in {school}.", locale).format(name=name, school=school.name))
@@ -297,12 +333,19 @@ def import_failure_text(failed, locale: str) -> str:
     from ui.errors_text import import_issue_text
 
     count, more = failed.total, failed.total - len(failed.issues)
-    lines = [ngettext("The import was not done: {count} error. Nothing was written.",
-                      "The import was not done: {count} errors. Nothing was written.", count, locale).format(count=count)]
+    lines = [
+        ngettext(
+            "The import was not done: {count} error. Nothing was written.",
+            "The import was not done: {count} errors. Nothing was written.",
+            count,
+            locale,
+        ).format(count=count)
+    ]
     lines += [import_issue_text(issue, locale) for issue in failed.issues]
     if more:
-        lines.append("  " + ngettext("… and {count} more error.", "… and {count} more errors.", more,
-                                     locale).format(count=more))
+        lines.append(
+            "  " + ngettext("… and {count} more error.", "… and {count} more errors.", more, locale).format(count=more)
+        )
     return "\n".join(lines)
 
 

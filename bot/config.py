@@ -1,4 +1,5 @@
 """Settings from the environment and a .env file (pydantic-settings)."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,9 @@ DEFAULT_WEBHOOK_PATH = "/webhook"
 
 class Settings(BaseSettings):
     # An error in a value must not print it: it may be a token or a secret.
-    model_config = SettingsConfigDict(env_file=".env", env_nested_delimiter="__", extra="ignore",
-                                      hide_input_in_errors=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_nested_delimiter="__", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = "sqlite+aiosqlite:///data/school.db"
     bot_token: SecretStr | None = None
@@ -91,11 +93,11 @@ class Settings(BaseSettings):
             return self.files_dir
         prefix = "sqlite+aiosqlite:///"
         if self.database_url.startswith(prefix):
-            return Path(self.database_url[len(prefix):]).parent / "files"
+            return Path(self.database_url[len(prefix) :]).parent / "files"
         return Path("data/files")
 
     def ensure_sqlite_folder(self) -> None:
         """A newcomer's first command must not fail because data/ does not exist yet."""
         prefix = "sqlite+aiosqlite:///"
         if self.database_url.startswith(prefix):
-            Path(self.database_url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(self.database_url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)

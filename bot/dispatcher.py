@@ -1,4 +1,5 @@
 """create_dispatcher(): the one Dispatcher the program and the tests run."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,8 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.drain import UpdatesInHand
 from bot.middlewares import (
-    AnswerCallbacks, CommandsEndPrompts, PrivateChatsOnly, ScreenMiddleware, ServicesMiddleware, UserLocaleMiddleware,
-    UserMiddleware, make_i18n,
+    AnswerCallbacks,
+    CommandsEndPrompts,
+    PrivateChatsOnly,
+    ScreenMiddleware,
+    ServicesMiddleware,
+    UserLocaleMiddleware,
+    UserMiddleware,
+    make_i18n,
 )
 from bot.throttle import ThrottleMiddleware
 from handlers import get_routers
@@ -21,7 +28,6 @@ from handlers.common.errors import on_error
 from services.clock import Clock
 from services.files import FileStore
 from services.models import utcnow
-
 
 # A person taps a few times a second at most; a script or a stuck key sends dozens.
 FLOOD_LIMIT = 20
@@ -33,16 +39,22 @@ def fsm_storage(redis_url: str | None) -> BaseStorage:
     """Where conversations in progress live: this process's memory, or Redis (Settings.redis_url)."""
     if redis_url is None:
         return MemoryStorage()
-    return RedisStorage.from_url(redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True),
-                                 state_ttl=DRAFTS_KEPT, data_ttl=DRAFTS_KEPT)
+    return RedisStorage.from_url(
+        redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True), state_ttl=DRAFTS_KEPT, data_ttl=DRAFTS_KEPT
+    )
 
 
 async def _nothing_to_do(_event: ChatMemberUpdated) -> None:
     return None
 
 
-def create_dispatcher(session_factory: async_sessionmaker[AsyncSession], clock: Clock = utcnow,
-                      storage: BaseStorage | None = None, *, files: FileStore) -> Dispatcher:
+def create_dispatcher(
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Clock = utcnow,
+    storage: BaseStorage | None = None,
+    *,
+    files: FileStore,
+) -> Dispatcher:
     """`files`: where the bytes of documents and homework files are kept (Settings.files_folder())."""
     dp = Dispatcher(storage=storage or MemoryStorage(), session_factory=session_factory)
     UpdatesInHand().setup(dp)

@@ -4,6 +4,7 @@ aiogram handles each update in a task of its own (polling) or in the background 
 and on shutdown it closes the bot's session without waiting for those tasks. The dispatcher's shutdown
 hooks run before that close, so one of them waits here until no update is left in hand.
 """
+
 from __future__ import annotations
 
 import asyncio

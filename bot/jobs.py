@@ -6,11 +6,12 @@ A reminder job runs for one school on the school's day (its time zone, by the cl
 reminder asks it of tomorrow, the weekly ones of the week so far. The reminder writes its outbox events in one
 transaction, keyed per day and recipient, so a job run twice (a restart, a second scheduler) writes nothing more.
 """
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,8 +47,11 @@ async def remind(reminder: Reminder, sessions: Sessions, school_id: int, clock: 
         if school is None:
             return 0
         today = school_today(clock, school)
-        first, last = {TODAY: (today, today), TOMORROW: (today + timedelta(days=1),) * 2,
-                       WEEK: (today - timedelta(days=today.weekday()), today)}[when]
+        first, last = {
+            TODAY: (today, today),
+            TOMORROW: (today + timedelta(days=1),) * 2,
+            WEEK: (today - timedelta(days=today.weekday()), today),
+        }[when]
         if not (await SchoolDays.load(session, school_id, last)).any_lessons(first, last):
             return 0
         async with write_transaction(session):
@@ -55,6 +59,7 @@ async def remind(reminder: Reminder, sessions: Sessions, school_id: int, clock: 
 
 
 # ---- staff (services/reminders/staff.py) ----------------------------------------------------------
+
 
 async def homework_missing(sessions: Sessions, school_id: int, clock: Clock = utcnow) -> int:
     """J-2: before the homework deadline."""
@@ -88,6 +93,7 @@ async def period_failing(sessions: Sessions, school_id: int, clock: Clock = utcn
 
 # ---- families (services/reminders/family.py) --------------------------------------------------------
 
+
 async def homework_tomorrow(sessions: Sessions, school_id: int, clock: Clock = utcnow) -> int:
     """The evening before a day with lessons (so on Sunday for Monday, not on Friday)."""
     return await remind(family.homework_tomorrow, sessions, school_id, clock, TOMORROW)
@@ -104,6 +110,7 @@ async def period_forecast(sessions: Sessions, school_id: int, clock: Clock = utc
 
 
 # ---- every school of a time zone ----------------------------------------------------------------------
+
 
 async def school_zones(sessions: Sessions) -> set[str]:
     """The time zones of the schools in the database."""
@@ -130,14 +137,16 @@ async def in_zone(job: SchoolJob, zone: str, sessions: Sessions, clock: Clock = 
 
 # ---- the backup (DATA-1) ---------------------------------------------------------------------------
 
+
 async def backup(settings: Settings, sessions: Sessions, clock: Clock = utcnow) -> list[BackupCopy]:
     """DATA-1: the nightly backup in two copies kept apart (Settings.backup_dirs, as `schoolbot backup` makes it);
     and, the first night after a study period has ended, a further one in each folder's `periods/`, which the
     nightly rotation does not touch, so that each period's end stays kept. The kept files (ABS-4) go with the
     nightly copies into each folder's files/, which nothing rotates: the period copies' files are there too."""
     now = clock()
-    copies = await make_backup(settings.database_url, list(settings.backup_dirs), now=now,
-                               files=settings.files_folder())
+    copies = await make_backup(
+        settings.database_url, list(settings.backup_dirs), now=now, files=settings.files_folder()
+    )
     folders = [Path(folder) / PERIOD_BACKUPS for folder in settings.backup_dirs]
     if await _period_ended_since(_last_backup(folders[0]), sessions, now, ZoneInfo(settings.scheduler_timezone)):
         copies += await make_backup(settings.database_url, folders, now=now, keep=PERIOD_BACKUPS_KEPT)
@@ -147,8 +156,9 @@ async def backup(settings: Settings, sessions: Sessions, clock: Clock = utcnow) 
 async def _period_ended_since(last: datetime | None, sessions: Sessions, now: datetime, zone: ZoneInfo) -> bool:
     """A study period (of any school) ended before today and after the moment of the `last` period backup."""
     async with sessions() as session:
-        ended = await session.scalar(select(func.max(StudyPeriod.ends_on)).where(
-            StudyPeriod.ends_on < now.astimezone(zone).date()))
+        ended = await session.scalar(
+            select(func.max(StudyPeriod.ends_on)).where(StudyPeriod.ends_on < now.astimezone(zone).date())
+        )
     if ended is None:
         return False
     return last is None or last < datetime.combine(ended + timedelta(days=1), time(), zone)
@@ -160,4 +170,4 @@ def _last_backup(folder: Path) -> datetime | None:
     names = sorted(p.name for p in folder.iterdir() if BACKUP_NAME.match(p.name)) if folder.is_dir() else []
     if not names:
         return None
-    return datetime.strptime(names[-1].split(".")[0], "school-%Y%m%d-%H%M%S").replace(tzinfo=timezone.utc)
+    return datetime.strptime(names[-1].split(".")[0], "school-%Y%m%d-%H%M%S").replace(tzinfo=UTC)

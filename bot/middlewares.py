@@ -1,5 +1,6 @@
 """Per update: private chats only, then one database session with the services, the current user, and their
 language."""
+
 from __future__ import annotations
 
 import logging
@@ -17,12 +18,12 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ui.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues, gettext
-from ui.menus import is_menu_choice
-from ui.screens import Screen
 from services.clock import Clock
 from services.container import Services
 from services.files import FileStore
+from ui.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues, gettext
+from ui.menus import is_menu_choice
+from ui.screens import Screen
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 log = logging.getLogger(__name__)
@@ -61,27 +62,33 @@ class PrivateChatsOnly(BaseMiddleware):
             elif chat is not None and (self._joined(event) or await self._addressed(event, bot)) and self._due(chat.id):
                 await bot.send_message(chat.id, await self._line(bot, locale))
         except TelegramAPIError as err:  # not allowed to write there, a tap too old: nothing else to do
-            log.info("chat %s: could not say that the bot works in private chats (%s)", chat and chat.id,
-                     type(err).__name__)
+            log.info(
+                "chat %s: could not say that the bot works in private chats (%s)", chat and chat.id, type(err).__name__
+            )
         return None
 
     @staticmethod
     async def _line(bot: Bot, locale: str) -> str:
         me = await bot.me()  # asked once, then kept by aiogram
-        return gettext("The bot works in private chats only: write to it at @{username}.",
-                       locale).format(username=me.username)
+        return gettext("The bot works in private chats only: write to it at @{username}.", locale).format(
+            username=me.username
+        )
 
     @staticmethod
     def _joined(event: Update) -> bool:
         member = event.my_chat_member
-        return member is not None and member.new_chat_member.status in JOINED \
+        return (
+            member is not None
+            and member.new_chat_member.status in JOINED
             and member.old_chat_member.status not in JOINED
+        )
 
     @staticmethod
     async def _addressed(event: Update, bot: Bot) -> bool:
         """A command for this bot: «/marks», or «/marks@this_bot» (not another bot's)."""
-        message: Message | None = event.message or event.edited_message or event.channel_post \
-            or event.edited_channel_post
+        message: Message | None = (
+            event.message or event.edited_message or event.channel_post or event.edited_channel_post
+        )
         text = (message.text or message.caption or "") if message is not None else ""
         if not text.startswith("/"):
             return False
@@ -132,8 +139,14 @@ class CommandsEndPrompts(BaseMiddleware):
     async def __call__(self, handler: Handler, event: Message, data: dict[str, Any]) -> Any:
         state: FSMContext | None = data.get("state")
         user = data.get("user")
-        if (state is not None and user is not None and event.text and not event.text.startswith("/cancel")
-                and is_menu_choice(event.text, user.locale) and await state.get_state() is not None):
+        if (
+            state is not None
+            and user is not None
+            and event.text
+            and not event.text.startswith("/cancel")
+            and is_menu_choice(event.text, user.locale)
+            and await state.get_state() is not None
+        ):
             await state.clear()
             await event.answer(gettext("The step you were on is cancelled; nothing of it was saved.", user.locale))
         return await handler(event, data)

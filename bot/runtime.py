@@ -2,6 +2,7 @@
 
 Either way SIGTERM finishes the updates in hand before the bot's session closes (bot/drain.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -37,8 +38,9 @@ def create_bot(settings: Settings) -> Bot:
     session = None
     if settings.telegram_api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    bot = Bot(settings.bot_token.get_secret_value(), session=session,
-              default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(
+        settings.bot_token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
     bot.session.middleware(SharedLimits())
     return bot
 
@@ -54,8 +56,12 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dis
         sessions = create_session_factory(engine)
         try:
             async with background_work(settings, bot, sessions):
-                yield bot, create_dispatcher(sessions, storage=fsm_storage(settings.redis_url),
-                                                   files=FileStore(settings.files_folder()))
+                yield (
+                    bot,
+                    create_dispatcher(
+                        sessions, storage=fsm_storage(settings.redis_url), files=FileStore(settings.files_folder())
+                    ),
+                )
         finally:
             await bot.session.close()
     finally:
@@ -68,7 +74,8 @@ async def background_work(settings: Settings, bot: Bot, sessions) -> AsyncIterat
     worker = scheduler = None
     if settings.run_pushes:
         worker = asyncio.create_task(
-            PushWorker(bot, sessions, gather=timedelta(seconds=settings.push_gather_seconds)).run(), name="pushes")
+            PushWorker(bot, sessions, gather=timedelta(seconds=settings.push_gather_seconds)).run(), name="pushes"
+        )
     if settings.run_scheduler:
         scheduler = create_scheduler(settings, sessions)
         scheduler.start()
@@ -101,8 +108,12 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
         await runner.setup()
         try:
             await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-            await bot.set_webhook(settings.webhook_url, secret_token=secret,
-                                  allowed_updates=dp.resolve_used_update_types(), drop_pending_updates=False)
+            await bot.set_webhook(
+                settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=dp.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
             log.info("Webhook set; listening on %s:%d", settings.webhook_host, settings.webhook_port)
             try:
                 await stop_requested(handle_signals)
@@ -144,8 +155,9 @@ class UpdatesOnly(SimpleRequestHandler):
         try:
             Update.model_validate(await request.json(loads=bot.session.json_loads), context={"bot": bot})
         except ValueError:  # json's JSONDecodeError and pydantic's ValidationError both are
-            log.warning("Webhook: a request of %d bytes that is not an update, refused with 400",
-                        request.content_length or 0)
+            log.warning(
+                "Webhook: a request of %d bytes that is not an update, refused with 400", request.content_length or 0
+            )
             return web.Response(status=400, text="Bad Request")
         return await super()._handle_request_background(bot, request)  # aiohttp keeps the body read once
 

@@ -16,6 +16,7 @@ twice. Misfires: a reminder up to REMINDER_GRACE late (a busy loop) still runs, 
 dropped, as a 15:00 reminder about the 16:00 deadline means nothing at 17:00. Runs missed while the bot was down
 are not made up: the scheduler keeps no jobs on disk.
 """
+
 from __future__ import annotations
 
 import logging
@@ -66,18 +67,33 @@ def create_scheduler(settings: Settings, session_factory: jobs.Sessions, clock: 
     first run comes at the start); not started."""
     zone = ZoneInfo(settings.scheduler_timezone)
     scheduler = AsyncIOScheduler(timezone=zone)
-    scheduler.add_job(jobs.backup, CronTrigger(hour=settings.backup_at.hour, minute=settings.backup_at.minute,
-                                               timezone=zone),
-                      args=(settings, session_factory, clock), id=BACKUP_JOB, name="backup",
-                      misfire_grace_time=int(BACKUP_GRACE.total_seconds()), coalesce=True, max_instances=1)
-    scheduler.add_job(add_zone_jobs, IntervalTrigger(seconds=int(ZONES_EVERY.total_seconds()), timezone=zone),
-                      args=(scheduler, settings, session_factory, clock), id=ZONES_JOB, name="zones",
-                      next_run_time=clock(), misfire_grace_time=None, coalesce=True, max_instances=1)
+    scheduler.add_job(
+        jobs.backup,
+        CronTrigger(hour=settings.backup_at.hour, minute=settings.backup_at.minute, timezone=zone),
+        args=(settings, session_factory, clock),
+        id=BACKUP_JOB,
+        name="backup",
+        misfire_grace_time=int(BACKUP_GRACE.total_seconds()),
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        add_zone_jobs,
+        IntervalTrigger(seconds=int(ZONES_EVERY.total_seconds()), timezone=zone),
+        args=(scheduler, settings, session_factory, clock),
+        id=ZONES_JOB,
+        name="zones",
+        next_run_time=clock(),
+        misfire_grace_time=None,
+        coalesce=True,
+        max_instances=1,
+    )
     return scheduler
 
 
-async def add_zone_jobs(scheduler: AsyncIOScheduler, settings: Settings, session_factory: jobs.Sessions,
-                        clock: Clock = utcnow) -> set[str]:
+async def add_zone_jobs(
+    scheduler: AsyncIOScheduler, settings: Settings, session_factory: jobs.Sessions, clock: Clock = utcnow
+) -> set[str]:
     """Each reminder in each time zone of the schools, added where missing; the jobs of zones no school has any
     more are removed. Returns the zones scheduled."""
     zones: dict[str, ZoneInfo] = {}
@@ -95,11 +111,16 @@ async def add_zone_jobs(scheduler: AsyncIOScheduler, settings: Settings, session
             if job_id in present:
                 continue
             at = getattr(settings, item.at)
-            scheduler.add_job(jobs.in_zone, CronTrigger(day_of_week=item.day_of_week, hour=at.hour, minute=at.minute,
-                                                        timezone=zone),
-                              args=(item.job, name, session_factory, clock), id=job_id, name=job_id,
-                              misfire_grace_time=int(REMINDER_GRACE.total_seconds()), coalesce=True,
-                              max_instances=1)
+            scheduler.add_job(
+                jobs.in_zone,
+                CronTrigger(day_of_week=item.day_of_week, hour=at.hour, minute=at.minute, timezone=zone),
+                args=(item.job, name, session_factory, clock),
+                id=job_id,
+                name=job_id,
+                misfire_grace_time=int(REMINDER_GRACE.total_seconds()),
+                coalesce=True,
+                max_instances=1,
+            )
     for job_id in present - wanted - {BACKUP_JOB, ZONES_JOB}:
         scheduler.remove_job(job_id)
     return set(zones)

@@ -1,6 +1,7 @@
 """A per-user flood limit: past `limit` updates in a second, a user's updates are dropped until the second
 is over, and they are told once. It runs before the database is touched, so a flood costs one dict lookup
 per update, and nobody else waits for it."""
+
 from __future__ import annotations
 
 import time
@@ -12,9 +13,9 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import CallbackQuery, TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ui.i18n import DEFAULT_LOCALE, LOCALES, gettext
 from bot.middlewares import Handler
 from services.accounts import AccountService
+from ui.i18n import DEFAULT_LOCALE, LOCALES, gettext
 
 WINDOW = 1.0  # seconds
 FORGET_AFTER = 10_000  # users tracked before the idle ones are forgotten
@@ -28,8 +29,12 @@ class _Window:
 
 
 class ThrottleMiddleware(BaseMiddleware):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], limit: int,
-                 monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        limit: int,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self.session_factory = session_factory
         self.limit = limit
         self.monotonic = monotonic

@@ -3,6 +3,7 @@ class's parents (ROLE-2); a class teacher to their own class or its parents (ACC
 the text, photos or PDF files, a preview with how many accounts it reaches, then «Send». The draft lives in the
 FSM only; «Send» writes the outbox event, which the pushes worker delivers. Every step re-checks the audience
 through the service: a forged button is refused and nothing is written."""
+
 from __future__ import annotations
 
 import logging
@@ -15,21 +16,21 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import AnnounceAudienceCB, AnnounceStep, AnnounceStepCB
-from ui.filters import RoleFilter, not_for_others
-from ui.menus import menu_filter
-from ui.i18n import translator
-from ui.pushes.texts_announcements import audience_label, render_announcement
-from ui.states import AnnouncementForm as Form
 from handlers.drafts import new_draft_id
 from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
-from ui.screens import Screen
 from services.announcements import MAX_FILES, TEXT_MAX, Audience, Scope, check_text
+from services.attachments import AttachmentIn
 from services.container import Services
 from services.errors import AlreadySaved, DomainError, InvalidInput
-from services.attachments import AttachmentIn
 from services.models import AttachmentKind, Role
 from services.pushes.payloads import Announcement, AudienceShown
+from ui.callbacks import AnnounceAudienceCB, AnnounceStep, AnnounceStepCB
+from ui.filters import RoleFilter, not_for_others
+from ui.i18n import translator
+from ui.menus import menu_filter
+from ui.pushes.texts_announcements import audience_label, render_announcement
+from ui.screens import Screen
+from ui.states import AnnouncementForm as Form
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ GRADES_PER_ROW = 4
 
 
 # ---- keyboards and texts ---------------------------------------------------------------------------------
+
 
 def _label(audience: Audience, locale: str) -> str:
     """A button's label: «Вся школа», «5А: ученики и родители», «Родители 5А»."""
@@ -61,8 +63,10 @@ def top_keyboard(audiences: list[Audience], locale: str) -> InlineKeyboardMarkup
     keyboard.button(text=_label(school, locale), callback_data=_pick(school))
     for audience in audiences:
         if audience.scope == Scope.GRADE:
-            keyboard.button(text=_("Grade {grade} ▸").format(grade=audience.grade),
-                            callback_data=AnnounceStepCB(action=AnnounceStep.grade, grade=audience.grade))
+            keyboard.button(
+                text=_("Grade {grade} ▸").format(grade=audience.grade),
+                callback_data=AnnounceStepCB(action=AnnounceStep.grade, grade=audience.grade),
+            )
     keyboard.adjust(1, GRADES_PER_ROW)
     keyboard.row(_cancel())
     return keyboard.as_markup()
@@ -85,8 +89,9 @@ def classes_keyboard(audiences: list[Audience], locale: str, *, back: bool) -> I
 
 def step_keyboard(*buttons: tuple[str, AnnounceStep]) -> InlineKeyboardMarkup:
     """The step's buttons and «Отмена», in one row."""
-    row = [InlineKeyboardButton(text=text, callback_data=AnnounceStepCB(action=action).pack())
-           for text, action in buttons]
+    row = [
+        InlineKeyboardButton(text=text, callback_data=AnnounceStepCB(action=action).pack()) for text, action in buttons
+    ]
     return InlineKeyboardMarkup(inline_keyboard=[[*row, _cancel()]])
 
 
@@ -96,18 +101,23 @@ def files_keyboard(count: int) -> InlineKeyboardMarkup:
 
 def text_prompt(audience: dict, locale: str) -> str:
     shown = AudienceShown(audience["scope"], audience["title"], audience["grade"])
-    return (_("To: {audience}").format(audience=audience_label(shown, translator(locale))) + "\n\n"
-            + _("Write the announcement as one message (at most {max} characters).").format(max=TEXT_MAX))
+    return (
+        _("To: {audience}").format(audience=audience_label(shown, translator(locale)))
+        + "\n\n"
+        + _("Write the announcement as one message (at most {max} characters).").format(max=TEXT_MAX)
+    )
 
 
 def files_prompt() -> str:
-    return _("Attach photos or PDF files (at most {max}): send them here, one by one or several at once. "
-             "Then tap «Done».").format(max=MAX_FILES)
+    return _(
+        "Attach photos or PDF files (at most {max}): send them here, one by one or several at once. Then tap «Done»."
+    ).format(max=MAX_FILES)
 
 
 def preview_text(payload: Announcement, recipients: int, files: list[dict], locale: str) -> str:
-    names = [_("photo") if f["kind"] == AttachmentKind.PHOTO.value else escape(f["file_name"] or _("file"))
-             for f in files]
+    names = [
+        _("photo") if f["kind"] == AttachmentKind.PHOTO.value else escape(f["file_name"] or _("file")) for f in files
+    ]
     lines = [
         "<b>" + _("Check the announcement before sending it") + "</b>",
         _("To: {audience}").format(audience=audience_label(payload.audience, translator(locale))),
@@ -130,6 +140,7 @@ def _draft_files(data: dict) -> list[AttachmentIn]:
 
 # ---- the audience ------------------------------------------------------------------------------------------
 
+
 async def cmd_announce(_message: Message, services: Services, screen: Screen):
     audiences = await services.announcements.audiences(screen.user.actor)  # refuses anyone else
     await screen.state.clear()
@@ -149,22 +160,30 @@ async def on_grade(_query: CallbackQuery, callback_data: AnnounceStepCB, service
         screen.out_of_date()
         return
     await screen.state.set_state(Form.audience)
-    await screen.show(_("Grade {grade}: whom is the announcement for?").format(grade=callback_data.grade),
-                      classes_keyboard(found, screen.locale, back=True))
+    await screen.show(
+        _("Grade {grade}: whom is the announcement for?").format(grade=callback_data.grade),
+        classes_keyboard(found, screen.locale, back=True),
+    )
 
 
 async def on_audience(_query: CallbackQuery, callback_data: AnnounceAudienceCB, services: Services, screen: Screen):
     """The ids come from the client: the service re-checks them (another class is refused with an alert)."""
     audience = await services.announcements.check_audience(
-        screen.user.actor, Audience(callback_data.scope, callback_data.grade or None, callback_data.cls or None))
-    chosen = {"scope": audience.scope.value, "grade": audience.grade, "class_id": audience.class_id,
-              "title": audience.title}
+        screen.user.actor, Audience(callback_data.scope, callback_data.grade or None, callback_data.cls or None)
+    )
+    chosen = {
+        "scope": audience.scope.value,
+        "grade": audience.grade,
+        "class_id": audience.class_id,
+        "title": audience.title,
+    }
     await screen.state.set_state(Form.text)
     await screen.state.set_data({"audience": chosen, "files": [], "draft": new_draft_id()})
     await screen.show(text_prompt(chosen, screen.locale), step_keyboard())
 
 
 # ---- the text and the files ------------------------------------------------------------------------------
+
 
 async def on_text(message: Message, screen: Screen):
     try:
@@ -181,21 +200,30 @@ async def on_other_in_text(_message: Message, screen: Screen):
     await screen.send(_("Send the announcement's text first: photos and files come next."), step_keyboard())
 
 
-FILES = FileStep(Form.files, MAX_FILES, "announcement.too_many_files", files_keyboard,
-                 lambda: _("Send photos or PDF files here, or tap «Done»."))
+FILES = FileStep(
+    Form.files,
+    MAX_FILES,
+    "announcement.too_many_files",
+    files_keyboard,
+    lambda: _("Send photos or PDF files here, or tap «Done»."),
+)
 
 
 # ---- the preview and sending -----------------------------------------------------------------------------
 
+
 async def on_done(_query: CallbackQuery, services: Services, screen: Screen):
     async with screen.lock():  # after the album's last photo is in
         data = await screen.state.get_data()
-        preview = await services.announcements.preview(screen.user.actor, _draft_audience(data), data["text"],
-                                                       _draft_files(data))
+        preview = await services.announcements.preview(
+            screen.user.actor, _draft_audience(data), data["text"], _draft_files(data)
+        )
         await screen.state.update_data(recipients=preview.recipients)
         await screen.state.set_state(Form.confirm)
-    await screen.show(preview_text(preview.payload, preview.recipients, data["files"], screen.locale),
-                      step_keyboard((_("Send"), AnnounceStep.send)))
+    await screen.show(
+        preview_text(preview.payload, preview.recipients, data["files"], screen.locale),
+        step_keyboard((_("Send"), AnnounceStep.send)),
+    )
 
 
 async def on_send(_query: CallbackQuery, services: Services, screen: Screen):
@@ -206,23 +234,30 @@ async def on_send(_query: CallbackQuery, services: Services, screen: Screen):
         data = await state.get_data()
         await state.clear()
         try:
-            await services.announcements.send(screen.user.actor, _draft_audience(data), data["text"],
-                                              _draft_files(data), draft=data.get("draft"))
+            await services.announcements.send(
+                screen.user.actor, _draft_audience(data), data["text"], _draft_files(data), draft=data.get("draft")
+            )
         except AlreadySaved:  # sent by a tap in another process (the drafts in Redis)
             screen.toast(_("Already sent."))
             return
         except DomainError as err:
             # Nothing was written (one transaction); the draft cannot be sent as it is, so the form ends here.
             log.info("announcement refused at sending: %s", err.code)
-            await screen.show(screen.refusal(err) + "\n\n" + _("Nothing was sent. Send /announce to start again."),
-                              InlineKeyboardMarkup(inline_keyboard=[]))
+            await screen.show(
+                screen.refusal(err) + "\n\n" + _("Nothing was sent. Send /announce to start again."),
+                InlineKeyboardMarkup(inline_keyboard=[]),
+            )
             return
     screen.toast(_("Sent."))
     if screen.tapped is not None:  # the preview keeps its text, without «Send»
         await screen.tapped.edit_reply_markup(reply_markup=None)
     count = data["recipients"]
-    await screen.send("✅ " + ngettext("Announcement sent: {count} recipient",
-                                      "Announcement sent: {count} recipients", count).format(count=count))
+    await screen.send(
+        "✅ "
+        + ngettext("Announcement sent: {count} recipient", "Announcement sent: {count} recipients", count).format(
+            count=count
+        )
+    )
 
 
 def build_router() -> Router:

@@ -2,6 +2,7 @@
 processes or retries: it gets an id when it starts, kept with it in the FSM data, and the service writes that id
 in the save's transaction and refuses it a second time (AlreadySaved). A screen keeps its draft after the save,
 marked "saved", so that a tap arriving later is told the truth: it is saved."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable

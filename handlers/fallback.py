@@ -1,6 +1,7 @@
 """Last in line: what no flow took. A stranger's text is taken for a typed code; a linked user's stray
 text, file or unknown command gets a hint; /cancel leaves whatever the bot was waiting for; a tap on a
 button no flow takes any more (an old message, a changed menu) is answered."""
+
 from __future__ import annotations
 
 from aiogram import F, Router
@@ -9,8 +10,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.common.start import offer_consent, stranger_text
-from ui.screens import Screen
 from services.container import Services
+from ui.screens import Screen
 
 
 async def on_text(message: Message, services: Services, screen: Screen):

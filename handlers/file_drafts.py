@@ -1,6 +1,7 @@
 """The step of a form that gathers photos and PDFs into its draft (an absence document, an announcement):
 one at a time or as an album, each checked as it comes, by what is inside it too (handlers.stored_files),
 nothing written until the form is sent; and the form's cancel, which drops the draft."""
+
 from __future__ import annotations
 
 import logging
@@ -12,13 +13,13 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from ui.filters import not_for_others
-from ui.screens import Screen
 from handlers.stored_files import receive
+from services.attachments import AttachmentIn
 from services.container import Services
 from services.errors import InvalidInput
-from services.attachments import AttachmentIn
 from services.models import AttachmentKind
+from ui.filters import not_for_others
+from ui.screens import Screen
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,7 @@ class FileStep:
     hint: Callable[[], str]  # the answer to a text sent at this step
 
     def count_text(self, count: int) -> str:
-        return _("Files attached: {count} of {max}. Send more, or tap «Done».").format(count=count,
-                                                                                        max=self.max_files)
+        return _("Files attached: {count} of {max}. Send more, or tap «Done».").format(count=count, max=self.max_files)
 
     def register(self, router: Router) -> None:
         router.message.register(self.on_photo, self.state, F.photo)
@@ -53,15 +53,31 @@ class FileStep:
 
     async def on_photo(self, message: Message, services: Services, screen: Screen) -> None:
         largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
-        await self._add(screen, services, AttachmentIn(
-            kind=AttachmentKind.PHOTO, telegram_file_id=largest.file_id, telegram_unique_id=largest.file_unique_id,
-            size=largest.file_size or 0))
+        await self._add(
+            screen,
+            services,
+            AttachmentIn(
+                kind=AttachmentKind.PHOTO,
+                telegram_file_id=largest.file_id,
+                telegram_unique_id=largest.file_unique_id,
+                size=largest.file_size or 0,
+            ),
+        )
 
     async def on_document(self, message: Message, services: Services, screen: Screen) -> None:
         doc = message.document
-        await self._add(screen, services, AttachmentIn(
-            kind=AttachmentKind.DOCUMENT, telegram_file_id=doc.file_id, telegram_unique_id=doc.file_unique_id,
-            file_name=doc.file_name or "", mime_type=doc.mime_type or "", size=doc.file_size or 0))
+        await self._add(
+            screen,
+            services,
+            AttachmentIn(
+                kind=AttachmentKind.DOCUMENT,
+                telegram_file_id=doc.file_id,
+                telegram_unique_id=doc.file_unique_id,
+                file_name=doc.file_name or "",
+                mime_type=doc.mime_type or "",
+                size=doc.file_size or 0,
+            ),
+        )
 
     async def on_other(self, message: Message, screen: Screen) -> None:
         """A video, a voice message, a sticker, a text …: refused with the reason; the draft stays as it was."""
@@ -84,8 +100,11 @@ class FileStep:
                 file = await receive(screen.bot, services, file)
             except InvalidInput as err:
                 log.info("file refused: %s", err.code)
-                await screen.reprompt(screen.refusal(err) + "\n\n" + self.count_text(len(files)),
-                                      self.keyboard(len(files)), try_again=False)
+                await screen.reprompt(
+                    screen.refusal(err) + "\n\n" + self.count_text(len(files)),
+                    self.keyboard(len(files)),
+                    try_again=False,
+                )
                 return
             files.append({**asdict(file), "kind": file.kind.value})
             await state.update_data(files=files)

@@ -1,5 +1,6 @@
 """The files behind the journal's records (ABS-4, J-4): downloaded when they arrive, checked by what is inside them
 and kept in the school's own store (services/files.py); shown from there, by this bot's file id or as the kept bytes."""
+
 from __future__ import annotations
 
 import logging
@@ -8,8 +9,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, Message
 
-from services.container import Services
 from services.attachments import AttachmentIn, check_file
+from services.container import Services
 from services.models import AttachmentKind
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
 """Alembic environment: runs on a connection handed in by services/migrate.py, or opens its own."""
+
 from __future__ import annotations
 
 import asyncio

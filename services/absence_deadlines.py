@@ -1,6 +1,7 @@
 """ABS-3's clocks: a document is reviewed, and an absence's reason set, within working days (weekends and the
 school's holidays do not count), counted from the day the document arrived. Shared by the documents, the class
 teacher's lists and the reminders."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -36,9 +37,9 @@ async def documents_brought(session: AsyncSession, student_ids: Sequence[int], z
     """ABS-3: per student, the days each document in hand covers and the school day it arrived, in one query."""
     found: dict[int, Brought] = defaultdict(list)
     for student_id, first, last, created_at in await session.execute(
-        select(AbsenceDocument.student_id, AbsenceDocument.date_from, AbsenceDocument.date_to,
-               AbsenceDocument.created_at)
-        .where(AbsenceDocument.student_id.in_(student_ids), AbsenceDocument.status.in_(DOCUMENTS_IN_HAND))
+        select(
+            AbsenceDocument.student_id, AbsenceDocument.date_from, AbsenceDocument.date_to, AbsenceDocument.created_at
+        ).where(AbsenceDocument.student_id.in_(student_ids), AbsenceDocument.status.in_(DOCUMENTS_IN_HAND))
     ):
         found[student_id].append((first, last, created_at.astimezone(zone).date()))
     return found

@@ -6,6 +6,7 @@ or by accepting a document, which applies it to the absences in the dates it cov
 school's edit window (J-9). What the class teacher reads of their class is services/class_absences.py's, the
 ABS-3 deadlines services/absence_deadlines.py's.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -127,8 +128,15 @@ class AbsenceService:
         self.clock = clock
 
     async def submit_document(
-        self, actor: Actor, student_id: int, date_from: date, date_to: date, kind: DocumentKind,
-        comment: str = "", files: Sequence[AttachmentIn] = (), draft: str | None = None,
+        self,
+        actor: Actor,
+        student_id: int,
+        date_from: date,
+        date_to: date,
+        kind: DocumentKind,
+        comment: str = "",
+        files: Sequence[AttachmentIn] = (),
+        draft: str | None = None,
     ) -> int:
         """ABS-1: a parent tells the class teacher why; future days are allowed. A student does not send.
 
@@ -145,8 +153,13 @@ class AbsenceService:
         async with write_transaction(self.session):
             await save_once(self.session, draft)
             doc = AbsenceDocument(
-                school_id=student.school_id, student_id=student.id, submitted_by=actor.person_id,
-                date_from=date_from, date_to=date_to, kind=kind, comment=comment,
+                school_id=student.school_id,
+                student_id=student.id,
+                submitted_by=actor.person_id,
+                date_from=date_from,
+                date_to=date_to,
+                kind=kind,
+                comment=comment,
                 created_at=self.clock(),  # ABS-3 counts from here: the service's clock, as every deadline
             )
             self.session.add(doc)
@@ -155,10 +168,20 @@ class AbsenceService:
                 Attachment(school_id=student.school_id, document_id=doc.id, uploaded_by=actor.person_id, **f.__dict__)
                 for f in files
             )
-            audit(self.session, school_id=student.school_id, actor_id=actor.person_id, action="add",
-                  entity="absence_document", entity_id=doc.id, after=snapshot(doc, *DOCUMENT_FIELDS))
-            emit(self.session, student.school_id, DocumentSent(document_id=doc.id, student_id=student.id,
-                                                               class_id=student.class_id))
+            audit(
+                self.session,
+                school_id=student.school_id,
+                actor_id=actor.person_id,
+                action="add",
+                entity="absence_document",
+                entity_id=doc.id,
+                after=snapshot(doc, *DOCUMENT_FIELDS),
+            )
+            emit(
+                self.session,
+                student.school_id,
+                DocumentSent(document_id=doc.id, student_id=student.id, class_id=student.class_id),
+            )
             return doc.id
 
     async def send_context(self, actor: Actor, student_id: int) -> SendContext:
@@ -204,8 +227,16 @@ class AbsenceService:
                 raise Conflict("document.already_decided", status=doc.status)
             before = snapshot(doc, *DOCUMENT_FIELDS)
             doc.status = DocumentStatus.WITHDRAWN
-            audit(self.session, school_id=doc.school_id, actor_id=actor.person_id, action="withdraw",
-                  entity="absence_document", entity_id=doc.id, before=before, after=snapshot(doc, *DOCUMENT_FIELDS))
+            audit(
+                self.session,
+                school_id=doc.school_id,
+                actor_id=actor.person_id,
+                action="withdraw",
+                entity="absence_document",
+                entity_id=doc.id,
+                before=before,
+                after=snapshot(doc, *DOCUMENT_FIELDS),
+            )
 
     async def family_screen(self, actor: Actor, student_id: int) -> AbsenceScreen:
         """The family's /absence screen in one call with one access check (ACC-1, ACC-2): the period's attendance
@@ -219,24 +250,40 @@ class AbsenceService:
         return await self._documents_of(await get_student_for(self.session, actor, student_id))
 
     async def _documents_of(self, student: Student) -> list[DocumentView]:
-        docs = (await self.session.scalars(
-            select(AbsenceDocument).where(AbsenceDocument.student_id == student.id)
-            .order_by(AbsenceDocument.created_at.desc(), AbsenceDocument.id.desc())
-        )).all()
+        docs = (
+            await self.session.scalars(
+                select(AbsenceDocument)
+                .where(AbsenceDocument.student_id == student.id)
+                .order_by(AbsenceDocument.created_at.desc(), AbsenceDocument.id.desc())
+            )
+        ).all()
         return await self._views(student.school_id, docs)
 
     async def inbox(self, actor: Actor, class_id: int) -> list[DocumentView]:
         """ACC-4: the class teacher's pending documents, oldest first."""
         class_group = await led_class(self.session, actor, class_id)
-        docs = (await self.session.scalars(
-            select(AbsenceDocument).join(Student, Student.id == AbsenceDocument.student_id)
-            .where(Student.class_id == class_group.id, AbsenceDocument.status == DocumentStatus.PENDING)
-            .order_by(AbsenceDocument.created_at, AbsenceDocument.id)
-        )).unique().all()
+        docs = (
+            (
+                await self.session.scalars(
+                    select(AbsenceDocument)
+                    .join(Student, Student.id == AbsenceDocument.student_id)
+                    .where(Student.class_id == class_group.id, AbsenceDocument.status == DocumentStatus.PENDING)
+                    .order_by(AbsenceDocument.created_at, AbsenceDocument.id)
+                )
+            )
+            .unique()
+            .all()
+        )
         return await self._views(class_group.school_id, docs)
 
     async def decide_document(
-        self, actor: Actor, document_id: int, *, accept: bool, reason: AbsenceReason | None = None, comment: str = "",
+        self,
+        actor: Actor,
+        document_id: int,
+        *,
+        accept: bool,
+        reason: AbsenceReason | None = None,
+        comment: str = "",
     ) -> DocumentDecision:
         """ABS-2..ABS-4: accept with a reason, applied to the absences the document covers within the edit window
         (J-9, as set_reason), or decline. Older absences keep their reason and are named in the result. A document
@@ -257,16 +304,25 @@ class AbsenceService:
             doc.status = DocumentStatus.ACCEPTED if accept else DocumentStatus.DECLINED
             doc.reason = reason if accept else None
             doc.decided_by, doc.decided_at, doc.decision_comment = actor.person_id, utcnow(), comment
-            audit(self.session, school_id=doc.school_id, actor_id=actor.person_id, action="decide",
-                  entity="absence_document", entity_id=doc.id, before=before, after=snapshot(doc, *DOCUMENT_FIELDS))
+            audit(
+                self.session,
+                school_id=doc.school_id,
+                actor_id=actor.person_id,
+                action="decide",
+                entity="absence_document",
+                entity_id=doc.id,
+                before=before,
+                after=snapshot(doc, *DOCUMENT_FIELDS),
+            )
             school = await self.session.get_one(School, doc.school_id)
             today = school_today(self.clock, school)
             applied, locked = 0, []
             if accept:
                 rows = await self.session.execute(
-                    select(Absence, Lesson.date).join(Lesson, Lesson.id == Absence.lesson_id).where(
-                        Absence.student_id == doc.student_id, Lesson.date.between(doc.date_from, doc.date_to)
-                    ).order_by(Lesson.date, Lesson.lesson_number)
+                    select(Absence, Lesson.date)
+                    .join(Lesson, Lesson.id == Absence.lesson_id)
+                    .where(Absence.student_id == doc.student_id, Lesson.date.between(doc.date_from, doc.date_to))
+                    .order_by(Lesson.date, Lesson.lesson_number)
                 )
                 for absence, day in rows:
                     if is_locked(day, school, today):
@@ -274,15 +330,25 @@ class AbsenceService:
                         continue
                     self._set_reason(actor, absence, reason, doc.school_id, document_id=doc.id)
                     applied += 1
-            emit(self.session, doc.school_id, DocumentDecided(
-                document_id=doc.id, student_id=doc.student_id, submitted_by=doc.submitted_by, status=doc.status,
-                reason=reason, applied=applied, locked=len(locked)))
+            emit(
+                self.session,
+                doc.school_id,
+                DocumentDecided(
+                    document_id=doc.id,
+                    student_id=doc.student_id,
+                    submitted_by=doc.submitted_by,
+                    status=doc.status,
+                    reason=reason,
+                    applied=applied,
+                    locked=len(locked),
+                ),
+            )
             return DocumentDecision(applied, tuple(sorted(set(locked))), len(locked), school.edit_window_days)
 
     async def set_reason(self, actor: Actor, absence_id: int, reason: AbsenceReason | None) -> None:
         """ABS-2: the class teacher sets (or clears) one absence's reason, within the edit window (J-9)."""
         async with write_transaction(self.session):
-            absence, lesson, school = await self._absence_for_write(actor, absence_id)
+            absence, _lesson, school = await self._absence_for_write(actor, absence_id)
             self._set_reason(actor, absence, reason, school.id)
 
     async def set_day_reason(self, actor: Actor, absence_id: int, reason: AbsenceReason) -> int:
@@ -290,12 +356,19 @@ class AbsenceService:
         absences of that day still without a reason. Returns how many got it."""
         async with write_transaction(self.session):
             absence, lesson, school = await self._absence_for_write(actor, absence_id)
-            others = (await self.session.scalars(
-                select(Absence).join(Lesson, Lesson.id == Absence.lesson_id).where(
-                    Absence.student_id == absence.student_id, Lesson.date == lesson.date, Absence.reason.is_(None),
-                    Absence.id != absence.id,
-                ).order_by(Lesson.lesson_number)
-            )).all()
+            others = (
+                await self.session.scalars(
+                    select(Absence)
+                    .join(Lesson, Lesson.id == Absence.lesson_id)
+                    .where(
+                        Absence.student_id == absence.student_id,
+                        Lesson.date == lesson.date,
+                        Absence.reason.is_(None),
+                        Absence.id != absence.id,
+                    )
+                    .order_by(Lesson.lesson_number)
+                )
+            ).all()
             for each in (absence, *others):
                 self._set_reason(actor, each, reason, school.id)
             return 1 + len(others)
@@ -316,27 +389,48 @@ class AbsenceService:
         if doc.student_id not in actor.children and doc.student_id != actor.student_id:
             student = await self.session.get_one(Student, doc.student_id)
             await check_class_teacher(actor, student.class_group)
-        return [DocumentFile(a.id, a.kind, a.telegram_file_id, a.file_name, a.telegram_bot_id, a.sha256)
-                for a in doc.attachments]
+        return [
+            DocumentFile(a.id, a.kind, a.telegram_file_id, a.file_name, a.telegram_bot_id, a.sha256)
+            for a in doc.attachments
+        ]
 
     async def _absence_for_write(self, actor: Actor, absence_id: int) -> tuple[Absence, Lesson, School]:
         """ACC-4 and J-9: an absence of the actor's class, within the edit window."""
-        absence, student = await class_absence(self.session, actor, absence_id)
+        absence, _student = await class_absence(self.session, actor, absence_id)
         lesson = await self.session.get_one(Lesson, absence.lesson_id)
         school = await self.session.get_one(School, lesson.school_id)
         if is_locked(lesson.date, school, school_today(self.clock, school)):
             raise Locked("journal.locked", date=lesson.date, days=school.edit_window_days)
         return absence, lesson, school
 
-    def _set_reason(self, actor: Actor, absence: Absence, reason: AbsenceReason | None, school_id: int,
-                    document_id: int | None = None) -> None:
+    def _set_reason(
+        self,
+        actor: Actor,
+        absence: Absence,
+        reason: AbsenceReason | None,
+        school_id: int,
+        document_id: int | None = None,
+    ) -> None:
         before = snapshot(absence, "reason", "document_id")
         absence.reason, absence.document_id = reason, document_id
         absence.reason_set_by, absence.reason_set_at = actor.person_id, utcnow()
-        audit(self.session, school_id=school_id, actor_id=actor.person_id, action="set_reason", entity="absence",
-              entity_id=absence.id, before=before, after=snapshot(absence, "reason", "document_id"))
-        emit(self.session, school_id, AbsenceReasonSet(absence_id=absence.id, student_id=absence.student_id,
-                                                       lesson_id=absence.lesson_id, reason=reason))
+        audit(
+            self.session,
+            school_id=school_id,
+            actor_id=actor.person_id,
+            action="set_reason",
+            entity="absence",
+            entity_id=absence.id,
+            before=before,
+            after=snapshot(absence, "reason", "document_id"),
+        )
+        emit(
+            self.session,
+            school_id,
+            AbsenceReasonSet(
+                absence_id=absence.id, student_id=absence.student_id, lesson_id=absence.lesson_id, reason=reason
+            ),
+        )
 
     async def _document(self, document_id: int, *, for_update: bool = False) -> AbsenceDocument:
         query = select(AbsenceDocument).where(AbsenceDocument.id == document_id)
@@ -356,13 +450,27 @@ class AbsenceService:
         for doc in docs:
             student = await self.session.get_one(Student, doc.student_id)  # from the identity map after the first
             arrived = doc.created_at.astimezone(zone)
-            views.append(DocumentView(
-                id=doc.id, student_id=student.id, student_name=student.person.full_name,
-                class_name=student.class_group.name, date_from=doc.date_from, date_to=doc.date_to, kind=doc.kind,
-                comment=doc.comment, status=doc.status, reason=doc.reason, decision_comment=doc.decision_comment,
-                created_at=doc.created_at, decided_at=doc.decided_at,
-                review_due=add_working_days(arrived.date(), school.absence_review_days, calendar, student.class_group.grade),
-                files=tuple(a.id for a in doc.attachments), submitted_by=doc.submitted_by,
-                arrived_at=arrived,
-            ))
+            views.append(
+                DocumentView(
+                    id=doc.id,
+                    student_id=student.id,
+                    student_name=student.person.full_name,
+                    class_name=student.class_group.name,
+                    date_from=doc.date_from,
+                    date_to=doc.date_to,
+                    kind=doc.kind,
+                    comment=doc.comment,
+                    status=doc.status,
+                    reason=doc.reason,
+                    decision_comment=doc.decision_comment,
+                    created_at=doc.created_at,
+                    decided_at=doc.decided_at,
+                    review_due=add_working_days(
+                        arrived.date(), school.absence_review_days, calendar, student.class_group.grade
+                    ),
+                    files=tuple(a.id for a in doc.attachments),
+                    submitted_by=doc.submitted_by,
+                    arrived_at=arrived,
+                )
+            )
         return views

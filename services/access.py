@@ -3,6 +3,7 @@
 An Actor is one linked person: a Telegram account linked to persons of several schools acts as one
 of them at a time. Every use case re-checks rights here; an id that came in a button proves nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -72,9 +73,7 @@ async def load_actor(session: AsyncSession, person_id: int) -> Actor:
     person = await session.get(Person, person_id)
     if person is None:
         raise NotFound("person.not_found")
-    roles = set(
-        (await session.scalars(select(StaffRole.role).where(StaffRole.person_id == person_id))).all()
-    )
+    roles = set((await session.scalars(select(StaffRole.role).where(StaffRole.person_id == person_id))).all())
     student_id = await session.scalar(
         select(Student.id).where(Student.person_id == person_id, Student.status == StudentStatus.ACTIVE)
     )
@@ -169,11 +168,13 @@ async def _may_see(session: AsyncSession, actor: Actor, student: Student) -> boo
     # REP-5: the teachers of the class see one student's record.
     in_subgroups = select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == student.id)
     teaches = await session.scalar(
-        select(Assignment.id).where(
+        select(Assignment.id)
+        .where(
             Assignment.teacher_id == actor.person_id,
             Assignment.class_id == student.class_id,
             or_(Assignment.subgroup_id.is_(None), Assignment.subgroup_id.in_(in_subgroups)),
-        ).limit(1)
+        )
+        .limit(1)
     )
     return teaches is not None
 

@@ -1,4 +1,5 @@
 """The Telegram account behind an update: its linked persons, the one it acts as now, its language."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,19 +68,30 @@ class AccountService:
             # Pushes stopped when Telegram said the bot was blocked; a user who writes has unblocked it.
             async with write_transaction(self.session):
                 account.is_active = True
-        persons = (await self.session.scalars(
-            select(Person.id).where(Person.account_id == account_id).order_by(Person.id))).all()
+        persons = (
+            await self.session.scalars(select(Person.id).where(Person.account_id == account_id).order_by(Person.id))
+        ).all()
         actors = tuple(a for a in [await load_actor(self.session, pid) for pid in persons] if a.roles)
         locale = account.locale if account else default_locale
         profiles = tuple(p for actor in actors for p in _profiles_of(actor))
-        wanted = (Profile(account.current_person_id, account.current_student_id)
-                  if account and account.current_person_id is not None else None)
+        wanted = (
+            Profile(account.current_person_id, account.current_student_id)
+            if account and account.current_person_id is not None
+            else None
+        )
         # The stored choice if it still holds, else the chosen person's first profile, else the first.
         profile = (wanted if wanted in profiles else None) or next(
-            (p for p in profiles if wanted and p.person_id == wanted.person_id), profiles[0] if profiles else None)
+            (p for p in profiles if wanted and p.person_id == wanted.person_id), profiles[0] if profiles else None
+        )
         actor = next((a for a in actors if profile and a.person_id == profile.person_id), None)
-        return CurrentUser(account_id, locale if locale in LOCALES else default_locale, actors, actor,
-                           profile.student_id if profile else None, profiles)
+        return CurrentUser(
+            account_id,
+            locale if locale in LOCALES else default_locale,
+            actors,
+            actor,
+            profile.student_id if profile else None,
+            profiles,
+        )
 
     async def profile_cards(self, user: CurrentUser) -> list[ProfileCard]:
         """The account's profiles with the names the switching screen shows, in the menu's order."""
@@ -89,10 +101,15 @@ class AccountService:
             actor = actors[profile.person_id]
             school = await self.session.get_one(School, actor.school_id)
             student = await self.session.get(Student, profile.student_id) if profile.student_id else None
-            cards.append(ProfileCard(
-                profile, _profile_roles(actor, profile.student_id), school.short_name or school.name,
-                student.person.first_name if student else None,
-                student.class_group.name if student else None))
+            cards.append(
+                ProfileCard(
+                    profile,
+                    _profile_roles(actor, profile.student_id),
+                    school.short_name or school.name,
+                    student.person.first_name if student else None,
+                    student.class_group.name if student else None,
+                )
+            )
         return cards
 
     async def locale(self, account_id: int, default_locale: str = "ru") -> str:

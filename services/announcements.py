@@ -12,6 +12,7 @@ Who receives what (decided here, read by the fan-out):
 The sender never receives their own announcement. Students who left (ACC-9) and their parents get nothing, nor
 accounts that Telegram has shut (TelegramAccount.is_active False).
 """
+
 from __future__ import annotations
 
 import enum
@@ -132,15 +133,15 @@ class AnnouncementService:
             raise NotFound("announcement.no_such_grade", grade=audience.grade)
         return Audience(scope, audience.grade)
 
-    async def preview(self, actor: Actor, audience: Audience, text: str,
-                      files: Sequence[AttachmentIn] = ()) -> Preview:
+    async def preview(self, actor: Actor, audience: Audience, text: str, files: Sequence[AttachmentIn] = ()) -> Preview:
         """Everything `send` checks, and what it would write; nothing is written."""
         payload = await self._payload(actor, audience, text, files)
         pairs = await announcement_recipients(self.session, payload, actor.school_id)
         return Preview(payload, len({account for account, _student in pairs}))
 
-    async def send(self, actor: Actor, audience: Audience, text: str, files: Sequence[AttachmentIn] = (),
-                   draft: str | None = None) -> int:
+    async def send(
+        self, actor: Actor, audience: Audience, text: str, files: Sequence[AttachmentIn] = (), draft: str | None = None
+    ) -> int:
         """Checks the right to the audience, the text and the files, then writes the outbox event and its audit
         entry (DATA-3) together. Returns the event's id. One `draft` is sent once: again, AlreadySaved."""
         payload = await self._payload(actor, audience, text, files)
@@ -150,27 +151,40 @@ class AnnouncementService:
             # records.emit returns nothing; the event is the one object this transaction adds.
             [event] = [obj for obj in self.session.new if isinstance(obj, OutboxEvent)]
             await self.session.flush()
-            audit(self.session, school_id=actor.school_id, actor_id=actor.person_id, action="add",
-                  entity="announcement", entity_id=event.id,
-                  after={"audience": to_json(payload.audience), "text": payload.text, "files": len(payload.files)})
+            audit(
+                self.session,
+                school_id=actor.school_id,
+                actor_id=actor.person_id,
+                action="add",
+                entity="announcement",
+                entity_id=event.id,
+                after={"audience": to_json(payload.audience), "text": payload.text, "files": len(payload.files)},
+            )
             return event.id
 
-    async def _payload(self, actor: Actor, audience: Audience, text: str,
-                       files: Sequence[AttachmentIn]) -> Announcement:
+    async def _payload(
+        self, actor: Actor, audience: Audience, text: str, files: Sequence[AttachmentIn]
+    ) -> Announcement:
         checked = await self.check_audience(actor, audience)
         text = check_text(text)
         check_files(files)
         shown = AudienceShown(checked.scope.value, checked.title)
         if checked.scope == Scope.GRADE:
             # The classes the sender saw: the current year's, not an old year's of the same grade.
-            shown = replace(shown, grade=checked.grade, class_ids=tuple(
-                c.id for c in await self._classes(actor) if c.grade == checked.grade))
+            shown = replace(
+                shown,
+                grade=checked.grade,
+                class_ids=tuple(c.id for c in await self._classes(actor) if c.grade == checked.grade),
+            )
         elif checked.scope in (Scope.CLASS, Scope.CLASS_PARENTS):
             shown = replace(shown, grade=checked.grade, class_id=checked.class_id)
         author = await self.session.get_one(Person, actor.person_id)
         return Announcement(
-            audience=shown, text=text, files=tuple(FileRef(f.kind.value, f.telegram_file_id) for f in files),
-            author=Author(actor.person_id, author.full_name, _author_role(actor, checked)))
+            audience=shown,
+            text=text,
+            files=tuple(FileRef(f.kind.value, f.telegram_file_id) for f in files),
+            author=Author(actor.person_id, author.full_name, _author_role(actor, checked)),
+        )
 
     async def _classes(self, actor: Actor) -> list[ClassGroup]:
         """The current year's classes the actor may address: all for the administration, else the led ones."""
@@ -196,8 +210,9 @@ def _author_role(actor: Actor, audience: Audience) -> str:
     return (Role.DEPUTY if actor.has(Role.DEPUTY) else Role.ADMIN).value
 
 
-async def announcement_recipients(session: AsyncSession, announcement: Announcement,
-                                  school_id: int) -> list[tuple[int, int | None]]:
+async def announcement_recipients(
+    session: AsyncSession, announcement: Announcement, school_id: int
+) -> list[tuple[int, int | None]]:
     """(TelegramAccount id, student id) for each account the announcement goes to, with the child it is about;
     student id None for staff. An account appears once per child (the fan-out applies the ANNOUNCEMENTS preference
     of each, and sends one message per account). Four queries whatever the audience's size."""
@@ -212,18 +227,29 @@ async def announcement_recipients(session: AsyncSession, announcement: Announcem
 
     pairs: list[tuple[int, int | None]] = []
     if scope != Scope.CLASS_PARENTS:
-        pairs += [(account, student) for account, student in await session.execute(
-            select(TelegramAccount.id, Student.id).select_from(Student).join(Person, Person.id == Student.person_id)
+        pairs += [
+            (account, student)
+            for account, student in await session.execute(
+                select(TelegramAccount.id, Student.id)
+                .select_from(Student)
+                .join(Person, Person.id == Student.person_id)
+                .join(TelegramAccount, TelegramAccount.id == Person.account_id)
+                .where(*students, active)
+                .order_by(Student.id)
+            )
+        ]
+    pairs += [
+        (account, student)
+        for account, student in await session.execute(
+            select(TelegramAccount.id, Student.id)
+            .select_from(Guardianship)
+            .join(Student, Student.id == Guardianship.student_id)
+            .join(Person, Person.id == Guardianship.parent_id)
             .join(TelegramAccount, TelegramAccount.id == Person.account_id)
-            .where(*students, active).order_by(Student.id)
-        )]
-    pairs += [(account, student) for account, student in await session.execute(
-        select(TelegramAccount.id, Student.id).select_from(Guardianship)
-        .join(Student, Student.id == Guardianship.student_id)
-        .join(Person, Person.id == Guardianship.parent_id)
-        .join(TelegramAccount, TelegramAccount.id == Person.account_id)
-        .where(*students, active).order_by(Student.id, Person.id)
-    )]
+            .where(*students, active)
+            .order_by(Student.id, Person.id)
+        )
+    ]
     if scope == Scope.SCHOOL:
         staff = Person.id.in_(select(StaffRole.person_id))
     elif scope == Scope.CLASS_PARENTS:
@@ -232,9 +258,18 @@ async def announcement_recipients(session: AsyncSession, announcement: Announcem
         class_ids = (audience.class_ids or ()) if scope == Scope.GRADE else (audience.class_id,)
         staff = Person.id.in_(select(ClassGroup.class_teacher_id).where(ClassGroup.id.in_(class_ids)))
     if staff is not None:
-        pairs += [(account, None) for account in (await session.scalars(
-            select(TelegramAccount.id).select_from(Person).join(TelegramAccount, TelegramAccount.id == Person.account_id)
-            .where(Person.school_id == school_id, staff, active).distinct().order_by(TelegramAccount.id)
-        )).all()]
+        pairs += [
+            (account, None)
+            for account in (
+                await session.scalars(
+                    select(TelegramAccount.id)
+                    .select_from(Person)
+                    .join(TelegramAccount, TelegramAccount.id == Person.account_id)
+                    .where(Person.school_id == school_id, staff, active)
+                    .distinct()
+                    .order_by(TelegramAccount.id)
+                )
+            ).all()
+        ]
     sender = await session.scalar(select(Person.account_id).where(Person.id == announcement.author.person_id))
     return [pair for pair in dict.fromkeys(pairs) if pair[0] != sender]

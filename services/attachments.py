@@ -1,6 +1,7 @@
 """Files that come with a record: homework (J-4), absence documents (ABS-4) and announcements, as they arrive
 from the bot, and the check of what they say they are before anything downloads them (services/files.py keeps
 the bytes)."""
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,9 @@ from .models import AttachmentKind
 MAX_FILE_MB = 20
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 # A scan or a photo of the paper: PDF or an image; nothing a teacher's computer would run or unpack.
-FILE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "image/heic", "image/heif", "image/webp",
-                        "image/tiff", "image/bmp"})
+FILE_TYPES = frozenset(
+    {"application/pdf", "image/jpeg", "image/png", "image/heic", "image/heif", "image/webp", "image/tiff", "image/bmp"}
+)
 FILE_EXTENSIONS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".bmp"})
 
 

@@ -9,6 +9,7 @@ The school's kept files (ABS-4, services/files.py) go into a `files/` folder bes
 same content-addressed layout: each file is copied when it is missing or changed there, then checked by its
 sha256, in every copy. They are never rotated: a file recorded in any kept database copy stays.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +21,7 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -55,7 +56,11 @@ class BackupCopy:
 
 
 async def make_backup(
-    database_url: str, targets: Sequence[Path], *, now: datetime | None = None, keep: int = 30,
+    database_url: str,
+    targets: Sequence[Path],
+    *,
+    now: datetime | None = None,
+    keep: int = 30,
     files: Path | None = None,
 ) -> list[BackupCopy]:
     """Back up the database to every target folder (at least two different ones), and the file store at `files`
@@ -65,7 +70,7 @@ async def make_backup(
         raise BackupError("backup.bad_keep", keep=keep)
     folders = _prepare_targets(targets)
     sqlite = is_sqlite(database_url)
-    name = _backup_name(now or datetime.now(timezone.utc), ".sqlite3" if sqlite else ".dump")
+    name = _backup_name(now or datetime.now(UTC), ".sqlite3" if sqlite else ".dump")
     dump = _dump_sqlite if sqlite else _dump_postgres
     verify = _verify_sqlite if sqlite else _verify_postgres
     if not sqlite:
@@ -80,12 +85,13 @@ async def make_backup(
     copies = [first, *[await _place(folder / name, copy, verify, expected_sha=first.sha256) for folder in folders[1:]]]
     if files is not None:
         store = FileStore(files)
-        copies = [replace(c, files=await asyncio.to_thread(copy_kept_files, store, FileStore(folder / FILES_FOLDER)))
-                  for c, folder in zip(copies, folders, strict=True)]
+        copies = [
+            replace(c, files=await asyncio.to_thread(copy_kept_files, store, FileStore(folder / FILES_FOLDER)))
+            for c, folder in zip(copies, folders, strict=True)
+        ]
     for folder in folders:
         _rotate(folder, keep)
-    log.info("backup %s: %d copies of %d bytes in %.2f s", name, len(copies), first.size,
-             time.monotonic() - started)
+    log.info("backup %s: %d copies of %d bytes in %.2f s", name, len(copies), first.size, time.monotonic() - started)
     return copies
 
 
@@ -116,7 +122,7 @@ def _prepare_targets(targets: Sequence[Path]) -> list[Path]:
 def _backup_name(now: datetime, suffix: str) -> str:
     if now.tzinfo is None:
         raise ValueError("naive datetime given as the backup time")
-    return f"school-{now.astimezone(timezone.utc):%Y%m%d-%H%M%S}{suffix}"
+    return f"school-{now.astimezone(UTC):%Y%m%d-%H%M%S}{suffix}"
 
 
 def _require_tools(*tools: str) -> None:
@@ -149,8 +155,7 @@ async def _place(
         tmp.unlink(missing_ok=True)
         raise
     size = (await asyncio.to_thread(final.stat)).st_size
-    log.info("backup copy %s: %d bytes, %d tables, %.2f s", final.name, size, tables,
-             time.monotonic() - started)
+    log.info("backup copy %s: %d bytes, %d tables, %.2f s", final.name, size, tables, time.monotonic() - started)
     return BackupCopy(path=final, size=size, sha256=sha, tables=tables)
 
 
@@ -175,14 +180,14 @@ def _rotate(folder: Path, keep: int) -> None:
 
 # --- SQLite -------------------------------------------------------------------------------------------
 
+
 async def _dump_sqlite(database_url: str, tmp: Path) -> None:
     await asyncio.to_thread(_sqlite_backup, Path(make_url(database_url).database or ""), tmp)
 
 
 def _sqlite_backup(source: Path, tmp: Path) -> None:
     # Read-only: a wrong path fails instead of creating an empty database to back up.
-    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True,
-                          timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     dst = sqlite3.connect(tmp)
     try:
         # All pages in one step: one read transaction, so one consistent snapshot, WAL included;
@@ -207,8 +212,9 @@ def _check_sqlite(path: Path) -> int:
         try:
             result = conn.execute("PRAGMA integrity_check").fetchall()
             length = _scalar(conn, "PRAGMA page_count") * _scalar(conn, "PRAGMA page_size")
-            tables = _scalar(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-                                   "AND name NOT LIKE 'sqlite_%'")
+            tables = _scalar(
+                conn, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
@@ -228,6 +234,7 @@ def _scalar(conn: sqlite3.Connection, sql: str) -> int:
 
 # --- PostgreSQL ---------------------------------------------------------------------------------------
 
+
 def libpq_url(database_url: str) -> tuple[str, dict[str, str]]:
     """The SQLAlchemy URL as a libpq connection URI and the environment for pg_* tools.
 
@@ -239,8 +246,9 @@ def libpq_url(database_url: str) -> tuple[str, dict[str, str]]:
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
     # Built anew: URL.set(password=None) would keep the password.
-    plain = URL.create("postgresql", username=url.username, host=url.host, port=url.port,
-                       database=url.database, query=url.query)
+    plain = URL.create(
+        "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
+    )
     return plain.render_as_string(hide_password=False), env
 
 
@@ -251,8 +259,9 @@ async def _run(*args: str, env: dict[str, str] | None = None) -> str:
     )
     out, err = await proc.communicate()
     if proc.returncode != 0:
-        raise BackupError("backup.dump_failed", tool=args[0], returncode=proc.returncode,
-                          stderr=err.decode(errors="replace")[-2000:])
+        raise BackupError(
+            "backup.dump_failed", tool=args[0], returncode=proc.returncode, stderr=err.decode(errors="replace")[-2000:]
+        )
     return out.decode(errors="replace")
 
 

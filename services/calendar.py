@@ -1,4 +1,5 @@
 """The school calendar: which days have lessons (PER-1), which period a day is in, the timetable of a day."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -33,8 +34,9 @@ class SchoolCalendar:
     @classmethod
     async def load(cls, session: AsyncSession, school_id: int, day: date) -> SchoolCalendar:
         year = await session.scalar(
-            select(AcademicYear)
-            .where(AcademicYear.school_id == school_id, AcademicYear.starts_on <= day, AcademicYear.ends_on >= day)
+            select(AcademicYear).where(
+                AcademicYear.school_id == school_id, AcademicYear.starts_on <= day, AcademicYear.ends_on >= day
+            )
         )
         if year is None:  # between years: the nearest one, so the summer still has a calendar
             year = await session.scalar(
@@ -107,10 +109,12 @@ class SchoolDays:
         found: dict[int, set[int]] = defaultdict(set)
         if calendar.year is not None:
             for grade, weekday in await session.execute(
-                timetable_valid(day, ClassGroup.grade, TimetableEntry.weekday).select_from(TimetableEntry)
+                timetable_valid(day, ClassGroup.grade, TimetableEntry.weekday)
+                .select_from(TimetableEntry)
                 .join(Assignment, Assignment.id == TimetableEntry.assignment_id)
                 .join(ClassGroup, ClassGroup.id == Assignment.class_id)
-                .where(Assignment.school_id == school_id, ClassGroup.year_id == calendar.year.id).distinct()
+                .where(Assignment.school_id == school_id, ClassGroup.year_id == calendar.year.id)
+                .distinct()
             ):
                 found[grade].add(weekday)
         return cls(calendar, {grade: frozenset(days) for grade, days in found.items()})

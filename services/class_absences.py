@@ -1,11 +1,12 @@
 """The class teacher's reads (ACC-4): the classes they lead, a class's day (which lessons have their attendance
 taken, who missed them), and the absences still without a reason with their ABS-3 deadlines. The writes (reasons,
 documents) are services/absences.py's."""
+
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-import datetime as dt
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -115,8 +116,9 @@ class ClassAbsenceService:
         """The student's absences on the day of this one, reasons set or not: what a reason for the day covers."""
         absence, student = await class_absence(self.session, actor, absence_id)
         lesson = await self.session.get_one(Lesson, absence.lesson_id)
-        return await self._class_absences(student.class_group, Absence.student_id == student.id,
-                                          Lesson.date == lesson.date)
+        return await self._class_absences(
+            student.class_group, Absence.student_id == student.id, Lesson.date == lesson.date
+        )
 
     async def class_day(self, actor: Actor, class_id: int, day: date | None = None) -> ClassDay:
         """ACC-4: the class's lessons of a day (the school's today by default): the timetable's and those recorded,
@@ -125,20 +127,35 @@ class ClassAbsenceService:
         school = await self.session.get_one(School, class_group.school_id)
         day = day or school_today(self.clock, school)
         status = (await SchoolCalendar.load(self.session, school.id, day)).status(day, class_group.grade)
-        assignments = {a.id: a for a in (await self.session.scalars(
-            select(Assignment).where(Assignment.class_id == class_group.id))).unique()}
-        lessons = {(lsn.assignment_id, lsn.lesson_number): lsn for lsn in (await self.session.scalars(
-            select(Lesson).where(Lesson.date == day, Lesson.assignment_id.in_(assignments)))).unique()}
+        assignments = {
+            a.id: a
+            for a in (
+                await self.session.scalars(select(Assignment).where(Assignment.class_id == class_group.id))
+            ).unique()
+        }
+        lessons = {
+            (lsn.assignment_id, lsn.lesson_number): lsn
+            for lsn in (
+                await self.session.scalars(
+                    select(Lesson).where(Lesson.date == day, Lesson.assignment_id.in_(assignments))
+                )
+            ).unique()
+        }
         slots = set(lessons)  # a lesson recorded off the timetable still shows
         if status.has_lessons:
-            slots |= {(assignment_id, number) for assignment_id, number in await self.session.execute(
-                timetable_valid(day, TimetableEntry.assignment_id, TimetableEntry.lesson_number).where(
-                    TimetableEntry.weekday == day.weekday(), TimetableEntry.assignment_id.in_(assignments))
-            )}
+            slots |= {
+                (assignment_id, number)
+                for assignment_id, number in await self.session.execute(
+                    timetable_valid(day, TimetableEntry.assignment_id, TimetableEntry.lesson_number).where(
+                        TimetableEntry.weekday == day.weekday(), TimetableEntry.assignment_id.in_(assignments)
+                    )
+                )
+            }
         absent: dict[int, list[str]] = defaultdict(list)
         for lesson_id, last_name, first_name in await self.session.execute(
             select(Absence.lesson_id, Person.last_name, Person.first_name)
-            .join(Student, Student.id == Absence.student_id).join(Person, Person.id == Student.person_id)
+            .join(Student, Student.id == Absence.student_id)
+            .join(Person, Person.id == Student.person_id)
             .where(Absence.lesson_id.in_([lsn.id for lsn in lessons.values()]))
             .order_by(Person.last_name, Person.first_name)
         ):
@@ -146,14 +163,24 @@ class ClassAbsenceService:
         result = []
         for assignment_id, number in slots:
             a, lesson = assignments[assignment_id], lessons.get((assignment_id, number))
-            result.append(ClassLesson(
-                number=number, subject=a.subject.name, subgroup=a.subgroup.name if a.subgroup else None,
-                taken=lesson is not None and lesson.attendance_taken_at is not None,
-                absent=tuple(absent[lesson.id]) if lesson else (),
-            ))
+            result.append(
+                ClassLesson(
+                    number=number,
+                    subject=a.subject.name,
+                    subgroup=a.subgroup.name if a.subgroup else None,
+                    taken=lesson is not None and lesson.attendance_taken_at is not None,
+                    absent=tuple(absent[lesson.id]) if lesson else (),
+                )
+            )
         result.sort(key=lambda x: (x.number, x.subject, x.subgroup or ""))
-        return ClassDay(class_id=class_group.id, class_name=class_group.name, day=day, kind=status.kind,
-                        holiday=status.holiday, lessons=tuple(result))
+        return ClassDay(
+            class_id=class_group.id,
+            class_name=class_group.name,
+            day=day,
+            kind=status.kind,
+            holiday=status.holiday,
+            lessons=tuple(result),
+        )
 
     async def _class_absences(self, class_group: ClassGroup, *where) -> list[ClassAbsence]:
         """Absences of active students, with the ABS-3 deadline counted in the school's working days from the document
@@ -161,22 +188,36 @@ class ClassAbsenceService:
         school = await self.session.get_one(School, class_group.school_id)
         today = school_today(self.clock, school)
         calendar = await SchoolCalendar.load(self.session, school.id, today)
-        rows = (await self.session.execute(
-            select(Absence, Lesson).join(Lesson, Lesson.id == Absence.lesson_id)
-            .join(Student, Student.id == Absence.student_id)
-            .where(Student.status == StudentStatus.ACTIVE, *where)
-        )).all()
-        brought = await documents_brought(self.session, list({a.student_id for a, _ in rows}), ZoneInfo(school.timezone))
+        rows = (
+            await self.session.execute(
+                select(Absence, Lesson)
+                .join(Lesson, Lesson.id == Absence.lesson_id)
+                .join(Student, Student.id == Absence.student_id)
+                .where(Student.status == StudentStatus.ACTIVE, *where)
+            )
+        ).all()
+        brought = await documents_brought(
+            self.session, list({a.student_id for a, _ in rows}), ZoneInfo(school.timezone)
+        )
         result = []
         for absence, lesson in rows:
             student = await self.session.get_one(Student, absence.student_id)  # from the identity map after the first
             due = reason_due(lesson.date, brought[absence.student_id], school, calendar, class_group.grade)
-            result.append(ClassAbsence(
-                absence_id=absence.id, student_id=student.id,
-                student_name=f"{student.person.last_name} {student.person.first_name}", class_id=class_group.id,
-                date=lesson.date, lesson_number=lesson.lesson_number, subject=lesson.assignment.subject.name,
-                reason=absence.reason, due=due, overdue=absence.reason is None and due < today,
-                editable=not is_locked(lesson.date, school, today), edit_window_days=school.edit_window_days,
-            ))
+            result.append(
+                ClassAbsence(
+                    absence_id=absence.id,
+                    student_id=student.id,
+                    student_name=f"{student.person.last_name} {student.person.first_name}",
+                    class_id=class_group.id,
+                    date=lesson.date,
+                    lesson_number=lesson.lesson_number,
+                    subject=lesson.assignment.subject.name,
+                    reason=absence.reason,
+                    due=due,
+                    overdue=absence.reason is None and due < today,
+                    editable=not is_locked(lesson.date, school, today),
+                    edit_window_days=school.edit_window_days,
+                )
+            )
         result.sort(key=lambda x: (x.date, x.student_name, x.student_id, x.lesson_number))
         return result

@@ -1,4 +1,5 @@
 """The current time, injectable so that tests can stand on any day (J-9's 14 days, PER-5's period end)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """All use cases on one session: what a handler asks for by the name `services`."""
+
 from __future__ import annotations
 
 from functools import cached_property

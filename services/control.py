@@ -8,6 +8,7 @@ number of queries whatever the school's size: the demo school has about a thousa
 reads are shared with the staff reminders (services/reminders/staff.py), so that a reminder (sent in the period's
 last days, against the whole minimum) and this report never disagree.
 """
+
 from __future__ import annotations
 
 import math
@@ -130,16 +131,20 @@ class ControlService:
                 raise NotFound("class.not_found")
         assignments = await school_assignments(self.session, school.id, calendar, class_group)
         return ControlReport(
-            class_id=class_group.id if class_group else None, class_name=class_group.name if class_group else None,
-            date_from=date_from, date_to=date_to, today=today,
+            class_id=class_group.id if class_group else None,
+            class_name=class_group.name if class_group else None,
+            date_from=date_from,
+            date_to=date_to,
+            today=today,
             teachers=await lesson_gaps(self.session, school.id, assignments, date_from, date_to, now),
             accumulation=await self._accumulation(school, calendar, assignments, today),
         )
 
     # ---- the accumulation of marks (PER-4) -----------------------------------------------------------
 
-    async def _accumulation(self, school: School, calendar: SchoolCalendar, assignments: dict[int, Assignment],
-                            today: date) -> tuple[AccumulationGap, ...]:
+    async def _accumulation(
+        self, school: School, calendar: SchoolCalendar, assignments: dict[int, Assignment], today: date
+    ) -> tuple[AccumulationGap, ...]:
         """Per class and subject, the students below PER-4 in the current period (the sheet's rule, read at once
         for every assignment: a handful of grouped queries per study period, none per student)."""
         by_period: dict[int, list[Assignment]] = defaultdict(list)
@@ -147,7 +152,8 @@ class ControlService:
         for a in assignments.values():
             grade = a.class_group.grade
             period = calendar.period(today, grade) or next(
-                (p for p in reversed(calendar.periods(grade)) if p.starts_on <= today), None)
+                (p for p in reversed(calendar.periods(grade)) if p.starts_on <= today), None
+            )
             if grade in school.no_mark_grades or period is None:
                 continue
             periods[period.id] = period
@@ -163,13 +169,21 @@ class ControlService:
                 failing = len(below_minimum(a, roster, counts, shares[a.id]))
                 if failing:
                     required = required_marks(a.hours_per_week)
-                    result.append(AccumulationGap(
-                        assignment_id=a.id, class_name=a.class_group.name,
-                        subgroup=a.subgroup.name if a.subgroup else None, subject=a.subject.name,
-                        teacher=a.teacher.short_name, period_name=period.name,
-                        required=required, failing=failing, students=len(roster),
-                        expected=expected_by_now(required, shares[a.id]), share=shares[a.id],
-                    ))
+                    result.append(
+                        AccumulationGap(
+                            assignment_id=a.id,
+                            class_name=a.class_group.name,
+                            subgroup=a.subgroup.name if a.subgroup else None,
+                            subject=a.subject.name,
+                            teacher=a.teacher.short_name,
+                            period_name=period.name,
+                            required=required,
+                            failing=failing,
+                            students=len(roster),
+                            expected=expected_by_now(required, shares[a.id]),
+                            share=shares[a.id],
+                        )
+                    )
         grade_of = {a.id: (a.class_group.grade, a.class_group.letter) for a in assignments.values()}
         return tuple(sorted(result, key=lambda g: (grade_of[g.assignment_id], g.subject, g.subgroup or "")))
 
@@ -181,11 +195,15 @@ class ControlService:
         return school, self.clock().astimezone(ZoneInfo(school.timezone))
 
 
-async def school_assignments(session: AsyncSession, school_id: int, calendar: SchoolCalendar,
-                             class_group: ClassGroup | None = None) -> dict[int, Assignment]:
+async def school_assignments(
+    session: AsyncSession, school_id: int, calendar: SchoolCalendar, class_group: ClassGroup | None = None
+) -> dict[int, Assignment]:
     """The teaching load of one class, or of the whole school in the calendar's year, by id."""
-    query = select(Assignment).join(ClassGroup, ClassGroup.id == Assignment.class_id).where(
-        Assignment.school_id == school_id)
+    query = (
+        select(Assignment)
+        .join(ClassGroup, ClassGroup.id == Assignment.class_id)
+        .where(Assignment.school_id == school_id)
+    )
     if class_group is not None:
         query = query.where(Assignment.class_id == class_group.id)
     elif calendar.year is not None:
@@ -197,43 +215,77 @@ def taught_by(assignment: Assignment, day: date, lesson: Lesson | None, substitu
     """Who keeps a lesson's record (ACC-5): who wrote it, else that day's substitute, else the assignment's teacher."""
     if lesson is not None and lesson.teacher_id:
         return lesson.teacher_id
-    return next((s.substitute_id for s in substitutes
-                 if s.assignment_id == assignment.id and s.starts_on <= day <= s.ends_on), assignment.teacher_id)
+    return next(
+        (s.substitute_id for s in substitutes if s.assignment_id == assignment.id and s.starts_on <= day <= s.ends_on),
+        assignment.teacher_id,
+    )
 
 
-async def substitutions(session: AsyncSession, ids: Sequence[int], date_from: date,
-                        date_to: date) -> Sequence[Substitution]:
+async def substitutions(
+    session: AsyncSession, ids: Sequence[int], date_from: date, date_to: date
+) -> Sequence[Substitution]:
     """The substitutions (ACC-5) of these assignments that overlap the dates."""
-    return (await session.scalars(select(Substitution).where(
-        Substitution.assignment_id.in_(ids), Substitution.starts_on <= date_to, Substitution.ends_on >= date_from,
-    ))).all()
+    return (
+        await session.scalars(
+            select(Substitution).where(
+                Substitution.assignment_id.in_(ids),
+                Substitution.starts_on <= date_to,
+                Substitution.ends_on >= date_from,
+            )
+        )
+    ).all()
 
 
 # ---- lessons without attendance, topic or homework ------------------------------------------------
 
-async def lesson_gaps(session: AsyncSession, school_id: int, assignments: dict[int, Assignment], date_from: date,
-                      date_to: date, now: datetime | None = None,
-                      calendar: SchoolCalendar | None = None) -> tuple[TeacherGaps, ...]:
+
+async def lesson_gaps(
+    session: AsyncSession,
+    school_id: int,
+    assignments: dict[int, Assignment],
+    date_from: date,
+    date_to: date,
+    now: datetime | None = None,
+    calendar: SchoolCalendar | None = None,
+) -> tuple[TeacherGaps, ...]:
     """The timetable's lessons of the dates (and those recorded off it) that lack attendance, topic or homework,
     by the teacher who keeps them (ACC-5), in four queries. With `now`, today's lessons count once they are over;
     without it every lesson of the dates counts (a reminder before a deadline). `calendar`: one already read for
     the dates."""
     ids = list(assignments)
     calendar = calendar or await SchoolCalendar.load(session, school_id, date_from)
-    entries = (await session.scalars(select(TimetableEntry).where(
-        TimetableEntry.assignment_id.in_(ids), TimetableEntry.valid_from <= date_to,
-        or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= date_from),
-    ))).unique().all()
-    lessons = {(lsn.assignment_id, lsn.date, lsn.lesson_number): lsn for lsn in (await session.scalars(
-        select(Lesson).where(Lesson.assignment_id.in_(ids), Lesson.date.between(date_from, date_to))
-    )).unique()}
+    entries = (
+        (
+            await session.scalars(
+                select(TimetableEntry).where(
+                    TimetableEntry.assignment_id.in_(ids),
+                    TimetableEntry.valid_from <= date_to,
+                    or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= date_from),
+                )
+            )
+        )
+        .unique()
+        .all()
+    )
+    lessons = {
+        (lsn.assignment_id, lsn.date, lsn.lesson_number): lsn
+        for lsn in (
+            await session.scalars(
+                select(Lesson).where(Lesson.assignment_id.in_(ids), Lesson.date.between(date_from, date_to))
+            )
+        ).unique()
+    }
     substitutes = await substitutions(session, ids, date_from, date_to)
     slots = set(lessons)  # a lesson recorded off the timetable counts too
     day = date_from
     while day <= date_to:
         for e in entries:
-            if (e.weekday == day.weekday() and e.valid_from <= day and (e.valid_to is None or e.valid_to >= day)
-                    and calendar.status(day, assignments[e.assignment_id].class_group.grade).has_lessons):
+            if (
+                e.weekday == day.weekday()
+                and e.valid_from <= day
+                and (e.valid_to is None or e.valid_to >= day)
+                and calendar.status(day, assignments[e.assignment_id].class_group.grade).has_lessons
+            ):
                 slots.add((e.assignment_id, day, e.lesson_number))
         day += timedelta(days=1)
     gaps: dict[int, list[LessonGap]] = defaultdict(list)
@@ -246,19 +298,32 @@ async def lesson_gaps(session: AsyncSession, school_id: int, assignments: dict[i
         if not missing:
             continue
         a = assignments[assignment_id]
-        gaps[taught_by(a, day, lesson, substitutes)].append(LessonGap(
-            date=day, number=number, class_name=a.class_group.name,
-            subgroup=a.subgroup.name if a.subgroup else None, subject=a.subject.name, missing=missing,
-        ))
-    names = {p.id: p.short_name for p in (await session.scalars(
-        select(Person).where(Person.id.in_(list(gaps))))).unique()}
-    result = [TeacherGaps(teacher_id=t, teacher=names.get(t, ""),
-                          lessons=tuple(sorted(found, key=lambda g: (g.date, g.number, g.class_name))))
-              for t, found in gaps.items()]
+        gaps[taught_by(a, day, lesson, substitutes)].append(
+            LessonGap(
+                date=day,
+                number=number,
+                class_name=a.class_group.name,
+                subgroup=a.subgroup.name if a.subgroup else None,
+                subject=a.subject.name,
+                missing=missing,
+            )
+        )
+    names = {
+        p.id: p.short_name for p in (await session.scalars(select(Person).where(Person.id.in_(list(gaps))))).unique()
+    }
+    result = [
+        TeacherGaps(
+            teacher_id=t,
+            teacher=names.get(t, ""),
+            lessons=tuple(sorted(found, key=lambda g: (g.date, g.number, g.class_name))),
+        )
+        for t, found in gaps.items()
+    ]
     return tuple(sorted(result, key=lambda t: (t.teacher, t.teacher_id)))
 
 
 # ---- the accumulation of marks (PER-4) -----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PeriodCounts:
@@ -273,32 +338,55 @@ class PeriodCounts:
 async def roster_ids(session: AsyncSession, assignments: Sequence[Assignment]) -> dict[int, list[int]]:
     """The active students of each assignment's class or subgroup (J-13), in two queries."""
     students: dict[int, list[int]] = defaultdict(list)
-    for student_id, class_id in await session.execute(select(Student.id, Student.class_id).where(
-            Student.class_id.in_({a.class_id for a in assignments}), Student.status == StudentStatus.ACTIVE)):
+    for student_id, class_id in await session.execute(
+        select(Student.id, Student.class_id).where(
+            Student.class_id.in_({a.class_id for a in assignments}), Student.status == StudentStatus.ACTIVE
+        )
+    ):
         students[class_id].append(student_id)
     members: dict[int, set[int]] = defaultdict(set)
     for subgroup_id, student_id in await session.execute(
-            select(SubgroupMember.subgroup_id, SubgroupMember.student_id).where(
-                SubgroupMember.subgroup_id.in_({a.subgroup_id for a in assignments if a.subgroup_id}))):
+        select(SubgroupMember.subgroup_id, SubgroupMember.student_id).where(
+            SubgroupMember.subgroup_id.in_({a.subgroup_id for a in assignments if a.subgroup_id})
+        )
+    ):
         members[subgroup_id].add(student_id)
-    return {a.id: [s for s in students[a.class_id] if a.subgroup_id is None or s in members[a.subgroup_id]]
-            for a in assignments}
+    return {
+        a.id: [s for s in students[a.class_id] if a.subgroup_id is None or s in members[a.subgroup_id]]
+        for a in assignments
+    }
 
 
 async def period_counts(session: AsyncSession, period: StudyPeriod, ids: Sequence[int]) -> PeriodCounts:
     """What PER-4 reads for these assignments within the period, in three grouped queries."""
     in_period = (Lesson.assignment_id.in_(ids), Lesson.date.between(period.starts_on, period.ends_on))
-    marks = {(a, s): n for a, s, n in await session.execute(
-        select(Lesson.assignment_id, Mark.student_id, func.count(Mark.id))
-        .join(Lesson, Lesson.id == Mark.lesson_id).where(*in_period)
-        .group_by(Lesson.assignment_id, Mark.student_id))}
-    held = dict((await session.execute(
-        select(Lesson.assignment_id, func.count(Lesson.id))
-        .where(*in_period, Lesson.attendance_taken_at.is_not(None)).group_by(Lesson.assignment_id))).all())
-    excused = {(a, s): n for a, s, n in await session.execute(
-        select(Lesson.assignment_id, Absence.student_id, func.count(Absence.id))
-        .join(Lesson, Lesson.id == Absence.lesson_id).where(*in_period, Absence.reason.in_(VALID_REASONS))
-        .group_by(Lesson.assignment_id, Absence.student_id))}
+    marks = {
+        (a, s): n
+        for a, s, n in await session.execute(
+            select(Lesson.assignment_id, Mark.student_id, func.count(Mark.id))
+            .join(Lesson, Lesson.id == Mark.lesson_id)
+            .where(*in_period)
+            .group_by(Lesson.assignment_id, Mark.student_id)
+        )
+    }
+    held = dict(
+        (
+            await session.execute(
+                select(Lesson.assignment_id, func.count(Lesson.id))
+                .where(*in_period, Lesson.attendance_taken_at.is_not(None))
+                .group_by(Lesson.assignment_id)
+            )
+        ).all()
+    )
+    excused = {
+        (a, s): n
+        for a, s, n in await session.execute(
+            select(Lesson.assignment_id, Absence.student_id, func.count(Absence.id))
+            .join(Lesson, Lesson.id == Absence.lesson_id)
+            .where(*in_period, Absence.reason.in_(VALID_REASONS))
+            .group_by(Lesson.assignment_id, Absence.student_id)
+        )
+    }
     return PeriodCounts(marks, held, excused)
 
 
@@ -310,32 +398,47 @@ def expected_by_now(needed: int, share: float) -> int:
     return math.ceil(needed * share - 1e-9)
 
 
-async def held_shares(session: AsyncSession, calendar: SchoolCalendar, period: StudyPeriod,
-                      assignments: Sequence[Assignment], today: date) -> dict[int, float]:
+async def held_shares(
+    session: AsyncSession, calendar: SchoolCalendar, period: StudyPeriod, assignments: Sequence[Assignment], today: date
+) -> dict[int, float]:
     """Per assignment, the share of the period's lessons of the timetable that fall on or before today (one
     query); 1 in the period's last week or after it, and where the timetable has no lessons in the period."""
     if today > period.ends_on - LAST_WEEK:
         return {a.id: 1.0 for a in assignments}
     by_id = {a.id: a for a in assignments}
-    entries = (await session.scalars(select(TimetableEntry).where(
-        TimetableEntry.assignment_id.in_(list(by_id)), TimetableEntry.valid_from <= period.ends_on,
-        or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= period.starts_on),
-    ))).unique().all()
+    entries = (
+        (
+            await session.scalars(
+                select(TimetableEntry).where(
+                    TimetableEntry.assignment_id.in_(list(by_id)),
+                    TimetableEntry.valid_from <= period.ends_on,
+                    or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= period.starts_on),
+                )
+            )
+        )
+        .unique()
+        .all()
+    )
     total: dict[int, int] = defaultdict(int)
     held: dict[int, int] = defaultdict(int)
     day = period.starts_on
     while day <= period.ends_on:
         for e in entries:
-            if (e.weekday == day.weekday() and e.valid_from <= day and (e.valid_to is None or e.valid_to >= day)
-                    and calendar.status(day, by_id[e.assignment_id].class_group.grade).has_lessons):
+            if (
+                e.weekday == day.weekday()
+                and e.valid_from <= day
+                and (e.valid_to is None or e.valid_to >= day)
+                and calendar.status(day, by_id[e.assignment_id].class_group.grade).has_lessons
+            ):
                 total[e.assignment_id] += 1
                 held[e.assignment_id] += day <= today
         day += timedelta(days=1)
     return {a.id: held[a.id] / total[a.id] if total[a.id] else 1.0 for a in assignments}
 
 
-def below_minimum(assignment: Assignment, roster: Sequence[int], counts: PeriodCounts,
-                  share: float = 1.0) -> list[tuple[int, int, int]]:
+def below_minimum(
+    assignment: Assignment, roster: Sequence[int], counts: PeriodCounts, share: float = 1.0
+) -> list[tuple[int, int, int]]:
     """PER-4, as the period sheet counts it: (student id, marks, marks needed) of each student short of it.
     With `share` < 1 (mid-period), the marks expected by now: the minimum times the share, rounded up."""
     base = required_marks(assignment.hours_per_week)

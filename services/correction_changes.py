@@ -2,10 +2,11 @@
 kind of change. A request keeps them in its JSON column (CorrectionRequest.changes) and the teacher's screen in
 its draft, as {"op": …, field: …}: `change_to_json` writes that, `change_of` reads it, today's rows and those
 written before the changes had types alike."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from .errors import InvalidInput
 from .jsonable import from_json, optional, to_json
@@ -60,9 +61,10 @@ class SetTopic:
     topic: str
 
 
-Change = Union[AddMark, ChangeMark, DeleteMark, SetAbsent, SetPresent, SetTopic]
-CHANGES: dict[str, type[Change]] = {cls.op: cls for cls in (AddMark, ChangeMark, DeleteMark, SetAbsent, SetPresent,
-                                                            SetTopic)}
+Change = AddMark | ChangeMark | DeleteMark | SetAbsent | SetPresent | SetTopic
+CHANGES: dict[str, type[Change]] = {
+    cls.op: cls for cls in (AddMark, ChangeMark, DeleteMark, SetAbsent, SetPresent, SetTopic)
+}
 
 
 def change_of(data: dict[str, Any]) -> Change:

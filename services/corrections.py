@@ -3,6 +3,7 @@
 The teacher files a request with the list of changes and the reason; the deputy director or the
 administrator applies or declines it; both outcomes are recorded and the teacher is told (outbox).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -16,7 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .access import Actor, check_keep
 from .clock import Clock, school_today
 from .correction_changes import (
-    AddMark, Change, ChangeMark, DeleteMark, SetAbsent, SetPresent, SetTopic, change_of, change_to_json,
+    AddMark,
+    Change,
+    ChangeMark,
+    DeleteMark,
+    SetAbsent,
+    SetPresent,
+    SetTopic,
+    change_of,
+    change_to_json,
 )
 from .db import write_transaction
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -108,13 +117,18 @@ def topic_change(topic: str) -> SetTopic:
 def describe_in(view: LessonView, changes: Sequence[Change]) -> tuple[ChangeView, ...]:
     """The changes in words from the lesson the teacher sees (names and marks of its roster)."""
     names = {entry.student_id: entry.name for entry in view.roster}
-    marks = {mark_id: (entry.name, value, work_type)
-             for entry in view.roster for mark_id, value, work_type in entry.marks}
+    marks = {
+        mark_id: (entry.name, value, work_type) for entry in view.roster for mark_id, value, work_type in entry.marks
+    }
     return tuple(_change_view(change, names, marks) for change in changes)
 
 
-def _change_view(change: Change, names: dict[int, str], marks: Mapping[int, tuple[str, int | None, str]],
-                 work_types: dict[int, str] | None = None) -> ChangeView:
+def _change_view(
+    change: Change,
+    names: dict[int, str],
+    marks: Mapping[int, tuple[str, int | None, str]],
+    work_types: dict[int, str] | None = None,
+) -> ChangeView:
     if isinstance(change, SetTopic):
         return ChangeView(change.op, topic=change.topic)
     student, old_value, work_type = "", None, ""
@@ -134,8 +148,9 @@ class CorrectionService:
         self.session = session
         self.clock = clock
 
-    async def request(self, actor: Actor, lesson_id: int, changes: Sequence[Change], reason: str,
-                      draft: str | None = None) -> int:
+    async def request(
+        self, actor: Actor, lesson_id: int, changes: Sequence[Change], reason: str, draft: str | None = None
+    ) -> int:
         """File a request for a locked lesson; every change is checked now, so a decision cannot fail on it.
         One `draft` files one request: a second reason sent for it raises AlreadySaved."""
         reason = required_text(reason, "correction.reason_required")
@@ -155,28 +170,44 @@ class CorrectionService:
         async with write_transaction(self.session):
             await save_once(self.session, draft)
             req = CorrectionRequest(
-                school_id=school.id, requested_by=actor.person_id, lesson_id=lesson.id,
-                class_id=lesson.assignment.class_id, subject_id=lesson.assignment.subject_id,
-                lesson_date=lesson.date, changes=stored, reason=reason, created_at=self.clock(),
+                school_id=school.id,
+                requested_by=actor.person_id,
+                lesson_id=lesson.id,
+                class_id=lesson.assignment.class_id,
+                subject_id=lesson.assignment.subject_id,
+                lesson_date=lesson.date,
+                changes=stored,
+                reason=reason,
+                created_at=self.clock(),
             )
             self.session.add(req)
             await self.session.flush()
-            audit(self.session, school_id=school.id, actor_id=actor.person_id, action="add",
-                  entity="correction_request", entity_id=req.id, after={"lesson_id": lesson.id, "changes": stored})
-            deciders = await self.session.scalars(select(StaffRole.person_id).join(
-                Person, Person.id == StaffRole.person_id).where(
-                Person.school_id == school.id, StaffRole.role.in_((Role.DEPUTY, Role.ADMIN))))
-            emit(self.session, school.id, CorrectionRequested(request_id=req.id,
-                                                              to_persons=tuple(sorted(set(deciders)))))
+            audit(
+                self.session,
+                school_id=school.id,
+                actor_id=actor.person_id,
+                action="add",
+                entity="correction_request",
+                entity_id=req.id,
+                after={"lesson_id": lesson.id, "changes": stored},
+            )
+            deciders = await self.session.scalars(
+                select(StaffRole.person_id)
+                .join(Person, Person.id == StaffRole.person_id)
+                .where(Person.school_id == school.id, StaffRole.role.in_((Role.DEPUTY, Role.ADMIN)))
+            )
+            emit(
+                self.session, school.id, CorrectionRequested(request_id=req.id, to_persons=tuple(sorted(set(deciders))))
+            )
             return req.id
 
     async def pending(self, actor: Actor) -> list[CorrectionView]:
         """The school's requests waiting for a decision, oldest first, named for the deputy director."""
         self._check_decider(actor)
         rows = await self.session.scalars(
-            select(CorrectionRequest).where(
-                CorrectionRequest.school_id == actor.school_id, CorrectionRequest.status == CorrectionStatus.PENDING
-            ).order_by(CorrectionRequest.created_at, CorrectionRequest.id)
+            select(CorrectionRequest)
+            .where(CorrectionRequest.school_id == actor.school_id, CorrectionRequest.status == CorrectionStatus.PENDING)
+            .order_by(CorrectionRequest.created_at, CorrectionRequest.id)
         )
         return [await self._view(r) for r in rows]
 
@@ -197,7 +228,9 @@ class CorrectionService:
         comment = clean_text(comment)
         async with write_transaction(self.session):
             req = await self.session.scalar(
-                select(CorrectionRequest).where(CorrectionRequest.id == request_id).with_for_update()
+                select(CorrectionRequest)
+                .where(CorrectionRequest.id == request_id)
+                .with_for_update()
                 .execution_options(populate_existing=True)  # its status as committed, not as read before
             )
             if req is None or req.school_id != actor.school_id:
@@ -217,11 +250,23 @@ class CorrectionService:
             before = snapshot(req, "status")
             req.status = CorrectionStatus.APPLIED if apply else CorrectionStatus.DECLINED
             req.decided_by, req.decided_at, req.decision_comment = actor.person_id, utcnow(), comment
-            audit(self.session, school_id=req.school_id, actor_id=actor.person_id, action="decide",
-                  entity="correction_request", entity_id=req.id, before=before,
-                  after=snapshot(req, "status", "decision_comment"))
-            emit(self.session, req.school_id, CorrectionDecided(request_id=req.id, teacher_id=req.requested_by,
-                                                                status=req.status, lesson_id=req.lesson_id))
+            audit(
+                self.session,
+                school_id=req.school_id,
+                actor_id=actor.person_id,
+                action="decide",
+                entity="correction_request",
+                entity_id=req.id,
+                before=before,
+                after=snapshot(req, "status", "decision_comment"),
+            )
+            emit(
+                self.session,
+                req.school_id,
+                CorrectionDecided(
+                    request_id=req.id, teacher_id=req.requested_by, status=req.status, lesson_id=req.lesson_id
+                ),
+            )
         return await self._view(req)
 
     async def teacher_chats(self, actor: Actor, request_id: int) -> list[Chat]:
@@ -268,14 +313,17 @@ class CorrectionService:
         for change in changes:
             if isinstance(change, AddMark):
                 work_type = await self.session.get_one(WorkType, change.work_type_id)
-                await add_mark(self.session, actor.person_id, lesson, school, change.student_id, int(change.value),
-                               work_type)
+                await add_mark(
+                    self.session, actor.person_id, lesson, school, change.student_id, int(change.value), work_type
+                )
             elif isinstance(change, ChangeMark):
                 mark = await self.session.get_one(Mark, change.mark_id)
                 work_type = await self.session.get_one(WorkType, change.work_type_id or mark.work_type_id)
                 await change_mark(self.session, actor.person_id, lesson, school, mark, int(change.value), work_type)
             elif isinstance(change, DeleteMark):
-                await delete_mark(self.session, actor.person_id, lesson, await self.session.get_one(Mark, change.mark_id))
+                await delete_mark(
+                    self.session, actor.person_id, lesson, await self.session.get_one(Mark, change.mark_id)
+                )
             elif isinstance(change, SetTopic):
                 set_lesson_fields(self.session, actor.person_id, lesson, topic=str(change.topic).strip())
             else:
@@ -296,19 +344,41 @@ class CorrectionService:
         school = await self.session.get_one(School, r.school_id)
         teacher = await self.session.get_one(Person, r.requested_by)
         changes = [change_of(change) for change in r.changes]
-        students = (await self.session.scalars(select(Student).where(Student.id.in_(
-            {c.student_id for c in changes if not isinstance(c, SetTopic)} - {None})))).unique().all()
+        students = (
+            (
+                await self.session.scalars(
+                    select(Student).where(
+                        Student.id.in_({c.student_id for c in changes if not isinstance(c, SetTopic)} - {None})
+                    )
+                )
+            )
+            .unique()
+            .all()
+        )
         names = {s.id: s.person.full_name for s in students}
-        work_types = dict((await self.session.execute(
-            select(WorkType.id, WorkType.name).where(WorkType.school_id == r.school_id))).all())
+        work_types = dict(
+            (
+                await self.session.execute(select(WorkType.id, WorkType.name).where(WorkType.school_id == r.school_id))
+            ).all()
+        )
         a = lesson.assignment
         return CorrectionView(
-            id=r.id, created_at=r.created_at,
+            id=r.id,
+            created_at=r.created_at,
             requested_on=r.created_at.astimezone(ZoneInfo(school.timezone)).date(),
-            class_id=r.class_id, class_name=a.class_group.name, subgroup=a.subgroup.name if a.subgroup else None,
-            subject_id=r.subject_id, subject=a.subject.name, lesson_id=r.lesson_id, lesson_date=r.lesson_date,
-            lesson_number=lesson.lesson_number, requested_by=r.requested_by, teacher=teacher.full_name,
+            class_id=r.class_id,
+            class_name=a.class_group.name,
+            subgroup=a.subgroup.name if a.subgroup else None,
+            subject_id=r.subject_id,
+            subject=a.subject.name,
+            lesson_id=r.lesson_id,
+            lesson_date=r.lesson_date,
+            lesson_number=lesson.lesson_number,
+            requested_by=r.requested_by,
+            teacher=teacher.full_name,
             changes=tuple(changes),
             described=tuple(_change_view(c, names, {}, work_types) for c in changes),
-            reason=r.reason, status=r.status, decision_comment=r.decision_comment,
+            reason=r.reason,
+            status=r.status,
+            decision_comment=r.decision_comment,
         )

@@ -1,4 +1,5 @@
 """Engines and sessions for SQLite (the embedded default) and PostgreSQL (a region's database)."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

@@ -3,6 +3,7 @@
 Days and weeks with lessons, topics, homework, marks and absences; homework due. Every call checks that the
 actor may see this student. The marks by subject and the attendance summary are services/report_card.py's.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -44,8 +45,13 @@ class StudentCard:
 
     @classmethod
     def of(cls, student: Student) -> StudentCard:
-        return cls(student.id, student.person.first_name, student.person.last_name,
-                   student.class_group.name, student.class_group.grade)
+        return cls(
+            student.id,
+            student.person.first_name,
+            student.person.last_name,
+            student.class_group.name,
+            student.class_group.grade,
+        )
 
 
 @dataclass(frozen=True)
@@ -190,13 +196,19 @@ class DiaryService:
         calendar = await SchoolCalendar.load(self.session, student.school_id, first)
         assignments = await student_assignments(self.session, student)
         timetable = (
-            await self.session.scalars(
-                # Every timetable in force on some day of the range: a new one may start mid-week.
-                select(TimetableEntry).where(
-                    TimetableEntry.assignment_id.in_(assignments), TimetableEntry.valid_from <= last,
-                    or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= first))
+            (
+                await self.session.scalars(
+                    # Every timetable in force on some day of the range: a new one may start mid-week.
+                    select(TimetableEntry).where(
+                        TimetableEntry.assignment_id.in_(assignments),
+                        TimetableEntry.valid_from <= last,
+                        or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= first),
+                    )
+                )
             )
-        ).unique().all()
+            .unique()
+            .all()
+        )
         lessons = await lessons_of(self.session, assignments, Lesson.date.between(first, last))
         due = await lessons_of(self.session, assignments, Lesson.homework_due_on.between(first, last))
         files = await self._files([lsn.id for lsn in (*lessons, *due)])
@@ -213,8 +225,11 @@ class DiaryService:
             status = calendar.status(day, grade)
             slots, rooms = set(), {}
             if status.has_lessons:
-                rooms = {(e.assignment_id, e.lesson_number): e.room for e in timetable
-                         if e.weekday == day.weekday() and e.valid_from <= day and (e.valid_to is None or e.valid_to >= day)}
+                rooms = {
+                    (e.assignment_id, e.lesson_number): e.room
+                    for e in timetable
+                    if e.weekday == day.weekday() and e.valid_from <= day and (e.valid_to is None or e.valid_to >= day)
+                }
                 slots = {(day, *key) for key in rooms} | {k for k in by_slot if k[0] == day}
             items = []
             for _, assignment_id, number in sorted(slots, key=lambda s: (s[2], s[1])):
@@ -224,10 +239,16 @@ class DiaryService:
                 absence = absences.get(lsn.id) if lsn else None
                 items.append(
                     DiaryLesson(
-                        number=number, starts_at=starts, ends_at=ends, subject=a.subject.name,
-                        teacher=a.teacher.short_name, room=rooms.get((assignment_id, number), ""),
+                        number=number,
+                        starts_at=starts,
+                        ends_at=ends,
+                        subject=a.subject.name,
+                        teacher=a.teacher.short_name,
+                        room=rooms.get((assignment_id, number), ""),
                         topic=lsn.topic if lsn else "",
-                        homework_given=self._homework(lsn, files) if lsn and (lsn.homework or lsn.no_homework) else None,
+                        homework_given=self._homework(lsn, files)
+                        if lsn and (lsn.homework or lsn.no_homework)
+                        else None,
                         homework_due=tuple(due_by_day.pop((day, assignment_id), ())),
                         marks=tuple(marks.get(lsn.id, ())) if lsn else (),
                         absent=absence is not None,
@@ -269,47 +290,71 @@ class DiaryService:
         today = await self._today(student)
         first, last = today + timedelta(days=1), today + timedelta(days=days)
         assignments = await student_assignments(self.session, student)
-        due = [lsn for lsn in await lessons_of(self.session, assignments, Lesson.homework_due_on.between(first, last))
-               if lsn.homework]
+        due = [
+            lsn
+            for lsn in await lessons_of(self.session, assignments, Lesson.homework_due_on.between(first, last))
+            if lsn.homework
+        ]
         files = await self._files([lsn.id for lsn in due])
         items = [self._homework(lsn, files) for lsn in due]
         given = {(lsn.assignment_id, lsn.homework_due_on) for lsn in due}
         # J-3: «не задано» is said at a lesson and holds for the subject's next one.
-        said_none = await lessons_of(self.session, assignments, Lesson.no_homework,
-                                        Lesson.date.between(today - timedelta(days=MAX_RANGE_DAYS), last))
+        said_none = await lessons_of(
+            self.session,
+            assignments,
+            Lesson.no_homework,
+            Lesson.date.between(today - timedelta(days=MAX_RANGE_DAYS), last),
+        )
         if said_none:
             weekdays: dict[int, set[int]] = defaultdict(set)
             for assignment_id, weekday in await self.session.execute(
-                timetable_valid(today, TimetableEntry.assignment_id, TimetableEntry.weekday)
-                .where(TimetableEntry.assignment_id.in_({lsn.assignment_id for lsn in said_none}))
+                timetable_valid(today, TimetableEntry.assignment_id, TimetableEntry.weekday).where(
+                    TimetableEntry.assignment_id.in_({lsn.assignment_id for lsn in said_none})
+                )
             ):
                 weekdays[assignment_id].add(weekday)
             calendar = await SchoolCalendar.load(self.session, student.school_id, today)
             for lsn in sorted(said_none, key=lambda x: (x.date, x.lesson_number)):
-                next_day = calendar.next_school_day_with(lsn.date, student.class_group.grade,
-                                                         weekdays[lsn.assignment_id])
+                next_day = calendar.next_school_day_with(
+                    lsn.date, student.class_group.grade, weekdays[lsn.assignment_id]
+                )
                 if next_day is None or not first <= next_day <= last or (lsn.assignment_id, next_day) in given:
                     continue
                 given.add((lsn.assignment_id, next_day))
-                items.append(HomeworkItem(subject=assignments[lsn.assignment_id].subject.name, text="",
-                                          no_homework=True, given_on=lsn.date, due_on=next_day, files=()))
+                items.append(
+                    HomeworkItem(
+                        subject=assignments[lsn.assignment_id].subject.name,
+                        text="",
+                        no_homework=True,
+                        given_on=lsn.date,
+                        due_on=next_day,
+                        files=(),
+                    )
+                )
         # J-3: «не задано» only where the teacher said so; a lesson ahead with nothing entered says that, as the diary.
         known = {(i.subject, i.due_on) for i in items}
         for day in await self._days(student, first, last):
             for lesson in day.lessons:
                 if (lesson.subject, day.date) not in known:
                     known.add((lesson.subject, day.date))
-                    items.append(HomeworkItem(subject=lesson.subject, text="", no_homework=False, given_on=None,
-                                              due_on=day.date, files=()))
+                    items.append(
+                        HomeworkItem(
+                            subject=lesson.subject, text="", no_homework=False, given_on=None, due_on=day.date, files=()
+                        )
+                    )
         ids = [i for item in items for i in item.files]
         found = {}
         if ids:
             for att in await self.session.scalars(select(Attachment).where(Attachment.id.in_(ids))):
-                found[att.id] = HomeworkFile(att.id, att.kind.value, att.telegram_file_id, att.file_name,
-                                             att.telegram_bot_id, att.sha256)
-        return HomeworkAhead(first=first, last=last,
-                             items=tuple(sorted(items, key=lambda h: (h.due_on, h.subject, h.given_on or h.due_on))),
-                             files=found)
+                found[att.id] = HomeworkFile(
+                    att.id, att.kind.value, att.telegram_file_id, att.file_name, att.telegram_bot_id, att.sha256
+                )
+        return HomeworkAhead(
+            first=first,
+            last=last,
+            items=tuple(sorted(items, key=lambda h: (h.due_on, h.subject, h.given_on or h.due_on))),
+            files=found,
+        )
 
     # ---- internals -------------------------------------------------------------------------------
 
@@ -324,7 +369,9 @@ class DiaryService:
         found: dict[int | None, list[int]] = defaultdict(list)
         if lesson_ids:
             for att_id, lesson_id in await self.session.execute(
-                select(Attachment.id, Attachment.lesson_id).where(Attachment.lesson_id.in_(lesson_ids)).order_by(Attachment.id)
+                select(Attachment.id, Attachment.lesson_id)
+                .where(Attachment.lesson_id.in_(lesson_ids))
+                .order_by(Attachment.id)
             ):
                 found[lesson_id].append(att_id)
         return {k: tuple(v) for k, v in found.items() if k is not None}
@@ -334,8 +381,10 @@ class DiaryService:
         absences: dict[int, Absence] = {}
         if lesson_ids:
             for m, day in await self.session.execute(
-                select(Mark, Lesson.date).join(Lesson, Lesson.id == Mark.lesson_id)
-                .where(Mark.student_id == student_id, Mark.lesson_id.in_(lesson_ids)).order_by(Mark.id)
+                select(Mark, Lesson.date)
+                .join(Lesson, Lesson.id == Mark.lesson_id)
+                .where(Mark.student_id == student_id, Mark.lesson_id.in_(lesson_ids))
+                .order_by(Mark.id)
             ):
                 marks[m.lesson_id].append(MarkItem.of(m, day))
             for a in await self.session.scalars(
@@ -347,8 +396,12 @@ class DiaryService:
     @staticmethod
     def _homework(lesson: Lesson, files: dict[int, tuple[int, ...]]) -> HomeworkItem:
         return HomeworkItem(
-            subject=lesson.assignment.subject.name, text=lesson.homework, no_homework=lesson.no_homework,
-            given_on=lesson.date, due_on=lesson.homework_due_on, files=files.get(lesson.id, ()),
+            subject=lesson.assignment.subject.name,
+            text=lesson.homework,
+            no_homework=lesson.no_homework,
+            given_on=lesson.date,
+            due_on=lesson.homework_due_on,
+            files=files.get(lesson.id, ()),
         )
 
 

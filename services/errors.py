@@ -2,6 +2,7 @@
 
 The bot turns the code into a sentence in the user's language; services never produce text for users.
 """
+
 from __future__ import annotations
 
 from typing import Any

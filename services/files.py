@@ -6,6 +6,7 @@ their sha256 under a folder (`ab/cdef…`), written once and atomically, never c
 the sha256, the size and the type found in the bytes; what is inside is checked against what the file says
 it is before anything takes it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -58,7 +59,9 @@ def check_content(file: AttachmentIn, data: bytes) -> str:
         raise InvalidInput("file.empty", name=file.file_name)
     found = sniff(data)
     says_pdf = file.kind == AttachmentKind.DOCUMENT and PDF in (
-        file.mime_type.lower(), mimetypes.guess_type(file.file_name)[0])
+        file.mime_type.lower(),
+        mimetypes.guess_type(file.file_name)[0],
+    )
     if found is None or (found == PDF) != says_pdf:
         raise InvalidInput("file.content_mismatch", name=file.file_name)
     return found
@@ -146,18 +149,22 @@ class FileService:
     async def read(self, sha: str) -> bytes:
         return await asyncio.to_thread(self.store.get, sha)
 
-    async def remember_file_id(self, sha: str, kind: AttachmentKind, bot_id: int, file_id: str,
-                               unique_id: str) -> None:
+    async def remember_file_id(self, sha: str, kind: AttachmentKind, bot_id: int, file_id: str, unique_id: str) -> None:
         """The file id this bot got by uploading the kept bytes: the next time it sends the id."""
         async with write_transaction(self.session):
             await self.session.execute(
-                update(Attachment).where(Attachment.sha256 == sha, Attachment.kind == kind)
-                .values(telegram_file_id=file_id, telegram_unique_id=unique_id, telegram_bot_id=bot_id))
+                update(Attachment)
+                .where(Attachment.sha256 == sha, Attachment.kind == kind)
+                .values(telegram_file_id=file_id, telegram_unique_id=unique_id, telegram_bot_id=bot_id)
+            )
 
     async def not_kept(self) -> list[RecordedFile]:
         """The files recorded before the store, oldest first."""
-        rows = await self.session.execute(select(Attachment.id, Attachment.kind, Attachment.telegram_file_id)
-                                          .where(Attachment.sha256.is_(None)).order_by(Attachment.id))
+        rows = await self.session.execute(
+            select(Attachment.id, Attachment.kind, Attachment.telegram_file_id)
+            .where(Attachment.sha256.is_(None))
+            .order_by(Attachment.id)
+        )
         return [RecordedFile(*row) for row in rows]
 
     async def kept_count(self) -> int:

@@ -1,11 +1,12 @@
 """The marks' arithmetic: the scale (J-8), the simple and the weighted average (J-5), and how many more marks
 lift an average to a period mark (PER-3). Pure functions, shared by the diary, the period marks and the pushes."""
+
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-import datetime
 
 from .errors import InvalidInput
 from .models import Mark, School
@@ -25,10 +26,10 @@ class MarkItem:
     value: int
     work_type: str
     weight: float
-    date: datetime.date
+    date: dt.date
 
     @classmethod
-    def of(cls, mark: Mark, day: datetime.date) -> MarkItem:
+    def of(cls, mark: Mark, day: dt.date) -> MarkItem:
         return cls(mark.value, mark.work_type.name, float(mark.work_type.weight), day)
 
 

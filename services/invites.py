@@ -3,6 +3,7 @@
 A code is printed once and kept only as its hash. Redeeming links the Telegram account to the person
 only after the consent is accepted; a declined consent is recorded and links nothing.
 """
+
 from __future__ import annotations
 
 import enum
@@ -65,9 +66,11 @@ def consent_version(kind: ConsentKind) -> str:
 
 def revoke_unused(person_ids, now: datetime):
     """The statement that revokes the persons' codes not yet used: a fresh code, a cut access, a leaver."""
-    return update(InviteCode).where(
-        InviteCode.person_id.in_(person_ids), InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None)
-    ).values(revoked_at=now)
+    return (
+        update(InviteCode)
+        .where(InviteCode.person_id.in_(person_ids), InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def hash_code(code: str) -> str:
@@ -116,8 +119,9 @@ class InviteService:
 
     # ---- issuing (ACC-6) -------------------------------------------------------------------------
 
-    async def for_class(self, actor: Actor, class_id: int, ttl: timedelta, *, students: bool = True,
-                        parents: bool = True) -> list[IssuedCode]:
+    async def for_class(
+        self, actor: Actor, class_id: int, ttl: timedelta, *, students: bool = True, parents: bool = True
+    ) -> list[IssuedCode]:
         """Codes for a class's students and parents: the class teacher's to hand out (ACC-6)."""
         roster = await self._roster(actor, class_id)
         wanted: list[tuple[int, Role]] = []
@@ -125,9 +129,13 @@ class InviteService:
             if students:
                 wanted.append((student.person_id, Role.STUDENT))
             if parents:
-                parent_ids = (await self.session.scalars(
-                    select(Guardianship.parent_id).where(Guardianship.student_id == student.id)
-                    .order_by(Guardianship.id))).all()
+                parent_ids = (
+                    await self.session.scalars(
+                        select(Guardianship.parent_id)
+                        .where(Guardianship.student_id == student.id)
+                        .order_by(Guardianship.id)
+                    )
+                ).all()
                 wanted.extend((pid, Role.PARENT) for pid in parent_ids)
         return await self._issue(actor, _unique(wanted), ttl)
 
@@ -138,30 +146,49 @@ class InviteService:
         students = [s for s in roster if s.person.account_id is None]
         parents: dict[int, tuple[Person, list[str]]] = {}
         rows = await self.session.execute(
-            select(Guardianship.student_id, Person).join(Person, Person.id == Guardianship.parent_id)
+            select(Guardianship.student_id, Person)
+            .join(Person, Person.id == Guardianship.parent_id)
             .where(Guardianship.student_id.in_([s.id for s in roster]), Person.account_id.is_(None))
-            .order_by(Guardianship.id))
+            .order_by(Guardianship.id)
+        )
         by_id = {s.id: s for s in roster}
         for student_id, parent in rows.all():
             child = by_id[student_id].person
             parents.setdefault(parent.id, (parent, []))[1].append(f"{child.last_name} {child.first_name}")
         ids = [s.person_id for s in students] + list(parents)
-        consents = dict((await self.session.execute(
-            select(Consent.person_id, Consent.answer).where(Consent.person_id.in_(ids)).order_by(Consent.at, Consent.id)
-        )).all())  # the last answer wins
-        codes = dict((await self.session.execute(
-            select(InviteCode.person_id, func.max(InviteCode.expires_at)).where(
-                InviteCode.person_id.in_(ids), InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None),
-                InviteCode.expires_at > now).group_by(InviteCode.person_id)
-        )).all())
+        consents = dict(
+            (
+                await self.session.execute(
+                    select(Consent.person_id, Consent.answer)
+                    .where(Consent.person_id.in_(ids))
+                    .order_by(Consent.at, Consent.id)
+                )
+            ).all()
+        )  # the last answer wins
+        codes = dict(
+            (
+                await self.session.execute(
+                    select(InviteCode.person_id, func.max(InviteCode.expires_at))
+                    .where(
+                        InviteCode.person_id.in_(ids),
+                        InviteCode.used_at.is_(None),
+                        InviteCode.revoked_at.is_(None),
+                        InviteCode.expires_at > now,
+                    )
+                    .group_by(InviteCode.person_id)
+                )
+            ).all()
+        )
 
         def entry(person: Person, role: Role, children: tuple[str, ...] = ()) -> UnlinkedPerson:
-            return UnlinkedPerson(person.id, role, person.full_name, children, consents.get(person.id),
-                                  codes.get(person.id))
+            return UnlinkedPerson(
+                person.id, role, person.full_name, children, consents.get(person.id), codes.get(person.id)
+            )
 
         parent_list = sorted(parents.values(), key=lambda p: (p[0].last_name, p[0].first_name, p[0].id))
-        return ([entry(s.person, Role.STUDENT) for s in students]
-                + [entry(parent, Role.PARENT, tuple(children)) for parent, children in parent_list])
+        return [entry(s.person, Role.STUDENT) for s in students] + [
+            entry(parent, Role.PARENT, tuple(children)) for parent, children in parent_list
+        ]
 
     async def for_unlinked(self, actor: Actor, class_id: int, ttl: timedelta) -> list[IssuedCode]:
         """ACC-6: fresh codes for the class's students and parents not linked yet (their older unused codes stop
@@ -184,10 +211,14 @@ class InviteService:
             raise Forbidden("invite.staff_by_admin_only")
         if role not in STAFF_ROLES:
             raise InvalidInput("invite.bad_role", role=role.value)
-        ids = (await self.session.scalars(
-            select(StaffRole.person_id).join(Person, Person.id == StaffRole.person_id)
-            .where(StaffRole.role == role, Person.school_id == actor.school_id)
-            .order_by(Person.last_name, Person.first_name))).all()
+        ids = (
+            await self.session.scalars(
+                select(StaffRole.person_id)
+                .join(Person, Person.id == StaffRole.person_id)
+                .where(StaffRole.role == role, Person.school_id == actor.school_id)
+                .order_by(Person.last_name, Person.first_name)
+            )
+        ).all()
         return await self._issue(actor, [(pid, role) for pid in ids], ttl)
 
     async def for_person(self, actor: Actor, person_id: int, ttl: timedelta) -> list[IssuedCode]:
@@ -216,8 +247,9 @@ class InviteService:
         """ACC-7: the consent accepted, then the account is linked to the code's person. Returns the person id."""
         invite = await self._valid_invite(account_id, code)
         async with write_transaction(self.session):
-            invite = (await self.session.scalars(
-                select(InviteCode).where(InviteCode.id == invite.id).with_for_update())).one()
+            invite = (
+                await self.session.scalars(select(InviteCode).where(InviteCode.id == invite.id).with_for_update())
+            ).one()
             if invite.used_at is not None:
                 raise Conflict("invite.used")
             account = await self.session.get(TelegramAccount, account_id)
@@ -232,10 +264,25 @@ class InviteService:
             person.account_id = account_id
             account.current_person_id, account.current_student_id = person.id, None
             invite.used_at, invite.used_by_account = self.clock(), account_id
-            self.session.add(Consent(person_id=person.id, account_id=account_id, answer=ConsentAnswer.ACCEPTED,
-                                     text_version=await self._consent_version(person), at=self.clock()))
-            audit(self.session, school_id=person.school_id, actor_id=person.id, action="link", entity="person",
-                  entity_id=person.id, before={"account_id": previous}, after={"account_id": account_id})
+            self.session.add(
+                Consent(
+                    person_id=person.id,
+                    account_id=account_id,
+                    answer=ConsentAnswer.ACCEPTED,
+                    text_version=await self._consent_version(person),
+                    at=self.clock(),
+                )
+            )
+            audit(
+                self.session,
+                school_id=person.school_id,
+                actor_id=person.id,
+                action="link",
+                entity="person",
+                entity_id=person.id,
+                before={"account_id": previous},
+                after={"account_id": account_id},
+            )
             return person.id
 
     async def decline(self, account_id: int, code: str) -> None:
@@ -243,8 +290,15 @@ class InviteService:
         invite = await self._valid_invite(account_id, code)
         version = await self._consent_version(await self.session.get_one(Person, invite.person_id))
         async with write_transaction(self.session):
-            self.session.add(Consent(person_id=invite.person_id, account_id=account_id,
-                                     answer=ConsentAnswer.DECLINED, text_version=version, at=self.clock()))
+            self.session.add(
+                Consent(
+                    person_id=invite.person_id,
+                    account_id=account_id,
+                    answer=ConsentAnswer.DECLINED,
+                    text_version=version,
+                    at=self.clock(),
+                )
+            )
 
     async def withdraw_consent(self, account_id: int, person_id: int) -> None:
         """ACC-7: without consent there is no diary: the withdrawal unlinks the person."""
@@ -252,8 +306,15 @@ class InviteService:
             person = await self.session.get(Person, person_id)
             if person is None or person.account_id != account_id:
                 raise NotFound("person.not_found")
-            self.session.add(Consent(person_id=person_id, account_id=account_id, answer=ConsentAnswer.WITHDRAWN,
-                                     text_version=await self._consent_version(person), at=self.clock()))
+            self.session.add(
+                Consent(
+                    person_id=person_id,
+                    account_id=account_id,
+                    answer=ConsentAnswer.WITHDRAWN,
+                    text_version=await self._consent_version(person),
+                    at=self.clock(),
+                )
+            )
             self._unlink(person, account_id)
 
     async def logout(self, account_id: int) -> int:
@@ -289,14 +350,28 @@ class InviteService:
         if class_group is None:
             raise NotFound("class.not_found")
         await check_class_teacher(actor, class_group)
-        roster = (await self.session.scalars(
-            select(Student).where(Student.class_id == class_id, Student.status == StudentStatus.ACTIVE)
-        )).unique().all()
+        roster = (
+            (
+                await self.session.scalars(
+                    select(Student).where(Student.class_id == class_id, Student.status == StudentStatus.ACTIVE)
+                )
+            )
+            .unique()
+            .all()
+        )
         return sorted(roster, key=lambda s: (s.person.last_name, s.person.first_name))
 
     def _unlink(self, person: Person, account_id: int, actor_id: int | None = None) -> None:
-        audit(self.session, school_id=person.school_id, actor_id=actor_id or person.id, action="unlink",
-              entity="person", entity_id=person.id, before={"account_id": account_id}, after={"account_id": None})
+        audit(
+            self.session,
+            school_id=person.school_id,
+            actor_id=actor_id or person.id,
+            action="unlink",
+            entity="person",
+            entity_id=person.id,
+            before={"account_id": account_id},
+            after={"account_id": None},
+        )
         person.account_id = None
 
     async def _valid_invite(self, account_id: int, code: str) -> InviteCode:
@@ -310,9 +385,13 @@ class InviteService:
         async with write_transaction(self.session):
             attempt = InviteAttempt(account_id=account_id, at=now)
             self.session.add(attempt)
-        tries = (await self.session.execute(
-            select(func.count()).select_from(InviteAttempt).where(
-                InviteAttempt.account_id == account_id, InviteAttempt.at > now - timedelta(hours=1)))).scalar_one()
+        tries = (
+            await self.session.execute(
+                select(func.count())
+                .select_from(InviteAttempt)
+                .where(InviteAttempt.account_id == account_id, InviteAttempt.at > now - timedelta(hours=1))
+            )
+        ).scalar_one()
         invite = None
         if tries > MAX_FAILED_PER_HOUR:
             problem: Exception | None = TooManyAttempts("invite.too_many_attempts", minutes=60)
@@ -347,11 +426,26 @@ class InviteService:
             for person_id, role in wanted:
                 person = persons[person_id]
                 code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-                self.session.add(InviteCode(school_id=person.school_id, person_id=person_id, code_hash=hash_code(code),
-                                            issued_by=actor.person_id or None, created_at=now, expires_at=now + ttl))
-                issued.append(IssuedCode(person_id=person_id, role=role, full_name=person.full_name,
-                                         class_name=await self._class_label(person, role), code=code,
-                                         expires_at=now + ttl))
+                self.session.add(
+                    InviteCode(
+                        school_id=person.school_id,
+                        person_id=person_id,
+                        code_hash=hash_code(code),
+                        issued_by=actor.person_id or None,
+                        created_at=now,
+                        expires_at=now + ttl,
+                    )
+                )
+                issued.append(
+                    IssuedCode(
+                        person_id=person_id,
+                        role=role,
+                        full_name=person.full_name,
+                        class_name=await self._class_label(person, role),
+                        code=code,
+                        expires_at=now + ttl,
+                    )
+                )
         return issued
 
     async def _consent_version(self, person: Person) -> str:
@@ -366,17 +460,27 @@ class InviteService:
 
     async def _classes_of(self, person: Person) -> set[int]:
         own = set((await self.session.scalars(select(Student.class_id).where(Student.person_id == person.id))).all())
-        children = set((await self.session.scalars(
-            select(Student.class_id).join(Guardianship, Guardianship.student_id == Student.id)
-            .where(Guardianship.parent_id == person.id))).all())
+        children = set(
+            (
+                await self.session.scalars(
+                    select(Student.class_id)
+                    .join(Guardianship, Guardianship.student_id == Student.id)
+                    .where(Guardianship.parent_id == person.id)
+                )
+            ).all()
+        )
         return own | children
 
     async def _class_label(self, person: Person, role: Role) -> str:
         if role not in (Role.STUDENT, Role.PARENT):
             return ""
-        names = (await self.session.execute(
-            select(ClassGroup.grade, ClassGroup.letter).where(ClassGroup.id.in_(await self._classes_of(person)))
-            .order_by(ClassGroup.grade, ClassGroup.letter))).all()
+        names = (
+            await self.session.execute(
+                select(ClassGroup.grade, ClassGroup.letter)
+                .where(ClassGroup.id.in_(await self._classes_of(person)))
+                .order_by(ClassGroup.grade, ClassGroup.letter)
+            )
+        ).all()
         return ", ".join(f"{g}{letter}" for g, letter in names)
 
 

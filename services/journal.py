@@ -3,6 +3,7 @@
 Every write checks the teacher's rights, the journal rules and the edit window, writes the audit log
 (DATA-3) and the outbox event in the same transaction.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,7 +40,13 @@ from .models import (
     utcnow,
 )
 from .pushes.payloads import (
-    AbsenceRecorded, AbsenceRemoved, HomeworkChanged, HomeworkSet, MarkAdded, MarkChanged, MarkDeleted,
+    AbsenceRecorded,
+    AbsenceRemoved,
+    HomeworkChanged,
+    HomeworkSet,
+    MarkAdded,
+    MarkChanged,
+    MarkDeleted,
 )
 from .records import audit, emit, save_once, snapshot
 from .text import clean_text, required_text
@@ -148,9 +155,7 @@ def missing_parts(lesson: Lesson | None, marks_count: int) -> frozenset[str]:
 
 async def roster_of(session: AsyncSession, assignment: Assignment) -> list[Student]:
     """The active students of the class, or of the subgroup (J-13), in journal order."""
-    query = select(Student).where(
-        Student.class_id == assignment.class_id, Student.status == StudentStatus.ACTIVE
-    )
+    query = select(Student).where(Student.class_id == assignment.class_id, Student.status == StudentStatus.ACTIVE)
     if assignment.subgroup_id is not None:
         query = query.join(SubgroupMember, SubgroupMember.student_id == Student.id).where(
             SubgroupMember.subgroup_id == assignment.subgroup_id
@@ -178,10 +183,15 @@ class JournalService:
             return []
         calendar = await SchoolCalendar.load(self.session, actor.school_id, day)
         entries = (
-            await self.session.scalars(timetable_on(day).where(TimetableEntry.assignment_id.in_(assignments)))
-        ).unique().all()
-        slots = {(e.assignment_id, e.lesson_number) for e in entries
-                 if calendar.status(day, assignments[e.assignment_id].class_group.grade).has_lessons}
+            (await self.session.scalars(timetable_on(day).where(TimetableEntry.assignment_id.in_(assignments))))
+            .unique()
+            .all()
+        )
+        slots = {
+            (e.assignment_id, e.lesson_number)
+            for e in entries
+            if calendar.status(day, assignments[e.assignment_id].class_group.grade).has_lessons
+        }
         lessons = {
             (lsn.assignment_id, lsn.lesson_number): lsn
             for lsn in (
@@ -243,7 +253,9 @@ class JournalService:
             (await self.session.scalars(select(Absence.student_id).where(Absence.lesson_id == lesson.id))).all()
         )
         marks: dict[int, list[tuple[int, int, str]]] = {}
-        for m in (await self.session.scalars(select(Mark).where(Mark.lesson_id == lesson.id).order_by(Mark.id))).unique():
+        for m in (
+            await self.session.scalars(select(Mark).where(Mark.lesson_id == lesson.id).order_by(Mark.id))
+        ).unique():
             marks.setdefault(m.student_id, []).append((m.id, m.value, m.work_type.name))
         files = tuple(
             (await self.session.scalars(select(Attachment.id).where(Attachment.lesson_id == lesson.id))).all()
@@ -280,7 +292,7 @@ class JournalService:
 
     async def mark_options(self, actor: Actor, lesson_id: int) -> MarkOptions:
         """The work types and the scale for marking a lesson; a class without marks is refused (J-8)."""
-        lesson, school, today = await self._lesson_for(actor, lesson_id)
+        lesson, school, _today = await self._lesson_for(actor, lesson_id)
         grade = lesson.assignment.class_group.grade
         if grade in school.no_mark_grades:
             raise InvalidInput("mark.no_marks_grade", grade=grade)
@@ -295,13 +307,16 @@ class JournalService:
 
     async def next_plan_topic(self, lesson: Lesson) -> str | None:
         """J-14: the plan's topic that follows the topics given before this lesson (a double lesson too)."""
-        earlier = or_(Lesson.date < lesson.date,
-                      and_(Lesson.date == lesson.date, Lesson.lesson_number < lesson.lesson_number))
-        given = (await self.session.execute(
-            select(func.count()).select_from(Lesson).where(
-                Lesson.assignment_id == lesson.assignment_id, earlier, Lesson.topic != ""
+        earlier = or_(
+            Lesson.date < lesson.date, and_(Lesson.date == lesson.date, Lesson.lesson_number < lesson.lesson_number)
+        )
+        given = (
+            await self.session.execute(
+                select(func.count())
+                .select_from(Lesson)
+                .where(Lesson.assignment_id == lesson.assignment_id, earlier, Lesson.topic != "")
             )
-        )).scalar_one()
+        ).scalar_one()
         return await self.session.scalar(
             select(PlanTopic.topic).where(
                 PlanTopic.assignment_id == lesson.assignment_id, PlanTopic.position == given + 1
@@ -315,7 +330,12 @@ class JournalService:
         await self._change_attendance(actor, lesson_id, set(absent_ids), None)
 
     async def update_attendance(
-        self, actor: Actor, lesson_id: int, *, absent: Iterable[int] = (), present: Iterable[int] = (),
+        self,
+        actor: Actor,
+        lesson_id: int,
+        *,
+        absent: Iterable[int] = (),
+        present: Iterable[int] = (),
         draft: str | None = None,
     ) -> None:
         """J-12: the teacher's toggles (to «ОТ», back to present) applied to the absences as they are now.
@@ -325,12 +345,13 @@ class JournalService:
         are applied once (AlreadySaved after): a late second tap does not undo a colleague's save between."""
         await self._change_attendance(actor, lesson_id, set(absent), set(present), draft)
 
-    async def _change_attendance(self, actor: Actor, lesson_id: int, absent: set[int], present: set[int] | None,
-                                 draft: str | None = None):
+    async def _change_attendance(
+        self, actor: Actor, lesson_id: int, absent: set[int], present: set[int] | None, draft: str | None = None
+    ):
         """`present=None`: everyone of the roster not in `absent`."""
         async with write_transaction(self.session):
             await save_once(self.session, draft)
-            lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
+            lesson, _school, _today = await self._lesson_for_write(actor, lesson_id, past_only=True)
             roster = {s.id for s in await roster_of(self.session, lesson.assignment)}
             if present is None:
                 present = roster - absent
@@ -342,7 +363,12 @@ class JournalService:
             await apply_attendance(self.session, actor.person_id, lesson, (current - present) | absent)
 
     async def add_marks(
-        self, actor: Actor, lesson_id: int, work_type_id: int, entries: Sequence[tuple[int, int]], comment: str = "",
+        self,
+        actor: Actor,
+        lesson_id: int,
+        work_type_id: int,
+        entries: Sequence[tuple[int, int]],
+        comment: str = "",
         draft: str | None = None,
     ) -> list[int]:
         """J-5..J-8: marks of one work type for several students; all are written or none, and those of one
@@ -352,32 +378,34 @@ class JournalService:
             raise InvalidInput("mark.none_given")
         async with write_transaction(self.session):
             await save_once(self.session, draft)
-            lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
+            lesson, school, _today = await self._lesson_for_write(actor, lesson_id, past_only=True)
             await self._check_in_roster(lesson, {student_id for student_id, _ in entries})
             work_type = await self._work_type(school, work_type_id)
             ids = []
             for student_id, value in entries:
-                mark = await add_mark(self.session, actor.person_id, lesson, school, student_id, value, work_type, comment)
+                mark = await add_mark(
+                    self.session, actor.person_id, lesson, school, student_id, value, work_type, comment
+                )
                 ids.append(mark.id)
             return ids
 
     async def change_mark(self, actor: Actor, mark_id: int, value: int, work_type_id: int | None = None) -> None:
         async with write_transaction(self.session):
             mark = await self._mark(mark_id)
-            lesson, school, today = await self._lesson_for_write(actor, mark.lesson_id, past_only=True)
+            lesson, school, _today = await self._lesson_for_write(actor, mark.lesson_id, past_only=True)
             work_type = await self._work_type(school, work_type_id or mark.work_type_id)
             await change_mark(self.session, actor.person_id, lesson, school, mark, value, work_type)
 
     async def delete_mark(self, actor: Actor, mark_id: int) -> None:
         async with write_transaction(self.session):
             mark = await self._mark(mark_id)
-            lesson, school, today = await self._lesson_for_write(actor, mark.lesson_id, past_only=True)
+            lesson, _school, _today = await self._lesson_for_write(actor, mark.lesson_id, past_only=True)
             await delete_mark(self.session, actor.person_id, lesson, mark)
 
     async def set_topic(self, actor: Actor, lesson_id: int, topic: str) -> None:
         topic = check_topic(topic)
         async with write_transaction(self.session):
-            lesson, school, today = await self._lesson_for_write(actor, lesson_id)
+            lesson, _school, _today = await self._lesson_for_write(actor, lesson_id)
             set_lesson_fields(self.session, actor.person_id, lesson, topic=topic)
 
     async def set_homework(self, actor: Actor, lesson_id: int, text: str | None, due_on: date | None = None) -> None:
@@ -387,30 +415,47 @@ class JournalService:
         if len(text) > HOMEWORK_MAX:
             raise InvalidInput("homework.too_long", max=HOMEWORK_MAX, length=len(text))
         async with write_transaction(self.session):
-            lesson, school, today = await self._lesson_for_write(actor, lesson_id)
+            lesson, school, _today = await self._lesson_for_write(actor, lesson_id)
             if due_on is None and text:
                 due_on = await self._next_lesson_date(lesson)
             if due_on is not None and due_on <= lesson.date:
                 raise InvalidInput("homework.due_not_after_lesson", date=lesson.date)
             news = HomeworkChanged if (lesson.homework or lesson.no_homework) else HomeworkSet
             changed = set_lesson_fields(
-                self.session, actor.person_id, lesson,
-                homework=text, no_homework=not text, homework_due_on=due_on if text else None,
+                self.session,
+                actor.person_id,
+                lesson,
+                homework=text,
+                no_homework=not text,
+                homework_due_on=due_on if text else None,
             )
             if text and changed:  # the same homework saved again (a retry) is no news
-                emit(self.session, school.id, news(lesson_id=lesson.id, assignment_id=lesson.assignment_id,
-                                                   due_on=due_on.isoformat() if due_on else None))
+                emit(
+                    self.session,
+                    school.id,
+                    news(
+                        lesson_id=lesson.id,
+                        assignment_id=lesson.assignment_id,
+                        due_on=due_on.isoformat() if due_on else None,
+                    ),
+                )
 
     async def add_homework_file(self, actor: Actor, lesson_id: int, file: AttachmentIn) -> int:
         """J-4: a photo or document attached to the lesson's homework."""
         async with write_transaction(self.session):
-            lesson, school, today = await self._lesson_for_write(actor, lesson_id)
-            att = Attachment(school_id=school.id, lesson_id=lesson.id, uploaded_by=actor.person_id,
-                             **file.__dict__)
+            lesson, school, _today = await self._lesson_for_write(actor, lesson_id)
+            att = Attachment(school_id=school.id, lesson_id=lesson.id, uploaded_by=actor.person_id, **file.__dict__)
             self.session.add(att)
             await self.session.flush()
-            audit(self.session, school_id=school.id, actor_id=actor.person_id, action="add", entity="attachment",
-                  entity_id=att.id, after={"lesson_id": lesson.id, "file_name": file.file_name})
+            audit(
+                self.session,
+                school_id=school.id,
+                actor_id=actor.person_id,
+                action="add",
+                entity="attachment",
+                entity_id=att.id,
+                after={"lesson_id": lesson.id, "file_name": file.file_name},
+            )
             return att.id
 
     # ---- internals -------------------------------------------------------------------------------
@@ -440,8 +485,12 @@ class JournalService:
         try:
             async with self.session.begin_nested():
                 lesson = Lesson(
-                    school_id=assignment.school_id, assignment_id=assignment.id, date=day, lesson_number=number,
-                    teacher_id=actor.person_id, updated_by=actor.person_id,
+                    school_id=assignment.school_id,
+                    assignment_id=assignment.id,
+                    date=day,
+                    lesson_number=number,
+                    teacher_id=actor.person_id,
+                    updated_by=actor.person_id,
                 )
                 self.session.add(lesson)
             return lesson
@@ -518,54 +567,115 @@ def check_topic(topic: str) -> str:
 
 
 async def add_mark(
-    session: AsyncSession, actor_id: int | None, lesson: Lesson, school: School, student_id: int, value: int,
-    work_type: WorkType, comment: str = "",
+    session: AsyncSession,
+    actor_id: int | None,
+    lesson: Lesson,
+    school: School,
+    student_id: int,
+    value: int,
+    work_type: WorkType,
+    comment: str = "",
 ) -> Mark:
     check_mark_value(school, lesson.assignment.class_group.grade, value)
     comment = clean_text(comment, one_line=True)
     if len(comment) > COMMENT_MAX:
         raise InvalidInput("mark.comment_too_long", max=COMMENT_MAX)
-    mark = Mark(lesson_id=lesson.id, student_id=student_id, work_type_id=work_type.id, value=value,
-                comment=comment, created_by=actor_id, updated_by=actor_id)
+    mark = Mark(
+        lesson_id=lesson.id,
+        student_id=student_id,
+        work_type_id=work_type.id,
+        value=value,
+        comment=comment,
+        created_by=actor_id,
+        updated_by=actor_id,
+    )
     session.add(mark)
     await session.flush()
-    audit(session, school_id=school.id, actor_id=actor_id, action="add", entity="mark", entity_id=mark.id,
-          after=snapshot(mark, *MARK_FIELDS))
-    emit(session, school.id, MarkAdded(mark_id=mark.id, student_id=student_id, lesson_id=lesson.id, value=value,
-                                       work_type_id=work_type.id))
+    audit(
+        session,
+        school_id=school.id,
+        actor_id=actor_id,
+        action="add",
+        entity="mark",
+        entity_id=mark.id,
+        after=snapshot(mark, *MARK_FIELDS),
+    )
+    emit(
+        session,
+        school.id,
+        MarkAdded(mark_id=mark.id, student_id=student_id, lesson_id=lesson.id, value=value, work_type_id=work_type.id),
+    )
     return mark
 
 
 async def change_mark(
-    session: AsyncSession, actor_id: int | None, lesson: Lesson, school: School, mark: Mark, value: int,
+    session: AsyncSession,
+    actor_id: int | None,
+    lesson: Lesson,
+    school: School,
+    mark: Mark,
+    value: int,
     work_type: WorkType,
 ) -> None:
     check_mark_value(school, lesson.assignment.class_group.grade, value)
     before = snapshot(mark, *MARK_FIELDS)
     mark.value, mark.work_type_id, mark.updated_by = value, work_type.id, actor_id
-    audit(session, school_id=school.id, actor_id=actor_id, action="change", entity="mark", entity_id=mark.id,
-          before=before, after=snapshot(mark, *MARK_FIELDS))
-    emit(session, school.id, MarkChanged(mark_id=mark.id, student_id=mark.student_id, lesson_id=lesson.id,
-                                         value=value, old_value=before["value"], work_type_id=work_type.id))
+    audit(
+        session,
+        school_id=school.id,
+        actor_id=actor_id,
+        action="change",
+        entity="mark",
+        entity_id=mark.id,
+        before=before,
+        after=snapshot(mark, *MARK_FIELDS),
+    )
+    emit(
+        session,
+        school.id,
+        MarkChanged(
+            mark_id=mark.id,
+            student_id=mark.student_id,
+            lesson_id=lesson.id,
+            value=value,
+            old_value=before["value"],
+            work_type_id=work_type.id,
+        ),
+    )
 
 
 async def delete_mark(session: AsyncSession, actor_id: int | None, lesson: Lesson, mark: Mark) -> None:
     before = snapshot(mark, *MARK_FIELDS)
     await session.delete(mark)
-    audit(session, school_id=lesson.school_id, actor_id=actor_id, action="delete", entity="mark",
-          entity_id=mark.id, before=before)
-    emit(session, lesson.school_id, MarkDeleted(mark_id=mark.id, student_id=mark.student_id, lesson_id=lesson.id,
-                                                old_value=mark.value))
+    audit(
+        session,
+        school_id=lesson.school_id,
+        actor_id=actor_id,
+        action="delete",
+        entity="mark",
+        entity_id=mark.id,
+        before=before,
+    )
+    emit(
+        session,
+        lesson.school_id,
+        MarkDeleted(mark_id=mark.id, student_id=mark.student_id, lesson_id=lesson.id, old_value=mark.value),
+    )
 
 
 async def apply_attendance(session: AsyncSession, actor_id: int | None, lesson: Lesson, absent: set[int]) -> None:
-    existing = {
-        a.student_id: a for a in (await session.scalars(select(Absence).where(Absence.lesson_id == lesson.id)))
-    }
+    existing = {a.student_id: a for a in (await session.scalars(select(Absence).where(Absence.lesson_id == lesson.id)))}
     for student_id in existing.keys() - absent:
         gone = existing[student_id]
-        audit(session, school_id=lesson.school_id, actor_id=actor_id, action="delete", entity="absence",
-              entity_id=gone.id, before=snapshot(gone, "lesson_id", "student_id", "reason"))
+        audit(
+            session,
+            school_id=lesson.school_id,
+            actor_id=actor_id,
+            action="delete",
+            entity="absence",
+            entity_id=gone.id,
+            before=snapshot(gone, "lesson_id", "student_id", "reason"),
+        )
         emit(session, lesson.school_id, AbsenceRemoved(student_id=student_id, lesson_id=lesson.id))
         await session.delete(gone)
     for student_id in sorted(absent - existing.keys()):
@@ -576,10 +686,20 @@ async def apply_attendance(session: AsyncSession, actor_id: int | None, lesson: 
             absence.reason_set_by, absence.reason_set_at = document.decided_by, utcnow()
         session.add(absence)
         await session.flush()
-        audit(session, school_id=lesson.school_id, actor_id=actor_id, action="add", entity="absence",
-              entity_id=absence.id, after=snapshot(absence, "lesson_id", "student_id", "reason"))
-        emit(session, lesson.school_id, AbsenceRecorded(student_id=student_id, lesson_id=lesson.id,
-                                                        absence_id=absence.id))
+        audit(
+            session,
+            school_id=lesson.school_id,
+            actor_id=actor_id,
+            action="add",
+            entity="absence",
+            entity_id=absence.id,
+            after=snapshot(absence, "lesson_id", "student_id", "reason"),
+        )
+        emit(
+            session,
+            lesson.school_id,
+            AbsenceRecorded(student_id=student_id, lesson_id=lesson.id, absence_id=absence.id),
+        )
     if lesson.attendance_taken_at is None:
         lesson.attendance_taken_at = utcnow()
     lesson.updated_by = actor_id
@@ -587,12 +707,15 @@ async def apply_attendance(session: AsyncSession, actor_id: int | None, lesson: 
 
 async def _accepted_document(session: AsyncSession, student_id: int, day: date) -> AbsenceDocument | None:
     return await session.scalar(
-        select(AbsenceDocument).where(
+        select(AbsenceDocument)
+        .where(
             AbsenceDocument.student_id == student_id,
             AbsenceDocument.status == DocumentStatus.ACCEPTED,
             AbsenceDocument.date_from <= day,
             AbsenceDocument.date_to >= day,
-        ).order_by(AbsenceDocument.decided_at.desc()).limit(1)
+        )
+        .order_by(AbsenceDocument.decided_at.desc())
+        .limit(1)
     )
 
 
@@ -607,6 +730,14 @@ def set_lesson_fields(session: AsyncSession, actor_id: int | None, lesson: Lesso
     for name, value in fields.items():
         setattr(lesson, name, value)
     lesson.updated_by = actor_id
-    audit(session, school_id=lesson.school_id, actor_id=actor_id, action="change", entity="lesson",
-          entity_id=lesson.id, before=before, after=snapshot(lesson, *LESSON_FIELDS))
+    audit(
+        session,
+        school_id=lesson.school_id,
+        actor_id=actor_id,
+        action="change",
+        entity="lesson",
+        entity_id=lesson.id,
+        before=before,
+        after=snapshot(lesson, *LESSON_FIELDS),
+    )
     return True

@@ -1,6 +1,7 @@
 """Frozen dataclasses kept in a JSON column (outbox payloads, correction changes): one key per field, enums by
 value, dates as ISO strings, lists for tuples. Reading takes the JSON of today or of any earlier row: keys a
 dataclass does not know are left out, missing ones take the field's default."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -50,8 +51,11 @@ def _plain(value: Any) -> Any:
 
 def to_json(obj: Any) -> dict[str, Any]:
     """The dataclass as the JSON column keeps it."""
-    return {f.metadata.get(JSON_KEY, f.name): _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-            if not (f.metadata.get(OMIT_NONE) and getattr(obj, f.name) is None)}
+    return {
+        f.metadata.get(JSON_KEY, f.name): _plain(getattr(obj, f.name))
+        for f in dataclasses.fields(obj)
+        if not (f.metadata.get(OMIT_NONE) and getattr(obj, f.name) is None)
+    }
 
 
 def from_json(cls: type[T], data: dict[str, Any]) -> T:
@@ -79,5 +83,3 @@ def _typed(hint: Any, value: Any) -> Any:
     if isinstance(hint, type) and issubclass(hint, Enum):
         return hint(value)
     return value
-
-

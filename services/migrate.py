@@ -1,4 +1,5 @@
 """Bringing the database up to date with Alembic, from the program itself (at start and `schoolbot migrate`)."""
+
 from __future__ import annotations
 
 from pathlib import Path

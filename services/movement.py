@@ -1,4 +1,5 @@
 """DATA-4: the student movement book, and what follows from it: a student who leaves loses access (ACC-9)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,7 +33,12 @@ class MovementService:
         self.clock = clock
 
     async def record(
-        self, actor: Actor, student_id: int, kind: MovementKind, order_date: date, order_number: str = "",
+        self,
+        actor: Actor,
+        student_id: int,
+        kind: MovementKind,
+        order_date: date,
+        order_number: str = "",
         to_class_id: int | None = None,
     ) -> int:
         """ROLE-2: the secretary keeps the movement book (the administrator may too)."""
@@ -51,9 +57,16 @@ class MovementService:
                 if target is None or target.school_id != student.school_id:
                     raise InvalidInput("movement.class_required")
             before = snapshot(student, "class_id", "status")
-            entry = Movement(school_id=student.school_id, student_id=student.id, kind=kind, order_number=order_number,
-                             order_date=order_date, from_class_id=student.class_id,
-                             to_class_id=target.id if target else None, recorded_by=actor.person_id or None)
+            entry = Movement(
+                school_id=student.school_id,
+                student_id=student.id,
+                kind=kind,
+                order_number=order_number,
+                order_date=order_date,
+                from_class_id=student.class_id,
+                to_class_id=target.id if target else None,
+                recorded_by=actor.person_id or None,
+            )
             self.session.add(entry)
             if target is not None:
                 student.class_id, student.status = target.id, StudentStatus.ACTIVE
@@ -61,8 +74,16 @@ class MovementService:
                 student.status = LEAVES[kind]
                 await self._close_access(student)
             await self.session.flush()
-            audit(self.session, school_id=student.school_id, actor_id=actor.person_id or None, action=kind.value,
-                  entity="student", entity_id=student.id, before=before, after=snapshot(student, "class_id", "status"))
+            audit(
+                self.session,
+                school_id=student.school_id,
+                actor_id=actor.person_id or None,
+                action=kind.value,
+                entity="student",
+                entity_id=student.id,
+                before=before,
+                after=snapshot(student, "class_id", "status"),
+            )
             return entry.id
 
     async def _close_access(self, student: Student) -> None:

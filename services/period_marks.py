@@ -1,5 +1,6 @@
 """Period marks (PER-2..PER-5): the sheet with averages, the accumulation check, and setting the mark: a value of
 the scale, or «н/а» (not attested) for a student without enough marks for an objective one (PER-4)."""
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,8 @@ from .grading import MarkItem, averages, check_mark_value
 from .journal import roster_of
 from .models import (
     VALID_REASONS,
-    AcademicYear,
     Absence,
+    AcademicYear,
     Assignment,
     FinalMark,
     FinalMarkKind,
@@ -33,7 +34,6 @@ from .models import (
 )
 from .pushes.payloads import PeriodMarkSet
 from .records import audit, emit, snapshot
-
 
 EARLY = timedelta(days=7)  # a period mark set earlier than this before the period's end is asked about first
 
@@ -142,18 +142,30 @@ class PeriodMarkService:
         today = school_today(self.clock, school)
         calendar = await SchoolCalendar.load(self.session, school.id, today)
         result = []
-        assignments = sorted(await teaching_assignments(self.session, actor, today), key=lambda a: (
-            a.class_group.grade, a.class_group.letter, a.subject.name, a.subgroup.name if a.subgroup else ""))
+        assignments = sorted(
+            await teaching_assignments(self.session, actor, today),
+            key=lambda a: (
+                a.class_group.grade,
+                a.class_group.letter,
+                a.subject.name,
+                a.subgroup.name if a.subgroup else "",
+            ),
+        )
         for a in assignments:
             grade = a.class_group.grade
             periods = calendar.periods(grade)
             if grade in school.no_mark_grades or not periods:
                 continue
-            result.append(PeriodChoice(
-                assignment_id=a.id, class_name=a.class_group.name, subgroup=a.subgroup.name if a.subgroup else None,
-                subject=a.subject.name, periods=tuple(period_ref(p) for p in periods),
-                current_period_id=calendar.current_or_last_period(today, grade).id,
-            ))
+            result.append(
+                PeriodChoice(
+                    assignment_id=a.id,
+                    class_name=a.class_group.name,
+                    subgroup=a.subgroup.name if a.subgroup else None,
+                    subject=a.subject.name,
+                    periods=tuple(period_ref(p) for p in periods),
+                    current_period_id=calendar.current_or_last_period(today, grade).id,
+                )
+            )
         return result
 
     async def sheet(self, actor: Actor, assignment_id: int, period_id: int) -> PeriodSheet:
@@ -169,47 +181,78 @@ class PeriodMarkService:
         in_period = (Lesson.assignment_id == assignment.id, Lesson.date.between(period.starts_on, period.ends_on))
         marks: dict[int, list[MarkItem]] = defaultdict(list)
         for m, day in await self.session.execute(
-            select(Mark, Lesson.date).join(Lesson, Lesson.id == Mark.lesson_id)
-            .where(*in_period, Mark.student_id.in_(ids)).order_by(Lesson.date, Mark.id)
+            select(Mark, Lesson.date)
+            .join(Lesson, Lesson.id == Mark.lesson_id)
+            .where(*in_period, Mark.student_id.in_(ids))
+            .order_by(Lesson.date, Mark.id)
         ):
             marks[m.student_id].append(MarkItem.of(m, day))
-        held = len((await self.session.scalars(
-            select(Lesson.id).where(*in_period, Lesson.attendance_taken_at.is_not(None)))).all())
+        held = len(
+            (
+                await self.session.scalars(select(Lesson.id).where(*in_period, Lesson.attendance_taken_at.is_not(None)))
+            ).all()
+        )
         excused: dict[int, int] = defaultdict(int)
         for student_id in await self.session.scalars(
-            select(Absence.student_id).join(Lesson, Lesson.id == Absence.lesson_id)
+            select(Absence.student_id)
+            .join(Lesson, Lesson.id == Absence.lesson_id)
             .where(*in_period, Absence.reason.in_(VALID_REASONS), Absence.student_id.in_(ids))
         ):
             excused[student_id] += 1
-        finals: dict[int, int | None] = dict((await self.session.execute(
-            select(FinalMark.student_id, FinalMark.value).where(
-                FinalMark.period_id == period.id, FinalMark.subject_id == assignment.subject_id,
-                FinalMark.kind == FinalMarkKind.PERIOD, FinalMark.student_id.in_(ids))
-        )).all())
+        finals: dict[int, int | None] = dict(
+            (
+                await self.session.execute(
+                    select(FinalMark.student_id, FinalMark.value).where(
+                        FinalMark.period_id == period.id,
+                        FinalMark.subject_id == assignment.subject_id,
+                        FinalMark.kind == FinalMarkKind.PERIOD,
+                        FinalMark.student_id.in_(ids),
+                    )
+                )
+            ).all()
+        )
         base = required_marks(assignment.hours_per_week)
         rows = []
         for s in students:
             items = marks.get(s.id, [])
             weighted = averages(items)[1]
             required = required_for(base, held, excused.get(s.id, 0))
-            rows.append(PeriodRow(
-                student_id=s.id, name=s.person.full_name, marks=tuple(items), weighted_average=weighted,
-                suggested=suggested_mark(weighted, school), required=required,
-                meets_accumulation=len(items) >= required, period_mark=finals.get(s.id),
-                not_attested=s.id in finals and finals[s.id] is None,
-            ))
+            rows.append(
+                PeriodRow(
+                    student_id=s.id,
+                    name=s.person.full_name,
+                    marks=tuple(items),
+                    weighted_average=weighted,
+                    suggested=suggested_mark(weighted, school),
+                    required=required,
+                    meets_accumulation=len(items) >= required,
+                    period_mark=finals.get(s.id),
+                    not_attested=s.id in finals and finals[s.id] is None,
+                )
+            )
         return PeriodSheet(
-            assignment_id=assignment.id, period_id=period.id, period_name=period.name,
-            class_name=assignment.class_group.name, subject=assignment.subject.name,
-            closed=today > period.ends_on, rows=tuple(rows),
+            assignment_id=assignment.id,
+            period_id=period.id,
+            period_name=period.name,
+            class_name=assignment.class_group.name,
+            subject=assignment.subject.name,
+            closed=today > period.ends_on,
+            rows=tuple(rows),
             subgroup=assignment.subgroup.name if assignment.subgroup else None,
-            starts_on=period.starts_on, ends_on=period.ends_on, upcoming=today < period.starts_on,
-            required=base, may_set=keeps, periods=await self._periods_of(period, assignment.class_group.grade),
-            mark_min=school.mark_min, mark_max=school.mark_max, early=today < period.ends_on - EARLY,
+            starts_on=period.starts_on,
+            ends_on=period.ends_on,
+            upcoming=today < period.starts_on,
+            required=base,
+            may_set=keeps,
+            periods=await self._periods_of(period, assignment.class_group.grade),
+            mark_min=school.mark_min,
+            mark_max=school.mark_max,
+            early=today < period.ends_on - EARLY,
         )
 
-    async def set_mark(self, actor: Actor, assignment_id: int, period_id: int, student_id: int,
-                       value: int | None) -> None:
+    async def set_mark(
+        self, actor: Actor, assignment_id: int, period_id: int, student_id: int, value: int | None
+    ) -> None:
         """PER-2: the subject teacher sets the period mark by the period's end; after it, PER-5 applies.
 
         `value` None is «н/а» (not attested), for a student without enough marks for an objective mark (PER-4)."""
@@ -238,8 +281,9 @@ class PeriodMarkService:
                 await self._write(actor, school, assignment, period, row.student_id, row.suggested)
             return len(due)
 
-    async def _check_open(self, actor: Actor, school: School, assignment: Assignment, period: StudyPeriod,
-                          today: date) -> None:
+    async def _check_open(
+        self, actor: Actor, school: School, assignment: Assignment, period: StudyPeriod, today: date
+    ) -> None:
         await check_keep(self.session, actor, assignment, today)
         if assignment.class_group.grade in school.no_mark_grades:
             raise InvalidInput("mark.no_marks_grade", grade=assignment.class_group.grade)
@@ -253,30 +297,72 @@ class PeriodMarkService:
         PostgreSQL would both find no mark and both insert one (SQLite has BEGIN IMMEDIATE)."""
         await self.session.scalar(select(Assignment.id).where(Assignment.id == assignment.id).with_for_update())
 
-    async def _write(self, actor: Actor, school: School, assignment: Assignment, period: StudyPeriod,
-                     student_id: int, value: int | None) -> None:
-        mark = await self.session.scalar(select(FinalMark).where(
-            FinalMark.student_id == student_id, FinalMark.subject_id == assignment.subject_id,
-            FinalMark.kind == FinalMarkKind.PERIOD, FinalMark.period_id == period.id,
-        ).execution_options(populate_existing=True))
+    async def _write(
+        self,
+        actor: Actor,
+        school: School,
+        assignment: Assignment,
+        period: StudyPeriod,
+        student_id: int,
+        value: int | None,
+    ) -> None:
+        mark = await self.session.scalar(
+            select(FinalMark)
+            .where(
+                FinalMark.student_id == student_id,
+                FinalMark.subject_id == assignment.subject_id,
+                FinalMark.kind == FinalMarkKind.PERIOD,
+                FinalMark.period_id == period.id,
+            )
+            .execution_options(populate_existing=True)
+        )
         if mark is not None and mark.value == value:
             return  # set already (a second tap): no change to record, no news to send
         before = snapshot(mark, "value") if mark else None
         if mark is None:
-            mark = FinalMark(student_id=student_id, subject_id=assignment.subject_id, year_id=period.year_id,
-                             period_id=period.id, kind=FinalMarkKind.PERIOD, value=value)
+            mark = FinalMark(
+                student_id=student_id,
+                subject_id=assignment.subject_id,
+                year_id=period.year_id,
+                period_id=period.id,
+                kind=FinalMarkKind.PERIOD,
+                value=value,
+            )
             self.session.add(mark)
         mark.value, mark.set_by, mark.set_at = value, actor.person_id, utcnow()
         await self.session.flush()
-        audit(self.session, school_id=school.id, actor_id=actor.person_id, action="set", entity="final_mark",
-              entity_id=mark.id, before=before, after=snapshot(mark, "student_id", "subject_id", "period_id", "value"))
-        emit(self.session, school.id, PeriodMarkSet(student_id=student_id, subject_id=assignment.subject_id,
-                                                    period_id=period.id, value=value, not_attested=value is None))
+        audit(
+            self.session,
+            school_id=school.id,
+            actor_id=actor.person_id,
+            action="set",
+            entity="final_mark",
+            entity_id=mark.id,
+            before=before,
+            after=snapshot(mark, "student_id", "subject_id", "period_id", "value"),
+        )
+        emit(
+            self.session,
+            school.id,
+            PeriodMarkSet(
+                student_id=student_id,
+                subject_id=assignment.subject_id,
+                period_id=period.id,
+                value=value,
+                not_attested=value is None,
+            ),
+        )
 
     async def _periods_of(self, period: StudyPeriod, grade: int) -> tuple[PeriodRef, ...]:
-        periods = await self.session.scalars(select(StudyPeriod).where(
-            StudyPeriod.year_id == period.year_id, StudyPeriod.grade_from <= grade, StudyPeriod.grade_to >= grade,
-        ).order_by(StudyPeriod.starts_on))
+        periods = await self.session.scalars(
+            select(StudyPeriod)
+            .where(
+                StudyPeriod.year_id == period.year_id,
+                StudyPeriod.grade_from <= grade,
+                StudyPeriod.grade_to >= grade,
+            )
+            .order_by(StudyPeriod.starts_on)
+        )
         return tuple(period_ref(p) for p in periods)
 
     async def _load(self, assignment_id: int, period_id: int):

@@ -28,6 +28,7 @@ teacher's to set. A refused id raises `student.not_yours` and nothing is written
 No audit entry: DATA-3 covers the journal; like the language and the current profile, these are the user's
 own preferences, not journal data.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,12 +47,27 @@ from .db import write_transaction
 from .diary import StudentCard
 from .errors import Forbidden, InvalidInput
 from .models import (
-    Delivery, DeliveryStatus, NotificationSetting, NotifyKind, NotifyMode, School, Student, TelegramAccount, utcnow,
+    Delivery,
+    DeliveryStatus,
+    NotificationSetting,
+    NotifyKind,
+    NotifyMode,
+    School,
+    Student,
+    TelegramAccount,
+    utcnow,
 )
 from .text import clean_text
 
-KINDS = (NotifyKind.MARKS, NotifyKind.ABSENCES, NotifyKind.HOMEWORK, NotifyKind.DOCUMENTS,
-         NotifyKind.ANNOUNCEMENTS, NotifyKind.TOMORROW, NotifyKind.SUMMARY)  # the order of the settings screen
+KINDS = (
+    NotifyKind.MARKS,
+    NotifyKind.ABSENCES,
+    NotifyKind.HOMEWORK,
+    NotifyKind.DOCUMENTS,
+    NotifyKind.ANNOUNCEMENTS,
+    NotifyKind.TOMORROW,
+    NotifyKind.SUMMARY,
+)  # the order of the settings screen
 DEFAULT_MODES = {
     NotifyKind.MARKS: NotifyMode.INSTANT,
     NotifyKind.ABSENCES: NotifyMode.INSTANT,
@@ -160,14 +176,21 @@ class PreferenceService:
     async def of_child(self, user: CurrentUser, student_id: int) -> ChildPreferences:
         """The preferences of the account for one of its own children; defaults where nothing is stored."""
         student = await self._own_student(user, student_id)
-        stored = dict((await self.session.execute(
-            select(NotificationSetting.kind, NotificationSetting.mode).where(
-                NotificationSetting.account_id == user.account_id, NotificationSetting.student_id == student.id)
-        )).all())
+        stored = dict(
+            (
+                await self.session.execute(
+                    select(NotificationSetting.kind, NotificationSetting.mode).where(
+                        NotificationSetting.account_id == user.account_id, NotificationSetting.student_id == student.id
+                    )
+                )
+            ).all()
+        )
         account = await self.session.get(TelegramAccount, user.account_id)
         digest, quiet_from, quiet_to = (
-            (account.digest_time, account.quiet_from, account.quiet_to) if account is not None
-            else (DEFAULT_DIGEST_TIME, DEFAULT_QUIET_FROM, DEFAULT_QUIET_TO))
+            (account.digest_time, account.quiet_from, account.quiet_to)
+            if account is not None
+            else (DEFAULT_DIGEST_TIME, DEFAULT_QUIET_FROM, DEFAULT_QUIET_TO)
+        )
         school = await self.session.get_one(School, student.school_id)
         return ChildPreferences(
             student=StudentCard.of(student),
@@ -177,8 +200,9 @@ class PreferenceService:
             quiet_hours=QuietHours(quiet_from, quiet_to) if quiet_from != quiet_to else None,
         )
 
-    async def set_mode(self, user: CurrentUser, student_id: int, kind: NotifyKind,
-                       mode: NotifyMode) -> ChildPreferences:
+    async def set_mode(
+        self, user: CurrentUser, student_id: int, kind: NotifyKind, mode: NotifyMode
+    ) -> ChildPreferences:
         """How one kind of push about one child arrives for this account."""
         try:
             kind, mode = NotifyKind(kind), NotifyMode(mode)
@@ -186,15 +210,19 @@ class PreferenceService:
             raise InvalidInput("settings.bad_choice") from None
         async with write_transaction(self.session):
             student = await self._own_student(user, student_id)
-            where = (NotificationSetting.account_id == user.account_id,
-                     NotificationSetting.student_id == student.id, NotificationSetting.kind == kind)
+            where = (
+                NotificationSetting.account_id == user.account_id,
+                NotificationSetting.student_id == student.id,
+                NotificationSetting.kind == kind,
+            )
             row = await self.session.scalar(select(NotificationSetting).where(*where))
             if row is None:
                 await self._account(user.account_id)
                 try:
                     async with self.session.begin_nested():
-                        self.session.add(NotificationSetting(
-                            account_id=user.account_id, student_id=student.id, kind=kind, mode=mode))
+                        self.session.add(
+                            NotificationSetting(account_id=user.account_id, student_id=student.id, kind=kind, mode=mode)
+                        )
                 except IntegrityError:
                     # Another tap wrote the row first (PostgreSQL; SQLite writers queue): update it.
                     row = await self.session.scalar(select(NotificationSetting).where(*where))
@@ -211,8 +239,7 @@ class PreferenceService:
             (await self._account(user.account_id)).digest_time = at
         return await self.of_child(user, student_id)
 
-    async def set_quiet_hours(self, user: CurrentUser, student_id: int,
-                              quiet: QuietHours | None) -> ChildPreferences:
+    async def set_quiet_hours(self, user: CurrentUser, student_id: int, quiet: QuietHours | None) -> ChildPreferences:
         """Quiet hours for all the account's children, or None for none. `student_id` as in set_digest_time."""
         if quiet is not None:
             _check_time(quiet.starts)
@@ -236,9 +263,14 @@ class PreferenceService:
         """The pushes the old quiet hours held (waiting for their end) go by the new ones: at once, when those
         are off or over. The digest keeps its own time."""
         now = self.clock()
-        for delivery in await self.session.scalars(select(Delivery).where(
-                Delivery.account_id == account.id, Delivery.status == DeliveryStatus.PENDING,
-                Delivery.digest.is_(False), Delivery.due_at > now)):
+        for delivery in await self.session.scalars(
+            select(Delivery).where(
+                Delivery.account_id == account.id,
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.digest.is_(False),
+                Delivery.due_at > now,
+            )
+        ):
             if delivery.due_at.astimezone(zone).time() == held_until:
                 delivery.due_at = after_quiet(now, account, zone)
 
@@ -252,8 +284,9 @@ class PreferenceService:
     async def _account(self, account_id: int) -> TelegramAccount:
         account = await self.session.get(TelegramAccount, account_id)
         if account is None:
-            account = TelegramAccount(id=account_id, digest_time=DEFAULT_DIGEST_TIME,
-                                      quiet_from=DEFAULT_QUIET_FROM, quiet_to=DEFAULT_QUIET_TO)
+            account = TelegramAccount(
+                id=account_id, digest_time=DEFAULT_DIGEST_TIME, quiet_from=DEFAULT_QUIET_FROM, quiet_to=DEFAULT_QUIET_TO
+            )
             self.session.add(account)
             await self.session.flush()
         return account

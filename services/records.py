@@ -1,4 +1,5 @@
 """Writing the audit log (DATA-3) and the outbox (pushes) inside the caller's transaction."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -39,8 +40,13 @@ def audit(
 ) -> None:
     session.add(
         AuditEntry(
-            school_id=school_id, actor_id=actor_id, action=action, entity=entity,
-            entity_id=entity_id, before=before, after=after,
+            school_id=school_id,
+            actor_id=actor_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
         )
     )
 

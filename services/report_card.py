@@ -1,6 +1,7 @@
 """A student's report card (DIA-1, PER-1..PER-3): the period's marks by subject with both averages, the previous
 period's and the period mark; one subject's marks and "what is needed" for a period mark; the period's
 attendance. Every call checks that the actor may see this student (ACC-1, ACC-2)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -88,7 +89,7 @@ class PeriodCard:
 
 @dataclass(frozen=True)
 class MarkGoal:
-    """"What is needed" for a period mark (PER-3, DIA-4): how many more marks lift the weighted average."""
+    """ "What is needed" for a period mark (PER-3, DIA-4): how many more marks lift the weighted average."""
 
     student_id: int
     period_id: int
@@ -147,26 +148,32 @@ class ReportCardService:
         subjects = await self._subjects_marks(student, assignments, period, previous)
         return MarksReport(student_id=student.id, period_id=period.id, period_name=period.name, subjects=subjects)
 
-    async def subject_marks(self, actor: Actor, student_id: int, subject_id: int, period_id: int | None = None,
-                            mark: int | None = None) -> SubjectReport:
+    async def subject_marks(
+        self, actor: Actor, student_id: int, subject_id: int, period_id: int | None = None, mark: int | None = None
+    ) -> SubjectReport:
         """One subject of the marks report (DIA-1, J-5): its marks by date with work types and weights, both
         averages, the change against the previous period and the period mark; and "what is needed" for the period
         mark `mark` (PER-3; without it, the marks to choose from). A subject the student does not study is
         refused."""
         student = await get_student_for(self.session, actor, student_id)
         period, previous = await self._period(student, period_id)
-        assignments = {k: a for k, a in (await student_assignments(self.session, student)).items()
-                       if a.subject_id == subject_id}
+        assignments = {
+            k: a for k, a in (await student_assignments(self.session, student)).items() if a.subject_id == subject_id
+        }
         if not assignments:
             raise NotFound("subject.not_found")
         [subject] = await self._subjects_marks(student, assignments, period, previous)
         goal = await self._goal(student, period, subject_id, subject.subject, subject.marks, mark)
-        return SubjectReport(student=StudentCard.of(student),
-                             period=PeriodCard(period.id, period.name, period.starts_on, period.ends_on),
-                             marks=subject, goal=goal)
+        return SubjectReport(
+            student=StudentCard.of(student),
+            period=PeriodCard(period.id, period.name, period.starts_on, period.ends_on),
+            marks=subject,
+            goal=goal,
+        )
 
-    async def _subjects_marks(self, student: Student, assignments: dict[int, Assignment], period: StudyPeriod,
-                              previous: StudyPeriod | None) -> tuple[SubjectMarks, ...]:
+    async def _subjects_marks(
+        self, student: Student, assignments: dict[int, Assignment], period: StudyPeriod, previous: StudyPeriod | None
+    ) -> tuple[SubjectMarks, ...]:
         """The subjects of `assignments` in name order, each with its marks of the period, averages and period mark."""
         subjects = sorted({a.subject.name: a.subject_id for a in assignments.values()}.items())
         current = await self._student_marks(student.id, assignments, period)
@@ -175,7 +182,8 @@ class ReportCardService:
             (
                 await self.session.execute(
                     select(FinalMark.subject_id, FinalMark.value).where(
-                        FinalMark.student_id == student.id, FinalMark.period_id == period.id,
+                        FinalMark.student_id == student.id,
+                        FinalMark.period_id == period.id,
                         FinalMark.kind == FinalMarkKind.PERIOD,
                         FinalMark.subject_id.in_([subject_id for _, subject_id in subjects]),
                     )
@@ -188,9 +196,13 @@ class ReportCardService:
             simple, weighted = averages(items)
             result.append(
                 SubjectMarks(
-                    subject=name, marks=tuple(items), average=simple, weighted_average=weighted,
+                    subject=name,
+                    marks=tuple(items),
+                    average=simple,
+                    weighted_average=weighted,
                     previous_weighted_average=averages(before.get(subject_id, []))[1],
-                    period_mark=finals.get(subject_id), subject_id=subject_id,
+                    period_mark=finals.get(subject_id),
+                    subject_id=subject_id,
                     not_attested=subject_id in finals and finals[subject_id] is None,
                 )
             )
@@ -204,8 +216,11 @@ class ReportCardService:
         """attendance() for a student the caller has checked already (get_student_for): one check per screen."""
         period, _ = await self._period(student, period_id)
         assignments = await student_assignments(self.session, student)
-        lessons = await lessons_of(self.session, 
-            assignments, Lesson.date.between(period.starts_on, period.ends_on), Lesson.attendance_taken_at.is_not(None)
+        lessons = await lessons_of(
+            self.session,
+            assignments,
+            Lesson.date.between(period.starts_on, period.ends_on),
+            Lesson.attendance_taken_at.is_not(None),
         )
         held: dict[int, int] = defaultdict(int)
         for lsn in lessons:
@@ -214,8 +229,11 @@ class ReportCardService:
             await self.session.execute(
                 select(Lesson.assignment_id, Lesson.date, Absence.reason)
                 .join(Absence, Absence.lesson_id == Lesson.id)
-                .where(Absence.student_id == student.id, Lesson.assignment_id.in_(assignments),
-                       Lesson.date.between(period.starts_on, period.ends_on))
+                .where(
+                    Absence.student_id == student.id,
+                    Lesson.assignment_id.in_(assignments),
+                    Lesson.date.between(period.starts_on, period.ends_on),
+                )
             )
         ).all()
         reasons: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -226,10 +244,16 @@ class ReportCardService:
             days[day][1] += reason is None
         names = sorted({a.subject.name: a.subject_id for a in assignments.values()}.items())
         return AttendanceReport(
-            student_id=student.id, period_id=period.id, period_name=period.name,
+            student_id=student.id,
+            period_id=period.id,
+            period_name=period.name,
             subjects=tuple(
-                SubjectAttendance(subject=name, lessons=held.get(sid, 0),
-                                  absences=sum(reasons.get(sid, {}).values()), by_reason=dict(reasons.get(sid, {})))
+                SubjectAttendance(
+                    subject=name,
+                    lessons=held.get(sid, 0),
+                    absences=sum(reasons.get(sid, {}).values()),
+                    by_reason=dict(reasons.get(sid, {})),
+                )
                 for name, sid in names
             ),
             days=tuple(AbsenceDay(day, missed, unreasoned) for day, (missed, unreasoned) in sorted(days.items())),
@@ -244,27 +268,46 @@ class ReportCardService:
         today = school_today(self.clock, await self.session.get_one(School, student.school_id))
         calendar = await SchoolCalendar.load(self.session, student.school_id, today)
         current = calendar.current_or_last_period(today, student.class_group.grade)
-        return [PeriodCard(p.id, p.name, p.starts_on, p.ends_on)
-                for p in calendar.periods(student.class_group.grade) if p.starts_on <= current.starts_on]
+        return [
+            PeriodCard(p.id, p.name, p.starts_on, p.ends_on)
+            for p in calendar.periods(student.class_group.grade)
+            if p.starts_on <= current.starts_on
+        ]
 
-    async def mark_goal(self, actor: Actor, student_id: int, subject_id: int, period_id: int | None = None,
-                        mark: int | None = None) -> MarkGoal:
-        """"What is needed": how many more marks of each value (weight NEW_MARK_WEIGHT) lift the subject's
+    async def mark_goal(
+        self, actor: Actor, student_id: int, subject_id: int, period_id: int | None = None, mark: int | None = None
+    ) -> MarkGoal:
+        """ "What is needed": how many more marks of each value (weight NEW_MARK_WEIGHT) lift the subject's
         weighted average to the one that rounds to `mark` (PER-3); without `mark`, the marks to choose from.
 
         A forecast only: the teacher sets the period mark (PER-2)."""
         return (await self.subject_marks(actor, student_id, subject_id, period_id, mark)).goal
 
-    async def _goal(self, student: Student, period: StudyPeriod, subject_id: int, subject: str,
-                    items: Sequence[MarkItem], mark: int | None) -> MarkGoal:
+    async def _goal(
+        self,
+        student: Student,
+        period: StudyPeriod,
+        subject_id: int,
+        subject: str,
+        items: Sequence[MarkItem],
+        mark: int | None,
+    ) -> MarkGoal:
         school = await self.session.get_one(School, student.school_id)
         choices = tuple(range(school.mark_min + 1, school.mark_max + 1))
         if mark is not None and mark not in choices:
-            raise InvalidInput("mark.out_of_scale", value=mark, min=choices[0] if choices else school.mark_max,
-                               max=school.mark_max)
-        goal = MarkGoal(student_id=student.id, period_id=period.id, period_name=period.name, subject_id=subject_id,
-                        subject=subject, marks_count=len(items), weighted_average=averages(items)[1],
-                        choices=choices)
+            raise InvalidInput(
+                "mark.out_of_scale", value=mark, min=choices[0] if choices else school.mark_max, max=school.mark_max
+            )
+        goal = MarkGoal(
+            student_id=student.id,
+            period_id=period.id,
+            period_name=period.name,
+            subject_id=subject_id,
+            subject=subject,
+            marks_count=len(items),
+            weighted_average=averages(items)[1],
+            choices=choices,
+        )
         if mark is None:
             return goal
         threshold = rounds_up_from(mark)
@@ -284,8 +327,11 @@ class ReportCardService:
         rows = await self.session.execute(
             select(Mark, Lesson.date, Lesson.assignment_id)
             .join(Lesson, Lesson.id == Mark.lesson_id)
-            .where(Mark.student_id == student_id, Lesson.assignment_id.in_(assignments),
-                   Lesson.date.between(period.starts_on, period.ends_on))
+            .where(
+                Mark.student_id == student_id,
+                Lesson.assignment_id.in_(assignments),
+                Lesson.date.between(period.starts_on, period.ends_on),
+            )
             .order_by(Lesson.date, Mark.id)
         )
         for m, day, assignment_id in rows.unique():

@@ -3,6 +3,7 @@
 A cell that starts with = + - @, a tab or a carriage return is a formula to Excel and LibreOffice
 (OWASP «CSV injection»): a name such as «=HYPERLINK(…)» would run on the secretary's computer.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

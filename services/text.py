@@ -6,6 +6,7 @@ not. Here control characters go (newlines and tabs stay in a text of several lin
 format characters (zero-width spaces, direction marks, BOM) but for the joiners inside emoji and words; what is
 left of invisible characters at the ends is stripped, so an invisible-only text is empty.
 """
+
 from __future__ import annotations
 
 import unicodedata

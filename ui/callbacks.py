@@ -2,6 +2,7 @@
 
 Numbers are bounded to what the database's INTEGER holds: a forged 2**31 or 2**63 fails to parse, so the tap is
 answered as any unknown button (handlers/fallback.py), not as a crash in a query."""
+
 from __future__ import annotations
 
 from enum import Enum
@@ -87,7 +88,7 @@ class MarksPeriodCB(CallbackData, prefix="mkp"):
 
 
 class MarkGoalCB(CallbackData, prefix="mkg"):
-    """"What is needed" in a subject: choose the period mark (mark=0), or the answer for one."""
+    """ "What is needed" in a subject: choose the period mark (mark=0), or the answer for one."""
 
     student: Id
     period: Id
@@ -155,6 +156,7 @@ class NoopCB(CallbackData, prefix="noop"):
 
 
 # ---- staff: the teacher's journal ------------------------------------------------------------------
+
 
 class TeacherDayCB(CallbackData, prefix="tday"):
     """/today: the teacher's lessons of a day."""
@@ -230,6 +232,7 @@ class CorrectionDecideCB(CallbackData, prefix="dcorr"):
 
 
 # ---- staff: the class teacher (ACC-4) --------------------------------------------------------------
+
 
 class ClassView(str, Enum):
     main = "main"  # today's lessons and the counts
@@ -323,6 +326,7 @@ class MarkEntryCB(CallbackData, prefix="tmrk"):
 
 # ---- staff: period marks (PER-2..PER-5) and the journal's control (REP-3) ---------------------------
 
+
 class PeriodSheetCB(CallbackData, prefix="tpsh"):
     """/period: a class and subject's sheet of a period (assignment=0: the list of classes; the service re-checks)."""
 
@@ -367,6 +371,7 @@ class ControlCB(CallbackData, prefix="dctl"):
 
 
 # ---- announcements (/announce): the deputy director's and class teachers' ------------------------------
+
 
 class AnnounceAudienceCB(CallbackData, prefix="ann"):
     """/announce: the audience chosen (the service re-checks it: ROLE-2, ACC-4)."""

@@ -3,6 +3,7 @@
 Pure functions of the services' view models (DayScreen, WeekScreen); the texts are HTML, with every name and
 text from the journal escaped, and each tag closed on its line so that split_text may cut between any two lines.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -14,21 +15,24 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 
+from services.diary import DayScreen, DiaryDay, DiaryLesson, HomeworkItem, WeekScreen
 from ui import date_picker
 from ui.callbacks import DiaryCB, DiaryMonthCB, ScheduleCB
 from ui.date_picker import TODAY
 from ui.formatting import absence_reason, dates_text, day_title, short_date, time_span, work_type_name
-from services.diary import DayScreen, DiaryDay, DiaryLesson, HomeworkItem, WeekScreen
-
 
 # ---- the diary: one day -----------------------------------------------------------------------------
+
 
 def day_text(screen: DayScreen, locale: str) -> str:
     """«Дневник: Артём, 5А», the day, then each lesson; a day without lessons says why."""
     card, day, today = screen.student, screen.day, screen.today
     title = f"<b>{escape(day_title(day.date, locale))}</b>" + (_(", today") if day.date == today else "")
-    blocks = [_("Diary: {child}, {class_name}").format(child=escape(card.first_name),
-                                                       class_name=escape(card.class_name)) + "\n" + title]
+    blocks = [
+        _("Diary: {child}, {class_name}").format(child=escape(card.first_name), class_name=escape(card.class_name))
+        + "\n"
+        + title
+    ]
     # J-3: «не задано» only where the teacher said so; a lesson of today or before with nothing entered says that.
     blocks += [lesson_block(lesson, day.date <= today, locale) for lesson in day.lessons] or [no_lessons(day)]
     return "\n\n".join(blocks)
@@ -45,9 +49,11 @@ def lesson_block(lesson: DiaryLesson, held_by_now: bool, locale: str) -> str:
         lines.append(_("Homework: not set"))
     elif held_by_now:
         lines.append(_("Homework: not entered yet"))
-    for due in lesson.homework_due:
-        if due.text and not due.no_homework:
-            lines.append(_("For this lesson: {text}").format(text=escape(due.text)) + files_note(due))
+    lines.extend(
+        _("For this lesson: {text}").format(text=escape(due.text)) + files_note(due)
+        for due in lesson.homework_due
+        if due.text and not due.no_homework
+    )
     if lesson.marks:
         marks = ", ".join(f"<b>{m.value}</b> ({escape(work_type_name(m.work_type, locale))})" for m in lesson.marks)
         lines.append(ngettext("Mark: {marks}", "Marks: {marks}", len(lesson.marks)).format(marks=marks))
@@ -107,8 +113,10 @@ def day_keyboard(screen: DayScreen, locale: str) -> InlineKeyboardMarkup:
     keyboard.button(text=_("A week ahead ▶▶"), callback_data=to(day + timedelta(days=7)))
     if day != today:
         keyboard.button(text=_("Today"), callback_data=to(TODAY))
-    keyboard.button(text=_("📅 Pick a date"),
-                    callback_data=DiaryMonthCB(student=student_id, month=f"{day:%Y-%m}", day=day.isoformat()))
+    keyboard.button(
+        text=_("📅 Pick a date"),
+        callback_data=DiaryMonthCB(student=student_id, month=f"{day:%Y-%m}", day=day.isoformat()),
+    )
     keyboard.adjust(2, 2, 2)
     return keyboard.as_markup()
 
@@ -116,8 +124,12 @@ def day_keyboard(screen: DayScreen, locale: str) -> InlineKeyboardMarkup:
 def picker_keyboard(student_id: int, month: date, shown: date, locale: str) -> InlineKeyboardMarkup:
     """The diary's date picker: a month to pick a day from, then back to the day shown, or today."""
     return date_picker.picker_keyboard(
-        month, shown, locale, day=lambda day: DiaryCB(student=student_id, day=day),
-        turn=lambda m: DiaryMonthCB(student=student_id, month=f"{m:%Y-%m}", day=shown.isoformat()))
+        month,
+        shown,
+        locale,
+        day=lambda day: DiaryCB(student=student_id, day=day),
+        turn=lambda m: DiaryMonthCB(student=student_id, month=f"{m:%Y-%m}", day=shown.isoformat()),
+    )
 
 
 def weekday_date(day: date, locale: str) -> str:
@@ -127,15 +139,17 @@ def weekday_date(day: date, locale: str) -> str:
 
 # ---- the timetable: one week ------------------------------------------------------------------------
 
+
 def week_text(screen: WeekScreen, locale: str) -> str:
     """Monday to Saturday with bell times, subjects, rooms and teachers; a day without lessons says why.
 
     Days are apart by blank lines, so a week too long for one message is cut between days (or lessons)."""
     card, days, today = screen.student, screen.days, screen.today
     span = dates_text(days[0].date, days[-1].date, locale, with_year=True)
-    blocks = [_("Timetable: {child}, {class_name}").format(child=escape(card.first_name),
-                                                           class_name=escape(card.class_name))
-              + f"\n<b>{escape(span)}</b>"]
+    blocks = [
+        _("Timetable: {child}, {class_name}").format(child=escape(card.first_name), class_name=escape(card.class_name))
+        + f"\n<b>{escape(span)}</b>"
+    ]
     for day in days:
         title = f"<b>{escape(day_title(day.date, locale))}</b>" + (_(", today") if day.date == today else "")
         lines = [timetable_line(lesson) for lesson in day.lessons] or [no_lessons(day)]
@@ -154,12 +168,15 @@ def week_keyboard(screen: WeekScreen) -> InlineKeyboardMarkup:
     """The week before and after; back to this week from another."""
     student_id, monday = screen.student.student_id, screen.days[0].date
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=_("◀◀ Previous week"),
-                    callback_data=ScheduleCB(student=student_id, day=(monday - timedelta(days=7)).isoformat()))
-    keyboard.button(text=_("Next week ▶▶"),
-                    callback_data=ScheduleCB(student=student_id, day=(monday + timedelta(days=7)).isoformat()))
+    keyboard.button(
+        text=_("◀◀ Previous week"),
+        callback_data=ScheduleCB(student=student_id, day=(monday - timedelta(days=7)).isoformat()),
+    )
+    keyboard.button(
+        text=_("Next week ▶▶"),
+        callback_data=ScheduleCB(student=student_id, day=(monday + timedelta(days=7)).isoformat()),
+    )
     if monday != screen.this_week:
         keyboard.button(text=_("This week"), callback_data=ScheduleCB(student=student_id, day=TODAY))
     keyboard.adjust(2, 1)
     return keyboard.as_markup()
-

@@ -1,4 +1,5 @@
 """Sentences for domain error codes and import issues, in the reader's language."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -7,18 +8,19 @@ from typing import Any
 
 from babel.dates import format_date
 
-from ui.i18n import N_, gettext
 from services.school_import.spec import SHEETS_BY_NAME
-
+from ui.i18n import N_, gettext
 
 ERRORS = {
     "announcement.bad_audience": N_("No such audience. Send /announce again."),
     "announcement.empty": N_("The announcement has no text."),
     "announcement.no_such_grade": N_("There are no classes of grade {grade} this year."),
-    "announcement.not_allowed": N_("Announcements are sent by the deputy director, the administrator and class "
-                                   "teachers."),
-    "announcement.school_or_grade": N_("Only the deputy director or the administrator sends announcements to the "
-                                       "whole school or a grade."),
+    "announcement.not_allowed": N_(
+        "Announcements are sent by the deputy director, the administrator and class teachers."
+    ),
+    "announcement.school_or_grade": N_(
+        "Only the deputy director or the administrator sends announcements to the whole school or a grade."
+    ),
     "announcement.too_long": N_("The announcement is too long: {length} characters, at most {max}."),
     "announcement.too_many_files": N_("At most {max} files per announcement."),
     "control.future_week": N_("This week has not begun yet."),
@@ -51,14 +53,19 @@ ERRORS = {
     "document.reason_required": N_("Choose the reason for the absences."),
     "document.too_long_range": N_("A document covers at most {max_days} days."),
     "document.too_many_files": N_("At most {max} files per document."),
-    "document.file_too_big": N_("This file is {size_mb} MB: Telegram gives bots files of at most {max_mb} MB. "
-                                "Send a smaller photo or scan, or split the PDF."),
-    "document.file_kind": N_("Only photos, PDF files and pictures can be attached: "
-                             "not videos, voice messages, stickers, archives or programs."),
+    "document.file_too_big": N_(
+        "This file is {size_mb} MB: Telegram gives bots files of at most {max_mb} MB. "
+        "Send a smaller photo or scan, or split the PDF."
+    ),
+    "document.file_kind": N_(
+        "Only photos, PDF files and pictures can be attached: "
+        "not videos, voice messages, stickers, archives or programs."
+    ),
     "draft.saved": N_("Already saved."),
     "file.empty": N_("This file is empty (0 bytes): it was not attached."),
-    "file.content_mismatch": N_("Inside, this file is not a photo, a PDF or a picture, whatever its name says: "
-                                "it was not attached."),
+    "file.content_mismatch": N_(
+        "Inside, this file is not a photo, a PDF or a picture, whatever its name says: it was not attached."
+    ),
     "homework.due_not_after_lesson": N_("Homework must be due after the lesson of {date}."),
     "homework.empty": N_("The homework has no text: write what to do, or tap «Not set» if nothing is set."),
     "homework.too_long": N_("The homework is too long: {length} characters, at most {max}."),
@@ -70,8 +77,7 @@ ERRORS = {
     "invite.too_many_attempts": N_("Too many wrong codes. Try again in {minutes} minutes."),
     "invite.used": N_("This code has already been used. Ask the class teacher for a new one."),
     "language.unknown": N_("Unknown language: {locale}."),
-    "journal.locked": N_("The lesson of {date} is more than {days} days old: "
-                         "send a correction request instead."),
+    "journal.locked": N_("The lesson of {date} is more than {days} days old: send a correction request instead."),
     "journal.bad_typed_date": N_("This is not a date: send it as DD.MM, for example /today 10.11."),
     "journal.not_your_class": N_("You do not teach this class or subject."),
     "lesson.in_future": N_("The lesson of {date} has not happened yet."),
@@ -94,8 +100,9 @@ ERRORS = {
     "settings.bad_choice": N_("No such notification setting."),
     "settings.bad_quiet_hours": N_("This is not a span of time: send it as HH:MM–HH:MM, for example 22:30–07:00."),
     "settings.bad_time": N_("This is not a time: send it as HH:MM, for example 18:30."),
-    "settings.quiet_hours_empty": N_("Quiet hours must start and end at different times. "
-                                     "To have none, choose «No quiet hours» in /settings."),
+    "settings.quiet_hours_empty": N_(
+        "Quiet hours must start and end at different times. To have none, choose «No quiet hours» in /settings."
+    ),
     "student.not_found": N_("No such student."),
     "student.not_in_lesson": N_("This student is not in the lesson's class or group."),
     "student.not_yours": N_("You can see only your own children."),
@@ -186,7 +193,8 @@ def import_issue_text(issue, locale: str) -> str:
         sheet = SHEETS_BY_NAME.get(issue.sheet)
         where.append(
             gettext("sheet «{sheet}» ({file})", locale).format(sheet=sheet.title, file=f"{sheet.name}.csv")
-            if sheet else gettext("sheet «{sheet}»", locale).format(sheet=issue.sheet)
+            if sheet
+            else gettext("sheet «{sheet}»", locale).format(sheet=issue.sheet)
         )
     if issue.row is not None:
         where.append(gettext("row {row}", locale).format(row=issue.row))

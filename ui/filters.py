@@ -2,16 +2,16 @@
 
 They route; they do not guard. Every service call re-checks the actor's rights (conventions).
 """
+
 from __future__ import annotations
 
 from aiogram.filters import BaseFilter
 from aiogram.types import Message, TelegramObject
 
-from ui.i18n import gettext
-from ui.menus import ENTRIES
-
 from services.accounts import CurrentUser
 from services.models import Role
+from ui.i18n import gettext
+from ui.menus import ENTRIES
 
 
 class RoleFilter(BaseFilter):

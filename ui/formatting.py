@@ -1,4 +1,5 @@
 """Dates, times and numbers in the reader's language (Babel), and long texts cut to Telegram's size."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,8 @@ from datetime import date, time
 from babel.dates import format_date, format_interval
 from babel.numbers import format_decimal
 
-from ui.i18n import N_, NP_, gettext, pgettext
 from services.models import Role
+from ui.i18n import N_, NP_, gettext, pgettext
 
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
 
@@ -66,8 +67,12 @@ ABSENCE_REASONS = {
 
 # A person's role as the school says it (the access codes' list, an announcement's signature).
 ROLE_NAMES = {
-    Role.PARENT: N_("parent"), Role.STUDENT: N_("student"), Role.TEACHER: N_("teacher"),
-    Role.CLASS_TEACHER: N_("class teacher"), Role.DEPUTY: N_("deputy director"), Role.SECRETARY: N_("secretary"),
+    Role.PARENT: N_("parent"),
+    Role.STUDENT: N_("student"),
+    Role.TEACHER: N_("teacher"),
+    Role.CLASS_TEACHER: N_("class teacher"),
+    Role.DEPUTY: N_("deputy director"),
+    Role.SECRETARY: N_("secretary"),
     Role.ADMIN: N_("administrator"),
 }
 
@@ -140,12 +145,13 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             if join(line, "\n"):
                 continue
             flush()
-            while text_size(line) > limit:
-                cut = _cut(line, limit)
-                current = line[:cut].rstrip()
+            rest = line
+            while text_size(rest) > limit:
+                cut = _cut(rest, limit)
+                current = rest[:cut].rstrip()
                 flush()
-                line = line[cut:].lstrip()
-            current = line
+                rest = rest[cut:].lstrip()
+            current = rest
     flush()
     return parts
 

@@ -8,6 +8,7 @@ bound to the reader's language, made once per message (ui/pushes/render.py) and 
 It is called as `_`, so the catalogue extraction finds its texts: `_("…")`, `_.ngettext(…)`, `_.pgettext(…)`,
 and `_.locale` for the dates and numbers.
 """
+
 from __future__ import annotations
 
 import io

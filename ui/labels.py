@@ -1,4 +1,5 @@
 """Labels shared by several screens and pushes, marked for translation where they are defined."""
+
 from __future__ import annotations
 
 from ui.i18n import N_

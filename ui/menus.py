@@ -4,6 +4,7 @@ The command list is set for the user's chat only (setMyCommands with a chat scop
 parent using the same bot see different menus. An entry is listed once its flow exists; the flow's
 handler takes both the command and the keyboard button through `menu_filter`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from aiogram.types import BotCommand, BotCommandScopeChat, ReplyKeyboardMarkup, 
 from aiogram.utils.i18n import lazy_gettext
 from aiogram.utils.keyboard import ReplyKeyboardBuilder
 
-from ui.i18n import N_, gettext
 from services.accounts import CurrentUser
 from services.models import Role
+from ui.i18n import N_, gettext
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,12 @@ ENTRIES = (
     MenuEntry("documents", N_("Absence documents from parents"), N_("Documents"), CLASS_TEACHING),
     MenuEntry("corrections", N_("Correction requests to decide"), N_("Corrections"), CONTROL),
     MenuEntry("control", N_("Journal control: what is missing"), N_("Journal control"), CONTROL),
-    MenuEntry("announce", N_("Announcement to the school, a grade, a class or parents"), N_("Announcement"),
-              CONTROL | CLASS_TEACHING),
+    MenuEntry(
+        "announce",
+        N_("Announcement to the school, a grade, a class or parents"),
+        N_("Announcement"),
+        CONTROL | CLASS_TEACHING,
+    ),
     MenuEntry("switch", N_("Switch between roles and children"), N_("Switch profile"), needs_choice=True),
     MenuEntry("help", N_("What the bot can do")),
     MenuEntry("language", N_("Language")),
@@ -57,8 +62,9 @@ BY_COMMAND = {entry.command: entry for entry in ENTRIES}
 
 
 def entries_for(user: CurrentUser) -> list[MenuEntry]:
-    return [e for e in ENTRIES
-            if (not e.roles or e.roles & user.roles) and (not e.needs_choice or len(user.profiles) > 1)]
+    return [
+        e for e in ENTRIES if (not e.roles or e.roles & user.roles) and (not e.needs_choice or len(user.profiles) > 1)
+    ]
 
 
 def is_menu_choice(text: str, locale: str) -> bool:
@@ -91,8 +97,9 @@ def help_text(user: CurrentUser) -> str:
 
 async def show_menu(bot: Bot, chat_id: int, user: CurrentUser, text: str) -> None:
     """Sends `text` with the profile's keyboard and sets the profile's command list."""
-    commands = [BotCommand(command=e.command, description=gettext(e.description, user.locale))
-                for e in entries_for(user)]
+    commands = [
+        BotCommand(command=e.command, description=gettext(e.description, user.locale)) for e in entries_for(user)
+    ]
     await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
     await bot.send_message(chat_id, text, reply_markup=keyboard(user))
 

@@ -5,6 +5,7 @@ button carries (a date) read back safely. Shared by the family's diary and timet
 (bot.middlewares.ScreenMiddleware), with the bot, the chat, the person, the FSM state and the tapped message,
 instead of a train of parameters; refusals inside a prompt go through `Screen.reprompt`, an unknown or stale
 button through `Screen.out_of_date`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -41,8 +42,14 @@ def chat_lock(chat_id: int) -> asyncio.Lock:
     return lock
 
 
-async def show_screen(bot: Bot, chat_id: int, parts: list[str], keyboard: InlineKeyboardMarkup,
-                      state: FSMContext, tapped_message: Message | None = None) -> None:
+async def show_screen(
+    bot: Bot,
+    chat_id: int,
+    parts: list[str],
+    keyboard: InlineKeyboardMarkup,
+    state: FSMContext,
+    tapped_message: Message | None = None,
+) -> None:
     """A screen: the parts of a text as messages, the keyboard under the last.
 
     Without `tapped_message` the screen is sent. With it (the message whose button was tapped), the screen
@@ -59,7 +66,7 @@ async def show_screen(bot: Bot, chat_id: int, parts: list[str], keyboard: Inline
             ids.append(await _edit(bot, chat_id, old[i], text, markup))
         else:
             ids.append((await bot.send_message(chat_id, text, reply_markup=markup)).message_id)
-    for message_id in old[len(parts):]:
+    for message_id in old[len(parts) :]:
         with suppress(TelegramBadRequest):  # too old to delete: it stays, without buttons
             await bot.delete_message(chat_id, message_id)
     if len(ids) > 1:
@@ -80,14 +87,20 @@ async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: Inli
     return message_id
 
 
-async def show_picker(bot: Bot, query: CallbackQuery, keyboard: InlineKeyboardMarkup,
-                      callback_answer: CallbackAnswer) -> None:
+async def show_picker(
+    bot: Bot, query: CallbackQuery, keyboard: InlineKeyboardMarkup, callback_answer: CallbackAnswer
+) -> None:
     """A date picker takes the place of a day's buttons; the day stays in view until one is picked."""
     await _show_picker(bot, chat_of(query), tapped(query), keyboard, callback_answer)
 
 
-async def _show_picker(bot: Bot, chat_id: int, message: Message | None, keyboard: InlineKeyboardMarkup,
-                       callback_answer: CallbackAnswer | None) -> None:
+async def _show_picker(
+    bot: Bot,
+    chat_id: int,
+    message: Message | None,
+    keyboard: InlineKeyboardMarkup,
+    callback_answer: CallbackAnswer | None,
+) -> None:
     if message is None:
         await bot.send_message(chat_id, _("Pick a day:"), reply_markup=keyboard)
         return
@@ -107,7 +120,7 @@ async def on_noop(_query: CallbackQuery):
 def parse_day(value: str) -> date:
     """A date from a button; a forged or broken one is refused, not a crash."""
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
+        day = datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar day: no time, no zone
     except ValueError:
         raise InvalidInput("diary.bad_date") from None
     if not FIRST_DAY <= day <= LAST_DAY:
@@ -136,8 +149,14 @@ class Screen:
     callback_answer: CallbackAnswer | None = None  # None for a message
 
     @classmethod
-    def of(cls, event: Message | CallbackQuery, bot: Bot, user: CurrentUser, state: FSMContext,
-           callback_answer: CallbackAnswer | None = None) -> Screen:
+    def of(
+        cls,
+        event: Message | CallbackQuery,
+        bot: Bot,
+        user: CurrentUser,
+        state: FSMContext,
+        callback_answer: CallbackAnswer | None = None,
+    ) -> Screen:
         if isinstance(event, CallbackQuery):
             return cls(bot, chat_of(event), user, state, tapped(event), callback_answer)
         return cls(bot, event.chat.id, user, state)
@@ -152,8 +171,9 @@ class Screen:
 
     async def show(self, parts: str | list[str], keyboard: InlineKeyboardMarkup) -> None:
         """The screen in place of the tapped message (show_screen), or sent when there is none."""
-        await show_screen(self.bot, self.chat_id, [parts] if isinstance(parts, str) else parts, keyboard,
-                          self.state, self.tapped)
+        await show_screen(
+            self.bot, self.chat_id, [parts] if isinstance(parts, str) else parts, keyboard, self.state, self.tapped
+        )
 
     async def pick(self, keyboard: InlineKeyboardMarkup) -> None:
         """A date picker in place of the tapped message's buttons (show_picker)."""
@@ -176,8 +196,9 @@ class Screen:
         """The service's reason for a refusal, in the reader's language."""
         return error_text(error.code, error.params, self.locale)
 
-    async def reprompt(self, refusal: DomainError | str, keyboard: InlineKeyboardMarkup | None = None, *,
-                       try_again: bool = True) -> None:
+    async def reprompt(
+        self, refusal: DomainError | str, keyboard: InlineKeyboardMarkup | None = None, *, try_again: bool = True
+    ) -> None:
         """A refusal inside a prompt: the reason, then (with `try_again`) that the prompt still waits; the state
         is left as it is, so the next message is taken for the same step."""
         text = self.refusal(refusal) if isinstance(refusal, DomainError) else refusal

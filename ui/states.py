@@ -1,4 +1,5 @@
 """FSM states: one StatesGroup per flow that asks the user several things in turn."""
+
 from __future__ import annotations
 
 from aiogram.fsm.state import State, StatesGroup

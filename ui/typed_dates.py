@@ -1,5 +1,6 @@
 """Dates as people type them: «25.11», «25.11–27.11», «25–27.11», «с 28.12 по 10.01». Shared by the absence
 document form and the teacher's «/today 10.11»."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,9 @@ class DatesError(ValueError):
         self.code = code
 
 
-def parse_dates(text: str, today: date, year_starts: date | None = None,
-                year_ends: date | None = None) -> tuple[date, date]:
+def parse_dates(
+    text: str, today: date, year_starts: date | None = None, year_ends: date | None = None
+) -> tuple[date, date]:
     """«25.11», «25.11–27.11», «25–27.11», «25.11.2026», «с 28.12 по 10.01» → (first day, last day).
 
     A day without a year is taken in the school year when it fits there, nearest to today otherwise.
@@ -42,8 +44,9 @@ def parse_dates(text: str, today: date, year_starts: date | None = None,
     return start, end
 
 
-def _day(day: str, month: str, year: str | None, *, today: date, year_starts: date | None,
-         year_ends: date | None) -> date:
+def _day(
+    day: str, month: str, year: str | None, *, today: date, year_starts: date | None, year_ends: date | None
+) -> date:
     if year is not None:
         try:
             return date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))

@@ -5,6 +5,7 @@ from the moment it is let through until one second after its answer came back: h
 delays it, no two requests Telegram counts in one second were let through in a window we did not see.
 A request answered 429 or 5xx does not count; one that timed out does (it may have arrived).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -185,8 +186,9 @@ class RateLimiter:
     def _sweep(self) -> None:
         """Forgets chats nobody is using and nothing limits any more; amortised over the chats added."""
         now = asyncio.get_running_loop().time()
-        self._chats = {chat_id: chat for chat_id, chat in self._chats.items()
-                       if chat.users or not chat.window.idle(now)}
+        self._chats = {
+            chat_id: chat for chat_id, chat in self._chats.items() if chat.users or not chat.window.idle(now)
+        }
         self._sweep_at = max(SWEEP_FROM, 2 * len(self._chats))
 
 

@@ -10,6 +10,7 @@ Once the first part of a push went, the push is SENT even if a later part (a sec
 file) fails: sending it again later would repeat what the user already has. The parts that did not go
 are counted in Outcome.undelivered and logged. A push that meets GONE midway is GONE.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import LinkPreviewOptions, Message
 
-from ui.formatting import split_text
 from bot.pushes.limiter import RateLimiter
+from ui.formatting import split_text
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,15 @@ CHAT_NOT_FOUND = "chat not found"
 Request = Callable[[], Awaitable[Message]]
 
 
-async def send(bot: Bot, limiter: RateLimiter, chat_id: int, text: str,
-               files: Sequence[Mapping[str, str]] = (), *, policy: RetryPolicy = DEFAULT_POLICY) -> Outcome:
+async def send(
+    bot: Bot,
+    limiter: RateLimiter,
+    chat_id: int,
+    text: str,
+    files: Sequence[Mapping[str, str]] = (),
+    *,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> Outcome:
     """Sends `text` (HTML, the bot's default, without link previews), then each file
     (`{"kind": "photo" | "document", "file_id": ...}`) to `chat_id`, one request after another."""
     requests = [_text_request(bot, chat_id, page) for page in split_text(text)]
@@ -91,8 +99,7 @@ async def send(bot: Bot, limiter: RateLimiter, chat_id: int, text: str,
             if status is Status.GONE or not outcome.message_ids:
                 outcome.status = status
                 return outcome
-            log.warning("push to chat %s: part %s of %s not delivered (%s)", chat_id, number + 1, len(requests),
-                        status)
+            log.warning("push to chat %s: part %s of %s not delivered (%s)", chat_id, number + 1, len(requests), status)
             if status is Status.RETRY_LATER:  # Telegram is down: the rest would fail the same way, slowly
                 outcome.undelivered += len(requests) - number
                 return outcome
@@ -113,8 +120,9 @@ def _file_request(bot: Bot, chat_id: int, file: Mapping[str, str]) -> Request:
     raise ValueError(f"unknown file kind {file['kind']!r}")
 
 
-async def _deliver(request: Request, limiter: RateLimiter, chat_id: int, policy: RetryPolicy,
-                   outcome: Outcome) -> Status:
+async def _deliver(
+    request: Request, limiter: RateLimiter, chat_id: int, policy: RetryPolicy, outcome: Outcome
+) -> Status:
     """One message, tried until Telegram takes it, refuses it or keeps failing; its id goes to `outcome`."""
     failures = floods = 0
     while True:

@@ -4,6 +4,7 @@ Two loops in one task group: planning (fast, every `poll` seconds) and sending (
 paced by the token's shared limiter), so that a school-wide fan-out does not hold back a new mark's push.
 One worker per deployment (the `run_pushes` setting): at start it sends again what a crash left in flight.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,22 +20,34 @@ from services.db import write_transaction
 from services.models import utcnow
 from services.pushes.fanout import plan_pending
 from services.pushes.queue import Outgoing, Result, claim_due, record, recover
+from ui.pushes.render import render
 
 from .limiter import limiter_for
-from ui.pushes.render import render
 from .sender import Status, send
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 10.0  # seconds for the messages in flight to finish when the worker stops
 
-RESULTS = {Status.SENT: Result.SENT, Status.GONE: Result.GONE, Status.FAILED: Result.FAILED,
-           Status.RETRY_LATER: Result.RETRY_LATER}
+RESULTS = {
+    Status.SENT: Result.SENT,
+    Status.GONE: Result.GONE,
+    Status.FAILED: Result.FAILED,
+    Status.RETRY_LATER: Result.RETRY_LATER,
+}
 
 
 class PushWorker:
-    def __init__(self, bot: Bot, session_factory: async_sessionmaker[AsyncSession], clock: Clock = utcnow, *,
-                 gather: timedelta = timedelta(seconds=15), poll: float = 0.5, accounts_at_once: int = 60):
+    def __init__(
+        self,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Clock = utcnow,
+        *,
+        gather: timedelta = timedelta(seconds=15),
+        poll: float = 0.5,
+        accounts_at_once: int = 60,
+    ):
         self.bot, self.session_factory, self.clock = bot, session_factory, clock
         self.gather, self.poll, self.accounts_at_once = gather, poll, accounts_at_once
         self.limiter = limiter_for(bot.token)

@@ -8,6 +8,7 @@
 
 `python -m devtools.sandbox --port 8081` runs it alone and prints the base URL.
 """
+
 from devtools.sandbox.emulator import BotAPIEmulator
 from devtools.sandbox.errors import ApiError
 

@@ -1,4 +1,5 @@
 """`python -m devtools.sandbox [--port 8081]`: the sandbox alone, for a demo with a real bot process."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,10 +22,13 @@ def main(argv: list[str] | None = None) -> None:
 async def serve(host: str, port: int) -> None:
     emulator = await BotAPIEmulator(host, port).start()
     print(emulator.base_url, flush=True)
-    print(f"aiogram: AiohttpSession(api=TelegramAPIServer.from_base({emulator.base_url!r}))\n"
-          f"play the user: curl -X POST {emulator.base_url}/sandbox/bot<TOKEN>/users/1/text "
-          "-H 'Content-Type: application/json' -d '{\"text\": \"/start\"}'\n"
-          f"see the chat:  curl {emulator.base_url}/sandbox/bot<TOKEN>/chats/1", flush=True)
+    print(
+        f"aiogram: AiohttpSession(api=TelegramAPIServer.from_base({emulator.base_url!r}))\n"
+        f"play the user: curl -X POST {emulator.base_url}/sandbox/bot<TOKEN>/users/1/text "
+        "-H 'Content-Type: application/json' -d '{\"text\": \"/start\"}'\n"
+        f"see the chat:  curl {emulator.base_url}/sandbox/bot<TOKEN>/chats/1",
+        flush=True,
+    )
     done = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' loop

@@ -1,12 +1,13 @@
 """Playing the user over HTTP, for a demo with the sandbox running alone (tests call the emulator directly).
 
-    POST /sandbox/bot<token>/users/<user_id>/text   {"text": "/start", "first_name": "Anna", "language_code": "ru"}
-    POST /sandbox/bot<token>/users/<user_id>/tap    {"message_id": 2, "callback_data": "ok"}
-    POST /sandbox/bot<token>/users/<user_id>/block
-    POST /sandbox/bot<token>/groups/<chat_id>/text  {"text": "/marks", "user_id": 5, "title": "5А", "kind": "supergroup"}
-                                                    (no user_id: on behalf of "sender_chat", with no `from`)
-    GET  /sandbox/bot<token>/chats/<chat_id>        the bot's messages as the user sees them
+POST /sandbox/bot<token>/users/<user_id>/text   {"text": "/start", "first_name": "Anna", "language_code": "ru"}
+POST /sandbox/bot<token>/users/<user_id>/tap    {"message_id": 2, "callback_data": "ok"}
+POST /sandbox/bot<token>/users/<user_id>/block
+POST /sandbox/bot<token>/groups/<chat_id>/text  {"text": "/marks", "user_id": 5, "title": "5А", "kind": "supergroup"}
+                                                (no user_id: on behalf of "sender_chat", with no `from`)
+GET  /sandbox/bot<token>/chats/<chat_id>        the bot's messages as the user sees them
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,14 @@ async def _text(request: web.Request) -> web.Response:
 
 async def _tap(request: web.Request) -> web.Response:
     body = await _body(request)
-    return _run(lambda emu, token, user_id: {"callback_query_id": emu.user_taps(
-        token, user_id, int(body.get("message_id", 0)), str(body.get("callback_data", "")))}, request)
+    return _run(
+        lambda emu, token, user_id: {
+            "callback_query_id": emu.user_taps(
+                token, user_id, int(body.get("message_id", 0)), str(body.get("callback_data", ""))
+            )
+        },
+        request,
+    )
 
 
 async def _block(request: web.Request) -> web.Response:
@@ -61,8 +68,13 @@ async def _group_text(request: web.Request) -> web.Response:
     def post() -> dict:
         emu.add_group(token, chat_id, str(body.get("title", "5А")), str(body.get("kind", "supergroup")))
         user_id = body.get("user_id")
-        return emu.user_posts_in_group(token, chat_id, None if user_id is None else int(user_id),
-                                       str(body.get("text", "")), body.get("sender_chat"))
+        return emu.user_posts_in_group(
+            token,
+            chat_id,
+            None if user_id is None else int(user_id),
+            str(body.get("text", "")),
+            body.get("sender_chat"),
+        )
 
     return _answer(post)
 

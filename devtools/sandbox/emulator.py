@@ -1,4 +1,5 @@
 """BotAPIEmulator: the sandbox server plus the test-side API that plays the user and inspects chats."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,8 +48,9 @@ class BotAPIEmulator:
     async def start(self) -> BotAPIEmulator:
         # The control routes let a demo play the user over HTTP; tests call the methods below instead.
         # A client that hangs up cancels its call: a delayed one is then never carried out (see delay()).
-        self._runner = web.AppRunner(build_app(self, add_control_routes), shutdown_timeout=2.0,
-                                     handler_cancellation=True)
+        self._runner = web.AppRunner(
+            build_app(self, add_control_routes), shutdown_timeout=2.0, handler_cancellation=True
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]
@@ -88,11 +90,20 @@ class BotAPIEmulator:
             if not TOKEN.fullmatch(token):
                 raise unauthorized()
             bot_id = int(token.split(":")[0])
-            self._bots[token] = BotState(token, {
-                "id": bot_id, "is_bot": True, "first_name": "Sandbox Bot", "username": f"sandbox_{bot_id}_bot",
-                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False,
-                "can_connect_to_business": False, "has_main_web_app": False,
-            })
+            self._bots[token] = BotState(
+                token,
+                {
+                    "id": bot_id,
+                    "is_bot": True,
+                    "first_name": "Sandbox Bot",
+                    "username": f"sandbox_{bot_id}_bot",
+                    "can_join_groups": True,
+                    "can_read_all_group_messages": False,
+                    "supports_inline_queries": False,
+                    "can_connect_to_business": False,
+                    "has_main_web_app": False,
+                },
+            )
         return self._bots[token]
 
     async def execute(self, state: BotState, name: str, params: Params) -> Any:
@@ -132,25 +143,51 @@ class BotAPIEmulator:
 
     # --- playing the user ------------------------------------------------------------------
 
-    def add_user(self, token: str, user_id: int, *, first_name: str | None = None, last_name: str | None = None,
-                 username: str | None = None, language_code: str | None = None) -> dict:
+    def add_user(
+        self,
+        token: str,
+        user_id: int,
+        *,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> dict:
         """A user who has started the bot but sent nothing the bot will see."""
-        profile = {"first_name": first_name, "last_name": last_name, "username": username,
-                   "language_code": language_code}
+        profile = {
+            "first_name": first_name,
+            "last_name": last_name,
+            "username": username,
+            "language_code": language_code,
+        }
         return copy.deepcopy(user.ensure_user(self.state(token), user_id, **profile).user)
 
     def user_sends_text(self, token: str, user_id: int, text: str, **profile: Any) -> dict:
         """The user writes `text`; /commands get bot_command entities. Returns the Message."""
         return user.sends_text(self.state(token), user_id, text, profile)
 
-    def user_sends_document(self, token: str, user_id: int, file_bytes: bytes, file_name: str,
-                            mime_type: str = "application/octet-stream", caption: str | None = None,
-                            size: int | None = None, **profile: Any) -> dict:
-        return user.sends_document(self.state(token), user_id, file_bytes, file_name, mime_type, caption, size,
-                                   profile)
+    def user_sends_document(
+        self,
+        token: str,
+        user_id: int,
+        file_bytes: bytes,
+        file_name: str,
+        mime_type: str = "application/octet-stream",
+        caption: str | None = None,
+        size: int | None = None,
+        **profile: Any,
+    ) -> dict:
+        return user.sends_document(self.state(token), user_id, file_bytes, file_name, mime_type, caption, size, profile)
 
-    def user_sends_photo(self, token: str, user_id: int, file_bytes: bytes, size: int | None = None,
-                         caption: str | None = None, **profile: Any) -> dict:
+    def user_sends_photo(
+        self,
+        token: str,
+        user_id: int,
+        file_bytes: bytes,
+        size: int | None = None,
+        caption: str | None = None,
+        **profile: Any,
+    ) -> dict:
         """`size` is the file_size to report, so a test can pretend a 20 MB photo with a few bytes."""
         return user.sends_photo(self.state(token), user_id, file_bytes, size, caption, profile)
 
@@ -158,8 +195,9 @@ class BotAPIEmulator:
         """Tap an inline button of a bot message the user sees; returns the callback query id."""
         return user.taps(self.state(token), user_id, message_id, callback_data)
 
-    def user_sends_callback_raw(self, token: str, user_id: int, message_id: int, callback_data: str,
-                                chat_id: int | None = None, **profile: Any) -> str:
+    def user_sends_callback_raw(
+        self, token: str, user_id: int, message_id: int, callback_data: str, chat_id: int | None = None, **profile: Any
+    ) -> str:
         """A callback for any message and data, unchecked: forged or stale buttons (in a group with `chat_id`)."""
         return user.sends_callback_raw(self.state(token), user_id, message_id, callback_data, profile, chat_id)
 
@@ -167,8 +205,9 @@ class BotAPIEmulator:
         """A group (kind "group" or "supergroup") or a "channel" the bot is in; `chat_id` is negative."""
         return user.ensure_group(self.state(token), chat_id, title, kind).as_chat()
 
-    def user_posts_in_group(self, token: str, chat_id: int, user_id: int | None, text: str,
-                            sender_chat: dict | None = None) -> dict:
+    def user_posts_in_group(
+        self, token: str, chat_id: int, user_id: int | None, text: str, sender_chat: dict | None = None
+    ) -> dict:
         """A text in a group by the user, or (user_id None) on behalf of `sender_chat` with no `from`; in a
         channel, its post. The bot's answer there is what wait_for_bot_message(token, chat_id) waits for."""
         return user.posts_in_group(self.state(token), chat_id, user_id, text, sender_chat)
@@ -236,8 +275,11 @@ class BotAPIEmulator:
 
     def calls(self, token: str, method: str | None = None) -> list[dict]:
         """Parameters of the Bot API calls the bot made (the last 1,000 calls of all bots)."""
-        return [params for t, name, params in self.call_log
-                if t == token and (method is None or name.lower() == method.lower())]
+        return [
+            params
+            for t, name, params in self.call_log
+            if t == token and (method is None or name.lower() == method.lower())
+        ]
 
     async def wait_for_bot_message(self, token: str, chat_id: int, timeout: float = 5.0) -> dict:
         """The next message the bot sent or edited in this chat since the user's last action.
@@ -268,10 +310,16 @@ class BotAPIEmulator:
     async def wait_for_call(self, token: str, method: str, timeout: float = 5.0, **params: Any) -> dict:
         """The first call of `method` in the log whose parameters include `params` (compared as text, as
         forms send them), waiting for it to come: a delayed call is there while it is still in flight."""
+
         def found() -> dict | None:
-            return next((call for call in self.calls(token, method)
-                         if all(key in call and str(call[key]) == str(value) for key, value in params.items())),
-                        None)
+            return next(
+                (
+                    call
+                    for call in self.calls(token, method)
+                    if all(key in call and str(call[key]) == str(value) for key, value in params.items())
+                ),
+                None,
+            )
 
         if not await self.state(token).changed.wait_until(lambda: found() is not None, timeout):
             raise TimeoutError(f"the bot made no call of {method} with {params} in {timeout} s")

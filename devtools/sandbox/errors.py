@@ -1,4 +1,5 @@
 """Bot API error answers, worded the way Telegram words them (clients match on these texts)."""
+
 from __future__ import annotations
 
 from http import HTTPStatus

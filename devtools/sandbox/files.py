@@ -1,4 +1,5 @@
 """Files: uploads kept in memory, file_ids, photo sizes, getFile paths."""
+
 from __future__ import annotations
 
 import mimetypes
@@ -19,16 +20,30 @@ _THUMB_SIDES = (90, 320, 800)
 _ID_PREFIX = {"photo": "AgAC", "document": "BQAC"}
 
 
-def store(state: BotState, kind: str, data: bytes, *, size: int | None = None, file_name: str | None = None,
-          mime_type: str | None = None, width: int = 0, height: int = 0) -> StoredFile:
+def store(
+    state: BotState,
+    kind: str,
+    data: bytes,
+    *,
+    size: int | None = None,
+    file_name: str | None = None,
+    mime_type: str | None = None,
+    width: int = 0,
+    height: int = 0,
+) -> StoredFile:
     number = state.new_file_number()
     suffix = PurePosixPath(file_name).suffix if file_name else ".jpg" if kind == "photo" else ""
     stored = StoredFile(
         file_id=f"{_ID_PREFIX[kind]}{state.id}_{number}_{secrets.token_urlsafe(18)}",
         file_unique_id=f"AQAD{number}{secrets.token_hex(4)}",
-        kind=kind, data=data, size=len(data) if size is None else size,
+        kind=kind,
+        data=data,
+        size=len(data) if size is None else size,
         file_path=f"{kind}s/file_{number}{suffix}",
-        file_name=file_name, mime_type=mime_type, width=width, height=height,
+        file_name=file_name,
+        mime_type=mime_type,
+        width=width,
+        height=height,
     )
     state.files[stored.file_id] = stored
     state.file_paths[stored.file_path] = stored
@@ -91,13 +106,22 @@ def file_object(stored: StoredFile) -> dict[str, Any]:
     """getFile's answer; Telegram refuses files over 20 MB to bots."""
     if stored.size > DOWNLOAD_LIMIT:
         raise bad_request("file is too big")
-    return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_size": stored.size, "file_path": stored.file_path}
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_size": stored.size,
+        "file_path": stored.file_path,
+    }
 
 
 def photo_size(f: StoredFile) -> dict[str, Any]:
-    return {"file_id": f.file_id, "file_unique_id": f.file_unique_id,
-            "width": f.width, "height": f.height, "file_size": f.size}
+    return {
+        "file_id": f.file_id,
+        "file_unique_id": f.file_unique_id,
+        "width": f.width,
+        "height": f.height,
+        "file_size": f.size,
+    }
 
 
 def document(f: StoredFile) -> dict[str, Any]:
@@ -130,9 +154,9 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     while pos + 9 < len(data):
         if data[pos] != 0xFF:
             return None
-        marker, length = data[pos + 1], struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        marker, length = data[pos + 1], struct.unpack(">H", data[pos + 2 : pos + 4])[0]
         if marker in (0xC0, 0xC1, 0xC2):  # start of frame: height, then width
-            height, width = struct.unpack(">HH", data[pos + 5:pos + 9])
+            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
             return width, height
         pos += 2 + length
     return None

@@ -4,6 +4,7 @@ The HTML check is deliberately loose but fails where Telegram fails in practice:
 tag, an end tag that does not match, a tag left open. Offsets and lengths are in UTF-16 code
 units, as in the Bot API. Markdown modes are accepted and passed through unparsed.
 """
+
 from __future__ import annotations
 
 import html
@@ -15,10 +16,22 @@ from devtools.sandbox.errors import bad_request
 
 # Tag name -> entity type; None means the tag is allowed but makes no entity of its own.
 HTML_TAGS: dict[str, str | None] = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
 }
 PARSE_MODES = {"html", "markdown", "markdownv2"}
 
@@ -65,7 +78,7 @@ class _HtmlParser:
         for match in re.finditer(r"[<&]", self.source):
             if match.start() < pos:
                 continue
-            self._add_text(self.source[pos:match.start()])
+            self._add_text(self.source[pos : match.start()])
             pos = self._token(match.start())
         self._add_text(self.source[pos:])
         if self.stack:
@@ -93,25 +106,27 @@ class _HtmlParser:
     def _open(self, name: str, raw_attrs: str, at: int) -> None:
         if name not in HTML_TAGS:
             raise ValueError(f'Unsupported start tag "{name}" at byte offset {self._byte(at)}')
-        attrs = {m.group(1).lower(): next((g for g in m.groups()[1:] if g is not None), "")
-                 for m in _ATTR.finditer(raw_attrs)}
+        attrs = {
+            m.group(1).lower(): next((g for g in m.groups()[1:] if g is not None), "")
+            for m in _ATTR.finditer(raw_attrs)
+        }
         if name == "span" and attrs.get("class") != "tg-spoiler":
             raise ValueError(f'Tag "span" must have class "tg-spoiler" at byte offset {self._byte(at)}')
         self.stack.append(_Open(name, attrs, self.length, self._byte(at)))
 
     def _close(self, name: str, at: int) -> None:
         if not self.stack:
-            raise ValueError(f'Unexpected end tag at byte offset {self._byte(at)}')
+            raise ValueError(f"Unexpected end tag at byte offset {self._byte(at)}")
         top = self.stack.pop()
         if top.name != name:
-            raise ValueError(f'Unmatched end tag at byte offset {self._byte(at)}, '
-                             f'expected "</{top.name}>", found "</{name}>"')
+            raise ValueError(
+                f'Unmatched end tag at byte offset {self._byte(at)}, expected "</{top.name}>", found "</{name}>"'
+            )
         if self.length > top.start:
             self._add_entity(top)
 
     def _add_entity(self, tag: _Open) -> None:
-        entity: dict[str, Any] = {"type": HTML_TAGS[tag.name], "offset": tag.start,
-                                  "length": self.length - tag.start}
+        entity: dict[str, Any] = {"type": HTML_TAGS[tag.name], "offset": tag.start, "length": self.length - tag.start}
         if tag.name == "a":
             entity["url"] = tag.attrs.get("href", "")
         elif tag.name == "blockquote" and "expandable" in tag.attrs:

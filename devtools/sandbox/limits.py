@@ -1,4 +1,5 @@
 """Trouble on demand: Telegram's flood limits (off by default) and injected failures."""
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,10 @@ class FloodControl:
         if not self.enabled:
             return
         moment = time.monotonic()
-        windows = [(self._window(token, moment), self.per_second),
-                   (self._window((token, str(chat_id)), moment), self.per_chat_per_second)]
+        windows = [
+            (self._window(token, moment), self.per_second),
+            (self._window((token, str(chat_id)), moment), self.per_chat_per_second),
+        ]
         for window, limit in windows:
             if len(window) >= limit:
                 raise too_many_requests(max(1, math.ceil(window[0] + 1 - moment)))

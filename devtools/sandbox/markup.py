@@ -1,4 +1,5 @@
 """reply_markup checks: the mistakes Telegram refuses (and real bots make), nothing more."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,9 +7,18 @@ from typing import Any
 from devtools.sandbox.errors import bad_request
 
 # An inline button must carry exactly one of these besides its text.
-INLINE_ACTIONS = ("callback_data", "url", "web_app", "login_url", "switch_inline_query",
-                  "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                  "copy_text", "callback_game", "pay")
+INLINE_ACTIONS = (
+    "callback_data",
+    "url",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
 MAX_CALLBACK_DATA_BYTES = 64
 
 

@@ -1,4 +1,5 @@
 """Building Message objects for both sides of a chat."""
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,10 @@ def add_user_message(chat: Chat, content: dict, sender: dict[str, Any] | None = 
 def text_content(text: str) -> dict[str, Any]:
     """A user's text as Telegram delivers it: /commands are marked with bot_command entities."""
     content: dict[str, Any] = {"text": text}
-    entities = [{"type": "bot_command", "offset": utf16_len(text[:m.start()]), "length": utf16_len(m.group())}
-                for m in _COMMAND.finditer(text)]
+    entities = [
+        {"type": "bot_command", "offset": utf16_len(text[: m.start()]), "length": utf16_len(m.group())}
+        for m in _COMMAND.finditer(text)
+    ]
     if entities:
         content["entities"] = entities
     return content

@@ -4,6 +4,7 @@ Telegram accepts a query string, `application/json`, `application/x-www-form-url
 `multipart/form-data` alike. In the form encodings every value is a string and structured values
 (reply_markup, entities, scope...) are JSON text, so the getters below accept both shapes.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The HTTP face of the sandbox: Bot API routes and file downloads, answered as Telegram answers."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

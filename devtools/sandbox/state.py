@@ -1,4 +1,5 @@
 """What the emulator remembers, per bot token: chats and their history, updates, webhook, commands, files."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """The user's side of a chat: what a person does in the Telegram app, turned into updates (a private chat unless
 said otherwise; a group's or a channel's to check that the bot keeps out of them)."""
+
 from __future__ import annotations
 
 import copy
@@ -10,6 +11,7 @@ from devtools.sandbox import files
 from devtools.sandbox.markup import inline_buttons
 from devtools.sandbox.messages import add_user_message, text_content
 from devtools.sandbox.state import BotState, CallbackQuery, Chat, StoredMessage, now
+
 
 def ensure_user(state: BotState, user_id: int, **profile: Any) -> Chat:
     """The private chat with this user, created on first contact; given profile fields are updated."""
@@ -28,8 +30,9 @@ def ensure_group(state: BotState, chat_id: int, title: str, kind: str) -> Chat:
     return chat
 
 
-def posts_in_group(state: BotState, chat_id: int, user_id: int | None, text: str,
-                   sender_chat: dict | None = None) -> dict:
+def posts_in_group(
+    state: BotState, chat_id: int, user_id: int | None, text: str, sender_chat: dict | None = None
+) -> dict:
     """A text in a group: by the user, or (user_id None) on behalf of `sender_chat`, with no `from`, as a
     channel's post is (in a channel, a channel_post update)."""
     chat = state.chats[chat_id]
@@ -52,14 +55,23 @@ def sends_text(state: BotState, user_id: int, text: str, profile: dict) -> dict:
     return sends(state, user_id, text_content(text), profile)
 
 
-def sends_document(state: BotState, user_id: int, data: bytes, file_name: str, mime_type: str,
-                   caption: str | None, size: int | None, profile: dict) -> dict:
+def sends_document(
+    state: BotState,
+    user_id: int,
+    data: bytes,
+    file_name: str,
+    mime_type: str,
+    caption: str | None,
+    size: int | None,
+    profile: dict,
+) -> dict:
     stored = files.store(state, "document", data, size=size, file_name=file_name, mime_type=mime_type)
     return sends(state, user_id, _with_caption({"document": files.document(stored)}, caption), profile)
 
 
-def sends_photo(state: BotState, user_id: int, data: bytes, size: int | None, caption: str | None,
-                profile: dict) -> dict:
+def sends_photo(
+    state: BotState, user_id: int, data: bytes, size: int | None, caption: str | None, profile: dict
+) -> dict:
     photo = files.store_photo(state, data, size=size)
     return sends(state, user_id, _with_caption({"photo": photo}, caption), profile)
 
@@ -76,8 +88,9 @@ def taps(state: BotState, user_id: int, message_id: int, data: str) -> str:
     return _callback(state, _active_chat(state, user_id, {}), stored, message_id, data)
 
 
-def sends_callback_raw(state: BotState, user_id: int, message_id: int, data: str, profile: dict,
-                       chat_id: int | None = None) -> str:
+def sends_callback_raw(
+    state: BotState, user_id: int, message_id: int, data: str, profile: dict, chat_id: int | None = None
+) -> str:
     """A forged or stale callback: whatever message id and data, as a modified client could send; from a
     message in a group with `chat_id`."""
     chat = _active_chat(state, user_id, profile)
@@ -94,10 +107,16 @@ def set_blocked(state: BotState, user_id: int, blocked: bool) -> None:
     chat.blocked = blocked
     old, new = ("member", "kicked") if blocked else ("kicked", "member")
     bot = {key: state.user[key] for key in ("id", "is_bot", "first_name", "username")}
-    state.enqueue("my_chat_member", {
-        "chat": chat.as_chat(), "from": chat.user, "date": now(),
-        "old_chat_member": _member(bot, old), "new_chat_member": _member(bot, new),
-    })
+    state.enqueue(
+        "my_chat_member",
+        {
+            "chat": chat.as_chat(),
+            "from": chat.user,
+            "date": now(),
+            "old_chat_member": _member(bot, old),
+            "new_chat_member": _member(bot, new),
+        },
+    )
 
 
 def _member(bot: dict, status: str) -> dict:
@@ -114,17 +133,25 @@ def _active_chat(state: BotState, user_id: int, profile: dict) -> Chat:
     return chat
 
 
-def _callback(state: BotState, chat: Chat, stored: StoredMessage | None, message_id: int, data: str,
-              sender: dict | None = None) -> str:
+def _callback(
+    state: BotState, chat: Chat, stored: StoredMessage | None, message_id: int, data: str, sender: dict | None = None
+) -> str:
     sender = sender or chat.user
     query_id = str(secrets.randbits(62))
     message = copy.deepcopy(stored.message) if stored else {"chat": chat.as_chat(), "message_id": message_id, "date": 0}
     state.callbacks[query_id] = CallbackQuery(query_id, sender["id"], message_id, data)
-    state.enqueue("callback_query", {"id": query_id, "from": sender, "message": message,
-                                     "chat_instance": str(state.id * 1_000_003 + chat.id), "data": data})
+    state.enqueue(
+        "callback_query",
+        {
+            "id": query_id,
+            "from": sender,
+            "message": message,
+            "chat_instance": str(state.id * 1_000_003 + chat.id),
+            "data": data,
+        },
+    )
     return query_id
 
 
 def _with_caption(content: dict, caption: str | None) -> dict:
     return {**content, "caption": caption} if caption else content
-

@@ -3,6 +3,7 @@
 Telegram retries a failing webhook for hours; the sandbox retries within seconds so tests stay short.
 A receiver may answer with a Bot API call in its body (JSON or form), which is then executed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -90,13 +91,14 @@ class WebhookDelivery:
     async def _deliver(self, state: BotState, hook: Webhook, update: dict) -> bool:
         headers = {SECRET_HEADER: hook.secret_token} if hook.secret_token else {}
         try:
-            async with self._client().post(hook.url, json=update, headers=headers,
-                                           timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT)) as resp:
+            async with self._client().post(
+                hook.url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT)
+            ) as resp:
                 if 200 <= resp.status < 300:
                     await self._run_reply(state, resp)
                     return True
                 hook.last_error_message = f"Wrong response from the webhook: {resp.status} {resp.reason}"
-        except (aiohttp.ClientError, asyncio.TimeoutError) as err:
+        except (TimeoutError, aiohttp.ClientError) as err:
             hook.last_error_message = f"Connection failed: {type(err).__name__}"
         hook.last_error_date = now()
         return False

@@ -1,9 +1,10 @@
 """Class teachers (ACC-4): their class's absences and reasons (ABS-2, ABS-3), the parents' documents, the
 attendance of today, and access codes for the class (ACC-6)."""
+
 from aiogram import Router
 
-from ui.filters import RoleFilter
 from services.models import Role
+from ui.filters import RoleFilter
 
 from . import class_screen, documents
 

@@ -5,6 +5,7 @@
 - who has not linked Telegram yet, and fresh invite codes for them (ACC-6), sent to the class teacher only: for
   all of them, or for one person (a lost paper, a logout) without voiding the others' codes (ACC-8).
 A teacher who leads several classes gets one screen per class."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -18,16 +19,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import ClassCB, ClassReasonCB, ClassView, ReasonScope
-from ui.formatting import absence_reason, day_title, short_date, split_text
-from ui.i18n import N_
-from ui.menus import menu_filter
-from ui.screens import Screen
 from services.class_absences import ClassAbsence, ClassDay, ClassLesson
 from services.container import Services
 from services.errors import NotFound
 from services.invites import IssuedCode, UnlinkedPerson
 from services.models import AbsenceReason, ConsentAnswer, Role
+from ui.callbacks import ClassCB, ClassReasonCB, ClassView, ReasonScope
+from ui.formatting import absence_reason, day_title, short_date, split_text
+from ui.i18n import N_
+from ui.menus import menu_filter
+from ui.screens import Screen
 
 CODE_TTL = timedelta(days=14)
 PICK_PAGE = 20  # people per page of «A code for one person»
@@ -38,6 +39,7 @@ ROLES = {Role.STUDENT: N_("student"), Role.PARENT: N_("parent")}
 
 # ---- shared with /documents ------------------------------------------------------------------------------
 
+
 def reason_button(reason: AbsenceReason, locale: str) -> str:
     """«Уважительная причина», «По болезни», «Неуважительная причина»: the regulations' terms."""
     label = absence_reason(reason, locale)
@@ -47,11 +49,13 @@ def reason_button(reason: AbsenceReason, locale: str) -> str:
 def applied_text(count: int) -> str:
     if not count:
         return _("There are no absences in the journal for these days yet.")
-    return ngettext("The reason is set for {count} absence.", "The reason is set for {count} absences.",
-                    count).format(count=count)
+    return ngettext("The reason is set for {count} absence.", "The reason is set for {count} absences.", count).format(
+        count=count
+    )
 
 
 # ---- the main screen -------------------------------------------------------------------------------------
+
 
 async def cmd_class(_message: Message, services: Services, screen: Screen):
     for led in await services.class_absences.led_classes(screen.user.actor):
@@ -69,11 +73,15 @@ async def show_main(screen: Screen, services: Services, class_id: int) -> None:
     unlinked = await services.invites.unlinked(user.actor, class_id)
     keyboard = InlineKeyboardBuilder()
     if missing:
-        keyboard.button(text=_("Absences without a reason ({count})").format(count=len(missing)),
-                        callback_data=ClassCB(cls=class_id, view=ClassView.reasons))
+        keyboard.button(
+            text=_("Absences without a reason ({count})").format(count=len(missing)),
+            callback_data=ClassCB(cls=class_id, view=ClassView.reasons),
+        )
     if unlinked:
-        keyboard.button(text=_("Not linked ({count})").format(count=len(unlinked)),
-                        callback_data=ClassCB(cls=class_id, view=ClassView.unlinked))
+        keyboard.button(
+            text=_("Not linked ({count})").format(count=len(unlinked)),
+            callback_data=ClassCB(cls=class_id, view=ClassView.unlinked),
+        )
     keyboard.button(text=_("🔄 Refresh"), callback_data=ClassCB(cls=class_id, view=ClassView.main))
     keyboard.adjust(1)
     await screen.show(split_text(main_text(day, missing, unlinked, user.locale)), keyboard.as_markup())
@@ -95,9 +103,12 @@ def main_text(day: ClassDay, missing: list[ClassAbsence], unlinked: list[Unlinke
             summary += " (" + _("overdue: {count}").format(count=overdue) + " ⚠️)"
     else:
         summary = _("Every absence has a reason. ✅")
-    summary += "\n" + (_("Not linked to the bot: {count}").format(count=len(unlinked)) if unlinked
-                       else _("All students and parents have linked Telegram. ✅"))
-    return "\n\n".join([head, today, summary])
+    summary += "\n" + (
+        _("Not linked to the bot: {count}").format(count=len(unlinked))
+        if unlinked
+        else _("All students and parents have linked Telegram. ✅")
+    )
+    return f"{head}\n\n{today}\n\n{summary}"
 
 
 def lesson_line(lesson: ClassLesson) -> str:
@@ -106,7 +117,8 @@ def lesson_line(lesson: ClassLesson) -> str:
         state = _("attendance not taken yet")
     elif lesson.absent:
         state = ngettext("absent: {names}", "absent: {names}", len(lesson.absent)).format(
-            names=escape(", ".join(lesson.absent)))
+            names=escape(", ".join(lesson.absent))
+        )
     else:
         state = _("everyone present")
     return f"{lesson.number}. {subject} — {state}"
@@ -117,6 +129,7 @@ def back_to_class(keyboard: InlineKeyboardBuilder, class_id: int) -> None:
 
 
 # ---- absences without a reason (ABS-2, ABS-3) -------------------------------------------------------------
+
 
 def student_days(absences: Iterable[ClassAbsence]) -> list[list[ClassAbsence]]:
     """A student's absences of one day go together: a note usually covers the day."""
@@ -133,8 +146,10 @@ async def show_reasons(screen: Screen, services: Services, class_id: int) -> Non
     days = student_days(missing)
     keyboard = InlineKeyboardBuilder()
     for day in [d for d in days if d[0].editable][:MAX_DAY_BUTTONS]:
-        keyboard.button(text="{} · {}".format(day[0].student_name, short_date(day[0].date, user.locale)),
-                        callback_data=ClassReasonCB(cls=class_id, absence=day[0].absence_id, scope=ReasonScope.day))
+        keyboard.button(
+            text=f"{day[0].student_name} · {short_date(day[0].date, user.locale)}",
+            callback_data=ClassReasonCB(cls=class_id, absence=day[0].absence_id, scope=ReasonScope.day),
+        )
     back_to_class(keyboard, class_id)
     keyboard.adjust(1)
     await screen.show(split_text(reasons_text(days, user.locale)), keyboard.as_markup())
@@ -149,9 +164,15 @@ def reasons_text(days: list[list[ClassAbsence]], locale: str) -> str:
     locked = [day[0] for day in days if not day[0].editable]
     if locked:
         count = locked[0].edit_window_days
-        lines += ["", "🔒 " + ngettext("More than {days} day has passed: the reason can no longer be set here.",
-                                      "More than {days} days have passed: the reason can no longer be set here.",
-                                      count).format(days=count)]
+        lines += [
+            "",
+            "🔒 "
+            + ngettext(
+                "More than {days} day has passed: the reason can no longer be set here.",
+                "More than {days} days have passed: the reason can no longer be set here.",
+                count,
+            ).format(days=count),
+        ]
     return "\n".join(lines)
 
 
@@ -159,8 +180,11 @@ def day_line(day: list[ClassAbsence], locale: str) -> str:
     first = day[0]
     lessons = ", ".join(f"{a.lesson_number}. {escape(a.subject)}" for a in day)
     line = _("{name}, {date}: {lessons}; due {due}").format(
-        name="<b>" + escape(first.student_name) + "</b>", date=short_date(first.date, locale), lessons=lessons,
-        due=short_date(first.due, locale))
+        name="<b>" + escape(first.student_name) + "</b>",
+        date=short_date(first.date, locale),
+        lessons=lessons,
+        due=short_date(first.due, locale),
+    )
     if first.overdue:
         line += " ⚠️ " + _("overdue")
     return line if first.editable else "🔒 " + line
@@ -188,28 +212,33 @@ async def on_reason_choice(_query: CallbackQuery, callback_data: ClassReasonCB, 
     one = callback_data.scope is ReasonScope.one
     chosen = [a for a in day if a.absence_id == callback_data.absence] if one else day
     first = day[0]
-    lines = ["<b>{}</b>, {}".format(escape(first.student_name), day_title(first.date, user.locale)), ""]
-    lines += ["{}. {}: {}".format(a.lesson_number, escape(a.subject), absence_reason(a.reason, user.locale))
-              for a in day]
+    lines = [f"<b>{escape(first.student_name)}</b>, {day_title(first.date, user.locale)}", ""]
+    lines += [f"{a.lesson_number}. {escape(a.subject)}: {absence_reason(a.reason, user.locale)}" for a in day]
     lines += ["", _("Due {date}").format(date=short_date(first.due, user.locale)), ""]
     if one:
-        lines.append(_("Which reason for lesson {number}, {subject}?").format(
-            number=chosen[0].lesson_number, subject=escape(chosen[0].subject)))
+        lines.append(
+            _("Which reason for lesson {number}, {subject}?").format(
+                number=chosen[0].lesson_number, subject=escape(chosen[0].subject)
+            )
+        )
     else:
         lines.append(_("Which reason for this day's absences that have none?"))
     keyboard = InlineKeyboardBuilder()
     for reason in REASONS:
-        keyboard.button(text=reason_button(reason, user.locale), callback_data=callback_data.model_copy(
-            update={"reason": reason}))
+        keyboard.button(
+            text=reason_button(reason, user.locale), callback_data=callback_data.model_copy(update={"reason": reason})
+        )
     if not one and len(day) > 1:
         for a in day:
-            keyboard.button(text=_("Only lesson {number}, {subject}").format(number=a.lesson_number, subject=a.subject),
-                            callback_data=ClassReasonCB(cls=callback_data.cls, absence=a.absence_id,
-                                                        scope=ReasonScope.one))
+            keyboard.button(
+                text=_("Only lesson {number}, {subject}").format(number=a.lesson_number, subject=a.subject),
+                callback_data=ClassReasonCB(cls=callback_data.cls, absence=a.absence_id, scope=ReasonScope.one),
+            )
     if one and len(day) > 1:
-        keyboard.button(text=_("◀ Back"), callback_data=ClassReasonCB(cls=callback_data.cls,
-                                                                      absence=callback_data.absence,
-                                                                      scope=ReasonScope.day))
+        keyboard.button(
+            text=_("◀ Back"),
+            callback_data=ClassReasonCB(cls=callback_data.cls, absence=callback_data.absence, scope=ReasonScope.day),
+        )
     else:
         keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=callback_data.cls, view=ClassView.reasons))
     keyboard.adjust(1)
@@ -217,6 +246,7 @@ async def on_reason_choice(_query: CallbackQuery, callback_data: ClassReasonCB, 
 
 
 # ---- who has not linked Telegram, and fresh codes (ACC-6, ACC-7) -------------------------------------------
+
 
 async def on_unlinked(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
     await show_unlinked(screen, services, callback_data.cls)
@@ -227,8 +257,9 @@ async def show_unlinked(screen: Screen, services: Services, class_id: int) -> No
     keyboard = InlineKeyboardBuilder()
     if people:
         keyboard.button(text=_("🔑 A code for one person"), callback_data=ClassCB(cls=class_id, view=ClassView.pick))
-        keyboard.button(text=_("🔑 New codes for all of them"),
-                        callback_data=ClassCB(cls=class_id, view=ClassView.codes_ask))
+        keyboard.button(
+            text=_("🔑 New codes for all of them"), callback_data=ClassCB(cls=class_id, view=ClassView.codes_ask)
+        )
     back_to_class(keyboard, class_id)
     keyboard.adjust(1)
     await screen.show(split_text(unlinked_text(people, screen.locale)), keyboard.as_markup())
@@ -242,11 +273,15 @@ def unlinked_text(people: list[UnlinkedPerson], locale: str) -> str:
     parents = [p for p in people if p.role == Role.PARENT]
     blocks = [head]
     if students:
-        blocks.append("\n".join([_("Students ({count}):").format(count=len(students))]
-                                + [person_line(p, locale) for p in students]))
+        blocks.append(
+            "\n".join(
+                [_("Students ({count}):").format(count=len(students))] + [person_line(p, locale) for p in students]
+            )
+        )
     if parents:
-        blocks.append("\n".join([_("Parents ({count}):").format(count=len(parents))]
-                                + [person_line(p, locale) for p in parents]))
+        blocks.append(
+            "\n".join([_("Parents ({count}):").format(count=len(parents))] + [person_line(p, locale) for p in parents])
+        )
     return "\n\n".join(blocks)
 
 
@@ -260,8 +295,9 @@ def person_line(person: UnlinkedPerson, locale: str) -> str:
     elif person.consent == ConsentAnswer.WITHDRAWN:
         notes.append(_("withdrew the consent"))
     if person.code_expires_at is not None:
-        notes.append(_("a code is given, valid till {date}").format(
-            date=short_date(person.code_expires_at.date(), locale)))
+        notes.append(
+            _("a code is given, valid till {date}").format(date=short_date(person.code_expires_at.date(), locale))
+        )
     return line + (" — " + "; ".join(notes) if notes else "")
 
 
@@ -273,8 +309,11 @@ async def on_codes_ask(_query: CallbackQuery, callback_data: ClassCB, services: 
     keyboard.button(text=_("Issue the codes"), callback_data=ClassCB(cls=class_id, view=ClassView.codes))
     keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view=ClassView.unlinked))
     keyboard.adjust(1)
-    text = (_("Issue new codes to those not linked ({count})?").format(count=len(people)) + "\n"
-            + _("Codes given to them before and not used yet will stop working."))
+    text = (
+        _("Issue new codes to those not linked ({count})?").format(count=len(people))
+        + "\n"
+        + _("Codes given to them before and not used yet will stop working.")
+    )
     await screen.show(text, keyboard.as_markup())
 
 
@@ -299,10 +338,12 @@ async def on_pick(_query: CallbackQuery, callback_data: ClassCB, services: Servi
     pages = max(1, -(-len(people) // PICK_PAGE))
     page = min(callback_data.page, pages - 1)
     keyboard = InlineKeyboardBuilder()
-    for person in people[page * PICK_PAGE:(page + 1) * PICK_PAGE]:
-        keyboard.button(text=pick_label(person), callback_data=ClassCB(cls=class_id, view=ClassView.one_ask,
-                                                                        person=person.person_id))
-    rows = [1] * len(people[page * PICK_PAGE:(page + 1) * PICK_PAGE])
+    for person in people[page * PICK_PAGE : (page + 1) * PICK_PAGE]:
+        keyboard.button(
+            text=pick_label(person),
+            callback_data=ClassCB(cls=class_id, view=ClassView.one_ask, person=person.person_id),
+        )
+    rows = [1] * len(people[page * PICK_PAGE : (page + 1) * PICK_PAGE])
     if pages > 1:
         keyboard.button(text="◀", callback_data=ClassCB(cls=class_id, view=ClassView.pick, page=(page - 1) % pages))
         keyboard.button(text="▶", callback_data=ClassCB(cls=class_id, view=ClassView.pick, page=(page + 1) % pages))
@@ -322,7 +363,7 @@ def pick_label(person: UnlinkedPerson) -> str:
     """«Алексеева Мария (родитель: Алексеев Артём)» — a button's text, so no HTML."""
     if person.role == Role.PARENT and person.children:
         return _("{name} (parent: {children})").format(name=person.full_name, children=", ".join(person.children))
-    return "{} ({})".format(person.full_name, _(ROLES[person.role]))
+    return f"{person.full_name} ({_(ROLES[person.role])})"
 
 
 async def on_one_ask(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
@@ -333,14 +374,16 @@ async def on_one_ask(_query: CallbackQuery, callback_data: ClassCB, services: Se
     if person is None:
         raise NotFound("person.not_found")
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=_("Issue the code"), callback_data=ClassCB(cls=class_id, view=ClassView.one,
-                                                                    person=person_id))
+    keyboard.button(text=_("Issue the code"), callback_data=ClassCB(cls=class_id, view=ClassView.one, person=person_id))
     keyboard.button(text=_("◀ Back"), callback_data=ClassCB(cls=class_id, view=ClassView.pick))
     keyboard.adjust(1)
     lines = [_("A new code for {name}?").format(name=escape(pick_label(person)))]
     if person.code_expires_at is not None:
-        lines.append(_("The code given before (valid till {date}) will stop working; nobody else's code changes.")
-                     .format(date=short_date(person.code_expires_at.date(), screen.locale)))
+        lines.append(
+            _("The code given before (valid till {date}) will stop working; nobody else's code changes.").format(
+                date=short_date(person.code_expires_at.date(), screen.locale)
+            )
+        )
     else:
         lines.append(_("Nobody else's code changes."))
     await screen.show("\n".join(lines), keyboard.as_markup())
@@ -353,21 +396,31 @@ async def on_one(_query: CallbackQuery, callback_data: ClassCB, services: Servic
 
 
 def codes_text(codes: list[IssuedCode], username: str | None) -> str:
-    lines = ["<b>" + _("New codes") + "</b>",
-             _("Each code is valid for {days} days and works once. Give each person only their own code: "
-               "they open the bot {bot}, tap Start and send the code.").format(
-                 days=CODE_TTL.days, bot="@" + escape(username or "")),
-             ""]
-    lines += ["{} ({}): <code>{}</code>".format(escape(c.full_name), _(ROLES[c.role]), c.code) for c in codes]
+    lines = [
+        "<b>" + _("New codes") + "</b>",
+        _(
+            "Each code is valid for {days} days and works once. Give each person only their own code: "
+            "they open the bot {bot}, tap Start and send the code."
+        ).format(days=CODE_TTL.days, bot="@" + escape(username or "")),
+        "",
+    ]
+    lines += [f"{escape(c.full_name)} ({_(ROLES[c.role])}): <code>{c.code}</code>" for c in codes]
     return "\n".join(lines)
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_class, menu_filter("class"))
-    for view, handler in ((ClassView.main, on_main), (ClassView.reasons, on_reasons), (ClassView.unlinked, on_unlinked),
-                          (ClassView.codes_ask, on_codes_ask), (ClassView.codes, on_codes), (ClassView.pick, on_pick),
-                          (ClassView.one_ask, on_one_ask), (ClassView.one, on_one)):
+    for view, handler in (
+        (ClassView.main, on_main),
+        (ClassView.reasons, on_reasons),
+        (ClassView.unlinked, on_unlinked),
+        (ClassView.codes_ask, on_codes_ask),
+        (ClassView.codes, on_codes),
+        (ClassView.pick, on_pick),
+        (ClassView.one_ask, on_one_ask),
+        (ClassView.one, on_one),
+    ):
         router.callback_query.register(handler, ClassCB.filter(F.view == view))
     router.callback_query.register(on_reason_choice, ClassReasonCB.filter(F.reason.is_(None)))
     chosen = F.reason.is_not(None)

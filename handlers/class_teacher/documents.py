@@ -3,6 +3,7 @@ with its photos and scans above it, what the family said, when it arrived and th
 «Accept» asks for the reason (ABS-2), which the service applies to the absences of the document's days within the
 edit window (J-9), naming the older ones it left;
 «Decline» asks the class teacher to write why (required): the family sees it."""
+
 from __future__ import annotations
 
 from contextlib import suppress
@@ -17,19 +18,19 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import DocumentAction, DocumentCB
-from ui.filters import not_for_others
-from ui.formatting import absence_reason, dates_text, short_date, split_text
-from ui.menus import menu_filter
-from ui.states import DocumentDecline
 from handlers.family.absence_screen import kind_label
-from ui.screens import Screen
 from handlers.stored_files import send_kept
 from services.absences import DocumentDecision, DocumentView
 from services.access import ClassRef
 from services.container import Services
 from services.errors import DomainError, InvalidInput
 from services.text import clean_text
+from ui.callbacks import DocumentAction, DocumentCB
+from ui.filters import not_for_others
+from ui.formatting import absence_reason, dates_text, short_date, split_text
+from ui.menus import menu_filter
+from ui.screens import Screen
+from ui.states import DocumentDecline
 
 from .class_screen import REASONS, applied_text, reason_button
 
@@ -52,8 +53,9 @@ def inbox_head(led: ClassRef, docs: list[DocumentView]) -> str:
     head = "<b>" + _("Absence documents: {class_name}").format(class_name=escape(led.name)) + "</b>\n"
     if not docs:
         return head + _("No documents to review.")
-    return head + ngettext("{count} document to review, oldest first.", "{count} documents to review, oldest first.",
-                           len(docs)).format(count=len(docs))
+    return head + ngettext(
+        "{count} document to review, oldest first.", "{count} documents to review, oldest first.", len(docs)
+    ).format(count=len(docs))
 
 
 async def send_files(screen: Screen, services: Services, doc: DocumentView) -> None:
@@ -69,17 +71,19 @@ def card_text(doc: DocumentView, locale: str, today: date | None = None) -> str:
     if today is not None and doc.review_due < today:
         due += " ⚠️ " + _("overdue")
     lines = [
-        "<b>{}, {}</b>".format(escape(doc.student_name), escape(doc.class_name)),
+        f"<b>{escape(doc.student_name)}, {escape(doc.class_name)}</b>",
         _("Days: {dates}").format(dates=dates_text(doc.date_from, doc.date_to, locale, with_year=True)),
         _("The family says: {kind}").format(kind=kind_label(doc.kind)),
         _("Comment: {comment}").format(comment=escape(doc.comment)) if doc.comment else _("Comment: none"),
-        _("Received {date}, {time}").format(date=short_date(doc.arrived_at.date(), locale),
-                                            time=f"{doc.arrived_at:%H:%M}"),
+        _("Received {date}, {time}").format(
+            date=short_date(doc.arrived_at.date(), locale), time=f"{doc.arrived_at:%H:%M}"
+        ),
         due,
     ]
     if doc.files:
-        lines.append("📎 " + ngettext("{count} file above", "{count} files above", len(doc.files)).format(
-            count=len(doc.files)))
+        lines.append(
+            "📎 " + ngettext("{count} file above", "{count} files above", len(doc.files)).format(count=len(doc.files))
+        )
     return "\n".join(lines)
 
 
@@ -98,13 +102,16 @@ async def show_card(screen: Screen, text: str, keyboard: InlineKeyboardMarkup | 
 
 # ---- accept with a reason (ABS-2) -------------------------------------------------------------------------
 
+
 async def on_accept(_query: CallbackQuery, callback_data: DocumentCB, services: Services, screen: Screen):
     locale = screen.locale
     doc = await services.absences.pending_document(screen.user.actor, callback_data.doc)  # ACC-4, and still pending
     keyboard = InlineKeyboardBuilder()
     for reason in REASONS:
-        keyboard.button(text=reason_button(reason, locale),
-                        callback_data=DocumentCB(doc=doc.id, action=DocumentAction.reason, reason=reason))
+        keyboard.button(
+            text=reason_button(reason, locale),
+            callback_data=DocumentCB(doc=doc.id, action=DocumentAction.reason, reason=reason),
+        )
     keyboard.button(text=_("◀ Back"), callback_data=DocumentCB(doc=doc.id, action=DocumentAction.back))
     keyboard.adjust(1)
     text = card_text(doc, locale) + "\n\n" + _("Which reason goes into the journal for the absences of these days?")
@@ -129,9 +136,13 @@ def decision_text(decision: DocumentDecision, locale: str) -> str:
         "{count} absence ({days}) was not changed: more than {window} days have passed, and only a correction "
         "request to the deputy director can change it.",
         "{count} absences ({days}) were not changed: more than {window} days have passed, and only a correction "
-        "request to the deputy director can change them.", decision.locked).format(
-        count=decision.locked, days=", ".join(short_date(day, locale) for day in decision.locked_days),
-        window=decision.edit_window_days)
+        "request to the deputy director can change them.",
+        decision.locked,
+    ).format(
+        count=decision.locked,
+        days=", ".join(short_date(day, locale) for day in decision.locked_days),
+        window=decision.edit_window_days,
+    )
     return (applied_text(decision.applied) + "\n" if decision.applied else "") + locked
 
 
@@ -144,6 +155,7 @@ async def on_back(_query: CallbackQuery, callback_data: DocumentCB, services: Se
 
 
 # ---- decline with a comment -------------------------------------------------------------------------------
+
 
 async def on_decline(_query: CallbackQuery, callback_data: DocumentCB, services: Services, screen: Screen):
     doc = await services.absences.pending_document(screen.user.actor, callback_data.doc)
@@ -185,8 +197,9 @@ def build_router() -> Router:
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(DocumentDecline))
     router.message.register(on_decline_comment, DocumentDecline.comment, F.text, not_for_others)
     router.callback_query.register(on_accept, DocumentCB.filter(F.action == DocumentAction.accept))
-    router.callback_query.register(on_reason, DocumentCB.filter((F.action == DocumentAction.reason)
-                                                                & F.reason.is_not(None)))
+    router.callback_query.register(
+        on_reason, DocumentCB.filter((F.action == DocumentAction.reason) & F.reason.is_not(None))
+    )
     router.callback_query.register(on_decline, DocumentCB.filter(F.action == DocumentAction.decline))
     router.callback_query.register(on_back, DocumentCB.filter(F.action == DocumentAction.back))
     return router

@@ -1,14 +1,15 @@
 """Registered on the dispatcher, so it sees errors from every router: one place that turns a refusal into a clear reply, and anything unexpected into an apology."""
+
 from __future__ import annotations
 
 import logging
 
 from aiogram.types import ErrorEvent
 
-from ui.errors_text import error_text
-from ui.i18n import DEFAULT_LOCALE, gettext
 from services.accounts import CurrentUser
 from services.errors import DomainError
+from ui.errors_text import error_text
+from ui.i18n import DEFAULT_LOCALE, gettext
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ async def on_error(event: ErrorEvent, user: CurrentUser | None = None) -> None:
         log.info("update %s refused: %s", event.update.update_id, err.code)
     else:
         text = gettext("Sorry, something went wrong. Please try again a little later.", locale)
-        log.exception("update %s failed", event.update.update_id, exc_info=err)
+        log.error("update %s failed", event.update.update_id, exc_info=err)
     if event.update.callback_query is not None:
         await event.update.callback_query.answer(text, show_alert=True)
     elif event.update.message is not None:

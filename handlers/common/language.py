@@ -1,4 +1,5 @@
 """/language: Russian or English, stored for the account."""
+
 from __future__ import annotations
 
 from contextlib import suppress
@@ -9,11 +10,11 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from services.container import Services
 from ui.callbacks import LanguageCB, Locale
 from ui.i18n import gettext
 from ui.menus import menu_filter, show_menu
 from ui.screens import Screen
-from services.container import Services
 
 NAMES = {Locale.ru: "Русский", Locale.en: "English"}
 

@@ -1,5 +1,6 @@
 """The front door: a code by deep link or typed (ACC-6), consent before any data (ACC-7), /logout asked to confirm
 first, since the code it was reached by is spent and coming back takes a new one (ACC-8)."""
+
 from __future__ import annotations
 
 from aiogram import Router
@@ -8,11 +9,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from services.container import Services
+from services.invites import ConsentKind
 from ui.callbacks import ConsentCB, LogoutCB
 from ui.menus import help_text, hide_menu, menu_filter, show_menu
 from ui.screens import Screen
-from services.container import Services
-from services.invites import ConsentKind
+
 
 async def cmd_start_with_code(_message: Message, command: CommandObject, services: Services, screen: Screen):
     await offer_consent(screen, command.args or "", services)
@@ -33,8 +35,9 @@ async def cmd_logout(_message: Message, screen: Screen):
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=_("Log out"), callback_data=LogoutCB(account=account, confirm=True))
     keyboard.button(text=_("Stay"), callback_data=LogoutCB(account=account, confirm=False))
-    await screen.send(_("Log out of the school's diary on this Telegram?") + "\n\n" + come_back_text(),
-                      keyboard.as_markup())
+    await screen.send(
+        _("Log out of the school's diary on this Telegram?") + "\n\n" + come_back_text(), keyboard.as_markup()
+    )
 
 
 async def on_logout(_query: CallbackQuery, callback_data: LogoutCB, services: Services, screen: Screen):
@@ -47,14 +50,19 @@ async def on_logout(_query: CallbackQuery, callback_data: LogoutCB, services: Se
     count = await services.invites.logout(screen.user.account_id)
     if screen.tapped is not None:
         await screen.tapped.edit_reply_markup(reply_markup=None)
-    await hide_menu(screen.bot, screen.chat_id, (_("You are logged out.") + "\n" + come_back_text()) if count
-                    else _("You were not logged in."))
+    await hide_menu(
+        screen.bot,
+        screen.chat_id,
+        (_("You are logged out.") + "\n" + come_back_text()) if count else _("You were not logged in."),
+    )
 
 
 def come_back_text() -> str:
     """How to come back: the code used to log in works once; a new one comes from whoever gives codes (ACC-6)."""
-    return _("To come back you will need a new access code: parents and students get it from the class teacher, "
-             "staff from the school's administrator. The code used before works only once.")
+    return _(
+        "To come back you will need a new access code: parents and students get it from the class teacher, "
+        "staff from the school's administrator. The code used before works only once."
+    )
 
 
 async def cmd_help(_message: Message, screen: Screen):
@@ -83,8 +91,9 @@ async def on_consent(_query: CallbackQuery, callback_data: ConsentCB, services: 
     account = screen.user.account_id
     if not callback_data.accept:
         await services.invites.decline(account, code)
-        await screen.show(_("Without your consent the bot shows nothing. You can send the code again at any time."),
-                          None)
+        await screen.show(
+            _("Without your consent the bot shows nothing. You can send the code again at any time."), None
+        )
         return
     await services.invites.accept(account, code, locale=screen.locale)
     user = await services.accounts.current_user(account)
@@ -104,25 +113,33 @@ def build_router() -> Router:
 
 
 def stranger_text() -> str:
-    return _("This is the school's e-journal and diary.\n"
-             "To get in, ask your class teacher for an access code and send it here.")
+    return _(
+        "This is the school's e-journal and diary.\n"
+        "To get in, ask your class teacher for an access code and send it here."
+    )
 
 
 def consent_text(kind: ConsentKind) -> str:
     """ACC-7: the text that fits the reader: a parent consents for themself and their child, a student for their
     own diary, staff for what they keep in the journal."""
     if kind == ConsentKind.PARENT:
-        return _("Before the bot shows any data, it needs your consent to the processing of personal data "
-                 "(Federal law 152-FZ): your and your child's names, your child's marks, attendance and homework "
-                 "are processed by the school to keep the electronic journal and diary.\n\n"
-                 "Do you give your consent?")
+        return _(
+            "Before the bot shows any data, it needs your consent to the processing of personal data "
+            "(Federal law 152-FZ): your and your child's names, your child's marks, attendance and homework "
+            "are processed by the school to keep the electronic journal and diary.\n\n"
+            "Do you give your consent?"
+        )
     if kind == ConsentKind.STUDENT:
-        return _("Before the bot shows any data, it needs your consent to the processing of personal data "
-                 "(Federal law 152-FZ): your name, marks, attendance and homework are processed by the school "
-                 "to keep the electronic journal and your diary.\n\n"
-                 "Do you give your consent?")
-    return _("Before the bot shows any data, it needs your consent to the processing of personal data "
-             "(Federal law 152-FZ): your name, your role at the school and what you record in the journal "
-             "(marks, attendance, lesson topics, homework, each with its date and author) are processed by the "
-             "school to keep the electronic journal.\n\n"
-             "Do you give your consent?")
+        return _(
+            "Before the bot shows any data, it needs your consent to the processing of personal data "
+            "(Federal law 152-FZ): your name, marks, attendance and homework are processed by the school "
+            "to keep the electronic journal and your diary.\n\n"
+            "Do you give your consent?"
+        )
+    return _(
+        "Before the bot shows any data, it needs your consent to the processing of personal data "
+        "(Federal law 152-FZ): your name, your role at the school and what you record in the journal "
+        "(marks, attendance, lesson topics, homework, each with its date and author) are processed by the "
+        "school to keep the electronic journal.\n\n"
+        "Do you give your consent?"
+    )

@@ -1,4 +1,5 @@
 """/switch: a teacher who is also a parent, or a parent of several children, picks whom the menus serve."""
+
 from __future__ import annotations
 
 from aiogram import Router
@@ -6,12 +7,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import ProfileCB
-from ui.menus import help_text, menu_filter, show_menu
-from ui.screens import Screen
 from services.accounts import ProfileCard
 from services.container import Services
 from services.models import Role
+from ui.callbacks import ProfileCB
+from ui.menus import help_text, menu_filter, show_menu
+from ui.screens import Screen
 
 
 async def cmd_switch(_message: Message, services: Services, screen: Screen):
@@ -22,8 +23,10 @@ async def cmd_switch(_message: Message, services: Services, screen: Screen):
     keyboard = InlineKeyboardBuilder()
     for card in await services.accounts.profile_cards(user):
         mark = "✓ " if card.profile == user.profile else ""
-        keyboard.button(text=mark + profile_label(card),
-                        callback_data=ProfileCB(person=card.profile.person_id, student=card.profile.student_id))
+        keyboard.button(
+            text=mark + profile_label(card),
+            callback_data=ProfileCB(person=card.profile.person_id, student=card.profile.student_id),
+        )
     keyboard.adjust(1)
     await screen.send(_("Whose diary, or which work, should the bot show?"), keyboard.as_markup())
 

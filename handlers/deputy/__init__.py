@@ -1,9 +1,10 @@
 """The deputy director and the administrator (ROLE-2): correction requests to decide (J-10) and the journal's
 control (REP-3)."""
+
 from aiogram import Router
 
-from ui.filters import RoleFilter
 from services.models import Role
+from ui.filters import RoleFilter
 
 from . import control, corrections
 

@@ -2,6 +2,7 @@
 what the rule says it records (the request's date, the class, the teacher, the lesson's date, the subject, the
 changes in words, the reason), to apply or to decline with a comment. Either way it is recorded and the teacher
 is told in their own language."""
+
 from __future__ import annotations
 
 import logging
@@ -15,18 +16,18 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import CorrectionDecideCB, CorrectionDecision
-from ui.filters import not_for_others
-from ui.formatting import day_title, short_date, split_text
-from ui.i18n import gettext
-from ui.menus import menu_filter
-from ui.states import DeclineCorrectionForm as Form
-from ui.screens import Screen
 from handlers.teacher.correction_request import change_lines
 from services.container import Services
 from services.corrections import COMMENT_MAX, CorrectionView
 from services.errors import DomainError, InvalidInput
 from services.models import CorrectionStatus
+from ui.callbacks import CorrectionDecideCB, CorrectionDecision
+from ui.filters import not_for_others
+from ui.formatting import day_title, short_date, split_text
+from ui.i18n import gettext
+from ui.menus import menu_filter
+from ui.screens import Screen
+from ui.states import DeclineCorrectionForm as Form
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,9 @@ SHOWN = 10  # the oldest requests shown at once; the next ones after these are d
 
 
 def lesson_line(view: CorrectionView, locale: str) -> str:
-    return gettext("{day}, lesson {number}", locale).format(day=day_title(view.lesson_date, locale),
-                                                              number=view.lesson_number)
+    return gettext("{day}, lesson {number}", locale).format(
+        day=day_title(view.lesson_date, locale), number=view.lesson_number
+    )
 
 
 def class_name(view: CorrectionView) -> str:
@@ -45,35 +47,49 @@ def class_name(view: CorrectionView) -> str:
 
 def request_text(view: CorrectionView, locale: str) -> str:
     """J-10's fields, one a line."""
-    return "\n".join([
-        "<b>" + _("Correction request №{number} of {date}").format(
-            number=view.id, date=short_date(view.requested_on, locale)) + "</b>",
-        _("Teacher: {name}").format(name=escape(view.teacher)),
-        _("Class: {class_name}").format(class_name=class_name(view)),
-        _("Subject: {subject}").format(subject=escape(view.subject)),
-        _("Lesson: {lesson}").format(lesson=lesson_line(view, locale)),
-        _("Changes:"),
-        *change_lines(view.described, locale),
-        _("Reason: {reason}").format(reason=escape(view.reason)),
-    ])
+    return "\n".join(
+        [
+            "<b>"
+            + _("Correction request №{number} of {date}").format(
+                number=view.id, date=short_date(view.requested_on, locale)
+            )
+            + "</b>",
+            _("Teacher: {name}").format(name=escape(view.teacher)),
+            _("Class: {class_name}").format(class_name=class_name(view)),
+            _("Subject: {subject}").format(subject=escape(view.subject)),
+            _("Lesson: {lesson}").format(lesson=lesson_line(view, locale)),
+            _("Changes:"),
+            *change_lines(view.described, locale),
+            _("Reason: {reason}").format(reason=escape(view.reason)),
+        ]
+    )
 
 
 def decide_keyboard(request_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Apply"), callback_data=CorrectionDecideCB(request=request_id,
-                                                                    action=CorrectionDecision.apply))
-    builder.button(text=_("Decline"), callback_data=CorrectionDecideCB(request=request_id,
-                                                                      action=CorrectionDecision.decline))
+    builder.button(
+        text=_("Apply"), callback_data=CorrectionDecideCB(request=request_id, action=CorrectionDecision.apply)
+    )
+    builder.button(
+        text=_("Decline"), callback_data=CorrectionDecideCB(request=request_id, action=CorrectionDecision.decline)
+    )
     return builder.as_markup()
 
 
 def decision_text(view: CorrectionView, locale: str) -> str:
     """What the teacher reads, in the teacher's language."""
-    head = (gettext("✅ Your correction request №{number} is applied.", locale)
-            if view.status == CorrectionStatus.APPLIED
-            else gettext("❌ Your correction request №{number} is declined.", locale)).format(number=view.id)
-    lines = [head, "", f"<b>{escape(view.subject)}, {class_name(view)}</b>", lesson_line(view, locale),
-             *change_lines(view.described, locale)]
+    head = (
+        gettext("✅ Your correction request №{number} is applied.", locale)
+        if view.status == CorrectionStatus.APPLIED
+        else gettext("❌ Your correction request №{number} is declined.", locale)
+    ).format(number=view.id)
+    lines = [
+        head,
+        "",
+        f"<b>{escape(view.subject)}, {class_name(view)}</b>",
+        lesson_line(view, locale),
+        *change_lines(view.described, locale),
+    ]
     if view.decision_comment:
         lines.append(gettext("Comment: {comment}", locale).format(comment=escape(view.decision_comment)))
     return "\n".join(lines)
@@ -101,8 +117,11 @@ async def cmd_corrections(_message: Message, services: Services, screen: Screen)
         await screen.send(_("No correction requests are waiting for a decision."))
         return
     count = len(requests)
-    head = ngettext("{count} correction request is waiting for a decision.",
-                    "{count} correction requests are waiting for a decision.", count).format(count=count)
+    head = ngettext(
+        "{count} correction request is waiting for a decision.",
+        "{count} correction requests are waiting for a decision.",
+        count,
+    ).format(count=count)
     if count > SHOWN:
         head += " " + _("The oldest {shown} are below.").format(shown=SHOWN)
     await screen.send(head)
@@ -125,8 +144,9 @@ async def on_decline(_query: CallbackQuery, callback_data: CorrectionDecideCB, s
     await screen.state.set_state(Form.comment)
     await screen.state.update_data({DECLINING: view.id})
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Cancel"), callback_data=CorrectionDecideCB(request=view.id,
-                                                                     action=CorrectionDecision.cancel))
+    builder.button(
+        text=_("Cancel"), callback_data=CorrectionDecideCB(request=view.id, action=CorrectionDecision.cancel)
+    )
     prompt = _("Why is request №{number} declined? Write a comment for the teacher (at most {max} characters).")
     await screen.send(prompt.format(number=view.id, max=COMMENT_MAX), builder.as_markup())
 
@@ -141,14 +161,16 @@ async def on_comment(message: Message, services: Services, screen: Screen):
         raise
     await leave(screen.state)
     told = await tell_teacher(screen, services, view)
-    await screen.send("❌ " + _("Request №{number} is declined.").format(number=view.id)
-                      + ("" if told else "\n" + not_told()))
+    await screen.send(
+        "❌ " + _("Request №{number} is declined.").format(number=view.id) + ("" if told else "\n" + not_told())
+    )
 
 
 async def on_decline_cancel(_query: CallbackQuery, screen: Screen):
     await leave(screen.state)
-    await screen.show(_("Not declined: the request is still waiting for a decision."),
-                      InlineKeyboardMarkup(inline_keyboard=[]))
+    await screen.show(
+        _("Not declined: the request is still waiting for a decision."), InlineKeyboardMarkup(inline_keyboard=[])
+    )
 
 
 async def leave(state: FSMContext) -> None:
@@ -161,7 +183,8 @@ def build_router() -> Router:
     router.message.register(cmd_corrections, menu_filter("corrections"))
     router.callback_query.register(on_apply, CorrectionDecideCB.filter(F.action == CorrectionDecision.apply))
     router.callback_query.register(on_decline, CorrectionDecideCB.filter(F.action == CorrectionDecision.decline))
-    router.callback_query.register(on_decline_cancel, CorrectionDecideCB.filter(F.action == CorrectionDecision.cancel),
-                                   Form.comment)
+    router.callback_query.register(
+        on_decline_cancel, CorrectionDecideCB.filter(F.action == CorrectionDecision.cancel), Form.comment
+    )
     router.message.register(on_comment, Form.comment, F.text, not_for_others)
     return router

@@ -1,8 +1,9 @@
 """Parents and students: one child's diary, homework, marks, timetable, absences and push settings."""
+
 from aiogram import Router
 
-from ui.filters import RoleFilter
 from services.models import Role
+from ui.filters import RoleFilter
 
 from . import absence, diary, homework, marks, schedule, settings
 

@@ -2,6 +2,7 @@
 
 The screen is in absence_screen, the form that sends a document in absence_form; build_router() joins them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -10,14 +11,14 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from services.container import Services
+from services.errors import Conflict
+from services.models import DocumentStatus
 from ui.callbacks import AbsenceDocAction, AbsenceDocCB
 from ui.i18n import N_
 from ui.menus import menu_filter
 from ui.screens import Screen
 from ui.states import AbsenceDocumentForm
-from services.container import Services
-from services.errors import Conflict
-from services.models import DocumentStatus
 
 from . import absence_form
 from .absence_screen import render_screen, send_parts, send_screen

@@ -5,6 +5,7 @@ and its files together or not at all. /cancel or «Cancel» leaves at any step. 
 are taken, checked by what is inside them, and their bytes kept in the school's file store as they arrive
 (handlers.stored_files).
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,21 +18,21 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.drafts import new_draft_id
+from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
+from services.absences import MAX_FILES, SendContext, check_comment
+from services.accounts import CurrentUser
+from services.attachments import AttachmentIn
+from services.container import Services
+from services.errors import AlreadySaved, DomainError, InvalidInput
+from services.models import AttachmentKind, DocumentKind
+from services.text import clean_text
 from ui.callbacks import AbsenceChildCB, AbsenceDocAction, AbsenceDocCB, AbsenceKindCB, AbsenceStep, AbsenceStepCB
 from ui.filters import not_for_others
 from ui.formatting import dates_text
 from ui.screens import Screen
 from ui.states import AbsenceDocumentForm as Form
-from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
-from handlers.drafts import new_draft_id
 from ui.typed_dates import DatesError, parse_dates
-from services.absences import MAX_FILES, SendContext, check_comment
-from services.accounts import CurrentUser
-from services.container import Services
-from services.errors import AlreadySaved, DomainError, InvalidInput
-from services.attachments import AttachmentIn
-from services.models import AttachmentKind, DocumentKind
-from services.text import clean_text
 
 from .absence_screen import KINDS, child_name, kind_label, send_screen
 
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 
 # ---- keyboards and texts ---------------------------------------------------------------------------------
+
 
 def _cancel_row(keyboard: InlineKeyboardBuilder) -> None:
     keyboard.button(text=_("Cancel"), callback_data=AbsenceStepCB(action=AbsenceStep.cancel))
@@ -84,23 +86,35 @@ def _step_keyboard(text: str, action: AbsenceStep) -> InlineKeyboardMarkup:
 
 
 def dates_prompt(child: str) -> str:
-    return (_("Document for {child}.").format(child=child) + "\n\n"
-            + _("Which days? Write a date, e.g. 25.11, or a period: 25.11–27.11. Future days are fine too."))
+    return (
+        _("Document for {child}.").format(child=child)
+        + "\n\n"
+        + _("Which days? Write a date, e.g. 25.11, or a period: 25.11–27.11. Future days are fine too.")
+    )
 
 
 def files_prompt() -> str:
-    return _("Attach photos or PDF files of the document (at most {max}): send them here, one by one or "
-             "several at once. Then tap «Done».").format(max=MAX_FILES)
+    return _(
+        "Attach photos or PDF files of the document (at most {max}): send them here, one by one or "
+        "several at once. Then tap «Done»."
+    ).format(max=MAX_FILES)
 
 
 def summary_text(data: dict, locale: str, *, sent: bool = False) -> str:
     start, end = date.fromisoformat(data["date_from"]), date.fromisoformat(data["date_to"])
-    names = [_("photo") if f["kind"] == AttachmentKind.PHOTO.value else escape(f["file_name"] or _("file"))
-             for f in data.get("files", [])]
+    names = [
+        _("photo") if f["kind"] == AttachmentKind.PHOTO.value else escape(f["file_name"] or _("file"))
+        for f in data.get("files", [])
+    ]
     comment = data.get("comment", "")
     lines = [
-        "<b>" + (_("✅ Sent to the class teacher. The answer will show in /absence.") if sent
-                 else _("Check the document before sending it")) + "</b>",
+        "<b>"
+        + (
+            _("✅ Sent to the class teacher. The answer will show in /absence.")
+            if sent
+            else _("Check the document before sending it")
+        )
+        + "</b>",
         _("Student: {child}").format(child=data["child"]),
         _("Days: {dates}").format(dates=dates_text(start, end, locale, with_year=True)),
         _("Reason: {kind}").format(kind=kind_label(data["kind"])),
@@ -115,6 +129,7 @@ def _draft_files(data: dict) -> list[AttachmentIn]:
 
 
 # ---- the steps ---------------------------------------------------------------------------------------------
+
 
 def _children_to_offer(user: CurrentUser, student_id: int) -> list[int]:
     """A parent of several children picks one (the service re-checks it; a student sends none, ABS-1)."""
@@ -134,8 +149,10 @@ async def on_new(_query: CallbackQuery, callback_data: AbsenceDocCB, services: S
     keyboard = InlineKeyboardBuilder()
     for student_id in children:
         card = await services.diary.student(screen.user.actor, student_id)
-        keyboard.button(text=_("{child}, {class_name}").format(child=card.first_name, class_name=card.class_name),
-                        callback_data=AbsenceChildCB(student=student_id))
+        keyboard.button(
+            text=_("{child}, {class_name}").format(child=card.first_name, class_name=card.class_name),
+            callback_data=AbsenceChildCB(student=student_id),
+        )
     _cancel_row(keyboard)
     keyboard.adjust(1)
     await screen.state.set_state(Form.child)
@@ -167,10 +184,16 @@ async def on_dates_text(message: Message, services: Services, screen: Screen):
         start, end = parse_dates(message.text, context.today, context.year_starts, context.year_ends)
     except DatesError as err:
         shown = escape(clean_text(message.text, one_line=True)[:40])
-        text = (_("There is no such day in the calendar: «{text}».") if err.code == "no_such_date"
-                else _("I cannot read «{text}» as a date.")).format(text=shown)
-        await screen.reprompt(text + "\n" + _("Write a day as 25.11, or a period as 25.11–27.11 "
-                                              "(a year may follow: 25.11.2026)."), dates_keyboard(), try_again=False)
+        text = (
+            _("There is no such day in the calendar: «{text}».")
+            if err.code == "no_such_date"
+            else _("I cannot read «{text}» as a date.")
+        ).format(text=shown)
+        await screen.reprompt(
+            text + "\n" + _("Write a day as 25.11, or a period as 25.11–27.11 (a year may follow: 25.11.2026)."),
+            dates_keyboard(),
+            try_again=False,
+        )
         return
     if not await _dates_accepted(services, screen, start, end, context):
         return
@@ -191,8 +214,11 @@ async def _dates_accepted(services: Services, screen: Screen, start: date, end: 
 async def _ask_kind(screen: Screen, start: date, end: date) -> None:
     await screen.state.update_data(date_from=start.isoformat(), date_to=end.isoformat())
     await screen.state.set_state(Form.kind)
-    text = (_("Days: {dates}").format(dates=dates_text(start, end, screen.locale, with_year=True)) + "\n\n"
-            + _("What was the reason for the absence?"))
+    text = (
+        _("Days: {dates}").format(dates=dates_text(start, end, screen.locale, with_year=True))
+        + "\n\n"
+        + _("What was the reason for the absence?")
+    )
     await screen.show(text, kinds_keyboard())
 
 
@@ -215,9 +241,11 @@ async def on_kind(_query: CallbackQuery, callback_data: AbsenceKindCB, screen: S
     await screen.state.update_data(kind=callback_data.kind.value)
     await screen.state.set_state(Form.comment)
     await screen.show(
-        _("Reason: {kind}").format(kind=kind_label(callback_data.kind)) + "\n\n"
+        _("Reason: {kind}").format(kind=kind_label(callback_data.kind))
+        + "\n\n"
         + _("Add a comment for the class teacher (for example, what the doctor said), or tap «Skip»."),
-        comment_keyboard())
+        comment_keyboard(),
+    )
 
 
 async def on_comment_text(message: Message, screen: Screen):
@@ -239,8 +267,13 @@ async def _ask_files(screen: Screen, comment: str) -> None:
     await screen.show(files_prompt(), files_keyboard(0))
 
 
-FILES = FileStep(Form.files, MAX_FILES, "document.too_many_files", files_keyboard,
-                 lambda: _("Send photos or PDF files of the document here, or tap «Done»."))
+FILES = FileStep(
+    Form.files,
+    MAX_FILES,
+    "document.too_many_files",
+    files_keyboard,
+    lambda: _("Send photos or PDF files of the document here, or tap «Done»."),
+)
 
 
 async def on_done(_query: CallbackQuery, screen: Screen):
@@ -257,9 +290,15 @@ async def on_send(_query: CallbackQuery, services: Services, screen: Screen):
         data = await screen.state.get_data()
         try:
             await services.absences.submit_document(
-                screen.user.actor, data["student"], date.fromisoformat(data["date_from"]),
-                date.fromisoformat(data["date_to"]), DocumentKind(data["kind"]), data.get("comment", ""),
-                _draft_files(data), draft=data.get("draft"))
+                screen.user.actor,
+                data["student"],
+                date.fromisoformat(data["date_from"]),
+                date.fromisoformat(data["date_to"]),
+                DocumentKind(data["kind"]),
+                data.get("comment", ""),
+                _draft_files(data),
+                draft=data.get("draft"),
+            )
         except AlreadySaved:  # sent by a tap in another process (the drafts in Redis)
             await screen.state.clear()
             screen.toast(_("Already sent."))
@@ -268,8 +307,7 @@ async def on_send(_query: CallbackQuery, services: Services, screen: Screen):
             # Nothing was written (one transaction); the draft cannot be sent as it is, so the form ends here.
             log.info("document refused at sending: %s", err.code)
             await screen.state.clear()
-            await screen.show(screen.refusal(err) + "\n\n" + _("Nothing was sent. Open /absence to start again."),
-                              None)
+            await screen.show(screen.refusal(err) + "\n\n" + _("Nothing was sent. Open /absence to start again."), None)
             return
         await screen.state.clear()
     screen.toast(_("Sent."))

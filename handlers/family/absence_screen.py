@@ -1,6 +1,7 @@
 """The /absence screen: the period's attendance of one child (DIA-1, ABS-2) and the documents sent for them (ABS-1),
 with «Send a document» (for a parent: a student sees their documents but does not send) and «Withdraw» for one's
 own pending ones. Texts shared with the form live here too."""
+
 from __future__ import annotations
 
 from html import escape
@@ -11,16 +12,16 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 
-from ui.callbacks import AbsenceDocAction, AbsenceDocCB
-from ui.formatting import dates_text, short_date, split_text
-from ui.i18n import N_
-from ui.screens import Screen
 from services.absences import DocumentView
 from services.accounts import CurrentUser
 from services.container import Services
 from services.diary import StudentCard
-from services.report_card import AbsenceDay, AttendanceReport
 from services.models import AbsenceReason, DocumentKind, DocumentStatus
+from services.report_card import AbsenceDay, AttendanceReport
+from ui.callbacks import AbsenceDocAction, AbsenceDocCB
+from ui.formatting import dates_text, short_date, split_text
+from ui.i18n import N_
+from ui.screens import Screen
 
 KINDS = {
     DocumentKind.ILLNESS: N_("Illness"),
@@ -64,14 +65,16 @@ def attendance_text(report: AttendanceReport, locale: str) -> list[str]:
     for subject in report.subjects:
         if not subject.absences:
             continue
-        reasons = ", ".join(reason_count(key, subject.by_reason[key])
-                            for key in REASON_ORDER if subject.by_reason.get(key))
+        reasons = ", ".join(
+            reason_count(key, subject.by_reason[key]) for key in REASON_ORDER if subject.by_reason.get(key)
+        )
         missed = ngettext("{absences} of {lessons} lesson", "{absences} of {lessons} lessons", subject.lessons).format(
-            absences=subject.absences, lessons=subject.lessons)
-        lines.append(_("{subject}: {missed} ({reasons})").format(subject=escape(subject.subject), missed=missed,
-                                                                 reasons=reasons))
-    total = ngettext("{count} absence in all", "{count} absences in all", report.absences).format(
-        count=report.absences)
+            absences=subject.absences, lessons=subject.lessons
+        )
+        lines.append(
+            _("{subject}: {missed} ({reasons})").format(subject=escape(subject.subject), missed=missed, reasons=reasons)
+        )
+    total = ngettext("{count} absence in all", "{count} absences in all", report.absences).format(count=report.absences)
     if report.without_reason:
         total += "; <b>" + _("without a reason yet: {count}").format(count=report.without_reason) + "</b>"
     lines.append(total + ".")
@@ -81,8 +84,10 @@ def attendance_text(report: AttendanceReport, locale: str) -> list[str]:
 
 def day_line(day: AbsenceDay, locale: str) -> str:
     """«• 23 нояб., пн: 2 урока — без причины»: the days a document may be needed for."""
-    line = "• {}: {}".format(format_date(day.date, "d MMM, EEE", locale=locale),
-                             ngettext("{count} lesson", "{count} lessons", day.lessons).format(count=day.lessons))
+    line = "• {}: {}".format(
+        format_date(day.date, "d MMM, EEE", locale=locale),
+        ngettext("{count} lesson", "{count} lessons", day.lessons).format(count=day.lessons),
+    )
     if day.without_reason:
         line += " — <b>" + _("no reason yet") + "</b>"
     return line
@@ -105,10 +110,13 @@ def document_text(doc: DocumentView, locale: str) -> str:
     return head + "\n" + status_text(doc, locale)
 
 
-def screen_text(card: StudentCard, report: AttendanceReport, docs: list[DocumentView], locale: str,
-                sends: bool = True) -> str:
-    parts = ["<b>" + _("Absences: {child}").format(child=child_name(card)) + "</b>",
-             "\n".join(attendance_text(report, locale))]
+def screen_text(
+    card: StudentCard, report: AttendanceReport, docs: list[DocumentView], locale: str, sends: bool = True
+) -> str:
+    parts = [
+        "<b>" + _("Absences: {child}").format(child=child_name(card)) + "</b>",
+        "\n".join(attendance_text(report, locale)),
+    ]
     if docs:
         parts.append("\n".join(["<b>" + _("Documents sent") + "</b>"] + [document_text(d, locale) for d in docs]))
     else:
@@ -123,24 +131,28 @@ def sends_documents(user: CurrentUser, student_id: int) -> bool:
     return student_id in user.actor.children
 
 
-def screen_keyboard(user: CurrentUser, student_id: int, docs: list[DocumentView],
-                    locale: str) -> InlineKeyboardMarkup | None:
+def screen_keyboard(
+    user: CurrentUser, student_id: int, docs: list[DocumentView], locale: str
+) -> InlineKeyboardMarkup | None:
     keyboard = InlineKeyboardBuilder()
     if sends_documents(user, student_id):
-        keyboard.button(text=_("📎 Send a document"),
-                        callback_data=AbsenceDocCB(action=AbsenceDocAction.new, student=student_id))
+        keyboard.button(
+            text=_("📎 Send a document"), callback_data=AbsenceDocCB(action=AbsenceDocAction.new, student=student_id)
+        )
     for doc in docs:
         # Only the sender may withdraw (the service says so too), and only while it is pending.
         if doc.status == DocumentStatus.PENDING and doc.submitted_by == user.actor.person_id:
-            keyboard.button(text=_("Withdraw: {dates}").format(dates=dates_text(doc.date_from, doc.date_to, locale)),
-                            callback_data=AbsenceDocCB(action=AbsenceDocAction.withdraw, student=student_id,
-                                                         doc=doc.id))
+            keyboard.button(
+                text=_("Withdraw: {dates}").format(dates=dates_text(doc.date_from, doc.date_to, locale)),
+                callback_data=AbsenceDocCB(action=AbsenceDocAction.withdraw, student=student_id, doc=doc.id),
+            )
     keyboard.adjust(1)
     return keyboard.as_markup() if keyboard.buttons else None  # a student with nothing to withdraw: no buttons
 
 
-async def render_screen(services: Services, user: CurrentUser,
-                        student_id: int) -> tuple[list[str], InlineKeyboardMarkup | None]:
+async def render_screen(
+    services: Services, user: CurrentUser, student_id: int
+) -> tuple[list[str], InlineKeyboardMarkup | None]:
     """The screen's text (split to fit Telegram, never cut) and the buttons for its last part.
 
     The service re-checks that this user may see the child (ACC-1, ACC-2).

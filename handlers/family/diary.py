@@ -1,6 +1,7 @@
 """/diary: a child's day (DIA-1) in one message that the buttons edit in place: the day before and after,
 a week back and ahead, today, and a date picker (ui/date_picker.py, shared with /today). The child comes in
 every button; the service re-checks it (ACC-1, ACC-2), so a forged one is refused before anything is shown."""
+
 from __future__ import annotations
 
 from datetime import date

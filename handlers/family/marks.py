@@ -5,6 +5,7 @@ marks lift the weighted average to the period mark the user aims at (PER-3, DIA-
 message in place; «Все предметы» goes back to the summary.
 
 Every button carries the student's id; the service re-checks it, so a forged one is refused."""
+
 from __future__ import annotations
 
 import html
@@ -16,15 +17,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import MarkGoalCB, MarksPeriodCB
-from ui.formatting import decimal, short_date, split_text, work_type_name
-from ui.menus import menu_filter
-from ui.screens import Screen
 from services.accounts import CurrentUser
 from services.container import Services
 from services.diary import StudentCard
 from services.grading import NEW_MARK_WEIGHT, MarkItem, rounds_up_from
 from services.report_card import MarkGoal, MarksReport, PeriodCard, SubjectMarks, SubjectReport
+from ui.callbacks import MarkGoalCB, MarksPeriodCB
+from ui.formatting import decimal, short_date, split_text, work_type_name
+from ui.menus import menu_filter
+from ui.screens import Screen
 
 
 async def cmd_marks(_message: Message, services: Services, screen: Screen):
@@ -40,8 +41,13 @@ async def on_period(_query: CallbackQuery, callback_data: MarksPeriodCB, service
 
 async def on_subject(_query: CallbackQuery, callback_data: MarkGoalCB, services: Services, screen: Screen):
     """A subject's marks and "what is needed" (mark=0: the marks to aim at; else the answer for one), in place."""
-    report = await services.report_card.subject_marks(screen.user.actor, callback_data.student, callback_data.subject,
-                                                      callback_data.period, callback_data.mark or None)
+    report = await services.report_card.subject_marks(
+        screen.user.actor,
+        callback_data.student,
+        callback_data.subject,
+        callback_data.period,
+        callback_data.mark or None,
+    )
     await show(screen, render_subject(report, screen.locale), subject_keyboard(report.goal, screen.locale))
 
 
@@ -56,8 +62,9 @@ async def show(screen: Screen, text: str, keyboard: InlineKeyboardMarkup | None)
     await screen.show(text, keyboard)
 
 
-async def summary_screen(services: Services, user: CurrentUser, student_id: int,
-                         period_id: int | None) -> tuple[str, InlineKeyboardMarkup | None]:
+async def summary_screen(
+    services: Services, user: CurrentUser, student_id: int, period_id: int | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
     view = await services.report_card.marks_screen(user.actor, student_id, period_id)
     periods = list(view.periods)
     return render_summary(view.student, view.report, periods, user.locale), summary_keyboard(view.report, periods)
@@ -71,13 +78,14 @@ def period_title(name: str, period: PeriodCard | None, locale: str) -> str:
 
 
 def card_title(card: StudentCard) -> str:
-    return _("Marks: {name}, {class_name}").format(name=html.escape(f"{card.first_name} {card.last_name}"),
-                                                   class_name=html.escape(card.class_name))
+    return _("Marks: {name}, {class_name}").format(
+        name=html.escape(f"{card.first_name} {card.last_name}"), class_name=html.escape(card.class_name)
+    )
 
 
 def render_summary(card: StudentCard, report: MarksReport, periods: list[PeriodCard], locale: str) -> str:
     period = next((p for p in periods if p.period_id == report.period_id), None)
-    blocks = ["<b>{}</b>\n{}".format(card_title(card), period_title(report.period_name, period, locale))]
+    blocks = [f"<b>{card_title(card)}</b>\n{period_title(report.period_name, period, locale)}"]
     if report.subjects:
         blocks.append("\n".join(summary_line(s, locale) for s in report.subjects))
         blocks.append(_("Weighted averages. Tap a subject for its marks and what is needed for a period mark."))
@@ -93,8 +101,10 @@ def summary_line(subject: SubjectMarks, locale: str) -> str:
         line = _("{subject} — no marks yet").format(subject=name)
     else:
         line = _("{subject} — <b>{average}</b> ({count})").format(
-            subject=name, average=decimal(subject.weighted_average, locale),
-            count=ngettext("{count} mark", "{count} marks", len(subject.marks)).format(count=len(subject.marks)))
+            subject=name,
+            average=decimal(subject.weighted_average, locale),
+            count=ngettext("{count} mark", "{count} marks", len(subject.marks)).format(count=len(subject.marks)),
+        )
     if subject.period_mark is not None or subject.not_attested:
         line += ", " + _("period mark: <b>{mark}</b>").format(mark=period_mark_text(subject))
     return line
@@ -109,15 +119,21 @@ def summary_keyboard(report: MarksReport, periods: list[PeriodCard]) -> InlineKe
     """The subjects two a row, then the periods of the year in a row of their own."""
     keyboard = InlineKeyboardBuilder()
     for s in report.subjects:
-        keyboard.button(text=s.subject, callback_data=MarkGoalCB(student=report.student_id, period=report.period_id,
-                                                                 subject=s.subject_id))
+        keyboard.button(
+            text=s.subject,
+            callback_data=MarkGoalCB(student=report.student_id, period=report.period_id, subject=s.subject_id),
+        )
     keyboard.adjust(2)
     if len(periods) > 1:
-        keyboard.row(*(
-            InlineKeyboardButton(text=("✓ " if p.period_id == report.period_id else "") + p.name,
-                                 callback_data=MarksPeriodCB(student=report.student_id, period=p.period_id).pack())
-            for p in periods
-        ))
+        keyboard.row(
+            *(
+                InlineKeyboardButton(
+                    text=("✓ " if p.period_id == report.period_id else "") + p.name,
+                    callback_data=MarksPeriodCB(student=report.student_id, period=p.period_id).pack(),
+                )
+                for p in periods
+            )
+        )
     return keyboard.as_markup() if report.subjects or len(periods) > 1 else None
 
 
@@ -126,9 +142,15 @@ def render_subject(report: SubjectReport, locale: str) -> str:
     head = "<b>{}</b>\n{} · {}".format(
         html.escape(subject.subject),
         html.escape(f"{card.first_name} {card.last_name}, {card.class_name}"),
-        period_title(report.period.name, report.period, locale))
-    return "\n\n".join([head, "\n".join(subject_lines(subject, report.period.name, locale)),
-                         "\n".join(goal_lines(report.goal, locale))])
+        period_title(report.period.name, report.period, locale),
+    )
+    return "\n\n".join(
+        [
+            head,
+            "\n".join(subject_lines(subject, report.period.name, locale)),
+            "\n".join(goal_lines(report.goal, locale)),
+        ]
+    )
 
 
 def subject_lines(subject: SubjectMarks, period_name: str, locale: str) -> list[str]:
@@ -139,12 +161,18 @@ def subject_lines(subject: SubjectMarks, period_name: str, locale: str) -> list[
     for day, marks in groupby(subject.marks, key=lambda m: m.date):
         lines.append("{}: {}".format(short_date(day, locale), ", ".join(mark_text(m, locale) for m in marks)))
     if subject.marks:
-        lines.append(_("Average {simple}, weighted {weighted}").format(
-            simple=decimal(subject.average, locale), weighted=decimal(subject.weighted_average, locale))
-            + change_text(subject, locale))
+        lines.append(
+            _("Average {simple}, weighted {weighted}").format(
+                simple=decimal(subject.average, locale), weighted=decimal(subject.weighted_average, locale)
+            )
+            + change_text(subject, locale)
+        )
     if subject.period_mark is not None or subject.not_attested:
-        lines.append(_("Mark for {period}: <b>{mark}</b>").format(period=html.escape(period_name),
-                                                                   mark=period_mark_text(subject)))
+        lines.append(
+            _("Mark for {period}: <b>{mark}</b>").format(
+                period=html.escape(period_name), mark=period_mark_text(subject)
+            )
+        )
     return lines
 
 
@@ -168,29 +196,39 @@ def change_text(subject: SubjectMarks, locale: str) -> str:
         return " · " + _("as in the previous period")
     arrow = "▲" if diff > 0 else "▼"
     return " · " + _("{arrow} {difference} against the previous period ({previous})").format(
-        arrow=arrow, difference=decimal(abs(diff), locale),
-        previous=decimal(subject.previous_weighted_average, locale))
+        arrow=arrow, difference=decimal(abs(diff), locale), previous=decimal(subject.previous_weighted_average, locale)
+    )
 
 
 def goal_lines(goal: MarkGoal, locale: str) -> list[str]:
-    """"What is needed", under the subject's marks (which already say the average and the count)."""
+    """ "What is needed", under the subject's marks (which already say the average and the count)."""
     lines = ["<b>" + _("What is needed for a period mark?") + "</b>"]
     if goal.mark is None:
         lines.append(_("Which mark for {period} do you aim at?").format(period=html.escape(goal.period_name)))
         return lines
     if goal.reached:
-        lines.append(_("That is «{mark}» already: an average from {threshold} rounds to it.").format(
-            mark=goal.mark, threshold=decimal(goal.threshold, locale)))
+        lines.append(
+            _("That is «{mark}» already: an average from {threshold} rounds to it.").format(
+                mark=goal.mark, threshold=decimal(goal.threshold, locale)
+            )
+        )
         return lines
-    lines.append(_("«{mark}» needs an average of {threshold} or more:").format(
-        mark=goal.mark, threshold=decimal(goal.threshold, locale)))
+    lines.append(
+        _("«{mark}» needs an average of {threshold} or more:").format(
+            mark=goal.mark, threshold=decimal(goal.threshold, locale)
+        )
+    )
     for i, (value, count) in enumerate(goal.needed):
         option = ngettext("{count} more mark of {value}", "{count} more marks of {value}", count).format(
-            count=count, value=value)
+            count=count, value=value
+        )
         lines.append("• " + (option if i == 0 else _("or {option}").format(option=option)))
     lines.append("")
-    lines.append(_("Each new mark is counted with weight {weight}; the period mark is set by the teacher.").format(
-        weight=format_weight(NEW_MARK_WEIGHT, locale)))
+    lines.append(
+        _("Each new mark is counted with weight {weight}; the period mark is set by the teacher.").format(
+            weight=format_weight(NEW_MARK_WEIGHT, locale)
+        )
+    )
     return lines
 
 
@@ -199,12 +237,18 @@ def subject_keyboard(goal: MarkGoal, locale: str) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
     for mark in goal.choices:
         chosen = "✓ " if mark == goal.mark else ""
-        keyboard.button(text=f"{chosen}«{mark}» ≥ {decimal(rounds_up_from(mark), locale)}",
-                        callback_data=MarkGoalCB(student=goal.student_id, period=goal.period_id,
-                                                 subject=goal.subject_id, mark=mark))
+        keyboard.button(
+            text=f"{chosen}«{mark}» ≥ {decimal(rounds_up_from(mark), locale)}",
+            callback_data=MarkGoalCB(
+                student=goal.student_id, period=goal.period_id, subject=goal.subject_id, mark=mark
+            ),
+        )
     keyboard.adjust(3)
-    keyboard.row(InlineKeyboardButton(text=_("← All subjects"), callback_data=MarksPeriodCB(
-        student=goal.student_id, period=goal.period_id).pack()))
+    keyboard.row(
+        InlineKeyboardButton(
+            text=_("← All subjects"), callback_data=MarksPeriodCB(student=goal.student_id, period=goal.period_id).pack()
+        )
+    )
     return keyboard.as_markup()
 
 

@@ -1,5 +1,6 @@
 """/schedule: a child's week, Monday to Saturday, with bell times, subjects and rooms (DIA-1), the
 previous and next week edited in place. A week too long for one message comes as several, never cut off."""
+
 from __future__ import annotations
 
 from datetime import date

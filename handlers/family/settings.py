@@ -4,6 +4,7 @@ One message, edited in place: the main screen lists the kinds with their modes (
 at once → in the digest → off); the digest time and the quiet hours have screens of choices, or a time
 typed by the user. Every button carries the student id, and the service re-checks it (ACC-2).
 """
+
 from __future__ import annotations
 
 import html
@@ -18,15 +19,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import get_timezone_location
 
+from services.accounts import CurrentUser
+from services.container import Services
+from services.models import NotifyKind, NotifyMode
+from services.preferences import ChildPreferences, parse_quiet_hours, parse_time
 from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsView, SettingsViewCB
 from ui.formatting import time_span
 from ui.i18n import N_
 from ui.menus import menu_filter
 from ui.screens import Screen
-from services.accounts import CurrentUser
-from services.container import Services
-from services.models import NotifyKind, NotifyMode
-from services.preferences import ChildPreferences, parse_quiet_hours, parse_time
 
 KIND_LABELS = {
     NotifyKind.MARKS: N_("New marks"),
@@ -43,8 +44,11 @@ MODE_LABELS = {
     NotifyMode.OFF: N_("off"),
 }
 MODE_ICONS = {NotifyMode.INSTANT: "🔔", NotifyMode.DIGEST: "🗓", NotifyMode.OFF: "🔕"}
-NEXT_MODE = {NotifyMode.INSTANT: NotifyMode.DIGEST, NotifyMode.DIGEST: NotifyMode.OFF,
-             NotifyMode.OFF: NotifyMode.INSTANT}
+NEXT_MODE = {
+    NotifyMode.INSTANT: NotifyMode.DIGEST,
+    NotifyMode.DIGEST: NotifyMode.OFF,
+    NotifyMode.OFF: NotifyMode.INSTANT,
+}
 DIGEST_CHOICES = ("07:00", "15:00", "19:00", "21:00")
 QUIET_CHOICES = (("21:00", "08:00"), ("22:00", "07:00"), ("23:00", "07:00"))
 
@@ -61,8 +65,9 @@ async def cmd_settings(_message: Message, services: Services, screen: Screen):
 
 
 async def on_mode(_query: CallbackQuery, callback_data: NotifyModeCB, services: Services, screen: Screen):
-    prefs = await services.preferences.set_mode(screen.user, callback_data.student, callback_data.kind,
-                                                callback_data.mode)
+    prefs = await services.preferences.set_mode(
+        screen.user, callback_data.student, callback_data.kind, callback_data.mode
+    )
     await show_main(screen, prefs)
 
 
@@ -84,27 +89,29 @@ async def on_quiet(_query: CallbackQuery, callback_data: SettingsViewCB, service
 
 async def on_digest_typed(_query: CallbackQuery, callback_data: SettingsViewCB, services: Services, screen: Screen):
     prefs = await services.preferences.of_child(screen.user, callback_data.student)
-    await ask_typed(screen, prefs, SettingsStates.digest_time,
-                    _("Send the time of the digest as HH:MM, for example 18:30."))
+    await ask_typed(
+        screen, prefs, SettingsStates.digest_time, _("Send the time of the digest as HH:MM, for example 18:30.")
+    )
 
 
 async def on_quiet_typed(_query: CallbackQuery, callback_data: SettingsViewCB, services: Services, screen: Screen):
     prefs = await services.preferences.of_child(screen.user, callback_data.student)
-    await ask_typed(screen, prefs, SettingsStates.quiet_hours,
-                    _("Send the quiet hours as HH:MM–HH:MM, for example 22:30–07:00."))
+    await ask_typed(
+        screen, prefs, SettingsStates.quiet_hours, _("Send the quiet hours as HH:MM–HH:MM, for example 22:30–07:00.")
+    )
 
 
 async def ask_typed(screen: Screen, prefs: ChildPreferences, waiting: State, prompt: str) -> None:
     """The screen asks for a typed value; the message is remembered, to give way to the answer's screen."""
     await screen.state.set_state(waiting)
-    await screen.state.update_data(settings_student=prefs.student.student_id,
-                                   settings_message=screen.tapped.message_id if screen.tapped else None)
+    await screen.state.update_data(
+        settings_student=prefs.student.student_id, settings_message=screen.tapped.message_id if screen.tapped else None
+    )
     await screen.show(header(prefs) + "\n\n" + prompt, back_keyboard(prefs))
 
 
 async def on_digest_time(_query: CallbackQuery, callback_data: DigestTimeCB, services: Services, screen: Screen):
-    prefs = await services.preferences.set_digest_time(screen.user, callback_data.student,
-                                                       parse_time(callback_data.at))
+    prefs = await services.preferences.set_digest_time(screen.user, callback_data.student, parse_time(callback_data.at))
     await show_main(screen, prefs)
 
 
@@ -122,15 +129,15 @@ async def show_main(screen: Screen, prefs: ChildPreferences) -> None:
 async def on_typed_digest_time(message: Message, services: Services, screen: Screen):
     data = await screen.state.get_data()
     # A wrong time is answered by the error handler; the state stays, so the user simply tries again.
-    prefs = await services.preferences.set_digest_time(screen.user, data["settings_student"],
-                                                       parse_time(message.text))
+    prefs = await services.preferences.set_digest_time(screen.user, data["settings_student"], parse_time(message.text))
     await after_typed(screen, prefs, data)
 
 
 async def on_typed_quiet_hours(message: Message, services: Services, screen: Screen):
     data = await screen.state.get_data()
-    prefs = await services.preferences.set_quiet_hours(screen.user, data["settings_student"],
-                                                       parse_quiet_hours(message.text))
+    prefs = await services.preferences.set_quiet_hours(
+        screen.user, data["settings_student"], parse_quiet_hours(message.text)
+    )
     await after_typed(screen, prefs, data)
 
 
@@ -145,11 +152,15 @@ async def after_typed(screen: Screen, prefs: ChildPreferences, data: dict) -> No
 
 # --- screens ---------------------------------------------------------------------------------------------
 
+
 def header(prefs: ChildPreferences) -> str:
     card = prefs.student
     name = html.escape(f"{card.first_name} {card.last_name}")
-    return "<b>" + _("Notifications: {name}, {class_name}").format(
-        name=name, class_name=html.escape(card.class_name)) + "</b>"
+    return (
+        "<b>"
+        + _("Notifications: {name}, {class_name}").format(name=name, class_name=html.escape(card.class_name))
+        + "</b>"
+    )
 
 
 def clock_line(prefs: ChildPreferences, user: CurrentUser) -> str:
@@ -163,17 +174,27 @@ def quiet_span(prefs: ChildPreferences) -> str:
 
 
 def main_text(prefs: ChildPreferences, user: CurrentUser) -> str:
-    lines = [header(prefs), "",
-             _("Tap a kind of notification to change how it arrives: at once → in the digest → off.")]
+    lines = [
+        header(prefs),
+        "",
+        _("Tap a kind of notification to change how it arrives: at once → in the digest → off."),
+    ]
     if sum(1 for p in user.profiles if p.student_id is not None) > 1:
-        lines.append(_("Each child has their own settings: /switch to another child to set theirs. "
-                       "The digest time and the quiet hours are the same for all."))
+        lines.append(
+            _(
+                "Each child has their own settings: /switch to another child to set theirs. "
+                "The digest time and the quiet hours are the same for all."
+            )
+        )
     lines += ["", _("Digest: every day at {time}.").format(time=f"{prefs.digest_time:%H:%M}")]
     if prefs.quiet_hours is None:
         lines.append(_("Quiet hours: none."))
     else:
-        lines.append(_("Quiet hours: {span}; notifications wait until {end}.").format(
-            span=quiet_span(prefs), end=f"{prefs.quiet_hours.ends:%H:%M}"))
+        lines.append(
+            _("Quiet hours: {span}; notifications wait until {end}.").format(
+                span=quiet_span(prefs), end=f"{prefs.quiet_hours.ends:%H:%M}"
+            )
+        )
     if prefs.digest_in_quiet_hours:
         lines.append(_("The digest comes at its time even within the quiet hours."))
     lines.append(clock_line(prefs, user))
@@ -184,23 +205,32 @@ def main_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
     student = prefs.student.student_id
     keyboard = InlineKeyboardBuilder()
     for kind, mode in prefs.modes:
-        keyboard.button(text=f"{MODE_ICONS[mode]} {_(KIND_LABELS[kind])}: {_(MODE_LABELS[mode])}",
-                        callback_data=NotifyModeCB(student=student, kind=kind, mode=NEXT_MODE[mode]))
-    keyboard.button(text="🕖 " + _("Digest at {time}").format(time=f"{prefs.digest_time:%H:%M}"),
-                    callback_data=SettingsViewCB(student=student, view=SettingsView.digest))
-    keyboard.button(text="🌙 " + (_("Quiet hours {span}").format(span=quiet_span(prefs)) if prefs.quiet_hours
-                                 else _("No quiet hours")),
-                    callback_data=SettingsViewCB(student=student, view=SettingsView.quiet))
+        keyboard.button(
+            text=f"{MODE_ICONS[mode]} {_(KIND_LABELS[kind])}: {_(MODE_LABELS[mode])}",
+            callback_data=NotifyModeCB(student=student, kind=kind, mode=NEXT_MODE[mode]),
+        )
+    keyboard.button(
+        text="🕖 " + _("Digest at {time}").format(time=f"{prefs.digest_time:%H:%M}"),
+        callback_data=SettingsViewCB(student=student, view=SettingsView.digest),
+    )
+    keyboard.button(
+        text="🌙 "
+        + (_("Quiet hours {span}").format(span=quiet_span(prefs)) if prefs.quiet_hours else _("No quiet hours")),
+        callback_data=SettingsViewCB(student=student, view=SettingsView.quiet),
+    )
     keyboard.adjust(*([1] * len(prefs.modes)), 2)
     return keyboard.as_markup()
 
 
 def digest_text(prefs: ChildPreferences, user: CurrentUser) -> str:
-    return "\n".join([
-        header(prefs), "",
-        _("At what time should the day's digest come? Now at {time}.").format(time=f"{prefs.digest_time:%H:%M}"),
-        clock_line(prefs, user),
-    ])
+    return "\n".join(
+        [
+            header(prefs),
+            "",
+            _("At what time should the day's digest come? Now at {time}.").format(time=f"{prefs.digest_time:%H:%M}"),
+            clock_line(prefs, user),
+        ]
+    )
 
 
 def digest_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
@@ -208,10 +238,13 @@ def digest_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
     current = f"{prefs.digest_time:%H:%M}"
     keyboard = InlineKeyboardBuilder()
     for choice in DIGEST_CHOICES:
-        keyboard.button(text=("✓ " if choice == current else "") + choice,
-                        callback_data=DigestTimeCB(student=student, at=choice.replace(":", "")))
-    keyboard.button(text=_("Other time…"),
-                    callback_data=SettingsViewCB(student=student, view=SettingsView.digest_typed))
+        keyboard.button(
+            text=("✓ " if choice == current else "") + choice,
+            callback_data=DigestTimeCB(student=student, at=choice.replace(":", "")),
+        )
+    keyboard.button(
+        text=_("Other time…"), callback_data=SettingsViewCB(student=student, view=SettingsView.digest_typed)
+    )
     keyboard.button(text="◀ " + _("Back"), callback_data=SettingsViewCB(student=student, view=SettingsView.main))
     keyboard.adjust(len(DIGEST_CHOICES), 1, 1)
     return keyboard.as_markup()
@@ -219,12 +252,16 @@ def digest_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
 
 def quiet_text(prefs: ChildPreferences, user: CurrentUser) -> str:
     now = quiet_span(prefs) if prefs.quiet_hours else _("none")
-    return "\n".join([
-        header(prefs), "",
-        _("In the quiet hours no notification comes: they wait until the quiet hours end. Now: {span}.").format(
-            span=now),
-        clock_line(prefs, user),
-    ])
+    return "\n".join(
+        [
+            header(prefs),
+            "",
+            _("In the quiet hours no notification comes: they wait until the quiet hours end. Now: {span}.").format(
+                span=now
+            ),
+            clock_line(prefs, user),
+        ]
+    )
 
 
 def quiet_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
@@ -233,13 +270,17 @@ def quiet_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
     for starts, ends in QUIET_CHOICES:
         span = f"{starts}–{ends}"
-        keyboard.button(text=("✓ " if span == current else "") + span,
-                        callback_data=QuietHoursCB(student=student,
-                                                   span=f"{starts}-{ends}".replace(":", "")))
-    keyboard.button(text=("✓ " if prefs.quiet_hours is None else "") + _("No quiet hours"),
-                    callback_data=QuietHoursCB(student=student, span="off"))
-    keyboard.button(text=_("Other hours…"),
-                    callback_data=SettingsViewCB(student=student, view=SettingsView.quiet_typed))
+        keyboard.button(
+            text=("✓ " if span == current else "") + span,
+            callback_data=QuietHoursCB(student=student, span=f"{starts}-{ends}".replace(":", "")),
+        )
+    keyboard.button(
+        text=("✓ " if prefs.quiet_hours is None else "") + _("No quiet hours"),
+        callback_data=QuietHoursCB(student=student, span="off"),
+    )
+    keyboard.button(
+        text=_("Other hours…"), callback_data=SettingsViewCB(student=student, view=SettingsView.quiet_typed)
+    )
     keyboard.button(text="◀ " + _("Back"), callback_data=SettingsViewCB(student=student, view=SettingsView.main))
     keyboard.adjust(len(QUIET_CHOICES), 1, 1, 1)
     return keyboard.as_markup()
@@ -247,8 +288,9 @@ def quiet_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
 
 def back_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text="◀ " + _("Back"),
-                    callback_data=SettingsViewCB(student=prefs.student.student_id, view=SettingsView.main))
+    keyboard.button(
+        text="◀ " + _("Back"), callback_data=SettingsViewCB(student=prefs.student.student_id, view=SettingsView.main)
+    )
     return keyboard.as_markup()
 
 

@@ -1,9 +1,10 @@
 """Teachers (substitutes too, ACC-5): the day's lessons, each lesson's attendance, marks, topic and homework,
 corrections of locked lessons (J-10), and period marks."""
+
 from aiogram import Router
 
-from ui.filters import RoleFilter
 from services.models import Role
+from ui.filters import RoleFilter
 
 from . import attendance, correction_request, lesson, lesson_text, marks_entry, period, today
 
@@ -12,6 +13,7 @@ def build_router() -> Router:
     router = Router(name="teacher")
     for observer in (router.message, router.callback_query):
         observer.filter(RoleFilter(Role.TEACHER))
-    router.include_routers(*(m.build_router() for m in (today, lesson, attendance, marks_entry, lesson_text,
-                                                         correction_request, period)))
+    router.include_routers(
+        *(m.build_router() for m in (today, lesson, attendance, marks_entry, lesson_text, correction_request, period))
+    )
     return router

@@ -4,6 +4,7 @@ to the absences as they are then, so that a colleague saving the same lesson mea
 
 A lesson past the edit window (J-9) shows the same screen; its toggles become a correction request (J-10).
 «◀ Lesson» with toggles not saved asks «Save / Don't save» first; a tap on a roster already saved is told so."""
+
 from __future__ import annotations
 
 from html import escape
@@ -14,13 +15,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import AttendanceAction, AttendanceCB, LessonCB, LessonPart
-from ui.formatting import split_text
 from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_now, was_saved
-from ui.screens import Screen
 from services.container import Services
 from services.correction_changes import SetAbsent, SetPresent
 from services.journal import LessonView, RosterEntry
+from ui.callbacks import AttendanceAction, AttendanceCB, LessonCB, LessonPart
+from ui.formatting import split_text
+from ui.screens import Screen
 
 from .correction_request import offer_correction
 from .lesson import ask_unsaved, lesson_title, locked_lines, show_card
@@ -28,6 +29,7 @@ from .lesson import ask_unsaved, lesson_title, locked_lines, show_card
 KIND = DRAFT = "attendance"  # FSM data: {"<lesson id>": {"shown": [absent ids as opened], "absent": [absent ids now],
 #                                       "id": draft id}}, and once written "saved": True (handlers.drafts)
 PER_ROW = 3  # a class of 35 is 12 rows: one message, far below Telegram's 100 buttons
+
 
 def surname_button(entry: RosterEntry) -> str:
     """«12 Иванов»: the roster number tells two namesakes apart."""
@@ -56,8 +58,9 @@ async def draft_of(state: FSMContext, view: LessonView) -> dict | None:
 async def show_saved(screen: Screen, view: LessonView) -> None:
     """For a roster whose draft is gone: nothing is written, the teacher is told, and the roster is shown
     again as saved, so that toggles the screen showed are not lost without a word."""
-    screen.toast(_("The marks on this screen were not saved. Here is the attendance as saved: mark it again."),
-                 alert=True)
+    screen.toast(
+        _("The marks on this screen were not saved. Here is the attendance as saved: mark it again."), alert=True
+    )
     draft = new_draft(view)
     await screen.state.update_data({DRAFT: {str(view.lesson_id): draft}})
     await show_roster(screen, view, draft)
@@ -101,16 +104,20 @@ async def on_save(query: CallbackQuery, callback_data: AttendanceCB, screen: Scr
         return
     shown, absent = set(draft["shown"]), set(draft["absent"])
     if not view.editable:  # J-9: the toggles go to the deputy director as a correction request (J-10)
-        changes = ([SetAbsent(student_id=s) for s in sorted(absent - shown)]
-                   + [SetPresent(student_id=s) for s in sorted(shown - absent)])
+        changes = [SetAbsent(student_id=s) for s in sorted(absent - shown)] + [
+            SetPresent(student_id=s) for s in sorted(shown - absent)
+        ]
         if not changes:
             screen.toast(_("Nothing has changed."))
             return
         await drop_draft(screen.state)
         await offer_correction(screen, view, changes)
         return
-    saved = await saved_now(services.journal.update_attendance(
-        screen.user.actor, view.lesson_id, absent=absent - shown, present=shown - absent, draft=draft.get("id")))
+    saved = await saved_now(
+        services.journal.update_attendance(
+            screen.user.actor, view.lesson_id, absent=absent - shown, present=shown - absent, draft=draft.get("id")
+        )
+    )
     await screen.state.update_data({DRAFT: {str(view.lesson_id): {**draft, "saved": True}}})
     await remember_saved(screen.state, KIND, view.lesson_id)
     screen.toast(_("Attendance saved.") if saved else _("Already saved."))
@@ -123,9 +130,15 @@ async def on_back(query: CallbackQuery, callback_data: AttendanceCB, screen: Scr
     view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
     draft = await draft_of(screen.state, view)
     if draft and not draft.get("saved") and set(draft["absent"]) != set(draft["shown"]):
-        await ask_unsaved(screen, view, _("Attendance is not saved. Save it?"),
-                          *(AttendanceCB(lesson=view.lesson_id, action=action) for action in (
-                              AttendanceAction.save, AttendanceAction.discard, AttendanceAction.roster)))
+        await ask_unsaved(
+            screen,
+            view,
+            _("Attendance is not saved. Save it?"),
+            *(
+                AttendanceCB(lesson=view.lesson_id, action=action)
+                for action in (AttendanceAction.save, AttendanceAction.discard, AttendanceAction.roster)
+            ),
+        )
         return
     await show_card(screen, view)
 
@@ -171,8 +184,7 @@ async def show_roster(screen: Screen, view: LessonView, draft: dict) -> None:
 
 def roster_text(view: LessonView, draft: dict, locale: str) -> str:
     absent = [entry.name for entry in view.roster if entry.student_id in set(draft["absent"])]
-    lines = [lesson_title(view, locale), "",
-             _("Tap a student to mark «ABS» (absent); tap again to take it back."), ""]
+    lines = [lesson_title(view, locale), "", _("Tap a student to mark «ABS» (absent); tap again to take it back."), ""]
     if absent:
         lines.append(_("Absent ({count}): {names}").format(count=len(absent), names=escape(", ".join(absent))))
     else:
@@ -189,12 +201,17 @@ def roster_keyboard(view: LessonView, absent: set[int]) -> InlineKeyboardMarkup:
         text = surname_button(entry)
         if entry.student_id in absent:
             text += " · " + _("ABS")
-        builder.button(text=text, callback_data=AttendanceCB(lesson=view.lesson_id, action=AttendanceAction.toggle,
-                                                             student=entry.student_id))
-    builder.button(text=_("Save") if view.editable else _("Send a correction request"),
-                   callback_data=AttendanceCB(lesson=view.lesson_id, action=AttendanceAction.save))
-    builder.button(text="◀ " + _("Lesson"),
-                   callback_data=AttendanceCB(lesson=view.lesson_id, action=AttendanceAction.back))
+        builder.button(
+            text=text,
+            callback_data=AttendanceCB(lesson=view.lesson_id, action=AttendanceAction.toggle, student=entry.student_id),
+        )
+    builder.button(
+        text=_("Save") if view.editable else _("Send a correction request"),
+        callback_data=AttendanceCB(lesson=view.lesson_id, action=AttendanceAction.save),
+    )
+    builder.button(
+        text="◀ " + _("Lesson"), callback_data=AttendanceCB(lesson=view.lesson_id, action=AttendanceAction.back)
+    )
     builder.adjust(*roster_rows(len(view.roster)), 1, 1)
     return builder.as_markup()
 

@@ -2,6 +2,7 @@
 («Замена сведений в электронном журнале»). The attendance, marks and topic screens hand their changes to
 `offer_correction`, which shows them in words and asks the reason; the typed reason files the request for
 the deputy director. «Cancel» or /cancel drops it, nothing sent."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -15,18 +16,18 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import CorrectionFormAction, CorrectionFormCB
-from ui.filters import not_for_others
-from ui.formatting import split_text, work_type_name
-from ui.i18n import N_, gettext
-from ui.states import CorrectionForm
 from handlers.drafts import new_draft_id
-from ui.screens import Screen
 from services.container import Services
 from services.correction_changes import Change, change_of, change_to_json
 from services.corrections import REASON_MAX, ChangeView, describe_in
 from services.errors import AlreadySaved, DomainError
 from services.journal import LessonView
+from ui.callbacks import CorrectionFormAction, CorrectionFormCB
+from ui.filters import not_for_others
+from ui.formatting import split_text, work_type_name
+from ui.i18n import N_, gettext
+from ui.screens import Screen
+from ui.states import CorrectionForm
 
 from .lesson import lesson_title, locked_lines, show_card
 
@@ -49,8 +50,8 @@ def change_lines(changes: Iterable[ChangeView], locale: str) -> list[str]:
     lines = []
     for change in changes:
         line = gettext(CHANGE_TEXTS[change.op], locale).format(
-            student=escape(change.student), topic=escape(change.topic), value=change.value,
-            old_value=change.old_value)
+            student=escape(change.student), topic=escape(change.topic), value=change.value, old_value=change.old_value
+        )
         if change.work_type and change.op != "delete_mark":
             line += f" ({escape(work_type_name(change.work_type, locale))})"
         lines.append("• " + line)
@@ -67,13 +68,22 @@ async def offer_correction(screen: Screen, view: LessonView, changes: list[Chang
     """J-9/J-10: the lesson is locked; `changes` become a request once a reason is typed.
     The request is asked in a message of its own: the screen tapped stays as it is."""
     await screen.state.set_state(CorrectionForm.reason)
-    await screen.state.update_data({DRAFT: {"lesson": view.lesson_id, "changes": [change_to_json(c) for c in changes],
-                                            "id": new_draft_id()}})
-    text = "\n".join([
-        lesson_title(view, screen.locale), *locked_lines(view),
-        "", "<b>" + _("Changes:") + "</b>", *change_lines(describe_in(view, changes), screen.locale), "",
-        _("Write the reason for the correction (at most {max} characters), or tap «Cancel».").format(max=REASON_MAX),
-    ])
+    await screen.state.update_data(
+        {DRAFT: {"lesson": view.lesson_id, "changes": [change_to_json(c) for c in changes], "id": new_draft_id()}}
+    )
+    text = "\n".join(
+        [
+            lesson_title(view, screen.locale),
+            *locked_lines(view),
+            "",
+            "<b>" + _("Changes:") + "</b>",
+            *change_lines(describe_in(view, changes), screen.locale),
+            "",
+            _("Write the reason for the correction (at most {max} characters), or tap «Cancel».").format(
+                max=REASON_MAX
+            ),
+        ]
+    )
     await replace(screen, tapped=None).show(split_text(text), cancel_keyboard())
 
 
@@ -81,8 +91,9 @@ async def on_reason(message: Message, screen: Screen, services: Services):
     draft = (await screen.state.get_data())[DRAFT]
     try:
         changes = [change_of(change) for change in draft["changes"]]
-        number = await services.corrections.request(screen.user.actor, draft["lesson"], changes, message.text,
-                                                    draft=draft.get("id"))
+        number = await services.corrections.request(
+            screen.user.actor, draft["lesson"], changes, message.text, draft=draft.get("id")
+        )
     except AlreadySaved:  # the reason sent twice at once: the first message filed the request
         await screen.send(_("Already sent."))
         return
@@ -119,7 +130,8 @@ async def leave(state: FSMContext) -> None:
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_cancel, Command("cancel"), CorrectionForm.reason)
-    router.callback_query.register(on_cancel, CorrectionFormCB.filter(F.action == CorrectionFormAction.cancel),
-                                   CorrectionForm.reason)
+    router.callback_query.register(
+        on_cancel, CorrectionFormCB.filter(F.action == CorrectionFormAction.cancel), CorrectionForm.reason
+    )
     router.message.register(on_reason, CorrectionForm.reason, F.text, not_for_others)
     return router

@@ -3,6 +3,7 @@ part. The parts are flows of their own (attendance, marks, topic and homework); 
 
 A lesson more than 14 days old (J-9) says so: its parts still open, and what the teacher changes there
 becomes a correction request (J-10) instead of a write."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,12 +16,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from services.container import Services
+from services.journal import LessonView
 from ui.callbacks import LessonCB, LessonPart, TeacherDayCB
 from ui.formatting import day_title, short_date, split_text
 from ui.screens import Screen
 from ui.typed_dates import DatesError, parse_dates
-from services.container import Services
-from services.journal import LessonView
 
 
 async def on_card(query: CallbackQuery, callback_data: LessonCB, screen: Screen, services: Services):
@@ -68,10 +69,15 @@ def locked_lines(view: LessonView) -> list[str]:
     if view.editable:
         return []
     days = view.edit_window_days
-    return ["", "🔒 " + ngettext("More than {days} day has passed: changes go to the deputy director as a "
-                                "correction request.",
-                                "More than {days} days have passed: changes go to the deputy director as a "
-                                "correction request.", days).format(days=days)]
+    return [
+        "",
+        "🔒 "
+        + ngettext(
+            "More than {days} day has passed: changes go to the deputy director as a correction request.",
+            "More than {days} days have passed: changes go to the deputy director as a correction request.",
+            days,
+        ).format(days=days),
+    ]
 
 
 def homework_lines(view: LessonView, locale: str) -> list[str]:
@@ -103,8 +109,9 @@ def card_keyboard(view: LessonView) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def ask_unsaved(screen: Screen, view: LessonView, question: str, save: CallbackData, discard: CallbackData,
-                      back: CallbackData) -> None:
+async def ask_unsaved(
+    screen: Screen, view: LessonView, question: str, save: CallbackData, discard: CallbackData, back: CallbackData
+) -> None:
     """A part's «◀ Lesson» with changes not saved: «Save / Don't save», or back to the part's screen."""
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Save") if view.editable else _("Send a correction request"), callback_data=save)

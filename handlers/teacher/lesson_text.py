@@ -4,6 +4,7 @@ Topic: typed, or the next topic of the thematic plan with one tap; on a lesson p
 becomes a correction request (J-10). Homework: typed, or «не задано» (J-3); then photos and PDF files may
 follow (J-4) until «Done». Each ends on the card, which shows what was saved. Typing again the same day
 replaces the text."""
+
 from __future__ import annotations
 
 from html import escape
@@ -14,19 +15,19 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.stored_files import receive
+from services.attachments import AttachmentIn
+from services.container import Services
+from services.corrections import topic_change
+from services.errors import InvalidInput
+from services.journal import HOMEWORK_MAX, TOPIC_MAX, LessonView
+from services.models import AttachmentKind
 from ui.callbacks import LessonCB, LessonPart, LessonTextAction, LessonTextCB
 from ui.errors_text import error_text
 from ui.filters import not_for_others
 from ui.formatting import split_text
-from ui.states import LessonTextForm as Form
 from ui.screens import Screen
-from handlers.stored_files import receive
-from services.container import Services
-from services.corrections import topic_change
-from services.errors import InvalidInput
-from services.attachments import AttachmentIn
-from services.journal import HOMEWORK_MAX, TOPIC_MAX, LessonView
-from services.models import AttachmentKind
+from ui.states import LessonTextForm as Form
 
 from .correction_request import offer_correction
 from .lesson import homework_lines, lesson_title, locked_lines, show_card
@@ -36,6 +37,7 @@ BUTTON_CHARS = 60  # a longer plan topic is cut on its button; the whole topic i
 
 
 # ---- keyboards and texts ---------------------------------------------------------------------------------
+
 
 def step_keyboard(view: LessonView, *buttons: tuple[str, LessonTextAction]) -> InlineKeyboardMarkup:
     """The step's buttons, one a row, then «◀ Lesson», which leaves the step."""
@@ -62,16 +64,20 @@ def topic_keyboard(view: LessonView) -> InlineKeyboardMarkup:
     if not view.suggested_topic:
         return step_keyboard(view)
     topic = view.suggested_topic
-    shown = topic if len(topic) <= BUTTON_CHARS else topic[:BUTTON_CHARS - 1].rstrip() + "…"
+    shown = topic if len(topic) <= BUTTON_CHARS else topic[: BUTTON_CHARS - 1].rstrip() + "…"
     return step_keyboard(view, (shown, LessonTextAction.plan))
 
 
 def homework_text(view: LessonView, locale: str) -> str:
     lines = [lesson_title(view, locale), "", *homework_lines(view, locale)]
-    lines += ["", _("Send the homework as a message: what to do, pages, exercise numbers, whether it is a test "
-                    "or a practical work (at most {max} characters). Photos and PDF files can follow.")
-              .format(max=HOMEWORK_MAX),
-              _("If nothing is set, tap «Not set».")]
+    lines += [
+        "",
+        _(
+            "Send the homework as a message: what to do, pages, exercise numbers, whether it is a test "
+            "or a practical work (at most {max} characters). Photos and PDF files can follow."
+        ).format(max=HOMEWORK_MAX),
+        _("If nothing is set, tap «Not set»."),
+    ]
     return "\n".join(lines)
 
 
@@ -86,6 +92,7 @@ def files_keyboard(view: LessonView) -> InlineKeyboardMarkup:
 
 
 # ---- the topic -------------------------------------------------------------------------------------------
+
 
 async def on_topic(query: CallbackQuery, callback_data: LessonCB, screen: Screen, services: Services):
     view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)  # refuses another's lesson
@@ -122,12 +129,15 @@ async def save_topic(screen: Screen, services: Services, lesson_id: int, topic: 
 
 # ---- the homework ----------------------------------------------------------------------------------------
 
+
 async def on_homework(query: CallbackQuery, callback_data: LessonCB, screen: Screen, services: Services):
     view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)  # refuses another's lesson
     await screen.state.set_state(Form.homework)
     await screen.state.update_data({LESSON: view.lesson_id})
-    await screen.show(split_text(homework_text(view, screen.locale)),
-                      step_keyboard(view, (_("Not set"), LessonTextAction.no_homework)))
+    await screen.show(
+        split_text(homework_text(view, screen.locale)),
+        step_keyboard(view, (_("Not set"), LessonTextAction.no_homework)),
+    )
 
 
 async def on_homework_text(message: Message, screen: Screen, services: Services):
@@ -147,16 +157,32 @@ async def on_no_homework(query: CallbackQuery, callback_data: LessonTextCB, scre
 
 async def on_photo(message: Message, screen: Screen, services: Services):
     largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
-    await add_file(screen, services, AttachmentIn(
-        kind=AttachmentKind.PHOTO, telegram_file_id=largest.file_id, telegram_unique_id=largest.file_unique_id,
-        size=largest.file_size or 0))
+    await add_file(
+        screen,
+        services,
+        AttachmentIn(
+            kind=AttachmentKind.PHOTO,
+            telegram_file_id=largest.file_id,
+            telegram_unique_id=largest.file_unique_id,
+            size=largest.file_size or 0,
+        ),
+    )
 
 
 async def on_document(message: Message, screen: Screen, services: Services):
     doc = message.document
-    await add_file(screen, services, AttachmentIn(
-        kind=AttachmentKind.DOCUMENT, telegram_file_id=doc.file_id, telegram_unique_id=doc.file_unique_id,
-        file_name=doc.file_name or "", mime_type=doc.mime_type or "", size=doc.file_size or 0))
+    await add_file(
+        screen,
+        services,
+        AttachmentIn(
+            kind=AttachmentKind.DOCUMENT,
+            telegram_file_id=doc.file_id,
+            telegram_unique_id=doc.file_unique_id,
+            file_name=doc.file_name or "",
+            mime_type=doc.mime_type or "",
+            size=doc.file_size or 0,
+        ),
+    )
 
 
 async def add_file(screen: Screen, services: Services, file: AttachmentIn) -> None:
@@ -182,6 +208,7 @@ async def on_other_in_files(message: Message, screen: Screen, services: Services
 
 
 # ---- leaving ---------------------------------------------------------------------------------------------
+
 
 async def on_card(query: CallbackQuery, callback_data: LessonTextCB, screen: Screen, services: Services):
     """«Done» and «◀ Lesson»: the step ends (a later text is not taken for a topic), the card shows."""

@@ -8,6 +8,7 @@ The roster shows the marks the lesson already has, so that a second one is given
 asks first. «◀ Lesson» with marks not saved asks «Save / Don't save»; a draft lost in a restart says so.
 
 Typed lines are taken only in the MarksEntry state; /cancel or «◀ Lesson» leaves it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,18 +22,18 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ui.callbacks import LessonCB, LessonPart, MarkEntryAction, MarkEntryCB
-from ui.filters import not_for_others
-from ui.formatting import split_text, work_type_name
-from ui.states import MarksEntry
 from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_now, was_saved
-from ui.screens import Screen
 from services.accounts import CurrentUser
 from services.container import Services
 from services.correction_changes import AddMark
 from services.errors import InvalidInput, NotFound
 from services.journal import LessonView, MarkOptions, RosterEntry
 from services.text import clean_text
+from ui.callbacks import LessonCB, LessonPart, MarkEntryAction, MarkEntryCB
+from ui.filters import not_for_others
+from ui.formatting import split_text, work_type_name
+from ui.screens import Screen
+from ui.states import MarksEntry
 
 from .attendance import roster_rows, surname_button
 from .correction_request import offer_correction
@@ -50,6 +51,7 @@ class LineError(Exception):
 
 
 # ---- the steps ---------------------------------------------------------------------------------------------
+
 
 async def on_open(query: CallbackQuery, callback_data: LessonCB, screen: Screen, services: Services):
     view, options = await lesson_of(services, screen.user, callback_data.lesson)
@@ -81,8 +83,9 @@ async def on_value(query: CallbackQuery, callback_data: MarkEntryCB, screen: Scr
     view, options = await lesson_of(services, screen.user, callback_data.lesson)
     view.entry(callback_data.student)
     options.check(callback_data.value)  # J-8: a value off the scale is refused with the reason
-    await change_draft(screen, view, options,
-                       lambda entries: entries.update({str(callback_data.student): callback_data.value}))
+    await change_draft(
+        screen, view, options, lambda entries: entries.update({str(callback_data.student): callback_data.value})
+    )
 
 
 async def on_drop(query: CallbackQuery, callback_data: MarkEntryCB, screen: Screen, services: Services):
@@ -90,8 +93,9 @@ async def on_drop(query: CallbackQuery, callback_data: MarkEntryCB, screen: Scre
     await change_draft(screen, view, options, lambda entries: entries.pop(str(callback_data.student), None))
 
 
-async def change_draft(screen: Screen, view: LessonView, options: MarkOptions,
-                       change: Callable[[dict[str, int]], object]) -> None:
+async def change_draft(
+    screen: Screen, view: LessonView, options: MarkOptions, change: Callable[[dict[str, int]], object]
+) -> None:
     """`change(entries)` on the draft's marks, then the list again."""
     async with screen.lock():
         draft = await draft_of(screen.state, view)
@@ -138,14 +142,20 @@ async def on_delete(query: CallbackQuery, callback_data: MarkEntryCB, screen: Sc
     entry, mark = mark_of(view, callback_data.mark)
     draft = await draft_of(screen.state, view)
     text = head(view, options, draft, screen.locale) if draft else [lesson_title(view, screen.locale), ""]
-    text.append(_("Delete the mark {value} ({work_type}) of {name}?").format(
-        value=mark[1], work_type=escape(mark[2]), name=escape(entry.name)))
+    text.append(
+        _("Delete the mark {value} ({work_type}) of {name}?").format(
+            value=mark[1], work_type=escape(mark[2]), name=escape(entry.name)
+        )
+    )
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, delete"), callback_data=MarkEntryCB(lesson=view.lesson_id,
-                                                                    action=MarkEntryAction.erase, mark=mark[0]))
-    builder.button(text=_("Don't delete"), callback_data=MarkEntryCB(lesson=view.lesson_id,
-                                                                     action=MarkEntryAction.student,
-                                                                     student=entry.student_id))
+    builder.button(
+        text=_("Yes, delete"),
+        callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.erase, mark=mark[0]),
+    )
+    builder.button(
+        text=_("Don't delete"),
+        callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.student, student=entry.student_id),
+    )
     builder.adjust(1)
     await screen.show(split_text("\n".join(text)), builder.as_markup())
 
@@ -182,11 +192,15 @@ async def on_save(query: CallbackQuery, callback_data: MarkEntryCB, screen: Scre
     entries = [(int(student), value) for student, value in draft["entries"].items()]
     if not view.editable:  # J-9: the marks go to the deputy director as a correction request (J-10)
         await leave(screen.state)
-        await offer_correction(screen, view, [
-            AddMark(student_id=student, value=value, work_type_id=draft["type"]) for student, value in entries])
+        await offer_correction(
+            screen,
+            view,
+            [AddMark(student_id=student, value=value, work_type_id=draft["type"]) for student, value in entries],
+        )
         return
-    if await saved_now(services.journal.add_marks(screen.user.actor, view.lesson_id, draft["type"], entries,
-                                                  draft=draft.get("id"))):  # all or none, once
+    if await saved_now(
+        services.journal.add_marks(screen.user.actor, view.lesson_id, draft["type"], entries, draft=draft.get("id"))
+    ):  # all or none, once
         screen.toast(ngettext("{count} mark saved.", "{count} marks saved.", len(entries)).format(count=len(entries)))
     else:  # a second tap in flight at once: the first one wrote them
         screen.toast(_("Already saved."))
@@ -201,10 +215,18 @@ async def on_back(query: CallbackQuery, callback_data: MarkEntryCB, screen: Scre
     draft = await draft_of(screen.state, view)
     if draft and draft["entries"]:
         count = len(draft["entries"])
-        question = ngettext("{count} mark is not saved. Save it?", "Marks are not saved ({count}). Save them?",
-                            count).format(count=count)
-        await ask_unsaved(screen, view, question, *(MarkEntryCB(lesson=view.lesson_id, action=action) for action in (
-            MarkEntryAction.save, MarkEntryAction.discard, MarkEntryAction.list)))
+        question = ngettext(
+            "{count} mark is not saved. Save it?", "Marks are not saved ({count}). Save them?", count
+        ).format(count=count)
+        await ask_unsaved(
+            screen,
+            view,
+            question,
+            *(
+                MarkEntryCB(lesson=view.lesson_id, action=action)
+                for action in (MarkEntryAction.save, MarkEntryAction.discard, MarkEntryAction.list)
+            ),
+        )
         return
     await leave(screen.state)
     await show_card(screen, view)
@@ -234,6 +256,7 @@ async def cmd_cancel(message: Message, screen: Screen):
 
 
 # ---- the draft -------------------------------------------------------------------------------------------
+
 
 async def lesson_of(services: Services, user: CurrentUser, lesson_id: int) -> tuple[LessonView, MarkOptions]:
     """Both re-check the teacher's rights on the lesson; the options refuse a class without marks (J-8)."""
@@ -276,8 +299,7 @@ def read_lines(text: str, view: LessonView, options: MarkOptions, screen: Screen
         except LineError as err:
             errors.append(_("«{line}»: {reason}").format(line=escape(line[:60]), reason=err))
         except InvalidInput as err:
-            errors.append(_("«{line}»: {reason}").format(line=escape(line[:60]),
-                                                        reason=screen.refusal(err)))
+            errors.append(_("«{line}»: {reason}").format(line=escape(line[:60]), reason=screen.refusal(err)))
         else:
             entries[entry.student_id] = value
     return entries, errors
@@ -287,8 +309,9 @@ def read_line(line: str, roster: tuple[RosterEntry, ...]) -> tuple[RosterEntry, 
     *who, value = line.split()
     who_text = " ".join(who).rstrip(":-–— ")
     if who_text and value.casefold().strip(".") in ABSENT_WORDS:  # a paper journal's «н»: attendance, not a mark
-        raise LineError(_("«{word}» is not a mark: absences are marked on the «Attendance» screen").format(
-            word=escape(value)))
+        raise LineError(
+            _("«{word}» is not a mark: absences are marked on the «Attendance» screen").format(word=escape(value))
+        )
     if not who_text or not value.lstrip("+-").isdecimal() or len(value) > 3:  # not isdigit(): «²» is no int
         raise LineError(_("write a surname or a roster number, then the mark"))
     if who_text.isdecimal():
@@ -296,13 +319,17 @@ def read_line(line: str, roster: tuple[RosterEntry, ...]) -> tuple[RosterEntry, 
         if not found:
             raise LineError(_("no number {number} in the list").format(number=who_text))
         return found[0], int(value)
-    found = ([entry for entry in roster if names_match(who_text, entry.name)]
-             or [entry for entry in roster if names_match(who_text, entry.name, prefix=True)])
+    found = [entry for entry in roster if names_match(who_text, entry.name)] or [
+        entry for entry in roster if names_match(who_text, entry.name, prefix=True)
+    ]
     if not found:
         raise LineError(_("no such student in the lesson"))
     if len(found) > 1:
-        raise LineError(_("several students match ({names}): write the roster number").format(
-            names=escape(", ".join(f"{e.number} {e.name}" for e in found))))
+        raise LineError(
+            _("several students match ({names}): write the roster number").format(
+                names=escape(", ".join(f"{e.number} {e.name}" for e in found))
+            )
+        )
     return found[0], int(value)
 
 
@@ -311,8 +338,11 @@ def names_match(typed: str, name: str, prefix: bool = False) -> bool:
     with `prefix`, the surname's first letters too («Медвед»), tried when no surname is written in full."""
     words, names = normal_words(typed), normal_words(name)
     surname = (len(words[0]) >= SURNAME_PREFIX and names[0].startswith(words[0])) if prefix else words[0] == names[0]
-    return (len(words) <= len(names) and surname
-            and all(full.startswith(part) for part, full in zip(words[1:], names[1:])))
+    return (
+        len(words) <= len(names)
+        and surname
+        and all(full.startswith(part) for part, full in zip(words[1:], names[1:], strict=False))
+    )
 
 
 def normal_words(text: str) -> list[str]:
@@ -321,8 +351,9 @@ def normal_words(text: str) -> list[str]:
 
 # ---- texts and keyboards -----------------------------------------------------------------------------------
 
+
 def types_text(view: LessonView, locale: str) -> str:
-    return "\n".join([lesson_title(view, locale), "", _("Choose the work type:")] + locked_lines(view))
+    return "\n".join([lesson_title(view, locale), "", _("Choose the work type:"), *locked_lines(view)])
 
 
 async def show_types(screen: Screen, view: LessonView, options: MarkOptions) -> None:
@@ -332,24 +363,28 @@ async def show_types(screen: Screen, view: LessonView, options: MarkOptions) -> 
 def types_keyboard(view: LessonView, options: MarkOptions, locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for work_type in options.work_types:
-        builder.button(text=work_type_name(work_type.name, locale),
-                       callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.type,
-                                                 work_type=work_type.id))
-    builder.button(text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id,
-                                                                      action=MarkEntryAction.back))
+        builder.button(
+            text=work_type_name(work_type.name, locale),
+            callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.type, work_type=work_type.id),
+        )
+    builder.button(
+        text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.back)
+    )
     builder.adjust(1)
     return builder.as_markup()
 
 
-async def show_list(screen: Screen, view: LessonView, options: MarkOptions, draft: dict,
-                    errors: list[str] = ()) -> None:
+async def show_list(
+    screen: Screen, view: LessonView, options: MarkOptions, draft: dict, errors: list[str] = ()
+) -> None:
     await screen.show(split_text(list_text(view, options, draft, errors, screen.locale)), list_keyboard(view, draft))
 
 
-async def show_student(screen: Screen, view: LessonView, options: MarkOptions, draft: dict,
-                       entry: RosterEntry) -> None:
-    await screen.show(split_text(student_text(view, options, draft, entry, screen.locale)),
-                      student_keyboard(view, options, draft, entry, screen.locale))
+async def show_student(screen: Screen, view: LessonView, options: MarkOptions, draft: dict, entry: RosterEntry) -> None:
+    await screen.show(
+        split_text(student_text(view, options, draft, entry, screen.locale)),
+        student_keyboard(view, options, draft, entry, screen.locale),
+    )
 
 
 def head(view: LessonView, options: MarkOptions, draft: dict, locale: str) -> list[str]:
@@ -359,20 +394,32 @@ def head(view: LessonView, options: MarkOptions, draft: dict, locale: str) -> li
 
 def list_text(view: LessonView, options: MarkOptions, draft: dict, errors: list[str], locale: str) -> str:
     lines = head(view, options, draft, locale)
-    lines += [_("Tap a student, then the mark. Or send lines of a surname or a roster number and the mark, "
-                "for example:"), "<code>Иванов 5\n12 4</code>", ""]
+    lines += [
+        _("Tap a student, then the mark. Or send lines of a surname or a roster number and the mark, for example:"),
+        "<code>Иванов 5\n12 4</code>",
+        "",
+    ]
     given = [entry for entry in view.roster if entry.marks]
     if given:  # J-6: a second mark of the day is given knowingly, not by not seeing the first
         lines.append("<b>" + _("Already given in this lesson:") + "</b>")
-        lines += [f"{entry.number}. {escape(entry.name)} — " + ", ".join(
-            f"{value} ({escape(work_type)})" for _id, value, work_type in entry.marks) for entry in given]
+        lines += [
+            f"{entry.number}. {escape(entry.name)} — "
+            + ", ".join(f"{value} ({escape(work_type)})" for _id, value, work_type in entry.marks)
+            for entry in given
+        ]
         lines.append("")
     entries = draft["entries"]
     if entries:
-        lines.append("<b>" + ngettext("{count} mark to save:", "{count} marks to save:", len(entries)).format(
-            count=len(entries)) + "</b>")
-        lines += [f"{entry.number}. {escape(entry.name)} — {entries[str(entry.student_id)]}"
-                  for entry in view.roster if str(entry.student_id) in entries]
+        lines.append(
+            "<b>"
+            + ngettext("{count} mark to save:", "{count} marks to save:", len(entries)).format(count=len(entries))
+            + "</b>"
+        )
+        lines += [
+            f"{entry.number}. {escape(entry.name)} — {entries[str(entry.student_id)]}"
+            for entry in view.roster
+            if str(entry.student_id) in entries
+        ]
     else:
         lines.append(_("No marks to save yet."))
     if errors:
@@ -392,51 +439,72 @@ def list_keyboard(view: LessonView, draft: dict) -> InlineKeyboardMarkup:
             text += " (" + ", ".join(str(value) for _id, value, _type in entry.marks) + ")"
         if str(entry.student_id) in entries:
             text += f" · {entries[str(entry.student_id)]}"
-        builder.button(text=text, callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.student,
-                                                            student=entry.student_id))
+        builder.button(
+            text=text,
+            callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.student, student=entry.student_id),
+        )
     rows = roster_rows(len(view.roster))
     if entries:
-        builder.button(text=_("Save") if view.editable else _("Send a correction request"),
-                       callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.save))
+        builder.button(
+            text=_("Save") if view.editable else _("Send a correction request"),
+            callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.save),
+        )
         rows.append(1)
-    builder.button(text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id,
-                                                                      action=MarkEntryAction.back))
+    builder.button(
+        text="◀ " + _("Lesson"), callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.back)
+    )
     builder.adjust(*rows, 1)
     return builder.as_markup()
 
 
 def student_text(view: LessonView, options: MarkOptions, draft: dict, entry: RosterEntry, locale: str) -> str:
-    lines = head(view, options, draft, locale) + [f"<b>{entry.number}. {escape(entry.name)}</b>"]
+    lines = [*head(view, options, draft, locale), f"<b>{entry.number}. {escape(entry.name)}</b>"]
     if entry.absent:
         lines.append(_("Absent from the lesson (a mark may still be given)."))
     if entry.marks:
-        lines.append(_("Marks of this lesson: {marks}").format(
-            marks=", ".join(f"{value} ({escape(work_type_name(work_type, locale))})"
-                             for _id, value, work_type in entry.marks)))
+        lines.append(
+            _("Marks of this lesson: {marks}").format(
+                marks=", ".join(
+                    f"{value} ({escape(work_type_name(work_type, locale))})" for _id, value, work_type in entry.marks
+                )
+            )
+        )
     lines.append(_("Choose the mark:"))
     return "\n".join(lines)
 
 
-def student_keyboard(view: LessonView, options: MarkOptions, draft: dict, entry: RosterEntry,
-                     locale: str) -> InlineKeyboardMarkup:
+def student_keyboard(
+    view: LessonView, options: MarkOptions, draft: dict, entry: RosterEntry, locale: str
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     values = range(options.mark_min, options.mark_max + 1)
     for value in values:
-        builder.button(text=str(value), callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.value,
-                                                                  student=entry.student_id, value=value))
+        builder.button(
+            text=str(value),
+            callback_data=MarkEntryCB(
+                lesson=view.lesson_id, action=MarkEntryAction.value, student=entry.student_id, value=value
+            ),
+        )
     rows = [len(values)]
     if str(entry.student_id) in draft["entries"]:
-        builder.button(text=_("Remove from the list"), callback_data=MarkEntryCB(
-            lesson=view.lesson_id, action=MarkEntryAction.drop, student=entry.student_id))
+        builder.button(
+            text=_("Remove from the list"),
+            callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.drop, student=entry.student_id),
+        )
         rows.append(1)
     if view.editable:
         for mark_id, value, work_type in entry.marks:
-            builder.button(text="🗑 " + _("Delete the mark {value} ({work_type})").format(
-                value=value, work_type=work_type_name(work_type, locale)), callback_data=MarkEntryCB(
-                lesson=view.lesson_id, action=MarkEntryAction.delete, mark=mark_id))
+            builder.button(
+                text="🗑 "
+                + _("Delete the mark {value} ({work_type})").format(
+                    value=value, work_type=work_type_name(work_type, locale)
+                ),
+                callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.delete, mark=mark_id),
+            )
             rows.append(1)
-    builder.button(text="◀ " + _("Back to the list"), callback_data=MarkEntryCB(lesson=view.lesson_id,
-                                                                                action=MarkEntryAction.list))
+    builder.button(
+        text="◀ " + _("Back to the list"), callback_data=MarkEntryCB(lesson=view.lesson_id, action=MarkEntryAction.list)
+    )
     builder.adjust(*rows, 1)
     return builder.as_markup()
 

@@ -8,6 +8,7 @@ about first: the marks of the rest of the period would not count.
 
 After the period's end the sheet only reads: a period mark is then changed by the director's order (PER-5).
 Grade 1 gets no marks (J-8), so its classes are not offered. Every id in a button is re-checked by the service."""
+
 from __future__ import annotations
 
 from html import escape
@@ -19,14 +20,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.family.marks import mark_text
+from services.container import Services
+from services.period_marks import PeriodChoice, PeriodRow, PeriodSheet
 from ui.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
 from ui.errors_text import error_text
 from ui.formatting import decimal, short_date, split_text
 from ui.menus import menu_filter
-from handlers.family.marks import mark_text
 from ui.screens import Screen
-from services.container import Services
-from services.period_marks import PeriodChoice, PeriodRow, PeriodSheet
 
 PER_ROW = 2  # student buttons carry a name and a mark
 VALUES_PER_ROW = 5  # a scale of 2 to 5 in one row; a longer one in several
@@ -63,14 +64,17 @@ async def on_set(query: CallbackQuery, callback_data: PeriodMarkCB, screen: Scre
         row = sheet.row(callback_data.student)  # refuses a student who is not in the class or subgroup
         on_scale = value is None or sheet.mark_min <= value <= sheet.mark_max  # off it: the service refuses
         if sheet.open and sheet.early and on_scale and not same_mark(row, value):  # weeks of marks may still come
-            await screen.show(split_text(early_text(sheet, row, value, screen.locale)),
-                              early_keyboard(sheet, callback_data))
+            await screen.show(
+                split_text(early_text(sheet, row, value, screen.locale)), early_keyboard(sheet, callback_data)
+            )
             return
-    await services.period_marks.set_mark(screen.user.actor, callback_data.assignment, callback_data.period,
-                                         callback_data.student, value)
+    await services.period_marks.set_mark(
+        screen.user.actor, callback_data.assignment, callback_data.period, callback_data.student, value
+    )
     sheet = await show_sheet(screen, services, callback_data.assignment, callback_data.period)
-    screen.toast(_("{name}: period mark {mark}.").format(name=sheet.row(callback_data.student).name,
-                                                         mark=shown_mark(value)))
+    screen.toast(
+        _("{name}: period mark {mark}.").format(name=sheet.row(callback_data.student).name, mark=shown_mark(value))
+    )
 
 
 async def on_bulk_ask(query: CallbackQuery, callback_data: PeriodBulkCB, screen: Screen, services: Services):
@@ -84,8 +88,7 @@ async def on_bulk_ask(query: CallbackQuery, callback_data: PeriodBulkCB, screen:
 
 
 async def on_bulk_confirm(query: CallbackQuery, callback_data: PeriodBulkCB, screen: Screen, services: Services):
-    count = await services.period_marks.set_suggested(screen.user.actor, callback_data.assignment,
-                                                      callback_data.period)
+    count = await services.period_marks.set_suggested(screen.user.actor, callback_data.assignment, callback_data.period)
     if count:
         screen.toast(ngettext("{count} period mark set.", "{count} period marks set.", count).format(count=count))
     else:  # a second tap: the first one set them (or someone else did meanwhile)
@@ -95,6 +98,7 @@ async def on_bulk_confirm(query: CallbackQuery, callback_data: PeriodBulkCB, scr
 
 # ---- the screens -------------------------------------------------------------------------------------------
 
+
 async def show_choices(screen: Screen, choices: list[PeriodChoice]) -> None:
     if not choices:
         text = _("None of your classes gets period marks (first-grade classes get no marks).")
@@ -102,8 +106,10 @@ async def show_choices(screen: Screen, choices: list[PeriodChoice]) -> None:
         return
     builder = InlineKeyboardBuilder()
     for choice in choices:
-        builder.button(text=class_subject(choice.class_name, choice.subgroup, choice.subject),
-                       callback_data=PeriodSheetCB(assignment=choice.assignment_id, period=choice.current_period_id))
+        builder.button(
+            text=class_subject(choice.class_name, choice.subgroup, choice.subject),
+            callback_data=PeriodSheetCB(assignment=choice.assignment_id, period=choice.current_period_id),
+        )
     builder.adjust(1)
     await screen.show([_("Period marks: choose a class and subject.")], builder.as_markup())
 
@@ -125,21 +131,29 @@ def same_mark(row: PeriodRow, value: int | None) -> bool:
 
 
 def early_text(sheet: PeriodSheet, row: PeriodRow, value: int | None, locale: str) -> str:
-    return "\n".join([sheet_title(sheet, locale), "", "⚠ " + early_line(sheet, locale),
-                      _("{name}: set the period mark {mark} already?").format(name=escape(row.name),
-                                                                              mark=shown_mark(value))])
+    return "\n".join(
+        [
+            sheet_title(sheet, locale),
+            "",
+            "⚠ " + early_line(sheet, locale),
+            _("{name}: set the period mark {mark} already?").format(name=escape(row.name), mark=shown_mark(value)),
+        ]
+    )
 
 
 def early_line(sheet: PeriodSheet, locale: str) -> str:
     return _("The period ends on {date}, more than a week from now: marks may still come.").format(
-        date=short_date(sheet.ends_on, locale))
+        date=short_date(sheet.ends_on, locale)
+    )
 
 
 def early_keyboard(sheet: PeriodSheet, wanted: PeriodMarkCB) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Yes, set it"), callback_data=wanted.model_copy(update={"confirm": True}))
-    builder.button(text=_("Cancel"), callback_data=PeriodMarkCB(assignment=sheet.assignment_id,
-                                                                period=sheet.period_id, student=wanted.student))
+    builder.button(
+        text=_("Cancel"),
+        callback_data=PeriodMarkCB(assignment=sheet.assignment_id, period=sheet.period_id, student=wanted.student),
+    )
     builder.adjust(2)
     return builder.as_markup()
 
@@ -152,16 +166,24 @@ def class_subject(class_name: str, subgroup: str | None, subject: str) -> str:
 def sheet_title(sheet: PeriodSheet, locale: str) -> str:
     """«Математика, 5А» and «2 четверть: 5 нояб. – 28 дек.»: the head of the sheet and of a student's screen."""
     group = f" ({sheet.subgroup})" if sheet.subgroup else ""
-    return "<b>{}</b>\n{}: {} – {}".format(escape(f"{sheet.subject}, {sheet.class_name}{group}"),
-                                          escape(sheet.period_name), short_date(sheet.starts_on, locale),
-                                          short_date(sheet.ends_on, locale))
+    return "<b>{}</b>\n{}: {} – {}".format(
+        escape(f"{sheet.subject}, {sheet.class_name}{group}"),
+        escape(sheet.period_name),
+        short_date(sheet.starts_on, locale),
+        short_date(sheet.ends_on, locale),
+    )
 
 
 def sheet_text(sheet: PeriodSheet, locale: str) -> str:
-    lines = [sheet_title(sheet, locale),
-             ngettext("By the school's rules an objective period mark needs at least {count} mark.",
-                      "By the school's rules an objective period mark needs at least {count} marks.",
-                      sheet.required).format(count=sheet.required), ""]
+    lines = [
+        sheet_title(sheet, locale),
+        ngettext(
+            "By the school's rules an objective period mark needs at least {count} mark.",
+            "By the school's rules an objective period mark needs at least {count} marks.",
+            sheet.required,
+        ).format(count=sheet.required),
+        "",
+    ]
     for number, row in enumerate(sheet.rows, start=1):
         lines += row_lines(number, row, locale)
     lines += ["", footer(sheet, locale)]
@@ -175,9 +197,12 @@ def row_lines(number: int, row: PeriodRow, locale: str) -> list[str]:
     if not row.marks:
         summary = _("no marks")
     else:
-        summary = "{} · {}".format(", ".join(str(m.value) for m in row.marks), _(
-            "average {average} → {suggested}").format(average=decimal(row.weighted_average, locale),
-                                                      suggested=row.suggested))
+        summary = "{} · {}".format(
+            ", ".join(str(m.value) for m in row.marks),
+            _("average {average} → {suggested}").format(
+                average=decimal(row.weighted_average, locale), suggested=row.suggested
+            ),
+        )
     lines = [head, "    " + summary]
     if not row.meets_accumulation:
         lines.append("    ⚠ " + accumulation_text(row))
@@ -187,7 +212,8 @@ def row_lines(number: int, row: PeriodRow, locale: str) -> list[str]:
 def accumulation_text(row: PeriodRow) -> str:
     """«3 из 8 отметок» (PER-4)."""
     return ngettext("{count} of {required} mark", "{count} of {required} marks", row.required).format(
-        count=len(row.marks), required=row.required)
+        count=len(row.marks), required=row.required
+    )
 
 
 def footer(sheet: PeriodSheet, locale: str) -> str:
@@ -197,26 +223,45 @@ def footer(sheet: PeriodSheet, locale: str) -> str:
         return error_text("period.not_started", {"period": sheet.period_name}, locale)
     if not sheet.may_set:
         return _("The subject's teacher sets these marks.")
-    return _("Tap a student to set or change the period mark. «Set the suggested marks» sets them for everyone "
-             "still without a period mark, except the students marked ⚠: set theirs one by one.")
+    return _(
+        "Tap a student to set or change the period mark. «Set the suggested marks» sets them for everyone "
+        "still without a period mark, except the students marked ⚠: set theirs one by one."
+    )
 
 
 def sheet_keyboard(sheet: PeriodSheet) -> InlineKeyboardMarkup:
     """The students, PER_ROW a row, and «Set the suggested marks» while the period is open; the periods; back."""
     rows: list[list[InlineKeyboardButton]] = []
     if sheet.open:
-        buttons = [InlineKeyboardButton(text=student_button(number, row), callback_data=PeriodMarkCB(
-            assignment=sheet.assignment_id, period=sheet.period_id, student=row.student_id).pack())
-            for number, row in enumerate(sheet.rows, start=1)]
-        rows += [buttons[i:i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
+        buttons = [
+            InlineKeyboardButton(
+                text=student_button(number, row),
+                callback_data=PeriodMarkCB(
+                    assignment=sheet.assignment_id, period=sheet.period_id, student=row.student_id
+                ).pack(),
+            )
+            for number, row in enumerate(sheet.rows, start=1)
+        ]
+        rows += [buttons[i : i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
         if any(bulk_due(row) for row in sheet.rows):
-            rows.append([InlineKeyboardButton(text=_("Set the suggested marks"), callback_data=PeriodBulkCB(
-                assignment=sheet.assignment_id, period=sheet.period_id).pack())])
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        text=_("Set the suggested marks"),
+                        callback_data=PeriodBulkCB(assignment=sheet.assignment_id, period=sheet.period_id).pack(),
+                    )
+                ]
+            )
     if len(sheet.periods) > 1:
-        rows.append([InlineKeyboardButton(
-            text=("✓ " if p.period_id == sheet.period_id else "") + p.name,
-            callback_data=PeriodSheetCB(assignment=sheet.assignment_id, period=p.period_id).pack())
-            for p in sheet.periods])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=("✓ " if p.period_id == sheet.period_id else "") + p.name,
+                    callback_data=PeriodSheetCB(assignment=sheet.assignment_id, period=p.period_id).pack(),
+                )
+                for p in sheet.periods
+            ]
+        )
     rows.append([InlineKeyboardButton(text=_("◀ Classes"), callback_data=PeriodSheetCB(assignment=0, period=0).pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -243,15 +288,20 @@ def student_text(sheet: PeriodSheet, row: PeriodRow, locale: str) -> str:
     for day, marks in groupby(row.marks, key=lambda m: m.date):
         lines.append("{}: {}".format(short_date(day, locale), ", ".join(mark_text(m, locale) for m in marks)))
     if row.marks:
-        lines.append(_("Weighted average: {average}; suggested mark: <b>{mark}</b>").format(
-            average=decimal(row.weighted_average, locale), mark=row.suggested))
+        lines.append(
+            _("Weighted average: {average}; suggested mark: <b>{mark}</b>").format(
+                average=decimal(row.weighted_average, locale), mark=row.suggested
+            )
+        )
     if not row.meets_accumulation:
-        lines.append("⚠ " + _("{marks}: too few for an objective period mark.").format(
-            marks=accumulation_text(row)))
+        lines.append("⚠ " + _("{marks}: too few for an objective period mark.").format(marks=accumulation_text(row)))
         if sheet.open:
             lines.append(_("Without enough marks the student may be left «n/a» (not attested)."))
-    lines.append(_("Period mark: <b>{mark}</b>").format(mark=shown_mark(row.period_mark)) if row.has_period_mark
-                 else _("Period mark: not set yet"))
+    lines.append(
+        _("Period mark: <b>{mark}</b>").format(mark=shown_mark(row.period_mark))
+        if row.has_period_mark
+        else _("Period mark: not set yet")
+    )
     if sheet.open:
         lines += ["", _("Choose the period mark:")]
     else:
@@ -268,41 +318,71 @@ def student_keyboard(sheet: PeriodSheet, row: PeriodRow) -> InlineKeyboardMarkup
     buttons = []
     for value in values:
         text = _("{mark} (suggested)").format(mark=value) if value == row.suggested else str(value)
-        buttons.append(InlineKeyboardButton(
-            text=("✓ " if value == row.period_mark else "") + text,
-            callback_data=PeriodMarkCB(assignment=sheet.assignment_id, period=sheet.period_id,
-                                       student=row.student_id, value=value).pack()))
-    rows = [buttons[i:i + VALUES_PER_ROW] for i in range(0, len(buttons), VALUES_PER_ROW)]
+        buttons.append(
+            InlineKeyboardButton(
+                text=("✓ " if value == row.period_mark else "") + text,
+                callback_data=PeriodMarkCB(
+                    assignment=sheet.assignment_id, period=sheet.period_id, student=row.student_id, value=value
+                ).pack(),
+            )
+        )
+    rows = [buttons[i : i + VALUES_PER_ROW] for i in range(0, len(buttons), VALUES_PER_ROW)]
     if sheet.open and (not row.meets_accumulation or row.not_attested):  # too few marks: «н/а» (PER-4)
-        rows.append([InlineKeyboardButton(
-            text=("✓ " if row.not_attested else "") + shown_mark(None),
-            callback_data=PeriodMarkCB(assignment=sheet.assignment_id, period=sheet.period_id,
-                                       student=row.student_id, not_attested=True).pack())])
-    rows.append([InlineKeyboardButton(text=_("◀ Sheet"), callback_data=PeriodSheetCB(
-        assignment=sheet.assignment_id, period=sheet.period_id).pack())])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=("✓ " if row.not_attested else "") + shown_mark(None),
+                    callback_data=PeriodMarkCB(
+                        assignment=sheet.assignment_id,
+                        period=sheet.period_id,
+                        student=row.student_id,
+                        not_attested=True,
+                    ).pack(),
+                )
+            ]
+        )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=_("◀ Sheet"),
+                callback_data=PeriodSheetCB(assignment=sheet.assignment_id, period=sheet.period_id).pack(),
+            )
+        ]
+    )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def bulk_text(sheet: PeriodSheet, due: list[PeriodRow], locale: str) -> str:
-    question = ngettext("Set the suggested period mark for {count} student?",
-                        "Set the suggested period marks for {count} students?", len(due)).format(count=len(due))
+    question = ngettext(
+        "Set the suggested period mark for {count} student?",
+        "Set the suggested period marks for {count} students?",
+        len(due),
+    ).format(count=len(due))
     lines = [sheet_title(sheet, locale), ""] + (["⚠ " + early_line(sheet, locale)] if sheet.early else [])
     lines += [question, ""]
     lines += [f"{escape(row.name)} — <b>{row.suggested}</b>" for row in due]
     skipped = [row for row in sheet.rows if not row.has_period_mark and not row.meets_accumulation]
     if skipped:
-        lines += ["", "⚠ " + _("Not set: too few marks for an objective period mark. Set these one by "
-                               "one after checking them: {names}.").format(
-            names=escape(", ".join(row.name for row in skipped)))]
+        lines += [
+            "",
+            "⚠ "
+            + _(
+                "Not set: too few marks for an objective period mark. Set these one by "
+                "one after checking them: {names}."
+            ).format(names=escape(", ".join(row.name for row in skipped))),
+        ]
     return "\n".join(lines)
 
 
 def bulk_keyboard(sheet: PeriodSheet) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, set them"), callback_data=PeriodBulkCB(assignment=sheet.assignment_id,
-                                                                       period=sheet.period_id, confirm=True))
-    builder.button(text=_("Cancel"), callback_data=PeriodSheetCB(assignment=sheet.assignment_id,
-                                                                 period=sheet.period_id))
+    builder.button(
+        text=_("Yes, set them"),
+        callback_data=PeriodBulkCB(assignment=sheet.assignment_id, period=sheet.period_id, confirm=True),
+    )
+    builder.button(
+        text=_("Cancel"), callback_data=PeriodSheetCB(assignment=sheet.assignment_id, period=sheet.period_id)
+    )
     builder.adjust(2)
     return builder.as_markup()
 

@@ -2,6 +2,7 @@
 still missing (J-1, J-2). One message that the buttons edit in place: the day before and after, today, and a
 lesson to open. `/today 10.11`, «10.11» typed while no prompt waits, or the month picker («📅 Выбрать дату») opens
 another day (a lesson older than 14 days goes through a correction, J-10)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -13,15 +14,15 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from services.container import Services
+from services.errors import InvalidInput
+from services.journal import LessonSlot
 from ui.callbacks import LessonSlotCB, TeacherDayCB, TeacherMonthCB
 from ui.date_picker import TODAY, picker_keyboard
 from ui.formatting import day_title, split_text, time_span
 from ui.labels import MISSING
 from ui.menus import menu_filter
 from ui.screens import Screen, parse_day, parse_month, show_picker
-from services.container import Services
-from services.errors import InvalidInput
-from services.journal import LessonSlot
 
 from .lesson import show_card, typed_date
 
@@ -56,15 +57,20 @@ async def on_day(query: CallbackQuery, callback_data: TeacherDayCB, screen: Scre
 
 async def on_month(query: CallbackQuery, callback_data: TeacherMonthCB, screen: Screen):
     month, shown = parse_month(callback_data.month), parse_day(callback_data.day)  # a forged date is refused
-    keyboard = picker_keyboard(month, shown, screen.locale, day=lambda day: TeacherDayCB(day=day),
-                               turn=lambda m: TeacherMonthCB(month=f"{m:%Y-%m}", day=shown.isoformat()))
+    keyboard = picker_keyboard(
+        month,
+        shown,
+        screen.locale,
+        day=lambda day: TeacherDayCB(day=day),
+        turn=lambda m: TeacherMonthCB(month=f"{m:%Y-%m}", day=shown.isoformat()),
+    )
     await show_picker(screen.bot, query, keyboard, screen.callback_answer)
 
 
 async def on_slot(query: CallbackQuery, callback_data: LessonSlotCB, screen: Screen, services: Services):
-    view = await services.journal.open_lesson(screen.user.actor, callback_data.assignment,
-                                              parse_day(callback_data.day),
-                                              callback_data.number)  # refuses another teacher's class
+    view = await services.journal.open_lesson(
+        screen.user.actor, callback_data.assignment, parse_day(callback_data.day), callback_data.number
+    )  # refuses another teacher's class
     await show_card(screen, view)
 
 
@@ -103,9 +109,10 @@ def day_keyboard(slots: list[LessonSlot], day: date, today: date) -> InlineKeybo
     builder = InlineKeyboardBuilder()
     for slot in slots:
         mark = "⚠️ " if day <= today and slot.missing else ""
-        builder.button(text=f"{mark}{slot.number}. {slot_title(slot)}",
-                       callback_data=LessonSlotCB(assignment=slot.assignment_id, day=day.isoformat(),
-                                                  number=slot.number))
+        builder.button(
+            text=f"{mark}{slot.number}. {slot_title(slot)}",
+            callback_data=LessonSlotCB(assignment=slot.assignment_id, day=day.isoformat(), number=slot.number),
+        )
     builder.button(text="◀", callback_data=TeacherDayCB(day=(day - timedelta(days=1)).isoformat()))
     builder.button(text=_("Today"), callback_data=TeacherDayCB(day=TODAY))
     builder.button(text="▶", callback_data=TeacherDayCB(day=(day + timedelta(days=1)).isoformat()))

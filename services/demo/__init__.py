@@ -11,6 +11,7 @@ Schools are numbered «МБОУ «Средняя школа № N»», N = 1 …
 holds is left as it is, so running the same command again changes nothing (a newcomer may well run the
 README's command twice), and `--schools 5` after `--schools 2` adds № 3 to № 5.
 """
+
 from __future__ import annotations
 
 import random
@@ -32,8 +33,18 @@ from .school import build_school_tables, school_name
 __all__ = ["DemoSummary", "SchoolSummary", "build_school_tables", "calendar_for", "generate_demo"]
 
 TIMEZONE = "Europe/Moscow"
-COUNTS = ("classes", "students", "parents", "teachers", "lessons", "marks", "absences", "documents",
-          "final_marks", "plan_topics")
+COUNTS = (
+    "classes",
+    "students",
+    "parents",
+    "teachers",
+    "lessons",
+    "marks",
+    "absences",
+    "documents",
+    "final_marks",
+    "plan_topics",
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +83,9 @@ def school_rng(seed: int, number: int, part: str) -> random.Random:
     return random.Random(f"schoolbot-demo:{seed}:{number}:{part}")
 
 
-async def generate_demo(session_factory: Callable[[], AsyncSession], *, seed: int = 1, schools: int = 1,
-                        today: date | None = None) -> DemoSummary:
+async def generate_demo(
+    session_factory: Callable[[], AsyncSession], *, seed: int = 1, schools: int = 1, today: date | None = None
+) -> DemoSummary:
     """Makes sure demo schools № 1 … `schools` exist; the missing ones are created, each with the journal
     of its current term up to `today`. The summary counts only the schools created now."""
     if schools < 1:
@@ -89,14 +101,25 @@ async def generate_demo(session_factory: Callable[[], AsyncSession], *, seed: in
         async with session_factory() as session:
             report = await import_school(session, tables)
             async with write_transaction(session):
-                counts: ActivityCounts = await write_activity(session, report.school_id, today,
-                                                              school_rng(seed, number, "activity"))
+                counts: ActivityCounts = await write_activity(
+                    session, report.school_id, today, school_rng(seed, number, "activity")
+                )
         parents = {(p["last_name"], p["first_name"], p["middle_name"], p["phone"]) for p in tables["parents"]}
-        summaries.append(SchoolSummary(
-            number=number, school_id=report.school_id, name=school_name(number),
-            classes=len(tables["classes"]), students=len(tables["students"]), parents=len(parents),
-            teachers=sum(1 for s in tables["staff"] if "учитель" in s["roles"]),
-            lessons=counts.lessons, marks=counts.marks, absences=counts.absences, documents=counts.documents,
-            final_marks=counts.final_marks, plan_topics=counts.plan_topics,
-        ))
+        summaries.append(
+            SchoolSummary(
+                number=number,
+                school_id=report.school_id,
+                name=school_name(number),
+                classes=len(tables["classes"]),
+                students=len(tables["students"]),
+                parents=len(parents),
+                teachers=sum(1 for s in tables["staff"] if "учитель" in s["roles"]),
+                lessons=counts.lessons,
+                marks=counts.marks,
+                absences=counts.absences,
+                documents=counts.documents,
+                final_marks=counts.final_marks,
+                plan_topics=counts.plan_topics,
+            )
+        )
     return DemoSummary(seed, today, tuple(summaries))

@@ -13,6 +13,7 @@ of the term behind it; of two equal shifts the later dates win. So on 15 July th
 ended runs seven weeks later and today is in its fourth quarter; on 4 November the year starts on
 15 September and today is in the last week of the first quarter. The year keeps its name («2025/2026»).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -58,7 +59,10 @@ class Calendar:
     def shifted(self, days: int) -> Calendar:
         delta = timedelta(days=days)
         return replace(
-            self, starts=self.starts + delta, ends=self.ends + delta, shift_days=self.shift_days + days,
+            self,
+            starts=self.starts + delta,
+            ends=self.ends + delta,
+            shift_days=self.shift_days + days,
             periods=tuple(replace(p, starts=p.starts + delta, ends=p.ends + delta) for p in self.periods),
             holidays=tuple(replace(h, starts=h.starts + delta, ends=h.ends + delta) for h in self.holidays),
         )
@@ -71,8 +75,7 @@ class Calendar:
 
     def has_lessons(self, grade: int, day: date) -> bool:
         """A school day (Mon-Fri: the demo timetable has no Saturday) inside the year, not a holiday."""
-        return (day.weekday() < 5 and self.starts <= day <= self.ends
-                and self.holiday(grade, day) is None)
+        return day.weekday() < 5 and self.starts <= day <= self.ends and self.holiday(grade, day) is None
 
     def is_study_day(self, day: date) -> bool:
         """Inside a study period of every grade and a holiday of none (the weekday does not matter)."""
@@ -105,8 +108,7 @@ def true_calendar(year: int) -> Calendar:
         Vacation("Осенние каникулы", d(year, 10, 25), d(year, 11, 4)),
         public_holiday("День народного единства", d(year, 11, 4)),
         Vacation("Зимние каникулы", d(year, 12, 29), d(nxt, 1, 11)),
-        Vacation("Дополнительные каникулы для 1 классов", first_feb_monday,
-                 first_feb_monday + timedelta(days=6), (1,)),
+        Vacation("Дополнительные каникулы для 1 классов", first_feb_monday, first_feb_monday + timedelta(days=6), (1,)),
         public_holiday("День защитника Отечества", d(nxt, 2, 23)),
         public_holiday("Международный женский день", d(nxt, 3, 8)),
         Vacation("Весенние каникулы", d(nxt, 3, 21), d(nxt, 3, 29)),

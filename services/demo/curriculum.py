@@ -5,6 +5,7 @@ Hours follow the federal curriculum (ФОП НОО/ООО/СОО, a five-day wee
 grade 1, 23 in grades 2-4, 27-32 in grades 5-11. English is split into two subgroups from grade 2 and
 Informatics from grade 5, each subgroup with its own teacher (J-13).
 """
+
 from __future__ import annotations
 
 import random
@@ -333,28 +334,54 @@ def homework(subject: str, grade: int, lesson: PlannedLesson, counter: int, rng:
     if lesson.work is not None:
         return rng.choice((None, f"Повторить §{max(p - 2, 1)}–{p}", f"Работа над ошибками, с. {page}"))
     if subject == RUS:
-        return rng.choice((f"Упр. {n}, с. {page}", f"§{p}, правило наизусть; упр. {n}",
-                           f"Упр. {n} и {n + 2} (письменно)", f"Упр. {n}, словарные слова на с. {page}"))
+        return rng.choice(
+            (
+                f"Упр. {n}, с. {page}",
+                f"§{p}, правило наизусть; упр. {n}",
+                f"Упр. {n} и {n + 2} (письменно)",
+                f"Упр. {n}, словарные слова на с. {page}",
+            )
+        )
     if subject in (READ, LIT):
-        return rng.choice((f"Прочитать с. {page}–{page + 6}, ответить на вопросы 1–4",
-                           f"Выучить стихотворение наизусть (с. {page})", f"Пересказ текста на с. {page}–{page + 3}",
-                           f"Прочитать главы {1 + counter % 12}–{2 + counter % 12}, составить план"))
+        return rng.choice(
+            (
+                f"Прочитать с. {page}–{page + 6}, ответить на вопросы 1–4",
+                f"Выучить стихотворение наизусть (с. {page})",
+                f"Пересказ текста на с. {page}–{page + 3}",
+                f"Прочитать главы {1 + counter % 12}–{2 + counter % 12}, составить план",
+            )
+        )
     if subject in (MATH, ALG, GEOM, STAT):
         where = f"§{p}, " if grade >= 5 else ""
         third = f"Вопросы к §{p}; № {n}, {n + 3}" if grade >= 5 else f"С. {page}, № {n % 9 + 1}, {n % 9 + 3}"
-        return rng.choice((f"{where}№ {n}, {n + 2}, {n + 5}", f"{where}№ {n} (а, б), {n + 1}", third,
-                           f"{where}№ {n}–{n + 3}"))
+        return rng.choice(
+            (f"{where}№ {n}, {n + 2}, {n + 5}", f"{where}№ {n} (а, б), {n + 1}", third, f"{where}№ {n}–{n + 3}")
+        )
     if subject == ENG:
-        return rng.choice((f"Ex. {n % 12 + 1}, p. {page}; выучить слова",
-                           f"WB p. {page}, ex. {n % 8 + 1}, {n % 8 + 2}",
-                           f"SB p. {page}, ex. {n % 10 + 1} (письменно)",
-                           f"Выучить слова на с. {page}, ex. {n % 9 + 1}"))
+        return rng.choice(
+            (
+                f"Ex. {n % 12 + 1}, p. {page}; выучить слова",
+                f"WB p. {page}, ex. {n % 8 + 1}, {n % 8 + 2}",
+                f"SB p. {page}, ex. {n % 10 + 1} (письменно)",
+                f"Выучить слова на с. {page}, ex. {n % 9 + 1}",
+            )
+        )
     if subject == INF:
-        return rng.choice((f"§{p}, задания {n % 10 + 1}–{n % 10 + 4} в рабочей тетради", f"§{p}, вопросы 1–5",
-                           f"§{p}, задача {n % 12 + 1} (программа на Python)"))
+        return rng.choice(
+            (
+                f"§{p}, задания {n % 10 + 1}–{n % 10 + 4} в рабочей тетради",
+                f"§{p}, вопросы 1–5",
+                f"§{p}, задача {n % 12 + 1} (программа на Python)",
+            )
+        )
     if subject in (PHYS, CHEM):
-        return rng.choice((f"§{p}, упр. {n % 40 + 1} (1–3)", f"§{p}, задачи {n % 30 + 1}, {n % 30 + 2}",
-                           f"§{p}, вопросы после параграфа"))
+        return rng.choice(
+            (
+                f"§{p}, упр. {n % 40 + 1} (1–3)",
+                f"§{p}, задачи {n % 30 + 1}, {n % 30 + 2}",
+                f"§{p}, вопросы после параграфа",
+            )
+        )
     if subject == GEO:
         return rng.choice((f"§{p}, вопросы 1–4 на с. {page}", f"§{p}, контурная карта, с. {page % 30 + 2}"))
     if subject == WORLD:
@@ -367,5 +394,10 @@ def homework(subject: str, grade: int, lesson: PlannedLesson, counter: int, rng:
         return "Принести материалы для практической работы"
     if subject == PE:
         return "Комплекс утренней гимнастики"
-    return rng.choice((f"§{p}, вопросы 1–{3 + counter % 3} на с. {page}", f"§{p}, пересказ; термины выучить",
-                       f"§{p}, таблица в тетради"))
+    return rng.choice(
+        (
+            f"§{p}, вопросы 1–{3 + counter % 3} на с. {page}",
+            f"§{p}, пересказ; термины выучить",
+            f"§{p}, таблица в тетради",
+        )
+    )

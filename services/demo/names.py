@@ -4,6 +4,7 @@ are the same for both).
 
 Only lists and pure functions: the random choices are made by the caller's seeded generator.
 """
+
 from __future__ import annotations
 
 import random

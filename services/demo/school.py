@@ -4,6 +4,7 @@ calendar, bells, subjects, work types, staff, classes, students and parents, tea
 About 30 classes (grades 1-11, two or three letters), 25 students a class, their parents (most children
 with two, some with one; a few families with two or three children in the school), about 60 staff.
 """
+
 from __future__ import annotations
 
 import random
@@ -131,17 +132,31 @@ class _Builder:
         parents: list[tuple[Person, str]] = []
         if kind < 0.96:  # a mother, mostly with the family's surname
             last = surname if rng.random() < 0.9 or kind >= 0.83 else rng.choice(names.SURNAMES)
-            mother = Person(names.female_surname(last), names.pick(rng, names.MOTHERS),
-                            names.patronymic(rng.choice(names.OLDER_MEN), True), True, names.phone(rng, self.phones))
+            mother = Person(
+                names.female_surname(last),
+                names.pick(rng, names.MOTHERS),
+                names.patronymic(rng.choice(names.OLDER_MEN), True),
+                True,
+                names.phone(rng, self.phones),
+            )
             parents.append((mother, "мать"))
         if kind < 0.83 or 0.96 <= kind < 0.98:  # a father
-            father = Person(surname, father_name, names.patronymic(rng.choice(names.OLDER_MEN), False), False,
-                            names.phone(rng, self.phones))
+            father = Person(
+                surname,
+                father_name,
+                names.patronymic(rng.choice(names.OLDER_MEN), False),
+                False,
+                names.phone(rng, self.phones),
+            )
             parents.append((father, "отец"))
         if kind >= 0.98:  # a grandmother as the guardian
-            grandmother = Person(names.female_surname(surname), rng.choice(names.OLDER_WOMEN),
-                                 names.patronymic(rng.choice(names.OLDER_MEN), True), True,
-                                 names.phone(rng, self.phones))
+            grandmother = Person(
+                names.female_surname(surname),
+                rng.choice(names.OLDER_WOMEN),
+                names.patronymic(rng.choice(names.OLDER_MEN), True),
+                True,
+                names.phone(rng, self.phones),
+            )
             parents.append((grandmother, "опекун"))
         return Family(surname, father_name, parents)
 
@@ -161,9 +176,12 @@ class _Builder:
                 female = rng.random() < 0.5
 
                 def make(family=family, female=female) -> Person:
-                    return Person(names.surname_for(family.surname, female),
-                                  names.pick(rng, names.GIRLS if female else names.BOYS),
-                                  names.patronymic(family.father_name, female), female)
+                    return Person(
+                        names.surname_for(family.surname, female),
+                        names.pick(rng, names.GIRLS if female else names.BOYS),
+                        names.patronymic(family.father_name, female),
+                        female,
+                    )
 
                 child = Child(self.unique(make), self.birth_date(grade), f"{grade}{letter}", family)
                 family.children += 1
@@ -189,16 +207,26 @@ class _Builder:
 
     def teacher(self, department: str, capacity: float = 1.0) -> Teacher:
         rng = self.rng
-        male_share = {"pe": 0.6, "obzr": 0.7, "informatics": 0.45, "physics": 0.35, "history": 0.3,
-                      "art": 0.25, "primary": 0.02}.get(department, 0.1)
+        male_share = {
+            "pe": 0.6,
+            "obzr": 0.7,
+            "informatics": 0.45,
+            "physics": 0.35,
+            "history": 0.3,
+            "art": 0.25,
+            "primary": 0.02,
+        }.get(department, 0.1)
         female = rng.random() >= male_share
 
         def make() -> Person:
             last = rng.choice(names.SURNAMES)
-            return Person(names.surname_for(last, female),
-                          rng.choice(names.TEACHER_WOMEN if female else names.TEACHER_MEN),
-                          names.patronymic(rng.choice(names.OLDER_MEN), female), female,
-                          names.phone(rng, self.phones))
+            return Person(
+                names.surname_for(last, female),
+                rng.choice(names.TEACHER_WOMEN if female else names.TEACHER_MEN),
+                names.patronymic(rng.choice(names.OLDER_MEN), female),
+                female,
+                names.phone(rng, self.phones),
+            )
 
         return Teacher(self.unique(make), department, capacity)
 
@@ -252,8 +280,10 @@ class _Builder:
                 if department.key == "primary":
                     t = k
                 else:
-                    t = min((j for j in range(count) if j not in banned),
-                            key=lambda j: ((staff[j].load + hours) / staff[j].capacity, rng.random()))
+                    t = min(
+                        (j for j in range(count) if j not in banned),
+                        key=lambda j: ((staff[j].load + hours) / staff[j].capacity, rng.random()),
+                    )
                 staff[t].load += hours
                 for subject, h in sorted(subjects.items()):
                     if group:
@@ -279,8 +309,16 @@ class _Builder:
                 teachers[t].leads = class_name
         rest = [f"{g}{letter}" for g, letter in classes if g >= 5]
         candidates = {
-            c: sorted((t for t in hours[c] if teachers[t].department != "primary" and "завуч" not in teachers[t].roles
-                       and teachers[t].capacity == 1.0), key=lambda t: (-hours[c][t], t))
+            c: sorted(
+                (
+                    t
+                    for t in hours[c]
+                    if teachers[t].department != "primary"
+                    and "завуч" not in teachers[t].roles
+                    and teachers[t].capacity == 1.0
+                ),
+                key=lambda t: (-hours[c][t], t),
+            )
             for c in rest
         }
         match: dict[int, str] = {}
@@ -297,8 +335,11 @@ class _Builder:
 
         for c in rest:
             if not place(c, set()):
-                free = next(t for t, teacher in enumerate(teachers)
-                            if teacher.leads is None and t not in match and teacher.department != "primary")
+                free = next(
+                    t
+                    for t, teacher in enumerate(teachers)
+                    if teacher.leads is None and t not in match and teacher.department != "primary"
+                )
                 match[free] = c
         for t, c in match.items():
             teachers[t].leads = c
@@ -326,8 +367,7 @@ class _Builder:
             unit = Unit(subject, tuple(t for _, t, _ in parts), parts[0][2])
             units_of[class_name].append((unit, [(g, t) for g, t, _ in parts]))
         class_names = [f"{g}{letter}" for g, letter in classes]
-        weeks = [ClassWeek(tuple(u for u, _ in units_of[c]), cur.MAX_LESSONS_A_DAY[int(c[:-1])])
-                 for c in class_names]
+        weeks = [ClassWeek(tuple(u for u, _ in units_of[c]), cur.MAX_LESSONS_A_DAY[int(c[:-1])]) for c in class_names]
         schedule = build_timetable(weeks, rng)
 
         timetable = []
@@ -336,36 +376,99 @@ class _Builder:
                 day, lesson = divmod(s, MAX_LESSON)
                 unit, parts = units_of[c][week[s]]
                 for group, t in parts:
-                    timetable.append({"class": c, "weekday": WEEKDAYS[day], "lesson": str(lesson + 1),
-                                      "subject": unit.subject, "subgroup": group or "", "room": teachers[t].room})
+                    timetable.append(
+                        {
+                            "class": c,
+                            "weekday": WEEKDAYS[day],
+                            "lesson": str(lesson + 1),
+                            "subject": unit.subject,
+                            "subgroup": group or "",
+                            "room": teachers[t].room,
+                        }
+                    )
 
         leaders = {t.leads: t for t in teachers if t.leads}
         return {
-            "school": [{
-                "name": school_name(self.number), "timezone": "Europe/Moscow", "year": cal.year_name,
-                "year_start": fmt(cal.starts), "year_end": fmt(cal.ends), "mark_min": "2", "mark_max": "5",
-                "grades_without_marks": "1", "homework_deadline": "16:00", "edit_window_days": "14",
-            }],
-            "periods": [{"name": p.name, "kind": p.kind, "grades": f"{p.grade_from}-{p.grade_to}",
-                         "starts": fmt(p.starts), "ends": fmt(p.ends)} for p in cal.periods],
-            "holidays": [{"name": h.name, "starts": fmt(h.starts), "ends": fmt(h.ends),
-                          "grades": ",".join(map(str, h.grades))} for h in cal.holidays],
-            "bells": [{"lesson": str(n), "starts": s.strftime("%H:%M"), "ends": e.strftime("%H:%M")}
-                      for n, s, e in bells()],
+            "school": [
+                {
+                    "name": school_name(self.number),
+                    "timezone": "Europe/Moscow",
+                    "year": cal.year_name,
+                    "year_start": fmt(cal.starts),
+                    "year_end": fmt(cal.ends),
+                    "mark_min": "2",
+                    "mark_max": "5",
+                    "grades_without_marks": "1",
+                    "homework_deadline": "16:00",
+                    "edit_window_days": "14",
+                }
+            ],
+            "periods": [
+                {
+                    "name": p.name,
+                    "kind": p.kind,
+                    "grades": f"{p.grade_from}-{p.grade_to}",
+                    "starts": fmt(p.starts),
+                    "ends": fmt(p.ends),
+                }
+                for p in cal.periods
+            ],
+            "holidays": [
+                {"name": h.name, "starts": fmt(h.starts), "ends": fmt(h.ends), "grades": ",".join(map(str, h.grades))}
+                for h in cal.holidays
+            ],
+            "bells": [
+                {"lesson": str(n), "starts": s.strftime("%H:%M"), "ends": e.strftime("%H:%M")} for n, s, e in bells()
+            ],
             "subjects": [{"name": name, "short_name": short} for name, short in cur.SUBJECTS.items()],
-            "work_types": [{"name": name, "weight": weight, "written": "да" if written else "нет"}
-                           for name, weight, written in cur.WORK_TYPES],
-            "staff": [{"last_name": t.person.last, "first_name": t.person.first, "middle_name": t.person.middle,
-                       "roles": t.roles, "phone": t.person.phone} for t in [*teachers, secretary, admin]],
+            "work_types": [
+                {"name": name, "weight": weight, "written": "да" if written else "нет"}
+                for name, weight, written in cur.WORK_TYPES
+            ],
+            "staff": [
+                {
+                    "last_name": t.person.last,
+                    "first_name": t.person.first,
+                    "middle_name": t.person.middle,
+                    "roles": t.roles,
+                    "phone": t.person.phone,
+                }
+                for t in [*teachers, secretary, admin]
+            ],
             "classes": [{"class": c, "class_teacher": leaders[c].person.full} for c in class_names],
-            "students": [{"last_name": c.person.last, "first_name": c.person.first, "middle_name": c.person.middle,
-                          "birth_date": fmt(c.birth), "class": c.class_name, "subgroups": ", ".join(c.groups)}
-                         for c in sorted(children, key=lambda c: (int(c.class_name[:-1]), c.class_name[-1],
-                                                                  c.person.full))],
-            "parents": [{"last_name": p.last, "first_name": p.first, "middle_name": p.middle, "phone": p.phone,
-                         "kinship": kinship, "child": c.person.full, "child_class": c.class_name}
-                        for c in children for p, kinship in c.family.parents],
-            "load": [{"teacher": teachers[t].person.full, "class": c, "subgroup": group or "", "subject": subject,
-                      "hours": str(h)} for t, c, group, subject, h in load_rows],
+            "students": [
+                {
+                    "last_name": c.person.last,
+                    "first_name": c.person.first,
+                    "middle_name": c.person.middle,
+                    "birth_date": fmt(c.birth),
+                    "class": c.class_name,
+                    "subgroups": ", ".join(c.groups),
+                }
+                for c in sorted(children, key=lambda c: (int(c.class_name[:-1]), c.class_name[-1], c.person.full))
+            ],
+            "parents": [
+                {
+                    "last_name": p.last,
+                    "first_name": p.first,
+                    "middle_name": p.middle,
+                    "phone": p.phone,
+                    "kinship": kinship,
+                    "child": c.person.full,
+                    "child_class": c.class_name,
+                }
+                for c in children
+                for p, kinship in c.family.parents
+            ],
+            "load": [
+                {
+                    "teacher": teachers[t].person.full,
+                    "class": c,
+                    "subgroup": group or "",
+                    "subject": subject,
+                    "hours": str(h),
+                }
+                for t, c, group, subject, h in load_rows
+            ],
             "timetable": timetable,
         }

@@ -6,6 +6,7 @@ hours allow, never more than its grade's maximum), so its days have no gaps. The
 dealt into the shape, a subject spread over different days, then a min-conflicts search swaps two
 lessons of one class at a time until no teacher is anywhere twice; the swaps keep the class's shape.
 """
+
 from __future__ import annotations
 
 import math
@@ -86,8 +87,9 @@ class _Solver:
             unit = week.units[i]
             for _ in range(unit.hours):
                 free = [d for d in range(DAYS) if len(per_day[d]) < lengths[d]]
-                day = min(free, key=lambda d: (counts.get((d, unit.subject), 0),
-                                               len(per_day[d]) - lengths[d], rng.random()))
+                day = min(
+                    free, key=lambda d: (counts.get((d, unit.subject), 0), len(per_day[d]) - lengths[d], rng.random())
+                )
                 per_day[day].append(i)
                 counts[day, unit.subject] = counts.get((day, unit.subject), 0) + 1
         schedule: dict[int, int] = {}
@@ -97,8 +99,9 @@ class _Solver:
             # Busy teachers first, each into the free lesson where their teachers clash least.
             units.sort(key=lambda i: -len(week.units[i].teachers))
             for i in units:
-                lesson = min(free, key=lambda n: (sum(self.occ[t][slot(day, n)] for t in week.units[i].teachers),
-                                                  rng.random()))
+                lesson = min(
+                    free, key=lambda n: (sum(self.occ[t][slot(day, n)] for t in week.units[i].teachers), rng.random())
+                )
                 free.remove(lesson)
                 schedule[slot(day, lesson)] = i
                 for t in week.units[i].teachers:
@@ -170,8 +173,12 @@ class _Solver:
         d1, d2 = s1 // MAX_LESSON, s2 // MAX_LESSON
         if d1 != d2 and u1.subject != u2.subject:
             counts, allowed = self.day_count[c], self.allowed[c]
-            for day, subject, d in ((d1, u1.subject, -1), (d2, u1.subject, 1), (d2, u2.subject, -1),
-                                    (d1, u2.subject, 1)):
+            for day, subject, d in (
+                (d1, u1.subject, -1),
+                (d2, u1.subject, 1),
+                (d2, u2.subject, -1),
+                (d1, u2.subject, 1),
+            ):
                 now = counts.get((day, subject), 0)
                 soft += max(0, now + d - allowed[subject]) - max(0, now - allowed[subject])
         return HARD * hard + soft
@@ -186,7 +193,11 @@ class _Solver:
             self.occ[t][s2] -= 1
             self.occ[t][s1] += 1
         d1, d2 = s1 // MAX_LESSON, s2 // MAX_LESSON
-        for day, subject, d in ((d1, units[i1].subject, -1), (d2, units[i1].subject, 1),
-                                (d2, units[i2].subject, -1), (d1, units[i2].subject, 1)):
+        for day, subject, d in (
+            (d1, units[i1].subject, -1),
+            (d2, units[i1].subject, 1),
+            (d2, units[i2].subject, -1),
+            (d1, units[i2].subject, 1),
+        ):
             counts[day, subject] = counts.get((day, subject), 0) + d
         schedule[s1], schedule[s2] = i2, i1

@@ -1,4 +1,5 @@
 """The school's data model (SQLAlchemy 2 typed models); importing this registers every table."""
+
 from .accounts import Consent, InviteAttempt, InviteCode, NotificationSetting, TelegramAccount
 from .base import (
     STAFF_ROLES,
@@ -8,9 +9,9 @@ from .base import (
     Base,
     ConsentAnswer,
     CorrectionStatus,
+    DeliveryStatus,
     DocumentKind,
     DocumentStatus,
-    DeliveryStatus,
     EventKind,
     FinalMarkKind,
     Kinship,

@@ -1,4 +1,5 @@
 """Telegram accounts linked to persons: consent (ACC-7), invite codes (ACC-6), push preferences."""
+
 from __future__ import annotations
 
 from datetime import datetime, time

@@ -1,4 +1,5 @@
 """The journal: dated lessons with topic and homework, marks, absences, documents, final marks."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,9 +61,7 @@ class Attachment(IdMixin, Base):
 
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
-    document_id: Mapped[int | None] = mapped_column(
-        ForeignKey("absence_documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("absence_documents.id", ondelete="CASCADE"), index=True)
     kind: Mapped[AttachmentKind] = mapped_column(str_enum(AttachmentKind))
     # A file id belongs to one bot (telegram_bot_id; None: recorded before it was kept): another bot sends the
     # kept bytes instead and records its own id.
@@ -133,9 +132,7 @@ class AbsenceDocument(IdMixin, Base):
     date_to: Mapped[date]
     kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
     comment: Mapped[str] = mapped_column(String(1000), default="")
-    status: Mapped[DocumentStatus] = mapped_column(
-        str_enum(DocumentStatus), default=DocumentStatus.PENDING, index=True
-    )
+    status: Mapped[DocumentStatus] = mapped_column(str_enum(DocumentStatus), default=DocumentStatus.PENDING, index=True)
     reason: Mapped[AbsenceReason | None] = mapped_column(str_enum(AbsenceReason))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     decided_at: Mapped[datetime | None]
@@ -152,8 +149,16 @@ class FinalMark(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("student_id", "subject_id", "kind", "period_id", "year_id"),
         # Year, exam and final marks have no period, and NULLs never collide in a unique key.
-        Index("uq_final_marks_without_period", "student_id", "subject_id", "kind", "year_id", unique=True,
-              sqlite_where=text("period_id IS NULL"), postgresql_where=text("period_id IS NULL")),
+        Index(
+            "uq_final_marks_without_period",
+            "student_id",
+            "subject_id",
+            "kind",
+            "year_id",
+            unique=True,
+            sqlite_where=text("period_id IS NULL"),
+            postgresql_where=text("period_id IS NULL"),
+        ),
     )
 
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)

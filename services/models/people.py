@@ -1,4 +1,5 @@
 """People of a school: persons, students, their parents, staff roles, classes and subgroups."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -59,9 +60,7 @@ class ClassGroup(IdMixin, Base):
     year_id: Mapped[int] = mapped_column(ForeignKey("academic_years.id", ondelete="CASCADE"), index=True)
     grade: Mapped[int] = mapped_column(Integer)
     letter: Mapped[str] = mapped_column(String(4))
-    class_teacher_id: Mapped[int | None] = mapped_column(
-        ForeignKey("persons.id", ondelete="SET NULL"), index=True
-    )
+    class_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"), index=True)
 
     @property
     def name(self) -> str:
@@ -105,9 +104,5 @@ class Subgroup(IdMixin, Base):
 class SubgroupMember(Base):
     __tablename__ = "subgroup_members"
 
-    subgroup_id: Mapped[int] = mapped_column(
-        ForeignKey("subgroups.id", ondelete="CASCADE"), primary_key=True
-    )
-    student_id: Mapped[int] = mapped_column(
-        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    subgroup_id: Mapped[int] = mapped_column(ForeignKey("subgroups.id", ondelete="CASCADE"), primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, index=True)

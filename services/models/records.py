@@ -1,5 +1,6 @@
 """What the system remembers about itself: the audit log (DATA-3), the outbox of domain events, and the drafts
 already saved."""
+
 from __future__ import annotations
 
 from datetime import datetime

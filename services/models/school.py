@@ -1,4 +1,5 @@
 """Schools, their settings and calendar: academic years, study periods, holidays, bells (PER-1)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time

@@ -1,4 +1,5 @@
 """What is taught: subjects, teaching assignments, substitutes, the weekly timetable, thematic plans."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,8 +27,15 @@ class Assignment(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("class_id", "subgroup_id", "subject_id", "teacher_id"),
         # A whole-class assignment has no subgroup, and NULLs never collide in a unique key.
-        Index("uq_assignments_whole_class", "class_id", "subject_id", "teacher_id", unique=True,
-              sqlite_where=text("subgroup_id IS NULL"), postgresql_where=text("subgroup_id IS NULL")),
+        Index(
+            "uq_assignments_whole_class",
+            "class_id",
+            "subject_id",
+            "teacher_id",
+            unique=True,
+            sqlite_where=text("subgroup_id IS NULL"),
+            postgresql_where=text("subgroup_id IS NULL"),
+        ),
     )
 
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)

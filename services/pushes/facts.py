@@ -4,6 +4,7 @@ Journal events carry ids only (services/journal.py writes them inside the teache
 rendered later, in each recipient's language, and must not depend on what has changed since: a deleted mark
 is still «5 по математике за 24 ноября» in its correction.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,10 +13,26 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
-    AbsenceDocument, Attachment, ClassGroup, CorrectionRequest, Lesson, Person, Student, StudyPeriod, Subject, WorkType,
+    AbsenceDocument,
+    Attachment,
+    ClassGroup,
+    CorrectionRequest,
+    Lesson,
+    Person,
+    Student,
+    StudyPeriod,
+    Subject,
+    WorkType,
 )
 from .payloads import (
-    CorrectionRequested, DocumentDecided, DocumentSent, HomeworkSet, MarkAdded, MarkChanged, Payload, PeriodMarkSet,
+    CorrectionRequested,
+    DocumentDecided,
+    DocumentSent,
+    HomeworkSet,
+    MarkAdded,
+    MarkChanged,
+    Payload,
+    PeriodMarkSet,
 )
 
 HOMEWORK_SHOWN = 600  # characters of the homework text in a push; the diary has the rest
@@ -38,8 +55,11 @@ async def facts_of(session: AsyncSession, payload: Payload) -> dict[str, Any]:
     if isinstance(payload, DocumentDecided):
         doc = await session.get(AbsenceDocument, payload.document_id)
         if doc is not None:
-            facts |= {"date_from": doc.date_from.isoformat(), "date_to": doc.date_to.isoformat(),
-                      "comment": doc.decision_comment}
+            facts |= {
+                "date_from": doc.date_from.isoformat(),
+                "date_to": doc.date_to.isoformat(),
+                "comment": doc.decision_comment,
+            }
     if isinstance(payload, CorrectionRequested):  # told to those who decide it
         request = await session.get(CorrectionRequest, payload.request_id)
         if request is not None:
@@ -51,8 +71,10 @@ async def facts_of(session: AsyncSession, payload: Payload) -> dict[str, Any]:
     if isinstance(payload, DocumentSent):  # told to the class teacher, who has no child of their own in it
         student = await session.get(Student, payload.student_id)
         if student is not None:
-            facts |= {"student": f"{student.person.last_name} {student.person.first_name}",
-                      "class": f"{student.class_group.grade}{student.class_group.letter}"}
+            facts |= {
+                "student": f"{student.person.last_name} {student.person.first_name}",
+                "class": f"{student.class_group.grade}{student.class_group.letter}",
+            }
     return facts
 
 
@@ -60,12 +82,13 @@ async def _lesson(session: AsyncSession, lesson_id: int, *, homework: bool) -> d
     lesson = await session.get(Lesson, lesson_id)
     if lesson is None:
         return {}
-    facts = {"subject": lesson.assignment.subject.name, "date": lesson.date.isoformat(),
-             "number": lesson.lesson_number}
+    facts = {"subject": lesson.assignment.subject.name, "date": lesson.date.isoformat(), "number": lesson.lesson_number}
     if homework:
         files = await session.scalar(select(func.count(Attachment.id)).where(Attachment.lesson_id == lesson.id))
         text = lesson.homework
-        facts |= {"homework": text[:HOMEWORK_SHOWN] + ("…" if len(text) > HOMEWORK_SHOWN else ""),
-                  "due_on": lesson.homework_due_on.isoformat() if lesson.homework_due_on else None,
-                  "files": files or 0}
+        facts |= {
+            "homework": text[:HOMEWORK_SHOWN] + ("…" if len(text) > HOMEWORK_SHOWN else ""),
+            "due_on": lesson.homework_due_on.isoformat() if lesson.homework_due_on else None,
+            "files": files or 0,
+        }
     return facts

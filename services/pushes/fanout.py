@@ -18,6 +18,7 @@ When
 - Quiet hours hold a push until they end; the digest comes at the account's digest time.
 All times are the school's wall clock (School.timezone), stored in UTC.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,14 +30,39 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
-    ClassGroup, Delivery, DeliveryStatus, EventKind, Guardianship, Lesson, NotificationSetting, NotifyKind,
-    NotifyMode, OutboxEvent, Person, School, Student, StudentStatus, SubgroupMember, TelegramAccount,
+    ClassGroup,
+    Delivery,
+    DeliveryStatus,
+    EventKind,
+    Guardianship,
+    Lesson,
+    NotificationSetting,
+    NotifyKind,
+    NotifyMode,
+    OutboxEvent,
+    Person,
+    School,
+    Student,
+    StudentStatus,
+    SubgroupMember,
+    TelegramAccount,
 )
 from ..preferences import after_quiet, mode_or_default, next_at
 from .facts import facts_of
 from .payloads import (
-    AbsenceRecorded, AbsenceRemoved, Announcement, CorrectionRequested, DocumentSent, HomeworkSet, MarkAdded,
-    MarkChanged, MarkDeleted, Payload, PeriodMarkSet, StaffReminder, payload_of,
+    AbsenceRecorded,
+    AbsenceRemoved,
+    Announcement,
+    CorrectionRequested,
+    DocumentSent,
+    HomeworkSet,
+    MarkAdded,
+    MarkChanged,
+    MarkDeleted,
+    Payload,
+    PeriodMarkSet,
+    StaffReminder,
+    payload_of,
 )
 
 log = logging.getLogger(__name__)
@@ -82,10 +108,15 @@ class Recipient:
 
 async def plan_pending(session: AsyncSession, now: datetime, gather: timedelta, limit: int = 200) -> int:
     """Plans up to `limit` unplanned events, oldest first; returns how many. The caller commits."""
-    events = (await session.scalars(
-        select(OutboxEvent).where(OutboxEvent.processed_at.is_(None), OutboxEvent.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxEvent.id).limit(limit).with_for_update(skip_locked=True)
-    )).all()
+    events = (
+        await session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.processed_at.is_(None), OutboxEvent.attempts < MAX_ATTEMPTS)
+            .order_by(OutboxEvent.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
     for event in events:
         try:
             async with session.begin_nested():
@@ -108,9 +139,14 @@ async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, g
         return
     school = await session.get_one(School, event.school_id)
     zone = ZoneInfo(school.timezone)
-    accounts = {a.id: a for a in await session.scalars(
-        select(TelegramAccount).where(TelegramAccount.id.in_({r.account_id for r in recipients}),
-                                      TelegramAccount.is_active.is_(True)))}
+    accounts = {
+        a.id: a
+        for a in await session.scalars(
+            select(TelegramAccount).where(
+                TelegramAccount.id.in_({r.account_id for r in recipients}), TelegramAccount.is_active.is_(True)
+            )
+        )
+    }
     notify_kind = _notify_kind(event.kind)
     modes = await _modes(session, recipients, notify_kind) if notify_kind else {}
     topic = topic_of(payload)
@@ -138,16 +174,22 @@ async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, g
             digest = mode is NotifyMode.DIGEST
             due = next_at(account.digest_time, now, zone) if digest else after_quiet(now + gather, account, zone)
         planned[r.account_id] = Delivery(
-            event_id=event.id, account_id=r.account_id, student_id=r.student_id, notify_kind=notify_kind,
-            topic=topic, created_at=now, due_at=due, digest=digest)
+            event_id=event.id,
+            account_id=r.account_id,
+            student_id=r.student_id,
+            notify_kind=notify_kind,
+            topic=topic,
+            created_at=now,
+            due_at=due,
+            digest=digest,
+        )
     session.add_all(planned.values())
     instant = [d.account_id for d in planned.values() if not d.digest]
     if instant:
         await _gather_with(session, instant, now, gather)
 
 
-async def recipients_of(session: AsyncSession, event_id: int, school_id: int,
-                        payload: Payload) -> list[Recipient]:
+async def recipients_of(session: AsyncSession, event_id: int, school_id: int, payload: Payload) -> list[Recipient]:
     if payload.kind in NOBODY:
         return []
     if isinstance(payload, (StaffReminder, CorrectionRequested)):
@@ -178,19 +220,27 @@ def _notify_kind(kind: EventKind) -> NotifyKind | None:
 
 async def _staff(session: AsyncSession, person_ids: list[int]) -> list[Recipient]:
     accounts = await session.scalars(
-        select(Person.account_id).where(Person.id.in_(person_ids), Person.account_id.is_not(None)))
+        select(Person.account_id).where(Person.id.in_(person_ids), Person.account_id.is_not(None))
+    )
     return [Recipient(a, None) for a in accounts]  # type: ignore[arg-type]  # the query keeps only linked persons
 
 
 async def _families(session: AsyncSession, student_ids: list[int]) -> list[Recipient]:
     """Each student's own account, then each parent's, in a fixed order."""
-    own = select(Student.id, Person.account_id).join(Person, Person.id == Student.person_id).where(
-        Student.id.in_(student_ids), Person.account_id.is_not(None))
-    parents = select(Guardianship.student_id, Person.account_id).join(
-        Person, Person.id == Guardianship.parent_id).where(
-        Guardianship.student_id.in_(student_ids), Person.account_id.is_not(None))
-    rows = [*(await session.execute(own.order_by(Student.id))).all(),
-            *(await session.execute(parents.order_by(Guardianship.student_id, Guardianship.id))).all()]
+    own = (
+        select(Student.id, Person.account_id)
+        .join(Person, Person.id == Student.person_id)
+        .where(Student.id.in_(student_ids), Person.account_id.is_not(None))
+    )
+    parents = (
+        select(Guardianship.student_id, Person.account_id)
+        .join(Person, Person.id == Guardianship.parent_id)
+        .where(Guardianship.student_id.in_(student_ids), Person.account_id.is_not(None))
+    )
+    rows = [
+        *(await session.execute(own.order_by(Student.id))).all(),
+        *(await session.execute(parents.order_by(Guardianship.student_id, Guardianship.id))).all(),
+    ]
     return [Recipient(account, student) for student, account in rows]  # type: ignore[arg-type]  # linked ones only
 
 
@@ -200,22 +250,30 @@ async def _lesson_students(session: AsyncSession, lesson_id: int) -> list[int]:
     if lesson is None:
         return []
     assignment = lesson.assignment
-    query = select(Student.id).where(Student.class_id == assignment.class_id,
-                                     Student.status == StudentStatus.ACTIVE)
+    query = select(Student.id).where(Student.class_id == assignment.class_id, Student.status == StudentStatus.ACTIVE)
     if assignment.subgroup_id is not None:
         query = query.join(SubgroupMember, SubgroupMember.student_id == Student.id).where(
-            SubgroupMember.subgroup_id == assignment.subgroup_id)
+            SubgroupMember.subgroup_id == assignment.subgroup_id
+        )
     return list(await session.scalars(query.order_by(Student.id)))
 
 
-async def _modes(session: AsyncSession, recipients: list[Recipient],
-                 kind: NotifyKind) -> dict[tuple[int, int | None], NotifyMode]:
-    stored = {(a, s): m for a, s, m in await session.execute(
-        select(NotificationSetting.account_id, NotificationSetting.student_id, NotificationSetting.mode).where(
-            NotificationSetting.account_id.in_({r.account_id for r in recipients}),
-            NotificationSetting.kind == kind))}
-    return {(r.account_id, r.student_id): mode_or_default(kind, stored.get((r.account_id, r.student_id)))
-            for r in recipients if r.student_id is not None}
+async def _modes(
+    session: AsyncSession, recipients: list[Recipient], kind: NotifyKind
+) -> dict[tuple[int, int | None], NotifyMode]:
+    stored = {
+        (a, s): m
+        for a, s, m in await session.execute(
+            select(NotificationSetting.account_id, NotificationSetting.student_id, NotificationSetting.mode).where(
+                NotificationSetting.account_id.in_({r.account_id for r in recipients}), NotificationSetting.kind == kind
+            )
+        )
+    }
+    return {
+        (r.account_id, r.student_id): mode_or_default(kind, stored.get((r.account_id, r.student_id)))
+        for r in recipients
+        if r.student_id is not None
+    }
 
 
 async def _told(session: AsyncSession, topic: str | None) -> dict[int, Delivery | None]:
@@ -223,10 +281,14 @@ async def _told(session: AsyncSession, topic: str | None) -> dict[int, Delivery 
     if topic is None:
         return {}
     told: dict[int, Delivery | None] = {}
-    for delivery in await session.scalars(select(Delivery).where(
+    for delivery in await session.scalars(
+        select(Delivery)
+        .where(
             Delivery.topic == topic,
-            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)))
-            .order_by(Delivery.id)):
+            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)),
+        )
+        .order_by(Delivery.id)
+    ):
         waiting = delivery if delivery.status is DeliveryStatus.PENDING else None
         told[delivery.account_id] = waiting or told.get(delivery.account_id)
     return told
@@ -238,8 +300,15 @@ async def _gather_with(session: AsyncSession, account_ids: list[int], now: datet
     Only news younger than a minute beyond the window waits: a teacher typing marks for ten minutes does not
     hold the first one back for ten minutes.
     """
-    await session.execute(update(Delivery).where(
-        Delivery.account_id.in_(account_ids), Delivery.status == DeliveryStatus.PENDING,
-        Delivery.digest.is_(False), Delivery.due_at < now + gather,
-        Delivery.created_at > now - gather - timedelta(minutes=1),
-    ).values(due_at=now + gather).execution_options(synchronize_session=False))
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.account_id.in_(account_ids),
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.digest.is_(False),
+            Delivery.due_at < now + gather,
+            Delivery.created_at > now - gather - timedelta(minutes=1),
+        )
+        .values(due_at=now + gather)
+        .execution_options(synchronize_session=False)
+    )

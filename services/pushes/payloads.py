@@ -5,6 +5,7 @@ The stored JSON keeps the shape it always had (one key per field, services/jsona
 in an outbox read as before. Dates are kept as ISO strings, as they were written; enums by their value. `facts` is what the fan-out reads once when it plans a journal event
 (services/pushes/facts.py): names and dates that must not change with the journal afterwards.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,8 +14,8 @@ from typing import Any, ClassVar
 from ..jsonable import from_json, optional, stored_as, to_json
 from ..models import AbsenceReason, CorrectionStatus, DocumentStatus, EventKind
 
-
 # ---- what the fan-out adds ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -46,6 +47,7 @@ class Payload:
 
 
 # ---- the journal's own events (services/journal.py, absences.py, period_marks.py, corrections.py) ---------
+
 
 @dataclass(frozen=True, kw_only=True)
 class MarkAdded(Payload):
@@ -162,6 +164,7 @@ class CorrectionDecided(Payload):
 
 # ---- announcements (services/announcements.py) -------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class AudienceShown:
     """Whom an announcement was for, as it was chosen: the scope's value, the class's name, its grade and ids."""
@@ -196,6 +199,7 @@ class Announcement(Payload):
 
 
 # ---- scheduled reminders to staff (services/reminders/staff.py) --------------------------------------------
+
 
 @dataclass(frozen=True, kw_only=True)
 class LessonLine:
@@ -308,6 +312,7 @@ class PeriodFailing(StaffReminder):
 
 # ---- scheduled pushes to families (services/reminders/family.py) -------------------------------------------
 
+
 @dataclass(frozen=True)
 class HomeworkLine:
     subject: str
@@ -362,12 +367,34 @@ class PeriodForecast(Payload):
     more: int = 0
 
 
-PAYLOADS: dict[EventKind, type[Payload]] = {cls.kind: cls for cls in (
-    MarkAdded, MarkChanged, MarkDeleted, AbsenceRecorded, AbsenceRemoved, AbsenceReasonSet, HomeworkSet,
-    HomeworkChanged, DocumentSent, DocumentDecided, PeriodMarkSet, CorrectionRequested, CorrectionDecided,
-    Announcement, HomeworkMissing, LessonsUnfilled, WorksUnmarked, AbsenceDeadlines, WeekUnreasoned, PeriodFailing,
-    HomeworkTomorrow, WeeklySummary, PeriodForecast,
-)}
+PAYLOADS: dict[EventKind, type[Payload]] = {
+    cls.kind: cls
+    for cls in (
+        MarkAdded,
+        MarkChanged,
+        MarkDeleted,
+        AbsenceRecorded,
+        AbsenceRemoved,
+        AbsenceReasonSet,
+        HomeworkSet,
+        HomeworkChanged,
+        DocumentSent,
+        DocumentDecided,
+        PeriodMarkSet,
+        CorrectionRequested,
+        CorrectionDecided,
+        Announcement,
+        HomeworkMissing,
+        LessonsUnfilled,
+        WorksUnmarked,
+        AbsenceDeadlines,
+        WeekUnreasoned,
+        PeriodFailing,
+        HomeworkTomorrow,
+        WeeklySummary,
+        PeriodForecast,
+    )
+}
 
 
 def payload_of(kind: EventKind, data: dict[str, Any]) -> Payload:

@@ -4,6 +4,7 @@ Once in normal operation: a delivery is claimed (SENDING) and committed before i
 (SENT, FAILED …) after. A crash in between leaves it SENDING; `recover()` at the next start makes it PENDING
 again, so what was in flight is sent a second time and nothing else is.
 """
+
 from __future__ import annotations
 
 import enum
@@ -53,19 +54,25 @@ class Result(enum.Enum):
 
 async def recover(session: AsyncSession) -> int:
     """At start: what a crash left in flight is sent again. One worker per deployment (see bot/pushes/worker.py)."""
-    result = await session.execute(update(Delivery).where(Delivery.status == DeliveryStatus.SENDING)
-                                   .values(status=DeliveryStatus.PENDING))
+    result = await session.execute(
+        update(Delivery).where(Delivery.status == DeliveryStatus.SENDING).values(status=DeliveryStatus.PENDING)
+    )
     return result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
 
 
-async def claim_due(session: AsyncSession, now: datetime, accounts: int = 50,
-                    busy: frozenset[int] = frozenset()) -> list[Outgoing]:
+async def claim_due(
+    session: AsyncSession, now: datetime, accounts: int = 50, busy: frozenset[int] = frozenset()
+) -> list[Outgoing]:
     """Up to `accounts` accounts' due news, each account's as one Outgoing, marked SENDING. The caller commits."""
-    due = (await session.execute(
-        select(Delivery.id, Delivery.account_id).where(Delivery.status == DeliveryStatus.PENDING,
-                                                       Delivery.due_at <= now)
-        .order_by(Delivery.due_at, Delivery.id).limit(accounts * 20).with_for_update(skip_locked=True)
-    )).all()
+    due = (
+        await session.execute(
+            select(Delivery.id, Delivery.account_id)
+            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
+            .order_by(Delivery.due_at, Delivery.id)
+            .limit(accounts * 20)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
     chosen: dict[int, list[int]] = {}
     for delivery_id, account_id in due:
         if account_id in busy or (account_id not in chosen and len(chosen) >= accounts):
@@ -74,24 +81,52 @@ async def claim_due(session: AsyncSession, now: datetime, accounts: int = 50,
     if not chosen:
         return []
     ids = [i for group in chosen.values() for i in group]
-    await session.execute(update(Delivery).where(Delivery.id.in_(ids))
-                          .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1))
-    rows = (await session.execute(
-        select(Delivery, OutboxEvent).join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
-        .where(Delivery.id.in_(ids)).order_by(Delivery.event_id)
-    )).all()
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1)
+    )
+    rows = (
+        await session.execute(
+            select(Delivery, OutboxEvent)
+            .join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
+            .where(Delivery.id.in_(ids))
+            .order_by(Delivery.event_id)
+        )
+    ).all()
     told = await _told_before(session, rows)
-    locales = dict((await session.execute(
-        select(TelegramAccount.id, TelegramAccount.locale).where(TelegramAccount.id.in_(chosen)))).all())
+    locales = dict(
+        (
+            await session.execute(
+                select(TelegramAccount.id, TelegramAccount.locale).where(TelegramAccount.id.in_(chosen))
+            )
+        ).all()
+    )
     names = await _names(session, {d.student_id for d, _ in rows if d.student_id is not None})
     items: dict[int, list[Item]] = {}
     for delivery, event in rows:
-        items.setdefault(delivery.account_id, []).append(Item(
-            delivery.id, event.id, event.kind, event.payload, delivery.student_id, delivery.topic,
-            delivery.digest, (delivery.account_id, delivery.topic) in told))
-    return [Outgoing(account_id, locales.get(account_id, "ru"), tuple(items[account_id]),
-                     {s: names[s] for s in {i.student_id for i in items[account_id]} if s in names})
-            for account_id in chosen if account_id in items]
+        items.setdefault(delivery.account_id, []).append(
+            Item(
+                delivery.id,
+                event.id,
+                event.kind,
+                event.payload,
+                delivery.student_id,
+                delivery.topic,
+                delivery.digest,
+                (delivery.account_id, delivery.topic) in told,
+            )
+        )
+    return [
+        Outgoing(
+            account_id,
+            locales.get(account_id, "ru"),
+            tuple(items[account_id]),
+            {s: names[s] for s in {i.student_id for i in items[account_id]} if s in names},
+        )
+        for account_id in chosen
+        if account_id in items
+    ]
 
 
 async def record(session: AsyncSession, outgoing: Outgoing, result: Result, now: datetime) -> None:
@@ -106,9 +141,14 @@ async def record(session: AsyncSession, outgoing: Outgoing, result: Result, now:
         account = await session.get(TelegramAccount, outgoing.account_id)
         if account is not None:
             account.is_active = False
-        await session.execute(update(Delivery).where(
-            Delivery.account_id == outgoing.account_id,
-            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING))).values(status=DeliveryStatus.FAILED))
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.account_id == outgoing.account_id,
+                Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+            )
+            .values(status=DeliveryStatus.FAILED)
+        )
     elif result is Result.FAILED:
         await session.execute(update(Delivery).where(where).values(status=DeliveryStatus.FAILED))
     else:
@@ -125,15 +165,25 @@ async def _told_before(session: AsyncSession, rows) -> set[tuple[int, str | None
     if not topics:
         return set()
     accounts = {d.account_id for d, _ in rows}
-    return set((await session.execute(
-        select(Delivery.account_id, Delivery.topic).where(
-            Delivery.topic.in_(topics), Delivery.account_id.in_(accounts), Delivery.status == DeliveryStatus.SENT)
-    )).all())
+    return set(
+        (
+            await session.execute(
+                select(Delivery.account_id, Delivery.topic).where(
+                    Delivery.topic.in_(topics),
+                    Delivery.account_id.in_(accounts),
+                    Delivery.status == DeliveryStatus.SENT,
+                )
+            )
+        ).all()
+    )
 
 
 async def _names(session: AsyncSession, student_ids: set[int]) -> dict[int, str]:
     if not student_ids:
         return {}
-    rows = await session.execute(select(Student.id, Person.first_name, Person.last_name)
-                                 .join(Person, Person.id == Student.person_id).where(Student.id.in_(student_ids)))
+    rows = await session.execute(
+        select(Student.id, Person.first_name, Person.last_name)
+        .join(Person, Person.id == Student.person_id)
+        .where(Student.id.in_(student_ids))
+    )
     return {sid: f"{first} {last}" for sid, first, last in rows}

@@ -1,5 +1,6 @@
 """Scheduled reminders (DIA-3, J-2, ABS-3): each function finds, for one school and one school day, who needs
 reminding of what, and writes one outbox event per recipient with a per-day key (records.emit_once)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -36,9 +37,12 @@ class EndingPeriods:
         for a in (await school_assignments(session, school_id, days.calendar)).values():
             grade = a.class_group.grade
             period = days.calendar.period(day, grade)
-            if (grade in school.no_mark_grades or period is None or not days.has_lessons(day, grade)
-                    or days.days_left(day, period.ends_on, grade, PERIOD_WARNING_SCHOOL_DAYS)
-                    > PERIOD_WARNING_SCHOOL_DAYS):
+            if (
+                grade in school.no_mark_grades
+                or period is None
+                or not days.has_lessons(day, grade)
+                or days.days_left(day, period.ends_on, grade, PERIOD_WARNING_SCHOOL_DAYS) > PERIOD_WARNING_SCHOOL_DAYS
+            ):
                 continue
             found.periods[period.id] = period
             found.assignments[period.id].append(a)

@@ -9,6 +9,7 @@ child's name is the heading the worker puts above them. The reading is a fixed n
 roster (the demo school has ~730 students); keys already written are found in one query, so a second run costs no
 query per student. The caller commits (services.db.write_transaction).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -21,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..calendar import SchoolCalendar, SchoolDays
 from ..control import below_minimum, period_counts, roster_ids
-from ..grading import MarkItem, averages
 from ..errors import NotFound
+from ..grading import MarkItem, averages
 from ..models import (
     Absence,
     Assignment,
@@ -54,14 +55,28 @@ async def homework_tomorrow(session: AsyncSession, school_id: int, day: date) ->
     (J-3). Keyed by the day the homework is due, so that an early run and the evening's write one event."""
     tomorrow = day + timedelta(days=1)
     days = await SchoolDays.load(session, school_id, tomorrow)
-    lessons = [lsn for lsn in (await session.scalars(select(Lesson).where(
-        Lesson.school_id == school_id, Lesson.homework_due_on == tomorrow, Lesson.homework != ""))).unique()
-        if days.has_lessons(tomorrow, lsn.assignment.class_group.grade)]
+    lessons = [
+        lsn
+        for lsn in (
+            await session.scalars(
+                select(Lesson).where(
+                    Lesson.school_id == school_id, Lesson.homework_due_on == tomorrow, Lesson.homework != ""
+                )
+            )
+        ).unique()
+        if days.has_lessons(tomorrow, lsn.assignment.class_group.grade)
+    ]
     if not lessons:
         return 0
-    files = dict((await session.execute(
-        select(Attachment.lesson_id, func.count(Attachment.id))
-        .where(Attachment.lesson_id.in_([lsn.id for lsn in lessons])).group_by(Attachment.lesson_id))).all())
+    files = dict(
+        (
+            await session.execute(
+                select(Attachment.lesson_id, func.count(Attachment.id))
+                .where(Attachment.lesson_id.in_([lsn.id for lsn in lessons]))
+                .group_by(Attachment.lesson_id)
+            )
+        ).all()
+    )
     rosters = await roster_ids(session, list({lsn.assignment_id: lsn.assignment for lsn in lessons}.values()))
     by_student: dict[int, list[Lesson]] = defaultdict(list)
     for lsn in lessons:
@@ -70,10 +85,15 @@ async def homework_tomorrow(session: AsyncSession, school_id: int, day: date) ->
     events = {}
     for student_id, found in by_student.items():
         found.sort(key=lambda lsn: (lsn.assignment.subject.name, lsn.date, lsn.lesson_number))
-        lines = [{"subject": lsn.assignment.subject.name, "text": _shortened(lsn.homework),
-                  "files": files.get(lsn.id, 0)} for lsn in found]
+        lines = [
+            {"subject": lsn.assignment.subject.name, "text": _shortened(lsn.homework), "files": files.get(lsn.id, 0)}
+            for lsn in found
+        ]
         events[f"homework_tomorrow:{tomorrow.isoformat()}:{student_id}"] = {
-            "student_id": student_id, "due_on": tomorrow.isoformat(), **capped("homework", lines)}
+            "student_id": student_id,
+            "due_on": tomorrow.isoformat(),
+            **capped("homework", lines),
+        }
     return await _emit_new(session, school_id, EventKind.HOMEWORK_TOMORROW, events)
 
 
@@ -93,16 +113,20 @@ async def weekly_summary(session: AsyncSession, school_id: int, day: date) -> in
     subjects: dict[int, str] = {}
     for student_id, subject_id, subject, on, value, work_type, weight in await session.execute(
         select(Mark.student_id, Subject.id, Subject.name, Lesson.date, Mark.value, WorkType.name, WorkType.weight)
-        .join(Lesson, Lesson.id == Mark.lesson_id).join(Assignment, Assignment.id == Lesson.assignment_id)
-        .join(Subject, Subject.id == Assignment.subject_id).join(WorkType, WorkType.id == Mark.work_type_id)
-        .where(Lesson.school_id == school_id, Lesson.date.between(first, day)).order_by(Lesson.date, Mark.id)
+        .join(Lesson, Lesson.id == Mark.lesson_id)
+        .join(Assignment, Assignment.id == Lesson.assignment_id)
+        .join(Subject, Subject.id == Assignment.subject_id)
+        .join(WorkType, WorkType.id == Mark.work_type_id)
+        .where(Lesson.school_id == school_id, Lesson.date.between(first, day))
+        .order_by(Lesson.date, Mark.id)
     ):
         if student_id in students:
             marks[student_id][subject_id].append(MarkItem(value, work_type, float(weight), on))
             subjects[subject_id] = subject
     absences: dict[int, dict[str, int]] = defaultdict(dict)
     for student_id, reason, count in await session.execute(
-        select(Absence.student_id, Absence.reason, func.count(Absence.id)).join(Lesson, Lesson.id == Absence.lesson_id)
+        select(Absence.student_id, Absence.reason, func.count(Absence.id))
+        .join(Lesson, Lesson.id == Absence.lesson_id)
         .where(Lesson.school_id == school_id, Lesson.date.between(monday, day))
         .group_by(Absence.student_id, Absence.reason)
     ):
@@ -121,9 +145,13 @@ async def weekly_summary(session: AsyncSession, school_id: int, day: date) -> in
             continue
         lines.sort(key=lambda line: line["subject"])
         events[f"weekly_summary:{monday.isoformat()}:{student_id}"] = {
-            "student_id": student_id, "week_from": monday.isoformat(), "week_to": day.isoformat(),
-            "period": period.name if period is not None else None, **capped("subjects", lines),
-            "absences": absences[student_id]}
+            "student_id": student_id,
+            "week_from": monday.isoformat(),
+            "week_to": day.isoformat(),
+            "period": period.name if period is not None else None,
+            **capped("subjects", lines),
+            "absences": absences[student_id],
+        }
     return await _emit_new(session, school_id, EventKind.WEEKLY_SUMMARY, events)
 
 
@@ -156,7 +184,8 @@ async def period_forecast(session: AsyncSession, school_id: int, day: date) -> i
         marks: dict[tuple[int, int], list[MarkItem]] = defaultdict(list)
         for assignment_id, student_id, on, value, work_type, weight in await session.execute(
             select(Lesson.assignment_id, Mark.student_id, Lesson.date, Mark.value, WorkType.name, WorkType.weight)
-            .join(Lesson, Lesson.id == Mark.lesson_id).join(WorkType, WorkType.id == Mark.work_type_id)
+            .join(Lesson, Lesson.id == Mark.lesson_id)
+            .join(WorkType, WorkType.id == Mark.work_type_id)
             .where(Lesson.assignment_id.in_(ids), Lesson.date.between(period.starts_on, period.ends_on))
             .order_by(Lesson.date, Mark.id)
         ):
@@ -167,25 +196,38 @@ async def period_forecast(session: AsyncSession, school_id: int, day: date) -> i
                 if key(period_id, student_id) in done:
                     continue
                 weighted = averages(marks[(a.id, student_id)])[1]
-                lines[(period_id, student_id)].append({
-                    "subject": a.subject.name, "average": weighted, "mark": suggested_mark(weighted, school),
-                    "marks": counts.marks.get((a.id, student_id), 0), "required": short.get(student_id)})
+                lines[(period_id, student_id)].append(
+                    {
+                        "subject": a.subject.name,
+                        "average": weighted,
+                        "mark": suggested_mark(weighted, school),
+                        "marks": counts.marks.get((a.id, student_id), 0),
+                        "required": short.get(student_id),
+                    }
+                )
     events = {}
     for (period_id, student_id), found in lines.items():
         found.sort(key=lambda line: line["subject"])
         period = periods[period_id]
         events[key(period_id, student_id)] = {
-            "student_id": student_id, "period": period.name, "ends_on": period.ends_on.isoformat(),
-            **capped("subjects", found)}
+            "student_id": student_id,
+            "period": period.name,
+            "ends_on": period.ends_on.isoformat(),
+            **capped("subjects", found),
+        }
     return await _emit_new(session, school_id, EventKind.PERIOD_FORECAST, events)
 
 
 # ---- shared reads and writes -----------------------------------------------------------------------
 
+
 async def _active_students(session: AsyncSession, school_id: int, calendar: SchoolCalendar) -> dict[int, int]:
     """The active students of the calendar's year (ACC-9: nobody who left), with their grades, by id."""
-    query = select(Student.id, ClassGroup.grade).join(ClassGroup, ClassGroup.id == Student.class_id).where(
-        Student.school_id == school_id, Student.status == StudentStatus.ACTIVE)
+    query = (
+        select(Student.id, ClassGroup.grade)
+        .join(ClassGroup, ClassGroup.id == Student.class_id)
+        .where(Student.school_id == school_id, Student.status == StudentStatus.ACTIVE)
+    )
     if calendar.year is not None:
         query = query.where(ClassGroup.year_id == calendar.year.id)
     return dict((await session.execute(query)).all())
@@ -220,4 +262,4 @@ async def _emit_new(session: AsyncSession, school_id: int, kind: EventKind, even
 
 def _shortened(text: str) -> str:
     text = " ".join(text.split())  # one line in the list
-    return text if len(text) <= HOMEWORK_SHOWN else text[:HOMEWORK_SHOWN - 1].rstrip() + "…"
+    return text if len(text) <= HOMEWORK_SHOWN else text[: HOMEWORK_SHOWN - 1].rstrip() + "…"

@@ -11,6 +11,7 @@ Who is reminded of a lesson (ACC-5): whoever keeps its record, as REP-3 counts i
 teacher who wrote to it, else that day's substitute, else the assignment's teacher. PER-4: today's substitute,
 else the assignment's teacher. Absence reasons: the class's class teacher (ACC-4).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -64,8 +65,15 @@ async def homework_missing(session: AsyncSession, school_id: int, day: date) -> 
     for teacher in await _day_gaps(session, school_id, day):
         lessons = [_gap_line(g) for g in teacher.lessons if "homework" in g.missing]
         if lessons:
-            written += await _emit(session, school_id, EventKind.HOMEWORK_MISSING, day, teacher.teacher_id,
-                                   deadline=school.homework_deadline.strftime("%H:%M"), **capped("lessons", lessons))
+            written += await _emit(
+                session,
+                school_id,
+                EventKind.HOMEWORK_MISSING,
+                day,
+                teacher.teacher_id,
+                deadline=school.homework_deadline.strftime("%H:%M"),
+                **capped("lessons", lessons),
+            )
     return written
 
 
@@ -73,11 +81,15 @@ async def lessons_unfilled(session: AsyncSession, school_id: int, day: date) -> 
     """J-1: at the end of `day`, each teacher's lessons of the day without attendance or without a topic."""
     written = 0
     for teacher in await _day_gaps(session, school_id, day):
-        lessons = [{**_gap_line(g), "missing": [p for p in ("attendance", "topic") if p in g.missing]}
-                   for g in teacher.lessons if g.missing & {"attendance", "topic"}]
+        lessons = [
+            {**_gap_line(g), "missing": [p for p in ("attendance", "topic") if p in g.missing]}
+            for g in teacher.lessons
+            if g.missing & {"attendance", "topic"}
+        ]
         if lessons:
-            written += await _emit(session, school_id, EventKind.LESSONS_UNFILLED, day, teacher.teacher_id,
-                                   **capped("lessons", lessons))
+            written += await _emit(
+                session, school_id, EventKind.LESSONS_UNFILLED, day, teacher.teacher_id, **capped("lessons", lessons)
+            )
     return written
 
 
@@ -92,21 +104,36 @@ async def works_unmarked(session: AsyncSession, school_id: int, day: date) -> in
     correction (J-10), not this reminder.
     """
     school = await session.get_one(School, school_id)
-    names = [n.casefold() for n in (await session.scalars(
-        select(WorkType.name).where(WorkType.school_id == school_id, WorkType.is_written))).all()]
+    names = [
+        n.casefold()
+        for n in (
+            await session.scalars(select(WorkType.name).where(WorkType.school_id == school_id, WorkType.is_written))
+        ).all()
+    ]
     if not names:
         return 0
     first = day - timedelta(days=school.edit_window_days)
     last = day - timedelta(days=school.written_work_days)
     in_window = (Lesson.school_id == school_id, Lesson.date.between(first, last), Lesson.topic != "")
     lessons = (await session.scalars(select(Lesson).where(*in_window))).unique().all()
-    marked = set((await session.scalars(
-        select(Mark.lesson_id).join(Lesson, Lesson.id == Mark.lesson_id)
-        .join(WorkType, WorkType.id == Mark.work_type_id).where(*in_window, WorkType.is_written).distinct()
-    )).all())
-    works = [lsn for lsn in lessons if lsn.id not in marked
-             and lsn.assignment.class_group.grade not in school.no_mark_grades
-             and any(name in lsn.topic.casefold() for name in names)]
+    marked = set(
+        (
+            await session.scalars(
+                select(Mark.lesson_id)
+                .join(Lesson, Lesson.id == Mark.lesson_id)
+                .join(WorkType, WorkType.id == Mark.work_type_id)
+                .where(*in_window, WorkType.is_written)
+                .distinct()
+            )
+        ).all()
+    )
+    works = [
+        lsn
+        for lsn in lessons
+        if lsn.id not in marked
+        and lsn.assignment.class_group.grade not in school.no_mark_grades
+        and any(name in lsn.topic.casefold() for name in names)
+    ]
     if not works:
         return 0
     substitutes = await substitutions(session, list({lsn.assignment_id for lsn in works}), first, last)
@@ -116,10 +143,23 @@ async def works_unmarked(session: AsyncSession, school_id: int, day: date) -> in
     written = 0
     for teacher_id, found in by_teacher.items():
         found.sort(key=lambda lsn: (lsn.date, lsn.lesson_number, lsn.assignment.class_group.name))
-        lines = [{**_lesson_line(lsn.date, lsn.lesson_number, lsn.assignment), "work": _shortened(lsn.topic),
-                  "due": (lsn.date + timedelta(days=school.written_work_days)).isoformat()} for lsn in found]
-        written += await _emit(session, school_id, EventKind.WORKS_UNMARKED, day, teacher_id,
-                               days=school.written_work_days, **capped("works", lines))
+        lines = [
+            {
+                **_lesson_line(lsn.date, lsn.lesson_number, lsn.assignment),
+                "work": _shortened(lsn.topic),
+                "due": (lsn.date + timedelta(days=school.written_work_days)).isoformat(),
+            }
+            for lsn in found
+        ]
+        written += await _emit(
+            session,
+            school_id,
+            EventKind.WORKS_UNMARKED,
+            day,
+            teacher_id,
+            days=school.written_work_days,
+            **capped("works", lines),
+        )
     return written
 
 
@@ -146,18 +186,30 @@ async def absence_deadlines(session: AsyncSession, school_id: int, day: date) ->
     zone = ZoneInfo(school.timezone)
     documents: dict[int, list[dict]] = defaultdict(list)
     for row in await session.execute(
-        select(AbsenceDocument.date_from, AbsenceDocument.date_to, AbsenceDocument.created_at, Student.class_id,
-               Person.last_name, Person.first_name)
-        .join(Student, Student.id == AbsenceDocument.student_id).join(Person, Person.id == Student.person_id)
+        select(
+            AbsenceDocument.date_from,
+            AbsenceDocument.date_to,
+            AbsenceDocument.created_at,
+            Student.class_id,
+            Person.last_name,
+            Person.first_name,
+        )
+        .join(Student, Student.id == AbsenceDocument.student_id)
+        .join(Person, Person.id == Student.person_id)
         .where(Student.class_id.in_(list(classes)), AbsenceDocument.status == DocumentStatus.PENDING)
     ):
         c = classes[row.class_id]
         due = add_working_days(row.created_at.astimezone(zone).date(), school.absence_review_days, calendar, c.grade)
         if near(due, c.grade):
-            documents[_class_teacher(c)].append({
-                "student": f"{row.last_name} {row.first_name}", "class": c.name,
-                "date_from": row.date_from.isoformat(), "date_to": row.date_to.isoformat(), "due": due.isoformat(),
-            })
+            documents[_class_teacher(c)].append(
+                {
+                    "student": f"{row.last_name} {row.first_name}",
+                    "class": c.name,
+                    "date_from": row.date_from.isoformat(),
+                    "date_to": row.date_to.isoformat(),
+                    "due": due.isoformat(),
+                }
+            )
     absences: dict[int, list[dict]] = defaultdict(list)
     unreasoned = await _unreasoned(session, classes, day - timedelta(days=school.edit_window_days), day)
     brought = await documents_brought(session, list({student_id for _, student_id, _, _ in unreasoned}), zone)
@@ -170,10 +222,18 @@ async def absence_deadlines(session: AsyncSession, school_id: int, day: date) ->
         docs = sorted(documents[person_id], key=lambda d: (d["due"], d["class"], d["student"], d["date_from"]))
         found = sorted(absences[person_id], key=lambda a: (a["due"], a["class"], a["student"], a["date"]))
         shown = docs[:LIMIT]
-        listed = found[:LIMIT - len(shown)]
-        written += await _emit(session, school_id, EventKind.ABSENCE_DEADLINES, day, person_id,
-                               documents=shown, more_documents=len(docs) - len(shown),
-                               absences=listed, more_absences=len(found) - len(listed))
+        listed = found[: LIMIT - len(shown)]
+        written += await _emit(
+            session,
+            school_id,
+            EventKind.ABSENCE_DEADLINES,
+            day,
+            person_id,
+            documents=shown,
+            more_documents=len(docs) - len(shown),
+            absences=listed,
+            more_absences=len(found) - len(listed),
+        )
     return written
 
 
@@ -191,8 +251,15 @@ async def week_unreasoned(session: AsyncSession, school_id: int, day: date) -> i
     written = 0
     for person_id, found in sorted(by_teacher.items()):
         found.sort(key=lambda a: (a["class"], a["student"], a["date"]))
-        written += await _emit(session, school_id, EventKind.WEEK_UNREASONED, day, person_id,
-                               week_from=monday.isoformat(), **capped("absences", found))
+        written += await _emit(
+            session,
+            school_id,
+            EventKind.WEEK_UNREASONED,
+            day,
+            person_id,
+            week_from=monday.isoformat(),
+            **capped("absences", found),
+        )
     return written
 
 
@@ -217,27 +284,48 @@ async def period_failing(session: AsyncSession, school_id: int, day: date) -> in
         short += [(a, periods[period_id], *found) for a in group for found in below_minimum(a, rosters[a.id], counts)]
     if not short:
         return 0
-    names = {row.id: f"{row.last_name} {row.first_name}" for row in await session.execute(
-        select(Student.id, Person.last_name, Person.first_name).join(Person, Person.id == Student.person_id)
-        .where(Student.school_id == school_id, Student.status == StudentStatus.ACTIVE))}
+    names = {
+        row.id: f"{row.last_name} {row.first_name}"
+        for row in await session.execute(
+            select(Student.id, Person.last_name, Person.first_name)
+            .join(Person, Person.id == Student.person_id)
+            .where(Student.school_id == school_id, Student.status == StudentStatus.ACTIVE)
+        )
+    }
     by_teacher: dict[int, list[tuple]] = defaultdict(list)
     for a, period, student_id, marks, needed in short:
-        by_teacher[taught_by(a, day, None, substitutes)].append((
-            (a.class_group.grade, a.class_group.letter, a.subject.name, a.subgroup.name if a.subgroup else "",
-             names.get(student_id, "")),
-            {"class": a.class_group.name, "subgroup": a.subgroup.name if a.subgroup else None,
-             "subject": a.subject.name, "period": period.name, "ends_on": period.ends_on.isoformat(),
-             "student": names.get(student_id, ""), "marks": marks, "required": needed},
-        ))
+        by_teacher[taught_by(a, day, None, substitutes)].append(
+            (
+                (
+                    a.class_group.grade,
+                    a.class_group.letter,
+                    a.subject.name,
+                    a.subgroup.name if a.subgroup else "",
+                    names.get(student_id, ""),
+                ),
+                {
+                    "class": a.class_group.name,
+                    "subgroup": a.subgroup.name if a.subgroup else None,
+                    "subject": a.subject.name,
+                    "period": period.name,
+                    "ends_on": period.ends_on.isoformat(),
+                    "student": names.get(student_id, ""),
+                    "marks": marks,
+                    "required": needed,
+                },
+            )
+        )
     written = 0
     for person_id, found in sorted(by_teacher.items()):
         lines = [line for _order, line in sorted(found, key=lambda item: item[0])]
-        written += await _emit(session, school_id, EventKind.PERIOD_FAILING, day, person_id,
-                               **capped("students", lines))
+        written += await _emit(
+            session, school_id, EventKind.PERIOD_FAILING, day, person_id, **capped("students", lines)
+        )
     return written
 
 
 # ---- shared reads ----------------------------------------------------------------------------------
+
 
 async def _day_gaps(session: AsyncSession, school_id: int, day: date):
     """REP-3's lessons without attendance, topic or homework, for one day and every lesson of it (over or not)."""
@@ -260,43 +348,72 @@ def _class_teacher(c: ClassGroup) -> int:
     return c.class_teacher_id
 
 
-async def _unreasoned(session: AsyncSession, classes: dict[int, ClassGroup], date_from: date,
-                      date_to: date) -> list[tuple[date, int, ClassGroup, dict]]:
+async def _unreasoned(
+    session: AsyncSession, classes: dict[int, ClassGroup], date_from: date, date_to: date
+) -> list[tuple[date, int, ClassGroup, dict]]:
     """ABS-2: absences without a reason of the classes' active students within the dates, a line per student and
     day (with how many lessons were missed), in one query."""
     rows = await session.execute(
-        select(Lesson.date, Absence.student_id, Student.class_id, Person.last_name, Person.first_name,
-               func.count(Absence.id))
-        .join(Lesson, Lesson.id == Absence.lesson_id).join(Student, Student.id == Absence.student_id)
+        select(
+            Lesson.date,
+            Absence.student_id,
+            Student.class_id,
+            Person.last_name,
+            Person.first_name,
+            func.count(Absence.id),
+        )
+        .join(Lesson, Lesson.id == Absence.lesson_id)
+        .join(Student, Student.id == Absence.student_id)
         .join(Person, Person.id == Student.person_id)
-        .where(Student.class_id.in_(list(classes)), Student.status == StudentStatus.ACTIVE, Absence.reason.is_(None),
-               Lesson.date.between(date_from, date_to))
+        .where(
+            Student.class_id.in_(list(classes)),
+            Student.status == StudentStatus.ACTIVE,
+            Absence.reason.is_(None),
+            Lesson.date.between(date_from, date_to),
+        )
         .group_by(Absence.student_id, Lesson.date, Student.class_id, Person.last_name, Person.first_name)
     )
-    return [(day, student_id, classes[class_id], {"student": f"{last} {first}", "class": classes[class_id].name,
-                                                  "date": day.isoformat(), "lessons": count})
-            for day, student_id, class_id, last, first, count in rows]
+    return [
+        (
+            day,
+            student_id,
+            classes[class_id],
+            {"student": f"{last} {first}", "class": classes[class_id].name, "date": day.isoformat(), "lessons": count},
+        )
+        for day, student_id, class_id, last, first, count in rows
+    ]
 
 
 # ---- payloads --------------------------------------------------------------------------------------
 
+
 def _lesson_line(day: date, number: int, assignment: Assignment) -> dict:
-    return {"date": day.isoformat(), "number": number, "class": assignment.class_group.name,
-            "subgroup": assignment.subgroup.name if assignment.subgroup else None, "subject": assignment.subject.name}
+    return {
+        "date": day.isoformat(),
+        "number": number,
+        "class": assignment.class_group.name,
+        "subgroup": assignment.subgroup.name if assignment.subgroup else None,
+        "subject": assignment.subject.name,
+    }
 
 
 def _gap_line(gap: LessonGap) -> dict:
-    return {"date": gap.date.isoformat(), "number": gap.number, "class": gap.class_name, "subgroup": gap.subgroup,
-            "subject": gap.subject}
+    return {
+        "date": gap.date.isoformat(),
+        "number": gap.number,
+        "class": gap.class_name,
+        "subgroup": gap.subgroup,
+        "subject": gap.subject,
+    }
 
 
 def _shortened(text: str) -> str:
-    return text if len(text) <= WORK_SHOWN else text[:WORK_SHOWN - 1].rstrip() + "…"
+    return text if len(text) <= WORK_SHOWN else text[: WORK_SHOWN - 1].rstrip() + "…"
 
 
-
-async def _emit(session: AsyncSession, school_id: int, kind: EventKind, day: date, person_id: int,
-                **payload: Any) -> int:
+async def _emit(
+    session: AsyncSession, school_id: int, kind: EventKind, day: date, person_id: int, **payload: Any
+) -> int:
     key = f"{kind.value}:{day.isoformat()}:{person_id}"
     reminder = payload_of(kind, {"to_persons": [person_id], "day": day.isoformat(), **payload})
     return int(await emit_once(session, school_id, key, reminder))

@@ -4,6 +4,7 @@ read_source() reads a file into Tables; import_school() checks all of it and wri
 transaction, or raises ImportFailed with every issue found and writes nothing; write_templates()
 writes blank files to fill in.
 """
+
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,8 +17,7 @@ from .templates import write_templates
 from .validate import check_references, parse_tables
 from .writer import SchoolWriter
 
-__all__ = ["ImportFailed", "ImportIssue", "ImportReport", "Tables", "import_school", "read_source",
-           "write_templates"]
+__all__ = ["ImportFailed", "ImportIssue", "ImportReport", "Tables", "import_school", "read_source", "write_templates"]
 
 
 async def import_school(session: AsyncSession, tables: Tables) -> ImportReport:

@@ -2,6 +2,7 @@
 
 RowCells reads the cells of one row and turns each BadValue into an ImportIssue at that cell.
 """
+
 from __future__ import annotations
 
 import re
@@ -147,8 +148,14 @@ def grade_list(max_length: int) -> Callable[[str], str]:
     return parse
 
 
-_WEEKDAYS = (("пн", "понедельник"), ("вт", "вторник"), ("ср", "среда"),
-             ("чт", "четверг"), ("пт", "пятница"), ("сб", "суббота"))
+_WEEKDAYS = (
+    ("пн", "понедельник"),
+    ("вт", "вторник"),
+    ("ср", "среда"),
+    ("чт", "четверг"),
+    ("пт", "пятница"),
+    ("сб", "суббота"),
+)
 
 
 def parse_weekday(value: str) -> int:
@@ -161,10 +168,14 @@ def parse_weekday(value: str) -> int:
 
 
 _ROLES = {
-    "учитель": Role.TEACHER, "teacher": Role.TEACHER,
-    "завуч": Role.DEPUTY, "deputy": Role.DEPUTY,
-    "секретарь": Role.SECRETARY, "secretary": Role.SECRETARY,
-    "администратор": Role.ADMIN, "admin": Role.ADMIN,
+    "учитель": Role.TEACHER,
+    "teacher": Role.TEACHER,
+    "завуч": Role.DEPUTY,
+    "deputy": Role.DEPUTY,
+    "секретарь": Role.SECRETARY,
+    "secretary": Role.SECRETARY,
+    "администратор": Role.ADMIN,
+    "admin": Role.ADMIN,
 }
 
 
@@ -184,10 +195,16 @@ def parse_roles(value: str) -> frozenset[Role]:
 
 
 _KINSHIPS = {
-    "мать": Kinship.MOTHER, "мама": Kinship.MOTHER, "mother": Kinship.MOTHER,
-    "отец": Kinship.FATHER, "папа": Kinship.FATHER, "father": Kinship.FATHER,
-    "опекун": Kinship.GUARDIAN, "guardian": Kinship.GUARDIAN,
-    "другое": Kinship.OTHER, "other": Kinship.OTHER,
+    "мать": Kinship.MOTHER,
+    "мама": Kinship.MOTHER,
+    "mother": Kinship.MOTHER,
+    "отец": Kinship.FATHER,
+    "папа": Kinship.FATHER,
+    "father": Kinship.FATHER,
+    "опекун": Kinship.GUARDIAN,
+    "guardian": Kinship.GUARDIAN,
+    "другое": Kinship.OTHER,
+    "other": Kinship.OTHER,
 }
 
 
@@ -199,8 +216,11 @@ def parse_kinship(value: str) -> Kinship:
 
 
 _PERIOD_KINDS = {
-    "четверть": PeriodKind.QUARTER, "quarter": PeriodKind.QUARTER,
-    "полугодие": PeriodKind.HALF_YEAR, "half_year": PeriodKind.HALF_YEAR, "half-year": PeriodKind.HALF_YEAR,
+    "четверть": PeriodKind.QUARTER,
+    "quarter": PeriodKind.QUARTER,
+    "полугодие": PeriodKind.HALF_YEAR,
+    "half_year": PeriodKind.HALF_YEAR,
+    "half-year": PeriodKind.HALF_YEAR,
 }
 
 
@@ -308,8 +328,9 @@ class RowCells:
             self.issue(key, bad.code, **bad.params)
             return None
 
-    def put(self, fields: dict[str, Any], key: str, parse: Callable[[str], Any],
-            attribute: InstrumentedAttribute) -> Any:
+    def put(
+        self, fields: dict[str, Any], key: str, parse: Callable[[str], Any], attribute: InstrumentedAttribute
+    ) -> Any:
         """Sets a model field from an optional column, if the table has it; empty means the default."""
         if not self.has(key):
             return None

@@ -1,5 +1,6 @@
 """The school's rows already stored, each table read in one query and keyed by the identity the
 import gives it (see validate.py), so that matching a whole school needs no query per row."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -93,6 +94,7 @@ async def load_existing(session: AsyncSession, school_key: str | None, year_key:
 
 async def load_school_rows(session: AsyncSession, found: Existing, school_id: int) -> None:
     """The rows of the school that do not depend on the year."""
+
     def of_school(model):
         return select(model.__table__).where(model.school_id == school_id)
 
@@ -109,32 +111,54 @@ async def load_school_rows(session: AsyncSession, found: Existing, school_id: in
     for row in reversed(await fetch(session, staff)):  # of two namesakes, the first one stays matched
         found.staff[person_key(row)] = row
 
-    students = await fetch(session, select(
-        Student.id, Student.person_id, Student.class_id,
-        Person.last_name, Person.first_name, Person.middle_name, Person.birth_date,
-    ).join(Person, Person.id == Student.person_id).where(Student.school_id == school_id))
+    students = await fetch(
+        session,
+        select(
+            Student.id,
+            Student.person_id,
+            Student.class_id,
+            Person.last_name,
+            Person.first_name,
+            Person.middle_name,
+            Person.birth_date,
+        )
+        .join(Person, Person.id == Student.person_id)
+        .where(Student.school_id == school_id),
+    )
     for row in students:
         key = (person_key(row), row["birth_date"])
         found.students[key] = {"id": row["id"], "person_id": row["person_id"], "class_id": row["class_id"]}
-        found.student_people[key] = {"id": row["person_id"], **{
-            name: row[name] for name in ("last_name", "first_name", "middle_name", "birth_date")}}
+        found.student_people[key] = {
+            "id": row["person_id"],
+            **{name: row[name] for name in ("last_name", "first_name", "middle_name", "birth_date")},
+        }
 
-    guardianships = await fetch(session, select(Guardianship.__table__).join(
-        Student, Student.id == Guardianship.student_id).where(Student.school_id == school_id))
-    parent_ids = select(Guardianship.parent_id).join(
-        Student, Student.id == Guardianship.student_id).where(Student.school_id == school_id)
+    guardianships = await fetch(
+        session,
+        select(Guardianship.__table__)
+        .join(Student, Student.id == Guardianship.student_id)
+        .where(Student.school_id == school_id),
+    )
+    parent_ids = (
+        select(Guardianship.parent_id)
+        .join(Student, Student.id == Guardianship.student_id)
+        .where(Student.school_id == school_id)
+    )
     parents = await fetch(session, select(Person.__table__).where(Person.id.in_(parent_ids)))
     parent_keys = {row["id"]: (person_key(row), phone_key(row["phone"])) for row in parents}
     found.parents = {parent_keys[row["id"]]: row for row in parents}
     student_keys = {row["id"]: key for key, row in found.students.items()}
-    found.guardianships = {(parent_keys[row["parent_id"]], student_keys[row["student_id"]]): row
-                           for row in guardianships}
+    found.guardianships = {
+        (parent_keys[row["parent_id"]], student_keys[row["student_id"]]): row for row in guardianships
+    }
 
 
 async def load_year_rows(session: AsyncSession, found: Existing, year_id: int) -> None:
     """The rows of the year: periods, classes, subgroups and their members, load, timetable."""
-    found.periods = {(name_key(r["name"]), r["grade_from"]): r for r in await fetch(
-        session, select(StudyPeriod.__table__).where(StudyPeriod.year_id == year_id))}
+    found.periods = {
+        (name_key(r["name"]), r["grade_from"]): r
+        for r in await fetch(session, select(StudyPeriod.__table__).where(StudyPeriod.year_id == year_id))
+    }
     year_classes = select(ClassGroup.id).where(ClassGroup.year_id == year_id)
     classes = await fetch(session, select(ClassGroup.__table__).where(ClassGroup.year_id == year_id))
     found.classes = {(r["grade"], r["letter"]): r for r in classes}
@@ -143,8 +167,9 @@ async def load_year_rows(session: AsyncSession, found: Existing, year_id: int) -
     subgroups = await fetch(session, select(Subgroup.__table__).where(Subgroup.class_id.in_(year_classes)))
     found.subgroups = {(class_keys[r["class_id"]], name_key(r["name"])): r for r in subgroups}
     year_subgroups = select(Subgroup.id).where(Subgroup.class_id.in_(year_classes))
-    members = await fetch(session, select(SubgroupMember.__table__).where(
-        SubgroupMember.subgroup_id.in_(year_subgroups)))
+    members = await fetch(
+        session, select(SubgroupMember.__table__).where(SubgroupMember.subgroup_id.in_(year_subgroups))
+    )
     grouped: dict[int, set[int]] = defaultdict(set)
     for row in members:
         grouped[row["student_id"]].add(row["subgroup_id"])
@@ -156,14 +181,22 @@ async def load_year_rows(session: AsyncSession, found: Existing, year_id: int) -
     assignments = await fetch(session, select(Assignment.__table__).where(Assignment.class_id.in_(year_classes)))
     for row in assignments:
         if row["teacher_id"] in teacher_keys:  # a teacher without any staff role is not matched
-            key = (teacher_keys[row["teacher_id"]], class_keys[row["class_id"]],
-                   subgroup_names.get(row["subgroup_id"]), subject_keys[row["subject_id"]])
+            key = (
+                teacher_keys[row["teacher_id"]],
+                class_keys[row["class_id"]],
+                subgroup_names.get(row["subgroup_id"]),
+                subject_keys[row["subject_id"]],
+            )
             found.assignments[key] = row
 
     assignment_keys = {row["id"]: key for key, row in found.assignments.items()}
     year_assignments = select(Assignment.id).where(Assignment.class_id.in_(year_classes))
-    entries = await fetch(session, select(TimetableEntry.__table__).where(
-        TimetableEntry.assignment_id.in_(year_assignments)).order_by(TimetableEntry.valid_from))
+    entries = await fetch(
+        session,
+        select(TimetableEntry.__table__)
+        .where(TimetableEntry.assignment_id.in_(year_assignments))
+        .order_by(TimetableEntry.valid_from),
+    )
     # Of several entries for one lesson (the timetable changed during the year), the open one.
     for row in sorted(entries, key=lambda r: r["valid_to"] is None):
         if row["assignment_id"] in assignment_keys:

@@ -1,4 +1,5 @@
 """What an import gives back: the issues found in the tables, or the counts of what it wrote."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence

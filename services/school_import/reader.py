@@ -4,6 +4,7 @@ Sheets are found by their name or title, columns by their Russian header or key;
 «ё» do not matter. Unknown sheets and columns are ignored. Row numbers stay as in the file: blank rows
 inside a sheet are kept (the check skips them), blank rows at its end are dropped.
 """
+
 from __future__ import annotations
 
 import csv
@@ -94,8 +95,10 @@ def read_workbook(path: Path) -> dict[str, Grid]:
             for worksheet in workbook.worksheets:
                 sheet = SHEETS_BY_SIMPLE_NAME.get(simple(worksheet.title))
                 if sheet and sheet.name not in grids:
-                    grids[sheet.name] = limited(([cell_text(value) for value in row]
-                                                 for row in worksheet.iter_rows(values_only=True)), sheet.name)
+                    grids[sheet.name] = limited(
+                        ([cell_text(value) for value in row] for row in worksheet.iter_rows(values_only=True)),
+                        sheet.name,
+                    )
         finally:
             workbook.close()
     except ImportFailed:
@@ -171,11 +174,13 @@ def sheet_rows(sheet: Sheet, grid: Grid, issues: list[ImportIssue]) -> list[dict
             issues.append(ImportIssue(sheet.name, 1, column.header, name, "column.duplicate", {}))
         elif column:
             positions[column.key] = index
-    issues.extend(ImportIssue(sheet.name, 1, column.header, "", "column.missing", {})
-                  for column in sheet.columns if column.required and column.key not in positions)
+    issues.extend(
+        ImportIssue(sheet.name, 1, column.header, "", "column.missing", {})
+        for column in sheet.columns
+        if column.required and column.key not in positions
+    )
 
-    rows = [{key: line[index] if index < len(line) else "" for key, index in positions.items()}
-            for line in grid[1:]]
+    rows = [{key: line[index] if index < len(line) else "" for key, index in positions.items()} for line in grid[1:]]
     while rows and not any(rows[-1].values()):
         rows.pop()
     return rows

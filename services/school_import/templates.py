@@ -3,6 +3,7 @@
 Each sheet has its header row and one example row; the examples together are a tiny school that
 imports cleanly, so a school can try the import before filling in anything.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,8 +38,9 @@ def write_workbook(path: Path) -> Path:
         xlsx_append(worksheet, [column.example or None for column in sheet.columns])
         for index, column in enumerate(sheet.columns, start=1):
             worksheet.cell(1, index).font = Font(bold=True)
-            worksheet.column_dimensions[get_column_letter(index)].width = max(
-                len(column.header), len(column.example)) + 4
+            worksheet.column_dimensions[get_column_letter(index)].width = (
+                max(len(column.header), len(column.example)) + 4
+            )
         worksheet.freeze_panes = "A2"
     workbook.save(path)
     return path

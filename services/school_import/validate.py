@@ -10,6 +10,7 @@ parents by (full name, phone); subjects, work types by name; classes by (grade, 
 periods by (name, first grade); holidays by (name, start); bells by lesson; load rows by
 (teacher, class, subgroup, subject); timetable rows by (load row, weekday, lesson).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -211,8 +212,9 @@ def parse_school(rows: list[RowCells], issues: list[ImportIssue]) -> SchoolRow |
     high = cells.put(fields, "mark_max", integer(0, 100), School.mark_max)
     if low is not None and high is not None and low >= high:
         cells.issue("mark_max", "value.bad_mark_scale", min=low)
-    cells.put(fields, "grades_without_marks", grade_list(length(School.grades_without_marks)),
-              School.grades_without_marks)
+    cells.put(
+        fields, "grades_without_marks", grade_list(length(School.grades_without_marks)), School.grades_without_marks
+    )
     cells.put(fields, "homework_deadline", parse_time, School.homework_deadline)
     cells.put(fields, "edit_window_days", integer(0, 365), School.edit_window_days)
 
@@ -220,8 +222,11 @@ def parse_school(rows: list[RowCells], issues: list[ImportIssue]) -> SchoolRow |
     starts, ends = cells.get("year_start", parse_date), cells.get("year_end", parse_date)
     check_dates(cells, starts, ends, "year_end")
     return SchoolRow(
-        cells, name and name_key(name), fields,
-        year_key=year and name_key(year), year_fields={"name": year, "starts_on": starts, "ends_on": ends},
+        cells,
+        name and name_key(name),
+        fields,
+        year_key=year and name_key(year),
+        year_fields={"name": year, "starts_on": starts, "ends_on": ends},
     )
 
 
@@ -236,16 +241,27 @@ def parse_periods(rows: list[RowCells], year: tuple[date, date] | None) -> list[
         check_dates(cells, starts, ends, "ends")
         for column, day in (("starts", starts), ("ends", ends)):
             if year and day and not year[0] <= day <= year[1]:
-                cells.issue(column, "value.period_outside_year",
-                            year_start=year[0].isoformat(), year_end=year[1].isoformat())
+                cells.issue(
+                    column, "value.period_outside_year", year_start=year[0].isoformat(), year_end=year[1].isoformat()
+                )
         if name is None or grades is None:
             continue
         key = (name_key(name), grades[0])
         if seen.first(cells, key, "name"):
-            result.append(Row(cells, key, {
-                "name": name, "kind": kind, "grade_from": grades[0], "grade_to": grades[1],
-                "starts_on": starts, "ends_on": ends,
-            }))
+            result.append(
+                Row(
+                    cells,
+                    key,
+                    {
+                        "name": name,
+                        "kind": kind,
+                        "grade_from": grades[0],
+                        "grade_to": grades[1],
+                        "starts_on": starts,
+                        "ends_on": ends,
+                    },
+                )
+            )
     return result
 
 
@@ -296,8 +312,7 @@ def parse_work_types(rows: list[RowCells]) -> list[Row]:
     seen = Seen()
     result: list[Row] = []
     for cells in rows:
-        fields = {"name": cells.get("name", text(length(WorkType.name))),
-                  "weight": cells.get("weight", number(0, 99))}
+        fields = {"name": cells.get("name", text(length(WorkType.name))), "weight": cells.get("weight", number(0, 99))}
         cells.put(fields, "written", parse_yes_no, WorkType.is_written)
         add_named(result, seen, cells, fields)
     return result
@@ -344,8 +359,15 @@ def parse_classes(rows: list[RowCells]) -> list[ClassRow]:
         key = cells.get("class", parse_class)
         teacher = cells.get("class_teacher", name_key)
         if key is not None and seen.first(cells, key, "class"):
-            result.append(ClassRow(cells, key, {"grade": key[0], "letter": key[1]},
-                                   sets_teacher=cells.has("class_teacher"), teacher=teacher))
+            result.append(
+                ClassRow(
+                    cells,
+                    key,
+                    {"grade": key[0], "letter": key[1]},
+                    sets_teacher=cells.has("class_teacher"),
+                    teacher=teacher,
+                )
+            )
     return result
 
 
@@ -365,8 +387,9 @@ def parse_students(rows: list[RowCells], subgroups: dict[tuple[ClassKey, str], s
         fields["birth_date"] = birth
         key = (person_key(fields), birth)
         if seen.first(cells, key, "last_name"):
-            result.append(StudentRow(cells, key, fields, class_key=class_key,
-                                     subgroups=names if cells.has("subgroups") else None))
+            result.append(
+                StudentRow(cells, key, fields, class_key=class_key, subgroups=names if cells.has("subgroups") else None)
+            )
     return result
 
 
@@ -388,8 +411,14 @@ def parse_parents(rows: list[RowCells]) -> list[ParentRow]:
         key = (person_key(fields), phone)
         if not seen.first(cells, (key, child, child_class), "child"):
             continue
-        row = ParentRow(cells, key, fields, child_name=child, child_class=child_class,
-                        kinship=kinship if cells.has("kinship") else None)
+        row = ParentRow(
+            cells,
+            key,
+            fields,
+            child_name=child,
+            child_class=child_class,
+            kinship=kinship if cells.has("kinship") else None,
+        )
         if key in people:
             merge_person(people[key], row)
         else:
@@ -434,7 +463,8 @@ def parse_timetable(rows: list[RowCells]) -> list[TimetableRow]:
     seen, result = Seen(), []
     for cells in rows:
         row = TimetableRow(
-            cells, None,
+            cells,
+            None,
             class_key=cells.get("class", parse_class),
             weekday=cells.get("weekday", parse_weekday),
             lesson=cells.get("lesson", integer(0, MAX_LESSON)),
@@ -448,14 +478,20 @@ def parse_timetable(rows: list[RowCells]) -> list[TimetableRow]:
     return result
 
 
-def check_lesson(cells: RowCells, refs: References, class_key: ClassKey, subgroup: str | None,
-                 subject: str | None) -> bool:
+def check_lesson(
+    cells: RowCells, refs: References, class_key: ClassKey, subgroup: str | None, subject: str | None
+) -> bool:
     """Whether the class, its subgroup (J-13) and the subject of a load or timetable row exist."""
     known_class = refs.check(cells, "class", class_key, refs.classes, "value.unknown_class")
     known_subject = refs.check(cells, "subject", subject, refs.subjects, "value.unknown_subject")
     known_subgroup = not (known_class and subgroup) or refs.check(
-        cells, "subgroup", (class_key, subgroup), refs.subgroups, "value.unknown_subgroup",
-        **{"class": class_name(class_key)})
+        cells,
+        "subgroup",
+        (class_key, subgroup),
+        refs.subgroups,
+        "value.unknown_subgroup",
+        **{"class": class_name(class_key)},
+    )
     return known_class and known_subject and known_subgroup
 
 
@@ -471,8 +507,7 @@ class References:
         self.teacher_names = {key: person_name(row) for key, row in existing.staff.items()}
         self.teacher_names.update((row.key, person_name(row.fields)) for row in parsed.staff)
 
-    def check(self, cells: RowCells, column: str, value: Key, known: Iterable, code: str,
-              **params: Any) -> bool:
+    def check(self, cells: RowCells, column: str, value: Key, known: Iterable, code: str, **params: Any) -> bool:
         """Whether the value is known (or was not given); an unknown one is reported."""
         if value is None or value in known:
             return True
@@ -507,8 +542,9 @@ def find_children(parsed: Parsed, existing: Existing, refs: References) -> None:
         students[row.key[0], row.class_key].append(row.key)
 
     for row in parsed.parents:
-        if row.child_name is None or not refs.check(row.cells, "child_class", row.child_class, refs.classes,
-                                                    "value.unknown_class"):
+        if row.child_name is None or not refs.check(
+            row.cells, "child_class", row.child_class, refs.classes, "value.unknown_class"
+        ):
             continue
         found = students.get((row.child_name, row.child_class), [])
         if len(found) == 1:
@@ -534,11 +570,11 @@ def find_loads(parsed: Parsed, existing: Existing, refs: References) -> None:
             row.load = (next(iter(found)), row.class_key, row.subgroup, row.subject)
             row.key = (row.load, row.weekday, row.lesson)
         elif found:
-            row.cells.issue("subject", "value.ambiguous",
-                            teachers=sorted(refs.teacher_names.get(t, t) for t in found))
+            row.cells.issue("subject", "value.ambiguous", teachers=sorted(refs.teacher_names.get(t, t) for t in found))
         else:
-            row.cells.issue("subject", "value.no_load", **{"class": class_name(row.class_key)},
-                            subgroup=row.cells.raw("subgroup"))
+            row.cells.issue(
+                "subject", "value.no_load", **{"class": class_name(row.class_key)}, subgroup=row.cells.raw("subgroup")
+            )
 
 
 def find_clashes(rows: list[TimetableRow], refs: References) -> None:
@@ -554,11 +590,19 @@ def find_clashes(rows: list[TimetableRow], refs: References) -> None:
         teacher = row.load[0] if row.load else None
         same_teacher = by_teacher[teacher, slot] if teacher else []
         if same_class:
-            row.cells.issue("lesson", "value.timetable_clash", other_row=same_class[0].cells.number,
-                            **{"class": class_name(row.class_key)})
+            row.cells.issue(
+                "lesson",
+                "value.timetable_clash",
+                other_row=same_class[0].cells.number,
+                **{"class": class_name(row.class_key)},
+            )
         elif same_teacher:
-            row.cells.issue("lesson", "value.timetable_clash", other_row=same_teacher[0].cells.number,
-                            teacher=refs.teacher_names.get(teacher, teacher))
+            row.cells.issue(
+                "lesson",
+                "value.timetable_clash",
+                other_row=same_teacher[0].cells.number,
+                teacher=refs.teacher_names.get(teacher, teacher),
+            )
         by_class[row.class_key, slot].append(row)
         if teacher:
             by_teacher[teacher, slot].append(row)
@@ -566,5 +610,9 @@ def find_clashes(rows: list[TimetableRow], refs: References) -> None:
 
 def split(row: TimetableRow, other: TimetableRow) -> bool:
     """Whether two lessons are for different subgroups of one class."""
-    return (row.class_key == other.class_key and bool(row.subgroup) and bool(other.subgroup)
-            and row.subgroup != other.subgroup)
+    return (
+        row.class_key == other.class_key
+        and bool(row.subgroup)
+        and bool(other.subgroup)
+        and row.subgroup != other.subgroup
+    )

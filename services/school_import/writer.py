@@ -5,6 +5,7 @@ students, new parents) must not wipe the rest of the school. For the rows the ta
 tables are the truth, though: a student's subgroups of the year and a staff member's roles become
 the listed ones. Each table is written with one bulk INSERT and one bulk UPDATE at most.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -60,8 +61,13 @@ class Synced:
     status: dict[Key, str]  # the keys given: created, updated or unchanged
 
 
-async def sync(session: AsyncSession, model, wanted: Mapping[Key, dict[str, Any]],
-               existing: Mapping[Key, Mapping[str, Any]], **on_insert: Any) -> Synced:
+async def sync(
+    session: AsyncSession,
+    model,
+    wanted: Mapping[Key, dict[str, Any]],
+    existing: Mapping[Key, Mapping[str, Any]],
+    **on_insert: Any,
+) -> Synced:
     """Inserts the wanted rows that are new, updates the fields that differ in the others.
     `on_insert` are fields set only on new rows (the school a row belongs to)."""
     ids = {key: row["id"] for key, row in existing.items()}
@@ -84,8 +90,7 @@ async def sync(session: AsyncSession, model, wanted: Mapping[Key, dict[str, Any]
     return Synced(ids, status)
 
 
-async def insert_rows(session: AsyncSession, model, keys: list[Key],
-                      rows: list[dict[str, Any]]) -> dict[Key, int]:
+async def insert_rows(session: AsyncSession, model, keys: list[Key], rows: list[dict[str, Any]]) -> dict[Key, int]:
     """Inserts rows in bulk; returns each key's new id.
 
     RETURNING may come back in any order on SQLite, and asking SQLAlchemy for the order makes it
@@ -143,8 +148,7 @@ class SchoolWriter:
         await self.write_timetable()
         return ImportReport(self.school_id, *(self.counts[s] for s in (CREATED, UPDATED, UNCHANGED)))
 
-    async def write_simple(self, sheet: str, model, rows: Sequence[Row], existing: Mapping,
-                           **on_insert: Any) -> Synced:
+    async def write_simple(self, sheet: str, model, rows: Sequence[Row], existing: Mapping, **on_insert: Any) -> Synced:
         """A sheet whose rows are one database row each."""
         synced = await sync(self.session, model, {row.key: row.fields for row in rows}, existing, **on_insert)
         for row in rows:
@@ -154,11 +158,17 @@ class SchoolWriter:
     async def write_school(self) -> None:
         row, existing = self.parsed.school, self.existing
         assert row is not None, "a missing school is an issue: nothing is written then"
-        school = await sync(self.session, School, {row.key: row.fields},
-                            {row.key: existing.school} if existing.school else {})
+        school = await sync(
+            self.session, School, {row.key: row.fields}, {row.key: existing.school} if existing.school else {}
+        )
         self.school_id = school.ids[row.key]
-        year = await sync(self.session, AcademicYear, {row.year_key: row.year_fields},
-                          {row.year_key: existing.year} if existing.year else {}, school_id=self.school_id)
+        year = await sync(
+            self.session,
+            AcademicYear,
+            {row.year_key: row.year_fields},
+            {row.year_key: existing.year} if existing.year else {},
+            school_id=self.school_id,
+        )
         self.year_id = year.ids[row.year_key]
         self.year_start = row.year_fields["starts_on"]
         self.count("school", outcome(school.status[row.key], year.status[row.year_key]))
@@ -172,21 +182,26 @@ class SchoolWriter:
 
     async def write_subjects(self) -> None:
         parsed, existing = self.parsed, self.existing
-        self.subject_ids = (await self.write_simple(
-            "subjects", Subject, parsed.subjects, existing.subjects, school_id=self.school_id)).ids
-        await self.write_simple("work_types", WorkType, parsed.work_types, existing.work_types,
-                                school_id=self.school_id)
+        self.subject_ids = (
+            await self.write_simple("subjects", Subject, parsed.subjects, existing.subjects, school_id=self.school_id)
+        ).ids
+        await self.write_simple(
+            "work_types", WorkType, parsed.work_types, existing.work_types, school_id=self.school_id
+        )
         if not parsed.work_types and not existing.work_types:
-            defaults = {name: {"name": name, "weight": weight, "is_written": written}
-                        for name, weight, written in DEFAULT_WORK_TYPES}
+            defaults = {
+                name: {"name": name, "weight": weight, "is_written": written}
+                for name, weight, written in DEFAULT_WORK_TYPES
+            }
             await sync(self.session, WorkType, defaults, {}, school_id=self.school_id)
             self.counts[CREATED]["work_types"] += len(defaults)
 
     async def write_staff(self) -> None:
         """ROLE-1: staff persons, with exactly the roles their rows list."""
         rows = self.parsed.staff
-        people = await sync(self.session, Person, {row.key: row.fields for row in rows}, self.existing.staff,
-                            school_id=self.school_id)
+        people = await sync(
+            self.session, Person, {row.key: row.fields for row in rows}, self.existing.staff, school_id=self.school_id
+        )
         added, dropped = [], []
         for row in rows:
             person_id = people.ids[row.key]
@@ -207,22 +222,43 @@ class SchoolWriter:
         for row in self.parsed.classes:
             if row.sets_teacher:
                 row.fields["class_teacher_id"] = self.staff_ids[row.teacher] if row.teacher else None
-        self.class_ids = (await self.write_simple(
-            "classes", ClassGroup, self.parsed.classes, self.existing.classes,
-            school_id=self.school_id, year_id=self.year_id)).ids
+        self.class_ids = (
+            await self.write_simple(
+                "classes",
+                ClassGroup,
+                self.parsed.classes,
+                self.existing.classes,
+                school_id=self.school_id,
+                year_id=self.year_id,
+            )
+        ).ids
 
     async def write_students(self) -> None:
         parsed, existing = self.parsed, self.existing
-        subgroups = await sync(self.session, Subgroup, {
-            key: {"class_id": self.class_ids[key[0]], "name": name} for key, name in parsed.subgroups.items()
-        }, existing.subgroups)
+        subgroups = await sync(
+            self.session,
+            Subgroup,
+            {key: {"class_id": self.class_ids[key[0]], "name": name} for key, name in parsed.subgroups.items()},
+            existing.subgroups,
+        )
         self.subgroup_ids = subgroups.ids
-        people = await sync(self.session, Person, {row.key: row.fields for row in parsed.students},
-                            existing.student_people, school_id=self.school_id)
-        students = await sync(self.session, Student, {
-            row.key: {"person_id": people.ids[row.key], "class_id": self.class_ids[row.class_key]}
-            for row in parsed.students
-        }, existing.students, school_id=self.school_id)
+        people = await sync(
+            self.session,
+            Person,
+            {row.key: row.fields for row in parsed.students},
+            existing.student_people,
+            school_id=self.school_id,
+        )
+        students = await sync(
+            self.session,
+            Student,
+            {
+                row.key: {"person_id": people.ids[row.key], "class_id": self.class_ids[row.class_key]}
+                for row in parsed.students
+            },
+            existing.students,
+            school_id=self.school_id,
+        )
         self.student_ids = students.ids
         moved = await self.write_members()
         for row in parsed.students:
@@ -248,17 +284,23 @@ class SchoolWriter:
         members = cast(Table, SubgroupMember.__table__)  # typed as a FromClause; a mapped class has a Table
         if added:
             await self.session.execute(
-                members.insert().values(subgroup_id=bindparam("subgroup"), student_id=bindparam("student")), added)
+                members.insert().values(subgroup_id=bindparam("subgroup"), student_id=bindparam("student")), added
+            )
         if dropped:
-            await self.session.execute(members.delete().where(
-                members.c.subgroup_id == bindparam("subgroup"), members.c.student_id == bindparam("student")), dropped)
+            await self.session.execute(
+                members.delete().where(
+                    members.c.subgroup_id == bindparam("subgroup"), members.c.student_id == bindparam("student")
+                ),
+                dropped,
+            )
         return changed
 
     async def write_parents(self) -> None:
         """Parents, one person for all their rows, and their children (ACC-2)."""
         rows = self.parsed.parents
-        people = await sync(self.session, Person, {row.key: row.fields for row in rows}, self.existing.parents,
-                            school_id=self.school_id)
+        people = await sync(
+            self.session, Person, {row.key: row.fields for row in rows}, self.existing.parents, school_id=self.school_id
+        )
         links: dict[Key, dict[str, Any]] = {}
         for row in rows:
             links[row.key, row.child] = {"parent_id": people.ids[row.key], "student_id": self.student_ids[row.child]}
@@ -273,17 +315,28 @@ class SchoolWriter:
         for row in self.parsed.load:
             teacher, class_key, subgroup, subject = row.key
             row.fields.update(
-                teacher_id=self.staff_ids[teacher], class_id=self.class_ids[class_key],
+                teacher_id=self.staff_ids[teacher],
+                class_id=self.class_ids[class_key],
                 subgroup_id=self.subgroup_ids[class_key, subgroup] if subgroup else None,
                 subject_id=self.subject_ids[subject],
             )
-        self.assignment_ids = (await self.write_simple(
-            "load", Assignment, self.parsed.load, self.existing.assignments, school_id=self.school_id)).ids
+        self.assignment_ids = (
+            await self.write_simple(
+                "load", Assignment, self.parsed.load, self.existing.assignments, school_id=self.school_id
+            )
+        ).ids
 
     async def write_timetable(self) -> None:
         """Weekly lessons, valid from the start of the year."""
         for row in self.parsed.timetable:
-            row.fields.update(assignment_id=self.assignment_ids[row.load], weekday=row.weekday,
-                              lesson_number=row.lesson)
-        await self.write_simple("timetable", TimetableEntry, self.parsed.timetable, self.existing.timetable,
-                                valid_from=self.year_start, valid_to=None)
+            row.fields.update(
+                assignment_id=self.assignment_ids[row.load], weekday=row.weekday, lesson_number=row.lesson
+            )
+        await self.write_simple(
+            "timetable",
+            TimetableEntry,
+            self.parsed.timetable,
+            self.existing.timetable,
+            valid_from=self.year_start,
+            valid_to=None,
+        )

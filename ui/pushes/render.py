@@ -7,6 +7,7 @@ was already told is said as a correction.
 Each item's stored payload is read through its kind's dataclass (services/pushes/payloads.py); the text
 functions get it with one Translator for the account's language (ui/i18n.py says why not aiogram's `_`).
 """
+
 from __future__ import annotations
 
 import html
@@ -14,15 +15,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ui.i18n import Translator
 from services.models import EventKind
 from services.pushes.payloads import Announcement, MarkAdded, MarkChanged, Payload, payload_of
 from services.pushes.queue import Item, Outgoing
+from ui.i18n import Translator
 
 from . import texts_announcements, texts_family, texts_journal, texts_staff
 
 RENDERERS: dict[EventKind, Callable[[Any, Translator], str]] = {
-    **texts_journal.RENDERERS, **texts_staff.RENDERERS, **texts_family.RENDERERS, **texts_announcements.RENDERERS}
+    **texts_journal.RENDERERS,
+    **texts_staff.RENDERERS,
+    **texts_family.RENDERERS,
+    **texts_announcements.RENDERERS,
+}
 TAKEN_BACK = (EventKind.MARK_DELETED, EventKind.ABSENCE_REMOVED)
 
 
@@ -62,8 +67,12 @@ def render(outgoing: Outgoing) -> Rendered | None:
         separator = "\n\n" if any("\n" in block for block in blocks) else "\n"
         body = separator.join(blocks)
         parts.append(f"<b>{html.escape(heading)}</b>\n{body}" if heading else body)
-    files = tuple({"kind": f.kind, "file_id": f.file_id} for one in news if isinstance(one.payload, Announcement)
-                  for f in one.payload.files)
+    files = tuple(
+        {"kind": f.kind, "file_id": f.file_id}
+        for one in news
+        if isinstance(one.payload, Announcement)
+        for f in one.payload.files
+    )
     return Rendered("\n\n".join(parts), files)
 
 
@@ -102,5 +111,11 @@ def _fold(news: list[News]) -> News | None:
 
 def _as_added(mark: MarkAdded | MarkChanged) -> MarkAdded:
     """A mark's latest news said as news of a new mark."""
-    return MarkAdded(mark_id=mark.mark_id, student_id=mark.student_id, lesson_id=mark.lesson_id, value=mark.value,
-                     work_type_id=mark.work_type_id, facts=mark.facts)
+    return MarkAdded(
+        mark_id=mark.mark_id,
+        student_id=mark.student_id,
+        lesson_id=mark.lesson_id,
+        value=mark.value,
+        work_type_id=mark.work_type_id,
+        facts=mark.facts,
+    )

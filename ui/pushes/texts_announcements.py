@@ -1,14 +1,15 @@
 """The text of an announcement (/announce, DIA-4) in the reader's language: a heading with the audience, the
 author, then the author's own text, escaped. The worker sends the files after it, (Announcement.files)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
 
-from ui.formatting import ROLE_NAMES
-from ui.i18n import Translator
 from services.models import EventKind, Role
 from services.pushes.payloads import Announcement, AudienceShown
+from ui.formatting import ROLE_NAMES
+from ui.i18n import Translator
 
 
 def audience_label(audience: AudienceShown, _: Translator) -> str:
@@ -36,8 +37,8 @@ def render_announcement(payload: Announcement, _: Translator) -> str:
     """«📣 Объявление — 5А», «Смирнова Елена Викторовна, классный руководитель» (roles as the command line
     names them), then the text."""
     author = payload.author
-    signed = "{}, {}".format(escape(author.name), _(ROLE_NAMES[Role(author.role)]))
-    return "📣 <b>{}</b>\n<i>{}</i>\n\n{}".format(heading(payload.audience, _), signed, escape(payload.text))
+    signed = f"{escape(author.name)}, {_(ROLE_NAMES[Role(author.role)])}"
+    return f"📣 <b>{heading(payload.audience, _)}</b>\n<i>{signed}</i>\n\n{escape(payload.text)}"
 
 
 RENDERERS: dict[EventKind, Callable[[Announcement, Translator], str]] = {EventKind.ANNOUNCEMENT: render_announcement}

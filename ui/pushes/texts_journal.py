@@ -3,17 +3,28 @@
 Each renders one line (homework: a short block) from the event's payload and the facts read when it was
 planned (services/pushes/facts.py); the child's name is the heading above them (render.py).
 """
+
 from __future__ import annotations
 
 import html
 
-from ui.formatting import absence_reason, iso_dates_text, short_iso_date, work_type_name
-from ui.i18n import Translator
 from services.models import DocumentStatus, EventKind
 from services.pushes.payloads import (
-    AbsenceReasonSet, AbsenceRecorded, AbsenceRemoved, CorrectionRequested, DocumentDecided, DocumentSent, Facts,
-    HomeworkSet, MarkAdded, MarkChanged, MarkDeleted, PeriodMarkSet,
+    AbsenceReasonSet,
+    AbsenceRecorded,
+    AbsenceRemoved,
+    CorrectionRequested,
+    DocumentDecided,
+    DocumentSent,
+    Facts,
+    HomeworkSet,
+    MarkAdded,
+    MarkChanged,
+    MarkDeleted,
+    PeriodMarkSet,
 )
+from ui.formatting import absence_reason, iso_dates_text, short_iso_date, work_type_name
+from ui.i18n import Translator
 
 
 def _lesson(facts: Facts, _: Translator) -> dict:
@@ -28,12 +39,14 @@ def mark_added(payload: MarkAdded, _: Translator) -> str:
 
 def mark_changed(payload: MarkChanged, _: Translator) -> str:
     return _("✏️ Correction: the mark in {subject} for {date} is {value}, not {old}").format(
-        value=payload.value, old=_or_unknown(payload.old_value), **_lesson(payload.facts, _))
+        value=payload.value, old=_or_unknown(payload.old_value), **_lesson(payload.facts, _)
+    )
 
 
 def mark_deleted(payload: MarkDeleted, _: Translator) -> str:
     return _("✏️ Correction: the mark {old} in {subject} for {date} was removed").format(
-        old=_or_unknown(payload.old_value), **_lesson(payload.facts, _))
+        old=_or_unknown(payload.old_value), **_lesson(payload.facts, _)
+    )
 
 
 def _or_unknown(value: int | None) -> int | str:
@@ -46,18 +59,21 @@ def absence_recorded(payload: AbsenceRecorded, _: Translator) -> str:
 
 def absence_removed(payload: AbsenceRemoved, _: Translator) -> str:
     return _("✏️ Correction: present at lesson {number}, {subject}, {date}, not absent").format(
-        **_lesson(payload.facts, _))
+        **_lesson(payload.facts, _)
+    )
 
 
 def absence_reason_set(payload: AbsenceReasonSet, _: Translator) -> str:
     return _("📝 Absence from lesson {number}, {subject}, {date}: {reason}").format(
-        reason=absence_reason(payload.reason, _.locale), **_lesson(payload.facts, _))
+        reason=absence_reason(payload.reason, _.locale), **_lesson(payload.facts, _)
+    )
 
 
 def homework(payload: HomeworkSet, _: Translator) -> str:
     facts = payload.facts
     head = _("📚 Homework in {subject} for {due}:").format(
-        subject=html.escape(facts.subject), due=short_iso_date(facts.due_on, _.locale))
+        subject=html.escape(facts.subject), due=short_iso_date(facts.due_on, _.locale)
+    )
     lines = [head, html.escape(facts.homework)]
     if facts.files:
         lines.append(_.ngettext("📎 {n} file: /homework", "📎 {n} files: /homework", facts.files).format(n=facts.files))
@@ -68,7 +84,8 @@ def period_mark(payload: PeriodMarkSet, _: Translator) -> str:
     facts = payload.facts
     value = _("n/a (not attested)") if payload.not_attested else payload.value
     return _("🏁 {period}, {subject}: {value}").format(
-        period=html.escape(facts.period), subject=html.escape(facts.subject), value=value)
+        period=html.escape(facts.period), subject=html.escape(facts.subject), value=value
+    )
 
 
 def document_decided(payload: DocumentDecided, _: Translator) -> str:
@@ -77,14 +94,18 @@ def document_decided(payload: DocumentDecided, _: Translator) -> str:
     if payload.status is DocumentStatus.ACCEPTED:
         applied, locked = payload.applied, payload.locked
         text = _("✅ The document for {days} is accepted: {reason}.").format(
-            days=days, reason=absence_reason(payload.reason, _.locale))
+            days=days, reason=absence_reason(payload.reason, _.locale)
+        )
         if applied:
-            text += " " + _.ngettext("The reason is set for {n} absence.", "The reason is set for {n} absences.",
-                                     applied).format(n=applied)
+            text += " " + _.ngettext(
+                "The reason is set for {n} absence.", "The reason is set for {n} absences.", applied
+            ).format(n=applied)
         if locked:  # J-9: older than the edit window, they keep their reason
-            text += " " + _.ngettext("{n} absence is older than the days for corrections and keeps its reason.",
-                                     "{n} absences are older than the days for corrections and keep their reason.",
-                                     locked).format(n=locked)
+            text += " " + _.ngettext(
+                "{n} absence is older than the days for corrections and keeps its reason.",
+                "{n} absences are older than the days for corrections and keep their reason.",
+                locked,
+            ).format(n=locked)
         elif not applied:
             text += " " + _("There were no absences in the journal on those days.")
     else:
@@ -95,7 +116,8 @@ def document_decided(payload: DocumentDecided, _: Translator) -> str:
 def document_sent(payload: DocumentSent, _: Translator) -> str:
     facts = payload.facts
     return _("📄 A new absence document: {student}, {class_name}. To review: /documents").format(
-        student=html.escape(facts.student), class_name=html.escape(facts.class_name))
+        student=html.escape(facts.student), class_name=html.escape(facts.class_name)
+    )
 
 
 def correction_requested(payload: CorrectionRequested, _: Translator) -> str:
@@ -103,9 +125,14 @@ def correction_requested(payload: CorrectionRequested, _: Translator) -> str:
     return _.ngettext(
         "✍️ A correction request: {teacher}, {class_name}, {subject}, {date}, {n} change. To decide: /corrections",
         "✍️ A correction request: {teacher}, {class_name}, {subject}, {date}, {n} changes. To decide: /corrections",
-        facts.changes).format(
-        teacher=html.escape(facts.teacher), class_name=html.escape(facts.class_name),
-        subject=html.escape(facts.subject), date=short_iso_date(facts.date, _.locale), n=facts.changes)
+        facts.changes,
+    ).format(
+        teacher=html.escape(facts.teacher),
+        class_name=html.escape(facts.class_name),
+        subject=html.escape(facts.subject),
+        date=short_iso_date(facts.date, _.locale),
+        n=facts.changes,
+    )
 
 
 RENDERERS = {

@@ -1,4 +1,5 @@
 """getMe and the bot's command menus (set/get/deleteMyCommands), kept per scope and language."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,15 @@ from typing import Any
 from devtools.sandbox.api.registry import Call, method
 from devtools.sandbox.errors import bad_request
 
-SCOPE_TYPES = {"default", "all_private_chats", "all_group_chats", "all_chat_administrators",
-               "chat", "chat_administrators", "chat_member"}
+SCOPE_TYPES = {
+    "default",
+    "all_private_chats",
+    "all_group_chats",
+    "all_chat_administrators",
+    "chat",
+    "chat_administrators",
+    "chat_member",
+}
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 
 

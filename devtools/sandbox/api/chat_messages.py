@@ -1,4 +1,5 @@
 """Text messages: send, edit, delete; chat actions; answers to callback queries."""
+
 from __future__ import annotations
 
 import copy
@@ -15,8 +16,19 @@ from devtools.sandbox.state import Chat, StoredMessage, now
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_ALERT = 200
-CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-                "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
+CHAT_ACTIONS = {
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+}
 _CONTENT_KEYS = ("text", "entities", "caption", "caption_entities", "reply_markup")
 
 
@@ -80,17 +92,21 @@ async def answer_callback_query(call: Call) -> bool:
     text = call.params.get_str("text", None)
     if text and len(text) > MAX_ALERT:
         raise bad_request("MESSAGE_TOO_LONG")
-    query.answer = {"callback_query_id": query.id, "text": text,
-                    "show_alert": call.params.get_bool("show_alert"),
-                    "url": call.params.get_str("url", None),
-                    "cache_time": call.params.get_int("cache_time", 0)}
+    query.answer = {
+        "callback_query_id": query.id,
+        "text": text,
+        "show_alert": call.params.get_bool("show_alert"),
+        "url": call.params.get_str("url", None),
+        "cache_time": call.params.get_int("cache_time", 0),
+    }
     call.state.changed.fire()
     return True
 
 
 def formatted_text(params: Params) -> dict[str, Any]:
-    text, entities = format_text(params.get_str("text", ""), params.get_str("parse_mode", None),
-                                 params.get_json("entities"))
+    text, entities = format_text(
+        params.get_str("text", ""), params.get_str("parse_mode", None), params.get_json("entities")
+    )
     if not text.strip():
         raise bad_request("message text is empty")
     if utf16_len(text) > MAX_TEXT:
@@ -99,8 +115,9 @@ def formatted_text(params: Params) -> dict[str, Any]:
 
 
 def formatted_caption(params: Params) -> dict[str, Any]:
-    caption, entities = format_text(params.get_str("caption", ""), params.get_str("parse_mode", None),
-                                    params.get_json("caption_entities"))
+    caption, entities = format_text(
+        params.get_str("caption", ""), params.get_str("parse_mode", None), params.get_json("caption_entities")
+    )
     if utf16_len(caption) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     return {"caption": caption or None, "caption_entities": entities or None}
@@ -109,8 +126,10 @@ def formatted_caption(params: Params) -> dict[str, Any]:
 def reply_parameters(params: Params) -> dict | None:
     given = params.get_json("reply_parameters")
     if given is None and params.has("reply_to_message_id"):
-        given = {"message_id": params.get_int("reply_to_message_id"),
-                 "allow_sending_without_reply": params.get_bool("allow_sending_without_reply")}
+        given = {
+            "message_id": params.get_int("reply_to_message_id"),
+            "allow_sending_without_reply": params.get_bool("allow_sending_without_reply"),
+        }
     return given
 
 
@@ -136,8 +155,10 @@ def apply_edit(call: Call, chat: Chat, stored: StoredMessage, changes: dict[str,
         else:
             edited[key] = value
     if _content(edited) == _content(stored.message):
-        raise bad_request("message is not modified: specified new message content and reply markup "
-                          "are exactly the same as a current content and reply markup of the message")
+        raise bad_request(
+            "message is not modified: specified new message content and reply markup "
+            "are exactly the same as a current content and reply markup of the message"
+        )
     edited["edit_date"] = now()
     stored.message, stored.reply_markup = edited, markup
     chat.record_event(stored)

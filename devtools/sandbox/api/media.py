@@ -1,4 +1,5 @@
 """sendPhoto, sendDocument (uploads or existing file_ids) and getFile."""
+
 from __future__ import annotations
 
 from devtools.sandbox import files

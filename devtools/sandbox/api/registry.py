@@ -1,4 +1,5 @@
 """Bot API methods by name. Telegram matches method names case-insensitively, so keys are lower case."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -31,4 +32,5 @@ def method(name: str, *, sends_to_chat: bool = False) -> Callable[[Handler], Han
         if sends_to_chat:
             CHAT_SENDING.add(name.lower())
         return handler
+
     return register

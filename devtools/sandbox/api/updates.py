@@ -1,4 +1,5 @@
 """Getting updates: long polling (getUpdates) or a webhook, never both at once."""
+
 from __future__ import annotations
 
 import re
@@ -71,8 +72,11 @@ async def delete_webhook(call: Call) -> bool:
 @method("getWebhookInfo")
 async def get_webhook_info(call: Call) -> dict:
     state, hook = call.state, call.state.webhook
-    info = {"url": hook.url if hook else "", "has_custom_certificate": False,
-            "pending_update_count": len(state.updates)}
+    info = {
+        "url": hook.url if hook else "",
+        "has_custom_certificate": False,
+        "pending_update_count": len(state.updates),
+    }
     if hook:
         info["max_connections"] = hook.max_connections
         if hook.last_error_date:
@@ -84,8 +88,9 @@ async def get_webhook_info(call: Call) -> dict:
 
 def _refuse_if_webhook(state: BotState) -> None:
     if state.webhook is not None:
-        raise conflict("can't use getUpdates method while webhook is active; use deleteWebhook to delete "
-                       "the webhook first")
+        raise conflict(
+            "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+        )
 
 
 def _set_allowed_updates(state: BotState, allowed) -> None:
