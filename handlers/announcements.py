@@ -27,6 +27,7 @@ from services.pushes.payloads import Announcement, AudienceShown
 from ui.callbacks import AnnounceAudienceCB, AnnounceStep, AnnounceStepCB
 from ui.filters import RoleFilter, not_for_others
 from ui.i18n import translator
+from ui.keyboards import step_keyboard as ui_step_keyboard
 from ui.menus import menu_filter
 from ui.pushes.texts_announcements import audience_label, render_announcement
 from ui.screens import Screen
@@ -89,10 +90,11 @@ def classes_keyboard(audiences: list[Audience], locale: str, *, back: bool) -> I
 
 def step_keyboard(*buttons: tuple[str, AnnounceStep]) -> InlineKeyboardMarkup:
     """The step's buttons and «Отмена», in one row."""
-    row = [
-        InlineKeyboardButton(text=text, callback_data=AnnounceStepCB(action=action).pack()) for text, action in buttons
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=[[*row, _cancel()]])
+    return ui_step_keyboard(
+        *((text, AnnounceStepCB(action=action)) for text, action in buttons),
+        leave=(_("Cancel"), AnnounceStepCB(action=AnnounceStep.cancel)),
+        one_row=True,
+    )
 
 
 def files_keyboard(count: int) -> InlineKeyboardMarkup:

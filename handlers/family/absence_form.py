@@ -30,6 +30,7 @@ from services.text import clean_text
 from ui.callbacks import AbsenceChildCB, AbsenceDocAction, AbsenceDocCB, AbsenceKindCB, AbsenceStep, AbsenceStepCB
 from ui.filters import not_for_others
 from ui.formatting import dates_text
+from ui.keyboards import step_keyboard
 from ui.screens import Screen
 from ui.states import AbsenceDocumentForm as Form
 from ui.typed_dates import DatesError, parse_dates
@@ -78,11 +79,11 @@ def confirm_keyboard() -> InlineKeyboardMarkup:
 
 def _step_keyboard(text: str, action: AbsenceStep) -> InlineKeyboardMarkup:
     """The step's one button, and «Отмена» beside it."""
-    keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=text, callback_data=AbsenceStepCB(action=action))
-    _cancel_row(keyboard)
-    keyboard.adjust(2)
-    return keyboard.as_markup()
+    return step_keyboard(
+        (text, AbsenceStepCB(action=action)),
+        leave=(_("Cancel"), AbsenceStepCB(action=AbsenceStep.cancel)),
+        one_row=True,
+    )
 
 
 def dates_prompt(child: str) -> str:

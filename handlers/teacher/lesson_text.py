@@ -26,6 +26,7 @@ from ui.callbacks import LessonCB, LessonPart, LessonTextAction, LessonTextCB
 from ui.errors_text import error_text
 from ui.filters import not_for_others
 from ui.formatting import split_text
+from ui.keyboards import step_keyboard as ui_step_keyboard
 from ui.screens import Screen
 from ui.states import LessonTextForm as Form
 
@@ -41,11 +42,11 @@ BUTTON_CHARS = 60  # a longer plan topic is cut on its button; the whole topic i
 
 def step_keyboard(view: LessonView, *buttons: tuple[str, LessonTextAction]) -> InlineKeyboardMarkup:
     """The step's buttons, one a row, then «◀ Lesson», which leaves the step."""
-    builder = InlineKeyboardBuilder()
-    for text, action in (*buttons, ("◀ " + _("Lesson"), LessonTextAction.back)):
-        builder.button(text=text, callback_data=LessonTextCB(lesson=view.lesson_id, action=action))
-    builder.adjust(1)
-    return builder.as_markup()
+    return ui_step_keyboard(
+        *((text, LessonTextCB(lesson=view.lesson_id, action=action)) for text, action in buttons),
+        leave=("◀ " + _("Lesson"), LessonTextCB(lesson=view.lesson_id, action=LessonTextAction.back)),
+        one_row=False,
+    )
 
 
 def topic_text(view: LessonView, locale: str) -> str:
