@@ -21,8 +21,8 @@ from services.invites import InviteService
 from services.migrate import upgrade
 from services.models import AcademicYear, ClassGroup, Person, Role, School, utcnow
 from services.safe_cells import csv_row
-from ui.formatting import ROLE_NAMES
 from ui.i18n import gettext, ngettext, translator
+from ui.labels import ROLE_NAMES
 
 log = logging.getLogger("schoolbot")
 

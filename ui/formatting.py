@@ -8,8 +8,8 @@ from datetime import date, time
 from babel.dates import format_date, format_interval
 from babel.numbers import format_decimal
 
-from services.models import Role
-from ui.i18n import N_, NP_, gettext, pgettext
+from ui.i18n import gettext, pgettext
+from ui.labels import ABSENCE_REASONS, WORK_TYPE_NAMES
 
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
 
@@ -53,46 +53,6 @@ def time_span(starts: time | None, ends: time | None) -> str:
 def decimal(value: float, locale: str) -> str:
     """An average as people write it: «4,25» in Russian, «4.25» in English."""
     return format_decimal(value, "0.00", locale=locale)
-
-
-# ABS-2: the class teacher's reasons as the regulations name them (003 §4), by AbsenceReason value;
-# "none": the reason is not set yet (J-12: the subject teacher records only «ОТ»).
-ABSENCE_REASONS = {
-    "excused": N_("excused"),
-    "illness": N_("illness"),
-    "unexcused": N_("unexcused"),
-    "none": N_("no reason given"),
-}
-
-
-# A person's role as the school says it (the access codes' list, an announcement's signature).
-ROLE_NAMES = {
-    Role.PARENT: N_("parent"),
-    Role.STUDENT: N_("student"),
-    Role.TEACHER: N_("teacher"),
-    Role.CLASS_TEACHER: N_("class teacher"),
-    Role.DEPUTY: N_("deputy director"),
-    Role.SECRETARY: N_("secretary"),
-    Role.ADMIN: N_("administrator"),
-}
-
-
-# J-5: the standard work types, as the import's defaults and the demo store them (school data, in Russian),
-# with their name for a reader of another language. A school's own names are shown as they are.
-# "work type" context: "Homework" is also the homework of a lesson.
-WORK_TYPE_NAMES = {
-    "Ответ на уроке": NP_("work type", "Answer in class"),
-    "Домашняя работа": NP_("work type", "Homework"),
-    "Работа на уроке": NP_("work type", "Classwork"),
-    "Самостоятельная работа": NP_("work type", "Independent work"),
-    "Контрольная работа": NP_("work type", "Test"),
-    "Диктант": NP_("work type", "Dictation"),
-    "Лабораторная работа": NP_("work type", "Lab work"),
-    "Практическая работа": NP_("work type", "Practical work"),
-    "Проверочная работа": NP_("work type", "Quiz"),
-    "Сочинение": NP_("work type", "Essay"),
-    "Сдача нормативов": NP_("work type", "Fitness standards"),
-}
 
 
 def work_type_name(name: str, locale: str) -> str:

@@ -26,7 +26,7 @@ from services.invites import IssuedCode, UnlinkedPerson
 from services.models import AbsenceReason, ConsentAnswer, Role
 from ui.callbacks import ClassCB, ClassReasonCB, ClassView, ReasonScope
 from ui.formatting import absence_reason, day_title, short_date, split_text
-from ui.i18n import N_
+from ui.labels import ROLE_NAMES
 from ui.menus import menu_filter
 from ui.screens import Screen
 
@@ -34,7 +34,6 @@ CODE_TTL = timedelta(days=14)
 PICK_PAGE = 20  # people per page of «A code for one person»
 MAX_DAY_BUTTONS = 40  # a long list keeps its text; the oldest days get buttons first
 REASONS = (AbsenceReason.EXCUSED, AbsenceReason.ILLNESS, AbsenceReason.UNEXCUSED)  # ABS-2
-ROLES = {Role.STUDENT: N_("student"), Role.PARENT: N_("parent")}
 
 
 # ---- shared with /documents ------------------------------------------------------------------------------
@@ -363,7 +362,7 @@ def pick_label(person: UnlinkedPerson) -> str:
     """«Алексеева Мария (родитель: Алексеев Артём)» — a button's text, so no HTML."""
     if person.role == Role.PARENT and person.children:
         return _("{name} (parent: {children})").format(name=person.full_name, children=", ".join(person.children))
-    return f"{person.full_name} ({_(ROLES[person.role])})"
+    return f"{person.full_name} ({_(ROLE_NAMES[person.role])})"
 
 
 async def on_one_ask(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
@@ -404,7 +403,7 @@ def codes_text(codes: list[IssuedCode], username: str | None) -> str:
         ).format(days=CODE_TTL.days, bot="@" + escape(username or "")),
         "",
     ]
-    lines += [f"{escape(c.full_name)} ({_(ROLES[c.role])}): <code>{c.code}</code>" for c in codes]
+    lines += [f"{escape(c.full_name)} ({_(ROLE_NAMES[c.role])}): <code>{c.code}</code>" for c in codes]
     return "\n".join(lines)
 
 

@@ -31,11 +31,12 @@ from ui.callbacks import AbsenceChildCB, AbsenceDocAction, AbsenceDocCB, Absence
 from ui.filters import not_for_others
 from ui.formatting import dates_text
 from ui.keyboards import step_keyboard
+from ui.labels import DOCUMENT_KINDS
 from ui.screens import Screen
 from ui.states import AbsenceDocumentForm as Form
 from ui.typed_dates import DatesError, parse_dates
 
-from .absence_screen import KINDS, child_name, kind_label, send_screen
+from .absence_screen import child_name, kind_label, send_screen
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def dates_keyboard() -> InlineKeyboardMarkup:
 
 def kinds_keyboard() -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
-    for kind in KINDS:
+    for kind in DOCUMENT_KINDS:
         keyboard.button(text=kind_label(kind), callback_data=AbsenceKindCB(kind=kind))
     _cancel_row(keyboard)
     keyboard.adjust(2, 2, 1)

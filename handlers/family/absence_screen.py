@@ -16,26 +16,15 @@ from services.absences import DocumentView
 from services.accounts import CurrentUser
 from services.container import Services
 from services.diary import StudentCard
-from services.models import AbsenceReason, DocumentKind, DocumentStatus
+from services.models import DocumentKind, DocumentStatus
 from services.report_card import AbsenceDay, AttendanceReport
 from ui.callbacks import AbsenceDocAction, AbsenceDocCB
 from ui.formatting import dates_text, short_date, split_text
-from ui.i18n import N_
+from ui.labels import DOCUMENT_ACCEPTED, DOCUMENT_KINDS
 from ui.screens import Screen
 
-KINDS = {
-    DocumentKind.ILLNESS: N_("Illness"),
-    DocumentKind.FAMILY: N_("Family reasons"),
-    DocumentKind.COMPETITION: N_("Competition or olympiad"),
-    DocumentKind.OTHER: N_("Other reason"),
-}
 # ABS-2: the class teacher's reasons, as the summary lists them; "none": an absence still waiting for one.
 REASON_ORDER = ("illness", "excused", "unexcused", "none")
-ACCEPTED = {
-    AbsenceReason.ILLNESS: N_("✅ accepted: illness"),
-    AbsenceReason.EXCUSED: N_("✅ accepted: excused"),
-    AbsenceReason.UNEXCUSED: N_("✅ accepted: unexcused"),
-}
 
 
 def reason_count(reason: str, count: int) -> str:
@@ -51,7 +40,7 @@ def reason_count(reason: str, count: int) -> str:
 
 
 def kind_label(kind: DocumentKind | str) -> str:
-    return _(KINDS[DocumentKind(kind)])
+    return _(DOCUMENT_KINDS[DocumentKind(kind)])
 
 
 def child_name(card: StudentCard) -> str:
@@ -97,7 +86,7 @@ def status_text(doc: DocumentView, locale: str) -> str:
     if doc.status == DocumentStatus.PENDING:
         return _("⏳ pending: the class teacher answers by {date}").format(date=short_date(doc.review_due, locale))
     if doc.status == DocumentStatus.ACCEPTED:
-        return _(ACCEPTED[doc.reason]) if doc.reason in ACCEPTED else _("✅ accepted")
+        return _(DOCUMENT_ACCEPTED[doc.reason]) if doc.reason in DOCUMENT_ACCEPTED else _("✅ accepted")
     if doc.status == DocumentStatus.DECLINED:
         return _("❌ declined: {comment}").format(comment=escape(doc.decision_comment) or "—")
     return _("↩️ withdrawn")

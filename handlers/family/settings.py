@@ -21,28 +21,14 @@ from babel.dates import get_timezone_location
 
 from services.accounts import CurrentUser
 from services.container import Services
-from services.models import NotifyKind, NotifyMode
+from services.models import NotifyMode
 from services.preferences import ChildPreferences, parse_quiet_hours, parse_time
 from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsView, SettingsViewCB
 from ui.formatting import time_span
-from ui.i18n import N_
+from ui.labels import NOTIFY_KINDS, NOTIFY_MODES
 from ui.menus import menu_filter
 from ui.screens import Screen
 
-KIND_LABELS = {
-    NotifyKind.MARKS: N_("New marks"),
-    NotifyKind.ABSENCES: N_("Absences"),
-    NotifyKind.HOMEWORK: N_("Homework"),
-    NotifyKind.DOCUMENTS: N_("Documents decided"),
-    NotifyKind.ANNOUNCEMENTS: N_("Announcements"),
-    NotifyKind.TOMORROW: N_("Homework for tomorrow, in the evening"),
-    NotifyKind.SUMMARY: N_("Week's results and forecast"),
-}
-MODE_LABELS = {
-    NotifyMode.INSTANT: N_("at once"),
-    NotifyMode.DIGEST: N_("in the digest"),
-    NotifyMode.OFF: N_("off"),
-}
 MODE_ICONS = {NotifyMode.INSTANT: "🔔", NotifyMode.DIGEST: "🗓", NotifyMode.OFF: "🔕"}
 NEXT_MODE = {
     NotifyMode.INSTANT: NotifyMode.DIGEST,
@@ -206,7 +192,7 @@ def main_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
     for kind, mode in prefs.modes:
         keyboard.button(
-            text=f"{MODE_ICONS[mode]} {_(KIND_LABELS[kind])}: {_(MODE_LABELS[mode])}",
+            text=f"{MODE_ICONS[mode]} {_(NOTIFY_KINDS[kind])}: {_(NOTIFY_MODES[mode])}",
             callback_data=NotifyModeCB(student=student, kind=kind, mode=NEXT_MODE[mode]),
         )
     keyboard.button(

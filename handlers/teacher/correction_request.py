@@ -25,7 +25,8 @@ from services.journal import LessonView
 from ui.callbacks import CorrectionFormAction, CorrectionFormCB
 from ui.filters import not_for_others
 from ui.formatting import split_text, work_type_name
-from ui.i18n import N_, gettext
+from ui.i18n import gettext
+from ui.labels import CORRECTION_CHANGES
 from ui.screens import Screen
 from ui.states import CorrectionForm
 
@@ -34,22 +35,12 @@ from .lesson import lesson_title, locked_lines, show_card
 DRAFT = "correction"  # FSM data: {"lesson": id, "changes": [a Change's JSON], "id": draft id}
 RETRY = {"correction.reason_required", "correction.reason_too_long"}  # the teacher types the reason again
 
-# J-10's list of changes in words, by CorrectionService op; the regulations' «ОТ» for an absence (J-12).
-CHANGE_TEXTS = {
-    "set_topic": N_("topic: «{topic}»"),
-    "set_absent": N_("{student}: set «ОТ» (absent)"),
-    "set_present": N_("{student}: remove «ОТ» (present)"),
-    "add_mark": N_("{student}: add the mark {value}"),
-    "change_mark": N_("{student}: change the mark {old_value} to {value}"),
-    "delete_mark": N_("{student}: delete the mark {old_value}"),
-}
-
 
 def change_lines(changes: Iterable[ChangeView], locale: str) -> list[str]:
     """«• Алексеев Артём Игоревич: поставить отметку 5 (Ответ на уроке)», in the reader's language."""
     lines = []
     for change in changes:
-        line = gettext(CHANGE_TEXTS[change.op], locale).format(
+        line = gettext(CORRECTION_CHANGES[change.op], locale).format(
             student=escape(change.student), topic=escape(change.topic), value=change.value, old_value=change.old_value
         )
         if change.work_type and change.op != "delete_mark":

@@ -8,8 +8,8 @@ from html import escape
 
 from services.models import EventKind, Role
 from services.pushes.payloads import Announcement, AudienceShown
-from ui.formatting import ROLE_NAMES
 from ui.i18n import Translator
+from ui.labels import ROLE_NAMES
 
 
 def audience_label(audience: AudienceShown, _: Translator) -> str:
