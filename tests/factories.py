@@ -1,8 +1,9 @@
-"""A small school for service tests: every id a test needs, and a clock it can move."""
+"""A small school for service and flow tests: every id a test needs, the days they talk about, and a clock it can
+move."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,9 @@ from services.models import (
 
 MSK = ZoneInfo("Europe/Moscow")
 TODAY = date(2026, 11, 24)  # a Tuesday in the second quarter
+MONDAY = TODAY - timedelta(days=1)  # yesterday, 23 November
+LAST_TUESDAY = TODAY - timedelta(days=7)  # 17 November
+OLD = TODAY - timedelta(days=15)  # Monday 9 November: past the 14 days (J-9), changes go as correction requests
 
 
 class FixedClock:

@@ -22,9 +22,8 @@ from services.models import (
     Lesson,
     OutboxEvent,
 )
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 
-MONDAY = TODAY - timedelta(days=1)
 SCAN = AttachmentIn(kind=AttachmentKind.PHOTO, telegram_file_id="AgAD-file", telegram_unique_id="uniq-1", size=120_000)
 
 

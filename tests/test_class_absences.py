@@ -25,10 +25,10 @@ from services.models import (
     Person,
     Role,
 )
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 
 WEEK = timedelta(days=7)
-THURSDAY, FRIDAY, MONDAY = date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 23)
+THURSDAY, FRIDAY = date(2026, 11, 19), date(2026, 11, 20)
 async def guardian_of(session, school, student: str):
     """A parent for a student the factory school gives none (ABS-1: documents come from a parent)."""
     parent = Person(school_id=school.school_id, last_name="Васильева", first_name="Дарья", middle_name="")

@@ -13,10 +13,9 @@ from services.errors import Forbidden, InvalidInput, Locked, NotFound
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, FinalMark
 from services.period_marks import PeriodMarkService
-from tests.factories import TODAY, add_students, build_school
+from tests.factories import MONDAY, TODAY, add_students, build_school
 from tests.statements import statements_run
 
-MONDAY = TODAY - timedelta(days=1)
 
 
 def gaps_of(report) -> dict[str, list[tuple]]:

@@ -11,9 +11,8 @@ from services.diary import DiaryService, marks_needed
 from services.errors import Forbidden
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, Student, StudentStatus, TimetableEntry
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 
-MONDAY = TODAY - timedelta(days=1)
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from services.diary import DiaryService, rounds_up_from
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.journal import AttachmentIn, JournalService
 from services.models import AttachmentKind, Subject, WorkType
-from tests.factories import TODAY
+from tests.factories import LAST_TUESDAY, TODAY
 
 TOMORROW = TODAY + timedelta(days=1)  # Wednesday
-LAST_TUESDAY = TODAY - timedelta(days=7)
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from services.access import load_actor
 from services.errors import Forbidden, InvalidInput, Locked
 from services.journal import JournalService
 from services.models import Absence, AuditEntry, EventKind, Lesson, Mark, OutboxEvent, Substitution
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 
-MONDAY = TODAY - timedelta(days=1)
 
 
 async def count(session, model, *where) -> int:

@@ -18,10 +18,9 @@ from services.models import (
 )
 from services.reminders import PERIOD_WARNING_SCHOOL_DAYS
 from services.reminders.family import homework_tomorrow, period_forecast, weekly_summary
-from tests.factories import TODAY, add_students
+from tests.factories import MONDAY, TODAY, add_students
 from tests.statements import statements_run
 
-MONDAY = TODAY - timedelta(days=1)  # 23.11.2026
 WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = (TODAY + timedelta(days=n) for n in (1, 2, 3, 4))
 FORECAST_DAY = date(2026, 12, 22)  # the 2nd quarter ends on Monday 28.12: 22, 23, 24, 25 and 28 are left
 LONG_TEXT = "Учебник, с. 12, упр. 3 и 4; выучить слова. " * 8

@@ -3,7 +3,7 @@ document (ABS-1, ABS-4), for a parent of two (ACC-2) and a student (ACC-1), with
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select, text
@@ -25,12 +25,11 @@ from services.models import (
     DocumentStatus,
 )
 from tests.files import PHOTO
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 from tests.flows.conftest import TOKEN, plain, read_by_another_process, span
 
 MB = 1024 * 1024
 PDF = b"%PDF-1.4\n% a doctor's note\n%%EOF\n"
-MONDAY = TODAY - timedelta(days=1)
 FIRST, LAST = date(2026, 11, 25), date(2026, 11, 27)  # a document's days, typed «25.11–27.11»: Wednesday to Friday
 DAYS, SHORT_DAYS = span(FIRST, LAST), span(FIRST, LAST, with_year=False)
 

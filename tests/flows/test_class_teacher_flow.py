@@ -18,9 +18,9 @@ from services.journal import JournalService
 from services.models import Absence, AbsenceReason, DocumentKind, InviteCode, Lesson, Person
 from tests.flows.conftest import plain
 from tests.flows.test_attendance_flow import set_edit_window
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 
-THURSDAY, MONDAY = date(2026, 11, 19), date(2026, 11, 23)
+THURSDAY = date(2026, 11, 19)
 MAIN = ("Мой класс: 5А\n"
         "\n"
         "Вторник, 24 ноября: посещаемость\n"

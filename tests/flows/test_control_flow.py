@@ -8,10 +8,9 @@ from datetime import timedelta
 from ui.callbacks import ControlCB
 from services.access import load_actor
 from services.journal import JournalService
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 from tests.flows.conftest import plain
 
-MONDAY = TODAY - timedelta(days=1)
 EVERYTHING = "посещаемость, тема, задание"
 
 

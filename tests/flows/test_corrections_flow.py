@@ -5,8 +5,6 @@ reason, a request dropped by «Cancel» or /cancel, a decision made twice, a tea
 teacher's forged decision."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import func, select
 
 from ui.callbacks import CorrectionDecideCB
@@ -21,10 +19,9 @@ from services.models import (
     Lesson,
     Mark,
 )
-from tests.factories import TODAY
+from tests.factories import OLD, TODAY
 from tests.flows.conftest import TOKEN, plain
 
-OLD = TODAY - timedelta(days=15)  # Monday, 9 November: past the 14 days (J-9)
 TITLE = "Математика, 5А\nПонедельник, 9 ноября, 1-й урок\n\n"
 LOCKED = "🔒 Прошло больше 14 дней: изменения уйдут заместителю директора заявкой на исправление."
 

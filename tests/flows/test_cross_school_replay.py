@@ -39,10 +39,9 @@ from services.models import (
     Subject,
     WorkType,
 )
-from tests.factories import TODAY, MiniSchool, build_school
+from tests.factories import OLD, TODAY, MiniSchool, build_school
 from tests.flows.conftest import TOKEN, TelegramUser, polling_bot
 
-OLD = TODAY - timedelta(days=15)  # Monday 9 November: past the 14 days (J-9), changes go as correction requests
 _user_ids = count(710_000_001)
 
 # School 2 is built as school 1 is, then given names of its own, so that anything of it on a screen is recognised.

@@ -6,7 +6,6 @@ split (item 8)."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -15,10 +14,9 @@ from services.absences import AbsenceService
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 from tests.flows.conftest import TOKEN
 
-MONDAY = TODAY - timedelta(days=1)
 
 ARTYOM_TODAY = """Дневник: Артём, 5А
 Вторник, 24 ноября, сегодня

@@ -3,7 +3,7 @@ reason applied to the absences of the document's days (ABS-2), declining with a 
 document decided twice or withdrawn meanwhile (Conflict), another class's document in a forged button (ACC-4)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
@@ -13,10 +13,9 @@ from services.access import load_actor
 from services.journal import AttachmentIn, JournalService
 from services.models import Absence, AbsenceDocument, AbsenceReason, AttachmentKind, DocumentKind, DocumentStatus
 from tests.files import PHOTO
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 from tests.flows.conftest import plain, span, TOKEN
 
-MONDAY = TODAY - timedelta(days=1)
 CARD = ("Борисова Вера Олеговна, 5А\n"
         f"Дни: {span(MONDAY, TODAY)}\n"
         "Со слов семьи: Болезнь\n"

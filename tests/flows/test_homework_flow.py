@@ -3,13 +3,13 @@ teacher's files delivered as a document and a photo, the student's own subgroup 
 children in different classes (ACC-2), and long lists split rather than cut."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from services.access import load_actor
 from services.journal import AttachmentIn, JournalService
 from services.models import AttachmentKind
 from tests.files import PHOTO
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 from tests.flows.conftest import TOKEN
 
 
@@ -40,8 +40,7 @@ def teachers_upload(emulator, person) -> tuple[AttachmentIn, AttachmentIn]:
 async def a_week_of_homework(sessions, clock, school, emulator, person) -> tuple[AttachmentIn, AttachmentIn]:
     """Tuesday's lessons in 5А and 5Б as their teachers keep them."""
     files = teachers_upload(emulator, person)
-    monday = TODAY - timedelta(days=1)
-    await keep_lesson(sessions, clock, school, "math", "math5A", monday, 1, "№12, с. 30")  # due today: not shown
+    await keep_lesson(sessions, clock, school, "math", "math5A", MONDAY, 1, "№12, с. 30")  # due today: not shown
     await keep_lesson(sessions, clock, school, "math", "math5A", TODAY, 2, "№15, с. 42", files)  # due Wednesday
     await keep_lesson(sessions, clock, school, "russian", "rus5A", TODAY, 1, None)  # «не задано» till next Tuesday
     await keep_lesson(sessions, clock, school, "eng1", "eng5A1", TODAY, 3, "Упр. 5, с. 20")  # Англ. 1, Thursday

@@ -14,11 +14,9 @@ from services.access import load_actor
 from services.journal import JournalService
 from services.models import Assignment, Subject, TimetableEntry
 from services.period_marks import PeriodMarkService
-from tests.factories import TODAY
+from tests.factories import LAST_TUESDAY, MONDAY, TODAY
 from tests.flows.conftest import TOKEN
 
-MONDAY = TODAY - timedelta(days=1)
-LAST_TUESDAY = TODAY - timedelta(days=7)
 Q1_MONDAY, Q1_TUESDAY = date(2026, 10, 19), date(2026, 10, 20)
 
 

@@ -5,7 +5,7 @@ button (ACC-3), a mark off the scale (J-8), a first-grade class (J-8)."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
@@ -15,10 +15,9 @@ from services.access import load_actor
 from services.journal import JournalService
 from services.models import EventKind, FinalMark, OutboxEvent
 from services.pushes.queue import Item, Outgoing
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 from tests.flows.conftest import plain
 
-MONDAY = TODAY - timedelta(days=1)
 
 
 
