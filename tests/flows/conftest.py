@@ -21,16 +21,14 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from babel.dates import format_interval
+from sqlalchemy import text
 
 from bot.dispatcher import create_dispatcher
 from bot.pushes.limiter import SharedLimits
 from devtools.sandbox import BotAPIEmulator
 from services.access import system_actor
 from services.invites import InviteService
-from services.db import create_engine, create_session_factory
 from services.files import FileStore
-from services.models import Base
-from tests.factories import build_school
 
 TOKEN = "123456:TEST-token"
 _user_ids = count(700_000_001)
@@ -143,16 +141,38 @@ async def open_absence_files(parent: TelegramUser) -> None:
 
 
 @pytest.fixture
-async def school_db(tmp_path):
-    """The school in a SQLite file: (school, sessions)."""
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'school.db'}")
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    sessions = create_session_factory(engine)
+def school_db(school, session_factory):
+    """The school in the test's database (SQLite, then PostgreSQL: tests/conftest.py): (school, sessions)."""
+    return school, session_factory
+
+
+# A broken disk under one table, in each database's own dialect: (create, drop).
+_FAILING_INSERTS = {
+    "sqlite": (["CREATE TRIGGER broken_disk BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"],
+               ["DROP TRIGGER broken_disk"]),
+    "postgresql": (["CREATE FUNCTION broken_disk() RETURNS trigger LANGUAGE plpgsql "
+                    "AS $$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$",
+                    "CREATE TRIGGER broken_disk BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION broken_disk()"],
+                   ["DROP TRIGGER broken_disk ON {table}", "DROP FUNCTION broken_disk()"]),
+}
+
+
+@asynccontextmanager
+async def failing_inserts(sessions, table: str) -> AsyncIterator[None]:
+    """Every insert into `table` fails, as on a broken disk, until the block ends."""
+    async def run(statements: list[str]) -> None:
+        async with sessions() as session:
+            for statement in statements:
+                await session.execute(text(statement.format(table=table)))
+            await session.commit()
+
     async with sessions() as session:
-        school = await build_school(session)
-    yield school, sessions
-    await engine.dispose()
+        create, drop = _FAILING_INSERTS[session.bind.dialect.name]
+    await run(create)
+    try:
+        yield
+    finally:
+        await run(drop)
 
 
 @asynccontextmanager
@@ -188,7 +208,7 @@ def fsm() -> MemoryStorage:
 
 @pytest.fixture
 async def bot_world(school_db, emulator, clock, file_store, fsm):
-    """The school in a SQLite file, and the bot polling the emulator."""
+    """The school in the test's database, and the bot polling the emulator."""
     async with polling_bot(emulator, school_db[1], clock, fsm, files=file_store):
         yield school_db
 

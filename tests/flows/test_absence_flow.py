@@ -6,7 +6,7 @@ import logging
 from datetime import date
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from ui.callbacks import AbsenceChildCB, AbsenceDocCB
 from devtools.sandbox import user as sandbox_user
@@ -26,7 +26,7 @@ from services.models import (
 )
 from tests.files import PHOTO
 from tests.factories import MONDAY, TODAY
-from tests.flows.conftest import TOKEN, plain, read_by_another_process, span
+from tests.flows.conftest import TOKEN, failing_inserts, plain, read_by_another_process, span
 
 MB = 1024 * 1024
 PDF = b"%PDF-1.4\n% a doctor's note\n%%EOF\n"
@@ -385,16 +385,10 @@ async def test_a_failure_at_sending_leaves_no_document_and_sending_again_works(b
     school, sessions = bot_world
     father = await linked(school.parents["borisov_father"])
     await fill_form_for_one_day(father, emulator)
-    async with sessions() as session:
-        await session.execute(text("CREATE TRIGGER broken_disk BEFORE INSERT ON attachments "
-                                   "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"))
-        await session.commit()
-    answer = await tap(father, "Отправить")
-    assert answer["text"] == "Извините, что-то пошло не так. Попробуйте чуть позже."
-    assert await documents(sessions) == [] and await attachments(sessions) == []
-    async with sessions() as session:
-        await session.execute(text("DROP TRIGGER broken_disk"))
-        await session.commit()
+    async with failing_inserts(sessions, "attachments"):
+        answer = await tap(father, "Отправить")
+        assert answer["text"] == "Извините, что-то пошло не так. Попробуйте чуть позже."
+        assert await documents(sessions) == [] and await attachments(sessions) == []
     await tap(father, "Отправить")  # the draft is still there
     [doc] = await documents(sessions)
     assert [f.document_id for f in await attachments(sessions)] == [doc.id]
