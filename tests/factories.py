@@ -1,5 +1,5 @@
-"""A small school for service and flow tests: every id a test needs, the days they talk about, and a clock it can
-move."""
+"""A small school for service and flow tests: every id a test needs, the days they talk about, a clock it can
+move, and its teachers at work."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.access import Actor, load_actor
+from services.journal import JournalService, LessonView
 from services.models import (
     AcademicYear,
     Assignment,
@@ -197,3 +199,10 @@ async def add_students(session: AsyncSession, school: MiniSchool, count: int, la
         session.add(person)
         await session.flush()
         session.add(Student(school_id=school.school_id, person_id=person.id, class_id=school.classes[class_key]))
+
+
+async def open_lesson(journal: JournalService, school: MiniSchool, teacher: str, assignment: str, day: date,
+                      number: int) -> tuple[Actor, LessonView]:
+    """A teacher (a key of `school.staff`) opens a lesson of an assignment of theirs: (the teacher, the lesson)."""
+    actor = await load_actor(journal.session, school.staff[teacher])
+    return actor, await journal.open_lesson(actor, school.assignments[assignment], day, number)

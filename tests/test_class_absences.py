@@ -25,7 +25,7 @@ from services.models import (
     Person,
     Role,
 )
-from tests.factories import MONDAY, TODAY
+from tests.factories import MONDAY, TODAY, open_lesson
 
 WEEK = timedelta(days=7)
 THURSDAY, FRIDAY = date(2026, 11, 19), date(2026, 11, 20)
@@ -50,8 +50,7 @@ def absences(session, clock):
 async def absent(session, clock, school, teacher: str, assignment: str, day: date, number: int, *students: str) -> int:
     """The lesson's attendance as its teacher saves it; returns the lesson id."""
     journal = JournalService(session, clock)
-    actor = await load_actor(session, school.staff[teacher])
-    view = await journal.open_lesson(actor, school.assignments[assignment], day, number)
+    actor, view = await open_lesson(journal, school, teacher, assignment, day, number)
     await journal.save_attendance(actor, view.lesson_id, [school.students[s] for s in students])
     return view.lesson_id
 

@@ -12,7 +12,7 @@ from services.diary import DiaryService, rounds_up_from
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.journal import AttachmentIn, JournalService
 from services.models import AttachmentKind, Subject, WorkType
-from tests.factories import LAST_TUESDAY, TODAY
+from tests.factories import LAST_TUESDAY, TODAY, open_lesson
 
 TOMORROW = TODAY + timedelta(days=1)  # Wednesday
 
@@ -32,8 +32,7 @@ async def teacher(session, school, key):
 
 
 async def lesson(journal, session, school, staff, assignment, day, number):
-    return (await journal.open_lesson(await teacher(session, school, staff), school.assignments[assignment],
-                                      day, number)).lesson_id
+    return (await open_lesson(journal, school, staff, assignment, day, number))[1].lesson_id
 
 
 async def subject_id(session, name) -> int:

@@ -11,7 +11,7 @@ from services.access import load_actor
 from services.errors import Forbidden, InvalidInput, Locked
 from services.journal import JournalService
 from services.models import Absence, AuditEntry, EventKind, Lesson, Mark, OutboxEvent, Substitution
-from tests.factories import MONDAY, TODAY
+from tests.factories import MONDAY, TODAY, open_lesson
 
 
 
@@ -25,9 +25,7 @@ def journal(session, clock):
 
 
 async def open_math(journal, session, school, day=TODAY, number=2):
-    teacher = await load_actor(session, school.staff["math"])
-    view = await journal.open_lesson(teacher, school.assignments["math5A"], day, number)
-    return teacher, view
+    return await open_lesson(journal, school, "math", "math5A", day, number)
 
 
 async def test_teacher_day_lists_timetable_with_missing_parts(journal, session, school):

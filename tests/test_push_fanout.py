@@ -17,7 +17,7 @@ from services.models import (
 from services.pushes.fanout import plan_pending
 from services.pushes.queue import Result, claim_due, record, recover
 from services.records import emit
-from tests.factories import MSK, TODAY
+from tests.factories import MSK, TODAY, open_lesson
 
 GATHER = timedelta(seconds=15)
 STUDENT_TG, MOTHER_TG, FATHER_TG, TEACHER_TG, VASILIEV_TG = 7001, 7002, 7003, 7004, 7005
@@ -40,8 +40,7 @@ async def linked(session, school):
 async def give_mark(session, clock, school, student="alekseev", value=5, assignment="math5A", number=2,
                     teacher="math"):
     journal = JournalService(session, clock)
-    teacher = await load_actor(session, school.staff[teacher])
-    view = await journal.open_lesson(teacher, school.assignments[assignment], TODAY, number)
+    teacher, view = await open_lesson(journal, school, teacher, assignment, TODAY, number)
     [mark_id] = await journal.add_marks(teacher, view.lesson_id, school.work_types["test"],
                                         [(school.students[student], value)])
     return journal, teacher, view.lesson_id, mark_id

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from bot import jobs
 from ui.pushes.texts_family import RENDERERS
-from services.access import load_actor
 from services.db import write_transaction
 from services.journal import AttachmentIn, JournalService
 from services.models import (
@@ -18,7 +17,7 @@ from services.models import (
 )
 from services.reminders import PERIOD_WARNING_SCHOOL_DAYS
 from services.reminders.family import homework_tomorrow, period_forecast, weekly_summary
-from tests.factories import MONDAY, TODAY, add_students
+from tests.factories import MONDAY, TODAY, add_students, open_lesson
 from tests.statements import statements_run
 
 WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = (TODAY + timedelta(days=n) for n in (1, 2, 3, 4))
@@ -29,8 +28,7 @@ LONG_TEXT = "Учебник, с. 12, упр. 3 и 4; выучить слова. 
 async def homework(session, clock, school, teacher: str, assignment: str, day: date, number: int, text: str | None,
                    due_on: date | None = None, files: int = 0) -> None:
     journal = JournalService(session, clock)
-    actor = await load_actor(session, school.staff[teacher])
-    lesson = await journal.open_lesson(actor, school.assignments[assignment], day, number)
+    actor, lesson = await open_lesson(journal, school, teacher, assignment, day, number)
     await journal.set_homework(actor, lesson.lesson_id, text, due_on)
     for n in range(files):
         await journal.add_homework_file(actor, lesson.lesson_id, AttachmentIn(AttachmentKind.PHOTO, f"f{n}", f"u{n}"))
@@ -39,8 +37,7 @@ async def homework(session, clock, school, teacher: str, assignment: str, day: d
 async def marks(session, clock, school, teacher: str, assignment: str, day: date, number: int,
                 given: dict[str, int], work_type: str = "answer", absent: tuple[str, ...] = ()) -> int:
     journal = JournalService(session, clock)
-    actor = await load_actor(session, school.staff[teacher])
-    lesson = await journal.open_lesson(actor, school.assignments[assignment], day, number)
+    actor, lesson = await open_lesson(journal, school, teacher, assignment, day, number)
     if absent:
         await journal.save_attendance(actor, lesson.lesson_id, [school.students[k] for k in absent])
     if given:

@@ -40,7 +40,7 @@ from services.reminders.staff import (
     week_unreasoned,
     works_unmarked,
 )
-from tests.factories import TODAY, add_students, build_school
+from tests.factories import TODAY, add_students, build_school, open_lesson
 from tests.flows.conftest import plain, span
 from tests.statements import statements_run
 
@@ -84,8 +84,7 @@ async def lesson(session, clock, school, teacher: str, assignment: str, day: dat
     saved = clock.now
     clock.at(day)
     journal = JournalService(session, clock)
-    actor = await load_actor(session, school.staff[teacher])
-    view = await journal.open_lesson(actor, school.assignments[assignment], day, number)
+    actor, view = await open_lesson(journal, school, teacher, assignment, day, number)
     if absent is not None:
         await journal.save_attendance(actor, view.lesson_id, [school.students[s] for s in absent])
     if topic is not None:

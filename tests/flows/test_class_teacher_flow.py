@@ -18,7 +18,7 @@ from services.journal import JournalService
 from services.models import Absence, AbsenceReason, DocumentKind, InviteCode, Lesson, Person
 from tests.flows.conftest import plain
 from tests.flows.test_attendance_flow import set_edit_window
-from tests.factories import MONDAY, TODAY
+from tests.factories import MONDAY, TODAY, open_lesson
 
 THURSDAY = date(2026, 11, 19)
 MAIN = ("Мой класс: 5А\n"
@@ -44,8 +44,7 @@ async def a_week_of_absences(sessions, clock, school) -> None:
                 ("math", "math5A", TODAY, 2, ["alekseev", "borisova"]),
                 ("eng1", "eng5A1", TODAY, 3, []),
                 ("russian", "math5B", TODAY, 2, ["zaitsev"])):  # 5Б: the russian teacher's class
-            actor = await load_actor(session, school.staff[teacher])
-            view = await journal.open_lesson(actor, school.assignments[assignment], day, number)
+            actor, view = await open_lesson(journal, school, teacher, assignment, day, number)
             await journal.save_attendance(actor, view.lesson_id, [school.students[s] for s in absent])
 
 

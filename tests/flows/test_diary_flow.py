@@ -14,7 +14,7 @@ from services.absences import AbsenceService
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason
-from tests.factories import MONDAY, TODAY
+from tests.factories import MONDAY, TODAY, open_lesson
 from tests.flows.conftest import TOKEN
 
 
@@ -244,8 +244,7 @@ async def test_a_day_too_long_for_one_message_comes_whole_and_moves_in_place(bot
     async with sessions() as session:
         journal = JournalService(session, clock)
         for key, number, teacher in (("rus5A", 1, "russian"), ("math5A", 2, "math"), ("eng5A1", 3, "eng1")):
-            actor = await load_actor(session, school.staff[teacher])
-            lesson = await journal.open_lesson(actor, school.assignments[key], TODAY, number)
+            actor, lesson = await open_lesson(journal, school, teacher, key, TODAY, number)
             homework[key] = " ".join(f"{key}-упр.{i}" for i in range(230))[:2990]
             await journal.set_homework(actor, lesson.lesson_id, homework[key])
     mother = await linked(school.parents["alekseeva_mother"])

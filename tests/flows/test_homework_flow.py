@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.access import load_actor
 from services.journal import AttachmentIn, JournalService
 from services.models import AttachmentKind
 from tests.files import PHOTO
-from tests.factories import MONDAY, TODAY
+from tests.factories import MONDAY, TODAY, open_lesson
 from tests.flows.conftest import TOKEN
 
 
@@ -19,8 +18,7 @@ async def keep_lesson(sessions, clock, school, staff: str, assignment: str, day,
     """A teacher keeps the lesson in the journal: the homework (None: «не задано») and its files."""
     async with sessions() as session:
         journal = JournalService(session, clock)
-        teacher = await load_actor(session, school.staff[staff])
-        lesson = await journal.open_lesson(teacher, school.assignments[assignment], day, number)
+        teacher, lesson = await open_lesson(journal, school, staff, assignment, day, number)
         await journal.set_homework(teacher, lesson.lesson_id, homework)
         for file in files:
             await journal.add_homework_file(teacher, lesson.lesson_id, file)

@@ -14,7 +14,7 @@ from services.access import load_actor
 from services.journal import JournalService
 from services.models import Assignment, Subject, TimetableEntry
 from services.period_marks import PeriodMarkService
-from tests.factories import LAST_TUESDAY, MONDAY, TODAY
+from tests.factories import LAST_TUESDAY, MONDAY, TODAY, open_lesson
 from tests.flows.conftest import TOKEN
 
 Q1_MONDAY, Q1_TUESDAY = date(2026, 10, 19), date(2026, 10, 20)
@@ -25,8 +25,7 @@ async def give_marks(sessions, clock, school, staff: str, assignment: str, day: 
     """The teacher marks the lesson: (student, work type, value), one journal entry each."""
     async with sessions() as session:
         journal = JournalService(session, clock)
-        teacher = await load_actor(session, school.staff[staff])
-        lesson = await journal.open_lesson(teacher, school.assignments[assignment], day, number)
+        teacher, lesson = await open_lesson(journal, school, staff, assignment, day, number)
         for student, work_type, value in marks:
             await journal.add_marks(teacher, lesson.lesson_id, school.work_types[work_type],
                                     [(school.students[student], value)])
