@@ -105,7 +105,7 @@ _EMPTY_TABLES = "; ".join(
 
 
 @pytest.fixture(scope="session")
-def sqlite_tables(tmp_path_factory) -> Path:
+def sqlite_tables_template(tmp_path_factory) -> Path:
     """A SQLite file with the models' tables, made once for the whole run: a test copies it."""
     path = tmp_path_factory.mktemp("tables") / "school.db"
 
@@ -120,10 +120,10 @@ def sqlite_tables(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sqlite_school(sqlite_tables, tmp_path_factory) -> tuple[Path, MiniSchool]:
+def sqlite_school_template(sqlite_tables_template, tmp_path_factory) -> tuple[Path, MiniSchool]:
     """The small school built once in a copy of the tables file: (the file, the school's ids)."""
     path = tmp_path_factory.mktemp("school") / "school.db"
-    shutil.copyfile(sqlite_tables, path)
+    shutil.copyfile(sqlite_tables_template, path)
 
     async def build() -> MiniSchool:
         engine = create_engine(f"sqlite+aiosqlite:///{path}")
@@ -145,9 +145,9 @@ def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         path = tmp_path / "school.db"
         if "school" in request.fixturenames:
-            shutil.copyfile(request.getfixturevalue("sqlite_school")[0], path)
+            shutil.copyfile(request.getfixturevalue("sqlite_school_template")[0], path)
         elif with_tables:
-            shutil.copyfile(request.getfixturevalue("sqlite_tables"), path)
+            shutil.copyfile(request.getfixturevalue("sqlite_tables_template"), path)
         return f"sqlite+aiosqlite:///{path}"
     if with_tables:
         url = request.getfixturevalue("pg_tables_url")
@@ -198,6 +198,6 @@ def clock():
 async def school(request, db_url, session_factory) -> MiniSchool:
     """The small school of tests/factories.py in the test's database: on SQLite db_url copied it in already."""
     if db_url.startswith("sqlite"):
-        return copy.deepcopy(request.getfixturevalue("sqlite_school")[1])
+        return copy.deepcopy(request.getfixturevalue("sqlite_school_template")[1])
     async with session_factory() as session:
         return await build_school(session)
