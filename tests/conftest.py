@@ -1,22 +1,27 @@
-"""Test databases: every database test runs on SQLite, and on PostgreSQL when a server answers.
+"""Test databases: every database test (service and flow tests alike) runs on SQLite and on PostgreSQL.
 
-PostgreSQL is looked for at TEST_POSTGRES_URL (default: the local server on 127.0.0.1:5432). If the
-server answers but the tests cannot use it, the run fails instead of quietly skipping it.
-SCHOOLBOT_TEST_BACKENDS=sqlite limits a quick local run to SQLite.
+PostgreSQL is looked for at TEST_POSTGRES_URL (default: the local server on 127.0.0.1:5432); when no server
+answers there, its runs are skipped with that reason. If the server answers but the tests cannot use it, the
+run fails instead of quietly skipping it. SCHOOLBOT_TEST_BACKENDS=sqlite limits a quick local run to SQLite.
 """
+
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
+import shutil
 import socket
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from services.db import create_engine, create_session_factory
 from services.models import Base
+from tests.factories import TODAY, FixedClock, MiniSchool, build_school
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 
@@ -35,11 +40,14 @@ def _postgres_answers() -> bool:
     return server_answers(url.host or "127.0.0.1", url.port or 5432)
 
 
-def _backends() -> list[str]:
+def _backends() -> list:
     wanted = os.environ.get("SCHOOLBOT_TEST_BACKENDS")
     if wanted:
         return [b.strip() for b in wanted.split(",") if b.strip()]
-    return ["sqlite", "postgresql"] if _postgres_answers() else ["sqlite"]
+    if _postgres_answers():
+        return ["sqlite", "postgresql"]
+    silent = make_url(PG_URL).set(password=None).render_as_string()
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.skip(reason=f"no PostgreSQL answers at {silent}"))]
 
 
 BACKENDS = _backends()
@@ -67,25 +75,96 @@ def pg_database_url():
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def pg_tables_url(pg_database_url):
+    """A second throwaway PostgreSQL database, with the models' tables made once for the whole run: a test
+    empties them."""
+    name = f"{make_url(pg_database_url).database}_tables"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    async def create_tables() -> None:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        await engine.dispose()
+
+    asyncio.run(create_tables())
+    yield url
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# Every row deleted and every id counter restarted, so that ids start at 1 as in a new SQLite file.
+_EMPTY_TABLES = "; ".join(
+    [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
+    + [
+        """DO $$ DECLARE s record; BEGIN
+          FOR s IN SELECT schemaname, sequencename FROM pg_sequences LOOP
+            EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename);
+          END LOOP;
+        END $$"""
+    ]
+)
+
+
+@pytest.fixture(scope="session")
+def sqlite_tables_template(tmp_path_factory) -> Path:
+    """A SQLite file with the models' tables, made once for the whole run: a test copies it."""
+    path = tmp_path_factory.mktemp("tables") / "school.db"
+
+    async def create_tables() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        await engine.dispose()
+
+    asyncio.run(create_tables())
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_school_template(sqlite_tables_template, tmp_path_factory) -> tuple[Path, MiniSchool]:
+    """The small school built once in a copy of the tables file: (the file, the school's ids)."""
+    path = tmp_path_factory.mktemp("school") / "school.db"
+    shutil.copyfile(sqlite_tables_template, path)
+
+    async def build() -> MiniSchool:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        async with create_session_factory(engine)() as session:
+            school = await build_school(session)
+        await engine.dispose()
+        return school
+
+    return path, asyncio.run(build())
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request, tmp_path) -> str:
-    """An empty database for one test (no tables)."""
+    """The database of one test. A test that asks for `engine` finds the models' tables in it, empty: a copy of
+    a SQLite file made once (with the school in it if the test asks for `school`), or the run's PostgreSQL tables
+    with their rows deleted. Making the tables takes a quarter to half a second, the school as much on SQLite, and
+    hundreds of tests ask for them. Any other test gets an empty database."""
+    with_tables = "engine" in request.fixturenames
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'school.db'}"
+        path = tmp_path / "school.db"
+        if "school" in request.fixturenames:
+            shutil.copyfile(request.getfixturevalue("sqlite_school_template")[0], path)
+        elif with_tables:
+            shutil.copyfile(request.getfixturevalue("sqlite_tables_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    if with_tables:
+        url = request.getfixturevalue("pg_tables_url")
+        asyncio.run(_pg_admin(_EMPTY_TABLES, url))
+        return url
     url = request.getfixturevalue("pg_database_url")
-
-    async def reset() -> None:
-        await _pg_admin("DROP SCHEMA public CASCADE; CREATE SCHEMA public;", url)
-
-    asyncio.run(reset())
+    asyncio.run(_pg_admin("DROP SCHEMA public CASCADE; CREATE SCHEMA public;", url))
     return url
 
 
 @pytest.fixture
 async def engine(db_url):
+    """The models' tables, empty (db_url made them)."""
     engine = create_engine(db_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
     yield engine
     await engine.dispose()
 
@@ -113,15 +192,15 @@ async def emulator():
 
 @pytest.fixture
 def clock():
-    from tests.factories import TODAY, FixedClock
-
-    c = FixedClock(datetime.now(timezone.utc))
+    c = FixedClock(datetime.now(UTC))
     c.at(TODAY)
     return c
 
 
 @pytest.fixture
-async def school(session):
-    from tests.factories import build_school
-
-    return await build_school(session)
+async def school(request, db_url, session_factory) -> MiniSchool:
+    """The small school of tests/factories.py in the test's database: on SQLite db_url copied it in already."""
+    if db_url.startswith("sqlite"):
+        return copy.deepcopy(request.getfixturevalue("sqlite_school_template")[1])
+    async with session_factory() as session:
+        return await build_school(session)

@@ -1,12 +1,16 @@
-"""A small school for service tests: every id a test needs, and a clock it can move."""
+"""A small school for service and flow tests: every id a test needs, the days they talk about, a clock it can
+move, and its teachers at work."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.access import Actor, load_actor
+from services.journal import JournalService, LessonView
 from services.models import (
     AcademicYear,
     Assignment,
@@ -32,6 +36,9 @@ from services.models import (
 
 MSK = ZoneInfo("Europe/Moscow")
 TODAY = date(2026, 11, 24)  # a Tuesday in the second quarter
+MONDAY = TODAY - timedelta(days=1)  # yesterday, 23 November
+LAST_TUESDAY = TODAY - timedelta(days=7)  # 17 November
+OLD = TODAY - timedelta(days=15)  # Monday 9 November: past the 14 days (J-9), changes go as correction requests
 
 
 class FixedClock:
@@ -44,7 +51,7 @@ class FixedClock:
         return self.now
 
     def at(self, day: date, hour: int = 12) -> None:
-        self.now = datetime.combine(day, time(hour), MSK).astimezone(timezone.utc)
+        self.now = datetime.combine(day, time(hour), MSK).astimezone(UTC)
 
 
 @dataclass
@@ -70,15 +77,31 @@ async def build_school(session: AsyncSession, name: str = "Школа № 7") ->
     year = AcademicYear(school_id=s.id, name="2026/2027", starts_on=date(2026, 9, 1), ends_on=date(2027, 5, 31))
     session.add(year)
     await session.flush()
-    q1 = StudyPeriod(year_id=year.id, name="1 четверть", kind=PeriodKind.QUARTER, grade_from=1, grade_to=11,
-                     starts_on=date(2026, 9, 1), ends_on=date(2026, 10, 24))
-    q2 = StudyPeriod(year_id=year.id, name="2 четверть", kind=PeriodKind.QUARTER, grade_from=1, grade_to=11,
-                     starts_on=date(2026, 11, 5), ends_on=date(2026, 12, 28))
+    q1 = StudyPeriod(
+        year_id=year.id,
+        name="1 четверть",
+        kind=PeriodKind.QUARTER,
+        grade_from=1,
+        grade_to=11,
+        starts_on=date(2026, 9, 1),
+        ends_on=date(2026, 10, 24),
+    )
+    q2 = StudyPeriod(
+        year_id=year.id,
+        name="2 четверть",
+        kind=PeriodKind.QUARTER,
+        grade_from=1,
+        grade_to=11,
+        starts_on=date(2026, 11, 5),
+        ends_on=date(2026, 12, 28),
+    )
     session.add_all([q1, q2])
-    session.add_all([
-        Holiday(school_id=s.id, name="Осенние каникулы", starts_on=date(2026, 10, 25), ends_on=date(2026, 11, 4)),
-        Holiday(school_id=s.id, name="Зимние каникулы", starts_on=date(2026, 12, 29), ends_on=date(2027, 1, 11)),
-    ])
+    session.add_all(
+        [
+            Holiday(school_id=s.id, name="Осенние каникулы", starts_on=date(2026, 10, 25), ends_on=date(2026, 11, 4)),
+            Holiday(school_id=s.id, name="Зимние каникулы", starts_on=date(2026, 12, 29), ends_on=date(2027, 1, 11)),
+        ]
+    )
     for n in range(1, 7):
         session.add(Bell(school_id=s.id, lesson_number=n, starts_at=time(8 + n, 0), ends_at=time(8 + n, 45)))
     await session.flush()
@@ -102,10 +125,12 @@ async def build_school(session: AsyncSession, name: str = "Школа № 7") ->
     }.items():
         ms.staff[key] = (await person(last, first, middle, *roles)).id
 
-    for key, (grade, letter, teacher) in {"5А": (5, "А", "math"), "5Б": (5, "Б", "russian"),
-                                          "1А": (1, "А", "primary")}.items():
-        c = ClassGroup(school_id=s.id, year_id=year.id, grade=grade, letter=letter,
-                       class_teacher_id=ms.staff[teacher])
+    for key, (grade, letter, teacher) in {
+        "5А": (5, "А", "math"),
+        "5Б": (5, "Б", "russian"),
+        "1А": (1, "А", "primary"),
+    }.items():
+        c = ClassGroup(school_id=s.id, year_id=year.id, grade=grade, letter=letter, class_teacher_id=ms.staff[teacher])
         session.add(c)
         await session.flush()
         ms.classes[key] = c.id
@@ -128,23 +153,33 @@ async def build_school(session: AsyncSession, name: str = "Школа № 7") ->
     # A mother of two children in different classes, and another family.
     ms.parents["alekseeva_mother"] = (await person("Алексеева", "Ольга", "Петровна")).id
     ms.parents["borisov_father"] = (await person("Борисов", "Олег", "Ильич")).id
-    session.add_all([
-        Guardianship(parent_id=ms.parents["alekseeva_mother"], student_id=ms.students["alekseev"], kinship=Kinship.MOTHER),
-        Guardianship(parent_id=ms.parents["alekseeva_mother"], student_id=ms.students["alekseeva"], kinship=Kinship.MOTHER),
-        Guardianship(parent_id=ms.parents["borisov_father"], student_id=ms.students["borisova"], kinship=Kinship.FATHER),
-    ])
+    session.add_all(
+        [
+            Guardianship(
+                parent_id=ms.parents["alekseeva_mother"], student_id=ms.students["alekseev"], kinship=Kinship.MOTHER
+            ),
+            Guardianship(
+                parent_id=ms.parents["alekseeva_mother"], student_id=ms.students["alekseeva"], kinship=Kinship.MOTHER
+            ),
+            Guardianship(
+                parent_id=ms.parents["borisov_father"], student_id=ms.students["borisova"], kinship=Kinship.FATHER
+            ),
+        ]
+    )
 
     for key in ("Англ. 1", "Англ. 2"):
         sg = Subgroup(class_id=ms.classes["5А"], name=key)
         session.add(sg)
         await session.flush()
         ms.subgroups[key] = sg.id
-    session.add_all([
-        SubgroupMember(subgroup_id=ms.subgroups["Англ. 1"], student_id=ms.students["alekseev"]),
-        SubgroupMember(subgroup_id=ms.subgroups["Англ. 1"], student_id=ms.students["borisova"]),
-        SubgroupMember(subgroup_id=ms.subgroups["Англ. 2"], student_id=ms.students["vasiliev"]),
-        SubgroupMember(subgroup_id=ms.subgroups["Англ. 2"], student_id=ms.students["grigorieva"]),
-    ])
+    session.add_all(
+        [
+            SubgroupMember(subgroup_id=ms.subgroups["Англ. 1"], student_id=ms.students["alekseev"]),
+            SubgroupMember(subgroup_id=ms.subgroups["Англ. 1"], student_id=ms.students["borisova"]),
+            SubgroupMember(subgroup_id=ms.subgroups["Англ. 2"], student_id=ms.students["vasiliev"]),
+            SubgroupMember(subgroup_id=ms.subgroups["Англ. 2"], student_id=ms.students["grigorieva"]),
+        ]
+    )
 
     subjects = {}
     for name in ("Математика", "Русский язык", "Английский язык", "Литературное чтение"):
@@ -162,20 +197,28 @@ async def build_school(session: AsyncSession, name: str = "Школа № 7") ->
         "math5B": ("russian", "5Б", None, "Математика", 3, [(1, 2), (3, 2), (4, 1)]),
         "read1A": ("primary", "1А", None, "Литературное чтение", 4, [(0, 1), (1, 1), (2, 1), (3, 1)]),
     }.items():
-        a = Assignment(school_id=s.id, teacher_id=ms.staff[teacher], class_id=ms.classes[cls],
-                       subgroup_id=ms.subgroups.get(sg) if sg else None, subject_id=subjects[subj],
-                       hours_per_week=hours)
+        a = Assignment(
+            school_id=s.id,
+            teacher_id=ms.staff[teacher],
+            class_id=ms.classes[cls],
+            subgroup_id=ms.subgroups.get(sg) if sg else None,
+            subject_id=subjects[subj],
+            hours_per_week=hours,
+        )
         session.add(a)
         await session.flush()
         ms.assignments[key] = a.id
         for weekday, number in slots:
-            session.add(TimetableEntry(assignment_id=a.id, weekday=weekday, lesson_number=number,
-                                       valid_from=date(2026, 9, 1)))
-    session.add_all([
-        PlanTopic(assignment_id=ms.assignments["math5A"], position=i, topic=f"§{i}. Тема {i}") for i in range(1, 80)
-    ])
-    for key, (wt_name, weight, written) in {"answer": ("Ответ на уроке", 1, False),
-                                            "test": ("Контрольная работа", 2, True)}.items():
+            session.add(
+                TimetableEntry(assignment_id=a.id, weekday=weekday, lesson_number=number, valid_from=date(2026, 9, 1))
+            )
+    session.add_all(
+        [PlanTopic(assignment_id=ms.assignments["math5A"], position=i, topic=f"§{i}. Тема {i}") for i in range(1, 80)]
+    )
+    for key, (wt_name, weight, written) in {
+        "answer": ("Ответ на уроке", 1, False),
+        "test": ("Контрольная работа", 2, True),
+    }.items():
         wt = WorkType(school_id=s.id, name=wt_name, weight=weight, is_written=written)
         session.add(wt)
         await session.flush()
@@ -184,8 +227,9 @@ async def build_school(session: AsyncSession, name: str = "Школа № 7") ->
     return ms
 
 
-async def add_students(session: AsyncSession, school: MiniSchool, count: int, last_name: str = "Новиков",
-                       class_key: str = "5А") -> None:
+async def add_students(
+    session: AsyncSession, school: MiniSchool, count: int, last_name: str = "Новиков", class_key: str = "5А"
+) -> None:
     """`count` more students in a class («Новиков00», «Новиков01» …), not committed: for tests that a query's
     cost does not grow with the roster, and for long lists."""
     for i in range(count):
@@ -193,3 +237,11 @@ async def add_students(session: AsyncSession, school: MiniSchool, count: int, la
         session.add(person)
         await session.flush()
         session.add(Student(school_id=school.school_id, person_id=person.id, class_id=school.classes[class_key]))
+
+
+async def open_lesson(
+    journal: JournalService, school: MiniSchool, teacher: str, assignment: str, day: date, number: int
+) -> tuple[Actor, LessonView]:
+    """A teacher (a key of `school.staff`) opens a lesson of an assignment of theirs: (the teacher, the lesson)."""
+    actor = await load_actor(journal.session, school.staff[teacher])
+    return actor, await journal.open_lesson(actor, school.assignments[assignment], day, number)

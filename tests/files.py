@@ -1,4 +1,5 @@
 """Photos the tests' users send: the emulator reads only a PNG's header (devtools/sandbox/files.image_size)."""
+
 from __future__ import annotations
 
 import struct

@@ -1,4 +1,5 @@
 """Counting the SQL statements a piece of code runs: the tests' guard against a query per row."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

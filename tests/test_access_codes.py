@@ -1,4 +1,5 @@
 """Invite codes (ACC-6), consent (ACC-7), shared access (ACC-8), leaving the school (ACC-9, DATA-4)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -39,8 +40,10 @@ async def test_class_teacher_issues_codes_for_the_class_one_per_person_ACC_6(inv
     class_teacher = await load_actor(session, school.staff["math"])
     codes = await invites.for_class(class_teacher, school.classes["5А"], WEEK)
     assert [(c.role, c.full_name) for c in codes[:3]] == [
-        (Role.STUDENT, "Алексеев Артём Игоревич"), (Role.PARENT, "Алексеева Ольга Петровна"),
-        (Role.STUDENT, "Борисова Вера Олеговна")]
+        (Role.STUDENT, "Алексеев Артём Игоревич"),
+        (Role.PARENT, "Алексеева Ольга Петровна"),
+        (Role.STUDENT, "Борисова Вера Олеговна"),
+    ]
     assert len(codes) == 6 and len({c.code for c in codes}) == 6
     assert all(len(c.code) == CODE_LENGTH for c in codes)
     mother = next(c for c in codes if c.full_name.startswith("Алексеева Ольга"))
@@ -160,8 +163,13 @@ async def test_student_who_leaves_loses_access_records_stay_ACC_9_DATA_4(invites
     await invites.accept(TG_OTHER, code.code)
     movement = MovementService(session, clock)
     with pytest.raises(Forbidden):  # a teacher does not keep the movement book
-        await movement.record(await load_actor(session, school.staff["math"]), school.students["vasiliev"],
-                              MovementKind.LEAVING, date(2026, 11, 24), "№ 45-у")
+        await movement.record(
+            await load_actor(session, school.staff["math"]),
+            school.students["vasiliev"],
+            MovementKind.LEAVING,
+            date(2026, 11, 24),
+            "№ 45-у",
+        )
     session.add(StaffRole(person_id=school.staff["deputy"], role=Role.SECRETARY))
     await session.commit()
     secretary = await load_actor(session, school.staff["deputy"])
@@ -174,9 +182,19 @@ async def test_student_who_leaves_loses_access_records_stay_ACC_9_DATA_4(invites
     assert person.account_id is None
     assert (await load_actor(session, person.id)).roles == frozenset()
     entry = await session.scalar(select(Movement))
-    assert (entry.kind, entry.order_number, entry.from_class_id) == (MovementKind.LEAVING, "№ 45-у", school.classes["5А"])
-    await movement.record(secretary, school.students["alekseev"], MovementKind.TRANSFER, date(2026, 11, 24), "№ 46",
-                          to_class_id=school.classes["5Б"])
+    assert (entry.kind, entry.order_number, entry.from_class_id) == (
+        MovementKind.LEAVING,
+        "№ 45-у",
+        school.classes["5А"],
+    )
+    await movement.record(
+        secretary,
+        school.students["alekseev"],
+        MovementKind.TRANSFER,
+        date(2026, 11, 24),
+        "№ 46",
+        to_class_id=school.classes["5Б"],
+    )
     moved = await session.get(Student, school.students["alekseev"])
     await session.refresh(moved)
     assert moved.class_id == school.classes["5Б"]

@@ -1,4 +1,5 @@
 """The account behind an update: several roles and children (ROLE-1), switching only to one's own (ACC-2)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,12 +1,13 @@
 """Announcements (/announce): who may send to whom (ROLE-2, ACC-4), what is checked before anything is
 written, what the outbox event holds, and exactly who receives it (ACC-1, ACC-2, ACC-9)."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
 from services.access import load_actor
-from services.announcements import Audience, AnnouncementService, Scope, announcement_recipients
+from services.announcements import AnnouncementService, Audience, Scope, announcement_recipients
 from services.attachments import AttachmentIn
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.models import (
@@ -65,15 +66,20 @@ async def linked_world(session, school) -> dict[str, int]:
 
     vasilieva = await add_person(session, school, "Васильева", "Юлия")
     zaitseva = await add_person(session, school, "Зайцева", "Анна")
-    session.add_all([Guardianship(parent_id=vasilieva, student_id=school.students["vasiliev"]),
-                     Guardianship(parent_id=vasilieva, student_id=school.students["grigorieva"]),
-                     Guardianship(parent_id=zaitseva, student_id=school.students["zaitsev"])])
+    session.add_all(
+        [
+            Guardianship(parent_id=vasilieva, student_id=school.students["vasiliev"]),
+            Guardianship(parent_id=vasilieva, student_id=school.students["grigorieva"]),
+            Guardianship(parent_id=zaitseva, student_id=school.students["zaitsev"]),
+        ]
+    )
     await acc("vasilieva", vasilieva)
     await acc("zaitseva", zaitseva)
 
     left_person = await add_person(session, school, "Дмитриев", "Егор")  # ACC-9: left the school
-    left = Student(school_id=school.school_id, person_id=left_person, class_id=school.classes["5А"],
-                   status=StudentStatus.LEFT)
+    left = Student(
+        school_id=school.school_id, person_id=left_person, class_id=school.classes["5А"], status=StudentStatus.LEFT
+    )
     session.add(left)
     await session.flush()
     left_parent = await add_person(session, school, "Дмитриева", "Нина")
@@ -102,34 +108,50 @@ def ordered(pairs) -> list[tuple[int, int | None]]:
 
 # ---- who may send to whom ----------------------------------------------------------------------------------
 
+
 async def test_the_administration_may_address_the_school_each_grade_class_and_class_parents_ROLE_2(
-        session, clock, school):
+    session, clock, school
+):
     service = AnnouncementService(session, clock)
     c = school.classes
-    expected = [Audience(Scope.SCHOOL), Audience(Scope.GRADE, 1), Audience(Scope.GRADE, 5),
-                Audience(Scope.CLASS, 1, c["1А"], "1А"), Audience(Scope.CLASS_PARENTS, 1, c["1А"], "1А"),
-                Audience(Scope.CLASS, 5, c["5А"], "5А"), Audience(Scope.CLASS_PARENTS, 5, c["5А"], "5А"),
-                Audience(Scope.CLASS, 5, c["5Б"], "5Б"), Audience(Scope.CLASS_PARENTS, 5, c["5Б"], "5Б")]
+    expected = [
+        Audience(Scope.SCHOOL),
+        Audience(Scope.GRADE, 1),
+        Audience(Scope.GRADE, 5),
+        Audience(Scope.CLASS, 1, c["1А"], "1А"),
+        Audience(Scope.CLASS_PARENTS, 1, c["1А"], "1А"),
+        Audience(Scope.CLASS, 5, c["5А"], "5А"),
+        Audience(Scope.CLASS_PARENTS, 5, c["5А"], "5А"),
+        Audience(Scope.CLASS, 5, c["5Б"], "5Б"),
+        Audience(Scope.CLASS_PARENTS, 5, c["5Б"], "5Б"),
+    ]
     for key in ("deputy", "admin"):
         actor = await load_actor(session, school.staff[key])
         assert await service.audiences(actor) == expected
         for audience in expected:
-            assert await service.check_audience(actor, Audience(audience.scope, audience.grade, audience.class_id)) \
+            assert (
+                await service.check_audience(actor, Audience(audience.scope, audience.grade, audience.class_id))
                 == audience
+            )
 
 
 async def test_a_class_teacher_addresses_only_their_own_class_and_its_parents_ACC_4(session, clock, school):
     service = AnnouncementService(session, clock)
     math = await load_actor(session, school.staff["math"])  # leads 5А
     own = school.classes["5А"]
-    assert await service.audiences(math) == [Audience(Scope.CLASS, 5, own, "5А"),
-                                             Audience(Scope.CLASS_PARENTS, 5, own, "5А")]
-    assert await service.check_audience(math, Audience(Scope.CLASS_PARENTS, class_id=own)) == \
-        Audience(Scope.CLASS_PARENTS, 5, own, "5А")
-    for forged, code in ((Audience(Scope.CLASS, class_id=school.classes["5Б"]), "class.not_yours"),
-                         (Audience(Scope.CLASS_PARENTS, class_id=school.classes["1А"]), "class.not_yours"),
-                         (Audience(Scope.SCHOOL), "announcement.school_or_grade"),
-                         (Audience(Scope.GRADE, 5), "announcement.school_or_grade")):
+    assert await service.audiences(math) == [
+        Audience(Scope.CLASS, 5, own, "5А"),
+        Audience(Scope.CLASS_PARENTS, 5, own, "5А"),
+    ]
+    assert await service.check_audience(math, Audience(Scope.CLASS_PARENTS, class_id=own)) == Audience(
+        Scope.CLASS_PARENTS, 5, own, "5А"
+    )
+    for forged, code in (
+        (Audience(Scope.CLASS, class_id=school.classes["5Б"]), "class.not_yours"),
+        (Audience(Scope.CLASS_PARENTS, class_id=school.classes["1А"]), "class.not_yours"),
+        (Audience(Scope.SCHOOL), "announcement.school_or_grade"),
+        (Audience(Scope.GRADE, 5), "announcement.school_or_grade"),
+    ):
         with pytest.raises(Forbidden) as err:
             await service.check_audience(math, forged)
         assert err.value.code == code
@@ -156,10 +178,12 @@ async def test_forged_or_unknown_audiences_are_refused_and_nothing_is_written(se
     assert err.value.code == "class.not_yours"
     deputy = await load_actor(session, school.staff["deputy"])
     other = await build_school(session, "Школа № 8")
-    for forged, error, code in ((Audience(Scope.CLASS, class_id=999_999), NotFound, "class.not_found"),
-                                (Audience(Scope.CLASS, class_id=other.classes["5А"]), Forbidden, "class.not_yours"),
-                                (Audience(Scope.GRADE, 7), NotFound, "announcement.no_such_grade"),
-                                (Audience("everyone"), InvalidInput, "announcement.bad_audience")):
+    for forged, error, code in (
+        (Audience(Scope.CLASS, class_id=999_999), NotFound, "class.not_found"),
+        (Audience(Scope.CLASS, class_id=other.classes["5А"]), Forbidden, "class.not_yours"),
+        (Audience(Scope.GRADE, 7), NotFound, "announcement.no_such_grade"),
+        (Audience("everyone"), InvalidInput, "announcement.bad_audience"),
+    ):
         with pytest.raises(error) as err:
             await service.send(deputy, forged, "Собрание в пятницу.")
         assert err.value.code == code, forged
@@ -168,6 +192,7 @@ async def test_forged_or_unknown_audiences_are_refused_and_nothing_is_written(se
 
 # ---- what is checked, what is written ---------------------------------------------------------------------
 
+
 async def test_empty_long_or_bad_files_are_refused_and_leave_no_event_and_no_audit(session, clock, school):
     service = AnnouncementService(session, clock)
     deputy = await load_actor(session, school.staff["deputy"])
@@ -175,12 +200,13 @@ async def test_empty_long_or_bad_files_are_refused_and_leave_no_event_and_no_aud
     exe = AttachmentIn(AttachmentKind.DOCUMENT, "BQ-exe", "AgAD-exe", "setup.exe", "application/x-msdownload", 9000)
     big = AttachmentIn(AttachmentKind.PHOTO, "AgAC-big", "AQAD-big", size=20 * MB + 1)
     for text, files, code, params in (
-            ("  \n ", [], "announcement.empty", {}),
-            ("я" * 3501, [], "announcement.too_long", {"max": 3500, "length": 3501}),
-            ("📣" * 1751, [], "announcement.too_long", {"max": 3500, "length": 3502}),  # Telegram counts UTF-16
-            ("Собрание", [exe], "document.file_kind", {"name": "setup.exe"}),
-            ("Собрание", [PHOTO, big], "document.file_too_big", {"size_mb": 21, "max_mb": 20}),
-            ("Собрание", [PHOTO] * 11, "announcement.too_many_files", {"max": 10})):
+        ("  \n ", [], "announcement.empty", {}),
+        ("я" * 3501, [], "announcement.too_long", {"max": 3500, "length": 3501}),
+        ("📣" * 1751, [], "announcement.too_long", {"max": 3500, "length": 3502}),  # Telegram counts UTF-16
+        ("Собрание", [exe], "document.file_kind", {"name": "setup.exe"}),
+        ("Собрание", [PHOTO, big], "document.file_too_big", {"size_mb": 21, "max_mb": 20}),
+        ("Собрание", [PHOTO] * 11, "announcement.too_many_files", {"max": 10}),
+    ):
         with pytest.raises(InvalidInput) as err:
             await service.send(deputy, to_school, text, files)
         assert (err.value.code, err.value.params) == (code, params)
@@ -205,9 +231,16 @@ async def test_sending_writes_one_outbox_event_and_its_audit_entry_DATA_3(sessio
     }
     [entry] = await audit_rows(session)
     assert (entry.actor_id, entry.action, entry.entity_id, entry.school_id) == (
-        school.staff["deputy"], "add", event_id, school.school_id)
-    assert entry.after == {"audience": {"scope": "school", "title": ""}, "text": "Завтра — день открытых дверей.",
-                           "files": 2}
+        school.staff["deputy"],
+        "add",
+        event_id,
+        school.school_id,
+    )
+    assert entry.after == {
+        "audience": {"scope": "school", "title": ""},
+        "text": "Завтра — день открытых дверей.",
+        "files": 2,
+    }
 
     grade = await service.send(deputy, Audience(Scope.GRADE, 5), "Экскурсия для пятых классов.")
     admin = await load_actor(session, school.staff["admin"])
@@ -215,17 +248,25 @@ async def test_sending_writes_one_outbox_event_and_its_audit_entry_DATA_3(sessio
     math = await load_actor(session, school.staff["math"])
     parents = await service.send(math, Audience(Scope.CLASS_PARENTS, class_id=school.classes["5А"]), "Собрание.")
     by_id = {e.id: e.payload for e in await outbox(session)}
-    assert by_id[grade]["audience"] == {"scope": "grade", "title": "", "grade": 5,
-                                        "class_ids": [school.classes["5А"], school.classes["5Б"]]}
+    assert by_id[grade]["audience"] == {
+        "scope": "grade",
+        "title": "",
+        "grade": 5,
+        "class_ids": [school.classes["5А"], school.classes["5Б"]],
+    }
     assert (by_id[to_class]["audience"], by_id[to_class]["author"]["role"]) == (
-        {"scope": "class", "title": "5Б", "grade": 5, "class_id": school.classes["5Б"]}, "admin")
+        {"scope": "class", "title": "5Б", "grade": 5, "class_id": school.classes["5Б"]},
+        "admin",
+    )
     assert (by_id[parents]["audience"], by_id[parents]["author"]) == (
         {"scope": "class_parents", "title": "5А", "grade": 5, "class_id": school.classes["5А"]},
-        {"person_id": school.staff["math"], "name": "Смирнова Елена Викторовна", "role": "class_teacher"})
+        {"person_id": school.staff["math"], "name": "Смирнова Елена Викторовна", "role": "class_teacher"},
+    )
     assert len(await audit_rows(session)) == 4
 
 
 # ---- who receives it --------------------------------------------------------------------------------------
+
 
 async def recipients_of(session, clock, sender: int, audience: Audience) -> list[tuple[int, int | None]]:
     """What the fan-out reads for an announcement sent now, and what the preview counted."""
@@ -243,11 +284,17 @@ async def test_a_class_gets_its_students_their_parents_once_per_child_and_its_cl
     acc = await linked_world(session, school)
     s = school.students
     class_5a = Audience(Scope.CLASS, class_id=school.classes["5А"])
-    families_5a = [(acc["alekseev"], s["alekseev"]), (acc["borisova"], s["borisova"]),
-                   (acc["alekseeva_mother"], s["alekseev"]), (acc["borisov_father"], s["borisova"]),
-                   (acc["vasilieva"], s["vasiliev"]), (acc["vasilieva"], s["grigorieva"])]
+    families_5a = [
+        (acc["alekseev"], s["alekseev"]),
+        (acc["borisova"], s["borisova"]),
+        (acc["alekseeva_mother"], s["alekseev"]),
+        (acc["borisov_father"], s["borisova"]),
+        (acc["vasilieva"], s["vasiliev"]),
+        (acc["vasilieva"], s["grigorieva"]),
+    ]
     assert await recipients_of(session, clock, school.staff["deputy"], class_5a) == ordered(
-        [*families_5a, (acc["math"], None)])
+        [*families_5a, (acc["math"], None)]
+    )
     # The class teacher sends it: the same families, not themself.
     assert await recipients_of(session, clock, school.staff["math"], class_5a) == ordered(families_5a)
 
@@ -255,43 +302,66 @@ async def test_a_class_gets_its_students_their_parents_once_per_child_and_its_cl
 async def test_a_classs_parents_only_the_parents(session, clock, school):
     acc = await linked_world(session, school)
     s = school.students
-    assert await recipients_of(session, clock, school.staff["math"],
-                               Audience(Scope.CLASS_PARENTS, class_id=school.classes["5А"])) == ordered([
-        (acc["alekseeva_mother"], s["alekseev"]),  # her daughter in 5Б is not what this is about
-        (acc["borisov_father"], s["borisova"]),
-        (acc["vasilieva"], s["vasiliev"]), (acc["vasilieva"], s["grigorieva"]),  # two children in the class
-    ])
-    assert await recipients_of(session, clock, school.staff["russian"],
-                               Audience(Scope.CLASS_PARENTS, class_id=school.classes["5Б"])) == ordered([
-        (acc["alekseeva_mother"], s["alekseeva"]), (acc["zaitseva"], s["zaitsev"])])
+    assert await recipients_of(
+        session, clock, school.staff["math"], Audience(Scope.CLASS_PARENTS, class_id=school.classes["5А"])
+    ) == ordered(
+        [
+            (acc["alekseeva_mother"], s["alekseev"]),  # her daughter in 5Б is not what this is about
+            (acc["borisov_father"], s["borisova"]),
+            (acc["vasilieva"], s["vasiliev"]),
+            (acc["vasilieva"], s["grigorieva"]),  # two children in the class
+        ]
+    )
+    assert await recipients_of(
+        session, clock, school.staff["russian"], Audience(Scope.CLASS_PARENTS, class_id=school.classes["5Б"])
+    ) == ordered([(acc["alekseeva_mother"], s["alekseeva"]), (acc["zaitseva"], s["zaitsev"])])
 
 
 async def test_a_grade_gets_its_classes_families_and_class_teachers(session, clock, school):
     acc = await linked_world(session, school)
     s = school.students
-    assert await recipients_of(session, clock, school.staff["deputy"], Audience(Scope.GRADE, 5)) == ordered([
-        (acc["alekseev"], s["alekseev"]), (acc["borisova"], s["borisova"]), (acc["alekseeva"], s["alekseeva"]),
-        (acc["alekseeva_mother"], s["alekseev"]), (acc["alekseeva_mother"], s["alekseeva"]),
-        (acc["borisov_father"], s["borisova"]), (acc["vasilieva"], s["vasiliev"]),
-        (acc["vasilieva"], s["grigorieva"]), (acc["zaitseva"], s["zaitsev"]),
-        (acc["math"], None), (acc["russian"], None),
-    ])
-    assert await recipients_of(session, clock, school.staff["deputy"], Audience(Scope.GRADE, 1)) == ordered([
-        (acc["ivanov"], s["ivanov"]), (acc["primary"], None)])
+    assert await recipients_of(session, clock, school.staff["deputy"], Audience(Scope.GRADE, 5)) == ordered(
+        [
+            (acc["alekseev"], s["alekseev"]),
+            (acc["borisova"], s["borisova"]),
+            (acc["alekseeva"], s["alekseeva"]),
+            (acc["alekseeva_mother"], s["alekseev"]),
+            (acc["alekseeva_mother"], s["alekseeva"]),
+            (acc["borisov_father"], s["borisova"]),
+            (acc["vasilieva"], s["vasiliev"]),
+            (acc["vasilieva"], s["grigorieva"]),
+            (acc["zaitseva"], s["zaitsev"]),
+            (acc["math"], None),
+            (acc["russian"], None),
+        ]
+    )
+    assert await recipients_of(session, clock, school.staff["deputy"], Audience(Scope.GRADE, 1)) == ordered(
+        [(acc["ivanov"], s["ivanov"]), (acc["primary"], None)]
+    )
 
 
 async def test_the_school_gets_every_family_and_the_staff_but_not_the_sender_ACC_9(session, clock, school):
     """Not the student who left nor their parent (ACC-9), not the shut accounts, not another school's people."""
     acc = await linked_world(session, school)
     s = school.students
-    assert await recipients_of(session, clock, school.staff["deputy"], Audience(Scope.SCHOOL)) == ordered([
-        (acc["alekseev"], s["alekseev"]), (acc["borisova"], s["borisova"]), (acc["alekseeva"], s["alekseeva"]),
-        (acc["ivanov"], s["ivanov"]),
-        (acc["alekseeva_mother"], s["alekseev"]), (acc["alekseeva_mother"], s["alekseeva"]),
-        (acc["borisov_father"], s["borisova"]), (acc["vasilieva"], s["vasiliev"]),
-        (acc["vasilieva"], s["grigorieva"]), (acc["zaitseva"], s["zaitsev"]),
-        (acc["math"], None), (acc["russian"], None), (acc["primary"], None), (acc["admin"], None),
-    ])
+    assert await recipients_of(session, clock, school.staff["deputy"], Audience(Scope.SCHOOL)) == ordered(
+        [
+            (acc["alekseev"], s["alekseev"]),
+            (acc["borisova"], s["borisova"]),
+            (acc["alekseeva"], s["alekseeva"]),
+            (acc["ivanov"], s["ivanov"]),
+            (acc["alekseeva_mother"], s["alekseev"]),
+            (acc["alekseeva_mother"], s["alekseeva"]),
+            (acc["borisov_father"], s["borisova"]),
+            (acc["vasilieva"], s["vasiliev"]),
+            (acc["vasilieva"], s["grigorieva"]),
+            (acc["zaitseva"], s["zaitsev"]),
+            (acc["math"], None),
+            (acc["russian"], None),
+            (acc["primary"], None),
+            (acc["admin"], None),
+        ]
+    )
 
 
 async def test_a_teacher_who_is_a_parent_gets_it_as_staff_and_for_the_child(session, clock, school):
@@ -299,8 +369,10 @@ async def test_a_teacher_who_is_a_parent_gets_it_as_staff_and_for_the_child(sess
     session.add(Guardianship(parent_id=school.staff["russian"], student_id=school.students["zaitsev"]))
     await session.commit()
     pairs = await recipients_of(session, clock, school.staff["deputy"], Audience(Scope.SCHOOL))
-    assert [p for p in pairs if p[0] == acc["russian"]] == [(acc["russian"], None),
-                                                            (acc["russian"], school.students["zaitsev"])]
+    assert [p for p in pairs if p[0] == acc["russian"]] == [
+        (acc["russian"], None),
+        (acc["russian"], school.students["zaitsev"]),
+    ]
 
 
 async def test_recipients_are_read_in_a_fixed_number_of_queries(session, clock, school, engine):
@@ -312,8 +384,11 @@ async def test_recipients_are_read_in_a_fixed_number_of_queries(session, clock, 
         first = await announcement_recipients(session, payload, school.school_id)
     before = len(statements)
     for i in range(20):
-        child = Student(school_id=school.school_id, class_id=school.classes["5Б"],
-                        person_id=await add_person(session, school, f"Новиков{i}", "Ян"))
+        child = Student(
+            school_id=school.school_id,
+            class_id=school.classes["5Б"],
+            person_id=await add_person(session, school, f"Новиков{i}", "Ян"),
+        )
         session.add(child)
         await session.flush()
         parent = await add_person(session, school, f"Новикова{i}", "Ева")
@@ -334,16 +409,25 @@ def test_the_text_reads_in_the_recipients_language_with_the_authors_text_escaped
 
     render = partial(text_of, EventKind.ANNOUNCEMENT)
     author = {"person_id": 1, "name": "Смирнова Елена Викторовна", "role": "class_teacher"}
-    payload = {"audience": {"scope": "class_parents", "title": "5А", "grade": 5, "class_id": 3},
-               "text": "Собрание <b>в пятницу</b> & не забудьте сменку", "files": [], "author": author}
+    payload = {
+        "audience": {"scope": "class_parents", "title": "5А", "grade": 5, "class_id": 3},
+        "text": "Собрание <b>в пятницу</b> & не забудьте сменку",
+        "files": [],
+        "author": author,
+    }
     assert render(payload, "en") == (
         "📣 <b>Announcement for the parents of 5А</b>\n<i>Смирнова Елена Викторовна, class teacher</i>\n\n"
-        "Собрание &lt;b&gt;в пятницу&lt;/b&gt; &amp; не забудьте сменку")
+        "Собрание &lt;b&gt;в пятницу&lt;/b&gt; &amp; не забудьте сменку"
+    )
     deputy = {**author, "name": "Волкова Ирина Николаевна", "role": "deputy"}
-    headings = {"school": "📣 <b>Объявление школы</b>", "grade": "📣 <b>Объявление — параллель 5-х классов</b>",
-                "class": "📣 <b>Объявление — 5А</b>"}
+    headings = {
+        "school": "📣 <b>Объявление школы</b>",
+        "grade": "📣 <b>Объявление — параллель 5-х классов</b>",
+        "class": "📣 <b>Объявление — 5А</b>",
+    }
     for scope, heading in headings.items():
         text = render({**payload, "audience": {**payload["audience"], "scope": scope}, "author": deputy}, "ru")
         assert text.startswith(heading + "\n<i>Волкова Ирина Николаевна, завуч</i>\n\n"), scope
     assert render({**payload, "author": {**author, "role": "admin"}}, "en").startswith(
-        "📣 <b>Announcement for the parents of 5А</b>\n<i>Смирнова Елена Викторовна, administrator</i>")
+        "📣 <b>Announcement for the parents of 5А</b>\n<i>Смирнова Елена Викторовна, administrator</i>"
+    )

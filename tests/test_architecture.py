@@ -1,6 +1,7 @@
 """The layers point one way: bot → handlers → ui → services (ARCHITECTURE.md draws them). A package imports only
 those below it; services/ knows nothing of Telegram and ui/ nothing of the database; the Bot API emulator
 (devtools/) is used by tests and benchmarks, never by the bot."""
+
 from __future__ import annotations
 
 import ast
@@ -32,7 +33,7 @@ def imported_modules(package: str, root: Path = ROOT) -> dict[str, set[str]]:
 
 
 def forbidden_for(package: str) -> set[str]:
-    above = set(LAYERS[:LAYERS.index(package)]) if package in LAYERS else set(LAYERS)
+    above = set(LAYERS[: LAYERS.index(package)]) if package in LAYERS else set(LAYERS)
     return above | OUTSIDE.get(package, set()) | {"devtools", "tests", "bench"}
 
 
@@ -45,8 +46,9 @@ def test_layers_do_not_import_upwards(package):
 
 def test_the_emulator_uses_nothing_of_the_bot():
     """devtools/ stands apart: it emulates Telegram's side and must not lean on the bot it tests."""
-    offenders = {path: names & set(LAYERS) for path, names in imported_modules("devtools").items()
-                 if names & set(LAYERS)}
+    offenders = {
+        path: names & set(LAYERS) for path, names in imported_modules("devtools").items() if names & set(LAYERS)
+    }
     assert offenders == {}
 
 
@@ -92,6 +94,7 @@ def test_no_parameter_trains(package):
 
 def test_the_parameter_check_sees_a_train(tmp_path):
     (tmp_path / "handlers").mkdir()
-    (tmp_path / "handlers" / "long.py").write_text("async def on_x(query, data, user, services, state, bot, answer):\n"
-                                                   "    pass\n", encoding="utf-8")
+    (tmp_path / "handlers" / "long.py").write_text(
+        "async def on_x(query, data, user, services, state, bot, answer):\n    pass\n", encoding="utf-8"
+    )
     assert long_signatures("handlers", tmp_path) == {"handlers/long.py:on_x": 7}

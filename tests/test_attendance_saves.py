@@ -1,5 +1,6 @@
 """Saving a lesson's attendance (J-12): each teacher's toggles are applied to the absences as they are at the
 moment of saving, under the lesson's row lock, so that two teachers saving at once lose nothing (DATA-3)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,14 @@ async def absence_audit(session_factory) -> set[tuple[int, str, int]]:
 async def lesson_of_two(session_factory, clock, school):
     """Today's math lesson of 5А, kept by its teacher and, as a substitute, by the English teacher (ACC-5)."""
     async with session_factory() as s:
-        s.add(Substitution(assignment_id=school.assignments["math5A"], substitute_id=school.staff["eng1"],
-                           starts_on=TODAY, ends_on=TODAY))
+        s.add(
+            Substitution(
+                assignment_id=school.assignments["math5A"],
+                substitute_id=school.staff["eng1"],
+                starts_on=TODAY,
+                ends_on=TODAY,
+            )
+        )
         await s.commit()
         teacher = await load_actor(s, school.staff["math"])
         substitute = await load_actor(s, school.staff["eng1"])
@@ -40,8 +47,7 @@ async def lesson_of_two(session_factory, clock, school):
     return teacher, substitute, view.lesson_id
 
 
-async def test_two_teachers_saving_at_once_both_keep_their_changes_J_12(session_factory, clock, school,
-                                                                          lesson_of_two):
+async def test_two_teachers_saving_at_once_both_keep_their_changes_J_12(session_factory, clock, school, lesson_of_two):
     teacher, substitute, lesson_id = lesson_of_two
     alekseev, borisova, vasiliev = (school.students[k] for k in ("alekseev", "borisova", "vasiliev"))
     async with session_factory() as s:
@@ -53,8 +59,7 @@ async def test_two_teachers_saving_at_once_both_keep_their_changes_J_12(session_
 
     # Both saw Васильев absent; the teacher marks Алексеев absent, the substitute marks Борисова absent and
     # Васильев back present: the result is both sets of changes, whichever transaction went first.
-    await asyncio.gather(save(teacher, absent={alekseev}),
-                         save(substitute, absent={borisova}, present={vasiliev}))
+    await asyncio.gather(save(teacher, absent={alekseev}), save(substitute, absent={borisova}, present={vasiliev}))
     assert await absent_ids(session_factory) == {alekseev, borisova}
     assert await absence_audit(session_factory) == {
         (school.staff["math"], "add", vasiliev),
@@ -72,8 +77,7 @@ async def test_saving_no_change_records_attendance_taken_J_12(session_factory, c
     assert await absent_ids(session_factory) == set()
 
 
-async def test_save_attendance_of_a_full_set_replaces_the_absences_J_12(session_factory, clock, school,
-                                                                          lesson_of_two):
+async def test_save_attendance_of_a_full_set_replaces_the_absences_J_12(session_factory, clock, school, lesson_of_two):
     teacher, _, lesson_id = lesson_of_two
     async with session_factory() as s:
         journal = JournalService(s, clock)
@@ -82,8 +86,9 @@ async def test_save_attendance_of_a_full_set_replaces_the_absences_J_12(session_
     assert await absent_ids(session_factory) == {school.students["borisova"]}
 
 
-async def test_forged_student_or_future_lesson_is_refused_and_nothing_written(session_factory, clock, school,
-                                                                              lesson_of_two):
+async def test_forged_student_or_future_lesson_is_refused_and_nothing_written(
+    session_factory, clock, school, lesson_of_two
+):
     teacher, _, lesson_id = lesson_of_two
     async with session_factory() as s:
         journal = JournalService(s, clock)

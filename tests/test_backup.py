@@ -1,11 +1,12 @@
 """DATA-1: online backups in two verified copies kept apart, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 import subprocess
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from services.backup import BACKUP_NAME, BackupCopy, BackupError, libpq_url, mak
 from services.db import is_sqlite, write_transaction
 from services.models import AcademicYear, Base, School
 
-NOW = datetime(2026, 5, 31, 18, 0, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 31, 18, 0, 5, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -32,16 +33,18 @@ async def _add_school(session_factory, name: str) -> None:
         school = School(name=name)
         session.add(school)
         await session.flush()
-        session.add(AcademicYear(school_id=school.id, name="2025/2026",
-                                 starts_on=date(2025, 9, 1), ends_on=date(2026, 5, 31)))
+        session.add(
+            AcademicYear(school_id=school.id, name="2025/2026", starts_on=date(2025, 9, 1), ends_on=date(2026, 5, 31))
+        )
 
 
 async def _pg_connect(url: str, database: str | None = None):
     import asyncpg
 
     u = make_url(url)
-    return await asyncpg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-                                 database=database or u.database)
+    return await asyncpg.connect(
+        host=u.host, port=u.port or 5432, user=u.username, password=u.password, database=database or u.database
+    )
 
 
 async def _query_copy(copy: BackupCopy, db_url: str, sql: str) -> list[tuple]:
@@ -59,8 +62,12 @@ async def _query_copy(copy: BackupCopy, db_url: str, sql: str) -> list[tuple]:
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
         target, env = libpq_url(make_url(db_url).set(database=name).render_as_string(hide_password=False))
-        subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={target}", str(copy.path)],
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={target}", str(copy.path)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         conn = await _pg_connect(db_url, database=name)
         try:
             return [tuple(row) for row in await conn.fetch(sql)]
@@ -154,6 +161,7 @@ async def test_data1_rotation_keeps_the_newest_backups_and_nothing_else_is_touch
 
 async def test_data1_corrupt_copy_is_detected_and_removed(engine, db_url, places, monkeypatch):
     """DATA-1/DATA-2: a copy damaged on its way to the second place is caught and deleted."""
+
     def copy_and_cut(src: Path, dst: Path) -> None:
         data = src.read_bytes()
         dst.write_bytes(data[: len(data) // 2])
@@ -205,12 +213,15 @@ def test_data1_libpq_url_keeps_the_password_off_the_command_line():
 
 def test_data1_backup_names_match_the_rotation_pattern():
     assert BACKUP_NAME.match(backup._backup_name(NOW, ".dump"))
-    assert backup._backup_name(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=3))),
-                               ".sqlite3") == "school-20260102-000405.sqlite3"
+    assert (
+        backup._backup_name(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=3))), ".sqlite3")
+        == "school-20260102-000405.sqlite3"
+    )
 
 
 async def test_data1_kept_files_are_in_both_copies_each_checked_and_a_corrupted_one_fails(
-        engine, db_url, session_factory, places, tmp_path):
+    engine, db_url, session_factory, places, tmp_path
+):
     """ABS-4, DATA-1: the school's kept files go into each backup folder's files/, checked by their sha256."""
     from services.files import FileStore
 

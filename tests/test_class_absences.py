@@ -1,5 +1,6 @@
 """The class teacher's reads and reasons (ACC-4): the class's day, the absences still without a reason with their
 ABS-3 deadline, a reason for a whole day (ABS-2), the documents' files (ABS-4), and who has not linked (ACC-6)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -27,10 +28,12 @@ from services.models import (
     Person,
     Role,
 )
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY, open_lesson
 
 WEEK = timedelta(days=7)
-THURSDAY, FRIDAY, MONDAY = date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 23)
+THURSDAY, FRIDAY = date(2026, 11, 19), date(2026, 11, 20)
+
+
 async def guardian_of(session, school, student: str):
     """A parent for a student the factory school gives none (ABS-1: documents come from a parent)."""
     parent = Person(school_id=school.school_id, last_name="Васильева", first_name="Дарья", middle_name="")
@@ -57,8 +60,7 @@ def class_reads(session, clock):
 async def absent(session, clock, school, teacher: str, assignment: str, day: date, number: int, *students: str) -> int:
     """The lesson's attendance as its teacher saves it; returns the lesson id."""
     journal = JournalService(session, clock)
-    actor = await load_actor(session, school.staff[teacher])
-    view = await journal.open_lesson(actor, school.assignments[assignment], day, number)
+    actor, view = await open_lesson(journal, school, teacher, assignment, day, number)
     await journal.save_attendance(actor, view.lesson_id, [school.students[s] for s in students])
     return view.lesson_id
 
@@ -81,8 +83,9 @@ async def test_unreasoned_oldest_first_with_working_day_deadlines_ABS_3(absences
     assert len(await class_reads.unreasoned(class_teacher, school.classes["5А"])) == 3
 
 
-async def test_deadline_skips_the_holidays_and_old_absences_are_locked_ABS_3_J_9(absences, class_reads, session, clock,
-                                                                                 school):
+async def test_deadline_skips_the_holidays_and_old_absences_are_locked_ABS_3_J_9(
+    absences, class_reads, session, clock, school
+):
     clock.at(date(2026, 10, 23))  # the Friday before the autumn holidays (25 Oct – 4 Nov)
     await absent(session, clock, school, "math", "math5A", date(2026, 10, 23), 2, "grigorieva")
     clock.at(TODAY)
@@ -93,8 +96,9 @@ async def test_deadline_skips_the_holidays_and_old_absences_are_locked_ABS_3_J_9
         await absences.set_day_reason(class_teacher, old.absence_id, AbsenceReason.ILLNESS)
 
 
-async def test_a_documents_absences_are_due_two_working_days_after_it_arrives_ABS_3(absences, class_reads, session,
-                                                                                    clock, school):
+async def test_a_documents_absences_are_due_two_working_days_after_it_arrives_ABS_3(
+    absences, class_reads, session, clock, school
+):
     """«No later than 2 working days after the student brings the document»: a note that comes on Monday for last
     Thursday is due on Wednesday, not overdue since Monday. An absence no document covers keeps the lesson's clock;
     a declined or withdrawn document moves nothing."""
@@ -104,12 +108,14 @@ async def test_a_documents_absences_are_due_two_working_days_after_it_arrives_AB
     father = await load_actor(session, school.parents["borisov_father"])
     await absences.submit_document(father, school.students["borisova"], THURSDAY, FRIDAY, DocumentKind.ILLNESS)
     mother = await load_actor(session, school.parents["alekseeva_mother"])
-    withdrawn = await absences.submit_document(mother, school.students["alekseev"], THURSDAY, THURSDAY,
-                                               DocumentKind.FAMILY)
+    withdrawn = await absences.submit_document(
+        mother, school.students["alekseev"], THURSDAY, THURSDAY, DocumentKind.FAMILY
+    )
     await absences.withdraw_document(mother, withdrawn)
     clock.at(date(2026, 11, 10))  # a note sent ahead, before the lesson: the lesson's own day counts
-    await absences.submit_document(await guardian_of(session, school, "vasiliev"),
-                                   school.students["vasiliev"], FRIDAY, FRIDAY, DocumentKind.FAMILY)
+    await absences.submit_document(
+        await guardian_of(session, school, "vasiliev"), school.students["vasiliev"], FRIDAY, FRIDAY, DocumentKind.FAMILY
+    )
     clock.at(TODAY)
     class_teacher = await load_actor(session, school.staff["math"])
     found = await class_reads.unreasoned(class_teacher, school.classes["5А"])
@@ -149,14 +155,18 @@ async def test_a_reason_for_the_whole_day_ABS_2(absences, class_reads, session, 
     await absences.set_reason(class_teacher, math_absence, AbsenceReason.UNEXCUSED)  # set before: kept
     day = await class_reads.absence_day(class_teacher, math_absence)
     assert [(a.lesson_number, a.subject, a.reason) for a in day] == [
-        (1, "Русский язык", None), (2, "Математика", AbsenceReason.UNEXCUSED), (3, "Английский язык", None)]
+        (1, "Русский язык", None),
+        (2, "Математика", AbsenceReason.UNEXCUSED),
+        (3, "Английский язык", None),
+    ]
     assert await absences.set_day_reason(class_teacher, day[0].absence_id, AbsenceReason.ILLNESS) == 2
     reasons = [a.reason for a in await class_reads.absence_day(class_teacher, math_absence)]
     assert reasons == [AbsenceReason.ILLNESS, AbsenceReason.UNEXCUSED, AbsenceReason.ILLNESS]
     [monday] = await class_reads.unreasoned(class_teacher, school.classes["5А"])
     assert monday.date == MONDAY
-    audited = await session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "set_reason"))
+    audited = await session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "set_reason")
+    )
     assert audited == 3  # DATA-3: one entry per absence
 
 
@@ -180,12 +190,16 @@ async def test_the_class_day_shows_taken_and_missing_attendance(class_reads, ses
 
 async def test_document_read_for_deciding_and_its_files_ABS_4(absences, session, clock, school):
     father = await load_actor(session, school.parents["borisov_father"])
-    doc_id = await absences.submit_document(father, school.students["borisova"], MONDAY, MONDAY,
-                                            DocumentKind.ILLNESS, "", [SCAN])
+    doc_id = await absences.submit_document(
+        father, school.students["borisova"], MONDAY, MONDAY, DocumentKind.ILLNESS, "", [SCAN]
+    )
     class_teacher = await load_actor(session, school.staff["math"])
     view = await absences.pending_document(class_teacher, doc_id)
     assert (view.student_name, view.review_due, view.arrived_at.date()) == (
-        "Борисова Вера Олеговна", date(2026, 11, 26), TODAY)
+        "Борисова Вера Олеговна",
+        date(2026, 11, 26),
+        TODAY,
+    )
     [file] = await absences.document_files(class_teacher, doc_id)
     assert (file.kind, file.telegram_file_id) == (AttachmentKind.PHOTO, "AgAD-scan")
     assert len(await absences.document_files(father, doc_id)) == 1  # the family sees what it sent
@@ -221,7 +235,8 @@ async def test_unlinked_students_and_parents_and_fresh_codes_for_them_ACC_6_ACC_
 
     codes = await invites.for_unlinked(class_teacher, school.classes["5А"], WEEK)
     assert [c.person_id for c in codes] == [p.person_id for p in people]
-    fresh = (await session.scalars(select(InviteCode).where(InviteCode.revoked_at.is_(None),
-                                                            InviteCode.used_at.is_(None)))).all()
+    fresh = (
+        await session.scalars(select(InviteCode).where(InviteCode.revoked_at.is_(None), InviteCode.used_at.is_(None)))
+    ).all()
     assert {c.code_hash for c in fresh} == {hash_code(c.code) for c in codes}  # Васильев's first code revoked
     assert all(c.issued_by == school.staff["math"] for c in fresh)

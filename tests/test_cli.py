@@ -1,4 +1,5 @@
 """The administrator's command line, run as `schoolbot …` would run it (ACC-6, DATA-1)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -115,8 +116,10 @@ def test_broken_import_names_every_error_and_writes_nothing(database, tmp_path, 
     lines = err.splitlines()
     # Russian by default; the wrong class also leaves the parent's child unfound.
     assert lines[0] == "Импорт не выполнен: 3 ошибки. Ничего не записано."
-    assert lines[1] == ("  лист «Ученики» (students.csv), строка 2, столбец «Дата рождения», значение «31.02.2015»: "
-                        "это не дата; нужно ДД.ММ.ГГГГ")
+    assert lines[1] == (
+        "  лист «Ученики» (students.csv), строка 2, столбец «Дата рождения», значение «31.02.2015»: "
+        "это не дата; нужно ДД.ММ.ГГГГ"
+    )
     assert lines[2].startswith("  лист «Ученики» (students.csv), строка 2, столбец «Класс», значение «5Я»: ")
     assert lines[3].startswith("  лист «Родители» (parents.csv), строка 2, столбец «Ребёнок»")
     assert with_session(database, lambda s: s.scalar(select(func.count()).select_from(Person))) == 0
@@ -137,8 +140,7 @@ def test_demo_then_invite_5A_prints_working_codes_as_the_readme_promises(databas
     assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) == 4242
 
 
-def test_revoke_needs_no_school_on_a_two_school_database_and_fails_loudly_when_nothing_was_cut_ACC_8(
-        database, capsys):
+def test_revoke_needs_no_school_on_a_two_school_database_and_fails_loudly_when_nothing_was_cut_ACC_8(database, capsys):
     run("migrate")
 
     async def two_schools_one_linked(session):
@@ -182,8 +184,7 @@ def test_invite_csv_never_hands_a_formula_to_the_spreadsheet(database, capsys):
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
 
 
-def test_invite_one_person_needs_no_school_on_a_two_school_database_and_voids_only_their_codes_ACC_6(
-        database, capsys):
+def test_invite_one_person_needs_no_school_on_a_two_school_database_and_voids_only_their_codes_ACC_6(database, capsys):
     run("migrate")
 
     async def two_schools_with_paper_codes(session):
@@ -200,10 +201,15 @@ def test_invite_one_person_needs_no_school_on_a_two_school_database_and_voids_on
     assert len(rows) == 2 and rows[1][1] == "Алексеева Ольга Петровна"
 
     async def valid_codes(session):
-        return dict((await session.execute(
-            select(InviteCode.person_id, func.count()).where(InviteCode.used_at.is_(None),
-                                                             InviteCode.revoked_at.is_(None))
-            .group_by(InviteCode.person_id))).all())
+        return dict(
+            (
+                await session.execute(
+                    select(InviteCode.person_id, func.count())
+                    .where(InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None))
+                    .group_by(InviteCode.person_id)
+                )
+            ).all()
+        )
 
     valid = with_session(database, valid_codes)
     assert sum(valid.values()) == handed_out and valid[mother] == 1  # hers replaced, nobody else's touched

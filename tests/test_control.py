@@ -1,5 +1,6 @@
 """Journal control for the deputy director (REP-3): lessons without attendance, topic or homework, and the
 accumulation of marks (PER-4); with the period-mark use cases the teacher's /period screen adds (PER-2..PER-5)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -13,15 +14,15 @@ from services.errors import Forbidden, InvalidInput, Locked, NotFound
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, FinalMark
 from services.period_marks import PeriodMarkService
-from tests.factories import TODAY, add_students, build_school
+from tests.factories import MONDAY, TODAY, add_students, build_school
 from tests.statements import statements_run
-
-MONDAY = TODAY - timedelta(days=1)
 
 
 def gaps_of(report) -> dict[str, list[tuple]]:
-    return {t.teacher: [(g.date, g.number, g.class_name, g.subgroup, g.subject, sorted(g.missing))
-                        for g in t.lessons] for t in report.teachers}
+    return {
+        t.teacher: [(g.date, g.number, g.class_name, g.subgroup, g.subject, sorted(g.missing)) for g in t.lessons]
+        for t in report.teachers
+    }
 
 
 async def test_lessons_without_attendance_topic_or_homework_by_teacher_REP_3(session, clock, school):
@@ -39,12 +40,16 @@ async def test_lessons_without_attendance_topic_or_homework_by_teacher_REP_3(ses
     assert (report.date_from, report.date_to, report.current_week, report.class_name) == (MONDAY, TODAY, True, None)
     assert gaps_of(report) == {
         "Белова А. С.": [(TODAY, 3, "5А", "Англ. 1", "Английский язык", everything)],
-        "Кузнецов О. П.": [(TODAY, 1, "5А", None, "Русский язык", everything),
-                           (TODAY, 2, "5Б", None, "Математика", everything)],
+        "Кузнецов О. П.": [
+            (TODAY, 1, "5А", None, "Русский язык", everything),
+            (TODAY, 2, "5Б", None, "Математика", everything),
+        ],
         "Орлов И. А.": [(TODAY, 3, "5А", "Англ. 2", "Английский язык", everything)],
         "Смирнова Е. В.": [(TODAY, 2, "5А", None, "Математика", ["homework", "topic"])],
-        "Соколова М. И.": [(MONDAY, 1, "1А", None, "Литературное чтение", everything),
-                           (TODAY, 1, "1А", None, "Литературное чтение", everything)],
+        "Соколова М. И.": [
+            (MONDAY, 1, "1А", None, "Литературное чтение", everything),
+            (TODAY, 1, "1А", None, "Литературное чтение", everything),
+        ],
     }
     assert report.lessons_missing == 7
 
@@ -57,7 +62,10 @@ async def test_the_week_counts_school_days_only_and_lessons_that_are_over_REP_3_
     control = ControlService(session, clock)
     previous = await control.report(admin, week=TODAY - timedelta(days=7))
     assert (previous.date_from, previous.date_to, previous.current_week) == (
-        date(2026, 11, 16), date(2026, 11, 22), False)
+        date(2026, 11, 16),
+        date(2026, 11, 22),
+        False,
+    )
     assert previous.lessons_missing == 17  # the whole timetable of a week
     vacation_week = await control.report(admin, week=date(2026, 11, 3))  # holidays until Wednesday 4.11
     assert sorted({g.date for t in vacation_week.teachers for g in t.lessons}) == [date(2026, 11, 5), date(2026, 11, 6)]
@@ -88,20 +96,32 @@ async def test_control_is_for_the_deputy_and_the_administrator_only_ROLE_2(sessi
 async def test_accumulation_failures_per_class_and_subject_match_the_sheet_PER_4(session, clock, school):
     journal = JournalService(session, clock)
     russian = await load_actor(session, school.staff["russian"])  # Russian in 5А: 1 hour a week, 3 marks
-    lessons = [await journal.open_lesson(russian, school.assignments["rus5A"], TODAY - timedelta(days=7 * k), 1)
-               for k in range(3)]
+    lessons = [
+        await journal.open_lesson(russian, school.assignments["rus5A"], TODAY - timedelta(days=7 * k), 1)
+        for k in range(3)
+    ]
     for view in lessons:
-        await journal.save_attendance(russian, view.lesson_id, [school.students["borisova"]] if view is lessons[0] else [])
-        await journal.add_marks(russian, view.lesson_id, school.work_types["answer"], [(school.students["alekseev"], 5)])
-    await journal.add_marks(russian, lessons[1].lesson_id, school.work_types["answer"], [(school.students["borisova"], 4)])
-    await journal.add_marks(russian, lessons[2].lesson_id, school.work_types["answer"], [(school.students["borisova"], 4)])
+        await journal.save_attendance(
+            russian, view.lesson_id, [school.students["borisova"]] if view is lessons[0] else []
+        )
+        await journal.add_marks(
+            russian, view.lesson_id, school.work_types["answer"], [(school.students["alekseev"], 5)]
+        )
+    await journal.add_marks(
+        russian, lessons[1].lesson_id, school.work_types["answer"], [(school.students["borisova"], 4)]
+    )
+    await journal.add_marks(
+        russian, lessons[2].lesson_id, school.work_types["answer"], [(school.students["borisova"], 4)]
+    )
     absence = await session.scalar(select(Absence))
     absence.reason = AbsenceReason.ILLNESS  # one of three lessons missed for illness: 2 marks are enough
     await session.commit()
     deputy = await load_actor(session, school.staff["deputy"])
     report = await ControlService(session, clock).report(deputy)
-    found = [(g.class_name, g.subgroup, g.subject, g.teacher, g.period_name, g.required, g.failing, g.students)
-             for g in report.accumulation]
+    found = [
+        (g.class_name, g.subgroup, g.subject, g.teacher, g.period_name, g.required, g.failing, g.students)
+        for g in report.accumulation
+    ]
     assert found == [  # grade 1 has no marks (J-8), so no accumulation either
         ("5А", "Англ. 1", "Английский язык", "Белова А. С.", "2 четверть", 5, 2, 2),
         ("5А", "Англ. 2", "Английский язык", "Орлов И. А.", "2 четверть", 5, 2, 2),
@@ -135,7 +155,9 @@ async def test_teacher_choices_give_the_classes_with_marks_and_the_current_perio
     periods = PeriodMarkService(session, clock)
     russian = await periods.choices(await load_actor(session, school.staff["russian"]))
     assert [(c.class_name, c.subject, c.current_period_id) for c in russian] == [
-        ("5А", "Русский язык", school.q2), ("5Б", "Математика", school.q2)]
+        ("5А", "Русский язык", school.q2),
+        ("5Б", "Математика", school.q2),
+    ]
     assert [p.name for p in russian[0].periods] == ["1 четверть", "2 четверть"]
     assert await periods.choices(await load_actor(session, school.staff["primary"])) == []  # grade 1: no marks
     with pytest.raises(InvalidInput) as err:
@@ -149,12 +171,20 @@ async def test_teacher_choices_give_the_classes_with_marks_and_the_current_perio
 async def test_suggested_marks_set_at_once_skip_students_below_the_minimum_PER_4(session, clock, school):
     journal = JournalService(session, clock)
     russian = await load_actor(session, school.staff["russian"])
-    lessons = [await journal.open_lesson(russian, school.assignments["rus5A"], TODAY - timedelta(days=7 * k), 1)
-               for k in range(3)]
+    lessons = [
+        await journal.open_lesson(russian, school.assignments["rus5A"], TODAY - timedelta(days=7 * k), 1)
+        for k in range(3)
+    ]
     for view, value in zip(lessons, (5, 4, 5), strict=True):
-        await journal.add_marks(russian, view.lesson_id, school.work_types["answer"],
-                                [(school.students["alekseev"], value), (school.students["borisova"], 3)])
-    await journal.add_marks(russian, lessons[0].lesson_id, school.work_types["answer"], [(school.students["vasiliev"], 4)])
+        await journal.add_marks(
+            russian,
+            view.lesson_id,
+            school.work_types["answer"],
+            [(school.students["alekseev"], value), (school.students["borisova"], 3)],
+        )
+    await journal.add_marks(
+        russian, lessons[0].lesson_id, school.work_types["answer"], [(school.students["vasiliev"], 4)]
+    )
     periods = PeriodMarkService(session, clock)
     await periods.set_mark(russian, school.assignments["rus5A"], school.q2, school.students["borisova"], 4)
     assert await periods.set_suggested(russian, school.assignments["rus5A"], school.q2) == 1  # Alekseev only
@@ -162,8 +192,9 @@ async def test_suggested_marks_set_at_once_skip_students_below_the_minimum_PER_4
     assert marks == {school.students["alekseev"]: 5, school.students["borisova"]: 4}  # the teacher's 4 stays
     assert await periods.set_suggested(russian, school.assignments["rus5A"], school.q2) == 0
     with pytest.raises(Forbidden):
-        await periods.set_suggested(await load_actor(session, school.staff["math"]), school.assignments["rus5A"],
-                                    school.q2)
+        await periods.set_suggested(
+            await load_actor(session, school.staff["math"]), school.assignments["rus5A"], school.q2
+        )
     clock.at(date(2026, 12, 29))
     with pytest.raises(Locked):
         await periods.set_suggested(russian, school.assignments["rus5A"], school.q2)

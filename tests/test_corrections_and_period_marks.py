@@ -1,4 +1,5 @@
 """Corrections past the lock (J-9, J-10) and period marks (PER-2..PER-5)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -35,8 +36,9 @@ async def old_lesson(session, clock, school):
     journal = JournalService(session, clock)
     teacher = await load_actor(session, school.staff["math"])
     view = await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 2)
-    [mark_id] = await journal.add_marks(teacher, view.lesson_id, school.work_types["answer"],
-                                        [(school.students["alekseev"], 3)])
+    [mark_id] = await journal.add_marks(
+        teacher, view.lesson_id, school.work_types["answer"], [(school.students["alekseev"], 3)]
+    )
     clock.at(LATER)
     return teacher, view.lesson_id, mark_id
 
@@ -47,21 +49,32 @@ async def test_correction_request_applied_by_the_deputy_J_10(session, clock, sch
     corrections = CorrectionService(session, clock)
     with pytest.raises(Locked):
         await JournalService(session, clock).change_mark(teacher, mark_id, 4)
-    req_id = await corrections.request(teacher, lesson_id, [
-        ChangeMark(mark_id=mark_id, value=4),
-        SetAbsent(student_id=school.students["vasiliev"]),
-    ], "Ошибка при выставлении: ответ был на 4")
+    req_id = await corrections.request(
+        teacher,
+        lesson_id,
+        [
+            ChangeMark(mark_id=mark_id, value=4),
+            SetAbsent(student_id=school.students["vasiliev"]),
+        ],
+        "Ошибка при выставлении: ответ был на 4",
+    )
     req = await session.get(CorrectionRequest, req_id)
     # J-10 names what the request records: date, class, teacher, date to change, subject, changes, reason.
     assert (req.class_id, req.requested_by, req.lesson_date, req.status) == (
-        school.classes["5А"], school.staff["math"], TODAY, CorrectionStatus.PENDING)
+        school.classes["5А"],
+        school.staff["math"],
+        TODAY,
+        CorrectionStatus.PENDING,
+    )
     assert req.created_at is not None and req.subject_id and len(req.changes) == 2
     deputy = await load_actor(session, school.staff["deputy"])
     assert [p.id for p in await corrections.pending(deputy)] == [req_id]
     await corrections.decide(deputy, req_id, apply=True)
     assert (await session.scalars(select(Mark.value))).all() == [4]
     assert (await session.scalars(select(Absence.student_id))).all() == [school.students["vasiliev"]]
-    audit = (await session.scalars(select(AuditEntry).where(AuditEntry.entity == "mark", AuditEntry.action == "change"))).one()
+    audit = (
+        await session.scalars(select(AuditEntry).where(AuditEntry.entity == "mark", AuditEntry.action == "change"))
+    ).one()
     assert (audit.actor_id, audit.before["value"], audit.after["value"]) == (school.staff["deputy"], 3, 4)
     event = await session.scalar(select(OutboxEvent).where(OutboxEvent.kind == EventKind.CORRECTION_DECIDED))
     assert event.payload["teacher_id"] == school.staff["math"] and event.payload["status"] == "applied"
@@ -69,45 +82,73 @@ async def test_correction_request_applied_by_the_deputy_J_10(session, clock, sch
         await corrections.decide(deputy, req_id, apply=False)
 
 
-async def test_a_request_filed_before_the_changes_had_types_reads_and_applies_as_then(session, clock, school,
-                                                                                    old_lesson):
+async def test_a_request_filed_before_the_changes_had_types_reads_and_applies_as_then(
+    session, clock, school, old_lesson
+):
     """A request row keeps its changes as JSON: one written before (the same shape, written by hand here) is named
     and applied as it was, and a new request writes the same JSON."""
     teacher, lesson_id, mark_id = old_lesson
     corrections = CorrectionService(session, clock)
     written_before = [
-        {"op": "change_mark", "mark_id": mark_id, "value": 4, "student_id": school.students["alekseev"],
-         "old_value": 3},
+        {
+            "op": "change_mark",
+            "mark_id": mark_id,
+            "value": 4,
+            "student_id": school.students["alekseev"],
+            "old_value": 3,
+        },
         {"op": "set_absent", "student_id": school.students["vasiliev"]},
         {"op": "set_topic", "topic": "Дроби"},
     ]
     lesson = await session.get(Lesson, lesson_id)
     row = CorrectionRequest(
-        school_id=school.school_id, requested_by=teacher.person_id, lesson_id=lesson_id,
-        class_id=school.classes["5А"], subject_id=lesson.assignment.subject_id, lesson_date=TODAY,
-        changes=written_before, reason="Ошибка", created_at=clock())
+        school_id=school.school_id,
+        requested_by=teacher.person_id,
+        lesson_id=lesson_id,
+        class_id=school.classes["5А"],
+        subject_id=lesson.assignment.subject_id,
+        lesson_date=TODAY,
+        changes=written_before,
+        reason="Ошибка",
+        created_at=clock(),
+    )
     session.add(row)
     await session.commit()
     deputy = await load_actor(session, school.staff["deputy"])
     [view] = await corrections.pending(deputy)
     assert [(c.op, c.student.partition(" ")[0], c.value, c.old_value, c.topic) for c in view.described] == [
-        ("change_mark", "Алексеев", 4, 3, ""), ("set_absent", "Васильев", None, None, ""),
-        ("set_topic", "", None, None, "Дроби")]
-    assert view.changes == (ChangeMark(mark_id=mark_id, value=4, student_id=school.students["alekseev"], old_value=3),
-                            SetAbsent(student_id=school.students["vasiliev"]), SetTopic(topic="Дроби"))
+        ("change_mark", "Алексеев", 4, 3, ""),
+        ("set_absent", "Васильев", None, None, ""),
+        ("set_topic", "", None, None, "Дроби"),
+    ]
+    assert view.changes == (
+        ChangeMark(mark_id=mark_id, value=4, student_id=school.students["alekseev"], old_value=3),
+        SetAbsent(student_id=school.students["vasiliev"]),
+        SetTopic(topic="Дроби"),
+    )
     await corrections.decide(deputy, row.id, apply=True)
     assert (await session.scalars(select(Mark.value))).all() == [4]
     assert (await session.scalars(select(Absence.student_id))).all() == [school.students["vasiliev"]]
     assert (await session.get(Lesson, lesson_id)).topic == "Дроби"
 
-    new_id = await corrections.request(teacher, lesson_id, [ChangeMark(mark_id=mark_id, value=5), SetAbsent(
-        student_id=school.students["vasiliev"]), SetTopic(topic="Дроби")], "Снова")
+    new_id = await corrections.request(
+        teacher,
+        lesson_id,
+        [
+            ChangeMark(mark_id=mark_id, value=5),
+            SetAbsent(student_id=school.students["vasiliev"]),
+            SetTopic(topic="Дроби"),
+        ],
+        "Снова",
+    )
     assert (await session.get(CorrectionRequest, new_id)).changes == [
-        {**written_before[0], "value": 5, "old_value": 4}, *written_before[1:]]
+        {**written_before[0], "value": 5, "old_value": 4},
+        *written_before[1:],
+    ]
 
 
 async def test_a_change_of_an_unknown_kind_is_refused(session, clock, school, old_lesson):
-    teacher, lesson_id, _mark_id = old_lesson
+    _teacher, _lesson_id, _mark_id = old_lesson
     with pytest.raises(InvalidInput) as err:
         change_of({"op": "set_mark", "student_id": school.students["alekseev"], "value": 5})
     assert (err.value.code, err.value.params) == ("correction.bad_change", {"op": "set_mark"})
@@ -119,10 +160,16 @@ async def test_correction_declined_changes_nothing_and_is_recorded(session, cloc
     teacher, lesson_id, mark_id = old_lesson
     corrections = CorrectionService(session, clock)
     req_id = await corrections.request(teacher, lesson_id, [DeleteMark(mark_id=mark_id)], "Лишняя")
-    await corrections.decide(await load_actor(session, school.staff["admin"]), req_id, apply=False, comment="Нет оснований")
+    await corrections.decide(
+        await load_actor(session, school.staff["admin"]), req_id, apply=False, comment="Нет оснований"
+    )
     req = await session.get(CorrectionRequest, req_id)
     await session.refresh(req)
-    assert (req.status, req.decided_by, req.decision_comment) == (CorrectionStatus.DECLINED, school.staff["admin"], "Нет оснований")
+    assert (req.status, req.decided_by, req.decision_comment) == (
+        CorrectionStatus.DECLINED,
+        school.staff["admin"],
+        "Нет оснований",
+    )
     assert (await session.scalars(select(Mark.value))).all() == [3]
 
 
@@ -135,8 +182,9 @@ async def test_correction_refusals(session, clock, school, old_lesson):
     with pytest.raises(InvalidInput):
         await corrections.request(teacher, lesson_id, [ChangeMark(mark_id=mark_id, value=4)], "  ")
     with pytest.raises(Forbidden):  # another teacher's lesson
-        await corrections.request(await load_actor(session, school.staff["russian"]), lesson_id,
-                                  [SetTopic(topic="x")], "reason")
+        await corrections.request(
+            await load_actor(session, school.staff["russian"]), lesson_id, [SetTopic(topic="x")], "reason"
+        )
     req_id = await corrections.request(teacher, lesson_id, [SetTopic(topic="Дроби")], "Забыла тему")
     with pytest.raises(Forbidden):  # a teacher cannot approve, not even their own request
         await corrections.decide(teacher, req_id, apply=True)
@@ -159,14 +207,22 @@ async def test_period_sheet_suggests_marks_and_warns_on_accumulation_PER_3_PER_4
     days = [TODAY - timedelta(days=7 * k) for k in range(3)]
     lessons = [await journal.open_lesson(teacher, school.assignments["rus5A"], d, 1) for d in days]
     for view, value in zip(lessons, (5, 4, 5), strict=True):
-        await journal.add_marks(teacher, view.lesson_id, school.work_types["answer"], [(school.students["alekseev"], value)])
+        await journal.add_marks(
+            teacher, view.lesson_id, school.work_types["answer"], [(school.students["alekseev"], value)]
+        )
     await journal.save_attendance(teacher, lessons[0].lesson_id, [school.students["borisova"]])
     for view in lessons[1:]:
         await journal.save_attendance(teacher, view.lesson_id, [])
-    await journal.add_marks(teacher, lessons[0].lesson_id, school.work_types["test"], [(school.students["vasiliev"], 4)])
+    await journal.add_marks(
+        teacher, lessons[0].lesson_id, school.work_types["test"], [(school.students["vasiliev"], 4)]
+    )
     sheet = await PeriodMarkService(session, clock).sheet(teacher, school.assignments["rus5A"], school.q2)
     rows = {r.name.split()[0]: r for r in sheet.rows}
-    assert (rows["Алексеев"].weighted_average, rows["Алексеев"].suggested, rows["Алексеев"].meets_accumulation) == (4.67, 5, True)
+    assert (rows["Алексеев"].weighted_average, rows["Алексеев"].suggested, rows["Алексеев"].meets_accumulation) == (
+        4.67,
+        5,
+        True,
+    )
     assert (rows["Васильев"].suggested, rows["Васильев"].meets_accumulation, rows["Васильев"].required) == (4, False, 3)
     assert rows["Григорьева"].suggested is None and not rows["Григорьева"].meets_accumulation
     # Borisova missed one of three lessons: without a reason it still counts, with illness it does not.
@@ -188,12 +244,15 @@ async def test_period_mark_set_by_the_teacher_and_closed_after_the_period_PER_2_
     with pytest.raises(InvalidInput):
         await service.set_mark(teacher, school.assignments["math5A"], school.q2, kid, 6)
     with pytest.raises(Forbidden):
-        await service.set_mark(await load_actor(session, school.staff["russian"]), school.assignments["math5A"],
-                               school.q2, kid, 3)
+        await service.set_mark(
+            await load_actor(session, school.staff["russian"]), school.assignments["math5A"], school.q2, kid, 3
+        )
     clock.at(date(2026, 12, 29))
     with pytest.raises(Locked) as err:
         await service.set_mark(teacher, school.assignments["math5A"], school.q2, kid, 3)
     assert err.value.code == "period.closed"
     assert (await session.scalars(select(FinalMark.value))).all() == [5]
-    event = await session.scalar(select(OutboxEvent).where(OutboxEvent.kind == EventKind.PERIOD_MARK_SET).order_by(OutboxEvent.id.desc()))
+    event = await session.scalar(
+        select(OutboxEvent).where(OutboxEvent.kind == EventKind.PERIOD_MARK_SET).order_by(OutboxEvent.id.desc())
+    )
     assert event.payload["value"] == 5

@@ -7,6 +7,7 @@ ABS-1..ABS-4 (absences, reasons, documents), ACC-4 (class teachers), ROLE-1 (sta
 The heavy checks read schools generated once per module into SQLite files (November and July); one
 generation runs on every backend of the run.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -115,7 +116,9 @@ def two_schools(tmp_path_factory):
 def lessons_with_grade(demo: Demo):
     return demo.rows(
         select(Lesson.id, Lesson.date, Lesson.lesson_number, ClassGroup.grade, Lesson.assignment_id)
-        .join(Assignment, Assignment.id == Lesson.assignment_id).join(ClassGroup, ClassGroup.id == Assignment.class_id))
+        .join(Assignment, Assignment.id == Lesson.assignment_id)
+        .join(ClassGroup, ClassGroup.id == Assignment.class_id)
+    )
 
 
 def holidays_of(demo: Demo) -> list[Holiday]:
@@ -123,6 +126,7 @@ def holidays_of(demo: Demo) -> list[Holiday]:
 
 
 # ---- the people -----------------------------------------------------------------------------------
+
 
 def test_counts_are_those_of_a_big_school(november):
     (school,) = november.summary.schools
@@ -171,8 +175,9 @@ def test_every_class_has_its_own_class_teacher(november):
 def test_names_genders_phones_and_ages(november):
     female_endings = ("вна", "ична")
     people = {p.id: p for p in november.conn.execute(select(Person)).scalars()}
-    students = november.rows(select(Student.id, Student.person_id, ClassGroup.grade)
-                             .join(ClassGroup, ClassGroup.id == Student.class_id))
+    students = november.rows(
+        select(Student.id, Student.person_id, ClassGroup.grade).join(ClassGroup, ClassGroup.id == Student.class_id)
+    )
     for _sid, person_id, grade in students:
         p = people[person_id]
         female = p.middle_name.endswith(female_endings)
@@ -188,9 +193,11 @@ def test_names_genders_phones_and_ages(november):
     assert all(phone.fullmatch(p.phone) for p in people.values() if p.birth_date is None)
 
     # A father's first name gives his children their patronymic and his surname.
-    fathers = november.rows(select(Guardianship.parent_id, Student.person_id)
-                            .join(Student, Student.id == Guardianship.student_id)
-                            .where(Guardianship.kinship == Kinship.FATHER))
+    fathers = november.rows(
+        select(Guardianship.parent_id, Student.person_id)
+        .join(Student, Student.id == Guardianship.student_id)
+        .where(Guardianship.kinship == Kinship.FATHER)
+    )
     assert len(fathers) > 400
     for father_id, child_id in fathers:
         father, child = people[father_id], people[child_id]
@@ -212,8 +219,9 @@ def test_most_children_have_two_parents_some_one(november):
 
 def test_a_parent_has_children_in_two_classes(november):
     classes = defaultdict(set)
-    for parent, class_id in november.rows(select(Guardianship.parent_id, Student.class_id)
-                                          .join(Student, Student.id == Guardianship.student_id)):
+    for parent, class_id in november.rows(
+        select(Guardianship.parent_id, Student.class_id).join(Student, Student.id == Guardianship.student_id)
+    ):
         classes[parent].add(class_id)
     families = [p for p, c in classes.items() if len(c) >= 2]
     assert 10 <= len(families) <= 200
@@ -222,13 +230,23 @@ def test_a_parent_has_children_in_two_classes(november):
 
 # ---- teaching and the timetable -------------------------------------------------------------------
 
+
 def test_timetable_has_no_clash_and_places_every_hour(november):
     rows = november.rows(
-        select(TimetableEntry.assignment_id, TimetableEntry.weekday, TimetableEntry.lesson_number,
-               Assignment.teacher_id, Assignment.class_id, Assignment.subgroup_id, Assignment.subject_id,
-               Assignment.hours_per_week, ClassGroup.grade)
+        select(
+            TimetableEntry.assignment_id,
+            TimetableEntry.weekday,
+            TimetableEntry.lesson_number,
+            Assignment.teacher_id,
+            Assignment.class_id,
+            Assignment.subgroup_id,
+            Assignment.subject_id,
+            Assignment.hours_per_week,
+            ClassGroup.grade,
+        )
         .join(Assignment, Assignment.id == TimetableEntry.assignment_id)
-        .join(ClassGroup, ClassGroup.id == Assignment.class_id))
+        .join(ClassGroup, ClassGroup.id == Assignment.class_id)
+    )
     teachers = Counter((r.teacher_id, r.weekday, r.lesson_number) for r in rows)
     assert max(teachers.values()) == 1, "a teacher in two places at once"
     by_class = defaultdict(list)
@@ -256,14 +274,32 @@ def test_timetable_has_no_clash_and_places_every_hour(november):
 
 def test_subjects_and_subgroups(november):
     subjects = {name for (name,) in november.rows(select(Subject.name))}
-    assert {"Русский язык", "Литература", "Математика", "Алгебра", "Геометрия", "Окружающий мир",
-            "Иностранный язык (английский)", "История", "Обществознание", "География", "Биология", "Физика",
-            "Химия", "Информатика", "Музыка", "Изобразительное искусство", "Технология",
-            "Физическая культура"} <= subjects
+    assert {
+        "Русский язык",
+        "Литература",
+        "Математика",
+        "Алгебра",
+        "Геометрия",
+        "Окружающий мир",
+        "Иностранный язык (английский)",
+        "История",
+        "Обществознание",
+        "География",
+        "Биология",
+        "Физика",
+        "Химия",
+        "Информатика",
+        "Музыка",
+        "Изобразительное искусство",
+        "Технология",
+        "Физическая культура",
+    } <= subjects
     split = november.rows(
         select(ClassGroup.grade, Subject.name, Subgroup.name, Assignment.teacher_id)
-        .join(ClassGroup, ClassGroup.id == Assignment.class_id).join(Subject, Subject.id == Assignment.subject_id)
-        .join(Subgroup, Subgroup.id == Assignment.subgroup_id))
+        .join(ClassGroup, ClassGroup.id == Assignment.class_id)
+        .join(Subject, Subject.id == Assignment.subject_id)
+        .join(Subgroup, Subgroup.id == Assignment.subgroup_id)
+    )
     assert {name for _, _, name, _ in split} == {"Англ. 1", "Англ. 2", "Инф. 1", "Инф. 2"}
     assert min(g for g, s, _, _ in split if s.startswith("Иностранный")) == 2
     assert min(g for g, s, _, _ in split if s == "Информатика") == 5
@@ -273,6 +309,7 @@ def test_subjects_and_subgroups(november):
 
 
 # ---- the calendar ---------------------------------------------------------------------------------
+
 
 def _check_today_in_study_period(demo: Demo) -> None:
     periods = demo.conn.execute(select(StudyPeriod)).scalars().all()
@@ -307,8 +344,9 @@ def test_no_lessons_on_weekends_or_holidays(november, july):
 def test_november_calendar_is_the_true_one(november):
     year = november.conn.execute(select(AcademicYear)).scalar_one()
     assert (year.name, year.starts_on, year.ends_on) == ("2026/2027", date(2026, 9, 1), date(2027, 5, 31))
-    periods = {(p.name, p.grade_from): (p.starts_on, p.ends_on)
-               for p in november.conn.execute(select(StudyPeriod)).scalars()}
+    periods = {
+        (p.name, p.grade_from): (p.starts_on, p.ends_on) for p in november.conn.execute(select(StudyPeriod)).scalars()
+    }
     assert periods["2 четверть", 1] == (date(2026, 11, 5), date(2026, 12, 28))
     assert periods["1 полугодие", 10] == (date(2026, 9, 1), date(2026, 12, 28))
     holidays = {h.name: h for h in holidays_of(november)}
@@ -339,6 +377,7 @@ def test_calendar_for_every_day_of_a_year():
 
 # ---- the journal ----------------------------------------------------------------------------------
 
+
 def test_todays_lessons_only_until_midday(november):
     today = november.rows(select(Lesson.lesson_number).where(Lesson.date == NOVEMBER))
     assert today, "the morning's lessons are written"
@@ -352,8 +391,9 @@ def test_todays_lessons_only_until_midday(november):
 
 def test_lessons_follow_the_timetable(november):
     planned = defaultdict(set)
-    for a, weekday, n in november.rows(select(TimetableEntry.assignment_id, TimetableEntry.weekday,
-                                              TimetableEntry.lesson_number)):
+    for a, weekday, n in november.rows(
+        select(TimetableEntry.assignment_id, TimetableEntry.weekday, TimetableEntry.lesson_number)
+    ):
         planned[a].add((weekday, n))
     for _id, day, n, _grade, a in lessons_with_grade(november):
         assert (day.weekday(), n) in planned[a]
@@ -361,8 +401,11 @@ def test_lessons_follow_the_timetable(november):
 
 def test_homework_and_topics(november):
     """J-3/J-4: homework text or «не задано», due on the next lesson; J-14: topics follow the plan."""
-    lessons = november.conn.execute(select(Lesson).order_by(Lesson.assignment_id, Lesson.date,
-                                                            Lesson.lesson_number)).scalars().all()
+    lessons = (
+        november.conn.execute(select(Lesson).order_by(Lesson.assignment_id, Lesson.date, Lesson.lesson_number))
+        .scalars()
+        .all()
+    )
     weekdays = defaultdict(set)
     for a, weekday in november.rows(select(TimetableEntry.assignment_id, TimetableEntry.weekday)):
         weekdays[a].add(weekday)
@@ -391,6 +434,7 @@ def test_homework_and_topics(november):
 
 def test_some_recent_lessons_miss_something(november):
     """REP-3 has something to show: a few recent lessons lack topic, homework or attendance."""
+
     def missing(*where):
         return november.rows(select(Lesson.date).where(*where, Lesson.date < NOVEMBER))
 
@@ -406,11 +450,13 @@ def test_some_recent_lessons_miss_something(november):
 
 def test_marks(november):
     """J-8: none in grade 1, 2..5; mostly 4 and 5; J-6: two marks in one lesson happen; J-5: work types."""
-    rows = november.rows(select(Mark.value, ClassGroup.grade, Mark.student_id, Mark.lesson_id, WorkType.name)
-                         .join(Lesson, Lesson.id == Mark.lesson_id)
-                         .join(Assignment, Assignment.id == Lesson.assignment_id)
-                         .join(ClassGroup, ClassGroup.id == Assignment.class_id)
-                         .join(WorkType, WorkType.id == Mark.work_type_id))
+    rows = november.rows(
+        select(Mark.value, ClassGroup.grade, Mark.student_id, Mark.lesson_id, WorkType.name)
+        .join(Lesson, Lesson.id == Mark.lesson_id)
+        .join(Assignment, Assignment.id == Lesson.assignment_id)
+        .join(ClassGroup, ClassGroup.id == Assignment.class_id)
+        .join(WorkType, WorkType.id == Mark.work_type_id)
+    )
     assert rows and all(grade > 1 for _, grade, *_ in rows)
     values = Counter(v for v, *_ in rows)
     assert set(values) <= {2, 3, 4, 5}
@@ -427,14 +473,19 @@ def test_marks(november):
 
 def test_marks_accumulate_towards_per4(july):
     """PER-4: by the period's end (four days away in the July school) nearly everyone has enough marks."""
-    lessons = july.rows(select(Lesson.assignment_id, func.count()).where(Lesson.attendance_taken_at.is_not(None))
-                        .group_by(Lesson.assignment_id))
+    lessons = july.rows(
+        select(Lesson.assignment_id, func.count())
+        .where(Lesson.attendance_taken_at.is_not(None))
+        .group_by(Lesson.assignment_id)
+    )
     held = dict(lessons)
     marks = Counter(july.rows(select(Mark.student_id, Lesson.assignment_id).join(Lesson)))
     meets = total = 0
     for a, hours, class_id, subgroup_id, grade in july.rows(
-            select(Assignment.id, Assignment.hours_per_week, Assignment.class_id, Assignment.subgroup_id,
-                   ClassGroup.grade).join(ClassGroup)):
+        select(
+            Assignment.id, Assignment.hours_per_week, Assignment.class_id, Assignment.subgroup_id, ClassGroup.grade
+        ).join(ClassGroup)
+    ):
         if grade == 1 or not held.get(a):
             continue
         students = [s for (s,) in july.rows(select(Student.id).where(Student.class_id == class_id))]
@@ -451,10 +502,17 @@ def test_absences_are_clustered_with_reasons_and_documents(november):
     """ABS-1..ABS-4: 3-5 % of student lessons; illnesses take whole days; reasons set for older absences."""
     db = november
     attended = db.scalar(
-        select(func.count()).select_from(Lesson).join(Assignment, Assignment.id == Lesson.assignment_id)
-        .join(Student, Student.class_id == Assignment.class_id).where(Lesson.attendance_taken_at.is_not(None)))
-    absences = db.rows(select(Absence.student_id, Lesson.date, Absence.reason, Absence.document_id,
-                              Absence.reason_set_at, Lesson.id).join(Lesson, Lesson.id == Absence.lesson_id))
+        select(func.count())
+        .select_from(Lesson)
+        .join(Assignment, Assignment.id == Lesson.assignment_id)
+        .join(Student, Student.class_id == Assignment.class_id)
+        .where(Lesson.attendance_taken_at.is_not(None))
+    )
+    absences = db.rows(
+        select(
+            Absence.student_id, Lesson.date, Absence.reason, Absence.document_id, Absence.reason_set_at, Lesson.id
+        ).join(Lesson, Lesson.id == Absence.lesson_id)
+    )
     # `attended` counts subgroup lessons for the whole class, so the share is a little understated.
     share = len(absences) / attended
     assert 0.025 < share < 0.05, share
@@ -480,8 +538,11 @@ def test_absences_are_clustered_with_reasons_and_documents(november):
     assert status["accepted"] > 10 and status["pending"] >= 1 and 1 <= status["declined"] <= 2
     assert all(d.decision_comment for d in docs.values() if d.status == "declined")
     # Pending ones are recent: trips are announced a few days ahead, illness notes come these days.
-    assert all(d.created_at >= datetime.combine(NOVEMBER - timedelta(days=14), time(0), MSK)
-               for d in docs.values() if d.status == "pending")
+    assert all(
+        d.created_at >= datetime.combine(NOVEMBER - timedelta(days=14), time(0), MSK)
+        for d in docs.values()
+        if d.status == "pending"
+    )
     guardians = set(db.rows(select(Guardianship.parent_id, Guardianship.student_id)))
     assert all((d.submitted_by, d.student_id) in guardians for d in docs.values())
     linked = [(s, d, r, docs[doc]) for s, d, r, doc, _at, _l in absences if doc is not None]
@@ -493,10 +554,12 @@ def test_absences_are_clustered_with_reasons_and_documents(november):
 
 def test_period_marks_for_finished_periods(november):
     """PER-2: the first quarter is over for grades 1-9 (no marks in grade 1), the half-year is not."""
-    rows = november.rows(select(FinalMark.kind, StudyPeriod.name, ClassGroup.grade, FinalMark.value)
-                         .join(StudyPeriod, StudyPeriod.id == FinalMark.period_id)
-                         .join(Student, Student.id == FinalMark.student_id)
-                         .join(ClassGroup, ClassGroup.id == Student.class_id))
+    rows = november.rows(
+        select(FinalMark.kind, StudyPeriod.name, ClassGroup.grade, FinalMark.value)
+        .join(StudyPeriod, StudyPeriod.id == FinalMark.period_id)
+        .join(Student, Student.id == FinalMark.student_id)
+        .join(ClassGroup, ClassGroup.id == Student.class_id)
+    )
     assert rows
     assert {kind for kind, *_ in rows} == {FinalMarkKind.PERIOD}
     assert {name for _, name, *_ in rows} == {"1 четверть"}
@@ -512,39 +575,83 @@ def test_no_outbox_events_nor_audit_entries(november):
 
 # ---- reproducible, separate schools ---------------------------------------------------------------
 
+
 def dump(demo: Demo, school_name: str) -> dict[str, list]:
     """What a school holds, by names rather than ids, to compare two databases."""
     db = demo
     school_id = db.scalar(select(School.id).where(School.name == school_name))
-    people = {r[0]: tuple(r[1:]) for r in db.rows(
-        select(Person.id, Person.last_name, Person.first_name, Person.middle_name, Person.birth_date, Person.phone)
-        .where(Person.school_id == school_id))}
+    people = {
+        r[0]: tuple(r[1:])
+        for r in db.rows(
+            select(
+                Person.id, Person.last_name, Person.first_name, Person.middle_name, Person.birth_date, Person.phone
+            ).where(Person.school_id == school_id)
+        )
+    }
     students = dict(db.rows(select(Student.id, Student.person_id).where(Student.school_id == school_id)))
     work = dict(db.rows(select(WorkType.id, WorkType.name).where(WorkType.school_id == school_id)))
     lessons, lesson_rows = {}, []
     for r in db.rows(
-            select(Lesson.id, ClassGroup.grade, ClassGroup.letter, Subgroup.name, Subject.name, Lesson.date,
-                   Lesson.lesson_number, Lesson.topic, Lesson.homework, Lesson.no_homework, Lesson.homework_due_on,
-                   Lesson.attendance_taken_at)
-            .join(Assignment, Assignment.id == Lesson.assignment_id)
-            .join(ClassGroup, ClassGroup.id == Assignment.class_id).join(Subject, Subject.id == Assignment.subject_id)
-            .outerjoin(Subgroup, Subgroup.id == Assignment.subgroup_id).where(Lesson.school_id == school_id)):
+        select(
+            Lesson.id,
+            ClassGroup.grade,
+            ClassGroup.letter,
+            Subgroup.name,
+            Subject.name,
+            Lesson.date,
+            Lesson.lesson_number,
+            Lesson.topic,
+            Lesson.homework,
+            Lesson.no_homework,
+            Lesson.homework_due_on,
+            Lesson.attendance_taken_at,
+        )
+        .join(Assignment, Assignment.id == Lesson.assignment_id)
+        .join(ClassGroup, ClassGroup.id == Assignment.class_id)
+        .join(Subject, Subject.id == Assignment.subject_id)
+        .outerjoin(Subgroup, Subgroup.id == Assignment.subgroup_id)
+        .where(Lesson.school_id == school_id)
+    ):
         lessons[r[0]] = tuple(r[1:7])
         lesson_rows.append(tuple(r[1:]))
-    marks = db.rows(select(Mark.lesson_id, Mark.student_id, Mark.work_type_id, Mark.value, Mark.created_at)
-                    .join(Lesson).where(Lesson.school_id == school_id))
-    absences = db.rows(select(Absence.lesson_id, Absence.student_id, Absence.reason, Absence.reason_set_at,
-                              Absence.document_id).join(Lesson).where(Lesson.school_id == school_id))
-    documents = db.rows(select(AbsenceDocument.student_id, AbsenceDocument.date_from, AbsenceDocument.date_to,
-                               AbsenceDocument.status, AbsenceDocument.reason, AbsenceDocument.created_at,
-                               AbsenceDocument.decided_at).where(AbsenceDocument.school_id == school_id))
+    marks = db.rows(
+        select(Mark.lesson_id, Mark.student_id, Mark.work_type_id, Mark.value, Mark.created_at)
+        .join(Lesson)
+        .where(Lesson.school_id == school_id)
+    )
+    absences = db.rows(
+        select(Absence.lesson_id, Absence.student_id, Absence.reason, Absence.reason_set_at, Absence.document_id)
+        .join(Lesson)
+        .where(Lesson.school_id == school_id)
+    )
+    documents = db.rows(
+        select(
+            AbsenceDocument.student_id,
+            AbsenceDocument.date_from,
+            AbsenceDocument.date_to,
+            AbsenceDocument.status,
+            AbsenceDocument.reason,
+            AbsenceDocument.created_at,
+            AbsenceDocument.decided_at,
+        ).where(AbsenceDocument.school_id == school_id)
+    )
     return {  # sorted by text, since None and dates do not compare
         "people": sorted(people.values(), key=str),
         "lessons": sorted(lesson_rows, key=str),
-        "marks": sorted(((lessons[lesson], people[students[student]], work[w], value, at)
-                         for lesson, student, w, value, at in marks), key=str),
-        "absences": sorted(((lessons[lesson], people[students[student]], reason, at, doc is not None)
-                            for lesson, student, reason, at, doc in absences), key=str),
+        "marks": sorted(
+            (
+                (lessons[lesson], people[students[student]], work[w], value, at)
+                for lesson, student, w, value, at in marks
+            ),
+            key=str,
+        ),
+        "absences": sorted(
+            (
+                (lessons[lesson], people[students[student]], reason, at, doc is not None)
+                for lesson, student, reason, at, doc in absences
+            ),
+            key=str,
+        ),
         "documents": sorted(((people[students[student]], *rest) for student, *rest in documents), key=str),
     }
 
@@ -567,17 +674,30 @@ def test_two_schools_have_separate_data(two_schools):
     # Everything a school's lessons point at is of that school.
     db = two_schools
     assert not db.rows(select(Lesson.id).join(Assignment).where(Assignment.school_id != Lesson.school_id))
-    assert not db.rows(select(Mark.id).join(Lesson).join(Student, Student.id == Mark.student_id)
-                       .where(Student.school_id != Lesson.school_id))
-    assert not db.rows(select(Absence.id).join(Lesson).join(Student, Student.id == Absence.student_id)
-                       .where(Student.school_id != Lesson.school_id))
-    assert not db.rows(select(Guardianship.id).join(Student).join(Person, Person.id == Guardianship.parent_id)
-                       .where(Person.school_id != Student.school_id))
+    assert not db.rows(
+        select(Mark.id)
+        .join(Lesson)
+        .join(Student, Student.id == Mark.student_id)
+        .where(Student.school_id != Lesson.school_id)
+    )
+    assert not db.rows(
+        select(Absence.id)
+        .join(Lesson)
+        .join(Student, Student.id == Absence.student_id)
+        .where(Student.school_id != Lesson.school_id)
+    )
+    assert not db.rows(
+        select(Guardianship.id)
+        .join(Student)
+        .join(Person, Person.id == Guardianship.parent_id)
+        .where(Person.school_id != Student.school_id)
+    )
     for s in schools:
         assert db.scalar(select(func.count()).select_from(Lesson).where(Lesson.school_id == s.school_id)) == s.lessons
 
 
 # ---- on every backend -----------------------------------------------------------------------------
+
 
 async def test_demo_on_each_backend(session_factory):
     summary = await generate_demo(session_factory, seed=3, today=NOVEMBER)
@@ -587,13 +707,25 @@ async def test_demo_on_each_backend(session_factory):
         assert await count(Lesson) == school.lessons > 0
         assert await count(Mark) == school.marks > 0
         assert await count(Absence) == school.absences > 0
-        assert await session.scalar(select(func.count()).select_from(ClassGroup)
-                                    .where(ClassGroup.class_teacher_id.is_(None))) == 0
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(ClassGroup).where(ClassGroup.class_teacher_id.is_(None))
+            )
+            == 0
+        )
         low, high = (await session.execute(select(func.min(Mark.value), func.max(Mark.value)))).one()
         assert 2 <= low <= high <= 5
-        assert await session.scalar(
-            select(func.count()).select_from(Mark).join(Lesson).join(Assignment).join(ClassGroup)
-            .where(ClassGroup.grade == 1)) == 0
+        assert (
+            await session.scalar(
+                select(func.count())
+                .select_from(Mark)
+                .join(Lesson)
+                .join(Assignment)
+                .join(ClassGroup)
+                .where(ClassGroup.grade == 1)
+            )
+            == 0
+        )
     # The same command again changes nothing; asking for two schools adds only № 2.
     again = await generate_demo(session_factory, seed=3, today=NOVEMBER)
     assert again.schools == ()

@@ -1,7 +1,8 @@
 """The diary that students and parents see (DIA-1), and who may see it (ACC-1, ACC-2, ACC-9, REP-5)."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,10 +15,8 @@ from services.grading import marks_needed
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, Student, StudentStatus, TimetableEntry
 from services.report_card import ReportCardService
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 from tests.statements import statements_run
-
-MONDAY = TODAY - timedelta(days=1)
 
 
 @pytest.fixture
@@ -53,7 +52,10 @@ async def test_parent_sees_the_childs_day_with_topic_homework_marks_absence_DIA_
     [math] = [lsn for lsn in day.lessons if lsn.subject == "Математика"]
     assert (math.number, math.topic, math.teacher) == (1, "Дроби", "Смирнова Е. В.")
     assert math.homework_given.text == "№12, с. 30" and math.homework_given.due_on == TODAY
-    assert [(m.value, m.work_type, m.weight) for m in math.marks] == [(4, "Ответ на уроке", 1.0), (5, "Контрольная работа", 2.0)]
+    assert [(m.value, m.work_type, m.weight) for m in math.marks] == [
+        (4, "Ответ на уроке", 1.0),
+        (5, "Контрольная работа", 2.0),
+    ]
     assert not math.absent
     tuesday = await diary.day(mother, school.students["alekseev"], TODAY)
     math_tue = next(lsn for lsn in tuesday.lessons if lsn.subject == "Математика")
@@ -102,11 +104,13 @@ async def test_the_screens_header_names_the_child(diary, session, school):
 
 async def test_parent_cannot_see_another_familys_child_ACC_2(diary, report_card, session, school):
     father = await load_actor(session, school.parents["borisov_father"])
-    for call in (diary.student(father, school.students["alekseev"]),
-                 diary.day(father, school.students["alekseev"], TODAY),
-                 report_card.marks(father, school.students["alekseev"]),
-                 report_card.attendance(father, school.students["alekseev"]),
-                 diary.homework(father, school.students["alekseev"], TODAY, TODAY)):
+    for call in (
+        diary.student(father, school.students["alekseev"]),
+        diary.day(father, school.students["alekseev"], TODAY),
+        report_card.marks(father, school.students["alekseev"]),
+        report_card.attendance(father, school.students["alekseev"]),
+        diary.homework(father, school.students["alekseev"], TODAY, TODAY),
+    ):
         with pytest.raises(Forbidden) as err:
             await call
         assert err.value.code == "student.not_yours"
@@ -174,11 +178,11 @@ async def test_attendance_summary_counts_absences_without_reason(report_card, se
 @pytest.mark.parametrize(
     ("marks", "target", "value", "weight", "expected"),
     [
-        ([(3, 1), (3, 1)], 4.5, 5, 1, 6),   # (6 + 5n) / (2 + n) >= 4.5  ->  n >= 6
-        ([(4, 1)], 4.5, 5, 2, 1),           # (4 + 10) / 3 = 4.67
-        ([(5, 1)], 4.5, 5, 1, 0),           # already there
-        ([(3, 1)], 4.5, 4, 1, None),        # 4s never reach 4.5
-        ([(2, 1), (2, 1)], 3.5, 4, 1, 6),   # (4 + 4n) / (2 + n) >= 3.5  ->  n >= 6
+        ([(3, 1), (3, 1)], 4.5, 5, 1, 6),  # (6 + 5n) / (2 + n) >= 4.5  ->  n >= 6
+        ([(4, 1)], 4.5, 5, 2, 1),  # (4 + 10) / 3 = 4.67
+        ([(5, 1)], 4.5, 5, 1, 0),  # already there
+        ([(3, 1)], 4.5, 4, 1, None),  # 4s never reach 4.5
+        ([(2, 1), (2, 1)], 3.5, 4, 1, 6),  # (4 + 4n) / (2 + n) >= 3.5  ->  n >= 6
         ([], 4.5, 5, 1, 1),
     ],
 )
@@ -189,7 +193,7 @@ def test_marks_needed_to_reach_a_target(marks, target, value, weight, expected):
 async def test_today_is_the_schools_day_not_the_servers(diary, session, school, clock):
     """The diary opens on the school's today: at 23:30 UTC it is already the next day in Moscow."""
     mother = await load_actor(session, school.parents["alekseeva_mother"])
-    clock.now = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)  # 00:30 on Tuesday in Moscow
+    clock.now = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # 00:30 on Tuesday in Moscow
     assert await diary.today(mother, school.students["alekseev"]) == TODAY
     with pytest.raises(Forbidden) as err:  # ACC-2: not even the date of another family's school
         await diary.today(await load_actor(session, school.parents["borisov_father"]), school.students["alekseev"])
@@ -199,30 +203,42 @@ async def test_today_is_the_schools_day_not_the_servers(diary, session, school, 
 async def test_week_follows_a_timetable_that_changes_mid_week_DIA_1(diary, session, school):
     """A new timetable from Thursday: the week shows the old one until Wednesday and the new one after."""
     thursday = TODAY + timedelta(days=2)
-    old = await session.scalar(select(TimetableEntry).where(
-        TimetableEntry.assignment_id == school.assignments["math5A"], TimetableEntry.weekday == 3))
+    old = await session.scalar(
+        select(TimetableEntry).where(
+            TimetableEntry.assignment_id == school.assignments["math5A"], TimetableEntry.weekday == 3
+        )
+    )
     old.valid_to = thursday - timedelta(days=1)
-    session.add_all([
-        TimetableEntry(assignment_id=school.assignments["math5A"], weekday=3, lesson_number=4, room="301",
-                       valid_from=thursday),
-        TimetableEntry(assignment_id=school.assignments["rus5A"], weekday=4, lesson_number=3, room="214",
-                       valid_from=thursday),
-    ])
+    session.add_all(
+        [
+            TimetableEntry(
+                assignment_id=school.assignments["math5A"], weekday=3, lesson_number=4, room="301", valid_from=thursday
+            ),
+            TimetableEntry(
+                assignment_id=school.assignments["rus5A"], weekday=4, lesson_number=3, room="214", valid_from=thursday
+            ),
+        ]
+    )
     await session.commit()
     student = await load_actor(session, school.student_persons["alekseev"])
     week = await diary.week(student, school.students["alekseev"], TODAY)
     thu, fri = week[3], week[4]
     assert [(lsn.number, lsn.subject, lsn.room) for lsn in thu.lessons] == [
-        (3, "Английский язык", ""), (4, "Математика", "301")]
+        (3, "Английский язык", ""),
+        (4, "Математика", "301"),
+    ]
     assert [(lsn.number, lsn.subject, lsn.room) for lsn in fri.lessons] == [
-        (2, "Математика", ""), (3, "Русский язык", "214")]
+        (2, "Математика", ""),
+        (3, "Русский язык", "214"),
+    ]
     earlier = await diary.week(student, school.students["alekseev"], TODAY - timedelta(days=7))
     assert [lsn.subject for lsn in earlier[3].lessons] == ["Математика", "Английский язык"]
     assert [lsn.subject for lsn in earlier[4].lessons] == ["Математика"]
 
 
-async def test_a_diary_tap_is_one_call_with_one_access_check_ACC_2(diary, session, school, engine, journal_day,
-                                                                 monkeypatch):
+async def test_a_diary_tap_is_one_call_with_one_access_check_ACC_2(
+    diary, session, school, engine, journal_day, monkeypatch
+):
     """The diary's screen comes from one service call: the student is checked once (ACC-1, ACC-2), and it reads
     less than the three calls (today, the student, the day) that each checked again."""
     mother = await load_actor(session, school.parents["alekseeva_mother"])
@@ -251,8 +267,9 @@ async def test_a_diary_tap_is_one_call_with_one_access_check_ACC_2(diary, sessio
 
 
 @pytest.mark.parametrize("screen", ["day", "week", "homework", "marks", "absences"])
-async def test_each_family_screen_checks_the_student_once_ACC_2(session, clock, school, journal_day, monkeypatch,
-                                                                screen):
+async def test_each_family_screen_checks_the_student_once_ACC_2(
+    session, clock, school, journal_day, monkeypatch, screen
+):
     """Every screen of the family's menu is one service call with one access check, refused for another's child."""
     checked = []
 
@@ -263,11 +280,13 @@ async def test_each_family_screen_checks_the_student_once_ACC_2(session, clock, 
     for module in ("services.diary", "services.report_card", "services.absences"):
         monkeypatch.setattr(f"{module}.get_student_for", check)
     services = Services(session, clock, store=None)
-    call = {"day": lambda actor, sid: services.diary.day_screen(actor, sid),
-            "week": lambda actor, sid: services.diary.week_screen(actor, sid),
-            "homework": lambda actor, sid: services.diary.homework_screen(actor, sid),
-            "marks": lambda actor, sid: services.report_card.marks_screen(actor, sid),
-            "absences": lambda actor, sid: services.absences.family_screen(actor, sid)}[screen]
+    call = {
+        "day": services.diary.day_screen,
+        "week": services.diary.week_screen,
+        "homework": services.diary.homework_screen,
+        "marks": services.report_card.marks_screen,
+        "absences": services.absences.family_screen,
+    }[screen]
     artyom = school.students["alekseev"]
     view = await call(await load_actor(session, school.parents["alekseeva_mother"]), artyom)
     assert checked == [artyom] and view.student.student_id == artyom

@@ -1,5 +1,6 @@
 """The documents a newcomer looks things up in: every rule id cited in the code, the tests or the docs is defined
 in docs/regulations.md, and no comment sends the reader to a tracker item they cannot see from the repository."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,11 @@ def project_files() -> list[Path]:
     files = [ROOT / name for name in TOP_LEVEL_DOCS if (ROOT / name).exists()]
     files += sorted((ROOT / "docs").glob("*.md"))
     for package in PACKAGES:
-        files += sorted(p for p in (ROOT / package).rglob("*")
-                        if p.suffix in SUFFIXES and p.is_file() and "__pycache__" not in p.parts)
+        files += sorted(
+            p
+            for p in (ROOT / package).rglob("*")
+            if p.suffix in SUFFIXES and p.is_file() and "__pycache__" not in p.parts
+        )
     return [p for p in files if p != Path(__file__).resolve()]
 
 
@@ -45,17 +49,22 @@ def cited_ids(text: str) -> Iterable[tuple[int, str]]:
 
 def undefined_citations(files: Iterable[Path], defined: Iterable[str]) -> list[str]:
     known = set(defined)
-    return [f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{number}: {rule}"
-            for path in files
-            for number, rule in cited_ids(path.read_text(encoding="utf-8", errors="replace"))
-            if rule not in known]
+    return [
+        f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{number}: {rule}"
+        for path in files
+        for number, rule in cited_ids(path.read_text(encoding="utf-8", errors="replace"))
+        if rule not in known
+    ]
 
 
 def tracker_references(files: Iterable[Path]) -> list[str]:
-    return [f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{number}: {line.strip()}"
-            for path in files if path.suffix == ".py"
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-            if TRACKER.search(line)]
+    return [
+        f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{number}: {line.strip()}"
+        for path in files
+        if path.suffix == ".py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if TRACKER.search(line)
+    ]
 
 
 def test_every_rule_is_defined_once_with_where_the_bot_keeps_it():
@@ -74,11 +83,16 @@ def test_every_cited_rule_id_is_in_the_regulations():
 
 def test_a_made_up_id_is_reported(tmp_path):
     source = tmp_path / "journal.py"
-    source.write_text('"""Marks (J-5..J-8)."""\nLIMIT = 14  # J-9, and J-99 that nobody defined\n'
-                      "def test_ABS_77(): ...\n", encoding="utf-8")
+    source.write_text(
+        '"""Marks (J-5..J-8)."""\nLIMIT = 14  # J-9, and J-99 that nobody defined\ndef test_ABS_77(): ...\n',
+        encoding="utf-8",
+    )
     assert undefined_citations([source], defined_ids()) == [f"{source}:2: J-99", f"{source}:3: ABS-77"]
     assert undefined_citations([source], {"J-5", "J-6", "J-8", "J-9"}) == [
-        f"{source}:1: J-7", f"{source}:2: J-99", f"{source}:3: ABS-77"]
+        f"{source}:1: J-7",
+        f"{source}:2: J-99",
+        f"{source}:3: ABS-77",
+    ]
 
 
 def test_comments_say_what_they_mean_not_which_tracker_item():
@@ -87,7 +101,11 @@ def test_comments_say_what_they_mean_not_which_tracker_item():
 
 def test_a_tracker_reference_is_reported(tmp_path):
     source = tmp_path / "reminders.py"
-    source.write_text("# the evening reminder (issue 6, item 3)\n# an item that costs 5 coins\n"
-                      '"""Split, not cut (Item 8)."""\n', encoding="utf-8")
-    assert tracker_references([source]) == [f"{source}:1: # the evening reminder (issue 6, item 3)",
-                                            f'{source}:3: """Split, not cut (Item 8)."""']
+    source.write_text(
+        '# the evening reminder (issue 6, item 3)\n# an item that costs 5 coins\n"""Split, not cut (Item 8)."""\n',
+        encoding="utf-8",
+    )
+    assert tracker_references([source]) == [
+        f"{source}:1: # the evening reminder (issue 6, item 3)",
+        f'{source}:3: """Split, not cut (Item 8)."""',
+    ]

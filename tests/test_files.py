@@ -1,5 +1,6 @@
 """The school's own copies of the files behind its records (ABS-4, DATA-1): the content check, the store, and
 `schoolbot fetch-files` for the files recorded by their Telegram file id only."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,23 +28,29 @@ def document(name: str, mime: str = "application/pdf") -> AttachmentIn:
     return AttachmentIn(AttachmentKind.DOCUMENT, "id", "uid", name, mime, 1)
 
 
-@pytest.mark.parametrize(("file", "data", "found"), [
-    (document("справка.pdf"), PDF, "application/pdf"),
-    (document("scan.jpg", "image/jpeg"), b"\xff\xd8\xff\xe0 jpeg", "image/jpeg"),
-    (document("scan.jpg", "image/jpeg"), PHOTO, "image/png"),  # a picture by another name is still a picture
-    (AttachmentIn(AttachmentKind.PHOTO, "id", "uid"), PHOTO, "image/png"),
-])
+@pytest.mark.parametrize(
+    ("file", "data", "found"),
+    [
+        (document("справка.pdf"), PDF, "application/pdf"),
+        (document("scan.jpg", "image/jpeg"), b"\xff\xd8\xff\xe0 jpeg", "image/jpeg"),
+        (document("scan.jpg", "image/jpeg"), PHOTO, "image/png"),  # a picture by another name is still a picture
+        (AttachmentIn(AttachmentKind.PHOTO, "id", "uid"), PHOTO, "image/png"),
+    ],
+)
 def test_content_that_is_what_it_says_is_taken_ABS_4(file, data, found):
     assert check_content(file, data) == found
 
 
-@pytest.mark.parametrize(("file", "data", "code"), [
-    (document("справка.pdf"), b"", "file.empty"),
-    (document("setup.pdf"), EXE, "file.content_mismatch"),
-    (document("setup.pdf", ""), EXE, "file.content_mismatch"),  # declared by its name only
-    (document("scan.png", "image/png"), PDF, "file.content_mismatch"),
-    (AttachmentIn(AttachmentKind.PHOTO, "id", "uid"), EXE, "file.content_mismatch"),
-])
+@pytest.mark.parametrize(
+    ("file", "data", "code"),
+    [
+        (document("справка.pdf"), b"", "file.empty"),
+        (document("setup.pdf"), EXE, "file.content_mismatch"),
+        (document("setup.pdf", ""), EXE, "file.content_mismatch"),  # declared by its name only
+        (document("scan.png", "image/png"), PDF, "file.content_mismatch"),
+        (AttachmentIn(AttachmentKind.PHOTO, "id", "uid"), EXE, "file.content_mismatch"),
+    ],
+)
 def test_content_that_is_not_what_it_says_is_refused_ABS_4(file, data, code):
     with pytest.raises(InvalidInput) as refused:
         check_content(file, data)
@@ -62,9 +69,15 @@ def test_the_store_keeps_each_content_once_under_its_sha256(tmp_path):
 
 
 async def test_fetch_files_keeps_every_recorded_file_once_and_says_what_it_could_not_ABS_4(
-        db_url, emulator, clock, tmp_path, capsys):
-    settings = Settings(_env_file=None, database_url=db_url, bot_token=TOKEN, telegram_api_url=emulator.base_url,
-                        files_dir=tmp_path / "files")
+    db_url, emulator, clock, tmp_path, capsys
+):
+    settings = Settings(
+        _env_file=None,
+        database_url=db_url,
+        bot_token=TOKEN,
+        telegram_api_url=emulator.base_url,
+        files_dir=tmp_path / "files",
+    )
     engine, sessions = await open_database(settings)
     try:
         async with sessions() as session:
@@ -74,26 +87,38 @@ async def test_fetch_files_keeps_every_recorded_file_once_and_says_what_it_could
             lesson = await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 2)
             doc = emulator.user_sends_document(TOKEN, 700_000_001, PDF, "task.pdf", "application/pdf")["document"]
             photo = emulator.user_sends_photo(TOKEN, 700_000_001, PHOTO)["photo"][-1]
-            for file in (AttachmentIn(AttachmentKind.DOCUMENT, doc["file_id"], doc["file_unique_id"], "task.pdf",
-                                      "application/pdf", len(PDF)),
-                         AttachmentIn(AttachmentKind.PHOTO, photo["file_id"], photo["file_unique_id"]),
-                         AttachmentIn(AttachmentKind.PHOTO, "AgACgone", "AQADgone")):  # Telegram forgot it
+            for file in (
+                AttachmentIn(
+                    AttachmentKind.DOCUMENT,
+                    doc["file_id"],
+                    doc["file_unique_id"],
+                    "task.pdf",
+                    "application/pdf",
+                    len(PDF),
+                ),
+                AttachmentIn(AttachmentKind.PHOTO, photo["file_id"], photo["file_unique_id"]),
+                AttachmentIn(AttachmentKind.PHOTO, "AgACgone", "AQADgone"),
+            ):  # Telegram forgot it
                 await journal.add_homework_file(teacher, lesson.lesson_id, file)
 
         await cmd_fetch_files(None, settings)
         assert capsys.readouterr().out == (
-            "Файлов скачано: 2; всего хранится: 2; не скачано (Telegram их не отдал): 1.\n")
+            "Файлов скачано: 2; всего хранится: 2; не скачано (Telegram их не отдал): 1.\n"
+        )
         async with sessions() as session:
             rows = (await session.scalars(select(Attachment).order_by(Attachment.id))).all()
             kept = [(a.sha256, a.size, a.mime_type, a.telegram_bot_id) for a in rows]
-        assert kept == [(hashlib.sha256(PDF).hexdigest(), len(PDF), "application/pdf", 123456),
-                        (hashlib.sha256(PHOTO).hexdigest(), len(PHOTO), "image/png", 123456),
-                        (None, 0, "", None)]
+        assert kept == [
+            (hashlib.sha256(PDF).hexdigest(), len(PDF), "application/pdf", 123456),
+            (hashlib.sha256(PHOTO).hexdigest(), len(PHOTO), "image/png", 123456),
+            (None, 0, "", None),
+        ]
         store = FileStore(settings.files_folder())
         assert [store.get(sha) for sha, *_ in kept[:2]] == [PDF, PHOTO]
 
         await cmd_fetch_files(None, settings)  # again: nothing more to fetch
         assert capsys.readouterr().out == (
-            "Файлов скачано: 0; всего хранится: 2; не скачано (Telegram их не отдал): 1.\n")
+            "Файлов скачано: 0; всего хранится: 2; не скачано (Telegram их не отдал): 1.\n"
+        )
     finally:
         await engine.dispose()

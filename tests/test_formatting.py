@@ -1,5 +1,6 @@
 """ui/formatting: dates in the reader's language, absence reasons (ABS-2), and long texts split to Telegram's
 4,096 characters, never cut off."""
+
 from __future__ import annotations
 
 import re
@@ -7,6 +8,8 @@ from datetime import date, time
 
 import pytest
 
+from devtools.sandbox.formatting import format_text
+from services.models import AbsenceReason
 from ui.formatting import (
     MESSAGE_LIMIT,
     absence_reason,
@@ -17,8 +20,6 @@ from ui.formatting import (
     text_size,
     time_span,
 )
-from devtools.sandbox.formatting import format_text
-from services.models import AbsenceReason
 
 TUESDAY = date(2026, 11, 24)
 
@@ -61,8 +62,10 @@ def test_a_short_text_is_one_message():
 
 
 def test_long_text_is_split_at_blank_lines_and_nothing_is_lost():
-    blocks = [f"<b>День {i}</b>\n" + "\n".join(f"{n}. 09:00–09:45 Математика — каб. {n}" for n in range(1, 9))
-              for i in range(40)]
+    blocks = [
+        f"<b>День {i}</b>\n" + "\n".join(f"{n}. 09:00–09:45 Математика — каб. {n}" for n in range(1, 9))
+        for i in range(40)
+    ]
     text = "\n\n".join(blocks)
     parts = split_text(text)
     assert len(parts) > 1

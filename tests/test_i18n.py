@@ -1,4 +1,5 @@
 """Every user-facing text is translated: Russian (default) and English complete, placeholders intact."""
+
 from __future__ import annotations
 
 import re
@@ -20,9 +21,9 @@ def messages_in_code() -> set:
     found = set()
     for package in ("bot", "handlers", "ui"):
         for _file, _line, message, _comments, context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords={"_": None, "gettext": None,
-                                                                        "ngettext": (1, 2), "N_": None,
-                                                                        "NP_": ((1, "c"), 2)}
+            ROOT / package,
+            method_map=[("**.py", "python")],
+            keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "NP_": ((1, "c"), 2)},
         ):
             found.add((context, message if isinstance(message, str) else tuple(message)))
     return found
@@ -60,7 +61,7 @@ def test_catalogues_carry_no_stale_entries():
 
 def test_english_catalogue_speaks_english():
     """A Russian string slipped into the English catalogue would pass every check above."""
-    cyrillic = re.compile("[\u0400-\u04FF]")
+    cyrillic = re.compile("[\u0400-\u04ff]")
     for msg in catalog("en"):
         strings = msg.string if isinstance(msg.string, tuple) else (msg.string,)
         ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)

@@ -3,6 +3,7 @@
 Rule ids: PER-1 (year, periods, holidays), ROLE-1 (staff roles), ACC-4 (class teacher), ACC-2
 (parents and their children), ACC-3 (teaching load), J-13 (subgroups), J-5 (work types).
 """
+
 from __future__ import annotations
 
 import copy
@@ -66,8 +67,7 @@ def small_school() -> dict[str, list[dict[str, str]]]:
         "school": sheet(
             "name timezone year year_start year_end mark_min mark_max grades_without_marks homework_deadline "
             "edit_window_days",
-            ("Школа № 7", "Asia/Yekaterinburg", "2026/2027", "01.09.2026", "31.05.2027", "2", "5", "1", "16:00",
-             "14"),
+            ("Школа № 7", "Asia/Yekaterinburg", "2026/2027", "01.09.2026", "31.05.2027", "2", "5", "1", "16:00", "14"),
         ),
         "periods": sheet(
             "name kind grades starts ends",
@@ -82,11 +82,15 @@ def small_school() -> dict[str, list[dict[str, str]]]:
         ),
         "bells": sheet(
             "lesson starts ends",
-            ("1", "08:30", "09:15"), ("2", "09:25", "10:10"), ("3", "10:30", "11:15"),
+            ("1", "08:30", "09:15"),
+            ("2", "09:25", "10:10"),
+            ("3", "10:30", "11:15"),
         ),
         "subjects": sheet(
             "name short_name",
-            ("Математика", "Мат."), ("Русский язык", "Рус."), ("Английский язык", "Англ."),
+            ("Математика", "Мат."),
+            ("Русский язык", "Рус."),
+            ("Английский язык", "Англ."),
         ),
         "staff": sheet(
             "last_name first_name middle_name roles phone email",
@@ -98,7 +102,9 @@ def small_school() -> dict[str, list[dict[str, str]]]:
         ),
         "classes": sheet(
             "class class_teacher",
-            ("5А", "Смирнова Елена Викторовна"), ("5Б", "Орлова Ирина Сергеевна"), ("7А", "кузнецов олег петрович"),
+            ("5А", "Смирнова Елена Викторовна"),
+            ("5Б", "Орлова Ирина Сергеевна"),
+            ("7А", "кузнецов олег петрович"),
         ),
         "students": sheet(
             "last_name first_name middle_name birth_date class subgroups",
@@ -112,8 +118,16 @@ def small_school() -> dict[str, list[dict[str, str]]]:
         "parents": sheet(
             "last_name first_name middle_name phone email kinship child child_class",
             ("Петрова", "Анна", "Викторовна", "+7 900 111-22-33", "", "мать", "Петров Илья Андреевич", "5А"),
-            ("Петрова", "Анна", "Викторовна", "8 (900) 111-22-33", "petrova@mail.ru", "мать",
-             "Петрова Алина Андреевна", "7А"),
+            (
+                "Петрова",
+                "Анна",
+                "Викторовна",
+                "8 (900) 111-22-33",
+                "petrova@mail.ru",
+                "мать",
+                "Петрова Алина Андреевна",
+                "7А",
+            ),
             ("Иванов", "Сергей", "Павлович", "+79002223344", "", "отец", "Иванов Петр Сергеевич", "5А"),
             ("Козлова", "Ольга", "", "", "", "", "Козлов Денис Игоревич", "5Б"),
         ),
@@ -225,23 +239,59 @@ async def test_small_school_rows(session):
 
     assert report.created["students"] == 6 and report.created["parents"] == 4
     assert report.created["work_types"] == 8  # J-5 defaults: the tables have no work types
-    counts = {model.__name__: await count(session, model) for model in (
-        School, AcademicYear, StudyPeriod, Holiday, Subject, WorkType, Person, StaffRole, ClassGroup,
-        Student, Guardianship, Subgroup, SubgroupMember, Assignment, TimetableEntry)}
+    counts = {
+        model.__name__: await count(session, model)
+        for model in (
+            School,
+            AcademicYear,
+            StudyPeriod,
+            Holiday,
+            Subject,
+            WorkType,
+            Person,
+            StaffRole,
+            ClassGroup,
+            Student,
+            Guardianship,
+            Subgroup,
+            SubgroupMember,
+            Assignment,
+            TimetableEntry,
+        )
+    }
     assert counts == {
-        "School": 1, "AcademicYear": 1, "StudyPeriod": 3, "Holiday": 2, "Subject": 3, "WorkType": 8,
-        "Person": 5 + 6 + 3, "StaffRole": 7, "ClassGroup": 3, "Student": 6, "Guardianship": 4, "Subgroup": 2,
-        "SubgroupMember": 3, "Assignment": 7, "TimetableEntry": 7,
+        "School": 1,
+        "AcademicYear": 1,
+        "StudyPeriod": 3,
+        "Holiday": 2,
+        "Subject": 3,
+        "WorkType": 8,
+        "Person": 5 + 6 + 3,
+        "StaffRole": 7,
+        "ClassGroup": 3,
+        "Student": 6,
+        "Guardianship": 4,
+        "Subgroup": 2,
+        "SubgroupMember": 3,
+        "Assignment": 7,
+        "TimetableEntry": 7,
     }
 
     school = (await session.scalars(select(School))).one()
     assert (school.timezone, school.homework_deadline.hour, school.no_mark_grades) == (
-        "Asia/Yekaterinburg", 16, frozenset({1}))
+        "Asia/Yekaterinburg",
+        16,
+        frozenset({1}),
+    )
     written = (await session.scalars(select(WorkType).where(WorkType.name == "Контрольная работа"))).one()
     assert (written.weight, written.is_written) == (2, True)
     half = (await session.scalars(select(StudyPeriod).where(StudyPeriod.name == "1 полугодие"))).one()
     assert (half.kind, half.grade_from, half.grade_to, half.starts_on) == (
-        PeriodKind.HALF_YEAR, 10, 11, date(2026, 9, 1))
+        PeriodKind.HALF_YEAR,
+        10,
+        11,
+        date(2026, 9, 1),
+    )
     extra = (await session.scalars(select(Holiday).where(Holiday.grades != ""))).one()
     assert extra.applies_to(1) and not extra.applies_to(2)
 
@@ -257,25 +307,34 @@ async def test_small_school_rows(session):
     # ACC-2: one mother of two children in different classes is one person.
     mother = await person_named(session, "Петрова", "Анна")
     assert (mother.phone, mother.email) == ("+79001112233", "petrova@mail.ru")
-    children = (await session.execute(
-        select(ClassGroup.grade, ClassGroup.letter, Guardianship.kinship)
-        .join(Student, Student.id == Guardianship.student_id).join(ClassGroup, ClassGroup.id == Student.class_id)
-        .where(Guardianship.parent_id == mother.id))).all()
+    children = (
+        await session.execute(
+            select(ClassGroup.grade, ClassGroup.letter, Guardianship.kinship)
+            .join(Student, Student.id == Guardianship.student_id)
+            .join(ClassGroup, ClassGroup.id == Student.class_id)
+            .where(Guardianship.parent_id == mother.id)
+        )
+    ).all()
     assert sorted(children) == [(5, "А", Kinship.MOTHER), (7, "А", Kinship.MOTHER)]
     guardian = await person_named(session, "Козлова", "Ольга")
-    assert (await session.scalars(select(Guardianship.kinship).where(
-        Guardianship.parent_id == guardian.id))).one() == Kinship.OTHER
+    assert (
+        await session.scalars(select(Guardianship.kinship).where(Guardianship.parent_id == guardian.id))
+    ).one() == Kinship.OTHER
 
     # J-13: «англ. 1» and «Англ. 1» are one subgroup; the student with a Latin «5A» is in 5А.
     sidorova = (await session.scalars(select(Student).join(Person).where(Person.last_name == "Сидорова"))).one()
     assert sidorova.class_group.name == "5А"
-    group = (await session.scalars(select(Subgroup).join(SubgroupMember).where(
-        SubgroupMember.student_id == sidorova.id))).one()
+    group = (
+        await session.scalars(select(Subgroup).join(SubgroupMember).where(SubgroupMember.student_id == sidorova.id))
+    ).one()
     assert group.name == "Англ. 1"
 
     # The timetable: Monday lesson 2 of 5А is English for both subgroups, each with its own teacher.
-    entries = (await session.scalars(select(TimetableEntry).where(
-        TimetableEntry.weekday == 0, TimetableEntry.lesson_number == 2))).all()
+    entries = (
+        await session.scalars(
+            select(TimetableEntry).where(TimetableEntry.weekday == 0, TimetableEntry.lesson_number == 2)
+        )
+    ).all()
     english = {e.assignment.subgroup.name: e for e in entries if e.assignment.subgroup}
     assert english["Англ. 1"].assignment.teacher.last_name == "Волкова"
     assert english["Англ. 1"].assignment.subject.name == "Английский язык"
@@ -311,16 +370,25 @@ async def test_changed_rows_are_updated(session):
     report = await import_school(session, tables)
 
     assert {sheet: n for sheet, n in report.updated.items() if n} == {
-        "students": 2, "load": 1, "staff": 1, "classes": 1}
+        "students": 2,
+        "load": 1,
+        "staff": 1,
+        "classes": 1,
+    }
     assert sum(report.created.values()) == 0
     petrov = (await session.scalars(select(Student).join(Person).where(Person.last_name == "Петров"))).one()
     assert petrov.class_group.name == "5Б"
     assert await session.scalar(select(func.count()).where(SubgroupMember.student_id == petrov.id)) == 0
     ivanov = (await session.scalars(select(Student).join(Person).where(Person.last_name == "Иванов"))).one()
-    assert set(await session.scalars(select(Subgroup.name).join(SubgroupMember).where(
-        SubgroupMember.student_id == ivanov.id))) == {"Англ. 1", "Проект"}
-    hours = await session.scalar(select(Assignment.hours_per_week).join(ClassGroup).join(Subject).where(
-        ClassGroup.letter == "А", ClassGroup.grade == 5, Subject.name == "Математика"))
+    assert set(
+        await session.scalars(select(Subgroup.name).join(SubgroupMember).where(SubgroupMember.student_id == ivanov.id))
+    ) == {"Англ. 1", "Проект"}
+    hours = await session.scalar(
+        select(Assignment.hours_per_week)
+        .join(ClassGroup)
+        .join(Subject)
+        .where(ClassGroup.letter == "А", ClassGroup.grade == 5, Subject.name == "Математика")
+    )
     assert hours == 6
     kuznetsov = await person_named(session, "Кузнецов", "Олег")
     assert {r.role for r in kuznetsov.roles} == {Role.TEACHER}
@@ -334,10 +402,11 @@ async def test_partial_import_adds_and_keeps_the_rest(session):
     before = {model: await count(session, model) for model in (Person, Student, Assignment, TimetableEntry)}
     tables = {name: [] for name in ("periods", "bells", "subjects", "staff", "classes", "load")}
     tables["school"] = small_school()["school"]
-    tables["students"] = sheet("last_name first_name birth_date class",
-                               ("Егоров", "Максим", "01.06.2015", "5Б"))
-    tables["parents"] = sheet("last_name first_name phone child child_class",
-                              ("Иванова", "Ольга", "+79005556677", "Иванов Пётр Сергеевич", "5А"))
+    tables["students"] = sheet("last_name first_name birth_date class", ("Егоров", "Максим", "01.06.2015", "5Б"))
+    tables["parents"] = sheet(
+        "last_name first_name phone child child_class",
+        ("Иванова", "Ольга", "+79005556677", "Иванов Пётр Сергеевич", "5А"),
+    )
     tables["timetable"] = sheet("class weekday lesson subject", ("7А", "Чт", "1", "Математика"))
 
     report = await import_school(session, tables)
@@ -405,8 +474,9 @@ async def test_broken_workbook_reports_every_issue_and_writes_nothing(session, t
 async def test_timetable_needs_one_load_row_and_no_teacher_twice(session):
     """A lesson with no teacher of the subject, with two, and a teacher in two classes at once."""
     tables = small_school()
-    tables["load"].append(sheet("teacher class subgroup subject hours",
-                                ("Кузнецов Олег Петрович", "5А", "", "Математика", "1"))[0])
+    tables["load"].append(
+        sheet("teacher class subgroup subject hours", ("Кузнецов Олег Петрович", "5А", "", "Математика", "1"))[0]
+    )
     tables["timetable"] = sheet(
         "class weekday lesson subject subgroup room",
         ("5А", "Пн", "1", "Математика", "", ""),  # Смирнова and Кузнецов both teach it
@@ -430,10 +500,12 @@ async def test_timetable_needs_one_load_row_and_no_teacher_twice(session):
 
 async def test_teacher_in_two_classes_at_once(session):
     tables = small_school()
-    tables["timetable"].append(sheet("class weekday lesson subject subgroup room",
-                                     ("5Б", "Пт", "1", "Русский язык", "", ""))[0])
-    tables["timetable"].append(sheet("class weekday lesson subject subgroup room",
-                                     ("5А", "Пт", "1", "Английский язык", "Англ. 2", ""))[0])
+    tables["timetable"].append(
+        sheet("class weekday lesson subject subgroup room", ("5Б", "Пт", "1", "Русский язык", "", ""))[0]
+    )
+    tables["timetable"].append(
+        sheet("class weekday lesson subject subgroup room", ("5А", "Пт", "1", "Английский язык", "Англ. 2", ""))[0]
+    )
     with pytest.raises(ImportFailed) as failed:
         await import_school(session, tables)
 
@@ -446,8 +518,11 @@ async def test_one_teacher_cannot_teach_both_subgroups_at_once_J_13(session):
     tables = small_school()
     # Орлова takes Англ. 1 as well, and the timetable puts both subgroups at Monday's 2nd lesson.
     tables["load"] = [row for row in tables["load"] if row["subgroup"] != "Англ. 1"]
-    tables["load"].append(sheet("teacher class subgroup subject hours",
-                                ("Орлова Ирина Сергеевна", "5А", "Англ. 1", "Английский язык", "3"))[0])
+    tables["load"].append(
+        sheet(
+            "teacher class subgroup subject hours", ("Орлова Ирина Сергеевна", "5А", "Англ. 1", "Английский язык", "3")
+        )[0]
+    )
     with pytest.raises(ImportFailed) as failed:
         await import_school(session, tables)
 
@@ -490,7 +565,6 @@ async def test_rows_that_do_not_fit_the_model(session):
     ]
 
 
-
 async def test_formula_like_names_are_refused(session):
     """A name the invite CSV would hand to the secretary's spreadsheet as a formula never gets in."""
     tables = small_school()
@@ -518,9 +592,21 @@ def test_written_workbooks_and_csv_hold_text_never_formulas(tmp_path):
     workbook.save(tmp_path / "out.xlsx")
     row = openpyxl.load_workbook(tmp_path / "out.xlsx").active[1]
     assert [(c.value, c.data_type, c.quotePrefix) for c in row[:3]] == [
-        ('=HYPERLINK("http://evil","x")', "s", True), ("Иванов", "s", False), (5, "n", False)]
+        ('=HYPERLINK("http://evil","x")', "s", True),
+        ("Иванов", "s", False),
+        (5, "n", False),
+    ]
     assert csv_row(["=1+1", "+7900", "-", "@x", "\tx", "\rx", "Иванов", None, 3]) == [
-        "'=1+1", "'+7900", "'-", "'@x", "'\tx", "'\rx", "Иванов", "", "3"]
+        "'=1+1",
+        "'+7900",
+        "'-",
+        "'@x",
+        "'\tx",
+        "'\rx",
+        "Иванов",
+        "",
+        "3",
+    ]
     write_templates(tmp_path)
     for worksheet in openpyxl.load_workbook(tmp_path / "school_template.xlsx").worksheets:
         assert {c.data_type for row in worksheet.iter_rows() for c in row if c.value is not None} == {"s"}
@@ -558,8 +644,9 @@ async def test_csv_folder(session, tmp_path, delimiter, encoding):
 def test_headers_match_loosely_and_unknown_columns_are_ignored(tmp_path):
     folder = tmp_path / "csv"
     write_csv_folder(small_school(), folder, ";", "utf-8-sig")
-    (folder / "Классы.csv").write_text("  КЛАСС ;class_teacher;Примечание\n5А;Смирнова Елена Викторовна;x\n\n\n",
-                                        encoding="utf-8")
+    (folder / "Классы.csv").write_text(
+        "  КЛАСС ;class_teacher;Примечание\n5А;Смирнова Елена Викторовна;x\n\n\n", encoding="utf-8"
+    )
     (folder / "classes.csv").unlink()
 
     assert read_source(folder)["classes"] == [{"class": "5А", "class_teacher": "Смирнова Елена Викторовна"}]
@@ -616,8 +703,10 @@ def test_hostile_files_are_refused_before_they_are_read(tmp_path):
     assert refused(tmp_path / "big.xlsx")[0][1] == "file.too_big"
 
     bomb = tmp_path / "bomb.xlsx"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive, \
-            archive.open("xl/worksheets/sheet1.xml", "w") as member:
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w") as member,
+    ):
         zeros = bytes(MB)
         for _ in range(MAX_UNPACKED_MB + 1):
             member.write(zeros)
@@ -646,8 +735,9 @@ def test_hostile_files_are_refused_before_they_are_read(tmp_path):
 
 def test_a_file_full_of_mistakes_lists_the_first_hundred_and_counts_the_rest():
     tables = small_school()
-    tables["students"] = [dict(tables["students"][0], birth_date="31.02.2015", last_name=f"Иванов{n}")
-                          for n in range(MAX_ISSUES + 50)]
+    tables["students"] = [
+        dict(tables["students"][0], birth_date="31.02.2015", last_name=f"Иванов{n}") for n in range(MAX_ISSUES + 50)
+    ]
     with pytest.raises(ImportFailed) as failed:
         parse_failed(tables)
     assert (len(failed.value.issues), failed.value.total) == (MAX_ISSUES, MAX_ISSUES + 50)
@@ -691,8 +781,14 @@ def test_cell_parsers():
     assert [parse_weekday(w) for w in ("Пн", "вторник", "3", "чт.", "Пятница", "сб")] == [0, 1, 2, 3, 4, 5]
     assert parse_roles("Заместитель директора по УВР, учитель") == {Role.DEPUTY, Role.TEACHER}
     assert parse_phone("8 (900) 123-45-67") == parse_phone("+7 900 123 45 67") == "+79001234567"
-    for parse, text in ((parse_date, "32.01.2026"), (parse_class, "12А"), (parse_class, "5АБ"),
-                        (parse_weekday, "Вс"), (parse_roles, "учитель, директор"), (parse_phone, "123")):
+    for parse, text in (
+        (parse_date, "32.01.2026"),
+        (parse_class, "12А"),
+        (parse_class, "5АБ"),
+        (parse_weekday, "Вс"),
+        (parse_roles, "учитель, директор"),
+        (parse_phone, "123"),
+    ):
         with pytest.raises(BadValue):
             parse(text)
 
@@ -713,25 +809,48 @@ def big_school(students_per_class: int = 30) -> dict[str, list[dict[str, str]]]:
     for c, (grade, letter) in enumerate(classes):
         for n in range(students_per_class):
             i = c * students_per_class + n
-            tables["students"].append({
-                "last_name": f"Ученик{i}", "first_name": "Имя", "birth_date": f"01.01.{2019 - grade}",
-                "class": f"{grade}{letter}", "subgroups": f"Группа {n % 2 + 1}",
-            })
+            tables["students"].append(
+                {
+                    "last_name": f"Ученик{i}",
+                    "first_name": "Имя",
+                    "birth_date": f"01.01.{2019 - grade}",
+                    "class": f"{grade}{letter}",
+                    "subgroups": f"Группа {n % 2 + 1}",
+                }
+            )
             for kinship in ("мать", "отец"):
-                tables["parents"].append({
-                    "last_name": f"Родитель{i // 2}", "first_name": kinship, "phone": f"+7900{i // 2:07d}",
-                    "kinship": kinship, "child": f"Ученик{i} Имя", "child_class": f"{grade}{letter}",
-                })
+                tables["parents"].append(
+                    {
+                        "last_name": f"Родитель{i // 2}",
+                        "first_name": kinship,
+                        "phone": f"+7900{i // 2:07d}",
+                        "kinship": kinship,
+                        "child": f"Ученик{i} Имя",
+                        "child_class": f"{grade}{letter}",
+                    }
+                )
         # Slot t of the week has subject (t + c) % 10, taught by teacher (subject, c % 3): never twice at once.
         hours = [0] * 10
         for t in range(25):
             subject = (t + c) % 10
             hours[subject] += 1
-            tables["timetable"].append({"class": f"{grade}{letter}", "weekday": str(t // 5 + 1),
-                                        "lesson": str(t % 5 + 1), "subject": subjects[subject]})
+            tables["timetable"].append(
+                {
+                    "class": f"{grade}{letter}",
+                    "weekday": str(t // 5 + 1),
+                    "lesson": str(t % 5 + 1),
+                    "subject": subjects[subject],
+                }
+            )
         for subject, n in enumerate(hours):
-            tables["load"].append({"teacher": f"Учитель{subject}_{c % 3} Имя", "class": f"{grade}{letter}",
-                                   "subject": subjects[subject], "hours": str(n)})
+            tables["load"].append(
+                {
+                    "teacher": f"Учитель{subject}_{c % 3} Имя",
+                    "class": f"{grade}{letter}",
+                    "subject": subjects[subject],
+                    "hours": str(n),
+                }
+            )
     return tables
 
 

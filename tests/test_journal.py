@@ -1,4 +1,5 @@
 """The teacher's journal: rights (ACC-3, ACC-5), attendance (J-12), marks (J-5..J-8), lock (J-9)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,9 +12,7 @@ from services.access import load_actor
 from services.errors import Forbidden, InvalidInput, Locked, NotFound
 from services.journal import JournalService
 from services.models import Absence, AuditEntry, EventKind, Lesson, Mark, OutboxEvent, Substitution
-from tests.factories import TODAY
-
-MONDAY = TODAY - timedelta(days=1)
+from tests.factories import MONDAY, TODAY, open_lesson
 
 
 async def count(session, model, *where) -> int:
@@ -26,9 +25,7 @@ def journal(session, clock):
 
 
 async def open_math(journal, session, school, day=TODAY, number=2):
-    teacher = await load_actor(session, school.staff["math"])
-    view = await journal.open_lesson(teacher, school.assignments["math5A"], day, number)
-    return teacher, view
+    return await open_lesson(journal, school, "math", "math5A", day, number)
 
 
 async def test_teacher_day_lists_timetable_with_missing_parts(journal, session, school):
@@ -41,8 +38,14 @@ async def test_teacher_day_lists_timetable_with_missing_parts(journal, session, 
 
 
 async def test_substitute_gets_the_journal_for_the_substitution_only_ACC_5(journal, session, school):
-    session.add(Substitution(assignment_id=school.assignments["math5A"], substitute_id=school.staff["eng1"],
-                             starts_on=TODAY, ends_on=TODAY + timedelta(days=4)))
+    session.add(
+        Substitution(
+            assignment_id=school.assignments["math5A"],
+            substitute_id=school.staff["eng1"],
+            starts_on=TODAY,
+            ends_on=TODAY + timedelta(days=4),
+        )
+    )
     await session.commit()
     sub = await load_actor(session, school.staff["eng1"])
     slots = await journal.teacher_day(sub, TODAY)
@@ -60,7 +63,9 @@ async def test_teacher_cannot_open_or_write_another_teachers_class_ACC_3(journal
     with pytest.raises(Forbidden):
         await journal.open_lesson(stranger, school.assignments["math5A"], TODAY, 2)
     with pytest.raises(Forbidden):
-        await journal.add_marks(stranger, view.lesson_id, school.work_types["answer"], [(school.students["alekseev"], 5)])
+        await journal.add_marks(
+            stranger, view.lesson_id, school.work_types["answer"], [(school.students["alekseev"], 5)]
+        )
     with pytest.raises(Forbidden):
         await journal.save_attendance(stranger, view.lesson_id, [school.students["alekseev"]])
     assert await count(session, Mark) == 0
@@ -80,7 +85,10 @@ async def test_attendance_everyone_present_by_default_and_resave_replaces_J_12(j
     kinds = (await session.scalars(select(OutboxEvent.kind).order_by(OutboxEvent.id))).all()
     assert kinds == [EventKind.ABSENCE_RECORDED, EventKind.ABSENCE_RECORDED, EventKind.ABSENCE_REMOVED]
     # DATA-3: each change is in the audit log with the teacher as actor.
-    assert await count(session, AuditEntry, AuditEntry.entity == "absence", AuditEntry.actor_id == school.staff["math"]) == 3
+    assert (
+        await count(session, AuditEntry, AuditEntry.entity == "absence", AuditEntry.actor_id == school.staff["math"])
+        == 3
+    )
 
 
 async def test_all_present_is_recorded_as_attendance_taken(journal, session, school):
@@ -108,7 +116,9 @@ async def test_mark_outside_the_scale_is_refused_and_nothing_written_J_8(journal
     teacher, view = await open_math(journal, session, school)
     good = (school.students["borisova"], 5)
     with pytest.raises(InvalidInput) as err:
-        await journal.add_marks(teacher, view.lesson_id, school.work_types["answer"], [good, (school.students["alekseev"], value)])
+        await journal.add_marks(
+            teacher, view.lesson_id, school.work_types["answer"], [good, (school.students["alekseev"], value)]
+        )
     assert err.value.code == "mark.out_of_scale" and err.value.params == {"value": value, "min": 2, "max": 5}
     assert await count(session, Mark) == 0  # the good mark in the same batch was not kept either
     assert await count(session, OutboxEvent, OutboxEvent.kind == EventKind.MARK_ADDED) == 0
@@ -129,7 +139,9 @@ async def test_subgroup_teacher_keeps_only_their_subgroup_J_13(journal, session,
     view = await journal.open_lesson(teacher, school.assignments["eng5A1"], TODAY, 3)
     assert {r.student_id for r in view.roster} == {school.students["alekseev"], school.students["borisova"]}
     with pytest.raises(Forbidden):
-        await journal.add_marks(teacher, view.lesson_id, school.work_types["answer"], [(school.students["vasiliev"], 5)])
+        await journal.add_marks(
+            teacher, view.lesson_id, school.work_types["answer"], [(school.students["vasiliev"], 5)]
+        )
     with pytest.raises(Forbidden):
         await journal.save_attendance(teacher, view.lesson_id, [school.students["grigorieva"]])
 
@@ -211,8 +223,14 @@ async def test_topic_suggested_from_the_thematic_plan_J_14(journal, session, sch
 async def test_two_teachers_saving_attendance_at_once_lose_nothing(session_factory, clock, school):
     """A teacher and the substitute save the same lesson at the same moment: one full set wins, no error."""
     async with session_factory() as s:
-        s.add(Substitution(assignment_id=school.assignments["math5A"], substitute_id=school.staff["eng1"],
-                           starts_on=TODAY, ends_on=TODAY))
+        s.add(
+            Substitution(
+                assignment_id=school.assignments["math5A"],
+                substitute_id=school.staff["eng1"],
+                starts_on=TODAY,
+                ends_on=TODAY,
+            )
+        )
         await s.commit()
         teacher = await load_actor(s, school.staff["math"])
         sub = await load_actor(s, school.staff["eng1"])
@@ -228,27 +246,43 @@ async def test_two_teachers_saving_attendance_at_once_lose_nothing(session_facto
     async with session_factory() as s:
         absent = set((await s.scalars(select(Absence.student_id))).all())
         assert absent in ({*first}, {*second})
-        events = await count(s, OutboxEvent, OutboxEvent.kind.in_([EventKind.ABSENCE_RECORDED, EventKind.ABSENCE_REMOVED]))
+        events = await count(
+            s, OutboxEvent, OutboxEvent.kind.in_([EventKind.ABSENCE_RECORDED, EventKind.ABSENCE_REMOVED])
+        )
         assert events >= 3
 
 
 async def test_homework_with_a_file_reaches_the_diary_and_the_outbox_J_4(journal, session, clock, school):
     """J-4: files may be attached to homework; the parent's diary lists them with the homework due."""
-    from services.diary import DiaryService
     from services.attachments import AttachmentIn
+    from services.diary import DiaryService
     from services.models import AttachmentKind
 
     teacher, view = await open_math(journal, session, school)
     await journal.set_homework(teacher, view.lesson_id, "Решить задачи на карточке")
-    file_id = await journal.add_homework_file(teacher, view.lesson_id, AttachmentIn(
-        kind=AttachmentKind.DOCUMENT, telegram_file_id="BQAD-card", telegram_unique_id="card-1",
-        file_name="карточка.pdf", mime_type="application/pdf", size=52_000))
+    file_id = await journal.add_homework_file(
+        teacher,
+        view.lesson_id,
+        AttachmentIn(
+            kind=AttachmentKind.DOCUMENT,
+            telegram_file_id="BQAD-card",
+            telegram_unique_id="card-1",
+            file_name="карточка.pdf",
+            mime_type="application/pdf",
+            size=52_000,
+        ),
+    )
     event = await session.scalar(select(OutboxEvent).where(OutboxEvent.kind == EventKind.HOMEWORK_SET))
     assert event.payload["lesson_id"] == view.lesson_id and event.payload["due_on"] == "2026-11-25"
     mother = await load_actor(session, school.parents["alekseeva_mother"])
-    [item] = await DiaryService(session, clock).homework(mother, school.students["alekseev"], TODAY, TODAY + timedelta(days=7))
+    [item] = await DiaryService(session, clock).homework(
+        mother, school.students["alekseev"], TODAY, TODAY + timedelta(days=7)
+    )
     assert (item.text, item.due_on, item.files) == ("Решить задачи на карточке", date(2026, 11, 25), (file_id,))
     stranger = await load_actor(session, school.staff["russian"])
     with pytest.raises(Forbidden):
-        await journal.add_homework_file(stranger, view.lesson_id, AttachmentIn(
-            kind=AttachmentKind.PHOTO, telegram_file_id="x", telegram_unique_id="y"))
+        await journal.add_homework_file(
+            stranger,
+            view.lesson_id,
+            AttachmentIn(kind=AttachmentKind.PHOTO, telegram_file_id="x", telegram_unique_id="y"),
+        )

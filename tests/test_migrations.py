@@ -1,4 +1,5 @@
 """Migrations: every revision goes up, down and up again, and the models match the migrations."""
+
 from __future__ import annotations
 
 from alembic import command

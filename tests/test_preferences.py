@@ -1,5 +1,6 @@
 """Push preferences (/settings): defaults, per child and kind, the digest time, quiet hours, and only
 for one's own children (ACC-1, ACC-2)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -57,8 +58,11 @@ async def mother(session, clock, school):
 async def test_defaults_where_nothing_is_stored(session, school, mother):
     prefs = await PreferenceService(session).of_child(mother, school.students["alekseev"])
     assert prefs.modes == (
-        (NotifyKind.MARKS, INSTANT), (NotifyKind.ABSENCES, INSTANT), (NotifyKind.HOMEWORK, DIGEST),
-        (NotifyKind.DOCUMENTS, INSTANT), (NotifyKind.ANNOUNCEMENTS, INSTANT),
+        (NotifyKind.MARKS, INSTANT),
+        (NotifyKind.ABSENCES, INSTANT),
+        (NotifyKind.HOMEWORK, DIGEST),
+        (NotifyKind.DOCUMENTS, INSTANT),
+        (NotifyKind.ANNOUNCEMENTS, INSTANT),
         (NotifyKind.TOMORROW, OFF),  # the evening reminder of tomorrow's homework is opt-in
         (NotifyKind.SUMMARY, INSTANT),  # the weekly summary and the period forecast (DIA-4)
     )
@@ -71,7 +75,10 @@ async def test_defaults_where_nothing_is_stored(session, school, mother):
 def test_service_defaults_are_the_model_defaults():
     columns = TelegramAccount.__table__.c
     assert (columns.digest_time.default.arg, columns.quiet_from.default.arg, columns.quiet_to.default.arg) == (
-        DEFAULT_DIGEST_TIME, DEFAULT_QUIET_FROM, DEFAULT_QUIET_TO)
+        DEFAULT_DIGEST_TIME,
+        DEFAULT_QUIET_FROM,
+        DEFAULT_QUIET_TO,
+    )
     assert NotificationSetting.__table__.c.mode.default.arg == NotifyMode.INSTANT  # a row's own default
     assert set(DEFAULT_MODES) == set(NotifyKind)
 
@@ -100,10 +107,12 @@ async def test_another_familys_child_is_refused_and_nothing_changes_ACC_2(sessio
     with pytest.raises(Forbidden) as refused:
         await prefs.of_child(mother, borisova)
     assert refused.value.code == "student.not_yours"
-    for write in (prefs.set_mode(mother, borisova, NotifyKind.MARKS, OFF),
-                  prefs.set_digest_time(mother, borisova, time(7)),
-                  prefs.set_quiet_hours(mother, borisova, None),
-                  prefs.set_mode(mother, 999_999, NotifyKind.MARKS, OFF)):  # no such student: the same answer
+    for write in (
+        prefs.set_mode(mother, borisova, NotifyKind.MARKS, OFF),
+        prefs.set_digest_time(mother, borisova, time(7)),
+        prefs.set_quiet_hours(mother, borisova, None),
+        prefs.set_mode(mother, 999_999, NotifyKind.MARKS, OFF),
+    ):  # no such student: the same answer
         with pytest.raises(Forbidden, match=r"student\.not_yours"):
             await write
     assert await stored(session) == set()
@@ -169,10 +178,17 @@ async def test_bad_times_are_refused_and_nothing_changes(session, school, mother
     assert await account_times(session, MOTHER_TG) == (time(19), time(21), time(8))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("19:00", time(19)), ("7:30", time(7, 30)), (" 07.05 ", time(7, 5)), ("1900", time(19)), ("0:00", time(0)),
-    ("23:59", time(23, 59)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("19:00", time(19)),
+        ("7:30", time(7, 30)),
+        (" 07.05 ", time(7, 5)),
+        ("1900", time(19)),
+        ("0:00", time(0)),
+        ("23:59", time(23, 59)),
+    ],
+)
 def test_parse_time(text, expected):
     assert parse_time(text) == expected
 
@@ -183,10 +199,16 @@ def test_parse_time_refuses(text):
         parse_time(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("21:00–08:00", (time(21), time(8))), ("22:30 - 07:00", (time(22, 30), time(7))),
-    ("23:00—6:30", (time(23), time(6, 30))), ("22:00 07:00", (time(22), time(7))), ("2100-0800", (time(21), time(8))),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("21:00–08:00", (time(21), time(8))),
+        ("22:30 - 07:00", (time(22, 30), time(7))),
+        ("23:00—6:30", (time(23), time(6, 30))),
+        ("22:00 07:00", (time(22), time(7))),
+        ("2100-0800", (time(21), time(8))),
+    ],
+)
 def test_parse_quiet_hours(text, expected):
     assert parse_quiet_hours(text) == QuietHours(*expected)
 
@@ -197,10 +219,18 @@ def test_parse_quiet_hours_refuses(text):
         parse_quiet_hours(text)
 
 
-@pytest.mark.parametrize(("moment", "covered"), [
-    (time(20, 59), False), (time(21), True), (time(23, 59), True), (time(0), True), (time(7, 59), True),
-    (time(8), False), (time(12), False),
-])
+@pytest.mark.parametrize(
+    ("moment", "covered"),
+    [
+        (time(20, 59), False),
+        (time(21), True),
+        (time(23, 59), True),
+        (time(0), True),
+        (time(7, 59), True),
+        (time(8), False),
+        (time(12), False),
+    ],
+)
 def test_quiet_hours_across_midnight(moment, covered):
     assert QuietHours(time(21), time(8)).covers(moment) is covered
 

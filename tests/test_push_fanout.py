@@ -1,9 +1,10 @@
 """Push fan-out: the outbox planned into deliveries — exactly the right accounts (ACC-1, ACC-2, J-13), by their
 preferences (instant, digest, off), quiet hours, corrections only to those told, and the claim/record cycle
 that sends each (event, recipient) once and after a crash repeats only what was in flight."""
+
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -11,15 +12,22 @@ from sqlalchemy import select, update
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import (
-    CorrectionStatus, Delivery, DeliveryStatus, EventKind, NotificationSetting, NotifyKind, NotifyMode, OutboxEvent,
+    CorrectionStatus,
+    Delivery,
+    DeliveryStatus,
+    EventKind,
+    NotificationSetting,
+    NotifyKind,
+    NotifyMode,
+    OutboxEvent,
     Person,
     TelegramAccount,
 )
 from services.pushes.fanout import plan_pending
-from services.pushes.queue import Result, claim_due, record, recover
 from services.pushes.payloads import CorrectionDecided, DocumentSent, HomeworkMissing
+from services.pushes.queue import Result, claim_due, record, recover
 from services.records import emit
-from tests.factories import MSK, TODAY
+from tests.factories import MSK, TODAY, open_lesson
 
 GATHER = timedelta(seconds=15)
 STUDENT_TG, MOTHER_TG, FATHER_TG, TEACHER_TG, VASILIEV_TG = 7001, 7002, 7003, 7004, 7005
@@ -28,9 +36,13 @@ STUDENT_TG, MOTHER_TG, FATHER_TG, TEACHER_TG, VASILIEV_TG = 7001, 7002, 7003, 70
 @pytest.fixture
 async def linked(session, school):
     """Telegram accounts for Алексеев (student), his mother, Борисова's father, the maths teacher, Васильев."""
-    people = {STUDENT_TG: school.student_persons["alekseev"], MOTHER_TG: school.parents["alekseeva_mother"],
-              FATHER_TG: school.parents["borisov_father"], TEACHER_TG: school.staff["math"],
-              VASILIEV_TG: school.student_persons["vasiliev"]}
+    people = {
+        STUDENT_TG: school.student_persons["alekseev"],
+        MOTHER_TG: school.parents["alekseeva_mother"],
+        FATHER_TG: school.parents["borisov_father"],
+        TEACHER_TG: school.staff["math"],
+        VASILIEV_TG: school.student_persons["vasiliev"],
+    }
     for account, person_id in people.items():
         session.add(TelegramAccount(id=account))
         await session.flush()
@@ -39,13 +51,12 @@ async def linked(session, school):
     return people
 
 
-async def give_mark(session, clock, school, student="alekseev", value=5, assignment="math5A", number=2,
-                    teacher="math"):
+async def give_mark(session, clock, school, student="alekseev", value=5, assignment="math5A", number=2, teacher="math"):
     journal = JournalService(session, clock)
-    teacher = await load_actor(session, school.staff[teacher])
-    view = await journal.open_lesson(teacher, school.assignments[assignment], TODAY, number)
-    [mark_id] = await journal.add_marks(teacher, view.lesson_id, school.work_types["test"],
-                                        [(school.students[student], value)])
+    teacher, view = await open_lesson(journal, school, teacher, assignment, TODAY, number)
+    [mark_id] = await journal.add_marks(
+        teacher, view.lesson_id, school.work_types["test"], [(school.students[student], value)]
+    )
     return journal, teacher, view.lesson_id, mark_id
 
 
@@ -80,7 +91,10 @@ async def test_a_mark_goes_to_the_student_and_each_parent_and_nobody_else(sessio
         assert d.due_at == d.created_at + GATHER  # at once, after the gathering window
     event = await session.scalar(select(OutboxEvent))
     assert event.processed_at is not None
-    assert event.payload["facts"]["subject"] == "Математика" and event.payload["facts"]["work_type"] == "Контрольная работа"
+    assert (
+        event.payload["facts"]["subject"] == "Математика"
+        and event.payload["facts"]["work_type"] == "Контрольная работа"
+    )
     assert await plan(session, clock) == 0  # planned once
 
 
@@ -105,7 +119,7 @@ async def test_the_mothers_choice_for_one_child_leaves_the_other_alone(session, 
 
 async def test_quiet_hours_hold_a_push_until_they_end(session, clock, school, linked):
     await give_mark(session, clock, school)
-    clock.now = datetime.combine(TODAY, time(22, 30), MSK).astimezone(timezone.utc)
+    clock.now = datetime.combine(TODAY, time(22, 30), MSK).astimezone(UTC)
     await plan(session, clock)
     for d in (await deliveries(session)).values():
         assert d.due_at.astimezone(MSK) == datetime.combine(TODAY + timedelta(days=1), time(8, 0), MSK)
@@ -146,11 +160,18 @@ async def test_a_correction_goes_only_to_those_who_were_told(session, clock, sch
 
 
 async def test_a_document_sent_goes_to_the_class_teacher_and_a_decided_correction_to_nobody(
-        session, clock, school, linked):
-    emit(session, school.school_id, DocumentSent(document_id=1, student_id=school.students["alekseev"],
-                                                 class_id=school.classes["5А"]))
-    emit(session, school.school_id, CorrectionDecided(request_id=1, teacher_id=school.staff["math"],
-                                                      status=CorrectionStatus.APPLIED, lesson_id=0))
+    session, clock, school, linked
+):
+    emit(
+        session,
+        school.school_id,
+        DocumentSent(document_id=1, student_id=school.students["alekseev"], class_id=school.classes["5А"]),
+    )
+    emit(
+        session,
+        school.school_id,
+        CorrectionDecided(request_id=1, teacher_id=school.staff["math"], status=CorrectionStatus.APPLIED, lesson_id=0),
+    )
     await session.commit()
     assert await plan(session, clock) == 2
     planned = await deliveries(session)
@@ -160,8 +181,13 @@ async def test_a_document_sent_goes_to_the_class_teacher_and_a_decided_correctio
 
 
 async def test_staff_reminders_reach_the_named_persons(session, clock, school, linked):
-    emit(session, school.school_id, HomeworkMissing(to_persons=(school.staff["math"], school.staff["eng1"]),
-                                                    day=TODAY.isoformat(), deadline="16:00", lessons=()))
+    emit(
+        session,
+        school.school_id,
+        HomeworkMissing(
+            to_persons=(school.staff["math"], school.staff["eng1"]), day=TODAY.isoformat(), deadline="16:00", lessons=()
+        ),
+    )
     await session.commit()
     await plan(session, clock)
     assert set(await deliveries(session)) == {TEACHER_TG}  # the English teacher has no Telegram linked
@@ -238,4 +264,3 @@ async def test_telegram_not_taking_it_now_retries_later_with_backoff(session, cl
     assert await claim_due(session, clock()) == []
     clock.now += timedelta(seconds=31)
     assert len(await claim_due(session, clock())) == 2
-

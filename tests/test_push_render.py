@@ -1,24 +1,46 @@
 """Push texts: one account's due news as one message, in its language; news of one thing folded into its latest
 state, corrections said as corrections, news cancelled out said not at all."""
+
 from __future__ import annotations
 
-from ui.pushes.render import render
 from services.models import EventKind
 from services.pushes.queue import Item, Outgoing
+from ui.pushes.render import render
 
 ARTEM, KSENIA = 11, 12
 LESSON = {"subject": "Математика", "date": "2026-11-24", "number": 2}
 NAMES = {ARTEM: "Артём Алексеев", KSENIA: "Ксения Алексеева"}
 
 
-def mark(kind: EventKind, mark_id: int = 1, value: int = 5, old: int | None = None, told: bool = False,
-         student: int = ARTEM, digest: bool = False) -> Item:
-    payload = {"mark_id": mark_id, "student_id": student, "lesson_id": 7, "value": value, "work_type_id": 3,
-               "facts": {**LESSON, "work_type": "Контрольная работа"}}
+def mark(
+    kind: EventKind,
+    mark_id: int = 1,
+    value: int = 5,
+    old: int | None = None,
+    told: bool = False,
+    student: int = ARTEM,
+    digest: bool = False,
+) -> Item:
+    payload = {
+        "mark_id": mark_id,
+        "student_id": student,
+        "lesson_id": 7,
+        "value": value,
+        "work_type_id": 3,
+        "facts": {**LESSON, "work_type": "Контрольная работа"},
+    }
     if old is not None:
         payload["old_value"] = old
-    return Item(delivery_id=mark_id * 10 + value, event_id=mark_id * 10 + value, kind=kind, payload=payload,
-                student_id=student, topic=f"mark:{mark_id}", digest=digest, told_before=told)
+    return Item(
+        delivery_id=mark_id * 10 + value,
+        event_id=mark_id * 10 + value,
+        kind=kind,
+        payload=payload,
+        student_id=student,
+        topic=f"mark:{mark_id}",
+        digest=digest,
+        told_before=told,
+    )
 
 
 def message(*items: Item, locale: str = "ru") -> str | None:
@@ -27,13 +49,18 @@ def message(*items: Item, locale: str = "ru") -> str | None:
 
 
 def test_several_marks_of_two_children_are_one_message_with_a_heading_each():
-    text = message(mark(EventKind.MARK_ADDED, 1, 5), mark(EventKind.MARK_ADDED, 2, 4),
-                   mark(EventKind.MARK_ADDED, 3, 3, student=KSENIA))
-    assert text == ("<b>Артём Алексеев</b>\n"
-                    "🆕 5 — Математика, 24 нояб. (Контрольная работа)\n"
-                    "🆕 4 — Математика, 24 нояб. (Контрольная работа)\n\n"
-                    "<b>Ксения Алексеева</b>\n"
-                    "🆕 3 — Математика, 24 нояб. (Контрольная работа)")
+    text = message(
+        mark(EventKind.MARK_ADDED, 1, 5),
+        mark(EventKind.MARK_ADDED, 2, 4),
+        mark(EventKind.MARK_ADDED, 3, 3, student=KSENIA),
+    )
+    assert text == (
+        "<b>Артём Алексеев</b>\n"
+        "🆕 5 — Математика, 24 нояб. (Контрольная работа)\n"
+        "🆕 4 — Математика, 24 нояб. (Контрольная работа)\n\n"
+        "<b>Ксения Алексеева</b>\n"
+        "🆕 3 — Математика, 24 нояб. (Контрольная работа)"
+    )
 
 
 def test_in_english():
@@ -51,8 +78,11 @@ def test_a_mark_added_and_deleted_before_anybody_was_told_is_not_said_at_all():
 
 
 def test_a_mark_changed_after_it_was_told_is_a_correction_from_what_was_told():
-    text = message(mark(EventKind.MARK_CHANGED, value=4, old=5, told=True),
-                   mark(EventKind.MARK_CHANGED, value=3, old=4, told=True), locale="en")
+    text = message(
+        mark(EventKind.MARK_CHANGED, value=4, old=5, told=True),
+        mark(EventKind.MARK_CHANGED, value=3, old=4, told=True),
+        locale="en",
+    )
     assert text == "<b>Артём Алексеев</b>\n✏️ Correction: the mark in Математика for 24 Nov is 3, not 5"
 
 

@@ -1,6 +1,7 @@
 """Pushes within Telegram's limits: bot/pushes/limiter.py and bot/pushes/sender.py against the local Bot API
 emulator over HTTP, with an unmodified aiogram Bot. The tests with limits on take about a second each
 (Telegram's one-second windows); backoff pauses are shortened."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,11 +15,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramRetryAfter
 
-from ui.formatting import MESSAGE_LIMIT
 from bot.pushes.limiter import RateLimiter, SharedLimits, limiter_for
 from bot.pushes.sender import RetryPolicy, Status, send
 from devtools.sandbox import BotAPIEmulator
 from tests.files import png
+from ui.formatting import MESSAGE_LIMIT
 
 TOKEN = "5151:push-TEST_token_0123456789abcdefghij"
 USER = 2001
@@ -27,8 +28,11 @@ FAST = RetryPolicy(first_pause=0.01, max_pause=0.05, attempts=4)
 
 def make_bot(emulator: BotAPIEmulator, timeout: float = 5) -> Bot:
     # HTML by default, as in production (bot/runtime.py).
-    return Bot(TOKEN, session=AiohttpSession(api=emulator.api_server(), timeout=timeout),
-               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    return Bot(
+        TOKEN,
+        session=AiohttpSession(api=emulator.api_server(), timeout=timeout),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
 
 
 @pytest.fixture
@@ -50,6 +54,7 @@ def texts(emulator: BotAPIEmulator, chat_id: int) -> list[str]:
 
 # --- within the limits ---------------------------------------------------------------------------
 
+
 async def test_sixty_pushes_to_thirty_chats_all_arrive_in_order_and_telegram_refuses_none(emulator, bot):
     chats = range(3001, 3031)
     for chat_id in chats:
@@ -57,8 +62,9 @@ async def test_sixty_pushes_to_thirty_chats_all_arrive_in_order_and_telegram_ref
     emulator.limits(enabled=True)  # Telegram's: 30 a second, 1 a second per chat
     limiter = RateLimiter()
 
-    outcomes = await asyncio.gather(*(send(bot, limiter, chat_id, f"Mark {n} for chat {chat_id}")
-                                      for n in (1, 2) for chat_id in chats))
+    outcomes = await asyncio.gather(
+        *(send(bot, limiter, chat_id, f"Mark {n} for chat {chat_id}") for n in (1, 2) for chat_id in chats)
+    )
 
     assert [o.status for o in outcomes] == [Status.SENT] * 60
     assert sum(o.retries_429 for o in outcomes) == 0
@@ -74,8 +80,7 @@ async def test_sixty_pushes_to_three_chats_arrive_in_the_order_they_were_asked(e
     emulator.limits(enabled=True, per_second=30, per_chat_per_second=10)
     limiter = RateLimiter(per_second=30, per_chat_per_second=10)
 
-    outcomes = await asyncio.gather(*(send(bot, limiter, chat_id, f"Push {n}")
-                                      for n in range(20) for chat_id in chats))
+    outcomes = await asyncio.gather(*(send(bot, limiter, chat_id, f"Push {n}") for n in range(20) for chat_id in chats))
 
     assert {o.status for o in outcomes} == {Status.SENT}
     assert sum(o.retries_429 for o in outcomes) == 0
@@ -90,12 +95,18 @@ async def test_one_limiter_per_bot_token():
 
 # --- what a push looks like -----------------------------------------------------------------------
 
+
 async def test_text_then_files_arrive_in_order_without_link_previews(emulator, bot):
     photo = emulator.user_sends_photo(TOKEN, USER, png(1, 1))["photo"][-1]["file_id"]
     document = emulator.user_sends_document(TOKEN, USER, b"%PDF-1.4 plan", "plan.pdf")["document"]["file_id"]
 
-    outcome = await send(bot, roomy(), USER, "<b>Announcement</b>: see https://school.example",
-                         [{"kind": "photo", "file_id": photo}, {"kind": "document", "file_id": document}])
+    outcome = await send(
+        bot,
+        roomy(),
+        USER,
+        "<b>Announcement</b>: see https://school.example",
+        [{"kind": "photo", "file_id": photo}, {"kind": "document", "file_id": document}],
+    )
 
     assert (outcome.status, outcome.attempts, outcome.undelivered) == (Status.SENT, 3, 0)
     shown = emulator.messages(TOKEN, USER)
@@ -121,6 +132,7 @@ async def test_a_long_text_is_cut_into_several_messages(emulator, bot):
 
 
 # --- Telegram's answers ---------------------------------------------------------------------------
+
 
 async def test_a_429_is_waited_out_and_the_same_message_arrives_once(emulator, bot):
     emulator.add_user(TOKEN, USER)
@@ -179,8 +191,9 @@ async def test_a_deleted_account_and_an_unknown_chat_are_gone(emulator, bot):
 async def test_a_push_that_meets_a_blocked_user_after_its_text_is_gone(emulator, bot):
     photo = emulator.user_sends_photo(TOKEN, USER, png(1, 1))["photo"][-1]["file_id"]
     emulator.delay("sendPhoto", 0.3)
-    push = asyncio.create_task(send(bot, roomy(), USER, "Announcement",
-                                    [{"kind": "photo", "file_id": photo}], policy=FAST))
+    push = asyncio.create_task(
+        send(bot, roomy(), USER, "Announcement", [{"kind": "photo", "file_id": photo}], policy=FAST)
+    )
     await emulator.wait_for_call(TOKEN, "sendPhoto")
     emulator.block(TOKEN, USER)  # the text went; the photo is on its way
 
@@ -206,8 +219,9 @@ async def test_a_refused_text_fails_at_once_and_the_log_keeps_the_text_out(emula
 async def test_a_file_refused_after_the_text_went_leaves_the_push_sent_with_one_part_missing(emulator, bot):
     emulator.add_user(TOKEN, USER)
 
-    outcome = await send(bot, roomy(), USER, "Announcement", [{"kind": "photo", "file_id": "AgACnot-real"}],
-                         policy=FAST)
+    outcome = await send(
+        bot, roomy(), USER, "Announcement", [{"kind": "photo", "file_id": "AgACnot-real"}], policy=FAST
+    )
 
     assert (outcome.status, outcome.undelivered, outcome.attempts) == (Status.SENT, 1, 2)
     assert texts(emulator, USER) == ["Announcement"]
@@ -259,8 +273,11 @@ async def test_replies_and_pushes_share_the_tokens_limit(emulator, bot):
         await asyncio.gather(*(bot.send_message(chat_id, "reply") for chat_id in chats))
     await asyncio.sleep(1.1)
     bot.session.middleware(SharedLimits())
-    await asyncio.gather(send(bot, limiter, chats[0], "push"), send(bot, limiter, chats[1], "push"),
-                         *(bot.send_message(chat_id, "reply") for chat_id in chats[2:]))
+    await asyncio.gather(
+        send(bot, limiter, chats[0], "push"),
+        send(bot, limiter, chats[1], "push"),
+        *(bot.send_message(chat_id, "reply") for chat_id in chats[2:]),
+    )
     assert [texts(emulator, chat_id)[-1] for chat_id in chats] == ["push", "push"] + ["reply"] * 4
 
 

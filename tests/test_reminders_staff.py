@@ -5,6 +5,7 @@ J-2 homework before the deadline, J-1 attendance and topic at the end of the day
 Lessons are reminded to whoever keeps them (ACC-5: the substitute, not the teacher away); one event per person
 and day, so a job run twice writes nothing more.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -12,11 +13,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from ui.pushes.render import text_of
-from ui.pushes.texts_staff import RENDERERS
 from services.absences import AbsenceService
-from services.class_absences import ClassAbsenceService
 from services.access import load_actor
+from services.class_absences import ClassAbsenceService
 from services.db import write_transaction
 from services.journal import JournalService
 from services.models import (
@@ -42,9 +41,11 @@ from services.reminders.staff import (
     week_unreasoned,
     works_unmarked,
 )
-from tests.factories import TODAY, add_students, build_school
+from tests.factories import TODAY, add_students, build_school, open_lesson
 from tests.flows.conftest import plain, span
 from tests.statements import statements_run
+from ui.pushes.render import text_of
+from ui.pushes.texts_staff import RENDERERS
 
 MONDAY, WEDNESDAY, THURSDAY, FRIDAY = (TODAY + timedelta(days=d) for d in (-1, 1, 2, 3))  # the week of TODAY
 LAST_WEEK = {d: TODAY - timedelta(days=d) for d in (4, 5)}  # Thursday 19.11, Friday 20.11
@@ -74,20 +75,32 @@ async def count(session) -> int:
 
 
 def lessons_of(payload: dict, *extra: str) -> list[tuple]:
-    return [(x["date"], x["number"], x["class"], x["subgroup"], x["subject"], *(x[k] for k in extra))
-            for x in payload["lessons"]]
+    return [
+        (x["date"], x["number"], x["class"], x["subgroup"], x["subject"], *(x[k] for k in extra))
+        for x in payload["lessons"]
+    ]
 
 
-async def lesson(session, clock, school, teacher: str, assignment: str, day: date, number: int, *,
-                 absent: tuple[str, ...] | None = None, topic: str | None = None, homework: str | bool = False,
-                 marks: tuple[str, list[str]] | None = None) -> int:
+async def lesson(
+    session,
+    clock,
+    school,
+    teacher: str,
+    assignment: str,
+    day: date,
+    number: int,
+    *,
+    absent: tuple[str, ...] | None = None,
+    topic: str | None = None,
+    homework: str | bool = False,
+    marks: tuple[str, list[str]] | None = None,
+) -> int:
     """A lesson as its teacher fills it in: attendance (the absent students), topic, homework (None: «не задано»),
     marks of one work type. The clock stands on the lesson's day meanwhile."""
     saved = clock.now
     clock.at(day)
     journal = JournalService(session, clock)
-    actor = await load_actor(session, school.staff[teacher])
-    view = await journal.open_lesson(actor, school.assignments[assignment], day, number)
+    actor, view = await open_lesson(journal, school, teacher, assignment, day, number)
     if absent is not None:
         await journal.save_attendance(actor, view.lesson_id, [school.students[s] for s in absent])
     if topic is not None:
@@ -96,19 +109,27 @@ async def lesson(session, clock, school, teacher: str, assignment: str, day: dat
         await journal.set_homework(actor, view.lesson_id, homework)
     if marks is not None:
         work_type, students = marks
-        await journal.add_marks(actor, view.lesson_id, school.work_types[work_type],
-                                [(school.students[s], 4) for s in students])
+        await journal.add_marks(
+            actor, view.lesson_id, school.work_types[work_type], [(school.students[s], 4) for s in students]
+        )
     clock.now = saved
     return view.lesson_id
 
 
 async def substitute(session, school, assignment: str, who: str, starts_on: date, ends_on: date) -> None:
-    session.add(Substitution(assignment_id=school.assignments[assignment], substitute_id=school.staff[who],
-                             starts_on=starts_on, ends_on=ends_on))
+    session.add(
+        Substitution(
+            assignment_id=school.assignments[assignment],
+            substitute_id=school.staff[who],
+            starts_on=starts_on,
+            ends_on=ends_on,
+        )
+    )
     await session.commit()
 
 
 # ---- J-2: homework before the deadline -----------------------------------------------------------------------
+
 
 async def test_homework_missing_goes_to_whoever_keeps_each_lesson_of_the_day_J_2_J_3_ACC_5(session, clock, school):
     other = await build_school(session, "Школа № 8")  # its teachers have Tuesday lessons too
@@ -139,6 +160,7 @@ async def test_homework_missing_goes_to_whoever_keeps_each_lesson_of_the_day_J_2
 
 # ---- J-1: attendance and topic at the end of the day ---------------------------------------------------------
 
+
 async def test_lessons_unfilled_lists_lessons_without_attendance_or_topic_J_1_ACC_5(session, clock, school):
     await lesson(session, clock, school, "math", "math5A", TODAY, 2, absent=(), topic="§1. Тема 1")  # no homework
     await lesson(session, clock, school, "russian", "rus5A", TODAY, 1, absent=("borisova",))
@@ -151,8 +173,10 @@ async def test_lessons_unfilled_lists_lessons_without_attendance_or_topic_J_1_AC
     found = await events(session, EventKind.LESSONS_UNFILLED)
     day = TODAY.isoformat()
     assert {person: lessons_of(p, "missing") for person, p in found.items()} == {
-        school.staff["russian"]: [(day, 1, "5А", None, "Русский язык", ["topic"]),
-                                  (day, 2, "5Б", None, "Математика", ["attendance"])],
+        school.staff["russian"]: [
+            (day, 1, "5А", None, "Русский язык", ["topic"]),
+            (day, 2, "5Б", None, "Математика", ["attendance"]),
+        ],
         school.staff["eng1"]: [(day, 3, "5А", "Англ. 1", "Английский язык", ["attendance", "topic"])],
         school.staff["deputy"]: [(day, 3, "5А", "Англ. 2", "Английский язык", ["topic"])],
     }  # Смирнова's lesson lacks only homework: J-2's reminder, not this one
@@ -163,33 +187,67 @@ async def test_lessons_unfilled_lists_lessons_without_attendance_or_topic_J_1_AC
 
 # ---- J-11: written works marked within 3 days ----------------------------------------------------------------
 
+
 async def test_written_works_not_marked_within_3_days_J_11_J_8_J_9_ACC_5(session, clock, school):
     thursday, friday = LAST_WEEK[5], LAST_WEEK[4]
     await lesson(session, clock, school, "math", "math5A", friday, 2, topic="Контрольная работа № 2")
-    await lesson(session, clock, school, "math", "math5A", thursday, 1, topic="Контрольная работа № 1",
-                 marks=("test", ["alekseev"]))  # marked (for some students: the teacher is at it)
-    await lesson(session, clock, school, "math", "math5A", date(2026, 11, 18), 1, topic="§5. Тема 5",
-                 marks=("answer", ["borisova"]))  # no written work
+    await lesson(
+        session,
+        clock,
+        school,
+        "math",
+        "math5A",
+        thursday,
+        1,
+        topic="Контрольная работа № 1",
+        marks=("test", ["alekseev"]),
+    )  # marked (for some students: the teacher is at it)
+    await lesson(
+        session,
+        clock,
+        school,
+        "math",
+        "math5A",
+        date(2026, 11, 18),
+        1,
+        topic="§5. Тема 5",
+        marks=("answer", ["borisova"]),
+    )  # no written work
     await lesson(session, clock, school, "math", "math5A", MONDAY, 1, topic="Контрольная работа № 3")  # 1 day old
-    await lesson(session, clock, school, "math", "math5A", date(2026, 11, 6), 2,
-                 topic="Контрольная работа № 0")  # 18 days old: past the edit window (J-9), a correction's matter
-    await lesson(session, clock, school, "russian", "math5B", friday, 1, topic="Контрольная работа по теме «Дроби»",
-                 marks=("answer", ["zaitsev"]))  # an answer in class does not mark the written work
+    await lesson(
+        session, clock, school, "math", "math5A", date(2026, 11, 6), 2, topic="Контрольная работа № 0"
+    )  # 18 days old: past the edit window (J-9), a correction's matter
+    await lesson(
+        session,
+        clock,
+        school,
+        "russian",
+        "math5B",
+        friday,
+        1,
+        topic="Контрольная работа по теме «Дроби»",
+        marks=("answer", ["zaitsev"]),
+    )  # an answer in class does not mark the written work
     await lesson(session, clock, school, "primary", "read1A", thursday, 1, topic="Контрольная работа")  # J-8
     await substitute(session, school, "eng5A1", "math", date(2026, 11, 16), friday)  # Белова was away
     await lesson(session, clock, school, "math", "eng5A1", thursday, 3, topic="Контрольная работа")
 
     assert await run(session, works_unmarked, school.school_id, TODAY) == 2
     found = await events(session, EventKind.WORKS_UNMARKED)
-    works = {person: [(w["date"], w["number"], w["class"], w["subgroup"], w["subject"], w["work"], w["due"])
-                      for w in p["works"]] for person, p in found.items()}
+    works = {
+        person: [
+            (w["date"], w["number"], w["class"], w["subgroup"], w["subject"], w["work"], w["due"]) for w in p["works"]
+        ]
+        for person, p in found.items()
+    }
     assert works == {
         school.staff["math"]: [
             ("2026-11-19", 3, "5А", "Англ. 1", "Английский язык", "Контрольная работа", "2026-11-22"),
             ("2026-11-20", 2, "5А", None, "Математика", "Контрольная работа № 2", "2026-11-23"),
         ],
         school.staff["russian"]: [
-            ("2026-11-20", 1, "5Б", None, "Математика", "Контрольная работа по теме «Дроби»", "2026-11-23")],
+            ("2026-11-20", 1, "5Б", None, "Математика", "Контрольная работа по теме «Дроби»", "2026-11-23")
+        ],
     }  # Белова, whose class the substitute tested, is not reminded
     assert found[school.staff["math"]]["days"] == 3
     assert "Контрольная работа № 2" in text_of(EventKind.WORKS_UNMARKED, found[school.staff["math"]], "ru")
@@ -201,6 +259,7 @@ async def test_written_works_not_marked_within_3_days_J_11_J_8_J_9_ACC_5(session
 
 
 # ---- ABS-3: absence reasons within 2 working days ------------------------------------------------------------
+
 
 async def test_absence_deadlines_due_by_the_next_working_day_or_past_ABS_3_J_9(session, clock, school):
     thursday, friday = LAST_WEEK[5], LAST_WEEK[4]
@@ -217,8 +276,13 @@ async def test_absence_deadlines_due_by_the_next_working_day_or_past_ABS_3_J_9(s
 
     async def send(parent: str, child: str, sent_on: date) -> None:
         clock.at(sent_on)
-        await absences.submit_document(await load_actor(session, school.parents[parent]), school.students[child],
-                                       sent_on, sent_on, DocumentKind.FAMILY)
+        await absences.submit_document(
+            await load_actor(session, school.parents[parent]),
+            school.students[child],
+            sent_on,
+            sent_on,
+            DocumentKind.FAMILY,
+        )
 
     await send("alekseeva_mother", "alekseeva", thursday)  # 5Б, due Mon 23.11: late
     await send("borisov_father", "borisova", MONDAY)  # due Wed 25.11, the next working day
@@ -231,23 +295,42 @@ async def test_absence_deadlines_due_by_the_next_working_day_or_past_ABS_3_J_9(s
     found = await events(session, EventKind.ABSENCE_DEADLINES)
     assert set(found) == {school.staff["math"], school.staff["russian"]}  # 1А's class teacher has nothing due
     math, russian = found[school.staff["math"]], found[school.staff["russian"]]
-    assert math["documents"] == [{"student": "Борисова Вера", "class": "5А", "date_from": "2026-11-23",
-                                  "date_to": "2026-11-23", "due": "2026-11-25"}]
+    assert math["documents"] == [
+        {
+            "student": "Борисова Вера",
+            "class": "5А",
+            "date_from": "2026-11-23",
+            "date_to": "2026-11-23",
+            "due": "2026-11-25",
+        }
+    ]
     assert math["absences"] == [
         {"student": "Борисова Вера", "class": "5А", "date": "2026-11-19", "lessons": 2, "due": "2026-11-23"},
         {"student": "Васильев Глеб", "class": "5А", "date": "2026-11-23", "lessons": 1, "due": "2026-11-25"},
     ]
     assert (math["more_documents"], math["more_absences"]) == (0, 0)
-    assert russian["documents"] == [{"student": "Алексеева Ксения", "class": "5Б", "date_from": "2026-11-19",
-                                     "date_to": "2026-11-19", "due": "2026-11-23"}]
+    assert russian["documents"] == [
+        {
+            "student": "Алексеева Ксения",
+            "class": "5Б",
+            "date_from": "2026-11-19",
+            "date_to": "2026-11-19",
+            "due": "2026-11-23",
+        }
+    ]
     assert russian["absences"] == []
     # The same deadlines as the class teacher's own screens show.
     teacher = await load_actor(session, school.staff["math"])
-    screen = {(a.student_name, a.date.isoformat()): a.due.isoformat()
-              for a in await ClassAbsenceService(session, clock).unreasoned(teacher, school.classes["5А"])}
+    screen = {
+        (a.student_name, a.date.isoformat()): a.due.isoformat()
+        for a in await ClassAbsenceService(session, clock).unreasoned(teacher, school.classes["5А"])
+    }
     assert all(screen[(a["student"], a["date"])] == a["due"] for a in math["absences"])
-    assert [d.review_due.isoformat() for d in await absences.inbox(teacher, school.classes["5А"])
-            if d.student_name.startswith("Борисова")] == ["2026-11-25"]
+    assert [
+        d.review_due.isoformat()
+        for d in await absences.inbox(teacher, school.classes["5А"])
+        if d.student_name.startswith("Борисова")
+    ] == ["2026-11-25"]
     assert "Васильев Глеб" in text_of(EventKind.ABSENCE_DEADLINES, math, "ru")
 
     assert await run(session, absence_deadlines, school.school_id, TODAY) == 0
@@ -260,17 +343,21 @@ async def test_an_absence_with_a_document_is_due_two_working_days_after_the_docu
     thursday = LAST_WEEK[5]
     await lesson(session, clock, school, "math", "math5A", thursday, 1, absent=("borisova", "alekseev"))
     father = await load_actor(session, school.parents["borisov_father"])
-    await AbsenceService(session, clock).submit_document(father, school.students["borisova"], thursday, thursday,
-                                                         DocumentKind.ILLNESS)
+    await AbsenceService(session, clock).submit_document(
+        father, school.students["borisova"], thursday, thursday, DocumentKind.ILLNESS
+    )
 
     assert await run(session, absence_deadlines, school.school_id, TODAY) == 1
     [math] = (await events(session, EventKind.ABSENCE_DEADLINES)).values()
-    assert (math["documents"], math["absences"]) == ([], [
-        {"student": "Алексеев Артём", "class": "5А", "date": "2026-11-19", "lessons": 1, "due": "2026-11-23"}])
+    assert (math["documents"], math["absences"]) == (
+        [],
+        [{"student": "Алексеев Артём", "class": "5А", "date": "2026-11-19", "lessons": 1, "due": "2026-11-23"}],
+    )
 
 
 async def test_week_unreasoned_lists_the_class_absences_of_the_week_without_a_reason_ABS_3_ACC_9(
-        session, clock, school):
+    session, clock, school
+):
     await lesson(session, clock, school, "math", "math5A", MONDAY, 1, absent=("vasiliev",))
     await lesson(session, clock, school, "math", "math5A", THURSDAY, 1, absent=("borisova",))
     await lesson(session, clock, school, "eng1", "eng5A1", THURSDAY, 3, absent=("borisova",))
@@ -299,11 +386,13 @@ async def test_week_unreasoned_lists_the_class_absences_of_the_week_without_a_re
 
 # ---- PER-4: marks before the period ends ---------------------------------------------------------------------
 
+
 async def rus_marks(session, clock, school) -> None:
     """Russian in 5А (1 lesson a week: 3 marks needed): Алексеев has 3, Борисова 1, the others none."""
     for k, students in enumerate((["alekseev", "borisova"], ["alekseev"], ["alekseev"])):
-        await lesson(session, clock, school, "russian", "rus5A", TODAY - timedelta(days=7 * k), 1,
-                     marks=("answer", students))
+        await lesson(
+            session, clock, school, "russian", "rus5A", TODAY - timedelta(days=7 * k), 1, marks=("answer", students)
+        )
 
 
 async def test_period_failing_in_the_last_school_days_of_the_period_PER_4_J_8_ACC_5(session, clock, school):
@@ -316,22 +405,36 @@ async def test_period_failing_in_the_last_school_days_of_the_period_PER_4_J_8_AC
     day = date(2026, 12, 22)
     assert await run(session, period_failing, school.school_id, day) == 4
     found = await events(session, EventKind.PERIOD_FAILING)
-    lines = {person: [(x["class"], x["subgroup"], x["subject"], x["student"], x["marks"], x["required"])
-                      for x in p["students"]] for person, p in found.items()}
+    lines = {
+        person: [
+            (x["class"], x["subgroup"], x["subject"], x["student"], x["marks"], x["required"]) for x in p["students"]
+        ]
+        for person, p in found.items()
+    }
     assert lines == {
         school.staff["russian"]: [
-            ("5А", None, "Русский язык", "Борисова Вера", 1, 3), ("5А", None, "Русский язык", "Васильев Глеб", 0, 3),
+            ("5А", None, "Русский язык", "Борисова Вера", 1, 3),
+            ("5А", None, "Русский язык", "Васильев Глеб", 0, 3),
             ("5А", None, "Русский язык", "Григорьева Дина", 0, 3),
-            ("5Б", None, "Математика", "Алексеева Ксения", 0, 8), ("5Б", None, "Математика", "Зайцев Лев", 0, 8)],
-        school.staff["math"]: [("5А", None, "Математика", name, 0, 14) for name in (
-            "Алексеев Артём", "Борисова Вера", "Васильев Глеб", "Григорьева Дина")],
-        school.staff["eng1"]: [("5А", "Англ. 1", "Английский язык", "Алексеев Артём", 0, 5),
-                               ("5А", "Англ. 1", "Английский язык", "Борисова Вера", 0, 5)],
-        school.staff["deputy"]: [("5А", "Англ. 2", "Английский язык", "Васильев Глеб", 0, 5),
-                                 ("5А", "Англ. 2", "Английский язык", "Григорьева Дина", 0, 5)],
+            ("5Б", None, "Математика", "Алексеева Ксения", 0, 8),
+            ("5Б", None, "Математика", "Зайцев Лев", 0, 8),
+        ],
+        school.staff["math"]: [
+            ("5А", None, "Математика", name, 0, 14)
+            for name in ("Алексеев Артём", "Борисова Вера", "Васильев Глеб", "Григорьева Дина")
+        ],
+        school.staff["eng1"]: [
+            ("5А", "Англ. 1", "Английский язык", "Алексеев Артём", 0, 5),
+            ("5А", "Англ. 1", "Английский язык", "Борисова Вера", 0, 5),
+        ],
+        school.staff["deputy"]: [
+            ("5А", "Англ. 2", "Английский язык", "Васильев Глеб", 0, 5),
+            ("5А", "Англ. 2", "Английский язык", "Григорьева Дина", 0, 5),
+        ],
     }  # Орлов is away, his substitute sets the marks; grade 1 has none (J-8); the other school is not here
-    assert all((x["period"], x["ends_on"]) == ("2 четверть", "2026-12-28")
-               for p in found.values() for x in p["students"])
+    assert all(
+        (x["period"], x["ends_on"]) == ("2 четверть", "2026-12-28") for p in found.values() for x in p["students"]
+    )
     assert "Борисова Вера: 1 из 3" in text_of(EventKind.PERIOD_FAILING, found[school.staff["russian"]], "ru")
     assert not set(found) & set(other.staff.values())
     assert await run(session, period_failing, school.school_id, day) == 0
@@ -359,9 +462,19 @@ async def test_each_job_reads_a_fixed_number_of_queries_whatever_the_school_size
     """The demo school has ~700 students and ~60 teachers: no query per teacher, lesson or student (the outbox's
     own statements, one check and one insert per recipient, are not counted)."""
     day = date(2026, 12, 25)  # a Friday among the quarter's last school days
-    await lesson(session, clock, school, "math", "math5A", date(2026, 12, 18), 2, absent=("borisova",),
-                 topic="Контрольная работа № 4")
+    await lesson(
+        session,
+        clock,
+        school,
+        "math",
+        "math5A",
+        date(2026, 12, 18),
+        2,
+        absent=("borisova",),
+        topic="Контрольная работа № 4",
+    )
     await lesson(session, clock, school, "math", "math5A", date(2026, 12, 24), 1, absent=("vasiliev",))
+
     async def measure() -> list[int]:
         counts = []
         for job in JOBS:
@@ -380,12 +493,18 @@ async def test_each_job_reads_a_fixed_number_of_queries_whatever_the_school_size
     subject = Subject(school_id=school.school_id, name="История")
     session.add_all([teacher, subject])
     await session.flush()
-    history = Assignment(school_id=school.school_id, teacher_id=teacher.id, class_id=school.classes["5Б"],
-                         subject_id=subject.id, hours_per_week=2)
+    history = Assignment(
+        school_id=school.school_id,
+        teacher_id=teacher.id,
+        class_id=school.classes["5Б"],
+        subject_id=subject.id,
+        hours_per_week=2,
+    )
     session.add(history)
     await session.flush()
-    session.add(TimetableEntry(assignment_id=history.id, weekday=day.weekday(), lesson_number=4,
-                               valid_from=date(2026, 9, 1)))
+    session.add(
+        TimetableEntry(assignment_id=history.id, weekday=day.weekday(), lesson_number=4, valid_from=date(2026, 9, 1))
+    )
     await session.commit()
     after = await measure()
     assert after == before
@@ -397,51 +516,126 @@ async def test_each_job_reads_a_fixed_number_of_queries_whatever_the_school_size
 LESSON = {"date": "2026-11-24", "number": 3, "class": "5А", "subgroup": "Англ. 1", "subject": "Английский язык"}
 PAYLOADS = {
     EventKind.HOMEWORK_MISSING: {"day": "2026-11-24", "deadline": "16:00", "lessons": [LESSON], "more": 2},
-    EventKind.LESSONS_UNFILLED: {"day": "2026-11-24", "lessons": [{**LESSON, "missing": ["attendance", "topic"]}],
-                                 "more": 0},
-    EventKind.WORKS_UNMARKED: {"day": "2026-11-24", "days": 3, "more": 0, "works": [
-        {**LESSON, "date": "2026-11-20", "work": "Контрольная работа № 2", "due": "2026-11-23"},
-        {**LESSON, "date": "2026-11-21", "number": 1, "work": "Диктант <b>", "due": "2026-11-24"}]},
+    EventKind.LESSONS_UNFILLED: {
+        "day": "2026-11-24",
+        "lessons": [{**LESSON, "missing": ["attendance", "topic"]}],
+        "more": 0,
+    },
+    EventKind.WORKS_UNMARKED: {
+        "day": "2026-11-24",
+        "days": 3,
+        "more": 0,
+        "works": [
+            {**LESSON, "date": "2026-11-20", "work": "Контрольная работа № 2", "due": "2026-11-23"},
+            {**LESSON, "date": "2026-11-21", "number": 1, "work": "Диктант <b>", "due": "2026-11-24"},
+        ],
+    },
     EventKind.ABSENCE_DEADLINES: {
-        "day": "2026-11-24", "more_documents": 0, "more_absences": 1,
-        "documents": [{"student": "Борисова Вера", "class": "5А", "date_from": "2026-11-23",
-                       "date_to": "2026-11-24", "due": "2026-11-25"}],
-        "absences": [{"student": "Васильев Глеб", "class": "5А", "date": "2026-11-19", "lessons": 2,
-                      "due": "2026-11-23"}]},
-    EventKind.WEEK_UNREASONED: {"day": "2026-11-27", "week_from": "2026-11-23", "more": 0, "absences": [
-        {"student": "Васильев Глеб", "class": "5А", "date": "2026-11-23", "lessons": 1}]},
-    EventKind.PERIOD_FAILING: {"day": "2026-12-23", "more": 0, "students": [
-        {"class": "5А", "subgroup": None, "subject": "Русский язык", "period": "2 четверть", "ends_on": "2026-12-28",
-         "student": "Борисова Вера", "marks": 1, "required": 3},
-        {"class": "5А", "subgroup": None, "subject": "Русский язык", "period": "2 четверть", "ends_on": "2026-12-28",
-         "student": "Васильев Глеб", "marks": 0, "required": 3}]},
+        "day": "2026-11-24",
+        "more_documents": 0,
+        "more_absences": 1,
+        "documents": [
+            {
+                "student": "Борисова Вера",
+                "class": "5А",
+                "date_from": "2026-11-23",
+                "date_to": "2026-11-24",
+                "due": "2026-11-25",
+            }
+        ],
+        "absences": [
+            {"student": "Васильев Глеб", "class": "5А", "date": "2026-11-19", "lessons": 2, "due": "2026-11-23"}
+        ],
+    },
+    EventKind.WEEK_UNREASONED: {
+        "day": "2026-11-27",
+        "week_from": "2026-11-23",
+        "more": 0,
+        "absences": [{"student": "Васильев Глеб", "class": "5А", "date": "2026-11-23", "lessons": 1}],
+    },
+    EventKind.PERIOD_FAILING: {
+        "day": "2026-12-23",
+        "more": 0,
+        "students": [
+            {
+                "class": "5А",
+                "subgroup": None,
+                "subject": "Русский язык",
+                "period": "2 четверть",
+                "ends_on": "2026-12-28",
+                "student": "Борисова Вера",
+                "marks": 1,
+                "required": 3,
+            },
+            {
+                "class": "5А",
+                "subgroup": None,
+                "subject": "Русский язык",
+                "period": "2 четверть",
+                "ends_on": "2026-12-28",
+                "student": "Васильев Глеб",
+                "marks": 0,
+                "required": 3,
+            },
+        ],
+    },
 }
 TWO_DAYS, WEEK = (date(2026, 11, 23), date(2026, 11, 24)), (date(2026, 11, 23), date(2026, 11, 27))
 EXPECTED = {  # what each text must say, in Russian and in English
     EventKind.HOMEWORK_MISSING: (
-        ["24 нояб.", "до 16:00", "3-й урок: 5А (Англ. 1), Английский язык", "«Не задано»", "/today",
-         "ещё 2 строки"],
-        ["24 Nov", "by 16:00", "Lesson 3: 5А (Англ. 1), Английский язык", "«Not set»", "/today", "2 more lines"]),
+        ["24 нояб.", "до 16:00", "3-й урок: 5А (Англ. 1), Английский язык", "«Не задано»", "/today", "ещё 2 строки"],
+        ["24 Nov", "by 16:00", "Lesson 3: 5А (Англ. 1), Английский язык", "«Not set»", "/today", "2 more lines"],
+    ),
     EventKind.LESSONS_UNFILLED: (
         ["24 нояб.", "3-й урок: 5А (Англ. 1), Английский язык: посещаемость, тема", "/today"],
-        ["24 Nov", "Lesson 3: 5А (Англ. 1), Английский язык: attendance, topic", "/today"]),
+        ["24 Nov", "Lesson 3: 5А (Англ. 1), Английский язык: attendance, topic", "/today"],
+    ),
     EventKind.WORKS_UNMARKED: (
-        ["20 нояб., 3-й урок", "«Контрольная работа № 2»", "срок истёк 23 нояб.", "до 24 нояб.",
-         "Диктант &lt;b&gt;", "в течение 3 дней", "/today"],
-        ["20 Nov, lesson 3", "«Контрольная работа № 2»", "was due 23 Nov", "by 24 Nov", "Диктант &lt;b&gt;",
-         "within 3 days", "/today"]),
+        [
+            "20 нояб., 3-й урок",
+            "«Контрольная работа № 2»",
+            "срок истёк 23 нояб.",
+            "до 24 нояб.",
+            "Диктант &lt;b&gt;",
+            "в течение 3 дней",
+            "/today",
+        ],
+        [
+            "20 Nov, lesson 3",
+            "«Контрольная работа № 2»",
+            "was due 23 Nov",
+            "by 24 Nov",
+            "Диктант &lt;b&gt;",
+            "within 3 days",
+            "/today",
+        ],
+    ),
     EventKind.ABSENCE_DEADLINES: (
-        [f"Борисова Вера, 5А: {span(*TWO_DAYS, False)} — до 25 нояб.", "Васильев Глеб, 5А: 19 нояб., 2 урока",
-         "срок истёк 23 нояб.", "ещё 1 строка", "/documents", "/class"],
-        [f"Борисова Вера, 5А: {span(*TWO_DAYS, False, 'en')} — by 25 Nov", "Васильев Глеб, 5А: 19 Nov, 2 lessons",
-         "was due 23 Nov", "1 more line", "/documents", "/class"]),
+        [
+            f"Борисова Вера, 5А: {span(*TWO_DAYS, False)} — до 25 нояб.",
+            "Васильев Глеб, 5А: 19 нояб., 2 урока",
+            "срок истёк 23 нояб.",
+            "ещё 1 строка",
+            "/documents",
+            "/class",
+        ],
+        [
+            f"Борисова Вера, 5А: {span(*TWO_DAYS, False, 'en')} — by 25 Nov",
+            "Васильев Глеб, 5А: 19 Nov, 2 lessons",
+            "was due 23 Nov",
+            "1 more line",
+            "/documents",
+            "/class",
+        ],
+    ),
     EventKind.WEEK_UNREASONED: (
         [f"Пропуски за {span(*WEEK, False)} без", "Васильев Глеб, 5А: 23 нояб., 1 урок", "/class"],
-        [f"Absences of {span(*WEEK, False, 'en')} without", "Васильев Глеб, 5А: 23 Nov, 1 lesson", "/class"]),
+        [f"Absences of {span(*WEEK, False, 'en')} without", "Васильев Глеб, 5А: 23 Nov, 1 lesson", "/class"],
+    ),
     EventKind.PERIOD_FAILING: (
         ["5А, Русский язык", "2 четверть, до 28 дек.", "Борисова Вера: 1 из 3", "Васильев Глеб: 0 из 3", "/period"],
-        ["5А, Русский язык", "2 четверть, until 28 Dec", "Борисова Вера: 1 of 3", "Васильев Глеб: 0 of 3",
-         "/period"]),
+        ["5А, Русский язык", "2 четверть, until 28 Dec", "Борисова Вера: 1 of 3", "Васильев Глеб: 0 of 3", "/period"],
+    ),
 }
 
 
@@ -456,5 +650,11 @@ def test_each_reminder_reads_in_the_recipients_language(kind, locale):
 
 
 def test_every_staff_reminder_kind_has_a_text():
-    assert set(RENDERERS) == {EventKind.HOMEWORK_MISSING, EventKind.LESSONS_UNFILLED, EventKind.WORKS_UNMARKED,
-                              EventKind.ABSENCE_DEADLINES, EventKind.WEEK_UNREASONED, EventKind.PERIOD_FAILING}
+    assert set(RENDERERS) == {
+        EventKind.HOMEWORK_MISSING,
+        EventKind.LESSONS_UNFILLED,
+        EventKind.WORKS_UNMARKED,
+        EventKind.ABSENCE_DEADLINES,
+        EventKind.WEEK_UNREASONED,
+        EventKind.PERIOD_FAILING,
+    }

@@ -2,6 +2,7 @@
 
 Everything runs on 127.0.0.1; every wait is bounded by a few seconds.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -69,9 +70,7 @@ def tiny_router() -> Router:
 async def polling(emulator, bot):
     dp = Dispatcher()
     dp.include_router(tiny_router())
-    task = asyncio.create_task(
-        dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=2)
-    )
+    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=2))
     yield dp
     await asyncio.wait_for(dp.stop_polling(), WAIT)
     await asyncio.wait_for(task, WAIT)
@@ -112,8 +111,11 @@ async def test_tapping_the_button_edits_the_message_in_place_and_answers_the_cal
 
 async def test_a_test_cannot_tap_a_button_the_user_never_saw_but_can_forge_one(emulator, bot):
     emulator.add_user(TOKEN, USER)
-    menu = await bot.send_message(USER, "Menu", reply_markup=InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="A", callback_data="a")]]))
+    menu = await bot.send_message(
+        USER,
+        "Menu",
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="A", callback_data="a")]]),
+    )
 
     with pytest.raises(LookupError):
         emulator.user_taps(TOKEN, USER, menu.message_id, "delete_everything")
@@ -129,8 +131,7 @@ async def test_editing_to_the_same_content_is_refused_as_not_modified(emulator, 
     message = await bot.send_message(USER, "<b>5</b> marks", parse_mode="HTML")
 
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
-        await bot.edit_message_text("<b>5</b> marks", chat_id=USER, message_id=message.message_id,
-                                    parse_mode="HTML")
+        await bot.edit_message_text("<b>5</b> marks", chat_id=USER, message_id=message.message_id, parse_mode="HTML")
     assert message.entities[0].type == "bold"
 
 
@@ -171,7 +172,8 @@ async def test_commands_are_kept_per_chat_scope_and_language(emulator, bot):
     ru = await bot.get_my_commands(scope=scope, language_code="ru")
     assert [(c.command, c.description) for c in ru] == [("marks", "Оценки")]
     assert emulator.commands(TOKEN, scope={"type": "chat", "chat_id": USER}) == [
-        {"command": "marks", "description": "Marks"}]
+        {"command": "marks", "description": "Marks"}
+    ]
     assert emulator.commands(TOKEN) == [{"command": "start", "description": "Start"}]
     assert emulator.visible_commands(TOKEN, USER, "ru")[0]["description"] == "Оценки"
     assert emulator.visible_commands(TOKEN, 2002, "ru")[0]["command"] == "start"
@@ -198,8 +200,9 @@ async def test_html_is_checked_loosely(emulator, bot):
         await bot.send_message(USER, "<b>unclosed", parse_mode="HTML")
     with pytest.raises(TelegramBadRequest, match="can't parse entities"):
         await bot.send_message(USER, "line<br>break", parse_mode="HTML")
-    ok = await bot.send_message(USER, "<i>2 &lt; 3</i> &amp; <a href='https://school.example'>site</a>",
-                                parse_mode="HTML")
+    ok = await bot.send_message(
+        USER, "<i>2 &lt; 3</i> &amp; <a href='https://school.example'>site</a>", parse_mode="HTML"
+    )
     assert ok.text == "2 < 3 & site"
     assert [e.type for e in ok.entities] == ["italic", "text_link"]
 
@@ -345,7 +348,11 @@ async def test_groups_and_channels_posts_with_and_without_from(emulator, bot):
     emulator.user_posts_in_group(TOKEN, -100778, None, "Пост", sender_chat=channel)
 
     member, signed, post = await bot.get_updates(timeout=0)
-    assert (member.message.chat.type, member.message.from_user.id, member.message.text) == ("supergroup", USER, "/marks")
+    assert (member.message.chat.type, member.message.from_user.id, member.message.text) == (
+        "supergroup",
+        USER,
+        "/marks",
+    )
     assert (signed.message.from_user, signed.message.sender_chat.id) == (None, -100778)
     assert (post.channel_post.chat.type, post.channel_post.text) == ("channel", "Пост")
     await bot.send_message(-100777, "ok")

@@ -1,11 +1,12 @@
 """The scheduled jobs: which jobs the scheduler holds, at which times in which time zone, and what
 the jobs do when called directly with a fixed clock, as the scheduler calls them: every school of a zone, a day
 without lessons skipped, and the two-copy backup at night and after each study period (DATA-1)."""
+
 from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +20,7 @@ from services.models import Base, EventKind, OutboxEvent, School
 from tests.factories import TODAY, FixedClock, build_school
 
 MSK, NSK = ZoneInfo("Europe/Moscow"), ZoneInfo("Asia/Novosibirsk")
-TUESDAY_MIDNIGHT = datetime(2026, 11, 24, tzinfo=timezone.utc)  # 03:00 in Moscow, 07:00 in Novosibirsk
+TUESDAY_MIDNIGHT = datetime(2026, 11, 24, tzinfo=UTC)  # 03:00 in Moscow, 07:00 in Novosibirsk
 
 
 def fires(job, after: datetime = TUESDAY_MIDNIGHT) -> datetime:
@@ -54,15 +55,31 @@ async def test_each_reminder_at_its_time_in_each_schools_time_zone(session, sess
     scheduler = create_scheduler(settings, session_factory, clock)
     assert await add_zone_jobs(scheduler, settings, session_factory, clock) == {"Europe/Moscow", "Asia/Novosibirsk"}
     names = [item.job.__name__ for item in REMINDERS]
-    assert names == ["homework_missing", "lessons_unfilled", "works_unmarked", "absence_deadlines", "week_unreasoned",
-                     "period_failing", "homework_tomorrow", "weekly_summary", "period_forecast"]
+    assert names == [
+        "homework_missing",
+        "lessons_unfilled",
+        "works_unmarked",
+        "absence_deadlines",
+        "week_unreasoned",
+        "period_failing",
+        "homework_tomorrow",
+        "weekly_summary",
+        "period_forecast",
+    ]
     assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones"} | {
-        f"{name}@{zone}" for name in names for zone in ("Europe/Moscow", "Asia/Novosibirsk")}
+        f"{name}@{zone}" for name in names for zone in ("Europe/Moscow", "Asia/Novosibirsk")
+    }
     friday, saturday = TODAY + timedelta(days=3), TODAY + timedelta(days=4)
     expected = {  # from Tuesday 24.11, by the school's own clock
-        "homework_missing": (TODAY, 14, 30), "lessons_unfilled": (TODAY, 18, 0), "works_unmarked": (TODAY, 18, 0),
-        "absence_deadlines": (TODAY, 18, 0), "week_unreasoned": (friday, 18, 0), "period_failing": (TODAY, 18, 0),
-        "homework_tomorrow": (TODAY, 19, 0), "weekly_summary": (saturday, 18, 0), "period_forecast": (TODAY, 18, 0),
+        "homework_missing": (TODAY, 14, 30),
+        "lessons_unfilled": (TODAY, 18, 0),
+        "works_unmarked": (TODAY, 18, 0),
+        "absence_deadlines": (TODAY, 18, 0),
+        "week_unreasoned": (friday, 18, 0),
+        "period_failing": (TODAY, 18, 0),
+        "homework_tomorrow": (TODAY, 19, 0),
+        "weekly_summary": (saturday, 18, 0),
+        "period_forecast": (TODAY, 18, 0),
     }
     for name, (day, hour, minute) in expected.items():
         for zone_name, zone in (("Europe/Moscow", MSK), ("Asia/Novosibirsk", NSK)):
@@ -72,9 +89,11 @@ async def test_each_reminder_at_its_time_in_each_schools_time_zone(session, sess
             assert (job.misfire_grace_time, job.coalesce, job.max_instances) == (3600, True, 1)
     # Fridays only, Saturdays only.
     assert fires(scheduler.get_job("week_unreasoned@Europe/Moscow"), at(friday, 18, 1, MSK)) == at(
-        friday + timedelta(days=7), 18, 0, MSK)
+        friday + timedelta(days=7), 18, 0, MSK
+    )
     assert fires(scheduler.get_job("weekly_summary@Europe/Moscow"), at(saturday, 18, 1, MSK)) == at(
-        saturday + timedelta(days=7), 18, 0, MSK)
+        saturday + timedelta(days=7), 18, 0, MSK
+    )
 
     # Run again: nothing new. The Novosibirsk school moves to Moscow: its zone's jobs go.
     assert await add_zone_jobs(scheduler, settings, session_factory, clock) == {"Europe/Moscow", "Asia/Novosibirsk"}
@@ -96,8 +115,9 @@ async def test_a_school_with_an_unknown_zone_is_left_out_and_said_so(session, se
     assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones"}
 
 
-async def test_a_zones_job_runs_every_school_of_the_zone_and_one_failure_stops_none(session, session_factory, clock,
-                                                                                   school, caplog):
+async def test_a_zones_job_runs_every_school_of_the_zone_and_one_failure_stops_none(
+    session, session_factory, clock, school, caplog
+):
     second = await build_school(session, "Школа № 8")
     third = await build_school(session, "Школа № 9")
     (await session.get(School, third.school_id)).timezone = "Asia/Novosibirsk"
@@ -133,6 +153,7 @@ async def test_staff_reminders_run_on_school_days_only(session, session_factory,
 
 # ---- the backup (DATA-1) ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 async def sqlite_school(tmp_path):
     """The backup job on SQLite (tests/test_backup.py covers make_backup on both databases)."""
@@ -151,8 +172,7 @@ def backups(folder) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.exists() else []
 
 
-async def test_the_backup_job_makes_two_copies_nightly_and_keeps_one_after_each_period_DATA_1(sqlite_school,
-                                                                                             tmp_path):
+async def test_the_backup_job_makes_two_copies_nightly_and_keeps_one_after_each_period_DATA_1(sqlite_school, tmp_path):
     url, sessions = sqlite_school
     primary, secondary = tmp_path / "primary", tmp_path / "offsite" / "secondary"
     settings = Settings(database_url=url, backup_dirs=(primary, secondary))
@@ -170,8 +190,18 @@ async def test_the_backup_job_makes_two_copies_nightly_and_keeps_one_after_each_
     assert len(await jobs.backup(settings, sessions, clock)) == 2
     clock.at(date(2026, 12, 29), hour=2)
     assert len(await jobs.backup(settings, sessions, clock)) == 4
-    assert backups(primary) == backups(secondary) == [
-        "school-20261124-230000.sqlite3", "school-20261125-230000.sqlite3", "school-20261227-230000.sqlite3",
-        "school-20261228-230000.sqlite3"]
-    assert backups(primary / "periods") == backups(secondary / "periods") == [
-        "school-20261124-230000.sqlite3", "school-20261228-230000.sqlite3"]
+    assert (
+        backups(primary)
+        == backups(secondary)
+        == [
+            "school-20261124-230000.sqlite3",
+            "school-20261125-230000.sqlite3",
+            "school-20261227-230000.sqlite3",
+            "school-20261228-230000.sqlite3",
+        ]
+    )
+    assert (
+        backups(primary / "periods")
+        == backups(secondary / "periods")
+        == ["school-20261124-230000.sqlite3", "school-20261228-230000.sqlite3"]
+    )

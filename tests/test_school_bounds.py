@@ -4,6 +4,7 @@ The deputy director and the administrator of one school see everything of it and
 another school's sheet, class or student that comes in a button proves nothing. The end-to-end replay of every
 button is tests/flows/test_cross_school_replay.py.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -53,8 +54,9 @@ async def test_a_class_teacher_reads_the_sheet_of_their_own_class_only_ACC_4(ses
 
 
 @pytest.mark.parametrize("key", ADMINISTRATION)
-async def test_the_administration_sees_no_student_class_or_audience_of_another_school(session, clock, school, other,
-                                                                                        key):
+async def test_the_administration_sees_no_student_class_or_audience_of_another_school(
+    session, clock, school, other, key
+):
     actor = await load_actor(session, school.staff[key])
     own = await get_student_for(session, actor, school.students["alekseev"])
     assert own.school_id == school.school_id
@@ -68,7 +70,8 @@ async def test_the_administration_sees_no_student_class_or_audience_of_another_s
             await read(actor, other.classes["5А"])
     announcements = AnnouncementService(session, clock)
     assert {a.class_id for a in await announcements.audiences(actor)} - {None} == {
-        school.classes[name] for name in ("1А", "5А", "5Б")}
+        school.classes[name] for name in ("1А", "5А", "5Б")
+    }
     with pytest.raises(Forbidden):
         await announcements.check_audience(actor, Audience(Scope.CLASS, 5, other.classes["5А"]))
     with pytest.raises((Forbidden, NotFound)):

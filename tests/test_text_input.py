@@ -1,6 +1,7 @@
 """Typed text as kept (services/text.py), on SQLite and PostgreSQL: a NUL byte is removed, not a crash on
 PostgreSQL nor kept on SQLite; a text that shows nothing is empty, and an empty required text is refused with
 nothing written (J-3: «не задано» only when the teacher says so)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -23,21 +24,28 @@ from tests.factories import TODAY
 INVISIBLE = ("\u200b\u200b", " \u3164 \u2800 ", "\ufeff\u200e\u00ad", "\x00", "\t\n \r\n")
 
 
-@pytest.mark.parametrize(("typed", "kept", "line"), [
-    ("Дроби\x00", "Дроби", "Дроби"),
-    ("\ufeff Упр. 5,\r\nс. 12\x07\t(устно) \u200b", "Упр. 5,\nс. 12\t(устно)", "Упр. 5, с. 12 (устно)"),
-    ("👨\u200d👩\u200d👧 семья", "👨\u200d👩\u200d👧 семья", "👨\u200d👩\u200d👧 семья"),
-    ("a\u2028b\ud800", "a\nb", "a b"),
-    *((text, "", "") for text in INVISIBLE),
-])
+@pytest.mark.parametrize(
+    ("typed", "kept", "line"),
+    [
+        ("Дроби\x00", "Дроби", "Дроби"),
+        ("\ufeff Упр. 5,\r\nс. 12\x07\t(устно) \u200b", "Упр. 5,\nс. 12\t(устно)", "Упр. 5, с. 12 (устно)"),
+        ("👨\u200d👩\u200d👧 семья", "👨\u200d👩\u200d👧 семья", "👨\u200d👩\u200d👧 семья"),
+        ("a\u2028b\ud800", "a\nb", "a b"),
+        *((text, "", "") for text in INVISIBLE),
+    ],
+)
 def test_control_and_invisible_characters(typed, kept, line):
     assert clean_text(typed) == kept
     assert clean_text(typed, one_line=True) == line
 
 
 async def counts(session) -> tuple[int, ...]:
-    return tuple([await session.scalar(select(func.count()).select_from(model))
-                  for model in (AuditEntry, OutboxEvent, CorrectionRequest, AbsenceDocument)])
+    return tuple(
+        [
+            await session.scalar(select(func.count()).select_from(model))
+            for model in (AuditEntry, OutboxEvent, CorrectionRequest, AbsenceDocument)
+        ]
+    )
 
 
 async def test_topic_and_homework_keep_no_nul_and_refuse_invisible_text_J_3(session, clock, school):
@@ -66,8 +74,9 @@ async def test_reasons_comments_and_announcements_keep_no_nul_and_refuse_invisib
     lesson_id = (await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 2)).lesson_id
     father = await load_actor(session, school.parents["borisov_father"])
     absences = AbsenceService(session, clock)
-    doc_id = await absences.submit_document(father, school.students["borisova"], TODAY, TODAY, DocumentKind.FAMILY,
-                                            "Семейные\x00 обстоятельства\u200b")
+    doc_id = await absences.submit_document(
+        father, school.students["borisova"], TODAY, TODAY, DocumentKind.FAMILY, "Семейные\x00 обстоятельства\u200b"
+    )
     clock.at(TODAY + timedelta(days=20))  # the lesson is locked: changes go as a correction (J-10)
     change = [SetAbsent(student_id=school.students["vasiliev"])]
     deputy = await load_actor(session, school.staff["deputy"])

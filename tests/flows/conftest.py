@@ -3,6 +3,7 @@
 People are driven as a person would: `await parent.send("/start " + code)`, `await parent.tap("Принимаю")`,
 `parent.last_text()`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,16 +22,15 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from babel.dates import format_interval
+from sqlalchemy import text
 
 from bot.dispatcher import create_dispatcher
 from bot.pushes.limiter import SharedLimits
+from bot.pushes.worker import PushWorker
 from devtools.sandbox import BotAPIEmulator
 from services.access import system_actor
-from services.invites import InviteService
-from services.db import create_engine, create_session_factory
 from services.files import FileStore
-from services.models import Base
-from tests.factories import build_school
+from services.invites import InviteService
 
 TOKEN = "123456:TEST-token"
 _user_ids = count(700_000_001)
@@ -79,8 +79,9 @@ class TelegramUser:
     async def tap_raw(self, callback_data: str, chat_id: int | None = None) -> dict:
         """A forged callback: data the user was never shown (under a message in the group `chat_id`)."""
         message = self.emulator.last_message(self.token, chat_id or self.id) or {"message_id": 1}
-        query_id = self.emulator.user_sends_callback_raw(self.token, self.id, message["message_id"], callback_data,
-                                                         chat_id=chat_id)
+        query_id = self.emulator.user_sends_callback_raw(
+            self.token, self.id, message["message_id"], callback_data, chat_id=chat_id
+        )
         return await self.emulator.wait_for_callback_answer(self.token, query_id)
 
     def last_text(self) -> str:
@@ -143,26 +144,76 @@ async def open_absence_files(parent: TelegramUser) -> None:
 
 
 @pytest.fixture
-async def school_db(tmp_path):
-    """The school in a SQLite file: (school, sessions)."""
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'school.db'}")
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    sessions = create_session_factory(engine)
-    async with sessions() as session:
-        school = await build_school(session)
-    yield school, sessions
-    await engine.dispose()
+def school_db(school, session_factory):
+    """The school in the test's database (SQLite, then PostgreSQL: tests/conftest.py): (school, sessions)."""
+    return school, session_factory
+
+
+# A broken disk under one table, in each database's own dialect: (create, drop).
+_FAILING_INSERTS = {
+    "sqlite": (
+        ["CREATE TRIGGER broken_disk BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"],
+        ["DROP TRIGGER broken_disk"],
+    ),
+    "postgresql": (
+        [
+            (
+                "CREATE FUNCTION broken_disk() RETURNS trigger LANGUAGE plpgsql "
+                "AS $$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$"
+            ),
+            "CREATE TRIGGER broken_disk BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION broken_disk()",
+        ],
+        ["DROP TRIGGER broken_disk ON {table}", "DROP FUNCTION broken_disk()"],
+    ),
+}
 
 
 @asynccontextmanager
-async def polling_bot(emulator: BotAPIEmulator, sessions, clock, storage: BaseStorage | None = None, *,
-                      files: FileStore | None = None, token: str = TOKEN) -> AsyncIterator[None]:
+async def failing_inserts(sessions, table: str) -> AsyncIterator[None]:
+    """Every insert into `table` fails, as on a broken disk, until the block ends."""
+
+    async def run(statements: list[str]) -> None:
+        async with sessions() as session:
+            for statement in statements:
+                await session.execute(text(statement.format(table=table)))
+            await session.commit()
+
+    async with sessions() as session:
+        create, drop = _FAILING_INSERTS[session.bind.dialect.name]
+    await run(create)
+    try:
+        yield
+    finally:
+        await run(drop)
+
+
+class LocalHttpSession(AiohttpSession):
+    """aiogram's HTTP session, closed without its quarter-second wait for SSL connections to end: the emulator
+    speaks plain HTTP on localhost, and every flow test closes a session (a quarter of a second each)."""
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+
+@asynccontextmanager
+async def polling_bot(
+    emulator: BotAPIEmulator,
+    sessions,
+    clock,
+    storage: BaseStorage | None = None,
+    *,
+    files: FileStore | None = None,
+    token: str = TOKEN,
+) -> AsyncIterator[None]:
     """The bot polling the emulator until the block ends, as the program runs it (a process's life);
     `files`: the school's file store (a fresh folder by default)."""
     # HTML as in production (bot/runtime.py), so tests see the text as the user does.
-    bot = Bot(token, session=AiohttpSession(api=emulator.api_server()),
-              default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(
+        token,
+        session=LocalHttpSession(api=emulator.api_server()),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
     bot.session.middleware(SharedLimits())
     dp = create_dispatcher(sessions, clock, storage, files=files or FileStore(Path(tempfile.mkdtemp())))
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
@@ -188,7 +239,7 @@ def fsm() -> MemoryStorage:
 
 @pytest.fixture
 async def bot_world(school_db, emulator, clock, file_store, fsm):
-    """The school in a SQLite file, and the bot polling the emulator."""
+    """The school in the test's database, and the bot polling the emulator."""
     async with polling_bot(emulator, school_db[1], clock, fsm, files=file_store):
         yield school_db
 
@@ -233,3 +284,30 @@ def linked(bot_world, person, clock):
         return user
 
     return link
+
+
+def make_bot(emulator) -> Bot:
+    return Bot(
+        TOKEN,
+        session=AiohttpSession(api=emulator.api_server()),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+@pytest.fixture
+async def start_worker(bot_world, emulator, clock):
+    """Starts the delivery worker (no gathering window: the tests do not wait for one) as the program does."""
+    _school, sessions = bot_world
+    running: list[tuple[asyncio.Task, Bot]] = []
+
+    def start() -> PushWorker:
+        bot = make_bot(emulator)
+        worker = PushWorker(bot, sessions, clock, gather=timedelta(0), poll=0.05)
+        running.append((asyncio.create_task(worker.run()), bot))
+        return worker
+
+    yield start
+    for task, bot in running:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bot.session.close()

@@ -1,36 +1,36 @@
 """/absence end to end: the period's attendance (DIA-1, ABS-2) and sending, listing and withdrawing an absence
 document (ABS-1, ABS-4), for a parent of two (ACC-2) and a student (ACC-1), with every refusal on the way."""
+
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from ui.callbacks import AbsenceChildCB, AbsenceDocAction, AbsenceDocCB
 from devtools.sandbox import user as sandbox_user
-from ui.typed_dates import DatesError, parse_dates
 from services.absences import AbsenceService
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import (
     Absence,
     AbsenceDocument,
-    AcademicYear,
     AbsenceReason,
+    AcademicYear,
     Attachment,
     AttachmentKind,
     DocumentKind,
     DocumentStatus,
 )
+from tests.factories import MONDAY, TODAY
 from tests.files import PHOTO
-from tests.factories import TODAY
-from tests.flows.conftest import TOKEN, plain, read_by_another_process, span
+from tests.flows.conftest import TOKEN, failing_inserts, plain, read_by_another_process, span
+from ui.callbacks import AbsenceChildCB, AbsenceDocAction, AbsenceDocCB
+from ui.typed_dates import DatesError, parse_dates
 
 MB = 1024 * 1024
 PDF = b"%PDF-1.4\n% a doctor's note\n%%EOF\n"
-MONDAY = TODAY - timedelta(days=1)
 FIRST, LAST = date(2026, 11, 25), date(2026, 11, 27)  # a document's days, typed «25.11–27.11»: Wednesday to Friday
 DAYS, SHORT_DAYS = span(FIRST, LAST), span(FIRST, LAST, with_year=False)
 
@@ -88,6 +88,7 @@ async def open_form(who, *, child: str | None = None) -> None:
 
 # ---- the whole flow ---------------------------------------------------------------------------------------
 
+
 async def fill_form_for_one_day(father, emulator) -> None:
     """25 November, illness, no comment, one photo: the form stops at its summary, «Отправить» not tapped."""
     await open_form(father)
@@ -99,12 +100,12 @@ async def fill_form_for_one_day(father, emulator) -> None:
 
 
 async def test_parent_of_two_sends_a_document_for_the_other_child_then_withdraws_it_ABS_1_ABS_4_ACC_2(
-        bot_world, linked, emulator):
+    bot_world, linked, emulator
+):
     school, sessions = bot_world
     mother = await linked(school.parents["alekseeva_mother"])  # the profile shows Артём (5А)
     await mother.press("Пропуски")
-    assert last(mother) == ("Пропуски: Алексеев Артём, 5А\n\n2 четверть: пропусков нет.\n\n"
-                                  "Справок пока не отправляли.")
+    assert last(mother) == ("Пропуски: Алексеев Артём, 5А\n\n2 четверть: пропусков нет.\n\nСправок пока не отправляли.")
     assert buttons(mother) == ["📎 Отправить справку"]
 
     await tap(mother, "📎 Отправить справку")
@@ -116,8 +117,13 @@ async def test_parent_of_two_sends_a_document_for_the_other_child_then_withdraws
 
     await mother.send("25.11–27.11")  # from tomorrow on: future days are allowed
     assert last(mother) == f"Дни: {DAYS}\n\nПо какой причине ученик отсутствует?"
-    assert buttons(mother) == ["Болезнь", "Семейные обстоятельства", "Соревнования, олимпиада", "Другая причина",
-                                "Отмена"]
+    assert buttons(mother) == [
+        "Болезнь",
+        "Семейные обстоятельства",
+        "Соревнования, олимпиада",
+        "Другая причина",
+        "Отмена",
+    ]
     await tap(mother, "Болезнь")
     assert buttons(mother) == ["Пропустить", "Отмена"]
     await mother.send("Температура, <вызывали врача>")
@@ -138,29 +144,40 @@ async def test_parent_of_two_sends_a_document_for_the_other_child_then_withdraws
         f"Дни: {DAYS}\n"
         "Причина: Болезнь\n"
         "Комментарий: Температура, <вызывали врача>\n"
-        "Файлы: фото, справка.pdf")
+        "Файлы: фото, справка.pdf"
+    )
     assert buttons(mother) == ["Отправить", "Отмена"]
     answer = await tap(mother, "Отправить")
     assert answer["text"] == "Отправлено."
 
     [doc] = await documents(sessions)
     assert (doc.student_id, doc.submitted_by, doc.date_from, doc.date_to, doc.kind, doc.comment, doc.status) == (
-        school.students["alekseeva"], school.parents["alekseeva_mother"], date(2026, 11, 25), date(2026, 11, 27),
-        DocumentKind.ILLNESS, "Температура, <вызывали врача>", DocumentStatus.PENDING)
+        school.students["alekseeva"],
+        school.parents["alekseeva_mother"],
+        date(2026, 11, 25),
+        date(2026, 11, 27),
+        DocumentKind.ILLNESS,
+        "Температура, <вызывали врача>",
+        DocumentStatus.PENDING,
+    )
     files = await attachments(sessions)
-    assert [(f.document_id, f.kind) for f in files] == [(doc.id, AttachmentKind.PHOTO),
-                                                       (doc.id, AttachmentKind.DOCUMENT)]
+    assert [(f.document_id, f.kind) for f in files] == [
+        (doc.id, AttachmentKind.PHOTO),
+        (doc.id, AttachmentKind.DOCUMENT),
+    ]
     assert (files[1].file_name, files[1].mime_type) == ("справка.pdf", "application/pdf")
     assert all(f.telegram_file_id for f in files)
 
-    assert plain(mother.texts()[-2]).startswith("✅ Отправлено классному руководителю. Ответ появится в /absence.\n"
-                                         "Ученик: Алексеева Ксения, 5Б")
+    assert plain(mother.texts()[-2]).startswith(
+        "✅ Отправлено классному руководителю. Ответ появится в /absence.\nУченик: Алексеева Ксения, 5Б"
+    )
     # The status list of the child the document is for: pending, with the ABS-3 deadline (two working days).
     assert last(mother) == (
         "Пропуски: Алексеева Ксения, 5Б\n\n2 четверть: пропусков нет.\n\n"
         "Отправленные справки\n"
         f"{SHORT_DAYS} · Болезнь · 2 файла\n"
-        "⏳ на рассмотрении: классный руководитель ответит до 26 нояб.")
+        "⏳ на рассмотрении: классный руководитель ответит до 26 нояб."
+    )
     assert buttons(mother) == ["📎 Отправить справку", f"Отозвать: {SHORT_DAYS}"]
 
     answer = await tap(mother, f"Отозвать: {SHORT_DAYS}")
@@ -174,15 +191,15 @@ async def test_parent_of_two_sends_a_document_for_the_other_child_then_withdraws
     assert "Справок пока не отправляли." in last(mother)
 
 
-async def test_a_student_sees_the_documents_sent_for_them_but_cannot_send_one_ABS_1(bot_world, linked, caplog,
-                                                                                     clock):
+async def test_a_student_sees_the_documents_sent_for_them_but_cannot_send_one_ABS_1(bot_world, linked, caplog, clock):
     """A student's word is not the family's: the class teacher would read it as «Со слов семьи». The student sees
     their absences and the documents their parents sent, with no button to send one; a forged tap is refused."""
     school, sessions = bot_world
     async with sessions() as session:
         mother = await load_actor(session, school.parents["alekseeva_mother"])
         await AbsenceService(session, clock).submit_document(
-            mother, school.students["alekseev"], TODAY, TODAY, DocumentKind.ILLNESS)
+            mother, school.students["alekseev"], TODAY, TODAY, DocumentKind.ILLNESS
+        )
     student = await linked(school.student_persons["alekseev"])
     await student.press("Пропуски")
     assert last(student) == (
@@ -190,7 +207,8 @@ async def test_a_student_sees_the_documents_sent_for_them_but_cannot_send_one_AB
         "Отправленные справки\n"
         "24 нояб. · Болезнь\n"
         "⏳ на рассмотрении: классный руководитель ответит до 26 нояб.\n\n"
-        "Справки о пропусках отправляют родители.")
+        "Справки о пропусках отправляют родители."
+    )
     assert buttons(student) == []  # nothing to send, and his mother's document is hers to withdraw
     with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
         new = AbsenceDocCB(action=AbsenceDocAction.new, student=school.students["alekseev"])
@@ -204,6 +222,7 @@ async def test_a_student_sees_the_documents_sent_for_them_but_cannot_send_one_AB
 
 # ---- refusals on the way ------------------------------------------------------------------------------------
 
+
 async def test_wrong_dates_are_refused_and_can_be_typed_again(bot_world, linked):
     school, sessions = bot_world
     father = await linked(school.parents["borisov_father"])
@@ -214,8 +233,10 @@ async def test_wrong_dates_are_refused_and_can_be_typed_again(bot_world, linked)
     await father.send("в понедельник")
     assert last(father) == "Не получается прочитать дату в «в понедельник».\n" + hint
     await father.send("27.11–25.11")
-    assert last(father) == ("Последний день (25 ноября 2026 г.) раньше первого (27 ноября 2026 г.).\n"
-                                  "Попробуйте ещё раз или нажмите «Отмена».")
+    assert last(father) == (
+        "Последний день (25 ноября 2026 г.) раньше первого (27 ноября 2026 г.).\n"
+        "Попробуйте ещё раз или нажмите «Отмена»."
+    )
     await father.send("01.06.2027")
     assert last(father).startswith("Даты вне учебного года.")
     assert buttons(father) == ["Сегодня", "Вчера", "Отмена"]  # the buttons stay for the retry
@@ -232,26 +253,47 @@ async def test_big_files_and_other_kinds_are_refused_and_the_flow_goes_on_ABS_4(
     await tap(father, "Семейные обстоятельства")
     await tap(father, "Пропустить")
 
-    too_big = ("Этот файл — 21 МБ, а Telegram отдаёт ботам файлы не больше 20 МБ. "
-               "Пришлите фото или скан поменьше или разделите PDF.")
-    wrong_kind = ("Приложить можно только фото, PDF-файлы и изображения — не видео, голосовые сообщения, стикеры, "
-                  "архивы или программы.")
+    too_big = (
+        "Этот файл — 21 МБ, а Telegram отдаёт ботам файлы не больше 20 МБ. "
+        "Пришлите фото или скан поменьше или разделите PDF."
+    )
+    wrong_kind = (
+        "Приложить можно только фото, PDF-файлы и изображения — не видео, голосовые сообщения, стикеры, "
+        "архивы или программы."
+    )
     reply = await sends_photo(emulator, father, size=20 * MB + 1)
     assert reply["text"] == too_big + "\n\nПриложено файлов: 0 из 10. Пришлите ещё или нажмите «Готово»."
     assert buttons(father) == ["Продолжить без файлов", "Отмена"]
     reply = await sends_document(emulator, father, "scan.pdf", "application/pdf", size=25 * MB)
     assert reply["text"].startswith("Этот файл — 25 МБ")
 
-    video = {"file_id": "BAACAgIAAxk-video", "file_unique_id": "AgAD-video", "width": 640, "height": 360,
-             "duration": 5, "mime_type": "video/mp4", "file_size": 2 * MB}
+    video = {
+        "file_id": "BAACAgIAAxk-video",
+        "file_unique_id": "AgAD-video",
+        "width": 640,
+        "height": 360,
+        "duration": 5,
+        "mime_type": "video/mp4",
+        "file_size": 2 * MB,
+    }
     voice = {"file_id": "AwACAgIAAxk-voice", "file_unique_id": "AgAD-voice", "duration": 3, "file_size": 9000}
-    sticker = {"file_id": "CAACAgIAAxk-sticker", "file_unique_id": "AgAD-sticker", "type": "regular",
-               "width": 512, "height": 512, "is_animated": False, "is_video": False}
+    sticker = {
+        "file_id": "CAACAgIAAxk-sticker",
+        "file_unique_id": "AgAD-sticker",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
     for content in ({"video": video}, {"voice": voice}, {"sticker": sticker}):
         reply = await sends_other(emulator, father, content)
         assert reply["text"].startswith(wrong_kind), content
-    for name, mime in (("clip.mp4", "video/mp4"), ("setup.exe", "application/x-msdownload"),
-                       ("scans.zip", "application/zip")):
+    for name, mime in (
+        ("clip.mp4", "video/mp4"),
+        ("setup.exe", "application/x-msdownload"),
+        ("scans.zip", "application/zip"),
+    ):
         reply = await sends_document(emulator, father, name, mime, data=b"MZ\x90\x00")
         assert reply["text"].startswith(wrong_kind), name
     assert await documents(sessions) == []
@@ -267,7 +309,8 @@ async def test_big_files_and_other_kinds_are_refused_and_the_flow_goes_on_ABS_4(
 
 
 async def test_an_album_of_ten_photos_is_taken_whole_the_eleventh_refused_and_a_double_send_sends_once(
-        bot_world, linked, emulator):
+    bot_world, linked, emulator
+):
     """The photos of an album arrive together and are handled at the same time: none may be lost."""
     school, sessions = bot_world
     father = await linked(school.parents["borisov_father"])
@@ -278,11 +321,13 @@ async def test_an_album_of_ten_photos_is_taken_whole_the_eleventh_refused_and_a_
     for _ in range(10):
         emulator.user_sends_photo(TOKEN, father.id, PHOTO)
     replies = [plain((await emulator.wait_for_bot_message(TOKEN, father.id))["text"]) for _ in range(10)]
-    assert sorted(replies) == sorted(f"Приложено файлов: {n} из 10. Пришлите ещё или нажмите «Готово»."
-                                     for n in range(1, 11))
+    assert sorted(replies) == sorted(
+        f"Приложено файлов: {n} из 10. Пришлите ещё или нажмите «Готово»." for n in range(1, 11)
+    )
     reply = await sends_photo(emulator, father)
-    assert reply["text"] == ("Не более 10 файлов на документ.\n\n"
-                             "Приложено файлов: 10 из 10. Пришлите ещё или нажмите «Готово».")
+    assert reply["text"] == (
+        "Не более 10 файлов на документ.\n\nПриложено файлов: 10 из 10. Пришлите ещё или нажмите «Готово»."
+    )
     await tap(father, "Готово")
     # A double tap on «Отправить»: two callbacks at once, one document.
     message = emulator.last_message(TOKEN, father.id)
@@ -295,7 +340,8 @@ async def test_an_album_of_ten_photos_is_taken_whole_the_eleventh_refused_and_a_
 
 
 async def test_a_second_tap_on_send_in_another_process_sends_nothing_more_and_says_so_ABS_1(
-        bot_world, linked, emulator, fsm):
+    bot_world, linked, emulator, fsm
+):
     """Two processes share the drafts (Redis), each takes one of two taps on «Отправить» and reads the form before
     the other's send ends it: the database refuses the second, which says it is sent, not that nothing was."""
     school, sessions = bot_world
@@ -348,7 +394,7 @@ async def test_absence_command_mid_form_drops_the_draft(bot_world, linked):
 
 
 async def test_menu_buttons_mid_form_go_to_their_flows_not_into_the_draft(bot_world, linked):
-    school, sessions = bot_world
+    school, _sessions = bot_world
     father = await linked(school.parents["borisov_father"])
     await open_form(father)
     await father.send("Настройки", replies=2)  # the settings flow comes after this one in the router
@@ -362,7 +408,7 @@ async def test_menu_buttons_mid_form_go_to_their_flows_not_into_the_draft(bot_wo
 
 
 async def test_english_speaking_parent_reads_the_screen_and_the_refusals_in_english(bot_world, linked, emulator):
-    school, sessions = bot_world
+    school, _sessions = bot_world
     father = await linked(school.parents["borisov_father"], language_code="en")
     await father.press("Absences")
     assert last(father) == "Absences: Борисова Вера, 5А\n\n2 четверть: no absences.\n\nNo documents sent yet."
@@ -373,9 +419,21 @@ async def test_english_speaking_parent_reads_the_screen_and_the_refusals_in_engl
     await tap(father, "Skip")
     reply = await sends_photo(emulator, father, size=21 * MB)
     assert plain(reply["text"]).startswith("This file is 21 MB: Telegram gives bots files of at most 20 MB.")
-    reply = await sends_other(emulator, father, {"sticker": {
-        "file_id": "CAACAgIAAxk-sticker", "file_unique_id": "AgAD-sticker", "type": "regular", "width": 512,
-        "height": 512, "is_animated": False, "is_video": False}})
+    reply = await sends_other(
+        emulator,
+        father,
+        {
+            "sticker": {
+                "file_id": "CAACAgIAAxk-sticker",
+                "file_unique_id": "AgAD-sticker",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            }
+        },
+    )
     assert reply["text"].startswith("Only photos, PDF files and pictures can be attached")
     await father.send("/cancel")
     assert last(father) == "Cancelled: nothing was sent."
@@ -387,16 +445,10 @@ async def test_a_failure_at_sending_leaves_no_document_and_sending_again_works(b
     school, sessions = bot_world
     father = await linked(school.parents["borisov_father"])
     await fill_form_for_one_day(father, emulator)
-    async with sessions() as session:
-        await session.execute(text("CREATE TRIGGER broken_disk BEFORE INSERT ON attachments "
-                                   "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"))
-        await session.commit()
-    answer = await tap(father, "Отправить")
-    assert answer["text"] == "Извините, что-то пошло не так. Попробуйте чуть позже."
-    assert await documents(sessions) == [] and await attachments(sessions) == []
-    async with sessions() as session:
-        await session.execute(text("DROP TRIGGER broken_disk"))
-        await session.commit()
+    async with failing_inserts(sessions, "attachments"):
+        answer = await tap(father, "Отправить")
+        assert answer["text"] == "Извините, что-то пошло не так. Попробуйте чуть позже."
+        assert await documents(sessions) == [] and await attachments(sessions) == []
     await tap(father, "Отправить")  # the draft is still there
     [doc] = await documents(sessions)
     assert [f.document_id for f in await attachments(sessions)] == [doc.id]
@@ -419,12 +471,14 @@ async def test_a_refusal_at_sending_ends_the_form_and_writes_nothing(bot_world, 
 
 # ---- forged buttons -----------------------------------------------------------------------------------------
 
+
 async def test_forged_withdraw_of_another_familys_document_is_refused_and_logged(bot_world, linked, caplog, clock):
     school, sessions = bot_world
     async with sessions() as session:
         father = await load_actor(session, school.parents["borisov_father"])
         theirs = await AbsenceService(session, clock).submit_document(
-            father, school.students["borisova"], TODAY, TODAY, DocumentKind.ILLNESS)
+            father, school.students["borisova"], TODAY, TODAY, DocumentKind.ILLNESS
+        )
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.press("Пропуски")
     screen = last(mother)
@@ -440,7 +494,7 @@ async def test_forged_withdraw_of_another_familys_document_is_refused_and_logged
 
 
 async def test_forged_child_is_refused_and_logged_ACC_2(bot_world, linked, caplog):
-    school, sessions = bot_world
+    school, _sessions = bot_world
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.press("Пропуски")
     with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
@@ -467,8 +521,7 @@ async def test_withdrawing_a_decided_document_says_why_and_shows_the_decision(bo
     [doc] = await documents(sessions)
     async with sessions() as session:  # the class teacher accepts it meanwhile, while the father still sees it
         teacher = await load_actor(session, school.staff["math"])
-        await AbsenceService(session, clock).decide_document(teacher, doc.id, accept=True,
-                                                             reason=AbsenceReason.ILLNESS)
+        await AbsenceService(session, clock).decide_document(teacher, doc.id, accept=True, reason=AbsenceReason.ILLNESS)
     answer = await tap(father, "Отозвать: 23 нояб.")  # the screen still offers it
     assert answer["text"] == "Классный руководитель уже принял эту справку: отозвать её нельзя."
     assert answer["show_alert"] is True
@@ -479,6 +532,7 @@ async def test_withdrawing_a_decided_document_says_why_and_shows_the_decision(bo
 
 
 # ---- attendance --------------------------------------------------------------------------------------------
+
 
 async def test_attendance_summary_as_counted_by_hand_DIA_1_ABS_2(bot_world, linked, clock):
     """Артём (5А): math on 16.11 (present), 23.11 and 24.11 (absent); Russian on 24.11 (present); English
@@ -517,7 +571,8 @@ async def test_attendance_summary_as_counted_by_hand_DIA_1_ABS_2(bot_world, link
         "По дням:\n"
         "• 23 нояб., пн: 1 урок\n"
         "• 24 нояб., вт: 2 урока — причина не указана\n\n"
-        "Справок пока не отправляли.")
+        "Справок пока не отправляли."
+    )
     # The sister's screen is her own (ACC-2): nothing of Артём's absences.
     await mother.press("Сменить профиль")
     await tap(mother, "Ксения, 5Б")
@@ -550,10 +605,16 @@ def test_typed_dates_are_read(text, expected):
     assert parse_dates(text, TODAY, *YEAR) == expected
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("31.11", "no_such_date"), ("30.02.2027", "no_such_date"),
-    ("завтра", "unreadable"), ("25.11.2", "unreadable"), ("2511", "unreadable"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("31.11", "no_such_date"),
+        ("30.02.2027", "no_such_date"),
+        ("завтра", "unreadable"),
+        ("25.11.2", "unreadable"),
+        ("2511", "unreadable"),
+    ],
+)
 def test_typed_dates_that_are_no_dates(text, code):
     with pytest.raises(DatesError) as err:
         parse_dates(text, TODAY, *YEAR)

@@ -2,29 +2,35 @@
 preview with how many accounts it reaches, sends it, and the outbox holds the event; the deputy director's audience
 buttons (ROLE-2); and the refusals: a plain teacher and a parent have no /announce, a class teacher's forged
 audience is refused with an alert (ACC-4), a program file and a too long text are refused, nothing is written."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from sqlalchemy import select
 
-from ui.callbacks import AnnounceAudienceCB, AnnounceStepCB
 from services.announcements import announcement_recipients
 from services.models import EventKind, OutboxEvent
 from services.pushes.payloads import payload_of
 from tests.files import PHOTO
 from tests.flows.conftest import TOKEN, read_by_another_process
+from ui.callbacks import AnnounceAudienceCB, AnnounceStepCB
 
 HELP = "Отправьте /help, чтобы узнать, что умеет бот."
 
 
 async def announcements(sessions) -> list[OutboxEvent]:
     async with sessions() as session:
-        return list((await session.scalars(select(OutboxEvent).where(OutboxEvent.kind == EventKind.ANNOUNCEMENT)
-                                           .order_by(OutboxEvent.id))).all())
+        return list(
+            (
+                await session.scalars(
+                    select(OutboxEvent).where(OutboxEvent.kind == EventKind.ANNOUNCEMENT).order_by(OutboxEvent.id)
+                )
+            ).all()
+        )
 
 
 async def test_class_teacher_sends_an_announcement_with_a_photo_to_the_classs_parents_ACC_4(
-        bot_world, linked, emulator):
+    bot_world, linked, emulator
+):
     school, sessions = bot_world
     mother = await linked(school.parents["alekseeva_mother"])  # Артём in 5А, Ксения in 5Б
     father = await linked(school.parents["borisov_father"])  # Вера in 5А
@@ -35,17 +41,20 @@ async def test_class_teacher_sends_an_announcement_with_a_photo_to_the_classs_pa
     assert math.last_text() == "Новое объявление. Кому его отправить?"
     assert math.buttons() == ["5А: ученики и родители", "Родители 5А", "Отмена"]
     await math.tap("Родители 5А")
-    assert math.last_text() == ("Кому: родители 5А\n\n"
-                                "Напишите текст объявления одним сообщением (не более 3500 символов).")
+    assert math.last_text() == (
+        "Кому: родители 5А\n\nНапишите текст объявления одним сообщением (не более 3500 символов)."
+    )
 
     await math.send("Родительское собрание <в пятницу> в 18:00, каб. 12.")
     assert math.last_text().startswith("Приложите фото или PDF-файлы (не более 10)")
     assert math.buttons() == ["Продолжить без файлов", "Отмена"]
     emulator.user_sends_document(TOKEN, math.id, b"MZ\x90\x00", "setup.exe", mime_type="application/x-msdownload")
     reply = await emulator.wait_for_bot_message(TOKEN, math.id)
-    assert reply["text"] == ("Приложить можно только фото, PDF-файлы и изображения — не видео, голосовые сообщения, "
-                             "стикеры, архивы или программы.\n\n"
-                             "Приложено файлов: 0 из 10. Пришлите ещё или нажмите «Готово».")
+    assert reply["text"] == (
+        "Приложить можно только фото, PDF-файлы и изображения — не видео, голосовые сообщения, "
+        "стикеры, архивы или программы.\n\n"
+        "Приложено файлов: 0 из 10. Пришлите ещё или нажмите «Готово»."
+    )
     sent = emulator.user_sends_photo(TOKEN, math.id, PHOTO)
     reply = await emulator.wait_for_bot_message(TOKEN, math.id)
     assert reply["text"] == "Приложено файлов: 1 из 10. Пришлите ещё или нажмите «Готово»."
@@ -77,9 +86,9 @@ async def test_class_teacher_sends_an_announcement_with_a_photo_to_the_classs_pa
         "author": {"person_id": school.staff["math"], "name": "Смирнова Елена Викторовна", "role": "class_teacher"},
     }
     async with sessions() as session:
-        assert await announcement_recipients(session, payload_of(EventKind.ANNOUNCEMENT, event.payload),
-                                             school.school_id) == [
-            (mother.id, school.students["alekseev"]), (father.id, school.students["borisova"])]
+        assert await announcement_recipients(
+            session, payload_of(EventKind.ANNOUNCEMENT, event.payload), school.school_id
+        ) == [(mother.id, school.students["alekseev"]), (father.id, school.students["borisova"])]
 
     answer = await math.tap_raw(AnnounceStepCB(action="send").pack())  # «Send» again: the draft is gone
     assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."
@@ -95,16 +104,24 @@ async def test_deputy_chooses_among_the_school_grades_and_classes_ROLE_2(bot_wor
     assert deputy.buttons() == ["Вся школа", "Параллель 1 ▸", "Параллель 5 ▸", "Отмена"]
     await deputy.tap("Параллель 5 ▸")
     assert deputy.last_text() == "Параллель 5: кому отправить объявление?"
-    assert deputy.buttons() == ["Параллель 5-х классов", "5А: ученики и родители", "Родители 5А",
-                                "5Б: ученики и родители", "Родители 5Б", "◀ Назад", "Отмена"]
+    assert deputy.buttons() == [
+        "Параллель 5-х классов",
+        "5А: ученики и родители",
+        "Родители 5А",
+        "5Б: ученики и родители",
+        "Родители 5Б",
+        "◀ Назад",
+        "Отмена",
+    ]
     await deputy.tap("◀ Назад")
     assert deputy.buttons()[0] == "Вся школа"
 
     await deputy.tap("Вся школа")
     assert deputy.last_text().startswith("Кому: вся школа\n\n")
     await deputy.send("я" * 3501)
-    assert deputy.last_text() == ("Объявление слишком длинное: 3501 символов, можно не более 3500.\n"
-                                  "Попробуйте ещё раз или нажмите «Отмена».")
+    assert deputy.last_text() == (
+        "Объявление слишком длинное: 3501 символов, можно не более 3500.\nПопробуйте ещё раз или нажмите «Отмена»."
+    )
     await deputy.send("Завтра — день открытых дверей.")
     await deputy.tap("Продолжить без файлов")
     assert deputy.last_text() == (
@@ -132,8 +149,12 @@ async def test_deputy_chooses_among_the_school_grades_and_classes_ROLE_2(bot_wor
     await deputy.tap("Отправить")
     assert deputy.last_text() == "✅ Объявление отправлено: 1 получатель"
     [event] = await announcements(sessions)
-    assert event.payload["audience"] == {"scope": "grade", "title": "", "grade": 5,
-                                         "class_ids": [school.classes["5А"], school.classes["5Б"]]}
+    assert event.payload["audience"] == {
+        "scope": "grade",
+        "title": "",
+        "grade": 5,
+        "class_ids": [school.classes["5А"], school.classes["5Б"]],
+    }
 
 
 async def test_a_plain_teacher_or_a_parent_has_no_announcements_and_a_forged_audience_is_refused(bot_world, linked):
@@ -150,9 +171,12 @@ async def test_a_plain_teacher_or_a_parent_has_no_announcements_and_a_forged_aud
     math = await linked(school.staff["math"])  # leads 5А only
     await math.send("/announce")
     for forged, reason in (
-            (forged_5b, "Это не ваш класс."),
-            (AnnounceAudienceCB(scope="school").pack(),
-             "Объявления всей школе или параллели отправляет только заместитель директора или администратор.")):
+        (forged_5b, "Это не ваш класс."),
+        (
+            AnnounceAudienceCB(scope="school").pack(),
+            "Объявления всей школе или параллели отправляет только заместитель директора или администратор.",
+        ),
+    ):
         answer = await math.tap_raw(forged)
         assert (answer["text"], answer["show_alert"]) == (reason, True)
     answer = await math.tap_raw("ann:everyone:0:0")  # no such audience: not a button the bot made

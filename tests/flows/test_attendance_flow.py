@@ -1,18 +1,19 @@
 """A lesson's attendance end to end (J-12): the roster as buttons, toggles in a draft, one «Сохранить», the saved
 state shown again, a class of 35 on one screen; the refusals: another teacher's lesson and a student of another
 class in forged buttons (ACC-3), and a lesson 15 days old that offers a correction request instead (J-9, J-10)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from ui.callbacks import AttendanceCB, LessonCB
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Absence, AuditEntry, CorrectionRequest, Lesson, Person, School, Student
 from tests.factories import TODAY
 from tests.flows.conftest import TOKEN, open_card
+from ui.callbacks import AttendanceCB, LessonCB
 
 LESSON = "Математика, 5А\nВторник, 24 ноября, 2-й урок\n\n"
 HINT = "Нажмите на ученика, чтобы отметить «ОТ» (отсутствует); повторное нажатие снимает отметку.\n\n"
@@ -20,8 +21,12 @@ HINT = "Нажмите на ученика, чтобы отметить «ОТ»
 
 async def absent_names(sessions) -> list[str]:
     async with sessions() as session:
-        rows = await session.scalars(select(Person.last_name).join(Student, Student.person_id == Person.id)
-                                     .join(Absence, Absence.student_id == Student.id).order_by(Person.last_name))
+        rows = await session.scalars(
+            select(Person.last_name)
+            .join(Student, Student.person_id == Person.id)
+            .join(Absence, Absence.student_id == Student.id)
+            .order_by(Person.last_name)
+        )
         return list(rows)
 
 
@@ -37,8 +42,9 @@ async def test_roster_toggles_saves_and_shows_the_saved_state_J_12(bot_world, li
     await math.tap("3 Васильев")
     await math.tap("3 Васильев · ОТ")  # a second tap takes it back
     await math.tap("4 Григорьева")
-    assert math.last_text() == (LESSON + HINT + "Отсутствуют (2): Борисова Вера Олеговна, Григорьева Дина Ефимовна\n"
-                                "Пока не сохранено.")
+    assert math.last_text() == (
+        LESSON + HINT + "Отсутствуют (2): Борисова Вера Олеговна, Григорьева Дина Ефимовна\nПока не сохранено."
+    )
     assert math.buttons()[:4] == ["1 Алексеев", "2 Борисова · ОТ", "3 Васильев", "4 Григорьева · ОТ"]
     assert await absent_names(sessions) == []  # nothing is written before «Сохранить»
 
@@ -49,8 +55,7 @@ async def test_roster_toggles_saves_and_shows_the_saved_state_J_12(bot_world, li
     assert await absent_names(sessions) == ["Борисова", "Григорьева"]
 
     await math.tap("Посещаемость")  # opened again: what was saved
-    assert math.last_text() == (LESSON + HINT
-                                + "Отсутствуют (2): Борисова Вера Олеговна, Григорьева Дина Ефимовна")
+    assert math.last_text() == (LESSON + HINT + "Отсутствуют (2): Борисова Вера Олеговна, Григорьева Дина Ефимовна")
     await math.tap("1 Алексеев")
     await math.tap("◀ Урок")  # asked first, then the draft is dropped
     await math.tap("Не сохранять")
@@ -75,8 +80,10 @@ async def test_a_double_tap_on_save_writes_attendance_once_and_each_tap_is_told_
     assert (late["text"], late.get("show_alert", False)) == ("Уже сохранено.", False)
     assert await absent_names(sessions) == ["Борисова"]
     async with sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(AuditEntry)
-                                    .where(AuditEntry.entity == "absence")) == 1
+        assert (
+            await session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "absence"))
+            == 1
+        )
 
 
 async def test_saving_with_everyone_present_records_attendance_J_12(bot_world, linked):
@@ -119,15 +126,18 @@ async def test_forged_lesson_or_student_is_refused_and_nothing_written_ACC_3(bot
         rus = await JournalService(session, clock).open_lesson(russian, school.assignments["rus5A"], TODAY, 1)
     math = await linked(school.staff["math"])
     await open_card(math)
-    for forged in (LessonCB(lesson=rus.lesson_id, part="attendance"),
-                   AttendanceCB(lesson=rus.lesson_id, action="save"),
-                   AttendanceCB(lesson=rus.lesson_id, action="toggle", student=school.students["alekseev"])):
+    for forged in (
+        LessonCB(lesson=rus.lesson_id, part="attendance"),
+        AttendanceCB(lesson=rus.lesson_id, action="save"),
+        AttendanceCB(lesson=rus.lesson_id, action="toggle", student=school.students["alekseev"]),
+    ):
         answer = await math.tap_raw(forged.pack())
         assert answer["text"] == "Вы не ведёте этот класс или предмет." and answer["show_alert"]
     await math.tap("Посещаемость")
     own = AttendanceCB.unpack(math.button_data(math.emulator.last_message("123456:TEST-token", math.id), "◀ Урок"))
-    answer = await math.tap_raw(AttendanceCB(lesson=own.lesson, action="toggle",
-                                             student=school.students["zaitsev"]).pack())  # a student of 5Б
+    answer = await math.tap_raw(
+        AttendanceCB(lesson=own.lesson, action="toggle", student=school.students["zaitsev"]).pack()
+    )  # a student of 5Б
     assert answer["text"] == "Этот ученик не из класса или группы урока." and answer["show_alert"]
     await math.tap("Сохранить")
     assert await absent_names(sessions) == []
@@ -156,7 +166,8 @@ async def test_the_lock_follows_the_schools_own_window_J_9(bot_world, linked):
     await set_edit_window(sessions, school, 1)
     await math.tap("Посещаемость")
     assert math.last_text().endswith(
-        "🔒 Прошло больше 1 дня: изменения уйдут заместителю директора заявкой на исправление.")
+        "🔒 Прошло больше 1 дня: изменения уйдут заместителю директора заявкой на исправление."
+    )
     assert math.buttons()[-2:] == ["Отправить заявку на исправление", "◀ Урок"]
 
 

@@ -2,6 +2,7 @@
 the absences without a reason oldest first with their ABS-3 deadline, setting a reason for a day or one lesson
 (ABS-2), who has not linked Telegram and fresh codes for them (ACC-6, ACC-7), and the refusals: another class in a
 forged button and another class's absence (ACC-4)."""
+
 from __future__ import annotations
 
 import logging
@@ -10,27 +11,29 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from ui.callbacks import ClassCB, ClassReasonCB
 from services.absences import AbsenceService
 from services.access import load_actor, system_actor
 from services.invites import InviteService, hash_code
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, DocumentKind, InviteCode, Lesson, Person
+from tests.factories import MONDAY, TODAY, open_lesson
 from tests.flows.conftest import plain
 from tests.flows.test_attendance_flow import set_edit_window
-from tests.factories import TODAY
+from ui.callbacks import ClassCB, ClassReasonCB
 
-THURSDAY, MONDAY = date(2026, 11, 19), date(2026, 11, 23)
-MAIN = ("Мой класс: 5А\n"
-        "\n"
-        "Вторник, 24 ноября: посещаемость\n"
-        "1. Русский язык — отсутствует: Алексеев Артём\n"
-        "2. Математика — отсутствуют: Алексеев Артём, Борисова Вера\n"
-        "3. Английский язык (Англ. 1) — все на месте\n"
-        "3. Английский язык (Англ. 2) — посещаемость не отмечена\n"
-        "\n"
-        "Пропусков без причины: 5 (просрочено: 1 ⚠️)\n"
-        "Не подключены к боту: 5")
+THURSDAY = date(2026, 11, 19)
+MAIN = (
+    "Мой класс: 5А\n"
+    "\n"
+    "Вторник, 24 ноября: посещаемость\n"
+    "1. Русский язык — отсутствует: Алексеев Артём\n"
+    "2. Математика — отсутствуют: Алексеев Артём, Борисова Вера\n"
+    "3. Английский язык (Англ. 1) — все на месте\n"
+    "3. Английский язык (Англ. 2) — посещаемость не отмечена\n"
+    "\n"
+    "Пропусков без причины: 5 (просрочено: 1 ⚠️)\n"
+    "Не подключены к боту: 5"
+)
 
 
 async def a_week_of_absences(sessions, clock, school) -> None:
@@ -38,21 +41,24 @@ async def a_week_of_absences(sessions, clock, school) -> None:
     async with sessions() as session:
         journal = JournalService(session, clock)
         for teacher, assignment, day, number, absent in (
-                ("math", "math5A", THURSDAY, 1, ["borisova"]),
-                ("math", "math5A", MONDAY, 1, ["vasiliev"]),
-                ("russian", "rus5A", TODAY, 1, ["alekseev"]),
-                ("math", "math5A", TODAY, 2, ["alekseev", "borisova"]),
-                ("eng1", "eng5A1", TODAY, 3, []),
-                ("russian", "math5B", TODAY, 2, ["zaitsev"])):  # 5Б: the russian teacher's class
-            actor = await load_actor(session, school.staff[teacher])
-            view = await journal.open_lesson(actor, school.assignments[assignment], day, number)
+            ("math", "math5A", THURSDAY, 1, ["borisova"]),
+            ("math", "math5A", MONDAY, 1, ["vasiliev"]),
+            ("russian", "rus5A", TODAY, 1, ["alekseev"]),
+            ("math", "math5A", TODAY, 2, ["alekseev", "borisova"]),
+            ("eng1", "eng5A1", TODAY, 3, []),
+            ("russian", "math5B", TODAY, 2, ["zaitsev"]),
+        ):  # 5Б: the russian teacher's class
+            actor, view = await open_lesson(journal, school, teacher, assignment, day, number)
             await journal.save_attendance(actor, view.lesson_id, [school.students[s] for s in absent])
 
 
 async def reasons(sessions) -> dict[tuple[str, date, int], AbsenceReason | None]:
     async with sessions() as session:
-        rows = await session.execute(select(Absence.student_id, Lesson.date, Lesson.lesson_number, Absence.reason)
-                                     .join(Lesson, Lesson.id == Absence.lesson_id))
+        rows = await session.execute(
+            select(Absence.student_id, Lesson.date, Lesson.lesson_number, Absence.reason).join(
+                Lesson, Lesson.id == Absence.lesson_id
+            )
+        )
         return {(student, day, number): reason for student, day, number, reason in rows}
 
 
@@ -74,10 +80,15 @@ async def test_class_today_and_reasons_set_for_a_day_and_for_one_lesson_ABS_2_AB
         "Борисова Вера, 19 нояб.: 1. Математика; срок — 23 нояб. ⚠️ просрочено\n"  # Thu → Fri, Mon: the weekend skipped
         "Васильев Глеб, 23 нояб.: 1. Математика; срок — 25 нояб.\n"
         "Алексеев Артём, 24 нояб.: 1. Русский язык, 2. Математика; срок — 26 нояб.\n"
-        "Борисова Вера, 24 нояб.: 2. Математика; срок — 26 нояб.")
+        "Борисова Вера, 24 нояб.: 2. Математика; срок — 26 нояб."
+    )
     assert [plain(b) for b in math.buttons()] == [
-        "Борисова Вера · 19 нояб.", "Васильев Глеб · 23 нояб.", "Алексеев Артём · 24 нояб.",
-        "Борисова Вера · 24 нояб.", "◀ Мой класс"]
+        "Борисова Вера · 19 нояб.",
+        "Васильев Глеб · 23 нояб.",
+        "Алексеев Артём · 24 нояб.",
+        "Борисова Вера · 24 нояб.",
+        "◀ Мой класс",
+    ]
 
     await math.tap(next(b for b in math.buttons() if plain(b) == "Алексеев Артём · 24 нояб."))
     assert plain(math.last_text()) == (
@@ -88,9 +99,16 @@ async def test_class_today_and_reasons_set_for_a_day_and_for_one_lesson_ABS_2_AB
         "\n"
         "Срок — 26 нояб.\n"
         "\n"
-        "Какую причину поставить пропускам этого дня, у которых её нет?")
-    assert math.buttons() == ["Уважительная причина", "По болезни", "Неуважительная причина",
-                              "Только 1-й урок, Русский язык", "Только 2-й урок, Математика", "◀ Назад"]
+        "Какую причину поставить пропускам этого дня, у которых её нет?"
+    )
+    assert math.buttons() == [
+        "Уважительная причина",
+        "По болезни",
+        "Неуважительная причина",
+        "Только 1-й урок, Русский язык",
+        "Только 2-й урок, Математика",
+        "◀ Назад",
+    ]
     await math.tap("Только 1-й урок, Русский язык")
     assert math.last_text().endswith("Какую причину поставить за 1-й урок, Русский язык?")
     answer = await math.tap("Неуважительная причина")
@@ -108,9 +126,13 @@ async def test_class_today_and_reasons_set_for_a_day_and_for_one_lesson_ABS_2_AB
     found = await reasons(sessions)
     s = school.students
     assert found == {
-        (s["borisova"], THURSDAY, 1): None, (s["vasiliev"], MONDAY, 1): None,
-        (s["alekseev"], TODAY, 1): AbsenceReason.UNEXCUSED, (s["alekseev"], TODAY, 2): AbsenceReason.ILLNESS,
-        (s["borisova"], TODAY, 2): AbsenceReason.EXCUSED, (s["zaitsev"], TODAY, 2): None}
+        (s["borisova"], THURSDAY, 1): None,
+        (s["vasiliev"], MONDAY, 1): None,
+        (s["alekseev"], TODAY, 1): AbsenceReason.UNEXCUSED,
+        (s["alekseev"], TODAY, 2): AbsenceReason.ILLNESS,
+        (s["borisova"], TODAY, 2): AbsenceReason.EXCUSED,
+        (s["zaitsev"], TODAY, 2): None,
+    }
     await math.tap("◀ Мой класс")
     assert "Пропусков без причины: 2 (просрочено: 1 ⚠️)" in plain(math.last_text())
 
@@ -122,33 +144,45 @@ async def test_another_class_and_its_absences_are_refused_ACC_4(bot_world, linke
         foreign = await session.scalar(select(Absence.id).where(Absence.student_id == school.students["zaitsev"]))
     math = await linked(school.staff["math"])  # leads 5А, teaches nothing in 5Б
     await math.press("Мой класс")
-    for data in (ClassCB(cls=school.classes["5Б"], view="main"), ClassCB(cls=school.classes["5Б"], view="codes"),
-                 ClassReasonCB(cls=school.classes["5А"], absence=foreign, scope="day", reason="illness"),
-                 ClassReasonCB(cls=school.classes["5А"], absence=foreign, scope="one")):
+    for data in (
+        ClassCB(cls=school.classes["5Б"], view="main"),
+        ClassCB(cls=school.classes["5Б"], view="codes"),
+        ClassReasonCB(cls=school.classes["5А"], absence=foreign, scope="day", reason="illness"),
+        ClassReasonCB(cls=school.classes["5А"], absence=foreign, scope="one"),
+    ):
         answer = await math.tap_raw(data.pack())
         assert answer["text"] == "Это не ваш класс."
-    answer = await math.tap_raw(ClassReasonCB(cls=school.classes["5А"], absence=foreign + 100, scope="day",
-                                              reason="illness").pack())
+    answer = await math.tap_raw(
+        ClassReasonCB(cls=school.classes["5А"], absence=foreign + 100, scope="day", reason="illness").pack()
+    )
     assert answer["text"] == "Этого пропуска уже нет в журнале."
     assert set((await reasons(sessions)).values()) == {None}
     async with sessions() as session:
-        assert (await session.scalars(select(InviteCode).where(  # no codes for 5Б either
-            InviteCode.issued_by == school.staff["math"]))).all() == []
+        assert (
+            await session.scalars(
+                select(InviteCode).where(  # no codes for 5Б either
+                    InviteCode.issued_by == school.staff["math"]
+                )
+            )
+        ).all() == []
 
     russian = await linked(school.staff["russian"])  # leads 5Б: its own class only
     await russian.press("Мой класс")
-    assert plain(russian.last_text()).startswith("Мой класс: 5Б\n\nВторник, 24 ноября: посещаемость\n"
-                                                 "2. Математика — отсутствует: Зайцев Лев")
+    assert plain(russian.last_text()).startswith(
+        "Мой класс: 5Б\n\nВторник, 24 ноября: посещаемость\n2. Математика — отсутствует: Зайцев Лев"
+    )
 
 
 async def test_unlinked_people_get_fresh_codes_shown_to_the_class_teacher_only_ACC_6_ACC_7(
-        bot_world, linked, person, clock, caplog):
+    bot_world, linked, person, clock, caplog
+):
     school, sessions = bot_world
     await linked(school.parents["borisov_father"])
     async with sessions() as session:  # Васильев got a code and said no to the consent
         invites = InviteService(session, clock)
-        [old] = await invites.for_person(system_actor(school.school_id), school.student_persons["vasiliev"],
-                                         timedelta(days=7))
+        [old] = await invites.for_person(
+            system_actor(school.school_id), school.student_persons["vasiliev"], timedelta(days=7)
+        )
         await invites.decline(555, old.code)
     math = await linked(school.staff["math"])
     await math.press("Мой класс")
@@ -163,11 +197,14 @@ async def test_unlinked_people_get_fresh_codes_shown_to_the_class_teacher_only_A
         "• Григорьева Дина Ефимовна\n"
         "\n"
         "Родители (1):\n"
-        "• Алексеева Ольга Петровна (Алексеев Артём)")
+        "• Алексеева Ольга Петровна (Алексеев Артём)"
+    )
     assert math.buttons() == ["🔑 Код для одного человека", "🔑 Новые коды для всех них", "◀ Мой класс"]
     await math.tap("🔑 Новые коды для всех них")
-    assert math.last_text() == ("Выдать новые коды тем, кто не подключён (5)?\n"
-                                "Коды, выданные им раньше и ещё не использованные, перестанут действовать.")
+    assert math.last_text() == (
+        "Выдать новые коды тем, кто не подключён (5)?\n"
+        "Коды, выданные им раньше и ещё не использованные, перестанут действовать."
+    )
     assert math.buttons() == ["Выдать коды", "◀ Назад"]
     with caplog.at_level(logging.DEBUG):
         await math.tap("Выдать коды")
@@ -177,22 +214,34 @@ async def test_unlinked_people_get_fresh_codes_shown_to_the_class_teacher_only_A
     lines = shown[-1].split("\n")
     assert lines[:3] == [
         "Новые коды",
-        "Каждый код действует 14 дней и срабатывает один раз. Передайте каждому только его код: человек "
-        "открывает бота @sandbox_123456_bot, нажимает «Старт» и отправляет код.",
-        ""]
+        (
+            "Каждый код действует 14 дней и срабатывает один раз. Передайте каждому только его код: человек "
+            "открывает бота @sandbox_123456_bot, нажимает «Старт» и отправляет код."
+        ),
+        "",
+    ]
     codes = dict(re.fullmatch(r"(.+): (\w{10})", line).groups() for line in lines[3:])
-    assert list(codes) == ["Алексеев Артём Игоревич (ученик)", "Борисова Вера Олеговна (ученик)",
-                           "Васильев Глеб Денисович (ученик)", "Григорьева Дина Ефимовна (ученик)",
-                           "Алексеева Ольга Петровна (родитель)"]
+    assert list(codes) == [
+        "Алексеев Артём Игоревич (ученик)",
+        "Борисова Вера Олеговна (ученик)",
+        "Васильев Глеб Денисович (ученик)",
+        "Григорьева Дина Ефимовна (ученик)",
+        "Алексеева Ольга Петровна (родитель)",
+    ]
     assert math.buttons() == []  # nothing to tap that would edit the codes away
     assert not any(code in record.getMessage() for code in codes.values() for record in caplog.records)
 
     async with sessions() as session:
-        valid = (await session.scalars(select(InviteCode).where(
-            InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None)))).all()
+        valid = (
+            await session.scalars(
+                select(InviteCode).where(InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None))
+            )
+        ).all()
         assert {c.code_hash for c in valid} == {hash_code(code) for code in codes.values()}
-        assert {c.person_id for c in valid} == {*(school.student_persons[k] for k in (
-            "alekseev", "borisova", "vasiliev", "grigorieva")), school.parents["alekseeva_mother"]}
+        assert {c.person_id for c in valid} == {
+            *(school.student_persons[k] for k in ("alekseev", "borisova", "vasiliev", "grigorieva")),
+            school.parents["alekseeva_mother"],
+        }
         assert all(c.issued_by == school.staff["math"] for c in valid)
 
     student = person()  # a code handed over works
@@ -211,8 +260,9 @@ async def test_an_absence_whose_note_came_later_is_not_overdue_before_two_workin
     async with sessions() as session:
         clock.at(MONDAY)
         father = await load_actor(session, school.parents["borisov_father"])
-        await AbsenceService(session, clock).submit_document(father, school.students["borisova"], THURSDAY, THURSDAY,
-                                                             DocumentKind.ILLNESS)
+        await AbsenceService(session, clock).submit_document(
+            father, school.students["borisova"], THURSDAY, THURSDAY, DocumentKind.ILLNESS
+        )
         clock.at(TODAY)
     math = await linked(school.staff["math"])
     await math.press("Мой класс")
@@ -222,8 +272,7 @@ async def test_an_absence_whose_note_came_later_is_not_overdue_before_two_workin
     assert "просрочено" not in math.last_text()
 
 
-async def test_absences_past_the_schools_window_get_no_button_and_the_lock_says_its_days_J_9(bot_world, linked,
-                                                                                             clock):
+async def test_absences_past_the_schools_window_get_no_button_and_the_lock_says_its_days_J_9(bot_world, linked, clock):
     school, sessions = bot_world
     await a_week_of_absences(sessions, clock, school)
     await set_edit_window(sessions, school, 1)  # Thursday's absence is locked, Monday's still open
@@ -233,6 +282,11 @@ async def test_absences_past_the_schools_window_get_no_button_and_the_lock_says_
     assert plain(math.last_text()).endswith(
         "Борисова Вера, 24 нояб.: 2. Математика; срок — 26 нояб.\n"
         "\n"
-        "🔒 Прошло больше 1 дня: здесь причину уже не поставить.")
+        "🔒 Прошло больше 1 дня: здесь причину уже не поставить."
+    )
     assert [plain(b) for b in math.buttons()] == [
-        "Васильев Глеб · 23 нояб.", "Алексеев Артём · 24 нояб.", "Борисова Вера · 24 нояб.", "◀ Мой класс"]
+        "Васильев Глеб · 23 нояб.",
+        "Алексеев Артём · 24 нояб.",
+        "Борисова Вера · 24 нояб.",
+        "◀ Мой класс",
+    ]

@@ -1,19 +1,18 @@
 """/control end to end (REP-3, ROLE-2): the deputy director's report of the lessons without attendance, topic or
 homework by teacher, and of the subjects failing the accumulation rule (PER-4); weeks back and forth, one class;
 and the refusals: a plain teacher gets no report, and a forged button is answered with a reason."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
-from ui.callbacks import ControlCB
 from services.access import load_actor
 from services.journal import JournalService
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 from tests.flows.conftest import plain
+from ui.callbacks import ControlCB
 
-MONDAY = TODAY - timedelta(days=1)
 EVERYTHING = "посещаемость, тема, задание"
-
 
 
 async def keep_some_lessons(sessions, clock, school) -> None:
@@ -30,12 +29,15 @@ async def keep_some_lessons(sessions, clock, school) -> None:
         russian = await load_actor(session, school.staff["russian"])
         for weeks in range(3):
             lesson = await journal.open_lesson(russian, school.assignments["rus5A"], TODAY - timedelta(weeks=weeks), 1)
-            await journal.add_marks(russian, lesson.lesson_id, school.work_types["answer"],
-                                    [(school.students["alekseev"], 5)])
+            await journal.add_marks(
+                russian, lesson.lesson_id, school.work_types["answer"], [(school.students["alekseev"], 5)]
+            )
 
 
-SCHEDULE_RULE = ("Ожидается к сегодняшнему дню: минимум отметок для объективной отметки за период, умноженный на долю "
-                 "уже прошедших уроков периода, с округлением вверх; в последнюю неделю периода — весь минимум.")
+SCHEDULE_RULE = (
+    "Ожидается к сегодняшнему дню: минимум отметок для объективной отметки за период, умноженный на долю "
+    "уже прошедших уроков периода, с округлением вверх; в последнюю неделю периода — весь минимум."
+)
 
 
 async def test_deputy_sees_a_short_summary_and_opens_each_list_REP_3_PER_4(bot_world, linked, clock):
@@ -53,11 +55,9 @@ async def test_deputy_sees_a_short_summary_and_opens_each_list_REP_3_PER_4(bot_w
         "Не заполнено: посещаемость — 6, тема — 7, задание — 7\n"
         "5 учителей\n"
         "\n"
-        "Отстают от графика отметок, 2 четверть: 5 предметов\n"
-        + SCHEDULE_RULE
+        "Отстают от графика отметок, 2 четверть: 5 предметов\n" + SCHEDULE_RULE
     )
-    assert deputy.buttons() == ["Уроки по учителям (7)", "Отстают от графика (5)", "◀ Прошлая неделя",
-                                "Выбрать класс"]
+    assert deputy.buttons() == ["Уроки по учителям (7)", "Отстают от графика (5)", "◀ Прошлая неделя", "Выбрать класс"]
 
     await deputy.tap("Уроки по учителям (7)")
     assert plain(deputy.last_text()) == (
@@ -90,8 +90,7 @@ async def test_deputy_sees_a_short_summary_and_opens_each_list_REP_3_PER_4(bot_w
         "Контроль журнала: вся школа\n"
         "Неделя 23 нояб. – 24 нояб.\n"
         "\n"
-        "Отстают от графика отметок, 2 четверть: 5 предметов\n"
-        + SCHEDULE_RULE + "\n"
+        "Отстают от графика отметок, 2 четверть: 5 предметов\n" + SCHEDULE_RULE + "\n"
         "\n"
         "• 5А, Английский язык (Англ. 1): к сегодняшнему дню ожидается 2 из 5; отстают: 2 из 2\n"
         "• 5А, Английский язык (Англ. 2): к сегодняшнему дню ожидается 2 из 5; отстают: 2 из 2\n"
@@ -103,10 +102,16 @@ async def test_deputy_sees_a_short_summary_and_opens_each_list_REP_3_PER_4(bot_w
 
     await deputy.tap("◀ Прошлая неделя")
     text = plain(deputy.last_text())
-    assert text.startswith("Контроль журнала: вся школа\nНеделя 16 нояб. – 22 нояб.\n\n"
-                           "Уроки без посещаемости, темы или задания: 17\n")
-    assert deputy.buttons() == ["Уроки по учителям (17)", "Отстают от графика (5)", "◀ Прошлая неделя",
-                                "Следующая неделя ▶", "Выбрать класс"]
+    assert text.startswith(
+        "Контроль журнала: вся школа\nНеделя 16 нояб. – 22 нояб.\n\nУроки без посещаемости, темы или задания: 17\n"
+    )
+    assert deputy.buttons() == [
+        "Уроки по учителям (17)",
+        "Отстают от графика (5)",
+        "◀ Прошлая неделя",
+        "Следующая неделя ▶",
+        "Выбрать класс",
+    ]
     await deputy.tap("Следующая неделя ▶")
     assert plain(deputy.last_text()).startswith("Контроль журнала: вся школа\nНеделя 23 нояб. – 24 нояб.\n")
 
@@ -122,21 +127,27 @@ async def test_deputy_sees_a_short_summary_and_opens_each_list_REP_3_PER_4(bot_w
         "Не заполнено: посещаемость — 1, тема — 1, задание — 1\n"
         "1 учитель\n"
         "\n"
-        "Отстают от графика отметок, 2 четверть: 1 предмет\n"
-        + SCHEDULE_RULE
+        "Отстают от графика отметок, 2 четверть: 1 предмет\n" + SCHEDULE_RULE
     )
-    assert deputy.buttons() == ["Уроки по учителям (1)", "Отстают от графика (1)", "◀ Прошлая неделя",
-                                "Выбрать класс", "Вся школа"]
+    assert deputy.buttons() == [
+        "Уроки по учителям (1)",
+        "Отстают от графика (1)",
+        "◀ Прошлая неделя",
+        "Выбрать класс",
+        "Вся школа",
+    ]
     await deputy.tap("Отстают от графика (1)")
     assert plain(deputy.last_text()).endswith(
-        "• 5Б, Математика — Кузнецов О. П.: к сегодняшнему дню ожидается 4 из 8; отстают: 2 из 2")
+        "• 5Б, Математика — Кузнецов О. П.: к сегодняшнему дню ожидается 4 из 8; отстают: 2 из 2"
+    )
     await deputy.tap("◀ Сводка")
     await deputy.tap("Вся школа")
     assert deputy.last_text().startswith("Контроль журнала: вся школа\n")
 
 
 async def test_marks_are_judged_against_the_part_of_the_period_held_and_the_whole_minimum_in_its_last_week_PER_4(
-        bot_world, linked, clock):
+    bot_world, linked, clock
+):
     """Russian in 5А asks for 3 marks in the quarter; two by 24 November are on schedule, not in its last week."""
     school, sessions = bot_world
     async with sessions() as session:
@@ -144,9 +155,12 @@ async def test_marks_are_judged_against_the_part_of_the_period_held_and_the_whol
         russian = await load_actor(session, school.staff["russian"])
         for weeks in range(2):
             lesson = await journal.open_lesson(russian, school.assignments["rus5A"], TODAY - timedelta(weeks=weeks), 1)
-            await journal.add_marks(russian, lesson.lesson_id, school.work_types["answer"],
-                                    [(school.students[key], 5) for key in ("alekseev", "borisova", "vasiliev",
-                                                                           "grigorieva")])
+            await journal.add_marks(
+                russian,
+                lesson.lesson_id,
+                school.work_types["answer"],
+                [(school.students[key], 5) for key in ("alekseev", "borisova", "vasiliev", "grigorieva")],
+            )
     deputy = await linked(school.staff["deputy"])
     await deputy.send("/control")
     await deputy.tap("Отстают от графика (4)")
@@ -163,7 +177,8 @@ async def test_the_administrator_has_the_report_too_ROLE_2(bot_world, linked):
     admin = await linked(school.staff["admin"])
     await admin.send("/control")
     assert plain(admin.last_text()).startswith(
-        "Контроль журнала: вся школа\nНеделя 23 нояб. – 24 нояб.\n\nУроки без посещаемости, темы или задания: 8\n")
+        "Контроль журнала: вся школа\nНеделя 23 нояб. – 24 нояб.\n\nУроки без посещаемости, темы или задания: 8\n"
+    )
 
 
 async def test_a_teacher_gets_no_report_and_forged_buttons_are_refused_ROLE_2(bot_world, linked):
@@ -177,8 +192,10 @@ async def test_a_teacher_gets_no_report_and_forged_buttons_are_refused_ROLE_2(bo
         assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."
     deputy = await linked(school.staff["deputy"])
     await deputy.send("/control")
-    for forged, reason in ((ControlCB(week="2026-13-01"), "В кнопке нет правильной даты. Отправьте команду ещё раз."),
-                           (ControlCB(week=(TODAY + timedelta(days=6)).isoformat()), "Эта неделя ещё не началась."),
-                           (ControlCB(cls=999), "Такого класса нет.")):
+    for forged, reason in (
+        (ControlCB(week="2026-13-01"), "В кнопке нет правильной даты. Отправьте команду ещё раз."),
+        (ControlCB(week=(TODAY + timedelta(days=6)).isoformat()), "Эта неделя ещё не началась."),
+        (ControlCB(cls=999), "Такого класса нет."),
+    ):
         answer = await deputy.tap_raw(forged.pack())
         assert (answer["text"], answer["show_alert"]) == (reason, True)

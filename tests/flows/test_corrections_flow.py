@@ -3,13 +3,11 @@ with its reason; the deputy director sees it in /corrections with the fields J-1
 administrator declines it with a comment; the teacher is told in their own language. Refusals: a too long
 reason, a request dropped by «Cancel» or /cancel, a decision made twice, a teacher's /corrections and a
 teacher's forged decision."""
-from __future__ import annotations
 
-from datetime import timedelta
+from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ui.callbacks import CorrectionDecideCB
 from services.access import load_actor
 from services.correction_changes import AddMark, ChangeMark, SetAbsent, SetTopic
 from services.corrections import CorrectionService
@@ -22,13 +20,12 @@ from services.models import (
     Lesson,
     Mark,
 )
-from tests.factories import TODAY
+from tests.factories import OLD, TODAY
 from tests.flows.conftest import TOKEN, plain
+from ui.callbacks import CorrectionDecideCB
 
-OLD = TODAY - timedelta(days=15)  # Monday, 9 November: past the 14 days (J-9)
 TITLE = "Математика, 5А\nПонедельник, 9 ноября, 1-й урок\n\n"
 LOCKED = "🔒 Прошло больше 14 дней: изменения уйдут заместителю директора заявкой на исправление."
-
 
 
 async def requests(sessions) -> list[CorrectionRequest]:
@@ -43,8 +40,13 @@ async def old_lesson(sessions, clock, school, *, mark: int | None = None) -> tup
         journal = JournalService(session, clock)
         teacher = await load_actor(session, school.staff["math"])
         lesson_id = (await journal.open_lesson(teacher, school.assignments["math5A"], OLD, 1)).lesson_id
-        mark_ids = await journal.add_marks(teacher, lesson_id, school.work_types["answer"],
-                                           [(school.students["alekseev"], mark)]) if mark else [None]
+        mark_ids = (
+            await journal.add_marks(
+                teacher, lesson_id, school.work_types["answer"], [(school.students["alekseev"], mark)]
+            )
+            if mark
+            else [None]
+        )
     clock.at(TODAY)
     return lesson_id, mark_ids[0]
 
@@ -71,12 +73,12 @@ async def test_the_reason_sent_twice_at_once_files_one_request_J_10(bot_world, l
         await math.emulator.wait_for_bot_message(TOKEN, math.id)
     assert len(await requests(sessions)) == 1
     assert [text for text in math.texts() if text.startswith("Заявка №")] == [
-        "Заявка №1 отправлена заместителю директора."]
+        "Заявка №1 отправлена заместителю директора."
+    ]
     assert not [text for text in math.texts() if "не отправлена" in text]
 
 
-async def test_topic_of_a_lesson_15_days_old_goes_as_a_request_the_deputy_applies_J_9_J_10(bot_world, linked,
-                                                                                          clock):
+async def test_topic_of_a_lesson_15_days_old_goes_as_a_request_the_deputy_applies_J_9_J_10(bot_world, linked, clock):
     school, sessions = bot_world
     lesson_id, _ = await old_lesson(sessions, clock, school)
     math = await linked(school.staff["math"])
@@ -104,8 +106,13 @@ async def test_topic_of_a_lesson_15_days_old_goes_as_a_request_the_deputy_applie
     assert math.last_text().startswith(TITLE + "Тема: пока не указана\n")  # nothing written before the decision
     [req] = await requests(sessions)
     assert (req.lesson_id, req.requested_by, req.lesson_date, req.status, req.changes, req.reason) == (
-        lesson_id, school.staff["math"], OLD, CorrectionStatus.PENDING,
-        [{"op": "set_topic", "topic": "Сравнение дробей"}], "Забыла записать тему в день урока")
+        lesson_id,
+        school.staff["math"],
+        OLD,
+        CorrectionStatus.PENDING,
+        [{"op": "set_topic", "topic": "Сравнение дробей"}],
+        "Забыла записать тему в день урока",
+    )
 
     deputy = await linked(school.staff["deputy"])
     assert "Заявки" in deputy.keyboard()
@@ -147,8 +154,11 @@ async def test_topic_of_a_lesson_15_days_old_goes_as_a_request_the_deputy_applie
         answer = await deputy.tap_raw(CorrectionDecideCB(request=req.id, action=action).pack())
         assert (answer["text"], answer["show_alert"]) == ("По этой заявке уже принято решение.", True)
     async with sessions() as session:
-        decisions = await session.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.entity == "correction_request", AuditEntry.action == "decide"))
+        decisions = await session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.entity == "correction_request", AuditEntry.action == "decide")
+        )
         assert decisions == 1
         assert (await session.get(CorrectionRequest, req.id)).status == CorrectionStatus.APPLIED
     await deputy.send("/corrections")
@@ -156,14 +166,22 @@ async def test_topic_of_a_lesson_15_days_old_goes_as_a_request_the_deputy_applie
 
 
 async def test_marks_request_declined_by_the_administrator_and_the_teacher_told_in_english_J_10(
-        bot_world, linked, clock):
+    bot_world, linked, clock
+):
     school, sessions = bot_world
     lesson_id, mark_id = await old_lesson(sessions, clock, school, mark=3)
-    req_id = await file_request(sessions, clock, school, lesson_id, [
-        ChangeMark(mark_id=mark_id, value=4),
-        SetAbsent(student_id=school.students["vasiliev"]),
-        AddMark(student_id=school.students["borisova"], value=5, work_type_id=school.work_types["test"]),
-    ], "Ошибка при выставлении")
+    req_id = await file_request(
+        sessions,
+        clock,
+        school,
+        lesson_id,
+        [
+            ChangeMark(mark_id=mark_id, value=4),
+            SetAbsent(student_id=school.students["vasiliev"]),
+            AddMark(student_id=school.students["borisova"], value=5, work_type_id=school.work_types["test"]),
+        ],
+        "Ошибка при выставлении",
+    )
     math = await linked(school.staff["math"], language_code="en")
     admin = await linked(school.staff["admin"])
     await admin.send("/corrections", replies=2)
@@ -174,8 +192,9 @@ async def test_marks_request_declined_by_the_administrator_and_the_teacher_told_
     )
     assert changes in admin.last_text()
     await admin.tap("Отклонить")
-    assert admin.last_text() == ("Почему заявка №1 отклонена? Напишите комментарий для учителя "
-                                 "(не более 1000 символов).")
+    assert admin.last_text() == (
+        "Почему заявка №1 отклонена? Напишите комментарий для учителя (не более 1000 символов)."
+    )
     await admin.send("x" * 1001)
     assert admin.last_text() == "Комментарий слишком длинный: 1001 символов, можно не более 1000."
     assert (await requests(sessions))[0].status == CorrectionStatus.PENDING
@@ -193,7 +212,11 @@ async def test_marks_request_declined_by_the_administrator_and_the_teacher_told_
     )
     [req] = await requests(sessions)
     assert (req.id, req.status, req.decided_by, req.decision_comment) == (
-        req_id, CorrectionStatus.DECLINED, school.staff["admin"], "Нет оснований: отметка выставлена верно")
+        req_id,
+        CorrectionStatus.DECLINED,
+        school.staff["admin"],
+        "Нет оснований: отметка выставлена верно",
+    )
     async with sessions() as session:  # the journal is as it was
         assert (await session.scalars(select(Mark.value))).all() == [3]
         assert (await session.scalars(select(Absence.id))).all() == []
@@ -227,8 +250,7 @@ async def test_a_request_dropped_by_cancel_is_not_sent_J_10(bot_world, linked, c
 async def test_a_teacher_cannot_see_or_decide_requests_ROLE_2(bot_world, linked, clock):
     school, sessions = bot_world
     lesson_id, _ = await old_lesson(sessions, clock, school)
-    req_id = await file_request(sessions, clock, school, lesson_id, [SetTopic(topic="Дроби")],
-                                "Забыла тему")
+    req_id = await file_request(sessions, clock, school, lesson_id, [SetTopic(topic="Дроби")], "Забыла тему")
     math = await linked(school.staff["math"])
     assert "Заявки" not in math.keyboard()
     await math.send("/corrections")

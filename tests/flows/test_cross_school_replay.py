@@ -8,9 +8,11 @@ of each kind it leads to (a kind is the callback data with its numbers left out)
 CallbackData class the bot defines must be among those found, so a new kind of button fails this test until
 the walk reaches it.
 """
+
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from collections import Counter
@@ -40,23 +42,36 @@ from services.models import (
     Subject,
     WorkType,
 )
-from tests.factories import TODAY, MiniSchool, build_school
+from tests.factories import OLD, TODAY, MiniSchool, build_school
 from tests.flows.conftest import TOKEN, TelegramUser, polling_bot
 
-OLD = TODAY - timedelta(days=15)  # Monday 9 November: past the 14 days (J-9), changes go as correction requests
 _user_ids = count(710_000_001)
 
 # School 2 is built as school 1 is, then given names of its own, so that anything of it on a screen is recognised.
 PEOPLE_2 = {  # person key → (last name, first name)
-    "math": ("Ежова", "Снежана"), "russian": ("Жуков", "Тимофей"), "eng1": ("Зимина", "Ульяна"),
-    "eng2": ("Игнатов", "Фёдор"), "primary": ("Калинина", "Эвелина"), "deputy": ("Лаптева", "Юлиана"),
-    "admin": ("Мухин", "Ярополк"), "alekseev": ("Носов", "Добрыня"), "borisova": ("Осипова", "Любава"),
-    "vasiliev": ("Пахомов", "Мирон"), "grigorieva": ("Рябова", "Василиса"), "alekseeva": ("Носова", "Есения"),
-    "zaitsev": ("Титов", "Ростислав"), "ivanov": ("Уваров", "Святогор"), "alekseeva_mother": ("Носова", "Богдана"),
+    "math": ("Ежова", "Снежана"),
+    "russian": ("Жуков", "Тимофей"),
+    "eng1": ("Зимина", "Ульяна"),
+    "eng2": ("Игнатов", "Фёдор"),
+    "primary": ("Калинина", "Эвелина"),
+    "deputy": ("Лаптева", "Юлиана"),
+    "admin": ("Мухин", "Ярополк"),
+    "alekseev": ("Носов", "Добрыня"),
+    "borisova": ("Осипова", "Любава"),
+    "vasiliev": ("Пахомов", "Мирон"),
+    "grigorieva": ("Рябова", "Василиса"),
+    "alekseeva": ("Носова", "Есения"),
+    "zaitsev": ("Титов", "Ростислав"),
+    "ivanov": ("Уваров", "Святогор"),
+    "alekseeva_mother": ("Носова", "Богдана"),
     "borisov_father": ("Осипов", "Радомир"),
 }
-SUBJECTS_2 = {"Математика": "Алгебра", "Русский язык": "Риторика", "Английский язык": "Немецкий язык",
-              "Литературное чтение": "Чистописание"}
+SUBJECTS_2 = {
+    "Математика": "Алгебра",
+    "Русский язык": "Риторика",
+    "Английский язык": "Немецкий язык",
+    "Литературное чтение": "Чистописание",
+}
 WORK_TYPES_2 = {"Ответ на уроке": "Устный опрос", "Контрольная работа": "Зачётная работа"}
 LETTERS_2 = {"А": "Л", "Б": "М"}  # 5А → 5Л, 5Б → 5М, 1А → 1Л
 SCHOOL_2 = "Лицей № 2"
@@ -64,16 +79,33 @@ TOPIC_2, HOMEWORK_2 = "Лицейская тема", "Лицейское зад�
 COMMENT_2, REASON_2 = "Лицейская справка", "Лицейская ошибка"  # a parent's document, a correction request
 
 # What the journal and the accounts are made of; a replay must leave every row of them as it was.
-JOURNAL_TABLES = ("lessons", "marks", "absences", "absence_documents", "attachments", "final_marks",
-                  "correction_requests", "audit_log", "outbox", "notification_settings", "persons", "students",
-                  "guardianships", "invite_codes", "consents")
+JOURNAL_TABLES = (
+    "lessons",
+    "marks",
+    "absences",
+    "absence_documents",
+    "attachments",
+    "final_marks",
+    "correction_requests",
+    "audit_log",
+    "outbox",
+    "notification_settings",
+    "persons",
+    "students",
+    "guardianships",
+    "invite_codes",
+    "consents",
+)
 
 
 # Texts that only school 2's data can put on a screen.
-MARKERS_2 = sorted({part for pair in PEOPLE_2.values() for part in pair}
-                   | {"5Л", "5М", "1Л"}
-                   | set(SUBJECTS_2.values()) | set(WORK_TYPES_2.values())
-                   | {SCHOOL_2, TOPIC_2, HOMEWORK_2, COMMENT_2, REASON_2})
+MARKERS_2 = sorted(
+    {part for pair in PEOPLE_2.values() for part in pair}
+    | {"5Л", "5М", "1Л"}
+    | set(SUBJECTS_2.values())
+    | set(WORK_TYPES_2.values())
+    | {SCHOOL_2, TOPIC_2, HOMEWORK_2, COMMENT_2, REASON_2}
+)
 
 
 def button_kinds() -> dict[str, str]:
@@ -99,16 +131,22 @@ async def give_school_2_its_own_names(session, two: MiniSchool) -> None:
         await session.execute(update(Person).where(Person.id == keys[key]).values(last_name=last, first_name=first))
     await session.execute(update(School).where(School.id == two.school_id).values(name=SCHOOL_2))
     for old, new in SUBJECTS_2.items():
-        await session.execute(update(Subject).where(Subject.school_id == two.school_id, Subject.name == old)
-                              .values(name=new))
+        await session.execute(
+            update(Subject).where(Subject.school_id == two.school_id, Subject.name == old).values(name=new)
+        )
     for old, new in WORK_TYPES_2.items():
-        await session.execute(update(WorkType).where(WorkType.school_id == two.school_id, WorkType.name == old)
-                              .values(name=new))
+        await session.execute(
+            update(WorkType).where(WorkType.school_id == two.school_id, WorkType.name == old).values(name=new)
+        )
     for old, new in LETTERS_2.items():
-        await session.execute(update(ClassGroup).where(ClassGroup.school_id == two.school_id,
-                                                       ClassGroup.letter == old).values(letter=new))
-    await session.execute(update(PlanTopic).where(PlanTopic.assignment_id == two.assignments["math5A"])
-                          .values(topic=PlanTopic.topic.op("||")(" " + TOPIC_2)))
+        await session.execute(
+            update(ClassGroup).where(ClassGroup.school_id == two.school_id, ClassGroup.letter == old).values(letter=new)
+        )
+    await session.execute(
+        update(PlanTopic)
+        .where(PlanTopic.assignment_id == two.assignments["math5A"])
+        .values(topic=PlanTopic.topic.op("||")(" " + TOPIC_2))
+    )
     await session.commit()
 
 
@@ -122,8 +160,7 @@ async def school_2_at_work(session, clock, two: MiniSchool) -> None:
     old = (await journal.open_lesson(math, two.assignments["math5A"], OLD, 1)).lesson_id
     [old_mark] = await journal.add_marks(math, old, two.work_types["answer"], [(kid["alekseev"], 3)])
     clock.at(TODAY)
-    await CorrectionService(session, clock).request(
-        math, old, [ChangeMark(mark_id=old_mark, value=4)], REASON_2)
+    await CorrectionService(session, clock).request(math, old, [ChangeMark(mark_id=old_mark, value=4)], REASON_2)
     lesson = (await journal.open_lesson(math, two.assignments["math5A"], TODAY, 2)).lesson_id
     await journal.save_attendance(math, lesson, [kid["borisova"]])
     await journal.add_marks(math, lesson, two.work_types["test"], [(kid["alekseev"], 5), (kid["vasiliev"], 4)])
@@ -132,8 +169,9 @@ async def school_2_at_work(session, clock, two: MiniSchool) -> None:
     english_lesson = (await journal.open_lesson(english, two.assignments["eng5A1"], TODAY, 3)).lesson_id
     await journal.add_marks(english, english_lesson, two.work_types["answer"], [(kid["alekseev"], 5)] * 5)
     father = await load_actor(session, two.parents["borisov_father"])
-    await AbsenceService(session, clock).submit_document(father, kid["borisova"], TODAY, TODAY, DocumentKind.FAMILY,
-                                                         COMMENT_2)
+    await AbsenceService(session, clock).submit_document(
+        father, kid["borisova"], TODAY, TODAY, DocumentKind.FAMILY, COMMENT_2
+    )
 
 
 @pytest.fixture
@@ -171,10 +209,9 @@ class Visitor(TelegramUser):
         """Sends a command or a text and waits for the bot's answer (one message or more)."""
         await self.forget_seen()
         self.emulator.user_sends_text(TOKEN, self.id, text, language_code=self.language_code)
-        try:
+        # A command may answer nothing (or only by a callback answer); what came is read anyway.
+        with contextlib.suppress(TimeoutError):
             await self.emulator.wait_for_bot_message(TOKEN, self.id)
-        except TimeoutError:
-            pass  # a command may answer nothing (or only by a callback answer); what came is read anyway
 
     async def forget_seen(self) -> None:
         """Skips what the bot sent before, so that `do` waits for the answer to what is sent now."""
@@ -190,9 +227,13 @@ class Visitor(TelegramUser):
 
     def inline_buttons(self) -> list[tuple[int, str]]:
         """(message id, callback data) of every inline button in the chat now."""
-        return [(m["message_id"], button["callback_data"]) for m in self.emulator.messages(TOKEN, self.id)
-                for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for button in row
-                if "callback_data" in button]
+        return [
+            (m["message_id"], button["callback_data"])
+            for m in self.emulator.messages(TOKEN, self.id)
+            for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+            for button in row
+            if "callback_data" in button
+        ]
 
     def menu(self) -> list[str]:
         """The commands of the user's menu, but for leaving (/logout) and the language (kept for the end)."""
@@ -236,8 +277,7 @@ class Visitor(TelegramUser):
 async def link(emulator: BotAPIEmulator, sessions, clock, school_id: int, person_id: int) -> Visitor:
     user = Visitor(emulator, next(_user_ids))
     async with sessions() as session:
-        [issued] = await InviteService(session, clock).for_person(system_actor(school_id), person_id,
-                                                                  timedelta(days=7))
+        [issued] = await InviteService(session, clock).for_person(system_actor(school_id), person_id, timedelta(days=7))
     await user.do("/start " + issued.code)
     await user.tap("Принимаю")
     return user
@@ -265,7 +305,8 @@ REPLAYERS = ("alekseeva_mother", "borisova", "eng1", "math", "deputy", "admin") 
 
 
 async def test_no_button_of_school_2_shows_or_changes_anything_for_anyone_of_school_1(
-        schools, sessions, emulator, clock, monkeypatch):
+    schools, sessions, emulator, clock, monkeypatch
+):
     one, two = schools
     # These users tap faster than a person can: the flood limit would drop their taps, and a dropped replay
     # would pass for a refused one.
@@ -273,22 +314,29 @@ async def test_no_button_of_school_2_shows_or_changes_anything_for_anyone_of_sch
     async with polling_bot(emulator, sessions, clock):
         ids_2 = {**two.staff, **two.student_persons, **two.parents}
         walkers = [await link(emulator, sessions, clock, two.school_id, ids_2[key]) for key, _ in WALKS.values()]
-        found = await asyncio.gather(*(user.walk(*user.menu(), *extra, "/language")
-                                       for user, (_, extra) in zip(walkers, WALKS.values())))
+        found = await asyncio.gather(
+            *(
+                user.walk(*user.menu(), *extra, "/language")
+                for user, (_, extra) in zip(walkers, WALKS.values(), strict=False)
+            )
+        )
         captured: dict[str, str] = {}  # callback data → whose button it was
-        for role, buttons in zip(WALKS, found):
+        for role, buttons in zip(WALKS, found, strict=False):
             for data in sorted(buttons):
                 captured.setdefault(data, role)
         shown_in_school_2 = "".join(json.dumps(user.shown(), ensure_ascii=False) for user in walkers)
         assert {"Добрыня", "Осипова", "Алгебра", "5Л", TOPIC_2} <= {m for m in MARKERS_2 if m in shown_in_school_2}, (
-            "school 2's own screens show its names: so would a leak")
+            "school 2's own screens show its names: so would a leak"
+        )
         kinds = button_kinds()
-        missing = {prefix: name for prefix, name in kinds.items()
-                   if not any(data.split(":")[0] == prefix for data in captured)}
+        missing = {
+            prefix: name for prefix, name in kinds.items() if not any(data.split(":")[0] == prefix for data in captured)
+        }
         assert not missing, (
             "no button of these kinds was reached by the walk of school 2's users, so nobody replays them: "
             + ", ".join(f"«{p}» ({n})" for p, n in sorted(missing.items()))
-            + "; add the step that shows one to WALKS")
+            + "; add the step that shows one to WALKS"
+        )
         ids_1 = {**one.staff, **one.student_persons, **one.parents}
         replayers = {key: await link(emulator, sessions, clock, one.school_id, ids_1[key]) for key in REPLAYERS}
         replayers["stranger"] = Visitor(emulator, next(_user_ids))
@@ -310,11 +358,18 @@ async def test_no_button_of_school_2_shows_or_changes_anything_for_anyone_of_sch
         buttons = sorted(one_of_each_kind.values())
         # Each one taps them in turn; the nine of them at once, as people do.
         seen = await asyncio.gather(*(user.replay(buttons) for user in replayers.values()))
-        leaks = [f"{who} of school 1 tapped {data} (the {captured[data]}'s of school 2) and saw {found}"
-                 for who, shown in zip(replayers, seen) for data, found in shown.items() if found]
+        leaks = [
+            f"{who} of school 1 tapped {data} (the {captured[data]}'s of school 2) and saw {found}"
+            for who, shown in zip(replayers, seen, strict=False)
+            for data, found in shown.items()
+            if found
+        ]
         replays = len(buttons) * len(replayers)
         after = await journal_rows(sessions)
     assert not leaks, f"{len(leaks)} of {replays} replays showed school 2:\n" + "\n".join(leaks[:30])
-    changed = {name: (Counter(before[name]) - Counter(after[name]), Counter(after[name]) - Counter(before[name]))
-               for name in JOURNAL_TABLES if before[name] != after[name]}
+    changed = {
+        name: (Counter(before[name]) - Counter(after[name]), Counter(after[name]) - Counter(before[name]))
+        for name in JOURNAL_TABLES
+        if before[name] != after[name]
+    }
     assert not changed, f"replays changed school 2's records (gone, new): {changed}"

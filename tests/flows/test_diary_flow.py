@@ -3,22 +3,20 @@ and «ещё не внесено» where nothing was entered yet (J-3), marks wi
 their work types (J-5) and absences with their reasons (J-12, ABS-2); one message edited in place; a date
 picker; weekends and holidays (PER-1); only one's own children, at any hour (ACC-1, ACC-2, DIA-2); long days
 split into several messages, never cut off."""
+
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from sqlalchemy import select
 
-from ui.callbacks import DiaryCB, DiaryMonthCB
 from services.absences import AbsenceService
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY, open_lesson
 from tests.flows.conftest import TOKEN
-
-MONDAY = TODAY - timedelta(days=1)
+from ui.callbacks import DiaryCB, DiaryMonthCB
 
 ARTYOM_TODAY = """Дневник: Артём, 5А
 Вторник, 24 ноября, сегодня
@@ -55,8 +53,9 @@ async def keep_journal(bot_world, clock) -> None:
         await AbsenceService(session, clock).set_reason(math, absence_id, AbsenceReason.ILLNESS)  # ABS-2
         other = await journal.open_lesson(russian, school.assignments["math5B"], TODAY, 2)
         await journal.set_topic(russian, other.lesson_id, "Уравнения")
-        await journal.add_marks(russian, other.lesson_id, school.work_types["test"],
-                                [(school.students["alekseeva"], 3)])
+        await journal.add_marks(
+            russian, other.lesson_id, school.work_types["test"], [(school.students["alekseeva"], 3)]
+        )
 
 
 def screen(user) -> dict:
@@ -73,18 +72,26 @@ async def test_parent_of_two_sees_each_childs_day_after_switching_DIA_1_ACC_2(bo
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.press("Дневник")
     assert mother.last_text() == ARTYOM_TODAY
-    assert mother.buttons() == ["◀ пн, 23 нояб.", "ср, 25 нояб. ▶", "◀◀ Неделя назад", "Неделя вперёд ▶▶",
-                                "📅 Выбрать дату"]  # no «Сегодня»: it is today already
+    assert mother.buttons() == [
+        "◀ пн, 23 нояб.",
+        "ср, 25 нояб. ▶",
+        "◀◀ Неделя назад",
+        "Неделя вперёд ▶▶",
+        "📅 Выбрать дату",
+    ]  # no «Сегодня»: it is today already
     await mother.send("/switch")
     await mother.tap("Ксения, 5Б")
     await mother.send("/diary")
-    assert mother.last_text() == """Дневник: Ксения, 5Б
+    assert (
+        mother.last_text()
+        == """Дневник: Ксения, 5Б
 Вторник, 24 ноября, сегодня
 
 2. 10:00–10:45 Математика
 Тема: Уравнения
 Д/з: ещё не внесено
 Оценка: 3 (Контрольная работа)"""
+    )
 
 
 async def test_the_diary_answers_at_night_as_by_day_DIA_2(bot_world, linked, clock):
@@ -106,13 +113,16 @@ async def test_navigation_edits_the_one_message_in_place(bot_world, linked, cloc
 
     await mother.tap("◀ пн, 23 нояб.")
     assert screen(mother)["message_id"] == diary_id and bot_messages(mother) == count
-    assert mother.last_text() == """Дневник: Артём, 5А
+    assert (
+        mother.last_text()
+        == """Дневник: Артём, 5А
 Понедельник, 23 ноября
 
 1. 09:00–09:45 Математика
 Тема: Дроби
 Д/з к 24 нояб.: №12, с. 30
 Оценки: 4 (Ответ на уроке), 5 (Контрольная работа)"""
+    )
     assert "Сегодня" in mother.buttons()
 
     await mother.tap("Неделя вперёд ▶▶")
@@ -182,9 +192,11 @@ async def test_forged_child_of_another_family_is_refused_and_logged_ACC_2_DIA_2(
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.send("/diary")
     before = screen(mother)
-    for forged in (DiaryCB(student=school.students["borisova"], day=TODAY.isoformat()),
-                   DiaryCB(student=school.students["borisova"], day="today"),
-                   DiaryMonthCB(student=school.students["borisova"], month="2026-11", day=TODAY.isoformat())):
+    for forged in (
+        DiaryCB(student=school.students["borisova"], day=TODAY.isoformat()),
+        DiaryCB(student=school.students["borisova"], day="today"),
+        DiaryMonthCB(student=school.students["borisova"], month="2026-11", day=TODAY.isoformat()),
+    ):
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
             answer = await mother.tap_raw(forged.pack())
@@ -200,8 +212,13 @@ async def test_a_broken_date_in_a_button_is_refused_not_a_crash(bot_world, linke
     await mother.send("/diary")
     before = screen(mother)
     artyom = school.students["alekseev"]
-    for data in (f"diary:{artyom}:2026-02-30", f"diary:{artyom}:tomorrow", f"diary:{artyom}:1900-01-01",
-                 f"diarym:{artyom}:2026-13:2026-11-24", f"diarym:{artyom}:2026-11:0"):
+    for data in (
+        f"diary:{artyom}:2026-02-30",
+        f"diary:{artyom}:tomorrow",
+        f"diary:{artyom}:1900-01-01",
+        f"diarym:{artyom}:2026-13:2026-11-24",
+        f"diarym:{artyom}:2026-11:0",
+    ):
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
             answer = await mother.tap_raw(data)
@@ -216,7 +233,9 @@ async def test_english_dates_and_buttons(bot_world, linked, clock):
     await keep_journal(bot_world, clock)
     mother = await linked(school.parents["alekseeva_mother"], language_code="en")
     await mother.send("/diary")
-    assert mother.last_text() == """Diary: Артём, 5А
+    assert (
+        mother.last_text()
+        == """Diary: Артём, 5А
 Tuesday, 24 November, today
 
 1. 09:00–09:45 Русский язык
@@ -229,8 +248,8 @@ For this lesson: №12, с. 30
 
 3. 11:00–11:45 Английский язык
 Homework: not entered yet"""
-    assert mother.buttons() == ["◀ Mon, 23 Nov", "Wed, 25 Nov ▶", "◀◀ A week back", "A week ahead ▶▶",
-                                "📅 Pick a date"]
+    )
+    assert mother.buttons() == ["◀ Mon, 23 Nov", "Wed, 25 Nov ▶", "◀◀ A week back", "A week ahead ▶▶", "📅 Pick a date"]
     await mother.tap("◀ Mon, 23 Nov")
     assert "Homework for 24 Nov: №12, с. 30" in mother.last_text()
     assert "Marks: 4 (Answer in class), 5 (Test)" in mother.last_text()
@@ -246,8 +265,7 @@ async def test_a_day_too_long_for_one_message_comes_whole_and_moves_in_place(bot
     async with sessions() as session:
         journal = JournalService(session, clock)
         for key, number, teacher in (("rus5A", 1, "russian"), ("math5A", 2, "math"), ("eng5A1", 3, "eng1")):
-            actor = await load_actor(session, school.staff[teacher])
-            lesson = await journal.open_lesson(actor, school.assignments[key], TODAY, number)
+            actor, lesson = await open_lesson(journal, school, teacher, key, TODAY, number)
             homework[key] = " ".join(f"{key}-упр.{i}" for i in range(230))[:2990]
             await journal.set_homework(actor, lesson.lesson_id, homework[key])
     mother = await linked(school.parents["alekseeva_mother"])

@@ -4,6 +4,7 @@ without it the draft is gone, and the teacher is told so instead of «saved» wi
 
 Redis is looked for at TEST_REDIS_URL (default: database 15 of the local server); the Redis test is skipped
 when no server answers, as the PostgreSQL runs are."""
+
 from __future__ import annotations
 
 import os
@@ -67,7 +68,9 @@ async def test_without_redis_a_restart_loses_the_draft_and_the_teacher_is_told(s
     async with polling_bot(emulator, sessions, clock):  # a new process, its memory empty
         answer = await math.tap("Сохранить")
         assert (answer["text"], answer["show_alert"]) == (
-            "Отметки на этом экране не сохранены. Вот посещаемость, как она сохранена: отметьте ещё раз.", True)
+            "Отметки на этом экране не сохранены. Вот посещаемость, как она сохранена: отметьте ещё раз.",
+            True,
+        )
         assert await absent_names(sessions) == []
         assert math.buttons()[:2] == ["1 Алексеев", "2 Борисова"]
         await math.tap("2 Борисова")

@@ -1,5 +1,6 @@
 """Files are checked by what is inside them (ABS-4, J-4): a 0-byte file and a program renamed «setup.pdf» are refused
 as homework and as an absence document, with the reason, and nothing is written."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -15,8 +16,10 @@ BAD_FILES = ((b"", "справка.pdf", EMPTY), (EXE, "setup.pdf", NOT_WHAT_IT_
 
 async def rows(sessions) -> tuple[int, int]:
     async with sessions() as session:
-        return (await session.scalar(select(func.count(Attachment.id))),
-                await session.scalar(select(func.count(AbsenceDocument.id))))
+        return (
+            await session.scalar(select(func.count(Attachment.id))),
+            await session.scalar(select(func.count(AbsenceDocument.id))),
+        )
 
 
 async def test_an_empty_file_and_a_renamed_program_are_refused_as_homework_J_4(bot_world, linked, emulator):
@@ -33,7 +36,8 @@ async def test_an_empty_file_and_a_renamed_program_are_refused_as_homework_J_4(b
 
 
 async def test_an_empty_file_and_a_renamed_program_are_refused_as_an_absence_document_ABS_4(
-        bot_world, linked, emulator):
+    bot_world, linked, emulator
+):
     school, sessions = bot_world
     father = await linked(school.parents["borisov_father"])
     await open_absence_files(father)

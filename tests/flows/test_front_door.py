@@ -1,4 +1,5 @@
 """The front door end to end: codes (ACC-6), consent (ACC-7), strangers, languages, logout."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,7 +28,10 @@ async def test_deep_link_consent_accepted_links_the_parent_ACC_6_ACC_7(bot_world
     assert "Спасибо" in thanks
     assert "/help — Что умеет бот" in menu
     async with sessions() as session:
-        assert await session.scalar(select(Person.account_id).where(Person.id == school.parents["alekseeva_mother"])) == mother.id
+        assert (
+            await session.scalar(select(Person.account_id).where(Person.id == school.parents["alekseeva_mother"]))
+            == mother.id
+        )
         assert (await session.scalars(select(Consent.answer))).all() == [ConsentAnswer.ACCEPTED]
     assert {"help", "language", "logout"} <= set(mother.commands())
 
@@ -40,7 +44,9 @@ async def test_declined_consent_shows_nothing_and_links_nothing_ACC_7(bot_world,
     await father.tap("Не принимаю")
     assert "ничего не показывает" in father.last_text()
     async with sessions() as session:
-        assert await session.scalar(select(Person.account_id).where(Person.id == school.parents["borisov_father"])) is None
+        assert (
+            await session.scalar(select(Person.account_id).where(Person.id == school.parents["borisov_father"])) is None
+        )
         assert (await session.scalars(select(Consent.answer))).all() == [ConsentAnswer.DECLINED]
 
 
@@ -79,8 +85,11 @@ async def test_the_consent_fits_the_reader_ACC_7(bot_world, person, clock):
     say «Принимаю» / «Не принимаю», whoever reads them. The consent row keeps whose text was accepted."""
     school, sessions = bot_world
     shown = {}
-    for who, person_id in (("parent", school.parents["alekseeva_mother"]),
-                           ("student", school.student_persons["alekseev"]), ("staff", school.staff["math"])):
+    for who, person_id in (
+        ("parent", school.parents["alekseeva_mother"]),
+        ("student", school.student_persons["alekseev"]),
+        ("staff", school.staff["math"]),
+    ):
         user = person()
         await user.send("/start " + await code_for(sessions, clock, person_id))
         shown[who] = user.last_text()
@@ -93,7 +102,10 @@ async def test_the_consent_fits_the_reader_ACC_7(bot_world, person, clock):
     assert all(text.endswith("Вы даёте согласие?") for text in shown.values())
     async with sessions() as session:
         assert (await session.scalars(select(Consent.text_version).order_by(Consent.id))).all() == [
-            "2026-12/parent", "2026-12/student", "2026-12/staff"]
+            "2026-12/parent",
+            "2026-12/student",
+            "2026-12/staff",
+        ]
 
     student = person(language_code="en")
     await student.send("/start " + await code_for(sessions, clock, school.student_persons["borisova"]))

@@ -1,27 +1,34 @@
 """/homework end to end: what is due from tomorrow for a week, by due day (J-2..J-4), «не задано» (J-3), the
 teacher's files delivered as a document and a photo, the student's own subgroup only (J-13), a parent of two
 children in different classes (ACC-2), and long lists split rather than cut."""
+
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from services.access import load_actor
 from services.attachments import AttachmentIn
 from services.journal import JournalService
 from services.models import AttachmentKind
+from tests.factories import MONDAY, TODAY, open_lesson
 from tests.files import PHOTO
-from tests.factories import TODAY
 from tests.flows.conftest import TOKEN
 
 
-
-async def keep_lesson(sessions, clock, school, staff: str, assignment: str, day, number: int,
-                      homework: str | None, files: tuple[AttachmentIn, ...] = ()) -> None:
+async def keep_lesson(
+    sessions,
+    clock,
+    school,
+    staff: str,
+    assignment: str,
+    day,
+    number: int,
+    homework: str | None,
+    files: tuple[AttachmentIn, ...] = (),
+) -> None:
     """A teacher keeps the lesson in the journal: the homework (None: «не задано») and its files."""
     async with sessions() as session:
         journal = JournalService(session, clock)
-        teacher = await load_actor(session, school.staff[staff])
-        lesson = await journal.open_lesson(teacher, school.assignments[assignment], day, number)
+        teacher, lesson = await open_lesson(journal, school, staff, assignment, day, number)
         await journal.set_homework(teacher, lesson.lesson_id, homework)
         for file in files:
             await journal.add_homework_file(teacher, lesson.lesson_id, file)
@@ -33,26 +40,34 @@ def teachers_upload(emulator, person) -> tuple[AttachmentIn, AttachmentIn]:
     sent = emulator.user_sends_document(TOKEN, teacher.id, b"%PDF-1.4 task", "task.pdf", mime_type="application/pdf")
     doc = sent["document"]
     photo = emulator.user_sends_photo(TOKEN, teacher.id, PHOTO)["photo"][-1]
-    return (AttachmentIn(AttachmentKind.DOCUMENT, doc["file_id"], doc["file_unique_id"], "task.pdf",
-                         "application/pdf", doc["file_size"]),
-            AttachmentIn(AttachmentKind.PHOTO, photo["file_id"], photo["file_unique_id"], size=photo["file_size"]))
+    return (
+        AttachmentIn(
+            AttachmentKind.DOCUMENT,
+            doc["file_id"],
+            doc["file_unique_id"],
+            "task.pdf",
+            "application/pdf",
+            doc["file_size"],
+        ),
+        AttachmentIn(AttachmentKind.PHOTO, photo["file_id"], photo["file_unique_id"], size=photo["file_size"]),
+    )
 
 
 async def a_week_of_homework(sessions, clock, school, emulator, person) -> tuple[AttachmentIn, AttachmentIn]:
     """Tuesday's lessons in 5А and 5Б as their teachers keep them."""
     files = teachers_upload(emulator, person)
-    monday = TODAY - timedelta(days=1)
-    await keep_lesson(sessions, clock, school, "math", "math5A", monday, 1, "№12, с. 30")  # due today: not shown
+    await keep_lesson(sessions, clock, school, "math", "math5A", MONDAY, 1, "№12, с. 30")  # due today: not shown
     await keep_lesson(sessions, clock, school, "math", "math5A", TODAY, 2, "№15, с. 42", files)  # due Wednesday
     await keep_lesson(sessions, clock, school, "russian", "rus5A", TODAY, 1, None)  # «не задано» till next Tuesday
     await keep_lesson(sessions, clock, school, "eng1", "eng5A1", TODAY, 3, "Упр. 5, с. 20")  # Англ. 1, Thursday
     await keep_lesson(sessions, clock, school, "eng2", "eng5A2", TODAY, 3, "Упр. 9, с. 31")  # Англ. 2, Thursday
-    await keep_lesson(sessions, clock, school, "russian", "math5B", TODAY, 2, "Карточка 3: x < 5 & y > 2")  # 5Б, Thursday
+    await keep_lesson(
+        sessions, clock, school, "russian", "math5B", TODAY, 2, "Карточка 3: x < 5 & y > 2"
+    )  # 5Б, Thursday
     return files
 
 
-async def test_parent_of_two_sees_each_childs_homework_with_files_J_4_J_13(bot_world, clock, linked, emulator,
-                                                                          person):
+async def test_parent_of_two_sees_each_childs_homework_with_files_J_4_J_13(bot_world, clock, linked, emulator, person):
     school, sessions = bot_world
     pdf, photo = await a_week_of_homework(sessions, clock, school, emulator, person)
     mother = await linked(school.parents["alekseeva_mother"])
@@ -61,25 +76,27 @@ async def test_parent_of_two_sees_each_childs_homework_with_files_J_4_J_13(bot_w
     await emulator.wait_for_bot_message(TOKEN, mother.id)  # the document
     await emulator.wait_for_bot_message(TOKEN, mother.id)  # the photo
     assert mother.texts()[before:] == [
-        "Домашнее задание: Артём Алексеев, 5А\n"
-        "К сдаче с 25 нояб. по 1 дек.\n"
-        "\n"
-        "Среда, 25 ноября\n"
-        "• Математика: №15, с. 42 (📎 2 файла ниже)\n"
-        "\n"
-        "Четверг, 26 ноября\n"
-        "• Английский язык: Упр. 5, с. 20\n"  # Англ. 1 only: Упр. 9 is the other group's
-        "Ещё не внесено: Математика\n"  # J-3: not «не задано», which only the teacher says
-        "\n"
-        "Пятница, 27 ноября\n"
-        "Ещё не внесено: Математика\n"
-        "\n"
-        "Понедельник, 30 ноября\n"
-        "Ещё не внесено: Математика\n"
-        "\n"
-        "Вторник, 1 декабря\n"
-        "• Русский язык: не задано\n"
-        "Ещё не внесено: Английский язык, Математика",
+        (
+            "Домашнее задание: Артём Алексеев, 5А\n"
+            "К сдаче с 25 нояб. по 1 дек.\n"
+            "\n"
+            "Среда, 25 ноября\n"
+            "• Математика: №15, с. 42 (📎 2 файла ниже)\n"
+            "\n"
+            "Четверг, 26 ноября\n"
+            "• Английский язык: Упр. 5, с. 20\n"  # Англ. 1 only: Упр. 9 is the other group's
+            "Ещё не внесено: Математика\n"  # J-3: not «не задано», which only the teacher says
+            "\n"
+            "Пятница, 27 ноября\n"
+            "Ещё не внесено: Математика\n"
+            "\n"
+            "Понедельник, 30 ноября\n"
+            "Ещё не внесено: Математика\n"
+            "\n"
+            "Вторник, 1 декабря\n"
+            "• Русский язык: не задано\n"
+            "Ещё не внесено: Английский язык, Математика"
+        ),
         "📎 Математика, к 25 нояб.",
         "📎 Математика, к 25 нояб.",
     ]
@@ -95,23 +112,26 @@ async def test_parent_of_two_sees_each_childs_homework_with_files_J_4_J_13(bot_w
     before = len(mother.texts())
     await mother.send("/homework")
     assert mother.texts()[before:] == [
-        "Домашнее задание: Ксения Алексеева, 5Б\n"
-        "К сдаче с 25 нояб. по 1 дек.\n"
-        "\n"
-        "Четверг, 26 ноября\n"
-        "• Математика: Карточка 3: x < 5 & y > 2\n"  # escaped for HTML, shown as written
-        "\n"
-        "Пятница, 27 ноября\n"
-        "Ещё не внесено: Математика\n"
-        "\n"
-        "Вторник, 1 декабря\n"
-        "Ещё не внесено: Математика",
+        (
+            "Домашнее задание: Ксения Алексеева, 5Б\n"
+            "К сдаче с 25 нояб. по 1 дек.\n"
+            "\n"
+            "Четверг, 26 ноября\n"
+            "• Математика: Карточка 3: x < 5 & y > 2\n"  # escaped for HTML, shown as written
+            "\n"
+            "Пятница, 27 ноября\n"
+            "Ещё не внесено: Математика\n"
+            "\n"
+            "Вторник, 1 декабря\n"
+            "Ещё не внесено: Математика"
+        ),
     ]
     assert len(emulator.calls(TOKEN, "sendDocument")) == 1  # 5Б's homework has no files: none sent again
 
 
-async def test_a_student_of_the_other_subgroup_sees_that_groups_homework_J_13(bot_world, clock, linked, emulator,
-                                                                              person):
+async def test_a_student_of_the_other_subgroup_sees_that_groups_homework_J_13(
+    bot_world, clock, linked, emulator, person
+):
     school, sessions = bot_world
     await a_week_of_homework(sessions, clock, school, emulator, person)
     student = await linked(school.student_persons["vasiliev"])  # Англ. 2
@@ -129,8 +149,10 @@ async def test_nothing_entered_yet_is_never_nothing_due_J_3(bot_world, linked):
     father = await linked(school.parents["borisov_father"])
     await father.send("/homework")
     text = father.last_text()
-    assert text.startswith("Домашнее задание: Вера Борисова, 5А\nК сдаче с 25 нояб. по 1 дек.\n\n"
-                           "Среда, 25 ноября\nЕщё не внесено: Математика\n\n")
+    assert text.startswith(
+        "Домашнее задание: Вера Борисова, 5А\nК сдаче с 25 нояб. по 1 дек.\n\n"
+        "Среда, 25 ноября\nЕщё не внесено: Математика\n\n"
+    )
     assert "🎉" not in text and "не задано" not in text
 
 
@@ -139,9 +161,9 @@ async def test_a_week_of_holidays_has_nothing_due(bot_world, linked, clock):
     father = await linked(school.parents["borisov_father"])
     clock.at(date(2026, 12, 29))  # the winter holidays, till 11 January
     await father.send("/homework")
-    assert father.last_text() == ("Домашнее задание: Вера Борисова, 5А\n"
-                                  "К сдаче с 30 дек. по 5 янв.\n\n"
-                                  "На ближайшие 7 дней ничего не задано. 🎉")
+    assert father.last_text() == (
+        "Домашнее задание: Вера Борисова, 5А\nК сдаче с 30 дек. по 5 янв.\n\nНа ближайшие 7 дней ничего не задано. 🎉"
+    )
 
 
 async def test_homework_in_english(bot_world, clock, linked, emulator, person):

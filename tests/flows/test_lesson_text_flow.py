@@ -2,25 +2,25 @@
 tap, a typed topic, the homework text with photos and PDFs, «не задано» (J-3), editing again the same day, and the
 refusals: another teacher's lesson in a forged button (ACC-3), a too long topic or homework, a file over 20 MB,
 a kind of file that is not a photo or PDF."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from ui.callbacks import LessonCB, LessonTextCB
 from devtools.sandbox import user as sandbox_user
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Attachment, AttachmentKind, Lesson, PlanTopic
-from tests.files import PHOTO
 from tests.factories import TODAY
+from tests.files import PHOTO
 from tests.flows.conftest import TOKEN, open_card, plain
+from ui.callbacks import LessonCB, LessonTextCB
 
 MB = 1024 * 1024
 PDF = b"%PDF-1.4\n% exercises\n%%EOF\n"
 TITLE = "Математика, 5А\nВторник, 24 ноября, 2-й урок\n\n"
-
 
 
 async def lesson_row(sessions, lesson_id: int | None = None) -> Lesson:
@@ -33,8 +33,11 @@ async def test_topic_from_the_plan_with_one_tap_then_typed_again_J_14(bot_world,
     school, sessions = bot_world
     long_topic = "§1. Натуральные числа и шкалы: обозначение, сравнение, координатный луч и единичный отрезок"
     async with sessions() as session:  # longer than a button: cut on it, saved whole
-        await session.execute(update(PlanTopic).where(PlanTopic.assignment_id == school.assignments["math5A"],
-                                                      PlanTopic.position == 1).values(topic=long_topic))
+        await session.execute(
+            update(PlanTopic)
+            .where(PlanTopic.assignment_id == school.assignments["math5A"], PlanTopic.position == 1)
+            .values(topic=long_topic)
+        )
         await session.commit()
     math = await linked(school.staff["math"])
     await open_card(math)
@@ -113,35 +116,52 @@ async def test_homework_text_then_photos_and_pdf_then_done_and_edited_again_J_2_
     await emulator.wait_for_bot_message(TOKEN, math.id)
     assert math.last_text() == (
         "Этот файл — 21 МБ, а Telegram отдаёт ботам файлы не больше 20 МБ. "
-        "Пришлите фото или скан поменьше или разделите PDF.\n\n" + files_prompt.format(2))
+        "Пришлите фото или скан поменьше или разделите PDF.\n\n" + files_prompt.format(2)
+    )
     emulator.user_sends_document(TOKEN, math.id, b"MZ\x90\x00", "setup.exe", mime_type="application/x-msdownload")
     await emulator.wait_for_bot_message(TOKEN, math.id)
-    kind_refusal = ("Приложить можно только фото, PDF-файлы и изображения — "
-                    "не видео, голосовые сообщения, стикеры, архивы или программы.\n\n")
+    kind_refusal = (
+        "Приложить можно только фото, PDF-файлы и изображения — "
+        "не видео, голосовые сообщения, стикеры, архивы или программы.\n\n"
+    )
     assert math.last_text() == kind_refusal + files_prompt.format(2)
-    video = {"file_id": "BAACAgIAAxk-video", "file_unique_id": "AgAD-video", "width": 640, "height": 480,
-             "duration": 5, "mime_type": "video/mp4", "file_size": 2 * MB}
+    video = {
+        "file_id": "BAACAgIAAxk-video",
+        "file_unique_id": "AgAD-video",
+        "width": 640,
+        "height": 480,
+        "duration": 5,
+        "mime_type": "video/mp4",
+        "file_size": 2 * MB,
+    }
     sandbox_user.sends(emulator.state(TOKEN), math.id, {"video": video}, {})
     await emulator.wait_for_bot_message(TOKEN, math.id)
     assert math.last_text() == kind_refusal + files_prompt.format(2)
 
     await math.tap("Готово")
     assert plain(math.last_text()).startswith(
-        TITLE + "Тема: пока не указана\nД/з: С. 45, № 112, 115 (к 25 нояб.)\n📎 2 файла\n")
+        TITLE + "Тема: пока не указана\nД/з: С. 45, № 112, 115 (к 25 нояб.)\n📎 2 файла\n"
+    )
     lesson = await lesson_row(sessions)
     assert (lesson.homework, lesson.no_homework, lesson.homework_due_on) == (
-        "С. 45, № 112, 115", False, TODAY + timedelta(days=1))
+        "С. 45, № 112, 115",
+        False,
+        TODAY + timedelta(days=1),
+    )
     async with sessions() as session:
         files = (await session.scalars(select(Attachment).order_by(Attachment.id))).all()
     assert [(f.lesson_id, f.kind, f.file_name) for f in files] == [
-        (lesson.id, AttachmentKind.PHOTO, ""), (lesson.id, AttachmentKind.DOCUMENT, "упражнения.pdf")]
+        (lesson.id, AttachmentKind.PHOTO, ""),
+        (lesson.id, AttachmentKind.DOCUMENT, "упражнения.pdf"),
+    ]
 
     await math.tap("Домашнее задание")  # the same day: the new text replaces the old; the files stay
     assert "Д/з: С. 45, № 112, 115 (к 25 нояб.)\n📎 2 файла\n" in plain(math.last_text())
     await math.send("С. 46, № 120")
     await math.tap("Готово")
     assert plain(math.last_text()).startswith(
-        TITLE + "Тема: пока не указана\nД/з: С. 46, № 120 (к 25 нояб.)\n📎 2 файла\n")
+        TITLE + "Тема: пока не указана\nД/з: С. 46, № 120 (к 25 нояб.)\n📎 2 файла\n"
+    )
     assert (await lesson_row(sessions)).homework == "С. 46, № 120"
 
 
@@ -160,13 +180,18 @@ async def test_forged_lesson_of_another_teacher_is_refused_and_nothing_written_A
     school, sessions = bot_world
     async with sessions() as session:  # the Russian teacher's lesson in 5А today
         russian = await load_actor(session, school.staff["russian"])
-        theirs = (await JournalService(session, clock).open_lesson(
-            russian, school.assignments["rus5A"], TODAY, 1)).lesson_id
+        theirs = (
+            await JournalService(session, clock).open_lesson(russian, school.assignments["rus5A"], TODAY, 1)
+        ).lesson_id
     math = await linked(school.staff["math"])
     await open_card(math)
     refusal = "Вы не ведёте этот класс или предмет."
-    for forged in (LessonCB(lesson=theirs, part="topic"), LessonCB(lesson=theirs, part="homework"),
-                   LessonTextCB(lesson=theirs, action="plan"), LessonTextCB(lesson=theirs, action="nohw")):
+    for forged in (
+        LessonCB(lesson=theirs, part="topic"),
+        LessonCB(lesson=theirs, part="homework"),
+        LessonTextCB(lesson=theirs, action="plan"),
+        LessonTextCB(lesson=theirs, action="nohw"),
+    ):
         answer = await math.tap_raw(forged.pack())
         assert (answer["text"], answer["show_alert"]) == (refusal, True)
     answer = await math.tap_raw(LessonCB(lesson=999_999, part="topic").pack())

@@ -1,6 +1,7 @@
 """/logout end to end (ACC-8): it asks first and says how to come back, since the code it was reached by is spent;
 and the class teacher gives a new code to one person (a parent who logged out) without voiding the paper codes
 already handed out to the rest of the class (ACC-4, ACC-6)."""
+
 from __future__ import annotations
 
 import re
@@ -8,14 +9,16 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ui.callbacks import LogoutCB
 from services.access import system_actor
 from services.invites import InviteService, hash_code
 from services.models import InviteCode, Person
 from tests.flows.conftest import TOKEN, plain
+from ui.callbacks import LogoutCB
 
-COME_BACK = ("Чтобы вернуться, понадобится новый код доступа: родителям и ученикам его выдаёт классный руководитель, "
-             "сотрудникам — администратор школы. Прежний код действует только один раз.")
+COME_BACK = (
+    "Чтобы вернуться, понадобится новый код доступа: родителям и ученикам его выдаёт классный руководитель, "
+    "сотрудникам — администратор школы. Прежний код действует только один раз."
+)
 
 
 async def account_of(sessions, person_id: int) -> int | None:
@@ -25,8 +28,11 @@ async def account_of(sessions, person_id: int) -> int | None:
 
 async def unused_codes(sessions) -> dict[int, set[str]]:
     async with sessions() as session:
-        codes = (await session.scalars(select(InviteCode).where(
-            InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None)))).all()
+        codes = (
+            await session.scalars(
+                select(InviteCode).where(InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None))
+            )
+        ).all()
         found: dict[int, set[str]] = {}
         for code in codes:
             found.setdefault(code.person_id, set()).add(code.code_hash)
@@ -66,11 +72,13 @@ async def test_a_logout_button_made_for_another_account_is_out_of_date_ACC_8(bot
 
 
 async def test_class_teacher_gives_one_person_a_new_code_and_the_others_paper_stays_valid_ACC_6_ACC_8(
-        bot_world, linked, clock):
+    bot_world, linked, clock
+):
     school, sessions = bot_world
     async with sessions() as session:  # the class's paper codes, printed and handed out
-        await InviteService(session, clock).for_class(system_actor(school.school_id), school.classes["5А"],
-                                                      timedelta(days=14))
+        await InviteService(session, clock).for_class(
+            system_actor(school.school_id), school.classes["5А"], timedelta(days=14)
+        )
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.send("/logout")
     await mother.tap("Выйти")
@@ -86,8 +94,9 @@ async def test_class_teacher_gives_one_person_a_new_code_and_the_others_paper_st
     assert math.last_text() == "Кому нужен новый код?"
     assert "Алексеев Артём Игоревич (ученик)" in math.buttons()
     await math.tap("Алексеева Ольга Петровна (родитель: Алексеев Артём)")
-    assert math.last_text() == ("Новый код для: Алексеева Ольга Петровна (родитель: Алексеев Артём)?\n"
-                                "Коды остальных не меняются.")
+    assert math.last_text() == (
+        "Новый код для: Алексеева Ольга Петровна (родитель: Алексеев Артём)?\nКоды остальных не меняются."
+    )
     await math.tap("Выдать код")
     await math.emulator.wait_for_bot_message(TOKEN, math.id)
     lines = plain(math.last_text()).split("\n")

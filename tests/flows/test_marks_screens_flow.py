@@ -2,6 +2,7 @@
 toggles asks first, a draft lost in a restart says so, a save tapped again says it is saved (J-12), the roster
 shows the marks the lesson already has and a deletion asks first (J-5, J-6), and typed lines that name two
 students or carry «н» are explained."""
+
 from __future__ import annotations
 
 from services.access import load_actor
@@ -120,8 +121,9 @@ async def test_the_roster_shows_the_lessons_marks_and_a_deletion_asks_first_J_6(
         teacher = await load_actor(session, school.staff["math"])
         journal = JournalService(session, clock)
         view = await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 2)
-        await journal.add_marks(teacher, view.lesson_id, school.work_types["answer"],
-                                [(school.students["borisova"], 5)])
+        await journal.add_marks(
+            teacher, view.lesson_id, school.work_types["answer"], [(school.students["borisova"], 5)]
+        )
     math = await linked(school.staff["math"])
     await open_card(math)
     await math.tap("Оценки")
@@ -159,8 +161,9 @@ async def test_typed_lines_name_two_students_or_carry_n(bot_world, linked):
     await type_marks(math, "Медвед 3\nЦветкова н\nМедведева 4\nЦвет 5")
     text = math.last_text()
     assert "2 отметки к сохранению:\n6. Медведева Анна — 4\n7. Цветкова Мария — 5" in text
-    assert ("«Медвед 3»: подходят несколько учеников (5 Медведев Иван, 6 Медведева Анна): "
-            "напишите номер по списку") in text
+    assert (
+        "«Медвед 3»: подходят несколько учеников (5 Медведев Иван, 6 Медведева Анна): напишите номер по списку"
+    ) in text
     assert ("«Цветкова н»: «н» — не отметка: отсутствующих отмечают на экране «Посещаемость»") in text
 
 

@@ -1,14 +1,15 @@
 """Menus end to end: profiles of a teacher who is a parent and of a parent of two (ROLE-1), switching
 only to one's own (ACC-2), buttons always answered, and the flood limit."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from ui.callbacks import ProfileCB
 from bot.dispatcher import FLOOD_LIMIT
 from services.models import TelegramAccount
 from tests.flows.conftest import TOKEN
+from ui.callbacks import ProfileCB
 
 
 async def current_profile(sessions, account_id) -> tuple[int | None, int | None]:
@@ -20,16 +21,35 @@ async def current_profile(sessions, account_id) -> tuple[int | None, int | None]
 async def test_parent_of_two_switches_between_children_ROLE_1(bot_world, linked):
     school, sessions = bot_world
     mother = await linked(school.parents["alekseeva_mother"])
-    assert mother.keyboard() == ["Дневник", "Домашнее задание", "Оценки", "Расписание", "Пропуски", "Настройки",
-                                 "Сменить профиль"]
-    assert mother.commands() == ["diary", "homework", "marks", "schedule", "absence", "settings", "switch", "help",
-                                 "language", "logout"]
+    assert mother.keyboard() == [
+        "Дневник",
+        "Домашнее задание",
+        "Оценки",
+        "Расписание",
+        "Пропуски",
+        "Настройки",
+        "Сменить профиль",
+    ]
+    assert mother.commands() == [
+        "diary",
+        "homework",
+        "marks",
+        "schedule",
+        "absence",
+        "settings",
+        "switch",
+        "help",
+        "language",
+        "logout",
+    ]
     await mother.press("Сменить профиль")
     assert mother.buttons() == ["✓ Артём, 5А", "Ксения, 5Б"]
     await mother.tap("Ксения, 5Б")
     assert mother.texts()[-2] == "Сейчас: Ксения, 5Б."
     assert await current_profile(sessions, mother.id) == (
-        school.parents["alekseeva_mother"], school.students["alekseeva"])
+        school.parents["alekseeva_mother"],
+        school.students["alekseeva"],
+    )
     await mother.send("/switch")
     assert mother.buttons() == ["Артём, 5А", "✓ Ксения, 5Б"]
     await mother.send("/nosuchcommand")
@@ -50,8 +70,14 @@ async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, link
     await teacher.tap("Работа: Школа № 7")
     assert await current_profile(sessions, teacher.id) == (school.staff["math"], None)
     # the parent's entries are gone with the profile
-    assert teacher.keyboard() == ["Уроки", "Отметки за период", "Мой класс", "Документы", "Объявление",
-                                  "Сменить профиль"]
+    assert teacher.keyboard() == [
+        "Уроки",
+        "Отметки за период",
+        "Мой класс",
+        "Документы",
+        "Объявление",
+        "Сменить профиль",
+    ]
     assert "diary" not in teacher.commands()
     await teacher.send("/logout")
     await teacher.tap("Выйти")

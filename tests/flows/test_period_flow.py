@@ -2,24 +2,22 @@
 marks and the accumulation warnings (PER-3, PER-4); setting a mark one by one and the suggested ones at once
 (PER-2); the read-only sheet after the period's end (PER-5); and the refusals: another teacher's class in a forged
 button (ACC-3), a mark off the scale (J-8), a first-grade class (J-8)."""
+
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
-from ui.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
-from ui.pushes.render import render
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import EventKind, FinalMark, OutboxEvent
 from services.pushes.queue import Item, Outgoing
-from tests.factories import TODAY
+from tests.factories import MONDAY, TODAY
 from tests.flows.conftest import plain
-
-MONDAY = TODAY - timedelta(days=1)
-
+from ui.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
+from ui.pushes.render import render
 
 
 async def marks_of_math_5a(sessions, clock, school) -> None:
@@ -31,10 +29,15 @@ async def marks_of_math_5a(sessions, clock, school) -> None:
         monday = await journal.open_lesson(math, school.assignments["math5A"], MONDAY, 1)
         today = await journal.open_lesson(math, school.assignments["math5A"], TODAY, 2)
         kid = school.students
-        await journal.add_marks(math, monday.lesson_id, school.work_types["answer"],
-                                [(kid["alekseev"], 5), (kid["vasiliev"], 3)] + [(kid["borisova"], 5)] * 7)
-        await journal.add_marks(math, today.lesson_id, school.work_types["test"],
-                                [(kid["alekseev"], 4)] + [(kid["borisova"], 4)] * 7)
+        await journal.add_marks(
+            math,
+            monday.lesson_id,
+            school.work_types["answer"],
+            [(kid["alekseev"], 5), (kid["vasiliev"], 3)] + [(kid["borisova"], 5)] * 7,
+        )
+        await journal.add_marks(
+            math, today.lesson_id, school.work_types["test"], [(kid["alekseev"], 4)] + [(kid["borisova"], 4)] * 7
+        )
 
 
 async def final_marks(sessions) -> dict[int, int]:
@@ -51,7 +54,8 @@ SHEET_HEAD = (
 
 
 async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PER_2_PER_3_PER_4(
-        bot_world, linked, clock):
+    bot_world, linked, clock
+):
     school, sessions = bot_world
     await marks_of_math_5a(sessions, clock, school)
     math = await linked(school.staff["math"])
@@ -73,8 +77,16 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
         "Нажмите на ученика, чтобы поставить или изменить отметку за период. «Поставить предложенные» ставит "
         "их всем, у кого ещё нет отметки за период, кроме учеников с ⚠: им поставьте по одному."
     )
-    assert math.buttons() == ["⚠ 1 Алексеев → 4", "2 Борисова → 4", "⚠ 3 Васильев → 3", "⚠ 4 Григорьева",
-                              "Поставить предложенные", "1 четверть", "✓ 2 четверть", "◀ Классы"]
+    assert math.buttons() == [
+        "⚠ 1 Алексеев → 4",
+        "2 Борисова → 4",
+        "⚠ 3 Васильев → 3",
+        "⚠ 4 Григорьева",
+        "Поставить предложенные",
+        "1 четверть",
+        "✓ 2 четверть",
+        "◀ Классы",
+    ]
 
     await math.tap("⚠ 1 Алексеев → 4")
     assert plain(math.last_text()) == (
@@ -96,7 +108,8 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
     assert plain(math.last_text()) == (
         "Математика, 5А\n2 четверть: 5 нояб. – 28 дек.\n\n"
         "⚠ Период заканчивается 28 дек., до конца больше недели: отметки ещё могут появиться.\n"
-        "Алексеев Артём Игоревич: поставить отметку за период 5 уже сейчас?")
+        "Алексеев Артём Игоревич: поставить отметку за период 5 уже сейчас?"
+    )
     assert math.buttons() == ["Да, поставить", "Отмена"]
     answer = await math.tap("Да, поставить")
     assert answer["text"] == "Алексеев Артём Игоревич: отметка за период 5."
@@ -143,35 +156,52 @@ async def test_double_taps_set_each_period_mark_once_and_say_what_is_true_PER_2(
     await math.tap("Поставить предложенные")
     answers = await math.double_tap("Да, поставить")
     assert sorted(answer["text"] for answer in answers) == [  # the second found none left to set
-        "Не осталось предложенных отметок, которые можно поставить.", "Поставлена 1 отметка за период."]
+        "Не осталось предложенных отметок, которые можно поставить.",
+        "Поставлена 1 отметка за период.",
+    ]
     assert await final_marks(sessions) == {school.students["alekseev"]: 5, school.students["borisova"]: 4}
     async with sessions() as session:
-        assert (await session.scalars(select(OutboxEvent.payload["value"].as_integer()).where(
-            OutboxEvent.kind == EventKind.PERIOD_MARK_SET).order_by(OutboxEvent.id))).all() == [5, 4]
+        assert (
+            await session.scalars(
+                select(OutboxEvent.payload["value"].as_integer())
+                .where(OutboxEvent.kind == EventKind.PERIOD_MARK_SET)
+                .order_by(OutboxEvent.id)
+            )
+        ).all() == [5, 4]
 
 
 async def test_refusals_another_teachers_class_and_a_mark_off_the_scale_ACC_3_J_8(bot_world, linked, clock):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
     await math.send("/period")
-    for forged in (PeriodSheetCB(assignment=school.assignments["math5B"], period=school.q2),
-                   PeriodMarkCB(assignment=school.assignments["math5B"], period=school.q2,
-                                student=school.students["zaitsev"], value=5),
-                   PeriodBulkCB(assignment=school.assignments["math5B"], period=school.q2, confirm=True)):
+    for forged in (
+        PeriodSheetCB(assignment=school.assignments["math5B"], period=school.q2),
+        PeriodMarkCB(
+            assignment=school.assignments["math5B"], period=school.q2, student=school.students["zaitsev"], value=5
+        ),
+        PeriodBulkCB(assignment=school.assignments["math5B"], period=school.q2, confirm=True),
+    ):
         answer = await math.tap_raw(forged.pack())
         assert (answer["text"], answer["show_alert"]) == ("Вы не ведёте этот класс или предмет.", True)
-    answer = await math.tap_raw(PeriodMarkCB(assignment=school.assignments["math5A"], period=school.q2,
-                                             student=school.students["alekseev"], value=7).pack())
+    answer = await math.tap_raw(
+        PeriodMarkCB(
+            assignment=school.assignments["math5A"], period=school.q2, student=school.students["alekseev"], value=7
+        ).pack()
+    )
     assert answer["text"] == "Отметка 7 вне шкалы: от 2 до 5."
-    answer = await math.tap_raw(PeriodMarkCB(assignment=school.assignments["math5A"], period=school.q2,
-                                             student=school.students["zaitsev"], value=5).pack())
+    answer = await math.tap_raw(
+        PeriodMarkCB(
+            assignment=school.assignments["math5A"], period=school.q2, student=school.students["zaitsev"], value=5
+        ).pack()
+    )
     assert answer["text"] == "Этот ученик не из класса или группы урока."
     assert await final_marks(sessions) == {}
 
     primary = await linked(school.staff["primary"])  # 1А only: grade 1 gets no marks (J-8)
     await primary.send("/period")
     assert primary.last_text() == (
-        "Ни в одном из ваших классов не ставятся отметки за период (в первых классах отметок нет).")
+        "Ни в одном из ваших классов не ставятся отметки за период (в первых классах отметок нет)."
+    )
     answer = await primary.tap_raw(PeriodSheetCB(assignment=school.assignments["read1A"], period=school.q2).pack())
     assert answer["text"] == "В 1 классе отметки не ставятся."
 
@@ -186,10 +216,12 @@ async def test_a_teacher_of_two_classes_chooses_one_and_switches_periods(bot_wor
     assert plain(russian.last_text()).startswith(
         "Математика, 5Б\n2 четверть: 5 нояб. – 28 дек.\n"
         "По правилам школы для объективной отметки за период нужно не менее 8 отметок.\n\n"
-        "1. Алексеева Ксения Игоревна\n    отметок нет\n    ⚠ 0 из 8 отметок\n")
+        "1. Алексеева Ксения Игоревна\n    отметок нет\n    ⚠ 0 из 8 отметок\n"
+    )
     await russian.tap("1 четверть")  # over: read only
     assert plain(russian.last_text()).endswith(
-        "🔒 1 четверть закончилась 24 октября 2026 г.: её отметки меняются только приказом директора.")
+        "🔒 1 четверть закончилась 24 октября 2026 г.: её отметки меняются только приказом директора."
+    )
     assert russian.buttons() == ["✓ 1 четверть", "2 четверть", "◀ Классы"]
     await russian.tap("◀ Классы")
     assert russian.buttons() == ["5А, Русский язык", "5Б, Математика"]
@@ -203,15 +235,18 @@ async def test_after_the_period_ends_the_sheet_reads_only_PER_5(bot_world, linke
     await math.send("/period")
     text = plain(math.last_text())
     assert text.startswith(SHEET_HEAD + "1. Алексеев Артём Игоревич\n")
-    assert text.endswith(
-        "🔒 2 четверть закончилась 28 декабря 2026 г.: её отметки меняются только приказом директора.")
+    assert text.endswith("🔒 2 четверть закончилась 28 декабря 2026 г.: её отметки меняются только приказом директора.")
     assert math.buttons() == ["1 четверть", "✓ 2 четверть", "◀ Классы"]
-    for forged in (PeriodMarkCB(assignment=school.assignments["math5A"], period=school.q2,
-                                student=school.students["alekseev"], value=4),
-                   PeriodBulkCB(assignment=school.assignments["math5A"], period=school.q2, confirm=True)):
+    for forged in (
+        PeriodMarkCB(
+            assignment=school.assignments["math5A"], period=school.q2, student=school.students["alekseev"], value=4
+        ),
+        PeriodBulkCB(assignment=school.assignments["math5A"], period=school.q2, confirm=True),
+    ):
         answer = await math.tap_raw(forged.pack())
         assert plain(answer["text"]) == (
-            "2 четверть закончилась 28 декабря 2026 г.: её отметки меняются только приказом директора.")
+            "2 четверть закончилась 28 декабря 2026 г.: её отметки меняются только приказом директора."
+        )
     assert await final_marks(sessions) == {}
 
 
@@ -244,7 +279,8 @@ async def test_teachers_and_the_deputys_screens_show_no_rule_ids(bot_world, link
 
 
 async def test_a_student_without_enough_marks_is_left_not_attested_and_the_family_reads_n_a_PER_4(
-        bot_world, linked, clock):
+    bot_world, linked, clock
+):
     """Grigorieva has no marks: «н/а» is offered (asked about first, five weeks before the quarter's end), the sheet
     and the parent's marks say «н/а (не аттестован)», and so does the push. Borisova, with enough marks, is offered
     no «н/а»."""
@@ -259,7 +295,8 @@ async def test_a_student_without_enough_marks_is_left_not_attested_and_the_famil
     assert math.buttons() == ["5", "4", "3", "2", "н/а (не аттестован)", "◀ Ведомость"]
     await math.tap("н/а (не аттестован)")
     assert plain(math.last_text()).endswith(
-        "Григорьева Дина Ефимовна: поставить отметку за период н/а (не аттестован) уже сейчас?")
+        "Григорьева Дина Ефимовна: поставить отметку за период н/а (не аттестован) уже сейчас?"
+    )
     answer = await math.tap("Да, поставить")
     assert answer["text"] == "Григорьева Дина Ефимовна: отметка за период н/а (не аттестован)."
     assert "4. Григорьева Дина Ефимовна — за период н/а (не аттестован)\n" in plain(math.last_text())
@@ -269,11 +306,19 @@ async def test_a_student_without_enough_marks_is_left_not_attested_and_the_famil
     assert "Григорьева" not in math.last_text()
 
     async with sessions() as session:
-        [payload] = (await session.scalars(select(OutboxEvent.payload).where(
-            OutboxEvent.kind == EventKind.PERIOD_MARK_SET))).all()
-    item = Item(delivery_id=1, event_id=1, kind=EventKind.PERIOD_MARK_SET, student_id=payload["student_id"],
-                payload={**payload, "facts": {"subject": "Математика", "period": "2 четверть"}},
-                topic="final", digest=False, told_before=False)
+        [payload] = (
+            await session.scalars(select(OutboxEvent.payload).where(OutboxEvent.kind == EventKind.PERIOD_MARK_SET))
+        ).all()
+    item = Item(
+        delivery_id=1,
+        event_id=1,
+        kind=EventKind.PERIOD_MARK_SET,
+        student_id=payload["student_id"],
+        payload={**payload, "facts": {"subject": "Математика", "period": "2 четверть"}},
+        topic="final",
+        digest=False,
+        told_before=False,
+    )
     rendered = render(Outgoing(account_id=1, locale="ru", items=(item,), names={payload["student_id"]: "Дина"}))
     assert "🏁 2 четверть, Математика: н/а (не аттестован)" in rendered.text
 

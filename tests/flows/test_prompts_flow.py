@@ -1,5 +1,6 @@
 """A waiting prompt ends when the user goes somewhere else: a command or a menu button cancels the text the bot
 was waiting for, says so in one line, and what is typed afterwards is never taken for it."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -2,19 +2,14 @@
 sends each family its push over HTTP to the local Bot API — in each one's language, to nobody else; a blocked
 user is made inactive; Telegram's 429 is waited out; a crash between sending and recording repeats only the
 message that was in flight."""
+
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
 
-import pytest
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.enums import ParseMode
 from sqlalchemy import and_, or_, select
 
-from ui.pushes.render import render
 from bot.pushes.worker import PushWorker
 from services.access import load_actor
 from services.journal import JournalService
@@ -22,36 +17,14 @@ from services.models import Delivery, DeliveryStatus, OutboxEvent, TelegramAccou
 from services.pushes.queue import claim_due
 from tests.factories import MSK, TODAY
 from tests.files import PHOTO
-from tests.flows.conftest import TOKEN, open_card, plain, type_marks
+from tests.flows.conftest import TOKEN, make_bot, open_card, plain, type_marks
 from tests.flows.test_corrections_flow import old_lesson
-
-
-def make_bot(emulator) -> Bot:
-    return Bot(TOKEN, session=AiohttpSession(api=emulator.api_server()),
-               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-
-
-@pytest.fixture
-async def start_worker(bot_world, emulator, clock):
-    """Starts the delivery worker (no gathering window: the tests do not wait for one) as the program does."""
-    _school, sessions = bot_world
-    running: list[tuple[asyncio.Task, Bot]] = []
-
-    def start() -> PushWorker:
-        bot = make_bot(emulator)
-        worker = PushWorker(bot, sessions, clock, gather=timedelta(0), poll=0.05)
-        running.append((asyncio.create_task(worker.run()), bot))
-        return worker
-
-    yield start
-    for task, bot in running:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await bot.session.close()
+from ui.pushes.render import render
 
 
 async def pushes(user, count: int = 1, timeout: float = 8.0) -> list[str]:
     """The push texts (new marks and corrections) in the user's chat, once there are `count` of them."""
+
     def found() -> list[str]:
         return [plain(t) for t in user.texts() if t and ("🆕" in t or "✏️" in t)]
 
@@ -73,8 +46,11 @@ async def statuses(sessions, settled: bool = True) -> dict[int, list[str]]:
     for _ in range(100):
         async with sessions() as session:
             planned = await session.scalar(select(Delivery.id).limit(1))
-            busy = await session.scalar(select(Delivery.id).where(
-                Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING))).limit(1))
+            busy = await session.scalar(
+                select(Delivery.id)
+                .where(Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)))
+                .limit(1)
+            )
         if not settled or (planned is not None and busy is None):
             break
         await asyncio.sleep(0.05)
@@ -136,7 +112,8 @@ async def test_telegrams_429_is_waited_out_and_the_message_sent_once(bot_world, 
 
 
 async def test_a_crash_between_sending_and_recording_repeats_only_that_message(
-        bot_world, linked, emulator, start_worker, clock):
+    bot_world, linked, emulator, start_worker, clock
+):
     school, sessions = bot_world
     mother = await linked(school.parents["alekseeva_mother"])
     father = await linked(school.parents["borisov_father"])
@@ -190,8 +167,10 @@ async def test_an_announcement_reaches_the_classs_parents_with_its_photo(bot_wor
     await math.tap("Готово")
     await math.tap("Отправить")
     assert await statuses(sessions) == {mother.id: ["sent"], father.id: ["sent"]}
-    for parent, heading in ((mother, "Артём Алексеев\n📣 Объявление — родителям 5А"),
-                            (father, "Вера Борисова\n📣 Announcement for the parents of 5А")):
+    for parent, heading in (
+        (mother, "Артём Алексеев\n📣 Объявление — родителям 5А"),
+        (father, "Вера Борисова\n📣 Announcement for the parents of 5А"),
+    ):
         text, photo = emulator.messages(TOKEN, parent.id)[-2:]
         assert plain(text["text"]).startswith(heading) and text["text"].endswith("Собрание в пятницу в 18:00")
         assert "photo" in photo
@@ -212,9 +191,16 @@ async def planned(sessions, clock) -> dict[int, list[str]]:
     for _ in range(100):
         async with sessions() as session:
             busy = await session.scalar(select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None)))
-            busy = busy or await session.scalar(select(Delivery.id).where(or_(
-                Delivery.status == DeliveryStatus.SENDING,
-                and_(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= clock()))).limit(1))
+            busy = busy or await session.scalar(
+                select(Delivery.id)
+                .where(
+                    or_(
+                        Delivery.status == DeliveryStatus.SENDING,
+                        and_(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= clock()),
+                    )
+                )
+                .limit(1)
+            )
         if busy is None:
             break
         await asyncio.sleep(0.05)
@@ -249,7 +235,8 @@ async def test_news_and_its_correction_before_anyone_was_told_cancel_out(bot_wor
 
 
 async def test_quiet_hours_hold_the_news_and_its_correction_together_and_turning_them_off_releases_it(
-        bot_world, linked, start_worker, clock):
+    bot_world, linked, start_worker, clock
+):
     """At 22:30 the teacher gives Артём a 5 and corrects it to 4 at once: the mother, in her quiet hours, is
     sent nothing that night; when she turns quiet hours off, the mark comes at once, as it stands now (4)."""
     school, sessions = bot_world
@@ -260,8 +247,9 @@ async def test_quiet_hours_hold_the_news_and_its_correction_together_and_turning
         journal = JournalService(session, clock)
         teacher = await load_actor(session, school.staff["math"])
         view = await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 2)
-        [mark_id] = await journal.add_marks(teacher, view.lesson_id, school.work_types["test"],
-                                            [(school.students["alekseev"], 5)])
+        [mark_id] = await journal.add_marks(
+            teacher, view.lesson_id, school.work_types["test"], [(school.students["alekseev"], 5)]
+        )
         await journal.change_mark(teacher, mark_id, 4)
     start_worker()
     assert await planned(sessions, clock) == {mother.id: ["pending", "pending"]}  # held until 08:00
@@ -276,7 +264,8 @@ async def test_quiet_hours_hold_the_news_and_its_correction_together_and_turning
 
 
 async def test_the_deputy_and_the_administrator_are_told_of_a_new_correction_request_J_10(
-        bot_world, linked, start_worker, clock):
+    bot_world, linked, start_worker, clock
+):
     """A teacher files a request for a lesson past the edit window: those who decide it hear of it at once, each
     in their own language; the teacher who filed it and the families hear nothing."""
     school, sessions = bot_world
@@ -294,7 +283,9 @@ async def test_the_deputy_and_the_administrator_are_told_of_a_new_correction_req
     assert math.texts()[-2] == "Заявка №1 отправлена заместителю директора."
     assert await statuses(sessions) == {deputy.id: ["sent"], admin.id: ["sent"]}
     assert plain(deputy.last_text()) == (
-        "✍️ Заявка на исправление: Смирнова Е. В., 5А, Математика, 9 нояб., 1 изменение. Решить: /corrections")
+        "✍️ Заявка на исправление: Смирнова Е. В., 5А, Математика, 9 нояб., 1 изменение. Решить: /corrections"
+    )
     assert plain(admin.last_text()) == (
-        "✍️ A correction request: Смирнова Е. В., 5А, Математика, 9 Nov, 1 change. To decide: /corrections")
+        "✍️ A correction request: Смирнова Е. В., 5А, Математика, 9 Nov, 1 change. To decide: /corrections"
+    )
     assert told(mother) == [] and "✍️" not in math.last_text()

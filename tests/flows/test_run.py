@@ -1,4 +1,5 @@
 """`schoolbot run` reaches the bot through TELEGRAM_API_URL alone, with no change in its code."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,11 @@ from tests.flows.conftest import TOKEN, TelegramUser
 
 
 async def test_run_polls_the_local_bot_api_and_answers(emulator, tmp_path):
-    settings = Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url,
-                        database_url=f"sqlite+aiosqlite:///{tmp_path / 'data' / 'school.db'}")
+    settings = Settings(
+        bot_token=TOKEN,
+        telegram_api_url=emulator.base_url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'data' / 'school.db'}",
+    )
     bot_task = asyncio.create_task(run_polling(settings, handle_signals=False))
     try:
         stranger = TelegramUser(emulator, 700_999_001, "ru")
@@ -44,10 +48,14 @@ async def test_run_delivers_the_outbox(emulator, tmp_path):
         # No quiet hours: `run` reads the real clock, and CI may run at night in the school's zone.
         session.add(TelegramAccount(id=mother.id, quiet_from=time(0), quiet_to=time(0)))
         await session.flush()
-        await session.execute(update(Person).where(Person.id == school.parents["alekseeva_mother"])
-                              .values(account_id=mother.id))
-        emit(session, school.school_id, DocumentDecided(document_id=0, student_id=school.students["alekseev"],
-                                                        status=DocumentStatus.DECLINED))
+        await session.execute(
+            update(Person).where(Person.id == school.parents["alekseeva_mother"]).values(account_id=mother.id)
+        )
+        emit(
+            session,
+            school.school_id,
+            DocumentDecided(document_id=0, student_id=school.students["alekseev"], status=DocumentStatus.DECLINED),
+        )
         await session.commit()
     await engine.dispose()
     settings = Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url, database_url=url, push_gather_seconds=0)

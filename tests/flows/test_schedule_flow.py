@@ -1,6 +1,7 @@
 """/schedule end to end (DIA-1): the week's lessons with bell times, subjects, rooms and teachers; weeks moved
 in place; holidays and days off (PER-1); only one's own children (ACC-2); a long week comes as several
 messages, never cut off at Telegram's 4,096 characters."""
+
 from __future__ import annotations
 
 import logging
@@ -9,10 +10,10 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from ui.callbacks import ScheduleCB
 from services.models import Assignment, Bell, Subject, TimetableEntry
 from tests.factories import TODAY
 from tests.flows.conftest import TOKEN, plain, span
+from ui.callbacks import ScheduleCB
 
 ARTYOM_WEEK = """Расписание: Артём, 5А
 {week}
@@ -43,10 +44,20 @@ NEXT_MONDAY, NEXT_SATURDAY = MONDAY + timedelta(weeks=1), SATURDAY + timedelta(w
 
 # Real school subjects, long names and all, nine lessons a day from Monday to Saturday (more than a fifth
 # form has, so that the week is long for certain).
-SUBJECTS = ("Основы духовно-нравственной культуры народов России", "Основы безопасности и защиты Родины",
-            "Изобразительное искусство", "Физическая культура", "Труд (технология)", "Литература",
-            "Русский язык и литература: практикум", "История России. Всеобщая история", "География",
-            "Биология", "Музыка", "Информатика и информационные технологии")
+SUBJECTS = (
+    "Основы духовно-нравственной культуры народов России",
+    "Основы безопасности и защиты Родины",
+    "Изобразительное искусство",
+    "Физическая культура",
+    "Труд (технология)",
+    "Литература",
+    "Русский язык и литература: практикум",
+    "История России. Всеобщая история",
+    "География",
+    "Биология",
+    "Музыка",
+    "Информатика и информационные технологии",
+)
 
 
 def screen(user) -> dict:
@@ -55,8 +66,11 @@ def screen(user) -> dict:
 
 async def room_for_mondays_math(sessions, school, room: str) -> None:
     async with sessions() as session:
-        entry = await session.scalar(select(TimetableEntry).where(
-            TimetableEntry.assignment_id == school.assignments["math5A"], TimetableEntry.weekday == 0))
+        entry = await session.scalar(
+            select(TimetableEntry).where(
+                TimetableEntry.assignment_id == school.assignments["math5A"], TimetableEntry.weekday == 0
+            )
+        )
         entry.room = room
         await session.commit()
 
@@ -78,7 +92,8 @@ async def test_weeks_move_in_place_and_holidays_say_so_PER_1(bot_world, linked):
 
     await mother.tap("Следующая неделя ▶▶")
     assert plain(mother.last_text()).startswith(
-        f"Расписание: Артём, 5А\n{span(NEXT_MONDAY, NEXT_SATURDAY)}\n\nПонедельник, 30 ноября")
+        f"Расписание: Артём, 5А\n{span(NEXT_MONDAY, NEXT_SATURDAY)}\n\nПонедельник, 30 ноября"
+    )
     assert mother.buttons() == ["◀◀ Прошлая неделя", "Следующая неделя ▶▶", "Текущая неделя"]
     for _ in range(4):
         await mother.tap("◀◀ Прошлая неделя")  # to the week of the autumn holidays
@@ -97,17 +112,21 @@ async def test_on_a_sunday_the_coming_week_is_shown(bot_world, linked, clock):
     student = await linked(school.student_persons["alekseeva"])
     clock.at(date(2026, 11, 29))
     await student.send("/schedule")
-    assert plain(student.last_text()).startswith(f"Расписание: Ксения, 5Б\n{span(NEXT_MONDAY, NEXT_SATURDAY)}\n\n"
-                                                 "Понедельник, 30 ноября\nУроков нет.\n\n"
-                                                 "Вторник, 1 декабря\n2. 10:00–10:45 Математика — Кузнецов О. П.")
+    assert plain(student.last_text()).startswith(
+        f"Расписание: Ксения, 5Б\n{span(NEXT_MONDAY, NEXT_SATURDAY)}\n\n"
+        "Понедельник, 30 ноября\nУроков нет.\n\n"
+        "Вторник, 1 декабря\n2. 10:00–10:45 Математика — Кузнецов О. П."
+    )
 
 
 async def test_english_timetable(bot_world, linked):
     school, _ = bot_world
     mother = await linked(school.parents["alekseeva_mother"], language_code="en")
     await mother.send("/schedule")
-    assert plain(mother.last_text()).startswith(f"Timetable: Артём, 5А\n{span(MONDAY, SATURDAY, locale='en')}\n\n"
-                                                "Monday, 23 November\n1. 09:00–09:45 Математика — Смирнова Е. В.")
+    assert plain(mother.last_text()).startswith(
+        f"Timetable: Артём, 5А\n{span(MONDAY, SATURDAY, locale='en')}\n\n"
+        "Monday, 23 November\n1. 09:00–09:45 Математика — Смирнова Е. В."
+    )
     assert mother.last_text().endswith("Saturday, 28 November\nA day off: no lessons.")
     assert mother.buttons() == ["◀◀ Previous week", "Next week ▶▶"]
 
@@ -132,16 +151,25 @@ async def test_forged_child_of_another_family_is_refused_and_logged_ACC_2(bot_wo
 async def a_long_timetable(sessions, school) -> list[tuple[int, int, str]]:
     """5Б gets nine lessons a day, Monday to Saturday, of twelve subjects with long names and rooms."""
     async with sessions() as session:
-        session.add_all([Bell(school_id=school.school_id, lesson_number=n, starts_at=time(8 + n, 0),
-                              ends_at=time(8 + n, 45)) for n in (7, 8, 9)])
+        session.add_all(
+            [
+                Bell(school_id=school.school_id, lesson_number=n, starts_at=time(8 + n, 0), ends_at=time(8 + n, 45))
+                for n in (7, 8, 9)
+            ]
+        )
         teachers = list(school.staff.values())
         assignments = []
         for i, name in enumerate(SUBJECTS):
             subject = Subject(school_id=school.school_id, name=name)
             session.add(subject)
             await session.flush()
-            a = Assignment(school_id=school.school_id, teacher_id=teachers[i % len(teachers)],
-                           class_id=school.classes["5Б"], subject_id=subject.id, hours_per_week=4)
+            a = Assignment(
+                school_id=school.school_id,
+                teacher_id=teachers[i % len(teachers)],
+                class_id=school.classes["5Б"],
+                subject_id=subject.id,
+                hours_per_week=4,
+            )
             session.add(a)
             await session.flush()
             assignments.append(a.id)
@@ -149,8 +177,15 @@ async def a_long_timetable(sessions, school) -> list[tuple[int, int, str]]:
         taken = {(1, 2), (3, 2), (4, 1)}  # 5Б's math
         free = [(weekday, number) for weekday in range(6) for number in range(1, 10) if (weekday, number) not in taken]
         for k, (weekday, number) in enumerate(free):
-            session.add(TimetableEntry(assignment_id=assignments[k % len(assignments)], weekday=weekday,
-                                       lesson_number=number, room=f"{200 + k} (корпус 2)", valid_from=date(2026, 9, 1)))
+            session.add(
+                TimetableEntry(
+                    assignment_id=assignments[k % len(assignments)],
+                    weekday=weekday,
+                    lesson_number=number,
+                    room=f"{200 + k} (корпус 2)",
+                    valid_from=date(2026, 9, 1),
+                )
+            )
             slots.append((weekday, number, SUBJECTS[k % len(SUBJECTS)]))
         await session.commit()
     return slots
@@ -169,7 +204,7 @@ async def test_a_long_week_comes_as_several_messages_never_cut_item_8(bot_world,
     assert plain(texts[0]).startswith(f"Расписание: Ксения, 5Б\n{span(MONDAY, SATURDAY)}")
     assert re.match(r"(Понедельник|Вторник|Среда|Четверг|Пятница|Суббота), \d+ ноября", texts[1])  # cut between days
     whole = "\n".join(texts)
-    lines = re.findall(r"^(\d)\. \d\d:\d\d–\d\d:\d\d (.+) — каб\. (\d+) \(корпус 2\)", whole, re.M)
+    lines = re.findall(r"^(\d)\. \d\d:\d\d–\d\d:\d\d (.+) — каб\. (\d+) \(корпус 2\)", whole, re.MULTILINE)
     assert len(lines) == len(slots) == 51  # every lesson of the week, each whole on its line
     assert sorted((int(n), s) for n, s, _ in lines) == sorted((n, s) for _, n, s in slots)
     assert mother.buttons() == ["◀◀ Прошлая неделя", "Следующая неделя ▶▶"]  # under the last message

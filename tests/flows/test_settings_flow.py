@@ -1,5 +1,6 @@
 """/settings end to end: per child, which pushes arrive and how; the digest time and the quiet
 hours; a parent of two children (ROLE-1), a forged button for another family's child (ACC-2), English."""
+
 from __future__ import annotations
 
 import logging
@@ -7,12 +8,20 @@ from datetime import time
 
 from sqlalchemy import select
 
-from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsView, SettingsViewCB
 from services.models import NotificationSetting, NotifyKind, NotifyMode, Student, TelegramAccount
+from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsView, SettingsViewCB
 
-DEFAULT_BUTTONS = ["🔔 Новые оценки: сразу", "🔔 Пропуски: сразу", "🗓 Домашнее задание: в сводке",
-                   "🔔 Решения по документам: сразу", "🔔 Объявления: сразу", "🔕 Задания на завтра, вечером: выкл.",
-                   "🔔 Итоги недели и прогноз: сразу", "🕖 Сводка в 19:00", "🌙 Тихие часы 21:00–08:00"]
+DEFAULT_BUTTONS = [
+    "🔔 Новые оценки: сразу",
+    "🔔 Пропуски: сразу",
+    "🗓 Домашнее задание: в сводке",
+    "🔔 Решения по документам: сразу",
+    "🔔 Объявления: сразу",
+    "🔕 Задания на завтра, вечером: выкл.",
+    "🔔 Итоги недели и прогноз: сразу",
+    "🕖 Сводка в 19:00",
+    "🌙 Тихие часы 21:00–08:00",
+]
 
 
 async def stored_modes(sessions) -> set[tuple[int, int, str, str]]:
@@ -82,8 +91,14 @@ async def test_digest_time_and_quiet_hours_by_buttons_are_stored(bot_world, link
 
     await mother.tap("🌙 Тихие часы 21:00–08:00")
     assert "Сейчас: 21:00–08:00." in mother.last_text()
-    assert mother.buttons() == ["✓ 21:00–08:00", "22:00–07:00", "23:00–07:00", "Без тихих часов",
-                                "Другие часы…", "◀ Назад"]
+    assert mother.buttons() == [
+        "✓ 21:00–08:00",
+        "22:00–07:00",
+        "23:00–07:00",
+        "Без тихих часов",
+        "Другие часы…",
+        "◀ Назад",
+    ]
     await mother.tap("22:00–07:00")
     assert "Тихие часы: 22:00–07:00; уведомления в это время ждут до 07:00." in mother.last_text()
     assert await account_times(sessions, mother.id) == (time(7), time(22), time(7))
@@ -92,7 +107,7 @@ async def test_digest_time_and_quiet_hours_by_buttons_are_stored(bot_world, link
     await mother.tap("Без тихих часов")
     assert "Тихие часы: нет." in mother.last_text()
     assert mother.buttons()[-1] == "🌙 Без тихих часов"
-    digest, quiet_from, quiet_to = await account_times(sessions, mother.id)
+    _digest, quiet_from, quiet_to = await account_times(sessions, mother.id)
     assert quiet_from == quiet_to  # an empty span: none
 
     await mother.tap("🌙 Без тихих часов")
@@ -132,11 +147,12 @@ async def test_typed_times_are_stored_and_wrong_ones_explained(bot_world, linked
     await mother.tap("Другие часы…")
     assert mother.last_text().endswith("Отправьте тихие часы в виде ЧЧ:ММ–ЧЧ:ММ, например 22:30–07:00.")
     await mother.send("22:00")
-    assert mother.last_text() == ("Это не промежуток времени: отправьте его в виде ЧЧ:ММ–ЧЧ:ММ, "
-                                  "например 22:30–07:00.")
+    assert mother.last_text() == ("Это не промежуток времени: отправьте его в виде ЧЧ:ММ–ЧЧ:ММ, например 22:30–07:00.")
     await mother.send("22:00–22:00")
-    assert mother.last_text() == ("Тихие часы должны начинаться и заканчиваться в разное время. "
-                                  "Чтобы обойтись без них, выберите «Без тихих часов» в /settings.")
+    assert mother.last_text() == (
+        "Тихие часы должны начинаться и заканчиваться в разное время. "
+        "Чтобы обойтись без них, выберите «Без тихих часов» в /settings."
+    )
     assert await account_times(sessions, mother.id) == (time(18, 30), time(21), time(8))
     await mother.send("22:30 - 6:45")
     assert "Тихие часы: 22:30–06:45; уведомления в это время ждут до 06:45." in mother.last_text()
@@ -158,10 +174,12 @@ async def test_forged_buttons_for_another_familys_child_are_refused_and_logged_A
     await mother.send("/settings")
     screen, buttons = mother.last_text(), mother.buttons()
     borisova = school.students["borisova"]
-    forged = [NotifyModeCB(student=borisova, kind=NotifyKind.MARKS, mode=NotifyMode.OFF),
-              DigestTimeCB(student=borisova, at="0700"),
-              QuietHoursCB(student=borisova, span="off"),
-              SettingsViewCB(student=borisova, view=SettingsView.digest)]
+    forged = [
+        NotifyModeCB(student=borisova, kind=NotifyKind.MARKS, mode=NotifyMode.OFF),
+        DigestTimeCB(student=borisova, at="0700"),
+        QuietHoursCB(student=borisova, span="off"),
+        SettingsViewCB(student=borisova, view=SettingsView.digest),
+    ]
     with caplog.at_level(logging.INFO, logger="handlers.common.errors"):
         for data in forged:
             answer = await mother.tap_raw(data.pack())
@@ -188,16 +206,25 @@ async def test_settings_in_english_for_a_parent_of_one(bot_world, linked):
     await father.press("Settings")
     screen = father.last_text()
     assert screen.splitlines()[:3] == [
-        "Notifications: Вера Борисова, 5А", "",
-        "Tap a kind of notification to change how it arrives: at once → in the digest → off."]
+        "Notifications: Вера Борисова, 5А",
+        "",
+        "Tap a kind of notification to change how it arrives: at once → in the digest → off.",
+    ]
     assert "Each child" not in screen  # one child: nothing to tell apart
     assert "Digest: every day at 19:00." in screen
     assert "Quiet hours: 21:00–08:00; notifications wait until 08:00." in screen
     assert "Times are by the school's clock (Moscow)." in screen
-    assert father.buttons() == ["🔔 New marks: at once", "🔔 Absences: at once", "🗓 Homework: in the digest",
-                                "🔔 Documents decided: at once", "🔔 Announcements: at once",
-                                "🔕 Homework for tomorrow, in the evening: off", "🔔 Week's results and forecast: at once",
-                                "🕖 Digest at 19:00", "🌙 Quiet hours 21:00–08:00"]
+    assert father.buttons() == [
+        "🔔 New marks: at once",
+        "🔔 Absences: at once",
+        "🗓 Homework: in the digest",
+        "🔔 Documents decided: at once",
+        "🔔 Announcements: at once",
+        "🔕 Homework for tomorrow, in the evening: off",
+        "🔔 Week's results and forecast: at once",
+        "🕖 Digest at 19:00",
+        "🌙 Quiet hours 21:00–08:00",
+    ]
     await father.tap("🔔 Announcements: at once")
     assert father.buttons()[4] == "🗓 Announcements: in the digest"
     await father.tap("🕖 Digest at 19:00")

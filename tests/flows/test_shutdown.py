@@ -2,6 +2,7 @@
 
 The bot runs as a real process, as systemd or Docker would run it, against the emulator in this test.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,10 +13,10 @@ import sys
 import pytest
 
 from bot.config import Settings
-from ui.errors_text import error_text
 from bot.runtime import run_polling
 from tests.flows.conftest import TOKEN, TelegramUser
 from tests.flows.test_webhook import GREETING, free_port
+from ui.errors_text import error_text
 
 STARTUP = 30.0  # interpreter, imports and migrations on a slow machine
 REPLY_DELAY = 1.5
@@ -33,13 +34,19 @@ async def test_sigterm_finishes_the_reply_in_hand_and_exits_cleanly(emulator, tm
     def output() -> str:
         return log_path.read_text(encoding="utf-8", errors="replace")
 
-    env = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": emulator.base_url,
-           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'school.db'}", **mode_env()}
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emulator.base_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'school.db'}",
+        **mode_env(),
+    }
     stranger = TelegramUser(emulator, 700_999_201, "ru")
     emulator.delay("sendMessage", REPLY_DELAY)
     with open(log_path, "wb") as log:
-        bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", *flags, env=env,
-                                                   cwd=tmp_path, stdout=log, stderr=log)
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", *flags, env=env, cwd=tmp_path, stdout=log, stderr=log
+        )
     try:
         emulator.user_sends_text(TOKEN, stranger.id, "/start")
         replying = asyncio.ensure_future(emulator.wait_for_call(TOKEN, "sendMessage", STARTUP, chat_id=stranger.id))
@@ -62,8 +69,11 @@ async def test_sigterm_finishes_the_reply_in_hand_and_exits_cleanly(emulator, tm
 
 async def test_a_refusal_under_way_is_finished_too(emulator, tmp_path):
     """The errors handler answers after the update's own middlewares have returned: it is waited for as well."""
-    settings = Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url,
-                        database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}")
+    settings = Settings(
+        bot_token=TOKEN,
+        telegram_api_url=emulator.base_url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}",
+    )
     stranger = TelegramUser(emulator, 700_999_202, "ru")
     emulator.delay("sendMessage", REPLY_DELAY)
     bot_task = asyncio.create_task(run_polling(settings, handle_signals=False))

@@ -1,17 +1,19 @@
 """/today end to end: the teacher's lessons of the day with what is missing (J-1, J-2), substitutions (ACC-5),
 the lesson card, days back and ahead, a typed date, and the refusals: another teacher's lesson in a forged
 button (ACC-3) and a broken date."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
-from ui.callbacks import LessonSlotCB
+from sqlalchemy import func, select
+
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Lesson, Substitution
-from sqlalchemy import func, select
 from tests.factories import TODAY
 from tests.flows.conftest import open_card
+from ui.callbacks import LessonSlotCB
 
 
 async def test_teacher_sees_the_days_lessons_with_what_is_missing_J_1_J_2(bot_world, linked, clock):
@@ -34,22 +36,19 @@ async def test_teacher_sees_the_days_lessons_with_what_is_missing_J_1_J_2(bot_wo
         "2. 10:00–10:45 · 5Б, Математика\n"
         "    Не заполнено: посещаемость, тема, задание, отметки"
     )
-    assert russian.buttons() == ["⚠️ 1. 5А, Русский язык", "⚠️ 2. 5Б, Математика", "◀", "Сегодня", "▶",
-                                "📅 Выбрать дату"]
+    assert russian.buttons() == ["⚠️ 1. 5А, Русский язык", "⚠️ 2. 5Б, Математика", "◀", "Сегодня", "▶", "📅 Выбрать дату"]
 
     math = await linked(school.staff["math"])
     await math.send("/today 23.11")
     assert math.last_text() == (
-        "Уроки: Понедельник, 23 ноября\n"
-        "\n"
-        "1. 09:00–09:45 · 5А, Математика\n"
-        "    Не заполнено: отметки"
+        "Уроки: Понедельник, 23 ноября\n\n1. 09:00–09:45 · 5А, Математика\n    Не заполнено: отметки"
     )
     await math.tap("▶")
     assert math.last_text().startswith("Уроки: Вторник, 24 ноября, сегодня\n\n2. 10:00–10:45 · 5А, Математика")
     await math.tap("▶")
     assert math.last_text() == (  # tomorrow: nothing is missing yet
-        "Уроки: Среда, 25 ноября\n\n1. 09:00–09:45 · 5А, Математика")
+        "Уроки: Среда, 25 ноября\n\n1. 09:00–09:45 · 5А, Математика"
+    )
     await math.send("/today 31.02")
     assert math.last_text() == "Это не дата: напишите ДД.ММ, например /today 10.11."
 
@@ -57,8 +56,14 @@ async def test_teacher_sees_the_days_lessons_with_what_is_missing_J_1_J_2(bot_wo
 async def test_substitute_sees_and_opens_the_absent_teachers_lesson_ACC_5(bot_world, linked):
     school, sessions = bot_world
     async with sessions() as session:
-        session.add(Substitution(assignment_id=school.assignments["eng5A1"], substitute_id=school.staff["math"],
-                                 starts_on=TODAY, ends_on=TODAY + timedelta(days=4)))
+        session.add(
+            Substitution(
+                assignment_id=school.assignments["eng5A1"],
+                substitute_id=school.staff["math"],
+                starts_on=TODAY,
+                ends_on=TODAY + timedelta(days=4),
+            )
+        )
         await session.commit()
     math = await linked(school.staff["math"])
     await math.send("/today")
@@ -98,8 +103,10 @@ async def test_teacher_jumps_to_a_day_by_typing_it_or_picking_it_in_a_month(bot_
     math = await linked(school.staff["math"])
     await math.press("Уроки")
     await math.send("09.11")
-    assert math.last_text() == "Уроки: Понедельник, 9 ноября\n\n1. 09:00–09:45 · 5А, Математика\n" \
-                               "    Не заполнено: посещаемость, тема, задание, отметки"
+    assert (
+        math.last_text() == "Уроки: Понедельник, 9 ноября\n\n1. 09:00–09:45 · 5А, Математика\n"
+        "    Не заполнено: посещаемость, тема, задание, отметки"
+    )
     await math.send("9/11.2026")
     assert math.last_text().startswith("Уроки: Понедельник, 9 ноября\n")
     await math.send("31.02")

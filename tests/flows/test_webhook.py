@@ -2,6 +2,7 @@
 
 Everything runs on 127.0.0.1: the emulator delivers to the bot's own aiohttp server.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,17 +31,30 @@ def free_port() -> int:
 def start_update(user_id: int) -> dict:
     """What Telegram would post when the user sends /start."""
     person = {"id": user_id, "is_bot": False, "first_name": "Тест", "language_code": "ru"}
-    return {"update_id": 990_001, "message": {
-        "message_id": 1, "date": int(time.time()), "chat": {"id": user_id, "type": "private", "first_name": "Тест"},
-        "from": person, "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-    }}
+    return {
+        "update_id": 990_001,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "Тест"},
+            "from": person,
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
 
 
 async def test_updates_come_through_the_webhook_only_with_the_secret(emulator, tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}/webhook"
-    settings = Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url, webhook_url=url, webhook_port=port,
-                        webhook_secret=SECRET, database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}")
+    settings = Settings(
+        bot_token=TOKEN,
+        telegram_api_url=emulator.base_url,
+        webhook_url=url,
+        webhook_port=port,
+        webhook_secret=SECRET,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}",
+    )
     bot_task = asyncio.create_task(run_webhook(settings, handle_signals=False))
     try:
         stranger = TelegramUser(emulator, 700_999_101, "ru")
@@ -75,12 +89,25 @@ async def test_a_body_that_is_not_an_update_gets_400_and_one_line_in_the_log(emu
     """Not 500 with a traceback; the log says nothing of what was posted (it may be someone's message)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/webhook"
-    settings = Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url, webhook_url=url, webhook_port=port,
-                        webhook_secret=SECRET, database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}")
+    settings = Settings(
+        bot_token=TOKEN,
+        telegram_api_url=emulator.base_url,
+        webhook_url=url,
+        webhook_port=port,
+        webhook_secret=SECRET,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}",
+    )
     bot_task = asyncio.create_task(run_webhook(settings, handle_signals=False))
     secret = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    bodies = [b"", b"{\"update_id\": 5, \"message\": {\"text\": \"Secret-Ivanova", b"[]", b"{}", b"null",
-              b'{"update_id": "Secret-Ivanova"}', b'{"update_id": 6, "message": {"text": "Secret-Ivanova"}}']
+    bodies = [
+        b"",
+        b'{"update_id": 5, "message": {"text": "Secret-Ivanova',
+        b"[]",
+        b"{}",
+        b"null",
+        b'{"update_id": "Secret-Ivanova"}',
+        b'{"update_id": 6, "message": {"text": "Secret-Ivanova"}}',
+    ]
     try:
         stranger = TelegramUser(emulator, 700_999_104, "ru")
         await stranger.send("/start")  # the server is up
