@@ -17,9 +17,8 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.drafts import new_draft_id
-from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
+from handlers.file_drafts import FileStep, cmd_cancel, draft_files, on_cancel
 from services.announcements import MAX_FILES, TEXT_MAX, Audience, Scope, check_text
-from services.attachments import AttachmentIn
 from services.container import Services
 from services.errors import AlreadySaved, DomainError, InvalidInput
 from services.models import AttachmentKind, Role
@@ -136,10 +135,6 @@ def _draft_audience(data: dict) -> Audience:
     return Audience(Scope(chosen["scope"]), chosen.get("grade"), chosen.get("class_id"))
 
 
-def _draft_files(data: dict) -> list[AttachmentIn]:
-    return [AttachmentIn(**{**f, "kind": AttachmentKind(f["kind"])}) for f in data.get("files", [])]
-
-
 # ---- the audience ------------------------------------------------------------------------------------------
 
 
@@ -218,7 +213,7 @@ async def on_done(_query: CallbackQuery, services: Services, screen: Screen):
     async with screen.lock():  # after the album's last photo is in
         data = await screen.state.get_data()
         preview = await services.announcements.preview(
-            screen.user.actor, _draft_audience(data), data["text"], _draft_files(data)
+            screen.user.actor, _draft_audience(data), data["text"], draft_files(data)
         )
         await screen.state.update_data(recipients=preview.recipients)
         await screen.state.set_state(Form.confirm)
@@ -237,7 +232,7 @@ async def on_send(_query: CallbackQuery, services: Services, screen: Screen):
         await state.clear()
         try:
             await services.announcements.send(
-                screen.user.actor, _draft_audience(data), data["text"], _draft_files(data), draft=data.get("draft")
+                screen.user.actor, _draft_audience(data), data["text"], draft_files(data), draft=data.get("draft")
             )
         except AlreadySaved:  # sent by a tap in another process (the drafts in Redis)
             screen.toast(_("Already sent."))

@@ -13,7 +13,7 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.stored_files import receive
+from handlers.stored_files import receive, sent_file
 from services.attachments import AttachmentIn
 from services.container import Services
 from services.errors import InvalidInput
@@ -22,6 +22,11 @@ from ui.filters import not_for_others
 from ui.screens import Screen
 
 log = logging.getLogger(__name__)
+
+
+def draft_files(data: dict) -> list[AttachmentIn]:
+    """The files gathered into a form's draft (FSM data), as the service takes them."""
+    return [AttachmentIn(**{**f, "kind": AttachmentKind(f["kind"])}) for f in data.get("files", [])]
 
 
 async def on_cancel(_query: CallbackQuery, screen: Screen) -> None:
@@ -47,37 +52,11 @@ class FileStep:
         return _("Files attached: {count} of {max}. Send more, or tap «Done».").format(count=count, max=self.max_files)
 
     def register(self, router: Router) -> None:
-        router.message.register(self.on_photo, self.state, F.photo)
-        router.message.register(self.on_document, self.state, F.document)
+        router.message.register(self.on_file, self.state, F.photo | F.document)
         router.message.register(self.on_other, self.state, not_for_others)
 
-    async def on_photo(self, message: Message, services: Services, screen: Screen) -> None:
-        largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
-        await self._add(
-            screen,
-            services,
-            AttachmentIn(
-                kind=AttachmentKind.PHOTO,
-                telegram_file_id=largest.file_id,
-                telegram_unique_id=largest.file_unique_id,
-                size=largest.file_size or 0,
-            ),
-        )
-
-    async def on_document(self, message: Message, services: Services, screen: Screen) -> None:
-        doc = message.document
-        await self._add(
-            screen,
-            services,
-            AttachmentIn(
-                kind=AttachmentKind.DOCUMENT,
-                telegram_file_id=doc.file_id,
-                telegram_unique_id=doc.file_unique_id,
-                file_name=doc.file_name or "",
-                mime_type=doc.mime_type or "",
-                size=doc.file_size or 0,
-            ),
-        )
+    async def on_file(self, message: Message, services: Services, screen: Screen) -> None:
+        await self._add(screen, services, sent_file(message))
 
     async def on_other(self, message: Message, screen: Screen) -> None:
         """A video, a voice message, a sticker, a text …: refused with the reason; the draft stays as it was."""

@@ -16,6 +16,29 @@ from services.models import AttachmentKind
 log = logging.getLogger(__name__)
 
 
+def sent_file(message: Message) -> AttachmentIn:
+    """The photo or the document of a message, as Telegram declares it (checked and kept by `receive`)."""
+    if message.photo:
+        largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
+        return AttachmentIn(
+            kind=AttachmentKind.PHOTO,
+            telegram_file_id=largest.file_id,
+            telegram_unique_id=largest.file_unique_id,
+            size=largest.file_size or 0,
+        )
+    doc = message.document
+    if doc is None:
+        raise ValueError("a message without a photo or a document")
+    return AttachmentIn(
+        kind=AttachmentKind.DOCUMENT,
+        telegram_file_id=doc.file_id,
+        telegram_unique_id=doc.file_unique_id,
+        file_name=doc.file_name or "",
+        mime_type=doc.mime_type or "",
+        size=doc.file_size or 0,
+    )
+
+
 async def receive(bot: Bot, services: Services, file: AttachmentIn) -> AttachmentIn:
     """The file as it will be recorded, its bytes kept; InvalidInput when it is refused (nothing is kept then)."""
     check_file(file)  # the declared size and kind first: a refused file is not downloaded

@@ -19,10 +19,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.drafts import new_draft_id
-from handlers.file_drafts import FileStep, cmd_cancel, on_cancel
+from handlers.file_drafts import FileStep, cmd_cancel, draft_files, on_cancel
 from services.absences import MAX_FILES, SendContext, check_comment
 from services.accounts import CurrentUser
-from services.attachments import AttachmentIn
 from services.container import Services
 from services.errors import AlreadySaved, DomainError, InvalidInput
 from services.models import AttachmentKind, DocumentKind
@@ -124,10 +123,6 @@ def summary_text(data: dict, locale: str, *, sent: bool = False) -> str:
         _("Files: {files}").format(files=", ".join(names)) if names else _("Files: none"),
     ]
     return "\n".join(lines)
-
-
-def _draft_files(data: dict) -> list[AttachmentIn]:
-    return [AttachmentIn(**{**f, "kind": AttachmentKind(f["kind"])}) for f in data.get("files", [])]
 
 
 # ---- the steps ---------------------------------------------------------------------------------------------
@@ -298,7 +293,7 @@ async def on_send(_query: CallbackQuery, services: Services, screen: Screen):
                 date.fromisoformat(data["date_to"]),
                 DocumentKind(data["kind"]),
                 data.get("comment", ""),
-                _draft_files(data),
+                draft_files(data),
                 draft=data.get("draft"),
             )
         except AlreadySaved:  # sent by a tap in another process (the drafts in Redis)

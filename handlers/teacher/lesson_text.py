@@ -15,13 +15,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.stored_files import receive
+from handlers.stored_files import receive, sent_file
 from services.attachments import AttachmentIn
 from services.container import Services
 from services.corrections import topic_change
 from services.errors import InvalidInput
 from services.journal import HOMEWORK_MAX, TOPIC_MAX, LessonView
-from services.models import AttachmentKind
 from ui.callbacks import LessonCB, LessonPart, LessonTextAction, LessonTextCB
 from ui.errors_text import error_text
 from ui.filters import not_for_others
@@ -156,34 +155,8 @@ async def on_no_homework(query: CallbackQuery, callback_data: LessonTextCB, scre
     await show_card(screen, await services.journal.lesson_view(screen.user.actor, callback_data.lesson))
 
 
-async def on_photo(message: Message, screen: Screen, services: Services):
-    largest = message.photo[-1]  # Telegram lists the sizes smallest first; the original is last
-    await add_file(
-        screen,
-        services,
-        AttachmentIn(
-            kind=AttachmentKind.PHOTO,
-            telegram_file_id=largest.file_id,
-            telegram_unique_id=largest.file_unique_id,
-            size=largest.file_size or 0,
-        ),
-    )
-
-
-async def on_document(message: Message, screen: Screen, services: Services):
-    doc = message.document
-    await add_file(
-        screen,
-        services,
-        AttachmentIn(
-            kind=AttachmentKind.DOCUMENT,
-            telegram_file_id=doc.file_id,
-            telegram_unique_id=doc.file_unique_id,
-            file_name=doc.file_name or "",
-            mime_type=doc.mime_type or "",
-            size=doc.file_size or 0,
-        ),
-    )
+async def on_file(message: Message, screen: Screen, services: Services):
+    await add_file(screen, services, sent_file(message))
 
 
 async def add_file(screen: Screen, services: Services, file: AttachmentIn) -> None:
@@ -235,7 +208,6 @@ def build_router() -> Router:
     router.callback_query.register(on_card, LessonTextCB.filter(F.action == LessonTextAction.back))
     router.message.register(on_topic_text, Form.topic, F.text, not_for_others)
     router.message.register(on_homework_text, Form.homework, F.text, not_for_others)
-    router.message.register(on_photo, Form.files, F.photo)
-    router.message.register(on_document, Form.files, F.document)
+    router.message.register(on_file, Form.files, F.photo | F.document)
     router.message.register(on_other_in_files, Form.files, not_for_others)
     return router
