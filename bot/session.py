@@ -24,7 +24,7 @@ def response_model(returning: Any) -> type[Response[Any]]:
     """`Response[returning]`, built once per process and then kept."""
     model = _RESPONSE_MODELS.get(returning)
     if model is None:
-        model = _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
+        model = _RESPONSE_MODELS[returning] = Response[returning]
     return model
 
 
