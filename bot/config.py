@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # What Telegram accepts as a webhook's secret token.
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     # The language of the command line's messages; the bot speaks each user's own.
     locale: str = "ru"
+    # Updates handled at once by `schoolbot run` (polling or webhook); more wait at Telegram. Each may hold a
+    # database connection, so about the pool's size (SQLAlchemy's default: 5 + 10 overflow).
+    max_updates_in_flight: int = Field(default=15, ge=1)
     # Conversations in progress (an attendance roster, an absence form, an announcement being written):
     # in this process's memory by default, lost when it restarts; with redis://… kept across restarts
     # and shared by the bot's processes.

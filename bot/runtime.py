@@ -12,10 +12,10 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import Update
@@ -27,6 +27,7 @@ from bot.dispatcher import create_dispatcher, fsm_storage
 from bot.pushes.limiter import SharedLimits
 from bot.pushes.worker import PushWorker
 from bot.scheduler import create_scheduler
+from bot.session import BotSession
 from services.db import create_engine, create_session_factory
 from services.files import FileStore
 from services.migrate import upgrade
@@ -35,9 +36,9 @@ log = logging.getLogger(__name__)
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = None
+    session = BotSession()
     if settings.telegram_api_url:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     bot = Bot(
         settings.bot_token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )
@@ -92,7 +93,10 @@ async def background_work(settings: Settings, bot: Bot, sessions) -> AsyncIterat
 async def run_polling(settings: Settings, *, handle_signals: bool = True) -> None:
     """Brings the database up to date, then polls until stopped (SIGTERM finishes the updates in hand)."""
     async with bot_and_dispatcher(settings) as (bot, dp):
-        await dp.start_polling(bot, handle_signals=handle_signals)
+        # getUpdates waits while this many updates are in hand: a backlog waits at Telegram, not in tasks here.
+        await dp.start_polling(
+            bot, handle_signals=handle_signals, tasks_concurrency_limit=settings.max_updates_in_flight
+        )
 
 
 async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> None:
@@ -104,7 +108,9 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
     # Only Telegram and this process need to know it, so a new one at each start is as good as any.
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
     async with bot_and_dispatcher(settings) as (bot, dp):
-        runner = web.AppRunner(webhook_app(bot, dp, settings.webhook_path, secret))
+        runner = web.AppRunner(
+            webhook_app(bot, dp, settings.webhook_path, secret, in_flight=settings.max_updates_in_flight)
+        )
         await runner.setup()
         try:
             await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
@@ -124,15 +130,16 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
             await runner.cleanup()
 
 
-def webhook_app(bot: Bot, dp: Dispatcher, path: str, secret: str) -> web.Application:
-    """aiogram's handler on `path` (401 without the right secret), the dispatcher's startup and shutdown around it.
+def webhook_app(bot: Bot, dp: Dispatcher, path: str, secret: str, *, in_flight: int) -> web.Application:
+    """aiogram's handler on `path` (401 without the right secret), the dispatcher's startup and shutdown around it;
+    at most `in_flight` updates handled at once (UpdatesOnly).
 
     Not aiogram's setup_application() and register(): they run the dispatcher's shutdown and close the
     bot's session in on_shutdown, before aiohttp finishes the requests in flight, whose updates would then
     start after the drain. on_cleanup comes after those requests.
     """
     app = web.Application()
-    app.router.add_post(path, UpdatesOnly(dp, bot, secret_token=secret).handle)
+    app.router.add_post(path, UpdatesOnly(dp, bot, secret_token=secret, in_flight=in_flight).handle)
     workflow = {"dispatcher": dp, "bot": bot, **dp.workflow_data}
 
     async def startup(_: web.Application) -> None:
@@ -149,7 +156,15 @@ def webhook_app(bot: Bot, dp: Dispatcher, path: str, secret: str) -> web.Applica
 class UpdatesOnly(SimpleRequestHandler):
     """aiogram's handler, but a body that is not an update (malformed or empty JSON, a list, a message without its
     fields) is answered 400 with one line in the log, not 500 with a traceback. The body is never logged: it may
-    hold a person's message."""
+    hold a person's message.
+
+    At most `in_flight` updates are handled at once: while that many are in hand, the next request is answered
+    only when one of them ends, so Telegram holds the backlog (it posts over a few connections at a time).
+    """
+
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, *, secret_token: str, in_flight: int) -> None:
+        super().__init__(dispatcher, bot, secret_token=secret_token)
+        self._slots = asyncio.Semaphore(in_flight)
 
     async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
         try:
@@ -159,7 +174,18 @@ class UpdatesOnly(SimpleRequestHandler):
                 "Webhook: a request of %d bytes that is not an update, refused with 400", request.content_length or 0
             )
             return web.Response(status=400, text="Bad Request")
-        return await super()._handle_request_background(bot, request)  # aiohttp keeps the body read once
+        await self._slots.acquire()  # released when the update's handling ends (_background_feed_update)
+        try:
+            return await super()._handle_request_background(bot, request)  # aiohttp keeps the body read once
+        except BaseException:
+            self._slots.release()
+            raise
+
+    async def _background_feed_update(self, bot: Bot, update: dict[str, Any]) -> None:
+        try:
+            await super()._background_feed_update(bot, update)
+        finally:
+            self._slots.release()
 
 
 async def stop_requested(handle_signals: bool) -> None:

@@ -1,0 +1,52 @@
+"""The bot's session keeps aiogram's `Response[T]` models: a Bot API call does not build a pydantic model.
+
+aiogram reads each answer into `Response[T]` for the method's return type T; pydantic holds those models
+weakly, so without bot/session.py a garbage collection between two calls makes the next one build it again.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from pydantic._internal import _generics
+
+from bot.config import Settings
+from bot.runtime import create_bot
+from tests.flows.conftest import TOKEN, TelegramUser
+
+
+@pytest.fixture
+def models_built(monkeypatch) -> list[str]:
+    """The names of the generic pydantic models built while the test runs."""
+    built: list[str] = []
+    create = _generics.create_generic_submodel
+
+    def counted(model_name, *args, **kwargs):
+        built.append(model_name)
+        return create(model_name, *args, **kwargs)
+
+    monkeypatch.setattr(_generics, "create_generic_submodel", counted)
+    return built
+
+
+async def test_bot_api_calls_build_no_response_model_twice(emulator, models_built):
+    user = TelegramUser(emulator, 700_999_301, "ru")
+    bot = create_bot(Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url))
+
+    async def calls() -> None:
+        await bot.get_me()
+        message = await bot.send_message(user.id, "one")
+        await bot.edit_message_text("two", chat_id=user.id, message_id=message.message_id)
+        await bot.get_updates(timeout=0)
+
+    try:
+        await calls()  # the first call of each method may build its model (or find it kept)
+        models_built.clear()
+        for _ in range(2):
+            gc.collect()  # what would drop a model held only by pydantic's weak cache
+            await calls()
+    finally:
+        await bot.session.close()
+
+    assert [name for name in models_built if name.startswith("Response[")] == []
