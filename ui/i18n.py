@@ -21,11 +21,19 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from services.accounts import LOCALES  # the languages a person may choose, checked by the service too
-
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 DEFAULT_LOCALE = "ru"
+
+
+def __getattr__(name: str):
+    """LOCALES, the languages a person may choose (checked by the service too), read from services.accounts when
+    first asked for: the command line's messages need no SQLAlchemy, so a missing BOT_TOKEN is said at once."""
+    if name == "LOCALES":
+        from services.accounts import LOCALES
+
+        return LOCALES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def N_(message: str) -> str:
@@ -54,6 +62,8 @@ def translations(locale: str) -> Translations:
 @cache
 def compile_catalogues() -> Path:
     """The .mo files, for aiogram's I18n, in a folder of their own (the checkout may be read-only)."""
+    from services.accounts import LOCALES
+
     folder = Path(tempfile.mkdtemp(prefix="schoolbot-locales-"))
     for locale in LOCALES:
         target = folder / locale / "LC_MESSAGES"
