@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import logging
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from bot.config import Settings, token_fault
 
-from bot.config import Settings
-from services.access import system_actor
-from services.clock import school_today
-from services.db import create_engine, create_session_factory
-from services.errors import DomainError
-from services.invites import InviteService
-from services.migrate import upgrade
-from services.models import AcademicYear, ClassGroup, Person, Role, School, utcnow
-from services.safe_cells import csv_row
-from ui.i18n import gettext, ngettext, translator
-from ui.labels import ROLE_NAMES
+if TYPE_CHECKING:
+    from services.errors import DomainError
+    from services.models import ClassGroup, School
+
+# Only what parsing the command line needs is imported here: each command imports its own, so that
+# `schoolbot run` without a usable BOT_TOKEN says so at once, before SQLAlchemy or aiogram are loaded,
+# and the bot does not carry the import's, the demo's or the command line's modules.
 
 log = logging.getLogger("schoolbot")
 
@@ -38,6 +34,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    from services.errors import DomainError
+
     try:
         asyncio.run(args.handler(args, settings))
     except BrokenPipeError:  # `schoolbot invite … | head`: the reader has what it wanted
@@ -98,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def open_database(settings: Settings):
+    from services.db import create_engine, create_session_factory
+    from services.migrate import upgrade
+
     settings.ensure_sqlite_folder()
     engine = create_engine(settings.database_url)
     await upgrade(engine)
@@ -105,23 +106,26 @@ async def open_database(settings: Settings):
 
 
 async def cmd_migrate(args, settings: Settings) -> None:
+    from ui.i18n import gettext
+
     engine, _ = await open_database(settings)
     await engine.dispose()
     print(gettext("The database is up to date.", settings.locale))
 
 
 async def cmd_run(args, settings: Settings) -> None:
-    from bot.runtime import run_polling, run_webhook
-
-    if settings.bot_token is None:
-        raise CliError(gettext("Set BOT_TOKEN (from @BotFather) in the environment or in .env.", settings.locale))
+    check_token(settings)
     if args.webhook and settings.webhook_url is None:
+        from ui.i18n import gettext
+
         raise CliError(
             gettext(
                 "Set WEBHOOK_URL, the HTTPS address Telegram sends updates to, in the environment or in .env.",
                 settings.locale,
             )
         )
+    from bot.runtime import run_polling, run_webhook
+
     logging.getLogger().setLevel(logging.INFO)
     # APScheduler's «Running job …» every 10 minutes is noise; bot/jobs.py logs what each run wrote.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -137,6 +141,7 @@ async def cmd_template(args, settings: Settings) -> None:
 
 async def cmd_import(args, settings: Settings) -> None:
     from services.school_import import ImportFailed, import_school, read_source
+    from ui.i18n import translator
 
     engine, sessions = await open_database(settings)
     try:
@@ -160,6 +165,7 @@ async def cmd_import(args, settings: Settings) -> None:
 
 async def cmd_demo(args, settings: Settings) -> None:
     from services.demo import generate_demo
+    from ui.i18n import gettext
 
     if args.schools < 1:
         raise CliError(gettext("--schools must be at least 1.", settings.locale))
@@ -181,6 +187,15 @@ async def cmd_demo(args, settings: Settings) -> None:
 
 
 async def cmd_invite(args, settings: Settings) -> None:
+    import csv
+
+    from services.access import system_actor
+    from services.invites import InviteService
+    from services.models import Person, Role, utcnow
+    from services.safe_cells import csv_row
+    from ui.i18n import translator
+    from ui.labels import ROLE_NAMES
+
     engine, sessions = await open_database(settings)
     try:
         async with sessions() as session:
@@ -224,6 +239,11 @@ async def cmd_invite(args, settings: Settings) -> None:
 
 
 async def cmd_revoke(args, settings: Settings) -> None:
+    from services.access import system_actor
+    from services.invites import InviteService
+    from services.models import Person, utcnow
+    from ui.i18n import translator
+
     engine, sessions = await open_database(settings)
     try:
         async with sessions() as session:
@@ -241,6 +261,7 @@ async def cmd_revoke(args, settings: Settings) -> None:
 
 async def cmd_backup(args, settings: Settings) -> None:
     from services.backup import make_backup
+    from ui.i18n import gettext
 
     settings.ensure_sqlite_folder()
     copies = await make_backup(
@@ -262,9 +283,9 @@ async def cmd_fetch_files(args, settings: Settings) -> None:
 
     from bot.runtime import create_bot
     from services.files import FileService, FileStore
+    from ui.i18n import gettext
 
-    if settings.bot_token is None:
-        raise CliError(gettext("Set BOT_TOKEN (from @BotFather) in the environment or in .env.", settings.locale))
+    check_token(settings)
     engine, sessions = await open_database(settings)
     bot = create_bot(settings)
     fetched = failed = 0
@@ -293,6 +314,11 @@ async def cmd_fetch_files(args, settings: Settings) -> None:
 
 
 async def find_school(session, wanted: str | None, locale: str) -> School:
+    from sqlalchemy import select
+
+    from services.models import School
+    from ui.i18n import gettext
+
     schools = list((await session.scalars(select(School).order_by(School.id))).all())
     found = [s for s in schools if str(s.id) == wanted or s.name == wanted] if wanted else schools
     if len(found) == 1:
@@ -305,6 +331,12 @@ async def find_school(session, wanted: str | None, locale: str) -> School:
 
 async def find_class(session, school: School, name: str, locale: str) -> ClassGroup:
     """«5а», «5A» (Latin) and «5 А» all mean 5А; the class of the current academic year."""
+    from sqlalchemy import select
+
+    from services.clock import school_today
+    from services.models import AcademicYear, ClassGroup, utcnow
+    from ui.i18n import gettext
+
     cleaned = name.replace(" ", "").translate(LATIN_TO_CYRILLIC).upper()
     grade, letter = cleaned.rstrip("АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"), cleaned.lstrip("0123456789")
     today = school_today(utcnow, school)
@@ -329,8 +361,28 @@ def describe_error(err: DomainError, locale: str) -> str:
     return error_text(err.code, err.params, locale)
 
 
+def check_token(settings: Settings) -> None:
+    """A missing or malformed BOT_TOKEN, said in one sentence before aiogram is imported (it would raise a
+    traceback from deep inside Bot())."""
+    fault = token_fault(settings.bot_token)
+    if fault is None:
+        return
+    from ui.i18n import gettext
+
+    if fault == "missing":
+        raise CliError(gettext("Set BOT_TOKEN (from @BotFather) in the environment or in .env.", settings.locale))
+    raise CliError(
+        gettext(
+            "BOT_TOKEN is not a bot token: @BotFather gives one like 123456789:AAE…, digits, a colon and then "
+            "letters and digits, without spaces or quotes; copy it again into the environment or .env.",
+            settings.locale,
+        )
+    )
+
+
 def import_failure_text(failed, locale: str) -> str:
     from ui.errors_text import import_issue_text
+    from ui.i18n import ngettext
 
     count, more = failed.total, failed.total - len(failed.issues)
     lines = [

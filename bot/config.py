@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +16,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # The path of a WEBHOOK_URL given without one: the bot never serves its root.
 DEFAULT_WEBHOOK_PATH = "/webhook"
+
+
+def token_fault(token: SecretStr | None) -> Literal["missing", "malformed"] | None:
+    """What is wrong with BOT_TOKEN, by aiogram's own rule (aiogram.utils.token.validate_token: no whitespace,
+    digits, a colon, something after it), checked without importing aiogram."""
+    if token is None or not token.get_secret_value():
+        return "missing"
+    bot_id, colon, rest = token.get_secret_value().partition(":")
+    if any(c.isspace() for c in rest) or not (colon and bot_id.isascii() and bot_id.isdigit() and rest):
+        return "malformed"
+    return None
 
 
 class Settings(BaseSettings):

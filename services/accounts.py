@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .access import Actor, load_actor
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput
+from .locales import LOCALES
 from .models import Person, Role, School, Student, TelegramAccount
 
-LOCALES = ("ru", "en")
 STAFF_WORK = frozenset({Role.TEACHER, Role.CLASS_TEACHER, Role.DEPUTY, Role.SECRETARY, Role.ADMIN})
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -219,3 +223,60 @@ def test_invite_one_person_needs_no_school_on_a_two_school_database_and_voids_on
     with pytest.raises(SystemExit) as exit_:
         run("invite", "--person", "999999")
     assert exit_.value.code == 2
+
+
+# `schoolbot run` as a shell runs it, with aiogram importing refused: the token is judged before it is needed.
+NO_AIOGRAM = (
+    "import runpy, sys\n"
+    "class Refuse:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name.split('.')[0] == 'aiogram':\n"
+    "            raise ImportError('aiogram imported before BOT_TOKEN was checked')\n"
+    "sys.meta_path.insert(0, Refuse())\n"
+    "sys.argv = ['schoolbot', 'run']\n"
+    "runpy.run_module('bot.cli', run_name='__main__')\n"
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_bot(tmp_path, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'data' / 'school.db'}",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", NO_AIOGRAM],
+        check=False,
+        env=clean,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("token", "locale", "expected"),
+    [
+        (None, None, "Укажите BOT_TOKEN (от @BotFather) в окружении или в файле .env."),
+        ("", "en", "Set BOT_TOKEN (from @BotFather) in the environment or in .env."),
+        ("AAE-no-id-and-no-colon", None, "BOT_TOKEN — не токен бота"),
+        ("987654321:AAE copied with a space", "en", "BOT_TOKEN is not a bot token"),
+        ("bot987654321:AAE-prefixed", "en", "BOT_TOKEN is not a bot token"),
+        ("987654321:", "en", "BOT_TOKEN is not a bot token"),
+    ],
+    ids=["unset", "empty", "no-colon", "space", "not-digits", "nothing-after-colon"],
+)
+def test_run_without_a_usable_token_says_so_in_a_sentence_before_aiogram_is_imported(tmp_path, token, locale, expected):
+    env = {"BOT_TOKEN": token} if token is not None else {}
+    if locale:
+        env["LOCALE"] = locale
+    done = run_bot(tmp_path, **env)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith(expected)
+    assert not token or token.partition(":")[2 if ":" in token[:-1] else 0] not in line  # never the token itself
+    assert not (tmp_path / "data").exists()  # nothing was touched

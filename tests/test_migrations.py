@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from services.db import create_engine
-from services.migrate import alembic_config, run_alembic, upgrade
+from services.migrate import alembic_config, at_revision, head_revision, run_alembic, upgrade
 from services.models import Base
 
 
@@ -44,5 +44,19 @@ async def test_models_and_migrations_do_not_differ(db_url):
                 lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata)
             )
         assert diff == []
+    finally:
+        await engine.dispose()
+
+
+async def test_a_database_at_the_head_is_recognised_without_alembic_and_one_behind_is_upgraded(db_url):
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    engine = create_engine(db_url)
+    try:
+        assert await at_revision(engine) == []
+        await run_alembic(engine, command.upgrade, revisions()[-2])
+        await upgrade(engine)  # one revision behind: Alembic runs
+        assert await at_revision(engine) == [head_revision()]
+        await upgrade(engine)  # at the head: nothing to do
+        assert await at_revision(engine) == [head_revision()]
     finally:
         await engine.dispose()

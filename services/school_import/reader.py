@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from pathlib import Path
 
-import openpyxl
-
 from ..safe_cells import csv_text
 from .issues import ImportFailed, ImportIssue, Tables, file_issue, sheet_issue
 from .spec import SHEETS, Sheet
@@ -86,6 +84,8 @@ def limited(rows: Iterable[list[str]], sheet: str) -> Grid:
 
 
 def read_workbook(path: Path) -> dict[str, Grid]:
+    import openpyxl  # here, not at the top: the running bot imports this package for its texts, never reads a workbook
+
     check_size(path)
     check_unpacked(path)
     grids: dict[str, Grid] = {}

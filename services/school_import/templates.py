@@ -9,10 +9,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from ..safe_cells import csv_row, xlsx_append
 from .spec import SHEETS, Sheet
 
@@ -30,6 +26,11 @@ def write_templates(folder: Path) -> list[Path]:
 
 
 def write_workbook(path: Path) -> Path:
+    # Here, not at the top: the running bot imports this package for its texts, never writes a workbook.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for sheet in SHEETS:
