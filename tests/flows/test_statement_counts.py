@@ -3,7 +3,8 @@ tap in the diary) and a teacher's most frequent write (an attendance save). Coun
 counts are asserted; time is measured by the benchmarks in bench/, never here.
 
 The targets: /diary and a diary tap in at most 6 statements, an attendance save in at most 8. Where a count is not
-down to its target yet, the limit below is today's count, so that no change adds a statement unnoticed."""
+down to its target yet, the limit below is today's count, so that no change adds a statement unnoticed. Counted
+before the first cuts: /diary 26, a diary tap 21, an attendance save 41."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from tests.flows.conftest import open_card
 from tests.flows.test_diary_flow import ARTYOM_TODAY, keep_journal
 from tests.statements import statements_run
 
-DIARY_LIMIT = 26  # the target: at most 6
-DIARY_TAP_LIMIT = 21  # the target: at most 6
-ATTENDANCE_SAVE_LIMIT = 41  # the target: at most 8
+DIARY_LIMIT = 10  # the target: at most 6
+DIARY_TAP_LIMIT = 8  # the target: at most 6
+ATTENDANCE_SAVE_LIMIT = 29  # the target: at most 8
 
 
 @asynccontextmanager
@@ -54,7 +55,7 @@ async def one_update(sessions) -> AsyncIterator[list[str]]:
 
 
 def shown(seen: list[str]) -> str:
-    return "\n\n".join(seen)
+    return f"{len(seen)} statements:\n\n" + "\n\n".join(seen)
 
 
 async def test_diary_and_a_tap_in_it_run_few_statements(bot_world, linked, clock):
