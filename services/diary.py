@@ -213,26 +213,36 @@ class DiaryService:
             assignments[assignment.id] = assignment
             if entry is not None:
                 timetable.append(entry)
-        # The lessons of the range and those whose homework is due in it, with the student's absence from each, in
-        # one statement.
-        lessons, due, absences = [], [], {}
+        # The lessons of the range and those whose homework is due in it, with the student's absence from each and
+        # their marks at each, in one statement: a lesson's row comes once per mark.
+        found: dict[int, Lesson] = {}
+        absences: dict[int, AbsenceReason | None] = {}
+        lesson_marks: dict[int, dict[int, Mark]] = defaultdict(dict)
         if assignments:
-            for lsn, absence_id, reason in await self.session.execute(
-                select(Lesson, Absence.id, Absence.reason)
+            for lsn, absence_id, reason, mark in await self.session.execute(
+                select(Lesson, Absence.id, Absence.reason, Mark)
                 .outerjoin(Absence, and_(Absence.lesson_id == Lesson.id, Absence.student_id == student.id))
+                .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student.id))
                 .where(
                     Lesson.assignment_id.in_(assignments),
                     or_(Lesson.date.between(first, last), Lesson.homework_due_on.between(first, last)),
                 )
             ):
-                if first <= lsn.date <= last:
-                    lessons.append(lsn)
-                    if absence_id is not None:
-                        absences[lsn.id] = reason
-                if lsn.homework_due_on is not None and first <= lsn.homework_due_on <= last:
-                    due.append(lsn)
+                found[lsn.id] = lsn
+                if absence_id is not None:
+                    absences[lsn.id] = reason
+                if mark is not None:
+                    lesson_marks[lsn.id][mark.id] = mark
+        lessons = [lsn for lsn in found.values() if first <= lsn.date <= last]
+        due = [
+            lsn for lsn in found.values() if lsn.homework_due_on is not None and first <= lsn.homework_due_on <= last
+        ]
+        marks = {
+            lsn.id: [MarkItem.of(m, lsn.date) for _, m in sorted(lesson_marks[lsn.id].items())]
+            for lsn in lessons
+            if lsn.id in lesson_marks
+        }
         files = await self._files([lsn.id for lsn in (*lessons, *due)])
-        marks = await self._marks(student.id, [lsn.id for lsn in lessons])
 
         by_slot = {(lsn.date, lsn.assignment_id, lsn.lesson_number): lsn for lsn in lessons}
         due_by_day: dict[tuple[date | None, int], list[HomeworkItem]] = defaultdict(list)
@@ -408,18 +418,6 @@ class DiaryService:
             ):
                 found[lesson_id].append(att_id)
         return {k: tuple(v) for k, v in found.items() if k is not None}
-
-    async def _marks(self, student_id: int, lesson_ids: list[int]) -> dict[int, list[MarkItem]]:
-        marks: dict[int, list[MarkItem]] = defaultdict(list)
-        if lesson_ids:
-            for m, day in await self.session.execute(
-                select(Mark, Lesson.date)
-                .join(Lesson, Lesson.id == Mark.lesson_id)
-                .where(Mark.student_id == student_id, Mark.lesson_id.in_(lesson_ids))
-                .order_by(Mark.id)
-            ):
-                marks[m.lesson_id].append(MarkItem.of(m, day))
-        return marks
 
     @staticmethod
     def _homework(lesson: Lesson, files: dict[int, tuple[int, ...]]) -> HomeworkItem:
