@@ -6,10 +6,13 @@ of them at a time. Every use case re-checks rights here; an id that came in a bu
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, String, and_, literal_column, null, or_, select, type_coerce, union_all
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import Forbidden, NotFound
@@ -70,40 +73,72 @@ def system_actor(school_id: int) -> Actor:
 
 
 async def load_actor(session: AsyncSession, person_id: int) -> Actor:
-    person = await session.get(Person, person_id)
-    if person is None:
+    actors = await load_actors(session, Person.id == person_id)
+    if not actors:
         raise NotFound("person.not_found")
-    roles = set((await session.scalars(select(StaffRole.role).where(StaffRole.person_id == person_id))).all())
-    student_id = await session.scalar(
-        select(Student.id).where(Student.person_id == person_id, Student.status == StudentStatus.ACTIVE)
+    return actors[0]
+
+
+async def load_actors(session: AsyncSession, who: ColumnElement[bool]) -> list[Actor]:
+    """The actors of the persons `who` selects (a condition on Person), in the order of their ids, with or without
+    roles, read in one statement: the persons, their staff roles, their own active student record, their active
+    children and the classes they lead, as rows of one UNION ALL (kind, person id, number, role)."""
+    ids = select(Person.id).where(who)
+    rows: Result[Any] = await session.execute(
+        union_all(
+            select(literal_column("'person'"), Person.id, Person.school_id, null()).where(who),
+            select(literal_column("'role'"), StaffRole.person_id, null(), type_coerce(StaffRole.role, String)).where(
+                StaffRole.person_id.in_(ids)
+            ),
+            select(literal_column("'student'"), Student.person_id, Student.id, null()).where(
+                Student.person_id.in_(ids), Student.status == StudentStatus.ACTIVE
+            ),
+            # ACC-9: a child who left the school is nobody's to follow in the current journal.
+            select(literal_column("'child'"), Guardianship.parent_id, Guardianship.student_id, null())
+            .join(Student, Student.id == Guardianship.student_id)
+            .where(Guardianship.parent_id.in_(ids), Student.status == StudentStatus.ACTIVE),
+            select(literal_column("'led'"), ClassGroup.class_teacher_id, ClassGroup.id, null()).where(
+                ClassGroup.class_teacher_id.in_(ids)
+            ),
+        )
     )
-    if student_id is not None:
-        roles.add(Role.STUDENT)
-    # ACC-9: a child who left the school is nobody's to follow in the current journal.
-    children = frozenset(
-        (
-            await session.scalars(
-                select(Guardianship.student_id)
-                .join(Student, Student.id == Guardianship.student_id)
-                .where(Guardianship.parent_id == person_id, Student.status == StudentStatus.ACTIVE)
+    schools: dict[int, int] = {}
+    roles: dict[int, set[Role]] = defaultdict(set)
+    student_of: dict[int, int] = {}
+    children: dict[int, set[int]] = defaultdict(set)
+    led: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        kind, person_id, number, role = cast(tuple[str, int, int, str | None], tuple(row))
+        if kind == "person":
+            schools[person_id] = number
+        elif kind == "role":
+            roles[person_id].add(Role(role))
+        elif kind == "student":
+            student_of.setdefault(person_id, number)
+        elif kind == "child":
+            children[person_id].add(number)
+        else:
+            led[person_id].add(number)
+    actors = []
+    for person_id in sorted(schools):
+        held = set(roles[person_id])
+        if person_id in student_of:
+            held.add(Role.STUDENT)
+        if children[person_id]:
+            held.add(Role.PARENT)
+        if led[person_id]:
+            held.add(Role.CLASS_TEACHER)
+        actors.append(
+            Actor(
+                person_id=person_id,
+                school_id=schools[person_id],
+                roles=frozenset(held),
+                student_id=student_of.get(person_id),
+                children=frozenset(children[person_id]),
+                led_classes=frozenset(led[person_id]),
             )
-        ).all()
-    )
-    if children:
-        roles.add(Role.PARENT)
-    led = frozenset(
-        (await session.scalars(select(ClassGroup.id).where(ClassGroup.class_teacher_id == person_id))).all()
-    )
-    if led:
-        roles.add(Role.CLASS_TEACHER)
-    return Actor(
-        person_id=person_id,
-        school_id=person.school_id,
-        roles=frozenset(roles),
-        student_id=student_id,
-        children=children,
-        led_classes=led,
-    )
+        )
+    return actors
 
 
 async def teaching_assignments(session: AsyncSession, actor: Actor, day: date) -> list[Assignment]:

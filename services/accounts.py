@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .access import Actor, load_actor
+from .access import Actor, load_actors
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput
 from .locales import LOCALES
@@ -68,10 +68,7 @@ class AccountService:
             # Pushes stopped when Telegram said the bot was blocked; a user who writes has unblocked it.
             async with write_transaction(self.session):
                 account.is_active = True
-        persons = (
-            await self.session.scalars(select(Person.id).where(Person.account_id == account_id).order_by(Person.id))
-        ).all()
-        actors = tuple(a for a in [await load_actor(self.session, pid) for pid in persons] if a.roles)
+        actors = tuple(a for a in await load_actors(self.session, Person.account_id == account_id) if a.roles)
         locale = account.locale if account else default_locale
         profiles = tuple(p for actor in actors for p in _profiles_of(actor))
         wanted = (

@@ -8,6 +8,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from .errors import NotFound
 from .models import AcademicYear, Assignment, Bell, ClassGroup, Holiday, StudyPeriod, TimetableEntry
@@ -33,14 +34,28 @@ class SchoolCalendar:
 
     @classmethod
     async def load(cls, session: AsyncSession, school_id: int, day: date) -> SchoolCalendar:
-        year = await session.scalar(
-            select(AcademicYear).where(
-                AcademicYear.school_id == school_id, AcademicYear.starts_on <= day, AcademicYear.ends_on >= day
+        # The year with its periods in one statement (joined, not the relationship's second select).
+        years = select(AcademicYear).options(joinedload(AcademicYear.periods))
+        year = (
+            (
+                await session.scalars(
+                    years.where(
+                        AcademicYear.school_id == school_id, AcademicYear.starts_on <= day, AcademicYear.ends_on >= day
+                    )
+                )
             )
+            .unique()
+            .first()
         )
         if year is None:  # between years: the nearest one, so the summer still has a calendar
-            year = await session.scalar(
-                select(AcademicYear).where(AcademicYear.school_id == school_id).order_by(AcademicYear.starts_on.desc())
+            year = (
+                (
+                    await session.scalars(
+                        years.where(AcademicYear.school_id == school_id).order_by(AcademicYear.starts_on.desc())
+                    )
+                )
+                .unique()
+                .first()
             )
         holidays = list((await session.scalars(select(Holiday).where(Holiday.school_id == school_id))).all())
         bells = {b.lesson_number: b for b in (await session.scalars(select(Bell).where(Bell.school_id == school_id)))}

@@ -10,8 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 
 from .access import Actor, get_student_for, student_assignments_clause
 from .calendar import SchoolCalendar, timetable_valid
@@ -163,16 +164,14 @@ class DiaryService:
 
     async def day_screen(self, actor: Actor, student_id: int, day: date | None = None) -> DayScreen:
         """The diary on `day`, or on the school's today without it."""
-        student = await get_student_for(self.session, actor, student_id)
-        today = await self._today(student)
+        student, today = await self._student_today(actor, student_id)
         shown = today if day is None else day
         [diary_day] = await self._days(student, shown, shown)
         return DayScreen(StudentCard.of(student), today, diary_day)
 
     async def week_screen(self, actor: Actor, student_id: int, day: date | None = None) -> WeekScreen:
         """The timetable of the week that holds `day`, or of shown_week(today) without it."""
-        student = await get_student_for(self.session, actor, student_id)
-        today = await self._today(student)
+        student, today = await self._student_today(actor, student_id)
         this_week = shown_week(today)
         monday = self._monday(this_week if day is None else day)
         days = await self._days(student, monday, monday + timedelta(days=5))
@@ -194,25 +193,56 @@ class DiaryService:
     async def _days(self, student: Student, first: date, last: date) -> list[DiaryDay]:
         grade = student.class_group.grade
         calendar = await SchoolCalendar.load(self.session, student.school_id, first)
-        assignments = await student_assignments(self.session, student)
-        timetable = (
-            (
-                await self.session.scalars(
-                    # Every timetable in force on some day of the range: a new one may start mid-week.
-                    select(TimetableEntry).where(
-                        TimetableEntry.assignment_id.in_(assignments),
-                        TimetableEntry.valid_from <= last,
-                        or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= first),
-                    )
-                )
+        assignments: dict[int, Assignment] = {}
+        timetable: list[TimetableEntry] = []
+        # The student's assignments with every timetable entry in force on some day of the range (a new timetable
+        # may start mid-week), in one statement; an entry's assignment is the row's, found in the session.
+        for assignment, entry in await self.session.execute(
+            select(Assignment, TimetableEntry)
+            .outerjoin(
+                TimetableEntry,
+                and_(
+                    TimetableEntry.assignment_id == Assignment.id,
+                    TimetableEntry.valid_from <= last,
+                    or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= first),
+                ),
             )
-            .unique()
-            .all()
-        )
-        lessons = await lessons_of(self.session, assignments, Lesson.date.between(first, last))
-        due = await lessons_of(self.session, assignments, Lesson.homework_due_on.between(first, last))
+            .where(student_assignments_clause(student))
+            .options(lazyload(TimetableEntry.assignment))
+        ):
+            assignments[assignment.id] = assignment
+            if entry is not None:
+                timetable.append(entry)
+        # The lessons of the range and those whose homework is due in it, with the student's absence from each and
+        # their marks at each, in one statement: a lesson's row comes once per mark.
+        found: dict[int, Lesson] = {}
+        absences: dict[int, AbsenceReason | None] = {}
+        lesson_marks: dict[int, dict[int, Mark]] = defaultdict(dict)
+        if assignments:
+            for lsn, absence_id, reason, mark in await self.session.execute(
+                select(Lesson, Absence.id, Absence.reason, Mark)
+                .outerjoin(Absence, and_(Absence.lesson_id == Lesson.id, Absence.student_id == student.id))
+                .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student.id))
+                .where(
+                    Lesson.assignment_id.in_(assignments),
+                    or_(Lesson.date.between(first, last), Lesson.homework_due_on.between(first, last)),
+                )
+            ):
+                found[lsn.id] = lsn
+                if absence_id is not None:
+                    absences[lsn.id] = reason
+                if mark is not None:
+                    lesson_marks[lsn.id][mark.id] = mark
+        lessons = [lsn for lsn in found.values() if first <= lsn.date <= last]
+        due = [
+            lsn for lsn in found.values() if lsn.homework_due_on is not None and first <= lsn.homework_due_on <= last
+        ]
+        marks = {
+            lsn.id: [MarkItem.of(m, lsn.date) for _, m in sorted(lesson_marks[lsn.id].items())]
+            for lsn in lessons
+            if lsn.id in lesson_marks
+        }
         files = await self._files([lsn.id for lsn in (*lessons, *due)])
-        marks, absences = await self._marks_and_absences(student.id, [lsn.id for lsn in lessons])
 
         by_slot = {(lsn.date, lsn.assignment_id, lsn.lesson_number): lsn for lsn in lessons}
         due_by_day: dict[tuple[date | None, int], list[HomeworkItem]] = defaultdict(list)
@@ -236,7 +266,7 @@ class DiaryService:
                 a = assignments[assignment_id]
                 lsn = by_slot.get((day, assignment_id, number))
                 starts, ends = calendar.bell(number)
-                absence = absences.get(lsn.id) if lsn else None
+                absent = lsn is not None and lsn.id in absences
                 items.append(
                     DiaryLesson(
                         number=number,
@@ -251,8 +281,8 @@ class DiaryService:
                         else None,
                         homework_due=tuple(due_by_day.pop((day, assignment_id), ())),
                         marks=tuple(marks.get(lsn.id, ())) if lsn else (),
-                        absent=absence is not None,
-                        absence_reason=absence.reason if absence is not None else None,
+                        absent=absent,
+                        absence_reason=absences[lsn.id] if lsn is not None and absent else None,
                     )
                 )
             kind = status.kind
@@ -358,6 +388,19 @@ class DiaryService:
 
     # ---- internals -------------------------------------------------------------------------------
 
+    async def _student_today(self, actor: Actor, student_id: int) -> tuple[Student, date]:
+        """The student a screen shows, checked (ACC-1, ACC-2), and their school's today: the student and the school
+        read in one statement (the check finds the student in the session while `row` holds it)."""
+        row = (
+            await self.session.execute(
+                select(Student, School).join(School, School.id == Student.school_id).where(Student.id == student_id)
+            )
+        ).first()
+        student = await get_student_for(self.session, actor, student_id)
+        if row is None:  # inserted between the two reads: read its school as any other screen does
+            return student, await self._today(student)
+        return student, school_today(self.clock, row[1])
+
     async def _today(self, student: Student) -> date:
         return school_today(self.clock, await self.session.get_one(School, student.school_id))
 
@@ -375,23 +418,6 @@ class DiaryService:
             ):
                 found[lesson_id].append(att_id)
         return {k: tuple(v) for k, v in found.items() if k is not None}
-
-    async def _marks_and_absences(self, student_id: int, lesson_ids: list[int]):
-        marks: dict[int, list[MarkItem]] = defaultdict(list)
-        absences: dict[int, Absence] = {}
-        if lesson_ids:
-            for m, day in await self.session.execute(
-                select(Mark, Lesson.date)
-                .join(Lesson, Lesson.id == Mark.lesson_id)
-                .where(Mark.student_id == student_id, Mark.lesson_id.in_(lesson_ids))
-                .order_by(Mark.id)
-            ):
-                marks[m.lesson_id].append(MarkItem.of(m, day))
-            for a in await self.session.scalars(
-                select(Absence).where(Absence.student_id == student_id, Absence.lesson_id.in_(lesson_ids))
-            ):
-                absences[a.lesson_id] = a
-        return marks, absences
 
     @staticmethod
     def _homework(lesson: Lesson, files: dict[int, tuple[int, ...]]) -> HomeworkItem:

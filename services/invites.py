@@ -452,8 +452,9 @@ class InviteService:
         return consent_version(consent_kind(await self._main_role(person)))
 
     async def _main_role(self, person: Person) -> Role:
-        if person.roles:
-            return min((r.role for r in person.roles), key=lambda r: list(Role).index(r))
+        roles = (await self.session.scalars(select(StaffRole.role).where(StaffRole.person_id == person.id))).all()
+        if roles:
+            return min(roles, key=lambda r: list(Role).index(r))
         if await self.session.scalar(select(Student.id).where(Student.person_id == person.id)):
             return Role.STUDENT
         return Role.PARENT

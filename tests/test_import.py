@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from bot.cli import import_failure_text
 from services.models import (
@@ -192,7 +193,13 @@ async def count(session, model) -> int:
 
 
 async def person_named(session, last: str, first: str) -> Person:
-    return (await session.scalars(select(Person).where(Person.last_name == last, Person.first_name == first))).one()
+    return (
+        await session.scalars(
+            select(Person)
+            .where(Person.last_name == last, Person.first_name == first)
+            .options(selectinload(Person.roles))
+        )
+    ).one()
 
 
 def issue_tuples(failed: ImportFailed) -> list[tuple]:

@@ -27,7 +27,11 @@ class Person(IdMixin, Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    roles: Mapped[list[StaffRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    # Read where needed (a query on StaffRole, or selectinload(Person.roles)), not with every Person a query loads:
+    # students, teachers and authors are joined into most screens' queries and none of them needs the roles.
+    roles: Mapped[list[StaffRole]] = relationship(
+        cascade="all, delete-orphan", lazy="raise_on_sql", passive_deletes=True
+    )
 
     @property
     def full_name(self) -> str:

@@ -1,0 +1,48 @@
+"""How many SQL statements one update costs through the real dispatcher: the screens people open most (/diary, a
+tap in the diary) and a teacher's most frequent write (an attendance save). Counting is deterministic, so the
+counts are asserted; time is measured by the benchmarks in bench/, never here.
+
+The targets: /diary and a diary tap in at most 6 statements, an attendance save in at most 8. Where a count is not
+down to its target yet, the limit below is today's count, so that no change adds a statement unnoticed. Counted
+before the first cuts: /diary 26, a diary tap 21, an attendance save 41."""
+
+from __future__ import annotations
+
+from tests.flows.conftest import open_card
+from tests.flows.test_diary_flow import ARTYOM_TODAY, keep_journal
+from tests.statements import statements_of_one_update
+
+DIARY_LIMIT = 9  # the target: at most 6
+DIARY_TAP_LIMIT = 8  # the target: at most 6
+ATTENDANCE_SAVE_LIMIT = 29  # the target: at most 8
+
+
+def shown(seen: list[str]) -> str:
+    return f"{len(seen)} statements:\n\n" + "\n\n".join(seen)
+
+
+async def test_diary_and_a_tap_in_it_run_few_statements(bot_world, linked, clock):
+    school, sessions = bot_world
+    await keep_journal(bot_world, clock)
+    mother = await linked(school.parents["alekseeva_mother"])
+    async with statements_of_one_update(sessions.kw["bind"]) as diary:
+        await mother.send("/diary")
+    assert mother.last_text() == ARTYOM_TODAY
+    assert len(diary) <= DIARY_LIMIT, shown(diary)
+
+    async with statements_of_one_update(sessions.kw["bind"]) as tap:
+        await mother.tap("ср, 25 нояб. ▶")
+    assert mother.last_text().startswith("Дневник: Артём, 5А\nСреда, 25 ноября")
+    assert len(tap) <= DIARY_TAP_LIMIT, shown(tap)
+
+
+async def test_an_attendance_save_runs_few_statements(bot_world, linked):
+    school, sessions = bot_world
+    math = await linked(school.staff["math"])
+    await open_card(math)
+    await math.tap("Посещаемость")
+    await math.tap("2 Борисова")
+    async with statements_of_one_update(sessions.kw["bind"]) as save:
+        answer = await math.tap("Сохранить")
+    assert answer["text"] == "Посещаемость сохранена."
+    assert len(save) <= ATTENDANCE_SAVE_LIMIT, shown(save)
