@@ -507,6 +507,8 @@ def table(args, rows, run: dict, result: dict) -> list[tuple[str, str]]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
+    parser.add_argument("--case", choices=("day", "quiet", "class"), default="day", help="what is saved and timed")
+    parser.add_argument("--times", type=int, default=20, help="saves timed, for --case quiet and class")
     parser.add_argument(
         "--day", type=date.fromisoformat, help=f"the school day replayed (default: the last before {TODAY})"
     )

@@ -322,7 +322,7 @@ async def _soonest(
         if status is DeliveryStatus.PENDING:
             waiting[account_id] = min(due_at, waiting.get(account_id, due_at))
         else:
-            last = now if status is DeliveryStatus.SENDING else sent_at
+            last = sent_at or now  # a message being sent has no sent_at yet
             soonest[account_id] = max(soonest[account_id], last + gather)
     soonest.update(waiting)
     return soonest
