@@ -35,7 +35,7 @@ pairs never sent (or never planned); repeated = messages the emulated users hold
 database recorded as sent. `--restart-at 0`: no restart.
 
 `--case quiet` and `--case class` time a push in a quiet moment instead of a whole day: one mark saved
-(`quiet`), or a whole class's marks of a lesson in one save (`class`), `--times` times, each for other
+(`quiet`), or a mark for every student of a lesson in one save (`class`), `--times` times, each for other
 families, each after the last one's pushes were all sent; no restart, no replies. The latency is from the
 save (OutboxEvent.created_at) to Telegram's answer to the sendMessage (Delivery.sent_at, recorded right
 after it), so it includes the worker's polling.
@@ -87,6 +87,7 @@ from services.models import (
     TelegramAccount,
     utcnow,
 )
+from services.pushes.fanout import _lesson_students
 
 TOKEN = "123456:BENCH-pushes"
 ACCOUNT_BASE = 800_000_000  # a person's emulated Telegram id is this plus the person's id
@@ -337,26 +338,31 @@ async def figures(sessions, families: dict[int, list[int]]) -> dict:
     }
 
 
-async def run_moments(args, sessions, emulator: BotAPIEmulator, saves) -> list[tuple[int, int]]:
+async def run_moments(
+    args, sessions, emulator: BotAPIEmulator, families: dict[int, list[int]], saves
+) -> list[tuple[int, int]]:
     """Saves one at a time in a quiet moment, each once the last one's pushes are all sent (see the docstring);
     returns (saved marks, still unsent at the timeout) per save."""
     bot = create_bot(Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=emulator.base_url))
     worker = PushWorker(bot, sessions, gather=timedelta(seconds=args.gather))
     task = asyncio.create_task(worker.run())
     done: list[tuple[int, int]] = []
-    seen: set[int] = set()  # the students already told: each save is news for other families
+    told: set[int] = set()  # the accounts already told: each save is news for other families, quiet ones
     try:
         await asyncio.sleep(1.0)  # the worker started and idle: a quiet moment
         for lesson_id, groups in saves.items():
             if len(done) >= args.times:
                 break
             (work_type_id, teacher_id, comment), entries = max(groups.items(), key=lambda g: len(g[1]))
-            entries = [e for e in entries if e[0] not in seen]
+            if args.case == "class":  # every student of the lesson, as a teacher marking a whole test
+                async with sessions() as session:
+                    entries = [(student, 5) for student in await _lesson_students(session, lesson_id)]
+            entries = [e for e in entries if not told & set(families[e[0]])]
             if args.case == "quiet":
                 entries = entries[:1]
             if not entries:
                 continue
-            seen.update(student for student, _ in entries)
+            told.update(account for student, _ in entries for account in families[student])
             async with sessions() as session:
                 actor = await load_actor(session, teacher_id)
                 await JournalService(session, journal_clock).add_marks(actor, lesson_id, work_type_id, entries, comment)
@@ -383,7 +389,7 @@ async def main_moments(args) -> None:
     async with BotAPIEmulator() as emulator:
         emulator.limits(enabled=True, per_second=30, per_chat_per_second=1)
         families = await link_families(sessions, emulator)
-        done = await run_moments(args, sessions, emulator, saves)
+        done = await run_moments(args, sessions, emulator, families, saves)
     result = await figures(sessions, families)
     await engine.dispose()
     latency = result["latency"]
