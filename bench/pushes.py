@@ -1,8 +1,8 @@
 """A school day of marks pushed to every linked family, within Telegram's limits, with a crash midway.
 
-    python bench/pushes.py [--share 1.0] [--save-over 45] [--gather 15] [--restart-at 0.5]
-                           [--stop crash|graceful] [--restart-pause 0] [--day YYYY-MM-DD]
-                           [--reply-every 0.5] [--database-url URL]
+    python bench/pushes.py [--case day|quiet|class] [--share 1.0] [--save-over 45] [--gather 15]
+                           [--restart-at 0.5] [--stop crash|graceful] [--restart-pause 0] [--day YYYY-MM-DD]
+                           [--reply-every 0.5] [--times 20] [--database-url URL]
 
 Generates the demo (seed 1, 24 Nov 2026) into a fresh database and links every student and parent of the
 school to an emulated Telegram user, in bulk: TelegramAccount rows and Person.account_id written directly
@@ -34,6 +34,12 @@ second of the old one's last messages does not know of them, and meets 429 answe
 pairs never sent (or never planned); repeated = messages the emulated users hold beyond the messages the
 database recorded as sent. `--restart-at 0`: no restart.
 
+`--case quiet` and `--case class` time a push in a quiet moment instead of a whole day: one mark saved
+(`quiet`), or a mark for every student of a lesson in one save (`class`), `--times` times, each for other
+families, each after the last one's pushes were all sent; no restart, no replies. The latency is from the
+save (OutboxEvent.created_at) to Telegram's answer to the sendMessage (Delivery.sent_at, recorded right
+after it), so it includes the worker's polling.
+
 Prints a table and the process's peak RSS. Not a test: figures, for the README.
 """
 
@@ -42,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import random
 import resource
 import statistics
@@ -80,6 +87,7 @@ from services.models import (
     TelegramAccount,
     utcnow,
 )
+from services.pushes.fanout import _lesson_students
 
 TOKEN = "123456:BENCH-pushes"
 ACCOUNT_BASE = 800_000_000  # a person's emulated Telegram id is this plus the person's id
@@ -330,6 +338,80 @@ async def figures(sessions, families: dict[int, list[int]]) -> dict:
     }
 
 
+async def run_moments(
+    args, sessions, emulator: BotAPIEmulator, families: dict[int, list[int]], saves
+) -> list[tuple[int, int]]:
+    """Saves one at a time in a quiet moment, each once the last one's pushes are all sent (see the docstring);
+    returns (saved marks, still unsent at the timeout) per save."""
+    bot = create_bot(Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=emulator.base_url))
+    worker = PushWorker(bot, sessions, gather=timedelta(seconds=args.gather))
+    task = asyncio.create_task(worker.run())
+    done: list[tuple[int, int]] = []
+    told: set[int] = set()  # the accounts already told: each save is news for other families, quiet ones
+    try:
+        await asyncio.sleep(1.0)  # the worker started and idle: a quiet moment
+        for lesson_id, groups in saves.items():
+            if len(done) >= args.times:
+                break
+            (work_type_id, teacher_id, comment), entries = max(groups.items(), key=lambda g: len(g[1]))
+            if args.case == "class":  # every student of the lesson, as a teacher marking a whole test
+                async with sessions() as session:
+                    entries = [(student, 5) for student in await _lesson_students(session, lesson_id)]
+            entries = [e for e in entries if not told & set(families[e[0]])]
+            if args.case == "quiet":
+                entries = entries[:1]
+            if not entries:
+                continue
+            told.update(account for student, _ in entries for account in families[student])
+            async with sessions() as session:
+                actor = await load_actor(session, teacher_id)
+                await JournalService(session, journal_clock).add_marks(actor, lesson_id, work_type_id, entries, comment)
+            started = time.perf_counter()
+            while time.perf_counter() - started < args.timeout / args.times:
+                await asyncio.sleep(0.05)
+                if not await count(sessions, UNPLANNED) and not await count(sessions, OPEN):
+                    break
+            done.append((len(entries), await count(sessions, OPEN) + await count(sessions, UNPLANNED)))
+            await asyncio.sleep(0.5)
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await bot.session.close()
+    return done
+
+
+async def main_moments(args) -> None:
+    engine, sessions = await demo_sessions(args.database_url)
+    await clear_outbox(sessions)
+    _, _, saves = await day_of_marks(sessions, args.day, 1.0)
+    cpu = time.process_time()
+    async with BotAPIEmulator() as emulator:
+        emulator.limits(enabled=True, per_second=30, per_chat_per_second=1)
+        families = await link_families(sessions, emulator)
+        done = await run_moments(args, sessions, emulator, families, saves)
+    result = await figures(sessions, families)
+    await engine.dispose()
+    latency = result["latency"]
+    what = "one mark saved" if args.case == "quiet" else "a class's marks in one save"
+    print(f"\n{what}, {len(done)} times, each in a quiet moment; gather {args.gather:g} s; limits 30/s, 1/s per chat")
+    for name, value in [
+        ("marks a save, mean / max", f"{statistics.mean(n for n, _ in done):.1f} / {max(n for n, _ in done)}"),
+        (
+            "(mark, recipient) pairs expected / sent / lost",
+            f"{result['expected']} / {result['sent']} / {result['lost']}",
+        ),
+        ("messages recorded as sent", str(result["messages"])),
+        (
+            "latency saved -> sendMessage answered, p50 / p95 / max",
+            f"{pct(latency, 0.5):.2f} / {pct(latency, 0.95):.2f} / {pct(latency, 1):.2f} s",
+        ),
+        ("CPU time of the run (process_time)", f"{time.process_time() - cpu:.1f} s"),
+        ("load average (uptime)", " ".join(f"{x:.2f}" for x in os.getloadavg())),
+    ]:
+        print(f"{name:55s} {value}")
+
+
 def pct(values: list[float], share: float) -> float:
     return values[min(len(values) - 1, int(len(values) * share))] if values else float("nan")
 
@@ -431,6 +513,8 @@ def table(args, rows, run: dict, result: dict) -> list[tuple[str, str]]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
+    parser.add_argument("--case", choices=("day", "quiet", "class"), default="day", help="what is saved and timed")
+    parser.add_argument("--times", type=int, default=20, help="saves timed, for --case quiet and class")
     parser.add_argument(
         "--day", type=date.fromisoformat, help=f"the school day replayed (default: the last before {TODAY})"
     )
@@ -443,4 +527,5 @@ if __name__ == "__main__":
     parser.add_argument("--reply-every", type=float, default=0.5, help="seconds between the teacher's replies")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before giving up waiting")
     parser.add_argument("--database-url")
-    asyncio.run(main(parser.parse_args()))
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments) if arguments.case == "day" else main_moments(arguments))

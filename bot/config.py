@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     backup_dirs: tuple[Path, Path] = (Path("backups/primary"), Path("backups/secondary"))
     # The pushes' delivery worker (bot/pushes/worker.py): one per deployment, false in a second bot process.
     run_pushes: bool = True
-    # An instant push waits this long for more news for the same person, so five marks make one message.
+    # An instant push goes at once when nothing was sent to the person within this many seconds; news that
+    # follows a push within them waits for their end and goes as one message, so five marks make two.
     push_gather_seconds: float = 15.0
     # Scheduled jobs (bot/scheduler.py). One scheduler per deployment: false in a second bot process.
     run_scheduler: bool = True

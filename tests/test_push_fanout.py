@@ -88,7 +88,7 @@ async def test_a_mark_goes_to_the_student_and_each_parent_and_nobody_else(sessio
     for d in planned.values():
         assert d.student_id == school.students["alekseev"] and d.notify_kind is NotifyKind.MARKS
         assert d.status is DeliveryStatus.PENDING and not d.digest
-        assert d.due_at == d.created_at + GATHER  # at once, after the gathering window
+        assert d.due_at == d.created_at  # at once: nothing was sent to them within the gathering window
     event = await session.scalar(select(OutboxEvent))
     assert event.processed_at is not None
     assert (
@@ -193,23 +193,97 @@ async def test_staff_reminders_reach_the_named_persons(session, clock, school, l
     assert set(await deliveries(session)) == {TEACHER_TG}  # the English teacher has no Telegram linked
 
 
-async def test_news_of_one_account_in_a_short_while_is_one_message(session, clock, school, linked):
-    """Five marks in a minute: one claim per account holding all five, once the window has passed."""
-    for value in (5, 4):
-        await give_mark(session, clock, school, value=value)
-    await plan(session, clock)
-    clock.now += timedelta(seconds=40)
-    for value in (3, 4, 5):
-        await give_mark(session, clock, school, value=value)
-    await plan(session, clock)
-    # The first two were held back with the last three.
-    assert await claim_due(session, clock()) == []
-    clock.now += GATHER
+async def send_all(session, clock) -> list:
+    """What is due now, claimed and recorded as sent at this moment."""
     batch = await claim_due(session, clock())
     await session.commit()
+    for outgoing in batch:
+        await record(session, outgoing, Result.SENT, clock())
+    await session.commit()
+    return batch
+
+
+async def test_the_first_news_goes_at_once_and_what_follows_within_the_window_waits_for_its_end(
+    session, clock, school, linked
+):
+    """The first mark is sent at once; the next two, 5 s and 8 s after it was sent, go together at the end of
+    the window counted from that push; a mark after the window goes at once again."""
+    await give_mark(session, clock, school, value=5)
+    await plan(session, clock)
+    first = await send_all(session, clock)
+    assert sorted(o.account_id for o in first) == [STUDENT_TG, MOTHER_TG]
+    sent_at = clock()
+    for seconds, value in ((5, 4), (8, 3)):
+        clock.now = sent_at + timedelta(seconds=seconds)
+        await give_mark(session, clock, school, value=value)
+        await plan(session, clock)
+        assert await claim_due(session, clock()) == []
+    later = list(await session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.PENDING)))
+    assert len(later) == 4 and all(d.due_at == sent_at + GATHER for d in later)
+    clock.now = sent_at + GATHER
+    second = await send_all(session, clock)
+    assert sorted(o.account_id for o in second) == [STUDENT_TG, MOTHER_TG]
+    assert all(len(o.items) == 2 for o in second)  # one message with both
+    clock.now += GATHER + timedelta(seconds=1)
+    await give_mark(session, clock, school, value=2)
+    await plan(session, clock)
+    assert len(await claim_due(session, clock())) == 2  # quiet again: at once
+
+
+async def test_news_while_earlier_news_waits_to_go_joins_it(session, clock, school, linked):
+    """Three marks planned before the worker sends anything: one message an account, at once."""
+    for value in (5, 4, 3):
+        await give_mark(session, clock, school, value=value)
+    await plan(session, clock)
+    batch = await claim_due(session, clock())
     assert sorted(o.account_id for o in batch) == [STUDENT_TG, MOTHER_TG]
-    assert all(len(o.items) == 5 for o in batch)
+    assert all(len(o.items) == 3 for o in batch)
     assert batch[0].names == {school.students["alekseev"]: "Артём Алексеев"}
+
+
+async def test_a_whole_classs_marks_in_one_save_reach_each_family_at_once(session, clock, school, linked):
+    """One save, one event a student: each family's first push is due at once."""
+    journal = JournalService(session, clock)
+    teacher, view = await open_lesson(journal, school, "math", "math5A", TODAY, 2)
+    students = ("alekseev", "borisova", "vasiliev")
+    await journal.add_marks(
+        teacher, view.lesson_id, school.work_types["test"], [(school.students[s], 5) for s in students]
+    )
+    assert await plan(session, clock) == 3
+    planned = await deliveries(session)
+    assert set(planned) == {STUDENT_TG, MOTHER_TG, FATHER_TG, VASILIEV_TG}
+    assert all(d.due_at == clock() for d in planned.values())
+
+
+async def test_a_change_after_the_first_push_went_is_a_correction_at_the_windows_end(session, clock, school, linked):
+    """A mark added and changed 5 s after its push was sent: the change comes as a correction, gathered."""
+    journal, teacher, _, mark_id = await give_mark(session, clock, school)
+    await plan(session, clock)
+    await send_all(session, clock)
+    sent_at = clock()
+    clock.now += timedelta(seconds=5)
+    await journal.change_mark(teacher, mark_id, 4)
+    await plan(session, clock)
+    assert await claim_due(session, clock()) == []
+    clock.now = sent_at + GATHER
+    batch = await claim_due(session, clock())
+    assert sorted(o.account_id for o in batch) == [STUDENT_TG, MOTHER_TG]
+    assert all([i.kind for i in o.items] == [EventKind.MARK_CHANGED] and o.items[0].told_before for o in batch)
+
+
+async def test_quiet_hours_still_hold_news_gathered_after_a_push(session, clock, school, linked):
+    """A push sent at 20:59:55, a mark at 21:00:00 (quiet hours from 21:00): it waits until 8:00, not the window."""
+    clock.now = datetime.combine(TODAY, time(20, 59, 55), MSK).astimezone(UTC)
+    await give_mark(session, clock, school)
+    await plan(session, clock)
+    await send_all(session, clock)
+    clock.now += timedelta(seconds=5)
+    await give_mark(session, clock, school, value=4)
+    await plan(session, clock)
+    waiting = list(await session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.PENDING)))
+    assert len(waiting) == 2
+    for d in waiting:
+        assert d.due_at.astimezone(MSK) == datetime.combine(TODAY + timedelta(days=1), time(8, 0), MSK)
 
 
 async def test_each_delivery_is_sent_once_and_a_crash_repeats_only_what_was_in_flight(session, clock, school, linked):

@@ -2,6 +2,7 @@
 
 Two loops in one task group: planning (fast, every `poll` seconds) and sending (many accounts at a time,
 paced by the token's shared limiter), so that a school-wide fan-out does not hold back a new mark's push.
+What planning made due at once is claimed right after it, not at the sending loop's next poll.
 One worker per deployment (the `run_pushes` setting): at start it sends again what a crash left in flight.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from contextlib import suppress
 from datetime import timedelta
 
 from aiogram import Bot
@@ -52,6 +54,7 @@ class PushWorker:
         self.gather, self.poll, self.accounts_at_once = gather, poll, accounts_at_once
         self.limiter = limiter_for(bot.token)
         self._in_flight: dict[int, asyncio.Task] = {}
+        self._planned = asyncio.Event()  # set by planning: the sending loop looks at once
         self.stats: Counter[str] = Counter()  # messages by result, and Telegram's 429 answers: for the logs and bench
 
     async def run(self) -> None:
@@ -96,6 +99,7 @@ class PushWorker:
         while True:
             try:
                 if await self.plan_once():
+                    self._planned.set()
                     continue
             except Exception:
                 log.exception("Planning pushes failed")
@@ -109,7 +113,9 @@ class PushWorker:
                 log.exception("Claiming pushes failed")
                 started = 0
             if not started:
-                await asyncio.sleep(self.poll)
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._planned.wait(), self.poll)
+                self._planned.clear()
             elif len(self._in_flight) >= self.accounts_at_once:
                 await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
 

@@ -13,8 +13,11 @@ Who hears of what
 Accounts that blocked the bot (is_active False) get nothing.
 
 When
-- At once means after a short gathering window (`gather`): the other news for the same account within it
-  join the same message, so a teacher entering five marks sends one push, not five.
+- At once means now, when the account has nothing waiting and was sent nothing within the last gathering
+  window (`gather`). What follows within the window is gathered: it waits for the window's end, counted from
+  the last push sent to the account, and goes as one message with the rest of that while; news coming while
+  another waits to go joins it. So a teacher entering five marks sends the first at once and the other four in
+  one push, and a whole class's marks in one save (one event a student) reach each family at once.
 - Quiet hours hold a push until they end; the digest comes at the account's digest time.
 All times are the school's wall clock (School.timezone), stored in UTC.
 """
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -151,6 +154,7 @@ async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, g
     modes = await _modes(session, recipients, notify_kind) if notify_kind else {}
     topic = topic_of(payload)
     told = await _told(session, topic) if event.kind in CORRECTIONS else None
+    soonest = await _soonest(session, list(accounts), now, gather)
     planned: dict[int, Delivery] = {}
     for r in recipients:
         account = accounts.get(r.account_id)
@@ -163,16 +167,18 @@ async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, g
             if waiting is not None:
                 # The news has not gone yet (digest, quiet hours): the correction goes with it, in one message
                 # that says the news as it stands now, or nothing when it was taken back.
-                due, digest = (waiting.due_at, True) if waiting.digest else (max(waiting.due_at, now + gather), False)
+                due, digest = waiting.due_at, waiting.digest
             else:
                 # Whatever they chose since, what they were told is wrong now.
-                due, digest = after_quiet(now + gather, account, zone), False
+                due, digest = after_quiet(soonest[r.account_id], account, zone), False
         else:
             mode = modes.get((r.account_id, r.student_id), NotifyMode.INSTANT) if notify_kind else NotifyMode.INSTANT
             if mode is NotifyMode.OFF:
                 continue
             digest = mode is NotifyMode.DIGEST
-            due = next_at(account.digest_time, now, zone) if digest else after_quiet(now + gather, account, zone)
+            due = (
+                next_at(account.digest_time, now, zone) if digest else after_quiet(soonest[r.account_id], account, zone)
+            )
         planned[r.account_id] = Delivery(
             event_id=event.id,
             account_id=r.account_id,
@@ -184,9 +190,6 @@ async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, g
             digest=digest,
         )
     session.add_all(planned.values())
-    instant = [d.account_id for d in planned.values() if not d.digest]
-    if instant:
-        await _gather_with(session, instant, now, gather)
 
 
 async def recipients_of(session: AsyncSession, event_id: int, school_id: int, payload: Payload) -> list[Recipient]:
@@ -294,21 +297,32 @@ async def _told(session: AsyncSession, topic: str | None) -> dict[int, Delivery 
     return told
 
 
-async def _gather_with(session: AsyncSession, account_ids: list[int], now: datetime, gather: timedelta) -> None:
-    """Holds these accounts' other news of the last moments, so that all of it goes in one message.
+async def _soonest(
+    session: AsyncSession, account_ids: list[int], now: datetime, gather: timedelta
+) -> dict[int, datetime]:
+    """When news for each account may go at the soonest (before its quiet hours are counted).
 
-    Only news younger than a minute beyond the window waits: a teacher typing marks for ten minutes does not
-    hold the first one back for ten minutes.
+    Now, unless the account has news waiting to go (then with it) or was sent a push within the window (then
+    at the window's end counted from that push). A message being sent counts as sent now.
     """
-    await session.execute(
-        update(Delivery)
-        .where(
+    if not account_ids:
+        return {}
+    soonest = dict.fromkeys(account_ids, now)
+    waiting: dict[int, datetime] = {}
+    for account_id, status, due_at, sent_at in await session.execute(
+        select(Delivery.account_id, Delivery.status, Delivery.due_at, Delivery.sent_at).where(
             Delivery.account_id.in_(account_ids),
-            Delivery.status == DeliveryStatus.PENDING,
-            Delivery.digest.is_(False),
-            Delivery.due_at < now + gather,
-            Delivery.created_at > now - gather - timedelta(minutes=1),
+            or_(
+                and_(Delivery.status == DeliveryStatus.PENDING, Delivery.digest.is_(False)),
+                Delivery.status == DeliveryStatus.SENDING,
+                and_(Delivery.status == DeliveryStatus.SENT, Delivery.sent_at > now - gather),
+            ),
         )
-        .values(due_at=now + gather)
-        .execution_options(synchronize_session=False)
-    )
+    ):
+        if status is DeliveryStatus.PENDING:
+            waiting[account_id] = min(due_at, waiting.get(account_id, due_at))
+        else:
+            last = sent_at or now  # a message being sent has no sent_at yet
+            soonest[account_id] = max(soonest[account_id], last + gather)
+    soonest.update(waiting)
+    return soonest
