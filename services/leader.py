@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # The advisory lock's key: any fixed number, the same in every process of a deployment.
 SCHEDULER_LOCK = 5_107_200_015
+# A held connection that does not answer within this is taken as lost (a network gone quiet, not closed).
+ALIVE_WITHIN = timedelta(seconds=10)
 
 
 class Leader:
@@ -43,9 +46,10 @@ class Leader:
         async with self._asking:
             if self._connection is not None:
                 try:
-                    await self._connection.execute(text("SELECT 1"))
+                    async with asyncio.timeout(ALIVE_WITHIN.total_seconds()):
+                        await self._connection.execute(text("SELECT 1"))
                     return True
-                except (DBAPIError, OSError):
+                except (DBAPIError, OSError, TimeoutError):
                     log.warning("The scheduler's leader lost its database connection, and the lock with it")
                     connection, self._connection = self._connection, None
                     await connection.invalidate()
