@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     # An instant push goes at once when nothing was sent to the person within this many seconds; news that
     # follows a push within them waits for their end and goes as one message, so five marks make two.
     push_gather_seconds: float = 15.0
-    # Scheduled jobs (bot/scheduler.py). One scheduler per deployment: false in a second bot process.
+    # Scheduled jobs (bot/scheduler.py). On PostgreSQL each process may run one: the jobs run in the one that holds
+    # the leader's lock (services/leader.py). On SQLite one process runs everything: false in any other.
     run_scheduler: bool = True
     # Reminder times on each school's wall clock (School.timezone).
     reminder_homework_at: time = time(15, 0)  # J-2: before the 16:00 homework deadline

@@ -30,6 +30,7 @@ from bot.scheduler import create_scheduler
 from bot.session import BotSession
 from services.db import create_engine, create_session_factory
 from services.files import FileStore
+from services.leader import leader_for
 from services.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -71,20 +72,24 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dis
 
 @asynccontextmanager
 async def background_work(settings: Settings, bot: Bot, sessions) -> AsyncIterator[None]:
-    """The pushes' worker and the scheduler, where this process runs them (one of each per deployment)."""
-    worker = scheduler = None
+    """The pushes' worker and the scheduler, where this process runs them (one worker per deployment; the scheduler's
+    jobs run in one process at a time, the leader: services/leader.py)."""
+    worker = scheduler = leader = None
     if settings.run_pushes:
         worker = asyncio.create_task(
             PushWorker(bot, sessions, gather=timedelta(seconds=settings.push_gather_seconds)).run(), name="pushes"
         )
     if settings.run_scheduler:
-        scheduler = create_scheduler(settings, sessions)
+        leader = leader_for(settings.database_url)  # PostgreSQL: one process of those that run it runs the jobs
+        scheduler = create_scheduler(settings, sessions, leader=leader)
         scheduler.start()
     try:
         yield
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if leader is not None:
+            await leader.close()
         if worker is not None:
             worker.cancel()  # the messages in flight finish first (PushWorker.run)
             await asyncio.gather(worker, return_exceptions=True)

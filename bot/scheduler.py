@@ -10,9 +10,12 @@ Days. Cron fires daily (week_unreasoned on Fridays, weekly_summary on Saturdays)
 without lessons. The weekly summary goes on Saturday evening, not on Friday: in a six-day week Saturday's marks
 belong to the week, and its lessons are over by then.
 
-One per deployment: run it only where Settings.run_scheduler is true (the caller decides; a second bot process sets
-it false). Were two to run, the reminders are keyed per day and recipient (records.emit_once): nothing is written
-twice. Misfires: a reminder up to REMINDER_GRACE late (a busy loop) still runs, and once (coalesce); later it is
+One leader per deployment. On PostgreSQL every process may run a scheduler (Settings.run_scheduler), but each job
+runs only in the process that holds the leader's lock (services/leader.py; the others skip the run and ask again at
+the next, so a leader that dies is replaced); the zones job runs in all, so that each is ready to lead. On SQLite one
+process runs everything. Were two to run a job anyway, the reminders are keyed per day and recipient
+(records.emit_once): nothing is written twice, only the work is done twice (the backup would be taken twice).
+Misfires: a reminder up to REMINDER_GRACE late (a busy loop) still runs, and once (coalesce); later it is
 dropped, as a 15:00 reminder about the 16:00 deadline means nothing at 17:00. Runs missed while the bot was down
 are not made up: the scheduler keeps no jobs on disk.
 """
@@ -20,9 +23,10 @@ are not made up: the scheduler keeps no jobs on disk.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -32,6 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import jobs
 from bot.config import Settings
 from services.clock import Clock
+from services.leader import Leader
 from services.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -62,13 +67,30 @@ REMINDERS = (
 )
 
 
-def create_scheduler(settings: Settings, session_factory: jobs.Sessions, clock: Clock = utcnow) -> AsyncIOScheduler:
+def led_by(leader: Leader | None, job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """The job, run only while this process is the leader; the job itself where there is no leader (SQLite)."""
+    if leader is None:
+        return job
+
+    async def if_leader(*args: Any) -> Any:
+        if not await leader.holds():
+            log.debug("%s: another process is the scheduler's leader", job.__name__)
+            return None
+        return await job(*args)
+
+    return if_leader
+
+
+def create_scheduler(
+    settings: Settings, session_factory: jobs.Sessions, clock: Clock = utcnow, leader: Leader | None = None
+) -> AsyncIOScheduler:
     """The scheduler with the backup and the job that keeps the reminders in step with the schools' zones (its
-    first run comes at the start); not started."""
+    first run comes at the start); not started. With a leader, the backup and the reminders run only while this
+    process is the leader."""
     zone = ZoneInfo(settings.scheduler_timezone)
     scheduler = AsyncIOScheduler(timezone=zone)
     scheduler.add_job(
-        jobs.backup,
+        led_by(leader, jobs.backup),
         CronTrigger(hour=settings.backup_at.hour, minute=settings.backup_at.minute, timezone=zone),
         args=(settings, session_factory, clock),
         id=BACKUP_JOB,
@@ -80,7 +102,7 @@ def create_scheduler(settings: Settings, session_factory: jobs.Sessions, clock: 
     scheduler.add_job(
         add_zone_jobs,
         IntervalTrigger(seconds=int(ZONES_EVERY.total_seconds()), timezone=zone),
-        args=(scheduler, settings, session_factory, clock),
+        args=(scheduler, settings, session_factory, clock, leader),
         id=ZONES_JOB,
         name="zones",
         next_run_time=clock(),
@@ -92,7 +114,11 @@ def create_scheduler(settings: Settings, session_factory: jobs.Sessions, clock: 
 
 
 async def add_zone_jobs(
-    scheduler: AsyncIOScheduler, settings: Settings, session_factory: jobs.Sessions, clock: Clock = utcnow
+    scheduler: AsyncIOScheduler,
+    settings: Settings,
+    session_factory: jobs.Sessions,
+    clock: Clock = utcnow,
+    leader: Leader | None = None,
 ) -> set[str]:
     """Each reminder in each time zone of the schools, added where missing; the jobs of zones no school has any
     more are removed. Returns the zones scheduled."""
@@ -112,7 +138,7 @@ async def add_zone_jobs(
                 continue
             at = getattr(settings, item.at)
             scheduler.add_job(
-                jobs.in_zone,
+                led_by(leader, jobs.in_zone),
                 CronTrigger(day_of_week=item.day_of_week, hour=at.hour, minute=at.minute, timezone=zone),
                 args=(item.job, name, session_factory, clock),
                 id=job_id,
