@@ -49,10 +49,10 @@ class TelegramUser:
             message = await self.emulator.wait_for_bot_message(self.token, self.id)
         return message
 
-    async def press(self, label: str) -> dict:
+    async def press(self, label: str, replies: int = 1) -> dict:
         """A button of the reply keyboard: Telegram sends its label as the user's text."""
         assert label in self.keyboard(), f"no key «{label}» in {self.keyboard()}"
-        return await self.send(label)
+        return await self.send(label, replies)
 
     def keyboard(self) -> list[str]:
         return [label for row in self.emulator.reply_keyboard(self.token, self.id) for label in row]
