@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal_column, null, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -258,14 +258,7 @@ class JournalService:
     ) -> LessonView:
         """The view of a lesson whose row, school, roster and absences are loaded already (by a read or a save)."""
         a = lesson.assignment
-        marks: dict[int, list[tuple[int, int, str]]] = {}
-        for m in (
-            await self.session.scalars(select(Mark).where(Mark.lesson_id == lesson.id).order_by(Mark.id))
-        ).unique():
-            marks.setdefault(m.student_id, []).append((m.id, m.value, m.work_type.name))
-        files = tuple(
-            (await self.session.scalars(select(Attachment.id).where(Attachment.lesson_id == lesson.id))).all()
-        )
+        marks, files, suggested_topic = await self._contents(lesson)
         return LessonView(
             lesson_id=lesson.id,
             date=lesson.date,
@@ -282,7 +275,7 @@ class JournalService:
             editable=not is_locked(lesson.date, school, today),
             edit_window_days=school.edit_window_days,
             marks_allowed=a.class_group.grade not in school.no_mark_grades,
-            suggested_topic=None if lesson.topic else await self.next_plan_topic(lesson),
+            suggested_topic=suggested_topic,
             roster=tuple(
                 RosterEntry(
                     number=i,
@@ -311,22 +304,40 @@ class JournalService:
             mark_max=school.mark_max,
         )
 
+    async def _contents(
+        self, lesson: Lesson
+    ) -> tuple[dict[int, list[tuple[int, int, str]]], tuple[int, ...], str | None]:
+        """The lesson's marks by student, its files and, without a topic, the plan's next one (J-14): one
+        statement, the three reads tagged in a UNION ALL."""
+        parts: list[Select] = [
+            select(literal_column("'mark'"), Mark.id, Mark.student_id, Mark.value, WorkType.name)
+            .join(WorkType, WorkType.id == Mark.work_type_id)
+            .where(Mark.lesson_id == lesson.id),
+            select(literal_column("'file'"), Attachment.id, null(), null(), null()).where(
+                Attachment.lesson_id == lesson.id
+            ),
+        ]
+        if not lesson.topic:
+            parts.append(
+                select(literal_column("'topic'"), null(), null(), null(), next_topic_query(lesson).scalar_subquery())
+            )
+        marks: dict[int, list[tuple[int, int, str]]] = {}
+        files: list[int] = []
+        topic = None
+        for tag, id_, student_id, value, text in sorted(
+            (await self.session.execute(union_all(*parts))).all(), key=lambda row: (row[0], row[1] or 0)
+        ):
+            if tag == "mark":
+                marks.setdefault(student_id, []).append((id_, value, text))
+            elif tag == "file":
+                files.append(id_)
+            else:
+                topic = text
+        return marks, tuple(files), topic
+
     async def next_plan_topic(self, lesson: Lesson) -> str | None:
         """J-14: the plan's topic that follows the topics given before this lesson (a double lesson too)."""
-        earlier = or_(
-            Lesson.date < lesson.date, and_(Lesson.date == lesson.date, Lesson.lesson_number < lesson.lesson_number)
-        )
-        given = (
-            select(func.count())
-            .select_from(Lesson)
-            .where(Lesson.assignment_id == lesson.assignment_id, earlier, Lesson.topic != "")
-            .scalar_subquery()
-        )
-        return await self.session.scalar(  # one statement: the count of topics given is a subquery
-            select(PlanTopic.topic).where(
-                PlanTopic.assignment_id == lesson.assignment_id, PlanTopic.position == given + 1
-            )
-        )
+        return await self.session.scalar(next_topic_query(lesson))
 
     # ---- writing ---------------------------------------------------------------------------------
 
@@ -559,6 +570,24 @@ class JournalService:
         )
         calendar = await SchoolCalendar.load(self.session, lesson.school_id, lesson.date)
         return calendar.next_school_day_with(lesson.date, lesson.assignment.class_group.grade, weekdays)
+
+
+def next_topic_query(lesson: Lesson) -> Select:
+    """J-14: the plan's topic that follows the topics given before this lesson (a double lesson too)."""
+    earlier = or_(
+        Lesson.date < lesson.date, and_(Lesson.date == lesson.date, Lesson.lesson_number < lesson.lesson_number)
+    )
+    given = (
+        select(func.count())
+        .select_from(Lesson)
+        .where(Lesson.assignment_id == lesson.assignment_id, earlier, Lesson.topic != "")
+        .scalar_subquery()
+    )
+    return (
+        select(PlanTopic.topic)
+        .where(PlanTopic.assignment_id == lesson.assignment_id, PlanTopic.position == given + 1)
+        .limit(1)
+    )
 
 
 def is_locked(lesson_date: date, school: School, today: date) -> bool:
