@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal_column, null, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -247,19 +247,18 @@ class JournalService:
 
     async def lesson_view(self, actor: Actor, lesson_id: int) -> LessonView:
         lesson, school, today = await self._lesson_for(actor, lesson_id)
-        a = lesson.assignment
-        students = await roster_of(self.session, a)
+        students = await roster_of(self.session, lesson.assignment)
         absent = set(
             (await self.session.scalars(select(Absence.student_id).where(Absence.lesson_id == lesson.id))).all()
         )
-        marks: dict[int, list[tuple[int, int, str]]] = {}
-        for m in (
-            await self.session.scalars(select(Mark).where(Mark.lesson_id == lesson.id).order_by(Mark.id))
-        ).unique():
-            marks.setdefault(m.student_id, []).append((m.id, m.value, m.work_type.name))
-        files = tuple(
-            (await self.session.scalars(select(Attachment.id).where(Attachment.lesson_id == lesson.id))).all()
-        )
+        return await self._view(lesson, school, today, students, absent)
+
+    async def _view(
+        self, lesson: Lesson, school: School, today: date, students: Sequence[Student], absent: set[int]
+    ) -> LessonView:
+        """The view of a lesson whose row, school, roster and absences are loaded already (by a read or a save)."""
+        a = lesson.assignment
+        marks, files, suggested_topic = await self._contents(lesson)
         return LessonView(
             lesson_id=lesson.id,
             date=lesson.date,
@@ -276,7 +275,7 @@ class JournalService:
             editable=not is_locked(lesson.date, school, today),
             edit_window_days=school.edit_window_days,
             marks_allowed=a.class_group.grade not in school.no_mark_grades,
-            suggested_topic=None if lesson.topic else await self.next_plan_topic(lesson),
+            suggested_topic=suggested_topic,
             roster=tuple(
                 RosterEntry(
                     number=i,
@@ -305,23 +304,40 @@ class JournalService:
             mark_max=school.mark_max,
         )
 
+    async def _contents(
+        self, lesson: Lesson
+    ) -> tuple[dict[int, list[tuple[int, int, str]]], tuple[int, ...], str | None]:
+        """The lesson's marks by student, its files and, without a topic, the plan's next one (J-14): one
+        statement, the three reads tagged in a UNION ALL."""
+        parts: list[Select] = [
+            select(literal_column("'mark'"), Mark.id, Mark.student_id, Mark.value, WorkType.name)
+            .join(WorkType, WorkType.id == Mark.work_type_id)
+            .where(Mark.lesson_id == lesson.id),
+            select(literal_column("'file'"), Attachment.id, null(), null(), null()).where(
+                Attachment.lesson_id == lesson.id
+            ),
+        ]
+        if not lesson.topic:
+            parts.append(
+                select(literal_column("'topic'"), null(), null(), null(), next_topic_query(lesson).scalar_subquery())
+            )
+        marks: dict[int, list[tuple[int, int, str]]] = {}
+        files: list[int] = []
+        topic = None
+        for tag, id_, student_id, value, text in sorted(
+            (await self.session.execute(union_all(*parts))).all(), key=lambda row: (row[0], row[1] or 0)
+        ):
+            if tag == "mark":
+                marks.setdefault(student_id, []).append((id_, value, text))
+            elif tag == "file":
+                files.append(id_)
+            else:
+                topic = text
+        return marks, tuple(files), topic
+
     async def next_plan_topic(self, lesson: Lesson) -> str | None:
         """J-14: the plan's topic that follows the topics given before this lesson (a double lesson too)."""
-        earlier = or_(
-            Lesson.date < lesson.date, and_(Lesson.date == lesson.date, Lesson.lesson_number < lesson.lesson_number)
-        )
-        given = (
-            await self.session.execute(
-                select(func.count())
-                .select_from(Lesson)
-                .where(Lesson.assignment_id == lesson.assignment_id, earlier, Lesson.topic != "")
-            )
-        ).scalar_one()
-        return await self.session.scalar(
-            select(PlanTopic.topic).where(
-                PlanTopic.assignment_id == lesson.assignment_id, PlanTopic.position == given + 1
-            )
-        )
+        return await self.session.scalar(next_topic_query(lesson))
 
     # ---- writing ---------------------------------------------------------------------------------
 
@@ -337,30 +353,35 @@ class JournalService:
         absent: Iterable[int] = (),
         present: Iterable[int] = (),
         draft: str | None = None,
-    ) -> None:
+    ) -> LessonView:
         """J-12: the teacher's toggles (to «ОТ», back to present) applied to the absences as they are now.
 
         Applied under the lesson's row lock, so two teachers saving the same lesson at once both keep
         their changes. No change at all still records that attendance was taken. The toggles of one `draft`
-        are applied once (AlreadySaved after): a late second tap does not undo a colleague's save between."""
-        await self._change_attendance(actor, lesson_id, set(absent), set(present), draft)
+        are applied once (AlreadySaved after): a late second tap does not undo a colleague's save between.
+        Returns the lesson as saved, for the card shown after the save, built from the rows the save loaded."""
+        lesson, school, today, students, now_absent = await self._change_attendance(
+            actor, lesson_id, set(absent), set(present), draft
+        )
+        return await self._view(lesson, school, today, students, now_absent)
 
     async def _change_attendance(
         self, actor: Actor, lesson_id: int, absent: set[int], present: set[int] | None, draft: str | None = None
-    ):
-        """`present=None`: everyone of the roster not in `absent`."""
+    ) -> tuple[Lesson, School, date, list[Student], set[int]]:
+        """`present=None`: everyone of the roster not in `absent`. Returns what it loaded, and the absent after it."""
         async with write_transaction(self.session):
             await save_once(self.session, draft)
-            lesson, _school, _today = await self._lesson_for_write(actor, lesson_id, past_only=True)
-            roster = {s.id for s in await roster_of(self.session, lesson.assignment)}
+            lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
+            students = await roster_of(self.session, lesson.assignment)
+            roster = {s.id for s in students}
             if present is None:
                 present = roster - absent
             if not (absent | present) <= roster:
                 raise Forbidden("student.not_in_lesson")
-            current = set(
-                (await self.session.scalars(select(Absence.student_id).where(Absence.lesson_id == lesson.id))).all()
-            )
-            await apply_attendance(self.session, actor.person_id, lesson, (current - present) | absent)
+            existing = list((await self.session.scalars(select(Absence).where(Absence.lesson_id == lesson.id))).all())
+            now_absent = ({a.student_id for a in existing} - present) | absent
+            await apply_attendance(self.session, actor.person_id, lesson, now_absent, existing=existing)
+        return lesson, school, today, students, now_absent
 
     async def add_marks(
         self,
@@ -500,15 +521,16 @@ class JournalService:
             return found
 
     async def _lesson_for(self, actor: Actor, lesson_id: int, *, for_update: bool = False):
-        query = select(Lesson).where(Lesson.id == lesson_id)
+        """The lesson and its school in one statement, once the actor may keep it (ACC-3)."""
+        query = select(Lesson, School).join(School, School.id == Lesson.school_id).where(Lesson.id == lesson_id)
         if for_update:
             # Serialises two teachers saving the same lesson on PostgreSQL; SQLite has BEGIN IMMEDIATE.
             query = query.with_for_update(of=Lesson).execution_options(populate_existing=True)
-        lesson = await self.session.scalar(query)
-        if lesson is None:
+        row = (await self.session.execute(query)).unique().one_or_none()
+        if row is None:
             raise NotFound("lesson.not_found")
+        lesson, school = row
         await check_keep(self.session, actor, lesson.assignment, lesson.date)
-        school = await self.session.get_one(School, lesson.school_id)
         return lesson, school, school_today(self.clock, school)
 
     async def _lesson_for_write(self, actor: Actor, lesson_id: int, *, past_only: bool = False):
@@ -548,6 +570,24 @@ class JournalService:
         )
         calendar = await SchoolCalendar.load(self.session, lesson.school_id, lesson.date)
         return calendar.next_school_day_with(lesson.date, lesson.assignment.class_group.grade, weekdays)
+
+
+def next_topic_query(lesson: Lesson) -> Select:
+    """J-14: the plan's topic that follows the topics given before this lesson (a double lesson too)."""
+    earlier = or_(
+        Lesson.date < lesson.date, and_(Lesson.date == lesson.date, Lesson.lesson_number < lesson.lesson_number)
+    )
+    given = (
+        select(func.count())
+        .select_from(Lesson)
+        .where(Lesson.assignment_id == lesson.assignment_id, earlier, Lesson.topic != "")
+        .scalar_subquery()
+    )
+    return (
+        select(PlanTopic.topic)
+        .where(PlanTopic.assignment_id == lesson.assignment_id, PlanTopic.position == given + 1)
+        .limit(1)
+    )
 
 
 def is_locked(lesson_date: date, school: School, today: date) -> bool:
@@ -663,10 +703,20 @@ async def delete_mark(session: AsyncSession, actor_id: int | None, lesson: Lesso
     )
 
 
-async def apply_attendance(session: AsyncSession, actor_id: int | None, lesson: Lesson, absent: set[int]) -> None:
-    existing = {a.student_id: a for a in (await session.scalars(select(Absence).where(Absence.lesson_id == lesson.id)))}
-    for student_id in existing.keys() - absent:
-        gone = existing[student_id]
+async def apply_attendance(
+    session: AsyncSession,
+    actor_id: int | None,
+    lesson: Lesson,
+    absent: set[int],
+    *,
+    existing: Sequence[Absence] | None = None,
+) -> None:
+    """The lesson's absences made `absent`; `existing`: its absences, when the caller has loaded them already."""
+    if existing is None:
+        existing = (await session.scalars(select(Absence).where(Absence.lesson_id == lesson.id))).all()
+    by_student = {a.student_id: a for a in existing}
+    for student_id in by_student.keys() - absent:
+        gone = by_student[student_id]
         audit(
             session,
             school_id=lesson.school_id,
@@ -678,7 +728,7 @@ async def apply_attendance(session: AsyncSession, actor_id: int | None, lesson: 
         )
         emit(session, lesson.school_id, AbsenceRemoved(student_id=student_id, lesson_id=lesson.id))
         await session.delete(gone)
-    for student_id in sorted(absent - existing.keys()):
+    for student_id in sorted(absent - by_student.keys()):
         absence = Absence(lesson_id=lesson.id, student_id=student_id, created_by=actor_id)
         document = await _accepted_document(session, student_id, lesson.date)
         if document is not None:  # ABS-2: a reason already accepted for this day applies at once

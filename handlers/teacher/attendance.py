@@ -15,9 +15,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.drafts import forget_saved, new_draft_id, remember_saved, saved_now, was_saved
+from handlers.drafts import forget_saved, new_draft_id, remember_saved, was_saved
 from services.container import Services
 from services.correction_changes import SetAbsent, SetPresent
+from services.errors import AlreadySaved, Locked
 from services.journal import LessonView, RosterEntry
 from ui.callbacks import AttendanceAction, AttendanceCB, LessonCB, LessonPart
 from ui.formatting import split_text
@@ -50,9 +51,9 @@ def kept_toggles(draft: dict, old: dict | None) -> dict:
     return {**draft, "absent": sorted((set(draft["absent"]) - unmarked) | marked), "id": old["id"]}
 
 
-async def draft_of(state: FSMContext, view: LessonView) -> dict | None:
+async def draft_of(state: FSMContext, lesson_id: int) -> dict | None:
     """The lesson's draft; None when it is gone (a restart without REDIS_URL, a roster from an old message)."""
-    return (await state.get_data()).get(DRAFT, {}).get(str(view.lesson_id))
+    return (await state.get_data()).get(DRAFT, {}).get(str(lesson_id))
 
 
 async def show_saved(screen: Screen, view: LessonView) -> None:
@@ -68,7 +69,7 @@ async def show_saved(screen: Screen, view: LessonView) -> None:
 
 async def on_open(query: CallbackQuery, callback_data: LessonCB, screen: Screen, services: Services):
     view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)  # refuses another's lesson
-    draft = kept_toggles(new_draft(view), await draft_of(screen.state, view))
+    draft = kept_toggles(new_draft(view), await draft_of(screen.state, view.lesson_id))
     await screen.state.update_data({DRAFT: {str(view.lesson_id): draft}})  # an older draft of any lesson is dropped
     await forget_saved(screen.state, KIND, view.lesson_id)
     await show_roster(screen, view, draft)
@@ -78,8 +79,10 @@ async def on_toggle(query: CallbackQuery, callback_data: AttendanceCB, screen: S
     view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
     view.entry(callback_data.student)  # refuses a student who is not in the lesson
     async with screen.lock():
-        draft = await draft_of(screen.state, view)
-        if await saved_before(screen.state, view, draft):  # a roster saved meanwhile: its toggles are in the journal
+        draft = await draft_of(screen.state, view.lesson_id)
+        if await saved_before(
+            screen.state, view.lesson_id, draft
+        ):  # a roster saved meanwhile: its toggles are in the journal
             screen.toast(_("This attendance is saved. Open it again to change it."))
             return
         if draft is None:
@@ -91,44 +94,64 @@ async def on_toggle(query: CallbackQuery, callback_data: AttendanceCB, screen: S
 
 
 async def on_save(query: CallbackQuery, callback_data: AttendanceCB, screen: Screen, services: Services):
-    view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
+    """An editable lesson (the usual case) is saved without reading it first: the save checks the rights (ACC-3)
+    and the edit window (J-9) under the lesson's lock and returns the lesson for the card, so one update reads
+    each row once. Every other case (no draft, saved already, past the window) reads the lesson view."""
+    lesson_id = callback_data.lesson
     async with screen.lock():
-        draft = await draft_of(screen.state, view)
-        saved = await saved_before(screen.state, view, draft)
+        draft = await draft_of(screen.state, lesson_id)
+        saved = await saved_before(screen.state, lesson_id, draft)
         if draft is None and not saved:
-            await show_saved(screen, view)
+            await show_saved(screen, await services.journal.lesson_view(screen.user.actor, lesson_id))
             return
-    if saved:  # a second tap that came after the first one's save, on this screen or on an older one
-        screen.toast(_("Already saved."))
-        await show_card(screen, view)
+    if not saved:
+        shown, absent = set(draft["shown"]), set(draft["absent"])
+        try:
+            view = await services.journal.update_attendance(
+                screen.user.actor, lesson_id, absent=absent - shown, present=shown - absent, draft=draft.get("id")
+            )
+        except Locked:  # J-9: the toggles go to the deputy director as a correction request (J-10)
+            await ask_correction(screen, await services.journal.lesson_view(screen.user.actor, lesson_id), draft)
+            return
+        except AlreadySaved:  # the draft was saved by a tap in another process
+            await show_saved_card(screen, services, lesson_id, draft, _("Already saved."))
+            return
+        await show_saved_card(screen, services, lesson_id, draft, _("Attendance saved."), view)
         return
+    # a second tap that came after the first one's save, on this screen or on an older one
+    view = await services.journal.lesson_view(screen.user.actor, lesson_id)  # refuses another's lesson
+    screen.toast(_("Already saved."))
+    await show_card(screen, view)
+
+
+async def ask_correction(screen: Screen, view: LessonView, draft: dict) -> None:
     shown, absent = set(draft["shown"]), set(draft["absent"])
-    if not view.editable:  # J-9: the toggles go to the deputy director as a correction request (J-10)
-        changes = [SetAbsent(student_id=s) for s in sorted(absent - shown)] + [
-            SetPresent(student_id=s) for s in sorted(shown - absent)
-        ]
-        if not changes:
-            screen.toast(_("Nothing has changed."))
-            return
-        await drop_draft(screen.state)
-        await offer_correction(screen, view, changes)
+    changes = [SetAbsent(student_id=s) for s in sorted(absent - shown)] + [
+        SetPresent(student_id=s) for s in sorted(shown - absent)
+    ]
+    if not changes:
+        screen.toast(_("Nothing has changed."))
         return
-    saved = await saved_now(
-        services.journal.update_attendance(
-            screen.user.actor, view.lesson_id, absent=absent - shown, present=shown - absent, draft=draft.get("id")
-        )
-    )
-    await screen.state.update_data({DRAFT: {str(view.lesson_id): {**draft, "saved": True}}})
-    await remember_saved(screen.state, KIND, view.lesson_id)
-    screen.toast(_("Attendance saved.") if saved else _("Already saved."))
-    view = await services.journal.lesson_view(screen.user.actor, view.lesson_id)
+    await drop_draft(screen.state)
+    await offer_correction(screen, view, changes)
+
+
+async def show_saved_card(
+    screen: Screen, services: Services, lesson_id: int, draft: dict, toast: str, view: LessonView | None = None
+) -> None:
+    """The draft is in the journal (saved now or before): kept as saved, and the lesson's card shown."""
+    await screen.state.update_data({DRAFT: {str(lesson_id): {**draft, "saved": True}}})
+    await remember_saved(screen.state, KIND, lesson_id)
+    screen.toast(toast)
+    if view is None:
+        view = await services.journal.lesson_view(screen.user.actor, lesson_id)
     await show_card(screen, view)
 
 
 async def on_back(query: CallbackQuery, callback_data: AttendanceCB, screen: Screen, services: Services):
     """«◀ Lesson»: toggles not saved are not dropped without a word; the teacher chooses."""
     view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
-    draft = await draft_of(screen.state, view)
+    draft = await draft_of(screen.state, view.lesson_id)
     if draft and not draft.get("saved") and set(draft["absent"]) != set(draft["shown"]):
         await ask_unsaved(
             screen,
@@ -146,7 +169,7 @@ async def on_back(query: CallbackQuery, callback_data: AttendanceCB, screen: Scr
 async def on_discard(query: CallbackQuery, callback_data: AttendanceCB, screen: Screen, services: Services):
     view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
     async with screen.lock():
-        draft = await draft_of(screen.state, view)
+        draft = await draft_of(screen.state, view.lesson_id)
         if draft and not draft.get("saved"):
             await drop_draft(screen.state)
             screen.toast(_("Not saved."))
@@ -156,8 +179,8 @@ async def on_discard(query: CallbackQuery, callback_data: AttendanceCB, screen: 
 async def on_roster(query: CallbackQuery, callback_data: AttendanceCB, screen: Screen, services: Services):
     """Back from the question to the roster, the draft as it was."""
     view = await services.journal.lesson_view(screen.user.actor, callback_data.lesson)
-    draft = await draft_of(screen.state, view)
-    if await saved_before(screen.state, view, draft):
+    draft = await draft_of(screen.state, view.lesson_id)
+    if await saved_before(screen.state, view.lesson_id, draft):
         screen.toast(_("Already saved."))
         await show_card(screen, view)
     elif draft is None:
@@ -166,12 +189,12 @@ async def on_roster(query: CallbackQuery, callback_data: AttendanceCB, screen: S
         await show_roster(screen, view, draft)
 
 
-async def saved_before(state: FSMContext, view: LessonView, draft: dict | None) -> bool:
+async def saved_before(state: FSMContext, lesson_id: int, draft: dict | None) -> bool:
     """The roster tapped was saved: this draft, or (the teacher on another lesson's roster since) the lesson's
     last one."""
     if draft is not None:
         return bool(draft.get("saved"))
-    return await was_saved(state, KIND, view.lesson_id)
+    return await was_saved(state, KIND, lesson_id)
 
 
 async def drop_draft(state: FSMContext) -> None:

@@ -14,7 +14,7 @@ from tests.statements import statements_of_one_update
 
 DIARY_LIMIT = 9  # the target: at most 6
 DIARY_TAP_LIMIT = 8  # the target: at most 6
-ATTENDANCE_SAVE_LIMIT = 29  # the target: at most 8
+ATTENDANCE_SAVE_LIMIT = 12  # the target: at most 8
 
 
 def shown(seen: list[str]) -> str:
