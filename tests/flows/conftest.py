@@ -31,6 +31,8 @@ from devtools.sandbox import BotAPIEmulator
 from services.access import system_actor
 from services.files import FileStore
 from services.invites import InviteService
+from services.journal import JournalService
+from tests.factories import TODAY, open_lesson
 
 TOKEN = "123456:TEST-token"
 _user_ids = count(700_000_001)
@@ -311,3 +313,15 @@ async def start_worker(bot_world, emulator, clock):
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await bot.session.close()
+
+
+async def mark_given_before(bot_world, clock, student: str, value: int) -> None:
+    """Math in 5А, today's lesson 2: `student` (a key of `school.students`) already has `value` for an answer in
+    class, given through the journal before the test's teacher opens the bot."""
+    school, sessions = bot_world
+    async with sessions() as session:
+        journal = JournalService(session, clock)
+        teacher, view = await open_lesson(journal, school, "math", "math5A", TODAY, 2)
+        await journal.add_marks(
+            teacher, view.lesson_id, school.work_types["answer"], [(school.students[student], value)]
+        )

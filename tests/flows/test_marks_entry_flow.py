@@ -14,7 +14,7 @@ from services.access import load_actor
 from services.journal import JournalService
 from services.models import CorrectionRequest, Lesson, Mark, Person, Student
 from tests.factories import TODAY
-from tests.flows.conftest import TOKEN, open_card, type_marks
+from tests.flows.conftest import TOKEN, mark_given_before, open_card, type_marks
 from ui.callbacks import LessonCB, MarkEntryCB
 
 LESSON = "Математика, 5А\nВторник, 24 ноября, 2-й урок\n"
@@ -185,13 +185,7 @@ async def test_forged_lesson_student_or_work_type_is_refused_ACC_3(bot_world, li
 
 async def test_a_mark_given_by_mistake_is_deleted(bot_world, linked, clock):
     school, sessions = bot_world
-    async with sessions() as session:
-        teacher = await load_actor(session, school.staff["math"])
-        journal = JournalService(session, clock)
-        view = await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 2)
-        await journal.add_marks(
-            teacher, view.lesson_id, school.work_types["answer"], [(school.students["alekseev"], 2)]
-        )
+    await mark_given_before(bot_world, clock, "alekseev", 2)
     math = await linked(school.staff["math"])
     await open_card(math)
     await math.tap("Оценки")

@@ -5,11 +5,8 @@ students or carry «н» are explained."""
 
 from __future__ import annotations
 
-from services.access import load_actor
-from services.journal import JournalService
 from services.models import Person, Student
-from tests.factories import TODAY
-from tests.flows.conftest import TOKEN, code_for, open_card, polling_bot, type_marks
+from tests.flows.conftest import TOKEN, code_for, mark_given_before, open_card, polling_bot, type_marks
 from tests.flows.test_attendance_flow import absent_names
 from tests.flows.test_marks_entry_flow import marks_in_db
 
@@ -117,13 +114,7 @@ async def test_a_second_tap_on_a_saved_roster_says_it_is_saved_J_12(bot_world, l
 
 async def test_the_roster_shows_the_lessons_marks_and_a_deletion_asks_first_J_6(bot_world, linked, clock):
     school, sessions = bot_world
-    async with sessions() as session:
-        teacher = await load_actor(session, school.staff["math"])
-        journal = JournalService(session, clock)
-        view = await journal.open_lesson(teacher, school.assignments["math5A"], TODAY, 2)
-        await journal.add_marks(
-            teacher, view.lesson_id, school.work_types["answer"], [(school.students["borisova"], 5)]
-        )
+    await mark_given_before(bot_world, clock, "borisova", 5)
     math = await linked(school.staff["math"])
     await open_card(math)
     await math.tap("Оценки")
