@@ -18,7 +18,7 @@ from .access import Actor, ClassRef, check_class_teacher
 from .calendar import SchoolCalendar, timetable_valid
 from .clock import Clock, school_today
 from .errors import Forbidden, NotFound
-from .journal import is_locked
+from .journal import is_locked, lessons_on
 from .models import (
     Absence,
     AbsenceReason,
@@ -133,14 +133,7 @@ class ClassAbsenceService:
                 await self.session.scalars(select(Assignment).where(Assignment.class_id == class_group.id))
             ).unique()
         }
-        lessons = {
-            (lsn.assignment_id, lsn.lesson_number): lsn
-            for lsn in (
-                await self.session.scalars(
-                    select(Lesson).where(Lesson.date == day, Lesson.assignment_id.in_(assignments))
-                )
-            ).unique()
-        }
+        lessons = await lessons_on(self.session, day, assignments)
         slots = set(lessons)  # a lesson recorded off the timetable still shows
         if status.has_lessons:
             slots |= {

@@ -153,6 +153,12 @@ def missing_parts(lesson: Lesson | None, marks_count: int) -> frozenset[str]:
     return frozenset(missing)
 
 
+async def lessons_on(session: AsyncSession, day: date, assignment_ids: Iterable[int]) -> dict[tuple[int, int], Lesson]:
+    """The lessons recorded on `day` for these assignments, by (assignment id, lesson number)."""
+    rows = await session.scalars(select(Lesson).where(Lesson.date == day, Lesson.assignment_id.in_(assignment_ids)))
+    return {(lsn.assignment_id, lsn.lesson_number): lsn for lsn in rows.unique()}
+
+
 async def roster_of(session: AsyncSession, assignment: Assignment) -> list[Student]:
     """The active students of the class, or of the subgroup (J-13), in journal order."""
     query = select(Student).where(Student.class_id == assignment.class_id, Student.status == StudentStatus.ACTIVE)
@@ -192,14 +198,7 @@ class JournalService:
             for e in entries
             if calendar.status(day, assignments[e.assignment_id].class_group.grade).has_lessons
         }
-        lessons = {
-            (lsn.assignment_id, lsn.lesson_number): lsn
-            for lsn in (
-                await self.session.scalars(
-                    select(Lesson).where(Lesson.date == day, Lesson.assignment_id.in_(assignments))
-                )
-            ).unique()
-        }
+        lessons = await lessons_on(self.session, day, assignments)
         slots |= set(lessons)  # a lesson recorded off the timetable still shows
         marks = dict(
             (
