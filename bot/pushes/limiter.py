@@ -239,8 +239,9 @@ class RateLimiter:
             self._all.in_flight += 1
             try:
                 await self._shared_room(None, self.per_second, place)
-            except BaseException:
+            except BaseException:  # cancelled while waiting: the rooms are given back
                 self._all.end(None)
+                await self._shared_end(place, False)
                 raise
         finally:
             self._replies_waiting -= 1

@@ -119,7 +119,7 @@ async def test_taps_in_two_processes_take_turns_with_the_lock_in_redis(school_db
 
 async def test_with_a_lock_in_each_process_taps_are_lost(school_db, emulator, clock, person, redis):  # noqa: F811
     """What the lock in Redis is for. Whether two taps meet in the draft depends on timing: in a round of taps they
-    did in 8 runs of 9 here; three rounds (each toggling every student back) make a miss very unlikely."""
+    did in 10 runs of 11 here; three rounds (each toggling every student back) make a miss very unlikely."""
     school, sessions = school_db
     storage, math = drafts_in(redis), person()
     await open_roster(school, sessions, clock, emulator, storage, math)
