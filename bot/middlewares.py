@@ -153,12 +153,16 @@ class CommandsEndPrompts(BaseMiddleware):
 
 
 class ScreenMiddleware(BaseMiddleware):
-    """Hands the handlers of messages and taps `screen`: where and to whom they answer (ui.screens.Screen)."""
+    """Hands the handlers of messages and taps `screen`: where and to whom they answer (ui.screens.Screen), with the
+    chat's draft lock from the dispatcher's `draft_locks` (bot.draft_locks)."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user, state = data.get("user"), data.get("state")
         if user is not None and state is not None and isinstance(event, (Message, CallbackQuery)):
-            data["screen"] = Screen.of(event, data["bot"], user, state, data.get("callback_answer"))
+            bot: Bot = data["bot"]
+            screen = Screen.of(event, bot, user, state, data.get("callback_answer"))
+            screen.locks = data["draft_locks"](bot.id)
+            data["screen"] = screen
         return await handler(event, data)
 
 

@@ -18,13 +18,14 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.config import Settings
 from bot.dispatcher import create_dispatcher, fsm_storage
-from bot.pushes.limiter import SharedLimits
+from bot.pushes.limiter import SharedLimits, share_limits
 from bot.pushes.worker import PushWorker
 from bot.scheduler import create_scheduler
 from bot.session import BotSession
@@ -56,14 +57,12 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dis
         await upgrade(engine)
         bot = create_bot(settings)
         sessions = create_session_factory(engine)
+        storage = fsm_storage(settings.redis_url)
+        if isinstance(storage, RedisStorage):  # one rate limit for the token across processes, on the same pool
+            share_limits(storage.redis)
         try:
             async with background_work(settings, bot, sessions):
-                yield (
-                    bot,
-                    create_dispatcher(
-                        sessions, storage=fsm_storage(settings.redis_url), files=FileStore(settings.files_folder())
-                    ),
-                )
+                yield bot, create_dispatcher(sessions, storage=storage, files=FileStore(settings.files_folder()))
         finally:
             await bot.session.close()
     finally:
