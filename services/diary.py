@@ -12,10 +12,9 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import lazyload
 
 from .access import Actor, get_student_for, student_assignments_clause
-from .calendar import SchoolCalendar, timetable_valid
+from .calendar import ClassTimetable, lesson_days, timetable_valid
 from .clock import Clock, school_today
 from .errors import InvalidInput
 from .grading import MarkItem
@@ -192,27 +191,12 @@ class DiaryService:
 
     async def _days(self, student: Student, first: date, last: date) -> list[DiaryDay]:
         grade = student.class_group.grade
-        calendar = await SchoolCalendar.load(self.session, student.school_id, first)
-        assignments: dict[int, Assignment] = {}
-        timetable: list[TimetableEntry] = []
-        # The student's assignments with every timetable entry in force on some day of the range (a new timetable
-        # may start mid-week), in one statement; an entry's assignment is the row's, found in the session.
-        for assignment, entry in await self.session.execute(
-            select(Assignment, TimetableEntry)
-            .outerjoin(
-                TimetableEntry,
-                and_(
-                    TimetableEntry.assignment_id == Assignment.id,
-                    TimetableEntry.valid_from <= last,
-                    or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= first),
-                ),
-            )
-            .where(student_assignments_clause(student))
-            .options(lazyload(TimetableEntry.assignment))
-        ):
-            assignments[assignment.id] = assignment
-            if entry is not None:
-                timetable.append(entry)
+        calendar = await lesson_days(self.session, student.school_id, first)
+        # The student's assignments and their timetable rows in force on some day of the range (a new timetable may
+        # start mid-week), from what the process keeps of the class.
+        kept = await ClassTimetable.of(self.session, student.class_id)
+        assignments = kept.of_student(student.id)
+        timetable = [s for s in kept.slots if s.assignment_id in assignments and s.valid(first, last)]
         # The lessons of the range and those whose homework is due in it, with the student's absence from each and
         # their marks at each, in one statement: a lesson's row comes once per mark.
         found: dict[int, Lesson] = {}
@@ -272,8 +256,8 @@ class DiaryService:
                         number=number,
                         starts_at=starts,
                         ends_at=ends,
-                        subject=a.subject.name,
-                        teacher=a.teacher.short_name,
+                        subject=a.subject,
+                        teacher=a.teacher,
                         room=rooms.get((assignment_id, number), ""),
                         topic=lsn.topic if lsn else "",
                         homework_given=self._homework(lsn, files)
@@ -343,7 +327,7 @@ class DiaryService:
                 )
             ):
                 weekdays[assignment_id].add(weekday)
-            calendar = await SchoolCalendar.load(self.session, student.school_id, today)
+            calendar = await lesson_days(self.session, student.school_id, today)
             for lsn in sorted(said_none, key=lambda x: (x.date, x.lesson_number)):
                 next_day = calendar.next_school_day_with(
                     lsn.date, student.class_group.grade, weekdays[lsn.assignment_id]
