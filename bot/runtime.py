@@ -21,6 +21,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.dispatcher import create_dispatcher, fsm_storage
@@ -30,6 +31,7 @@ from bot.scheduler import create_scheduler
 from bot.session import BotSession
 from services.db import create_engine, create_session_factory
 from services.files import FileStore
+from services.freshness import Freshness
 from services.leader import leader_for
 from services.migrate import upgrade
 
@@ -55,7 +57,8 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dis
     try:
         await upgrade(engine)
         bot = create_bot(settings)
-        sessions = create_session_factory(engine)
+        freshness = Freshness(Redis.from_url(settings.redis_url) if settings.redis_url else None)
+        sessions = create_session_factory(engine, freshness)
         try:
             async with background_work(settings, bot, sessions):
                 yield (
@@ -66,6 +69,8 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dis
                 )
         finally:
             await bot.session.close()
+            if freshness.redis is not None:
+                await freshness.redis.aclose()
     finally:
         await engine.dispose()
 

@@ -113,7 +113,8 @@ class Freshness:
         began = session.info.get(_BEGAN)
         under = began[name] if began is not None and session.in_transaction() else current
         value = await read()
-        # A commit between the two moments may or may not be in what was read: such a value is not kept.
+        # Kept under the generation read before the data, never a later one: a commit between the two moments may
+        # or may not be in what was read, so such a value would be stale at once and is not kept at all.
         if under == self.generation(name):
             kept = self.kept[name]
             if len(kept) >= MAX_KEPT:
