@@ -12,6 +12,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 
 from .access import Actor, get_student_for, student_assignments_clause
 from .calendar import ClassTimetable, lesson_days, timetable_valid
@@ -211,6 +212,7 @@ class DiaryService:
                     Lesson.assignment_id.in_(assignments),
                     or_(Lesson.date.between(first, last), Lesson.homework_due_on.between(first, last)),
                 )
+                .options(lazyload(Lesson.assignment))  # the kept timetable has the subjects
             ):
                 found[lsn.id] = lsn
                 if absence_id is not None:
@@ -231,7 +233,9 @@ class DiaryService:
         by_slot = {(lsn.date, lsn.assignment_id, lsn.lesson_number): lsn for lsn in lessons}
         due_by_day: dict[tuple[date | None, int], list[HomeworkItem]] = defaultdict(list)
         for lsn in due:
-            due_by_day[(lsn.homework_due_on, lsn.assignment_id)].append(self._homework(lsn, files))
+            due_by_day[(lsn.homework_due_on, lsn.assignment_id)].append(
+                self._homework(lsn, assignments[lsn.assignment_id].subject, files)
+            )
 
         result = []
         day = first
@@ -260,7 +264,7 @@ class DiaryService:
                         teacher=a.teacher,
                         room=rooms.get((assignment_id, number), ""),
                         topic=lsn.topic if lsn else "",
-                        homework_given=self._homework(lsn, files)
+                        homework_given=self._homework(lsn, a.subject, files)
                         if lsn and (lsn.homework or lsn.no_homework)
                         else None,
                         homework_due=tuple(due_by_day.pop((day, assignment_id), ())),
@@ -284,7 +288,7 @@ class DiaryService:
         assignments = await student_assignments(self.session, student)
         due = await lessons_of(self.session, assignments, Lesson.homework_due_on.between(first, last))
         files = await self._files([lsn.id for lsn in due])
-        items = [self._homework(lsn, files) for lsn in due if lsn.homework]
+        items = [self._homework(lsn, lsn.assignment.subject.name, files) for lsn in due if lsn.homework]
         return sorted(items, key=lambda h: (h.due_on, h.subject))
 
     async def homework_ahead(self, actor: Actor, student_id: int, days: int = HOMEWORK_DAYS) -> HomeworkAhead:
@@ -310,7 +314,7 @@ class DiaryService:
             if lsn.homework
         ]
         files = await self._files([lsn.id for lsn in due])
-        items = [self._homework(lsn, files) for lsn in due]
+        items = [self._homework(lsn, lsn.assignment.subject.name, files) for lsn in due]
         given = {(lsn.assignment_id, lsn.homework_due_on) for lsn in due}
         # J-3: «не задано» is said at a lesson and holds for the subject's next one.
         said_none = await lessons_of(
@@ -404,9 +408,9 @@ class DiaryService:
         return {k: tuple(v) for k, v in found.items() if k is not None}
 
     @staticmethod
-    def _homework(lesson: Lesson, files: dict[int, tuple[int, ...]]) -> HomeworkItem:
+    def _homework(lesson: Lesson, subject: str, files: dict[int, tuple[int, ...]]) -> HomeworkItem:
         return HomeworkItem(
-            subject=lesson.assignment.subject.name,
+            subject=subject,
             text=lesson.homework,
             no_homework=lesson.no_homework,
             given_on=lesson.date,

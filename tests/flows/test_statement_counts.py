@@ -18,7 +18,7 @@ from tests.statements import statements_of_one_update
 
 DIARY_COLD_LIMIT = 8
 DIARY_LIMIT = 3
-DIARY_TAP_LIMIT = 3
+DIARY_TAP_LIMIT = 2
 ATTENDANCE_SAVE_LIMIT = 12  # the target: at most 8
 
 
