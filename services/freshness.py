@@ -36,14 +36,21 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Each generation and the tables whose writes change what is kept under it (what the readers read).
+# Each generation and the tables whose writes change what is kept under it: those its readers read, and the
+# parents whose deletion deletes their rows in the database (ON DELETE CASCADE, unseen by the session).
 GENERATIONS: dict[str, frozenset[str]] = {
     # AccountService.current_user and load_actors
-    "people": frozenset({"telegram_accounts", "persons", "staff_roles", "students", "guardianships", "classes"}),
+    "people": frozenset(
+        {"telegram_accounts", "persons", "staff_roles", "students", "guardianships", "classes"}
+        | {"schools", "academic_years"}
+    ),
     # calendar.SchoolDates
-    "calendar": frozenset({"academic_years", "holidays", "bells"}),
+    "calendar": frozenset({"academic_years", "holidays", "bells"} | {"schools"}),
     # calendar.ClassTimetable: assignments with their subjects and teachers' names, subgroups, the timetable rows
-    "timetable": frozenset({"assignments", "subjects", "persons", "subgroups", "subgroup_members", "timetable"}),
+    "timetable": frozenset(
+        {"assignments", "subjects", "persons", "subgroups", "subgroup_members", "timetable"}
+        | {"schools", "academic_years", "classes"}
+    ),
 }
 WATCHED: dict[str, frozenset[str]] = {
     table: frozenset(name for name, tables in GENERATIONS.items() if table in tables)
