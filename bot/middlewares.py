@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.clock import Clock
 from services.container import Services
+from services.db import freshness_of
 from services.files import FileStore
 from ui.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues, gettext
 from ui.menus import is_menu_choice
@@ -106,14 +107,17 @@ class PrivateChatsOnly(BaseMiddleware):
 
 
 class ServicesMiddleware(BaseMiddleware):
-    """Opens one session per update and hands the handlers `services` built on it."""
+    """Opens one session per update and hands the handlers `services` built on it; first, what other processes
+    changed that this one keeps (services/freshness.py: one Redis round trip where Redis is configured)."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], clock: Clock, store: FileStore):
         self.session_factory = session_factory
         self.clock = clock
         self.store = store
+        self.freshness = freshness_of(session_factory)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        await self.freshness.refresh()  # before the session's transaction begins, so its snapshot is not older
         async with self.session_factory() as session:
             data["services"] = Services(session, self.clock, self.store)
             return await handler(event, data)

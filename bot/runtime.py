@@ -31,6 +31,7 @@ from bot.scheduler import create_scheduler
 from bot.session import BotSession
 from services.db import create_engine, create_session_factory
 from services.files import FileStore
+from services.freshness import Freshness
 from services.leader import leader_for
 from services.migrate import upgrade
 
@@ -56,10 +57,13 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dis
     try:
         await upgrade(engine)
         bot = create_bot(settings)
-        sessions = create_session_factory(engine)
         storage = fsm_storage(settings.redis_url)
-        if isinstance(storage, RedisStorage):  # one rate limit for the token across processes, on the same pool
-            share_limits(storage.redis)
+        # With Redis, one pool (the drafts') also serves the token's shared rate limit and the kept values'
+        # generations (services/freshness.py); the dispatcher closes it at shutdown.
+        redis = storage.redis if isinstance(storage, RedisStorage) else None
+        if redis is not None:
+            share_limits(redis)
+        sessions = create_session_factory(engine, Freshness(redis))
         try:
             async with background_work(settings, bot, sessions):
                 yield bot, create_dispatcher(sessions, storage=storage, files=FileStore(settings.files_folder()))
