@@ -10,8 +10,9 @@ API emulator (devtools.sandbox) in this process. Each bot is started as a subpro
 
 For each start: the wall time from spawning the process to its first getUpdates reaching the emulator, the CPU
 time the process had used by then (user + system, from /proc: steadier than wall time on a loaded machine) and
-its RSS at that moment. Prints the median and the range of each, and the ratios. Linux only (/proc). Not a test:
-figures, for the README.
+its RSS at that moment. Prints the median and the range of each, and the ratios: of the medians, and the median
+of each start's ratio to the bare start that follows it (the two share the load of that moment). Linux only
+(/proc). Not a test: figures, for the README.
 """
 
 from __future__ import annotations
@@ -160,6 +161,9 @@ async def main(args) -> None:
     print(
         f"ratio (medians)    {school[0] / bare[0]:>25.2f}× {school[1] / bare[1]:>23.2f}× {school[2] / bare[2]:>21.2f}×"
     )
+    # Each start beside the bare one right after it shares the machine's load of that moment: steadier on a busy one.
+    paired = [statistics.median(s[i] / b[i] for s, b in zip(*results.values(), strict=True)) for i in range(3)]
+    print(f"ratio (pairs)      {paired[0]:>25.2f}× {paired[1]:>23.2f}× {paired[2]:>21.2f}×")
 
 
 if __name__ == "__main__":

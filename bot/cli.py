@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from datetime import date, timedelta
@@ -132,8 +133,14 @@ async def cmd_run(args, settings: Settings) -> None:
                 settings.locale,
             )
         )
+    # What the bot imports (aiogram's models, SQLAlchemy's, the handlers) it keeps until it stops: the collector's
+    # passes over it while it grows find nothing to free and cost a quarter of the start's CPU. Frozen, those objects
+    # are left out of every later pass too.
+    gc.disable()
     from bot.runtime import run_polling, run_webhook
 
+    gc.freeze()
+    gc.enable()
     logging.getLogger().setLevel(logging.INFO)
     # APScheduler's «Running job …» every 10 minutes is noise; bot/jobs.py logs what each run wrote.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -7,11 +7,12 @@ Every write checks the teacher's rights, the journal rules and the edit window, 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 
-from sqlalchemy import Select, and_, func, literal_column, null, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, null, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,7 @@ from .grading import check_mark_value, check_scale
 from .models import (
     Absence,
     AbsenceDocument,
+    AbsenceReason,
     Assignment,
     Attachment,
     DocumentStatus,
@@ -159,16 +161,95 @@ async def lessons_on(session: AsyncSession, day: date, assignment_ids: Iterable[
     return {(lsn.assignment_id, lsn.lesson_number): lsn for lsn in rows.unique()}
 
 
-async def roster_of(session: AsyncSession, assignment: Assignment) -> list[Student]:
-    """The active students of the class, or of the subgroup (J-13), in journal order."""
-    query = select(Student).where(Student.class_id == assignment.class_id, Student.status == StudentStatus.ACTIVE)
+def roster_query(assignment: Assignment, *columns) -> Select:
+    """The active students of the class, or of the subgroup (J-13), with `columns` beside each."""
+    query = select(Student, *columns).where(
+        Student.class_id == assignment.class_id, Student.status == StudentStatus.ACTIVE
+    )
     if assignment.subgroup_id is not None:
         query = query.join(SubgroupMember, SubgroupMember.student_id == Student.id).where(
             SubgroupMember.subgroup_id == assignment.subgroup_id
         )
-    students = list((await session.scalars(query)).unique().all())
-    students.sort(key=lambda s: (s.person.last_name, s.person.first_name, s.person.middle_name, s.id))
-    return students
+    return query
+
+
+def in_journal_order(students: Iterable[Student]) -> list[Student]:
+    return sorted(students, key=lambda s: (s.person.last_name, s.person.first_name, s.person.middle_name, s.id))
+
+
+async def roster_of(session: AsyncSession, assignment: Assignment) -> list[Student]:
+    """The active students of the class, or of the subgroup (J-13), in journal order."""
+    return in_journal_order((await session.scalars(roster_query(assignment))).unique().all())
+
+
+@dataclass(frozen=True)
+class AcceptedDocument:
+    """An accepted absence document covering a lesson's day: the reason it gives a new absence there (ABS-2)."""
+
+    id: int
+    reason: AbsenceReason | None
+    decided_by: int | None
+    decided_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, columns: Sequence[Any]) -> AcceptedDocument:
+        """From the values of DOCUMENT_COLUMNS."""
+        id_, reason, decided_by, decided_at = columns
+        return cls(id_, reason, decided_by, decided_at)
+
+    @property
+    def order(self) -> tuple:
+        return (self.decided_at is not None, self.decided_at, self.id)
+
+
+def covering_documents(day: date) -> ColumnElement[bool]:
+    """The accepted documents whose dates take in `day`."""
+    return and_(
+        AbsenceDocument.status == DocumentStatus.ACCEPTED,
+        AbsenceDocument.date_from <= day,
+        AbsenceDocument.date_to >= day,
+    )
+
+
+DOCUMENT_COLUMNS = (AbsenceDocument.id, AbsenceDocument.reason, AbsenceDocument.decided_by, AbsenceDocument.decided_at)
+
+
+def keep_latest(documents: dict[int, AcceptedDocument], student_id: int, document: AcceptedDocument) -> None:
+    """Of several documents covering the day, the one decided last gives the reason."""
+    kept = documents.get(student_id)
+    if kept is None or document.order > kept.order:
+        documents[student_id] = document
+
+
+@dataclass
+class LessonAttendance:
+    """A lesson's roster in journal order, its absences (of the roster's students) and, with `documents`, the
+    accepted documents covering its day by student."""
+
+    students: list[Student]
+    absences: list[Absence]
+    documents: dict[int, AcceptedDocument]
+
+
+async def attendance_of(session: AsyncSession, lesson: Lesson, *, documents: bool = False) -> LessonAttendance:
+    """The roster with the lesson's absences (and the documents) in one statement: outer joins on the roster."""
+    query = roster_query(lesson.assignment, Absence, *(DOCUMENT_COLUMNS if documents else ())).outerjoin(
+        Absence, and_(Absence.lesson_id == lesson.id, Absence.student_id == Student.id)
+    )
+    if documents:
+        query = query.outerjoin(
+            AbsenceDocument, and_(AbsenceDocument.student_id == Student.id, covering_documents(lesson.date))
+        )
+    students: dict[int, Student] = {}
+    absences: dict[int, Absence] = {}
+    found: dict[int, AcceptedDocument] = {}
+    for student, absence, *document in (await session.execute(query)).unique().all():
+        students[student.id] = student
+        if absence is not None:
+            absences[student.id] = absence
+        if document and document[0] is not None:
+            keep_latest(found, student.id, AcceptedDocument.of(document))
+    return LessonAttendance(in_journal_order(students.values()), list(absences.values()), found)
 
 
 class JournalService:
@@ -246,11 +327,8 @@ class JournalService:
 
     async def lesson_view(self, actor: Actor, lesson_id: int) -> LessonView:
         lesson, school, today = await self._lesson_for(actor, lesson_id)
-        students = await roster_of(self.session, lesson.assignment)
-        absent = set(
-            (await self.session.scalars(select(Absence.student_id).where(Absence.lesson_id == lesson.id))).all()
-        )
-        return await self._view(lesson, school, today, students, absent)
+        attendance = await attendance_of(self.session, lesson)
+        return await self._view(lesson, school, today, attendance.students, {a.student_id for a in attendance.absences})
 
     async def _view(
         self, lesson: Lesson, school: School, today: date, students: Sequence[Student], absent: set[int]
@@ -371,16 +449,23 @@ class JournalService:
         async with write_transaction(self.session):
             await save_once(self.session, draft)
             lesson, school, today = await self._lesson_for_write(actor, lesson_id, past_only=True)
-            students = await roster_of(self.session, lesson.assignment)
-            roster = {s.id for s in students}
+            attendance = await attendance_of(self.session, lesson, documents=True)
+            roster = {s.id for s in attendance.students}
             if present is None:
                 present = roster - absent
             if not (absent | present) <= roster:
                 raise Forbidden("student.not_in_lesson")
-            existing = list((await self.session.scalars(select(Absence).where(Absence.lesson_id == lesson.id))).all())
-            now_absent = ({a.student_id for a in existing} - present) | absent
-            await apply_attendance(self.session, actor.person_id, lesson, now_absent, existing=existing)
-        return lesson, school, today, students, now_absent
+            # Absences of students no longer on the roster are not loaded, so they stay as they are.
+            now_absent = ({a.student_id for a in attendance.absences} - present) | absent
+            await apply_attendance(
+                self.session,
+                actor.person_id,
+                lesson,
+                now_absent,
+                existing=attendance.absences,
+                documents=attendance.documents,
+            )
+        return lesson, school, today, attendance.students, now_absent
 
     async def add_marks(
         self,
@@ -709,8 +794,11 @@ async def apply_attendance(
     absent: set[int],
     *,
     existing: Sequence[Absence] | None = None,
+    documents: Mapping[int, AcceptedDocument] | None = None,
 ) -> None:
-    """The lesson's absences made `absent`; `existing`: its absences, when the caller has loaded them already."""
+    """The lesson's absences made `absent`. `existing`: its absences, and `documents`: the accepted documents
+    covering its day by student, when the caller has loaded them already. The new absences are flushed together,
+    then their audit rows and events added in the same order."""
     if existing is None:
         existing = (await session.scalars(select(Absence).where(Absence.lesson_id == lesson.id))).all()
     by_student = {a.student_id: a for a in existing}
@@ -727,14 +815,21 @@ async def apply_attendance(
         )
         emit(session, lesson.school_id, AbsenceRemoved(student_id=student_id, lesson_id=lesson.id))
         await session.delete(gone)
-    for student_id in sorted(absent - by_student.keys()):
+    new = sorted(absent - by_student.keys())
+    if documents is None:
+        documents = await _accepted_documents(session, new, lesson.date)
+    added = []
+    for student_id in new:
         absence = Absence(lesson_id=lesson.id, student_id=student_id, created_by=actor_id)
-        document = await _accepted_document(session, student_id, lesson.date)
+        document = documents.get(student_id)
         if document is not None:  # ABS-2: a reason already accepted for this day applies at once
             absence.reason, absence.document_id = document.reason, document.id
             absence.reason_set_by, absence.reason_set_at = document.decided_by, utcnow()
         session.add(absence)
-        await session.flush()
+        added.append(absence)
+    if added:
+        await session.flush()  # the absences' ids, for their audit rows and events
+    for absence in added:
         audit(
             session,
             school_id=lesson.school_id,
@@ -747,25 +842,27 @@ async def apply_attendance(
         emit(
             session,
             lesson.school_id,
-            AbsenceRecorded(student_id=student_id, lesson_id=lesson.id, absence_id=absence.id),
+            AbsenceRecorded(student_id=absence.student_id, lesson_id=lesson.id, absence_id=absence.id),
         )
     if lesson.attendance_taken_at is None:
         lesson.attendance_taken_at = utcnow()
     lesson.updated_by = actor_id
 
 
-async def _accepted_document(session: AsyncSession, student_id: int, day: date) -> AbsenceDocument | None:
-    return await session.scalar(
-        select(AbsenceDocument)
-        .where(
-            AbsenceDocument.student_id == student_id,
-            AbsenceDocument.status == DocumentStatus.ACCEPTED,
-            AbsenceDocument.date_from <= day,
-            AbsenceDocument.date_to >= day,
+async def _accepted_documents(
+    session: AsyncSession, student_ids: Sequence[int], day: date
+) -> dict[int, AcceptedDocument]:
+    found: dict[int, AcceptedDocument] = {}
+    if not student_ids:
+        return found
+    rows = await session.execute(
+        select(AbsenceDocument.student_id, *DOCUMENT_COLUMNS).where(
+            AbsenceDocument.student_id.in_(student_ids), covering_documents(day)
         )
-        .order_by(AbsenceDocument.decided_at.desc())
-        .limit(1)
     )
+    for student_id, *document in rows.all():
+        keep_latest(found, student_id, AcceptedDocument.of(document))
+    return found
 
 
 LESSON_FIELDS = ("topic", "homework", "no_homework", "homework_due_on")

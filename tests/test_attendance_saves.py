@@ -4,7 +4,7 @@ moment of saving, under the lesson's row lock, so that two teachers saving at on
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,8 +12,20 @@ from sqlalchemy import select
 from services.access import load_actor
 from services.errors import Forbidden, InvalidInput
 from services.journal import JournalService
-from services.models import Absence, AuditEntry, Lesson, Substitution
+from services.models import (
+    Absence,
+    AbsenceDocument,
+    AbsenceReason,
+    AuditEntry,
+    DocumentKind,
+    DocumentStatus,
+    EventKind,
+    Lesson,
+    OutboxEvent,
+    Substitution,
+)
 from tests.factories import TODAY
+from tests.statements import statements_run
 
 
 async def absent_ids(session_factory) -> set[int]:
@@ -84,6 +96,81 @@ async def test_save_attendance_of_a_full_set_replaces_the_absences_J_12(session_
         await journal.update_attendance(teacher, lesson_id, absent={school.students["alekseev"]})
         await journal.save_attendance(teacher, lesson_id, [school.students["borisova"]])
     assert await absent_ids(session_factory) == {school.students["borisova"]}
+
+
+async def test_a_save_of_several_absences_gives_each_its_document_audit_row_and_event_ABS_2(
+    session_factory, engine, clock, school, lesson_of_two
+):
+    """Each new absence takes the reason of the accepted document covering the day, the one decided last (ABS-2),
+    and gets its audit row and its event; a save of three absences reads no more than a save of one."""
+    teacher, _, lesson_id = lesson_of_two
+    alekseev, borisova, vasiliev, grigorieva = (
+        school.students[k] for k in ("alekseev", "borisova", "vasiliev", "grigorieva")
+    )
+
+    def document(student_id, status, reason, decided_at, days=(0, 0)):
+        return AbsenceDocument(
+            school_id=school.school_id,
+            student_id=student_id,
+            submitted_by=school.parents["borisov_father"],
+            date_from=TODAY - timedelta(days=days[0]),
+            date_to=TODAY + timedelta(days=days[1]),
+            kind=DocumentKind.ILLNESS,
+            status=status,
+            reason=reason,
+            decided_by=school.staff["math"],
+            decided_at=decided_at,
+        )
+
+    async with session_factory() as s:
+        older = document(
+            borisova, DocumentStatus.ACCEPTED, AbsenceReason.EXCUSED, datetime(2026, 1, 1, tzinfo=UTC), (3, 1)
+        )
+        latest = document(borisova, DocumentStatus.ACCEPTED, AbsenceReason.ILLNESS, datetime(2026, 1, 2, tzinfo=UTC))
+        declined = document(vasiliev, DocumentStatus.DECLINED, None, datetime(2026, 1, 2, tzinfo=UTC))
+        elsewhen = document(
+            grigorieva, DocumentStatus.ACCEPTED, AbsenceReason.ILLNESS, datetime(2026, 1, 2, tzinfo=UTC), (-1, 2)
+        )
+        s.add_all([latest, declined, elsewhen])  # the one decided last is not the last written
+        await s.flush()
+        s.add(older)
+        await s.commit()
+        journal = JournalService(s, clock)
+        with statements_run(engine) as one:
+            await journal.update_attendance(teacher, lesson_id, absent={alekseev})
+        with statements_run(engine) as three:
+            await journal.update_attendance(teacher, lesson_id, absent={borisova, vasiliev, grigorieva})
+
+    # No read per absence. PostgreSQL also writes them a table at a time; on SQLite SQLAlchemy inserts row by row
+    # where it needs the ids back (SQLite's RETURNING does not keep the rows' order).
+    def counted(seen: list[str]) -> list[str]:
+        return [x for x in seen if engine.dialect.name == "postgresql" or not x.startswith("INSERT")]
+
+    assert len(counted(three)) <= len(counted(one)), "\n\n".join(three)
+
+    async with session_factory() as s:
+        absences = {a.student_id: a for a in await s.scalars(select(Absence))}
+        entries = (await s.scalars(select(AuditEntry).where(AuditEntry.entity == "absence"))).all()
+        events = (await s.scalars(select(OutboxEvent).order_by(OutboxEvent.id))).all()
+    assert {k: (a.reason, a.document_id) for k, a in absences.items()} == {
+        alekseev: (None, None),
+        borisova: (AbsenceReason.ILLNESS, latest.id),
+        vasiliev: (None, None),
+        grigorieva: (None, None),
+    }
+    assert absences[borisova].reason_set_by == school.staff["math"]
+    assert [(e.action, e.entity_id, e.after) for e in entries] == [
+        (
+            "add",
+            absences[k].id,
+            {"lesson_id": lesson_id, "student_id": k, "reason": absences[k].reason and absences[k].reason.value},
+        )
+        for k in (alekseev, *sorted((borisova, vasiliev, grigorieva)))
+    ]
+    assert [(e.kind, e.payload) for e in events if e.kind == EventKind.ABSENCE_RECORDED] == [
+        (EventKind.ABSENCE_RECORDED, {"student_id": k, "lesson_id": lesson_id, "absence_id": absences[k].id})
+        for k in (alekseev, *sorted((borisova, vasiliev, grigorieva)))
+    ]
 
 
 async def test_forged_student_or_future_lesson_is_refused_and_nothing_written(

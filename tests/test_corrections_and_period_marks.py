@@ -14,10 +14,13 @@ from services.errors import Conflict, Forbidden, InvalidInput, Locked
 from services.journal import JournalService
 from services.models import (
     Absence,
+    AbsenceDocument,
     AbsenceReason,
     AuditEntry,
     CorrectionRequest,
     CorrectionStatus,
+    DocumentKind,
+    DocumentStatus,
     EventKind,
     FinalMark,
     Lesson,
@@ -41,6 +44,35 @@ async def old_lesson(session, clock, school):
     )
     clock.at(LATER)
     return teacher, view.lesson_id, mark_id
+
+
+async def test_an_absence_a_correction_adds_takes_the_accepted_documents_reason_ABS_2(
+    session, clock, school, old_lesson
+):
+    teacher, lesson_id, _mark_id = old_lesson
+    vasiliev, grigorieva = school.students["vasiliev"], school.students["grigorieva"]
+    session.add(
+        AbsenceDocument(
+            school_id=school.school_id,
+            student_id=vasiliev,
+            submitted_by=school.parents["borisov_father"],
+            date_from=TODAY,
+            date_to=TODAY,
+            kind=DocumentKind.ILLNESS,
+            status=DocumentStatus.ACCEPTED,
+            reason=AbsenceReason.ILLNESS,
+            decided_by=school.staff["math"],
+            decided_at=clock(),
+        )
+    )
+    await session.commit()
+    corrections = CorrectionService(session, clock)
+    req_id = await corrections.request(
+        teacher, lesson_id, [SetAbsent(student_id=vasiliev), SetAbsent(student_id=grigorieva)], "Не отметил"
+    )
+    await corrections.decide(await load_actor(session, school.staff["deputy"]), req_id, apply=True)
+    reasons = dict((await session.execute(select(Absence.student_id, Absence.reason))).all())
+    assert reasons == {vasiliev: AbsenceReason.ILLNESS, grigorieva: None}
 
 
 async def test_correction_request_applied_by_the_deputy_J_10(session, clock, school, old_lesson):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from ui.errors_text import ERRORS, error_text
-from ui.i18n import LOCALES, LOCALES_DIR
+from ui.i18n import LOCALES, LOCALES_DIR, compile_catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -88,3 +89,16 @@ def test_no_catalogue_entry_shows_a_rule_id(locale):
         if msg.id and any(RULE_ID.search(t or "") for t in texts):
             shown.append(msg.id)
     assert shown == []
+
+
+def test_catalogues_are_compiled_once_and_an_open_folder_is_not_trusted(monkeypatch, tmp_path):
+    """The .mo files compiled for these .po files are reused by the next start; a folder of that name that others
+    may write to is not read (a fresh one is compiled)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    compile_once = compile_catalogues.__wrapped__
+    first = compile_once()
+    (first / "ru" / "LC_MESSAGES" / "messages.mo").write_bytes(b"")  # a reused folder is not compiled again
+    assert compile_once() == first and (first / "ru" / "LC_MESSAGES" / "messages.mo").read_bytes() == b""
+    first.chmod(0o777)
+    fresh = compile_once()
+    assert fresh != first and (fresh / "ru" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0

@@ -1,6 +1,6 @@
 """Babel catalogues from locales/: Russian by default, English complete.
 
-The .po files are compiled in memory when first used, so a fresh clone needs no build step.
+The .po files are compiled when first used, once for each version of them, so a fresh clone needs no build step.
 
 Handlers speak through aiogram's I18n, whose `_` reads the language the middleware set for the update. Pushes
 and the command line run outside any update, so that context is not set: they take a `Translator`, one object
@@ -11,14 +11,15 @@ and `_.locale` for the dates and numbers.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from services.locales import LOCALES
@@ -39,6 +40,9 @@ def NP_(context: str, message: str) -> str:
 
 
 def compiled(locale: str) -> bytes:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with (LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as f:
         catalog = read_po(f, locale=locale)
     buf = io.BytesIO()
@@ -48,18 +52,51 @@ def compiled(locale: str) -> bytes:
 
 @cache
 def translations(locale: str) -> Translations:
-    return Translations(io.BytesIO(compiled(locale)), domain=DOMAIN)
+    with mo_file(compile_catalogues(), locale).open("rb") as f:
+        return Translations(f, domain=DOMAIN)
+
+
+def mo_file(folder: Path, locale: str) -> Path:
+    return folder / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
 
 
 @cache
 def compile_catalogues() -> Path:
-    """The .mo files, for aiogram's I18n, in a folder of their own (the checkout may be read-only)."""
-    folder = Path(tempfile.mkdtemp(prefix="schoolbot-locales-"))
+    """The .mo files, for aiogram's I18n and translations(): compiled once for the .po files as they are, into a
+    folder of the temporary directory named by their digest, which later starts and other processes reuse (the
+    checkout may be read-only). A folder of that name that another user holds is not trusted."""
+    digest = hashlib.sha256()
     for locale in LOCALES:
-        target = folder / locale / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        (target / f"{DOMAIN}.mo").write_bytes(compiled(locale))
+        digest.update(locale.encode() + b"\0" + (LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po").read_bytes())
+    folder = Path(tempfile.gettempdir()) / f"schoolbot-locales-{digest.hexdigest()[:20]}"
+    if is_mine(folder):
+        return folder
+    fresh = Path(tempfile.mkdtemp(prefix="schoolbot-locales-"))
+    for locale in LOCALES:
+        mo_file(fresh, locale).parent.mkdir(parents=True)
+        mo_file(fresh, locale).write_bytes(compiled(locale))
+    try:
+        fresh.rename(folder)  # whole or not at all: a reader never sees a folder half written
+    except OSError:  # another process was first, or the name is someone else's
+        if not is_mine(folder):
+            return fresh
+        shutil.rmtree(fresh, ignore_errors=True)
     return folder
+
+
+def is_mine(folder: Path) -> bool:
+    """The folder and its catalogues are there, this user's and writable by no one else."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return False
+    owner = getattr(os, "getuid", None)  # not on Windows: never trusted there, compiled at each start as before
+    return (
+        owner is not None
+        and info.st_uid == owner()
+        and not info.st_mode & 0o022
+        and all(mo_file(folder, locale).is_file() for locale in LOCALES)
+    )
 
 
 def gettext(message: str, locale: str = DEFAULT_LOCALE) -> str:
