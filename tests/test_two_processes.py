@@ -16,11 +16,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
-import sys
 import uuid
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -29,7 +26,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
-from devtools.balancer import Balancer
+from devtools.processes import Balancer, BotProcesses, free_ports
 from services.access import system_actor
 from services.db import create_engine, create_session_factory
 from services.demo import TIMEZONE, generate_demo
@@ -73,12 +70,6 @@ def _unreachable() -> str | None:
 
 
 pytestmark = pytest.mark.skipif(_unreachable() is not None, reason=_unreachable() or "")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -125,25 +116,6 @@ async def a_recent_lesson(sessions, today) -> Lesson:
                 .limit(1)
             )
         ).one()
-
-
-async def start_process(index: int, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    log = (cwd / f"process{index}.log").open("wb")
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--webhook", env=env, cwd=cwd, stdout=log, stderr=log
-    )
-
-
-async def wait_for(predicate, timeout: float, what: str, tmp_path: Path) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; the processes' logs: {logs(tmp_path)}")
-        await asyncio.sleep(0.1)
-
-
-def logs(tmp_path: Path) -> list[str]:
-    return [(tmp_path / f"process{i}.log").read_text(errors="replace") for i in range(PROCESSES)]
 
 
 async def settle(sessions, accounts: list[int]) -> None:
@@ -229,83 +201,72 @@ async def test_two_processes_no_double_push_no_double_reminder_no_lost_draft(
             parents[parent_id] = await link(sessions, emulator, parent_id, lesson.school_id, next(users))
     absent_before = await absent_ids(sessions, lesson.id)
 
-    ports = [free_port() for _ in range(PROCESSES)]
+    ports = free_ports(PROCESSES)
     reminders_at = datetime.now(zone) + max(REMINDERS_AFTER, 2 * (datetime.now(zone) - setup_started))
-    processes = []
-    async with Balancer(ports) as balancer:
-        env = {
-            **os.environ,
-            "BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": emulator.base_url,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "WEBHOOK_URL": balancer.url,
-            "WEBHOOK_SECRET": "two-processes-" + uuid.uuid4().hex,
-            "FILES_DIR": str(tmp_path / "files"),
-            "PUSH_GATHER_SECONDS": "0",
-            "REMINDER_END_OF_DAY_AT": reminders_at.time().isoformat(timespec="seconds"),
-        }
-        try:
-            for i, port in enumerate(ports):
-                processes.append(await start_process(i, {**env, "WEBHOOK_PORT": str(port)}, tmp_path))
-            await wait_for(
-                lambda: all("Webhook set" in text for text in logs(tmp_path)), 30, "both processes", tmp_path
-            )
-            assert datetime.now(zone) < reminders_at, "the processes were too slow to start: the reminders are late"
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emulator.base_url,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "WEBHOOK_SECRET": "two-processes-" + uuid.uuid4().hex,
+        "FILES_DIR": str(tmp_path / "files"),
+        "PUSH_GATHER_SECONDS": "0",
+        "REMINDER_END_OF_DAY_AT": reminders_at.time().isoformat(timespec="seconds"),
+    }
+    async with (
+        Balancer(ports) as balancer,
+        BotProcesses(ports, {**env, "WEBHOOK_URL": balancer.url}, tmp_path) as bots,
+    ):
+        await bots.serving()
+        assert datetime.now(zone) < reminders_at, "the processes were too slow to start: the reminders are late"
 
-            # No lost draft: the roster's toggles go to the two processes in turn, the save holds them all.
-            card = await teacher.send(f"/today {lesson.date:%d.%m}")
-            roster = Roster(teacher, card["message_id"])
-            await roster.tap(LessonCB(lesson=lesson.id, part=LessonPart.attendance).pack())
-            present = [text for text in button_texts(roster.message()) if re.fullmatch(r"\d+ \S+", text)][:ABSENT]
-            served_by = []
-            for text in present:
-                counts = [len(s) for s in balancer.served]
-                await roster.tap(TelegramUser.button_data(roster.message(), text))
-                served_by += [i for i, s in enumerate(balancer.served) if len(s) > counts[i]]
-            assert served_by in ([0, 1] * (ABSENT // 2), [1, 0] * (ABSENT // 2))
-            assert "Пока не сохранено." in roster.message()["text"]
-            answer = await roster.tap(TelegramUser.button_data(roster.message(), "Сохранить"))
-            assert answer["text"] == "Посещаемость сохранена."
-            absent_now = await absent_ids(sessions, lesson.id) - absent_before
-            async with sessions() as session:
-                names = set(
-                    await session.scalars(
-                        select(Person.last_name)
-                        .join(Student, Student.person_id == Person.id)
-                        .where(Student.id.in_(absent_now))
-                    )
+        # No lost draft: the roster's toggles go to the two processes in turn, the save holds them all.
+        card = await teacher.send(f"/today {lesson.date:%d.%m}")
+        roster = Roster(teacher, card["message_id"])
+        await roster.tap(LessonCB(lesson=lesson.id, part=LessonPart.attendance).pack())
+        present = [text for text in button_texts(roster.message()) if re.fullmatch(r"\d+ \S+", text)][:ABSENT]
+        served_by = []
+        for text in present:
+            counts = [len(s) for s in balancer.served]
+            await roster.tap(TelegramUser.button_data(roster.message(), text))
+            served_by += [i for i, s in enumerate(balancer.served) if len(s) > counts[i]]
+        assert served_by in ([0, 1] * (ABSENT // 2), [1, 0] * (ABSENT // 2))
+        assert "Пока не сохранено." in roster.message()["text"]
+        answer = await roster.tap(TelegramUser.button_data(roster.message(), "Сохранить"))
+        assert answer["text"] == "Посещаемость сохранена."
+        absent_now = await absent_ids(sessions, lesson.id) - absent_before
+        async with sessions() as session:
+            names = set(
+                await session.scalars(
+                    select(Person.last_name)
+                    .join(Student, Student.person_id == Person.id)
+                    .where(Student.id.in_(absent_now))
                 )
-            assert names == {text.split(" ", 1)[1] for text in present}
-
-            # No double push: each parent of the children marked absent hears of it once, though two workers claim.
-            told = {parent_id for parent_id, student_id in guardians if student_id in absent_now}
-            assert told
-            await settle(sessions, [p.id for p in parents.values()])
-            for parent_id, parent in parents.items():
-                assert len(parent.texts()) == (1 if parent_id in told else 0), parent.texts()
-                assert await sent_to(sessions, parent.id) == len(parent.texts())
-
-            # No double reminder: the end-of-day reminders fire in both processes; the leader alone runs them.
-            await asyncio.sleep((reminders_at - datetime.now(zone)).total_seconds())
-            await wait_for(
-                lambda: all(f"Job {job} for" in "".join(logs(tmp_path)) for job in END_OF_DAY_JOBS),
-                10,
-                "the reminders",
-                tmp_path,
             )
-            await settle(sessions, [teacher.id])
-            reminders = [m for m in emulator.messages(TOKEN, teacher.id) if m["message_id"] != roster.message_id]
-            assert len(reminders) == await sent_to(sessions, teacher.id)
-        finally:
-            for process in processes:
-                process.terminate()
-            await asyncio.gather(*(p.wait() for p in processes))
+        assert names == {text.split(" ", 1)[1] for text in present}
+
+        # No double push: each parent of the children marked absent hears of it once, though two workers claim.
+        told = {parent_id for parent_id, student_id in guardians if student_id in absent_now}
+        assert told
+        await settle(sessions, [p.id for p in parents.values()])
+        for parent_id, parent in parents.items():
+            assert len(parent.texts()) == (1 if parent_id in told else 0), parent.texts()
+            assert await sent_to(sessions, parent.id) == len(parent.texts())
+
+        # No double reminder: the end-of-day reminders fire in both processes; the leader alone runs them.
+        await asyncio.sleep((reminders_at - datetime.now(zone)).total_seconds())
+        async with asyncio.timeout(10):
+            while not all(f"Job {job} for" in "".join(bots.logs()) for job in END_OF_DAY_JOBS):
+                await asyncio.sleep(0.1)
+        await settle(sessions, [teacher.id])
+        reminders = [m for m in emulator.messages(TOKEN, teacher.id) if m["message_id"] != roster.message_id]
+        assert len(reminders) == await sent_to(sessions, teacher.id)
     await engine.dispose()
-    ran = [[job for job in END_OF_DAY_JOBS if f"Job {job} for school" in text] for text in logs(tmp_path)]
-    assert sorted(ran, key=len) == [[], list(END_OF_DAY_JOBS)], logs(tmp_path)
+    ran = [[job for job in END_OF_DAY_JOBS if f"Job {job} for school" in text] for text in bots.logs()]
+    assert sorted(ran, key=len) == [[], list(END_OF_DAY_JOBS)], bots.logs()
     leader = [i for i, jobs in enumerate(ran) if jobs]
-    assert "now the scheduler's leader" in logs(tmp_path)[leader[0]]
+    assert "now the scheduler's leader" in bots.logs()[leader[0]]
 
 
 def button_texts(message: dict) -> list[str]:
