@@ -53,9 +53,9 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 # A bot of its own: its conversations in Redis are the keys fsm:515015:*, removed at the end.
 TOKEN = "515015:TWO-processes"
 PROCESSES = 2
-# The reminders fire this long after the processes are started, and at least twice as long as the setup took (a
-# measure of how busy the machine is; starting two processes takes about as long): both are serving by then.
-REMINDERS_AFTER = timedelta(seconds=8)
+# The reminders fire this long after the processes are started, and at least three times as long as the setup took
+# (a measure of how busy the machine is; starting two processes takes about as long): both are serving by then.
+REMINDERS_AFTER = timedelta(seconds=10)
 END_OF_DAY_JOBS = ("lessons_unfilled", "works_unmarked", "absence_deadlines", "period_failing")
 ABSENT = 4
 
@@ -202,7 +202,7 @@ async def test_two_processes_no_double_push_no_double_reminder_no_lost_draft(
     absent_before = await absent_ids(sessions, lesson.id)
 
     ports = free_ports(PROCESSES)
-    reminders_at = datetime.now(zone) + max(REMINDERS_AFTER, 2 * (datetime.now(zone) - setup_started))
+    reminders_at = datetime.now(zone) + max(REMINDERS_AFTER, 3 * (datetime.now(zone) - setup_started))
     env = {
         **os.environ,
         "BOT_TOKEN": TOKEN,
@@ -260,8 +260,9 @@ async def test_two_processes_no_double_push_no_double_reminder_no_lost_draft(
             while not all(f"Job {job} for" in "".join(bots.logs()) for job in END_OF_DAY_JOBS):
                 await asyncio.sleep(0.1)
         await settle(sessions, [teacher.id])
-        reminders = [m for m in emulator.messages(TOKEN, teacher.id) if m["message_id"] != roster.message_id]
-        assert len(reminders) == await sent_to(sessions, teacher.id)
+        # One message may carry several of an account's deliveries; one delivery sent twice repeats a message.
+        reminders = [m["text"] for m in emulator.messages(TOKEN, teacher.id) if m["message_id"] != roster.message_id]
+        assert len(set(reminders)) == len(reminders) <= await sent_to(sessions, teacher.id)
     await engine.dispose()
     ran = [[job for job in END_OF_DAY_JOBS if f"Job {job} for school" in text] for text in bots.logs()]
     assert sorted(ran, key=len) == [[], list(END_OF_DAY_JOBS)], bots.logs()
