@@ -1,10 +1,11 @@
 """Two `schoolbot run --webhook` processes on one PostgreSQL and one Redis, behind one webhook address (a round-robin
-balancer, devtools/balancer.py), each with the pushes' worker and the scheduler, the local Bot API as Telegram:
+balancer, devtools/processes.py), each with the pushes' worker and the scheduler, the local Bot API as Telegram:
 
 - no double reminder: the end-of-day reminders fire in both schedulers at once and run in one process, the leader
   (services/leader.py);
 - no lost draft: a teacher's taps on an attendance roster go to the two processes in turn (the draft is in Redis),
-  and the save holds them all;
+  and the save holds them all (one tap after another: taps in flight at once in two processes need the draft's
+  lock to be shared too);
 - no double push: the absences saved reach each parent once, though both processes' workers claim deliveries.
 
 Long polling would not do: Telegram gives one getUpdates consumer per token, so several processes mean a webhook.
