@@ -125,14 +125,16 @@ async def link_parents(sessions, emulator: BotAPIEmulator, count: int) -> list[i
     return user_ids
 
 
-async def round_trip(emulator: BotAPIEmulator, token: str, user_id: int, text: str, buttons: bool) -> float:
+async def round_trip(
+    emulator: BotAPIEmulator, token: str, user_id: int, text: str, buttons: bool, timeout: float = 5.0
+) -> float:
     """Milliseconds from the user's message to the bot's reply; with `buttons`, a reply of several messages
-    ends with the one carrying them (the diary's screen)."""
+    ends with the one carrying them (the diary's screen). A reply not there within `timeout` s is an error."""
     start = time.perf_counter()
     emulator.user_sends_text(token, user_id, text, language_code="ru")
-    message = await emulator.wait_for_bot_message(token, user_id)
+    message = await emulator.wait_for_bot_message(token, user_id, timeout)
     while buttons and not message.get("reply_markup"):
-        message = await emulator.wait_for_bot_message(token, user_id)
+        message = await emulator.wait_for_bot_message(token, user_id, timeout)
     return (time.perf_counter() - start) * 1000
 
 

@@ -16,15 +16,15 @@ TODAY = date(2026, 11, 24)
 
 
 async def demo_sessions(
-    database_url: str | None, schools: int = 1
+    database_url: str | None, schools: int = 1, today: date = TODAY
 ) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
-    """Generates the demo and prints what it holds and how long it took."""
+    """Generates the demo (around `today`) and prints what it holds and how long it took."""
     url = database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     engine = create_engine(url)
     await upgrade(engine)
     sessions = create_session_factory(engine)
     started = time.perf_counter()
-    summary = await generate_demo(sessions, seed=1, schools=schools, today=TODAY)
+    summary = await generate_demo(sessions, seed=1, schools=schools, today=today)
     print(
         f"demo: {summary.totals['schools']} schools, {summary.totals['students']} students, "
         f"{summary.totals['marks']} marks in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})"

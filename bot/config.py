@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     # Scheduled jobs (bot/scheduler.py). On PostgreSQL each process may run one: the jobs run in the one that holds
     # the leader's lock (services/leader.py). On SQLite one process runs everything: false in any other.
     run_scheduler: bool = True
-    # Reminder times on each school's wall clock (School.timezone).
+    # Reminder times on each school's wall clock (School.timezone), to the second.
     reminder_homework_at: time = time(15, 0)  # J-2: before the 16:00 homework deadline
     reminder_end_of_day_at: time = time(18, 0)  # J-1, J-11, ABS-3, PER-4
     reminder_tomorrow_at: time = time(19, 0)  # tomorrow's homework, the evening before

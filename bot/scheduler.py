@@ -139,7 +139,9 @@ async def add_zone_jobs(
             at = getattr(settings, item.at)
             scheduler.add_job(
                 led_by(leader, jobs.in_zone),
-                CronTrigger(day_of_week=item.day_of_week, hour=at.hour, minute=at.minute, timezone=zone),
+                CronTrigger(
+                    day_of_week=item.day_of_week, hour=at.hour, minute=at.minute, second=at.second, timezone=zone
+                ),
                 args=(item.job, name, session_factory, clock),
                 id=job_id,
                 name=job_id,
