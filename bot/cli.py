@@ -134,7 +134,7 @@ async def cmd_run(args, settings: Settings) -> None:
             )
         )
     # What the bot imports (aiogram's models, SQLAlchemy's, the handlers) it keeps until it stops: the collector's
-    # passes over it while it grows find nothing to free and cost a quarter of the start's CPU. Frozen, those objects
+    # passes over it while it grows find nothing to free and cost a sixth of the start's CPU. Frozen, those objects
     # are left out of every later pass too.
     gc.disable()
     from bot.runtime import run_polling, run_webhook
