@@ -25,7 +25,7 @@ from services.models import (
 )
 from services.pushes.fanout import plan_pending
 from services.pushes.payloads import CorrectionDecided, DocumentSent, HomeworkMissing
-from services.pushes.queue import Result, claim_due, record, recover
+from services.pushes.queue import LEASE, Result, claim_due, record, recover, renew
 from services.records import emit
 from tests.factories import MSK, TODAY, open_lesson
 
@@ -295,14 +295,19 @@ async def test_each_delivery_is_sent_once_and_a_crash_repeats_only_what_was_in_f
     assert await claim_due(session, clock()) == []  # claimed: not handed out twice
     await record(session, first, Result.SENT, clock())
     await session.commit()
-    # A crash now: `second` was sent, or not, but never recorded.
-    assert await recover(session) == 1
+    # A crash now: `second` was sent, or not, but never recorded. Its claim is a lease: while it runs, another
+    # worker starting does not send it again; once it has run out, the next to look does.
+    assert await recover(session, clock()) == 0
+    # A live worker renews the lease of what it has in hand (here a minute on): it outlasts the first lease.
+    await renew(session, [i.delivery_id for i in second.items], clock() + timedelta(minutes=1))
+    assert await recover(session, clock() + LEASE) == 0
+    assert await recover(session, clock() + timedelta(minutes=1) + LEASE) == 1
     await session.commit()
     [again] = await claim_due(session, clock())
     assert again.account_id == second.account_id and again.items == second.items
     await record(session, again, Result.SENT, clock())
     await session.commit()
-    assert await recover(session) == 0
+    assert await recover(session, clock() + 2 * LEASE) == 0
     statuses = {a: d.status for a, d in (await deliveries(session)).items()}
     assert statuses == {STUDENT_TG: DeliveryStatus.SENT, MOTHER_TG: DeliveryStatus.SENT}
 

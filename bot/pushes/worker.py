@@ -3,7 +3,8 @@
 Two loops in one task group: planning (fast, every `poll` seconds) and sending (many accounts at a time,
 paced by the token's shared limiter), so that a school-wide fan-out does not hold back a new mark's push.
 What planning made due at once is claimed right after it, not at the sending loop's next poll.
-One worker per deployment (the `run_pushes` setting): at start it sends again what a crash left in flight.
+A third loop renews the leases of the claims in hand and sends again what a worker that is gone left in flight
+(services/pushes/queue.py), so several workers (one per bot process, on PostgreSQL) share one queue.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from services.clock import Clock
 from services.db import write_transaction
 from services.models import utcnow
 from services.pushes.fanout import plan_pending
-from services.pushes.queue import Outgoing, Result, claim_due, record, recover
+from services.pushes.queue import LEASE, Outgoing, Result, claim_due, record, recover, renew
 from ui.pushes.render import render
 
 from .limiter import limiter_for
@@ -54,24 +55,29 @@ class PushWorker:
         self.gather, self.poll, self.accounts_at_once = gather, poll, accounts_at_once
         self.limiter = limiter_for(bot.token)
         self._in_flight: dict[int, asyncio.Task] = {}
+        self._claimed: dict[int, list[int]] = {}  # account -> the deliveries of its message in flight
         self._planned = asyncio.Event()  # set by planning: the sending loop looks at once
         self.stats: Counter[str] = Counter()  # messages by result, and Telegram's 429 answers: for the logs and bench
 
     async def run(self) -> None:
-        """Until cancelled. What is in flight when cancelled is left SENDING and sent again at the next start."""
-        async with self.session_factory() as session, write_transaction(session):
-            again = await recover(session)
-        if again:
-            log.warning("Sending again %d deliveries left in flight by the last stop", again)
+        """Until cancelled. What is in flight when cancelled is left SENDING and sent again once its lease runs out
+        (by this worker's next start or another worker)."""
+        await self.recover_once()
         try:
-            await asyncio.gather(self._planning(), self._sending())
+            await asyncio.gather(self._planning(), self._sending(), self._leasing())
         finally:
             # Stopping: what is being sent is let finish and be recorded, for a while; the rest is sent again
-            # at the next start.
+            # once its lease runs out.
             if self._in_flight:
                 await asyncio.wait(list(self._in_flight.values()), timeout=STOP_GRACE)
             for task in self._in_flight.values():
                 task.cancel()
+
+    async def recover_once(self) -> None:
+        async with self.session_factory() as session, write_transaction(session):
+            again = await recover(session, self.clock())
+        if again:
+            log.warning("Sending again %d deliveries left in flight by a worker that stopped", again)
 
     async def plan_once(self) -> int:
         async with self.session_factory() as session, write_transaction(session):
@@ -87,8 +93,13 @@ class PushWorker:
         for outgoing in batch:
             task = asyncio.create_task(self._deliver(outgoing))
             self._in_flight[outgoing.account_id] = task
-            task.add_done_callback(lambda _, account=outgoing.account_id: self._in_flight.pop(account, None))
+            self._claimed[outgoing.account_id] = [item.delivery_id for item in outgoing.items]
+            task.add_done_callback(lambda _, account=outgoing.account_id: self._done(account))
         return len(batch)
+
+    def _done(self, account_id: int) -> None:
+        self._in_flight.pop(account_id, None)
+        self._claimed.pop(account_id, None)
 
     async def idle(self) -> None:
         """Waits for everything started to be recorded (tests and the benchmark)."""
@@ -118,6 +129,17 @@ class PushWorker:
                 self._planned.clear()
             elif len(self._in_flight) >= self.accounts_at_once:
                 await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
+
+    async def _leasing(self) -> None:
+        while True:
+            await asyncio.sleep(LEASE.total_seconds() / 3)
+            try:
+                if held := [i for ids in self._claimed.values() for i in ids]:
+                    async with self.session_factory() as session, write_transaction(session):
+                        await renew(session, held, self.clock())
+                await self.recover_once()
+            except Exception:
+                log.exception("Renewing the pushes' claims failed")
 
     async def _deliver(self, outgoing: Outgoing) -> None:
         try:

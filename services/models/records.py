@@ -68,6 +68,7 @@ class Delivery(IdMixin, Base):
     digest: Mapped[bool] = mapped_column(default=False)
     status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None]  # when a worker took it to send (SENDING)
     sent_at: Mapped[datetime | None]
 
 

@@ -1,8 +1,9 @@
 """The deliveries that are due, claimed a whole account at a time, and what became of them.
 
 Once in normal operation: a delivery is claimed (SENDING) and committed before it is sent, and recorded
-(SENT, FAILED …) after. A crash in between leaves it SENDING; `recover()` at the next start makes it PENDING
-again, so what was in flight is sent a second time and nothing else is.
+(SENT, FAILED …) after. A crash in between leaves it SENDING. A claim is a lease: the worker renews it while the
+message is in hand (`renew()`), and `recover()` makes a delivery whose lease ran out PENDING again, so what a dead
+worker had in flight is sent a second time and nothing else is, however many workers share the queue.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Delivery, DeliveryStatus, EventKind, OutboxEvent, Person, Student, TelegramAccount
 
 MAX_ATTEMPTS = 6
+# A claim not renewed for this long belongs to a worker that is gone. Renewed every LEASE / 3, so a live worker
+# keeps its claims through a slow Telegram, and a crashed one's messages go again within LEASE.
+LEASE = timedelta(seconds=90)
 RETRY_AFTER = timedelta(seconds=30)  # doubled at each attempt that Telegram could not take
 
 
@@ -52,12 +56,26 @@ class Result(enum.Enum):
     RETRY_LATER = "retry_later"  # Telegram could not take it now
 
 
-async def recover(session: AsyncSession) -> int:
-    """At start: what a crash left in flight is sent again. One worker per deployment (see bot/pushes/worker.py)."""
+async def recover(session: AsyncSession, now: datetime) -> int:
+    """What a worker that is gone left in flight (its lease ran out) is sent again. The caller commits."""
     result = await session.execute(
-        update(Delivery).where(Delivery.status == DeliveryStatus.SENDING).values(status=DeliveryStatus.PENDING)
+        update(Delivery)
+        .where(
+            Delivery.status == DeliveryStatus.SENDING,
+            or_(Delivery.claimed_at.is_(None), Delivery.claimed_at <= now - LEASE),
+        )
+        .values(status=DeliveryStatus.PENDING)
     )
     return result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
+
+
+async def renew(session: AsyncSession, delivery_ids: list[int], now: datetime) -> None:
+    """The worker still has these in hand: their leases start again. The caller commits."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.SENDING)
+        .values(claimed_at=now)
+    )
 
 
 async def claim_due(
@@ -84,7 +102,7 @@ async def claim_due(
     await session.execute(
         update(Delivery)
         .where(Delivery.id.in_(ids))
-        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1)
+        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, claimed_at=now)
     )
     rows = (
         await session.execute(

@@ -14,7 +14,7 @@ from bot.pushes.worker import PushWorker
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Delivery, DeliveryStatus, OutboxEvent, TelegramAccount
-from services.pushes.queue import claim_due
+from services.pushes.queue import LEASE, claim_due
 from tests.factories import MSK, TODAY
 from tests.files import PHOTO
 from tests.flows.conftest import TOKEN, make_bot, open_card, plain, type_marks
@@ -128,6 +128,7 @@ async def test_a_crash_between_sending_and_recording_repeats_only_that_message(
     await first.bot.send_message(mother.id, render(batch[mother.id]).text)
     await first.bot.session.close()
     assert await statuses(sessions, settled=False) == {mother.id: ["sending"], father.id: ["sending"]}
+    clock.now += LEASE  # the dead worker's claims run out
     start_worker()  # the restart
     assert len(await pushes(mother, 2)) == 2  # the one in flight, repeated
     assert len(await pushes(father)) == 1
