@@ -3,7 +3,8 @@
 Two loops in one task group: planning (fast, every `poll` seconds) and sending (many accounts at a time,
 paced by the token's shared limiter), so that a school-wide fan-out does not hold back a new mark's push.
 What planning made due at once is claimed right after it, not at the sending loop's next poll.
-One worker per deployment (the `run_pushes` setting): at start it sends again what a crash left in flight.
+One worker per deployment (the `run_pushes` setting): at start it sends again what a crash left in flight. With
+several schools' own bots (SCHOOL_BOTS), one worker per bot sends its school's news (PushWorker.per_bot).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import timedelta
 
@@ -49,22 +51,41 @@ class PushWorker:
         gather: timedelta = timedelta(seconds=15),
         poll: float = 0.5,
         accounts_at_once: int = 60,
+        schools: frozenset[int] | None = None,
     ):
-        self.bot, self.session_factory, self.clock = bot, session_factory, clock
+        """`schools`: only these schools' news (a school's own bot); None: every school's."""
+        self.bot, self.session_factory, self.clock, self.schools = bot, session_factory, clock, schools
         self.gather, self.poll, self.accounts_at_once = gather, poll, accounts_at_once
         self.limiter = limiter_for(bot.token)
         self._in_flight: dict[int, asyncio.Task] = {}
         self._planned = asyncio.Event()  # set by planning: the sending loop looks at once
+        self.plans = True  # one worker plans for all of a process's bots, and wakes each of them (_wakes)
+        self._wakes = [self._planned]
         self.stats: Counter[str] = Counter()  # messages by result, and Telegram's 429 answers: for the logs and bench
+
+    @classmethod
+    def per_bot(
+        cls, bots: Mapping[int | None, Bot], session_factory: async_sessionmaker[AsyncSession], **options
+    ) -> list[PushWorker]:
+        """One worker for each bot (school id → its bot, None → the bot of every school), each sending through its
+        bot and within its token's limits; the first plans the news of all and wakes the others."""
+        workers = [
+            cls(bot, session_factory, schools=None if school is None else frozenset({school}), **options)
+            for school, bot in bots.items()
+        ]
+        for other in workers[1:]:
+            other.plans = False
+            workers[0]._wakes.append(other._planned)
+        return workers
 
     async def run(self) -> None:
         """Until cancelled. What is in flight when cancelled is left SENDING and sent again at the next start."""
         async with self.session_factory() as session, write_transaction(session):
-            again = await recover(session)
+            again = await recover(session, self.schools)
         if again:
             log.warning("Sending again %d deliveries left in flight by the last stop", again)
         try:
-            await asyncio.gather(self._planning(), self._sending())
+            await asyncio.gather(*([self._planning()] if self.plans else []), self._sending())
         finally:
             # Stopping: what is being sent is let finish and be recorded, for a while; the rest is sent again
             # at the next start.
@@ -83,7 +104,7 @@ class PushWorker:
         if room <= 0:
             return 0
         async with self.session_factory() as session, write_transaction(session):
-            batch = await claim_due(session, self.clock(), room, frozenset(self._in_flight))
+            batch = await claim_due(session, self.clock(), room, frozenset(self._in_flight), self.schools)
         for outgoing in batch:
             task = asyncio.create_task(self._deliver(outgoing))
             self._in_flight[outgoing.account_id] = task
@@ -99,7 +120,8 @@ class PushWorker:
         while True:
             try:
                 if await self.plan_once():
-                    self._planned.set()
+                    for planned in self._wakes:
+                        planned.set()
                     continue
             except Exception:
                 log.exception("Planning pushes failed")

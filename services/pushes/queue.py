@@ -52,25 +52,35 @@ class Result(enum.Enum):
     RETRY_LATER = "retry_later"  # Telegram could not take it now
 
 
-async def recover(session: AsyncSession) -> int:
-    """At start: what a crash left in flight is sent again. One worker per deployment (see bot/pushes/worker.py)."""
-    result = await session.execute(
-        update(Delivery).where(Delivery.status == DeliveryStatus.SENDING).values(status=DeliveryStatus.PENDING)
-    )
+async def recover(session: AsyncSession, schools: frozenset[int] | None = None) -> int:
+    """At start: what a crash left in flight is sent again. One worker per deployment (see bot/pushes/worker.py),
+    or one per school's own bot, each recovering its `schools`' only (not what another has in flight)."""
+    where = [Delivery.status == DeliveryStatus.SENDING]
+    if schools is not None:
+        where.append(Delivery.event_id.in_(select(OutboxEvent.id).where(OutboxEvent.school_id.in_(schools))))
+    result = await session.execute(update(Delivery).where(*where).values(status=DeliveryStatus.PENDING))
     return result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, accounts: int = 50, busy: frozenset[int] = frozenset()
+    session: AsyncSession,
+    now: datetime,
+    accounts: int = 50,
+    busy: frozenset[int] = frozenset(),
+    schools: frozenset[int] | None = None,
 ) -> list[Outgoing]:
-    """Up to `accounts` accounts' due news, each account's as one Outgoing, marked SENDING. The caller commits."""
+    """Up to `accounts` accounts' due news, each account's as one Outgoing, marked SENDING. The caller commits.
+    `schools`: only the news of these schools (a school's own bot sends them), None: every school's."""
+    query = select(Delivery.id, Delivery.account_id).where(
+        Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now
+    )
+    if schools is not None:
+        query = query.join(OutboxEvent, OutboxEvent.id == Delivery.event_id).where(OutboxEvent.school_id.in_(schools))
     due = (
         await session.execute(
-            select(Delivery.id, Delivery.account_id)
-            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
-            .order_by(Delivery.due_at, Delivery.id)
+            query.order_by(Delivery.due_at, Delivery.id)
             .limit(accounts * 20)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=Delivery)
         )
     ).all()
     chosen: dict[int, list[int]] = {}
