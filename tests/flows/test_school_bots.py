@@ -20,8 +20,20 @@ from services.db import create_engine, create_session_factory
 from services.invites import InviteService
 from services.journal import JournalService
 from services.migrate import upgrade
-from services.models import Consent, DocumentStatus, InviteCode, Person, TelegramAccount
+from services.models import (
+    Consent,
+    Delivery,
+    DeliveryStatus,
+    DocumentStatus,
+    EventKind,
+    InviteCode,
+    OutboxEvent,
+    Person,
+    TelegramAccount,
+    utcnow,
+)
 from services.pushes.payloads import DocumentDecided
+from services.pushes.queue import recover
 from services.records import emit
 from tests.factories import TODAY, MiniSchool, build_school, open_lesson
 from tests.flows.conftest import TOKEN, TelegramUser, plain
@@ -245,3 +257,27 @@ async def test_run_webhook_serves_each_schools_bot_at_a_path_of_its_own(emulator
         bot_task.cancel()
         await asyncio.gather(bot_task, return_exceptions=True)
     assert all(emulator.calls(token, "deleteWebhook") for token in (TOKEN, TOKEN_B))
+
+
+async def test_a_schools_worker_sends_again_only_its_own_schools_messages_left_in_flight(school, session_factory):
+    """A worker starting for school 2's bot makes school 2's deliveries left SENDING pending again, not those that
+    school 1's worker, started a moment before in the same process, has in flight."""
+    account = 720_000_007
+    async with session_factory() as session:
+        two = await build_school(session, "Школа № 8")
+        session.add(TelegramAccount(id=account))
+        events = {
+            s: OutboxEvent(school_id=s, kind=EventKind.DOCUMENT_SENT, payload={})
+            for s in (school.school_id, two.school_id)
+        }
+        session.add_all(events.values())
+        await session.flush()
+        for event in events.values():
+            session.add(Delivery(event_id=event.id, account_id=account, due_at=utcnow(), status=DeliveryStatus.SENDING))
+        await session.commit()
+        assert await recover(session, frozenset({two.school_id})) == 1
+        await session.commit()
+        rows = await session.execute(
+            select(OutboxEvent.school_id, Delivery.status).join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
+        )
+        assert dict(rows.all()) == {school.school_id: DeliveryStatus.SENDING, two.school_id: DeliveryStatus.PENDING}
