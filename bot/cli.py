@@ -289,7 +289,7 @@ async def cmd_fetch_files(args, settings: Settings) -> None:
     from services.files import FileService, FileStore
     from ui.i18n import gettext
 
-    check_token(settings)
+    check_token(settings, school_bots=False)  # the files came to the one bot of BOT_TOKEN
     engine, sessions = await open_database(settings)
     bot = create_bot(settings)
     fetched = failed = 0
@@ -365,12 +365,12 @@ def describe_error(err: DomainError, locale: str) -> str:
     return error_text(err.code, err.params, locale)
 
 
-def check_token(settings: Settings) -> None:
-    """A missing or malformed BOT_TOKEN, or a token of SCHOOL_BOTS, said in one sentence before aiogram is imported
-    (it would raise a traceback from deep inside Bot()); the token itself is never repeated."""
+def check_token(settings: Settings, *, school_bots: bool = True) -> None:
+    """A missing or malformed BOT_TOKEN, or a token of SCHOOL_BOTS (where they may stand for it), said in one sentence
+    before aiogram is imported (it would raise a traceback from deep inside Bot()); the token is never repeated."""
     from ui.i18n import gettext
 
-    if settings.school_bots:
+    if school_bots and settings.school_bots:
         if settings.bot_token is not None:
             raise CliError(
                 gettext(
