@@ -319,14 +319,18 @@ class InviteService:
             )
             self._unlink(person, account_id)
 
-    async def logout(self, account_id: int) -> int:
-        """Unlinks every person from the account; returns how many."""
+    async def logout(self, account_id: int, *, school_id: int | None = None) -> int:
+        """Unlinks every person from the account (of `school_id` only, if given: logging out of one school's own
+        bot leaves the others as they are); returns how many."""
+        where = [Person.account_id == account_id]
+        if school_id is not None:
+            where.append(Person.school_id == school_id)
         async with write_transaction(self.session):
-            persons = (await self.session.scalars(select(Person).where(Person.account_id == account_id))).all()
+            persons = (await self.session.scalars(select(Person).where(*where))).all()
             for person in persons:
                 self._unlink(person, account_id)
             account = await self.session.get(TelegramAccount, account_id)
-            if account is not None:
+            if account is not None and account.current_person_id in {p.id for p in persons} | {None}:
                 account.current_person_id = account.current_student_id = None
             return len(persons)
 

@@ -47,7 +47,7 @@ async def on_logout(_query: CallbackQuery, callback_data: LogoutCB, services: Se
     if not callback_data.confirm:
         await screen.show(_("You stay logged in.") if screen.user.linked else _("You were not logged in."), None)
         return
-    count = await services.invites.logout(screen.user.account_id)
+    count = await services.invites.logout(screen.user.account_id, school_id=screen.user.scope)
     if screen.tapped is not None:
         await screen.tapped.edit_reply_markup(reply_markup=None)
     await hide_menu(

@@ -145,6 +145,18 @@ async def test_a_person_linked_through_one_schools_bot_is_a_stranger_to_the_othe
         linked = await session.scalars(select(Person.id).where(Person.account_id == uid).order_by(Person.id))
         assert list(linked) == [one.parents["alekseeva_mother"], two.parents["alekseeva_mother"]]
 
+    # Logging out of one school's bot leaves the other as it was.
+    await in_two.send("/logout")
+    await in_two.tap("Выйти")
+    await emulator.wait_for_bot_message(TOKEN_B, uid)
+    await in_two.send("/start")
+    assert in_two.last_text().startswith(STRANGER)
+    await in_one.press("Дневник")
+    assert in_one.last_text().startswith("Дневник: Артём, 5А")
+    async with sessions() as session:
+        linked = await session.scalars(select(Person.id).where(Person.account_id == uid))
+        assert list(linked) == [one.parents["alekseeva_mother"]]
+
 
 async def test_a_code_of_another_school_is_refused_and_nothing_is_written(two_bots, emulator, clock):
     one, _two, sessions, _ = two_bots
