@@ -154,5 +154,5 @@ class PushWorker:
             log.exception("Sending a push to account %d failed", outgoing.account_id)
             result = Result.RETRY_LATER
         async with self.session_factory() as session, write_transaction(session):
-            await record(session, outgoing, result, self.clock())
+            await record(session, outgoing, result, self.clock(), self.schools)
         self.stats[result.value] += 1

@@ -139,8 +139,10 @@ async def claim_due(
     ]
 
 
-async def record(session: AsyncSession, outgoing: Outgoing, result: Result, now: datetime) -> None:
-    """What became of one message. The caller commits."""
+async def record(
+    session: AsyncSession, outgoing: Outgoing, result: Result, now: datetime, schools: frozenset[int] | None = None
+) -> None:
+    """What became of one message; `schools`: those of the bot that sent it (claim_due). The caller commits."""
     ids = [item.delivery_id for item in outgoing.items]
     where = Delivery.id.in_(ids)
     if result is Result.SENT:
@@ -148,17 +150,17 @@ async def record(session: AsyncSession, outgoing: Outgoing, result: Result, now:
     elif result is Result.NOTHING:
         await session.execute(update(Delivery).where(where).values(status=DeliveryStatus.MERGED))
     elif result is Result.GONE:
-        account = await session.get(TelegramAccount, outgoing.account_id)
-        if account is not None:
-            account.is_active = False
-        await session.execute(
-            update(Delivery)
-            .where(
-                Delivery.account_id == outgoing.account_id,
-                Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
-            )
-            .values(status=DeliveryStatus.FAILED)
-        )
+        waiting = [
+            Delivery.account_id == outgoing.account_id,
+            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+        ]
+        if schools is None:
+            account = await session.get(TelegramAccount, outgoing.account_id)
+            if account is not None:
+                account.is_active = False
+        else:  # one school's own bot blocked: the account still hears the other schools' bots
+            waiting.append(Delivery.event_id.in_(select(OutboxEvent.id).where(OutboxEvent.school_id.in_(schools))))
+        await session.execute(update(Delivery).where(*waiting).values(status=DeliveryStatus.FAILED))
     elif result is Result.FAILED:
         await session.execute(update(Delivery).where(where).values(status=DeliveryStatus.FAILED))
     else:

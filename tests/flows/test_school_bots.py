@@ -293,3 +293,32 @@ async def test_a_schools_worker_sends_again_only_its_own_schools_messages_left_i
             select(OutboxEvent.school_id, Delivery.status).join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
         )
         assert dict(rows.all()) == {school.school_id: DeliveryStatus.SENDING, two.school_id: DeliveryStatus.PENDING}
+
+
+async def test_a_parent_who_blocked_one_schools_bot_still_hears_the_others(two_bots, emulator, clock):
+    """Blocking is of a bot, not of the Telegram account: school 1's news fails, school 2's bot still sends its own,
+    and the account stays active."""
+    one, two, sessions, start_workers = two_bots
+    uid = 720_000_008
+    in_one, in_two = TelegramUser(emulator, uid, "ru"), TelegramUser(emulator, uid, "ru", token=TOKEN_B)
+    await link(in_one, await code_of(sessions, clock, one, one.parents["alekseeva_mother"]))
+    await link(in_two, await code_of(sessions, clock, two, two.parents["alekseeva_mother"]))
+    emulator.block(TOKEN, uid)
+
+    await give_a_mark(sessions, clock, one)
+    await give_a_mark(sessions, clock, two)
+    start_workers()
+    assert await pushes(in_two) == ["Добрыня Носов\n🆕 5 — Алгебра, 24 нояб. (Устный опрос)"]
+    for _ in range(100):
+        async with sessions() as session:
+            rows = await session.execute(
+                select(OutboxEvent.school_id, Delivery.status).join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
+            )
+            statuses = dict(rows.all())
+            active = await session.scalar(select(TelegramAccount.is_active).where(TelegramAccount.id == uid))
+        if not {DeliveryStatus.PENDING, DeliveryStatus.SENDING} & set(statuses.values()):
+            break
+        await asyncio.sleep(0.05)
+    assert statuses == {one.school_id: DeliveryStatus.FAILED, two.school_id: DeliveryStatus.SENT}
+    assert active is True
+    assert not any("🆕" in (t or "") for t in in_one.texts())
