@@ -101,12 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def open_database(settings: Settings):
     from services.db import create_engine, create_session_factory
+    from services.freshness import Freshness
     from services.migrate import upgrade
 
     settings.ensure_sqlite_folder()
     engine = create_engine(settings.database_url)
     await upgrade(engine)
-    return engine, create_session_factory(engine)
+    # With Redis, a command's commits reach the bot's processes at once (services/freshness.py), else within
+    # BACKSTOP_SECONDS.
+    redis = None
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+    return engine, create_session_factory(engine, Freshness(redis))
 
 
 async def cmd_migrate(args, settings: Settings) -> None:

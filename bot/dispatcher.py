@@ -11,6 +11,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import ChatMemberUpdated
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.draft_locks import DraftLocks, draft_locks
 from bot.drain import UpdatesInHand
 from bot.middlewares import (
     AnswerCallbacks,
@@ -54,9 +55,12 @@ def create_dispatcher(
     storage: BaseStorage | None = None,
     *,
     files: FileStore,
+    locks: DraftLocks | None = None,
 ) -> Dispatcher:
-    """`files`: where the bytes of documents and homework files are kept (Settings.files_folder())."""
-    dp = Dispatcher(storage=storage or MemoryStorage(), session_factory=session_factory)
+    """`files`: where the bytes of documents and homework files are kept (Settings.files_folder()); `locks`: the
+    per-chat draft locks, by default where the drafts are (bot.draft_locks)."""
+    storage = storage or MemoryStorage()
+    dp = Dispatcher(storage=storage, session_factory=session_factory, draft_locks=locks or draft_locks(storage))
     UpdatesInHand().setup(dp)
     dp.update.outer_middleware(PrivateChatsOnly())  # before anything is read: nothing of a child in a group
     dp.update.outer_middleware(ThrottleMiddleware(session_factory, FLOOD_LIMIT))

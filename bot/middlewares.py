@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.clock import Clock
 from services.container import Services
+from services.db import freshness_of
 from services.files import FileStore
 from ui.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES, compile_catalogues, gettext
 from ui.menus import is_menu_choice
@@ -106,14 +107,17 @@ class PrivateChatsOnly(BaseMiddleware):
 
 
 class ServicesMiddleware(BaseMiddleware):
-    """Opens one session per update and hands the handlers `services` built on it."""
+    """Opens one session per update and hands the handlers `services` built on it; first, what other processes
+    changed that this one keeps (services/freshness.py: one Redis round trip where Redis is configured)."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], clock: Clock, store: FileStore):
         self.session_factory = session_factory
         self.clock = clock
         self.store = store
+        self.freshness = freshness_of(session_factory)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        await self.freshness.refresh()  # before the session's transaction begins, so its snapshot is not older
         async with self.session_factory() as session:
             data["services"] = Services(session, self.clock, self.store)
             return await handler(event, data)
@@ -153,12 +157,16 @@ class CommandsEndPrompts(BaseMiddleware):
 
 
 class ScreenMiddleware(BaseMiddleware):
-    """Hands the handlers of messages and taps `screen`: where and to whom they answer (ui.screens.Screen)."""
+    """Hands the handlers of messages and taps `screen`: where and to whom they answer (ui.screens.Screen), with the
+    chat's draft lock from the dispatcher's `draft_locks` (bot.draft_locks)."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user, state = data.get("user"), data.get("state")
         if user is not None and state is not None and isinstance(event, (Message, CallbackQuery)):
-            data["screen"] = Screen.of(event, data["bot"], user, state, data.get("callback_answer"))
+            bot: Bot = data["bot"]
+            screen = Screen.of(event, bot, user, state, data.get("callback_answer"))
+            screen.locks = data["draft_locks"](bot.id)
+            data["screen"] = screen
         return await handler(event, data)
 
 

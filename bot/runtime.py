@@ -19,6 +19,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -26,13 +27,14 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.dispatcher import create_dispatcher, fsm_storage
-from bot.pushes.limiter import SharedLimits
+from bot.pushes.limiter import SharedLimits, share_limits
 from bot.pushes.worker import PushWorker
 from bot.scheduler import create_scheduler
 from bot.scope import serve_schools
 from bot.session import BotSession
 from services.db import create_engine, create_session_factory
 from services.files import FileStore
+from services.freshness import Freshness
 from services.leader import leader_for
 from services.migrate import upgrade
 
@@ -66,12 +68,16 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[dict[int
     try:
         await upgrade(engine)
         bots = create_bots(settings)
-        sessions = create_session_factory(engine)
+        storage = fsm_storage(settings.redis_url)
+        # With Redis, one pool (the drafts') also serves the tokens' shared rate limits and the kept values'
+        # generations (services/freshness.py); the dispatcher closes it at shutdown.
+        redis = storage.redis if isinstance(storage, RedisStorage) else None
+        if redis is not None:
+            share_limits(redis)
+        sessions = create_session_factory(engine, Freshness(redis))
         try:
             async with background_work(settings, bots, sessions):
-                dp = create_dispatcher(
-                    sessions, storage=fsm_storage(settings.redis_url), files=FileStore(settings.files_folder())
-                )
+                dp = create_dispatcher(sessions, storage=storage, files=FileStore(settings.files_folder()))
                 if settings.school_bots:
                     serve_schools(dp, bots)
                 yield bots, dp

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, load_actors
-from .db import write_transaction
+from .db import kept, write_transaction
 from .errors import Forbidden, InvalidInput
 from .locales import LOCALES
 from .models import Person, Role, School, Student, TelegramAccount
@@ -83,11 +83,21 @@ class AccountService:
         self.session = session
 
     async def current_user(self, account_id: int, default_locale: str = "ru") -> CurrentUser:
-        account = await self.session.get(TelegramAccount, account_id)
-        if account is not None and not account.is_active:
-            # Pushes stopped when Telegram said the bot was blocked; a user who writes has unblocked it.
+        """Read on every update, so kept between updates until a write to what it is made of (services/freshness.py)."""
+        user, active = await kept(
+            self.session, "people", (account_id, default_locale), lambda: self._read_user(account_id, default_locale)
+        )
+        if not active:
+            # Pushes stopped when Telegram said the bot was blocked; a user who writes has unblocked it. The commit
+            # bumps "people", so the next update reads the account afresh.
             async with write_transaction(self.session):
+                account = await self.session.get_one(TelegramAccount, account_id)
                 account.is_active = True
+        return user
+
+    async def _read_user(self, account_id: int, default_locale: str) -> tuple[CurrentUser, bool]:
+        """The user, and whether the account (if any) is active."""
+        account = await self.session.get(TelegramAccount, account_id)
         actors = tuple(a for a in await load_actors(self.session, Person.account_id == account_id) if a.roles)
         locale = account.locale if account else default_locale
         profiles = tuple(p for actor in actors for p in _profiles_of(actor))
@@ -101,7 +111,7 @@ class AccountService:
             (p for p in profiles if wanted and p.person_id == wanted.person_id), profiles[0] if profiles else None
         )
         actor = next((a for a in actors if profile and a.person_id == profile.person_id), None)
-        return CurrentUser(
+        user = CurrentUser(
             account_id,
             locale if locale in LOCALES else default_locale,
             actors,
@@ -109,6 +119,7 @@ class AccountService:
             profile.student_id if profile else None,
             profiles,
         )
+        return user, account is None or account.is_active
 
     async def profile_cards(self, user: CurrentUser) -> list[ProfileCard]:
         """The account's profiles with the names the switching screen shows, in the menu's order."""

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
+from .db import kept
 from .errors import NotFound
-from .models import AcademicYear, Assignment, Bell, ClassGroup, Holiday, StudyPeriod, TimetableEntry
+from .models import (
+    AcademicYear,
+    Assignment,
+    Bell,
+    ClassGroup,
+    Holiday,
+    StudyPeriod,
+    Subgroup,
+    SubgroupMember,
+    TimetableEntry,
+)
 
 
 @dataclass(frozen=True)
@@ -24,13 +36,99 @@ class DayStatus:
         return self.kind == "school_day"
 
 
-class SchoolCalendar:
-    """One school's calendar, read once per use case (a handful of small tables)."""
+@dataclass(frozen=True)
+class HolidayDates:
+    name: str
+    starts_on: date
+    ends_on: date
+    grades: frozenset[str]  # empty: the whole school (Holiday.grades, split)
 
-    def __init__(self, year: AcademicYear | None, holidays: list[Holiday], bells: dict[int, Bell]):
+    def applies_to(self, grade: int) -> bool:
+        return not self.grades or str(grade) in self.grades
+
+
+@dataclass(frozen=True)
+class LessonDays:
+    """Which days of one school year have lessons and when lessons ring: plain data, so that a process may keep it
+    between updates (lesson_days)."""
+
+    year: tuple[date, date] | None  # the first and last day
+    holidays: tuple[HolidayDates, ...]
+    bells: dict[int, tuple[time, time]]  # lesson number -> starts, ends
+
+    def status(self, day: date, grade: int) -> DayStatus:
+        if self.year is None or not (self.year[0] <= day <= self.year[1]):
+            return DayStatus("out_of_year")
+        for h in self.holidays:
+            if h.starts_on <= day <= h.ends_on and h.applies_to(grade):
+                return DayStatus("holiday", h.name)
+        # Saturdays are school days only where the timetable has lessons on them.
+        if day.weekday() == 6:
+            return DayStatus("weekend")
+        return DayStatus("school_day")
+
+    def bell(self, number: int) -> tuple[time | None, time | None]:
+        return self.bells.get(number, (None, None))
+
+    def next_school_day_with(self, after: date, grade: int, weekdays: set[int], limit_days: int = 60) -> date | None:
+        """The next day after `after` on which one of the weekdays has lessons, skipping holidays."""
+        day = after
+        for _ in range(limit_days):
+            day += timedelta(days=1)
+            if day.weekday() in weekdays and self.status(day, grade).has_lessons:
+                return day
+        return None
+
+
+@dataclass(frozen=True)
+class SchoolDates:
+    """A school's years, holidays and bells, as a process keeps them (lesson_days)."""
+
+    years: tuple[tuple[date, date], ...]  # the latest first
+    holidays: tuple[HolidayDates, ...]
+    bells: dict[int, tuple[time, time]]
+
+    @classmethod
+    async def read(cls, session: AsyncSession, school_id: int) -> SchoolDates:
+        years = await session.execute(
+            select(AcademicYear.starts_on, AcademicYear.ends_on)
+            .where(AcademicYear.school_id == school_id)
+            .order_by(AcademicYear.starts_on.desc())
+        )
+        holidays = await session.scalars(select(Holiday).where(Holiday.school_id == school_id))
+        bells = await session.scalars(select(Bell).where(Bell.school_id == school_id))
+        return cls(tuple((a, b) for a, b in years), _holidays(holidays), _bells(bells))
+
+    def on(self, day: date) -> LessonDays:
+        """The calendar of the year that holds `day`; between years, of the latest one (as SchoolCalendar.load)."""
+        year = next((y for y in self.years if y[0] <= day <= y[1]), self.years[0] if self.years else None)
+        return LessonDays(year, self.holidays, self.bells)
+
+
+async def lesson_days(session: AsyncSession, school_id: int, day: date) -> LessonDays:
+    """SchoolCalendar's days and bells without the periods, kept per school until a year, a holiday or a bell is
+    written (services/freshness.py)."""
+    dates = await kept(session, "calendar", school_id, lambda: SchoolDates.read(session, school_id))
+    return dates.on(day)
+
+
+def _holidays(rows: Iterable[Holiday]) -> tuple[HolidayDates, ...]:
+    return tuple(
+        HolidayDates(h.name, h.starts_on, h.ends_on, frozenset(g.strip() for g in h.grades.split(",") if h.grades))
+        for h in rows
+    )
+
+
+def _bells(rows: Iterable[Bell]) -> dict[int, tuple[time, time]]:
+    return {b.lesson_number: (b.starts_at, b.ends_at) for b in rows}
+
+
+class SchoolCalendar:
+    """One school's calendar with the year's periods, read once per use case (a handful of small tables)."""
+
+    def __init__(self, year: AcademicYear | None, days: LessonDays):
         self.year = year
-        self.holidays = holidays
-        self.bells = bells
+        self.days = days
 
     @classmethod
     async def load(cls, session: AsyncSession, school_id: int, day: date) -> SchoolCalendar:
@@ -57,20 +155,12 @@ class SchoolCalendar:
                 .unique()
                 .first()
             )
-        holidays = list((await session.scalars(select(Holiday).where(Holiday.school_id == school_id))).all())
-        bells = {b.lesson_number: b for b in (await session.scalars(select(Bell).where(Bell.school_id == school_id)))}
-        return cls(year, holidays, bells)
+        holidays = _holidays(await session.scalars(select(Holiday).where(Holiday.school_id == school_id)))
+        bells = _bells(await session.scalars(select(Bell).where(Bell.school_id == school_id)))
+        return cls(year, LessonDays((year.starts_on, year.ends_on) if year else None, holidays, bells))
 
     def status(self, day: date, grade: int) -> DayStatus:
-        if self.year is None or not (self.year.starts_on <= day <= self.year.ends_on):
-            return DayStatus("out_of_year")
-        for h in self.holidays:
-            if h.starts_on <= day <= h.ends_on and h.applies_to(grade):
-                return DayStatus("holiday", h.name)
-        # Saturdays are school days only where the timetable has lessons on them.
-        if day.weekday() == 6:
-            return DayStatus("weekend")
-        return DayStatus("school_day")
+        return self.days.status(day, grade)
 
     def period(self, day: date, grade: int) -> StudyPeriod | None:
         if self.year is None:
@@ -96,17 +186,10 @@ class SchoolCalendar:
         raise NotFound("period.not_found")
 
     def bell(self, number: int) -> tuple[time | None, time | None]:
-        b = self.bells.get(number)
-        return (b.starts_at, b.ends_at) if b else (None, None)
+        return self.days.bell(number)
 
     def next_school_day_with(self, after: date, grade: int, weekdays: set[int], limit_days: int = 60) -> date | None:
-        """The next day after `after` on which one of the weekdays has lessons, skipping holidays."""
-        day = after
-        for _ in range(limit_days):
-            day += timedelta(days=1)
-            if day.weekday() in weekdays and self.status(day, grade).has_lessons:
-                return day
-        return None
+        return self.days.next_school_day_with(after, grade, weekdays, limit_days)
 
 
 @dataclass(frozen=True)
@@ -166,3 +249,74 @@ def timetable_valid(day: date, *columns):
 def timetable_on(day: date):
     """The timetable entries of that very day."""
     return timetable_valid(day).where(TimetableEntry.weekday == day.weekday())
+
+
+@dataclass(frozen=True)
+class Taught:
+    """An assignment as the diary shows it."""
+
+    id: int
+    subgroup_id: int | None
+    subject: str
+    teacher: str  # Person.short_name
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A timetable row."""
+
+    assignment_id: int
+    weekday: int
+    lesson_number: int
+    room: str
+    valid_from: date
+    valid_to: date | None
+
+    def valid(self, first: date, last: date) -> bool:
+        """In force on some day from `first` to `last`."""
+        return self.valid_from <= last and (self.valid_to is None or self.valid_to >= first)
+
+
+@dataclass(frozen=True)
+class ClassTimetable:
+    """A class's assignments, every timetable row of them and who is in which subgroup: plain data, kept per class
+    until one of those is written (services/freshness.py)."""
+
+    assignments: tuple[Taught, ...]
+    slots: tuple[Slot, ...]
+    members: dict[int, frozenset[int]]  # subgroup id -> student ids
+
+    @classmethod
+    async def of(cls, session: AsyncSession, class_id: int) -> ClassTimetable:
+        return await kept(session, "timetable", class_id, lambda: cls._read(session, class_id))
+
+    @classmethod
+    async def _read(cls, session: AsyncSession, class_id: int) -> ClassTimetable:
+        assignments: dict[int, Taught] = {}
+        slots = []
+        for a, e in await session.execute(
+            select(Assignment, TimetableEntry)
+            .outerjoin(TimetableEntry, TimetableEntry.assignment_id == Assignment.id)
+            .where(Assignment.class_id == class_id)
+            .order_by(Assignment.id, TimetableEntry.id)
+            .options(lazyload(TimetableEntry.assignment))
+        ):
+            assignments[a.id] = Taught(a.id, a.subgroup_id, a.subject.name, a.teacher.short_name)
+            if e is not None:
+                slots.append(Slot(e.assignment_id, e.weekday, e.lesson_number, e.room, e.valid_from, e.valid_to))
+        members: dict[int, set[int]] = defaultdict(set)
+        for subgroup_id, student_id in await session.execute(
+            select(SubgroupMember.subgroup_id, SubgroupMember.student_id)
+            .join(Subgroup, Subgroup.id == SubgroupMember.subgroup_id)
+            .where(Subgroup.class_id == class_id)
+        ):
+            members[subgroup_id].add(student_id)
+        return cls(tuple(assignments.values()), tuple(slots), {k: frozenset(v) for k, v in members.items()})
+
+    def of_student(self, student_id: int) -> dict[int, Taught]:
+        """The assignments the student attends: the whole class's, and their own subgroups' (J-13)."""
+        return {
+            a.id: a
+            for a in self.assignments
+            if a.subgroup_id is None or student_id in self.members.get(a.subgroup_id, ())
+        }

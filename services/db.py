@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
+from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from .freshness import KEY, Freshness
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -47,8 +53,31 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     return engine
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+# The factories of one engine share one Freshness unless given their own, so a write through any of them is seen.
+_FRESHNESS: WeakKeyDictionary[Engine, Freshness] = WeakKeyDictionary()
+
+
+def create_session_factory(engine: AsyncEngine, freshness: Freshness | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose commits bump `freshness`'s generations and whose services keep values in it."""
+    if freshness is None:
+        freshness = _FRESHNESS.setdefault(engine.sync_engine, Freshness())
+    return async_sessionmaker(
+        engine,
+        expire_on_commit=False,
+        autoflush=False,
+        sync_session_class=freshness.session_class,
+        info={KEY: freshness},
+    )
+
+
+def freshness_of(sessions: async_sessionmaker[AsyncSession]) -> Freshness:
+    return sessions.kw["info"][KEY]
+
+
+async def kept(session: AsyncSession, name: str, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+    """`read()`, or the value kept for `key` under generation `name` (services/freshness.py)."""
+    freshness: Freshness | None = session.info.get(KEY)
+    return await (read() if freshness is None else freshness.value(session, name, key, read))
 
 
 @asynccontextmanager

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import lazyload
 
 from .access import Actor, get_student_for, student_assignments_clause
-from .calendar import SchoolCalendar, timetable_valid
+from .calendar import ClassTimetable, lesson_days, timetable_valid
 from .clock import Clock, school_today
 from .errors import InvalidInput
 from .grading import MarkItem
@@ -192,27 +192,12 @@ class DiaryService:
 
     async def _days(self, student: Student, first: date, last: date) -> list[DiaryDay]:
         grade = student.class_group.grade
-        calendar = await SchoolCalendar.load(self.session, student.school_id, first)
-        assignments: dict[int, Assignment] = {}
-        timetable: list[TimetableEntry] = []
-        # The student's assignments with every timetable entry in force on some day of the range (a new timetable
-        # may start mid-week), in one statement; an entry's assignment is the row's, found in the session.
-        for assignment, entry in await self.session.execute(
-            select(Assignment, TimetableEntry)
-            .outerjoin(
-                TimetableEntry,
-                and_(
-                    TimetableEntry.assignment_id == Assignment.id,
-                    TimetableEntry.valid_from <= last,
-                    or_(TimetableEntry.valid_to.is_(None), TimetableEntry.valid_to >= first),
-                ),
-            )
-            .where(student_assignments_clause(student))
-            .options(lazyload(TimetableEntry.assignment))
-        ):
-            assignments[assignment.id] = assignment
-            if entry is not None:
-                timetable.append(entry)
+        calendar = await lesson_days(self.session, student.school_id, first)
+        # The student's assignments and their timetable rows in force on some day of the range (a new timetable may
+        # start mid-week), from what the process keeps of the class.
+        kept = await ClassTimetable.of(self.session, student.class_id)
+        assignments = kept.of_student(student.id)
+        timetable = [s for s in kept.slots if s.assignment_id in assignments and s.valid(first, last)]
         # The lessons of the range and those whose homework is due in it, with the student's absence from each and
         # their marks at each, in one statement: a lesson's row comes once per mark.
         found: dict[int, Lesson] = {}
@@ -227,6 +212,7 @@ class DiaryService:
                     Lesson.assignment_id.in_(assignments),
                     or_(Lesson.date.between(first, last), Lesson.homework_due_on.between(first, last)),
                 )
+                .options(lazyload(Lesson.assignment))  # the kept timetable has the subjects
             ):
                 found[lsn.id] = lsn
                 if absence_id is not None:
@@ -247,7 +233,9 @@ class DiaryService:
         by_slot = {(lsn.date, lsn.assignment_id, lsn.lesson_number): lsn for lsn in lessons}
         due_by_day: dict[tuple[date | None, int], list[HomeworkItem]] = defaultdict(list)
         for lsn in due:
-            due_by_day[(lsn.homework_due_on, lsn.assignment_id)].append(self._homework(lsn, files))
+            due_by_day[(lsn.homework_due_on, lsn.assignment_id)].append(
+                self._homework(lsn, assignments[lsn.assignment_id].subject, files)
+            )
 
         result = []
         day = first
@@ -272,11 +260,11 @@ class DiaryService:
                         number=number,
                         starts_at=starts,
                         ends_at=ends,
-                        subject=a.subject.name,
-                        teacher=a.teacher.short_name,
+                        subject=a.subject,
+                        teacher=a.teacher,
                         room=rooms.get((assignment_id, number), ""),
                         topic=lsn.topic if lsn else "",
-                        homework_given=self._homework(lsn, files)
+                        homework_given=self._homework(lsn, a.subject, files)
                         if lsn and (lsn.homework or lsn.no_homework)
                         else None,
                         homework_due=tuple(due_by_day.pop((day, assignment_id), ())),
@@ -300,7 +288,7 @@ class DiaryService:
         assignments = await student_assignments(self.session, student)
         due = await lessons_of(self.session, assignments, Lesson.homework_due_on.between(first, last))
         files = await self._files([lsn.id for lsn in due])
-        items = [self._homework(lsn, files) for lsn in due if lsn.homework]
+        items = [self._homework(lsn, lsn.assignment.subject.name, files) for lsn in due if lsn.homework]
         return sorted(items, key=lambda h: (h.due_on, h.subject))
 
     async def homework_ahead(self, actor: Actor, student_id: int, days: int = HOMEWORK_DAYS) -> HomeworkAhead:
@@ -326,7 +314,7 @@ class DiaryService:
             if lsn.homework
         ]
         files = await self._files([lsn.id for lsn in due])
-        items = [self._homework(lsn, files) for lsn in due]
+        items = [self._homework(lsn, lsn.assignment.subject.name, files) for lsn in due]
         given = {(lsn.assignment_id, lsn.homework_due_on) for lsn in due}
         # J-3: «не задано» is said at a lesson and holds for the subject's next one.
         said_none = await lessons_of(
@@ -343,7 +331,7 @@ class DiaryService:
                 )
             ):
                 weekdays[assignment_id].add(weekday)
-            calendar = await SchoolCalendar.load(self.session, student.school_id, today)
+            calendar = await lesson_days(self.session, student.school_id, today)
             for lsn in sorted(said_none, key=lambda x: (x.date, x.lesson_number)):
                 next_day = calendar.next_school_day_with(
                     lsn.date, student.class_group.grade, weekdays[lsn.assignment_id]
@@ -420,9 +408,9 @@ class DiaryService:
         return {k: tuple(v) for k, v in found.items() if k is not None}
 
     @staticmethod
-    def _homework(lesson: Lesson, files: dict[int, tuple[int, ...]]) -> HomeworkItem:
+    def _homework(lesson: Lesson, subject: str, files: dict[int, tuple[int, ...]]) -> HomeworkItem:
         return HomeworkItem(
-            subject=lesson.assignment.subject.name,
+            subject=subject,
             text=lesson.homework,
             no_homework=lesson.no_homework,
             given_on=lesson.date,

@@ -9,7 +9,8 @@ button through `Screen.out_of_date`."""
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from weakref import WeakValueDictionary
@@ -31,15 +32,25 @@ SCREENS = "screens"  # FSM data: the message ids of each screen of several messa
 KEEP_SCREENS = 10
 
 # Updates run concurrently: quick taps, an album's photos, a double tap on «Send». One lock per chat keeps a
-# draft's read-modify-write in the FSM data whole (the locks go away when nobody holds them).
-_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+# draft's read-modify-write in the FSM data whole. With the drafts in Redis and several processes, the composition
+# root hands the Screen locks kept there (bot.draft_locks); else they are this process's.
+ChatLocks = Callable[[int], AbstractAsyncContextManager[object]]  # chat id -> its lock, to hold with `async with`
 
 
-def chat_lock(chat_id: int) -> asyncio.Lock:
-    lock = _locks.get(chat_id)
-    if lock is None:
-        lock = _locks[chat_id] = asyncio.Lock()
-    return lock
+class LocksInMemory:
+    """An asyncio.Lock per chat, in a process's memory; a lock goes away when nobody holds it."""
+
+    def __init__(self) -> None:
+        self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+
+    def __call__(self, chat_id: int) -> asyncio.Lock:
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        return lock
+
+
+chat_lock = LocksInMemory()  # this process's
 
 
 async def show_screen(
@@ -147,6 +158,7 @@ class Screen:
     state: FSMContext
     tapped: Message | None = None  # the message of the tapped button, while the bot can still edit it
     callback_answer: CallbackAnswer | None = None  # None for a message
+    locks: ChatLocks = chat_lock
 
     @classmethod
     def of(
@@ -165,9 +177,9 @@ class Screen:
     def locale(self) -> str:
         return self.user.locale
 
-    def lock(self) -> asyncio.Lock:
+    def lock(self) -> AbstractAsyncContextManager[object]:
         """Held around a read-modify-write of the FSM data (a draft), as taps run concurrently."""
-        return chat_lock(self.chat_id)
+        return self.locks(self.chat_id)
 
     async def show(self, parts: str | list[str], keyboard: InlineKeyboardMarkup) -> None:
         """The screen in place of the tapped message (show_screen), or sent when there is none."""

@@ -4,28 +4,37 @@ Telegram counts a request when it arrives; we only know when ours start and end.
 from the moment it is let through until one second after its answer came back: however the network
 delays it, no two requests Telegram counts in one second were let through in a window we did not see.
 A request answered 429 or 5xx does not count; one that timed out does (it may have arrived).
+
+With several processes sending for one token (REDIS_URL), each request also takes a place in the token's window
+kept in Redis (SharedWindow), and a push in its chat's: together they stay within Telegram's limits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from itertools import count
 from weakref import WeakKeyDictionary
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 from aiogram.methods import TelegramMethod
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 WINDOW = 1.0  # seconds
 SWEEP_FROM = 1024  # chats remembered before idle ones are forgotten
 # Bot API methods that put a message in a chat, which Telegram's limits count.
 MESSAGE_METHODS = ("send", "edit", "copy", "forward")
 _in_slot: ContextVar[bool] = ContextVar("in_push_slot", default=False)
+log = logging.getLogger(__name__)
 
 
 class _Window:
@@ -78,6 +87,84 @@ class _Chat:
     users: int = 0  # tasks inside turn() or slot() for this chat
 
 
+# The windows every process counts in (REDIS_URL): a sorted set per token (and per chat), one member per request,
+# scored by when its place frees: a second after the request ended, or IN_FLIGHT_AT_MOST after it started while it
+# is in flight. A script takes a place or says how long to wait, atomically, by Redis's clock, so the processes
+# share one window whatever their own clocks say. (An INCR on a key per second would be simpler, but it lets twice
+# the limit through across a second's boundary, and it cannot count a request until a second after it ends.)
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local limit, in_flight, window, ask_every = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < limit then
+    redis.call('ZADD', KEYS[1], now + in_flight, ARGV[1])
+    redis.call('EXPIRE', KEYS[1], math.ceil(in_flight + window))
+    return '0'
+end
+local wait = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]) - now
+if wait > window then wait = ask_every end  -- the first place is in flight: when it ends is not known
+return tostring(wait)
+"""
+# A request counted: its place frees a second after now. Not counted (429, 5xx): its place is free now.
+_END = """
+if ARGV[2] == '0' then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+local t = redis.call('TIME')
+return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) + tonumber(t[2]) / 1e6 + tonumber(ARGV[3]), ARGV[1])
+"""
+# Longer in flight is rare (a big file); such a request is then counted by its own process only. A process that
+# dies with requests in flight leaves their places taken this long.
+IN_FLIGHT_AT_MOST = 10.0
+ASK_EVERY = 0.05  # seconds: how often to ask again while the places are all taken by requests in flight
+ASK_REDIS_AGAIN = 5.0  # seconds after Redis did not answer: meanwhile the local limits alone
+
+
+class SharedWindow:
+    """A token's windows in Redis under `name`: the token's own and one per chat, shared by every process."""
+
+    def __init__(self, redis: Redis, name: str) -> None:
+        self.name = name
+        self._take = redis.register_script(_TAKE)
+        self._end = redis.register_script(_END)
+        self._ids = count()
+        self._process = uuid.uuid4().hex
+        self._down_until: float | None = None  # Redis did not answer: not asked again before then
+
+    def place(self) -> str:
+        """A name for one request's place, unique across processes."""
+        return f"{self._process}:{next(self._ids)}"
+
+    async def take(self, chat_id: int | None, limit: int, place: str) -> float:
+        """0 when `place` is taken in the window of the token (`chat_id` None) or of a chat, else the seconds to
+        wait before asking again. Redis not answering: 0, the local limits alone keep Telegram's."""
+        now = asyncio.get_running_loop().time()
+        if self._down_until is not None and now < self._down_until:
+            return 0
+        try:
+            wait = float(await self._take([self._key(chat_id)], [place, limit, IN_FLIGHT_AT_MOST, WINDOW, ASK_EVERY]))
+        except (RedisError, OSError) as err:
+            if self._down_until is None:
+                log.warning(
+                    "Redis does not answer (%s): the rate limits are this process's alone until it does",
+                    type(err).__name__,
+                )
+            self._down_until = now + ASK_REDIS_AGAIN
+            return 0
+        if self._down_until is not None:
+            log.warning("Redis answers again: the rate limits are shared with the other processes")
+            self._down_until = None
+        return wait
+
+    async def end(self, chat_id: int | None, place: str, counted: bool) -> None:
+        if self._down_until is not None:
+            return  # the place, if taken, frees IN_FLIGHT_AT_MOST after it was
+        with suppress(RedisError, OSError):  # as above; take() says that Redis is down
+            await self._end([self._key(chat_id)], [place, int(counted), WINDOW])
+
+    def _key(self, chat_id: int | None) -> str:
+        return self.name if chat_id is None else f"{self.name}:{chat_id}"
+
+
 class RateLimiter:
     """One per bot token (see limiter_for), shared by every task that sends for it.
 
@@ -90,8 +177,9 @@ class RateLimiter:
     place, not behind every push queued before.
     """
 
-    def __init__(self, per_second: int = 30, per_chat_per_second: int = 1) -> None:
-        self.per_chat_per_second = per_chat_per_second
+    def __init__(self, per_second: int = 30, per_chat_per_second: int = 1, shared: SharedWindow | None = None) -> None:
+        """`shared`: the windows in Redis that the other processes sending for this token count in too."""
+        self.per_second, self.per_chat_per_second, self.shared = per_second, per_chat_per_second, shared
         self._all = _Window(per_second)
         self._all_lock = asyncio.Lock()  # first come, first served among the pushes
         self._replies_waiting = 0
@@ -103,9 +191,11 @@ class RateLimiter:
     @asynccontextmanager
     async def slot(self, chat_id: int) -> AsyncIterator[None]:
         """Waits until one request to `chat_id` may start and counts it until a second after it ends."""
+        place = self.shared.place() if self.shared else ""
         async with self._using(chat_id) as chat:
             await chat.window.room()
             chat.window.in_flight += 1
+            in_all = False
             try:
                 async with self._all_lock:
                     while True:
@@ -114,8 +204,14 @@ class RateLimiter:
                         if self._no_reply_waits.is_set():
                             break  # else a reply came while we waited for the room: it goes first
                     self._all.in_flight += 1
-            except BaseException:  # cancelled while waiting: the chat's room is given back
+                    in_all = True
+                    await self._shared_room(chat_id, self.per_chat_per_second, place)
+                    await self._shared_room(None, self.per_second, place, after_replies=True)
+            except BaseException:  # cancelled while waiting: the rooms are given back
                 chat.window.end(None)
+                if in_all:
+                    self._all.end(None)
+                await self._shared_end(place, False, chat_id)
                 raise
             counted = True
             held = _in_slot.set(True)
@@ -129,16 +225,24 @@ class RateLimiter:
                 ended = asyncio.get_running_loop().time() if counted else None
                 chat.window.end(ended)
                 self._all.end(ended)
+                await self._shared_end(place, counted, chat_id)
 
     @asynccontextmanager
     async def overall(self) -> AsyncIterator[None]:
         """One request outside the pushes (a reply to a user's tap): counted in the bot-wide window only.
         A person waiting for an answer is not held to one message a second, nor queued behind the pushes."""
+        place = self.shared.place() if self.shared else ""
         self._replies_waiting += 1
         self._no_reply_waits.clear()
         try:
             await self._all.room()
             self._all.in_flight += 1
+            try:
+                await self._shared_room(None, self.per_second, place)
+            except BaseException:  # cancelled while waiting: the rooms are given back
+                self._all.end(None)
+                await self._shared_end(place, False)
+                raise
         finally:
             self._replies_waiting -= 1
             if not self._replies_waiting:
@@ -151,6 +255,25 @@ class RateLimiter:
             raise
         finally:
             self._all.end(asyncio.get_running_loop().time() if counted else None)
+            await self._shared_end(place, counted)
+
+    async def _shared_room(self, chat_id: int | None, limit: int, place: str, *, after_replies: bool = False) -> None:
+        """Takes `place` in the shared window of the token (`chat_id` None) or of a chat. A push asks for the
+        token's place only while no reply of this process waits for one: the replies go first here too."""
+        if self.shared is None:
+            return
+        while True:
+            if after_replies:
+                await self._no_reply_waits.wait()
+            if not (wait := await self.shared.take(chat_id, limit, place)):
+                return
+            await asyncio.sleep(wait)
+
+    async def _shared_end(self, place: str, counted: bool, chat_id: int | None = None) -> None:
+        if self.shared is not None:
+            if chat_id is not None:
+                await self.shared.end(chat_id, place, counted)
+            await self.shared.end(None, place, counted)
 
     @asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:
@@ -194,15 +317,26 @@ class RateLimiter:
 
 # Per event loop too: asyncio's locks and events belong to one loop (tests run a loop each).
 _limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, RateLimiter]] = WeakKeyDictionary()
+_redis: WeakKeyDictionary[asyncio.AbstractEventLoop, Redis] = WeakKeyDictionary()
+KEY = "schoolbot:limits"  # then the bot's id: a token is a secret
+
+
+def share_limits(redis: Redis) -> None:
+    """The limiters made from now on in the running event loop count in Redis too, beside the other processes
+    that send for the same tokens (bot.runtime, with REDIS_URL): call it before the bot sends anything."""
+    _redis[asyncio.get_running_loop()] = redis
 
 
 def limiter_for(token: str) -> RateLimiter:
     """The one limiter of a bot token in this process, made on first use with Telegram's limits.
 
     Call it from the running event loop."""
-    limiters = _limiters.setdefault(asyncio.get_running_loop(), {})
+    loop = asyncio.get_running_loop()
+    limiters = _limiters.setdefault(loop, {})
     if token not in limiters:
-        limiters[token] = RateLimiter()
+        redis = _redis.get(loop)
+        shared = SharedWindow(redis, f"{KEY}:{token.split(':')[0]}") if redis is not None else None
+        limiters[token] = RateLimiter(shared=shared)
     return limiters[token]
 
 
