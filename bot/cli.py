@@ -34,7 +34,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValueError as err:  # pydantic's errors are; hide_input_in_errors keeps a token out of the message
+        print(err, file=sys.stderr)
+        raise SystemExit(2) from None
     from services.errors import DomainError
 
     try:
@@ -300,7 +304,7 @@ async def cmd_fetch_files(args, settings: Settings) -> None:
     from services.files import FileService, FileStore
     from ui.i18n import gettext
 
-    check_token(settings)
+    check_token(settings, school_bots=False)  # the files came to the one bot of BOT_TOKEN
     engine, sessions = await open_database(settings)
     bot = create_bot(settings)
     fetched = failed = 0
@@ -376,14 +380,32 @@ def describe_error(err: DomainError, locale: str) -> str:
     return error_text(err.code, err.params, locale)
 
 
-def check_token(settings: Settings) -> None:
-    """A missing or malformed BOT_TOKEN, said in one sentence before aiogram is imported (it would raise a
-    traceback from deep inside Bot())."""
+def check_token(settings: Settings, *, school_bots: bool = True) -> None:
+    """A missing or malformed BOT_TOKEN, or a token of SCHOOL_BOTS (where they may stand for it), said in one sentence
+    before aiogram is imported (it would raise a traceback from deep inside Bot()); the token is never repeated."""
+    from ui.i18n import gettext
+
+    if school_bots and settings.school_bots:
+        if settings.bot_token is not None:
+            raise CliError(
+                gettext(
+                    "Set BOT_TOKEN (one bot for every school) or SCHOOL_BOTS (a bot for each school), not both.",
+                    settings.locale,
+                )
+            )
+        for school, token in settings.school_bots.items():
+            if token_fault(token) is not None:
+                raise CliError(
+                    gettext(
+                        "SCHOOL_BOTS: the token of school {school} is not a bot token: @BotFather gives one like "
+                        "123456789:AAE…, digits, a colon and then letters and digits, without spaces; copy it again.",
+                        settings.locale,
+                    ).format(school=school)
+                )
+        return
     fault = token_fault(settings.bot_token)
     if fault is None:
         return
-    from ui.i18n import gettext
-
     if fault == "missing":
         raise CliError(gettext("Set BOT_TOKEN (from @BotFather) in the environment or in .env.", settings.locale))
     raise CliError(

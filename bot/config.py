@@ -37,6 +37,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///data/school.db"
     bot_token: SecretStr | None = None
+    # Several schools' own bots in one process instead: school id → its bot's token, as JSON
+    # (SCHOOL_BOTS='{"1": "123:AAA…", "2": "456:BBB…"}'); each bot serves its school only. Not with BOT_TOKEN.
+    school_bots: dict[int, SecretStr] = {}
     bot_username: str = "school_journal_bot"
     telegram_api_url: str | None = None
     # `schoolbot run --webhook`: Telegram posts updates to webhook_url; a reverse proxy passes them on to

@@ -9,10 +9,11 @@ import asyncio
 import logging
 import secrets
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -22,12 +23,14 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.dispatcher import create_dispatcher, fsm_storage
 from bot.pushes.limiter import SharedLimits, share_limits
 from bot.pushes.worker import PushWorker
 from bot.scheduler import create_scheduler
+from bot.scope import serve_schools
 from bot.session import BotSession
 from services.db import create_engine, create_session_factory
 from services.files import FileStore
@@ -38,50 +41,65 @@ from services.migrate import upgrade
 log = logging.getLogger(__name__)
 
 
-def create_bot(settings: Settings) -> Bot:
+def create_bot(settings: Settings, token: SecretStr | None = None) -> Bot:
+    """The bot of `token`, BOT_TOKEN by default."""
     session = BotSession()
     if settings.telegram_api_url:
         session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    bot = Bot(
-        settings.bot_token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
-    )
+    token = token or settings.bot_token
+    bot = Bot(token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     bot.session.middleware(SharedLimits())
     return bot
 
 
+def create_bots(settings: Settings) -> dict[int | None, Bot]:
+    """School id → its own bot (SCHOOL_BOTS); or None → the one bot of every school (BOT_TOKEN)."""
+    if settings.school_bots:
+        return {school: create_bot(settings, token) for school, token in settings.school_bots.items()}
+    return {None: create_bot(settings)}
+
+
 @asynccontextmanager
-async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bot, Dispatcher]]:
-    """The database brought up to date, then the bot and the one dispatcher; all closed on the way out."""
+async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[dict[int | None, Bot], Dispatcher]]:
+    """The database brought up to date, then the bots (create_bots) and the one dispatcher of them all; all closed
+    on the way out."""
     settings.ensure_sqlite_folder()
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        bot = create_bot(settings)
+        bots = create_bots(settings)
         storage = fsm_storage(settings.redis_url)
-        # With Redis, one pool (the drafts') also serves the token's shared rate limit and the kept values'
+        # With Redis, one pool (the drafts') also serves the tokens' shared rate limits and the kept values'
         # generations (services/freshness.py); the dispatcher closes it at shutdown.
         redis = storage.redis if isinstance(storage, RedisStorage) else None
         if redis is not None:
             share_limits(redis)
         sessions = create_session_factory(engine, Freshness(redis))
         try:
-            async with background_work(settings, bot, sessions):
-                yield bot, create_dispatcher(sessions, storage=storage, files=FileStore(settings.files_folder()))
+            async with background_work(settings, bots, sessions):
+                dp = create_dispatcher(sessions, storage=storage, files=FileStore(settings.files_folder()))
+                if settings.school_bots:
+                    serve_schools(dp, bots)
+                yield bots, dp
         finally:
-            await bot.session.close()
+            for bot in bots.values():
+                await bot.session.close()
     finally:
         await engine.dispose()
 
 
 @asynccontextmanager
-async def background_work(settings: Settings, bot: Bot, sessions) -> AsyncIterator[None]:
-    """The pushes' worker and the scheduler, where this process runs them (one worker per deployment; the scheduler's
-    jobs run in one process at a time, the leader: services/leader.py)."""
-    worker = scheduler = leader = None
+async def background_work(settings: Settings, bots: Mapping[int | None, Bot], sessions) -> AsyncIterator[None]:
+    """The pushes' worker and the scheduler, where this process runs them (one worker per deployment, one per bot
+    with SCHOOL_BOTS; the scheduler's jobs run in one process at a time, the leader: services/leader.py)."""
+    workers: list[asyncio.Task] = []
+    scheduler = leader = None
     if settings.run_pushes:
-        worker = asyncio.create_task(
-            PushWorker(bot, sessions, gather=timedelta(seconds=settings.push_gather_seconds)).run(), name="pushes"
-        )
+        gather = timedelta(seconds=settings.push_gather_seconds)
+        workers = [
+            asyncio.create_task(worker.run(), name="pushes")
+            for worker in PushWorker.per_bot(bots, sessions, gather=gather)
+        ]
     if settings.run_scheduler:
         leader = leader_for(settings.database_url)  # PostgreSQL: one process of those that run it runs the jobs
         scheduler = create_scheduler(settings, sessions, leader=leader)
@@ -93,17 +111,17 @@ async def background_work(settings: Settings, bot: Bot, sessions) -> AsyncIterat
             scheduler.shutdown(wait=False)
         if leader is not None:
             await leader.close()
-        if worker is not None:
+        for worker in workers:
             worker.cancel()  # the messages in flight finish first (PushWorker.run)
-            await asyncio.gather(worker, return_exceptions=True)
+        await asyncio.gather(*workers, return_exceptions=True)
 
 
 async def run_polling(settings: Settings, *, handle_signals: bool = True) -> None:
     """Brings the database up to date, then polls until stopped (SIGTERM finishes the updates in hand)."""
-    async with bot_and_dispatcher(settings) as (bot, dp):
+    async with bot_and_dispatcher(settings) as (bots, dp):
         # getUpdates waits while this many updates are in hand: a backlog waits at Telegram, not in tasks here.
         await dp.start_polling(
-            bot, handle_signals=handle_signals, tasks_concurrency_limit=settings.max_updates_in_flight
+            *bots.values(), handle_signals=handle_signals, tasks_concurrency_limit=settings.max_updates_in_flight
         )
 
 
@@ -115,40 +133,53 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
     """
     # Only Telegram and this process need to know it, so a new one at each start is as good as any.
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
-    async with bot_and_dispatcher(settings) as (bot, dp):
-        runner = web.AppRunner(
-            webhook_app(bot, dp, settings.webhook_path, secret, in_flight=settings.max_updates_in_flight)
-        )
+    async with bot_and_dispatcher(settings) as (bots, dp):
+        routes = webhook_routes(settings.webhook_path, bots)
+        runner = web.AppRunner(webhook_app(routes, dp, secret, in_flight=settings.max_updates_in_flight))
         await runner.setup()
         try:
             await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-            await bot.set_webhook(
-                settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=dp.resolve_used_update_types(),
-                drop_pending_updates=False,
-            )
+            for path, bot in routes.items():
+                await bot.set_webhook(
+                    urlsplit(settings.webhook_url)._replace(path=path).geturl(),
+                    secret_token=secret,
+                    allowed_updates=dp.resolve_used_update_types(),
+                    drop_pending_updates=False,
+                )
             log.info("Webhook set; listening on %s:%d", settings.webhook_host, settings.webhook_port)
             try:
                 await stop_requested(handle_signals)
             finally:
-                await bot.delete_webhook()
+                for bot in routes.values():
+                    await bot.delete_webhook()
                 log.info("Webhook deleted; stopping")
         finally:
             await runner.cleanup()
 
 
-def webhook_app(bot: Bot, dp: Dispatcher, path: str, secret: str, *, in_flight: int) -> web.Application:
-    """aiogram's handler on `path` (401 without the right secret), the dispatcher's startup and shutdown around it;
-    at most `in_flight` updates handled at once (UpdatesOnly).
+def webhook_routes(path: str, bots: Mapping[int | None, Bot]) -> dict[str, Bot]:
+    """Where each bot's updates come: WEBHOOK_URL's path for the one bot of every school; with SCHOOL_BOTS, a path
+    below it per bot (/webhook/<bot id>), so that one address and one proxy rule serve them all."""
+    if None in bots:
+        return {path: bots[None]}
+    return {f"{path.rstrip('/')}/{bot.id}": bot for bot in bots.values()}
+
+
+def webhook_app(routes: Mapping[str, Bot], dp: Dispatcher, secret: str, *, in_flight: int) -> web.Application:
+    """aiogram's handler on each path of `routes` for its bot (401 without the right secret), the dispatcher's startup
+    and shutdown around it; at most `in_flight` updates handled at once, of all the bots (UpdatesOnly).
 
     Not aiogram's setup_application() and register(): they run the dispatcher's shutdown and close the
     bot's session in on_shutdown, before aiohttp finishes the requests in flight, whose updates would then
     start after the drain. on_cleanup comes after those requests.
     """
     app = web.Application()
-    app.router.add_post(path, UpdatesOnly(dp, bot, secret_token=secret, in_flight=in_flight).handle)
-    workflow = {"dispatcher": dp, "bot": bot, **dp.workflow_data}
+    slots = asyncio.Semaphore(in_flight)
+    for path, bot in routes.items():
+        app.router.add_post(path, UpdatesOnly(dp, bot, secret_token=secret, slots=slots).handle)
+    # As start_polling gives them: every bot, and one of them as `bot`.
+    bots = list(routes.values())
+    workflow = {"dispatcher": dp, "bots": bots, "bot": bots[-1], **dp.workflow_data}
 
     async def startup(_: web.Application) -> None:
         await dp.emit_startup(**workflow)
@@ -166,13 +197,14 @@ class UpdatesOnly(SimpleRequestHandler):
     fields) is answered 400 with one line in the log, not 500 with a traceback. The body is never logged: it may
     hold a person's message.
 
-    At most `in_flight` updates are handled at once: while that many are in hand, the next request is answered
-    only when one of them ends, so Telegram holds the backlog (it posts over a few connections at a time).
+    At most as many updates as `slots` has are handled at once (shared by the bots' handlers): while that many are
+    in hand, the next request is answered only when one of them ends, so Telegram holds the backlog (it posts over a
+    few connections at a time).
     """
 
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, *, secret_token: str, in_flight: int) -> None:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, *, secret_token: str, slots: asyncio.Semaphore) -> None:
         super().__init__(dispatcher, bot, secret_token=secret_token)
-        self._slots = asyncio.Semaphore(in_flight)
+        self._slots = slots
 
     async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
         try:

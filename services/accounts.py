@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,26 @@ class CurrentUser:
     actor: Actor | None  # the one the menus speak for now
     student_id: int | None  # the child (or the student themself) the diary shows now
     profiles: tuple[Profile, ...] = ()
+    scope: int | None = None  # the school whose own bot the account writes to (SCHOOL_BOTS); None: every school
+
+    def within(self, school_id: int | None) -> CurrentUser:
+        """The account as one school's own bot sees it: only that school's persons, as if nothing else were linked;
+        the current profile kept if it is of that school, else its first. None: every school, unchanged."""
+        if school_id is None:
+            return self
+        actors = tuple(a for a in self.actors if a.school_id == school_id)
+        persons = {a.person_id for a in actors}
+        profiles = tuple(p for p in self.profiles if p.person_id in persons)
+        profile = self.profile if self.profile in profiles else (profiles[0] if profiles else None)
+        actor = next((a for a in actors if profile and a.person_id == profile.person_id), None)
+        return replace(
+            self,
+            actors=actors,
+            actor=actor,
+            student_id=profile.student_id if profile else None,
+            profiles=profiles,
+            scope=school_id,
+        )
 
     @property
     def linked(self) -> bool:

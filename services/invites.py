@@ -236,16 +236,18 @@ class InviteService:
 
     # ---- redeeming (ACC-6, ACC-7) -----------------------------------------------------------------
 
-    async def preview(self, account_id: int, code: str) -> InvitePreview:
-        """Checks a code typed or sent by deep link; a wrong one counts against the account's tries."""
-        invite = await self._valid_invite(account_id, code)
+    async def preview(self, account_id: int, code: str, *, school_id: int | None = None) -> InvitePreview:
+        """Checks a code typed or sent by deep link; a wrong one counts against the account's tries. `school_id`:
+        the school whose own bot it was sent to (SCHOOL_BOTS), which takes no other school's code."""
+        invite = await self._valid_invite(account_id, code, school_id)
         person = await self.session.get_one(Person, invite.person_id)
         role = await self._main_role(person)
         return InvitePreview(school_id=person.school_id, roles=frozenset({role}), consent=consent_kind(role))
 
-    async def accept(self, account_id: int, code: str, *, locale: str = "ru") -> int:
-        """ACC-7: the consent accepted, then the account is linked to the code's person. Returns the person id."""
-        invite = await self._valid_invite(account_id, code)
+    async def accept(self, account_id: int, code: str, *, locale: str = "ru", school_id: int | None = None) -> int:
+        """ACC-7: the consent accepted, then the account is linked to the code's person. Returns the person id.
+        `school_id`: as for preview()."""
+        invite = await self._valid_invite(account_id, code, school_id)
         async with write_transaction(self.session):
             invite = (
                 await self.session.scalars(select(InviteCode).where(InviteCode.id == invite.id).with_for_update())
@@ -285,9 +287,9 @@ class InviteService:
             )
             return person.id
 
-    async def decline(self, account_id: int, code: str) -> None:
+    async def decline(self, account_id: int, code: str, *, school_id: int | None = None) -> None:
         """ACC-7: the refusal is recorded with its time; nothing is linked and the code stays usable."""
-        invite = await self._valid_invite(account_id, code)
+        invite = await self._valid_invite(account_id, code, school_id)
         version = await self._consent_version(await self.session.get_one(Person, invite.person_id))
         async with write_transaction(self.session):
             self.session.add(
@@ -317,14 +319,18 @@ class InviteService:
             )
             self._unlink(person, account_id)
 
-    async def logout(self, account_id: int) -> int:
-        """Unlinks every person from the account; returns how many."""
+    async def logout(self, account_id: int, *, school_id: int | None = None) -> int:
+        """Unlinks every person from the account (of `school_id` only, if given: logging out of one school's own
+        bot leaves the others as they are); returns how many."""
+        where = [Person.account_id == account_id]
+        if school_id is not None:
+            where.append(Person.school_id == school_id)
         async with write_transaction(self.session):
-            persons = (await self.session.scalars(select(Person).where(Person.account_id == account_id))).all()
+            persons = (await self.session.scalars(select(Person).where(*where))).all()
             for person in persons:
                 self._unlink(person, account_id)
             account = await self.session.get(TelegramAccount, account_id)
-            if account is not None:
+            if account is not None and account.current_person_id in {p.id for p in persons} | {None}:
                 account.current_person_id = account.current_student_id = None
             return len(persons)
 
@@ -374,8 +380,9 @@ class InviteService:
         )
         person.account_id = None
 
-    async def _valid_invite(self, account_id: int, code: str) -> InviteCode:
-        """ACC-6: a code checked, at most MAX_FAILED_PER_HOUR wrong ones an hour per account.
+    async def _valid_invite(self, account_id: int, code: str, school_id: int | None = None) -> InviteCode:
+        """ACC-6: a code checked, at most MAX_FAILED_PER_HOUR wrong ones an hour per account. A code of another
+        school than `school_id` (if given) counts as a wrong one: one school's bot is no way to try codes unlimited.
 
         The try is written (and committed) before the tries are counted, so that tries sent at once see each
         other on either database: the k-th to count sees at least k. A refused try and a right code take
@@ -405,6 +412,8 @@ class InviteService:
                 problem = Conflict("invite.used")
             elif invite.expires_at <= now:
                 problem = Conflict("invite.expired")
+            elif school_id is not None and invite.school_id != school_id:
+                problem = Forbidden("invite.other_school")
         if problem is None or isinstance(problem, TooManyAttempts):
             async with write_transaction(self.session):
                 await self.session.execute(delete(InviteAttempt).where(InviteAttempt.id == attempt.id))

@@ -73,6 +73,9 @@ ERRORS = {
     "invite.bad_ttl": N_("A code lives from 1 to {max_days} days."),
     "invite.expired": N_("This code has expired. Ask the class teacher for a new one."),
     "invite.invalid": N_("This code is not valid. Check it, or ask the class teacher for a new one."),
+    "invite.other_school": N_(
+        "This code is for another school's bot: send it to the bot of the school that gave it to you."
+    ),
     "invite.staff_by_admin_only": N_("Staff get their codes from the administrator."),
     "invite.too_many_attempts": N_("Too many wrong codes. Try again in {minutes} minutes."),
     "invite.used": N_("This code has already been used. Ask the class teacher for a new one."),

@@ -5,6 +5,7 @@ paced by the token's shared limiter), so that a school-wide fan-out does not hol
 What planning made due at once is claimed right after it, not at the sending loop's next poll.
 A third loop renews the leases of the claims in hand and sends again what a worker that is gone left in flight
 (services/pushes/queue.py), so several workers (one per bot process, on PostgreSQL) share one queue.
+With several schools' own bots (SCHOOL_BOTS), one worker per bot sends its school's news (PushWorker.per_bot).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import timedelta
 
@@ -50,21 +52,40 @@ class PushWorker:
         gather: timedelta = timedelta(seconds=15),
         poll: float = 0.5,
         accounts_at_once: int = 60,
+        schools: frozenset[int] | None = None,
     ):
-        self.bot, self.session_factory, self.clock = bot, session_factory, clock
+        """`schools`: only these schools' news (a school's own bot); None: every school's."""
+        self.bot, self.session_factory, self.clock, self.schools = bot, session_factory, clock, schools
         self.gather, self.poll, self.accounts_at_once = gather, poll, accounts_at_once
         self.limiter = limiter_for(bot.token)
         self._in_flight: dict[int, asyncio.Task] = {}
         self._claimed: dict[int, list[int]] = {}  # account -> the deliveries of its message in flight
         self._planned = asyncio.Event()  # set by planning: the sending loop looks at once
+        self.plans = True  # one worker plans for all of a process's bots, and wakes each of them (_wakes)
+        self._wakes = [self._planned]
         self.stats: Counter[str] = Counter()  # messages by result, and Telegram's 429 answers: for the logs and bench
+
+    @classmethod
+    def per_bot(
+        cls, bots: Mapping[int | None, Bot], session_factory: async_sessionmaker[AsyncSession], **options
+    ) -> list[PushWorker]:
+        """One worker for each bot (school id → its bot, None → the bot of every school), each sending through its
+        bot and within its token's limits; the first plans the news of all and wakes the others."""
+        workers = [
+            cls(bot, session_factory, schools=None if school is None else frozenset({school}), **options)
+            for school, bot in bots.items()
+        ]
+        for other in workers[1:]:
+            other.plans = False
+            workers[0]._wakes.append(other._planned)
+        return workers
 
     async def run(self) -> None:
         """Until cancelled. What is in flight when cancelled is left SENDING and sent again once its lease runs out
         (by this worker's next start or another worker)."""
         await self.recover_once()
         try:
-            await asyncio.gather(self._planning(), self._sending(), self._leasing())
+            await asyncio.gather(*([self._planning()] if self.plans else []), self._sending(), self._leasing())
         finally:
             # Stopping: what is being sent is let finish and be recorded, for a while; the rest is sent again
             # once its lease runs out.
@@ -89,7 +110,7 @@ class PushWorker:
         if room <= 0:
             return 0
         async with self.session_factory() as session, write_transaction(session):
-            batch = await claim_due(session, self.clock(), room, frozenset(self._in_flight))
+            batch = await claim_due(session, self.clock(), room, frozenset(self._in_flight), self.schools)
         for outgoing in batch:
             task = asyncio.create_task(self._deliver(outgoing))
             self._in_flight[outgoing.account_id] = task
@@ -110,7 +131,8 @@ class PushWorker:
         while True:
             try:
                 if await self.plan_once():
-                    self._planned.set()
+                    for planned in self._wakes:
+                        planned.set()
                     continue
             except Exception:
                 log.exception("Planning pushes failed")
@@ -154,5 +176,5 @@ class PushWorker:
             log.exception("Sending a push to account %d failed", outgoing.account_id)
             result = Result.RETRY_LATER
         async with self.session_factory() as session, write_transaction(session):
-            await record(session, outgoing, result, self.clock())
+            await record(session, outgoing, result, self.clock(), self.schools)
         self.stats[result.value] += 1

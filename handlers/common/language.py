@@ -29,7 +29,7 @@ async def cmd_language(_message: Message, screen: Screen):
 async def on_language(_query: CallbackQuery, callback_data: LanguageCB, services: Services, screen: Screen):
     account = screen.user.account_id
     await services.accounts.set_locale(account, callback_data.locale.value)
-    user = await services.accounts.current_user(account)
+    user = (await services.accounts.current_user(account)).within(screen.user.scope)
     done = gettext("The language is now English.", user.locale)
     if not user.linked:
         await screen.show(done, None)

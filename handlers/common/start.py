@@ -47,7 +47,7 @@ async def on_logout(_query: CallbackQuery, callback_data: LogoutCB, services: Se
     if not callback_data.confirm:
         await screen.show(_("You stay logged in.") if screen.user.linked else _("You were not logged in."), None)
         return
-    count = await services.invites.logout(screen.user.account_id)
+    count = await services.invites.logout(screen.user.account_id, school_id=screen.user.scope)
     if screen.tapped is not None:
         await screen.tapped.edit_reply_markup(reply_markup=None)
     await hide_menu(
@@ -74,7 +74,7 @@ async def cmd_help(_message: Message, screen: Screen):
 
 
 async def offer_consent(screen: Screen, code: str, services: Services) -> None:
-    preview = await services.invites.preview(screen.user.account_id, code)
+    preview = await services.invites.preview(screen.user.account_id, code, school_id=screen.user.scope)
     await screen.state.update_data(invite_code=code)
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=_("I accept"), callback_data=ConsentCB(accept=True))
@@ -90,13 +90,13 @@ async def on_consent(_query: CallbackQuery, callback_data: ConsentCB, services: 
     await screen.state.clear()
     account = screen.user.account_id
     if not callback_data.accept:
-        await services.invites.decline(account, code)
+        await services.invites.decline(account, code, school_id=screen.user.scope)
         await screen.show(
             _("Without your consent the bot shows nothing. You can send the code again at any time."), None
         )
         return
-    await services.invites.accept(account, code, locale=screen.locale)
-    user = await services.accounts.current_user(account)
+    await services.invites.accept(account, code, locale=screen.locale, school_id=screen.user.scope)
+    user = (await services.accounts.current_user(account)).within(screen.user.scope)
     await screen.show(_("Thank you! Your Telegram is now linked to the school's diary."), None)
     await show_menu(screen.bot, screen.chat_id, user, help_text(user))
 

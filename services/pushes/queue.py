@@ -79,16 +79,24 @@ async def renew(session: AsyncSession, delivery_ids: list[int], now: datetime) -
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, accounts: int = 50, busy: frozenset[int] = frozenset()
+    session: AsyncSession,
+    now: datetime,
+    accounts: int = 50,
+    busy: frozenset[int] = frozenset(),
+    schools: frozenset[int] | None = None,
 ) -> list[Outgoing]:
-    """Up to `accounts` accounts' due news, each account's as one Outgoing, marked SENDING. The caller commits."""
+    """Up to `accounts` accounts' due news, each account's as one Outgoing, marked SENDING. The caller commits.
+    `schools`: only the news of these schools (a school's own bot sends them), None: every school's."""
+    query = select(Delivery.id, Delivery.account_id).where(
+        Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now
+    )
+    if schools is not None:
+        query = query.join(OutboxEvent, OutboxEvent.id == Delivery.event_id).where(OutboxEvent.school_id.in_(schools))
     due = (
         await session.execute(
-            select(Delivery.id, Delivery.account_id)
-            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
-            .order_by(Delivery.due_at, Delivery.id)
+            query.order_by(Delivery.due_at, Delivery.id)
             .limit(accounts * 20)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=Delivery)
         )
     ).all()
     chosen: dict[int, list[int]] = {}
@@ -147,8 +155,10 @@ async def claim_due(
     ]
 
 
-async def record(session: AsyncSession, outgoing: Outgoing, result: Result, now: datetime) -> None:
-    """What became of one message. The caller commits."""
+async def record(
+    session: AsyncSession, outgoing: Outgoing, result: Result, now: datetime, schools: frozenset[int] | None = None
+) -> None:
+    """What became of one message; `schools`: those of the bot that sent it (claim_due). The caller commits."""
     ids = [item.delivery_id for item in outgoing.items]
     where = Delivery.id.in_(ids)
     if result is Result.SENT:
@@ -156,17 +166,17 @@ async def record(session: AsyncSession, outgoing: Outgoing, result: Result, now:
     elif result is Result.NOTHING:
         await session.execute(update(Delivery).where(where).values(status=DeliveryStatus.MERGED))
     elif result is Result.GONE:
-        account = await session.get(TelegramAccount, outgoing.account_id)
-        if account is not None:
-            account.is_active = False
-        await session.execute(
-            update(Delivery)
-            .where(
-                Delivery.account_id == outgoing.account_id,
-                Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
-            )
-            .values(status=DeliveryStatus.FAILED)
-        )
+        waiting = [
+            Delivery.account_id == outgoing.account_id,
+            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+        ]
+        if schools is None:
+            account = await session.get(TelegramAccount, outgoing.account_id)
+            if account is not None:
+                account.is_active = False
+        else:  # one school's own bot blocked: the account still hears the other schools' bots
+            waiting.append(Delivery.event_id.in_(select(OutboxEvent.id).where(OutboxEvent.school_id.in_(schools))))
+        await session.execute(update(Delivery).where(*waiting).values(status=DeliveryStatus.FAILED))
     elif result is Result.FAILED:
         await session.execute(update(Delivery).where(where).values(status=DeliveryStatus.FAILED))
     else:
