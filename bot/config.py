@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     bot_username: str = "school_journal_bot"
     telegram_api_url: str | None = None
     # `schoolbot run --webhook`: Telegram posts updates to webhook_url; a reverse proxy passes them on to
-    # webhook_host:webhook_port at the same path. Without a secret, each start makes a new one.
+    # webhook_host:webhook_port at the same path. Without a secret, one is made at start (shared in Redis by the
+    # processes serving one address).
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
@@ -62,7 +63,8 @@ class Settings(BaseSettings):
     files_dir: Path | None = None
     # DATA-1: two copies kept apart.
     backup_dirs: tuple[Path, Path] = (Path("backups/primary"), Path("backups/secondary"))
-    # The pushes' delivery worker (bot/pushes/worker.py): one per deployment, false in a second bot process.
+    # The pushes' delivery worker (bot/pushes/worker.py). On PostgreSQL each process may run one (they claim
+    # deliveries with SKIP LOCKED, under leases); on SQLite one process runs it: false in any other.
     run_pushes: bool = True
     # An instant push goes at once when nothing was sent to the person within this many seconds; news that
     # follows a push within them waits for their end and goes as one message, so five marks make two.

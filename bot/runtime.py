@@ -19,6 +19,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
@@ -129,16 +130,18 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
     """Brings the database up to date, then serves the webhook at WEBHOOK_URL until stopped.
 
     Stopping (SIGTERM, SIGINT or cancelling) deletes the webhook first, so that new updates wait at
-    Telegram; then the server stops listening, finishes its requests and the updates in hand.
+    Telegram; then the server stops listening, finishes its requests and the updates in hand. Of several processes
+    behind one address, only the last to stop deletes it (WebhookPeers).
     """
-    # Only Telegram and this process need to know it, so a new one at each start is as good as any.
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
     async with bot_and_dispatcher(settings) as (bots, dp):
         routes = webhook_routes(settings.webhook_path, bots)
+        peers = WebhookPeers(dp.storage, bots)
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else await peers.secret()
         runner = web.AppRunner(webhook_app(routes, dp, secret, in_flight=settings.max_updates_in_flight))
         await runner.setup()
         try:
             await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+            await peers.join()
             for path, bot in routes.items():
                 await bot.set_webhook(
                     urlsplit(settings.webhook_url)._replace(path=path).geturl(),
@@ -150,11 +153,44 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
             try:
                 await stop_requested(handle_signals)
             finally:
-                for bot in routes.values():
-                    await bot.delete_webhook()
-                log.info("Webhook deleted; stopping")
+                if await peers.leave():
+                    for bot in routes.values():
+                        await bot.delete_webhook()
+                    log.info("Webhook deleted; stopping")
+                else:
+                    log.info("Webhook kept for the other processes serving it; stopping")
         finally:
             await runner.cleanup()
+
+
+class WebhookPeers:
+    """The processes serving one webhook address. With the drafts in Redis they may be several: they share one
+    secret (Telegram sends the one set last, and a process with another would refuse every update), and only the
+    last to stop deletes the webhook, which would cut off the others too. A process that dies without leaving keeps
+    the count above zero, so the webhook then stays set at the last stop: Telegram keeps the updates until a
+    process serves again. Alone (no Redis), a process makes its own secret and deletes the webhook as it stops."""
+
+    def __init__(self, storage: BaseStorage, bots: Mapping[int | None, Bot]) -> None:
+        self.redis = storage.redis if isinstance(storage, RedisStorage) else None
+        key = "schoolbot:webhook:" + ",".join(sorted(str(bot.id) for bot in bots.values()))
+        self.secret_key, self.count_key = key + ":secret", key + ":processes"
+
+    async def secret(self) -> str:
+        # Only Telegram and these processes need to know it, so a new one when none is kept is as good as any.
+        made = secrets.token_urlsafe(32)
+        if self.redis is None:
+            return made
+        await self.redis.set(self.secret_key, made, nx=True)
+        kept = await self.redis.get(self.secret_key)
+        return kept.decode() if isinstance(kept, bytes) else kept
+
+    async def join(self) -> None:
+        if self.redis is not None:
+            await self.redis.incr(self.count_key)
+
+    async def leave(self) -> bool:
+        """True if this process was the last serving the address."""
+        return self.redis is None or await self.redis.decr(self.count_key) <= 0
 
 
 def webhook_routes(path: str, bots: Mapping[int | None, Bot]) -> dict[str, Bot]:
