@@ -1,6 +1,7 @@
 """How many /diary replies a second 1, 2 and 4 bot processes give, on one PostgreSQL and one Redis.
 
-    python bench/processes.py [--processes 1 2 4] [--parents 50] [--rounds 5] [--postgres-url URL] [--redis-url URL]
+    python bench/processes.py [--processes 1 2 4] [--parents 50] [--rounds 5] [--messages-per-second 30]
+                              [--postgres-url URL] [--redis-url URL]
 
 Generates the demo (seed 1, around today: the processes read the real clock) into a new database on the PostgreSQL
 server (dropped at the end), links N parents to emulated Telegram users (bench/bot_roundtrip.py), and starts the
@@ -12,6 +13,10 @@ All N parents send /diary at once, R rounds after one round of warm-up; a reply 
 buttons. Printed: replies a second, p50 and p95 of the round trips, CPU ms per update of the bot processes (from
 /proc) and of this process (emulator, balancer and users). This process shares the machine's cores with the bots:
 on 2 cores, more than 2 bot processes only take turns. Not a test: figures, for the README.
+
+The processes keep Telegram's 30 messages a second per token (MESSAGES_PER_SECOND), shared in Redis: replies
+to one bot cannot go faster whatever the processes. `--messages-per-second 10000` lifts it (the emulator has no
+limit) to show what the processes themselves can do.
 """
 
 from __future__ import annotations
@@ -103,6 +108,7 @@ async def main(args) -> None:
                 "DATABASE_URL": database_url,
                 "REDIS_URL": args.redis_url,
                 "WEBHOOK_SECRET": uuid.uuid4().hex,
+                "MESSAGES_PER_SECOND": str(args.messages_per_second),
             }
             for count in args.processes:
                 ports = free_ports(count)
@@ -123,7 +129,8 @@ async def main(args) -> None:
 
     print(
         f"\n/diary from {len(user_ids)} users at once, {args.rounds} rounds; PostgreSQL + Redis, webhook behind one "
-        f"round-robin address; {os.cpu_count()} cores; {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+        f"round-robin address; at most {args.messages_per_second} messages a second per token; {os.cpu_count()} "
+        f"cores; {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
     )
     print(
         f"{'processes':>9s} {'replies/s':>10s} {'p50 ms':>8s} {'p95 ms':>8s} {'bot CPU ms':>11s} {'bench CPU ms':>13s}"
@@ -141,6 +148,7 @@ if __name__ == "__main__":
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--parents", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--messages-per-second", type=int, default=30)
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),

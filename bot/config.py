@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     files_dir: Path | None = None
     # DATA-1: two copies kept apart.
     backup_dirs: tuple[Path, Path] = (Path("backups/primary"), Path("backups/secondary"))
+    # Messages a second per bot token, replies and pushes together: Telegram's limit. Another value only against a
+    # Bot API without that limit (the benchmarks' emulator).
+    messages_per_second: int = Field(default=30, ge=1)
     # The pushes' delivery worker (bot/pushes/worker.py). On PostgreSQL each process may run one (they claim
     # deliveries with SKIP LOCKED, under leases); on SQLite one process runs it: false in any other.
     run_pushes: bool = True

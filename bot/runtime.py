@@ -28,7 +28,7 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.dispatcher import create_dispatcher, fsm_storage
-from bot.pushes.limiter import SharedLimits, share_limits
+from bot.pushes.limiter import SharedLimits, configure_limits
 from bot.pushes.worker import PushWorker
 from bot.scheduler import create_scheduler
 from bot.scope import serve_schools
@@ -73,8 +73,7 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[dict[int
         # With Redis, one pool (the drafts') also serves the tokens' shared rate limits and the kept values'
         # generations (services/freshness.py); the dispatcher closes it at shutdown.
         redis = storage.redis if isinstance(storage, RedisStorage) else None
-        if redis is not None:
-            share_limits(redis)
+        configure_limits(redis, settings.messages_per_second)
         sessions = create_session_factory(engine, Freshness(redis))
         try:
             async with background_work(settings, bots, sessions):

@@ -317,14 +317,17 @@ class RateLimiter:
 
 # Per event loop too: asyncio's locks and events belong to one loop (tests run a loop each).
 _limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, RateLimiter]] = WeakKeyDictionary()
-_redis: WeakKeyDictionary[asyncio.AbstractEventLoop, Redis] = WeakKeyDictionary()
+_settings: WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Redis | None, int]] = WeakKeyDictionary()
 KEY = "schoolbot:limits"  # then the bot's id: a token is a secret
+TELEGRAM_PER_SECOND = 30
 
 
-def share_limits(redis: Redis) -> None:
-    """The limiters made from now on in the running event loop count in Redis too, beside the other processes
-    that send for the same tokens (bot.runtime, with REDIS_URL): call it before the bot sends anything."""
-    _redis[asyncio.get_running_loop()] = redis
+def configure_limits(redis: Redis | None, per_second: int = TELEGRAM_PER_SECOND) -> None:
+    """The limiters made from now on in the running event loop: with `redis`, counted in Redis too, beside the other
+    processes that send for the same tokens (bot.runtime, with REDIS_URL); `per_second` messages a second per token
+    (Telegram's 30; more only against a Bot API without that limit, as the benchmarks' emulator). Call it before
+    the bot sends anything."""
+    _settings[asyncio.get_running_loop()] = (redis, per_second)
 
 
 def limiter_for(token: str) -> RateLimiter:
@@ -334,9 +337,9 @@ def limiter_for(token: str) -> RateLimiter:
     loop = asyncio.get_running_loop()
     limiters = _limiters.setdefault(loop, {})
     if token not in limiters:
-        redis = _redis.get(loop)
+        redis, per_second = _settings.get(loop, (None, TELEGRAM_PER_SECOND))
         shared = SharedWindow(redis, f"{KEY}:{token.split(':')[0]}") if redis is not None else None
-        limiters[token] = RateLimiter(shared=shared)
+        limiters[token] = RateLimiter(per_second, shared=shared)
     return limiters[token]
 
 
