@@ -6,13 +6,14 @@ actor may see this student. The marks by subject and the attendance summary are 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import lazyload
 
 from .access import Actor, get_student_for, student_assignments_clause
 from .calendar import ClassTimetable, lesson_days, timetable_valid
@@ -28,10 +29,53 @@ from .models import (
     Mark,
     School,
     Student,
+    StudentStatus,
     TimetableEntry,
+    WorkType,
 )
 
 MAX_RANGE_DAYS = 62
+
+# The statements every diary screen runs, built once: each screen only binds its values. Building a statement and
+# its cache key costs more CPU than running it on these small reads, and columns load faster than entities.
+# The student with their person and class (Student's joined relationships) and their school: get_student_for then
+# finds the student in the session.
+_STUDENT = (
+    select(Student, School).join(School, School.id == Student.school_id).where(Student.id == bindparam("student"))
+)
+# The lessons of a range and those whose homework is due in it, with the student's absence from each and their marks
+# at each: a lesson's row comes once per mark.
+_FIRST, _LAST = bindparam("first", type_=Lesson.date.type), bindparam("last", type_=Lesson.date.type)
+_LESSONS = (
+    select(
+        Lesson.id,
+        Lesson.assignment_id,
+        Lesson.date,
+        Lesson.lesson_number,
+        Lesson.topic,
+        Lesson.homework,
+        Lesson.no_homework,
+        Lesson.homework_due_on,
+        Absence.id.label("absence_id"),
+        Absence.reason,
+        Mark.id.label("mark_id"),
+        Mark.value,
+        WorkType.name.label("work_type"),
+        WorkType.weight,
+    )
+    .outerjoin(Absence, and_(Absence.lesson_id == Lesson.id, Absence.student_id == bindparam("student")))
+    .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == bindparam("student")))
+    .outerjoin(WorkType, WorkType.id == Mark.work_type_id)
+    .where(
+        Lesson.assignment_id.in_(bindparam("assignments", expanding=True)),
+        or_(Lesson.date.between(_FIRST, _LAST), Lesson.homework_due_on.between(_FIRST, _LAST)),
+    )
+)
+_FILES = (
+    select(Attachment.id, Attachment.lesson_id)
+    .where(Attachment.lesson_id.in_(bindparam("lessons", expanding=True)))
+    .order_by(Attachment.id)
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +97,36 @@ class StudentCard:
             student.class_group.name,
             student.class_group.grade,
         )
+
+
+@dataclass(frozen=True)
+class _Pupil:
+    """What the diary's reads need of a student, and what the right to see them depends on (access.StudentFacts)."""
+
+    id: int
+    school_id: int
+    class_id: int
+    status: StudentStatus
+    grade: int
+
+    @classmethod
+    def of(cls, student: Student) -> _Pupil:
+        return cls(student.id, student.school_id, student.class_id, student.status, student.class_group.grade)
+
+
+class _Recorded(Protocol):
+    """A lesson as the diary reads it: a Lesson, or a row of _LESSONS."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def homework(self) -> str: ...
+    @property
+    def no_homework(self) -> bool: ...
+    @property
+    def homework_due_on(self) -> dt.date | None: ...
 
 
 @dataclass(frozen=True)
@@ -164,18 +238,18 @@ class DiaryService:
 
     async def day_screen(self, actor: Actor, student_id: int, day: date | None = None) -> DayScreen:
         """The diary on `day`, or on the school's today without it."""
-        student, today = await self._student_today(actor, student_id)
+        card, pupil, today = await self._student_today(actor, student_id)
         shown = today if day is None else day
-        [diary_day] = await self._days(student, shown, shown)
-        return DayScreen(StudentCard.of(student), today, diary_day)
+        [diary_day] = await self._days(pupil, shown, shown)
+        return DayScreen(card, today, diary_day)
 
     async def week_screen(self, actor: Actor, student_id: int, day: date | None = None) -> WeekScreen:
         """The timetable of the week that holds `day`, or of shown_week(today) without it."""
-        student, today = await self._student_today(actor, student_id)
+        card, pupil, today = await self._student_today(actor, student_id)
         this_week = shown_week(today)
         monday = self._monday(this_week if day is None else day)
-        days = await self._days(student, monday, monday + timedelta(days=5))
-        return WeekScreen(StudentCard.of(student), today, this_week, tuple(days))
+        days = await self._days(pupil, monday, monday + timedelta(days=5))
+        return WeekScreen(card, today, this_week, tuple(days))
 
     async def day(self, actor: Actor, student_id: int, day: date) -> DiaryDay:
         return (await self.days(actor, student_id, day, day))[0]
@@ -188,45 +262,36 @@ class DiaryService:
     async def days(self, actor: Actor, student_id: int, first: date, last: date) -> list[DiaryDay]:
         if last < first or (last - first).days > MAX_RANGE_DAYS:
             raise InvalidInput("diary.bad_range", max_days=MAX_RANGE_DAYS)
-        return await self._days(await get_student_for(self.session, actor, student_id), first, last)
+        return await self._days(_Pupil.of(await get_student_for(self.session, actor, student_id)), first, last)
 
-    async def _days(self, student: Student, first: date, last: date) -> list[DiaryDay]:
-        grade = student.class_group.grade
+    async def _days(self, student: _Pupil, first: date, last: date) -> list[DiaryDay]:
+        grade = student.grade
         calendar = await lesson_days(self.session, student.school_id, first)
         # The student's assignments and their timetable rows in force on some day of the range (a new timetable may
         # start mid-week), from what the process keeps of the class.
         kept = await ClassTimetable.of(self.session, student.class_id)
         assignments = kept.of_student(student.id)
         timetable = [s for s in kept.slots if s.assignment_id in assignments and s.valid(first, last)]
-        # The lessons of the range and those whose homework is due in it, with the student's absence from each and
-        # their marks at each, in one statement: a lesson's row comes once per mark.
-        found: dict[int, Lesson] = {}
+        # The lessons with the student's absences and marks in one statement (_LESSONS); the kept timetable has the
+        # subjects.
+        found = {}
         absences: dict[int, AbsenceReason | None] = {}
-        lesson_marks: dict[int, dict[int, Mark]] = defaultdict(dict)
+        lesson_marks: dict[int, dict[int, MarkItem]] = defaultdict(dict)
         if assignments:
-            for lsn, absence_id, reason, mark in await self.session.execute(
-                select(Lesson, Absence.id, Absence.reason, Mark)
-                .outerjoin(Absence, and_(Absence.lesson_id == Lesson.id, Absence.student_id == student.id))
-                .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student.id))
-                .where(
-                    Lesson.assignment_id.in_(assignments),
-                    or_(Lesson.date.between(first, last), Lesson.homework_due_on.between(first, last)),
-                )
-                .options(lazyload(Lesson.assignment))  # the kept timetable has the subjects
+            for row in await self.session.execute(
+                _LESSONS, {"student": student.id, "assignments": list(assignments), "first": first, "last": last}
             ):
-                found[lsn.id] = lsn
-                if absence_id is not None:
-                    absences[lsn.id] = reason
-                if mark is not None:
-                    lesson_marks[lsn.id][mark.id] = mark
+                found[row.id] = row
+                if row.absence_id is not None:
+                    absences[row.id] = row.reason
+                if row.mark_id is not None:
+                    lesson_marks[row.id][row.mark_id] = MarkItem(row.value, row.work_type, float(row.weight), row.date)
         lessons = [lsn for lsn in found.values() if first <= lsn.date <= last]
         due = [
             lsn for lsn in found.values() if lsn.homework_due_on is not None and first <= lsn.homework_due_on <= last
         ]
         marks = {
-            lsn.id: [MarkItem.of(m, lsn.date) for _, m in sorted(lesson_marks[lsn.id].items())]
-            for lsn in lessons
-            if lsn.id in lesson_marks
+            lsn.id: [m for _, m in sorted(lesson_marks[lsn.id].items())] for lsn in lessons if lsn.id in lesson_marks
         }
         files = await self._files([lsn.id for lsn in (*lessons, *due)])
 
@@ -351,7 +416,7 @@ class DiaryService:
                 )
         # J-3: «не задано» only where the teacher said so; a lesson ahead with nothing entered says that, as the diary.
         known = {(i.subject, i.due_on) for i in items}
-        for day in await self._days(student, first, last):
+        for day in await self._days(_Pupil.of(student), first, last):
             for lesson in day.lessons:
                 if (lesson.subject, day.date) not in known:
                     known.add((lesson.subject, day.date))
@@ -376,18 +441,14 @@ class DiaryService:
 
     # ---- internals -------------------------------------------------------------------------------
 
-    async def _student_today(self, actor: Actor, student_id: int) -> tuple[Student, date]:
+    async def _student_today(self, actor: Actor, student_id: int) -> tuple[StudentCard, _Pupil, date]:
         """The student a screen shows, checked (ACC-1, ACC-2), and their school's today: the student and the school
         read in one statement (the check finds the student in the session while `row` holds it)."""
-        row = (
-            await self.session.execute(
-                select(Student, School).join(School, School.id == Student.school_id).where(Student.id == student_id)
-            )
-        ).first()
+        row = (await self.session.execute(_STUDENT, {"student": student_id})).first()
         student = await get_student_for(self.session, actor, student_id)
-        if row is None:  # inserted between the two reads: read its school as any other screen does
-            return student, await self._today(student)
-        return student, school_today(self.clock, row[1])
+        # None: inserted between the two reads: read its school as any other screen does
+        today = await self._today(student) if row is None else school_today(self.clock, row[1])
+        return StudentCard.of(student), _Pupil.of(student), today
 
     async def _today(self, student: Student) -> date:
         return school_today(self.clock, await self.session.get_one(School, student.school_id))
@@ -399,16 +460,12 @@ class DiaryService:
     async def _files(self, lesson_ids: list[int]) -> dict[int, tuple[int, ...]]:
         found: dict[int | None, list[int]] = defaultdict(list)
         if lesson_ids:
-            for att_id, lesson_id in await self.session.execute(
-                select(Attachment.id, Attachment.lesson_id)
-                .where(Attachment.lesson_id.in_(lesson_ids))
-                .order_by(Attachment.id)
-            ):
+            for att_id, lesson_id in await self.session.execute(_FILES, {"lessons": lesson_ids}):
                 found[lesson_id].append(att_id)
         return {k: tuple(v) for k, v in found.items() if k is not None}
 
     @staticmethod
-    def _homework(lesson: Lesson, subject: str, files: dict[int, tuple[int, ...]]) -> HomeworkItem:
+    def _homework(lesson: _Recorded, subject: str, files: dict[int, tuple[int, ...]]) -> HomeworkItem:
         return HomeworkItem(
             subject=subject,
             text=lesson.homework,
