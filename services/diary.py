@@ -43,8 +43,8 @@ MAX_RANGE_DAYS = 62
 _STUDENT = (
     select(Student, School).join(School, School.id == Student.school_id).where(Student.id == bindparam("student"))
 )
-# The lessons of a range and those whose homework is due in it, with the student's absence from each and their marks
-# at each: a lesson's row comes once per mark.
+# The lessons of a range and those whose homework is due in it, with the student's absence from each, their marks
+# at each and the lesson's files: a lesson's row comes once per mark and file.
 _FIRST, _LAST = bindparam("first", type_=Lesson.date.type), bindparam("last", type_=Lesson.date.type)
 _LESSONS = (
     select(
@@ -62,10 +62,12 @@ _LESSONS = (
         Mark.value,
         WorkType.name.label("work_type"),
         WorkType.weight,
+        Attachment.id.label("file_id"),
     )
     .outerjoin(Absence, and_(Absence.lesson_id == Lesson.id, Absence.student_id == bindparam("student")))
     .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == bindparam("student")))
     .outerjoin(WorkType, WorkType.id == Mark.work_type_id)
+    .outerjoin(Attachment, Attachment.lesson_id == Lesson.id)
     .where(
         Lesson.assignment_id.in_(bindparam("assignments", expanding=True)),
         or_(Lesson.date.between(_FIRST, _LAST), Lesson.homework_due_on.between(_FIRST, _LAST)),
@@ -272,11 +274,12 @@ class DiaryService:
         kept = await ClassTimetable.of(self.session, student.class_id)
         assignments = kept.of_student(student.id)
         timetable = [s for s in kept.slots if s.assignment_id in assignments and s.valid(first, last)]
-        # The lessons with the student's absences and marks in one statement (_LESSONS); the kept timetable has the
-        # subjects.
+        # The lessons with the student's absences, their marks and the lessons' files in one statement (_LESSONS);
+        # the kept timetable has the subjects.
         found = {}
         absences: dict[int, AbsenceReason | None] = {}
         lesson_marks: dict[int, dict[int, MarkItem]] = defaultdict(dict)
+        lesson_files: dict[int, set[int]] = defaultdict(set)
         if assignments:
             for row in await self.session.execute(
                 _LESSONS, {"student": student.id, "assignments": list(assignments), "first": first, "last": last}
@@ -286,6 +289,8 @@ class DiaryService:
                     absences[row.id] = row.reason
                 if row.mark_id is not None:
                     lesson_marks[row.id][row.mark_id] = MarkItem(row.value, row.work_type, float(row.weight), row.date)
+                if row.file_id is not None:
+                    lesson_files[row.id].add(row.file_id)
         lessons = [lsn for lsn in found.values() if first <= lsn.date <= last]
         due = [
             lsn for lsn in found.values() if lsn.homework_due_on is not None and first <= lsn.homework_due_on <= last
@@ -293,7 +298,7 @@ class DiaryService:
         marks = {
             lsn.id: [m for _, m in sorted(lesson_marks[lsn.id].items())] for lsn in lessons if lsn.id in lesson_marks
         }
-        files = await self._files([lsn.id for lsn in (*lessons, *due)])
+        files = {lesson_id: tuple(sorted(ids)) for lesson_id, ids in lesson_files.items()}
 
         by_slot = {(lsn.date, lsn.assignment_id, lsn.lesson_number): lsn for lsn in lessons}
         due_by_day: dict[tuple[date | None, int], list[HomeworkItem]] = defaultdict(list)
