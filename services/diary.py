@@ -29,7 +29,6 @@ from .models import (
     Mark,
     School,
     Student,
-    StudentStatus,
     TimetableEntry,
     WorkType,
 )
@@ -38,6 +37,7 @@ MAX_RANGE_DAYS = 62
 
 # The statements every diary screen runs, built once: each screen only binds its values. Building a statement and
 # its cache key costs more CPU than running it on these small reads, and columns load faster than entities.
+
 # The student with their person and class (Student's joined relationships) and their school: get_student_for then
 # finds the student in the session.
 _STUDENT = (
@@ -99,21 +99,6 @@ class StudentCard:
             student.class_group.name,
             student.class_group.grade,
         )
-
-
-@dataclass(frozen=True)
-class _Pupil:
-    """What the diary's reads need of a student, and what the right to see them depends on (access.StudentFacts)."""
-
-    id: int
-    school_id: int
-    class_id: int
-    status: StudentStatus
-    grade: int
-
-    @classmethod
-    def of(cls, student: Student) -> _Pupil:
-        return cls(student.id, student.school_id, student.class_id, student.status, student.class_group.grade)
 
 
 class _Recorded(Protocol):
@@ -240,18 +225,18 @@ class DiaryService:
 
     async def day_screen(self, actor: Actor, student_id: int, day: date | None = None) -> DayScreen:
         """The diary on `day`, or on the school's today without it."""
-        card, pupil, today = await self._student_today(actor, student_id)
+        student, today = await self._student_today(actor, student_id)
         shown = today if day is None else day
-        [diary_day] = await self._days(pupil, shown, shown)
-        return DayScreen(card, today, diary_day)
+        [diary_day] = await self._days(student, shown, shown)
+        return DayScreen(StudentCard.of(student), today, diary_day)
 
     async def week_screen(self, actor: Actor, student_id: int, day: date | None = None) -> WeekScreen:
         """The timetable of the week that holds `day`, or of shown_week(today) without it."""
-        card, pupil, today = await self._student_today(actor, student_id)
+        student, today = await self._student_today(actor, student_id)
         this_week = shown_week(today)
         monday = self._monday(this_week if day is None else day)
-        days = await self._days(pupil, monday, monday + timedelta(days=5))
-        return WeekScreen(card, today, this_week, tuple(days))
+        days = await self._days(student, monday, monday + timedelta(days=5))
+        return WeekScreen(StudentCard.of(student), today, this_week, tuple(days))
 
     async def day(self, actor: Actor, student_id: int, day: date) -> DiaryDay:
         return (await self.days(actor, student_id, day, day))[0]
@@ -264,10 +249,10 @@ class DiaryService:
     async def days(self, actor: Actor, student_id: int, first: date, last: date) -> list[DiaryDay]:
         if last < first or (last - first).days > MAX_RANGE_DAYS:
             raise InvalidInput("diary.bad_range", max_days=MAX_RANGE_DAYS)
-        return await self._days(_Pupil.of(await get_student_for(self.session, actor, student_id)), first, last)
+        return await self._days(await get_student_for(self.session, actor, student_id), first, last)
 
-    async def _days(self, student: _Pupil, first: date, last: date) -> list[DiaryDay]:
-        grade = student.grade
+    async def _days(self, student: Student, first: date, last: date) -> list[DiaryDay]:
+        grade = student.class_group.grade
         calendar = await lesson_days(self.session, student.school_id, first)
         # The student's assignments and their timetable rows in force on some day of the range (a new timetable may
         # start mid-week), from what the process keeps of the class.
@@ -421,7 +406,7 @@ class DiaryService:
                 )
         # J-3: «не задано» only where the teacher said so; a lesson ahead with nothing entered says that, as the diary.
         known = {(i.subject, i.due_on) for i in items}
-        for day in await self._days(_Pupil.of(student), first, last):
+        for day in await self._days(student, first, last):
             for lesson in day.lessons:
                 if (lesson.subject, day.date) not in known:
                     known.add((lesson.subject, day.date))
@@ -446,14 +431,14 @@ class DiaryService:
 
     # ---- internals -------------------------------------------------------------------------------
 
-    async def _student_today(self, actor: Actor, student_id: int) -> tuple[StudentCard, _Pupil, date]:
+    async def _student_today(self, actor: Actor, student_id: int) -> tuple[Student, date]:
         """The student a screen shows, checked (ACC-1, ACC-2), and their school's today: the student and the school
         read in one statement (the check finds the student in the session while `row` holds it)."""
         row = (await self.session.execute(_STUDENT, {"student": student_id})).first()
         student = await get_student_for(self.session, actor, student_id)
-        # None: inserted between the two reads: read its school as any other screen does
-        today = await self._today(student) if row is None else school_today(self.clock, row[1])
-        return StudentCard.of(student), _Pupil.of(student), today
+        if row is None:  # inserted between the two reads: read its school as any other screen does
+            return student, await self._today(student)
+        return student, school_today(self.clock, row[1])
 
     async def _today(self, student: Student) -> date:
         return school_today(self.clock, await self.session.get_one(School, student.school_id))
