@@ -6,13 +6,14 @@ actor may see this student. The marks by subject and the attendance summary are 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import lazyload
 
 from .access import Actor, get_student_for, student_assignments_clause
 from .calendar import ClassTimetable, lesson_days, timetable_valid
@@ -29,9 +30,54 @@ from .models import (
     School,
     Student,
     TimetableEntry,
+    WorkType,
 )
 
 MAX_RANGE_DAYS = 62
+
+# The statements every diary screen runs, built once: each screen only binds its values. Building a statement and
+# its cache key costs more CPU than running it on these small reads, and columns load faster than entities.
+
+# The student with their person and class (Student's joined relationships) and their school: get_student_for then
+# finds the student in the session.
+_STUDENT = (
+    select(Student, School).join(School, School.id == Student.school_id).where(Student.id == bindparam("student"))
+)
+# The lessons of a range and those whose homework is due in it, with the student's absence from each, their marks
+# at each and the lesson's files: a lesson's row comes once per mark and file.
+_FIRST, _LAST = bindparam("first", type_=Lesson.date.type), bindparam("last", type_=Lesson.date.type)
+_LESSONS = (
+    select(
+        Lesson.id,
+        Lesson.assignment_id,
+        Lesson.date,
+        Lesson.lesson_number,
+        Lesson.topic,
+        Lesson.homework,
+        Lesson.no_homework,
+        Lesson.homework_due_on,
+        Absence.id.label("absence_id"),
+        Absence.reason,
+        Mark.id.label("mark_id"),
+        Mark.value,
+        WorkType.name.label("work_type"),
+        WorkType.weight,
+        Attachment.id.label("file_id"),
+    )
+    .outerjoin(Absence, and_(Absence.lesson_id == Lesson.id, Absence.student_id == bindparam("student")))
+    .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == bindparam("student")))
+    .outerjoin(WorkType, WorkType.id == Mark.work_type_id)
+    .outerjoin(Attachment, Attachment.lesson_id == Lesson.id)
+    .where(
+        Lesson.assignment_id.in_(bindparam("assignments", expanding=True)),
+        or_(Lesson.date.between(_FIRST, _LAST), Lesson.homework_due_on.between(_FIRST, _LAST)),
+    )
+)
+_FILES = (
+    select(Attachment.id, Attachment.lesson_id)
+    .where(Attachment.lesson_id.in_(bindparam("lessons", expanding=True)))
+    .order_by(Attachment.id)
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +99,21 @@ class StudentCard:
             student.class_group.name,
             student.class_group.grade,
         )
+
+
+class _Recorded(Protocol):
+    """A lesson as the diary reads it: a Lesson, or a row of _LESSONS."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def homework(self) -> str: ...
+    @property
+    def no_homework(self) -> bool: ...
+    @property
+    def homework_due_on(self) -> dt.date | None: ...
 
 
 @dataclass(frozen=True)
@@ -198,37 +259,31 @@ class DiaryService:
         kept = await ClassTimetable.of(self.session, student.class_id)
         assignments = kept.of_student(student.id)
         timetable = [s for s in kept.slots if s.assignment_id in assignments and s.valid(first, last)]
-        # The lessons of the range and those whose homework is due in it, with the student's absence from each and
-        # their marks at each, in one statement: a lesson's row comes once per mark.
-        found: dict[int, Lesson] = {}
+        # The lessons with the student's absences, their marks and the lessons' files in one statement (_LESSONS);
+        # the kept timetable has the subjects.
+        found = {}
         absences: dict[int, AbsenceReason | None] = {}
-        lesson_marks: dict[int, dict[int, Mark]] = defaultdict(dict)
+        lesson_marks: dict[int, dict[int, MarkItem]] = defaultdict(dict)
+        lesson_files: dict[int, set[int]] = defaultdict(set)
         if assignments:
-            for lsn, absence_id, reason, mark in await self.session.execute(
-                select(Lesson, Absence.id, Absence.reason, Mark)
-                .outerjoin(Absence, and_(Absence.lesson_id == Lesson.id, Absence.student_id == student.id))
-                .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student.id))
-                .where(
-                    Lesson.assignment_id.in_(assignments),
-                    or_(Lesson.date.between(first, last), Lesson.homework_due_on.between(first, last)),
-                )
-                .options(lazyload(Lesson.assignment))  # the kept timetable has the subjects
+            for row in await self.session.execute(
+                _LESSONS, {"student": student.id, "assignments": list(assignments), "first": first, "last": last}
             ):
-                found[lsn.id] = lsn
-                if absence_id is not None:
-                    absences[lsn.id] = reason
-                if mark is not None:
-                    lesson_marks[lsn.id][mark.id] = mark
+                found[row.id] = row
+                if row.absence_id is not None:
+                    absences[row.id] = row.reason
+                if row.mark_id is not None:
+                    lesson_marks[row.id][row.mark_id] = MarkItem(row.value, row.work_type, float(row.weight), row.date)
+                if row.file_id is not None:
+                    lesson_files[row.id].add(row.file_id)
         lessons = [lsn for lsn in found.values() if first <= lsn.date <= last]
         due = [
             lsn for lsn in found.values() if lsn.homework_due_on is not None and first <= lsn.homework_due_on <= last
         ]
         marks = {
-            lsn.id: [MarkItem.of(m, lsn.date) for _, m in sorted(lesson_marks[lsn.id].items())]
-            for lsn in lessons
-            if lsn.id in lesson_marks
+            lsn.id: [m for _, m in sorted(lesson_marks[lsn.id].items())] for lsn in lessons if lsn.id in lesson_marks
         }
-        files = await self._files([lsn.id for lsn in (*lessons, *due)])
+        files = {lesson_id: tuple(sorted(ids)) for lesson_id, ids in lesson_files.items()}
 
         by_slot = {(lsn.date, lsn.assignment_id, lsn.lesson_number): lsn for lsn in lessons}
         due_by_day: dict[tuple[date | None, int], list[HomeworkItem]] = defaultdict(list)
@@ -379,11 +434,7 @@ class DiaryService:
     async def _student_today(self, actor: Actor, student_id: int) -> tuple[Student, date]:
         """The student a screen shows, checked (ACC-1, ACC-2), and their school's today: the student and the school
         read in one statement (the check finds the student in the session while `row` holds it)."""
-        row = (
-            await self.session.execute(
-                select(Student, School).join(School, School.id == Student.school_id).where(Student.id == student_id)
-            )
-        ).first()
+        row = (await self.session.execute(_STUDENT, {"student": student_id})).first()
         student = await get_student_for(self.session, actor, student_id)
         if row is None:  # inserted between the two reads: read its school as any other screen does
             return student, await self._today(student)
@@ -399,16 +450,12 @@ class DiaryService:
     async def _files(self, lesson_ids: list[int]) -> dict[int, tuple[int, ...]]:
         found: dict[int | None, list[int]] = defaultdict(list)
         if lesson_ids:
-            for att_id, lesson_id in await self.session.execute(
-                select(Attachment.id, Attachment.lesson_id)
-                .where(Attachment.lesson_id.in_(lesson_ids))
-                .order_by(Attachment.id)
-            ):
+            for att_id, lesson_id in await self.session.execute(_FILES, {"lessons": lesson_ids}):
                 found[lesson_id].append(att_id)
         return {k: tuple(v) for k, v in found.items() if k is not None}
 
     @staticmethod
-    def _homework(lesson: Lesson, subject: str, files: dict[int, tuple[int, ...]]) -> HomeworkItem:
+    def _homework(lesson: _Recorded, subject: str, files: dict[int, tuple[int, ...]]) -> HomeworkItem:
         return HomeworkItem(
             subject=subject,
             text=lesson.homework,
