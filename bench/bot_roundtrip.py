@@ -13,6 +13,8 @@ bot's reply being there (the last part of the diary's screen, the one with the b
 - concurrent: all N parents send /diary at once (asyncio.gather), R rounds; replies per second;
 - CPU ms per update: time.process_time() of this whole process (bot, emulator and database alike) over the
   sequential round trips, divided by their number;
+- a diary tap: then each parent taps the next day («… ▶») on their diary, one tap at a time, R rounds: from the
+  tap to its answer (sent once the screen is edited), p50, p95 and CPU ms as above;
 - with --rate: instead of both, /diary is offered at a fixed rate (updates a second, the parents in turn) for
   --duration seconds; after --grace seconds more, the share answered, p50/p95/p99 of those answered, and CPU
   ms per answered update.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import resource
 import statistics
 import sys
@@ -136,6 +139,38 @@ async def round_trip(
     while buttons and not message.get("reply_markup"):
         message = await emulator.wait_for_bot_message(token, user_id, timeout)
     return (time.perf_counter() - start) * 1000
+
+
+async def tap_next_day(emulator: BotAPIEmulator, token: str, user_id: int) -> float:
+    """Milliseconds from a tap on the diary's «… ▶» (the next day) to the tap's answer, which the bot sends once the
+    screen is edited."""
+    message = emulator.last_message(token, user_id)
+    assert message is not None and message.get("reply_markup"), "no diary screen to tap"
+    [data] = [
+        b["callback_data"]
+        for row in message["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"].endswith(" ▶") and not b["text"].endswith("▶▶")
+    ]
+    start = time.perf_counter()
+    query = emulator.user_taps(token, user_id, message["message_id"], data)
+    await emulator.wait_for_callback_answer(token, query)
+    return (time.perf_counter() - start) * 1000
+
+
+async def measure_taps(emulator: BotAPIEmulator, token: str, user_ids: list[int], rounds: int) -> dict:
+    """Each user taps the next day on their diary, one tap at a time."""
+    await tap_next_day(emulator, token, user_ids[0])
+    cpu = time.process_time()
+    taps = sorted([await tap_next_day(emulator, token, u) for _ in range(rounds) for u in user_ids])
+    cpu = time.process_time() - cpu
+    return {
+        "p50": statistics.median(taps),
+        "p95": taps[int(len(taps) * 0.95) - 1],
+        "per_second": float("nan"),
+        "replies": len(taps),
+        "cpu_ms": cpu * 1000 / len(taps),
+    }
 
 
 async def measure(emulator: BotAPIEmulator, token: str, user_ids: list[int], rounds: int, buttons: bool) -> dict:
@@ -249,6 +284,8 @@ async def main(args) -> None:
             as_run=not args.before,
         ):
             results["school bot /diary"] = await run(SCHOOL_TOKEN, buttons=True)
+            if not args.rate:
+                results["school bot diary tap"] = await measure_taps(emulator, SCHOOL_TOKEN, user_ids, args.rounds)
         for user_id in user_ids:
             emulator.add_user(BARE_TOKEN, user_id, first_name="Родитель", language_code="ru")
         async with Polling(emulator, BARE_TOKEN, bare_dispatcher()):
@@ -267,7 +304,8 @@ async def main(args) -> None:
         f"concurrent: {len(user_ids)} users at once)"
     )
     for name, r in results.items():
-        print(f"{name:20s} {r['p50']:8.1f} {r['p95']:8.1f} {r['per_second']:10.1f} {r['cpu_ms']:7.2f}")
+        rate = "—" if math.isnan(r["per_second"]) else f"{r['per_second']:.1f}"
+        print(f"{name:20s} {r['p50']:8.1f} {r['p95']:8.1f} {rate:>10s} {r['cpu_ms']:7.2f}")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
