@@ -22,7 +22,8 @@ class RoleFilter(BaseFilter):
         return user is not None and bool(user.roles & self.roles)
 
 
-def not_for_others(message: Message, user: CurrentUser) -> bool:
-    """Commands and menu buttons typed mid-form go to their own flows, never into the draft as dates or a comment."""
+async def not_for_others(message: Message, user: CurrentUser) -> bool:
+    """Commands and menu buttons typed mid-form go to their own flows, never into the draft as dates or a comment.
+    A coroutine: aiogram runs a plain function filter in a worker thread."""
     text = message.text or ""
     return not text.startswith("/") and text not in {gettext(e.button, user.locale) for e in ENTRIES if e.button}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiogram import Bot, F
-from aiogram.filters import Command, or_f
+from aiogram.filters import Command, MagicData, or_f
 from aiogram.types import BotCommand, BotCommandScopeChat, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from aiogram.utils.i18n import lazy_gettext
 from aiogram.utils.keyboard import ReplyKeyboardBuilder
@@ -77,7 +77,9 @@ def menu_filter(command: str):
     entry = BY_COMMAND[command]
     if entry.button is None:
         return Command(command)
-    return or_f(Command(command), F.text == lazy_gettext(entry.button))
+    # MagicData, not a bare `F.text == …`: aiogram runs a filter that is not a coroutine (a magic filter too) in a
+    # worker thread, and an update is tried against every menu entry before its own: a thread hop each.
+    return or_f(Command(command), MagicData(F.event.text == lazy_gettext(entry.button)))
 
 
 def keyboard(user: CurrentUser) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
