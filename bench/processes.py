@@ -40,7 +40,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.bot_roundtrip import SCHOOL_TOKEN, link_parents, round_trip
+from bench.bot_roundtrip import SCHOOL_TOKEN, link_parents, round_trip, tap_next_day
 from bench.demo_db import demo_sessions
 from devtools.processes import Balancer, BotProcesses, free_ports
 from devtools.sandbox import BotAPIEmulator
@@ -80,8 +80,13 @@ async def at_once(emulator: BotAPIEmulator, user_ids: list[int], rounds: int, pi
         latencies += await asyncio.gather(*(trip(u) for u in user_ids))
     elapsed = time.perf_counter() - started
     bots, own = cpu_seconds(pids) - bots, time.process_time() - own
+    # Then each user taps the next day on their diary, one tap at a time: the bots' CPU per tap.
+    tap_cpu = cpu_seconds(pids)
+    taps = [await tap_next_day(emulator, SCHOOL_TOKEN, u) for _ in range(rounds) for u in user_ids]
+    tap_cpu = cpu_seconds(pids) - tap_cpu
     latencies.sort()
     return {
+        "tap_cpu_ms": tap_cpu * 1000 / len(taps),
         "per_second": len(latencies) / elapsed,
         "p50": statistics.median(latencies),
         "p95": latencies[int(len(latencies) * 0.95) - 1],
@@ -134,13 +139,17 @@ async def main(args) -> None:
     )
     print(
         f"{'processes':>9s} {'replies/s':>10s} {'p50 ms':>8s} {'p95 ms':>8s} {'bot CPU ms':>11s} {'bench CPU ms':>13s}"
+        f" {'bot CPU ms a tap':>17s}"
     )
     for count, r in results.items():
         print(
             f"{count:9d} {r['per_second']:10.1f} {r['p50']:8.1f} {r['p95']:8.1f} "
-            f"{r['bot_cpu_ms']:11.2f} {r['own_cpu_ms']:13.2f}"
+            f"{r['bot_cpu_ms']:11.2f} {r['own_cpu_ms']:13.2f} {r['tap_cpu_ms']:17.2f}"
         )
-    print("(CPU ms per update: of all bot processes together, and of this process: emulator, balancer, users)")
+    print(
+        "(CPU ms per update: of all bot processes together, and of this process: emulator, balancer, users; a tap:"
+        " each user taps the next day on their diary, one tap at a time)"
+    )
 
 
 if __name__ == "__main__":
