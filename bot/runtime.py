@@ -90,8 +90,8 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[dict[int
 
 @asynccontextmanager
 async def background_work(settings: Settings, bots: Mapping[int | None, Bot], sessions) -> AsyncIterator[None]:
-    """The pushes' worker and the scheduler, where this process runs them (one worker per deployment, one per bot
-    with SCHOOL_BOTS; the scheduler's jobs run in one process at a time, the leader: services/leader.py)."""
+    """The pushes' workers and the scheduler, where this process runs them (a worker per bot; on PostgreSQL every
+    process may run them: the workers share the queue, the scheduler's jobs run in the leader, services/leader.py)."""
     workers: list[asyncio.Task] = []
     scheduler = leader = None
     if settings.run_pushes:

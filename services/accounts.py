@@ -121,6 +121,10 @@ class AccountService:
         )
         return user, account is None or account.is_active
 
+    async def reread(self, user: CurrentUser) -> CurrentUser:
+        """`user` read again after a change of theirs (a language, a profile, a link), seen by the same bot."""
+        return (await self.current_user(user.account_id)).within(user.scope)
+
     async def profile_cards(self, user: CurrentUser) -> list[ProfileCard]:
         """The account's profiles with the names the switching screen shows, in the menu's order."""
         actors = {a.person_id: a for a in user.actors}

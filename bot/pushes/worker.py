@@ -83,7 +83,8 @@ class PushWorker:
     async def run(self) -> None:
         """Until cancelled. What is in flight when cancelled is left SENDING and sent again once its lease runs out
         (by this worker's next start or another worker)."""
-        await self.recover_once()
+        if self.plans:  # recovering is of every school's deliveries: once per process, by the planning worker
+            await self.recover_once()
         try:
             await asyncio.gather(*([self._planning()] if self.plans else []), self._sending(), self._leasing())
         finally:
@@ -159,7 +160,8 @@ class PushWorker:
                 if held := [i for ids in self._claimed.values() for i in ids]:
                     async with self.session_factory() as session, write_transaction(session):
                         await renew(session, held, self.clock())
-                await self.recover_once()
+                if self.plans:
+                    await self.recover_once()
             except Exception:
                 log.exception("Renewing the pushes' claims failed")
 

@@ -33,7 +33,7 @@ async def cmd_switch(_message: Message, services: Services, screen: Screen):
 
 async def on_profile(_query: CallbackQuery, callback_data: ProfileCB, services: Services, screen: Screen):
     await services.accounts.switch(screen.user, callback_data.person, callback_data.student)
-    user = (await services.accounts.current_user(screen.user.account_id)).within(screen.user.scope)
+    user = await services.accounts.reread(screen.user)
     [card] = [c for c in await services.accounts.profile_cards(user) if c.profile == user.profile]
     await screen.show(_("Now: {profile}.").format(profile=profile_label(card)), None)
     await show_menu(screen.bot, screen.chat_id, user, help_text(user))
