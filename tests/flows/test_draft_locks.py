@@ -58,8 +58,13 @@ async def taps_in_two_processes(
     load balancer would to two webhook processes), each with its own bot and memory, all handled at once.
     `lock_in_memory`: each process's own draft locks instead of those create_dispatcher keeps beside the drafts."""
     roster = emulator.last_message(TOKEN, math.id)
+    # A student's button reads «1 Алексеев», or «1 Алексеев · ОТ» once marked absent (a later round takes it back).
+    marked = {
+        b["text"].removesuffix(" · ОТ"): b["text"] for row in roster["reply_markup"]["inline_keyboard"] for b in row
+    }
     queries = [
-        emulator.user_taps(TOKEN, math.id, roster["message_id"], math.button_data(roster, name)) for name in STUDENTS
+        emulator.user_taps(TOKEN, math.id, roster["message_id"], math.button_data(roster, marked[name]))
+        for name in STUDENTS
     ]
     updates = emulator.pending_updates(TOKEN)
     emulator.state(TOKEN).confirm(updates[-1]["update_id"] + 1)  # delivered by the webhook, not to a poll
