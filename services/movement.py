@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .access import Actor
 from .clock import Clock
 from .db import write_transaction
+from .enrolments import enrol, leave
 from .errors import Forbidden, InvalidInput, NotFound
 from .invites import revoke_unused
 from .models import (
@@ -40,8 +41,10 @@ class MovementService:
         order_date: date,
         order_number: str = "",
         to_class_id: int | None = None,
+        on: date | None = None,
     ) -> int:
-        """ROLE-2: the secretary keeps the movement book (the administrator may too)."""
+        """ROLE-2: the secretary keeps the movement book (the administrator may too). The move takes effect `on`
+        (the order's date unless given): the student's stay in their class ends the day before."""
         if not actor.has(Role.SECRETARY, Role.ADMIN):
             raise Forbidden("movement.not_allowed")
         order_number = clean_text(order_number, one_line=True)
@@ -68,10 +71,13 @@ class MovementService:
                 recorded_by=actor.person_id or None,
             )
             self.session.add(entry)
+            effective = on or order_date
             if target is not None:
-                student.class_id, student.status = target.id, StudentStatus.ACTIVE
+                student.status = StudentStatus.ACTIVE
+                await enrol(self.session, student, target.id, effective)
             if kind in LEAVES:
                 student.status = LEAVES[kind]
+                await leave(self.session, student, effective)
                 await self._close_access(student)
             await self.session.flush()
             audit(

@@ -16,6 +16,7 @@ from services.models import (
     Assignment,
     Bell,
     ClassGroup,
+    Enrolment,
     Guardianship,
     Holiday,
     Kinship,
@@ -35,6 +36,7 @@ from services.models import (
 )
 
 MSK = ZoneInfo("Europe/Moscow")
+YEAR_START = date(2026, 9, 1)
 TODAY = date(2026, 11, 24)  # a Tuesday in the second quarter
 MONDAY = TODAY - timedelta(days=1)  # yesterday, 23 November
 LAST_TUESDAY = TODAY - timedelta(days=7)  # 17 November
@@ -74,7 +76,7 @@ async def build_school(session: AsyncSession, name: str = "Школа № 7") ->
     s = School(name=name, timezone="Europe/Moscow")
     session.add(s)
     await session.flush()
-    year = AcademicYear(school_id=s.id, name="2026/2027", starts_on=date(2026, 9, 1), ends_on=date(2027, 5, 31))
+    year = AcademicYear(school_id=s.id, name="2026/2027", starts_on=YEAR_START, ends_on=date(2027, 5, 31))
     session.add(year)
     await session.flush()
     q1 = StudyPeriod(
@@ -148,6 +150,7 @@ async def build_school(session: AsyncSession, name: str = "Школа № 7") ->
         st = Student(school_id=s.id, person_id=p.id, class_id=ms.classes[cls])
         session.add(st)
         await session.flush()
+        session.add(Enrolment(student_id=st.id, class_id=st.class_id, starts_on=YEAR_START))
         ms.students[key], ms.student_persons[key] = st.id, p.id
 
     # A mother of two children in different classes, and another family.
@@ -236,7 +239,10 @@ async def add_students(
         person = Person(school_id=school.school_id, last_name=f"{last_name}{i:02}", first_name="Ян")
         session.add(person)
         await session.flush()
-        session.add(Student(school_id=school.school_id, person_id=person.id, class_id=school.classes[class_key]))
+        student = Student(school_id=school.school_id, person_id=person.id, class_id=school.classes[class_key])
+        session.add(student)
+        await session.flush()
+        session.add(Enrolment(student_id=student.id, class_id=student.class_id, starts_on=YEAR_START))
 
 
 async def open_lesson(

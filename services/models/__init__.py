@@ -33,7 +33,7 @@ from .journal import (
     Mark,
     Movement,
 )
-from .people import ClassGroup, Guardianship, Person, StaffRole, Student, Subgroup, SubgroupMember
+from .people import ClassGroup, Enrolment, Guardianship, Person, StaffRole, Student, Subgroup, SubgroupMember
 from .records import AuditEntry, Delivery, OutboxEvent, SavedDraft
 from .school import AcademicYear, Bell, Holiday, School, StudyPeriod, WorkType
 from .teaching import Assignment, PlanTopic, Subject, Substitution, TimetableEntry

@@ -84,6 +84,25 @@ class Student(IdMixin, Base):
     class_group: Mapped[ClassGroup] = relationship(lazy="joined")
 
 
+class Enrolment(IdMixin, Base):
+    """A student's stay in a class, from a day to a day (inclusive; open while ends_on is None): a transfer, a
+    promotion or leaving closes one and may open the next, so what was recorded in each class stays theirs."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        Index("ix_enrolments_student_dates", "student_id", "starts_on"),
+        Index("ix_enrolments_class_dates", "class_id", "starts_on"),
+    )
+
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
 class Guardianship(IdMixin, Base):
     """A parent or guardian of a student; several parents per child and children per parent."""
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..enrolments import follow_classes
 from ..models import (
     AcademicYear,
     Assignment,
@@ -120,6 +122,7 @@ class SchoolWriter:
     school_id: int
     year_id: int
     year_start: date
+    school_today: date
     subject_ids: dict[Key, int]
     staff_ids: dict[Key, int]
     class_ids: dict[Key, int]
@@ -171,6 +174,8 @@ class SchoolWriter:
         )
         self.year_id = year.ids[row.year_key]
         self.year_start = row.year_fields["starts_on"]
+        zone = row.fields.get("timezone") or (existing.school or {}).get("timezone") or "Europe/Moscow"
+        self.school_today = datetime.now(ZoneInfo(zone)).date()
         self.count("school", outcome(school.status[row.key], year.status[row.year_key]))
 
     async def write_calendar(self) -> None:
@@ -260,6 +265,13 @@ class SchoolWriter:
             school_id=self.school_id,
         )
         self.student_ids = students.ids
+        # A new student studies from the year's start; a class changed by a later import, from today.
+        await follow_classes(
+            self.session,
+            {students.ids[row.key]: self.class_ids[row.class_key] for row in parsed.students},
+            self.year_start,
+            max(self.year_start, self.school_today),
+        )
         moved = await self.write_members()
         for row in parsed.students:
             self.count("students", outcome(students.status[row.key], people.status[row.key], row.key in moved))
