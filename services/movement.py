@@ -151,8 +151,9 @@ class Recorded:
 
 
 def check_order_number(text: str | None) -> str:
-    """An order's number as typed: one line, required, at most ORDER_MAX characters."""
-    number = clean_text(text, one_line=True)
+    """An order's number as typed: one line, required, at most ORDER_MAX characters; a «№» typed before it is the
+    screens' to write, not part of the number."""
+    number = clean_text(text, one_line=True).removeprefix("№").lstrip()
     if not number:
         raise InvalidInput("movement.order_required")
     if len(number) > ORDER_MAX:
