@@ -228,7 +228,8 @@ class InviteService:
         role = await self._main_role(person)
         if role in STAFF_ROLES and not actor.has(Role.ADMIN):
             raise Forbidden("invite.staff_by_admin_only")
-        if role in (Role.STUDENT, Role.PARENT) and not actor.has(Role.ADMIN):
+        # ROLE-2: the secretary keeps the lists of students and parents, and hands a new arrival their code.
+        if role in (Role.STUDENT, Role.PARENT) and not actor.has(Role.ADMIN, Role.SECRETARY):
             classes = await self._classes_of(person)
             if not classes & actor.led_classes:
                 raise Forbidden("class.not_yours")

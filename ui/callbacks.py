@@ -394,3 +394,47 @@ class AnnounceStepCB(CallbackData, prefix="anns"):
 
     action: AnnounceStep
     grade: Num = 0
+
+
+# ---- the secretary: the student movement book (DATA-4, ROLE-2) ---------------------------------------------
+
+
+class MoveFlow(str, Enum):
+    leaving = "leave"
+    transfer = "move"
+    arrival = "arrive"
+
+
+class MoveAction(str, Enum):
+    book = "book"  # a page of the book, with the orders to start
+    start = "start"  # an order of `flow`: the classes to choose from
+    cls = "cls"  # the class chosen: its students (or, for an arrival, the name to type)
+    student = "student"  # the student chosen: the date (or, for a transfer, the new class)
+    target = "target"  # a transfer's new class chosen: the date
+    skip = "skip"  # an arrival without a birth date
+    save = "save"  # the summary's «Record»
+    cancel = "cancel"
+    code = "code"  # an access code for the arrived student (ACC-6)
+
+
+class MovementCB(CallbackData, prefix="mvb"):
+    """/movement: the book's pages and the steps of an order (the service re-checks every id and the role)."""
+
+    action: MoveAction
+    flow: MoveFlow = MoveFlow.leaving
+    page: Num = 0  # book
+    cls: Num = 0  # cls, student: the class chosen
+    student: Num = 0  # student, target; code: the arrived student's person
+    target: Num = 0  # target: the new class
+
+
+class MovementDayCB(CallbackData, prefix="mvd"):
+    """/movement: the order's date picked (ISO, or "today": the school's today when tapped)."""
+
+    day: str
+
+
+class MovementMonthCB(CallbackData, prefix="mvm"):
+    """/movement: a month of the order's date picker."""
+
+    month: str  # "2026-11"

@@ -33,6 +33,7 @@ FAMILY = frozenset({Role.PARENT, Role.STUDENT})
 TEACHING = frozenset({Role.TEACHER})
 CLASS_TEACHING = frozenset({Role.CLASS_TEACHER})
 CONTROL = frozenset({Role.DEPUTY, Role.ADMIN})  # ROLE-2: the deputy director controls the journal
+BOOK_KEEPING = frozenset({Role.SECRETARY, Role.ADMIN})  # ROLE-2: the secretary keeps the movement book
 
 ENTRIES = (
     MenuEntry("diary", N_("Diary: lessons, marks and homework by day"), N_("Diary"), FAMILY),
@@ -47,6 +48,7 @@ ENTRIES = (
     MenuEntry("documents", N_("Absence documents from parents"), N_("Documents"), CLASS_TEACHING),
     MenuEntry("corrections", N_("Correction requests to decide"), N_("Corrections"), CONTROL),
     MenuEntry("control", N_("Journal control: what is missing"), N_("Journal control"), CONTROL),
+    MenuEntry("movement", N_("Student movement book: leaving, transfers, arrivals"), N_("Movement book"), BOOK_KEEPING),
     MenuEntry(
         "announce",
         N_("Announcement to the school, a grade, a class or parents"),

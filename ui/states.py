@@ -56,3 +56,14 @@ class AnnouncementForm(StatesGroup):
     text = State()
     files = State()
     confirm = State()
+
+
+class MovementForm(StatesGroup):
+    """/movement (DATA-4): an order of leaving, a transfer or an arrival, step by step; nothing is written before
+    «Record» on the summary."""
+
+    name = State()  # an arrival: «Фамилия Имя Отчество», typed
+    birth = State()  # an arrival: the birth date, typed, or skipped
+    day = State()  # the order's date: picked or typed
+    order = State()  # the order's number, typed
+    confirm = State()  # the summary and «Record»
