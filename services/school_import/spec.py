@@ -179,7 +179,7 @@ PLAN_SHEET = Sheet(
         Column("subgroup", "Подгруппа", required=False, example=""),
         Column("subject", "Предмет", example="Математика"),
         Column("lesson", "№ урока", example="1", aliases=("№", "Номер урока", "Урок", "Lesson no", "No")),
-        Column("date", "Дата (план)", required=False, example="01.09.2026", aliases=("Дата", "Planned date")),
+        Column("date", "Дата (план)", required=False, example="07.09.2026", aliases=("Дата", "Planned date")),
         Column("topic", "Тема", example="Натуральные числа", aliases=("Тема урока", "Lesson topic")),
         Column("hours", "Часы", required=False, example="1", aliases=("Кол-во часов", "Количество часов")),
     ),
