@@ -160,6 +160,7 @@ def test_a_broken_file_is_one_line(tmp_path):
         (broken, "файл не читается (BadZipFile)"),
         (tmp_path / "missing.csv", "нет такого файла или папки"),
         (plan_file(tmp_path, [], header=["Учитель", "Класс"]), "столбец «Предмет»: нет столбца"),
+        (plan_file(tmp_path, [], name="empty.csv"), "значение «empty.csv»: на листе нет строк"),
     ):
         with pytest.raises(ImportFailed) as failed:
             read_plan(path)
@@ -297,3 +298,22 @@ async def test_lessons_past_the_plans_end_depart_from_it_J_14(session, clock, sc
     rus = next(c for c in plan.completion if c.subject == "Русский язык")
     assert (rus.given, rus.due, rus.total, rus.percent) == (2, 1, 1, 200)
     assert await session.scalar(select(func.count()).select_from(PlanTopic)) == 80
+
+
+def test_a_workbook_of_any_sheet_name_is_read_its_ktp_sheet_first(tmp_path):
+    """Teachers keep their plan on «Лист1» as often as on «КТП»: the sheet named so is taken, else the first."""
+    from openpyxl import Workbook
+
+    def workbook(*titles: str):
+        book = Workbook()
+        book.remove(book.active)
+        for title in titles:
+            sheet = book.create_sheet(title)
+            sheet.append(HEADER)
+            sheet.append(rus5a(1, f"Тема с листа {title}"))
+        path = tmp_path / f"{'-'.join(titles)}.xlsx"
+        book.save(path)
+        return path
+
+    assert read_plan(workbook("Лист1"))[0]["topic"] == "Тема с листа Лист1"
+    assert read_plan(workbook("Лист1", "КТП"))[0]["topic"] == "Тема с листа КТП"

@@ -209,6 +209,8 @@ def read_plan(path: Path) -> list[dict[str, str]]:
     rows = sheet_rows(PLAN_SHEET, grid, issues)
     if issues:  # one table: the issues name the column, not a sheet
         raise ImportFailed([dataclasses.replace(issue, sheet="") for issue in issues])
+    if not any(value.strip() for row in rows for value in row.values()):
+        raise ImportFailed([file_issue(path.name, "sheet.empty")])
     return rows
 
 
