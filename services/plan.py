@@ -64,7 +64,12 @@ AssignmentKey = tuple[int, int, int | None, int]  # teacher, class, subgroup, su
 
 def one_table(issues: Sequence[ImportIssue]) -> list[ImportIssue]:
     """A plan is one table: its issues name the row and the column, never a sheet."""
-    return [replace(issue, sheet="") for issue in sorted(issues, key=lambda i: (i.row or 0, i.column or ""))]
+    headers = [column.header for column in PLAN_SHEET.columns]
+
+    def place(issue: ImportIssue) -> tuple[int, int]:
+        return issue.row or 0, headers.index(issue.column) if issue.column in headers else -1
+
+    return [replace(issue, sheet="") for issue in sorted(issues, key=place)]
 
 
 @dataclass(frozen=True)
@@ -259,6 +264,7 @@ class PlanReferences:
 
     def __init__(self) -> None:
         self.staff: dict[str, int] = {}
+        self.short: dict[str, int] = {}  # «смирноваев» -> the one teacher of that surname and initials
         self.classes: dict[tuple[int, str], int] = {}
         self.subgroups: dict[tuple[int, str], int] = {}
         self.subjects: dict[str, int] = {}
@@ -275,8 +281,12 @@ class PlanReferences:
             .where(Person.school_id == school_id, Person.id.in_(select(StaffRole.person_id)))
             .order_by(Person.id.desc())  # of two namesakes, the first one stays
         )
+        initials: dict[str, set[int]] = defaultdict(set)
         for person_id, last, first, middle in await session.execute(staff):
             refs.staff[name_key(full_name(last, first, middle))] = person_id
+            initials[compact(" ".join([last, *(part[:1] for part in (first, middle) if part)]))].add(person_id)
+        # «Смирнова Е. В.», as plans are often signed, when it names one person only.
+        refs.short = {key: ids.pop() for key, ids in initials.items() if len(ids) == 1}
         year_classes = select(ClassGroup.id).where(ClassGroup.year_id == year_id, ClassGroup.school_id == school_id)
         for class_id, grade, letter in await session.execute(
             select(ClassGroup.id, ClassGroup.grade, ClassGroup.letter).where(ClassGroup.id.in_(year_classes))
@@ -295,6 +305,11 @@ class PlanReferences:
         return refs
 
 
+def compact(name: str) -> str:
+    """A name without spaces and full stops: «Смирнова Е.В.» and «Смирнова Е. В.» are one."""
+    return re.sub(r"[\s.]", "", name_key(name))
+
+
 def parse_row(cells: RowCells, refs: PlanReferences) -> PlanRow | None:
     """A row's cells, each bad one reported; its assignment found by teacher, class, subgroup and subject."""
     teacher = cells.get("teacher", name_key)
@@ -306,7 +321,7 @@ def parse_row(cells: RowCells, refs: PlanReferences) -> PlanRow | None:
     topic = cells.get("topic", text(length(PlanTopic.topic)))
     hours = cells.get("hours", integer(1, MAX_HOURS)) or 1
 
-    teacher_id = refs.staff.get(teacher) if teacher else None
+    teacher_id = (refs.staff.get(teacher) or refs.short.get(compact(teacher))) if teacher else None
     if teacher and teacher_id is None:
         cells.issue("teacher", "plan.unknown_teacher")
     class_id = refs.classes.get(class_key) if class_key else None
