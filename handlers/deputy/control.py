@@ -227,7 +227,11 @@ def completion_text(report: PlanControl, locale: str) -> str:
     elif whole_school and not shown:
         blocks.append("✅ " + _("Every subject is on schedule with its plan."))
     else:
-        lines = [completion_line(c) for c in shown]
+        if whole_school:  # the furthest behind first, as many as a phone's screen takes
+            shown = tuple(sorted(shown, key=lambda c: c.percent))
+        lines = [completion_line(c) for c in shown[: SHOWN_OF_SCHOOL if whole_school else None]]
+        if len(shown) > len(lines):
+            lines.append(more_line(len(shown) - len(lines)))
         if whole_school:
             on_time = len(report.completion) - len(shown)
             lines.insert(
