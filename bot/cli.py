@@ -65,7 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "template", help="write blank import templates (XLSX and CSV); `template ktp`: of the thematic plan (J-14)"
     )
-    p.add_argument("words", nargs="*", metavar="[ktp] [folder]")
+    p.add_argument(
+        "words",
+        nargs="*",
+        metavar="ARG",
+        help="[ktp] [FOLDER]: `ktp` for the thematic plan; the folder (default: import-template or ktp-template)",
+    )
     p.set_defaults(handler=cmd_template)
 
     p = sub.add_parser("import", help="import the school from an XLSX workbook or a folder of CSV files")
