@@ -62,13 +62,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook", action="store_true", help="receive updates at WEBHOOK_URL instead of polling")
     p.set_defaults(handler=cmd_run)
 
-    p = sub.add_parser("template", help="write blank import templates (XLSX and CSV)")
-    p.add_argument("folder", nargs="?", default="import-template", type=Path)
+    p = sub.add_parser(
+        "template", help="write blank import templates (XLSX and CSV); `template ktp`: of the thematic plan (J-14)"
+    )
+    p.add_argument(
+        "words",
+        nargs="*",
+        metavar="ARG",
+        help="[ktp] [FOLDER]: `ktp` for the thematic plan; the folder (default: import-template or ktp-template)",
+    )
     p.set_defaults(handler=cmd_template)
 
     p = sub.add_parser("import", help="import the school from an XLSX workbook or a folder of CSV files")
     p.add_argument("path", type=Path)
     p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("import-plan", help="import a thematic plan (КТП) from an XLSX or CSV file (J-14)")
+    p.add_argument("path", type=Path)
+    p.add_argument("--school", help="school name or id (when the database holds several)")
+    p.add_argument("--replace", action="store_true", help="replace the plans already loaded for the same subjects")
+    p.set_defaults(handler=cmd_import_plan)
 
     p = sub.add_parser("demo", help="generate a realistic demo school around today's date")
     p.add_argument("--seed", type=int, default=1)
@@ -151,10 +164,22 @@ async def cmd_run(args, settings: Settings) -> None:
     await (run_webhook if args.webhook else run_polling)(settings)
 
 
-async def cmd_template(args, settings: Settings) -> None:
-    from services.school_import import write_templates
+PLAN_WORDS = ("ktp", "ктп", "plan")
 
-    for path in write_templates(args.folder):
+
+async def cmd_template(args, settings: Settings) -> None:
+    """`template [FOLDER]`: the school's workbook; `template ktp [FOLDER]`: the thematic plan's (J-14)."""
+    from services.school_import import write_plan_templates, write_templates
+    from ui.i18n import gettext
+
+    words = list(args.words)
+    plan = bool(words) and words[0].casefold() in PLAN_WORDS
+    if plan:
+        words.pop(0)
+    if len(words) > 1:
+        raise CliError(gettext("Name one folder for the templates.", settings.locale))
+    folder = Path(words[0]) if words else Path("ktp-template" if plan else "import-template")
+    for path in (write_plan_templates if plan else write_templates)(folder):
         print(path)
 
 
@@ -180,6 +205,40 @@ async def cmd_import(args, settings: Settings) -> None:
             unchanged=sum(report.unchanged.values()),
         )
     )
+
+
+async def cmd_import_plan(args, settings: Settings) -> None:
+    """J-14: a thematic plan (КТП) per teacher, class and subject; all of it or nothing."""
+    from services.access import system_actor
+    from services.models import utcnow
+    from services.plan import PlanService
+    from services.school_import import ImportFailed, read_plan
+    from ui.errors_text import import_issue_text
+    from ui.i18n import translator
+
+    engine, sessions = await open_database(settings)
+    try:
+        try:
+            rows = read_plan(args.path)
+            async with sessions() as session:
+                school = await find_school(session, args.school, settings.locale)
+                report = await PlanService(session, utcnow).import_plan(
+                    system_actor(school.id), rows, replace_plans=args.replace
+                )
+        except ImportFailed as failed:
+            raise CliError(import_failure_text(failed, settings.locale)) from None
+    finally:
+        await engine.dispose()
+    _ = translator(settings.locale)
+    print(
+        _(
+            "Thematic plan imported: {created} new, {replaced} replaced, {unchanged} unchanged; {topics} topics written."
+        ).format(created=report.created, replaced=report.replaced, unchanged=report.unchanged, topics=report.topics)
+    )
+    if report.warnings:
+        print(_("To move (the plan's date does not fit the calendar or the timetable):"))
+        for issue in report.warnings:
+            print(import_issue_text(issue, settings.locale))
 
 
 async def cmd_demo(args, settings: Settings) -> None:

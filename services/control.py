@@ -43,6 +43,7 @@ from .models import (
     TimetableEntry,
 )
 from .period_marks import required_for, required_marks
+from .plan import Completion, Departure, completion, departures
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,39 @@ class ControlReport:
         return sum(len(t.lessons) for t in self.teachers)
 
 
+@dataclass(frozen=True)
+class Unplanned:
+    """A subject of a class without a thematic plan loaded (J-14)."""
+
+    class_name: str
+    subgroup: str | None
+    subject: str
+    teacher: str
+
+
+@dataclass(frozen=True)
+class PlanControl:
+    """J-14 for the whole school or one class: the week's lessons whose topic departs from the plan, and each
+    subject's programme completion by today."""
+
+    class_id: int | None
+    class_name: str | None
+    date_from: date
+    date_to: date
+    today: date
+    departures: tuple[Departure, ...]
+    completion: tuple[Completion, ...]  # by class and subject
+    without_plan: tuple[Unplanned, ...]
+
+    @property
+    def current_week(self) -> bool:
+        return self.date_to >= self.today
+
+    @property
+    def behind(self) -> tuple[Completion, ...]:
+        return tuple(c for c in self.completion if c.behind)
+
+
 class ControlService:
     def __init__(self, session: AsyncSession, clock: Clock):
         self.session = session
@@ -138,6 +172,42 @@ class ControlService:
             today=today,
             teachers=await lesson_gaps(self.session, school.id, assignments, date_from, date_to, now),
             accumulation=await self._accumulation(school, calendar, assignments, today),
+        )
+
+    async def plan_report(self, actor: Actor, class_id: int | None = None, week: date | None = None) -> PlanControl:
+        """J-14, REP-3: the thematic plan against the journal, for the week that holds `week` (departures) and the
+        year up to today (completion); a handful of statements whatever the school's size."""
+        school, now = await self._school(actor)
+        today = now.date()
+        monday = (week or today) - timedelta(days=(week or today).weekday())
+        if monday > today:
+            raise InvalidInput("control.future_week")
+        date_from, date_to = monday, min(monday + timedelta(days=6), today)
+        calendar = await SchoolCalendar.load(self.session, school.id, today)
+        class_group = None
+        if class_id is not None:
+            class_group = await self.session.get(ClassGroup, class_id)
+            if class_group is None or class_group.school_id != school.id:
+                raise NotFound("class.not_found")
+        assignments = await school_assignments(self.session, school.id, calendar, class_group)
+        done, without = await completion(self.session, calendar, assignments, today)
+        return PlanControl(
+            class_id=class_group.id if class_group else None,
+            class_name=class_group.name if class_group else None,
+            date_from=date_from,
+            date_to=date_to,
+            today=today,
+            departures=await departures(self.session, assignments, date_from, date_to),
+            completion=done,
+            without_plan=tuple(
+                Unplanned(
+                    class_name=a.class_group.name,
+                    subgroup=a.subgroup.name if a.subgroup else None,
+                    subject=a.subject.name,
+                    teacher=a.teacher.short_name,
+                )
+                for a in (assignments[i] for i in without)
+            ),
         )
 
     # ---- the accumulation of marks (PER-4) -----------------------------------------------------------

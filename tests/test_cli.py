@@ -19,7 +19,7 @@ from bot.cli import main
 from services.access import system_actor
 from services.db import create_engine, create_session_factory
 from services.invites import InviteService
-from services.models import InviteCode, Person, TelegramAccount, utcnow
+from services.models import InviteCode, Person, PlanTopic, TelegramAccount, utcnow
 from tests.factories import build_school
 
 
@@ -280,3 +280,38 @@ def test_run_without_a_usable_token_says_so_in_a_sentence_before_aiogram_is_impo
     assert line.startswith(expected)
     assert not token or token.partition(":")[2 if ":" in token[:-1] else 0] not in line  # never the token itself
     assert not (tmp_path / "data").exists()  # nothing was touched
+
+
+def test_thematic_plan_template_then_import_plan_then_replace_J_14(database, tmp_path, capsys):
+    """`template ktp` beside the school's template: the two examples import together, the plan without a date to
+    move; again, nothing changes; a changed plan is refused without --replace and replaces the old one with it."""
+    run("template", str(tmp_path / "tpl"))
+    run("import", str(tmp_path / "tpl" / "school_template.xlsx"))
+    run("template", "ktp", str(tmp_path / "ktp"))
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        str(tmp_path / "ktp" / "ktp_template.xlsx"),
+        str(tmp_path / "ktp" / "ktp_template.csv"),
+    ]
+    run("import-plan", str(tmp_path / "ktp" / "ktp_template.xlsx"))
+    assert capsys.readouterr().out == ("КТП загружено: новых — 1, заменено — 0, без изменений — 0; записано тем: 1.\n")
+    run("import-plan", str(tmp_path / "ktp" / "ktp_template.csv"))
+    assert "без изменений — 1" in capsys.readouterr().out
+
+    plan = tmp_path / "ktp" / "ktp_template.csv"
+    plan.write_text(
+        plan.read_text(encoding="utf-8-sig").replace("Натуральные числа;1", "Натуральные числа;2"), encoding="utf-8-sig"
+    )
+    with pytest.raises(SystemExit) as exit_:
+        run("import-plan", str(plan))
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "Импорт не выполнен: 1 ошибка. Ничего не записано.",
+        (
+            "  строка 2, столбец «Предмет», значение «Математика»: план по предмету Математика, 5А уже загружен и "
+            "отличается: чтобы заменить его, загрузите файл с --replace"
+        ),
+    ]
+    run("import-plan", str(plan), "--replace")
+    assert capsys.readouterr().out == ("КТП загружено: новых — 0, заменено — 1, без изменений — 0; записано тем: 2.\n")
+    topics = with_session(database, lambda s: s.scalar(select(func.count()).select_from(PlanTopic)))
+    assert topics == 2

@@ -360,6 +360,8 @@ class ControlView(str, Enum):
     lessons = "lessons"  # the lessons without attendance, topic or homework, by teacher
     marks = "marks"  # the subjects behind the schedule of marks
     classes = "classes"  # the choice of a class
+    plan = "plan"  # the programme's completion by subject (J-14)
+    topics = "topics"  # the week's lessons whose topic departs from the thematic plan (J-14)
 
 
 class ControlCB(CallbackData, prefix="dctl"):

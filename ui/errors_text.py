@@ -25,6 +25,7 @@ ERRORS = {
     "announcement.too_many_files": N_("At most {max} files per announcement."),
     "control.future_week": N_("This week has not begun yet."),
     "control.not_allowed": N_("Journal control is for the deputy director and the administrator."),
+    "plan.not_allowed": N_("The thematic plan is loaded by the deputy director or the administrator."),
     "absence.bad_reason": N_("No such absence reason. Send the command again."),
     "correction.comment_required": N_("Say why the request is declined: the teacher gets your comment."),
     "correction.comment_too_long": N_("The comment is too long: {length} characters, at most {max}."),
@@ -189,6 +190,19 @@ IMPORT_ISSUES = {
     "value.ambiguous": N_("more than one match; name it more exactly"),
     "value.no_load": N_("no teaching load row for this class and subject"),
     "value.timetable_clash": N_("the same lesson is already taken in row {other_row}"),
+    # The thematic plan (schoolbot import-plan): errors, then the warnings of dates to move.
+    "plan.unknown_teacher": N_("no such teacher in the school"),
+    "plan.unknown_class": N_("no such class in the school year {year}"),
+    "plan.unknown_subject": N_("no such subject in the school"),
+    "plan.no_assignment": N_("this teacher does not teach this subject in this class (no such teaching load)"),
+    "plan.position_taken": N_("lesson {position} is already in row {first_row}"),
+    "plan.exists": N_(
+        "the plan of {subject}, {class} is already loaded and differs: import with --replace to replace it"
+    ),
+    "plan.move_holiday": N_("move: {date} falls on the holidays «{holiday}»"),
+    "plan.move_day_off": N_("move: {date} is not a school day"),
+    "plan.move_no_lesson": N_("move: the timetable has no lesson of this subject on {date}"),
+    "plan.gap": N_("lessons {first}–{last} are missing from the plan"),
 }
 
 

@@ -2,7 +2,8 @@
 school or one class. The lessons of a week (this week up to today, or an earlier one) that lack attendance, topic
 or homework, by teacher; and the subjects of the current period where students are behind the schedule of marks
 (PER-4 counted against the share of the period already held). A short summary first, each list a tap away; one
-message that the buttons edit in place."""
+message that the buttons edit in place. Two lists read the thematic plan (J-14): the programme's completion by
+subject, and the week's lessons whose topic departs from the plan."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from services.container import Services
-from services.control import AccumulationGap, ControlReport, LessonGap, TeacherGaps
+from services.control import AccumulationGap, ControlReport, LessonGap, PlanControl, TeacherGaps
+from services.plan import Completion, Departure
 from ui.callbacks import ControlCB, ControlView
 from ui.formatting import short_date, split_text
 from ui.labels import MISSING
@@ -23,6 +25,7 @@ from ui.menus import menu_filter
 from ui.screens import Screen, parse_day
 
 SHOWN_PER_TEACHER = 10  # of the whole school; a class's report lists every lesson
+SHOWN_OF_SCHOOL = 30  # departures and subjects without a plan, of the whole school; a class's lists are whole
 CLASSES_PER_ROW = 4
 
 
@@ -42,6 +45,21 @@ async def on_lessons(_query: CallbackQuery, callback_data: ControlCB, services: 
 async def on_marks(_query: CallbackQuery, callback_data: ControlCB, services: Services, screen: Screen):
     report = await load_report(screen, services, callback_data)
     await screen.show(split_text(marks_text(report, screen.locale)), list_keyboard(report))
+
+
+async def on_plan(_query: CallbackQuery, callback_data: ControlCB, services: Services, screen: Screen):
+    report = await load_plan(screen, services, callback_data)
+    await screen.show(split_text(completion_text(report, screen.locale)), plan_keyboard(report))
+
+
+async def on_topics(_query: CallbackQuery, callback_data: ControlCB, services: Services, screen: Screen):
+    report = await load_plan(screen, services, callback_data)
+    await screen.show(split_text(departures_text(report, screen.locale)), plan_keyboard(report))
+
+
+async def load_plan(screen: Screen, services: Services, wanted: ControlCB) -> PlanControl:
+    week = parse_day(wanted.week) if wanted.week else None  # a forged date is refused
+    return await services.control.plan_report(screen.user.actor, wanted.cls or None, week)  # re-checks the role
 
 
 async def on_classes(_query: CallbackQuery, callback_data: ControlCB, services: Services, screen: Screen):
@@ -68,7 +86,7 @@ async def show_summary(screen: Screen, services: Services, wanted: ControlCB) ->
 # ---- the summary, then each list ---------------------------------------------------------------------------
 
 
-def title(report: ControlReport, locale: str) -> str:
+def title(report: ControlReport | PlanControl, locale: str) -> str:
     scope = escape(report.class_name) if report.class_name else _("whole school")
     return "<b>{}</b>\n{}".format(
         _("Journal control: {scope}").format(scope=scope),
@@ -192,6 +210,108 @@ def subject_name(gap: AccumulationGap) -> str:
     return f"{gap.subject} ({gap.subgroup})" if gap.subgroup else gap.subject
 
 
+# ---- the thematic plan (J-14) --------------------------------------------------------------------------------
+
+
+def completion_text(report: PlanControl, locale: str) -> str:
+    """Of a class, every subject; of the whole school, the subjects behind the plan (the rest counted)."""
+    whole_school = report.class_id is None
+    head = "<b>" + _("Programme completion by {date}").format(date=short_date(report.today, locale)) + "</b>"
+    rule = _(
+        "Given: the lessons with a topic; due by today: the timetable's lessons so far, at most the plan's topics."
+    )
+    blocks = [title(report, locale), head + "\n" + rule]
+    shown = report.behind if whole_school else report.completion
+    if not report.completion:
+        blocks.append(_("No thematic plan is loaded."))
+    elif whole_school and not shown:
+        blocks.append("✅ " + _("Every subject is on schedule with its plan."))
+    else:
+        if whole_school:  # the furthest behind first, as many as a phone's screen takes
+            shown = tuple(sorted(shown, key=lambda c: c.percent))
+        lines = [completion_line(c) for c in shown[: SHOWN_OF_SCHOOL if whole_school else None]]
+        if len(shown) > len(lines):
+            lines.append(more_line(len(shown) - len(lines)))
+        if whole_school:
+            on_time = len(report.completion) - len(shown)
+            lines.insert(
+                0,
+                "<b>"
+                + _("Behind the plan: {count}; on schedule: {on_time}").format(count=len(shown), on_time=on_time)
+                + "</b>",
+            )
+        blocks.append("\n".join(lines))
+    if report.without_plan:
+        missing = report.without_plan[: SHOWN_OF_SCHOOL if whole_school else None]
+        lines = ["<b>" + _("No plan loaded: {count}").format(count=len(report.without_plan)) + "</b>"]
+        lines += ["• " + escape(f"{u.class_name}, {with_group(u.subject, u.subgroup)} — {u.teacher}") for u in missing]
+        if len(report.without_plan) > len(missing):
+            lines.append(more_line(len(report.without_plan) - len(missing)))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def completion_line(c: Completion) -> str:
+    """«• 7А, Алгебра — Иванова И. И.: 34 из 36 (94%); в плане 102»."""
+    teacher = " — " + escape(c.teacher)
+    return "• {}, {}{}: {}".format(
+        escape(c.class_name),
+        escape(with_group(c.subject, c.subgroup)),
+        teacher,
+        _("{given} of {due} ({percent}%); {total} in the plan").format(
+            given=c.given, due=c.due, percent=c.percent, total=c.total
+        ),
+    )
+
+
+def departures_text(report: PlanControl, locale: str) -> str:
+    blocks = [title(report, locale)]
+    if not report.departures:
+        blocks.append("✅ " + _("Every topic given this week follows the thematic plan."))
+        return "\n\n".join(blocks)
+    shown = report.departures[: SHOWN_OF_SCHOOL if report.class_id is None else None]
+    lines = ["<b>" + _("Topics off the plan: {count}").format(count=len(report.departures)) + "</b>"]
+    lines += ["• " + departure_line(d, locale) for d in shown]
+    if len(report.departures) > len(shown):
+        lines.append(more_line(len(report.departures) - len(shown)))
+    blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def departure_line(d: Departure, locale: str) -> str:
+    """«24 нояб., урок 2, 5А, Математика — Смирнова Е. В.: «Задачи на движение»; по плану (урок 2 по КТП):
+    «§2. Тема 2»»."""
+    planned = (
+        _("planned (lesson {position}): «{topic}»").format(position=d.position, topic=escape(d.planned))
+        if d.planned is not None
+        else _("lesson {position} is past the plan's end").format(position=d.position)
+    )
+    return "{}, {} — {}: «{}»; {}".format(
+        _("{day}, lesson {number}").format(day=short_date(d.date, locale), number=d.number),
+        escape(f"{d.class_name}, {with_group(d.subject, d.subgroup)}"),
+        escape(d.teacher),
+        escape(d.topic),
+        planned,
+    )
+
+
+def with_group(subject: str, subgroup: str | None) -> str:
+    return f"{subject} ({subgroup})" if subgroup else subject
+
+
+def more_line(count: int) -> str:
+    return _("… and {count} more: choose a class to see all").format(count=count)
+
+
+def plan_keyboard(report: PlanControl) -> InlineKeyboardMarkup:
+    """Back to the summary of the same class and week."""
+    this_week = "" if report.current_week else report.date_from.isoformat()
+    back = ControlCB(cls=report.class_id or 0, week=this_week)
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=_("◀ Summary"), callback_data=back.pack())]]
+    )
+
+
 def report_keyboard(report: ControlReport) -> InlineKeyboardMarkup:
     """Each list a tap away; weeks back and forth (not past today), the choice of a class, the whole school."""
     cls = report.class_id or 0
@@ -211,6 +331,16 @@ def report_keyboard(report: ControlReport) -> InlineKeyboardMarkup:
                 callback_data=ControlCB(cls=cls, week=this_week, view=ControlView.marks).pack(),
             )
         )
+    plan = [
+        InlineKeyboardButton(
+            text=_("Programme completion"),
+            callback_data=ControlCB(cls=cls, week=this_week, view=ControlView.plan).pack(),
+        ),
+        InlineKeyboardButton(
+            text=_("Topics off the plan"),
+            callback_data=ControlCB(cls=cls, week=this_week, view=ControlView.topics).pack(),
+        ),
+    ]
     weeks = [
         InlineKeyboardButton(
             text=_("◀ Previous week"),
@@ -234,7 +364,7 @@ def report_keyboard(report: ControlReport) -> InlineKeyboardMarkup:
     ]
     if report.class_id is not None:
         scope.append(InlineKeyboardButton(text=_("Whole school"), callback_data=ControlCB(week=this_week).pack()))
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in (lists, weeks, scope) if row])
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in (lists, plan, weeks, scope) if row])
 
 
 def list_keyboard(report: ControlReport) -> InlineKeyboardMarkup:
@@ -252,4 +382,6 @@ def build_router() -> Router:
     router.callback_query.register(on_lessons, ControlCB.filter(F.view == ControlView.lessons))
     router.callback_query.register(on_marks, ControlCB.filter(F.view == ControlView.marks))
     router.callback_query.register(on_classes, ControlCB.filter(F.view == ControlView.classes))
+    router.callback_query.register(on_plan, ControlCB.filter(F.view == ControlView.plan))
+    router.callback_query.register(on_topics, ControlCB.filter(F.view == ControlView.topics))
     return router

@@ -12,12 +12,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..db import write_transaction
 from .existing import load_existing
 from .issues import ImportFailed, ImportIssue, ImportReport, Tables, in_file_order
-from .reader import read_source
-from .templates import write_templates
+from .reader import read_plan, read_source
+from .templates import write_plan_templates, write_templates
 from .validate import check_references, parse_tables
 from .writer import SchoolWriter
 
-__all__ = ["ImportFailed", "ImportIssue", "ImportReport", "Tables", "import_school", "read_source", "write_templates"]
+__all__ = [
+    "ImportFailed",
+    "ImportIssue",
+    "ImportReport",
+    "Tables",
+    "import_school",
+    "read_plan",
+    "read_source",
+    "write_plan_templates",
+    "write_templates",
+]
 
 
 async def import_school(session: AsyncSession, tables: Tables) -> ImportReport:

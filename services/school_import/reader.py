@@ -8,6 +8,7 @@ inside a sheet are kept (the check skips them), blank rows at its end are droppe
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import math
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from ..safe_cells import csv_text
 from .issues import ImportFailed, ImportIssue, Tables, file_issue, sheet_issue
-from .spec import SHEETS, Sheet
+from .spec import PLAN_SHEET, SHEETS, Sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 Grid = list[list[str]]  # a sheet's cells as text, the header first
@@ -165,7 +166,9 @@ def tables_of(grids: dict[str, Grid]) -> Tables:
 
 def sheet_rows(sheet: Sheet, grid: Grid, issues: list[ImportIssue]) -> list[dict[str, str]]:
     """The data rows as column key -> text; only the columns the sheet has."""
-    columns = {simple(name): column for column in sheet.columns for name in (column.header, column.key)}
+    columns = {
+        simple(name): column for column in sheet.columns for name in (column.header, column.key, *column.aliases)
+    }
     header = grid[0] if grid else []
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
@@ -184,3 +187,53 @@ def sheet_rows(sheet: Sheet, grid: Grid, issues: list[ImportIssue]) -> list[dict
     while rows and not any(rows[-1].values()):
         rows.pop()
     return rows
+
+
+CSV_SUFFIXES = (".csv", ".txt")
+
+
+def read_plan(path: Path) -> list[dict[str, str]]:
+    """J-14: a calendar-thematic plan, one CSV file or a workbook; of a workbook, the sheet named «КТП» (or «plan»),
+    else its first sheet. The same limits and the same loose headers as the school's import."""
+    path = Path(path)
+    if not path.exists() or path.is_dir():
+        raise ImportFailed([file_issue(path.name, "file.not_found")])
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        grid = read_plan_workbook(path)
+    elif suffix in CSV_SUFFIXES:
+        grid = read_csv(path, PLAN_SHEET.name)
+    else:
+        raise ImportFailed([file_issue(path.name, "file.unknown_format", extension=suffix)])
+    issues: list[ImportIssue] = []
+    rows = sheet_rows(PLAN_SHEET, grid, issues)
+    if issues:  # one table: the issues name the column, not a sheet
+        raise ImportFailed([dataclasses.replace(issue, sheet="") for issue in issues])
+    if not any(value.strip() for row in rows for value in row.values()):
+        raise ImportFailed([file_issue(path.name, "sheet.empty")])
+    return rows
+
+
+def read_plan_workbook(path: Path) -> Grid:
+    import openpyxl  # here, not at the top, as read_workbook
+
+    check_size(path)
+    check_unpacked(path)
+    names = {simple(PLAN_SHEET.name), simple(PLAN_SHEET.title), "ktp"}
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheets = workbook.worksheets
+            worksheet = next((w for w in sheets if simple(w.title) in names), sheets[0] if sheets else None)
+            if worksheet is None:
+                return []
+            return limited(
+                ([cell_text(value) for value in row] for row in worksheet.iter_rows(values_only=True)),
+                PLAN_SHEET.name,
+            )
+        finally:
+            workbook.close()
+    except ImportFailed:
+        raise
+    except Exception as error:  # a damaged or foreign file fails in many ways (zip, XML, openpyxl)
+        raise ImportFailed([file_issue(path.name, "file.unreadable", error=type(error).__name__)]) from error

@@ -15,6 +15,7 @@ class Column:
     header: str
     required: bool = True
     example: str = ""
+    aliases: tuple[str, ...] = ()  # other headers people write, English ones among them
 
 
 @dataclass(frozen=True)
@@ -164,3 +165,22 @@ SHEETS: tuple[Sheet, ...] = (
 )
 
 SHEETS_BY_NAME = {sheet.name: sheet for sheet in SHEETS}
+
+
+# J-14: the calendar-thematic plan (КТП), a file of its own (`schoolbot import-plan`): one row a lesson, or a
+# row of several hours that takes as many lessons. Teachers name their columns in many ways; the aliases
+# (English among them) are matched as loosely as the headers.
+PLAN_SHEET = Sheet(
+    "plan",
+    "КТП",
+    (
+        Column("teacher", "Учитель", example="Смирнова Елена Викторовна", aliases=("ФИО учителя",)),
+        Column("class", "Класс", example="5А"),
+        Column("subgroup", "Подгруппа", required=False, example=""),
+        Column("subject", "Предмет", example="Математика"),
+        Column("lesson", "№ урока", example="1", aliases=("№", "Номер урока", "Урок", "Lesson no", "No")),
+        Column("date", "Дата (план)", required=False, example="07.09.2026", aliases=("Дата", "Planned date")),
+        Column("topic", "Тема", example="Натуральные числа", aliases=("Тема урока", "Lesson topic")),
+        Column("hours", "Часы", required=False, example="1", aliases=("Кол-во часов", "Количество часов")),
+    ),
+)

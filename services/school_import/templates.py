@@ -10,7 +10,7 @@ import csv
 from pathlib import Path
 
 from ..safe_cells import csv_row, xlsx_append
-from .spec import SHEETS, Sheet
+from .spec import PLAN_SHEET, SHEETS, Sheet
 
 WORKBOOK_NAME = "school_template.xlsx"
 CSV_FOLDER = "csv"
@@ -25,7 +25,21 @@ def write_templates(folder: Path) -> list[Path]:
     return paths
 
 
-def write_workbook(path: Path) -> Path:
+PLAN_WORKBOOK_NAME = "ktp_template.xlsx"
+PLAN_CSV_NAME = "ktp_template.csv"
+
+
+def write_plan_templates(folder: Path) -> list[Path]:
+    """J-14: the calendar-thematic plan's blank workbook and CSV file, each with its header and an example row."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        write_workbook(folder / PLAN_WORKBOOK_NAME, (PLAN_SHEET,)),
+        write_csv(folder / PLAN_CSV_NAME, PLAN_SHEET),
+    ]
+
+
+def write_workbook(path: Path, sheets: tuple[Sheet, ...] = SHEETS) -> Path:
     # Here, not at the top: the running bot imports this package for its texts, never writes a workbook.
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -33,8 +47,8 @@ def write_workbook(path: Path) -> Path:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for sheet in SHEETS:
-        worksheet = workbook.create_sheet(sheet.name)
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(sheet.title if sheet is PLAN_SHEET else sheet.name)
         xlsx_append(worksheet, [column.header for column in sheet.columns])
         xlsx_append(worksheet, [column.example or None for column in sheet.columns])
         for index, column in enumerate(sheet.columns, start=1):

@@ -13,6 +13,7 @@ from tests.flows.conftest import plain
 from ui.callbacks import ControlCB
 
 EVERYTHING = "посещаемость, тема, задание"
+PLAN_BUTTONS = ("Выполнение программы", "Темы не по плану")  # J-14: tests/flows/test_plan_flow.py
 
 
 async def keep_some_lessons(sessions, clock, school) -> None:
@@ -57,7 +58,13 @@ async def test_deputy_sees_a_short_summary_and_opens_each_list_REP_3_PER_4(bot_w
         "\n"
         "Отстают от графика отметок, 2 четверть: 5 предметов\n" + SCHEDULE_RULE
     )
-    assert deputy.buttons() == ["Уроки по учителям (7)", "Отстают от графика (5)", "◀ Прошлая неделя", "Выбрать класс"]
+    assert deputy.buttons() == [
+        "Уроки по учителям (7)",
+        "Отстают от графика (5)",
+        *PLAN_BUTTONS,
+        "◀ Прошлая неделя",
+        "Выбрать класс",
+    ]
 
     await deputy.tap("Уроки по учителям (7)")
     assert plain(deputy.last_text()) == (
@@ -108,6 +115,7 @@ async def test_deputy_sees_a_short_summary_and_opens_each_list_REP_3_PER_4(bot_w
     assert deputy.buttons() == [
         "Уроки по учителям (17)",
         "Отстают от графика (5)",
+        *PLAN_BUTTONS,
         "◀ Прошлая неделя",
         "Следующая неделя ▶",
         "Выбрать класс",
@@ -132,6 +140,7 @@ async def test_deputy_sees_a_short_summary_and_opens_each_list_REP_3_PER_4(bot_w
     assert deputy.buttons() == [
         "Уроки по учителям (1)",
         "Отстают от графика (1)",
+        *PLAN_BUTTONS,
         "◀ Прошлая неделя",
         "Выбрать класс",
         "Вся школа",
