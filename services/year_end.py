@@ -242,10 +242,10 @@ class YearEndService:
         only: Collection[int] | None = None,
         draft: str | None = None,
     ) -> ClassDecisions:
-        """PER-5, DATA-4: the council's decisions for the class's students by the order: as suggested, except the
-        students in `changes`; with `only`, those students alone. A decision recorded before is replaced (audited)
-        when it differs, and kept when it is the same, so a repeated save changes nothing; a draft id makes a
-        second tap on the same screen refused (AlreadySaved)."""
+        """PER-5, DATA-4: the council's decisions for the class's students by the order: the students in `changes`
+        as given, the others without a decision as suggested; with `only`, those students alone. A decision recorded
+        before stays unless changed, and is replaced (audited) only when it differs, so a repeated save changes
+        nothing; a draft id makes a second tap on the same screen refused (AlreadySaved)."""
         changes = dict(changes or {})
         order_number = clean_text(order_number, one_line=True)
         if not order_number:
@@ -272,8 +272,8 @@ class YearEndService:
                 )
             }
             for row in sheet.students:
-                if row.student_id not in wanted:
-                    continue
+                if row.student_id not in wanted or (row.student_id not in changes and row.student_id in existing):
+                    continue  # a decision recorded before stays unless it is changed
                 kind = changes.get(row.student_id, row.suggested)
                 owed = sorted(debts.get(row.student_id, {})) if kind == YearDecisionKind.CONDITIONAL else []
                 if kind == YearDecisionKind.CONDITIONAL and not owed:

@@ -48,6 +48,9 @@ ENTRIES = (
     MenuEntry("corrections", N_("Correction requests to decide"), N_("Corrections"), CONTROL),
     MenuEntry("control", N_("Journal control: what is missing"), N_("Journal control"), CONTROL),
     MenuEntry(
+        "yearend", N_("Year's end: the council's decisions, the conditionally promoted"), N_("Year's end"), CONTROL
+    ),
+    MenuEntry(
         "announce",
         N_("Announcement to the school, a grade, a class or parents"),
         N_("Announcement"),

@@ -56,3 +56,12 @@ class AnnouncementForm(StatesGroup):
     text = State()
     files = State()
     confirm = State()
+
+
+class YearEndForm(StatesGroup):
+    """/yearend: a class's decisions (changed ones kept in the FSM data), the order's number and date, then «Save»;
+    nothing is written before «Save»."""
+
+    sheet = State()
+    order = State()
+    confirm = State()
