@@ -20,6 +20,7 @@ from services.errors import AlreadySaved, DomainError
 from services.models import YearDecisionKind
 from ui.callbacks import YearEndCB, YearEndStep
 from ui.filters import not_for_others
+from ui.formatting import split_text
 from ui.menus import menu_filter
 from ui.screens import Screen
 from ui.states import YearEndForm as Form
@@ -71,7 +72,7 @@ async def on_sheet(_query: CallbackQuery, callback_data: YearEndCB, services: Se
         await screen.state.set_state(Form.sheet)
         await screen.state.set_data({"cls": sheet.class_id, "changes": {}, "draft": new_draft_id()})
     changes = await changes_of(screen)
-    await screen.show(sheet_text(sheet, changes, screen.locale), sheet_keyboard(sheet, changes))
+    await screen.show(split_text(sheet_text(sheet, changes, screen.locale)), sheet_keyboard(sheet, changes))
 
 
 async def on_students(_query: CallbackQuery, callback_data: YearEndCB, services: Services, screen: Screen):
@@ -101,7 +102,7 @@ async def on_decide(_query: CallbackQuery, callback_data: YearEndCB, services: S
         changes = await changes_of(screen)
         changes[row.student_id] = kind
         await screen.state.update_data(changes={str(k): v.value for k, v in changes.items()})
-    await screen.show(sheet_text(sheet, changes, screen.locale), sheet_keyboard(sheet, changes))
+    await screen.show(split_text(sheet_text(sheet, changes, screen.locale)), sheet_keyboard(sheet, changes))
 
 
 async def on_approve(_query: CallbackQuery, callback_data: YearEndCB, services: Services, screen: Screen):
@@ -153,8 +154,11 @@ async def on_save(_query: CallbackQuery, services: Services, screen: Screen):
                 InlineKeyboardMarkup(inline_keyboard=[]),
             )
             return
+        # The class's screen stays live: another change starts a new draft.
+        await state.set_state(Form.sheet)
+        await state.set_data({"cls": sheet.class_id, "changes": {}, "draft": new_draft_id()})
     screen.toast(_("Saved."))
-    await screen.show(saved_text(sheet, screen.locale), sheet_keyboard(sheet, {}))
+    await screen.show(split_text(saved_text(sheet, screen.locale)), sheet_keyboard(sheet, {}))
 
 
 async def on_cancel(_query: CallbackQuery, screen: Screen):

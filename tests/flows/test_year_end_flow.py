@@ -88,6 +88,23 @@ async def test_the_deputy_records_a_class_decisions_PER_5_DATA_4(bot_world, link
     assert {(r.order_number, r.order_date) for r in rows.values()} == {("45-у", date(2027, 6, 18))}
     assert deputy.buttons() == ["Изменить решение по ученику", "◀ Классы"]  # nothing left to approve
 
+    # A recorded decision changed by a later order: only that student's is written again.
+    await deputy.tap("Изменить решение по ученику")
+    await deputy.tap("3. Васильев Глеб Денисович")
+    await deputy.tap("переведён")
+    await deputy.tap("Утвердить как показано")
+    await deputy.send("47-у от 25.06.2027")
+    assert plain(deputy.last_text()).endswith("• переведён: 1")
+    await deputy.tap("Сохранить")
+    async with sessions() as session:
+        vasiliev = await session.scalar(
+            select(YearDecision).where(YearDecision.student_id == school.students["vasiliev"])
+        )
+        audited = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "year_decision")
+        )
+    assert (vasiliev.decision, vasiliev.order_number, audited) == (YearDecisionKind.PROMOTED, "47-у", 5)
+
     await deputy.tap("◀ Классы")
     await deputy.tap("Условно переведённые")
     assert "5А Борисова Вера Олеговна — задолженность: Математика (2026/2027, приказ № 45-у" in plain(
