@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", nargs="+", type=Path, help="folders (at least two); default: BACKUP_DIRS")
     p.set_defaults(handler=cmd_backup)
 
-    p = sub.add_parser("decide", help="record the pedagogical council's decisions for a class; those recorded before stay")
+    p = sub.add_parser(
+        "decide", help="record the pedagogical council's decisions for a class; those recorded before stay"
+    )
     p.add_argument("--school", help="school name or id")
     p.add_argument("--class", dest="class_name", required=True, help="e.g. 5А")
     p.add_argument("--order", required=True, help="the director's order number")
