@@ -445,13 +445,23 @@ async def cmd_new_year(args, settings: Settings) -> None:
             "new year's real calendar (`schoolbot import`)."
         ).format(periods=plan.periods, holidays=plan.holidays, source=plan.source_name),
         _("Classes: {classes}.").format(classes=", ".join(plan.classes) or "—"),
-        "; ".join(f"{label}: {plan.count(kind)}" for kind, label in kinds.items()),
+        _("Promoted: {promoted}; left to repeat the year: {repeat}; graduated: {graduated}.").format(
+            promoted=plan.count(MovementKind.PROMOTION),
+            repeat=plan.count(MovementKind.REPEAT),
+            graduated=plan.count(MovementKind.GRADUATION),
+        ),
     ]
     if args.dry_run:
         for move in plan.moves:
             flag = "" if move.decided else " " + _("(no decision)")
             lines.append(f"  {move.full_name}: {move.from_class} → {move.to_class or '—'}, {kinds[move.kind]}{flag}")
-    if plan.missing:
+    if plan.missing and args.promote_rest:
+        lines.append(
+            _("Moved by --promote-rest, without the council's decision: students of {classes}.").format(
+                classes=", ".join(plan.missing)
+            )
+        )
+    elif plan.missing:
         lines.append(
             _("Without the council's decision: students of {classes}.").format(classes=", ".join(plan.missing))
         )
