@@ -108,6 +108,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", nargs="+", type=Path, help="folders (at least two); default: BACKUP_DIRS")
     p.set_defaults(handler=cmd_backup)
 
+    p = sub.add_parser(
+        "decide", help="record the pedagogical council's decisions for a class; those recorded before stay"
+    )
+    p.add_argument("--school", help="school name or id")
+    p.add_argument("--class", dest="class_name", required=True, help="e.g. 5А")
+    p.add_argument("--order", required=True, help="the director's order number")
+    p.add_argument("--date", type=date.fromisoformat, required=True, help="the order's date, YYYY-MM-DD")
+    p.add_argument("--student", help="one student's full name (or its beginning); default: the whole class")
+    p.add_argument("--decision", choices=["promoted", "conditional", "repeat", "graduated"])
+    p.set_defaults(handler=cmd_decide)
+
+    p = sub.add_parser("new-year", help="make the next school year and move the students by the decisions")
+    p.add_argument("--school", help="school name or id")
+    p.add_argument("--name", required=True, help="e.g. 2027/2028")
+    p.add_argument("--starts", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    p.add_argument("--ends", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    p.add_argument("--dry-run", action="store_true", help="print what would happen; write nothing")
+    p.add_argument("--promote-rest", action="store_true", help="promote the students without a decision")
+    p.set_defaults(handler=cmd_new_year)
+
     p = sub.add_parser("fetch-files", help="download into FILES_DIR every recorded file not kept there yet (ABS-4)")
     p.set_defaults(handler=cmd_fetch_files)
     return parser
@@ -389,6 +409,135 @@ async def cmd_fetch_files(args, settings: Settings) -> None:
             settings.locale,
         ).format(fetched=fetched, kept=kept, failed=failed)
     )
+
+
+async def cmd_decide(args, settings: Settings) -> None:
+    """PER-5, DATA-4: the council's decisions for a class by the order, as suggested from the year marks; with
+    --student and --decision, that student's alone."""
+    from services.access import system_actor
+    from services.models import YearDecisionKind, utcnow
+    from services.year_end import YearEndService
+    from ui.i18n import translator
+    from ui.year_end import DECISION_NAMES
+
+    _ = translator(settings.locale)
+    if bool(args.student) != bool(args.decision):
+        raise CliError(_("Give --student and --decision together."))
+    engine, sessions = await open_database(settings)
+    try:
+        async with sessions() as session:
+            school = await find_school(session, args.school, settings.locale)
+            class_group = await find_class(session, school, args.class_name, settings.locale)
+            service = YearEndService(session, utcnow)
+            admin = system_actor(school.id)
+            changes, only = {}, None
+            if args.student:
+                sheet = await service.sheet(admin, class_group.id)
+                wanted = " ".join(args.student.split()).casefold()
+                found = [s for s in sheet.students if s.full_name.casefold().startswith(wanted)]
+                if len(found) != 1:
+                    listing = "\n".join(f"  {s.full_name}" for s in sheet.students)
+                    raise CliError(
+                        _("Name one student of {class_name} (full name or its beginning):").format(
+                            class_name=sheet.class_name
+                        )
+                        + "\n"
+                        + listing
+                    )
+                changes, only = {found[0].student_id: YearDecisionKind(args.decision)}, [found[0].student_id]
+            sheet = await service.record(admin, class_group.id, args.order, args.date, changes, only=only)
+    finally:
+        await engine.dispose()
+    print(_("{class_name}, {year}: the council's decisions").format(class_name=sheet.class_name, year=sheet.year_name))
+    for row in sheet.students:
+        decision = _(DECISION_NAMES[row.recorded]) if row.recorded else _("no decision")
+        debts = f" ({', '.join(row.recorded_debts)})" if row.recorded_debts else ""
+        order = (
+            " " + _("order № {number} of {date}").format(number=row.order_number, date=row.order_date.isoformat())
+            if row.order_date
+            else ""
+        )
+        print(f"  {row.full_name}: {decision}{debts}{order}")
+
+
+async def cmd_new_year(args, settings: Settings) -> None:
+    """DATA-4, ACC-9: the next year, its classes, and every student moved by the council's decision."""
+    from services.access import system_actor
+    from services.models import MovementKind, utcnow
+    from services.new_year import NewYearService
+    from ui.i18n import translator
+
+    _ = translator(settings.locale)
+    engine, sessions = await open_database(settings)
+    try:
+        async with sessions() as session:
+            school = await find_school(session, args.school, settings.locale)
+            plan = await NewYearService(session, utcnow).start(
+                system_actor(school.id),
+                args.name,
+                args.starts,
+                args.ends,
+                dry_run=args.dry_run,
+                promote_rest=args.promote_rest,
+            )
+    finally:
+        await engine.dispose()
+    if plan.exists:
+        print(
+            _("The year {name} already exists in {school}: nothing was changed.").format(
+                name=plan.name, school=school.name
+            )
+        )
+        return
+    kinds = {
+        MovementKind.PROMOTION: _("promoted"),
+        MovementKind.REPEAT: _("left to repeat the year"),
+        MovementKind.GRADUATION: _("graduated"),
+    }
+    lines = [
+        _("Dry run: nothing was written.") if args.dry_run else _("The new year is made."),
+        _("{name}: {starts} – {ends}, after {source}.").format(
+            name=plan.name, starts=plan.starts_on.isoformat(), ends=plan.ends_on.isoformat(), source=plan.source_name
+        ),
+        _(
+            "Study periods: {periods}, holidays: {holidays}, copied from {source} a year on: a draft; import the "
+            "new year's real calendar (`schoolbot import`)."
+        ).format(periods=plan.periods, holidays=plan.holidays, source=plan.source_name),
+        _("Classes: {classes}.").format(classes=", ".join(plan.classes) or "—"),
+        _("Promoted: {promoted}; left to repeat the year: {repeat}; graduated: {graduated}.").format(
+            promoted=plan.count(MovementKind.PROMOTION),
+            repeat=plan.count(MovementKind.REPEAT),
+            graduated=plan.count(MovementKind.GRADUATION),
+        ),
+    ]
+    if args.dry_run:
+        for move in plan.moves:
+            flag = "" if move.decided else " " + _("(no decision)")
+            lines.append(f"  {move.full_name}: {move.from_class} → {move.to_class or '—'}, {kinds[move.kind]}{flag}")
+    if plan.missing and args.promote_rest:
+        lines.append(
+            _("Moved by --promote-rest, without the council's decision: students of {classes}.").format(
+                classes=", ".join(plan.missing)
+            )
+        )
+    elif plan.missing:
+        lines.append(
+            _("Without the council's decision: students of {classes}.").format(classes=", ".join(plan.missing))
+        )
+        if args.dry_run and not args.promote_rest:
+            lines.append(
+                _(
+                    "The run would be refused: record the decisions (/yearend in the bot, or `schoolbot decide`), "
+                    "or add --promote-rest."
+                )
+            )
+    lines.append(
+        _(
+            "The new year's teaching load and timetable come from the school import (`schoolbot import`). Families' "
+            "links, accounts and access codes stay as they are; graduates' access is closed."
+        )
+    )
+    print("\n".join(lines))
 
 
 async def find_school(session, wanted: str | None, locale: str) -> School:

@@ -18,9 +18,11 @@ from .files import FileService, FileStore
 from .invites import InviteService
 from .journal import JournalService
 from .movement import MovementService
+from .new_year import NewYearService
 from .period_marks import PeriodMarkService
 from .preferences import PreferenceService
 from .report_card import ReportCardService
+from .year_end import YearEndService
 
 
 class Services:
@@ -84,3 +86,11 @@ class Services:
     @cached_property
     def files(self) -> FileService:
         return FileService(self.session, self.store)
+
+    @cached_property
+    def year_end(self) -> YearEndService:
+        return YearEndService(self.session, self.clock)
+
+    @cached_property
+    def new_year(self) -> NewYearService:
+        return NewYearService(self.session, self.clock)

@@ -12,7 +12,7 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
 from services.announcements import Scope
-from services.models import AbsenceReason, DocumentKind, NotifyKind, NotifyMode
+from services.models import AbsenceReason, DocumentKind, NotifyKind, NotifyMode, YearDecisionKind
 
 INT_MAX = 2**31 - 1  # PostgreSQL's INTEGER; SQLite's is wider
 Id = Annotated[int, Field(ge=1, le=INT_MAX)]  # a row's id
@@ -440,3 +440,27 @@ class MovementMonthCB(CallbackData, prefix="mvm"):
     """/movement: a month of the order's date picker."""
 
     month: str  # "2026-11"
+
+
+# ---- the year's end (/yearend): the deputy director's ------------------------------------------------------
+
+
+class YearEndStep(str, Enum):
+    classes = "classes"  # the choice of a class
+    sheet = "sheet"  # a class's students with their decisions
+    students = "students"  # the students to change one's decision
+    student = "student"  # one student's decisions to choose from
+    decide = "decide"  # a decision chosen for `student`
+    approve = "approve"  # the decisions shown are right: the order next
+    save = "save"  # the order confirmed: write
+    cancel = "cancel"
+    conditional = "conditional"  # the conditionally promoted and their debts
+
+
+class YearEndCB(CallbackData, prefix="dye"):
+    """/yearend (PER-5, DATA-4): the service re-checks the class and the student on every tap."""
+
+    step: YearEndStep
+    cls: Num = 0
+    student: Num = 0
+    decision: YearDecisionKind | None = None

@@ -129,6 +129,20 @@ ERRORS = {
     "backup.needs_two_places": N_("A backup needs two different folders."),
     "backup.tool_missing": N_("{tool} is not installed."),
     "backup.verify_failed": N_("The copy {file} did not pass its check: {reason}."),
+    "year_end.not_allowed": N_("The year's end is recorded by the deputy director or the administrator."),
+    "year_end.order_required": N_("Give the number of the director's order."),
+    "year_end.decision_not_allowed": N_("This decision is not possible in {class_name}."),
+    "year_end.no_debts": N_("{name} has no academic debt: a conditional promotion names the subjects owed."),
+    "new_year.not_allowed": N_("The new school year is made by the administrator."),
+    "new_year.bad_name": N_("Name the year, e.g. 2027/2028 (at most 20 characters)."),
+    "new_year.bad_dates": N_("The year's last day must come after its first."),
+    "new_year.no_year": N_("The school has no earlier year to continue from."),
+    "new_year.overlaps": N_("The new year must begin after the year {name} ends."),
+    "new_year.missing_decisions": N_(
+        "The pedagogical council's decisions are missing for students of {classes}: record them (/yearend in the "
+        "bot, or `schoolbot decide`), or add --promote-rest."
+    ),
+    "school.not_found": N_("No such school."),
 }
 
 

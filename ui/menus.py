@@ -50,6 +50,9 @@ ENTRIES = (
     MenuEntry("control", N_("Journal control: what is missing"), N_("Journal control"), CONTROL),
     MenuEntry("movement", N_("Student movement book: leaving, transfers, arrivals"), N_("Movement book"), BOOK_KEEPING),
     MenuEntry(
+        "yearend", N_("Year's end: the council's decisions, the conditionally promoted"), N_("Year's end"), CONTROL
+    ),
+    MenuEntry(
         "announce",
         N_("Announcement to the school, a grade, a class or parents"),
         N_("Announcement"),

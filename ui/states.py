@@ -67,3 +67,12 @@ class MovementForm(StatesGroup):
     day = State()  # the order's date: picked or typed
     order = State()  # the order's number, typed
     confirm = State()  # the summary and «Record»
+
+
+class YearEndForm(StatesGroup):
+    """/yearend: a class's decisions (changed ones kept in the FSM data), the order's number and date, then «Save»;
+    nothing is written before «Save»."""
+
+    sheet = State()
+    order = State()
+    confirm = State()

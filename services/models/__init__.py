@@ -21,6 +21,7 @@ from .base import (
     PeriodKind,
     Role,
     StudentStatus,
+    YearDecisionKind,
     utcnow,
 )
 from .journal import (
@@ -32,6 +33,7 @@ from .journal import (
     Lesson,
     Mark,
     Movement,
+    YearDecision,
 )
 from .people import ClassGroup, Enrolment, Guardianship, Person, StaffRole, Student, Subgroup, SubgroupMember
 from .records import AuditEntry, Delivery, OutboxEvent, SavedDraft

@@ -209,3 +209,13 @@ class DeliveryStatus(str, enum.Enum):
     SENT = "sent"
     MERGED = "merged"  # said by another delivery of the same message, or cancelled out (added, then deleted)
     FAILED = "failed"  # Telegram refused it for good (blocked, deactivated, chat not found, bad request)
+
+
+class YearDecisionKind(str, enum.Enum):
+    """PER-5, DATA-4: the pedagogical council's decision on a student at the year's end (000 §6.2); leaving is
+    the movement book's own order."""
+
+    PROMOTED = "promoted"  # «переведён»
+    CONDITIONAL = "conditional"  # «условно переведён», with the subjects of academic debt
+    REPEAT = "repeat"  # «оставлен на повторный курс»
+    GRADUATED = "graduated"  # «выдан аттестат»

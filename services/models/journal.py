@@ -18,6 +18,7 @@ from .base import (
     FinalMarkKind,
     IdMixin,
     MovementKind,
+    YearDecisionKind,
     str_enum,
     utcnow,
 )
@@ -208,3 +209,22 @@ class Movement(IdMixin, Base):
     to_class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id"))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class YearDecision(IdMixin, Base):
+    """PER-5, DATA-4: the pedagogical council's decision on a student for a year, by the director's order; one per
+    student and year. `debts` lists the subjects (ids) of a conditional promotion's academic debt."""
+
+    __tablename__ = "year_decisions"
+    __table_args__ = (UniqueConstraint("student_id", "year_id"),)
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
+    year_id: Mapped[int] = mapped_column(ForeignKey("academic_years.id", ondelete="CASCADE"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"))  # the class the decision was taken in
+    decision: Mapped[YearDecisionKind] = mapped_column(str_enum(YearDecisionKind))
+    debts: Mapped[list] = mapped_column(default=list)
+    order_number: Mapped[str] = mapped_column(String(40), default="")
+    order_date: Mapped[date]
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
