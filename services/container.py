@@ -21,6 +21,7 @@ from .movement import MovementService
 from .period_marks import PeriodMarkService
 from .preferences import PreferenceService
 from .report_card import ReportCardService
+from .substitutions import SubstitutionService
 
 
 class Services:
@@ -72,6 +73,10 @@ class Services:
     @cached_property
     def movement(self) -> MovementService:
         return MovementService(self.session, self.clock)
+
+    @cached_property
+    def substitutions(self) -> SubstitutionService:
+        return SubstitutionService(self.session, self.clock)
 
     @cached_property
     def preferences(self) -> PreferenceService:
