@@ -265,7 +265,7 @@ async def test_a_substitution_for_tomorrow_is_pushed_to_the_classs_families_and_
     ]
     stored = (await session.scalars(select(OutboxEvent).where(OutboxEvent.kind == EventKind.TIMETABLE_CHANGED))).one()
     assert text_of(stored.kind, stored.payload, "ru") == (
-        "🔁 <b>Замена уроков: 5А (Англ. 1), Английский язык, 25–26 нояб.</b>\n"
+        "🔁 <b>Замена уроков: 5А (Англ. 1), Английский язык, 25—26 нояб.</b>\n"
         "Уроки ведёт Смирнова Е. В. (по расписанию — Белова А. С.)."
     )
 
