@@ -121,7 +121,7 @@ async def test_the_deputy_assigns_a_substitute_who_then_keeps_those_lessons_on_t
     assert [x.substitute for x in other.lessons if x.number == 3] == [""]
 
 
-async def test_a_double_save_writes_once_and_an_overlap_is_refused_not_replaced_ACC_5(session, school, clock):
+async def test_a_double_save_writes_once_and_an_overlap_is_refused_not_replaced_ACC_5_SUB_1(session, school, clock):
     deputy = await actor(session, school.staff["deputy"])
     service = SubstitutionService(session, clock)
     await service.assign(deputy, draft(school, first=THURSDAY, last=NEXT_THURSDAY), "same-draft")
@@ -230,7 +230,7 @@ async def test_dates_ending_before_they_start_or_outside_the_school_year_are_ref
     assert await rows(session) == []
 
 
-async def test_a_substitution_for_tomorrow_is_pushed_to_the_classs_families_and_so_is_its_cancelling_ACC_5(
+async def test_a_substitution_for_tomorrow_is_pushed_to_the_classs_families_and_so_is_its_cancelling_ACC_5_SUB_2(
     session, school, clock
 ):
     for account, person_id in {
