@@ -145,6 +145,11 @@ async def test_the_deputy_assigns_a_substitute_for_tomorrow_who_keeps_the_lesson
         [absence] = (await session.scalars(select(Absence))).all()
         assert absence.student_id == school.students["alekseev"]
 
+    for _ in range(160):  # the absence's push comes first, so that it lands before the screens below
+        if any("🚪" in (t or "") for t in mother.texts()):
+            break
+        await asyncio.sleep(0.05)
+
     # The mother's diary of that day names the substitute.
     await mother.send("/diary")
     assert plain(mother.last_text()) == (
@@ -159,7 +164,11 @@ async def test_the_deputy_assigns_a_substitute_for_tomorrow_who_keeps_the_lesson
         "Д/з: ещё не внесено\n"
         "Пропуск (ОТ): причина не указана"
     )
-    # A week later the lesson is Белова's again, and Смирнова's day does not list it.
+    await mother.send("/schedule")
+    assert "3. 11:00–11:45 Английский язык — Смирнова Е. В. (замена)" in plain(mother.last_text())
+    assert "3. 11:00–11:45 Английский язык — Белова А. С." in plain(mother.last_text())  # on Tuesday
+    await mother.send("/diary")
+    # A week later the lesson is Белова's again.
     await mother.tap("Неделя вперёд ▶▶")
     assert "Замена" not in mother.last_text()
 
