@@ -221,10 +221,10 @@ class SubstitutionService:
 
     # ---- writing ---------------------------------------------------------------------------------
 
-    async def assign(self, actor: Actor, draft: Draft, draft_id: str | None = None) -> Preview:
+    async def assign(self, actor: Actor, draft: Draft, draft_id: str | None = None) -> Overview:
         """ACC-5: writes one substitution per chosen assignment, their audit rows (DATA-3) and, on short notice,
         a timetable change for each class's families (SUB-2), in one transaction. One draft is saved once: again,
-        AlreadySaved. An overlapping substitution of the same assignment is refused (SUB-1)."""
+        AlreadySaved. An overlapping substitution of the same assignment is refused (SUB-1). The list after it."""
         _check_admin(actor)
         async with write_transaction(self.session):
             # The draft's id first: a second tap is told it is saved, not that its own row overlaps.
@@ -251,11 +251,11 @@ class SubstitutionService:
                 )
                 if preview.short_notice:
                     emit(self.session, actor.school_id, _change(row, a, substitute.short_name, cancelled=False))
-        return preview
+        return await self.overview(actor)
 
-    async def cancel(self, actor: Actor, substitution_id: int) -> SubstitutionItem:
+    async def cancel(self, actor: Actor, substitution_id: int) -> Overview:
         """Takes a substitution back (the regular teacher keeps the lesson again), audited; the families are told
-        when it was on today or tomorrow (SUB-2). Another school's id is refused as not found."""
+        when it was on today or tomorrow (SUB-2). Another school's id is refused as not found. The list after it."""
         _check_admin(actor)
         async with write_transaction(self.session):
             found = (
@@ -269,9 +269,6 @@ class SubstitutionService:
                 raise NotFound("substitution.not_found")
             row, a = found
             substitute = await self.session.get_one(Person, row.substitute_id)
-            item = SubstitutionItem(
-                row.id, a.teacher.short_name, substitute.short_name, _taught(a), row.starts_on, row.ends_on
-            )
             today = school_today(self.clock, await self.session.get_one(School, actor.school_id))
             if short_notice(today, row.starts_on, row.ends_on):
                 emit(self.session, actor.school_id, _change(row, a, substitute.short_name, cancelled=True))
@@ -285,7 +282,7 @@ class SubstitutionService:
                 before=snapshot(row, *FIELDS),
             )
             await self.session.delete(row)
-        return item
+        return await self.overview(actor)
 
     # ---- internals -------------------------------------------------------------------------------
 

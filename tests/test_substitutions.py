@@ -76,7 +76,11 @@ async def test_the_deputy_assigns_a_substitute_who_then_keeps_those_lessons_on_t
     assert "Белова А. С." not in [t.name for t in candidates]  # not for themselves
     assert "Смирнова Е. В." in [t.name for t in candidates]
 
-    preview = await service.assign(deputy, draft(school), "d1")
+    preview = await service.preview(deputy, draft(school))
+    overview = await service.assign(deputy, draft(school), "d1")
+    assert [(i.absent, i.substitute, i.starts_on) for i in overview.items] == [
+        ("Белова А. С.", "Смирнова Е. В.", THURSDAY)
+    ]
     assert (preview.absent.name, preview.substitute.name, preview.clashes, preview.short_notice) == (
         "Белова А. С.",
         "Смирнова Е. В.",
@@ -245,8 +249,8 @@ async def test_a_substitution_for_tomorrow_is_pushed_to_the_classs_families_and_
     await session.commit()
     deputy = await actor(session, school.staff["deputy"])
     service = SubstitutionService(session, clock)
-    preview = await service.assign(deputy, draft(school, first=TOMORROW, last=THURSDAY), "d1")
-    assert preview.short_notice
+    assert (await service.preview(deputy, draft(school, first=TOMORROW, last=THURSDAY))).short_notice
+    await service.assign(deputy, draft(school, first=TOMORROW, last=THURSDAY), "d1")
     [event] = await events(session)
     assert (event.class_name, event.subgroup, event.subject, event.teacher, event.substitute) == (
         "5А",
@@ -270,8 +274,7 @@ async def test_a_substitution_for_tomorrow_is_pushed_to_the_classs_families_and_
     )
 
     [row] = await rows(session)
-    item = await service.cancel(deputy, row.id)
-    assert (item.substitute, item.starts_on) == ("Смирнова Е. В.", TOMORROW)
+    assert (await service.cancel(deputy, row.id)).items == ()
     assert await rows(session) == []
     cancelled = (await events(session))[-1]
     assert cancelled.cancelled

@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers.drafts import new_draft_id
 from services.container import Services
 from services.errors import AlreadySaved, DomainError, InvalidInput
-from services.substitutions import Draft
+from services.substitutions import Draft, Overview
 from ui import substitutions as view
 from ui.callbacks import SubstAction, SubstCB, SubstClassCB, SubstTeacherCB, SubstWhoCB
 from ui.filters import not_for_others
@@ -37,6 +37,10 @@ def _draft(data: dict) -> Draft:
 
 async def show_overview(screen: Screen, services: Services) -> None:
     overview = await services.substitutions.overview(screen.user.actor)  # refuses anyone but the administration
+    await show_list(screen, overview)
+
+
+async def show_list(screen: Screen, overview: Overview) -> None:
     await screen.show(view.overview_text(overview, screen.locale), view.overview_keyboard(overview))
 
 
@@ -52,9 +56,9 @@ async def on_list(_query: CallbackQuery, services: Services, screen: Screen):
 
 async def on_cancel_item(_query: CallbackQuery, callback_data: SubstCB, services: Services, screen: Screen):
     """A substitution taken back; a second tap finds it gone and is told so (substitution.not_found)."""
-    await services.substitutions.cancel(screen.user.actor, callback_data.item)
+    overview = await services.substitutions.cancel(screen.user.actor, callback_data.item)
     screen.toast(_("Substitution cancelled."))
-    await show_overview(screen, services)
+    await show_list(screen, overview)
 
 
 # ---- the form --------------------------------------------------------------------------------------------------
@@ -133,7 +137,7 @@ async def on_confirm(_query: CallbackQuery, services: Services, screen: Screen):
         data = await state.get_data()
         await state.clear()
         try:
-            await services.substitutions.assign(screen.user.actor, _draft(data), data.get("draft"))
+            overview = await services.substitutions.assign(screen.user.actor, _draft(data), data.get("draft"))
         except AlreadySaved:  # saved by a tap in another process
             screen.toast(_("Already saved."))
             return
@@ -145,7 +149,7 @@ async def on_confirm(_query: CallbackQuery, services: Services, screen: Screen):
             )
             return
     screen.toast(_("Substitution saved."))
-    await show_overview(screen, services)
+    await show_list(screen, overview)
 
 
 async def on_stop(_query: CallbackQuery, services: Services, screen: Screen):
