@@ -22,6 +22,7 @@ from .new_year import NewYearService
 from .period_marks import PeriodMarkService
 from .preferences import PreferenceService
 from .report_card import ReportCardService
+from .substitutions import SubstitutionService
 from .year_end import YearEndService
 
 
@@ -74,6 +75,10 @@ class Services:
     @cached_property
     def movement(self) -> MovementService:
         return MovementService(self.session, self.clock)
+
+    @cached_property
+    def substitutions(self) -> SubstitutionService:
+        return SubstitutionService(self.session, self.clock)
 
     @cached_property
     def preferences(self) -> PreferenceService:

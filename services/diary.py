@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .access import Actor, get_student_for, student_assignments_clause
 from .calendar import ClassTimetable, lesson_days, timetable_valid
 from .clock import Clock, school_today
+from .db import kept as kept_value
 from .errors import InvalidInput
 from .grading import MarkItem
 from .models import (
@@ -27,8 +28,10 @@ from .models import (
     Attachment,
     Lesson,
     Mark,
+    Person,
     School,
     Student,
+    Substitution,
     TimetableEntry,
     WorkType,
 )
@@ -140,6 +143,34 @@ class DiaryLesson:
     marks: tuple[MarkItem, ...]
     absent: bool
     absence_reason: AbsenceReason | None
+    substitute: str = ""  # ACC-5: who stands in for `teacher` that day, «» when nobody
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A substitution as the diary keeps it with the class's timetable: who teaches an assignment on which days."""
+
+    assignment_id: int
+    starts_on: date
+    ends_on: date
+    substitute: str  # Person.short_name
+
+
+async def class_substitutions(session: AsyncSession, class_id: int) -> tuple[Standing, ...]:
+    """The substitutions of a class's assignments (ACC-5), kept with its timetable (the "timetable" generation
+    watches the table): a warm diary reads nothing more, a cold one reads them in one statement."""
+
+    async def read() -> tuple[Standing, ...]:
+        rows = await session.execute(
+            select(Substitution.assignment_id, Substitution.starts_on, Substitution.ends_on, Person)
+            .join(Assignment, Assignment.id == Substitution.assignment_id)
+            .join(Person, Person.id == Substitution.substitute_id)
+            .where(Assignment.class_id == class_id)
+            .order_by(Substitution.starts_on, Substitution.id)
+        )
+        return tuple(Standing(a, first, last, p.short_name) for a, first, last, p in rows)
+
+    return await kept_value(session, "timetable", ("substitutions", class_id), read)
 
 
 @dataclass(frozen=True)
@@ -259,6 +290,11 @@ class DiaryService:
         kept = await ClassTimetable.of(self.session, student.class_id)
         assignments = kept.of_student(student.id)
         timetable = [s for s in kept.slots if s.assignment_id in assignments and s.valid(first, last)]
+        standing = [
+            s
+            for s in await class_substitutions(self.session, student.class_id)
+            if s.assignment_id in assignments and s.starts_on <= last and s.ends_on >= first
+        ]
         # The lessons with the student's absences, their marks and the lessons' files in one statement (_LESSONS);
         # the kept timetable has the subjects.
         found = {}
@@ -326,6 +362,14 @@ class DiaryService:
                         marks=tuple(marks.get(lsn.id, ())) if lsn else (),
                         absent=absent,
                         absence_reason=absences[lsn.id] if lsn is not None and absent else None,
+                        substitute=next(
+                            (
+                                s.substitute
+                                for s in standing
+                                if s.assignment_id == assignment_id and s.starts_on <= day <= s.ends_on
+                            ),
+                            "",
+                        ),
                     )
                 )
             kind = status.kind

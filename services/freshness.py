@@ -46,9 +46,10 @@ GENERATIONS: dict[str, frozenset[str]] = {
     ),
     # calendar.SchoolDates
     "calendar": frozenset({"academic_years", "holidays", "bells"} | {"schools"}),
-    # calendar.ClassTimetable: assignments with their subjects and teachers' names, subgroups, the timetable rows
+    # calendar.ClassTimetable: assignments with their subjects and teachers' names, subgroups, the timetable rows;
+    # diary.class_substitutions: who stands in for whom (ACC-5)
     "timetable": frozenset(
-        {"assignments", "subjects", "persons", "subgroups", "subgroup_members", "timetable"}
+        {"assignments", "subjects", "persons", "subgroups", "subgroup_members", "timetable", "substitutions"}
         | {"schools", "academic_years", "classes"}
     ),
 }

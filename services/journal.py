@@ -74,6 +74,7 @@ class LessonSlot:
     subject: str
     substitution: bool
     missing: frozenset[str]  # of "attendance", "topic", "homework", "marks"
+    teacher: str = ""  # the assignment's teacher (Person.short_name): whom a substitute stands in for (ACC-5)
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,7 @@ class JournalService:
                     subject=a.subject.name,
                     substitution=a.teacher_id != actor.person_id,
                     missing=missing_parts(lesson, marks.get(lesson.id, 0) if lesson else 0),
+                    teacher=a.teacher.short_name,
                 )
             )
         return result

@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REGULATIONS = ROOT / "docs" / "regulations.md"
-PREFIXES = ("ROLE", "ACC", "J", "ABS", "PER", "DIA", "REP", "DATA")
+PREFIXES = ("ROLE", "ACC", "SUB", "J", "ABS", "PER", "DIA", "REP", "DATA")
 _PREFIX = "|".join(PREFIXES)
 # «J-9» in prose, «J_9» in a test's name; «J-2..J-4» cites the ids between too.
 CITED = re.compile(rf"(?<![A-Za-z0-9])({_PREFIX})[-_](\d+)(?:\.\.\1-(\d+))?(?![0-9])")

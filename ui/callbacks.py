@@ -464,3 +464,38 @@ class YearEndCB(CallbackData, prefix="dye"):
     cls: Num = 0
     student: Num = 0
     decision: YearDecisionKind | None = None
+
+
+class SubstAction(str, Enum):
+    """/substitutions (ACC-5): the list's and the form's buttons."""
+
+    new = "new"  # assign a substitute
+    list = "list"  # the current and coming substitutions
+    cancel = "cancel"  # take back substitution `item`
+    today = "today"  # the days: today
+    tomorrow = "tomorrow"  # the days: tomorrow
+    confirm = "confirm"
+    stop = "stop"  # leave the form, nothing written
+
+
+class SubstCB(CallbackData, prefix="subst"):
+    action: SubstAction
+    item: Num = 0  # a substitution's id, for cancel
+
+
+class SubstTeacherCB(CallbackData, prefix="substt"):
+    """The absent teacher (the service re-checks the school)."""
+
+    teacher: Id
+
+
+class SubstClassCB(CallbackData, prefix="substc"):
+    """One of the absent teacher's assignments, or 0: all of them."""
+
+    assignment: Num
+
+
+class SubstWhoCB(CallbackData, prefix="substw"):
+    """The substitute (the service re-checks the school)."""
+
+    substitute: Id

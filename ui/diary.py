@@ -40,6 +40,8 @@ def day_text(screen: DayScreen, locale: str) -> str:
 
 def lesson_block(lesson: DiaryLesson, held_by_now: bool, locale: str) -> str:
     lines = [lesson_line(lesson, bold=True)]
+    if lesson.substitute:  # ACC-5: the class is told who teaches instead
+        lines.append(_("Substitute teacher: {name}").format(name=escape(lesson.substitute)))
     if lesson.topic:
         lines.append(_("Topic: {topic}").format(topic=escape(lesson.topic)))
     given = lesson.homework_given
@@ -165,7 +167,10 @@ def week_text(screen: WeekScreen, locale: str) -> str:
 def timetable_line(lesson: DiaryLesson) -> str:
     """«1. 09:00–09:45 Математика — каб. 12, Смирнова Е. В.»."""
     where = [_("room {room}").format(room=escape(lesson.room))] if lesson.room else []
-    where += [escape(lesson.teacher)] if lesson.teacher else []
+    if lesson.substitute:
+        where.append(_("{name} (substitute)").format(name=escape(lesson.substitute)))
+    elif lesson.teacher:
+        where.append(escape(lesson.teacher))
     return lesson_line(lesson) + (" — " + ", ".join(where) if where else "")
 
 

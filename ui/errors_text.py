@@ -23,6 +23,17 @@ ERRORS = {
     ),
     "announcement.too_long": N_("The announcement is too long: {length} characters, at most {max}."),
     "announcement.too_many_files": N_("At most {max} files per announcement."),
+    "substitution.ends_before_start": N_("The last day is before the first one."),
+    "substitution.no_substitute": N_("Choose the substitute teacher."),
+    "substitution.no_such_class": N_("The teacher has no such class or subject this year."),
+    "substitution.no_such_teacher": N_("There is no such teacher in your school."),
+    "substitution.not_allowed": N_("Substitutions are assigned by the deputy director or the administrator."),
+    "substitution.not_found": N_("This substitution is no longer in the list."),
+    "substitution.outside_year": N_("The days must lie within the school year."),
+    "substitution.overlaps": N_(
+        "Those lessons already have a substitute on some of these days: cancel that substitution first."
+    ),
+    "substitution.same_teacher": N_("A teacher cannot substitute for themselves."),
     "control.future_week": N_("This week has not begun yet."),
     "control.not_allowed": N_("Journal control is for the deputy director and the administrator."),
     "plan.not_allowed": N_("The thematic plan is loaded by the deputy director or the administrator."),

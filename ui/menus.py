@@ -52,6 +52,7 @@ ENTRIES = (
     MenuEntry(
         "yearend", N_("Year's end: the council's decisions, the conditionally promoted"), N_("Year's end"), CONTROL
     ),
+    MenuEntry("substitutions", N_("Substitute teachers for absent ones"), N_("Substitutions"), CONTROL),
     MenuEntry(
         "announce",
         N_("Announcement to the school, a grade, a class or parents"),

@@ -76,3 +76,14 @@ class YearEndForm(StatesGroup):
     sheet = State()
     order = State()
     confirm = State()
+
+
+class SubstitutionForm(StatesGroup):
+    """/substitutions → «Assign a substitute» (ACC-5): the choices wait in the FSM data; nothing is written before
+    «Confirm»."""
+
+    teacher = State()  # the absent teacher
+    dates = State()  # one day or a range, typed or by button
+    assignment = State()  # all of the teacher's classes, or one class and subject
+    substitute = State()
+    confirm = State()

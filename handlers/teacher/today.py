@@ -90,8 +90,8 @@ def day_text(slots: list[LessonSlot], day: date, today: date, locale: str) -> st
 
 def slot_line(slot: LessonSlot, held_by_now: bool) -> str:
     line = f"<b>{slot.number}.</b> {time_span(slot.starts_at, slot.ends_at)} · {escape(slot_title(slot))}"
-    if slot.substitution:
-        line += " " + _("(substitution)")
+    if slot.substitution:  # ACC-5: whose lesson the substitute keeps
+        line += " " + _("(substitution; in the timetable: {teacher})").format(teacher=escape(slot.teacher))
     if not held_by_now:
         return line
     missing = [_(MISSING[part]) for part in MISSING if part in slot.missing]

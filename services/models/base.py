@@ -191,6 +191,7 @@ class EventKind(str, enum.Enum):
     CORRECTION_REQUESTED = "correction_requested"  # J-10, to the deputy directors and administrators
     CORRECTION_DECIDED = "correction_decided"
     ANNOUNCEMENT = "announcement"
+    TIMETABLE_CHANGED = "timetable_changed"  # ACC-5, SUB-2: a substitution for today or tomorrow, to the families
     # Scheduled reminders (services/reminders): written by the jobs, one per recipient and day (OutboxEvent.key).
     HOMEWORK_MISSING = "homework_missing"  # J-2, to a teacher at 15:00
     LESSONS_UNFILLED = "lessons_unfilled"  # J-1, to a teacher at the end of the day

@@ -9,6 +9,8 @@ Who hears of what
   about to be): it corrects what they know. Nobody else needs to hear of a mark they never saw.
 - Staff reminders name their persons (`to_persons`); a document sent goes to the class's class teacher.
 - Announcements: services/announcements.py says who.
+- A timetable change on short notice (a substitute for today or tomorrow, SUB-2): the students of the class, or
+  of its subgroup (J-13), and their parents, by their announcements' choice.
 - A correction decided is told to the teacher by the deputy's screen itself (handlers/deputy/corrections.py).
 Accounts that blocked the bot (is_active False) get nothing.
 
@@ -65,6 +67,7 @@ from .payloads import (
     Payload,
     PeriodMarkSet,
     StaffReminder,
+    TimetableChanged,
     payload_of,
 )
 
@@ -202,6 +205,8 @@ async def recipients_of(session: AsyncSession, event_id: int, school_id: int, pa
         return await _staff(session, [teacher] if teacher else [])
     if isinstance(payload, HomeworkSet):  # and HomeworkChanged
         return await _families(session, await _lesson_students(session, payload.lesson_id))
+    if isinstance(payload, TimetableChanged):
+        return await _families(session, await _class_students(session, payload.class_id, payload.subgroup_id))
     if isinstance(payload, Announcement):
         from ..announcements import announcement_recipients
 
@@ -216,8 +221,8 @@ async def recipients_of(session: AsyncSession, event_id: int, school_id: int, pa
 def _notify_kind(kind: EventKind) -> NotifyKind | None:
     if kind in HOMEWORK_NEWS:
         return NotifyKind.HOMEWORK
-    if kind is EventKind.ANNOUNCEMENT:
-        return NotifyKind.ANNOUNCEMENTS
+    if kind in (EventKind.ANNOUNCEMENT, EventKind.TIMETABLE_CHANGED):
+        return NotifyKind.ANNOUNCEMENTS  # a timetable change is the school's news, as an announcement
     return FAMILY_NEWS.get(kind)
 
 
@@ -252,11 +257,15 @@ async def _lesson_students(session: AsyncSession, lesson_id: int) -> list[int]:
     lesson = await session.get(Lesson, lesson_id)
     if lesson is None:
         return []
-    assignment = lesson.assignment
-    query = select(Student.id).where(Student.class_id == assignment.class_id, Student.status == StudentStatus.ACTIVE)
-    if assignment.subgroup_id is not None:
+    return await _class_students(session, lesson.assignment.class_id, lesson.assignment.subgroup_id)
+
+
+async def _class_students(session: AsyncSession, class_id: int, subgroup_id: int | None) -> list[int]:
+    """The class's active students, or its subgroup's only (J-13)."""
+    query = select(Student.id).where(Student.class_id == class_id, Student.status == StudentStatus.ACTIVE)
+    if subgroup_id is not None:
         query = query.join(SubgroupMember, SubgroupMember.student_id == Student.id).where(
-            SubgroupMember.subgroup_id == assignment.subgroup_id
+            SubgroupMember.subgroup_id == subgroup_id
         )
     return list(await session.scalars(query.order_by(Student.id)))
 

@@ -198,6 +198,28 @@ class Announcement(Payload):
     author: Author
 
 
+# ---- substitutions (services/substitutions.py) --------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimetableChanged(Payload):
+    """SUB-2: a class's (or subgroup's) lessons of a subject are taught by a substitute for some days, or no longer
+    (`cancelled`). Names are kept as they were when it was written."""
+
+    kind = EventKind.TIMETABLE_CHANGED
+    substitution_id: int
+    class_id: int
+    subgroup_id: int | None = None
+    class_name: str = stored_as("class", default="")
+    subgroup: str | None = None  # its name
+    subject: str = ""
+    teacher: str = ""  # the teacher of the timetable, away
+    substitute: str = ""
+    starts_on: str  # ISO dates
+    ends_on: str
+    cancelled: bool = False
+
+
 # ---- scheduled reminders to staff (services/reminders/staff.py) --------------------------------------------
 
 
@@ -384,6 +406,7 @@ PAYLOADS: dict[EventKind, type[Payload]] = {
         CorrectionRequested,
         CorrectionDecided,
         Announcement,
+        TimetableChanged,
         HomeworkMissing,
         LessonsUnfilled,
         WorksUnmarked,

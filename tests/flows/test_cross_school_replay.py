@@ -95,6 +95,7 @@ JOURNAL_TABLES = (
     "guardianships",
     "invite_codes",
     "consents",
+    "substitutions",
 )
 
 

@@ -67,7 +67,7 @@ async def test_substitute_sees_and_opens_the_absent_teachers_lesson_ACC_5(bot_wo
         await session.commit()
     math = await linked(school.staff["math"])
     await math.send("/today")
-    assert "3. 11:00–11:45 · 5А (Англ. 1), Английский язык (замена)" in math.last_text()
+    assert "3. 11:00–11:45 · 5А (Англ. 1), Английский язык (замена; по расписанию — Белова А. С.)" in math.last_text()
     await math.tap("⚠️ 3. 5А (Англ. 1), Английский язык")
     assert math.last_text() == (
         "Английский язык, 5А (Англ. 1)\n"

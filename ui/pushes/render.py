@@ -20,13 +20,14 @@ from services.pushes.payloads import Announcement, MarkAdded, MarkChanged, Paylo
 from services.pushes.queue import Item, Outgoing
 from ui.i18n import Translator
 
-from . import texts_announcements, texts_family, texts_journal, texts_staff
+from . import texts_announcements, texts_family, texts_journal, texts_staff, texts_timetable
 
 RENDERERS: dict[EventKind, Callable[[Any, Translator], str]] = {
     **texts_journal.RENDERERS,
     **texts_staff.RENDERERS,
     **texts_family.RENDERERS,
     **texts_announcements.RENDERERS,
+    **texts_timetable.RENDERERS,
 }
 TAKEN_BACK = (EventKind.MARK_DELETED, EventKind.ABSENCE_REMOVED)
 
