@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 ZONES_EVERY = timedelta(minutes=10)
 REMINDER_GRACE = timedelta(hours=1)
 BACKUP_GRACE = timedelta(hours=6)
-BACKUP_JOB, ZONES_JOB = "backup", "zones"
+DISMISSALS_EVERY = timedelta(minutes=10)
+BACKUP_JOB, ZONES_JOB, DISMISSALS_JOB = "backup", "zones", "dismissals"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,18 @@ def create_scheduler(
         coalesce=True,
         max_instances=1,
     )
+    # ACC-6: a dismissal dated ahead cuts the access within minutes of the day's start, and at once after a restart.
+    scheduler.add_job(
+        led_by(leader, jobs.dismissals),
+        IntervalTrigger(seconds=int(DISMISSALS_EVERY.total_seconds()), timezone=zone),
+        args=(session_factory, clock),
+        id=DISMISSALS_JOB,
+        name="dismissals",
+        next_run_time=clock(),
+        misfire_grace_time=None,
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.add_job(
         add_zone_jobs,
         IntervalTrigger(seconds=int(ZONES_EVERY.total_seconds()), timezone=zone),
@@ -149,6 +162,6 @@ async def add_zone_jobs(
                 coalesce=True,
                 max_instances=1,
             )
-    for job_id in present - wanted - {BACKUP_JOB, ZONES_JOB}:
+    for job_id in present - wanted - {BACKUP_JOB, ZONES_JOB, DISMISSALS_JOB}:
         scheduler.remove_job(job_id)
     return set(zones)

@@ -25,6 +25,7 @@ from .access import Actor, ClassRef
 from .calendar import SchoolCalendar
 from .clock import Clock
 from .errors import Forbidden, InvalidInput, NotFound
+from .grading_policy import GradingPolicy, required_for, required_marks
 from .journal import missing_parts
 from .models import (
     VALID_REASONS,
@@ -42,7 +43,7 @@ from .models import (
     Substitution,
     TimetableEntry,
 )
-from .period_marks import required_for, required_marks
+from .staff import Vacancy, vacancies
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class ControlReport:
     today: date
     teachers: tuple[TeacherGaps, ...]  # by name
     accumulation: tuple[AccumulationGap, ...]  # by class and subject
+    vacancies: tuple[Vacancy, ...] = ()  # loads of dismissed teachers, classes without a class teacher (ACC-6)
 
     @property
     def current_week(self) -> bool:
@@ -138,6 +140,9 @@ class ControlService:
             today=today,
             teachers=await lesson_gaps(self.session, school.id, assignments, date_from, date_to, now),
             accumulation=await self._accumulation(school, calendar, assignments, today),
+            vacancies=tuple(
+                await vacancies(self.session, school.id, calendar.year.id, class_id) if calendar.year else ()
+            ),
         )
 
     # ---- the accumulation of marks (PER-4) -----------------------------------------------------------
@@ -149,6 +154,7 @@ class ControlService:
         for every assignment: a handful of grouped queries per study period, none per student)."""
         by_period: dict[int, list[Assignment]] = defaultdict(list)
         periods: dict[int, StudyPeriod] = {}
+        policy = GradingPolicy.of(school)
         for a in assignments.values():
             grade = a.class_group.grade
             period = calendar.period(today, grade) or next(
@@ -166,9 +172,9 @@ class ControlService:
             shares = await held_shares(self.session, calendar, period, group, today)
             for a in group:
                 roster = rosters[a.id]
-                failing = len(below_minimum(a, roster, counts, shares[a.id]))
+                failing = len(below_minimum(policy, a, roster, counts, shares[a.id]))
                 if failing:
-                    required = required_marks(a.hours_per_week)
+                    required = required_marks(policy, a.hours_per_week)
                     result.append(
                         AccumulationGap(
                             assignment_id=a.id,
@@ -437,15 +443,15 @@ async def held_shares(
 
 
 def below_minimum(
-    assignment: Assignment, roster: Sequence[int], counts: PeriodCounts, share: float = 1.0
+    policy: GradingPolicy, assignment: Assignment, roster: Sequence[int], counts: PeriodCounts, share: float = 1.0
 ) -> list[tuple[int, int, int]]:
     """PER-4, as the period sheet counts it: (student id, marks, marks needed) of each student short of it.
     With `share` < 1 (mid-period), the marks expected by now: the minimum times the share, rounded up."""
-    base = required_marks(assignment.hours_per_week)
+    base = required_marks(policy, assignment.hours_per_week)
     found = []
     for student_id in roster:
         excused = counts.excused.get((assignment.id, student_id), 0)
-        needed = expected_by_now(required_for(base, counts.held.get(assignment.id, 0), excused), share)
+        needed = expected_by_now(required_for(policy, base, counts.held.get(assignment.id, 0), excused), share)
         marks = counts.marks.get((assignment.id, student_id), 0)
         if marks < needed:
             found.append((student_id, marks, needed))
