@@ -336,7 +336,7 @@ async def cmd_settings(args, settings: Settings) -> None:
 def policy_text(school: str, policy, locale: str) -> str:
     """Each setting with its value and what it means, in the teacher's words."""
     from services.grading_policy import required_marks
-    from ui.formatting import decimal
+    from ui.formatting import fraction
     from ui.i18n import gettext, ngettext
     from ui.labels import EXCUSED_ABSENCES
 
@@ -345,9 +345,9 @@ def policy_text(school: str, policy, locale: str) -> str:
     lines = [
         _("Grading policy of {school}:").format(school=school),
         "  period_round_from = {} — {}".format(
-            decimal(policy.round_from, locale),
+            fraction(policy.round_from, locale),
             _("a period mark is rounded up from this fraction of the average ({average} → {mark}); 0,5 to 0,9").format(
-                average=decimal(4 + policy.round_from, locale), mark=5
+                average=fraction(4 + policy.round_from, locale), mark=5
             ),
         ),
         "  marks_needed_one_hour = {} — {}".format(

@@ -25,7 +25,7 @@ from services.container import Services
 from services.period_marks import PeriodChoice, PeriodRow, PeriodSheet
 from ui.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
 from ui.errors_text import error_text
-from ui.formatting import decimal, short_date, split_text
+from ui.formatting import decimal, fraction, short_date, split_text
 from ui.labels import EXCUSED_ABSENCES
 from ui.menus import menu_filter
 from ui.screens import Screen
@@ -197,8 +197,8 @@ def policy_line(sheet: PeriodSheet, locale: str) -> str:
     policy = sheet.policy
     lines = [
         _("Rounded up from {fraction} ({average} → {mark}).").format(
-            fraction=decimal(policy.round_from, locale),
-            average=decimal(sheet.mark_max - 1 + policy.round_from, locale),
+            fraction=fraction(policy.round_from, locale),
+            average=fraction(sheet.mark_max - 1 + policy.round_from, locale),
             mark=sheet.mark_max,
         ),
         _(EXCUSED_ABSENCES[policy.excused]),
