@@ -4,7 +4,8 @@ Time zones. Every reminder runs at its time (Settings: reminder_homework_at, …
 own time zone (School.timezone). The zones are in the database, so the scheduler reads them at its start and then
 every ZONES_EVERY (a school in a new zone gets its reminders without a restart; a zone no school has any more loses
 them): one cron job per reminder and zone, which runs the reminder for each school of that zone (jobs.in_zone).
-The backup is one per deployment, at backup_at by scheduler_timezone's clock.
+The backup is one per deployment, at backup_at by scheduler_timezone's clock; so is the dismissals job
+(services/staff.py), every DISMISSALS_EVERY and once at the start, each school by its own date.
 
 Days. Cron fires daily (week_unreasoned on Fridays, weekly_summary on Saturdays); the job itself skips a day
 without lessons. The weekly summary goes on Saturday evening, not on Friday: in a six-day week Saturday's marks
