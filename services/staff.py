@@ -106,6 +106,9 @@ class StaffService:
                 raise NotFound("staff.not_found", name=str(person_id))
             school = await self.session.get_one(School, person.school_id)
             today = school_today(self.clock, school)
+            if person.dismissed_on is not None and person.dismissed_on <= today:
+                # In force already: the access is cut and the roles are gone, a new date would not bring them back.
+                raise InvalidInput("staff.already_dismissed", name=person.full_name, date=person.dismissed_on)
             before = snapshot(person, "dismissed_on", "dismissal_order")
             person.dismissed_on, person.dismissal_order = on, order
             await self.session.flush()

@@ -83,6 +83,9 @@ async def test_dismissed_today_loses_access_roles_and_class_at_once_records_kept
     assert {"dismiss", "dismissal_in_force"} <= actions
     actor = await load_actor(session, person_id)
     assert not actor.roles and not actor.led_classes  # nothing of the journal is theirs any more
+    with pytest.raises(InvalidInput) as err:  # in force: a new date would not give anything back
+        await service.dismiss(admin, person_id, DECEMBER_10)
+    assert err.value.code == "staff.already_dismissed"
 
 
 async def test_a_dismissal_dated_ahead_takes_effect_on_its_day_by_the_job_ACC_6(

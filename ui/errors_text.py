@@ -119,6 +119,7 @@ ERRORS = {
     "policy.no_school": N_("No such school."),
     "policy.not_allowed": N_("The grading policy is set by the administrator."),
     "policy.unknown": N_("No setting «{key}». The settings are: {known}."),
+    "staff.already_dismissed": N_("{name} is dismissed already, from {date}."),
     "staff.ambiguous": N_("More than one member of staff is called «{name}»: name them by id ({ids})."),
     "staff.not_allowed": N_("Staff changes are made by the administrator."),
     "staff.not_found": N_("No member of staff «{name}» in this school."),
