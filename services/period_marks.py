@@ -82,9 +82,8 @@ class PeriodSheet:
     mark_min: int = 2  # the school's scale (J-8)
     mark_max: int = 5
     early: bool = False  # more than a week before the period's end: a mark set now is asked about first
-    policy: GradingPolicy = field(
-        default_factory=GradingPolicy
-    )  # the school's rules in force, said on the sheet (PER-4)
+    # The school's rules in force, said on the sheet (PER-3, PER-4).
+    policy: GradingPolicy = field(default_factory=GradingPolicy)
 
     @property
     def open(self) -> bool:
