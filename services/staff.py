@@ -70,24 +70,14 @@ class StaffService:
     async def find(self, actor: Actor, name: str) -> int:
         """The member of staff of the actor's school with this full name («Фамилия Имя Отчество»), or their id."""
         self._check(actor)
-        if name.strip().isdigit():
-            person = await self.session.get(Person, int(name))
-            if person is None or person.school_id != actor.school_id:
-                raise NotFound("staff.not_found", name=name)
-            return person.id
-        wanted = name_key(name)
         is_staff = or_(
             exists().where(StaffRole.person_id == Person.id),
             exists().where(Assignment.teacher_id == Person.id),
             Person.dismissed_on.is_not(None),
         )
-        found = [
-            p.id
-            for p in (
-                await self.session.scalars(select(Person).where(Person.school_id == actor.school_id, is_staff))
-            ).all()
-            if name_key(p.full_name) == wanted
-        ]
+        staff = (await self.session.scalars(select(Person).where(Person.school_id == actor.school_id, is_staff))).all()
+        wanted = name_key(name)
+        found = [p.id for p in staff if name_key(p.full_name) == wanted or str(p.id) == name.strip()]
         if not found:
             raise NotFound("staff.not_found", name=name)
         if len(found) > 1:

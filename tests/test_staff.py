@@ -140,8 +140,11 @@ async def test_only_the_administrator_dismisses_and_only_in_their_school_ROLE_2(
         await service.dismiss(system_actor(school.school_id), other.staff["math"], TODAY)
     with pytest.raises(NotFound):
         await service.find(system_actor(school.school_id), "Иванов Иван Иванович")
-    with pytest.raises(NotFound):  # a pupil is not a member of staff
+    with pytest.raises(NotFound):  # a pupil is not a member of staff, by name or by id
         await service.find(system_actor(school.school_id), "Алексеев Артём Игоревич")
+    with pytest.raises(NotFound):
+        await service.find(system_actor(school.school_id), str(school.parents["borisov_father"]))
+    assert await service.find(system_actor(school.school_id), str(school.staff["math"])) == school.staff["math"]
     with pytest.raises(InvalidInput):
         await service.dismiss(system_actor(school.school_id), school.staff["math"], TODAY, "1" * 41)
     assert await state_of(session, school.staff["math"]) == (None, {Role.TEACHER}, 1, 0)
@@ -184,3 +187,13 @@ async def test_the_import_dismisses_and_a_later_import_neither_returns_the_roles
     assert orlova.dismissed_on is None
     roles = (await session.scalars(select(StaffRole.role).where(StaffRole.person_id == orlova.id))).all()
     assert roles == [Role.TEACHER]
+
+
+async def test_two_namesakes_are_named_by_id_ACC_6(session, clock, school):
+    namesake = Person(school_id=school.school_id, last_name="Смирнова", first_name="Елена", middle_name="Викторовна")
+    namesake.roles = [StaffRole(role=Role.SECRETARY)]
+    session.add(namesake)
+    await session.commit()
+    with pytest.raises(InvalidInput) as err:
+        await StaffService(session, clock).find(system_actor(school.school_id), "Смирнова Елена Викторовна")
+    assert (err.value.code, err.value.params["ids"]) == ("staff.ambiguous", f"{school.staff['math']}, {namesake.id}")
