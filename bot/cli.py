@@ -104,6 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--school", help="school name or id")
     p.set_defaults(handler=cmd_revoke)
 
+    p = sub.add_parser("settings", help="the school's grading policy: show it, or set key=value (PER-3, PER-4)")
+    p.add_argument("changes", nargs="*", metavar="key=value")
+    p.add_argument("--school", help="school name or id (when the database holds several)")
+    p.set_defaults(handler=cmd_settings)
+
+    p = sub.add_parser("dismiss", help="a member of staff dismissed: no access from that day, records kept")
+    p.add_argument("person", help="«Фамилия Имя Отчество» as in the staff list, or the person's id")
+    p.add_argument("--on", required=True, type=parse_cli_date, help="the dismissal's date: DD.MM.YYYY or YYYY-MM-DD")
+    p.add_argument("--order", default="", help="the director's order number")
+    p.add_argument("--school", help="school name or id (when the database holds several)")
+    p.set_defaults(handler=cmd_dismiss)
+
     p = sub.add_parser("backup", help="an online backup in two copies, each verified (DATA-1)")
     p.add_argument("--to", nargs="+", type=Path, help="folders (at least two); default: BACKUP_DIRS")
     p.set_defaults(handler=cmd_backup)
@@ -204,7 +216,9 @@ async def cmd_template(args, settings: Settings) -> None:
 
 
 async def cmd_import(args, settings: Settings) -> None:
+    from services.models import utcnow
     from services.school_import import ImportFailed, import_school, read_source
+    from services.staff import StaffService
     from ui.i18n import translator
 
     engine, sessions = await open_database(settings)
@@ -213,6 +227,8 @@ async def cmd_import(args, settings: Settings) -> None:
             tables = read_source(args.path)
             async with sessions() as session:
                 report = await import_school(session, tables)
+                # ACC-6: a dismissal dated today or earlier in the staff sheet cuts the access at once.
+                await StaffService(session, utcnow).apply_due(report.school_id)
         except ImportFailed as failed:
             raise CliError(import_failure_text(failed, settings.locale)) from None
     finally:
@@ -355,6 +371,135 @@ async def cmd_revoke(args, settings: Settings) -> None:
         await engine.dispose()
     _ = translator(settings.locale)
     print(_("Access revoked; Telegram unlinked.") if unlinked else _("Access revoked; no Telegram was linked."))
+
+
+def parse_cli_date(value: str) -> date:
+    from services.school_import.cells import BadValue, parse_date
+
+    try:
+        return parse_date(value)
+    except BadValue:
+        raise argparse.ArgumentTypeError(f"{value!r}: DD.MM.YYYY") from None
+
+
+async def cmd_settings(args, settings: Settings) -> None:
+    """ROLE-2: the administrator reads or sets the school's grading policy; a bad value changes nothing."""
+    from services.access import system_actor
+    from services.grading_policy import PolicyService
+
+    changes = {}
+    for item in args.changes:
+        key, sep, value = item.partition("=")
+        if not sep:
+            from ui.i18n import gettext
+
+            raise CliError(
+                gettext(
+                    "«{item}»: write a setting as key=value, e.g. marks_needed_one_hour=4.", settings.locale
+                ).format(item=item)
+            )
+        changes[key.strip()] = value
+    engine, sessions = await open_database(settings)
+    try:
+        async with sessions() as session:
+            school = await find_school(session, args.school, settings.locale)
+            service = PolicyService(session)
+            admin = system_actor(school.id)
+            policy = await service.update(admin, changes) if changes else await service.current(admin)
+            name = school.name
+    finally:
+        await engine.dispose()
+    print(policy_text(name, policy, settings.locale))
+
+
+def policy_text(school: str, policy, locale: str) -> str:
+    """Each setting with its value and what it means, in the teacher's words."""
+    from services.grading_policy import required_marks
+    from ui.formatting import fraction
+    from ui.i18n import gettext, ngettext
+    from ui.labels import EXCUSED_ABSENCES
+
+    _ = lambda text: gettext(text, locale)  # noqa: E731
+    two = required_marks(policy, 2)
+    lines = [
+        _("Grading policy of {school}:").format(school=school),
+        "  period_round_from = {} — {}".format(
+            fraction(policy.round_from, locale),
+            _("a period mark is rounded up from this fraction of the average ({average} → {mark}); 0,5 to 0,9").format(
+                average=fraction(4 + policy.round_from, locale), mark=5
+            ),
+        ),
+        "  marks_needed_one_hour = {} — {}".format(
+            policy.one_hour,
+            ngettext(
+                "an objective period mark needs at least {count} mark with 1 lesson a week; 3 to 5",
+                "an objective period mark needs at least {count} marks with 1 lesson a week; 3 to 5",
+                policy.one_hour,
+                locale,
+            ).format(count=policy.one_hour),
+        ),
+        "  marks_needed_many_hours = {} — {}".format(
+            policy.many_hours,
+            ngettext(
+                "and at least {count} mark with 3 lessons a week (more lessons, more marks; 2 lessons: {two}); 8 to 10",
+                "and at least {count} marks with 3 lessons a week (more lessons, more marks; 2 lessons: {two}); 8 to 10",
+                policy.many_hours,
+                locale,
+            ).format(count=policy.many_hours, two=two),
+        ),
+        f"  excused_absences = {policy.excused.value} — {_(EXCUSED_ABSENCES[policy.excused])}",
+        "  written_works_obligatory = {} — {}".format(
+            _("yes") if policy.written_obligatory else _("no"),
+            _("every written work a student sat must have a mark")
+            if policy.written_obligatory
+            else _("written works count like any other mark"),
+        ),
+    ]
+    return "\n".join(lines)
+
+
+async def cmd_dismiss(args, settings: Settings) -> None:
+    """ACC-6, ROLE-2: a member of staff dismissed from a day; the access ends that day, the records stay."""
+    from services.access import system_actor
+    from services.models import utcnow
+    from services.staff import StaffService
+    from ui.i18n import gettext
+
+    engine, sessions = await open_database(settings)
+    try:
+        async with sessions() as session:
+            school = await find_school(session, args.school, settings.locale)
+            service = StaffService(session, utcnow)
+            admin = system_actor(school.id)
+            person_id = await service.find(admin, args.person)
+            done = await service.dismiss(admin, person_id, args.on, args.order)
+    finally:
+        await engine.dispose()
+    day = done.dismissed_on.strftime("%d.%m.%Y")
+    lines = [
+        gettext("{name} is dismissed from {date}.", settings.locale).format(name=done.full_name, date=day)
+        if not done.order
+        else gettext("{name} is dismissed from {date} (order № {order}).", settings.locale).format(
+            name=done.full_name, date=day, order=done.order
+        ),
+        gettext("The access is cut: Telegram unlinked, codes revoked, staff roles ended.", settings.locale)
+        if done.in_force
+        else gettext("The access ends on that day; until then nothing changes.", settings.locale),
+    ]
+    if done.loads:
+        lines.append(
+            gettext(
+                "Classes and subjects that need another teacher: {count}; the journal control lists them.",
+                settings.locale,
+            ).format(count=done.loads)
+        )
+    if done.classes:
+        lines.append(
+            gettext("Classes left without a class teacher: {classes}.", settings.locale).format(
+                classes=", ".join(done.classes)
+            )
+        )
+    print("\n".join(lines))
 
 
 async def cmd_backup(args, settings: Settings) -> None:

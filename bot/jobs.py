@@ -25,6 +25,7 @@ from services.clock import Clock, school_today
 from services.db import write_transaction
 from services.models import School, StudyPeriod, utcnow
 from services.reminders import family, staff
+from services.staff import StaffService
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,24 @@ async def in_zone(job: SchoolJob, zone: str, sessions: Sessions, clock: Clock = 
             continue
         log.info("Job %s for school %d: %d events", job.__name__, school_id, written)
         total += written
+    return total
+
+
+# ---- staff changes (services/staff.py) -------------------------------------------------------------------
+
+
+async def dismissals(sessions: Sessions, clock: Clock = utcnow) -> int:
+    """ACC-6: the dismissals whose day has come cut the access, in each school by its own date; one school's
+    failure does not stop the others. Returns how many took effect."""
+    async with sessions() as session:
+        school_ids = list(await session.scalars(select(School.id).order_by(School.id)))
+    total = 0
+    for school_id in school_ids:
+        try:
+            async with sessions() as session:
+                total += await StaffService(session, clock).apply_due(school_id)
+        except Exception:
+            log.exception("Dismissals failed for school %d", school_id)
     return total
 
 

@@ -4,7 +4,8 @@ Time zones. Every reminder runs at its time (Settings: reminder_homework_at, …
 own time zone (School.timezone). The zones are in the database, so the scheduler reads them at its start and then
 every ZONES_EVERY (a school in a new zone gets its reminders without a restart; a zone no school has any more loses
 them): one cron job per reminder and zone, which runs the reminder for each school of that zone (jobs.in_zone).
-The backup is one per deployment, at backup_at by scheduler_timezone's clock.
+The backup is one per deployment, at backup_at by scheduler_timezone's clock; so is the dismissals job
+(services/staff.py), every DISMISSALS_EVERY and once at the start, each school by its own date.
 
 Days. Cron fires daily (week_unreasoned on Fridays, weekly_summary on Saturdays); the job itself skips a day
 without lessons. The weekly summary goes on Saturday evening, not on Friday: in a six-day week Saturday's marks
@@ -44,7 +45,8 @@ log = logging.getLogger(__name__)
 ZONES_EVERY = timedelta(minutes=10)
 REMINDER_GRACE = timedelta(hours=1)
 BACKUP_GRACE = timedelta(hours=6)
-BACKUP_JOB, ZONES_JOB = "backup", "zones"
+DISMISSALS_EVERY = timedelta(minutes=10)
+BACKUP_JOB, ZONES_JOB, DISMISSALS_JOB = "backup", "zones", "dismissals"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,18 @@ def create_scheduler(
         coalesce=True,
         max_instances=1,
     )
+    # ACC-6: a dismissal dated ahead cuts the access within minutes of the day's start, and at once after a restart.
+    scheduler.add_job(
+        led_by(leader, jobs.dismissals),
+        IntervalTrigger(seconds=int(DISMISSALS_EVERY.total_seconds()), timezone=zone),
+        args=(session_factory, clock),
+        id=DISMISSALS_JOB,
+        name="dismissals",
+        next_run_time=clock(),
+        misfire_grace_time=None,
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.add_job(
         add_zone_jobs,
         IntervalTrigger(seconds=int(ZONES_EVERY.total_seconds()), timezone=zone),
@@ -149,6 +163,6 @@ async def add_zone_jobs(
                 coalesce=True,
                 max_instances=1,
             )
-    for job_id in present - wanted - {BACKUP_JOB, ZONES_JOB}:
+    for job_id in present - wanted - {BACKUP_JOB, ZONES_JOB, DISMISSALS_JOB}:
         scheduler.remove_job(job_id)
     return set(zones)

@@ -25,6 +25,7 @@ from .access import Actor, ClassRef
 from .calendar import SchoolCalendar
 from .clock import Clock
 from .errors import Forbidden, InvalidInput, NotFound
+from .grading_policy import GradingPolicy, required_for, required_marks
 from .journal import missing_parts
 from .models import (
     VALID_REASONS,
@@ -42,8 +43,8 @@ from .models import (
     Substitution,
     TimetableEntry,
 )
-from .period_marks import required_for, required_marks
 from .plan import Completion, Departure, completion, departures
+from .staff import Vacancy, vacancies
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class ControlReport:
     today: date
     teachers: tuple[TeacherGaps, ...]  # by name
     accumulation: tuple[AccumulationGap, ...]  # by class and subject
+    vacancies: tuple[Vacancy, ...] = ()  # loads of dismissed teachers, classes without a class teacher (ACC-6)
 
     @property
     def current_week(self) -> bool:
@@ -172,6 +174,9 @@ class ControlService:
             today=today,
             teachers=await lesson_gaps(self.session, school.id, assignments, date_from, date_to, now),
             accumulation=await self._accumulation(school, calendar, assignments, today),
+            vacancies=tuple(
+                await vacancies(self.session, school.id, calendar.year.id, class_id) if calendar.year else ()
+            ),
         )
 
     async def plan_report(self, actor: Actor, class_id: int | None = None, week: date | None = None) -> PlanControl:
@@ -219,6 +224,7 @@ class ControlService:
         for every assignment: a handful of grouped queries per study period, none per student)."""
         by_period: dict[int, list[Assignment]] = defaultdict(list)
         periods: dict[int, StudyPeriod] = {}
+        policy = GradingPolicy.of(school)
         for a in assignments.values():
             grade = a.class_group.grade
             period = calendar.period(today, grade) or next(
@@ -236,9 +242,9 @@ class ControlService:
             shares = await held_shares(self.session, calendar, period, group, today)
             for a in group:
                 roster = rosters[a.id]
-                failing = len(below_minimum(a, roster, counts, shares[a.id]))
+                failing = len(below_minimum(policy, a, roster, counts, shares[a.id]))
                 if failing:
-                    required = required_marks(a.hours_per_week)
+                    required = required_marks(policy, a.hours_per_week)
                     result.append(
                         AccumulationGap(
                             assignment_id=a.id,
@@ -507,15 +513,15 @@ async def held_shares(
 
 
 def below_minimum(
-    assignment: Assignment, roster: Sequence[int], counts: PeriodCounts, share: float = 1.0
+    policy: GradingPolicy, assignment: Assignment, roster: Sequence[int], counts: PeriodCounts, share: float = 1.0
 ) -> list[tuple[int, int, int]]:
     """PER-4, as the period sheet counts it: (student id, marks, marks needed) of each student short of it.
     With `share` < 1 (mid-period), the marks expected by now: the minimum times the share, rounded up."""
-    base = required_marks(assignment.hours_per_week)
+    base = required_marks(policy, assignment.hours_per_week)
     found = []
     for student_id in roster:
         excused = counts.excused.get((assignment.id, student_id), 0)
-        needed = expected_by_now(required_for(base, counts.held.get(assignment.id, 0), excused), share)
+        needed = expected_by_now(required_for(policy, base, counts.held.get(assignment.id, 0), excused), share)
         marks = counts.marks.get((assignment.id, student_id), 0)
         if marks < needed:
             found.append((student_id, marks, needed))

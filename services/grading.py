@@ -14,9 +14,10 @@ from .models import Mark, School
 NEW_MARK_WEIGHT = 1.0  # "what is needed" counts each new mark like an answer in class
 
 
-def rounds_up_from(mark: int) -> float:
-    """The weighted average from which a period mark of `mark` is reached: the usual rounding (4.5 -> 5)."""
-    return mark - 0.5
+def rounds_up_from(mark: int, round_from: float = 0.5) -> float:
+    """The weighted average from which a period mark of `mark` is reached: with the usual rounding 4.5 -> 5; the
+    school may round up from a higher fraction (School.period_round_from, PER-3: 0.6 makes it 4.6 -> 5)."""
+    return round(mark - 1 + round_from, 2)
 
 
 @dataclass(frozen=True)

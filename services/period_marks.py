@@ -3,11 +3,9 @@ the scale, or «н/а» (not attested) for a student without enough marks for an
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +16,7 @@ from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput, Locked, NotFound
 from .grading import MarkItem, averages, check_mark_value
+from .grading_policy import GradingPolicy, required_for, required_marks, suggested_mark, written_missing
 from .journal import roster_of
 from .models import (
     VALID_REASONS,
@@ -38,29 +37,6 @@ from .records import audit, emit, snapshot
 EARLY = timedelta(days=7)  # a period mark set earlier than this before the period's end is asked about first
 
 
-def required_marks(hours_per_week: int) -> int:
-    """PER-4: at least 3 marks with 1 lesson a week, 8 with 3, proportionally more beyond (2 lessons: 5)."""
-    if hours_per_week <= 1:
-        return 3
-    if hours_per_week == 2:
-        return 5
-    return math.ceil(8 * hours_per_week / 3)
-
-
-def required_for(base: int, held: int, excused: int) -> int:
-    """PER-4: lessons missed for a valid reason do not count against the student."""
-    share = (held - excused) / held if held else 1.0
-    return math.ceil(base * max(share, 0.0))
-
-
-def suggested_mark(weighted_average: float | None, school: School) -> int | None:
-    """The weighted average rounded half up (4.5 → 5), within the scale."""
-    if weighted_average is None:
-        return None
-    value = int(Decimal(str(weighted_average)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return min(max(value, school.mark_min), school.mark_max)
-
-
 @dataclass(frozen=True)
 class PeriodRow:
     student_id: int
@@ -72,6 +48,7 @@ class PeriodRow:
     meets_accumulation: bool
     period_mark: int | None
     not_attested: bool = False  # the period mark is «н/а» (period_mark is then None)
+    written_missing: int = 0  # written works attended without a mark, when the school makes them obligatory (PER-4)
 
     @property
     def has_period_mark(self) -> bool:
@@ -105,6 +82,8 @@ class PeriodSheet:
     mark_min: int = 2  # the school's scale (J-8)
     mark_max: int = 5
     early: bool = False  # more than a week before the period's end: a mark set now is asked about first
+    # The school's rules in force, said on the sheet (PER-3, PER-4).
+    policy: GradingPolicy = field(default_factory=GradingPolicy)
 
     @property
     def open(self) -> bool:
@@ -211,23 +190,27 @@ class PeriodMarkService:
                 )
             ).all()
         )
-        base = required_marks(assignment.hours_per_week)
+        policy = GradingPolicy.of(school)
+        base = required_marks(policy, assignment.hours_per_week)
+        lessons = select(Lesson.id).where(*in_period)
+        missing = await written_missing(self.session, lessons, ids) if policy.written_obligatory else {}
         rows = []
         for s in students:
             items = marks.get(s.id, [])
             weighted = averages(items)[1]
-            required = required_for(base, held, excused.get(s.id, 0))
+            required = required_for(policy, base, held, excused.get(s.id, 0))
             rows.append(
                 PeriodRow(
                     student_id=s.id,
                     name=s.person.full_name,
                     marks=tuple(items),
                     weighted_average=weighted,
-                    suggested=suggested_mark(weighted, school),
+                    suggested=suggested_mark(policy, weighted, school),
                     required=required,
-                    meets_accumulation=len(items) >= required,
+                    meets_accumulation=len(items) >= required and not missing.get(s.id),
                     period_mark=finals.get(s.id),
                     not_attested=s.id in finals and finals[s.id] is None,
+                    written_missing=missing.get(s.id, 0),
                 )
             )
         return PeriodSheet(
@@ -248,6 +231,7 @@ class PeriodMarkService:
             mark_min=school.mark_min,
             mark_max=school.mark_max,
             early=today < period.ends_on - EARLY,
+            policy=policy,
         )
 
     async def set_mark(

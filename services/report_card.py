@@ -100,7 +100,8 @@ class MarkGoal:
     weighted_average: float | None
     choices: tuple[int, ...]  # the period marks one can aim at: the scale above its lowest mark
     mark: int | None = None  # the one chosen
-    threshold: float | None = None  # rounds_up_from(mark)
+    threshold: float | None = None  # rounds_up_from(mark, round_from)
+    round_from: float = 0.5  # the school's rounding of period marks (PER-3)
     reached: bool = False
     needed: tuple[tuple[int, int], ...] = ()  # (mark value, how many more of NEW_MARK_WEIGHT), highest first
 
@@ -307,10 +308,11 @@ class ReportCardService:
             marks_count=len(items),
             weighted_average=averages(items)[1],
             choices=choices,
+            round_from=float(school.period_round_from),
         )
         if mark is None:
             return goal
-        threshold = rounds_up_from(mark)
+        threshold = rounds_up_from(mark, goal.round_from)
         # Judged on the average as shown (two decimals), so the answer never contradicts the screen.
         if goal.weighted_average is not None and goal.weighted_average >= threshold:
             return replace(goal, mark=mark, threshold=threshold, reached=True)

@@ -123,6 +123,30 @@ ERRORS = {
     ),
     "person.name_too_long": N_("The name is too long: at most {max} characters in each part."),
     "person.not_found": N_("No such person."),
+    "policy.bad_excused": N_(
+        "excused_absences is one of: reduce (lessons missed for a valid reason lower the number of marks needed), "
+        "exempt (such students are exempt from it), ignore (they change nothing)."
+    ),
+    "policy.bad_many_hours": N_(
+        "marks_needed_many_hours is a whole number from {min} to {max}: the regulations ask for at least 8–10 marks "
+        "with more than 2 lessons a week."
+    ),
+    "policy.bad_one_hour": N_(
+        "marks_needed_one_hour is a whole number from {min} to {max}: the regulations ask for at least 3–5 marks "
+        "with 1 lesson a week."
+    ),
+    "policy.bad_round_from": N_(
+        "period_round_from is a fraction from {min} to {max}, e.g. 0,5 (4,5 rounds up to 5) or 0,6 (4,6 to 5)."
+    ),
+    "policy.bad_yes_no": N_("written_works_obligatory is yes or no."),
+    "policy.no_school": N_("No such school."),
+    "policy.not_allowed": N_("The grading policy is set by the administrator."),
+    "policy.unknown": N_("No setting «{key}». The settings are: {known}."),
+    "staff.already_dismissed": N_("{name} is dismissed already, from {date}."),
+    "staff.ambiguous": N_("More than one member of staff is called «{name}»: name them by id ({ids})."),
+    "staff.not_allowed": N_("Staff changes are made by the administrator."),
+    "staff.not_found": N_("No member of staff «{name}» in this school."),
+    "staff.order_too_long": N_("The order number is too long: at most {max} characters."),
     "settings.bad_choice": N_("No such notification setting."),
     "settings.bad_quiet_hours": N_("This is not a span of time: send it as HH:MM–HH:MM, for example 22:30–07:00."),
     "settings.bad_time": N_("This is not a time: send it as HH:MM, for example 18:30."),
@@ -198,6 +222,7 @@ IMPORT_ISSUES = {
     "value.bad_kind": N_("expected one of {expected}"),
     "value.bad_kinship": N_("expected one of {expected}"),
     "value.bad_yes_no": N_("expected one of {expected}"),
+    "value.bad_excused": N_("expected one of {expected}"),
     "value.bad_phone": N_("not a phone number; expected e.g. {expected}"),
     "value.bad_email": N_("not an e-mail address"),
     "value.bad_timezone": N_("unknown time zone; expected e.g. {expected}"),

@@ -55,6 +55,11 @@ def decimal(value: float, locale: str) -> str:
     return format_decimal(value, "0.00", locale=locale)
 
 
+def fraction(value: float, locale: str) -> str:
+    """A setting's fraction as a rule says it: «0,5», «4,6»."""
+    return format_decimal(value, "0.0#", locale=locale)
+
+
 def work_type_name(name: str, locale: str) -> str:
     """A work type's name in the reader's language: a standard one translated, a school's own as it is."""
     message = WORK_TYPE_NAMES.get(name)

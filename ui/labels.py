@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.models import AbsenceReason, DocumentKind, NotifyKind, NotifyMode, Role
+from services.models import AbsenceReason, DocumentKind, ExcusedAbsenceRule, NotifyKind, NotifyMode, Role
 from ui.i18n import N_, NP_
 
 # What a lesson still lacks, in the order the teacher's day, the deputy's control and the staff's pushes list it.
@@ -11,6 +11,13 @@ MISSING = {"attendance": N_("attendance"), "topic": N_("topic"), "homework": N_(
 
 # ABS-2: the class teacher's reasons as the regulations name them (003 §4), by AbsenceReason value;
 # "none": the reason is not set yet (J-12: the subject teacher records only «ОТ»).
+# PER-4: what lessons missed for a valid reason do to the marks needed (School.excused_absences).
+EXCUSED_ABSENCES = {
+    ExcusedAbsenceRule.REDUCE: N_("Lessons missed for a valid reason lower this number in proportion."),
+    ExcusedAbsenceRule.EXEMPT: N_("Students who missed lessons for a valid reason are exempt from this minimum."),
+    ExcusedAbsenceRule.IGNORE: N_("Lessons missed for a valid reason do not lower this number."),
+}
+
 ABSENCE_REASONS = {
     "excused": N_("excused"),
     "illness": N_("illness"),

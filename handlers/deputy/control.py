@@ -122,7 +122,23 @@ def summary_text(report: ControlReport, locale: str) -> str:
             )
         )
     blocks.append(behind_head(report) + "\n" + schedule_rule())
+    if report.vacancies:
+        blocks.append(vacancies_block(report, locale))
     return "\n\n".join(blocks)
+
+
+def vacancies_block(report: ControlReport, locale: str) -> str:
+    """ACC-6: «7А · Алгебра — нет учителя с 10.12», «7А — нет классного руководителя»."""
+    lines = ["<b>" + _("Needs a teacher") + "</b>"]
+    for v in report.vacancies:
+        place = " · ".join(p for p in (v.class_name, v.subject, v.subgroup) if p)
+        if v.subject is None:
+            gap = _("no class teacher from {date}") if v.since else _("no class teacher")
+        else:
+            gap = _("no teacher from {date}")
+        since = v.since.strftime("%d.%m") if v.since else ""
+        lines.append(f"{escape(place)} — {gap.format(date=since)}")
+    return "\n".join(lines)
 
 
 def behind_head(report: ControlReport) -> str:

@@ -238,7 +238,7 @@ def subject_keyboard(goal: MarkGoal, locale: str) -> InlineKeyboardMarkup:
     for mark in goal.choices:
         chosen = "✓ " if mark == goal.mark else ""
         keyboard.button(
-            text=f"{chosen}«{mark}» ≥ {decimal(rounds_up_from(mark), locale)}",
+            text=f"{chosen}«{mark}» ≥ {decimal(rounds_up_from(mark, goal.round_from), locale)}",
             callback_data=MarkGoalCB(
                 student=goal.student_id, period=goal.period_id, subject=goal.subject_id, mark=mark
             ),

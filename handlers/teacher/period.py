@@ -25,7 +25,8 @@ from services.container import Services
 from services.period_marks import PeriodChoice, PeriodRow, PeriodSheet
 from ui.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
 from ui.errors_text import error_text
-from ui.formatting import decimal, short_date, split_text
+from ui.formatting import decimal, fraction, short_date, split_text
+from ui.labels import EXCUSED_ABSENCES
 from ui.menus import menu_filter
 from ui.screens import Screen
 
@@ -182,12 +183,29 @@ def sheet_text(sheet: PeriodSheet, locale: str) -> str:
             "By the school's rules an objective period mark needs at least {count} marks.",
             sheet.required,
         ).format(count=sheet.required),
+        policy_line(sheet, locale),
         "",
     ]
     for number, row in enumerate(sheet.rows, start=1):
         lines += row_lines(number, row, locale)
     lines += ["", footer(sheet, locale)]
     return "\n".join(lines)
+
+
+def policy_line(sheet: PeriodSheet, locale: str) -> str:
+    """The rest of the school's rules in force (PER-3, PER-4): the rounding, valid absences, written works."""
+    policy = sheet.policy
+    lines = [
+        _("Rounded up from {fraction} ({average} → {mark}).").format(
+            fraction=fraction(policy.round_from, locale),
+            average=fraction(sheet.mark_max - 1 + policy.round_from, locale),
+            mark=sheet.mark_max,
+        ),
+        _(EXCUSED_ABSENCES[policy.excused]),
+    ]
+    if policy.written_obligatory:
+        lines.append(_("Every written work the student sat needs a mark."))
+    return " ".join(lines)
 
 
 def row_lines(number: int, row: PeriodRow, locale: str) -> list[str]:
@@ -204,9 +222,18 @@ def row_lines(number: int, row: PeriodRow, locale: str) -> list[str]:
             ),
         )
     lines = [head, "    " + summary]
-    if not row.meets_accumulation:
+    if len(row.marks) < row.required:
         lines.append("    ⚠ " + accumulation_text(row))
+    if row.written_missing:
+        lines.append("    ⚠ " + written_text(row))
     return lines
+
+
+def written_text(row: PeriodRow) -> str:
+    """«нет отметки за 1 письменную работу» (PER-4: written works are obligatory, if the school says so)."""
+    return ngettext(
+        "no mark for {count} written work", "no mark for {count} written works", row.written_missing
+    ).format(count=row.written_missing)
 
 
 def accumulation_text(row: PeriodRow) -> str:
@@ -294,7 +321,17 @@ def student_text(sheet: PeriodSheet, row: PeriodRow, locale: str) -> str:
             )
         )
     if not row.meets_accumulation:
-        lines.append("⚠ " + _("{marks}: too few for an objective period mark.").format(marks=accumulation_text(row)))
+        if len(row.marks) < row.required:
+            lines.append(
+                "⚠ " + _("{marks}: too few for an objective period mark.").format(marks=accumulation_text(row))
+            )
+        if row.written_missing:
+            lines.append(
+                "⚠ "
+                + _("{missing}: written works are obligatory for an objective period mark.").format(
+                    missing=written_text(row)
+                )
+            )
         if sheet.open:
             lines.append(_("Without enough marks the student may be left «n/a» (not attested)."))
     lines.append(

@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..grading_policy import GradingPolicy, required_marks
 from ..models import Absence as AbsenceRow
 from ..models import (
     AbsenceDocument,
@@ -69,7 +70,6 @@ from ..models import (
     TimetableEntry,
     WorkType,
 )
-from ..period_marks import required_marks
 from . import curriculum as cur
 
 DEMO_NOW = time(12, 30)  # the demo's «now» on `today`, local time: lessons 1-4 are over
@@ -443,7 +443,7 @@ class _Generator:
                 {"assignment_id": a.id, "position": k + 1, "topic": p.topic[:300]} for k, p in enumerate(plan)
             ]
             roster = s.roster(a)
-            required = required_marks(a.hours)
+            required = required_marks(GradingPolicy(), a.hours)  # the demo school keeps the defaults
             controls = sum(1 for p in plan if p.work) / max(1, len(plan))
             rate = 1.3 * required / max(1, len(occurrences))
             p_mark = min(0.6, max(0.08, (rate - controls) / max(0.2, 1 - controls)))

@@ -37,7 +37,7 @@ from .journal import (
 )
 from .people import ClassGroup, Enrolment, Guardianship, Person, StaffRole, Student, Subgroup, SubgroupMember
 from .records import AuditEntry, Delivery, OutboxEvent, SavedDraft
-from .school import AcademicYear, Bell, Holiday, School, StudyPeriod, WorkType
+from .school import AcademicYear, Bell, ExcusedAbsenceRule, Holiday, School, StudyPeriod, WorkType
 from .teaching import Assignment, PlanTopic, Subject, Substitution, TimetableEntry
 
 __all__ = [name for name in dir() if not name.startswith("_")]

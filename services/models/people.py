@@ -25,6 +25,10 @@ class Person(IdMixin, Base):
     account_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("telegram_accounts.id", ondelete="SET NULL"), index=True
     )
+    # ACC-6, ROLE-2: a member of staff dismissed from this day on (with the order's number) loses the journal;
+    # the person and every record they made stay (services/staff.py).
+    dismissed_on: Mapped[date | None]
+    dismissal_order: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Read where needed (a query on StaffRole, or selectinload(Person.roles)), not with every Person a query loads:

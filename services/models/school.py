@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, time
 
 from sqlalchemy import ForeignKey, Integer, Numeric, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, IdMixin, PeriodKind, str_enum, utcnow
+
+
+class ExcusedAbsenceRule(str, enum.Enum):
+    """PER-4: what lessons missed for a valid reason do to the marks a student needs for a period mark."""
+
+    REDUCE = "reduce"  # fewer marks needed, in proportion to the lessons missed
+    EXEMPT = "exempt"  # no minimum at all for a student who missed lessons for a valid reason (004 §2.3.2)
+    IGNORE = "ignore"  # the minimum stays the same
 
 
 class School(IdMixin, Base):
@@ -30,6 +39,15 @@ class School(IdMixin, Base):
     absence_review_days: Mapped[int] = mapped_column(Integer, default=2)
     # J-11: days to mark written works.
     written_work_days: Mapped[int] = mapped_column(Integer, default=3)
+    # PER-4, J-5 (services/grading_policy.py): the school's own regulation on current assessment.
+    # A period mark is rounded up from this fraction of the average (0.5: 4.5 -> 5; 0.6: 4.6 -> 5).
+    period_round_from: Mapped[float] = mapped_column(Numeric(3, 2, asdecimal=False), default=0.5)
+    marks_needed_one_hour: Mapped[int] = mapped_column(Integer, default=3)  # 1 lesson a week: 3..5
+    marks_needed_many_hours: Mapped[int] = mapped_column(Integer, default=8)  # 3 lessons a week: 8..10
+    excused_absences: Mapped[ExcusedAbsenceRule] = mapped_column(
+        str_enum(ExcusedAbsenceRule), default=ExcusedAbsenceRule.REDUCE
+    )
+    written_works_obligatory: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

@@ -24,6 +24,7 @@ from ..calendar import SchoolCalendar, SchoolDays
 from ..control import below_minimum, period_counts, roster_ids
 from ..errors import NotFound
 from ..grading import MarkItem, averages
+from ..grading_policy import GradingPolicy, suggested_mark
 from ..models import (
     Absence,
     Assignment,
@@ -40,7 +41,6 @@ from ..models import (
     Subject,
     WorkType,
 )
-from ..period_marks import suggested_mark
 from ..pushes.payloads import payload_of
 from ..records import emit_once
 from . import EndingPeriods, capped
@@ -167,6 +167,7 @@ async def period_forecast(session: AsyncSession, school_id: int, day: date) -> i
     if not by_period:
         return 0
     school = await session.get_one(School, school_id)  # in the identity map already
+    policy = GradingPolicy.of(school)
     rosters = await roster_ids(session, [a for group in by_period.values() for a in group])
 
     def key(period_id: int, student_id: int) -> str:
@@ -191,7 +192,9 @@ async def period_forecast(session: AsyncSession, school_id: int, day: date) -> i
         ):
             marks[(assignment_id, student_id)].append(MarkItem(value, work_type, float(weight), on))
         for a in group:
-            short = {student_id: needed for student_id, _marks, needed in below_minimum(a, rosters[a.id], counts)}
+            short = {
+                student_id: needed for student_id, _marks, needed in below_minimum(policy, a, rosters[a.id], counts)
+            }
             for student_id in rosters[a.id]:
                 if key(period_id, student_id) in done:
                     continue
@@ -200,7 +203,7 @@ async def period_forecast(session: AsyncSession, school_id: int, day: date) -> i
                     {
                         "subject": a.subject.name,
                         "average": weighted,
-                        "mark": suggested_mark(weighted, school),
+                        "mark": suggested_mark(policy, weighted, school),
                         "marks": counts.marks.get((a.id, student_id), 0),
                         "required": short.get(student_id),
                     }

@@ -34,6 +34,7 @@ from ..control import (
     substitutions,
     taught_by,
 )
+from ..grading_policy import GradingPolicy
 from ..models import (
     Absence,
     AbsenceDocument,
@@ -278,10 +279,13 @@ async def period_failing(session: AsyncSession, school_id: int, day: date) -> in
     chosen = [a for group in by_period.values() for a in group]
     rosters = await roster_ids(session, chosen)
     substitutes = await substitutions(session, [a.id for a in chosen], day, day)
+    policy = GradingPolicy.of(await session.get_one(School, school_id))
     short: list[tuple[Assignment, StudyPeriod, int, int, int]] = []
     for period_id, group in by_period.items():
         counts = await period_counts(session, periods[period_id], [a.id for a in group])
-        short += [(a, periods[period_id], *found) for a in group for found in below_minimum(a, rosters[a.id], counts)]
+        short += [
+            (a, periods[period_id], *found) for a in group for found in below_minimum(policy, a, rosters[a.id], counts)
+        ]
     if not short:
         return 0
     names = {

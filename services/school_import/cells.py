@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Column, ColumnDefault
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ..models import Kinship, PeriodKind, Role
+from ..models import ExcusedAbsenceRule, Kinship, PeriodKind, Role
 from ..safe_cells import formula_like
 from ..text import clean_text
 from .issues import ImportIssue
@@ -229,6 +229,24 @@ def parse_period_kind(value: str) -> PeriodKind:
         return _PERIOD_KINDS[name_key(value)]
     except KeyError:
         raise BadValue("value.bad_kind", expected=["четверть", "полугодие"]) from None
+
+
+_EXCUSED = {
+    "уменьшают": ExcusedAbsenceRule.REDUCE,
+    "reduce": ExcusedAbsenceRule.REDUCE,
+    "освобождают": ExcusedAbsenceRule.EXEMPT,
+    "exempt": ExcusedAbsenceRule.EXEMPT,
+    "не влияют": ExcusedAbsenceRule.IGNORE,
+    "ignore": ExcusedAbsenceRule.IGNORE,
+}
+
+
+def parse_excused(value: str) -> ExcusedAbsenceRule:
+    """PER-4: what lessons missed for a valid reason do to the marks a period mark needs."""
+    try:
+        return _EXCUSED[name_key(value)]
+    except KeyError:
+        raise BadValue("value.bad_excused", expected=["уменьшают", "освобождают", "не влияют"]) from None
 
 
 _YES = {"да", "yes", "true", "истина", "1", "+", "x", "х"}

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -107,7 +107,12 @@ async def load_school_rows(session: AsyncSession, found: Existing, school_id: in
     roles = await fetch(session, select(StaffRole.__table__).where(StaffRole.person_id.in_(school_people)))
     for role in roles:
         found.staff_roles.setdefault(role["person_id"], {})[role["role"]] = role["id"]
-    staff = of_school(Person).where(Person.id.in_(select(StaffRole.person_id))).order_by(Person.id)
+    # A dismissed member of staff has no roles left, but is still the same person when the sheet lists them (ACC-6).
+    staff = (
+        of_school(Person)
+        .where(or_(Person.id.in_(select(StaffRole.person_id)), Person.dismissed_on.is_not(None)))
+        .order_by(Person.id)
+    )
     for row in reversed(await fetch(session, staff)):  # of two namesakes, the first one stays matched
         found.staff[person_key(row)] = row
 

@@ -41,6 +41,13 @@ SHEETS: tuple[Sheet, ...] = (
             Column("grades_without_marks", "Безотметочные классы", required=False, example="1"),
             Column("homework_deadline", "Срок ДЗ", required=False, example="16:00"),
             Column("edit_window_days", "Дней на исправление", required=False, example="14"),
+            # PER-3, PER-4: the school's regulation on current assessment (services/grading_policy.py).
+            Column("period_round_from", "Округление с", required=False, example="0,5"),
+            Column("marks_needed_one_hour", "Отметок при 1 ч в неделю", required=False, example="3"),
+            Column("marks_needed_many_hours", "Отметок при 3 ч в неделю", required=False, example="8"),
+            # уменьшают | освобождают | не влияют
+            Column("excused_absences", "Уважительные пропуски", required=False, example="уменьшают"),
+            Column("written_works_obligatory", "Письменные работы обязательны", required=False, example="да"),
         ),
     ),
     Sheet(
@@ -103,6 +110,9 @@ SHEETS: tuple[Sheet, ...] = (
             Column("roles", "Роли", example="учитель"),
             Column("phone", "Телефон", required=False, example="+79001234567"),
             Column("email", "Эл. почта", required=False, example=""),
+            # ACC-6: from this day the person has no access; their records stay (services/staff.py).
+            Column("dismissed_on", "Уволен с", required=False, example=""),
+            Column("dismissal_order", "Приказ об увольнении", required=False, example=""),
         ),
     ),
     Sheet(

@@ -44,6 +44,7 @@ from .cells import (
     number,
     parse_class,
     parse_date,
+    parse_excused,
     parse_grade_range,
     parse_kinship,
     parse_period_kind,
@@ -217,6 +218,12 @@ def parse_school(rows: list[RowCells], issues: list[ImportIssue]) -> SchoolRow |
     )
     cells.put(fields, "homework_deadline", parse_time, School.homework_deadline)
     cells.put(fields, "edit_window_days", integer(0, 365), School.edit_window_days)
+    # PER-3, PER-4: the grading policy, within the ranges 004 §2.3 allows (services/grading_policy.py).
+    cells.put(fields, "period_round_from", number(0.5, 0.9), School.period_round_from)
+    cells.put(fields, "marks_needed_one_hour", integer(3, 5), School.marks_needed_one_hour)
+    cells.put(fields, "marks_needed_many_hours", integer(8, 10), School.marks_needed_many_hours)
+    cells.put(fields, "excused_absences", parse_excused, School.excused_absences)
+    cells.put(fields, "written_works_obligatory", parse_yes_no, School.written_works_obligatory)
 
     year = cells.get("year", text(length(AcademicYear.name)))
     starts, ends = cells.get("year_start", parse_date), cells.get("year_end", parse_date)
@@ -345,6 +352,9 @@ def parse_staff(rows: list[RowCells]) -> list[StaffRow]:
         contacts: dict[str, Any] = {}
         cells.put(contacts, "phone", parse_phone, Person.phone)
         cells.put(contacts, "email", email(length(Person.email)), Person.email)
+        # ACC-6: a dismissal (an empty date in a given column takes it back, e.g. someone hired again).
+        cells.put(contacts, "dismissed_on", parse_date, Person.dismissed_on)
+        cells.put(contacts, "dismissal_order", text(length(Person.dismissal_order)), Person.dismissal_order)
         if fields is None:
             continue
         fields.update(contacts)
@@ -405,6 +415,9 @@ def parse_parents(rows: list[RowCells]) -> list[ParentRow]:
         child_class = cells.get("child_class", parse_class)
         contacts: dict[str, Any] = {"phone": phone}
         cells.put(contacts, "email", email(length(Person.email)), Person.email)
+        # ACC-6: a dismissal (an empty date in a given column takes it back, e.g. someone hired again).
+        cells.put(contacts, "dismissed_on", parse_date, Person.dismissed_on)
+        cells.put(contacts, "dismissal_order", text(length(Person.dismissal_order)), Person.dismissal_order)
         if fields is None:
             continue
         fields.update(contacts)

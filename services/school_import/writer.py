@@ -211,8 +211,13 @@ class SchoolWriter:
         for row in rows:
             person_id = people.ids[row.key]
             held = self.existing.staff_roles.get(person_id, {})
-            new_roles = sorted(row.roles - held.keys(), key=lambda role: role.value)
-            old_roles = held.keys() - row.roles
+            stored = self.existing.staff.get(row.key)
+            dismissed = row.fields.get("dismissed_on", stored["dismissed_on"] if stored else None)
+            # ACC-6: a dismissed person's roles are left as they are: the dismissal's day ends them (services/staff.py),
+            # and the sheet listing them still must not give them back.
+            wanted = set(held) if dismissed else set(row.roles)
+            new_roles = sorted(wanted - held.keys(), key=lambda role: role.value)
+            old_roles = held.keys() - wanted
             added += [{"person_id": person_id, "role": role} for role in new_roles]
             dropped += [held[role] for role in old_roles]
             self.count("staff", outcome(people.status[row.key], bool(new_roles or old_roles)))
