@@ -3,13 +3,15 @@ promotion or leaving keeps what was recorded in each class, and rosters of a day
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Enrolment, Student
+from .db import kept
+from .models import Enrolment, Student, StudentStatus
 
 DAY = timedelta(days=1)
 
@@ -73,3 +75,55 @@ async def follow_classes(session: AsyncSession, classes: Mapping[int, int], firs
                 new.append({"student_id": student_id, "class_id": class_id, "starts_on": moved_on})
     if new:
         await session.execute(insert(Enrolment), new)
+
+
+@dataclass(frozen=True)
+class Stay:
+    """A student's stay in a class as plain data, kept between updates (services/freshness.py, "people")."""
+
+    class_id: int
+    starts_on: date
+    ends_on: date | None  # inclusive; None: open
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+    def overlaps(self, first: date, last: date) -> bool:
+        return self.starts_on <= last and (self.ends_on is None or self.ends_on >= first)
+
+
+async def stays_of(session: AsyncSession, student_id: int) -> tuple[Stay, ...]:
+    """Every stay of the student, oldest first (DATA-4): kept until a write to the people's tables."""
+
+    async def read() -> tuple[Stay, ...]:
+        rows = await session.execute(
+            select(Enrolment.class_id, Enrolment.starts_on, Enrolment.ends_on)
+            .where(Enrolment.student_id == student_id)
+            .order_by(Enrolment.starts_on, Enrolment.id)
+        )
+        return tuple(Stay(*row) for row in rows)
+
+    return await kept(session, "people", ("stays", student_id), read)
+
+
+def enrolled(class_id: int | ColumnElement[int], first: date, last: date | None = None) -> ColumnElement[bool]:
+    """Students enrolled in the class on some day from `first` to `last` (on `first` without `last`): a roster of
+    a day or of a period (DATA-4), whatever their status now."""
+    return Student.id.in_(
+        select(Enrolment.student_id).where(Enrolment.class_id == class_id, stays_between(first, last or first))
+    )
+
+
+def enrolled_in_any(class_ids: Iterable[int], day: date) -> ColumnElement[bool]:
+    """Students enrolled on `day` in one of the classes."""
+    return Student.id.in_(
+        select(Enrolment.student_id).where(Enrolment.class_id.in_(list(class_ids)), stays_between(day, day))
+    )
+
+
+def studying_in(class_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """The class's present students (ACC-9): active, in a stay in the class that has not ended."""
+    return and_(
+        Student.status == StudentStatus.ACTIVE,
+        Student.id.in_(select(Enrolment.student_id).where(Enrolment.class_id == class_id, Enrolment.ends_on.is_(None))),
+    )
