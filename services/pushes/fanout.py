@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..enrolments import enrolled
 from ..models import (
     ClassGroup,
     Delivery,
@@ -248,12 +249,13 @@ async def _families(session: AsyncSession, student_ids: list[int]) -> list[Recip
 
 
 async def _lesson_students(session: AsyncSession, lesson_id: int) -> list[int]:
-    """J-13: a subgroup's lesson is news for that subgroup only."""
+    """J-13: a subgroup's lesson is news for that subgroup only; DATA-4: for the students of the class on the
+    lesson's day who still study (ACC-9), not for one who moved to another class before it."""
     lesson = await session.get(Lesson, lesson_id)
     if lesson is None:
         return []
     assignment = lesson.assignment
-    query = select(Student.id).where(Student.class_id == assignment.class_id, Student.status == StudentStatus.ACTIVE)
+    query = select(Student.id).where(enrolled(assignment.class_id, lesson.date), Student.status == StudentStatus.ACTIVE)
     if assignment.subgroup_id is not None:
         query = query.join(SubgroupMember, SubgroupMember.student_id == Student.id).where(
             SubgroupMember.subgroup_id == assignment.subgroup_id
