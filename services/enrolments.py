@@ -53,9 +53,17 @@ async def leave(session: AsyncSession, student: Student, on: date) -> None:
         stay.ends_on = on - DAY
 
 
-async def follow_classes(session: AsyncSession, classes: Mapping[int, int], first_day: date, moved_on: date) -> None:
+async def follow_classes(
+    session: AsyncSession,
+    classes: Mapping[int, int],
+    first_day: date,
+    moved_on: date,
+    starts: Mapping[int, date] | None = None,
+) -> None:
     """After a write of students' classes (the import): a student without a stay starts one on `first_day` (the
-    year's start), one whose class changed moves on `moved_on`. New stays go in one statement."""
+    year's start), one whose class changed moves on `moved_on`; `starts` gives a student's own first day in the
+    class instead (the import's «Дата зачисления»). New stays go in one statement."""
+    starts = starts or {}
     stays = {
         stay.student_id: stay
         for stay in await session.scalars(
@@ -64,15 +72,19 @@ async def follow_classes(session: AsyncSession, classes: Mapping[int, int], firs
     }
     new = []
     for student_id, class_id in classes.items():
-        stay = stays.get(student_id)
+        stay, own = stays.get(student_id), starts.get(student_id)
         if stay is None:
-            new.append({"student_id": student_id, "class_id": class_id, "starts_on": first_day})
-        elif stay.class_id != class_id:
-            if stay.starts_on >= moved_on:
-                stay.class_id = class_id
+            new.append({"student_id": student_id, "class_id": class_id, "starts_on": own or first_day})
+        elif stay.class_id == class_id:
+            if own is not None and stay.starts_on != own:
+                stay.starts_on = own
+        else:
+            on = own or moved_on
+            if stay.starts_on >= on:
+                stay.class_id, stay.starts_on = class_id, on
             else:
-                stay.ends_on = moved_on - DAY
-                new.append({"student_id": student_id, "class_id": class_id, "starts_on": moved_on})
+                stay.ends_on = on - DAY
+                new.append({"student_id": student_id, "class_id": class_id, "starts_on": on})
     if new:
         await session.execute(insert(Enrolment), new)
 
