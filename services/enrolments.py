@@ -3,7 +3,7 @@ promotion or leaving keeps what was recorded in each class, and rosters of a day
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import kept
-from .models import Enrolment, Student, StudentStatus
+from .models import Enrolment, Student
 
 DAY = timedelta(days=1)
 
@@ -123,19 +123,4 @@ def enrolled(class_id: int | ColumnElement[int], first: date, last: date | None 
     a day or of a period (DATA-4), whatever their status now."""
     return Student.id.in_(
         select(Enrolment.student_id).where(Enrolment.class_id == class_id, stays_between(first, last or first))
-    )
-
-
-def enrolled_in_any(class_ids: Iterable[int], day: date) -> ColumnElement[bool]:
-    """Students enrolled on `day` in one of the classes."""
-    return Student.id.in_(
-        select(Enrolment.student_id).where(Enrolment.class_id.in_(list(class_ids)), stays_between(day, day))
-    )
-
-
-def studying_in(class_id: int | ColumnElement[int]) -> ColumnElement[bool]:
-    """The class's present students (ACC-9): active, in a stay in the class that has not ended."""
-    return and_(
-        Student.status == StudentStatus.ACTIVE,
-        Student.id.in_(select(Enrolment.student_id).where(Enrolment.class_id == class_id, Enrolment.ends_on.is_(None))),
     )

@@ -120,3 +120,19 @@ async def test_a_student_who_left_drops_from_rosters_from_that_day_and_the_paren
 
     await father.send("/diary")
     assert "Вера" not in father.last_text()
+
+
+async def test_the_homework_screen_follows_a_transfer_at_once_DATA_4(bot_world, linked, clock):
+    """The stays are kept between updates (services/freshness.py): a transfer's commit makes them stale."""
+    school, _ = bot_world
+    father = await linked(school.parents["borisov_father"])
+    await father.send("/homework")
+    await father.send("/homework")  # the stays are kept now
+    assert father.last_text().startswith("Домашнее задание: Вера Борисова, 5А")
+    assert "Английский язык" in father.last_text()
+
+    await move(bot_world, clock, "borisova", MovementKind.TRANSFER, WEDNESDAY, "5Б")
+    await father.send("/homework")
+    shown = father.last_text()
+    assert shown.startswith("Домашнее задание: Вера Борисова, 5Б")
+    assert "Математика" in shown and "Английский язык" not in shown and "Русский язык" not in shown
