@@ -7,6 +7,7 @@ of them at a time. Every use case re-checks rights here; an id that came in a bu
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -220,10 +221,11 @@ async def check_class_teacher(actor: Actor, class_group: ClassGroup) -> None:
         raise Forbidden("class.not_yours")
 
 
-def student_assignments_clause(student: Student):
-    """The assignments a student attends: the whole class's, and their own subgroups' (J-13)."""
+def student_assignments_clause(student: Student, class_ids: Iterable[int] | None = None):
+    """The assignments a student attends: the whole class's, and their own subgroups' (J-13); of their present
+    class, or of `class_ids` (the classes they were in, DATA-4)."""
     in_subgroups = select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == student.id)
     return and_(
-        Assignment.class_id == student.class_id,
+        Assignment.class_id == student.class_id if class_ids is None else Assignment.class_id.in_(list(class_ids)),
         or_(Assignment.subgroup_id.is_(None), Assignment.subgroup_id.in_(in_subgroups)),
     )

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from .access import Actor, ClassRef
 from .calendar import SchoolCalendar
 from .clock import Clock
+from .enrolments import stays_between
 from .errors import Forbidden, InvalidInput, NotFound
 from .grading_policy import GradingPolicy, required_for, required_marks
 from .journal import missing_parts
@@ -32,6 +34,7 @@ from .models import (
     Absence,
     Assignment,
     ClassGroup,
+    Enrolment,
     Lesson,
     Mark,
     Person,
@@ -234,7 +237,7 @@ class ControlService:
                 continue
             periods[period.id] = period
             by_period[period.id].append(a)
-        rosters = await roster_ids(self.session, [a for group in by_period.values() for a in group])
+        rosters = await roster_ids(self.session, [a for group in by_period.values() for a in group], today)
         result = []
         for period_id, group in by_period.items():
             period = periods[period_id]
@@ -411,13 +414,19 @@ class PeriodCounts:
     excused: dict[tuple[int, int], int]
 
 
-async def roster_ids(session: AsyncSession, assignments: Sequence[Assignment]) -> dict[int, list[int]]:
-    """The active students of each assignment's class or subgroup (J-13), in two queries."""
+async def roster_ids(session: AsyncSession, assignments: Sequence[Assignment], day: date) -> dict[int, list[int]]:
+    """The active students enrolled on `day` in each assignment's class, or in its subgroup (J-13), in two queries:
+    one who left or moved drops out from that day, one who came counts from theirs (DATA-4, ACC-9)."""
     students: dict[int, list[int]] = defaultdict(list)
     for student_id, class_id in await session.execute(
-        select(Student.id, Student.class_id).where(
-            Student.class_id.in_({a.class_id for a in assignments}), Student.status == StudentStatus.ACTIVE
+        select(Enrolment.student_id, Enrolment.class_id)
+        .join(Student, Student.id == Enrolment.student_id)
+        .where(
+            Enrolment.class_id.in_({a.class_id for a in assignments}),
+            stays_between(day, day),
+            Student.status == StudentStatus.ACTIVE,
         )
+        .order_by(Enrolment.student_id)
     ):
         students[class_id].append(student_id)
     members: dict[int, set[int]] = defaultdict(set)
@@ -436,13 +445,17 @@ async def roster_ids(session: AsyncSession, assignments: Sequence[Assignment]) -
 async def period_counts(session: AsyncSession, period: StudyPeriod, ids: Sequence[int]) -> PeriodCounts:
     """What PER-4 reads for these assignments within the period, in three grouped queries."""
     in_period = (Lesson.assignment_id.in_(ids), Lesson.date.between(period.starts_on, period.ends_on))
+    # DATA-4: a student's marks of the assignment's subject from every class count, as the period sheet counts them.
+    marked = aliased(Assignment)
     marks = {
         (a, s): n
         for a, s, n in await session.execute(
-            select(Lesson.assignment_id, Mark.student_id, func.count(Mark.id))
-            .join(Lesson, Lesson.id == Mark.lesson_id)
-            .where(*in_period)
-            .group_by(Lesson.assignment_id, Mark.student_id)
+            select(Assignment.id, Mark.student_id, func.count(Mark.id))
+            .join(marked, and_(marked.subject_id == Assignment.subject_id, marked.school_id == Assignment.school_id))
+            .join(Lesson, Lesson.assignment_id == marked.id)
+            .join(Mark, Mark.lesson_id == Lesson.id)
+            .where(Assignment.id.in_(ids), Lesson.date.between(period.starts_on, period.ends_on))
+            .group_by(Assignment.id, Mark.student_id)
         )
     }
     held = dict(

@@ -288,7 +288,7 @@ class CorrectionService:
             raise Forbidden("correction.not_allowed")
 
     async def _validate(self, lesson: Lesson, school: School, changes: Sequence[Change]) -> None:
-        roster = {s.id for s in await roster_of(self.session, lesson.assignment)}
+        roster = {s.id for s in await roster_of(self.session, lesson.assignment, lesson.date)}
         grade = lesson.assignment.class_group.grade
         for change in changes:
             if isinstance(change, (AddMark, SetAbsent, SetPresent)) and change.student_id not in roster:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Protocol
@@ -16,9 +17,10 @@ from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, get_student_for, student_assignments_clause
-from .calendar import ClassTimetable, lesson_days, timetable_valid
+from .calendar import ClassTimetable, Taught, lesson_days, timetable_valid
 from .clock import Clock, school_today
 from .db import kept as kept_value
+from .enrolments import Stay, stays_of
 from .errors import InvalidInput
 from .grading import MarkItem
 from .models import (
@@ -26,11 +28,13 @@ from .models import (
     AbsenceReason,
     Assignment,
     Attachment,
+    Enrolment,
     Lesson,
     Mark,
     Person,
     School,
     Student,
+    StudentStatus,
     Substitution,
     TimetableEntry,
     WorkType,
@@ -41,10 +45,14 @@ MAX_RANGE_DAYS = 62
 # The statements every diary screen runs, built once: each screen only binds its values. Building a statement and
 # its cache key costs more CPU than running it on these small reads, and columns load faster than entities.
 
-# The student with their person and class (Student's joined relationships) and their school: get_student_for then
-# finds the student in the session.
+# The student with their person and class (Student's joined relationships), their school and their stays in classes
+# (DATA-4), a row per stay: get_student_for then finds the student in the session.
 _STUDENT = (
-    select(Student, School).join(School, School.id == Student.school_id).where(Student.id == bindparam("student"))
+    select(Student, School, Enrolment.class_id, Enrolment.starts_on, Enrolment.ends_on)
+    .join(School, School.id == Student.school_id)
+    .outerjoin(Enrolment, Enrolment.student_id == Student.id)
+    .where(Student.id == bindparam("student"))
+    .order_by(Enrolment.starts_on, Enrolment.id)
 )
 # The lessons of a range and those whose homework is due in it, with the student's absence from each, their marks
 # at each and the lesson's files: a lesson's row comes once per mark and file.
@@ -256,17 +264,17 @@ class DiaryService:
 
     async def day_screen(self, actor: Actor, student_id: int, day: date | None = None) -> DayScreen:
         """The diary on `day`, or on the school's today without it."""
-        student, today = await self._student_today(actor, student_id)
+        student, today, stays = await self._student_today(actor, student_id)
         shown = today if day is None else day
-        [diary_day] = await self._days(student, shown, shown)
+        [diary_day] = await self._days(student, shown, shown, stays)
         return DayScreen(StudentCard.of(student), today, diary_day)
 
     async def week_screen(self, actor: Actor, student_id: int, day: date | None = None) -> WeekScreen:
         """The timetable of the week that holds `day`, or of shown_week(today) without it."""
-        student, today = await self._student_today(actor, student_id)
+        student, today, stays = await self._student_today(actor, student_id)
         this_week = shown_week(today)
         monday = self._monday(this_week if day is None else day)
-        days = await self._days(student, monday, monday + timedelta(days=5))
+        days = await self._days(student, monday, monday + timedelta(days=5), stays)
         return WeekScreen(StudentCard.of(student), today, this_week, tuple(days))
 
     async def day(self, actor: Actor, student_id: int, day: date) -> DiaryDay:
@@ -282,21 +290,35 @@ class DiaryService:
             raise InvalidInput("diary.bad_range", max_days=MAX_RANGE_DAYS)
         return await self._days(await get_student_for(self.session, actor, student_id), first, last)
 
-    async def _days(self, student: Student, first: date, last: date) -> list[DiaryDay]:
+    async def _days(
+        self, student: Student, first: date, last: date, known: tuple[Stay, ...] | None = None
+    ) -> list[DiaryDay]:
         grade = student.class_group.grade
         calendar = await lesson_days(self.session, student.school_id, first)
-        # The student's assignments and their timetable rows in force on some day of the range (a new timetable may
-        # start mid-week), from what the process keeps of the class.
-        kept = await ClassTimetable.of(self.session, student.class_id)
-        assignments = kept.of_student(student.id)
-        timetable = [s for s in kept.slots if s.assignment_id in assignments and s.valid(first, last)]
-        standing = [
-            s
-            for s in await class_substitutions(self.session, student.class_id)
-            if s.assignment_id in assignments and s.starts_on <= last and s.ends_on >= first
-        ]
-        # The lessons with the student's absences, their marks and the lessons' files in one statement (_LESSONS);
-        # the kept timetable has the subjects.
+        # DATA-4: each day shows the lessons of the class the student was in that day; the marks and absences
+        # are theirs whatever the class or subgroup. The classes' assignments and timetable rows come from what
+        # the process keeps of each class, the stays from what it keeps of the student.
+        stays = await diary_stays(self.session, student, first, last, known)
+        assignments: dict[int, Taught] = {}  # every assignment of those classes: a mark may be at any of them
+        attends: dict[int, tuple[Stay, ...]] = {}  # the assignments the student attends -> the class's stays
+        timetable = []
+        standing: list[Standing] = []  # ACC-5: substitutes of the student's lessons in the range
+        for class_id in dict.fromkeys(stay.class_id for stay in stays):
+            kept = await ClassTimetable.of(self.session, class_id)
+            in_class = tuple(stay for stay in stays if stay.class_id == class_id)
+            assignments.update((a.id, a) for a in kept.assignments)
+            attends.update(dict.fromkeys(kept.of_student(student.id), in_class))
+            timetable += [s for s in kept.slots if s.assignment_id in attends and s.valid(first, last)]
+            standing += [
+                s
+                for s in await class_substitutions(self.session, class_id)
+                if s.assignment_id in attends and s.starts_on <= last and s.ends_on >= first
+            ]
+
+        def attended(assignment_id: int, day: date) -> bool:
+            return any(stay.covers(day) for stay in attends.get(assignment_id, ()))
+
+        # The lessons with the student's absences, their marks and the lessons' files in one statement (_LESSONS).
         found = {}
         absences: dict[int, AbsenceReason | None] = {}
         lesson_marks: dict[int, dict[int, MarkItem]] = defaultdict(dict)
@@ -312,9 +334,18 @@ class DiaryService:
                     lesson_marks[row.id][row.mark_id] = MarkItem(row.value, row.work_type, float(row.weight), row.date)
                 if row.file_id is not None:
                     lesson_files[row.id].add(row.file_id)
-        lessons = [lsn for lsn in found.values() if first <= lsn.date <= last]
+        lessons = [
+            lsn
+            for lsn in found.values()
+            if first <= lsn.date <= last
+            and (attended(lsn.assignment_id, lsn.date) or lsn.id in lesson_marks or lsn.id in absences)
+        ]
         due = [
-            lsn for lsn in found.values() if lsn.homework_due_on is not None and first <= lsn.homework_due_on <= last
+            lsn
+            for lsn in found.values()
+            if lsn.homework_due_on is not None
+            and first <= lsn.homework_due_on <= last
+            and attended(lsn.assignment_id, lsn.homework_due_on)
         ]
         marks = {
             lsn.id: [m for _, m in sorted(lesson_marks[lsn.id].items())] for lsn in lessons if lsn.id in lesson_marks
@@ -337,7 +368,10 @@ class DiaryService:
                 rooms = {
                     (e.assignment_id, e.lesson_number): e.room
                     for e in timetable
-                    if e.weekday == day.weekday() and e.valid_from <= day and (e.valid_to is None or e.valid_to >= day)
+                    if e.weekday == day.weekday()
+                    and e.valid_from <= day
+                    and (e.valid_to is None or e.valid_to >= day)
+                    and attended(e.assignment_id, day)
                 }
                 slots = {(day, *key) for key in rooms} | {k for k in by_slot if k[0] == day}
             items = []
@@ -384,8 +418,13 @@ class DiaryService:
         if last < first or (last - first).days > MAX_RANGE_DAYS:
             raise InvalidInput("diary.bad_range", max_days=MAX_RANGE_DAYS)
         student = await get_student_for(self.session, actor, student_id)
-        assignments = await student_assignments(self.session, student)
-        due = await lessons_of(self.session, assignments, Lesson.homework_due_on.between(first, last))
+        assignments = await student_assignments(self.session, student, first, last)
+        due = await while_there(
+            self.session,
+            student,
+            await lessons_of(self.session, assignments, Lesson.homework_due_on.between(first, last)),
+            lambda lsn: lsn.homework_due_on,
+        )
         files = await self._files([lsn.id for lsn in due])
         items = [self._homework(lsn, lsn.assignment.subject.name, files) for lsn in due if lsn.homework]
         return sorted(items, key=lambda h: (h.due_on, h.subject))
@@ -406,10 +445,15 @@ class DiaryService:
     async def _homework_ahead(self, student: Student, days: int) -> HomeworkAhead:
         today = await self._today(student)
         first, last = today + timedelta(days=1), today + timedelta(days=days)
-        assignments = await student_assignments(self.session, student)
+        assignments = await student_assignments(self.session, student, today, last)
         due = [
             lsn
-            for lsn in await lessons_of(self.session, assignments, Lesson.homework_due_on.between(first, last))
+            for lsn in await while_there(
+                self.session,
+                student,
+                await lessons_of(self.session, assignments, Lesson.homework_due_on.between(first, last)),
+                lambda lsn: lsn.homework_due_on,
+            )
             if lsn.homework
         ]
         files = await self._files([lsn.id for lsn in due])
@@ -431,12 +475,15 @@ class DiaryService:
             ):
                 weekdays[assignment_id].add(weekday)
             calendar = await lesson_days(self.session, student.school_id, today)
+            stays = await diary_stays(self.session, student, first, last)
             for lsn in sorted(said_none, key=lambda x: (x.date, x.lesson_number)):
                 next_day = calendar.next_school_day_with(
                     lsn.date, student.class_group.grade, weekdays[lsn.assignment_id]
                 )
                 if next_day is None or not first <= next_day <= last or (lsn.assignment_id, next_day) in given:
                     continue
+                if not any(st.class_id == lsn.assignment.class_id and st.covers(next_day) for st in stays):
+                    continue  # DATA-4: by then the student is in another class
                 given.add((lsn.assignment_id, next_day))
                 items.append(
                     HomeworkItem(
@@ -475,14 +522,16 @@ class DiaryService:
 
     # ---- internals -------------------------------------------------------------------------------
 
-    async def _student_today(self, actor: Actor, student_id: int) -> tuple[Student, date]:
-        """The student a screen shows, checked (ACC-1, ACC-2), and their school's today: the student and the school
-        read in one statement (the check finds the student in the session while `row` holds it)."""
-        row = (await self.session.execute(_STUDENT, {"student": student_id})).first()
+    async def _student_today(self, actor: Actor, student_id: int) -> tuple[Student, date, tuple[Stay, ...] | None]:
+        """The student a screen shows, checked (ACC-1, ACC-2), their school's today and their stays: the student,
+        the school and the stays read in one statement (the check finds the student in the session while `rows`
+        hold it)."""
+        rows = (await self.session.execute(_STUDENT, {"student": student_id})).all()
         student = await get_student_for(self.session, actor, student_id)
-        if row is None:  # inserted between the two reads: read its school as any other screen does
-            return student, await self._today(student)
-        return student, school_today(self.clock, row[1])
+        if not rows:  # inserted between the two reads: read its school as any other screen does
+            return student, await self._today(student), None
+        stays = tuple(Stay(*row[2:]) for row in rows if row[2] is not None)
+        return student, school_today(self.clock, rows[0][1]), stays
 
     async def _today(self, student: Student) -> date:
         return school_today(self.clock, await self.session.get_one(School, student.school_id))
@@ -510,10 +559,37 @@ class DiaryService:
         )
 
 
-async def student_assignments(session: AsyncSession, student: Student) -> dict[int, Assignment]:
-    """What the student is taught, by assignment id: the class's and their own subgroups' (J-13)."""
-    rows = await session.scalars(select(Assignment).where(student_assignments_clause(student)))
+async def diary_stays(
+    session: AsyncSession, student: Student, first: date, last: date, known: tuple[Stay, ...] | None = None
+) -> tuple[Stay, ...]:
+    """The student's stays (`known`, or read) that overlap the days (DATA-4). A student with none at all (every
+    writer enrols, so not expected) is taken to be in their class."""
+    stays = await stays_of(session, student.id) if known is None else known
+    if not stays and student.status == StudentStatus.ACTIVE:
+        stays = (Stay(student.class_id, date.min, None),)
+    return tuple(stay for stay in stays if stay.overlaps(first, last))
+
+
+async def student_assignments(
+    session: AsyncSession, student: Student, first: date = date.min, last: date = date.max
+) -> dict[int, Assignment]:
+    """What the student is taught, by assignment id: the class's and their own subgroups' (J-13), of every class
+    they were in on some day from `first` to `last` (DATA-4)."""
+    classes = {stay.class_id for stay in await diary_stays(session, student, first, last)}
+    if not classes:
+        return {}
+    rows = await session.scalars(select(Assignment).where(student_assignments_clause(student, classes)))
     return {a.id: a for a in rows.unique()}
+
+
+async def while_there(session: AsyncSession, student: Student, lessons: list[Lesson], day: Callable) -> list[Lesson]:
+    """The lessons whose `day` (the date, or the date homework is due) the student spent in the lesson's class."""
+    stays = await diary_stays(session, student, date.min, date.max)
+    return [
+        lsn
+        for lsn in lessons
+        if any(stay.class_id == lsn.assignment.class_id and stay.covers(day(lsn)) for stay in stays)
+    ]
 
 
 async def lessons_of(session: AsyncSession, assignments: dict[int, Assignment], *where) -> list[Lesson]:

@@ -39,9 +39,9 @@ T = TypeVar("T")
 # Each generation and the tables whose writes change what is kept under it: those its readers read, and the
 # parents whose deletion deletes their rows in the database (ON DELETE CASCADE, unseen by the session).
 GENERATIONS: dict[str, frozenset[str]] = {
-    # AccountService.current_user and load_actors
+    # AccountService.current_user and load_actors; enrolments.stays_of (DATA-4)
     "people": frozenset(
-        {"telegram_accounts", "persons", "staff_roles", "students", "guardianships", "classes"}
+        {"telegram_accounts", "persons", "staff_roles", "students", "guardianships", "classes", "enrolments"}
         | {"schools", "academic_years"}
     ),
     # calendar.SchoolDates

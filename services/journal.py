@@ -21,6 +21,7 @@ from .attachments import AttachmentIn
 from .calendar import SchoolCalendar, timetable_on, timetable_valid
 from .clock import Clock, school_today
 from .db import write_transaction
+from .enrolments import enrolled
 from .errors import Forbidden, InvalidInput, Locked, NotFound
 from .grading import check_mark_value, check_scale
 from .models import (
@@ -35,7 +36,6 @@ from .models import (
     PlanTopic,
     School,
     Student,
-    StudentStatus,
     SubgroupMember,
     TimetableEntry,
     WorkType,
@@ -162,11 +162,11 @@ async def lessons_on(session: AsyncSession, day: date, assignment_ids: Iterable[
     return {(lsn.assignment_id, lsn.lesson_number): lsn for lsn in rows.unique()}
 
 
-def roster_query(assignment: Assignment, *columns) -> Select:
-    """The active students of the class, or of the subgroup (J-13), with `columns` beside each."""
-    query = select(Student, *columns).where(
-        Student.class_id == assignment.class_id, Student.status == StudentStatus.ACTIVE
-    )
+def roster_query(assignment: Assignment, *columns, first: date, last: date | None = None) -> Select:
+    """The students enrolled in the class on `first` (or on some day to `last`), or in the subgroup (J-13), with
+    `columns` beside each. DATA-4: a student who left or moved on D is in the rosters before D, not from D; one
+    who came, from their first day."""
+    query = select(Student, *columns).where(enrolled(assignment.class_id, first, last))
     if assignment.subgroup_id is not None:
         query = query.join(SubgroupMember, SubgroupMember.student_id == Student.id).where(
             SubgroupMember.subgroup_id == assignment.subgroup_id
@@ -178,9 +178,13 @@ def in_journal_order(students: Iterable[Student]) -> list[Student]:
     return sorted(students, key=lambda s: (s.person.last_name, s.person.first_name, s.person.middle_name, s.id))
 
 
-async def roster_of(session: AsyncSession, assignment: Assignment) -> list[Student]:
-    """The active students of the class, or of the subgroup (J-13), in journal order."""
-    return in_journal_order((await session.scalars(roster_query(assignment))).unique().all())
+async def roster_of(
+    session: AsyncSession, assignment: Assignment, first: date, last: date | None = None
+) -> list[Student]:
+    """The students of the class (or subgroup, J-13) on `first`, or on some day of `first`..`last` (a period's
+    sheet), in journal order (DATA-4)."""
+    query = roster_query(assignment, first=first, last=last)
+    return in_journal_order((await session.scalars(query)).unique().all())
 
 
 @dataclass(frozen=True)
@@ -234,9 +238,9 @@ class LessonAttendance:
 
 async def attendance_of(session: AsyncSession, lesson: Lesson, *, documents: bool = False) -> LessonAttendance:
     """The roster with the lesson's absences (and the documents) in one statement: outer joins on the roster."""
-    query = roster_query(lesson.assignment, Absence, *(DOCUMENT_COLUMNS if documents else ())).outerjoin(
-        Absence, and_(Absence.lesson_id == lesson.id, Absence.student_id == Student.id)
-    )
+    query = roster_query(
+        lesson.assignment, Absence, *(DOCUMENT_COLUMNS if documents else ()), first=lesson.date
+    ).outerjoin(Absence, and_(Absence.lesson_id == lesson.id, Absence.student_id == Student.id))
     if documents:
         query = query.outerjoin(
             AbsenceDocument, and_(AbsenceDocument.student_id == Student.id, covering_documents(lesson.date))
@@ -628,7 +632,7 @@ class JournalService:
         return lesson, school, today
 
     async def _check_in_roster(self, lesson: Lesson, student_ids: set[int]) -> None:
-        roster = {s.id for s in await roster_of(self.session, lesson.assignment)}
+        roster = {s.id for s in await roster_of(self.session, lesson.assignment, lesson.date)}
         if not student_ids <= roster:
             raise Forbidden("student.not_in_lesson")
 

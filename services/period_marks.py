@@ -155,14 +155,15 @@ class PeriodMarkService:
             raise Forbidden("journal.not_your_class")
         if assignment.class_group.grade in school.no_mark_grades:
             raise InvalidInput("mark.no_marks_grade", grade=assignment.class_group.grade)
-        students = await roster_of(self.session, assignment)
+        students = await roster_of(self.session, assignment, period.starts_on, period.ends_on)
         ids = [s.id for s in students]
         in_period = (Lesson.assignment_id == assignment.id, Lesson.date.between(period.starts_on, period.ends_on))
         marks: dict[int, list[MarkItem]] = defaultdict(list)
         for m, day in await self.session.execute(
             select(Mark, Lesson.date)
             .join(Lesson, Lesson.id == Mark.lesson_id)
-            .where(*in_period, Mark.student_id.in_(ids))
+            .join(Assignment, Assignment.id == Lesson.assignment_id)  # DATA-4: the subject's marks from every class
+            .where(Assignment.subject_id == assignment.subject_id, in_period[1], Mark.student_id.in_(ids))
             .order_by(Lesson.date, Mark.id)
         ):
             marks[m.student_id].append(MarkItem.of(m, day))
@@ -242,7 +243,9 @@ class PeriodMarkService:
         `value` None is «н/а» (not attested), for a student without enough marks for an objective mark (PER-4)."""
         assignment, period, school, today = await self._load(assignment_id, period_id)
         await self._check_open(actor, school, assignment, period, today)
-        if student_id not in {s.id for s in await roster_of(self.session, assignment)}:
+        if student_id not in {
+            s.id for s in await roster_of(self.session, assignment, period.starts_on, period.ends_on)
+        }:
             raise Forbidden("student.not_in_lesson")
         if value is not None:
             check_mark_value(school, assignment.class_group.grade, value)

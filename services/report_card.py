@@ -15,10 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .access import Actor, get_student_for
 from .calendar import SchoolCalendar
 from .clock import Clock, school_today
-from .diary import StudentCard, lessons_of, student_assignments
+from .diary import StudentCard, lessons_of, student_assignments, while_there
 from .errors import InvalidInput, NotFound
 from .grading import NEW_MARK_WEIGHT, MarkItem, averages, marks_needed, rounds_up_from
-from .models import Absence, Assignment, FinalMark, FinalMarkKind, Lesson, Mark, School, Student, StudyPeriod
+from .models import (
+    Absence,
+    Assignment,
+    FinalMark,
+    FinalMarkKind,
+    Lesson,
+    Mark,
+    School,
+    Student,
+    StudyPeriod,
+    Subject,
+)
 
 
 @dataclass(frozen=True)
@@ -145,7 +156,7 @@ class ReportCardService:
 
     async def _marks(self, student: Student, period_id: int | None) -> MarksReport:
         period, previous = await self._period(student, period_id)
-        assignments = await student_assignments(self.session, student)
+        assignments = await student_assignments(self.session, student, period.starts_on, period.ends_on)
         subjects = await self._subjects_marks(student, assignments, period, previous)
         return MarksReport(student_id=student.id, period_id=period.id, period_name=period.name, subjects=subjects)
 
@@ -159,11 +170,13 @@ class ReportCardService:
         student = await get_student_for(self.session, actor, student_id)
         period, previous = await self._period(student, period_id)
         assignments = {
-            k: a for k, a in (await student_assignments(self.session, student)).items() if a.subject_id == subject_id
+            k: a
+            for k, a in (await student_assignments(self.session, student, period.starts_on, period.ends_on)).items()
+            if a.subject_id == subject_id
         }
-        if not assignments:
+        if not assignments and not await self._marked(student.id, period, subject_id):
             raise NotFound("subject.not_found")
-        [subject] = await self._subjects_marks(student, assignments, period, previous)
+        [subject] = await self._subjects_marks(student, assignments, period, previous, subject_id)
         goal = await self._goal(student, period, subject_id, subject.subject, subject.marks, mark)
         return SubjectReport(
             student=StudentCard.of(student),
@@ -173,12 +186,20 @@ class ReportCardService:
         )
 
     async def _subjects_marks(
-        self, student: Student, assignments: dict[int, Assignment], period: StudyPeriod, previous: StudyPeriod | None
+        self,
+        student: Student,
+        assignments: dict[int, Assignment],
+        period: StudyPeriod,
+        previous: StudyPeriod | None,
+        subject_id: int | None = None,
     ) -> tuple[SubjectMarks, ...]:
-        """The subjects of `assignments` in name order, each with its marks of the period, averages and period mark."""
-        subjects = sorted({a.subject.name: a.subject_id for a in assignments.values()}.items())
-        current = await self._student_marks(student.id, assignments, period)
-        before = await self._student_marks(student.id, assignments, previous) if previous else {}
+        """The subjects of `assignments` and those the student has marks of (all, or `subject_id`'s) in name order,
+        each with its marks of the period, averages and period mark. DATA-4: a mark counts whatever class or
+        subgroup it was given in, so the marks of one subject from two classes count together."""
+        current, names = await self._student_marks(student.id, period, subject_id)
+        before = (await self._student_marks(student.id, previous, subject_id))[0] if previous else {}
+        names.update((a.subject_id, a.subject.name) for a in assignments.values())
+        subjects = sorted({name: sid for sid, name in names.items()}.items())
         finals = dict(
             (
                 await self.session.execute(
@@ -216,12 +237,17 @@ class ReportCardService:
     async def attendance_of(self, student: Student, period_id: int | None = None) -> AttendanceReport:
         """attendance() for a student the caller has checked already (get_student_for): one check per screen."""
         period, _ = await self._period(student, period_id)
-        assignments = await student_assignments(self.session, student)
-        lessons = await lessons_of(
+        assignments = await student_assignments(self.session, student, period.starts_on, period.ends_on)
+        lessons = await while_there(
             self.session,
-            assignments,
-            Lesson.date.between(period.starts_on, period.ends_on),
-            Lesson.attendance_taken_at.is_not(None),
+            student,
+            await lessons_of(
+                self.session,
+                assignments,
+                Lesson.date.between(period.starts_on, period.ends_on),
+                Lesson.attendance_taken_at.is_not(None),
+            ),
+            lambda lsn: lsn.date,
         )
         held: dict[int, int] = defaultdict(int)
         for lsn in lessons:
@@ -324,21 +350,32 @@ class ReportCardService:
                 needed.append((value, count))
         return replace(goal, mark=mark, threshold=threshold, needed=tuple(needed))
 
-    async def _student_marks(self, student_id: int, assignments: dict[int, Assignment], period: StudyPeriod):
+    async def _student_marks(
+        self, student_id: int, period: StudyPeriod, subject_id: int | None = None
+    ) -> tuple[dict[int, list[MarkItem]], dict[int, str]]:
+        """The student's marks of the period by subject id, and the subjects' names: by the student, not by their
+        class or subgroup (DATA-4), so a transfer or a change of subgroup hides none."""
         by_subject: dict[int, list[MarkItem]] = defaultdict(list)
+        names: dict[int, str] = {}
         rows = await self.session.execute(
-            select(Mark, Lesson.date, Lesson.assignment_id)
+            select(Mark, Lesson.date, Subject.id, Subject.name)
             .join(Lesson, Lesson.id == Mark.lesson_id)
+            .join(Assignment, Assignment.id == Lesson.assignment_id)
+            .join(Subject, Subject.id == Assignment.subject_id)
             .where(
                 Mark.student_id == student_id,
-                Lesson.assignment_id.in_(assignments),
                 Lesson.date.between(period.starts_on, period.ends_on),
+                *(() if subject_id is None else (Assignment.subject_id == subject_id,)),
             )
             .order_by(Lesson.date, Mark.id)
         )
-        for m, day, assignment_id in rows.unique():
-            by_subject[assignments[assignment_id].subject_id].append(MarkItem.of(m, day))
-        return by_subject
+        for m, day, sid, name in rows.unique():
+            by_subject[sid].append(MarkItem.of(m, day))
+            names[sid] = name
+        return by_subject, names
+
+    async def _marked(self, student_id: int, period: StudyPeriod, subject_id: int) -> bool:
+        return bool((await self._student_marks(student_id, period, subject_id))[0])
 
     async def _period(self, student: Student, period_id: int | None) -> tuple[StudyPeriod, StudyPeriod | None]:
         school = await self.session.get_one(School, student.school_id)

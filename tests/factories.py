@@ -27,6 +27,7 @@ from services.models import (
     School,
     StaffRole,
     Student,
+    StudentStatus,
     StudyPeriod,
     Subgroup,
     SubgroupMember,
@@ -228,6 +229,23 @@ async def build_school(session: AsyncSession, name: str = "Школа № 7") ->
         ms.work_types[key] = wt.id
     await session.commit()
     return ms
+
+
+async def enrol_student(
+    session: AsyncSession,
+    school_id: int,
+    person_id: int,
+    class_id: int,
+    status: StudentStatus = StudentStatus.ACTIVE,
+    starts_on: date = YEAR_START,
+    ends_on: date | None = None,
+) -> Student:
+    """A student record with its stay in the class (DATA-4), flushed, not committed."""
+    student = Student(school_id=school_id, person_id=person_id, class_id=class_id, status=status)
+    session.add(student)
+    await session.flush()
+    session.add(Enrolment(student_id=student.id, class_id=class_id, starts_on=starts_on, ends_on=ends_on))
+    return student
 
 
 async def add_students(

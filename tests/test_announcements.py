@@ -3,6 +3,8 @@ written, what the outbox event holds, and exactly who receives it (ACC-1, ACC-2,
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -17,12 +19,11 @@ from services.models import (
     Guardianship,
     OutboxEvent,
     Person,
-    Student,
     StudentStatus,
     TelegramAccount,
 )
 from services.pushes.payloads import payload_of
-from tests.factories import build_school
+from tests.factories import build_school, enrol_student
 from tests.statements import statements_run
 
 MB = 1024 * 1024
@@ -77,11 +78,9 @@ async def linked_world(session, school) -> dict[str, int]:
     await acc("zaitseva", zaitseva)
 
     left_person = await add_person(session, school, "Дмитриев", "Егор")  # ACC-9: left the school
-    left = Student(
-        school_id=school.school_id, person_id=left_person, class_id=school.classes["5А"], status=StudentStatus.LEFT
+    left = await enrol_student(  # left on the first of November (DATA-4)
+        session, school.school_id, left_person, school.classes["5А"], StudentStatus.LEFT, ends_on=date(2026, 10, 31)
     )
-    session.add(left)
-    await session.flush()
     left_parent = await add_person(session, school, "Дмитриева", "Нина")
     session.add(Guardianship(parent_id=left_parent, student_id=left.id))
     await acc("left", left_person)
@@ -384,13 +383,9 @@ async def test_recipients_are_read_in_a_fixed_number_of_queries(session, clock, 
         first = await announcement_recipients(session, payload, school.school_id)
     before = len(statements)
     for i in range(20):
-        child = Student(
-            school_id=school.school_id,
-            class_id=school.classes["5Б"],
-            person_id=await add_person(session, school, f"Новиков{i}", "Ян"),
+        child = await enrol_student(
+            session, school.school_id, await add_person(session, school, f"Новиков{i}", "Ян"), school.classes["5Б"]
         )
-        session.add(child)
-        await session.flush()
         parent = await add_person(session, school, f"Новикова{i}", "Ева")
         session.add(Guardianship(parent_id=parent, student_id=child.id))
         await link(session, child.person_id, 9_100_000 + i)

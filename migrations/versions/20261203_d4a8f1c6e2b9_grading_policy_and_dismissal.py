@@ -42,24 +42,21 @@ SETTINGS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("schools", schema=None) as batch_op:
+    # Columns added in place (ALTER TABLE … ADD COLUMN) and their server defaults left: dropping a default would
+    # make SQLite copy `schools` and `persons`, which every table refers to, and a populated database refuses that.
+    with op.batch_alter_table("schools", schema=None, recreate="never") as batch_op:
         for name, type_, default in SETTINGS:
             server_default = sa.true() if isinstance(type_, sa.Boolean) else sa.text(default)
             batch_op.add_column(sa.Column(name, type_, nullable=False, server_default=server_default))
-    with op.batch_alter_table("schools", schema=None) as batch_op:
-        for name, type_, _default in SETTINGS:
-            batch_op.alter_column(name, existing_type=type_, existing_nullable=False, server_default=None)
-    with op.batch_alter_table("persons", schema=None) as batch_op:
+    with op.batch_alter_table("persons", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("dismissed_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("dismissal_order", sa.String(length=40), nullable=False, server_default=""))
-    with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.alter_column("dismissal_order", existing_type=sa.String(length=40), server_default=None)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("persons", schema=None) as batch_op:
+    with op.batch_alter_table("persons", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("dismissal_order")
         batch_op.drop_column("dismissed_on")
-    with op.batch_alter_table("schools", schema=None) as batch_op:
+    with op.batch_alter_table("schools", schema=None, recreate="never") as batch_op:
         for name, _type, _default in reversed(SETTINGS):
             batch_op.drop_column(name)

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..enrolments import enrolled
 from ..models import (
     ClassGroup,
     Delivery,
@@ -206,7 +207,10 @@ async def recipients_of(session: AsyncSession, event_id: int, school_id: int, pa
     if isinstance(payload, HomeworkSet):  # and HomeworkChanged
         return await _families(session, await _lesson_students(session, payload.lesson_id))
     if isinstance(payload, TimetableChanged):
-        return await _families(session, await _class_students(session, payload.class_id, payload.subgroup_id))
+        first_day = date.fromisoformat(payload.starts_on)
+        return await _families(
+            session, await _class_students(session, payload.class_id, payload.subgroup_id, first_day)
+        )
     if isinstance(payload, Announcement):
         from ..announcements import announcement_recipients
 
@@ -253,16 +257,17 @@ async def _families(session: AsyncSession, student_ids: list[int]) -> list[Recip
 
 
 async def _lesson_students(session: AsyncSession, lesson_id: int) -> list[int]:
-    """J-13: a subgroup's lesson is news for that subgroup only."""
+    """J-13: a subgroup's lesson is news for that subgroup only; DATA-4: for the students of the class on the
+    lesson's day who still study (ACC-9), not for one who moved to another class before it."""
     lesson = await session.get(Lesson, lesson_id)
     if lesson is None:
         return []
-    return await _class_students(session, lesson.assignment.class_id, lesson.assignment.subgroup_id)
+    return await _class_students(session, lesson.assignment.class_id, lesson.assignment.subgroup_id, lesson.date)
 
 
-async def _class_students(session: AsyncSession, class_id: int, subgroup_id: int | None) -> list[int]:
-    """The class's active students, or its subgroup's only (J-13)."""
-    query = select(Student.id).where(Student.class_id == class_id, Student.status == StudentStatus.ACTIVE)
+async def _class_students(session: AsyncSession, class_id: int, subgroup_id: int | None, day: date) -> list[int]:
+    """The class's active students on `day` (DATA-4), or its subgroup's only (J-13)."""
+    query = select(Student.id).where(enrolled(class_id, day), Student.status == StudentStatus.ACTIVE)
     if subgroup_id is not None:
         query = query.join(SubgroupMember, SubgroupMember.student_id == Student.id).where(
             SubgroupMember.subgroup_id == subgroup_id

@@ -77,7 +77,7 @@ async def homework_tomorrow(session: AsyncSession, school_id: int, day: date) ->
             )
         ).all()
     )
-    rosters = await roster_ids(session, list({lsn.assignment_id: lsn.assignment for lsn in lessons}.values()))
+    rosters = await roster_ids(session, list({lsn.assignment_id: lsn.assignment for lsn in lessons}.values()), tomorrow)
     by_student: dict[int, list[Lesson]] = defaultdict(list)
     for lsn in lessons:
         for student_id in rosters[lsn.assignment_id]:
@@ -168,7 +168,7 @@ async def period_forecast(session: AsyncSession, school_id: int, day: date) -> i
         return 0
     school = await session.get_one(School, school_id)  # in the identity map already
     policy = GradingPolicy.of(school)
-    rosters = await roster_ids(session, [a for group in by_period.values() for a in group])
+    rosters = await roster_ids(session, [a for group in by_period.values() for a in group], day)
 
     def key(period_id: int, student_id: int) -> str:
         return f"period_forecast:{period_id}:{student_id}"

@@ -277,7 +277,7 @@ async def period_failing(session: AsyncSession, school_id: int, day: date) -> in
     if not by_period:
         return 0
     chosen = [a for group in by_period.values() for a in group]
-    rosters = await roster_ids(session, chosen)
+    rosters = await roster_ids(session, chosen, day)
     substitutes = await substitutions(session, [a.id for a in chosen], day, day)
     policy = GradingPolicy.of(await session.get_one(School, school_id))
     short: list[tuple[Assignment, StudyPeriod, int, int, int]] = []

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Column, ColumnDefault
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ..models import ExcusedAbsenceRule, Kinship, PeriodKind, Role
+from ..models import ExcusedAbsenceRule, Kinship, PeriodKind, Role, StudentStatus
 from ..safe_cells import formula_like
 from ..text import clean_text
 from .issues import ImportIssue
@@ -213,6 +213,29 @@ def parse_kinship(value: str) -> Kinship:
         return _KINSHIPS[name_key(value)]
     except KeyError:
         raise BadValue("value.bad_kinship", expected=["мать", "отец", "опекун", "другое"]) from None
+
+
+_STATUSES = {
+    "обучается": StudentStatus.ACTIVE,
+    "учится": StudentStatus.ACTIVE,
+    "active": StudentStatus.ACTIVE,
+    "studying": StudentStatus.ACTIVE,
+    "выбыл": StudentStatus.LEFT,
+    "выбыла": StudentStatus.LEFT,
+    "left": StudentStatus.LEFT,
+    "выпускник": StudentStatus.GRADUATED,
+    "выпускница": StudentStatus.GRADUATED,
+    "graduated": StudentStatus.GRADUATED,
+    "graduate": StudentStatus.GRADUATED,
+}
+
+
+def parse_status(value: str) -> StudentStatus:
+    """DATA-4, ACC-9: whether the student studies, left or graduated."""
+    try:
+        return _STATUSES[name_key(value)]
+    except KeyError:
+        raise BadValue("value.bad_status", expected=["обучается", "выбыл", "выпускник"]) from None
 
 
 _PERIOD_KINDS = {

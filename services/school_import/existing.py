@@ -122,6 +122,7 @@ async def load_school_rows(session: AsyncSession, found: Existing, school_id: in
             Student.id,
             Student.person_id,
             Student.class_id,
+            Student.status,
             Person.last_name,
             Person.first_name,
             Person.middle_name,
@@ -132,7 +133,12 @@ async def load_school_rows(session: AsyncSession, found: Existing, school_id: in
     )
     for row in students:
         key = (person_key(row), row["birth_date"])
-        found.students[key] = {"id": row["id"], "person_id": row["person_id"], "class_id": row["class_id"]}
+        found.students[key] = {
+            "id": row["id"],
+            "person_id": row["person_id"],
+            "class_id": row["class_id"],
+            "status": row["status"],
+        }
         found.student_people[key] = {
             "id": row["person_id"],
             **{name: row[name] for name in ("last_name", "first_name", "middle_name", "birth_date")},

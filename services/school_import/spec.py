@@ -133,6 +133,10 @@ SHEETS: tuple[Sheet, ...] = (
             Column("birth_date", "Дата рождения", example="14.03.2015"),
             Column("class", "Класс", example="5А"),
             Column("subgroups", "Подгруппы", required=False, example="Англ. 1"),
+            # DATA-4, ACC-9: обучается | выбыл | выпускник; a leaver's row needs the date they left
+            Column("status", "Статус", required=False, example="обучается"),
+            Column("enrolled_on", "Дата зачисления", required=False, example="01.09.2026"),
+            Column("left_on", "Дата выбытия", required=False, example=""),
         ),
     ),
     Sheet(

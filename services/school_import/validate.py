@@ -26,6 +26,7 @@ from ..models import (
     Person,
     Role,
     School,
+    StudentStatus,
     StudyPeriod,
     Subgroup,
     Subject,
@@ -50,6 +51,7 @@ from .cells import (
     parse_period_kind,
     parse_phone,
     parse_roles,
+    parse_status,
     parse_time,
     parse_timezone,
     parse_weekday,
@@ -104,6 +106,9 @@ class ClassRow(Row):
 class StudentRow(Row):
     class_key: ClassKey | None = None
     subgroups: list[str] | None = None  # None: the table has no subgroups column
+    status: StudentStatus | None = None  # None: not given, the stored one stays (a new student studies)
+    enrolled_on: date | None = None  # None: a new student studies from the year's start (DATA-4)
+    left_on: date | None = None  # a leaver's first day away (ACC-9), given with status LEFT or GRADUATED
 
 
 @dataclass
@@ -394,13 +399,39 @@ def parse_students(rows: list[RowCells], subgroups: dict[tuple[ClassKey, str], s
                 subgroups.setdefault((class_key, name_key(name)), name)
         if fields is None:
             continue
+        status, enrolled_on, left_on = parse_stay(cells)
         fields["birth_date"] = birth
         key = (person_key(fields), birth)
         if seen.first(cells, key, "last_name"):
             result.append(
-                StudentRow(cells, key, fields, class_key=class_key, subgroups=names if cells.has("subgroups") else None)
+                StudentRow(
+                    cells,
+                    key,
+                    fields,
+                    class_key=class_key,
+                    subgroups=names if cells.has("subgroups") else None,
+                    status=status,
+                    enrolled_on=enrolled_on,
+                    left_on=left_on,
+                )
             )
     return result
+
+
+def parse_stay(cells: RowCells) -> tuple[StudentStatus | None, date | None, date | None]:
+    """DATA-4, ACC-9: the status, the first day in the class and, for one who left or graduated, the first day
+    away (required then, refused otherwise)."""
+    status = cells.get("status", parse_status) if cells.has("status") else None
+    enrolled_on = cells.get("enrolled_on", parse_date) if cells.has("enrolled_on") else None
+    left_on = cells.get("left_on", parse_date) if cells.has("left_on") else None
+    leaves = status in (StudentStatus.LEFT, StudentStatus.GRADUATED)
+    if leaves and left_on is None and not (cells.has("left_on") and cells.raw("left_on")):
+        cells.issue("status", "value.left_on_required")
+    elif left_on is not None and not leaves and not (cells.has("status") and cells.raw("status") and status is None):
+        cells.issue("left_on", "value.left_on_not_left")
+    if enrolled_on is not None and left_on is not None and left_on <= enrolled_on:
+        cells.issue("left_on", "value.left_before_enrolled", starts=enrolled_on.isoformat())
+    return status, enrolled_on, left_on
 
 
 def parse_parents(rows: list[RowCells]) -> list[ParentRow]:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, delete, insert, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..enrolments import follow_classes
+from ..enrolments import follow_classes, leave
+from ..invites import revoke_unused
 from ..models import (
     AcademicYear,
     Assignment,
@@ -29,6 +30,7 @@ from ..models import (
     School,
     StaffRole,
     Student,
+    StudentStatus,
     StudyPeriod,
     Subgroup,
     SubgroupMember,
@@ -263,23 +265,54 @@ class SchoolWriter:
             self.session,
             Student,
             {
-                row.key: {"person_id": people.ids[row.key], "class_id": self.class_ids[row.class_key]}
+                row.key: {
+                    "person_id": people.ids[row.key],
+                    "class_id": self.class_ids[row.class_key],
+                    **({} if row.status is None else {"status": row.status}),
+                }
                 for row in parsed.students
             },
             existing.students,
             school_id=self.school_id,
         )
         self.student_ids = students.ids
-        # A new student studies from the year's start; a class changed by a later import, from today.
-        await follow_classes(
-            self.session,
-            {students.ids[row.key]: self.class_ids[row.class_key] for row in parsed.students},
-            self.year_start,
-            max(self.year_start, self.school_today),
-        )
+        await self.write_stays(students.ids)
         moved = await self.write_members()
         for row in parsed.students:
             self.count("students", outcome(students.status[row.key], people.status[row.key], row.key in moved))
+
+    async def write_stays(self, ids: Mapping[Key, int]) -> None:
+        """DATA-4: a new student studies from «Дата зачисления» or the year's start; a class changed by a later
+        import, from that date or today. ACC-9: a row that says the student left or graduated ends their stay the
+        day before «Дата выбытия» and closes their access, as the movement book does; a student who had left
+        already is left alone (no stay is opened for them again) unless the row says they study again (from
+        «Дата зачисления» or today)."""
+        today = max(self.year_start, self.school_today)
+        was_active = {key: found["status"] == StudentStatus.ACTIVE for key, found in self.existing.students.items()}
+        following = [
+            row for row in self.parsed.students if was_active.get(row.key, True) or row.status == StudentStatus.ACTIVE
+        ]
+        starts = {
+            ids[row.key]: row.enrolled_on or today
+            for row in following
+            if row.enrolled_on is not None or not was_active.get(row.key, True)
+        }
+        await follow_classes(
+            self.session,
+            {ids[row.key]: self.class_ids[row.class_key] for row in following},
+            self.year_start,
+            today,
+            starts,
+        )
+        leavers = {ids[row.key]: row.left_on for row in following if row.left_on is not None}
+        if not leavers:
+            return
+        await self.session.flush()
+        for student in await self.session.scalars(select(Student).where(Student.id.in_(leavers))):
+            await leave(self.session, student, leavers[student.id])
+        person_ids = select(Student.person_id).where(Student.id.in_(leavers))
+        await self.session.execute(update(Person).where(Person.id.in_(person_ids)).values(account_id=None))
+        await self.session.execute(revoke_unused(person_ids, datetime.now(UTC)))
 
     async def write_members(self) -> set[Key]:
         """J-13: each student's subgroups of the year become the listed ones; without the column, only

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Absence, AuditEntry, CorrectionRequest, Lesson, Person, School, Student
-from tests.factories import TODAY
+from tests.factories import TODAY, enrol_student
 from tests.flows.conftest import TOKEN, open_card
 from ui.callbacks import AttendanceCB, LessonCB
 
@@ -104,7 +104,7 @@ async def test_a_class_of_35_fits_in_one_message_J_12(bot_world, linked, emulato
             person = Person(school_id=school.school_id, last_name=f"Ученик{i:02d}", first_name="Тест")
             session.add(person)
             await session.flush()
-            session.add(Student(school_id=school.school_id, person_id=person.id, class_id=school.classes["5А"]))
+            await enrol_student(session, school.school_id, person.id, school.classes["5А"])
         await session.commit()
     math = await linked(school.staff["math"])
     await open_card(math)

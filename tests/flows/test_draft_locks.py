@@ -19,7 +19,8 @@ from aiogram.fsm.storage.redis import RedisStorage
 from bot.dispatcher import DRAFTS_KEPT, create_dispatcher
 from bot.pushes.limiter import SharedLimits
 from services.files import FileStore
-from services.models import Person, Student
+from services.models import Person
+from tests.factories import enrol_student
 from tests.flows.conftest import TOKEN, LocalHttpSession, TelegramUser, code_for, open_card, polling_bot
 from tests.flows.test_attendance_flow import absent_names
 from tests.redis_db import redis  # noqa: F401 (a fixture)
@@ -37,7 +38,7 @@ async def add_students(school, sessions) -> None:
             person = Person(school_id=school.school_id, last_name=f"Ученик{i:02d}", first_name="Тест")
             session.add(person)
             await session.flush()
-            session.add(Student(school_id=school.school_id, person_id=person.id, class_id=school.classes["5А"]))
+            await enrol_student(session, school.school_id, person.id, school.classes["5А"])
         await session.commit()
 
 

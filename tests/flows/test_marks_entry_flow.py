@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import CorrectionRequest, Lesson, Mark, Person, Student
-from tests.factories import TODAY
+from tests.factories import TODAY, enrol_student
 from tests.flows.conftest import TOKEN, mark_given_before, open_card, type_marks
 from ui.callbacks import LessonCB, MarkEntryCB
 
@@ -80,7 +80,7 @@ async def test_typed_lines_preview_and_save_two_a_day_and_absent_J_6_J_7(bot_wor
         person = Person(school_id=school.school_id, last_name="Васильев", first_name="Игорь")
         session.add(person)
         await session.flush()
-        session.add(Student(school_id=school.school_id, person_id=person.id, class_id=school.classes["5А"]))
+        await enrol_student(session, school.school_id, person.id, school.classes["5А"])
         await session.commit()
         teacher = await load_actor(session, school.staff["math"])
         journal = JournalService(session, clock)

@@ -5,7 +5,8 @@ students or carry «н» are explained."""
 
 from __future__ import annotations
 
-from services.models import Person, Student
+from services.models import Person
+from tests.factories import enrol_student
 from tests.flows.conftest import TOKEN, code_for, mark_given_before, open_card, polling_bot, type_marks
 from tests.flows.test_attendance_flow import absent_names
 from tests.flows.test_marks_entry_flow import marks_in_db
@@ -146,7 +147,7 @@ async def test_typed_lines_name_two_students_or_carry_n(bot_world, linked):
             person = Person(school_id=school.school_id, last_name=last, first_name=first)
             session.add(person)
             await session.flush()
-            session.add(Student(school_id=school.school_id, person_id=person.id, class_id=school.classes["5А"]))
+            await enrol_student(session, school.school_id, person.id, school.classes["5А"])
         await session.commit()
     math = await linked(school.staff["math"])
     await type_marks(math, "Медвед 3\nЦветкова н\nМедведева 4\nЦвет 5")
