@@ -4,7 +4,7 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from . import announcements, class_teacher, common, deputy, fallback, family, teacher
+    from . import announcements, class_teacher, common, deputy, fallback, family, secretary, teacher
 
     return [
         common.build_router(),
@@ -12,6 +12,7 @@ def get_routers() -> list[Router]:
         teacher.build_router(),
         class_teacher.build_router(),
         deputy.build_router(),
+        secretary.build_router(),
         announcements.build_router(),
         fallback.build_router(),
     ]

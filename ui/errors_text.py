@@ -23,6 +23,12 @@ ERRORS = {
     ),
     "announcement.too_long": N_("The announcement is too long: {length} characters, at most {max}."),
     "announcement.too_many_files": N_("At most {max} files per announcement."),
+    "consent.not_allowed": N_("The list of consents is kept by the secretary and the administrator."),
+    "consent.parent_needed": N_(
+        "A parent's consent is needed first: ask your parent to accept it in the bot with their own code, or to "
+        "hand the signed paper to the school's secretary. Then send your code again."
+    ),
+    "history.not_allowed": N_("The history of changes is for the deputy director and the administrator."),
     "control.future_week": N_("This week has not begun yet."),
     "control.not_allowed": N_("Journal control is for the deputy director and the administrator."),
     "absence.bad_reason": N_("No such absence reason. Send the command again."),
