@@ -185,7 +185,6 @@ class LessonPart(str, Enum):
     marks = "marks"
     topic = "topic"
     homework = "homework"
-    history = "history"  # the lesson's history of changes (DATA-3)
 
 
 class LessonCB(CallbackData, prefix="tles"):

@@ -119,7 +119,12 @@ async def test_digest_time_and_quiet_hours_by_buttons_are_stored(bot_world, link
     assert "Сводка приходит в своё время, даже в тихие часы." in mother.last_text()
     await mother.tap("🕖 Сводка в 21:00")
     await mother.tap("◀ Назад")
-    assert mother.buttons() == [*DEFAULT_BUTTONS[:7], "🕖 Сводка в 21:00", "🌙 Тихие часы 21:00–08:00", "Отозвать согласие"]
+    assert mother.buttons() == [
+        *DEFAULT_BUTTONS[:7],
+        "🕖 Сводка в 21:00",
+        "🌙 Тихие часы 21:00–08:00",
+        "Отозвать согласие",
+    ]
     assert await account_times(sessions, mother.id) == (time(21), time(21), time(8))
     assert await stored_modes(sessions) == set()  # the kinds are untouched
 
