@@ -242,7 +242,9 @@ class HistoryService:
         work_types = await self._pairs(WorkType.id, WorkType.name, {v.get("work_type_id") for v in values})
         periods = await self._pairs(StudyPeriod.id, StudyPeriod.name, {v.get("period_id") for v in values})
         subjects = await self._pairs(Subject.id, Subject.name, {v.get("subject_id") for v in values})
-        class_ids = {v.get("class_id") for v in values}
+        class_ids = {(e.before or {}).get("class_id") for e in entries} | {
+            (e.after or {}).get("class_id") for e in entries
+        }
         classes: dict[Any, str] = {
             c.id: c.name
             for c in (await self.session.scalars(select(ClassGroup).where(ClassGroup.id.in_(class_ids - {None}))))

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from services.absences import AbsenceService
-from services.access import load_actor
+from services.access import load_actor, system_actor
 from services.correction_changes import ChangeMark
 from services.corrections import CorrectionService
 from services.errors import Forbidden, NotFound
 from services.history import PAGE, HistoryService
 from services.journal import JournalService
-from services.models import Absence, AbsenceReason, AuditEntry
+from services.models import Absence, AbsenceReason, AuditEntry, MovementKind
+from services.movement import MovementService
 from tests.factories import TODAY, build_school
 
 
@@ -143,3 +144,17 @@ async def test_a_change_made_by_a_correction_request_says_so_J_10_DATA_3(session
         ("mark", "add", None),
     ]
     assert page.lines[1].author == "Волкова И. Н."
+
+
+async def test_a_movement_names_its_order_and_classes_DATA_3_DATA_4(session, clock, school):
+    await MovementService(session, clock).record(
+        system_actor(school.school_id),
+        school.students["zaitsev"],
+        MovementKind.TRANSFER,
+        TODAY,
+        "12-к",
+        to_class_id=school.classes["5А"],
+    )
+    deputy = await load_actor(session, school.staff["deputy"])
+    [line] = (await HistoryService(session, clock).student_history(deputy, school.students["zaitsev"])).lines
+    assert (line.entity, line.action, line.order, line.classes) == ("student", "transfer", "12-к", ("5Б", "5А"))
