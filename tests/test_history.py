@@ -19,6 +19,7 @@ from services.journal import JournalService
 from services.models import Absence, AbsenceReason, AuditEntry, MovementKind
 from services.movement import MovementService
 from tests.factories import TODAY, build_school
+from tests.statements import statements_run
 
 
 @pytest.fixture
@@ -158,3 +159,20 @@ async def test_a_movement_names_its_order_and_classes_DATA_3_DATA_4(session, clo
     deputy = await load_actor(session, school.staff["deputy"])
     [line] = (await HistoryService(session, clock).student_history(deputy, school.students["zaitsev"])).lines
     assert (line.entity, line.action, line.order, line.classes) == ("student", "transfer", "12-к", ("5Б", "5А"))
+
+
+async def test_a_page_costs_the_same_few_statements_however_many_entries_DATA_3(engine, session, clock, school, kept):
+    """One query for the entries and one per kind of name, not one per line (conventions: a screen's cost)."""
+    lesson_id, mark = kept
+    deputy = await load_actor(session, school.staff["deputy"])
+    history = HistoryService(session, clock)
+    await history.lesson_history(deputy, lesson_id)  # the school and the lesson in the session's map, as on a tap
+    with statements_run(engine) as few:
+        await history.lesson_history(deputy, lesson_id)
+    math = await load_actor(session, school.staff["math"])
+    for value in (4, 5) * 6:
+        await JournalService(session, clock).change_mark(math, mark, value)
+    with statements_run(engine) as many:
+        page = await history.lesson_history(deputy, lesson_id)
+    few, many = ([s for s in seen if s != "BEGIN"] for seen in (few, many))  # SQLite's BEGIN is a statement
+    assert len(page.lines) == PAGE and len(many) == len(few) <= 10
