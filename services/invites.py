@@ -163,7 +163,7 @@ class InviteService:
             (
                 await self.session.execute(
                     select(Consent.person_id, Consent.answer)
-                    .where(Consent.person_id.in_(ids))
+                    .where(Consent.person_id.in_(ids), Consent.by_parent_id.is_(None), Consent.paper.is_(False))
                     .order_by(Consent.at, Consent.id)
                 )
             ).all()
