@@ -11,10 +11,12 @@ from .accounts import AccountService
 from .announcements import AnnouncementService
 from .class_absences import ClassAbsenceService
 from .clock import Clock
+from .consents import ConsentService
 from .control import ControlService
 from .corrections import CorrectionService
 from .diary import DiaryService
 from .files import FileService, FileStore
+from .history import HistoryService
 from .invites import InviteService
 from .journal import JournalService
 from .movement import MovementService
@@ -71,6 +73,14 @@ class Services:
     @cached_property
     def control(self) -> ControlService:
         return ControlService(self.session, self.clock)
+
+    @cached_property
+    def history(self) -> HistoryService:
+        return HistoryService(self.session, self.clock)
+
+    @cached_property
+    def consents(self) -> ConsentService:
+        return ConsentService(self.session, self.clock)
 
     @cached_property
     def movement(self) -> MovementService:

@@ -57,7 +57,7 @@ from .models import (
     utcnow,
 )
 from .pushes.payloads import CorrectionDecided, CorrectionRequested
-from .records import audit, emit, save_once, snapshot
+from .records import audit, audit_cause, emit, save_once, snapshot
 from .text import clean_text, required_text
 
 REASON_MAX = 1000
@@ -246,7 +246,8 @@ class CorrectionService:
                 school = await self.session.get_one(School, req.school_id)
                 changes = [change_of(change) for change in req.changes]
                 await self._validate(lesson, school, changes)
-                await self._apply(actor, lesson, school, changes)
+                with audit_cause(f"correction:{req.id}"):  # DATA-3: the history says «по заявке №…»
+                    await self._apply(actor, lesson, school, changes)
             before = snapshot(req, "status")
             req.status = CorrectionStatus.APPLIED if apply else CorrectionStatus.DECLINED
             req.decided_by, req.decided_at, req.decision_comment = actor.person_id, utcnow(), comment

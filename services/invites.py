@@ -17,7 +17,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, check_class_teacher
-from .clock import Clock
+from .clock import Clock, school_today
+from .consents import ConsentService, children_of, student_needs_parent
 from .db import write_transaction
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from .models import (
@@ -30,6 +31,7 @@ from .models import (
     InviteCode,
     Person,
     Role,
+    School,
     StaffRole,
     Student,
     StudentStatus,
@@ -110,6 +112,7 @@ class InvitePreview:
     school_id: int
     roles: frozenset[Role]
     consent: ConsentKind  # which consent text the person reads (ACC-7)
+    parent_needed: bool = False  # a student under 14 whose parent has not consented yet: no access (ACC-7)
 
 
 class InviteService:
@@ -160,7 +163,7 @@ class InviteService:
             (
                 await self.session.execute(
                     select(Consent.person_id, Consent.answer)
-                    .where(Consent.person_id.in_(ids))
+                    .where(Consent.person_id.in_(ids), Consent.by_parent_id.is_(None), Consent.paper.is_(False))
                     .order_by(Consent.at, Consent.id)
                 )
             ).all()
@@ -243,7 +246,12 @@ class InviteService:
         invite = await self._valid_invite(account_id, code, school_id)
         person = await self.session.get_one(Person, invite.person_id)
         role = await self._main_role(person)
-        return InvitePreview(school_id=person.school_id, roles=frozenset({role}), consent=consent_kind(role))
+        return InvitePreview(
+            school_id=person.school_id,
+            roles=frozenset({role}),
+            consent=consent_kind(role),
+            parent_needed=role == Role.STUDENT and await self._parent_needed(person),
+        )
 
     async def accept(self, account_id: int, code: str, *, locale: str = "ru", school_id: int | None = None) -> int:
         """ACC-7: the consent accepted, then the account is linked to the code's person. Returns the person id.
@@ -262,20 +270,36 @@ class InviteService:
                 await self.session.flush()
             account.is_active = True
             person = await self.session.get_one(Person, invite.person_id)
+            if await self._parent_needed(person):
+                raise Forbidden("consent.parent_needed")
             previous = person.account_id
             # ACC-8: a fresh code moves the access; whoever held it before loses it.
             person.account_id = account_id
             account.current_person_id, account.current_student_id = person.id, None
             invite.used_at, invite.used_by_account = self.clock(), account_id
+            version = await self._consent_version(person)
             self.session.add(
                 Consent(
                     person_id=person.id,
                     account_id=account_id,
                     answer=ConsentAnswer.ACCEPTED,
-                    text_version=await self._consent_version(person),
+                    text_version=version,
                     at=self.clock(),
                 )
             )
+            if version == consent_version(ConsentKind.PARENT):
+                # ACC-7: the parent's consent text covers their child: recorded for each child, given by the parent.
+                for child in await children_of(self.session, person.id):
+                    self.session.add(
+                        Consent(
+                            person_id=child.id,
+                            account_id=account_id,
+                            answer=ConsentAnswer.ACCEPTED,
+                            text_version=version,
+                            at=self.clock(),
+                            by_parent_id=person.id,
+                        )
+                    )
             audit(
                 self.session,
                 school_id=person.school_id,
@@ -303,22 +327,14 @@ class InviteService:
                 )
             )
 
-    async def withdraw_consent(self, account_id: int, person_id: int) -> None:
-        """ACC-7: without consent there is no diary: the withdrawal unlinks the person."""
-        async with write_transaction(self.session):
-            person = await self.session.get(Person, person_id)
-            if person is None or person.account_id != account_id:
-                raise NotFound("person.not_found")
-            self.session.add(
-                Consent(
-                    person_id=person_id,
-                    account_id=account_id,
-                    answer=ConsentAnswer.WITHDRAWN,
-                    text_version=await self._consent_version(person),
-                    at=self.clock(),
-                )
-            )
-            self._unlink(person, account_id)
+    async def withdraw_consent(self, account_id: int, person_id: int) -> int:
+        """ACC-7: without consent there is no diary: the withdrawal unlinks the person (and, a parent's, the children
+        left with no parent's consent). Returns how many persons lost access."""
+        person = await self.session.get(Person, person_id)
+        if person is None or person.account_id != account_id:
+            raise NotFound("person.not_found")
+        version = await self._consent_version(person)
+        return await ConsentService(self.session, self.clock).withdraw(account_id, person_id, version)
 
     async def logout(self, account_id: int, *, school_id: int | None = None) -> int:
         """Unlinks every person from the account (of `school_id` only, if given: logging out of one school's own
@@ -457,6 +473,11 @@ class InviteService:
                     )
                 )
         return issued
+
+    async def _parent_needed(self, person: Person) -> bool:
+        """ACC-7: a student under 14 (or of unknown birth date) gets access only with a parent's consent standing."""
+        school = await self.session.get_one(School, person.school_id)
+        return await student_needs_parent(self.session, person, school_today(self.clock, school))
 
     async def _consent_version(self, person: Person) -> str:
         return consent_version(consent_kind(await self._main_role(person)))

@@ -44,6 +44,10 @@ LAST_TUESDAY = TODAY - timedelta(days=7)  # 17 November
 OLD = TODAY - timedelta(days=15)  # Monday 9 November: past the 14 days (J-9), changes go as correction requests
 
 
+# Old enough to consent for themselves (ACC-7: from 14); a test of a younger student sets its own birth date.
+STUDENT_BIRTH_DATE = date(2012, 1, 15)
+
+
 class FixedClock:
     """A clock the test sets: clock.at(date(2026, 12, 9)) moves the school's day."""
 
@@ -148,6 +152,7 @@ async def build_school(session: AsyncSession, name: str = "Школа № 7") ->
         "ivanov": ("Иванов", "Никита", "Олегович", "1А"),
     }.items():
         p = await person(last, first, middle)
+        p.birth_date = STUDENT_BIRTH_DATE
         st = Student(school_id=s.id, person_id=p.id, class_id=ms.classes[cls])
         session.add(st)
         await session.flush()

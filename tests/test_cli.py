@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from services.access import system_actor
 from services.db import create_engine, create_session_factory
+from services.errors import Forbidden
 from services.invites import InviteService
 from services.models import InviteCode, Person, PlanTopic, TelegramAccount, utcnow
 from tests.factories import build_school
@@ -139,7 +140,10 @@ def test_demo_then_invite_5A_prints_working_codes_as_the_readme_promises(databas
     students = [r for r in rows if r[0] == "ученик"]
     assert 20 <= len(students) <= 30 and all(r[2] == "5А" for r in students)
     assert any(r[0] == "родитель" for r in rows)
-    code = students[0][3]
+    student_code = students[0][3]
+    with pytest.raises(Forbidden, match=r"consent\.parent_needed"):  # ACC-7: under 14, the parent consents first
+        with_session(database, lambda s: InviteService(s, utcnow).accept(4241, student_code))
+    code = next(r for r in rows if r[0] == "родитель")[3]
     person_id = with_session(database, lambda s: InviteService(s, utcnow).accept(4242, code))
     assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) == 4242
 

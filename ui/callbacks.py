@@ -499,3 +499,57 @@ class SubstWhoCB(CallbackData, prefix="substw"):
     """The substitute (the service re-checks the school)."""
 
     substitute: Id
+
+
+# ---- the journal's history (DATA-3): the deputy director's, and a teacher's of their lesson ------------------------
+
+Page = Annotated[int, Field(ge=0, le=10_000)]
+
+
+class HistoryView(str, Enum):
+    classes = "classes"  # the choice of a class
+    cls = "cls"  # a class's students and subjects (id: the class)
+    student = "student"  # a student's history (id: the student)
+    subject = "subject"  # a class and subject's lessons (id: the assignment)
+    lesson = "lesson"  # a lesson's history (id: the lesson)
+
+
+class HistoryCB(CallbackData, prefix="dhis"):
+    view: HistoryView
+    id: Num = 0
+    page: Page = 0
+
+
+class LessonHistoryCB(CallbackData, prefix="this"):
+    """A teacher's page of their lesson's history (the service re-checks ACC-3)."""
+
+    lesson: Id
+    page: Page = 0
+
+
+# ---- consents (ACC-7): the family's withdrawal, the secretary's lists -------------------------------------------
+
+
+class WithdrawStep(str, Enum):
+    ask = "ask"  # «Отозвать согласие» tapped: asks to confirm
+    confirm = "confirm"
+
+
+class WithdrawCB(CallbackData, prefix="cwd"):
+    """The withdrawal of the consent the profile's person gave (for themself and, a parent, for the child)."""
+
+    step: WithdrawStep
+    person: Id
+
+
+class ConsentsView(str, Enum):
+    classes = "classes"  # the choice of a class
+    cls = "cls"  # a class's students and parents with their consents (id: the class)
+    person = "person"  # one person's card (id: the person, cls: the class)
+    paper = "paper"  # a paper consent recorded (id: the person, cls: the class)
+
+
+class ConsentsCB(CallbackData, prefix="scon"):
+    view: ConsentsView
+    id: Num = 0
+    cls: Num = 0

@@ -34,6 +34,12 @@ ERRORS = {
         "Those lessons already have a substitute on some of these days: cancel that substitution first."
     ),
     "substitution.same_teacher": N_("A teacher cannot substitute for themselves."),
+    "consent.not_allowed": N_("The list of consents is kept by the secretary and the administrator."),
+    "consent.parent_needed": N_(
+        "A parent's consent is needed first: ask your parent to accept it in the bot with their own code, or to "
+        "hand the signed paper to the school's secretary. Then send your code again."
+    ),
+    "history.not_allowed": N_("The history of changes is for the deputy director and the administrator."),
     "control.future_week": N_("This week has not begun yet."),
     "control.not_allowed": N_("Journal control is for the deputy director and the administrator."),
     "plan.not_allowed": N_("The thematic plan is loaded by the deputy director or the administrator."),

@@ -33,7 +33,8 @@ FAMILY = frozenset({Role.PARENT, Role.STUDENT})
 TEACHING = frozenset({Role.TEACHER})
 CLASS_TEACHING = frozenset({Role.CLASS_TEACHER})
 CONTROL = frozenset({Role.DEPUTY, Role.ADMIN})  # ROLE-2: the deputy director controls the journal
-BOOK_KEEPING = frozenset({Role.SECRETARY, Role.ADMIN})  # ROLE-2: the secretary keeps the movement book
+# ROLE-2: the secretary keeps the lists of students and parents (their consents, ACC-7) and the movement book.
+RECORDS = frozenset({Role.SECRETARY, Role.ADMIN})
 
 ENTRIES = (
     MenuEntry("diary", N_("Diary: lessons, marks and homework by day"), N_("Diary"), FAMILY),
@@ -48,11 +49,13 @@ ENTRIES = (
     MenuEntry("documents", N_("Absence documents from parents"), N_("Documents"), CLASS_TEACHING),
     MenuEntry("corrections", N_("Correction requests to decide"), N_("Corrections"), CONTROL),
     MenuEntry("control", N_("Journal control: what is missing"), N_("Journal control"), CONTROL),
-    MenuEntry("movement", N_("Student movement book: leaving, transfers, arrivals"), N_("Movement book"), BOOK_KEEPING),
+    MenuEntry("movement", N_("Student movement book: leaving, transfers, arrivals"), N_("Movement book"), RECORDS),
     MenuEntry(
         "yearend", N_("Year's end: the council's decisions, the conditionally promoted"), N_("Year's end"), CONTROL
     ),
     MenuEntry("substitutions", N_("Substitute teachers for absent ones"), N_("Substitutions"), CONTROL),
+    MenuEntry("history", N_("History of changes: who changed what in the journal"), N_("History of changes"), CONTROL),
+    MenuEntry("consents", N_("Consents to personal data processing, by class"), N_("Consents"), RECORDS),
     MenuEntry(
         "announce",
         N_("Announcement to the school, a grade, a class or parents"),

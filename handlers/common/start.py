@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from services.container import Services
 from services.invites import ConsentKind
 from ui.callbacks import ConsentCB, LogoutCB
+from ui.consents import parent_needed_text
 from ui.menus import help_text, hide_menu, menu_filter, show_menu
 from ui.screens import Screen
 
@@ -75,6 +76,9 @@ async def cmd_help(_message: Message, screen: Screen):
 
 async def offer_consent(screen: Screen, code: str, services: Services) -> None:
     preview = await services.invites.preview(screen.user.account_id, code, school_id=screen.user.scope)
+    if preview.parent_needed:  # ACC-7: a student under 14 waits for the parent's consent, and sees nothing
+        await screen.send(parent_needed_text())
+        return
     await screen.state.update_data(invite_code=code)
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=_("I accept"), callback_data=ConsentCB(accept=True))

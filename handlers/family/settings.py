@@ -23,10 +23,19 @@ from services.accounts import CurrentUser
 from services.container import Services
 from services.models import NotifyMode
 from services.preferences import ChildPreferences, parse_quiet_hours, parse_time
-from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsView, SettingsViewCB
+from ui import consents
+from ui.callbacks import (
+    DigestTimeCB,
+    NotifyModeCB,
+    QuietHoursCB,
+    SettingsView,
+    SettingsViewCB,
+    WithdrawCB,
+    WithdrawStep,
+)
 from ui.formatting import time_span
 from ui.labels import NOTIFY_KINDS, NOTIFY_MODES
-from ui.menus import menu_filter
+from ui.menus import help_text, hide_menu, menu_filter, show_menu
 from ui.screens import Screen
 
 MODE_ICONS = {NotifyMode.INSTANT: "🔔", NotifyMode.DIGEST: "🗓", NotifyMode.OFF: "🔕"}
@@ -47,7 +56,7 @@ class SettingsStates(StatesGroup):
 async def cmd_settings(_message: Message, services: Services, screen: Screen):
     await screen.state.clear()
     prefs = await services.preferences.of_child(screen.user, screen.user.student_id)
-    await screen.send(main_text(prefs, screen.user), main_keyboard(prefs))
+    await screen.send(main_text(prefs, screen.user), main_keyboard(prefs, screen.user))
 
 
 async def on_mode(_query: CallbackQuery, callback_data: NotifyModeCB, services: Services, screen: Screen):
@@ -109,7 +118,7 @@ async def on_quiet_hours(_query: CallbackQuery, callback_data: QuietHoursCB, ser
 
 async def show_main(screen: Screen, prefs: ChildPreferences) -> None:
     await screen.state.clear()  # a tap on the screen ends any wait for a typed time
-    await screen.show(main_text(prefs, screen.user), main_keyboard(prefs))
+    await screen.show(main_text(prefs, screen.user), main_keyboard(prefs, screen.user))
 
 
 async def on_typed_digest_time(message: Message, services: Services, screen: Screen):
@@ -133,7 +142,7 @@ async def after_typed(screen: Screen, prefs: ChildPreferences, data: dict) -> No
     if data.get("settings_message"):
         with suppress(TelegramBadRequest):  # already gone, or too old to delete
             await screen.bot.delete_message(screen.chat_id, data["settings_message"])
-    await screen.send(main_text(prefs, screen.user), main_keyboard(prefs))
+    await screen.send(main_text(prefs, screen.user), main_keyboard(prefs, screen.user))
 
 
 # --- screens ---------------------------------------------------------------------------------------------
@@ -187,7 +196,7 @@ def main_text(prefs: ChildPreferences, user: CurrentUser) -> str:
     return "\n".join(lines)
 
 
-def main_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
+def main_keyboard(prefs: ChildPreferences, user: CurrentUser) -> InlineKeyboardMarkup:
     student = prefs.student.student_id
     keyboard = InlineKeyboardBuilder()
     for kind, mode in prefs.modes:
@@ -204,7 +213,9 @@ def main_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
         + (_("Quiet hours {span}").format(span=quiet_span(prefs)) if prefs.quiet_hours else _("No quiet hours")),
         callback_data=SettingsViewCB(student=student, view=SettingsView.quiet),
     )
-    keyboard.adjust(*([1] * len(prefs.modes)), 2)
+    if user.actor is not None:  # ACC-7: the consent given from this Telegram can be withdrawn here
+        consents.withdraw_button(keyboard, user.actor.person_id)
+    keyboard.adjust(*([1] * len(prefs.modes)), 2, 1)
     return keyboard.as_markup()
 
 
@@ -280,9 +291,39 @@ def back_keyboard(prefs: ChildPreferences) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
+async def on_withdraw_ask(_query: CallbackQuery, callback_data: WithdrawCB, screen: Screen):
+    """ACC-7: «Отозвать согласие» asks first; the button must be this profile's own (a stale or forged one is not)."""
+    if screen.user.actor is None or callback_data.person != screen.user.actor.person_id:
+        screen.out_of_date()
+        return
+    is_parent = screen.user.student_id is not None and screen.user.student_id != screen.user.actor.student_id
+    await screen.state.clear()
+    await screen.show(
+        consents.withdraw_question(is_parent),
+        consents.withdraw_keyboard(callback_data.person, screen.user.student_id or 0),
+    )
+
+
+async def on_withdraw(_query: CallbackQuery, callback_data: WithdrawCB, services: Services, screen: Screen):
+    """ACC-7: withdrawn and recorded; access ends at once (the menu of what is left, or none)."""
+    if screen.user.actor is None or callback_data.person != screen.user.actor.person_id:
+        screen.out_of_date()
+        return
+    await services.invites.withdraw_consent(screen.user.account_id, callback_data.person)
+    if screen.tapped is not None:
+        await screen.tapped.edit_reply_markup(reply_markup=None)
+    user = await services.accounts.reread(screen.user)
+    if user.linked:
+        await show_menu(screen.bot, screen.chat_id, user, consents.withdrawn_text() + "\n\n" + help_text(user))
+    else:
+        await hide_menu(screen.bot, screen.chat_id, consents.withdrawn_text())
+
+
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_settings, menu_filter("settings"))
+    router.callback_query.register(on_withdraw_ask, WithdrawCB.filter(F.step == WithdrawStep.ask))
+    router.callback_query.register(on_withdraw, WithdrawCB.filter(F.step == WithdrawStep.confirm))
     typed = F.text & ~F.text.startswith("/")  # a command while typing goes on to its own handler
     router.message.register(on_typed_digest_time, StateFilter(SettingsStates.digest_time), typed)
     router.message.register(on_typed_quiet_hours, StateFilter(SettingsStates.quiet_hours), typed)

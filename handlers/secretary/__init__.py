@@ -1,12 +1,19 @@
-"""The secretary (ROLE-2): the lists of students and parents, and the student movement book (DATA-4). Each flow's
-router names the roles it serves."""
+"""The secretary (ROLE-2: the lists of students and parents, the student movement book) and the administrator: the
+consents (ACC-7) and the movement book (DATA-4). A flow of the secretary's is one module here, added to FLOWS."""
 
 from aiogram import Router
 
-from . import movement
+from services.models import Role
+from ui.filters import RoleFilter
+
+from . import consents, movement
+
+FLOWS = (consents, movement)
 
 
 def build_router() -> Router:
     router = Router(name="secretary")
-    router.include_routers(movement.build_router())
+    for observer in (router.message, router.callback_query):
+        observer.filter(RoleFilter(Role.SECRETARY, Role.ADMIN))
+    router.include_routers(*(m.build_router() for m in FLOWS))
     return router

@@ -18,7 +18,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from services.container import Services
 from services.journal import LessonView
-from ui.callbacks import LessonCB, LessonPart, TeacherDayCB
+from ui import history
+from ui.callbacks import LessonCB, LessonHistoryCB, LessonPart, TeacherDayCB
 from ui.formatting import day_title, short_date, split_text
 from ui.screens import Screen
 from ui.typed_dates import DatesError, parse_dates
@@ -104,8 +105,10 @@ def card_keyboard(view: LessonView) -> InlineKeyboardMarkup:
     builder.button(text=_("Topic"), callback_data=LessonCB(lesson=view.lesson_id, part=LessonPart.topic))
     if view.editable:  # homework is not a correction's business: it is given on the lesson's day (J-2)
         builder.button(text=_("Homework"), callback_data=LessonCB(lesson=view.lesson_id, part=LessonPart.homework))
+    builder.button(text=_("History"), callback_data=LessonHistoryCB(lesson=view.lesson_id))
     builder.button(text="◀ " + _("Lessons of the day"), callback_data=TeacherDayCB(day=view.date.isoformat()))
-    builder.adjust(2, 2, 1) if view.marks_allowed else builder.adjust(2, 1, 1)
+    parts = 2 + view.marks_allowed + view.editable
+    builder.adjust(*([2] * (parts // 2)), *([1] if parts % 2 else []), 1, 1)
     return builder.as_markup()
 
 
@@ -130,7 +133,14 @@ def typed_date(text: str, today: date) -> date | None:
     return first if first == last else None
 
 
+async def on_history(_query: CallbackQuery, callback_data: LessonHistoryCB, screen: Screen, services: Services):
+    """DATA-3: the lesson's history of changes; only a lesson the teacher keeps (ACC-3, ACC-5), re-checked."""
+    page = await services.history.lesson_history(screen.user.actor, callback_data.lesson, callback_data.page)
+    await screen.show(split_text(history.page_text(page, screen.locale)), history.teacher_page_keyboard(page))
+
+
 def build_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(on_card, LessonCB.filter(F.part == LessonPart.card))
+    router.callback_query.register(on_history, LessonHistoryCB.filter())
     return router

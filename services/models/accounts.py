@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Time, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, ConsentAnswer, IdMixin, NotifyKind, NotifyMode, str_enum, utcnow
@@ -36,10 +36,14 @@ class Consent(IdMixin, Base):
     __table_args__ = (Index("ix_consents_person_at", "person_id", "at"),)
 
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(BigInteger)
+    account_id: Mapped[int | None] = mapped_column(BigInteger)  # None: a paper consent, recorded by staff
     answer: Mapped[ConsentAnswer] = mapped_column(str_enum(ConsentAnswer))
     text_version: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A parent's answer for their child (the person is the child): plain id, the record outlives the link.
+    by_parent_id: Mapped[int | None] = mapped_column(Integer)
+    paper: Mapped[bool] = mapped_column(default=False)  # a signed paper consent the school keeps (000 §8.6)
+    recorded_by: Mapped[int | None] = mapped_column(Integer)  # the secretary or administrator who recorded it
 
 
 class InviteCode(IdMixin, Base):

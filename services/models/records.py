@@ -15,7 +15,11 @@ class AuditEntry(IdMixin, Base):
     """DATA-3: who changed what in the journal, when, and the values before and after."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_entity", "entity", "entity_id"),
+        Index("ix_audit_student", "student_id", "id"),
+        Index("ix_audit_lesson", "lesson_id", "id"),
+    )
 
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
@@ -25,6 +29,12 @@ class AuditEntry(IdMixin, Base):
     before: Mapped[dict | None] = mapped_column()
     after: Mapped[dict | None] = mapped_column()
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Whose record and which lesson the change touched, read from the change itself by audit(): a student's or a
+    # lesson's history is an index away (DATA-3). Plain ids: the history outlives a deleted mark or lesson.
+    student_id: Mapped[int | None] = mapped_column(Integer)
+    lesson_id: Mapped[int | None] = mapped_column(Integer)
+    # Why, when not the author's own edit: "correction:12" (an applied correction request, J-10), "order:…" (PER-5).
+    cause: Mapped[str | None] = mapped_column(String(60))
 
 
 class OutboxEvent(IdMixin, Base):

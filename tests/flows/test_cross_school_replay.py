@@ -109,6 +109,10 @@ MARKERS_2 = sorted(
 )
 
 
+# Buttons that end the walker's own access (ACC-7: a consent withdrawn): seen and replayed, never tapped in the walk.
+ENDS_ACCESS = ("cwd:confirm:",)
+
+
 def button_kinds() -> dict[str, str]:
     """prefix → class name of every CallbackData the bot defines (subclasses of subclasses too), once the
     dispatcher has imported every handler module."""
@@ -252,7 +256,7 @@ class Visitor(TelegramUser):
             while todo:
                 message_id, data = todo.pop(0)
                 seen.add(data)
-                if kind_of(data) in tapped:
+                if kind_of(data) in tapped or data.startswith(ENDS_ACCESS):
                     continue
                 tapped.add(kind_of(data))
                 await self.tap_data(message_id, data)

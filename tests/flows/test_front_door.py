@@ -32,7 +32,13 @@ async def test_deep_link_consent_accepted_links_the_parent_ACC_6_ACC_7(bot_world
             await session.scalar(select(Person.account_id).where(Person.id == school.parents["alekseeva_mother"]))
             == mother.id
         )
-        assert (await session.scalars(select(Consent.answer))).all() == [ConsentAnswer.ACCEPTED]
+        # ACC-7: her own consent, and one for each child, given by her
+        assert (await session.scalars(select(Consent.by_parent_id).order_by(Consent.id))).all() == [
+            None,
+            school.parents["alekseeva_mother"],
+            school.parents["alekseeva_mother"],
+        ]
+        assert set((await session.scalars(select(Consent.answer))).all()) == {ConsentAnswer.ACCEPTED}
     assert {"help", "language", "logout"} <= set(mother.commands())
 
 
@@ -101,7 +107,11 @@ async def test_the_consent_fits_the_reader_ACC_7(bot_world, person, clock):
     assert "ребён" not in shown["staff"] and "что вы записываете в журнал" in shown["staff"]
     assert all(text.endswith("Вы даёте согласие?") for text in shown.values())
     async with sessions() as session:
-        assert (await session.scalars(select(Consent.text_version).order_by(Consent.id))).all() == [
+        assert (
+            await session.scalars(
+                select(Consent.text_version).where(Consent.by_parent_id.is_(None)).order_by(Consent.id)
+            )
+        ).all() == [
             "2026-12/parent",
             "2026-12/student",
             "2026-12/staff",

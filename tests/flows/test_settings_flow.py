@@ -21,6 +21,7 @@ DEFAULT_BUTTONS = [
     "🔔 Итоги недели и прогноз: сразу",
     "🕖 Сводка в 19:00",
     "🌙 Тихие часы 21:00–08:00",
+    "Отозвать согласие",
 ]
 
 
@@ -106,7 +107,7 @@ async def test_digest_time_and_quiet_hours_by_buttons_are_stored(bot_world, link
     await mother.tap("🌙 Тихие часы 22:00–07:00")
     await mother.tap("Без тихих часов")
     assert "Тихие часы: нет." in mother.last_text()
-    assert mother.buttons()[-1] == "🌙 Без тихих часов"
+    assert mother.buttons()[-2] == "🌙 Без тихих часов"
     _digest, quiet_from, quiet_to = await account_times(sessions, mother.id)
     assert quiet_from == quiet_to  # an empty span: none
 
@@ -118,7 +119,12 @@ async def test_digest_time_and_quiet_hours_by_buttons_are_stored(bot_world, link
     assert "Сводка приходит в своё время, даже в тихие часы." in mother.last_text()
     await mother.tap("🕖 Сводка в 21:00")
     await mother.tap("◀ Назад")
-    assert mother.buttons() == [*DEFAULT_BUTTONS[:7], "🕖 Сводка в 21:00", "🌙 Тихие часы 21:00–08:00"]
+    assert mother.buttons() == [
+        *DEFAULT_BUTTONS[:7],
+        "🕖 Сводка в 21:00",
+        "🌙 Тихие часы 21:00–08:00",
+        "Отозвать согласие",
+    ]
     assert await account_times(sessions, mother.id) == (time(21), time(21), time(8))
     assert await stored_modes(sessions) == set()  # the kinds are untouched
 
@@ -224,6 +230,7 @@ async def test_settings_in_english_for_a_parent_of_one(bot_world, linked):
         "🔔 Week's results and forecast: at once",
         "🕖 Digest at 19:00",
         "🌙 Quiet hours 21:00–08:00",
+        "Withdraw consent",
     ]
     await father.tap("🔔 Announcements: at once")
     assert father.buttons()[4] == "🗓 Announcements: in the digest"

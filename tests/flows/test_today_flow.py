@@ -78,7 +78,7 @@ async def test_substitute_sees_and_opens_the_absent_teachers_lesson_ACC_5(bot_wo
         "Посещаемость: пока не отмечена\n"
         "Отметки: пока нет"
     )
-    assert math.buttons() == ["Посещаемость", "Оценки", "Тема", "Домашнее задание", "◀ Уроки дня"]
+    assert math.buttons() == ["Посещаемость", "Оценки", "Тема", "Домашнее задание", "История", "◀ Уроки дня"]
     await math.tap("◀ Уроки дня")
     assert math.last_text().startswith("Уроки: Вторник, 24 ноября, сегодня")
 
