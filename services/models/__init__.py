@@ -14,6 +14,7 @@ from .base import (
     DocumentStatus,
     EventKind,
     FinalMarkKind,
+    FinalResult,
     Kinship,
     MovementKind,
     NotifyKind,
@@ -28,9 +29,11 @@ from .journal import (
     AbsenceDocument,
     Attachment,
     CorrectionRequest,
+    Exam,
     FinalMark,
     Lesson,
     Mark,
+    MarkRevision,
     Movement,
 )
 from .people import ClassGroup, Guardianship, Person, StaffRole, Student, Subgroup, SubgroupMember

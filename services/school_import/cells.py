@@ -218,6 +218,8 @@ def parse_kinship(value: str) -> Kinship:
 _PERIOD_KINDS = {
     "четверть": PeriodKind.QUARTER,
     "quarter": PeriodKind.QUARTER,
+    "триместр": PeriodKind.TRIMESTER,
+    "trimester": PeriodKind.TRIMESTER,
     "полугодие": PeriodKind.HALF_YEAR,
     "half_year": PeriodKind.HALF_YEAR,
     "half-year": PeriodKind.HALF_YEAR,
@@ -228,7 +230,7 @@ def parse_period_kind(value: str) -> PeriodKind:
     try:
         return _PERIOD_KINDS[name_key(value)]
     except KeyError:
-        raise BadValue("value.bad_kind", expected=["четверть", "полугодие"]) from None
+        raise BadValue("value.bad_kind", expected=["четверть", "триместр", "полугодие"]) from None
 
 
 _YES = {"да", "yes", "true", "истина", "1", "+", "x", "х"}
