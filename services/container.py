@@ -15,12 +15,14 @@ from .control import ControlService
 from .corrections import CorrectionService
 from .diary import DiaryService
 from .files import FileService, FileStore
+from .final_marks import FinalMarkService
 from .invites import InviteService
 from .journal import JournalService
 from .movement import MovementService
 from .period_marks import PeriodMarkService
 from .preferences import PreferenceService
 from .report_card import ReportCardService
+from .revisions import RevisionService
 
 
 class Services:
@@ -64,6 +66,14 @@ class Services:
     @cached_property
     def period_marks(self) -> PeriodMarkService:
         return PeriodMarkService(self.session, self.clock)
+
+    @cached_property
+    def final_marks(self) -> FinalMarkService:
+        return FinalMarkService(self.session, self.clock)
+
+    @cached_property
+    def revisions(self) -> RevisionService:
+        return RevisionService(self.session, self.clock)
 
     @cached_property
     def control(self) -> ControlService:

@@ -26,6 +26,7 @@ from .models import (
     Assignment,
     FinalMark,
     FinalMarkKind,
+    FinalResult,
     Lesson,
     Mark,
     School,
@@ -199,18 +200,17 @@ class PeriodMarkService:
             .where(*in_period, Absence.reason.in_(VALID_REASONS), Absence.student_id.in_(ids))
         ):
             excused[student_id] += 1
-        finals: dict[int, int | None] = dict(
-            (
-                await self.session.execute(
-                    select(FinalMark.student_id, FinalMark.value).where(
-                        FinalMark.period_id == period.id,
-                        FinalMark.subject_id == assignment.subject_id,
-                        FinalMark.kind == FinalMarkKind.PERIOD,
-                        FinalMark.student_id.in_(ids),
-                    )
+        finals: dict[int, tuple[int | None, FinalResult]] = {
+            student_id: (value, result)
+            for student_id, value, result in await self.session.execute(
+                select(FinalMark.student_id, FinalMark.value, FinalMark.result).where(
+                    FinalMark.period_id == period.id,
+                    FinalMark.subject_id == assignment.subject_id,
+                    FinalMark.kind == FinalMarkKind.PERIOD,
+                    FinalMark.student_id.in_(ids),
                 )
-            ).all()
-        )
+            )
+        }
         base = required_marks(assignment.hours_per_week)
         rows = []
         for s in students:
@@ -226,8 +226,8 @@ class PeriodMarkService:
                     suggested=suggested_mark(weighted, school),
                     required=required,
                     meets_accumulation=len(items) >= required,
-                    period_mark=finals.get(s.id),
-                    not_attested=s.id in finals and finals[s.id] is None,
+                    period_mark=finals[s.id][0] if s.id in finals else None,
+                    not_attested=s.id in finals and finals[s.id][1] is FinalResult.NOT_ATTESTED,
                 )
             )
         return PeriodSheet(
@@ -316,9 +316,10 @@ class PeriodMarkService:
             )
             .execution_options(populate_existing=True)
         )
-        if mark is not None and mark.value == value:
+        result = FinalResult.NOT_ATTESTED if value is None else FinalResult.MARK
+        if mark is not None and (mark.value, mark.result) == (value, result):
             return  # set already (a second tap): no change to record, no news to send
-        before = snapshot(mark, "value") if mark else None
+        before = snapshot(mark, "value", "result") if mark else None
         if mark is None:
             mark = FinalMark(
                 student_id=student_id,
@@ -329,7 +330,7 @@ class PeriodMarkService:
                 value=value,
             )
             self.session.add(mark)
-        mark.value, mark.set_by, mark.set_at = value, actor.person_id, utcnow()
+        mark.value, mark.result, mark.set_by, mark.set_at = value, result, actor.person_id, utcnow()
         await self.session.flush()
         audit(
             self.session,
@@ -339,7 +340,7 @@ class PeriodMarkService:
             entity="final_mark",
             entity_id=mark.id,
             before=before,
-            after=snapshot(mark, "student_id", "subject_id", "period_id", "value"),
+            after=snapshot(mark, "student_id", "subject_id", "period_id", "value", "result"),
         )
         emit(
             self.session,
