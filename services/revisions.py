@@ -79,6 +79,7 @@ class StudentFinals:
     mark_min: int
     mark_max: int
     results: tuple[FinalResult, ...]
+    today: date  # the school's: an order's date typed without a year is the nearest one
 
     def mark(self, final_mark_id: int) -> KeptMark:
         for mark in self.marks:
@@ -192,6 +193,7 @@ class RevisionService:
             mark_min=school.mark_min,
             mark_max=school.mark_max,
             results=results_offered(school),
+            today=today,
         )
 
     async def revise(

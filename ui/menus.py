@@ -47,6 +47,7 @@ ENTRIES = (
     MenuEntry("documents", N_("Absence documents from parents"), N_("Documents"), CLASS_TEACHING),
     MenuEntry("corrections", N_("Correction requests to decide"), N_("Corrections"), CONTROL),
     MenuEntry("control", N_("Journal control: what is missing"), N_("Journal control"), CONTROL),
+    MenuEntry("revise", N_("A mark changed by the director's order"), None, CONTROL),
     MenuEntry(
         "announce",
         N_("Announcement to the school, a grade, a class or parents"),

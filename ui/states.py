@@ -56,3 +56,12 @@ class AnnouncementForm(StatesGroup):
     text = State()
     files = State()
     confirm = State()
+
+
+class RevisionForm(StatesGroup):
+    """/revise (PER-5): the mark and its new value wait in the FSM data while the order is typed."""
+
+    number = State()
+    date = State()
+    reason = State()
+    confirm = State()

@@ -6,7 +6,8 @@ without a period mark — except those with ⚠: a mark on too few marks is set 
 and such a student may be left «н/а» (not attested). A mark set more than a week before the period's end is asked
 about first: the marks of the rest of the period would not count.
 
-After the period's end the sheet only reads: a period mark is then changed by the director's order (PER-5).
+After the period's end the sheet only reads: a period mark is then changed by the director's order (PER-5,
+/revise). The last period's sheet leads to the year, exam and final marks (handlers/teacher/final_marks.py).
 Grade 1 gets no marks (J-8), so its classes are not offered. Every id in a button is re-checked by the service."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers.family.marks import mark_text
 from services.container import Services
 from services.period_marks import PeriodChoice, PeriodRow, PeriodSheet
-from ui.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
+from ui.callbacks import FinalSheetCB, PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
 from ui.errors_text import error_text
 from ui.formatting import decimal, short_date, split_text
 from ui.menus import menu_filter
@@ -260,6 +261,14 @@ def sheet_keyboard(sheet: PeriodSheet) -> InlineKeyboardMarkup:
                     callback_data=PeriodSheetCB(assignment=sheet.assignment_id, period=p.period_id).pack(),
                 )
                 for p in sheet.periods
+            ]
+        )
+    if sheet.periods and sheet.periods[-1].period_id == sheet.period_id:  # the year's last period: its marks next
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("Year and final marks"), callback_data=FinalSheetCB(assignment=sheet.assignment_id).pack()
+                )
             ]
         )
     rows.append([InlineKeyboardButton(text=_("◀ Classes"), callback_data=PeriodSheetCB(assignment=0, period=0).pack())])
