@@ -18,7 +18,14 @@ NEXT_DAY = date(2026, 12, 29)
 
 
 async def reminders(session) -> list[OutboxEvent]:
-    return list((await session.scalars(select(OutboxEvent).where(OutboxEvent.kind == EventKind.FINALS_MISSING))).all())
+    await session.rollback()  # what the jobs wrote in their own sessions since
+    return list(
+        (
+            await session.scalars(
+                select(OutboxEvent).where(OutboxEvent.kind == EventKind.FINALS_MISSING).order_by(OutboxEvent.id)
+            )
+        ).all()
+    )
 
 
 async def test_the_deputy_hears_the_day_after_of_missing_year_and_final_marks_PER_6(
