@@ -106,7 +106,6 @@ class PeriodSheet:
     mark_min: int = 2  # the school's scale (J-8)
     mark_max: int = 5
     early: bool = False  # more than a week before the period's end: a mark set now is asked about first
-    ending: bool = False  # the period's last day or later: the year's marks may follow (PER-2)
 
     @property
     def open(self) -> bool:
@@ -249,7 +248,6 @@ class PeriodMarkService:
             mark_min=school.mark_min,
             mark_max=school.mark_max,
             early=today < period.ends_on - EARLY,
-            ending=today >= period.ends_on,
         )
 
     async def set_mark(

@@ -113,14 +113,10 @@ def footer(sheet: FinalSheet, locale: str) -> str:
     return text
 
 
-def any_open(sheet: FinalSheet) -> bool:
-    return any(sheet.open(kind) for kind in sheet.kinds)
-
-
 def sheet_keyboard(sheet: FinalSheet, locale: str) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
-    if any_open(sheet):
-        first = next(kind for kind in sheet.kinds if sheet.open(kind))
+    if sheet.rows:  # each student's screen: to set the marks while open, to read them before and after
+        first = next((kind for kind in sheet.kinds if sheet.open(kind)), FinalMarkKind.YEAR)
         buttons = [
             InlineKeyboardButton(
                 text=student_button(number, row, locale),

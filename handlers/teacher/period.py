@@ -263,7 +263,7 @@ def sheet_keyboard(sheet: PeriodSheet) -> InlineKeyboardMarkup:
                 for p in sheet.periods
             ]
         )
-    if sheet.ending and sheet.periods and sheet.periods[-1].period_id == sheet.period_id:  # the year's marks next
+    if sheet.periods and sheet.periods[-1].period_id == sheet.period_id:  # the year's last period: its marks next
         rows.append(
             [
                 InlineKeyboardButton(

@@ -85,6 +85,7 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
         "Поставить предложенные",
         "1 четверть",
         "✓ 2 четверть",
+        "Годовые и итоговые отметки",
         "◀ Классы",
     ]
 
