@@ -73,10 +73,11 @@ class PeriodRow:
     meets_accumulation: bool
     period_mark: int | None
     not_attested: bool = False  # the period mark is «н/а» (period_mark is then None)
+    result: FinalResult | None = None  # the mark as set; «зач.», «осв.» only by the director's order (PER-5)
 
     @property
     def has_period_mark(self) -> bool:
-        return self.period_mark is not None or self.not_attested
+        return self.period_mark is not None or self.not_attested or self.result is not None
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ class PeriodMarkService:
                     meets_accumulation=len(items) >= required,
                     period_mark=finals[s.id][0] if s.id in finals else None,
                     not_attested=s.id in finals and finals[s.id][1] is FinalResult.NOT_ATTESTED,
+                    result=finals[s.id][1] if s.id in finals else None,
                 )
             )
         return PeriodSheet(

@@ -290,3 +290,22 @@ async def test_the_administrators_command_line_names_the_mark_PER_5(session, clo
 
 async def math_id(session, school) -> int:
     return (await session.get(Assignment, school.assignments["math5A"])).subject_id
+
+
+async def test_a_period_mark_revised_to_a_result_without_a_number_reads_so_everywhere_PER_5(
+    session, clock, school, closed_quarter
+):
+    """«зач.» entered by order: the period sheet and the family's marks say it, never «not set»."""
+    from services.report_card import ReportCardService
+
+    deputy = await load_actor(session, school.staff["deputy"])
+    await RevisionService(session, clock).revise(deputy, closed_quarter, PASSED, "12", date(2026, 11, 30), "Решение")
+    teacher = await load_actor(session, school.staff["math"])
+    row = (await PeriodMarkService(session, clock).sheet(teacher, school.assignments["math5A"], school.q1)).row(
+        school.students["alekseev"]
+    )
+    assert row.has_period_mark and row.result is FinalResult.PASSED and row.period_mark is None
+    mother = await load_actor(session, school.parents["alekseeva_mother"])
+    report = await ReportCardService(session, clock).marks(mother, school.students["alekseev"], school.q1)
+    [math] = [s for s in report.subjects if s.subject == "Математика"]
+    assert math.period_outcome == PASSED and not math.not_attested

@@ -17,15 +17,18 @@ from itertools import groupby
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.family.marks import mark_text
 from services.container import Services
+from services.final_marks import Outcome
+from services.models import FinalResult
 from services.period_marks import PeriodChoice, PeriodRow, PeriodSheet
 from ui.callbacks import FinalSheetCB, PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
 from ui.errors_text import error_text
+from ui.final_marks import outcome_text
 from ui.formatting import decimal, short_date, split_text
 from ui.menus import menu_filter
 from ui.screens import Screen
@@ -126,6 +129,13 @@ def shown_mark(value: int | None) -> str:
     return _("n/a (not attested)") if value is None else str(value)
 
 
+def row_mark(row: PeriodRow) -> str:
+    """The student's period mark as set: a value, «н/а», or «зач.»/«осв.» entered by the director's order."""
+    if row.result in (FinalResult.PASSED, FinalResult.EXEMPT):
+        return outcome_text(Outcome(row.result), get_i18n().current_locale)
+    return shown_mark(row.period_mark)
+
+
 def same_mark(row: PeriodRow, value: int | None) -> bool:
     """The tap sets what is set already: nothing to ask about."""
     return row.not_attested if value is None else row.period_mark == value
@@ -194,7 +204,7 @@ def sheet_text(sheet: PeriodSheet, locale: str) -> str:
 def row_lines(number: int, row: PeriodRow, locale: str) -> list[str]:
     head = f"{number}. {escape(row.name)}"
     if row.has_period_mark:
-        head += " — " + _("period mark <b>{mark}</b>").format(mark=shown_mark(row.period_mark))
+        head += " — " + _("period mark <b>{mark}</b>").format(mark=row_mark(row))
     if not row.marks:
         summary = _("no marks")
     else:
@@ -279,7 +289,7 @@ def student_button(number: int, row: PeriodRow) -> str:
     """«⚠ 3 Васильев → 4»: the suggestion; «1 Алексеев: 5 ✅»: the mark set."""
     text = f"{number} {row.name.split()[0]}"
     if row.has_period_mark:
-        text += f": {shown_mark(row.period_mark)} ✅"
+        text += f": {row_mark(row)} ✅"
     elif row.suggested is not None:
         text += f" → {row.suggested}"
     return ("⚠ " if not row.meets_accumulation else "") + text
@@ -307,7 +317,7 @@ def student_text(sheet: PeriodSheet, row: PeriodRow, locale: str) -> str:
         if sheet.open:
             lines.append(_("Without enough marks the student may be left «n/a» (not attested)."))
     lines.append(
-        _("Period mark: <b>{mark}</b>").format(mark=shown_mark(row.period_mark))
+        _("Period mark: <b>{mark}</b>").format(mark=row_mark(row))
         if row.has_period_mark
         else _("Period mark: not set yet")
     )
