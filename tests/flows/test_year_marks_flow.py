@@ -11,6 +11,7 @@ from sqlalchemy import select
 from services.models import Assignment, FinalMark, FinalMarkKind, FinalResult, MarkRevision
 from tests.flows.conftest import plain
 from tests.flows.test_pushes_flow import pushes
+from ui.callbacks import RevisionCB, RevisionStep
 
 
 async def period_marks(sessions, school, marks: dict[str, tuple[int, int]]) -> None:
@@ -174,3 +175,15 @@ async def test_a_teacher_cannot_reach_the_revision_PER_5(bot_world, linked, cloc
     math = await linked(school.staff["math"])
     await math.send("/revise")
     assert "выберите класс" not in (math.last_text() or "")
+    async with sessions() as session:
+        mark_id = await session.scalar(select(FinalMark.id).where(FinalMark.period_id == school.q1))
+    for forged in (
+        RevisionCB(step=RevisionStep.classes),
+        RevisionCB(step=RevisionStep.order, student=school.students["alekseev"], subject=1, mark=mark_id, value=5),
+        RevisionCB(step=RevisionStep.confirm),
+    ):
+        answer = await math.tap_raw(forged.pack())
+        assert "выберите" not in (answer.get("text") or "")
+    async with sessions() as session:
+        assert (await session.get(FinalMark, mark_id)).value == 2
+        assert (await session.scalars(select(MarkRevision))).all() == []
