@@ -144,7 +144,7 @@ class AbsenceDocument(IdMixin, Base):
 
 
 class FinalMark(IdMixin, Base):
-    """PER-2..PER-6: a period (quarter, half-year), year, exam or final mark."""
+    """PER-2..PER-6: a period (quarter, trimester, half-year), year, exam or final mark."""
 
     __tablename__ = "final_marks"
     __table_args__ = (
