@@ -92,6 +92,17 @@ async def period_failing(sessions: Sessions, school_id: int, clock: Clock = utcn
     return await remind(staff.period_failing, sessions, school_id, clock)
 
 
+async def finals_missing(sessions: Sessions, school_id: int, clock: Clock = utcnow) -> int:
+    """PER-6: the day after the year's last period or an exam ended; that day often has no lessons, so it runs
+    whatever the day."""
+    async with sessions() as session:
+        school = await session.get(School, school_id)
+        if school is None:
+            return 0
+        async with write_transaction(session):
+            return await staff.finals_missing(session, school_id, school_today(clock, school))
+
+
 # ---- families (services/reminders/family.py) --------------------------------------------------------
 
 

@@ -63,6 +63,7 @@ REMINDERS = (
     Scheduled(jobs.absence_deadlines, "reminder_end_of_day_at"),
     Scheduled(jobs.week_unreasoned, "reminder_end_of_day_at", "fri"),
     Scheduled(jobs.period_failing, "reminder_end_of_day_at"),
+    Scheduled(jobs.finals_missing, "reminder_homework_at"),  # PER-6: early enough to enter them that day
     Scheduled(jobs.homework_tomorrow, "reminder_tomorrow_at"),
     Scheduled(jobs.weekly_summary, "weekly_summary_at", "sat"),
     Scheduled(jobs.period_forecast, "period_forecast_at"),

@@ -16,6 +16,7 @@ from .control import ControlService
 from .corrections import CorrectionService
 from .diary import DiaryService
 from .files import FileService, FileStore
+from .final_marks import FinalMarkService
 from .history import HistoryService
 from .invites import InviteService
 from .journal import JournalService
@@ -24,6 +25,7 @@ from .new_year import NewYearService
 from .period_marks import PeriodMarkService
 from .preferences import PreferenceService
 from .report_card import ReportCardService
+from .revisions import RevisionService
 from .substitutions import SubstitutionService
 from .year_end import YearEndService
 
@@ -69,6 +71,14 @@ class Services:
     @cached_property
     def period_marks(self) -> PeriodMarkService:
         return PeriodMarkService(self.session, self.clock)
+
+    @cached_property
+    def final_marks(self) -> FinalMarkService:
+        return FinalMarkService(self.session, self.clock)
+
+    @cached_property
+    def revisions(self) -> RevisionService:
+        return RevisionService(self.session, self.clock)
 
     @cached_property
     def control(self) -> ControlService:

@@ -47,6 +47,9 @@ class GradingPolicy:
         )
 
 
+USUAL = GradingPolicy()  # the defaults: the usual rounding, 3 and 8 marks, excused absences reduce the count
+
+
 def required_marks(policy: GradingPolicy, hours_per_week: int) -> int:
     """PER-4: the school's number with 1 lesson a week and with 3; 2 lessons lie between (3 and 8: 5); more
     lessons need proportionally more (8 at 3 lessons: 11 at 4)."""
@@ -73,10 +76,14 @@ def suggested_mark(policy: GradingPolicy, weighted_average: float | None, school
     scale."""
     if weighted_average is None:
         return None
-    average = Decimal(str(weighted_average))
-    whole = average.to_integral_value(rounding=ROUND_FLOOR)
-    value = int(whole) + (1 if average - whole >= Decimal(str(policy.round_from)) else 0)
-    return min(max(value, school.mark_min), school.mark_max)
+    return min(max(rounded(policy, weighted_average), school.mark_min), school.mark_max)
+
+
+def rounded(policy: GradingPolicy, average: float) -> int:
+    """An average as a mark, rounded up from the school's fraction (PER-3): period and year marks alike."""
+    exact = Decimal(str(average))
+    whole = exact.to_integral_value(rounding=ROUND_FLOOR)
+    return int(whole) + (1 if exact - whole >= Decimal(str(policy.round_from)) else 0)
 
 
 async def written_missing(session: AsyncSession, lessons: Any, student_ids: Sequence[int]) -> dict[int, int]:

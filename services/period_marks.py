@@ -25,6 +25,7 @@ from .models import (
     Assignment,
     FinalMark,
     FinalMarkKind,
+    FinalResult,
     Lesson,
     Mark,
     School,
@@ -49,10 +50,11 @@ class PeriodRow:
     period_mark: int | None
     not_attested: bool = False  # the period mark is «н/а» (period_mark is then None)
     written_missing: int = 0  # written works attended without a mark, when the school makes them obligatory (PER-4)
+    result: FinalResult | None = None  # the mark as set; «зач.», «осв.» only by the director's order (PER-5)
 
     @property
     def has_period_mark(self) -> bool:
-        return self.period_mark is not None or self.not_attested
+        return self.period_mark is not None or self.not_attested or self.result is not None
 
 
 @dataclass(frozen=True)
@@ -179,18 +181,17 @@ class PeriodMarkService:
             .where(*in_period, Absence.reason.in_(VALID_REASONS), Absence.student_id.in_(ids))
         ):
             excused[student_id] += 1
-        finals: dict[int, int | None] = dict(
-            (
-                await self.session.execute(
-                    select(FinalMark.student_id, FinalMark.value).where(
-                        FinalMark.period_id == period.id,
-                        FinalMark.subject_id == assignment.subject_id,
-                        FinalMark.kind == FinalMarkKind.PERIOD,
-                        FinalMark.student_id.in_(ids),
-                    )
+        finals: dict[int, tuple[int | None, FinalResult]] = {
+            student_id: (value, result)
+            for student_id, value, result in await self.session.execute(
+                select(FinalMark.student_id, FinalMark.value, FinalMark.result).where(
+                    FinalMark.period_id == period.id,
+                    FinalMark.subject_id == assignment.subject_id,
+                    FinalMark.kind == FinalMarkKind.PERIOD,
+                    FinalMark.student_id.in_(ids),
                 )
-            ).all()
-        )
+            )
+        }
         policy = GradingPolicy.of(school)
         base = required_marks(policy, assignment.hours_per_week)
         lessons = select(Lesson.id).where(*in_period)
@@ -209,9 +210,10 @@ class PeriodMarkService:
                     suggested=suggested_mark(policy, weighted, school),
                     required=required,
                     meets_accumulation=len(items) >= required and not missing.get(s.id),
-                    period_mark=finals.get(s.id),
-                    not_attested=s.id in finals and finals[s.id] is None,
+                    period_mark=finals[s.id][0] if s.id in finals else None,
+                    not_attested=s.id in finals and finals[s.id][1] is FinalResult.NOT_ATTESTED,
                     written_missing=missing.get(s.id, 0),
+                    result=finals[s.id][1] if s.id in finals else None,
                 )
             )
         return PeriodSheet(
@@ -303,9 +305,10 @@ class PeriodMarkService:
             )
             .execution_options(populate_existing=True)
         )
-        if mark is not None and mark.value == value:
+        result = FinalResult.NOT_ATTESTED if value is None else FinalResult.MARK
+        if mark is not None and (mark.value, mark.result) == (value, result):
             return  # set already (a second tap): no change to record, no news to send
-        before = snapshot(mark, "value") if mark else None
+        before = snapshot(mark, "value", "result") if mark else None
         if mark is None:
             mark = FinalMark(
                 student_id=student_id,
@@ -316,7 +319,7 @@ class PeriodMarkService:
                 value=value,
             )
             self.session.add(mark)
-        mark.value, mark.set_by, mark.set_at = value, actor.person_id, utcnow()
+        mark.value, mark.result, mark.set_by, mark.set_at = value, result, actor.person_id, utcnow()
         await self.session.flush()
         audit(
             self.session,
@@ -326,7 +329,7 @@ class PeriodMarkService:
             entity="final_mark",
             entity_id=mark.id,
             before=before,
-            after=snapshot(mark, "student_id", "subject_id", "period_id", "value"),
+            after=snapshot(mark, "student_id", "subject_id", "period_id", "value", "result"),
         )
         emit(
             self.session,

@@ -17,12 +17,14 @@ from .calendar import SchoolCalendar
 from .clock import Clock, school_today
 from .diary import StudentCard, lessons_of, student_assignments, while_there
 from .errors import InvalidInput, NotFound
+from .final_marks import YEAR_KINDS, Outcome
 from .grading import NEW_MARK_WEIGHT, MarkItem, averages, marks_needed, rounds_up_from
 from .models import (
     Absence,
     Assignment,
     FinalMark,
     FinalMarkKind,
+    FinalResult,
     Lesson,
     Mark,
     School,
@@ -42,6 +44,8 @@ class SubjectMarks:
     period_mark: int | None
     subject_id: int | None = None  # for a button that asks about this subject (mark_goal)
     not_attested: bool = False  # the period mark is «н/а» (period_mark is then None)
+    period_outcome: Outcome | None = None  # the period mark as set: a mark, «н/а», «зач.», «осв.»
+    year_marks: tuple[tuple[FinalMarkKind, Outcome], ...] = ()  # the year's, exam and final marks set (PER-2)
 
 
 @dataclass(frozen=True)
@@ -200,18 +204,23 @@ class ReportCardService:
         before = (await self._student_marks(student.id, previous, subject_id))[0] if previous else {}
         names.update((a.subject_id, a.subject.name) for a in assignments.values())
         subjects = sorted({name: sid for sid, name in names.items()}.items())
-        finals = dict(
-            (
-                await self.session.execute(
-                    select(FinalMark.subject_id, FinalMark.value).where(
-                        FinalMark.student_id == student.id,
-                        FinalMark.period_id == period.id,
-                        FinalMark.kind == FinalMarkKind.PERIOD,
-                        FinalMark.subject_id.in_([subject_id for _, subject_id in subjects]),
-                    )
-                )
-            ).all()
-        )
+        finals: dict[int, Outcome] = {}
+        year_marks: dict[int, list[tuple[FinalMarkKind, Outcome]]] = defaultdict(list)
+        for mark in await self.session.scalars(
+            select(FinalMark)
+            .where(
+                FinalMark.student_id == student.id,
+                FinalMark.subject_id.in_([subject_id for _, subject_id in subjects]),
+                ((FinalMark.period_id == period.id) & (FinalMark.kind == FinalMarkKind.PERIOD))
+                | ((FinalMark.year_id == period.year_id) & FinalMark.kind.in_(YEAR_KINDS)),
+            )
+            .order_by(FinalMark.id)
+        ):
+            outcome = Outcome(mark.result, mark.value if mark.result is FinalResult.MARK else None)
+            if mark.kind is FinalMarkKind.PERIOD:
+                finals[mark.subject_id] = outcome
+            else:
+                year_marks[mark.subject_id].append((mark.kind, outcome))
         result = []
         for name, subject_id in subjects:
             items = current.get(subject_id, [])
@@ -223,9 +232,11 @@ class ReportCardService:
                     average=simple,
                     weighted_average=weighted,
                     previous_weighted_average=averages(before.get(subject_id, []))[1],
-                    period_mark=finals.get(subject_id),
+                    period_mark=finals[subject_id].value if subject_id in finals else None,
                     subject_id=subject_id,
-                    not_attested=subject_id in finals and finals[subject_id] is None,
+                    not_attested=subject_id in finals and finals[subject_id].result is FinalResult.NOT_ATTESTED,
+                    period_outcome=finals.get(subject_id),
+                    year_marks=tuple(sorted(year_marks[subject_id], key=lambda item: YEAR_KINDS.index(item[0]))),
                 )
             )
         return tuple(result)

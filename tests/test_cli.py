@@ -319,3 +319,49 @@ def test_thematic_plan_template_then_import_plan_then_replace_J_14(database, tmp
     assert capsys.readouterr().out == ("КТП загружено: новых — 0, заменено — 1, без изменений — 0; записано тем: 2.\n")
     topics = with_session(database, lambda s: s.scalar(select(func.count()).select_from(PlanTopic)))
     assert topics == 2
+
+
+def test_revise_enters_a_mark_changed_by_the_directors_order_PER_5(database, capsys):
+    """`schoolbot revise`: the administrator's command line, under the same rules as the deputy's /revise."""
+    from services.models import Assignment, FinalMark, FinalMarkKind, FinalResult, MarkRevision
+
+    run("migrate")
+
+    async def first_quarter_mark(session):
+        school = await build_school(session)
+        math = await session.get(Assignment, school.assignments["math5A"])
+        mark = FinalMark(
+            student_id=school.students["alekseev"],
+            subject_id=math.subject_id,
+            year_id=school.year_id,
+            period_id=school.q1,  # over since 24 October 2026
+            kind=FinalMarkKind.PERIOD,
+            value=None,
+            result=FinalResult.NOT_ATTESTED,
+        )
+        session.add(mark)
+        await session.commit()
+        return mark.id
+
+    mark_id = with_session(database, first_quarter_mark)
+    capsys.readouterr()
+    order = ("--order", "45-у", "--order-date", "2026-11-02", "--reason", "Задолженность ликвидирована")
+    with pytest.raises(SystemExit) as exit_:
+        run("revise", "Алексеев Артём", "Математика", "period", "4", *order)  # which period?
+    assert exit_.value.code == 2
+    with pytest.raises(SystemExit) as exit_:
+        run("revise", "Алексеев Артём", "Математика", "period", "отлично", "--period", "1 четверть", *order)
+    assert exit_.value.code == 2
+    run("revise", "Алексеев Артём", "Математика", "period", "4", "--period", "1 четверть", *order)
+    assert capsys.readouterr().out.strip()
+    run("revise", "Алексеев Артём", "Математика", "period", "4", "--period", "1 четверть", *order)  # again: nothing
+
+    async def stored(session):
+        mark = await session.get(FinalMark, mark_id)
+        revisions = (await session.scalars(select(MarkRevision))).all()
+        return (mark.value, mark.result), [(r.old_result, r.new_value, r.order_number) for r in revisions]
+
+    assert with_session(database, stored) == (
+        (4, FinalResult.MARK),
+        [(FinalResult.NOT_ATTESTED, 4, "45-у")],
+    )

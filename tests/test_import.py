@@ -544,7 +544,7 @@ async def test_rows_that_do_not_fit_the_model(session):
     tables["staff"][4]["roles"] = "директор"
     tables["staff"].append(dict(tables["staff"][0], roles="учитель"))
     tables["classes"][0]["class_teacher"] = "Никто Никак"
-    tables["periods"][0].update(kind="триместр", grades="9-5", starts="26.10.2026")
+    tables["periods"][0].update(kind="семестр", grades="9-5", starts="26.10.2026")
     tables["bells"][0]["ends"] = "08:00"
     tables["parents"][0]["email"] = "petrova@mail.ru"
     tables["parents"][1]["email"] = "anna@mail.ru"  # the same mother, another e-mail
@@ -877,3 +877,22 @@ async def test_a_750_student_school_imports_in_a_few_statements(session):
         report = await import_school(session, tables)
     assert report.unchanged["parents"] == 1500
     assert len(seen) <= 25
+
+
+async def test_trimesters_are_imported_PER_1(session):
+    """PER-1: a grade may study by trimesters («триместр» or «trimester» in the sheet)."""
+    tables = small_school()
+    tables["periods"] = sheet(
+        "name kind grades starts ends",
+        ("1 триместр", "триместр", "1-9", "01.09.2026", "30.11.2026"),
+        ("2 триместр", "Trimester", "1-9", "01.12.2026", "28.02.2027"),
+        ("1 полугодие", "полугодие", "10-11", "2026-09-01", "2026-12-28"),
+    )
+    await import_school(session, tables)
+
+    kinds = dict((await session.execute(select(StudyPeriod.name, StudyPeriod.kind))).all())
+    assert kinds == {
+        "1 триместр": PeriodKind.TRIMESTER,
+        "2 триместр": PeriodKind.TRIMESTER,
+        "1 полугодие": PeriodKind.HALF_YEAR,
+    }

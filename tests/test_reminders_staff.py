@@ -657,4 +657,5 @@ def test_every_staff_reminder_kind_has_a_text():
         EventKind.ABSENCE_DEADLINES,
         EventKind.WEEK_UNREASONED,
         EventKind.PERIOD_FAILING,
+        EventKind.FINALS_MISSING,
     }

@@ -62,6 +62,7 @@ async def test_each_reminder_at_its_time_in_each_schools_time_zone(session, sess
         "absence_deadlines",
         "week_unreasoned",
         "period_failing",
+        "finals_missing",
         "homework_tomorrow",
         "weekly_summary",
         "period_forecast",
@@ -77,6 +78,7 @@ async def test_each_reminder_at_its_time_in_each_schools_time_zone(session, sess
         "absence_deadlines": (TODAY, 18, 0),
         "week_unreasoned": (friday, 18, 0),
         "period_failing": (TODAY, 18, 0),
+        "finals_missing": (TODAY, 14, 30),  # PER-6
         "homework_tomorrow": (TODAY, 19, 0),
         "weekly_summary": (saturday, 18, 0),
         "period_forecast": (TODAY, 18, 0),

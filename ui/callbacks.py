@@ -12,7 +12,15 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
 from services.announcements import Scope
-from services.models import AbsenceReason, DocumentKind, NotifyKind, NotifyMode, YearDecisionKind
+from services.models import (
+    AbsenceReason,
+    DocumentKind,
+    FinalMarkKind,
+    FinalResult,
+    NotifyKind,
+    NotifyMode,
+    YearDecisionKind,
+)
 
 INT_MAX = 2**31 - 1  # PostgreSQL's INTEGER; SQLite's is wider
 Id = Annotated[int, Field(ge=1, le=INT_MAX)]  # a row's id
@@ -353,6 +361,47 @@ class PeriodBulkCB(CallbackData, prefix="tpbk"):
     assignment: Id
     period: Id
     confirm: bool = False
+
+
+class FinalSheetCB(CallbackData, prefix="tfsh"):
+    """/period → «Year and final marks»: a class and subject's year, exam and final marks (PER-2)."""
+
+    assignment: Id
+
+
+class FinalMarkCB(CallbackData, prefix="tfmk"):
+    """A student's year, exam or final mark: the choice (save=False), or the mark to set: a value of the scale
+    (result «mark») or a result without a number. The service re-checks all."""
+
+    assignment: Id
+    student: Id
+    kind: FinalMarkKind
+    save: bool = False
+    result: FinalResult = FinalResult.MARK
+    value: Num = 0
+
+
+class RevisionStep(str, Enum):
+    classes = "classes"
+    subjects = "subjects"  # of a class
+    students = "students"  # of a class, for a subject
+    marks = "marks"  # a student's marks in the subject
+    value = "value"  # the new value of a mark
+    order = "order"  # the new value chosen: the order's number, date and reason are asked
+    confirm = "confirm"  # the summary's «Enter»
+    cancel = "cancel"
+
+
+class RevisionCB(CallbackData, prefix="drev"):
+    """/revise (PER-5): the deputy director's steps to a mark revised by order; the service re-checks every id."""
+
+    step: RevisionStep
+    class_id: Num = 0
+    subject: Num = 0
+    student: Num = 0
+    mark: Num = 0
+    result: FinalResult = FinalResult.MARK
+    value: Num = 0
 
 
 class ControlView(str, Enum):

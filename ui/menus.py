@@ -56,6 +56,7 @@ ENTRIES = (
     MenuEntry("substitutions", N_("Substitute teachers for absent ones"), N_("Substitutions"), CONTROL),
     MenuEntry("history", N_("History of changes: who changed what in the journal"), N_("History of changes"), CONTROL),
     MenuEntry("consents", N_("Consents to personal data processing, by class"), N_("Consents"), RECORDS),
+    MenuEntry("revise", N_("A mark changed by the director's order"), None, CONTROL),
     MenuEntry(
         "announce",
         N_("Announcement to the school, a grade, a class or parents"),

@@ -87,3 +87,12 @@ class SubstitutionForm(StatesGroup):
     assignment = State()  # all of the teacher's classes, or one class and subject
     substitute = State()
     confirm = State()
+
+
+class RevisionForm(StatesGroup):
+    """/revise (PER-5): the mark and its new value wait in the FSM data while the order is typed."""
+
+    number = State()
+    date = State()
+    reason = State()
+    confirm = State()

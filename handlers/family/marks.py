@@ -23,6 +23,7 @@ from services.diary import StudentCard
 from services.grading import NEW_MARK_WEIGHT, MarkItem, rounds_up_from
 from services.report_card import MarkGoal, MarksReport, PeriodCard, SubjectMarks, SubjectReport
 from ui.callbacks import MarkGoalCB, MarksPeriodCB
+from ui.final_marks import kind_title, outcome_text
 from ui.formatting import decimal, short_date, split_text, work_type_name
 from ui.menus import menu_filter
 from ui.screens import Screen
@@ -105,14 +106,20 @@ def summary_line(subject: SubjectMarks, locale: str) -> str:
             average=decimal(subject.weighted_average, locale),
             count=ngettext("{count} mark", "{count} marks", len(subject.marks)).format(count=len(subject.marks)),
         )
-    if subject.period_mark is not None or subject.not_attested:
-        line += ", " + _("period mark: <b>{mark}</b>").format(mark=period_mark_text(subject))
+    if subject.period_outcome is not None:
+        line += ", " + _("period mark: <b>{mark}</b>").format(mark=period_mark_text(subject, locale))
+    line += "".join(
+        f", {kind_title(kind, '', locale).lower()}: <b>{outcome_text(outcome, locale)}</b>"
+        for kind, outcome in subject.year_marks
+    )
     return line
 
 
-def period_mark_text(subject: SubjectMarks) -> str:
-    """The period mark as set: a number, or «н/а» (PER-4: too few marks for an objective one)."""
-    return _("n/a (not attested)") if subject.not_attested else str(subject.period_mark)
+def period_mark_text(subject: SubjectMarks, locale: str) -> str:
+    """The period mark as set: a number, «н/а» (PER-4: too few marks for an objective one), «зач.», «осв.»."""
+    if subject.not_attested:
+        return _("n/a (not attested)")
+    return outcome_text(subject.period_outcome, locale)
 
 
 def summary_keyboard(report: MarksReport, periods: list[PeriodCard]) -> InlineKeyboardMarkup | None:
@@ -167,12 +174,16 @@ def subject_lines(subject: SubjectMarks, period_name: str, locale: str) -> list[
             )
             + change_text(subject, locale)
         )
-    if subject.period_mark is not None or subject.not_attested:
+    if subject.period_outcome is not None:
         lines.append(
             _("Mark for {period}: <b>{mark}</b>").format(
-                period=html.escape(period_name), mark=period_mark_text(subject)
+                period=html.escape(period_name), mark=period_mark_text(subject, locale)
             )
         )
+    lines += [
+        f"{kind_title(kind, '', locale)}: <b>{outcome_text(outcome, locale)}</b>"
+        for kind, outcome in subject.year_marks
+    ]
     return lines
 
 

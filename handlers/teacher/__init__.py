@@ -1,12 +1,12 @@
 """Teachers (substitutes too, ACC-5): the day's lessons, each lesson's attendance, marks, topic and homework,
-corrections of locked lessons (J-10), and period marks."""
+corrections of locked lessons (J-10), period marks, and year, exam and final marks."""
 
 from aiogram import Router
 
 from services.models import Role
 from ui.filters import RoleFilter
 
-from . import attendance, correction_request, lesson, lesson_text, marks_entry, period, today
+from . import attendance, correction_request, final_marks, lesson, lesson_text, marks_entry, period, today
 
 
 def build_router() -> Router:
@@ -14,6 +14,9 @@ def build_router() -> Router:
     for observer in (router.message, router.callback_query):
         observer.filter(RoleFilter(Role.TEACHER))
     router.include_routers(
-        *(m.build_router() for m in (today, lesson, attendance, marks_entry, lesson_text, correction_request, period))
+        *(
+            m.build_router()
+            for m in (today, lesson, attendance, marks_entry, lesson_text, correction_request, period, final_marks)
+        )
     )
     return router

@@ -6,7 +6,8 @@ without a period mark — except those with ⚠: a mark on too few marks is set 
 and such a student may be left «н/а» (not attested). A mark set more than a week before the period's end is asked
 about first: the marks of the rest of the period would not count.
 
-After the period's end the sheet only reads: a period mark is then changed by the director's order (PER-5).
+After the period's end the sheet only reads: a period mark is then changed by the director's order (PER-5,
+/revise). The last period's sheet leads to the year, exam and final marks (handlers/teacher/final_marks.py).
 Grade 1 gets no marks (J-8), so its classes are not offered. Every id in a button is re-checked by the service."""
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ from itertools import groupby
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.family.marks import mark_text
 from services.container import Services
+from services.final_marks import Outcome
+from services.models import FinalResult
 from services.period_marks import PeriodChoice, PeriodRow, PeriodSheet
-from ui.callbacks import PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
+from ui.callbacks import FinalSheetCB, PeriodBulkCB, PeriodMarkCB, PeriodSheetCB
 from ui.errors_text import error_text
+from ui.final_marks import outcome_text
 from ui.formatting import decimal, fraction, short_date, split_text
 from ui.labels import EXCUSED_ABSENCES
 from ui.menus import menu_filter
@@ -126,6 +130,13 @@ def shown_mark(value: int | None) -> str:
     return _("n/a (not attested)") if value is None else str(value)
 
 
+def row_mark(row: PeriodRow) -> str:
+    """The student's period mark as set: a value, «н/а», or «зач.»/«осв.» entered by the director's order."""
+    if row.result in (FinalResult.PASSED, FinalResult.EXEMPT):
+        return outcome_text(Outcome(row.result), get_i18n().current_locale)
+    return shown_mark(row.period_mark)
+
+
 def same_mark(row: PeriodRow, value: int | None) -> bool:
     """The tap sets what is set already: nothing to ask about."""
     return row.not_attested if value is None else row.period_mark == value
@@ -211,7 +222,7 @@ def policy_line(sheet: PeriodSheet, locale: str) -> str:
 def row_lines(number: int, row: PeriodRow, locale: str) -> list[str]:
     head = f"{number}. {escape(row.name)}"
     if row.has_period_mark:
-        head += " — " + _("period mark <b>{mark}</b>").format(mark=shown_mark(row.period_mark))
+        head += " — " + _("period mark <b>{mark}</b>").format(mark=row_mark(row))
     if not row.marks:
         summary = _("no marks")
     else:
@@ -289,6 +300,14 @@ def sheet_keyboard(sheet: PeriodSheet) -> InlineKeyboardMarkup:
                 for p in sheet.periods
             ]
         )
+    if sheet.periods and sheet.periods[-1].period_id == sheet.period_id:  # the year's last period: its marks next
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("Year and final marks"), callback_data=FinalSheetCB(assignment=sheet.assignment_id).pack()
+                )
+            ]
+        )
     rows.append([InlineKeyboardButton(text=_("◀ Classes"), callback_data=PeriodSheetCB(assignment=0, period=0).pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -297,7 +316,7 @@ def student_button(number: int, row: PeriodRow) -> str:
     """«⚠ 3 Васильев → 4»: the suggestion; «1 Алексеев: 5 ✅»: the mark set."""
     text = f"{number} {row.name.split()[0]}"
     if row.has_period_mark:
-        text += f": {shown_mark(row.period_mark)} ✅"
+        text += f": {row_mark(row)} ✅"
     elif row.suggested is not None:
         text += f" → {row.suggested}"
     return ("⚠ " if not row.meets_accumulation else "") + text
@@ -335,7 +354,7 @@ def student_text(sheet: PeriodSheet, row: PeriodRow, locale: str) -> str:
         if sheet.open:
             lines.append(_("Without enough marks the student may be left «n/a» (not attested)."))
     lines.append(
-        _("Period mark: <b>{mark}</b>").format(mark=shown_mark(row.period_mark))
+        _("Period mark: <b>{mark}</b>").format(mark=row_mark(row))
         if row.has_period_mark
         else _("Period mark: not set yet")
     )

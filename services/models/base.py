@@ -94,7 +94,10 @@ class StudentStatus(str, enum.Enum):
 
 
 class PeriodKind(str, enum.Enum):
+    """PER-1: how a grade's year is divided; each grade has periods of one kind."""
+
     QUARTER = "quarter"
+    TRIMESTER = "trimester"
     HALF_YEAR = "half_year"
 
 
@@ -130,6 +133,16 @@ class FinalMarkKind(str, enum.Enum):
     YEAR = "year"
     EXAM = "exam"
     FINAL = "final"
+
+
+class FinalResult(str, enum.Enum):
+    """What a period, year, exam or final mark says (PER-2): a mark of the scale (FinalMark.value), or one of the
+    results without a number: «н/а» (not attested), «зач.» (passed), «осв.» (exempt)."""
+
+    MARK = "mark"
+    NOT_ATTESTED = "not_attested"
+    PASSED = "passed"
+    EXEMPT = "exempt"
 
 
 class CorrectionStatus(str, enum.Enum):
@@ -188,6 +201,7 @@ class EventKind(str, enum.Enum):
     DOCUMENT_SENT = "document_sent"
     DOCUMENT_DECIDED = "document_decided"
     PERIOD_MARK_SET = "period_mark_set"
+    FINAL_MARK_REVISED = "final_mark_revised"  # PER-5, to the family: a mark changed by the director's order
     CORRECTION_REQUESTED = "correction_requested"  # J-10, to the deputy directors and administrators
     CORRECTION_DECIDED = "correction_decided"
     ANNOUNCEMENT = "announcement"
@@ -199,6 +213,7 @@ class EventKind(str, enum.Enum):
     ABSENCE_DEADLINES = "absence_deadlines"  # ABS-3, to a class teacher
     WEEK_UNREASONED = "week_unreasoned"  # to a class teacher on Fridays
     PERIOD_FAILING = "period_failing"  # PER-4, to a teacher before the period ends
+    FINALS_MISSING = "finals_missing"  # PER-6, to the deputy directors after the year's last period or exam
     HOMEWORK_TOMORROW = "homework_tomorrow"  # to a student (and parents who opt in), the evening before
     WEEKLY_SUMMARY = "weekly_summary"  # to a family
     PERIOD_FORECAST = "period_forecast"  # DIA-4, to a family before the period ends

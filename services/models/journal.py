@@ -16,6 +16,7 @@ from .base import (
     DocumentKind,
     DocumentStatus,
     FinalMarkKind,
+    FinalResult,
     IdMixin,
     MovementKind,
     YearDecisionKind,
@@ -144,7 +145,7 @@ class AbsenceDocument(IdMixin, Base):
 
 
 class FinalMark(IdMixin, Base):
-    """PER-2..PER-6: a period (quarter, half-year), year, exam or final mark."""
+    """PER-2..PER-6: a period (quarter, trimester, half-year), year, exam or final mark."""
 
     __tablename__ = "final_marks"
     __table_args__ = (
@@ -167,9 +168,45 @@ class FinalMark(IdMixin, Base):
     year_id: Mapped[int] = mapped_column(ForeignKey("academic_years.id"))
     period_id: Mapped[int | None] = mapped_column(ForeignKey("study_periods.id"))
     kind: Mapped[FinalMarkKind] = mapped_column(str_enum(FinalMarkKind))
-    value: Mapped[int | None] = mapped_column(Integer)  # None: «н/а», not attested (too few marks, PER-4)
+    value: Mapped[int | None] = mapped_column(Integer)  # the mark of the scale; None unless result is MARK
+    # «н/а» (not attested: too few marks, PER-4), «зач.», «осв.», or a mark of the scale (value).
+    result: Mapped[FinalResult] = mapped_column(
+        str_enum(FinalResult), default=FinalResult.MARK, server_default=FinalResult.MARK.value
+    )
     set_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Exam(IdMixin, Base):
+    """PER-2: an exam of a grade in a subject in a school year, held on `held_on`; its mark is set from that day."""
+
+    __tablename__ = "exams"
+    __table_args__ = (UniqueConstraint("year_id", "grade", "subject_id"),)
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    year_id: Mapped[int] = mapped_column(ForeignKey("academic_years.id", ondelete="CASCADE"))
+    grade: Mapped[int] = mapped_column(Integer)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    held_on: Mapped[date]
+
+
+class MarkRevision(IdMixin, Base):
+    """PER-5: a period, year, exam or final mark changed by the director's order: what it was, what it became,
+    the order, and who entered it. The history stays when the mark changes again."""
+
+    __tablename__ = "mark_revisions"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    final_mark_id: Mapped[int] = mapped_column(ForeignKey("final_marks.id", ondelete="CASCADE"), index=True)
+    old_value: Mapped[int | None] = mapped_column(Integer)
+    old_result: Mapped[FinalResult | None] = mapped_column(str_enum(FinalResult))  # None: there was no mark
+    new_value: Mapped[int | None] = mapped_column(Integer)
+    new_result: Mapped[FinalResult] = mapped_column(str_enum(FinalResult))
+    order_number: Mapped[str] = mapped_column(String(40))
+    order_date: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(500))
+    applied_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))  # None: the administrator's command line
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CorrectionRequest(IdMixin, Base):

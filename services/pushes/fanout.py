@@ -79,6 +79,7 @@ FAMILY_NEWS = {
     EventKind.MARK_CHANGED: NotifyKind.MARKS,
     EventKind.MARK_DELETED: NotifyKind.MARKS,
     EventKind.PERIOD_MARK_SET: NotifyKind.MARKS,
+    EventKind.FINAL_MARK_REVISED: NotifyKind.MARKS,
     EventKind.ABSENCE_RECORDED: NotifyKind.ABSENCES,
     EventKind.ABSENCE_REMOVED: NotifyKind.ABSENCES,
     EventKind.ABSENCE_REASON_SET: NotifyKind.ABSENCES,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..jsonable import from_json, optional, stored_as, to_json
-from ..models import AbsenceReason, CorrectionStatus, DocumentStatus, EventKind
+from ..models import AbsenceReason, CorrectionStatus, DocumentStatus, EventKind, FinalMarkKind, FinalResult
 
 # ---- what the fan-out adds ---------------------------------------------------------------------------------
 
@@ -144,6 +144,24 @@ class PeriodMarkSet(Payload):
     period_id: int
     value: int | None = None
     not_attested: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class FinalMarkRevised(Payload):
+    """PER-5: a period, year, exam or final mark changed by the director's order; names as they were then."""
+
+    kind = EventKind.FINAL_MARK_REVISED
+    student_id: int
+    final_mark_id: int
+    mark_kind: FinalMarkKind
+    subject: str
+    period: str = ""  # a period mark's period
+    value: int | None = None
+    result: FinalResult = FinalResult.MARK
+    old_value: int | None = None
+    old_result: FinalResult | None = None
+    order_number: str = ""
+    order_date: str = ""  # ISO date
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -332,6 +350,25 @@ class PeriodFailing(StaffReminder):
     more: int = 0
 
 
+@dataclass(frozen=True, kw_only=True)
+class FinalsLine:
+    """A class and subject whose year (exam, final) marks are missing, and for how many students."""
+
+    class_name: str = stored_as("class")
+    subject: str
+    missing: int
+    kind: FinalMarkKind = FinalMarkKind.YEAR
+
+
+@dataclass(frozen=True, kw_only=True)
+class FinalsMissing(StaffReminder):
+    """PER-6: to the deputy directors, the day after the year's last period (or an exam) ended."""
+
+    kind = EventKind.FINALS_MISSING
+    lines: tuple[FinalsLine, ...]
+    more: int = 0
+
+
 # ---- scheduled pushes to families (services/reminders/family.py) -------------------------------------------
 
 
@@ -403,6 +440,7 @@ PAYLOADS: dict[EventKind, type[Payload]] = {
         DocumentSent,
         DocumentDecided,
         PeriodMarkSet,
+        FinalMarkRevised,
         CorrectionRequested,
         CorrectionDecided,
         Announcement,
@@ -413,6 +451,7 @@ PAYLOADS: dict[EventKind, type[Payload]] = {
         AbsenceDeadlines,
         WeekUnreasoned,
         PeriodFailing,
+        FinalsMissing,
         HomeworkTomorrow,
         WeeklySummary,
         PeriodForecast,

@@ -38,14 +38,20 @@ from ..grading_policy import GradingPolicy
 from ..models import (
     Absence,
     AbsenceDocument,
+    AcademicYear,
     Assignment,
     ClassGroup,
     DocumentStatus,
     EventKind,
+    Exam,
+    FinalMark,
+    FinalMarkKind,
     Lesson,
     Mark,
     Person,
+    Role,
     School,
+    StaffRole,
     Student,
     StudentStatus,
     StudyPeriod,
@@ -325,6 +331,90 @@ async def period_failing(session: AsyncSession, school_id: int, day: date) -> in
         written += await _emit(
             session, school_id, EventKind.PERIOD_FAILING, day, person_id, **capped("students", lines)
         )
+    return written
+
+
+FINALS_ORDER = (FinalMarkKind.YEAR, FinalMarkKind.EXAM, FinalMarkKind.FINAL)
+
+
+async def finals_missing(session: AsyncSession, school_id: int, day: date) -> int:
+    """PER-6: final attestation results are entered no later than one day after they are known. On the day after a
+    grade's last study period ended, the deputy directors (without one, the administrators) get the classes and
+    subjects whose year marks are missing, and their final marks where the subject has no exam; on the day after
+    an exam, its classes whose exam (and final) marks are missing. Counted for the active students of each class or
+    subgroup; grades without marks (J-8) are left out. Runs whether or not the day has lessons."""
+    school = await session.get_one(School, school_id)
+    yesterday = day - timedelta(days=1)
+    years = select(AcademicYear.id).where(AcademicYear.school_id == school_id)
+    periods = (await session.scalars(select(StudyPeriod).where(StudyPeriod.year_id.in_(years)))).all()
+    exams = (await session.scalars(select(Exam).where(Exam.school_id == school_id))).all()
+    exam_of = {(e.year_id, e.grade, e.subject_id): e for e in exams}
+
+    def last_end(year_id: int, grade: int) -> date | None:
+        ends = [p.ends_on for p in periods if p.year_id == year_id and p.grade_from <= grade <= p.grade_to]
+        return max(ends) if ends else None
+
+    assignments = [
+        a
+        for a in (
+            await session.scalars(
+                select(Assignment)
+                .join(ClassGroup, ClassGroup.id == Assignment.class_id)
+                .where(Assignment.school_id == school_id, ClassGroup.year_id.in_(years))
+            )
+        ).all()
+        if a.class_group.grade not in school.no_mark_grades
+    ]
+    due: list[tuple[Assignment, tuple[FinalMarkKind, ...]]] = []
+    for a in assignments:
+        year_id, grade = a.class_group.year_id, a.class_group.grade
+        exam = exam_of.get((year_id, grade, a.subject_id))
+        kinds: tuple[FinalMarkKind, ...] = ()
+        if last_end(year_id, grade) == yesterday:
+            kinds += (FinalMarkKind.YEAR,) if exam else (FinalMarkKind.YEAR, FinalMarkKind.FINAL)
+        if exam is not None and exam.held_on == yesterday:
+            kinds += (FinalMarkKind.EXAM, FinalMarkKind.FINAL)
+        if kinds:
+            due.append((a, kinds))
+    if not due:
+        return 0
+    rosters = await roster_ids(session, [a for a, _kinds in due], yesterday)  # who studied on the last day
+    have: set[tuple[int, int, FinalMarkKind]] = {
+        (student_id, subject_id, kind)
+        for student_id, subject_id, kind in await session.execute(
+            select(FinalMark.student_id, FinalMark.subject_id, FinalMark.kind).where(
+                FinalMark.year_id.in_({a.class_group.year_id for a, _kinds in due}),
+                FinalMark.kind.in_((FinalMarkKind.YEAR, FinalMarkKind.EXAM, FinalMarkKind.FINAL)),
+            )
+        )
+    }
+    found = []
+    for a, kinds in due:
+        for kind in dict.fromkeys(kinds):
+            missing = sum((s, a.subject_id, kind) not in have for s in rosters[a.id])
+            if missing:
+                group = f" ({a.subgroup.name})" if a.subgroup else ""
+                order = (a.class_group.grade, a.class_group.letter, a.subject.name, group, FINALS_ORDER.index(kind))
+                line = {
+                    "class": a.class_group.name + group,
+                    "subject": a.subject.name,
+                    "missing": missing,
+                    "kind": kind.value,
+                }
+                found.append((order, line))
+    if not found:
+        return 0
+    lines = [line for _order, line in sorted(found, key=lambda item: item[0])]
+    deciders = defaultdict(set)
+    for person_id, role in await session.execute(
+        select(Person.id, StaffRole.role)
+        .join(StaffRole, StaffRole.person_id == Person.id)
+        .where(Person.school_id == school_id, StaffRole.role.in_((Role.DEPUTY, Role.ADMIN)))
+    ):
+        deciders[role].add(person_id)
+    written = 0
+    for person_id in sorted(deciders[Role.DEPUTY] or deciders[Role.ADMIN]):
+        written += await _emit(session, school_id, EventKind.FINALS_MISSING, day, person_id, **capped("lines", lines))
     return written
 
 

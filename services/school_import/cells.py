@@ -241,6 +241,8 @@ def parse_status(value: str) -> StudentStatus:
 _PERIOD_KINDS = {
     "четверть": PeriodKind.QUARTER,
     "quarter": PeriodKind.QUARTER,
+    "триместр": PeriodKind.TRIMESTER,
+    "trimester": PeriodKind.TRIMESTER,
     "полугодие": PeriodKind.HALF_YEAR,
     "half_year": PeriodKind.HALF_YEAR,
     "half-year": PeriodKind.HALF_YEAR,
@@ -251,7 +253,7 @@ def parse_period_kind(value: str) -> PeriodKind:
     try:
         return _PERIOD_KINDS[name_key(value)]
     except KeyError:
-        raise BadValue("value.bad_kind", expected=["четверть", "полугодие"]) from None
+        raise BadValue("value.bad_kind", expected=["четверть", "триместр", "полугодие"]) from None
 
 
 _EXCUSED = {

@@ -55,7 +55,7 @@ SHEETS: tuple[Sheet, ...] = (
         "Учебные периоды",
         (
             Column("name", "Период", example="1 четверть"),
-            Column("kind", "Вид", example="четверть"),  # четверть | полугодие
+            Column("kind", "Вид", example="четверть"),  # четверть | триместр | полугодие
             Column("grades", "Классы", example="1-9"),
             Column("starts", "Начало", example="01.09.2026"),
             Column("ends", "Конец", example="24.10.2026"),

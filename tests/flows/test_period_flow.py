@@ -90,6 +90,7 @@ async def test_teacher_sets_period_marks_one_by_one_and_the_suggested_at_once_PE
         "Поставить предложенные",
         "1 четверть",
         "✓ 2 четверть",
+        "Годовые и итоговые отметки",
         "◀ Классы",
     ]
 
@@ -241,7 +242,7 @@ async def test_after_the_period_ends_the_sheet_reads_only_PER_5(bot_world, linke
     text = plain(math.last_text())
     assert text.startswith(SHEET_HEAD + "1. Алексеев Артём Игоревич\n")
     assert text.endswith("🔒 2 четверть закончилась 28 декабря 2026 г.: её отметки меняются только приказом директора.")
-    assert math.buttons() == ["1 четверть", "✓ 2 четверть", "◀ Классы"]
+    assert math.buttons() == ["1 четверть", "✓ 2 четверть", "Годовые и итоговые отметки", "◀ Классы"]
     for forged in (
         PeriodMarkCB(
             assignment=school.assignments["math5A"], period=school.q2, student=school.students["alekseev"], value=4

@@ -17,12 +17,14 @@ from services.pushes.payloads import (
     DocumentDecided,
     DocumentSent,
     Facts,
+    FinalMarkRevised,
     HomeworkSet,
     MarkAdded,
     MarkChanged,
     MarkDeleted,
     PeriodMarkSet,
 )
+from ui.final_marks import kind_title, result_text
 from ui.formatting import absence_reason, iso_dates_text, short_iso_date, work_type_name
 from ui.i18n import Translator
 
@@ -88,6 +90,18 @@ def period_mark(payload: PeriodMarkSet, _: Translator) -> str:
     )
 
 
+def final_mark_revised(payload: FinalMarkRevised, _: Translator) -> str:
+    """PER-5: the mark as the order made it, what it was, and the order."""
+    return _("✏️ {subject}, {mark}: {value} (was {old}), by the order № {number} of {date}").format(
+        subject=html.escape(payload.subject),
+        mark=kind_title(payload.mark_kind, payload.period, _.locale),
+        value=result_text(payload.result, payload.value, _.locale),
+        old=result_text(payload.old_result, payload.old_value, _.locale),
+        number=html.escape(payload.order_number),
+        date=short_iso_date(payload.order_date, _.locale),
+    )
+
+
 def document_decided(payload: DocumentDecided, _: Translator) -> str:
     facts = payload.facts
     days = iso_dates_text(facts.date_from, facts.date_to, _.locale)
@@ -145,6 +159,7 @@ RENDERERS = {
     EventKind.HOMEWORK_SET: homework,
     EventKind.HOMEWORK_CHANGED: homework,
     EventKind.PERIOD_MARK_SET: period_mark,
+    EventKind.FINAL_MARK_REVISED: final_mark_revised,
     EventKind.DOCUMENT_DECIDED: document_decided,
     EventKind.DOCUMENT_SENT: document_sent,
     EventKind.CORRECTION_REQUESTED: correction_requested,

@@ -12,6 +12,7 @@ from services.pushes.payloads import (
     AbsenceDeadlines,
     AbsentLine,
     FailingLine,
+    FinalsMissing,
     HomeworkMissing,
     LessonLine,
     LessonsUnfilled,
@@ -19,6 +20,7 @@ from services.pushes.payloads import (
     WeekUnreasoned,
     WorksUnmarked,
 )
+from ui.final_marks import KINDS
 from ui.formatting import iso_dates_text, short_iso_date
 from ui.i18n import Translator
 from ui.labels import MISSING
@@ -182,6 +184,28 @@ def period_failing(payload: PeriodFailing, _: Translator) -> str:
     return "\n".join(lines)
 
 
+def finals_missing(payload: FinalsMissing, _: Translator) -> str:
+    """PER-6: the classes and subjects whose year, exam or final marks are still missing, and for how many."""
+    lines = ["🏁 <b>" + _("Final attestation results are due within a day; still missing:") + "</b>"]
+    lines += _bullets(
+        [
+            _.ngettext(
+                "{class_name}, {subject}: {kind} — {count} student",
+                "{class_name}, {subject}: {kind} — {count} students",
+                item.missing,
+            ).format(
+                class_name=html.escape(item.class_name),
+                subject=html.escape(item.subject),
+                kind=_(KINDS[item.kind]),
+                count=item.missing,
+            )
+            for item in payload.lines
+        ]
+    )
+    lines += _more(payload.more, _)
+    return "\n".join(lines)
+
+
 RENDERERS = {
     EventKind.HOMEWORK_MISSING: homework_missing,
     EventKind.LESSONS_UNFILLED: lessons_unfilled,
@@ -189,4 +213,5 @@ RENDERERS = {
     EventKind.ABSENCE_DEADLINES: absence_deadlines,
     EventKind.WEEK_UNREASONED: week_unreasoned,
     EventKind.PERIOD_FAILING: period_failing,
+    EventKind.FINALS_MISSING: finals_missing,
 }
