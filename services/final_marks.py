@@ -9,7 +9,7 @@ services/revisions.py)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -341,11 +341,19 @@ async def exam_of(session: AsyncSession, year_id: int, grade: int, subject_id: i
 async def debts_of(session: AsyncSession, student_id: int, year_id: int) -> list[tuple[int, str]]:
     """The subjects a student owes after the year (for the council's decision on promotion): those whose year
     mark is 2 or «н/а», in name order. The caller has checked the actor's right to see the student."""
+    return list((await year_debts(session, [student_id], year_id)).get(student_id, {}).items())
+
+
+async def year_debts(session: AsyncSession, student_ids: Collection[int], year_id: int) -> dict[int, dict[int, str]]:
+    """Each student's subjects of academic debt for a year, {student: {subject id: name}} in name order: a year
+    mark of 2 or «н/а» («зач.» and «осв.» are no debt)."""
+    if not student_ids:
+        return {}
     rows = await session.execute(
-        select(Subject.id, Subject.name)
+        select(FinalMark.student_id, Subject.id, Subject.name)
         .join(FinalMark, FinalMark.subject_id == Subject.id)
         .where(
-            FinalMark.student_id == student_id,
+            FinalMark.student_id.in_(student_ids),
             FinalMark.year_id == year_id,
             FinalMark.kind == FinalMarkKind.YEAR,
             (FinalMark.result == FinalResult.NOT_ATTESTED)
@@ -353,4 +361,7 @@ async def debts_of(session: AsyncSession, student_id: int, year_id: int) -> list
         )
         .order_by(Subject.name)
     )
-    return [(subject_id, name) for subject_id, name in rows]
+    debts: dict[int, dict[int, str]] = defaultdict(dict)
+    for student, subject_id, name in rows:
+        debts[student][subject_id] = name
+    return dict(debts)

@@ -8,7 +8,6 @@ The deputy confirms the suggestions or changes a student's decision; one decisio
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -20,11 +19,13 @@ from .access import Actor, ClassRef
 from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput, NotFound
+from .final_marks import year_debts
 from .models import (
     AcademicYear,
     ClassGroup,
     FinalMark,
     FinalMarkKind,
+    FinalResult,
     Person,
     School,
     Student,
@@ -58,31 +59,6 @@ def suggest(grade: int, has_debts: bool) -> YearDecisionKind:
     if grade in FINAL_GRADES or grade >= LAST_GRADE:
         return YearDecisionKind.REPEAT if has_debts else YearDecisionKind.GRADUATED
     return YearDecisionKind.CONDITIONAL if has_debts else YearDecisionKind.PROMOTED
-
-
-async def year_debts(session: AsyncSession, student_ids: Collection[int], year_id: int) -> dict[int, dict[int, str]]:
-    """The subjects of academic debt of each student for a year: a year mark of 2 or «н/а» (value None), as
-    {student: {subject id: subject name}}.
-
-    A private query for now: the journal's own `debts_of` (written with the year marks' entry) will take its place
-    when both are merged; they must agree on what a debt is."""
-    if not student_ids:
-        return {}
-    rows = await session.execute(
-        select(FinalMark.student_id, Subject.id, Subject.name)
-        .join(Subject, Subject.id == FinalMark.subject_id)
-        .where(
-            FinalMark.student_id.in_(student_ids),
-            FinalMark.year_id == year_id,
-            FinalMark.kind == FinalMarkKind.YEAR,
-            or_(FinalMark.value.is_(None), FinalMark.value < PASSING),
-        )
-        .order_by(Subject.name)
-    )
-    debts: dict[int, dict[int, str]] = defaultdict(dict)
-    for student_id, subject_id, name in rows:
-        debts[student_id][subject_id] = name
-    return dict(debts)
 
 
 @dataclass(frozen=True)
@@ -355,14 +331,14 @@ class YearEndService:
             )
         ).all()
         names = await self._subject_names({s for row in rows for s in row[0].debts})
-        # The subjects whose year mark is now 3 or more: a debt without such a mark is still owed.
+        # The subjects whose year mark is now 3 or more (or «зач.», «осв.»): a debt without one is still owed.
         passed = {
             (student_id, year_id, subject_id)
             for student_id, year_id, subject_id in await self.session.execute(
                 select(FinalMark.student_id, FinalMark.year_id, FinalMark.subject_id).where(
                     FinalMark.student_id.in_({row[0].student_id for row in rows}),
                     FinalMark.kind == FinalMarkKind.YEAR,
-                    FinalMark.value >= PASSING,
+                    or_(FinalMark.value >= PASSING, FinalMark.result.in_((FinalResult.PASSED, FinalResult.EXEMPT))),
                 )
             )
         }

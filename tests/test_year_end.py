@@ -18,6 +18,7 @@ from services.models import (
     Enrolment,
     FinalMark,
     FinalMarkKind,
+    FinalResult,
     Holiday,
     Movement,
     MovementKind,
@@ -63,7 +64,8 @@ async def year_mark(session, school, student: str, subject: str, value: int | No
     if mark is None:
         mark = FinalMark(student_id=student_id, subject_id=subject, year_id=school.year_id, kind=FinalMarkKind.YEAR)
         session.add(mark)
-    mark.value = value
+    mark.value = value  # None: «н/а»
+    mark.result = FinalResult.MARK if value is not None else FinalResult.NOT_ATTESTED
     await session.commit()
 
 
