@@ -64,14 +64,26 @@ async def on_classes(_query: CallbackQuery, services: Services, screen: Screen):
     await screen.show(classes_text(classes), classes_keyboard(classes))
 
 
-async def on_sheet(_query: CallbackQuery, callback_data: YearEndCB, services: Services, screen: Screen):
-    """A class chosen (a fresh draft), or back to it from a student (the changes kept)."""
-    sheet = await services.year_end.sheet(screen.user.actor, callback_data.cls)  # re-checks the class's school
+async def draft_of(screen: Screen, class_id: int) -> None:
+    """The class's draft of changes, begun at the first change or approval: a sheet only looked at leaves nothing
+    in progress, so the next menu button does not say that something was dropped."""
     data = await screen.state.get_data()
-    if await screen.state.get_state() != Form.sheet.state or data.get("cls") != sheet.class_id:
+    if await screen.state.get_state() != Form.sheet.state or data.get("cls") != class_id:
         await screen.state.set_state(Form.sheet)
-        await screen.state.set_data({"cls": sheet.class_id, "changes": {}, "draft": new_draft_id()})
-    changes = await changes_of(screen)
+        await screen.state.set_data({"cls": class_id, "changes": {}, "draft": new_draft_id()})
+
+
+async def sheet_changes(screen: Screen, class_id: int) -> dict[int, YearDecisionKind]:
+    """The changes of the class's draft in progress; none for another class's or without one."""
+    data = await screen.state.get_data()
+    in_draft = await screen.state.get_state() == Form.sheet.state and data.get("cls") == class_id
+    return await changes_of(screen) if in_draft else {}
+
+
+async def on_sheet(_query: CallbackQuery, callback_data: YearEndCB, services: Services, screen: Screen):
+    """A class chosen, or back to it from a student (the changes of its draft kept)."""
+    sheet = await services.year_end.sheet(screen.user.actor, callback_data.cls)  # re-checks the class's school
+    changes = await sheet_changes(screen, sheet.class_id)
     await screen.show(split_text(sheet_text(sheet, changes, screen.locale)), sheet_keyboard(sheet, changes))
 
 
@@ -93,12 +105,12 @@ async def on_decide(_query: CallbackQuery, callback_data: YearEndCB, services: S
     sheet = await services.year_end.sheet(screen.user.actor, callback_data.cls)
     row = sheet.student(callback_data.student)
     kind = callback_data.decision
-    data = await screen.state.get_data()
     allowed = kind in sheet.allowed and (kind != YearDecisionKind.CONDITIONAL or (row is not None and row.debts))
-    if row is None or kind is None or not allowed or data.get("cls") != sheet.class_id:
+    if row is None or kind is None or not allowed:
         screen.out_of_date()
         return
     async with screen.lock():
+        await draft_of(screen, sheet.class_id)
         changes = await changes_of(screen)
         changes[row.student_id] = kind
         await screen.state.update_data(changes={str(k): v.value for k, v in changes.items()})
@@ -107,9 +119,10 @@ async def on_decide(_query: CallbackQuery, callback_data: YearEndCB, services: S
 
 async def on_approve(_query: CallbackQuery, callback_data: YearEndCB, services: Services, screen: Screen):
     sheet = await services.year_end.sheet(screen.user.actor, callback_data.cls)
-    if (await screen.state.get_data()).get("cls") != sheet.class_id or not to_write(sheet, await changes_of(screen)):
+    if not to_write(sheet, await sheet_changes(screen, sheet.class_id)):
         screen.out_of_date()
         return
+    await draft_of(screen, sheet.class_id)
     await screen.state.set_state(Form.order)
     await screen.show(order_prompt(sheet), cancel_keyboard())
 
@@ -154,9 +167,7 @@ async def on_save(_query: CallbackQuery, services: Services, screen: Screen):
                 InlineKeyboardMarkup(inline_keyboard=[]),
             )
             return
-        # The class's screen stays live: another change starts a new draft.
-        await state.set_state(Form.sheet)
-        await state.set_data({"cls": sheet.class_id, "changes": {}, "draft": new_draft_id()})
+        # The class's screen stays live: another change starts a new draft (draft_of).
     screen.toast(_("Saved."))
     await screen.show(split_text(saved_text(sheet, screen.locale)), sheet_keyboard(sheet, {}))
 
@@ -185,10 +196,10 @@ def build_router() -> Router:
     router.callback_query.register(on_classes, step(F.step == YearEndStep.classes))
     router.callback_query.register(on_conditional, step(F.step == YearEndStep.conditional))
     router.callback_query.register(on_sheet, step(F.step == YearEndStep.sheet))
-    router.callback_query.register(on_students, step(F.step == YearEndStep.students), Form.sheet)
-    router.callback_query.register(on_student, step(F.step == YearEndStep.student), Form.sheet)
-    router.callback_query.register(on_decide, step(F.step == YearEndStep.decide), Form.sheet)
-    router.callback_query.register(on_approve, step(F.step == YearEndStep.approve), Form.sheet)
+    router.callback_query.register(on_students, step(F.step == YearEndStep.students))
+    router.callback_query.register(on_student, step(F.step == YearEndStep.student))
+    router.callback_query.register(on_decide, step(F.step == YearEndStep.decide))
+    router.callback_query.register(on_approve, step(F.step == YearEndStep.approve))
     router.message.register(on_order, Form.order, F.text, not_for_others)
     router.callback_query.register(on_save, step(F.step == YearEndStep.save))
     return router
