@@ -116,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--school", help="school name or id (when the database holds several)")
     p.set_defaults(handler=cmd_dismiss)
 
+    p = sub.add_parser("exam", help="the school's exam of a grade in a subject: its marks are set from that day")
+    p.add_argument("--grade", required=True, type=int)
+    p.add_argument("--subject", required=True, help="the subject's name as the school has it")
+    p.add_argument("--on", required=True, type=date.fromisoformat, help="the exam's day, YYYY-MM-DD")
+    p.add_argument("--school", help="school name or id (when the database holds several)")
+    p.set_defaults(handler=cmd_exam)
+
     p = sub.add_parser(
         "revise", help="enter a period, year, exam or final mark changed by the director's order (PER-5)"
     )
@@ -514,6 +521,28 @@ async def cmd_dismiss(args, settings: Settings) -> None:
             )
         )
     print("\n".join(lines))
+
+
+async def cmd_exam(args, settings: Settings) -> None:
+    """PER-2: an exam's day recorded from the school's order; the exam marks are set from it."""
+    from services.access import system_actor
+    from services.final_marks import FinalMarkService
+    from services.models import utcnow
+    from ui.i18n import gettext
+
+    engine, sessions = await open_database(settings)
+    try:
+        async with sessions() as session:
+            school = await find_school(session, args.school, settings.locale)
+            changed = await FinalMarkService(session, utcnow).schedule_exam(
+                system_actor(school.id), args.grade, args.subject, args.on
+            )
+    finally:
+        await engine.dispose()
+    if changed:
+        print(gettext("The exam is recorded: its marks are set from that day.", settings.locale))
+    else:
+        print(gettext("The exam is so already: nothing changed.", settings.locale))
 
 
 # What the command line takes for a result without a number.

@@ -24,11 +24,13 @@ from .grading import check_mark_value
 from .grading_policy import USUAL, GradingPolicy, rounded
 from .journal import roster_of
 from .models import (
+    AcademicYear,
     Assignment,
     Exam,
     FinalMark,
     FinalMarkKind,
     FinalResult,
+    Role,
     School,
     StudyPeriod,
     Subject,
@@ -282,6 +284,51 @@ class FinalMarkService:
             after=snapshot(mark, "student_id", "subject_id", "kind", "value", "result"),
         )
         return True
+
+    async def schedule_exam(self, actor: Actor, grade: int, subject_name: str, held_on: date) -> bool:
+        """PER-2: the school's exam of a grade in a subject, held on `held_on` in the school year that holds that
+        day; its mark is set from that day. The administration records it (ROLE-2); a second call moves the day.
+        Returns whether anything changed."""
+        if not actor.has(Role.DEPUTY, Role.ADMIN):
+            raise Forbidden("revision.not_allowed")
+        async with write_transaction(self.session):
+            school = await self.session.get_one(School, actor.school_id)
+            if grade in school.no_mark_grades or not 1 <= grade <= 11:
+                raise InvalidInput("mark.no_marks_grade", grade=grade)
+            subject = await self.session.scalar(
+                select(Subject).where(Subject.school_id == school.id, Subject.name == subject_name.strip())
+            )
+            if subject is None:
+                raise NotFound("exam.no_subject", name=subject_name.strip())
+            year = await self.session.scalar(
+                select(AcademicYear).where(
+                    AcademicYear.school_id == school.id,
+                    AcademicYear.starts_on <= held_on,
+                    AcademicYear.ends_on >= held_on,
+                )
+            )
+            if year is None:
+                raise InvalidInput("exam.outside_year")
+            exam = await exam_of(self.session, year.id, grade, subject.id)
+            if exam is not None and exam.held_on == held_on:
+                return False
+            before = snapshot(exam, "held_on") if exam else None
+            if exam is None:
+                exam = Exam(school_id=school.id, year_id=year.id, grade=grade, subject_id=subject.id, held_on=held_on)
+                self.session.add(exam)
+            exam.held_on = held_on
+            await self.session.flush()
+            audit(
+                self.session,
+                school_id=school.id,
+                actor_id=actor.person_id or None,
+                action="exam",
+                entity="exam",
+                entity_id=exam.id,
+                before=before,
+                after=snapshot(exam, "grade", "subject_id", "held_on"),
+            )
+            return True
 
     async def _marks(
         self, student_ids: list[int], subject_id: int, year_id: int

@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -365,3 +365,29 @@ def test_revise_enters_a_mark_changed_by_the_directors_order_PER_5(database, cap
         (4, FinalResult.MARK),
         [(FinalResult.NOT_ATTESTED, 4, "45-у")],
     )
+
+
+def test_exam_records_the_day_its_marks_open_on_PER_2(database, capsys):
+    """`schoolbot exam`: the exam of a grade in a subject, from the school's order; a second run moves the day, a
+    third changes nothing; a subject the school lacks or a day outside its years is refused and nothing written."""
+    from services.models import Exam
+
+    run("migrate")
+    with_session(database, build_school)
+    capsys.readouterr()
+    run("exam", "--grade", "5", "--subject", "Математика", "--on", "2026-12-21")
+    run("exam", "--grade", "5", "--subject", "Математика", "--on", "2026-12-22")
+    assert capsys.readouterr().out.count("Экзамен записан") == 2
+    run("exam", "--grade", "5", "--subject", "Математика", "--on", "2026-12-22")
+    assert "ничего не изменилось" in capsys.readouterr().out
+    for wrong in (("--subject", "Астрология", "--on", "2026-12-22"), ("--subject", "Математика", "--on", "2030-01-10")):
+        with pytest.raises(SystemExit) as exit_:
+            run("exam", "--grade", "5", *wrong)
+        assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "В школе нет предмета «Астрология»." in err and "не лежит ни в одном учебном году школы" in err
+
+    async def exams(session):
+        return [(e.grade, e.held_on) for e in await session.scalars(select(Exam))]
+
+    assert with_session(database, exams) == [(5, date(2026, 12, 22))]

@@ -77,6 +77,19 @@ def test_errors_read_in_the_users_language():
     assert len(ERRORS) > 50
 
 
+REFUSAL = re.compile(r'(?:Forbidden|InvalidInput|NotFound|Locked|Conflict)\(\s*"([a-z_]+\.[a-z_.]+)"')
+
+
+def test_every_refusal_the_services_raise_has_a_sentence():
+    """A refusal's code without a sentence reaches the user as «The request was refused (final.not_yet)»."""
+    raised = set()
+    for path in (ROOT / "services").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        raised |= set(REFUSAL.findall(source))
+    assert len(raised) > 100
+    assert sorted(raised - set(ERRORS)) == []
+
+
 RULE_ID = re.compile(r"\b(ROLE|ACC|J|ABS|PER|DIA|REP|DATA)-[0-9]")
 
 
