@@ -436,6 +436,7 @@ async def cmd_settings(args, settings: Settings) -> None:
 def policy_text(school: str, policy, locale: str) -> str:
     """Each setting with its value and what it means, in the teacher's words."""
     from services.grading_policy import required_marks
+    from ui.final_marks import RESULTS
     from ui.formatting import fraction
     from ui.i18n import gettext, ngettext
     from ui.labels import EXCUSED_ABSENCES
@@ -474,6 +475,10 @@ def policy_text(school: str, policy, locale: str) -> str:
             _("every written work a student sat must have a mark")
             if policy.written_obligatory
             else _("written works count like any other mark"),
+        ),
+        "  final_results = {} — {}".format(
+            ", ".join(_(RESULTS[r]) for r in policy.results) or _("none"),
+            _("the results without a number a teacher may give for year, exam and final marks"),
         ),
     ]
     return "\n".join(lines)
@@ -545,33 +550,20 @@ async def cmd_exam(args, settings: Settings) -> None:
         print(gettext("The exam is so already: nothing changed.", settings.locale))
 
 
-# What the command line takes for a result without a number.
-TYPED_RESULTS = {
-    "н/а": "not_attested",
-    "на": "not_attested",
-    "n/a": "not_attested",
-    "зач": "passed",
-    "зач.": "passed",
-    "pass": "passed",
-    "осв": "exempt",
-    "осв.": "exempt",
-    "exempt": "exempt",
-}
-
-
 async def cmd_revise(args, settings: Settings) -> None:
     """PER-5: the administrator enters a revision by order; the same rules as the deputy director's /revise."""
     from services.access import system_actor
     from services.final_marks import Outcome
-    from services.models import FinalMarkKind, FinalResult, utcnow
+    from services.grading_policy import RESULT_WORDS
+    from services.models import FinalMarkKind, utcnow
     from services.revisions import RevisionService
     from ui.i18n import gettext
 
     typed = args.value.strip().lower()
     if typed.isdigit():
         outcome = Outcome.mark(int(typed))
-    elif typed in TYPED_RESULTS:
-        outcome = Outcome(FinalResult(TYPED_RESULTS[typed]))
+    elif typed in RESULT_WORDS:
+        outcome = Outcome(RESULT_WORDS[typed])
     else:
         raise CliError(gettext("The value is a mark of the scale, or н/а, зач., осв.", settings.locale))
     engine, sessions = await open_database(settings)

@@ -98,8 +98,8 @@ def suggest_final(
 
 
 def results_offered(school: School) -> tuple[FinalResult, ...]:
-    """The results without a number the school uses for year, exam and final marks (one place for a setting)."""
-    return (FinalResult.NOT_ATTESTED, FinalResult.PASSED, FinalResult.EXEMPT)
+    """The results without a number the school uses for year, exam and final marks (its setting, PER-2)."""
+    return GradingPolicy.of(school).results
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .access import Actor
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput, NotFound
-from .models import Absence, ExcusedAbsenceRule, Mark, Role, School, WorkType
+from .models import Absence, ExcusedAbsenceRule, FinalResult, Mark, Role, School, WorkType
 from .records import audit, snapshot
 
 ONE_HOUR = range(3, 6)  # PER-4: at least 3–5 marks with 1 lesson a week
@@ -35,6 +35,8 @@ class GradingPolicy:
     many_hours: int = 8
     excused: ExcusedAbsenceRule = ExcusedAbsenceRule.REDUCE
     written_obligatory: bool = True
+    # PER-2: the results without a number the school gives («н/а», «зач.», «осв.»), in that order.
+    results: tuple[FinalResult, ...] = (FinalResult.NOT_ATTESTED, FinalResult.PASSED, FinalResult.EXEMPT)
 
     @classmethod
     def of(cls, school: School) -> GradingPolicy:
@@ -44,7 +46,14 @@ class GradingPolicy:
             many_hours=school.marks_needed_many_hours,
             excused=ExcusedAbsenceRule(school.excused_absences),
             written_obligatory=school.written_works_obligatory,
+            results=results_of(school.final_results),
         )
+
+
+def results_of(stored: str) -> tuple[FinalResult, ...]:
+    """The results a school gives, from its setting's stored list, in the order the screens offer them."""
+    chosen = {FinalResult(part) for part in stored.split(",") if part}
+    return tuple(r for r in (FinalResult.NOT_ATTESTED, FinalResult.PASSED, FinalResult.EXEMPT) if r in chosen)
 
 
 USUAL = GradingPolicy()  # the defaults: the usual rounding, 3 and 8 marks, excused absences reduce the count
@@ -123,7 +132,20 @@ SETTINGS = (
     "marks_needed_many_hours",
     "excused_absences",
     "written_works_obligatory",
+    "final_results",
 )
+# How people write the results without a number (PER-2): «н/а», «зач.», «осв.», or in English.
+RESULT_WORDS = {
+    "н/а": FinalResult.NOT_ATTESTED,
+    "на": FinalResult.NOT_ATTESTED,
+    "n/a": FinalResult.NOT_ATTESTED,
+    "зач": FinalResult.PASSED,
+    "зач.": FinalResult.PASSED,
+    "pass": FinalResult.PASSED,
+    "осв": FinalResult.EXEMPT,
+    "осв.": FinalResult.EXEMPT,
+    "exempt": FinalResult.EXEMPT,
+}
 _YES = {"да", "yes", "true", "on", "1", "вкл"}
 _NO = {"нет", "no", "false", "off", "0", "выкл"}
 _RULES = {
@@ -163,7 +185,19 @@ def parse_setting(key: str, raw: str) -> Any:
         if value in _NO:
             return False
         raise InvalidInput("policy.bad_yes_no", expected="да, нет")
+    if key == "final_results":
+        return parse_results(value)
     raise InvalidInput("policy.unknown", key=key, known=", ".join(SETTINGS))
+
+
+def parse_results(value: str) -> str:
+    """«н/а, зач.» → the stored list; «нет» or «-» for none; anything else is refused."""
+    words = [w.strip() for w in value.casefold().split(",") if w.strip()]
+    if words in (["нет"], ["-"], ["none"]):
+        return ""
+    if not words or any(w not in RESULT_WORDS for w in words):
+        raise InvalidInput("policy.bad_results", expected="н/а, зач., осв.")
+    return ",".join(r.value for r in results_of(",".join(RESULT_WORDS[w].value for w in words)))
 
 
 class PolicyService:

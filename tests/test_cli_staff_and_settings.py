@@ -26,6 +26,7 @@ def test_settings_prints_the_policy_in_words_and_sets_it_or_refuses_with_a_sente
     assert "(больше часов — больше отметок; при 2 часах: 5)" in out
     assert "excused_absences = reduce — Пропуски по уважительной причине уменьшают это число пропорционально." in out
     assert "written_works_obligatory = да — за каждую письменную работу" in out
+    assert "  final_results = н/а, зач., осв. — отметки без балла, которые учитель может поставить" in out
 
     with pytest.raises(SystemExit) as exit_:
         run("settings", "marks_needed_one_hour=4", "marks_needed_many_hours=12")
@@ -40,6 +41,16 @@ def test_settings_prints_the_policy_in_words_and_sets_it_or_refuses_with_a_sente
     out = capsys.readouterr().out
     assert "period_round_from = 0,6" in out and "(4,6 → 5)" in out and "не менее 4 отметок" in out
     assert "excused_absences = exempt — Ученики, пропускавшие уроки по уважительной причине" in out
+
+    # PER-2: a school that gives only «н/а» among the results without a number.
+    with pytest.raises(SystemExit):
+        run("settings", "final_results=отлично")
+    assert "final_results — отметки без балла, которые ставит школа: н/а, зач., осв. или «нет»." in (
+        capsys.readouterr().err
+    )
+    run("settings", "final_results=Н/А")
+    assert "  final_results = н/а — " in capsys.readouterr().out
+    assert with_session(database, lambda s: s.scalar(select(School.final_results))) == "not_attested"
 
 
 def test_dismiss_by_name_now_or_on_a_later_day_ACC_6(database, capsys):

@@ -21,6 +21,7 @@ from services.models import (
     FinalResult,
     MarkRevision,
     OutboxEvent,
+    School,
 )
 from services.period_marks import PeriodMarkService
 from services.pushes.payloads import FinalMarkRevised, payload_of
@@ -126,6 +127,25 @@ async def test_the_teacher_sets_year_marks_after_the_last_period_PER_2(session, 
     clock.at(LATE)
     with pytest.raises(Locked):  # PER-5 from now on
         await finals.set_mark(teacher, math, alekseev, FinalMarkKind.YEAR, M(4))
+
+
+async def test_a_school_offers_only_the_results_without_a_number_it_gives_PER_2(session, clock, school):
+    await period_marks(session, school, "math5A", {"alekseev": (4, 5)})
+    own = await session.get(School, school.school_id)
+    own.final_results = "not_attested"  # `schoolbot settings final_results=н/а`
+    await session.commit()
+    teacher = await load_actor(session, school.staff["math"])
+    finals = FinalMarkService(session, clock)
+    clock.at(AFTER)
+    assert (await finals.sheet(teacher, school.assignments["math5A"])).results == (FinalResult.NOT_ATTESTED,)
+    with pytest.raises(InvalidInput) as refused:
+        await finals.set_mark(
+            teacher, school.assignments["math5A"], school.students["alekseev"], FinalMarkKind.YEAR, PASSED
+        )
+    assert refused.value.code == "final.bad_result"
+    assert await finals.set_mark(
+        teacher, school.assignments["math5A"], school.students["alekseev"], FinalMarkKind.YEAR, NA
+    )
 
 
 async def test_an_exam_mark_from_the_exam_day_and_the_final_mark_from_both_PER_2(session, clock, school):

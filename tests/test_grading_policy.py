@@ -13,7 +13,7 @@ from services.errors import Forbidden, InvalidInput
 from services.grading import rounds_up_from
 from services.grading_policy import GradingPolicy, PolicyService, required_for, required_marks, suggested_mark
 from services.journal import JournalService
-from services.models import Absence, AbsenceReason, Assignment, AuditEntry, ExcusedAbsenceRule, School
+from services.models import Absence, AbsenceReason, Assignment, AuditEntry, ExcusedAbsenceRule, FinalResult, School
 from services.period_marks import PeriodMarkService
 from services.report_card import ReportCardService
 from services.school_import import ImportFailed, import_school
@@ -163,11 +163,21 @@ async def test_the_import_sets_the_policy_and_refuses_values_out_of_range_PER_4(
         marks_needed_many_hours="9",
         excused_absences="не влияют",
         written_works_obligatory="нет",
+        final_results="зач., н/а",
     )
     report = await import_school(session, tables)
     school = await session.get_one(School, report.school_id)
-    assert GradingPolicy.of(school) == GradingPolicy(0.6, 4, 9, ExcusedAbsenceRule.IGNORE, False)
-    tables["school"][0].update(marks_needed_one_hour="2", excused_absences="иногда", period_round_from="0,95")
+    assert GradingPolicy.of(school) == GradingPolicy(
+        0.6, 4, 9, ExcusedAbsenceRule.IGNORE, False, (FinalResult.NOT_ATTESTED, FinalResult.PASSED)
+    )
+    tables["school"][0].update(
+        marks_needed_one_hour="2", excused_absences="иногда", period_round_from="0,95", final_results="отлично"
+    )
     with pytest.raises(ImportFailed) as failed:
         await import_school(session, tables)
-    assert sorted(i.code for i in failed.value.issues) == ["value.bad_excused", "value.bad_number", "value.bad_number"]
+    assert sorted(i.code for i in failed.value.issues) == [
+        "value.bad_excused",
+        "value.bad_number",
+        "value.bad_number",
+        "value.bad_results",
+    ]

@@ -159,6 +159,9 @@ ERRORS = {
     "policy.bad_round_from": N_(
         "period_round_from is a fraction from {min} to {max}, e.g. 0,5 (4,5 rounds up to 5) or 0,6 (4,6 to 5)."
     ),
+    "policy.bad_results": N_(
+        "final_results lists the results without a number the school gives: {expected}, or «нет»."
+    ),
     "policy.bad_yes_no": N_("written_works_obligatory is yes or no."),
     "policy.no_school": N_("No such school."),
     "policy.not_allowed": N_("The grading policy is set by the administrator."),
@@ -246,6 +249,7 @@ IMPORT_ISSUES = {
     "value.left_on_required": N_("a student who left or graduated needs «Дата выбытия», the first day away"),
     "value.left_on_not_left": N_("a departure date goes with the status «выбыл» or «выпускник»"),
     "value.left_before_enrolled": N_("the student leaves before they were enrolled ({starts})"),
+    "value.bad_results": N_("expected some of {expected}, separated by commas"),
     "value.bad_yes_no": N_("expected one of {expected}"),
     "value.bad_excused": N_("expected one of {expected}"),
     "value.bad_phone": N_("not a phone number; expected e.g. {expected}"),

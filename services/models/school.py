@@ -48,6 +48,8 @@ class School(IdMixin, Base):
         str_enum(ExcusedAbsenceRule), default=ExcusedAbsenceRule.REDUCE
     )
     written_works_obligatory: Mapped[bool] = mapped_column(default=True)
+    # PER-2: the results without a number a teacher may give for year, exam and final marks (FinalResult values).
+    final_results: Mapped[str] = mapped_column(String(60), default="not_attested,passed,exempt")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Column, ColumnDefault
 from sqlalchemy.orm import InstrumentedAttribute
 
+from ..errors import InvalidInput
+from ..grading_policy import parse_results
 from ..models import ExcusedAbsenceRule, Kinship, PeriodKind, Role, StudentStatus
 from ..safe_cells import formula_like
 from ..text import clean_text
@@ -276,6 +278,14 @@ def parse_excused(value: str) -> ExcusedAbsenceRule:
 
 _YES = {"да", "yes", "true", "истина", "1", "+", "x", "х"}
 _NO = {"нет", "no", "false", "ложь", "0", "-"}
+
+
+def parse_final_results(value: str) -> str:
+    """PER-2: «н/а, зач., осв.» (or some of them, or «нет») as the school's setting stores it."""
+    try:
+        return parse_results(value)
+    except InvalidInput:
+        raise BadValue("value.bad_results", expected=["н/а", "зач.", "осв.", "нет"]) from None
 
 
 def parse_yes_no(value: str) -> bool:

@@ -48,6 +48,7 @@ SHEETS: tuple[Sheet, ...] = (
             # уменьшают | освобождают | не влияют
             Column("excused_absences", "Уважительные пропуски", required=False, example="уменьшают"),
             Column("written_works_obligatory", "Письменные работы обязательны", required=False, example="да"),
+            Column("final_results", "Отметки без балла", required=False, example="н/а, зач., осв."),
         ),
     ),
     Sheet(

@@ -46,6 +46,7 @@ from .cells import (
     parse_class,
     parse_date,
     parse_excused,
+    parse_final_results,
     parse_grade_range,
     parse_kinship,
     parse_period_kind,
@@ -229,6 +230,7 @@ def parse_school(rows: list[RowCells], issues: list[ImportIssue]) -> SchoolRow |
     cells.put(fields, "marks_needed_many_hours", integer(8, 10), School.marks_needed_many_hours)
     cells.put(fields, "excused_absences", parse_excused, School.excused_absences)
     cells.put(fields, "written_works_obligatory", parse_yes_no, School.written_works_obligatory)
+    cells.put(fields, "final_results", parse_final_results, School.final_results)
 
     year = cells.get("year", text(length(AcademicYear.name)))
     starts, ends = cells.get("year_start", parse_date), cells.get("year_end", parse_date)
