@@ -23,6 +23,7 @@ from .models import (
     AcademicYear,
     Assignment,
     ClassGroup,
+    Enrolment,
     FinalMark,
     FinalMarkKind,
     FinalResult,
@@ -63,6 +64,7 @@ class KeptMark:
     period: str  # a period mark's period, else ""
     outcome: Outcome
     revisable: bool  # False: its teacher may still set it
+    year: str = ""  # an earlier school year's name («2026/2027»): a debt followed after the promotion (PER-5)
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,18 @@ class RevisionService:
         return Choice("", tuple(Pick(c.id, c.name) for c in classes if c.grade not in school.no_mark_grades))
 
     async def subjects(self, actor: Actor, class_id: int) -> Choice:
+        """The class's subjects, and those its students have period or year marks of from an earlier year (a debt
+        to clear after a conditional promotion, before the new year's load is imported)."""
         class_group = await self._class(actor, class_id)
+        taught = select(Assignment.subject_id).where(Assignment.class_id == class_group.id)
+        marked = (
+            select(FinalMark.subject_id)
+            .join(Student, Student.id == FinalMark.student_id)
+            .where(Student.class_id == class_group.id, Student.status == StudentStatus.ACTIVE)
+        )
         subjects = await self.session.execute(
             select(Subject.id, Subject.name)
-            .join(Assignment, Assignment.subject_id == Subject.id)
-            .where(Assignment.class_id == class_group.id)
-            .distinct()
+            .where(Subject.school_id == class_group.school_id, Subject.id.in_(taught.union(marked)))
             .order_by(Subject.name)
         )
         return Choice(class_group.name, tuple(Pick(i, n) for i, n in subjects))
@@ -151,24 +159,24 @@ class RevisionService:
         if subject is None or subject.school_id != school.id:
             raise NotFound("subject.not_found")
         today = school_today(self.clock, school)
-        marks = (
-            await self.session.scalars(
-                select(FinalMark).where(
-                    FinalMark.student_id == student.id,
-                    FinalMark.subject_id == subject.id,
-                    FinalMark.year_id == student.class_group.year_id,
-                )
+        # This year's marks, and earlier years' (PER-5: a debt is cleared after the promotion, by order).
+        rows = (
+            await self.session.execute(
+                select(FinalMark, AcademicYear)
+                .join(AcademicYear, AcademicYear.id == FinalMark.year_id)
+                .where(FinalMark.student_id == student.id, FinalMark.subject_id == subject.id)
             )
         ).all()
+        period_ids = [mark.period_id for mark, _year in rows if mark.period_id]
         periods = {
-            p.id: p for p in await periods_of(self.session, student.class_group.year_id, student.class_group.grade)
+            p.id: p for p in await self.session.scalars(select(StudyPeriod).where(StudyPeriod.id.in_(period_ids)))
         }
-        kept: list[tuple[tuple[int, date], KeptMark]] = []
-        for mark in marks:
+        kept: list[tuple[tuple[date, int, date], KeptMark]] = []
+        for mark, year in rows:
             outcome = Outcome.of(mark)
             assert outcome is not None
             period = periods.get(mark.period_id) if mark.period_id else None
-            order = (KIND_ORDER[mark.kind], period.starts_on if period else date.min)
+            order = (year.starts_on, KIND_ORDER[mark.kind], period.starts_on if period else date.min)
             kept.append(
                 (
                     order,
@@ -178,6 +186,7 @@ class RevisionService:
                         period=period.name if period else "",
                         outcome=outcome,
                         revisable=await self._open_until(mark, student) < today,
+                        year=year.name if year.id != student.class_group.year_id else "",
                     ),
                 )
             )
@@ -329,11 +338,23 @@ class RevisionService:
         if mark.kind is FinalMarkKind.PERIOD and mark.period_id is not None:
             period = await self.session.get_one(StudyPeriod, mark.period_id)
             return period.ends_on
-        grade = student.class_group.grade
+        grade = await self._grade_in(student, mark.year_id)
         periods = await periods_of(self.session, mark.year_id, grade)
         last = periods[-1].ends_on if periods else date.min
         exam = await exam_of(self.session, mark.year_id, grade, mark.subject_id)
         return max(last, exam.held_on if exam else last) + timedelta(days=FINALS_EDIT_DAYS)
+
+    async def _grade_in(self, student: Student, year_id: int) -> int:
+        """The grade the student studied in that school year (DATA-4: their stay in a class of it); the present
+        class's grade if none is recorded."""
+        grade = await self.session.scalar(
+            select(ClassGroup.grade)
+            .join(Enrolment, Enrolment.class_id == ClassGroup.id)
+            .where(Enrolment.student_id == student.id, ClassGroup.year_id == year_id)
+            .order_by(Enrolment.starts_on.desc())
+            .limit(1)
+        )
+        return grade if grade is not None else student.class_group.grade
 
     async def _school(self, actor: Actor) -> School:
         """ROLE-2: the school's deputy director or administrator; nobody else enters an order."""

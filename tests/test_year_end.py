@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from services.access import load_actor, system_actor
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.final_marks import Outcome
 from services.models import (
     AcademicYear,
     AuditEntry,
@@ -31,6 +32,7 @@ from services.models import (
     YearDecisionKind,
 )
 from services.new_year import NewYearService
+from services.revisions import RevisionService
 from services.year_end import YearEndService
 from tests.factories import build_school
 
@@ -315,3 +317,23 @@ async def test_conditionally_promoted_until_the_debt_is_cleared_PER_5(session, j
     assert owing.class_name == "6А" and owing.year_name == "2026/2027"
     with pytest.raises(Forbidden):
         await service.conditional(await load_actor(session, school.staff["math"]))
+
+
+async def test_a_debt_is_cleared_by_order_after_the_new_year_PER_5(session, june, school):
+    """The conditionally promoted student's last-year mark is reached from their new class in /revise: its subject
+    is offered before the new year's load exists, the mark named with its year; once revised, the debt is cleared."""
+    await decide_all(session, school, june)  # Борисова: conditionally, owing Математика
+    await NewYearService(session, june).start(system_actor(school.school_id), "2027/2028", NEXT_START, NEXT_END)
+    june.at(date(2027, 9, 10))
+    actor = await deputy(session, school)
+    revisions = RevisionService(session, june)
+    new_class = (await session.get(Student, school.students["borisova"])).class_id
+    assert "6А" in [c.name for c in (await revisions.classes(actor)).items]  # the new year's classes
+    assert [s.name for s in (await revisions.subjects(actor, new_class)).items] == ["Математика"]
+    math = await subject_id(session, school, "Математика")
+    finals = await revisions.student_finals(actor, school.students["borisova"], math)
+    [owed] = [m for m in finals.marks if m.kind is FinalMarkKind.YEAR]
+    assert (owed.year, owed.outcome, owed.revisable) == ("2026/2027", Outcome.mark(2), True)
+    await revisions.revise(actor, owed.final_mark_id, Outcome.mark(3), "12-у", date(2027, 9, 9), "Пересдача")
+    [owing] = await YearEndService(session, june).conditional(actor)
+    assert owing.cleared and owing.class_name == "6А"

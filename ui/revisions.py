@@ -58,8 +58,14 @@ def head(finals: StudentFinals) -> str:
     return f"<b>{escape(finals.student)}</b>, {escape(finals.class_name)}\n{escape(finals.subject)}"
 
 
+def mark_title(mark: KeptMark, locale: str) -> str:
+    """«1 четверть», «Годовая»; an earlier year's with its name: «2026/2027, Годовая»."""
+    title = kind_title(mark.kind, mark.period, locale)
+    return f"{mark.year}, {title}" if mark.year else title
+
+
 def mark_line(mark: KeptMark, locale: str) -> str:
-    line = f"{kind_title(mark.kind, mark.period, locale)}: <b>{outcome_text(mark.outcome, locale)}</b>"
+    line = f"{mark_title(mark, locale)}: <b>{outcome_text(mark.outcome, locale)}</b>"
     return line if mark.revisable else line + " — " + _("its teacher can still change it")
 
 
@@ -73,7 +79,7 @@ def marks_screen(finals: StudentFinals, locale: str) -> tuple[str, InlineKeyboar
     )
     buttons = [
         button(
-            f"{kind_title(m.kind, m.period, locale)}: {outcome_text(m.outcome, locale)}",
+            f"{mark_title(m, locale)}: {outcome_text(m.outcome, locale)}",
             base.model_copy(update={"mark": m.final_mark_id}),
         )
         for m in finals.marks
@@ -130,7 +136,7 @@ def cancel_keyboard() -> InlineKeyboardMarkup:
 
 def change_line(mark: KeptMark, new: Outcome, locale: str) -> str:
     return _("{mark}: {old} → <b>{new}</b>").format(
-        mark=kind_title(mark.kind, mark.period, locale),
+        mark=mark_title(mark, locale),
         old=outcome_text(mark.outcome, locale),
         new=outcome_text(new, locale),
     )

@@ -65,6 +65,8 @@ async def record_class(deputy, class_name: str, order: str) -> str:
     sheet = plain(deputy.last_text())
     await deputy.tap("Утвердить всех как предложено")
     await deputy.send(order)
+    while "Сохранить" not in deputy.buttons():  # under load the prompt's edit may land after the order is typed
+        await deputy.emulator.wait_for_bot_message(deputy.token, deputy.id)
     await deputy.tap("Сохранить")
     assert "Решения записаны." in deputy.last_text()
     return sheet
