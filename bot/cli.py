@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["period", "year", "exam", "final"])
     p.add_argument("value", help="a mark of the scale, or н/а, зач., осв. (n/a, pass, exempt)")
     p.add_argument("--period", help="a period mark's period, e.g. «1 четверть»")
+    p.add_argument("--year", help="an earlier school year's mark, e.g. «2026/2027» (a debt cleared after promotion)")
     p.add_argument("--order", required=True, help="the order's number")
     p.add_argument("--order-date", required=True, type=date.fromisoformat, help="the order's date, YYYY-MM-DD")
     p.add_argument("--reason", required=True)
@@ -573,7 +574,7 @@ async def cmd_revise(args, settings: Settings) -> None:
             revisions = RevisionService(session, utcnow)
             actor = system_actor(school.id)
             kind = FinalMarkKind(args.kind)
-            mark_id = await revisions.find_mark(actor, args.student, args.subject, kind, args.period)
+            mark_id = await revisions.find_mark(actor, args.student, args.subject, kind, args.period, args.year)
             revised = await revisions.revise(actor, mark_id, outcome, args.order, args.order_date, args.reason)
     finally:
         await engine.dispose()

@@ -299,10 +299,17 @@ class RevisionService:
             return Revised(True, mark.kind, period_name, old, outcome)
 
     async def find_mark(
-        self, actor: Actor, student_name: str, subject_name: str, kind: FinalMarkKind, period_name: str | None
+        self,
+        actor: Actor,
+        student_name: str,
+        subject_name: str,
+        kind: FinalMarkKind,
+        period_name: str | None,
+        year_name: str | None = None,
     ) -> int:
         """The administrator's command line names the mark: the student's full name (or «Фамилия Имя»), the
-        subject, the kind and, for a period mark, the period. Returns the mark's id."""
+        subject, the kind, for a period mark the period, and an earlier school year's name for its mark (a debt
+        cleared after the promotion). Returns the mark's id."""
         school = await self._school(actor)
         wanted = " ".join(student_name.split()).casefold()
         students = [
@@ -328,6 +335,7 @@ class RevisionService:
             if m.kind is kind
             and (kind is not FinalMarkKind.PERIOD or m.period.casefold() == (period_name or "").strip().casefold())
         ]
+        found = [m for m in found if m.year == (year_name or "")] if len(found) > 1 or year_name else found
         if len(found) != 1:
             raise NotFound("revision.not_found")
         return found[0].final_mark_id
