@@ -23,6 +23,7 @@ are not made up: the scheduler keeps no jobs on disk.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -70,10 +71,25 @@ REMINDERS = (
 )
 
 
+def stops_quietly(job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """The job, ended without an error in the log when the bot stops while it runs: the scheduler's shutdown
+    cancels a running job (a start-up run of the dismissals or the zones on a slow machine), and its transaction is
+    rolled back, so nothing is half written; the next start runs it again."""
+
+    async def run(*args: Any) -> Any:
+        try:
+            return await job(*args)
+        except asyncio.CancelledError:
+            log.info("%s: stopped with the bot", getattr(job, "__name__", "job"))
+            return None
+
+    return run
+
+
 def led_by(leader: Leader | None, job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     """The job, run only while this process is the leader; the job itself where there is no leader (SQLite)."""
     if leader is None:
-        return job
+        return stops_quietly(job)
 
     async def if_leader(*args: Any) -> Any:
         if not await leader.holds():
@@ -81,7 +97,8 @@ def led_by(leader: Leader | None, job: Callable[..., Awaitable[Any]]) -> Callabl
             return None
         return await job(*args)
 
-    return if_leader
+    if_leader.__name__ = job.__name__
+    return stops_quietly(if_leader)
 
 
 def create_scheduler(
@@ -115,7 +132,7 @@ def create_scheduler(
         max_instances=1,
     )
     scheduler.add_job(
-        add_zone_jobs,
+        stops_quietly(add_zone_jobs),
         IntervalTrigger(seconds=int(ZONES_EVERY.total_seconds()), timezone=zone),
         args=(scheduler, settings, session_factory, clock, leader),
         id=ZONES_JOB,
