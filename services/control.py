@@ -139,6 +139,20 @@ class PlanControl:
         return tuple(c for c in self.completion if c.behind)
 
 
+@dataclass(frozen=True)
+class _Week:
+    """A control screen's scope (ControlService._week)."""
+
+    school: School
+    now: datetime
+    today: date
+    date_from: date
+    date_to: date
+    calendar: SchoolCalendar
+    class_group: ClassGroup | None
+    assignments: dict[int, Assignment]
+
+
 class ControlService:
     def __init__(self, session: AsyncSession, clock: Clock):
         self.session = session
@@ -156,27 +170,16 @@ class ControlService:
 
     async def report(self, actor: Actor, class_id: int | None = None, week: date | None = None) -> ControlReport:
         """REP-3 for the week that holds `week` (default: this week), up to today."""
-        school, now = await self._school(actor)
-        today = now.date()
-        monday = (week or today) - timedelta(days=(week or today).weekday())
-        if monday > today:
-            raise InvalidInput("control.future_week")
-        date_from, date_to = monday, min(monday + timedelta(days=6), today)
-        calendar = await SchoolCalendar.load(self.session, school.id, today)
-        class_group = None
-        if class_id is not None:
-            class_group = await self.session.get(ClassGroup, class_id)
-            if class_group is None or class_group.school_id != school.id:
-                raise NotFound("class.not_found")
-        assignments = await school_assignments(self.session, school.id, calendar, class_group)
+        scope = await self._week(actor, class_id, week)
+        school, calendar, class_group, assignments = scope.school, scope.calendar, scope.class_group, scope.assignments
         return ControlReport(
             class_id=class_group.id if class_group else None,
             class_name=class_group.name if class_group else None,
-            date_from=date_from,
-            date_to=date_to,
-            today=today,
-            teachers=await lesson_gaps(self.session, school.id, assignments, date_from, date_to, now),
-            accumulation=await self._accumulation(school, calendar, assignments, today),
+            date_from=scope.date_from,
+            date_to=scope.date_to,
+            today=scope.today,
+            teachers=await lesson_gaps(self.session, school.id, assignments, scope.date_from, scope.date_to, scope.now),
+            accumulation=await self._accumulation(school, calendar, assignments, scope.today),
             vacancies=tuple(
                 await vacancies(self.session, school.id, calendar.year.id, class_id) if calendar.year else ()
             ),
@@ -185,19 +188,9 @@ class ControlService:
     async def plan_report(self, actor: Actor, class_id: int | None = None, week: date | None = None) -> PlanControl:
         """J-14, REP-3: the thematic plan against the journal, for the week that holds `week` (departures) and the
         year up to today (completion); a handful of statements whatever the school's size."""
-        school, now = await self._school(actor)
-        today = now.date()
-        monday = (week or today) - timedelta(days=(week or today).weekday())
-        if monday > today:
-            raise InvalidInput("control.future_week")
-        date_from, date_to = monday, min(monday + timedelta(days=6), today)
-        calendar = await SchoolCalendar.load(self.session, school.id, today)
-        class_group = None
-        if class_id is not None:
-            class_group = await self.session.get(ClassGroup, class_id)
-            if class_group is None or class_group.school_id != school.id:
-                raise NotFound("class.not_found")
-        assignments = await school_assignments(self.session, school.id, calendar, class_group)
+        scope = await self._week(actor, class_id, week)
+        calendar, class_group, assignments, today = scope.calendar, scope.class_group, scope.assignments, scope.today
+        date_from, date_to = scope.date_from, scope.date_to
         done, without = await completion(self.session, calendar, assignments, today)
         return PlanControl(
             class_id=class_group.id if class_group else None,
@@ -216,6 +209,25 @@ class ControlService:
                 )
                 for a in (assignments[i] for i in without)
             ),
+        )
+
+    async def _week(self, actor: Actor, class_id: int | None, week: date | None) -> _Week:
+        """What a control screen covers: the school's (or one class's) assignments and the week that holds `week`,
+        up to today; a week ahead or another school's class is refused."""
+        school, now = await self._school(actor)
+        today = now.date()
+        monday = (week or today) - timedelta(days=(week or today).weekday())
+        if monday > today:
+            raise InvalidInput("control.future_week")
+        calendar = await SchoolCalendar.load(self.session, school.id, today)
+        class_group = None
+        if class_id is not None:
+            class_group = await self.session.get(ClassGroup, class_id)
+            if class_group is None or class_group.school_id != school.id:
+                raise NotFound("class.not_found")
+        assignments = await school_assignments(self.session, school.id, calendar, class_group)
+        return _Week(
+            school, now, today, monday, min(monday + timedelta(days=6), today), calendar, class_group, assignments
         )
 
     # ---- the accumulation of marks (PER-4) -----------------------------------------------------------
