@@ -9,8 +9,9 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.common.start import offer_consent, stranger_text
+from handlers.common.start import access_closed_text, offer_consent, stranger_text
 from services.container import Services
+from ui.menus import hide_menu, is_menu_choice
 from ui.screens import Screen
 
 
@@ -19,6 +20,10 @@ async def on_text(message: Message, services: Services, screen: Screen):
         await screen.send(_("Send /help to see what the bot can do."))
     elif message.text.startswith("/"):
         await screen.send(stranger_text())
+    elif is_menu_choice(message.text, screen.locale):
+        # A menu kept on the phone after the access ended (leaving, dismissal, a withdrawn consent, another
+        # device's code): said so, and the stale keyboard and commands go.
+        await hide_menu(screen.bot, screen.chat_id, access_closed_text())
     else:
         await offer_consent(screen, message.text, services)
 

@@ -116,6 +116,13 @@ def build_router() -> Router:
     return router
 
 
+def access_closed_text() -> str:
+    return _(
+        "This chat has no access to the journal now: it was closed, or not given yet.\n"
+        "To get in, ask your class teacher (staff: the administrator) for a new access code and send it here."
+    )
+
+
 def stranger_text() -> str:
     return _(
         "This is the school's e-journal and diary.\n"
