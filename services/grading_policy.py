@@ -148,7 +148,7 @@ RESULT_WORDS = {
 }
 _YES = {"да", "yes", "true", "on", "1", "вкл"}
 _NO = {"нет", "no", "false", "off", "0", "выкл"}
-_RULES = {
+EXCUSED_WORDS = {  # how the administrator and the import's school sheet name the rule
     "reduce": ExcusedAbsenceRule.REDUCE,
     "уменьшают": ExcusedAbsenceRule.REDUCE,
     "exempt": ExcusedAbsenceRule.EXEMPT,
@@ -176,9 +176,9 @@ def parse_setting(key: str, raw: str) -> Any:
             raise InvalidInput(code, min=allowed[0], max=allowed[-1])
         return int(value)
     if key == "excused_absences":
-        if value not in _RULES:
+        if value not in EXCUSED_WORDS:
             raise InvalidInput("policy.bad_excused", expected="reduce, exempt, ignore")
-        return _RULES[value]
+        return EXCUSED_WORDS[value]
     if key == "written_works_obligatory":
         if value in _YES:
             return True

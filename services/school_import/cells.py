@@ -15,7 +15,7 @@ from sqlalchemy import Column, ColumnDefault
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..errors import InvalidInput
-from ..grading_policy import parse_results
+from ..grading_policy import EXCUSED_WORDS, parse_results
 from ..models import ExcusedAbsenceRule, Kinship, PeriodKind, Role, StudentStatus
 from ..safe_cells import formula_like
 from ..text import clean_text
@@ -210,11 +210,16 @@ _KINSHIPS = {
 }
 
 
-def parse_kinship(value: str) -> Kinship:
+def word_of(table: Mapping[str, T], value: str, code: str, expected: list[str]) -> T:
+    """A cell's word looked up in `table` (case and spaces aside), or the cell refused with what is expected."""
     try:
-        return _KINSHIPS[name_key(value)]
+        return table[name_key(value)]
     except KeyError:
-        raise BadValue("value.bad_kinship", expected=["мать", "отец", "опекун", "другое"]) from None
+        raise BadValue(code, expected=expected) from None
+
+
+def parse_kinship(value: str) -> Kinship:
+    return word_of(_KINSHIPS, value, "value.bad_kinship", ["мать", "отец", "опекун", "другое"])
 
 
 _STATUSES = {
@@ -234,10 +239,7 @@ _STATUSES = {
 
 def parse_status(value: str) -> StudentStatus:
     """DATA-4, ACC-9: whether the student studies, left or graduated."""
-    try:
-        return _STATUSES[name_key(value)]
-    except KeyError:
-        raise BadValue("value.bad_status", expected=["обучается", "выбыл", "выпускник"]) from None
+    return word_of(_STATUSES, value, "value.bad_status", ["обучается", "выбыл", "выпускник"])
 
 
 _PERIOD_KINDS = {
@@ -252,28 +254,12 @@ _PERIOD_KINDS = {
 
 
 def parse_period_kind(value: str) -> PeriodKind:
-    try:
-        return _PERIOD_KINDS[name_key(value)]
-    except KeyError:
-        raise BadValue("value.bad_kind", expected=["четверть", "триместр", "полугодие"]) from None
-
-
-_EXCUSED = {
-    "уменьшают": ExcusedAbsenceRule.REDUCE,
-    "reduce": ExcusedAbsenceRule.REDUCE,
-    "освобождают": ExcusedAbsenceRule.EXEMPT,
-    "exempt": ExcusedAbsenceRule.EXEMPT,
-    "не влияют": ExcusedAbsenceRule.IGNORE,
-    "ignore": ExcusedAbsenceRule.IGNORE,
-}
+    return word_of(_PERIOD_KINDS, value, "value.bad_kind", ["четверть", "триместр", "полугодие"])
 
 
 def parse_excused(value: str) -> ExcusedAbsenceRule:
     """PER-4: what lessons missed for a valid reason do to the marks a period mark needs."""
-    try:
-        return _EXCUSED[name_key(value)]
-    except KeyError:
-        raise BadValue("value.bad_excused", expected=["уменьшают", "освобождают", "не влияют"]) from None
+    return word_of(EXCUSED_WORDS, value, "value.bad_excused", ["уменьшают", "освобождают", "не влияют"])
 
 
 _YES = {"да", "yes", "true", "истина", "1", "+", "x", "х"}
