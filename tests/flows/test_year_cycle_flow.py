@@ -67,8 +67,8 @@ async def record_class(deputy, class_name: str, order: str) -> str:
     await deputy.send(order)
     while "Сохранить" not in deputy.buttons():  # under load the prompt's edit may land after the order is typed
         await deputy.emulator.wait_for_bot_message(deputy.token, deputy.id)
-    await deputy.tap("Сохранить")
-    assert "Решения записаны." in deputy.last_text()
+    answer = await deputy.tap("Сохранить")
+    assert "Решения записаны." in deputy.last_text(), (answer, deputy.texts()[-3:])
     return sheet
 
 
