@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     reminder_tomorrow_at: time = time(19, 0)  # tomorrow's homework, the evening before
     weekly_summary_at: time = time(18, 0)  # on Saturdays
     period_forecast_at: time = time(18, 0)  # DIA-4
+    reports_at: time = time(8, 0)  # REP-2: the reports due that day, after a period's end or a month
     # The nightly backup (DATA-1) is one per deployment, by this zone's clock.
     backup_at: time = time(2, 0)
     scheduler_timezone: str = "Europe/Moscow"

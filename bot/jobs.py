@@ -24,7 +24,7 @@ from services.calendar import SchoolDays
 from services.clock import Clock, school_today
 from services.db import write_transaction
 from services.models import School, StudyPeriod, utcnow
-from services.reminders import family, staff
+from services.reminders import family, reports, staff
 from services.staff import StaffService
 
 log = logging.getLogger(__name__)
@@ -92,15 +92,26 @@ async def period_failing(sessions: Sessions, school_id: int, clock: Clock = utcn
     return await remind(staff.period_failing, sessions, school_id, clock)
 
 
-async def finals_missing(sessions: Sessions, school_id: int, clock: Clock = utcnow) -> int:
-    """PER-6: the day after the year's last period or an exam ended; that day often has no lessons, so it runs
-    whatever the day."""
+async def whatever_the_day(reminder: Reminder, sessions: Sessions, school_id: int, clock: Clock) -> int:
+    """Runs one reminder for one school on the school's today, lessons or not."""
     async with sessions() as session:
         school = await session.get(School, school_id)
         if school is None:
             return 0
         async with write_transaction(session):
-            return await staff.finals_missing(session, school_id, school_today(clock, school))
+            return await reminder(session, school_id, school_today(clock, school))
+
+
+async def finals_missing(sessions: Sessions, school_id: int, clock: Clock = utcnow) -> int:
+    """PER-6: the day after the year's last period or an exam ended; that day often has no lessons, so it runs
+    whatever the day."""
+    return await whatever_the_day(staff.finals_missing, sessions, school_id, clock)
+
+
+async def reports_due(sessions: Sessions, school_id: int, clock: Clock = utcnow) -> int:
+    """REP-2: the class's and the school's results after a period, a month's attendance; the working days after a
+    period are often holidays, so it runs whatever the day."""
+    return await whatever_the_day(reports.reports_due, sessions, school_id, clock)
 
 
 # ---- families (services/reminders/family.py) --------------------------------------------------------

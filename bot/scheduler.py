@@ -68,6 +68,7 @@ REMINDERS = (
     Scheduled(jobs.homework_tomorrow, "reminder_tomorrow_at"),
     Scheduled(jobs.weekly_summary, "weekly_summary_at", "sat"),
     Scheduled(jobs.period_forecast, "period_forecast_at"),
+    Scheduled(jobs.reports_due, "reports_at"),
 )
 
 

@@ -658,4 +658,5 @@ def test_every_staff_reminder_kind_has_a_text():
         EventKind.WEEK_UNREASONED,
         EventKind.PERIOD_FAILING,
         EventKind.FINALS_MISSING,
+        EventKind.REPORT_READY,
     }

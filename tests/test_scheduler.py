@@ -66,6 +66,7 @@ async def test_each_reminder_at_its_time_in_each_schools_time_zone(session, sess
         "homework_tomorrow",
         "weekly_summary",
         "period_forecast",
+        "reports_due",
     ]
     assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones", "dismissals"} | {
         f"{name}@{zone}" for name in names for zone in ("Europe/Moscow", "Asia/Novosibirsk")
@@ -82,6 +83,7 @@ async def test_each_reminder_at_its_time_in_each_schools_time_zone(session, sess
         "homework_tomorrow": (TODAY, 19, 0),
         "weekly_summary": (saturday, 18, 0),
         "period_forecast": (TODAY, 18, 0),
+        "reports_due": (TODAY, 8, 0),  # REP-2: the morning after a period's end
     }
     for name, (day, hour, minute) in expected.items():
         for zone_name, zone in (("Europe/Moscow", MSK), ("Asia/Novosibirsk", NSK)):

@@ -30,7 +30,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import LinkPreviewOptions, Message
+from aiogram.types import InputFile, LinkPreviewOptions, Message
 
 from bot.pushes.limiter import RateLimiter
 from ui.formatting import split_text
@@ -82,12 +82,15 @@ async def send(
     text: str,
     files: Sequence[Mapping[str, str]] = (),
     *,
+    uploads: Sequence[InputFile] = (),
     policy: RetryPolicy = DEFAULT_POLICY,
 ) -> Outcome:
     """Sends `text` (HTML, the bot's default, without link previews), then each file
-    (`{"kind": "photo" | "document", "file_id": ...}`) to `chat_id`, one request after another."""
+    (`{"kind": "photo" | "document", "file_id": ...}`), then each of `uploads` as a document (a report made for
+    this push) to `chat_id`, one request after another."""
     requests = [_text_request(bot, chat_id, page) for page in split_text(text)]
     requests += [_file_request(bot, chat_id, file) for file in files]
+    requests += [_upload_request(bot, chat_id, upload) for upload in uploads]
     if not requests:
         raise ValueError("a push needs a text or a file")
     outcome = Outcome(Status.SENT)
@@ -118,6 +121,10 @@ def _file_request(bot: Bot, chat_id: int, file: Mapping[str, str]) -> Request:
     if file["kind"] == "document":
         return lambda: bot.send_document(chat_id, file_id)
     raise ValueError(f"unknown file kind {file['kind']!r}")
+
+
+def _upload_request(bot: Bot, chat_id: int, upload: InputFile) -> Request:
+    return lambda: bot.send_document(chat_id, upload)
 
 
 async def _deliver(

@@ -28,6 +28,7 @@ from services.pushes.queue import LEASE, Outgoing, Result, claim_due, record, re
 from ui.pushes.render import render
 
 from .limiter import limiter_for
+from .reports import report_files
 from .sender import Status, send
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,10 @@ class PushWorker:
             if message is None:
                 result = Result.NOTHING
             else:
-                outcome = await send(self.bot, self.limiter, outgoing.account_id, message.text, list(message.files))
+                uploads = await report_files(self.session_factory, message.reports, outgoing.locale, self.clock)
+                outcome = await send(
+                    self.bot, self.limiter, outgoing.account_id, message.text, list(message.files), uploads=uploads
+                )
                 result = RESULTS[outcome.status]
                 self.stats["429"] += outcome.retries_429
         except Exception:

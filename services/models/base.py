@@ -217,6 +217,7 @@ class EventKind(str, enum.Enum):
     HOMEWORK_TOMORROW = "homework_tomorrow"  # to a student (and parents who opt in), the evening before
     WEEKLY_SUMMARY = "weekly_summary"  # to a family
     PERIOD_FORECAST = "period_forecast"  # DIA-4, to a family before the period ends
+    REPORT_READY = "report_ready"  # REP-2, to class teachers and deputies after a period or a month, with the file
 
 
 class DeliveryStatus(str, enum.Enum):

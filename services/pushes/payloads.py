@@ -8,6 +8,7 @@ in an outbox read as before. Dates are kept as ISO strings, as they were written
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -369,6 +370,28 @@ class FinalsMissing(StaffReminder):
     more: int = 0
 
 
+class ScheduledReport(str, enum.Enum):
+    """The reports made by themselves (000 §6.8.3): a class's period results, the school's, a class's month of
+    attendance."""
+
+    CLASS_RESULTS = "class_results"
+    SCHOOL_RESULTS = "school_results"
+    CLASS_ATTENDANCE = "class_attendance"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportReady(StaffReminder):
+    """REP-2: a report due after a period's end or a month, made when the push is sent and sent with it as files."""
+
+    kind = EventKind.REPORT_READY
+    report: ScheduledReport
+    class_id: int | None = None
+    class_name: str = ""
+    period_id: int | None = None
+    period_name: str = ""
+    month: str = ""  # ISO first day of the month of a month's attendance
+
+
 # ---- scheduled pushes to families (services/reminders/family.py) -------------------------------------------
 
 
@@ -452,6 +475,7 @@ PAYLOADS: dict[EventKind, type[Payload]] = {
         WeekUnreasoned,
         PeriodFailing,
         FinalsMissing,
+        ReportReady,
         HomeworkTomorrow,
         WeeklySummary,
         PeriodForecast,

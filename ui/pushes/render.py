@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from services.models import EventKind
-from services.pushes.payloads import Announcement, MarkAdded, MarkChanged, Payload, payload_of
+from services.pushes.payloads import Announcement, MarkAdded, MarkChanged, Payload, ReportReady, payload_of
 from services.pushes.queue import Item, Outgoing
 from ui.i18n import Translator
 
@@ -36,6 +36,7 @@ TAKEN_BACK = (EventKind.MARK_DELETED, EventKind.ABSENCE_REMOVED)
 class Rendered:
     text: str
     files: tuple[dict, ...] = ()
+    reports: tuple[ReportReady, ...] = ()  # made into files as the message is sent (bot/pushes/reports.py)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def render(outgoing: Outgoing) -> Rendered | None:
         if isinstance(one.payload, Announcement)
         for f in one.payload.files
     )
-    return Rendered("\n\n".join(parts), files)
+    reports = tuple(one.payload for one in news if isinstance(one.payload, ReportReady))
+    return Rendered("\n\n".join(parts), files, reports)
 
 
 def said(items: tuple[Item, ...]) -> list[News]:

@@ -5,7 +5,10 @@ reminder held by quiet hours is read later."""
 from __future__ import annotations
 
 import html
+from datetime import date
 from itertools import groupby
+
+from babel.dates import format_date
 
 from services.models import EventKind
 from services.pushes.payloads import (
@@ -17,6 +20,8 @@ from services.pushes.payloads import (
     LessonLine,
     LessonsUnfilled,
     PeriodFailing,
+    ReportReady,
+    ScheduledReport,
     WeekUnreasoned,
     WorksUnmarked,
 )
@@ -206,6 +211,20 @@ def finals_missing(payload: FinalsMissing, _: Translator) -> str:
     return "\n".join(lines)
 
 
+def report_ready(payload: ReportReady, _: Translator) -> str:
+    """REP-2: what the report in the files below is; the files are made as the push is sent."""
+    if payload.report is ScheduledReport.CLASS_ATTENDANCE:
+        month = format_date(date.fromisoformat(payload.month), "LLLL y", locale=_.locale)
+        title = _("Attendance of {class_name}, {month}").format(class_name=html.escape(payload.class_name), month=month)
+    elif payload.report is ScheduledReport.SCHOOL_RESULTS:
+        title = _("The school's results: {period}").format(period=html.escape(payload.period_name))
+    else:
+        title = _("Results of {class_name}: {period}").format(
+            class_name=html.escape(payload.class_name), period=html.escape(payload.period_name)
+        )
+    return "📊 <b>" + title + "</b>\n" + _("The report is in the files below: PDF to print, XLSX for spreadsheets.")
+
+
 RENDERERS = {
     EventKind.HOMEWORK_MISSING: homework_missing,
     EventKind.LESSONS_UNFILLED: lessons_unfilled,
@@ -214,4 +233,5 @@ RENDERERS = {
     EventKind.WEEK_UNREASONED: week_unreasoned,
     EventKind.PERIOD_FAILING: period_failing,
     EventKind.FINALS_MISSING: finals_missing,
+    EventKind.REPORT_READY: report_ready,
 }
