@@ -146,6 +146,14 @@ async def open_absence_files(parent: TelegramUser) -> None:
 
 
 @pytest.fixture
+def faster_than_a_person(monkeypatch):
+    """A scripted walk taps faster than a person can: past bot.dispatcher.FLOOD_LIMIT updates in a second the bot
+    drops the rest («Слишком много сообщений подряд»), which a long walk meets when the machine is quick. Listed
+    before bot_world, so that the bot starts with the limit lifted."""
+    monkeypatch.setattr("bot.dispatcher.FLOOD_LIMIT", 1_000_000)
+
+
+@pytest.fixture
 def school_db(school, session_factory):
     """The school in the test's database (SQLite, then PostgreSQL: tests/conftest.py): (school, sessions)."""
     return school, session_factory

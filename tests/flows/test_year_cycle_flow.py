@@ -72,7 +72,9 @@ async def record_class(deputy, class_name: str, order: str) -> str:
     return sheet
 
 
-async def test_a_year_ends_and_the_next_begins_with_the_history_kept_PER_5_DATA_4(bot_world, linked, clock):
+async def test_a_year_ends_and_the_next_begins_with_the_history_kept_PER_5_DATA_4(
+    faster_than_a_person, bot_world, linked, clock
+):
     school, sessions = bot_world
     await keep_journal(bot_world, clock)  # Monday 23 November: Артём's 4 and 5 in 5А's mathematics
     await seed_period_marks(sessions, school)
