@@ -104,6 +104,23 @@ class MarkGoalCB(CallbackData, prefix="mkg"):
     mark: Num = 0
 
 
+class StudentReport(str, Enum):
+    """/marks' «📊»: the choice of reports, and each of them (REP-1)."""
+
+    menu = "menu"  # the choice
+    pdf = "pdf"  # the report card as a PDF
+    xlsx = "xlsx"  # the report card as an XLSX
+    chart = "chart"  # the dynamics of the average mark, a picture
+
+
+class StudentReportCB(CallbackData, prefix="srep"):
+    """One student's report of a period (the service re-checks the student, REP-5)."""
+
+    student: Id
+    period: Id
+    report: StudentReport = StudentReport.menu
+
+
 class SettingsView(str, Enum):
     main = "main"  # the kinds of pushes and their modes
     digest = "digest"  # the digest time's choices

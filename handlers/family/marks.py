@@ -22,7 +22,7 @@ from services.container import Services
 from services.diary import StudentCard
 from services.grading import NEW_MARK_WEIGHT, MarkItem, rounds_up_from
 from services.report_card import MarkGoal, MarksReport, PeriodCard, SubjectMarks, SubjectReport
-from ui.callbacks import MarkGoalCB, MarksPeriodCB
+from ui.callbacks import MarkGoalCB, MarksPeriodCB, StudentReportCB
 from ui.final_marks import kind_title, outcome_text
 from ui.formatting import decimal, short_date, split_text, work_type_name
 from ui.menus import menu_filter
@@ -123,7 +123,8 @@ def period_mark_text(subject: SubjectMarks, locale: str) -> str:
 
 
 def summary_keyboard(report: MarksReport, periods: list[PeriodCard]) -> InlineKeyboardMarkup | None:
-    """The subjects two a row, then the periods of the year in a row of their own."""
+    """The subjects two a row, the student's reports of the period (REP-1), then the periods of the year in a row
+    of their own."""
     keyboard = InlineKeyboardBuilder()
     for s in report.subjects:
         keyboard.button(
@@ -131,6 +132,13 @@ def summary_keyboard(report: MarksReport, periods: list[PeriodCard]) -> InlineKe
             callback_data=MarkGoalCB(student=report.student_id, period=report.period_id, subject=s.subject_id),
         )
     keyboard.adjust(2)
+    if report.subjects:
+        keyboard.row(
+            InlineKeyboardButton(
+                text=_("📊 Report card and dynamics"),
+                callback_data=StudentReportCB(student=report.student_id, period=report.period_id).pack(),
+            )
+        )
     if len(periods) > 1:
         keyboard.row(
             *(

@@ -112,7 +112,12 @@ async def test_marks_summary_first_and_a_subject_on_a_tap_DIA_1_J_5(bot_world, c
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.press("Оценки")
     assert mother.last_text() == ARTYOM_Q2
-    assert button_rows(mother) == [["Английский язык", "Математика"], ["Русский язык"], ["1 четверть", "✓ 2 четверть"]]
+    assert button_rows(mother) == [
+        ["Английский язык", "Математика"],
+        ["Русский язык"],
+        ["📊 Табель и динамика"],  # the student's reports (REP-1)
+        ["1 четверть", "✓ 2 четверть"],
+    ]
     count = len(mother.texts())
 
     await mother.tap("Математика")
@@ -342,7 +347,7 @@ async def test_many_subjects_one_short_summary_and_each_subject_whole_on_a_tap(b
     assert len(lines) == 15 and len(summary) < 1500
     assert lines[0] == "Английский язык — оценок пока нет"
     assert all(line.startswith("Предмет") and line.endswith("(16 оценок)") for line in lines[2:14])
-    assert len(mother.buttons()) == 15 + 2  # subjects, then the two quarters
+    assert len(mother.buttons()) == 15 + 1 + 2  # subjects, «📊» (REP-1), then the two quarters
     await mother.tap("Предмет 07")
     assert mother.last_text().count("(Ответ на уроке)") == 16
     assert len(mother.texts()) == before + 1
