@@ -25,6 +25,7 @@ from .new_year import NewYearService
 from .period_marks import PeriodMarkService
 from .preferences import PreferenceService
 from .report_card import ReportCardService
+from .reports.classes import ClassReports
 from .revisions import RevisionService
 from .substitutions import SubstitutionService
 from .year_end import YearEndService
@@ -51,6 +52,10 @@ class Services:
     @cached_property
     def report_card(self) -> ReportCardService:
         return ReportCardService(self.session, self.clock)
+
+    @cached_property
+    def class_reports(self) -> ClassReports:
+        return ClassReports(self.session, self.clock)
 
     @cached_property
     def journal(self) -> JournalService:
