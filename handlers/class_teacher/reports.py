@@ -74,6 +74,8 @@ def month_of_choices(data: ClassReportCB, choices: ReportChoices) -> date | None
 async def show_menu(screen: Screen, choices: ReportChoices) -> None:
     keyboard = InlineKeyboardBuilder()
     for kind, label in REPORTS.items():
+        if kind in WITH_YEAR and not choices.marks:
+            continue  # a grade without marks (J-8): its attendance only
         keyboard.button(text=_(label), callback_data=ClassReportCB(cls=choices.class_id, kind=kind))
     back_to_class(keyboard, choices.class_id)
     keyboard.adjust(1)

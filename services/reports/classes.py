@@ -72,6 +72,7 @@ class ReportChoices:
     periods: tuple[PeriodChoice, ...]
     current_period_id: int | None
     months: tuple[date, ...]  # the first day of each month of the year, up to the current one
+    marks: bool = True  # the grade gets marks (J-8): results and the summary sheet are there to make
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ class ClassReports:
 
     async def choices(self, actor: Actor, class_id: int) -> ReportChoices:
         """The periods of the class's grade and the months of its year up to today's."""
-        class_group, _school, today = await self._class(actor, class_id)
+        class_group, school, today = await self._class(actor, class_id)
         periods = await periods_of(self.session, class_group.year_id, class_group.grade)
         current = await self._period(class_group, periods, today, None) if periods else None
         found: list[date] = []
@@ -203,6 +204,7 @@ class ClassReports:
             periods=tuple(PeriodChoice(p.id, p.name, p.starts_on, p.ends_on) for p in periods),
             current_period_id=current.id if current else None,
             months=tuple(found),
+            marks=class_group.grade not in school.no_mark_grades,
         )
 
     # ---- results ------------------------------------------------------------------------------------------

@@ -107,5 +107,35 @@ async def test_a_forged_report_of_another_class_is_refused_REP_5(bot_world, link
     answer = await eng.tap_raw(
         ClassReportCB(cls=school.classes["5А"], kind=ClassReport.results, period=school.q2, fmt=Format.PDF).pack()
     )
-    assert "text" not in answer or answer["text"] != "Итоги периода"
+    assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."  # not a class teacher's
     assert all("document" not in m for m in emulator.messages(eng.token, eng.id))
+
+
+async def test_the_years_summary_sheet_REP_2_REP_4(bot_world, linked, emulator, drawn):
+    school, _sessions = bot_world
+    math = await linked(school.staff["math"])
+    await math.press("Мой класс")
+    await math.tap("📊 Отчёты")
+    await math.tap("Сводная ведомость")
+    await math.tap("Год")
+    assert plain(math.last_text()) == "Сводная ведомость: 5А, год\nВ каком виде прислать?"
+    await math.tap("PDF")
+    for _shown in range(2):
+        await emulator.wait_for_bot_message(math.token, math.id)
+    texts = [plain(t or "") for t in math.texts()]
+    # No year marks yet: the four students all unmarked, quality 0/4 and success 0/4; no average.
+    assert (
+        "5А, 2026/2027 учебный год: качество знаний 0,0 %, успеваемость 0,0 %, средний балл —\n"
+        "Сводная ведомость: учащихся — 4, предметов — 3." in texts
+    )
+    sent = emulator.messages(math.token, math.id)[-1]
+    assert sent["document"]["file_name"] == f"summary-sheet-{school.classes['5А']}-year.pdf"
+    assert sent["caption"] == "Сводная ведомость учёта успеваемости за год"
+
+
+async def test_a_grade_without_marks_has_its_attendance_only_REP_2(bot_world, linked):
+    school, _sessions = bot_world
+    primary = await linked(school.staff["primary"])  # the class teacher of 1А: no marks in the 1st grade (J-8)
+    await primary.press("Мой класс")
+    await primary.tap("📊 Отчёты")
+    assert primary.buttons() == ["Посещаемость за период", "Посещаемость за месяц", "◀ Мой класс"]
