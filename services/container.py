@@ -25,6 +25,7 @@ from .new_year import NewYearService
 from .period_marks import PeriodMarkService
 from .preferences import PreferenceService
 from .report_card import ReportCardService
+from .reports.classes import ClassReports
 from .reports.student import StudentReports
 from .revisions import RevisionService
 from .substitutions import SubstitutionService
@@ -56,6 +57,10 @@ class Services:
     @cached_property
     def student_reports(self) -> StudentReports:
         return StudentReports(self.session, self.clock)
+
+    @cached_property
+    def class_reports(self) -> ClassReports:
+        return ClassReports(self.session, self.clock)
 
     @cached_property
     def journal(self) -> JournalService:

@@ -21,6 +21,7 @@ from services.models import (
     NotifyMode,
     YearDecisionKind,
 )
+from ui.reports.document import Format
 
 INT_MAX = 2**31 - 1  # PostgreSQL's INTEGER; SQLite's is wider
 Id = Annotated[int, Field(ge=1, le=INT_MAX)]  # a row's id
@@ -277,6 +278,26 @@ class ClassCB(CallbackData, prefix="ctc"):
     view: ClassView
     person: Num = 0  # one_ask, one: the person to give a code (0: none)
     page: Num = 0  # pick: the page of the list
+
+
+class ClassReport(str, Enum):
+    menu = "menu"  # the choice of a report
+    results = "results"  # the results of a period or of the year
+    summary = "summary"  # the summary sheet of marks
+    attendance = "attendance"  # the attendance of a period
+    month = "month"  # the attendance of a calendar month
+
+
+class ClassReportCB(CallbackData, prefix="ctp"):
+    """/class → reports (REP-2): a report of the class, its period (or the year, or a month), then its file's format;
+    the service re-checks the class (ACC-4, REP-5) and the period on every tap."""
+
+    cls: Id
+    kind: ClassReport
+    period: Num = 0  # 0: not chosen yet
+    year: bool = False  # the year's marks instead of a period's
+    month: Num = 0  # YYYYMM of a month; 0: not chosen yet
+    fmt: Format | None = None
 
 
 class ReasonScope(str, Enum):

@@ -49,6 +49,7 @@ ERRORS = {
     "absence.not_found": N_("This absence is no longer in the journal."),
     "class.not_found": N_("No such class."),
     "class.not_yours": N_("This is not your class."),
+    "report.bad_dates": N_("The report's first day is after its last day."),
     "correction.already_decided": N_("This correction request has already been decided."),
     "correction.bad_change": N_("The correction request has a change of an unknown kind."),
     "correction.no_changes": N_("A correction request needs from 1 to {max} changes."),

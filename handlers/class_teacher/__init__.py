@@ -6,12 +6,12 @@ from aiogram import Router
 from services.models import Role
 from ui.filters import RoleFilter
 
-from . import class_screen, documents
+from . import class_screen, documents, reports
 
 
 def build_router() -> Router:
     router = Router(name="class_teacher")
     for observer in (router.message, router.callback_query):
         observer.filter(RoleFilter(Role.CLASS_TEACHER))
-    router.include_routers(*(m.build_router() for m in (class_screen, documents)))
+    router.include_routers(*(m.build_router() for m in (class_screen, documents, reports)))
     return router

@@ -24,7 +24,7 @@ from services.container import Services
 from services.errors import NotFound
 from services.invites import IssuedCode, UnlinkedPerson
 from services.models import AbsenceReason, ConsentAnswer, Role
-from ui.callbacks import ClassCB, ClassReasonCB, ClassView, ReasonScope
+from ui.callbacks import ClassCB, ClassReasonCB, ClassReport, ClassReportCB, ClassView, ReasonScope
 from ui.formatting import absence_reason, day_title, short_date, split_text
 from ui.labels import ROLE_NAMES
 from ui.menus import menu_filter
@@ -81,6 +81,7 @@ async def show_main(screen: Screen, services: Services, class_id: int) -> None:
             text=_("Not linked ({count})").format(count=len(unlinked)),
             callback_data=ClassCB(cls=class_id, view=ClassView.unlinked),
         )
+    keyboard.button(text=_("📊 Reports"), callback_data=ClassReportCB(cls=class_id, kind=ClassReport.menu))
     keyboard.button(text=_("🔄 Refresh"), callback_data=ClassCB(cls=class_id, view=ClassView.main))
     keyboard.adjust(1)
     await screen.show(split_text(main_text(day, missing, unlinked, user.locale)), keyboard.as_markup())

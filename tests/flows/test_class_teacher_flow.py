@@ -70,7 +70,7 @@ async def test_class_today_and_reasons_set_for_a_day_and_for_one_lesson_ABS_2_AB
     assert "Мой класс" in math.keyboard() and "class" in math.commands()
     await math.press("Мой класс")
     assert plain(math.last_text()) == MAIN
-    assert math.buttons() == ["Пропуски без причины (5)", "Не подключены (5)", "🔄 Обновить"]
+    assert math.buttons() == ["Пропуски без причины (5)", "Не подключены (5)", "📊 Отчёты", "🔄 Обновить"]
 
     await math.tap("Пропуски без причины (5)")
     assert plain(math.last_text()) == (
