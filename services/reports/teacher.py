@@ -162,6 +162,13 @@ class TeacherReports:
             )
         return found
 
+    async def choice(self, actor: Actor, assignment_id: int) -> ReportChoice:
+        """One of the teacher's own classes and subjects (choices()); any other id is refused alike."""
+        for found in await self.choices(actor):
+            if found.assignment_id == assignment_id:
+                return found
+        raise Forbidden("journal.not_your_class")
+
     async def subject_sheet(self, actor: Actor, assignment_id: int, period_id: int | None = None) -> SubjectSheet:
         """REP-2: the sheet of the period (None: the one today is in, or the one that ended last)."""
         assignment, school, today, calendar = await self._load(actor, assignment_id)
