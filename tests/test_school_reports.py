@@ -15,6 +15,7 @@ from services.models import Assignment, Exam, FinalMark, FinalMarkKind, FinalRes
 from services.reports.figures import Results
 from services.reports.school import SchoolReports, YearMarks
 from tests.factories import build_school
+from ui.reports.school import final_document, progress_text
 
 NA = "na"
 
@@ -193,3 +194,39 @@ async def test_another_schools_deputy_gets_nothing_of_this_school_REP_5(session,
         await reports.final_sheet(deputy, school.year_id)  # this school's year
     own = await reports.results(deputy, other.q2)
     assert own.school == "Школа № 8" and own.total.students == 6 and own.total.average is None
+
+
+async def test_the_summary_sheet_is_a_sheet_per_class_to_sign_REP_4(session, clock, school):
+    await give(session, school, FinalMarkKind.YEAR, {("alekseev", "math5A"): 5, ("borisova", "math5A"): NA})
+    math = await subject_of(session, school, "math5A")
+    session.add(
+        Exam(school_id=school.school_id, year_id=school.year_id, grade=5, subject_id=math, held_on=date(2027, 5, 25))
+    )
+    await session.commit()
+    deputy = await load_actor(session, school.staff["deputy"])
+    document = final_document(await SchoolReports(session, clock).final_sheet(deputy), "ru")
+
+    assert (document.title, document.one_sheet_per_table) == ("Сводная ведомость итоговых отметок", True)
+    assert document.signatures == ("Заместитель директора", "Директор")
+    a, b = document.parts
+    assert (a.title, b.title) == ("5А", "5Б")
+    assert a.headers == (
+        "№",
+        "Учащийся",
+        "Английский язык",
+        "Математика: год.",
+        "Математика: экз.",
+        "Математика: итог.",
+        "Русский язык",
+    )
+    # A mark is a number (the XLSX counts it), «н/а» the journal's word, nothing where no mark is set.
+    assert a.rows[0] == (1, "Алексеев Артём Игоревич", None, 5, None, None, None)
+    assert a.rows[1] == (2, "Борисова Вера Олеговна", None, "н/а", None, None, None)
+    # The average of the numbers in each column: the year marks in mathematics: 5 / 1 = 5.0.
+    assert a.totals == ("", "Средний балл", None, 5.0, None, None, None)
+
+
+def test_the_progress_message_counts_classes_REP_5():
+    assert progress_text(3, 24, "ru") == "Готовлю отчёт по школе: 3 из 24 классов…"
+    assert progress_text(1, 21, "ru") == "Готовлю отчёт по школе: 1 из 21 класса…"
+    assert progress_text(3, 24, "en") == "Preparing the school's report: 3 of 24 classes…"

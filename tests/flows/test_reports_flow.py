@@ -155,3 +155,21 @@ async def test_a_teachers_forged_buttons_are_refused_REP_5(bot_world, linked, cl
     answer = await teacher.tap_raw(SchoolReportCB(kind=SchoolReport.results, chosen=True, fmt=ReportFormat.pdf).pack())
     assert "устарела" in answer["text"]
     assert made == [] and not [m for m in teacher.emulator.messages(TOKEN, teacher.id) if "document" in m]
+
+
+async def test_the_summary_sheet_of_final_marks_comes_as_a_file_REP_4(bot_world, linked, clock, made):
+    school, _sessions = bot_world
+    deputy = await linked(school.staff["deputy"])
+    await deputy.press("Отчёты")
+    await deputy.tap("Сводная ведомость итоговых отметок")
+    assert deputy.buttons() == ["PDF", "XLSX", "◀ Отчёты"]
+    await deputy.tap("XLSX")
+    seen = await messages_until(deputy, READY)
+    [document] = [m for m in seen if "document" in m]
+    assert document["document"]["file_name"] == "final-marks-2026-2027.xlsx"
+    assert plain(document["caption"]) == (
+        "Сводная ведомость итоговых отметок, 2026/2027\n"
+        "Классов: 2; учащихся: 6. Распечатайте, подпишите и сдайте в архив."
+    )
+    [doc] = made
+    assert [t.title for t in doc.parts] == ["5А", "5Б"] and doc.one_sheet_per_table
