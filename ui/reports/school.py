@@ -183,7 +183,7 @@ def class_table(c: ClassFinals, _: Translator) -> Table:
         rows.append(tuple(cells))
     averages: list[Cell] = ["", _("Average mark")]
     for i in range(2, len(headers)):
-        values = [r[i] for r in rows if isinstance(r[i], int)]
+        values = [v for row in rows if isinstance(v := row[i], int)]
         averages.append(round(sum(values) / len(values), 2) if values else None)
     r = c.results
     return Table(
