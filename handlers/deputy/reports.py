@@ -131,6 +131,9 @@ class SchoolJob:
             await self.edit(ready_text(self.locale))
         except DomainError as err:
             await self.edit(error_text(err.code, err.params, self.locale))
+        except asyncio.CancelledError:  # the bot stops: the message says so, not «готовлю» for ever
+            await self.edit(failed_text(self.locale))
+            raise
         except Exception:
             log.exception("the school's report for chat %s failed", self.chat_id)
             await self.edit(failed_text(self.locale))
@@ -157,8 +160,18 @@ class SchoolJob:
             await self.bot.edit_message_text(text=text, chat_id=self.chat_id, message_id=self.message_id)
 
 
+async def stop_reports() -> None:
+    """On the bot's stop (before its session closes): the reports in the making are cancelled, each message saying
+    it could not be made, so that nothing is left half done when the process ends."""
+    tasks = [task for task in RUNNING.values() if not task.done()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def build_router() -> Router:
     router = Router(name=__name__)
+    router.shutdown.register(stop_reports)
     results, none = SchoolReport.results, ReportFormat.none
     router.callback_query.register(on_periods, SchoolReportCB.filter((F.kind == results) & ~F.chosen & (F.fmt == none)))
     router.callback_query.register(on_formats, SchoolReportCB.filter(F.fmt == none))

@@ -173,3 +173,24 @@ async def test_the_summary_sheet_of_final_marks_comes_as_a_file_REP_4(bot_world,
     )
     [doc] = made
     assert [t.title for t in doc.parts] == ["5А", "5Б"] and doc.one_sheet_per_table
+
+
+async def test_a_report_in_the_making_when_the_bot_stops_says_it_was_not_made_REP_5(
+    bot_world, linked, clock, made, monkeypatch
+):
+    school, _sessions = bot_world
+    never = asyncio.Event()
+
+    async def stuck(self, *args, **kwargs):
+        await never.wait()
+
+    monkeypatch.setattr(SchoolReports, "final_sheet", stuck)
+    deputy = await linked(school.staff["deputy"])
+    await deputy.press("Отчёты")
+    await deputy.tap("Сводная ведомость итоговых отметок")
+    await deputy.tap("PDF")
+    assert (await deputy.emulator.wait_for_bot_message(TOKEN, deputy.id))["text"] == PREPARING
+    await deputy_reports.stop_reports()  # the dispatcher's shutdown hook, before the bot's session closes
+    failed = "Не удалось подготовить отчёт по школе. Попробуйте немного позже."
+    assert (await deputy.emulator.wait_for_bot_message(TOKEN, deputy.id))["text"] == failed
+    assert deputy_reports.RUNNING == {} and made == []
