@@ -4,7 +4,7 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from . import announcements, class_teacher, common, deputy, fallback, family, secretary, teacher
+    from . import announcements, class_teacher, common, deputy, fallback, family, reports, secretary, teacher
 
     return [
         common.build_router(),
@@ -14,5 +14,6 @@ def get_routers() -> list[Router]:
         deputy.build_router(),
         secretary.build_router(),
         announcements.build_router(),
+        reports.build_router(),
         fallback.build_router(),
     ]

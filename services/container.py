@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cached_property
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .absences import AbsenceService
 from .accounts import AccountService
@@ -26,10 +28,14 @@ from .period_marks import PeriodMarkService
 from .preferences import PreferenceService
 from .report_card import ReportCardService
 from .reports.classes import ClassReports
+from .reports.school import SchoolReports
 from .reports.student import StudentReports
+from .reports.teacher import TeacherReports
 from .revisions import RevisionService
 from .substitutions import SubstitutionService
 from .year_end import YearEndService
+
+Sessions = async_sessionmaker[AsyncSession]  # the bot's session factory (its dispatcher's `session_factory`)
 
 
 class Services:
@@ -129,3 +135,19 @@ class Services:
     @cached_property
     def new_year(self) -> NewYearService:
         return NewYearService(self.session, self.clock)
+
+    @cached_property
+    def teacher_reports(self) -> TeacherReports:
+        return TeacherReports(self.session, self.clock)
+
+    @cached_property
+    def school_reports(self) -> SchoolReports:
+        return SchoolReports(self.session, self.clock)
+
+
+@asynccontextmanager
+async def own_services(sessions: Sessions, clock: Clock, store: FileStore) -> AsyncIterator[Services]:
+    """Services on a session of their own, for work that outlives the update that started it (a whole school's
+    report made in the background): the update's session closes when its handler returns."""
+    async with sessions() as session:
+        yield Services(session, clock, store)

@@ -640,3 +640,48 @@ class ConsentsCB(CallbackData, prefix="scon"):
     view: ConsentsView
     id: Num = 0
     cls: Num = 0
+
+
+# ---- reports (/reports): a teacher's class and subject, the school's (REP-2, REP-4, REP-5) --------------------
+
+
+class ReportFormat(str, Enum):
+    none = ""  # not chosen yet: the formats are offered
+    pdf = "pdf"
+    xlsx = "xlsx"
+
+
+class ReportsMenuCB(CallbackData, prefix="repm"):
+    """/reports: back to the first screen (the teacher's classes, the school's reports)."""
+
+
+class TeacherReport(str, Enum):
+    none = ""  # the reports of the class and subject are offered
+    sheet = "sheet"  # the class-and-subject sheet of a period
+    programme = "prog"  # the programme's completion against the thematic plan
+
+
+class TeacherReportCB(CallbackData, prefix="rept"):
+    """A teacher's report on a class and subject: the kind, the period (0: to choose), the format (the service
+    re-checks the assignment)."""
+
+    assignment: Id
+    kind: TeacherReport = TeacherReport.none
+    period: Num = 0
+    fmt: ReportFormat = ReportFormat.none
+
+
+class SchoolReport(str, Enum):
+    results = "res"  # the results of a period or the year
+    finals = "fin"  # the year's summary sheet of final marks
+
+
+class SchoolReportCB(CallbackData, prefix="reps"):
+    """The school's report (deputy director, administrator): the period chosen (`chosen`; period 0: each class's
+    current one; `year`: the year marks), then the format, then it is made in the background."""
+
+    kind: SchoolReport
+    chosen: bool = False
+    period: Num = 0
+    year: bool = False
+    fmt: ReportFormat = ReportFormat.none

@@ -40,6 +40,8 @@ ERRORS = {
         "hand the signed paper to the school's secretary. Then send your code again."
     ),
     "history.not_allowed": N_("The history of changes is for the deputy director and the administrator."),
+    "report.no_year": N_("No such school year."),
+    "report.not_allowed": N_("The school's reports are for the deputy director and the administrator."),
     "control.future_week": N_("This week has not begun yet."),
     "control.not_allowed": N_("Journal control is for the deputy director and the administrator."),
     "plan.not_allowed": N_("The thematic plan is loaded by the deputy director or the administrator."),

@@ -45,6 +45,7 @@ ENTRIES = (
     MenuEntry("settings", N_("Notification settings"), N_("Settings"), FAMILY),
     MenuEntry("today", N_("Lessons of the day: attendance, marks, topic, homework"), N_("Lessons"), TEACHING),
     MenuEntry("period", N_("Period marks of a class"), N_("Period marks"), TEACHING),
+    MenuEntry("reports", N_("Reports: class sheets, the school's results"), N_("Reports"), TEACHING | CONTROL),
     MenuEntry("class", N_("My class: absences, attendance today, access codes"), N_("My class"), CLASS_TEACHING),
     MenuEntry("documents", N_("Absence documents from parents"), N_("Documents"), CLASS_TEACHING),
     MenuEntry("corrections", N_("Correction requests to decide"), N_("Corrections"), CONTROL),

@@ -60,8 +60,18 @@ async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, link
     school, sessions = bot_world
     teacher = await linked(school.staff["math"])
     # The math teacher leads 5А: a teacher's and a class teacher's entries, and nothing to switch.
-    assert teacher.keyboard() == ["Уроки", "Отметки за период", "Мой класс", "Документы", "Объявление"]
-    assert teacher.commands() == ["today", "period", "class", "documents", "announce", "help", "language", "logout"]
+    assert teacher.keyboard() == ["Уроки", "Отметки за период", "Отчёты", "Мой класс", "Документы", "Объявление"]
+    assert teacher.commands() == [
+        "today",
+        "period",
+        "reports",
+        "class",
+        "documents",
+        "announce",
+        "help",
+        "language",
+        "logout",
+    ]
     await teacher.send("/switch")
     assert teacher.last_text() == "У вас один профиль: переключать нечего."
     await linked(school.parents["alekseeva_mother"], user=teacher)
@@ -73,6 +83,7 @@ async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, link
     assert teacher.keyboard() == [
         "Уроки",
         "Отметки за период",
+        "Отчёты",
         "Мой класс",
         "Документы",
         "Объявление",
