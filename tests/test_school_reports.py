@@ -212,7 +212,7 @@ async def test_the_summary_sheet_is_a_sheet_per_class_to_sign_REP_4(session, clo
     assert (a.title, b.title) == ("5А", "5Б")
     assert a.headers == (
         "№",
-        "Учащийся",
+        "Ученик",
         "Английский язык",
         "Математика: год.",
         "Математика: экз.",
