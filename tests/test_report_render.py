@@ -240,3 +240,21 @@ def test_the_bot_loads_the_drawing_libraries_only_when_a_report_is_made():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_very_wide_table_gets_smaller_letters_and_wrapped_headers_but_keeps_its_numbers_whole_REP_4():
+    """25 columns do not fit a landscape page even at the smallest letters: the headers' words break, a per cent
+    or a name does not (each is printed whole on its line)."""
+    wide = Table(
+        title="Очень широкая таблица",
+        headers=("Ученик", *[f"Предмет номер {n} с длинным названием" for n in range(1, 25)]),
+        rows=tuple((f"Константинопольский-Заречный Александр {n}", *[4.25] * 24) for n in range(1, 6)),
+        totals=("Итого", *[Percent(87.5)] * 24),
+    )
+    data = render(russian(wide, signatures=()), Format.PDF)
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1 and reader.pages[0].mediabox.width > reader.pages[0].mediabox.height
+    (text,) = pdf_pages(data)
+    assert "Итого " + " ".join(["87,5 %"] * 24) in text
+    assert "Константинопольский-Заречный" in text
+    assert "5 " + " ".join(["4,25"] * 24) in text

@@ -30,6 +30,7 @@ LANDSCAPE_FROM = 9  # a table of this many columns or more turns the pages sidew
 BODY_PT = 10
 TABLE_PT = 9  # a table's letters at their largest …
 SMALLEST_PT = 7  # … and at their smallest, for a very wide one (still read without a lens); then headers wrap
+FLOOR_PT = 5  # a table so wide that even its words do not fit at SMALLEST_PT: smaller still, down to this
 PADDING = 1.2  # mm inside a cell, on each side
 HEADER_FILL = (225, 229, 235)
 MARKED_FILL = (255, 228, 196)  # a marked row: light orange, still grey enough on a black-and-white printer
@@ -134,40 +135,50 @@ class _Layout:
 
 def _layout(pdf: FPDF, texts: list[list[str]], headers: tuple[str, ...]) -> _Layout:
     """Columns as wide as their longest cell and their header. A table wider than the page gets smaller letters,
-    down to SMALLEST_PT; then its headers wrap at their spaces; then, past all that, every column is squeezed alike
-    and long words break inside their cells."""
+    down to SMALLEST_PT; then its headers wrap at their spaces; then, past all that, the columns give up the room
+    their headers' words and their texts' lines ask for, but not the room of a cell's longest word: a number, a
+    per cent or a name is never broken, a header's word is."""
     room = pdf.epw
     size = float(TABLE_PT)
     while True:
-        wanted, least = _widths(pdf, texts, headers, size)
+        wanted, least, hard = _widths(pdf, texts, headers, size)
         if sum(wanted) <= room:
             return _Layout(size, tuple(wanted))
-        if size <= SMALLEST_PT:
-            break
+        if (size <= SMALLEST_PT and sum(hard) <= room) or size <= FLOOR_PT:
+            break  # at SMALLEST_PT, smaller still only when a number or a name would have to break
         size -= 0.5
     if sum(least) <= room:  # headers wrap: each column gets its least and a share of the rest as its header asks
-        spare = room - sum(least)
-        asked = sum(w - m for w, m in zip(wanted, least, strict=True)) or 1
-        widths = [m + spare * (w - m) / asked for w, m in zip(wanted, least, strict=True)]
+        widths = _share(least, wanted, room)
+    elif sum(hard) <= room:
+        widths = _share(hard, least, room)
     else:
-        widths = [m * room / sum(least) for m in least]
+        widths = [h * room / sum(hard) for h in hard]
     return _Layout(size, tuple(widths))
 
 
-def _widths(
-    pdf: FPDF, texts: list[list[str]], headers: tuple[str, ...], size: float
-) -> tuple[list[float], list[float]]:
-    """Each column's width with its header on one line, and with its header wrapped at its spaces (its longest
-    word), in mm at this size; measured in bold, as the headers and the totals are printed."""
+def _share(floor: list[float], ask: list[float], room: float) -> list[float]:
+    """Each column its floor, and the room left shared in proportion to what it asks for above its floor."""
+    spare = room - sum(floor)
+    asked = sum(a - f for a, f in zip(ask, floor, strict=True)) or 1
+    return [f + spare * (a - f) / asked for a, f in zip(ask, floor, strict=True)]
+
+
+def _widths(pdf: FPDF, texts: list[list[str]], headers: tuple[str, ...], size: float) -> tuple[list[float], ...]:
+    """Each column's width in mm at this size: with its header on one line, with its header wrapped at its spaces,
+    and the least that breaks no word of its cells (a no-break space, as in «87,5 %», joins). Measured in bold, as
+    the headers and the totals are printed."""
     pdf.set_font(FONT, "B", size)
     extra = 2 * PADDING + 0.6
-    wanted, least = [], []
+    wanted, least, hard = [], [], []
     for column, header in enumerate(headers):
-        body = max((pdf.get_string_width(row[column]) for row in texts if column < len(row)), default=0) + extra
-        word = max((pdf.get_string_width(w) for w in header.split()), default=0) + extra
+        cells = [row[column] for row in texts if column < len(row)]
+        body = max((pdf.get_string_width(text) for text in cells), default=0) + extra
+        word = max((pdf.get_string_width(w) for w in header.split(" ")), default=0) + extra
+        longest = max((pdf.get_string_width(w) for text in cells for w in text.split(" ")), default=0) + extra
         wanted.append(max(body, pdf.get_string_width(header) + extra))
         least.append(max(body, word))
-    return wanted, least
+        hard.append(longest)
+    return wanted, least, hard
 
 
 def _table(pdf: FPDF, table: Table, locale: str) -> None:
@@ -189,7 +200,7 @@ def _table(pdf: FPDF, table: Table, locale: str) -> None:
     marked = FontFace(fill_color=MARKED_FILL)
     with pdf.table(
         col_widths=layout.widths,
-        width=sum(layout.widths),
+        width=min(sum(layout.widths), pdf.epw),  # the widths are shares of it; a rounding may pass the page
         align="LEFT",
         text_align=aligns,
         headings_style=FontFace(emphasis="BOLD", fill_color=HEADER_FILL),
