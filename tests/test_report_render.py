@@ -258,3 +258,17 @@ def test_a_very_wide_table_gets_smaller_letters_and_wrapped_headers_but_keeps_it
     assert "Итого " + " ".join(["87,5 %"] * 24) in text
     assert "Константинопольский-Заречный" in text
     assert "5 " + " ".join(["4,25"] * 24) in text
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("ru", ["5", "4,25", "3,90", "87,5\xa0%", "100,0\xa0%", "", "5А"]),  # «87,5 %»: a no-break space before «%»
+        ("en", ["5", "4.25", "3.90", "87.5%", "100.0%", "", "5А"]),
+    ],
+)
+def test_a_cell_is_printed_in_the_readers_way_REP_4(locale, expected):
+    from ui.reports.pdf import cell_text
+
+    cells = (5, 4.25, 3.9, Percent(87.5), Percent(100), None, "5А")
+    assert [cell_text(cell, locale) for cell in cells] == expected

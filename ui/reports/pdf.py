@@ -13,7 +13,7 @@ from pathlib import Path
 import matplotlib as mpl
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_percent
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import TableBordersLayout
 
@@ -64,7 +64,6 @@ def pdf_bytes(document: Document) -> bytes:
     pdf.set_author(document.extra.get("author", document.school))
     pdf.set_subject(document.extra.get("subject", document.subtitle))
     pdf.set_keywords(document.extra.get("keywords", ""))
-    pdf.set_creator(document.school)
     pdf.set_lang(document.locale)
     pdf.add_page()
     _heading(pdf, document, _)
@@ -109,8 +108,6 @@ def cell_text(cell: Cell, locale: str) -> str:
         return ""
     if isinstance(cell, Percent):
         return percent(cell, locale)
-    if isinstance(cell, bool):
-        return str(cell)
     if isinstance(cell, int):
         return str(cell)
     if isinstance(cell, float):
@@ -121,10 +118,7 @@ def cell_text(cell: Cell, locale: str) -> str:
 def percent(value: float, locale: str) -> str:
     """A share of 0–100 with one decimal in the locale's percent pattern: «87,5 %» (a no-break space), "87.5%"."""
     pattern = Locale.parse(locale).percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
-    number = format_decimal(value, "#,##0.0", locale=locale)
-    return pattern.replace("#,##0.0", number, 1).replace(
-        "%", Locale.parse(locale).number_symbols["latn"]["percentSign"]
-    )
+    return format_percent(value / 100, pattern, locale=locale)
 
 
 @dataclass(frozen=True)
