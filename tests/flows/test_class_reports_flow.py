@@ -3,11 +3,11 @@ the chat and the file sent; a forged button for another class is refused (REP-5,
 
 from __future__ import annotations
 
-import importlib.util
+import io
 
-import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
-import handlers.class_teacher.reports as reports_handlers
 from services.access import load_actor
 from services.reports.classes import ClassReports
 from tests.flows.conftest import plain
@@ -16,17 +16,21 @@ from ui.callbacks import ClassReport, ClassReportCB
 from ui.reports.classes import results_document
 from ui.reports.document import Format
 
-RENDERERS = importlib.util.find_spec("ui.reports.pdf") is not None
+
+async def results_file(teacher, emulator, fmt: str) -> bytes:
+    """/class → «📊 Отчёты» → the 2nd quarter's results in `fmt`: the bytes of the file the bot sends."""
+    await teacher.press("Мой класс")
+    await teacher.tap("📊 Отчёты")
+    await teacher.tap("Итоги периода")
+    await teacher.tap("• 2 четверть")
+    await teacher.tap(fmt)
+    for _shown in range(2):  # the figures in place of the choice, then the document
+        await emulator.wait_for_bot_message(teacher.token, teacher.id)
+    sent = emulator.messages(teacher.token, teacher.id)[-1]
+    return emulator.state(teacher.token).files[sent["document"]["file_id"]].data
 
 
-@pytest.fixture
-def drawn(monkeypatch):
-    """Until the renderers are merged, a stand-in draws the file, so that the sending is still seen end to end."""
-    if not RENDERERS:
-        monkeypatch.setattr(reports_handlers, "render", lambda doc, fmt: b"%PDF-1.4 stand-in " + doc.title.encode())
-
-
-async def test_period_results_from_the_class_screen_REP_2(bot_world, linked, clock, emulator, drawn):
+async def test_period_results_from_the_class_screen_REP_2(bot_world, linked, clock, emulator):
     school, sessions = bot_world
     async with sessions() as session:
         # 2nd quarter, math: Алексеев 5, Борисова 4, Васильев 3, Григорьева not set; Russian: 5, 5, 4, 2; English
@@ -69,8 +73,16 @@ async def test_period_results_from_the_class_screen_REP_2(bot_world, linked, clo
     table = results_document(found, "ru").parts[0]
     assert table.totals == ("Итого по классу", 4, 1, 1, 1, 0, 0, 1, 50.0, 75.0, 4.18)  # type: ignore[union-attr]
 
+    # The PDF to print and the XLSX for the spreadsheet say the same hand count.
+    pdf = emulator.state(math.token).files[sent["document"]["file_id"]].data
+    text = plain(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+    assert "Итого по классу 4 1 1 1 0 0 1 50,0 % 75,0 % 4,18" in text
+    sheet = load_workbook(io.BytesIO(await results_file(math, emulator, "XLSX"))).active
+    [totals] = [row for row in sheet.iter_rows(values_only=True) if row[0] == "Итого по классу"]
+    assert totals == ("Итого по классу", 4, 1, 1, 1, 0, 0, 1, 0.5, 0.75, 4.18)  # the shares as numbers
 
-async def test_month_attendance_in_xlsx_REP_2(bot_world, linked, emulator, drawn):
+
+async def test_month_attendance_in_xlsx_REP_2(bot_world, linked, emulator):
     school, _sessions = bot_world
     math = await linked(school.staff["math"])
     await math.press("Мой класс")
@@ -89,7 +101,7 @@ async def test_month_attendance_in_xlsx_REP_2(bot_world, linked, emulator, drawn
     assert sent["caption"] == "Отчёт о посещаемости класса за месяц"
 
 
-async def test_a_forged_report_of_another_class_is_refused_REP_5(bot_world, linked, emulator, drawn):
+async def test_a_forged_report_of_another_class_is_refused_REP_5(bot_world, linked, emulator):
     school, _sessions = bot_world
     math = await linked(school.staff["math"])  # leads 5А, not 5Б
     await math.press("Мой класс")
@@ -111,7 +123,7 @@ async def test_a_forged_report_of_another_class_is_refused_REP_5(bot_world, link
     assert all("document" not in m for m in emulator.messages(eng.token, eng.id))
 
 
-async def test_the_years_summary_sheet_REP_2_REP_4(bot_world, linked, emulator, drawn):
+async def test_the_years_summary_sheet_REP_2_REP_4(bot_world, linked, emulator):
     school, _sessions = bot_world
     math = await linked(school.staff["math"])
     await math.press("Мой класс")

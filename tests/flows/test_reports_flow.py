@@ -5,7 +5,6 @@ prepared), a teacher's class-and-subject sheet, and a teacher's forged buttons r
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 
 import pytest
 
@@ -17,25 +16,20 @@ from tests.test_school_reports import second_quarter
 from tests.test_teacher_reports import mathematics_marks
 from ui.callbacks import ReportFormat, SchoolReport, SchoolReportCB, TeacherReport, TeacherReportCB
 from ui.reports.document import Document
+from ui.reports.render import render as real_render
 
-RENDERERS = importlib.util.find_spec("ui.reports.pdf") is not None and importlib.util.find_spec("ui.reports.xlsx")
 PREPARING = "Готовлю отчёт по школе…"
 READY = "Отчёт по школе готов: файл ниже."
 
 
 @pytest.fixture
 def made(monkeypatch) -> list[Document]:
-    """The Documents the bot renders. Until the renderers are merged (another branch), a stub draws them: the
-    flow is the same, the file's bytes are not what is tested here."""
+    """The Documents the bot renders (with the real renderer), to read their figures."""
     documents: list[Document] = []
-    if RENDERERS:
-        from ui.reports.render import render as real
-    else:
-        real = None
 
     def render(document, fmt):
         documents.append(document)
-        return real(document, fmt) if real else b"%PDF-1.4 stub"
+        return real_render(document, fmt)
 
     monkeypatch.setattr(deputy_reports, "render", render)
     monkeypatch.setattr(teacher_reports, "render", render)
