@@ -70,7 +70,7 @@ def subject_sheet_document(sheet: SubjectSheet, locale: str) -> Document:
         made_on=sheet.made_on,
         locale=locale,
         parts=(
-            _("Teacher: {teacher}. Period: {first} – {last}.").format(
+            _("Teacher: {teacher}; period: {first} – {last}").format(
                 teacher=sheet.teacher, first=short_date(sheet.starts_on, locale), last=short_date(sheet.ends_on, locale)
             ),
             Table(
@@ -124,7 +124,7 @@ def programme_document(programme: Programme, locale: str) -> Document:
     _ = translator(locale)
     scope = class_subject(programme.class_name, programme.subgroup, programme.subject)
     parts: list[Table | str] = [
-        _("Teacher: {teacher}.").format(teacher=programme.teacher),
+        _("Teacher: {teacher}").format(teacher=programme.teacher),
         completion_line(programme, _),
     ]
     if programme.lines:
