@@ -68,7 +68,7 @@ async def test_the_deputy_gets_the_school_results_made_in_the_background_REP_2_R
     # The figures of tests/test_school_reports.py: 6 students, quality 3/6 = 50 %, success 4/6 = 66,7 %, 4,08.
     assert plain(document["caption"]) == (
         "Итоги по школе: 2 четверть 2026/2027\n"
-        "Учащихся: 6; качество знаний 50 %; успеваемость 66,7 %; средний балл 4,08.\n"
+        "Учащихся: 6; качество знаний 50,0 %; успеваемость 66,7 %; средний балл 4,08.\n"
         "Ниже среднего балла по школе: 5А."
     )
     assert deputy.texts()[-2:] == [READY, document["caption"]]  # the progress message, edited, above the file

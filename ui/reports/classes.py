@@ -12,17 +12,12 @@ from babel.numbers import format_decimal
 from services.final_marks import Outcome
 from services.reports.classes import ClassAttendance, ClassResults, SummarySheet
 from services.reports.figures import Results
-from ui.final_marks import outcome_text
 from ui.formatting import dates_text
 from ui.i18n import Translator
-from ui.reports.document import Cell, Document, Percent, Table
+from ui.reports.cells import mark_cell, percent_text, share
+from ui.reports.document import Cell, Document, Table
 
 NOT_TAKEN = "—"  # a subject of another subgroup than the student's (J-13)
-
-
-def percent_text(value: float | None, locale: str) -> str:
-    """«62,5 %» / «62.5 %»; «—» where there are no students."""
-    return "—" if value is None else format_decimal(value, "0.0", locale=locale) + "\u00a0%"
 
 
 def average_text(value: float | None, locale: str) -> str:
@@ -146,8 +141,8 @@ def figures(results: Results) -> tuple[Cell, ...]:
         results.twos,
         results.not_attested,
         results.unmarked,
-        None if results.quality is None else Percent(results.quality),
-        None if results.success is None else Percent(results.success),
+        share(results.quality),
+        share(results.success),
         results.average,
     )
 
@@ -212,15 +207,6 @@ def sheet_cells(marks: tuple[Outcome | None, ...] | None, sheet: SummarySheet, l
     if marks is None:
         return (NOT_TAKEN,) * len(sheet.columns)
     return tuple(mark_cell(m, locale) for m in marks)
-
-
-def mark_cell(outcome: Outcome | None, locale: str) -> Cell:
-    """A mark as a number (the XLSX counts it), «н/а», «зач.», «осв.» as the school writes them, empty if not set."""
-    if outcome is None:
-        return None
-    if outcome.numeric:
-        return outcome.value
-    return outcome_text(outcome, locale)
 
 
 def column_averages(sheet: SummarySheet) -> tuple[Cell, ...]:

@@ -5,15 +5,12 @@ Translator: a report is made in a background task, outside the update that asked
 
 from __future__ import annotations
 
-from babel.numbers import format_decimal
-
-from services.final_marks import Outcome
-from services.models import FinalResult
 from services.reports.figures import Results
 from services.reports.school import ClassFinals, FinalSheet, SchoolResults
 from ui.formatting import decimal
 from ui.i18n import Translator, translator
-from ui.reports.document import Cell, Document, Percent, Table
+from ui.reports.cells import mark_cell, percent_text, share
+from ui.reports.document import Cell, Document, Table
 
 
 def signatures(_: Translator) -> tuple[str, ...]:
@@ -46,14 +43,10 @@ def results_cells(label: str, r: Results) -> tuple[Cell, ...]:
         r.twos,
         r.not_attested,
         r.unmarked,
-        percent(r.quality),
-        percent(r.success),
+        share(r.quality),
+        share(r.success),
         r.average,
     )
-
-
-def percent(value: float | None) -> Percent | None:
-    return None if value is None else Percent(value)
 
 
 def results_note(_: Translator) -> str:
@@ -136,11 +129,6 @@ def results_summary(report: SchoolResults, locale: str) -> str:
     return "\n".join(lines)
 
 
-def percent_text(value: float | None, locale: str) -> str:
-    """«66,7 %», «50 %»."""
-    return "—" if value is None else format_decimal(value, "0.#", locale=locale) + "\u00a0%"
-
-
 # ---- the year's summary sheet of final marks (REP-4) ----------------------------------------------------------
 
 
@@ -177,9 +165,11 @@ def class_table(c: ClassFinals, _: Translator) -> Table:
         cells: list[Cell] = [number, student.name]
         for s, marks in zip(c.subjects, student.marks, strict=True):
             if s.has_exam:
-                cells += [mark_cell(m, _) for m in ((marks.year, marks.exam, marks.final) if marks else (None,) * 3)]
+                cells += [
+                    mark_cell(m, _.locale) for m in ((marks.year, marks.exam, marks.final) if marks else (None,) * 3)
+                ]
             else:
-                cells.append(mark_cell(marks.year if marks else None, _))
+                cells.append(mark_cell(marks.year if marks else None, _.locale))
         rows.append(tuple(cells))
     averages: list[Cell] = ["", _("Average mark")]
     for i in range(2, len(headers)):
@@ -201,17 +191,6 @@ def class_table(c: ClassFinals, _: Translator) -> Table:
             success=percent_text(r.success, _.locale),
         ),
     )
-
-
-def mark_cell(outcome: Outcome | None, _: Translator) -> Cell:
-    """A mark as a number (the XLSX sums it), a result without one as the journal writes it, nothing if unset."""
-    if outcome is None:
-        return None
-    if outcome.result is FinalResult.MARK:
-        return outcome.value
-    return {FinalResult.NOT_ATTESTED: _("n/a"), FinalResult.PASSED: _("pass"), FinalResult.EXEMPT: _("exempt")}[
-        outcome.result
-    ]
 
 
 def final_summary(sheet: FinalSheet, locale: str) -> str:

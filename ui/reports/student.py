@@ -8,13 +8,12 @@ from html import escape
 
 from babel.dates import format_date
 
-from services.final_marks import Outcome
-from services.models import FinalResult, PeriodKind
+from services.models import PeriodKind
 from services.reports.student import Dynamics, ReportCard
-from ui.final_marks import RESULTS
 from ui.formatting import decimal
 from ui.i18n import N_, gettext
-from ui.reports.document import Cell, Chart, Document, Table
+from ui.reports.cells import mark_cell
+from ui.reports.document import Chart, Document, Table
 
 # «+0,30 за четверть»: the change of the average over the period, by the period's kind.
 OVER_PERIOD = {
@@ -22,16 +21,6 @@ OVER_PERIOD = {
     PeriodKind.TRIMESTER: N_("{change} over the trimester"),
     PeriodKind.HALF_YEAR: N_("{change} over the half-year"),
 }
-
-
-def outcome_cell(outcome: Outcome | None, locale: str) -> Cell:
-    """A period, year, exam or final mark in a table: the number (a number in the XLSX), «н/а», «зач.», «осв.», or
-    empty where none is set."""
-    if outcome is None:
-        return None
-    if outcome.result is FinalResult.MARK:
-        return outcome.value
-    return gettext(RESULTS[outcome.result], locale)
 
 
 def whose(card_or_dynamics: ReportCard | Dynamics) -> str:
@@ -58,10 +47,10 @@ def card_document(card: ReportCard, locale: str) -> Document:
         rows=tuple(
             (
                 s.subject,
-                *(outcome_cell(o, locale) for o in s.periods),
-                outcome_cell(s.year, locale),
-                outcome_cell(s.exam, locale),
-                outcome_cell(s.final, locale),
+                *(mark_cell(o, locale) for o in s.periods),
+                mark_cell(s.year, locale),
+                mark_cell(s.exam, locale),
+                mark_cell(s.final, locale),
                 s.average,
             )
             for s in card.subjects
