@@ -42,7 +42,13 @@ async def show_menu(screen: Screen, services: Services) -> None:
     if actor.oversees(actor.school_id):
         builder.button(text=_("School results"), callback_data=SchoolReportCB(kind=SchoolReport.results))
         builder.button(text=_("Summary sheet of final marks"), callback_data=SchoolReportCB(kind=SchoolReport.finals))
-        lines.append(_("The school's reports: results of a period or the year, and the summary sheet of final marks."))
+        builder.button(text=_("Class reports"), callback_data=SchoolReportCB(kind=SchoolReport.classes))
+        lines.append(
+            _(
+                "The school's reports: results of a period or the year, the summary sheet of final marks, and any "
+                "class's reports."
+            )
+        )
     builder.adjust(1)
     await screen.show("\n".join(lines), builder.as_markup())
 

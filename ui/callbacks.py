@@ -674,6 +674,7 @@ class TeacherReportCB(CallbackData, prefix="rept"):
 class SchoolReport(str, Enum):
     results = "res"  # the results of a period or the year
     finals = "fin"  # the year's summary sheet of final marks
+    classes = "cls"  # a class's reports, as its class teacher has them (REP-5: the whole school is the deputy's)
 
 
 class SchoolReportCB(CallbackData, prefix="reps"):

@@ -15,8 +15,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from services.container import Services
+from services.models import Role
 from services.reports.classes import ReportChoices
-from ui.callbacks import ClassReport, ClassReportCB
+from ui.callbacks import ClassReport, ClassReportCB, ReportsMenuCB
+from ui.filters import RoleFilter
 from ui.i18n import N_
 from ui.reports.classes import (
     attendance_document,
@@ -64,7 +66,7 @@ async def on_report(_query: CallbackQuery, callback_data: ClassReportCB, service
     elif data.fmt is None:
         await show_formats(screen, choices, data)
     else:
-        await send_report(screen, services, data)
+        await send_report(screen, services, choices, data)
 
 
 def month_of_choices(data: ClassReportCB, choices: ReportChoices) -> date | None:
@@ -77,7 +79,7 @@ async def show_menu(screen: Screen, choices: ReportChoices) -> None:
         if kind in WITH_YEAR and not choices.marks:
             continue  # a grade without marks (J-8): its attendance only
         keyboard.button(text=_(label), callback_data=ClassReportCB(cls=choices.class_id, kind=kind))
-    back_to_class(keyboard, choices.class_id)
+    back_from(keyboard, choices)
     keyboard.adjust(1)
     head = "<b>" + _("Reports: {name}").format(name=escape(choices.class_name)) + "</b>"
     await screen.show(head + "\n" + _("Choose a report."), keyboard.as_markup())
@@ -132,12 +134,20 @@ def chosen_label(screen: Screen, choices: ReportChoices, data: ClassReportCB) ->
     return next((p.name for p in choices.periods if p.period_id == data.period), "")
 
 
-async def send_report(screen: Screen, services: Services, data: ClassReportCB) -> None:
+def back_from(keyboard: InlineKeyboardBuilder, choices: ReportChoices) -> None:
+    """Back to /class for the class's own teacher; to /reports for the deputy director or the administrator."""
+    if choices.own:
+        back_to_class(keyboard, choices.class_id)
+    else:
+        keyboard.button(text=_("◀ Reports"), callback_data=ReportsMenuCB())
+
+
+async def send_report(screen: Screen, services: Services, choices: ReportChoices, data: ClassReportCB) -> None:
     """The figures in the chat, then the file: drawn off the event loop (a PDF takes a moment)."""
     text, document = await report_of(screen, services, data)
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=_("◀ Reports"), callback_data=ClassReportCB(cls=data.cls, kind=ClassReport.menu))
-    back_to_class(keyboard, data.cls)
+    back_from(keyboard, choices)
     keyboard.adjust(1)
     await screen.show(escape(text), keyboard.as_markup())
     fmt = data.fmt or Format.PDF
@@ -165,6 +175,9 @@ async def report_of(screen: Screen, services: Services, data: ClassReportCB) -> 
 
 
 def build_router() -> Router:
+    """The class teacher's own class, or any class of the school for the deputy director and the administrator
+    (REP-5; the service checks which)."""
     router = Router(name=__name__)
+    router.callback_query.filter(RoleFilter(Role.CLASS_TEACHER, Role.DEPUTY, Role.ADMIN))
     router.callback_query.register(on_report, ClassReportCB.filter())
     return router

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BufferedInputFile, CallbackQuery
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -27,7 +27,7 @@ from services.clock import Clock
 from services.container import Services, Sessions, own_services
 from services.errors import DomainError
 from services.files import FileStore
-from ui.callbacks import ReportFormat, ReportsMenuCB, SchoolReport, SchoolReportCB
+from ui.callbacks import ClassReport, ClassReportCB, ReportFormat, ReportsMenuCB, SchoolReport, SchoolReportCB
 from ui.errors_text import error_text
 from ui.reports.document import Document, Format
 from ui.reports.render import file_name, render
@@ -66,6 +66,17 @@ async def on_periods(_query: CallbackQuery, services: Services, screen: Screen):
     builder.button(text=_("◀ Reports"), callback_data=ReportsMenuCB())
     builder.adjust(1)
     await screen.show(_("School results: choose a period."), builder.as_markup())
+
+
+async def on_classes(_query: CallbackQuery, services: Services, screen: Screen):
+    """«Отчёты класса»: any class of the school, then its reports as its class teacher has them (REP-5)."""
+    classes = await services.control.classes(screen.user.actor)  # refuses anyone but the administration
+    builder = InlineKeyboardBuilder()
+    for ref in classes:
+        builder.button(text=ref.name, callback_data=ClassReportCB(cls=ref.id, kind=ClassReport.menu))
+    builder.adjust(4)
+    builder.row(InlineKeyboardButton(text=_("◀ Reports"), callback_data=ReportsMenuCB().pack()))
+    await screen.show(_("Class reports: choose a class."), builder.as_markup())
 
 
 async def on_formats(_query: CallbackQuery, callback_data: SchoolReportCB, services: Services, screen: Screen):
@@ -173,6 +184,7 @@ def build_router() -> Router:
     router = Router(name=__name__)
     router.shutdown.register(stop_reports)
     results, none = SchoolReport.results, ReportFormat.none
+    router.callback_query.register(on_classes, SchoolReportCB.filter(F.kind == SchoolReport.classes))
     router.callback_query.register(on_periods, SchoolReportCB.filter((F.kind == results) & ~F.chosen & (F.fmt == none)))
     router.callback_query.register(on_formats, SchoolReportCB.filter(F.fmt == none))
     router.callback_query.register(on_make, SchoolReportCB.filter())

@@ -73,6 +73,7 @@ class ReportChoices:
     current_period_id: int | None
     months: tuple[date, ...]  # the first day of each month of the year, up to the current one
     marks: bool = True  # the grade gets marks (J-8): results and the summary sheet are there to make
+    own: bool = True  # the asker leads the class (else the deputy director or the administrator: REP-5)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ class ClassReports:
             current_period_id=current.id if current else None,
             months=tuple(found),
             marks=class_group.grade not in school.no_mark_grades,
+            own=class_group.class_teacher_id == actor.person_id,
         )
 
     # ---- results ------------------------------------------------------------------------------------------

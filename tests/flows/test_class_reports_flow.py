@@ -151,3 +151,30 @@ async def test_a_grade_without_marks_has_its_attendance_only_REP_2(bot_world, li
     await primary.press("Мой класс")
     await primary.tap("📊 Отчёты")
     assert primary.buttons() == ["Посещаемость за период", "Посещаемость за месяц", "◀ Мой класс"]
+
+
+async def test_the_deputy_reaches_any_class_reports_from_reports_REP_5(bot_world, linked, emulator):
+    school, sessions = bot_world
+    async with sessions() as session:
+        await set_marks(session, school, "math5B", (5, None), school.q2, ("alekseeva", "zaitsev"))
+        await session.commit()
+    deputy = await linked(school.staff["deputy"])  # leads no class: REP-5, the whole school is hers
+    await deputy.press("Отчёты")
+    await deputy.tap("Отчёты класса")
+    assert deputy.buttons() == ["1А", "5А", "5Б", "◀ Отчёты"]
+    await deputy.tap("5Б")
+    assert deputy.buttons()[-1] == "◀ Отчёты"  # back to /reports, not to a /class she does not have
+    await deputy.tap("Итоги периода")
+    await deputy.tap("• 2 четверть")
+    await deputy.tap("PDF")
+    for _shown in range(2):
+        await emulator.wait_for_bot_message(deputy.token, deputy.id)
+    # 5Б's one subject: Алексеева 5, Зайцев unmarked — quality 1/2 = 50,0 %, success 1/2 = 50,0 %, average 5,00.
+    assert "5Б, 2 четверть: качество знаний 50,0 %, успеваемость 50,0 %, средний балл 5,00" in [
+        plain(t or "") for t in deputy.texts()
+    ]
+    assert emulator.messages(deputy.token, deputy.id)[-1]["document"]["file_name"].endswith(".pdf")
+
+    eng = await linked(school.staff["eng1"])  # a subject teacher: no class's reports, however the button is made
+    answer = await eng.tap_raw(ClassReportCB(cls=school.classes["5А"], kind=ClassReport.menu).pack())
+    assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."

@@ -54,7 +54,7 @@ async def test_the_deputy_gets_the_school_results_made_in_the_background_REP_2_R
     deputy = await linked(school.staff["deputy"])
     await deputy.press("Отчёты")
     # The deputy director teaches no class: the school's reports only.
-    assert deputy.buttons() == ["Итоги по школе", "Сводная ведомость итоговых отметок"]
+    assert deputy.buttons() == ["Итоги по школе", "Сводная ведомость итоговых отметок", "Отчёты класса"]
     await deputy.tap("Итоги по школе")
     assert deputy.buttons() == ["Текущий период", "1 четверть", "2 четверть", "Годовые отметки", "◀ Отчёты"]
     await deputy.tap("2 четверть")
