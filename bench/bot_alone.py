@@ -1,0 +1,247 @@
+"""The bot's own CPU per /diary and per diary tap: the bot in a process of its own, the emulator not counted.
+
+    python bench/bot_alone.py [--parents 50] [--rounds 5] [--repeats 5] [--database sqlite|postgresql]
+                              [--postgres-url URL]
+
+bench/bot_roundtrip.py times the whole benchmark process: the bot, the local Bot API emulator serving its HTTP
+requests and the database driver. A tap costs the bot two requests (editMessageText, answerCallbackQuery) where
+/diary costs one (sendMessage), so the emulator's share of a tap is larger, and it is no cost of the bot's in
+production. Here the bot polls the emulator from a child process (this script with --serve), as bench/bot_roundtrip.py
+runs it (create_dispatcher(), the bot's session, the limit of updates in flight, the clock at 24 Nov 2026 12:00 UTC);
+the emulator and the users stay in this process. The child's CPU (/proc/<pid>/stat, user + system: the bot, aiogram,
+its HTTP client and the database driver; not the PostgreSQL server) is read before and after:
+
+- /diary: each of N parents sends /diary in turn, R rounds; CPU ms per reply;
+- a tap: each parent taps the next day («… ▶») on their diary, one tap at a time, R rounds; CPU ms per tap.
+
+Both are measured `--repeats` times in the same child; printed: the median and the range (min–max) of the repeats,
+and /proc/loadavg before and after. Beside it, in the same run, a bare aiogram bot in its own child process, without
+a database: /diary answered with a fixed text (sendMessage), a tap on its «… ▶» answered by editing the message and
+answering the tap (editMessageText + answerCallbackQuery), as the diary does. Not a test: figures, for the README.
+
+--database postgresql generates the demo into a new database on the server at --postgres-url (dropped at the end),
+as bench/processes.py does; sqlite (the default), into a fresh file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiogram import Dispatcher, F
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.bot_roundtrip import BARE_TOKEN, SCHOOL_TOKEN, Polling, clock, link_parents, round_trip, tap_next_day
+from bench.demo_db import demo_sessions
+from devtools.sandbox import BotAPIEmulator
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of the process so far (/proc/<pid>/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+# --- the child: one bot polling the emulator ------------------------------------------------------------------------
+
+NEXT = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="25 нояб. ▶", callback_data="next")]])
+
+
+def bare_dispatcher() -> Dispatcher:
+    """A fixed text for any message; /start with a «… ▶» button, whose tap edits the message and answers the tap."""
+    dp = Dispatcher()
+    taps = 0
+
+    @dp.message(F.text == "/start")
+    async def start(message: Message) -> None:
+        await message.answer("pong", reply_markup=NEXT)
+
+    @dp.message()
+    async def pong(message: Message) -> None:
+        await message.answer("pong")
+
+    @dp.callback_query()
+    async def tap(query: CallbackQuery) -> None:
+        nonlocal taps
+        taps += 1
+        assert isinstance(query.message, Message)
+        await query.message.edit_text(f"pong {taps}", reply_markup=NEXT)
+        await query.answer()
+
+    return dp
+
+
+async def serve(args) -> None:
+    from bot.dispatcher import create_dispatcher
+    from services.db import create_engine, create_session_factory
+    from services.files import FileStore
+
+    class Api:  # what Polling needs of the emulator: its address
+        def api_server(self):
+            from aiogram.client.telegram import TelegramAPIServer
+
+            return TelegramAPIServer.from_base(args.api)
+
+    if args.serve == "school":
+        engine = create_engine(args.database_url)
+        dp = create_dispatcher(create_session_factory(engine), clock, files=FileStore(Path(tempfile.mkdtemp())))
+        token, as_run = SCHOOL_TOKEN, True
+    else:
+        dp, token, as_run = bare_dispatcher(), BARE_TOKEN, False
+    async with Polling(Api(), token, dp, as_run=as_run):  # type: ignore[arg-type]
+        await asyncio.Event().wait()
+
+
+# --- this process: the emulator and the users ------------------------------------------------------------------------
+
+
+class Child:
+    def __init__(self, kind: str, api: str, database_url: str) -> None:
+        self.argv = [__file__, "--serve", kind, "--api", api, "--database-url", database_url]
+
+    async def __aenter__(self) -> Child:
+        self.process = await asyncio.create_subprocess_exec(sys.executable, *self.argv)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.process.terminate()
+        await self.process.wait()
+
+
+async def diaries(emulator: BotAPIEmulator, token: str, user_ids: list[int], rounds: int, pid: int, bare: bool):
+    def trip(user_id: int):
+        return round_trip(emulator, token, user_id, "/diary", buttons=not bare)
+
+    cpu, own = cpu_seconds(pid), time.process_time()
+    count = len([await trip(u) for _ in range(rounds) for u in user_ids])
+    return (cpu_seconds(pid) - cpu) * 1000 / count, (time.process_time() - own) * 1000 / count
+
+
+async def taps(emulator: BotAPIEmulator, token: str, user_ids: list[int], rounds: int, pid: int):
+    cpu, own = cpu_seconds(pid), time.process_time()
+    count = len([await tap_next_day(emulator, token, u) for _ in range(rounds) for u in user_ids])
+    return (cpu_seconds(pid) - cpu) * 1000 / count, (time.process_time() - own) * 1000 / count
+
+
+async def measure(emulator, kind: str, user_ids: list[int], args, database_url: str) -> dict[str, list]:
+    token = SCHOOL_TOKEN if kind == "school" else BARE_TOKEN
+    bare = kind == "bare"
+    figures: dict[str, list] = {"diary": [], "tap": [], "diary_emulator": [], "tap_emulator": []}
+    async with Child(kind, emulator.base_url, database_url) as child:
+        pid = child.process.pid
+        # warm-up: the child's start, first queries and connections; the diary screens (or the bare bot's
+        # message with «… ▶») the taps go from
+        for u in user_ids:
+            if bare:
+                emulator.user_sends_text(token, u, "/start", language_code="ru")
+                await emulator.wait_for_bot_message(token, u, 60)
+            else:
+                await round_trip(emulator, token, u, "/diary", buttons=True, timeout=60)
+        await tap_next_day(emulator, token, user_ids[0])
+        for _ in range(args.repeats):
+            bot, own = await diaries(emulator, token, user_ids, args.rounds, pid, bare)
+            figures["diary"].append(bot)
+            figures["diary_emulator"].append(own)
+            if bare:  # the last message is a plain «pong» now: the one with «… ▶» again
+                for u in user_ids:
+                    emulator.user_sends_text(token, u, "/start", language_code="ru")
+                    await emulator.wait_for_bot_message(token, u, 5)
+            bot, own = await taps(emulator, token, user_ids, args.rounds, pid)
+            figures["tap"].append(bot)
+            figures["tap_emulator"].append(own)
+    return figures
+
+
+async def admin(server_url: str, sql: str) -> None:
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):5.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+async def main(args) -> None:
+    name = None
+    if args.database == "postgresql":
+        name = f"schoolbot_bench_{uuid.uuid4().hex[:8]}"
+        database_url = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
+        await admin(args.postgres_url, f'CREATE DATABASE "{name}"')
+    else:
+        database_url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
+    try:
+        engine, sessions = await demo_sessions(database_url)
+        async with BotAPIEmulator() as emulator:
+            user_ids = await link_parents(sessions, emulator, args.parents)
+            await engine.dispose()
+            for u in user_ids:
+                emulator.add_user(BARE_TOKEN, u, first_name="Родитель", language_code="ru")
+            before = loadavg()
+            results = {kind: await measure(emulator, kind, user_ids, args, database_url) for kind in ("school", "bare")}
+            after = loadavg()
+    finally:
+        if name is not None:
+            await admin(args.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    count = args.rounds * len(user_ids)
+    print(
+        f"\n{args.database}: the bot's process alone, CPU ms per update, median (min–max) of {args.repeats} repeats of "
+        f"{count}; {os.cpu_count()} cores; load average {before} before, {after} after; "
+        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+    )
+    print(f"{'bot':12s} {'/diary':>20s} {'diary tap':>20s} {'emulator /diary':>20s} {'emulator tap':>20s}")
+    for kind, f in results.items():
+        print(
+            f"{kind:12s} {spread(f['diary']):>20s} {spread(f['tap']):>20s} "
+            f"{spread(f['diary_emulator']):>20s} {spread(f['tap_emulator']):>20s}"
+        )
+    s, b = results["school"], results["bare"]
+    print(
+        f"ratio school/bare: /diary {statistics.median(s['diary']) / statistics.median(b['diary']):.1f}×, "
+        f"tap {statistics.median(s['tap']) / statistics.median(b['tap']):.1f}×"
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--parents", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        help="a database on the server to connect to; the benchmark makes its own beside it",
+    )
+    parser.add_argument("--serve", choices=["school", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    return parser
+
+
+if __name__ == "__main__":
+    args = parser().parse_args()
+    asyncio.run(serve(args) if args.serve else main(args))
