@@ -57,6 +57,16 @@ WRITTEN_BEFORE = {
         "lines": [{"class": "5А", "subject": "Математика", "missing": 2, "kind": "year"}],
         "more": 0,
     },
+    EventKind.REPORT_READY: {
+        "to_persons": [5],
+        "day": "2026-12-29",
+        "report": "class_results",
+        "class_id": 1,
+        "class_name": "5А",
+        "period_id": 2,
+        "period_name": "2 четверть",
+        "month": "",
+    },
     EventKind.CORRECTION_REQUESTED: {"request_id": 1, "to_persons": [5, 6]},
     EventKind.CORRECTION_DECIDED: {"request_id": 1, "teacher_id": 5, "status": "applied", "lesson_id": 3},
     EventKind.ANNOUNCEMENT: {
