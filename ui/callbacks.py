@@ -286,6 +286,7 @@ class ClassReport(str, Enum):
     summary = "summary"  # the summary sheet of marks
     attendance = "attendance"  # the attendance of a period
     month = "month"  # the attendance of a calendar month
+    cards = "cards"  # a student's report card (REP-1, REP-5: the class's teachers see it)
 
 
 class ClassReportCB(CallbackData, prefix="ctp"):
@@ -297,6 +298,7 @@ class ClassReportCB(CallbackData, prefix="ctp"):
     period: Num = 0  # 0: not chosen yet
     year: bool = False  # the year's marks instead of a period's
     month: Num = 0  # YYYYMM of a month; 0: not chosen yet
+    student: Num = 0  # a report card's student; 0: not chosen yet
     fmt: Format | None = None
 
 

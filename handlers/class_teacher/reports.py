@@ -31,6 +31,7 @@ from ui.reports.classes import (
 )
 from ui.reports.document import Document, Format
 from ui.reports.render import file_name, render
+from ui.reports.student import card_caption, card_document
 from ui.screens import Screen
 
 from .class_screen import back_to_class
@@ -40,11 +41,14 @@ REPORTS = {
     ClassReport.summary: N_("Summary sheet"),
     ClassReport.attendance: N_("Attendance for a period"),
     ClassReport.month: N_("Attendance for a month"),
+    ClassReport.cards: N_("A student's report card"),
 }
 WITH_YEAR = (ClassReport.results, ClassReport.summary)  # the year's marks as well as a period's
 
 
 def chosen(data: ClassReportCB) -> bool:
+    if data.kind is ClassReport.cards:
+        return data.student != 0
     if data.kind is ClassReport.month:
         return data.month != 0
     return data.period != 0 or (data.year and data.kind in WITH_YEAR)
@@ -59,6 +63,8 @@ async def on_report(_query: CallbackQuery, callback_data: ClassReportCB, service
     choices = await services.class_reports.choices(screen.user.actor, data.cls)  # refuses another's class (ACC-4)
     if data.kind is ClassReport.menu:
         await show_menu(screen, choices)
+    elif data.kind is ClassReport.cards and not chosen(data):
+        await show_students(screen, services, choices)
     elif not chosen(data):
         await show_periods(screen, choices, data.kind)
     elif data.kind is ClassReport.month and month_of_choices(data, choices) is None:
@@ -110,6 +116,18 @@ async def show_periods(screen: Screen, choices: ReportChoices, kind: ClassReport
     await screen.show(heading(choices, kind) + "\n" + question, keyboard.as_markup())
 
 
+async def show_students(screen: Screen, services: Services, choices: ReportChoices) -> None:
+    """Whose report card: the class's students today."""
+    keyboard = InlineKeyboardBuilder()
+    for student_id, name in await services.class_reports.students(screen.user.actor, choices.class_id):
+        keyboard.button(
+            text=name, callback_data=ClassReportCB(cls=choices.class_id, kind=ClassReport.cards, student=student_id)
+        )
+    keyboard.button(text=_("◀ Reports"), callback_data=ClassReportCB(cls=choices.class_id, kind=ClassReport.menu))
+    keyboard.adjust(1)
+    await screen.show(heading(choices, ClassReport.cards) + "\n" + _("Whose?"), keyboard.as_markup())
+
+
 async def show_formats(screen: Screen, choices: ReportChoices, data: ClassReportCB) -> None:
     keyboard = InlineKeyboardBuilder()
     for fmt in Format:
@@ -131,7 +149,8 @@ def chosen_label(screen: Screen, choices: ReportChoices, data: ClassReportCB) ->
         return month_name(month_of(data), screen.locale)
     if data.year:
         return _("year")
-    return next((p.name for p in choices.periods if p.period_id == data.period), "")
+    period = choices.current_period_id if data.kind is ClassReport.cards else data.period  # a card: today's period
+    return next((p.name for p in choices.periods if p.period_id == period), "")
 
 
 def back_from(keyboard: InlineKeyboardBuilder, choices: ReportChoices) -> None:
@@ -161,6 +180,9 @@ async def report_of(screen: Screen, services: Services, data: ClassReportCB) -> 
     actor, locale = screen.user.actor, screen.locale
     period = data.period or None
     reports = services.class_reports
+    if data.kind is ClassReport.cards:  # the student's service re-checks that the asker may see them (REP-5)
+        card = await services.student_reports.card(actor, data.student)
+        return card_caption(card, locale), card_document(card, locale)
     if data.kind is ClassReport.results:
         results = await reports.results(actor, data.cls, period, year=data.year)
         return results_summary(results, locale), results_document(results, locale)

@@ -350,6 +350,12 @@ class ClassReports:
         }
         return sorted(names.items(), key=lambda item: (item[1], item[0])), takers
 
+    async def students(self, actor: Actor, class_id: int) -> list[tuple[int, str]]:
+        """REP-5: the class's students today, in the journal's order, for their report cards (id, full name)."""
+        class_group, _school, today = await self._class(actor, class_id)
+        found = await self.session.scalars(select(Student).where(enrolled(class_group.id, today)))
+        return [(s.id, s.person.full_name) for s in in_journal_order(found.unique())]
+
     # ---- attendance ---------------------------------------------------------------------------------------
 
     async def period_bounds(self, actor: Actor, class_id: int, period_id: int | None = None) -> PeriodChoice:

@@ -48,6 +48,7 @@ async def test_period_results_from_the_class_screen_REP_2(bot_world, linked, clo
         "Сводная ведомость",
         "Посещаемость за период",
         "Посещаемость за месяц",
+        "Табель ученика",
         "◀ Мой класс",
     ]
     await math.tap("Итоги периода")
@@ -150,7 +151,7 @@ async def test_a_grade_without_marks_has_its_attendance_only_REP_2(bot_world, li
     primary = await linked(school.staff["primary"])  # the class teacher of 1А: no marks in the 1st grade (J-8)
     await primary.press("Мой класс")
     await primary.tap("📊 Отчёты")
-    assert primary.buttons() == ["Посещаемость за период", "Посещаемость за месяц", "◀ Мой класс"]
+    assert primary.buttons() == ["Посещаемость за период", "Посещаемость за месяц", "Табель ученика", "◀ Мой класс"]
 
 
 async def test_the_deputy_reaches_any_class_reports_from_reports_REP_5(bot_world, linked, emulator):
@@ -178,3 +179,39 @@ async def test_the_deputy_reaches_any_class_reports_from_reports_REP_5(bot_world
     eng = await linked(school.staff["eng1"])  # a subject teacher: no class's reports, however the button is made
     answer = await eng.tap_raw(ClassReportCB(cls=school.classes["5А"], kind=ClassReport.menu).pack())
     assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."
+
+
+async def test_the_class_teacher_gets_a_students_report_card_REP_1_REP_5(bot_world, linked, clock, emulator):
+    school, sessions = bot_world
+    async with sessions() as session:
+        await set_marks(session, school, "math5A", (4,), school.q1)  # Алексеев's 1st quarter in mathematics: 4
+        await session.commit()
+    math = await linked(school.staff["math"])  # the class teacher of 5А
+    await math.press("Мой класс")
+    await math.tap("📊 Отчёты")
+    await math.tap("Табель ученика")
+    assert math.buttons() == [
+        "Алексеев Артём Игоревич",
+        "Борисова Вера Олеговна",
+        "Васильев Глеб Денисович",
+        "Григорьева Дина Ефимовна",
+        "◀ Отчёты",
+    ]
+    await math.tap("Алексеев Артём Игоревич")
+    assert plain(math.last_text()) == "Табель ученика: 5А, 2 четверть\nВ каком виде прислать?"
+    await math.tap("PDF")
+    for _shown in range(2):  # the card's line in place of the choice, then the document
+        await emulator.wait_for_bot_message(math.token, math.id)
+    sent = emulator.messages(math.token, math.id)[-1]
+    assert sent["document"]["file_name"].endswith(".pdf")
+    pdf = emulator.state(math.token).files[sent["document"]["file_id"]].data
+    text = plain(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+    assert "Табель успеваемости" in text and "Алексеев Артём, 5А" in text and "Математика 4" in text
+
+    eng = await linked(school.staff["eng1"])  # teaches 5А, leads no class: no class teacher's buttons
+    forged = ClassReportCB(cls=school.classes["5А"], kind=ClassReport.cards, student=school.students["alekseev"])
+    answer = await eng.tap_raw(forged.model_copy(update={"fmt": Format.PDF}).pack())
+    assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."
+    russian = await linked(school.staff["russian"])  # leads 5Б: 5А's card through his own class's button is refused
+    answer = await russian.tap_raw(forged.model_copy(update={"fmt": Format.PDF}).pack())
+    assert answer["text"] == "Это не ваш класс."
