@@ -77,6 +77,12 @@ def settings() -> list[Setting]:
     ]
 
 
+def quoted(value: str) -> str:
+    """JSON in single quotes, which python-dotenv, Docker Compose and systemd's EnvironmentFile all take off (systemd
+    would take the double quotes inside off otherwise)."""
+    return f"'{value}'" if value[:1] in "[{" and value else value
+
+
 def env_example() -> str:
     """The settings' part of .env.example: each meaning as a comment, then NAME=default; a setting without a default
     is left commented out (an empty value would not mean «unset»)."""
@@ -84,7 +90,7 @@ def env_example() -> str:
     for setting in settings():
         meaning = setting.meaning[:1].upper() + setting.meaning[1:]
         out.append(textwrap.fill(meaning, width=118, initial_indent="# ", subsequent_indent="# ") or "#")
-        out.append(f"{setting.env}={setting.default}" if setting.default is not None else f"# {setting.env}=")
+        out.append(f"{setting.env}={quoted(setting.default)}" if setting.default is not None else f"# {setting.env}=")
         out.append("")
     return "\n".join(out)
 
