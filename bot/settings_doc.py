@@ -46,7 +46,10 @@ def env_value(value: object) -> str | None:
 
 def comments() -> dict[str, str]:
     """Field name → the comment lines right above it in Settings and the comment at its line's end, joined."""
-    source = inspect.getsource(config)
+    try:
+        source = inspect.getsource(config)
+    except OSError:  # installed without its sources: the names and defaults are still known
+        return {}
     by_line = {
         token.start[0]: token.string.lstrip("#").strip()
         for token in tokenize.generate_tokens(io.StringIO(source).readline)
