@@ -6,12 +6,15 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import logs
 from bot.config import Settings, token_fault
+from ui.i18n import N_
 
 if TYPE_CHECKING:
     from services.errors import DomainError
@@ -31,14 +34,17 @@ class CliError(Exception):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
+    logs.configure()  # LOG_FORMAT and LOG_LEVEL from the environment, until the settings are read
+    parser = localize(build_parser(), help_locale())
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings()
     except ValueError as err:  # pydantic's errors are; hide_input_in_errors keeps a token out of the message
         print(err, file=sys.stderr)
         raise SystemExit(2) from None
+    logs.configure(
+        settings.log_format, settings.log_level, default_level="INFO" if args.command == "run" else "WARNING"
+    )
     from services.errors import DomainError
 
     try:
@@ -54,117 +60,215 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="schoolbot", description="School e-journal and diary bot")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="schoolbot", description=N_("School e-journal and diary bot"))
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help=N_("one of these; `schoolbot COMMAND --help` tells more")
+    )
 
-    sub.add_parser("migrate", help="bring the database up to date").set_defaults(handler=cmd_migrate)
-    p = sub.add_parser("run", help="run the bot (long polling, or a webhook with --webhook)")
-    p.add_argument("--webhook", action="store_true", help="receive updates at WEBHOOK_URL instead of polling")
+    sub.add_parser("migrate", help=N_("bring the database up to date")).set_defaults(handler=cmd_migrate)
+    p = sub.add_parser("run", help=N_("run the bot (long polling, or a webhook with --webhook)"))
+    p.add_argument("--webhook", action="store_true", help=N_("receive updates at WEBHOOK_URL instead of polling"))
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser(
-        "template", help="write blank import templates (XLSX and CSV); `template ktp`: of the thematic plan (J-14)"
+        "template", help=N_("write blank import templates (XLSX and CSV); `template ktp`: of the thematic plan")
     )
     p.add_argument(
         "words",
         nargs="*",
         metavar="ARG",
-        help="[ktp] [FOLDER]: `ktp` for the thematic plan; the folder (default: import-template or ktp-template)",
+        help=N_("[ktp] [FOLDER]: `ktp` for the thematic plan; the folder (default: import-template or ktp-template)"),
     )
     p.set_defaults(handler=cmd_template)
 
-    p = sub.add_parser("import", help="import the school from an XLSX workbook or a folder of CSV files")
-    p.add_argument("path", type=Path)
+    p = sub.add_parser("import", help=N_("import the school from an XLSX workbook or a folder of CSV files"))
+    p.add_argument("path", type=Path, help=N_("the workbook (.xlsx) or the folder of CSV files"))
     p.set_defaults(handler=cmd_import)
 
-    p = sub.add_parser("import-plan", help="import a thematic plan (КТП) from an XLSX or CSV file (J-14)")
-    p.add_argument("path", type=Path)
-    p.add_argument("--school", help="school name or id (when the database holds several)")
-    p.add_argument("--replace", action="store_true", help="replace the plans already loaded for the same subjects")
+    p = sub.add_parser("import-plan", help=N_("import a thematic plan (КТП) from an XLSX or CSV file"))
+    p.add_argument("path", type=Path, help=N_("the plan's file (.xlsx or .csv)"))
+    p.add_argument("--school", help=N_("school name or id (when the database holds several)"))
+    p.add_argument("--replace", action="store_true", help=N_("replace the plans already loaded for the same subjects"))
     p.set_defaults(handler=cmd_import_plan)
 
-    p = sub.add_parser("demo", help="generate a realistic demo school around today's date")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--schools", type=int, default=1)
-    p.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD; default: today")
+    p = sub.add_parser("demo", help=N_("generate a realistic demo school around today's date"))
+    p.add_argument("--seed", type=int, default=1, help=N_("the random seed: the same seed makes the same school"))
+    p.add_argument("--schools", type=int, default=1, help=N_("how many demo schools"))
+    p.add_argument("--today", type=date.fromisoformat, default=None, help=N_("YYYY-MM-DD; default: today"))
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("invite", help="one-time access codes, printed as CSV")
+    p = sub.add_parser("invite", help=N_("one-time access codes, printed as CSV"))
     who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--class", dest="class_name", help="a class, e.g. 5А: its students and parents")
-    who.add_argument("--role", choices=["teacher", "deputy", "secretary", "admin"])
-    who.add_argument("--person", type=int, help="one person's id")
-    p.add_argument("--school", help="school name or id (when the database holds several)")
-    p.add_argument("--days", type=int, default=14, help="days until the codes expire")
-    p.add_argument("--only", choices=["students", "parents"], help="with --class: only these")
+    who.add_argument("--class", dest="class_name", help=N_("a class, e.g. 5А: its students and parents"))
+    who.add_argument(
+        "--role", choices=["teacher", "deputy", "secretary", "admin"], help=N_("every member of staff with this role")
+    )
+    who.add_argument("--person", type=int, help=N_("one person's id"))
+    p.add_argument("--school", help=N_("school name or id (when the database holds several)"))
+    p.add_argument("--days", type=int, default=14, help=N_("days until the codes expire"))
+    p.add_argument("--only", choices=["students", "parents"], help=N_("with --class: only these"))
     p.set_defaults(handler=cmd_invite)
 
-    p = sub.add_parser("revoke", help="cut a person's access: unlink their Telegram, revoke their codes")
-    p.add_argument("person", type=int)
-    p.add_argument("--school", help="school name or id")
+    p = sub.add_parser("revoke", help=N_("cut a person's access: unlink their Telegram, revoke their codes"))
+    p.add_argument("person", type=int, help=N_("the person's id"))
+    p.add_argument("--school", help=N_("school name or id"))
     p.set_defaults(handler=cmd_revoke)
 
-    p = sub.add_parser("settings", help="the school's grading policy: show it, or set key=value (PER-3, PER-4)")
-    p.add_argument("changes", nargs="*", metavar="key=value")
-    p.add_argument("--school", help="school name or id (when the database holds several)")
+    p = sub.add_parser("settings", help=N_("the school's grading policy: show it, or set key=value"))
+    p.add_argument("changes", nargs="*", metavar="key=value", help=N_("a setting to change; none: show them all"))
+    p.add_argument("--school", help=N_("school name or id (when the database holds several)"))
     p.set_defaults(handler=cmd_settings)
 
-    p = sub.add_parser("dismiss", help="a member of staff dismissed: no access from that day, records kept")
-    p.add_argument("person", help="«Фамилия Имя Отчество» as in the staff list, or the person's id")
-    p.add_argument("--on", required=True, type=parse_cli_date, help="the dismissal's date: DD.MM.YYYY or YYYY-MM-DD")
-    p.add_argument("--order", default="", help="the director's order number")
-    p.add_argument("--school", help="school name or id (when the database holds several)")
+    p = sub.add_parser("dismiss", help=N_("a member of staff dismissed: no access from that day, records kept"))
+    p.add_argument("person", help=N_("«Фамилия Имя Отчество» as in the staff list, or the person's id"))
+    p.add_argument(
+        "--on", required=True, type=parse_cli_date, help=N_("the dismissal's date: DD.MM.YYYY or YYYY-MM-DD")
+    )
+    p.add_argument("--order", default="", help=N_("the director's order number"))
+    p.add_argument("--school", help=N_("school name or id (when the database holds several)"))
     p.set_defaults(handler=cmd_dismiss)
 
-    p = sub.add_parser("exam", help="the school's exam of a grade in a subject: its marks are set from that day")
-    p.add_argument("--grade", required=True, type=int)
-    p.add_argument("--subject", required=True, help="the subject's name as the school has it")
-    p.add_argument("--on", required=True, type=date.fromisoformat, help="the exam's day, YYYY-MM-DD")
-    p.add_argument("--school", help="school name or id (when the database holds several)")
+    p = sub.add_parser("exam", help=N_("the school's exam of a grade in a subject: its marks are set from that day"))
+    p.add_argument("--grade", required=True, type=int, help=N_("the grade (parallel), e.g. 9"))
+    p.add_argument("--subject", required=True, help=N_("the subject's name as the school has it"))
+    p.add_argument("--on", required=True, type=date.fromisoformat, help=N_("the exam's day, YYYY-MM-DD"))
+    p.add_argument("--school", help=N_("school name or id (when the database holds several)"))
     p.set_defaults(handler=cmd_exam)
 
-    p = sub.add_parser(
-        "revise", help="enter a period, year, exam or final mark changed by the director's order (PER-5)"
+    p = sub.add_parser("revise", help=N_("enter a period, year, exam or final mark changed by the director's order"))
+    p.add_argument("student", help=N_("the student's full name, or «Фамилия Имя»"))
+    p.add_argument("subject", help=N_("the subject's name as the school has it"))
+    p.add_argument("kind", choices=["period", "year", "exam", "final"], help=N_("which mark is changed"))
+    p.add_argument("value", help=N_("a mark of the scale, or н/а, зач., осв. (n/a, pass, exempt)"))
+    p.add_argument("--period", help=N_("a period mark's period, e.g. «1 четверть»"))
+    p.add_argument(
+        "--year", help=N_("an earlier school year's mark, e.g. «2026/2027» (a debt cleared after promotion)")
     )
-    p.add_argument("student", help="the student's full name, or «Фамилия Имя»")
-    p.add_argument("subject", help="the subject's name as the school has it")
-    p.add_argument("kind", choices=["period", "year", "exam", "final"])
-    p.add_argument("value", help="a mark of the scale, or н/а, зач., осв. (n/a, pass, exempt)")
-    p.add_argument("--period", help="a period mark's period, e.g. «1 четверть»")
-    p.add_argument("--year", help="an earlier school year's mark, e.g. «2026/2027» (a debt cleared after promotion)")
-    p.add_argument("--order", required=True, help="the order's number")
-    p.add_argument("--order-date", required=True, type=date.fromisoformat, help="the order's date, YYYY-MM-DD")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--school", help="school name or id (when the database holds several)")
+    p.add_argument("--order", required=True, help=N_("the order's number"))
+    p.add_argument("--order-date", required=True, type=date.fromisoformat, help=N_("the order's date, YYYY-MM-DD"))
+    p.add_argument("--reason", required=True, help=N_("why the mark is changed, as the order says"))
+    p.add_argument("--school", help=N_("school name or id (when the database holds several)"))
     p.set_defaults(handler=cmd_revise)
 
-    p = sub.add_parser("backup", help="an online backup in two copies, each verified (DATA-1)")
-    p.add_argument("--to", nargs="+", type=Path, help="folders (at least two); default: BACKUP_DIRS")
+    p = sub.add_parser("backup", help=N_("an online backup in two copies, each verified"))
+    p.add_argument("--to", nargs="+", type=Path, help=N_("folders (at least two); default: BACKUP_DIRS"))
     p.set_defaults(handler=cmd_backup)
 
     p = sub.add_parser(
-        "decide", help="record the pedagogical council's decisions for a class; those recorded before stay"
+        "decide", help=N_("record the pedagogical council's decisions for a class; those recorded before stay")
     )
-    p.add_argument("--school", help="school name or id")
-    p.add_argument("--class", dest="class_name", required=True, help="e.g. 5А")
-    p.add_argument("--order", required=True, help="the director's order number")
-    p.add_argument("--date", type=date.fromisoformat, required=True, help="the order's date, YYYY-MM-DD")
-    p.add_argument("--student", help="one student's full name (or its beginning); default: the whole class")
-    p.add_argument("--decision", choices=["promoted", "conditional", "repeat", "graduated"])
+    p.add_argument("--school", help=N_("school name or id"))
+    p.add_argument("--class", dest="class_name", required=True, help=N_("e.g. 5А"))
+    p.add_argument("--order", required=True, help=N_("the director's order number"))
+    p.add_argument("--date", type=date.fromisoformat, required=True, help=N_("the order's date, YYYY-MM-DD"))
+    p.add_argument("--student", help=N_("one student's full name (or its beginning); default: the whole class"))
+    p.add_argument(
+        "--decision",
+        choices=["promoted", "conditional", "repeat", "graduated"],
+        help=N_("with --student: the council's decision for that student"),
+    )
     p.set_defaults(handler=cmd_decide)
 
-    p = sub.add_parser("new-year", help="make the next school year and move the students by the decisions")
-    p.add_argument("--school", help="school name or id")
-    p.add_argument("--name", required=True, help="e.g. 2027/2028")
-    p.add_argument("--starts", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
-    p.add_argument("--ends", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
-    p.add_argument("--dry-run", action="store_true", help="print what would happen; write nothing")
-    p.add_argument("--promote-rest", action="store_true", help="promote the students without a decision")
+    p = sub.add_parser("new-year", help=N_("make the next school year and move the students by the decisions"))
+    p.add_argument("--school", help=N_("school name or id"))
+    p.add_argument("--name", required=True, help=N_("e.g. 2027/2028"))
+    p.add_argument("--starts", type=date.fromisoformat, required=True, help=N_("YYYY-MM-DD"))
+    p.add_argument("--ends", type=date.fromisoformat, required=True, help=N_("YYYY-MM-DD"))
+    p.add_argument("--dry-run", action="store_true", help=N_("print what would happen; write nothing"))
+    p.add_argument("--promote-rest", action="store_true", help=N_("promote the students without a decision"))
     p.set_defaults(handler=cmd_new_year)
 
-    p = sub.add_parser("fetch-files", help="download into FILES_DIR every recorded file not kept there yet (ABS-4)")
+    p = sub.add_parser("fetch-files", help=N_("download into FILES_DIR every recorded file not kept there yet"))
     p.set_defaults(handler=cmd_fetch_files)
     return parser
+
+
+# argparse's own words, in the catalogue so that the help speaks LOCALE throughout.
+ARGPARSE_WORDS = {
+    "usage": N_("usage: "),
+    "positionals": N_("positional arguments"),
+    "optionals": N_("options"),
+    "help": N_("show this help message and exit"),
+    "version": N_("show program's version number and exit"),
+}
+
+
+def help_locale() -> str:
+    """LOCALE from the environment or .env, read without Settings (which may refuse another setting's value): the
+    help speaks the administrator's language even when the settings are wrong."""
+    from ui.i18n import DEFAULT_LOCALE, LOCALES
+
+    wanted = next((v for k, v in os.environ.items() if k.upper() == "LOCALE"), None)
+    if wanted is None and Path(".env").is_file():
+        from dotenv import dotenv_values
+
+        wanted = next((v for k, v in dotenv_values(".env").items() if k.upper() == "LOCALE"), None)
+    wanted = (wanted or "").strip().lower()
+    return wanted if wanted in LOCALES else DEFAULT_LOCALE
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("schoolbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help with its «usage:» in LOCALE; the epilog's lines kept as they are."""
+
+    def __init__(self, prog: str, *, locale: str, **kwargs) -> None:
+        super().__init__(prog, **kwargs)
+        self.locale = locale
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:
+        from ui.i18n import gettext
+
+        super().add_usage(usage, actions, groups, prefix or gettext(ARGPARSE_WORDS["usage"], self.locale))
+
+
+def localize(parser: argparse.ArgumentParser, locale: str) -> argparse.ArgumentParser:
+    """Every help text, description and title of the parser and its subcommands' in LOCALE (the catalogues), and the
+    settings (each one's environment variable and default) under the main help."""
+    from functools import partial
+
+    from ui.i18n import gettext
+
+    def words(text: str | None) -> str | None:
+        return gettext(text, locale) if text and text != argparse.SUPPRESS else text
+
+    parsers = [parser]
+    for each in parsers:
+        each.formatter_class = partial(HelpFormatter, locale=locale)
+        each.description = words(each.description)
+        each._positionals.title = words(ARGPARSE_WORDS["positionals"])
+        each._optionals.title = words(ARGPARSE_WORDS["optionals"])
+        for action in each._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = ARGPARSE_WORDS["help"]
+            elif isinstance(action, argparse._VersionAction):
+                action.help = ARGPARSE_WORDS["version"]
+            action.help = words(action.help)
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    choice.help = words(choice.help)
+                parsers.extend(dict.fromkeys(action.choices.values()))
+    parser.epilog = settings_epilog(locale)
+    return parser
+
+
+def settings_epilog(locale: str) -> str:
+    from bot.settings_doc import settings
+    from ui.i18n import gettext
+
+    rows = [(s.env, '""' if s.default == "" else s.default or "—") for s in settings()]
+    width = max(len(env) for env, _ in rows)
+    lines = [gettext("Settings, from the environment or .env (see .env.example), with their defaults:", locale)]
+    lines += [f"  {env.ljust(width)}  {default}" for env, default in rows]
+    return "\n".join(lines)
 
 
 async def open_database(settings: Settings):
@@ -212,7 +316,6 @@ async def cmd_run(args, settings: Settings) -> None:
 
     gc.freeze()
     gc.enable()
-    logging.getLogger().setLevel(logging.INFO)
     # APScheduler's «Running job …» every 10 minutes is noise; bot/jobs.py logs what each run wrote.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     await (run_webhook if args.webhook else run_polling)(settings)

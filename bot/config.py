@@ -35,22 +35,31 @@ class Settings(BaseSettings):
         env_file=".env", env_nested_delimiter="__", extra="ignore", hide_input_in_errors=True
     )
 
+    # Where the journal is kept: a SQLite file, or a region's PostgreSQL (postgresql+asyncpg://user:password@host/db).
     database_url: str = "sqlite+aiosqlite:///data/school.db"
+    # The bot's token from @BotFather (123456789:AAE…).
     bot_token: SecretStr | None = None
     # Several schools' own bots in one process instead: school id → its bot's token, as JSON
     # (SCHOOL_BOTS='{"1": "123:AAA…", "2": "456:BBB…"}'); each bot serves its school only. Not with BOT_TOKEN.
     school_bots: dict[int, SecretStr] = {}
+    # The bot's @username, without the @: the invite links (t.me/…?start=code) point at it.
     bot_username: str = "school_journal_bot"
+    # A local Bot API server (http://host:8081) instead of Telegram's own.
     telegram_api_url: str | None = None
     # `schoolbot run --webhook`: Telegram posts updates to webhook_url; a reverse proxy passes them on to
     # webhook_host:webhook_port at the same path. Without a secret, one is made at start (shared in Redis by the
     # processes serving one address).
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
-    webhook_host: str = "127.0.0.1"
-    webhook_port: int = 8080
+    webhook_secret: SecretStr | None = None  # Telegram's secret header: letters, digits, _ and -
+    webhook_host: str = "127.0.0.1"  # the address the bot listens on for the proxy (0.0.0.0 in a container)
+    webhook_port: int = 8080  # the port the bot listens on for the proxy
     # The language of the command line's messages; the bot speaks each user's own.
     locale: str = "ru"
+    # The log's shape: text, one line per event with its time, or json, one object a line (bot/logs.py).
+    log_format: Literal["text", "json"] = "text"
+    # The least severe level logged (DEBUG, INFO, WARNING, ERROR); by default INFO for `schoolbot run`, WARNING for
+    # the other commands.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = None
     # Updates handled at once by `schoolbot run` (polling or webhook); more wait at Telegram. Each may hold a
     # database connection, so about the pool's size (SQLAlchemy's default: 5 + 10 overflow).
     max_updates_in_flight: int = Field(default=15, ge=1)
@@ -84,7 +93,7 @@ class Settings(BaseSettings):
     reports_at: time = time(8, 0)  # REP-2: the reports due that day, after a period's end or a month
     # The nightly backup (DATA-1) is one per deployment, by this zone's clock.
     backup_at: time = time(2, 0)
-    scheduler_timezone: str = "Europe/Moscow"
+    scheduler_timezone: str = "Europe/Moscow"  # the zone of BACKUP_AT, an IANA name
 
     @field_validator("webhook_url")
     @classmethod
@@ -92,6 +101,14 @@ class Settings(BaseSettings):
         if url is None or urlsplit(url).path:
             return url
         return urlsplit(url)._replace(path=DEFAULT_WEBHOOK_PATH).geturl()
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        return value.lower() if value.lower() in ("text", "json") else value.upper() or None
 
     @field_validator("scheduler_timezone")
     @classmethod

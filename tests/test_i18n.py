@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -104,14 +106,59 @@ def test_no_catalogue_entry_shows_a_rule_id(locale):
     assert shown == []
 
 
-def test_catalogues_are_compiled_once_and_an_open_folder_is_not_trusted(monkeypatch, tmp_path):
-    """The .mo files compiled for these .po files are reused by the next start; a folder of that name that others
-    may write to is not read (a fresh one is compiled)."""
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+def copy_of_locales(monkeypatch, tmp_path: Path) -> Path:
+    """The catalogues' .po files in a folder of the test's own, where ui.i18n looks for them."""
+    import ui.i18n
+
+    folder = tmp_path / "locales"
+    for locale in LOCALES:
+        (folder / locale / "LC_MESSAGES").mkdir(parents=True)
+        shutil.copy(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po", folder / locale / "LC_MESSAGES")
+    monkeypatch.setattr(ui.i18n, "LOCALES_DIR", folder)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    return folder
+
+
+def test_catalogues_are_compiled_beside_the_po_files_once_and_again_when_one_changes(monkeypatch, tmp_path):
+    """Every start finds the .mo files the first compiled (one folder, nothing in the temporary directory); a .po
+    newer than its .mo is compiled again."""
+    folder = copy_of_locales(monkeypatch, tmp_path)
+    compile_once = compile_catalogues.__wrapped__
+    assert compile_once() == folder
+    mo = folder / "ru" / "LC_MESSAGES" / "messages.mo"
+    mo.write_bytes(b"kept")  # as if compiled by the first start: the second does not compile again
+    assert compile_once() == folder and mo.read_bytes() == b"kept"
+    assert list((tmp_path / "tmp").iterdir()) == [] and not (tmp_path / "cache").exists()
+    po = folder / "ru" / "LC_MESSAGES" / "messages.po"
+    later = mo.stat().st_mtime_ns + 10**9
+    os.utime(po, ns=(later, later))
+    assert compile_once() == folder and mo.stat().st_size > len(b"kept")
+    assert sorted(p.name for p in mo.parent.iterdir()) == ["messages.mo", "messages.po"]  # no partial file left
+
+
+def test_a_read_only_install_compiles_into_the_users_cache_folder_once(monkeypatch, tmp_path):
+    import ui.i18n
+
+    folder = copy_of_locales(monkeypatch, tmp_path)
+    monkeypatch.setattr(ui.i18n, "writable", lambda path: path != folder and not path.is_relative_to(folder))
     compile_once = compile_catalogues.__wrapped__
     first = compile_once()
-    (first / "ru" / "LC_MESSAGES" / "messages.mo").write_bytes(b"")  # a reused folder is not compiled again
-    assert compile_once() == first and (first / "ru" / "LC_MESSAGES" / "messages.mo").read_bytes() == b""
-    first.chmod(0o777)
-    fresh = compile_once()
-    assert fresh != first and (fresh / "ru" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
+    assert first == tmp_path / "cache" / "schoolbot" / "locales"
+    assert compile_once() == first and list((tmp_path / "tmp").iterdir()) == []
+    assert (first / "en" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
+
+
+def test_where_nothing_is_writable_the_temporary_folder_is_removed_at_exit(monkeypatch, tmp_path):
+    import ui.i18n
+
+    copy_of_locales(monkeypatch, tmp_path)
+    monkeypatch.setattr(ui.i18n, "writable", lambda path: False)
+    at_exit = []
+    monkeypatch.setattr(ui.i18n.atexit, "register", lambda *call, **kw: at_exit.append((call, kw)))
+    fresh = compile_catalogues.__wrapped__()
+    assert fresh.parent == tmp_path / "tmp" and (fresh / "ru" / "LC_MESSAGES" / "messages.mo").is_file()
+    for (func, *args), kw in at_exit:
+        func(*args, **kw)
+    assert list((tmp_path / "tmp").iterdir()) == []

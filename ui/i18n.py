@@ -1,6 +1,7 @@
 """Babel catalogues from locales/: Russian by default, English complete.
 
-The .po files are compiled when first used, once for each version of them, so a fresh clone needs no build step.
+The .po files are compiled when first used, again only after a .po changes, so a fresh clone needs no build step
+(the container's image compiles them at its build).
 
 Handlers speak through aiogram's I18n, whose `_` reads the language the middleware set for the update. Pushes
 and the command line run outside any update, so that context is not set: they take a `Translator`, one object
@@ -11,7 +12,7 @@ and `_.locale` for the dates and numbers.
 
 from __future__ import annotations
 
-import hashlib
+import atexit
 import io
 import os
 import shutil
@@ -43,7 +44,7 @@ def compiled(locale: str) -> bytes:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    with (LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as f:
+    with po_file(locale).open("rb") as f:
         catalog = read_po(f, locale=locale)
     buf = io.BytesIO()
     write_mo(buf, catalog)
@@ -62,41 +63,62 @@ def mo_file(folder: Path, locale: str) -> Path:
 
 @cache
 def compile_catalogues() -> Path:
-    """The .mo files, for aiogram's I18n and translations(): compiled once for the .po files as they are, into a
-    folder of the temporary directory named by their digest, which later starts and other processes reuse (the
-    checkout may be read-only). A folder of that name that another user holds is not trusted."""
-    digest = hashlib.sha256()
-    for locale in LOCALES:
-        digest.update(locale.encode() + b"\0" + (LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po").read_bytes())
-    folder = Path(tempfile.gettempdir()) / f"schoolbot-locales-{digest.hexdigest()[:20]}"
-    if is_mine(folder):
-        return folder
+    """The folder of the .mo files, for aiogram's I18n and translations(), compiled from the .po files only when a
+    .po is newer than its .mo: beside the .po files when that folder is writable (a checkout; the container's
+    image, compiled at its build), else in the user's cache folder ($XDG_CACHE_HOME/schoolbot/locales, for a
+    read-only install). One folder for every start: nothing is left in the temporary directory. Where neither is
+    writable, a temporary folder is compiled and removed at exit."""
+    for folder in (LOCALES_DIR, cache_folder()):
+        if up_to_date(folder):
+            return folder
+        if writable(folder):
+            write_catalogues(folder)
+            return folder
     fresh = Path(tempfile.mkdtemp(prefix="schoolbot-locales-"))
-    for locale in LOCALES:
-        mo_file(fresh, locale).parent.mkdir(parents=True)
-        mo_file(fresh, locale).write_bytes(compiled(locale))
-    try:
-        fresh.rename(folder)  # whole or not at all: a reader never sees a folder half written
-    except OSError:  # another process was first, or the name is someone else's
-        if not is_mine(folder):
-            return fresh
-        shutil.rmtree(fresh, ignore_errors=True)
-    return folder
+    atexit.register(shutil.rmtree, fresh, ignore_errors=True)
+    write_catalogues(fresh)
+    return fresh
 
 
-def is_mine(folder: Path) -> bool:
-    """The folder and its catalogues are there, this user's and writable by no one else."""
+def cache_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "schoolbot" / "locales"
+
+
+def po_file(locale: str) -> Path:
+    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def up_to_date(folder: Path) -> bool:
+    """Every .mo there, none older than its .po."""
     try:
-        info = folder.stat()
+        return all(mo_file(folder, loc).stat().st_mtime_ns >= po_file(loc).stat().st_mtime_ns for loc in LOCALES)
     except OSError:
         return False
-    owner = getattr(os, "getuid", None)  # not on Windows: never trusted there, compiled at each start as before
-    return (
-        owner is not None
-        and info.st_uid == owner()
-        and not info.st_mode & 0o022
-        and all(mo_file(folder, locale).is_file() for locale in LOCALES)
-    )
+
+
+def writable(folder: Path) -> bool:
+    """The folder, or the nearest of its parents that exists, may be written by this user."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return os.access(folder, os.W_OK)
+
+
+def write_catalogues(folder: Path) -> None:
+    """Each .mo written whole beside a temporary name and renamed over the old one: another process reading it at
+    the same moment sees the old file or the new one, never half of one."""
+    for locale in LOCALES:
+        target = mo_file(folder, locale)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{DOMAIN}-", suffix=".mo")
+        try:
+            with os.fdopen(handle, "wb") as f:
+                f.write(compiled(locale))
+            os.chmod(partial, 0o644)
+            os.replace(partial, target)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
 
 
 def gettext(message: str, locale: str = DEFAULT_LOCALE) -> str:
