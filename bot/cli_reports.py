@@ -67,8 +67,10 @@ class ProgressBar:
 
     WIDTH = 30
 
-    def __init__(self, label: str, stream: TextIO | None = None):
-        self.label = label
+    def __init__(self, locale: str, stream: TextIO | None = None):
+        from ui.i18n import gettext
+
+        self.text = gettext("Making the reports: {percent} % ({done} of {total})", locale)
         self.stream = stream or sys.stderr
         self.terminal = self.stream.isatty()
         self.tenths = 0
@@ -78,14 +80,14 @@ class ProgressBar:
         if total <= 0:
             return
         share = min(done, total) / total
+        line = self.text.format(percent=int(share * 100), done=done, total=total)
         if self.terminal:
             filled = round(share * self.WIDTH)
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {share:4.0%} ({done}/{total})")
+            self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {line}")
             self.drawn = True
-        elif int(share * 10) > self.tenths or (done == total and self.tenths < 10):
+        elif int(share * 10) > self.tenths:
             self.tenths = int(share * 10)
-            self.stream.write(f"{self.label}: {share:.0%} ({done}/{total})\n")
+            self.stream.write(line + "\n")
         self.stream.flush()
 
     async def update(self, done: int, total: int) -> None:
@@ -142,7 +144,7 @@ async def cmd_report(args, settings: Settings) -> None:
                 raise CliError(gettext("{school} has no school year yet.", locale).format(school=school.name))
             run = Run(session, school, system_actor(school.id), utcnow, calendar.year, today, args, locale)
             whole = not args.class_name and not (args.kind in STUDENT_KINDS and args.student)
-            bar = ProgressBar(gettext("Making the reports", locale)) if whole else None
+            bar = ProgressBar(locale) if whole else None
 
             def write(document: Document) -> None:
                 out.mkdir(parents=True, exist_ok=True)
@@ -217,7 +219,7 @@ def nth_period(run: Run, periods: Sequence[PeriodRef], whose: str) -> int | None
         f"{i} — {p.name} ({p.starts_on:%d.%m.%Y}–{p.ends_on:%d.%m.%Y})" for i, p in enumerate(ordered, start=1)
     )
     raise CliError(
-        run._("There is no study period {n} for {whose} in {year}; there are: {periods}.").format(
+        run._("{whose} has no study period {n} in {year}; there are: {periods}.").format(
             n=n, whose=whose, year=run.year.name, periods=listing
         )
     )
@@ -392,5 +394,5 @@ async def school_document(run: Run, bar: ProgressBar | None) -> Document:
         return final_document(await reports.final_sheet(run.actor, None, progress), run.locale)
     period_id = None
     if run.args.period is not None:
-        period_id = nth_period(run, await reports.periods(run.actor), run.school.name)
+        period_id = nth_period(run, await reports.periods(run.actor), f"«{run.school.name}»")
     return results_document(await reports.results(run.actor, period_id, run.args.year, progress), run.locale)
