@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from bot.cli_reports import ProgressBar
 from services.final_marks import Outcome
 from services.models import FinalMark, FinalMarkKind, Subject
 from tests.factories import MSK, TODAY, FixedClock, add_students, build_school
@@ -161,3 +162,20 @@ def test_a_whole_school_run_shows_its_progress_a_line_a_tenth_off_a_tty_REP_1(sc
     assert "\r" not in captured.err
     assert len([name for name in files(tmp_path) if name.endswith(".pdf")]) == 27
     assert captured.out.strip() == f"Записано файлов: 27, в папку {tmp_path}."
+
+
+def test_on_a_terminal_the_bar_is_redrawn_in_place():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    bar = ProgressBar("ru", stream)
+    for done in range(1, 5):
+        bar(done, 4)
+    bar.close()
+    drawn = stream.getvalue()
+    # Four redraws over one line, a bar of 30 marks filled by a quarter each time, and the line ended at the close.
+    assert drawn.count("\r") == 4 and drawn.count("\n") == 1
+    assert drawn.endswith("\r[" + "#" * 30 + "] Готовлю отчёты: 100 % (4 из 4)\n")
+    assert "\r[" + "#" * 8 + "." * 22 + "] Готовлю отчёты: 25 % (1 из 4)" in drawn  # round(0.25 × 30) = 8
