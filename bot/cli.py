@@ -181,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fetch-files", help=N_("download into FILES_DIR every recorded file not kept there yet"))
     p.set_defaults(handler=cmd_fetch_files)
+
+    from bot.cli_reports import add_report_parser  # its code lives apart; it is loaded when the parser is built
+
+    add_report_parser(sub)
     return parser
 
 
@@ -977,4 +981,7 @@ def import_failure_text(failed, locale: str) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m bot.cli`: through the module `bot.cli`, so that bot/cli_reports.py raises this module's CliError.
+    from bot.cli import main as module_main
+
+    module_main()

@@ -9,6 +9,7 @@ transaction, keyed per day and recipient, so a job run twice (a restart, a secon
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,7 +24,7 @@ from services.backup import BACKUP_NAME, BackupCopy, make_backup
 from services.calendar import SchoolDays
 from services.clock import Clock, school_today
 from services.db import write_transaction
-from services.models import School, StudyPeriod, utcnow
+from services.models import AcademicYear, School, StudyPeriod, utcnow
 from services.reminders import family, reports, staff
 from services.staff import StaffService
 
@@ -183,7 +184,9 @@ async def backup(settings: Settings, sessions: Sessions, clock: Clock = utcnow) 
     """DATA-1: the nightly backup in two copies kept apart (Settings.backup_dirs, as `schoolbot backup` makes it);
     and, the first night after a study period has ended, a further one in each folder's `periods/`, which the
     nightly rotation does not touch, so that each period's end stays kept. The kept files (ABS-4) go with the
-    nightly copies into each folder's files/, which nothing rotates: the period copies' files are there too."""
+    nightly copies into each folder's files/, which nothing rotates: the period copies' files are there too.
+    With the period copies, a school's year whose last study period has ended leaves its summary sheet of final
+    marks there as PDF and XLSX (final_sheets, REP-4)."""
     now = clock()
     copies = await make_backup(
         settings.database_url, list(settings.backup_dirs), now=now, files=settings.files_folder()
@@ -191,7 +194,72 @@ async def backup(settings: Settings, sessions: Sessions, clock: Clock = utcnow) 
     folders = [Path(folder) / PERIOD_BACKUPS for folder in settings.backup_dirs]
     if await _period_ended_since(_last_backup(folders[0]), sessions, now, ZoneInfo(settings.scheduler_timezone)):
         copies += await make_backup(settings.database_url, folders, now=now, keep=PERIOD_BACKUPS_KEPT)
+        await final_sheets(settings, sessions, folders, clock)
     return copies
+
+
+async def final_sheets(settings: Settings, sessions: Sessions, folders: list[Path], clock: Clock = utcnow) -> int:
+    """DATA-1, REP-4: beside the period copies, each school's summary sheet of final marks of its year whose last
+    study period has ended, as PDF and XLSX (final-sheet-<school id>-<year>.pdf/.xlsx), once: files already there
+    are kept. One school's failure does not stop the others. Returns how many files were written."""
+    from services.access import system_actor
+    from services.reports.school import SchoolReports
+    from ui.reports.document import Format
+    from ui.reports.render import render
+    from ui.reports.school import final_document, latin
+
+    written = 0
+    async with sessions() as session:
+        school_ids = list(await session.scalars(select(School.id).order_by(School.id)))
+    for school_id in school_ids:
+        try:
+            async with sessions() as session:
+                school = await session.get_one(School, school_id)
+                year = await _year_ended(session, school_id, school_today(clock, school))
+                if year is None:
+                    continue
+                stem = f"final-sheet-{school_id}-{latin(year.name)}"
+                wanted = [
+                    (fmt, folder / f"{stem}.{fmt.value}")
+                    for fmt in (Format.PDF, Format.XLSX)
+                    for folder in folders
+                    if not (folder / f"{stem}.{fmt.value}").expanduser().exists()
+                ]
+                if not wanted:
+                    continue
+                sheet = await SchoolReports(session, clock).final_sheet(system_actor(school_id), year.id)
+            document = final_document(sheet, settings.locale)
+            for fmt in dict.fromkeys(fmt for fmt, _path in wanted):
+                data = await asyncio.to_thread(render, document, fmt)
+                for _fmt, path in (item for item in wanted if item[0] is fmt):
+                    await asyncio.to_thread(_write, path.expanduser(), data)
+                    written += 1
+        except Exception:
+            log.exception("The final sheet failed for school %d", school_id)
+    return written
+
+
+async def _year_ended(session: AsyncSession, school_id: int, today: date) -> AcademicYear | None:
+    """The school's newest academic year with study periods, all of them ended before today."""
+    ends = (
+        select(AcademicYear, func.max(StudyPeriod.ends_on))
+        .join(StudyPeriod, StudyPeriod.year_id == AcademicYear.id)
+        .where(AcademicYear.school_id == school_id)
+        .group_by(AcademicYear.id)
+        .order_by(AcademicYear.starts_on.desc())
+    )
+    for year, last in (await session.execute(ends)).all():
+        if last < today:
+            return year
+    return None
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Through a hidden temporary name, so that a half-written sheet is never taken for a kept one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 async def _period_ended_since(last: datetime | None, sessions: Sessions, now: datetime, zone: ZoneInfo) -> bool:

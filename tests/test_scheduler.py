@@ -9,6 +9,7 @@ import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -16,7 +17,19 @@ from bot import jobs
 from bot.config import Settings
 from bot.scheduler import REMINDERS, add_zone_jobs, create_scheduler
 from services.db import create_engine, create_session_factory
-from services.models import Base, EventKind, OutboxEvent, School
+from services.models import (
+    AcademicYear,
+    Base,
+    EventKind,
+    FinalMark,
+    FinalMarkKind,
+    FinalResult,
+    OutboxEvent,
+    Person,
+    School,
+    Student,
+    Subject,
+)
 from tests.factories import TODAY, FixedClock, build_school
 
 MSK, NSK = ZoneInfo("Europe/Moscow"), ZoneInfo("Asia/Novosibirsk")
@@ -209,5 +222,55 @@ async def test_the_backup_job_makes_two_copies_nightly_and_keeps_one_after_each_
     assert (
         backups(primary / "periods")
         == backups(secondary / "periods")
-        == ["school-20261124-230000.sqlite3", "school-20261228-230000.sqlite3"]
+        == [
+            # The 2nd quarter is the factory year's last period: its summary sheet is kept beside (REP-4).
+            "final-sheet-1-2026-2027.pdf",
+            "final-sheet-1-2026-2027.xlsx",
+            "school-20261124-230000.sqlite3",
+            "school-20261228-230000.sqlite3",
+        ]
     )
+
+
+async def test_the_years_summary_sheet_is_kept_with_the_period_copies_once_its_last_period_ended_DATA_1_REP_4(
+    sqlite_school, tmp_path
+):
+    url, sessions = sqlite_school
+    primary, secondary = tmp_path / "primary", tmp_path / "secondary"
+    settings = Settings(database_url=url, backup_dirs=(primary, secondary))
+    async with sessions() as session:
+        maths = await session.scalar(select(Subject.id).where(Subject.name == "Математика"))
+        alekseev = await session.scalar(
+            select(Student.id).join(Person, Person.id == Student.person_id).where(Person.last_name == "Алексеев")
+        )
+        year_id = await session.scalar(select(AcademicYear.id))
+        session.add(
+            FinalMark(
+                student_id=alekseev,
+                subject_id=maths,
+                year_id=year_id,
+                kind=FinalMarkKind.YEAR,
+                value=4,
+                result=FinalResult.MARK,
+            )
+        )
+        await session.commit()
+    clock = FixedClock(TUESDAY_MIDNIGHT)
+    clock.at(date(2026, 11, 25), hour=2)  # the 1st quarter's copy: the 2nd quarter runs, the year is not over
+    await jobs.backup(settings, sessions, clock)
+    assert [n for n in backups(primary / "periods") if n.startswith("final-sheet")] == []
+    # The year's last period (the 2nd quarter here) ended on 28.12: the first night after it, the sheet is kept.
+    clock.at(date(2026, 12, 29), hour=2)
+    await jobs.backup(settings, sessions, clock)
+    sheets = ["final-sheet-1-2026-2027.pdf", "final-sheet-1-2026-2027.xlsx"]
+    for folder in (primary / "periods", secondary / "periods"):
+        assert [n for n in backups(folder) if n.startswith("final-sheet")] == sheets
+    book = openpyxl.load_workbook(primary / "periods" / sheets[1])
+    rows = list(book["5А"].iter_rows(values_only=True))
+    alekseev_row = next(row for row in rows if row and "Алексеев Артём Игоревич" in row)
+    assert 4 in alekseev_row  # his year mark in mathematics, a number
+    assert (primary / "periods" / sheets[0]).read_bytes().startswith(b"%PDF")
+    # Kept once: a file already there is not written again.
+    (primary / "periods" / sheets[0]).write_bytes(b"signed and filed")
+    assert await jobs.final_sheets(settings, sessions, [primary / "periods", secondary / "periods"], clock) == 0
+    assert (primary / "periods" / sheets[0]).read_bytes() == b"signed and filed"
