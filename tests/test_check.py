@@ -67,8 +67,10 @@ async def test_a_token_telegram_refuses_is_one_sentence_and_exit_1(capsys, emula
     status, lines = await schoolbot(capsys, "check")
     assert status == 1
     assert problems(lines) == [
-        f"✗ BOT_TOKEN: Telegram refused the token (getMe at {emulator.base_url}): it is wrong or revoked; take the "
-        "current one from @BotFather (/token) and put it into .env."
+        (
+            f"✗ BOT_TOKEN: Telegram refused the token (getMe at {emulator.base_url}): it is wrong or revoked; take the "
+            "current one from @BotFather (/token) and put it into .env."
+        )
     ]
     assert TOKEN not in "\n".join(lines)
 
@@ -93,8 +95,10 @@ async def test_a_missing_migration_is_one_sentence_and_exit_1(capsys, db_url):
     status, lines = await schoolbot(capsys, "check")
     assert status == 1
     assert problems(lines) == [
-        "✗ The database is at migration a1b2c3, which this program does not know: it was written by a newer "
-        "version; update the program."
+        (
+            "✗ The database is at migration a1b2c3, which this program does not know: it was written by a newer "
+            "version; update the program."
+        )
     ]
     previous = await previous_revision()
     engine = create_engine(db_url)
@@ -104,8 +108,10 @@ async def test_a_missing_migration_is_one_sentence_and_exit_1(capsys, db_url):
     status, lines = await schoolbot(capsys, "check")
     assert status == 1
     assert problems(lines) == [
-        f"✗ The database is at migration {previous}, the program needs {head_revision()}: run `schoolbot migrate` "
-        "(`schoolbot run` does it too)."
+        (
+            f"✗ The database is at migration {previous}, the program needs {head_revision()}: run `schoolbot migrate` "
+            "(`schoolbot run` does it too)."
+        )
     ]
 
 
@@ -123,8 +129,10 @@ async def test_a_missing_database_file_is_named_with_the_fix(capsys, monkeypatch
     status, lines = await schoolbot(capsys, "check")
     assert status == 1
     assert problems(lines) == [
-        f"✗ The database file {tmp_path / 'nowhere' / 'school.db'} does not exist: run `schoolbot migrate` for a "
-        "new one or `schoolbot restore COPY`, or set DATA_DIR or DATABASE_URL to where it is."
+        (
+            f"✗ The database file {tmp_path / 'nowhere' / 'school.db'} does not exist: run `schoolbot migrate` for a "
+            "new one or `schoolbot restore COPY`, or set DATA_DIR or DATABASE_URL to where it is."
+        )
     ]
     assert not (tmp_path / "nowhere").exists()  # the check creates no database
 
@@ -192,9 +200,11 @@ async def test_invite_when_getme_fails_says_so_and_prints_no_wrong_link(capsys, 
     status, lines = await schoolbot(capsys, "invite", "--class", "5А")
     assert status == 2
     assert lines == [
-        f"The bot's @name for the invite links is unknown: Telegram refused the token (getMe at {emulator.base_url}): "
-        "it is wrong or revoked; take the current one from @BotFather (/token) and put it into .env. Or set "
-        "BOT_USERNAME."
+        (
+            f"The bot's @name for the invite links is unknown: Telegram refused the token (getMe at {emulator.base_url}): "
+            "it is wrong or revoked; take the current one from @BotFather (/token) and put it into .env. Or set "
+            "BOT_USERNAME."
+        )
     ]
 
 
