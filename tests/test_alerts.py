@@ -59,7 +59,7 @@ async def test_a_failed_nightly_backup_reaches_the_administrators_chat_DATA_1(em
     try:
         await emulator.wait_for_call(TOKEN, "getUpdates")
         engine = create_engine(db_url)
-        with pytest.raises(OSError):
+        with pytest.raises(NotADirectoryError):
             await jobs.backup(settings, create_session_factory(engine))
         await engine.dispose()
         message = await emulator.wait_for_bot_message(TOKEN, ADMIN)
