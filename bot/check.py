@@ -157,9 +157,10 @@ async def check_database(settings: Settings) -> list[Finding]:
 
     _ = translator(settings.locale)
     path = settings.sqlite_path
+    # It works, so a warning: the next start from another folder would not find it.
     findings = [
         Finding(
-            Level.PROBLEM,
+            Level.WARNING,
             _(
                 "{path} is read from the folder the bot was started in, not from DATA_DIR ({data_dir}): move it "
                 "into DATA_DIR or write its absolute path in .env."

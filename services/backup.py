@@ -318,9 +318,9 @@ async def restore_backup(
     folder (its files/) are copied into `files` where missing. The bot must not run meanwhile."""
     copy = await asyncio.to_thread(lambda: copy.expanduser().resolve())
     sqlite = is_sqlite(database_url)
-    if (copy.suffix == ".sqlite3") != sqlite and copy.suffix in {".sqlite3", ".dump"}:
-        raise BackupError("backup.wrong_kind", file=copy.name)
     tables = await verify_copy(copy)
+    if (copy.suffix == ".sqlite3") != sqlite:
+        raise BackupError("backup.wrong_kind", file=copy.name)
     if sqlite:
         target = await asyncio.to_thread(Path(make_url(database_url).database or "").resolve)
         if not force and await asyncio.to_thread(_sqlite_has_data, target):
