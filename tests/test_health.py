@@ -137,3 +137,33 @@ async def test_a_push_waiting_eleven_minutes_and_a_stale_backup_make_it_503(runn
     (folder / f"school-{now - timedelta(hours=1):%Y%m%d-%H%M%S}.sqlite3").write_bytes(b"")
     status, _, body = await get(port, "/healthz")
     assert status == 200 and 3600 <= body["last_backup_seconds"] < 3660
+
+
+async def test_with_a_webhook_both_are_served_beside_it(emulator, db_url):
+    """`run --webhook`: /healthz and /metrics on the webhook's own server, HEALTH_PORT not needed."""
+    from bot.runtime import run_webhook
+
+    port = free_port()
+    settings = Settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        telegram_api_url=emulator.base_url,
+        webhook_url=f"http://127.0.0.1:{port}/webhook",
+        webhook_port=port,
+        webhook_secret="health-Secret_1",
+        database_url=db_url,
+        run_pushes=False,
+        run_scheduler=False,
+    )
+    task = asyncio.create_task(run_webhook(settings, handle_signals=False))
+    try:
+        await answering(port)
+        stranger = TelegramUser(emulator, 700_888_004, "ru")
+        await stranger.send("/start")
+        status, _, body = await get(port, "/healthz")
+        assert status == 200 and body["database"] == "ok" and body["seconds_since_last_update"] is not None
+        status, text, _ = await get(port, "/metrics")
+        assert status == 200 and 'schoolbot_updates_total{type="message"}' in text
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
