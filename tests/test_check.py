@@ -216,3 +216,16 @@ async def build_school_in(db_url: str) -> None:
     async with create_session_factory(engine)() as session:
         await build_school(session)
     await engine.dispose()
+
+
+async def test_run_with_a_token_telegram_refuses_says_so_in_one_sentence(capsys, emulator):
+    """`schoolbot run` asks getMe once at its start: a revoked token is a sentence and exit 2, not a traceback."""
+    emulator.inject_failures("getMe", 1, 401)
+    status, lines = await schoolbot(capsys, "run")
+    assert status == 2
+    assert lines == [
+        (
+            f"BOT_TOKEN: Telegram refused the token (getMe at {emulator.base_url}): it is wrong or revoked; take the "
+            "current one from @BotFather (/token) and put it into .env."
+        )
+    ]
