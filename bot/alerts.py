@@ -180,7 +180,8 @@ class ErrorsToAlerts(logging.Handler):
         if not record.exc_info or record.name == __name__:
             return
         exc = record.exc_info[1]
-        if exc is None or getattr(exc, "alerted", False):
+        # A refused token is told by TokenWatch, in its own words.
+        if exc is None or getattr(exc, "alerted", False) or isinstance(exc, TelegramUnauthorizedError):
             return
         try:
             asyncio.get_running_loop()

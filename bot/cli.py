@@ -372,7 +372,6 @@ async def cmd_invite(args, settings: Settings) -> None:
                 codes = await service.for_person(admin, args.person, ttl)
     finally:
         await engine.dispose()
-    _ = translator(settings.locale)
     try:
         username: str | None = await bot_username(settings, school_id)
     except UsernameUnknown as unknown:
