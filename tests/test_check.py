@@ -229,3 +229,22 @@ async def test_run_with_a_token_telegram_refuses_says_so_in_one_sentence(capsys,
             "current one from @BotFather (/token) and put it into .env."
         )
     ]
+
+
+async def test_invite_without_a_token_or_bot_username_prints_the_codes_without_links(capsys, monkeypatch, db_url):
+    """The README's first look (`demo`, then `invite`) needs no token: the codes work sent to the bot as they are;
+    no link to a bot that may not be theirs."""
+    monkeypatch.delenv("BOT_TOKEN")
+    await schoolbot(capsys, "migrate")
+    await build_school_in(db_url)
+    try:
+        await asyncio.to_thread(main, ["invite", "--class", "5А"])
+    except SystemExit as exit_:
+        raise AssertionError(f"exit {exit_.code}") from None
+    captured = capsys.readouterr()
+    rows = list(csv.reader(io.StringIO(captured.out)))[1:]
+    assert rows and all(r[3] and r[4] == "" for r in rows)
+    assert captured.err.strip() == (
+        "The invite links are left out: set BOT_USERNAME (the bot's @name) or BOT_TOKEN in the environment or in "
+        ".env; the codes work sent to the bot as they are."
+    )
