@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # What Telegram accepts as a webhook's secret token.
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SQLITE_PREFIX = "sqlite+aiosqlite:///"
 # The path of a WEBHOOK_URL given without one: the bot never serves its root.
 DEFAULT_WEBHOOK_PATH = "/webhook"
 
@@ -35,15 +36,21 @@ class Settings(BaseSettings):
         env_file=".env", env_nested_delimiter="__", extra="ignore", hide_input_in_errors=True
     )
 
+    # Where the bot's own files are: the SQLite database (school.db), the kept files (files/), the backups
+    # (backups/primary, backups/secondary) by default. Every relative path of these settings (DATABASE_URL's SQLite
+    # file, FILES_DIR, BACKUP_DIRS) is taken inside it, not in the folder the bot was started from; DATA_DIR itself,
+    # when relative, is taken from the folder the bot starts in (`data`, as before it existed).
+    data_dir: Path = Path("data")
     # Where the journal is kept: a SQLite file, or a region's PostgreSQL (postgresql+asyncpg://user:password@host/db).
-    database_url: str = "sqlite+aiosqlite:///data/school.db"
+    database_url: str = SQLITE_PREFIX + "school.db"
     # The bot's token from @BotFather (123456789:AAE…).
     bot_token: SecretStr | None = None
     # Several schools' own bots in one process instead: school id → its bot's token, as JSON
     # (SCHOOL_BOTS='{"1": "123:AAA…", "2": "456:BBB…"}'); each bot serves its school only. Not with BOT_TOKEN.
     school_bots: dict[int, SecretStr] = {}
-    # The bot's @username, without the @: the invite links (t.me/…?start=code) point at it.
-    bot_username: str = "school_journal_bot"
+    # The bot's @username, without the @: the invite links (t.me/…?start=code) point at it; unset, asked of
+    # Telegram (getMe) with BOT_TOKEN.
+    bot_username: str | None = None
     # A local Bot API server (http://host:8081) instead of Telegram's own.
     telegram_api_url: str | None = None
     # `schoolbot run --webhook`: Telegram posts updates to webhook_url; a reverse proxy passes them on to
@@ -72,6 +79,14 @@ class Settings(BaseSettings):
     files_dir: Path | None = None
     # DATA-1: two copies kept apart.
     backup_dirs: tuple[Path, Path] = (Path("backups/primary"), Path("backups/secondary"))
+    # Telegram chat ids of the school's administrators: the bot tells them of an unhandled error, a failed
+    # backup, a push backlog and a revoked token (bot/alerts.py), as JSON: ADMIN_CHAT_IDS='[123456789]'.
+    admin_chat_ids: list[int] = []
+    # With polling, /healthz and /metrics on 127.0.0.1:HEALTH_PORT (0: not served); with --webhook they are
+    # served beside the webhook on WEBHOOK_HOST:WEBHOOK_PORT whatever this is.
+    health_port: int = Field(default=0, ge=0, le=65535)
+    # The address /healthz and /metrics listen on with polling (127.0.0.1: only this machine's monitoring).
+    health_host: str = "127.0.0.1"
     # Messages a second per bot token, replies and pushes together: Telegram's limit. Another value only against a
     # Bot API without that limit (the benchmarks' emulator).
     messages_per_second: int = Field(default=30, ge=1)
@@ -94,6 +109,48 @@ class Settings(BaseSettings):
     # The nightly backup (DATA-1) is one per deployment, by this zone's clock.
     backup_at: time = time(2, 0)
     scheduler_timezone: str = "Europe/Moscow"  # the zone of BACKUP_AT, an IANA name
+
+    # The relative paths found where an older setup had them (Settings.inside), for `schoolbot check` to name.
+    _legacy_paths: list[str] = PrivateAttr(default_factory=list)
+
+    def model_post_init(self, context: Any) -> None:
+        super().model_post_init(context)
+        self._paths_inside_the_data_dir()
+
+    @property
+    def legacy_paths(self) -> list[str]:
+        return self._legacy_paths
+
+    def _paths_inside_the_data_dir(self) -> None:
+        """Relative paths are read inside DATA_DIR, so that the bot finds its data whatever folder it starts in.
+        An older setup named them from the folder it started in: a relative path found there but not in DATA_DIR
+        is kept (found_relative), with a warning, so that an upgrade never opens a new empty database."""
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if self.database_url.startswith(SQLITE_PREFIX):
+            path, query = self.database_url[len(SQLITE_PREFIX) :].partition("?")[::2]
+            if path and path != ":memory:":
+                self.database_url = SQLITE_PREFIX + str(self.inside(Path(path))) + (f"?{query}" if query else "")
+        if self.files_dir is not None:
+            self.files_dir = self.inside(self.files_dir)
+        self.backup_dirs = (self.inside(self.backup_dirs[0]), self.inside(self.backup_dirs[1]))
+
+    def inside(self, path: Path) -> Path:
+        """`path` as an absolute path: a relative one inside DATA_DIR (or where an older setup has it)."""
+        path = path.expanduser()
+        if path.is_absolute():
+            return path
+        wanted, legacy = self.data_dir / path, Path.cwd() / path
+        if not wanted.exists() and legacy.exists() and legacy.resolve() != wanted.resolve():
+            self._legacy_paths.append(str(path))
+            return legacy.resolve()
+        return wanted
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database's file, None for PostgreSQL."""
+        if not self.database_url.startswith(SQLITE_PREFIX):
+            return None
+        return Path(self.database_url[len(SQLITE_PREFIX) :].partition("?")[0])
 
     @field_validator("webhook_url")
     @classmethod
@@ -134,13 +191,11 @@ class Settings(BaseSettings):
     def files_folder(self) -> Path:
         if self.files_dir is not None:
             return self.files_dir
-        prefix = "sqlite+aiosqlite:///"
-        if self.database_url.startswith(prefix):
-            return Path(self.database_url[len(prefix) :]).parent / "files"
-        return Path("data/files")
+        if (path := self.sqlite_path) is not None:
+            return path.parent / "files"
+        return self.data_dir / "files"
 
     def ensure_sqlite_folder(self) -> None:
         """A newcomer's first command must not fail because data/ does not exist yet."""
-        prefix = "sqlite+aiosqlite:///"
-        if self.database_url.startswith(prefix):
-            Path(self.database_url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+        if (path := self.sqlite_path) is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.draft_locks import DraftLocks, draft_locks
 from bot.drain import UpdatesInHand
+from bot.metrics import UpdateMetrics
 from bot.middlewares import (
     AnswerCallbacks,
     CommandsEndPrompts,
@@ -62,6 +63,7 @@ def create_dispatcher(
     storage = storage or MemoryStorage()
     dp = Dispatcher(storage=storage, session_factory=session_factory, draft_locks=locks or draft_locks(storage))
     UpdatesInHand().setup(dp)
+    dp.update.outer_middleware(UpdateMetrics())  # every update counted and timed, whatever becomes of it
     dp.update.outer_middleware(PrivateChatsOnly())  # before anything is read: nothing of a child in a group
     dp.update.outer_middleware(ThrottleMiddleware(session_factory, FLOOD_LIMIT))
     dp.update.outer_middleware(ServicesMiddleware(session_factory, clock, files))

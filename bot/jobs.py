@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.alerts import alert_on_failure
 from bot.config import Settings
+from bot.metrics import METRICS
 from services.backup import BACKUP_NAME, BackupCopy, make_backup
 from services.calendar import SchoolDays
 from services.clock import Clock, school_today
@@ -155,6 +157,7 @@ async def in_zone(job: SchoolJob, zone: str, sessions: Sessions, clock: Clock = 
             log.exception("Job %s failed for school %d", job.__name__, school_id)
             continue
         log.info("Job %s for school %d: %d events", job.__name__, school_id, written)
+        METRICS.reminders.labels(job.__name__).inc(written)
         total += written
     return total
 
@@ -180,6 +183,7 @@ async def dismissals(sessions: Sessions, clock: Clock = utcnow) -> int:
 # ---- the backup (DATA-1) ---------------------------------------------------------------------------
 
 
+@alert_on_failure  # a failure told to the administrators (ADMIN_CHAT_IDS), then raised as before
 async def backup(settings: Settings, sessions: Sessions, clock: Clock = utcnow) -> list[BackupCopy]:
     """DATA-1: the nightly backup in two copies kept apart (Settings.backup_dirs, as `schoolbot backup` makes it);
     and, the first night after a study period has ended, a further one in each folder's `periods/`, which the

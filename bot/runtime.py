@@ -26,8 +26,10 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.alerts import Alerts, ErrorsToAlerts, TokenWatch, configure_alerts
 from bot.config import Settings
 from bot.dispatcher import create_dispatcher, fsm_storage
+from bot.health import Health, health_server
 from bot.pushes.limiter import SharedLimits, configure_limits
 from bot.pushes.worker import PushWorker
 from bot.scheduler import create_scheduler
@@ -50,6 +52,7 @@ def create_bot(settings: Settings, token: SecretStr | None = None) -> Bot:
     token = token or settings.bot_token
     bot = Bot(token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     bot.session.middleware(SharedLimits())
+    bot.session.middleware(TokenWatch())  # a refused token told to the administrators (bot/alerts.py)
     return bot
 
 
@@ -75,13 +78,27 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[dict[int
         redis = storage.redis if isinstance(storage, RedisStorage) else None
         configure_limits(redis, settings.messages_per_second)
         sessions = create_session_factory(engine, Freshness(redis))
+        alerts = Alerts(bots.values(), settings.admin_chat_ids, settings.locale)
+        to_alerts = ErrorsToAlerts(alerts)
+        configure_alerts(alerts)
+        logging.getLogger().addHandler(to_alerts)
         try:
             async with background_work(settings, bots, sessions):
                 dp = create_dispatcher(sessions, storage=storage, files=FileStore(settings.files_folder()))
+                dp["health"] = health = Health(sessions, settings.backup_dirs[0], alerts=alerts)
                 if settings.school_bots:
                     serve_schools(dp, bots)
-                yield bots, dp
+                # The push backlog is watched where the scheduler runs: one process of a deployment, as a rule.
+                watch = asyncio.create_task(health.watch(), name="health") if settings.run_scheduler else None
+                try:
+                    yield bots, dp
+                finally:
+                    if watch is not None:
+                        watch.cancel()
+                        await asyncio.gather(watch, return_exceptions=True)
         finally:
+            logging.getLogger().removeHandler(to_alerts)
+            configure_alerts(None)
             for bot in bots.values():
                 await bot.session.close()
     finally:
@@ -118,7 +135,10 @@ async def background_work(settings: Settings, bots: Mapping[int | None, Bot], se
 
 async def run_polling(settings: Settings, *, handle_signals: bool = True) -> None:
     """Brings the database up to date, then polls until stopped (SIGTERM finishes the updates in hand)."""
-    async with bot_and_dispatcher(settings) as (bots, dp):
+    async with (
+        bot_and_dispatcher(settings) as (bots, dp),
+        health_server(dp["health"], settings.health_host, settings.health_port),
+    ):
         # getUpdates waits while this many updates are in hand: a backlog waits at Telegram, not in tasks here.
         await dp.start_polling(
             *bots.values(), handle_signals=handle_signals, tasks_concurrency_limit=settings.max_updates_in_flight
@@ -136,7 +156,9 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
         routes = webhook_routes(settings.webhook_path, bots)
         peers = WebhookPeers(dp.storage, bots)
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else await peers.secret()
-        runner = web.AppRunner(webhook_app(routes, dp, secret, in_flight=settings.max_updates_in_flight))
+        app = webhook_app(routes, dp, secret, in_flight=settings.max_updates_in_flight)
+        dp["health"].add_routes(app)  # /healthz and /metrics beside the webhook
+        runner = web.AppRunner(app)
         await runner.setup()
         try:
             await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()

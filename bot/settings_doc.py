@@ -61,8 +61,8 @@ def comments() -> dict[str, str]:
     )
     found = {}
     for node in settings.body:
-        if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
-            continue
+        if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name) or node.target.id[0] == "_":
+            continue  # a private attribute (_legacy_paths) is no setting
         above, number = [], node.lineno - 1
         while number in by_line and lines[number - 1].lstrip().startswith("#"):
             above.insert(0, by_line[number])

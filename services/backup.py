@@ -283,3 +283,120 @@ async def _verify_postgres(path: Path) -> int:
     if tables == 0:
         raise BackupError("backup.verify_failed", file=path.name, reason="no tables")
     return tables
+
+
+# --- restoring a copy ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Restored:
+    copy: Path
+    size: int  # the copy's bytes
+    tables: int  # tables seen when the copy was checked
+    files: int = 0  # kept files brought back from the copy's folder (ABS-4)
+    replaced: Path | None = None  # where the database file it replaced was moved (SQLite, --force)
+
+
+async def verify_copy(copy: Path) -> int:
+    """A copy made by make_backup (school-….sqlite3 or school-….dump), checked as make_backup checks it: SQLite's
+    integrity_check and length, pg_restore's reading of the whole archive. Returns its tables."""
+    if not await asyncio.to_thread(copy.is_file):
+        raise BackupError("backup.copy_missing", file=str(copy))
+    if copy.suffix == ".sqlite3":
+        return await _verify_sqlite(copy)
+    if copy.suffix == ".dump":
+        _require_tools("pg_restore")
+        return await _verify_postgres(copy)
+    raise BackupError("backup.not_a_copy", file=copy.name)
+
+
+async def restore_backup(
+    database_url: str, copy: Path, *, force: bool = False, files: Path | None = None, now: datetime | None = None
+) -> Restored:
+    """DATA-1: the database made again from a verified copy. A database that holds data is replaced only with
+    `force` (a SQLite file is then kept beside, renamed ….replaced-<time>). The kept files of the copy's backup
+    folder (its files/) are copied into `files` where missing. The bot must not run meanwhile."""
+    copy = await asyncio.to_thread(lambda: copy.expanduser().resolve())
+    sqlite = is_sqlite(database_url)
+    tables = await verify_copy(copy)
+    if (copy.suffix == ".sqlite3") != sqlite:
+        raise BackupError("backup.wrong_kind", file=copy.name)
+    if sqlite:
+        target = await asyncio.to_thread(Path(make_url(database_url).database or "").resolve)
+        if not force and await asyncio.to_thread(_sqlite_has_data, target):
+            raise BackupError("backup.live_database", target=str(target))
+        replaced = await asyncio.to_thread(_put_sqlite, copy, target, now or datetime.now(UTC))
+    else:
+        if not force and await _postgres_has_data(database_url):
+            raise BackupError("backup.live_database", target=make_url(database_url).database or "")
+        dbname, env = libpq_url(database_url)
+        await _run(
+            "pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error", "--single-transaction",
+            "--no-password", f"--dbname={dbname}", str(copy), env=env,
+        )  # fmt: skip
+        replaced = None
+    kept = 0
+    if files is not None:
+        for folder in (copy.parent / FILES_FOLDER, copy.parent.parent / FILES_FOLDER):
+            if folder.is_dir():
+                kept = await asyncio.to_thread(copy_kept_files, FileStore(folder), FileStore(files))
+                break
+    size = (await asyncio.to_thread(copy.stat)).st_size
+    log.info("restored %s: %d bytes, %d tables, %d kept files", copy.name, size, tables, kept)
+    return Restored(copy=copy, size=size, tables=tables, files=kept, replaced=replaced)
+
+
+def _sqlite_has_data(target: Path) -> bool:
+    """The file exists and a table other than Alembic's holds a row."""
+    if not target.is_file() or target.stat().st_size == 0:
+        return False
+    conn = sqlite3.connect(f"{target.as_uri()}?mode=ro", uri=True)
+    try:
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND name != 'alembic_version'"
+            )
+        ]
+        return any(conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() for name in names)
+    except sqlite3.DatabaseError:
+        return True  # something is there that is not a database we can read: not ours to overwrite silently
+    finally:
+        conn.close()
+
+
+def _put_sqlite(copy: Path, target: Path, now: datetime) -> Path | None:
+    """The copy put in place under the database's name in one rename; the file it replaces (and its WAL, which
+    belongs to it and would spoil the copy) moved aside."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.restoring")
+    shutil.copyfile(copy, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    replaced = None
+    if target.exists():
+        replaced = target.with_name(f"{target.name}.replaced-{now.astimezone(UTC):%Y%m%d-%H%M%S}")
+        os.replace(target, replaced)
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    os.replace(tmp, target)
+    return replaced
+
+
+async def _postgres_has_data(database_url: str) -> bool:
+    from sqlalchemy import inspect, text
+
+    from .db import create_engine
+
+    engine = create_engine(database_url)
+    try:
+
+        def read(connection) -> bool:
+            names = [n for n in inspect(connection).get_table_names() if n != "alembic_version"]
+            return any(connection.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first() for name in names)
+
+        async with engine.connect() as conn:
+            return await conn.run_sync(read)
+    finally:
+        await engine.dispose()

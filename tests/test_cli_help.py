@@ -99,7 +99,7 @@ def test_the_help_lists_every_setting_with_its_default(monkeypatch, capsys):
     listed = out.split("Settings, from the environment or .env (see .env.example), with their defaults:")[1]
     rows = dict(line.split(None, 1) for line in listed.strip().splitlines())
     assert set(rows) == {name.upper() for name in Settings.model_fields}
-    assert rows["DATABASE_URL"] == "sqlite+aiosqlite:///data/school.db"
+    assert rows["DATABASE_URL"] == "sqlite+aiosqlite:///school.db"  # inside DATA_DIR
     assert rows["WEBHOOK_PORT"] == "8080" and rows["BACKUP_AT"] == "02:00" and rows["RUN_PUSHES"] == "true"
     assert rows["BOT_TOKEN"] == "—"  # no default: not set
 

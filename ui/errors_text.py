@@ -191,6 +191,15 @@ ERRORS = {
     "backup.needs_two_places": N_("A backup needs two different folders."),
     "backup.tool_missing": N_("{tool} is not installed."),
     "backup.verify_failed": N_("The copy {file} did not pass its check: {reason}."),
+    "backup.copy_missing": N_("There is no file {file}: name a backup copy (school-….sqlite3 or school-….dump)."),
+    "backup.not_a_copy": N_("{file} is not a backup copy: name a school-….sqlite3 or school-….dump file."),
+    "backup.wrong_kind": N_(
+        "{file} is a copy of the other kind of database (SQLite or PostgreSQL) than DATABASE_URL names."
+    ),
+    "backup.live_database": N_(
+        "The database {target} holds data: stop the bot, then restore with --force to replace it (a SQLite file "
+        "is kept beside it)."
+    ),
     "year_end.not_allowed": N_("The year's end is recorded by the deputy director or the administrator."),
     "year_end.order_required": N_("Give the number of the director's order."),
     "year_end.decision_not_allowed": N_("This decision is not possible in {class_name}."),

@@ -20,6 +20,7 @@ from datetime import timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import METRICS
 from services.clock import Clock
 from services.db import write_transaction
 from services.models import utcnow
@@ -178,9 +179,11 @@ class PushWorker:
                 )
                 result = RESULTS[outcome.status]
                 self.stats["429"] += outcome.retries_429
+                METRICS.rate_limited.inc(outcome.retries_429)
         except Exception:
             log.exception("Sending a push to account %d failed", outgoing.account_id)
             result = Result.RETRY_LATER
         async with self.session_factory() as session, write_transaction(session):
             await record(session, outgoing, result, self.clock(), self.schools)
         self.stats[result.value] += 1
+        METRICS.pushes.labels(result.value).inc()
