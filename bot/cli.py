@@ -162,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--promote-rest", action="store_true", help="promote the students without a decision")
     p.set_defaults(handler=cmd_new_year)
 
+    p = sub.add_parser("sandbox", help="try the bot without Telegram: a demo school and a chat page on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8081, help="the page's and the local Bot API's port (0: any free)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--data", type=Path, default=None, help="a folder for the database (default: a temporary one)")
+    p.add_argument("--seed", type=int, default=1, help="the demo school's seed")
+    p.set_defaults(handler=cmd_sandbox)
+
     p = sub.add_parser("fetch-files", help="download into FILES_DIR every recorded file not kept there yet (ABS-4)")
     p.set_defaults(handler=cmd_fetch_files)
     return parser
@@ -183,6 +190,16 @@ async def open_database(settings: Settings):
 
         redis = Redis.from_url(settings.redis_url)
     return engine, create_session_factory(engine, Freshness(redis))
+
+
+async def cmd_sandbox(args, settings: Settings) -> None:
+    """The local Bot API, the bot and a demo school in one process, and a web page to chat as a demo person."""
+    from bot.sandbox import SourceCheckoutNeeded, run_sandbox
+
+    try:
+        await run_sandbox(args.host, args.port, args.data, args.seed)
+    except SourceCheckoutNeeded as err:
+        raise CliError(str(err)) from None
 
 
 async def cmd_migrate(args, settings: Settings) -> None:
