@@ -194,11 +194,11 @@ async def open_database(settings: Settings):
 
 async def cmd_sandbox(args, settings: Settings) -> None:
     """The local Bot API, the bot and a demo school in one process, and a web page to chat as a demo person."""
-    from bot.sandbox import SourceCheckoutNeeded, run_sandbox
+    from bot.sandbox import SandboxError, run_sandbox
 
     try:
         await run_sandbox(args.host, args.port, args.data, args.seed)
-    except SourceCheckoutNeeded as err:
+    except SandboxError as err:
         raise CliError(str(err)) from None
 
 

@@ -23,7 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.config import Settings
 
@@ -32,12 +32,13 @@ TOKEN_PREFIX = "777000:sandbox-"
 FIRST_USER_ID = 900_000_001
 
 
-class SourceCheckoutNeeded(Exception):
-    """devtools/ (the local Bot API) is not importable: an installed wheel does not carry it."""
+class SandboxError(Exception):
+    """The sandbox cannot start: devtools/ (the local Bot API) is not importable (an installed wheel does not carry
+    it), or the port is taken. The message says what to do."""
 
 
 def load_devtools() -> tuple[Any, Any]:
-    """(devtools.sandbox, devtools.sandbox.page), or SourceCheckoutNeeded with the way out. An editable install
+    """(devtools.sandbox, devtools.sandbox.page), or SandboxError with the way out. An editable install
     (`pip install -e .`) runs bot/ from the checkout, whose devtools/ sits beside it: that folder is then used."""
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / "devtools" / "sandbox" / "__init__.py").is_file() and str(checkout) not in sys.path:
@@ -46,7 +47,7 @@ def load_devtools() -> tuple[Any, Any]:
         sandbox = importlib.import_module("devtools.sandbox")
         page = importlib.import_module("devtools.sandbox.page")
     except ModuleNotFoundError as err:
-        raise SourceCheckoutNeeded(
+        raise SandboxError(
             "`schoolbot sandbox` needs the project's source checkout: the local Bot API (devtools/) is not in the "
             "installed package. Run it from the checkout's folder after `pip install -e '.[test]'`."
         ) from err
@@ -132,6 +133,22 @@ async def access_code(sessions, school_id: int, person_id: int) -> str:
     return issued.code
 
 
+async def no_quiet_hours(sessions, person_id: int) -> None:
+    """The sandbox's people get pushes at any hour: one tries it at night too, when the default quiet hours
+    (21:00-08:00) would hold a mark's push until the morning."""
+    from services.models import Person, TelegramAccount
+
+    async with sessions() as session:
+        account_id = await session.scalar(select(Person.account_id).where(Person.id == person_id))
+        if account_id is not None:
+            await session.execute(
+                update(TelegramAccount)
+                .where(TelegramAccount.id == account_id)
+                .values(quiet_from=TelegramAccount.quiet_to)
+            )
+            await session.commit()
+
+
 async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, ready=None) -> None:
     """Until SIGINT or SIGTERM (or `ready`'s caller cancels): the page at http://host:port/. `ready(url)` is called
     once everything runs (tests)."""
@@ -143,6 +160,7 @@ async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, read
     from services.models import School
 
     sandbox, page = load_devtools()
+    stop = _stop_on_signals()  # Ctrl-C while the demo is made stops the start cleanly too
     own_folder = folder is None
     data = Path(tempfile.mkdtemp(prefix="schoolbot-sandbox-")) if folder is None else folder
     data.mkdir(parents=True, exist_ok=True)
@@ -166,17 +184,26 @@ async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, read
             sessions = create_session_factory(engine, Freshness(None))
             await generate_demo(sessions, seed=seed)
             school_id = await _first_school(sessions, School)
-            people = [
-                page.Person(p.key, p.key, p.name, p.note, FIRST_USER_ID + n)
-                for n, p in enumerate(await demo_people(sessions))
-            ]
-            ids = {p.key: p.person_id for p in await demo_people(sessions)}
+            found = await demo_people(sessions)
+            people = [page.Person(p.key, p.key, p.name, p.note, FIRST_USER_ID + n) for n, p in enumerate(found)]
+            ids = {p.key: p.person_id for p in found}
 
             async def code_for(person) -> str:
                 return await access_code(sessions, school_id, ids[person.key])
 
-            emulator.extra_routes = (page.page_routes(page.PageConfig(token, people, code_for)),)
-            await emulator.start()
+            async def after_link(person) -> None:
+                await no_quiet_hours(sessions, ids[person.key])
+
+            config = page.PageConfig(token, people, code_for, after_link)
+            emulator.extra_routes = (page.page_routes(config),)
+            if stop.is_set():
+                return
+            try:
+                await emulator.start()
+            except OSError as err:
+                raise SandboxError(
+                    f"The sandbox cannot listen on {host}:{port} ({err.strerror}); try --port 0."
+                ) from None
             settings.telegram_api_url = emulator.base_url
             async with bot_and_dispatcher(settings) as (bots, dp):
                 polling = asyncio.create_task(
@@ -186,7 +213,7 @@ async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, read
                     _print_hints(emulator.base_url, token, data, sandbox)
                     if ready is not None:
                         ready(emulator.base_url)
-                    await _stop_requested()
+                    await stop.wait()
                 finally:
                     with contextlib.suppress(RuntimeError):  # polling already ended
                         await dp.stop_polling()
@@ -211,16 +238,11 @@ def _print_hints(base_url: str, token: str, data: Path, sandbox) -> None:
     print(f"database:      {data / 'school.db'}", flush=True)
 
 
-async def _stop_requested() -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM; the handlers go when the loop closes."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    handled = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):  # not the main thread, or Windows
             loop.add_signal_handler(sig, stop.set)
-            handled.append(sig)
-    try:
-        await stop.wait()
-    finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
+    return stop

@@ -33,9 +33,9 @@ def test_offsets_count_utf16_units_so_an_emoji_takes_two():
 
 def test_overlapping_entities_are_closed_and_reopened_so_the_html_stays_well_formed():
     # bold 0..4 «abcd», italic 2..6 «cdef»: the italic is cut at the bold's end and reopened.
-    assert entities_to_html("abcdef", [{"type": "bold", "offset": 0, "length": 4}, {"type": "italic", "offset": 2, "length": 4}]) == (
-        "<b>ab<i>cd</i></b><i>ef</i>"
-    )
+    assert entities_to_html(
+        "abcdef", [{"type": "bold", "offset": 0, "length": 4}, {"type": "italic", "offset": 2, "length": 4}]
+    ) == ("<b>ab<i>cd</i></b><i>ef</i>")
 
 
 def test_links_only_to_safe_addresses_and_their_quotes_escaped():
@@ -105,7 +105,10 @@ async def test_an_empty_body_still_means_no_fields(emulator):
 @pytest.fixture
 async def page_server():
     """The emulator with the page for two people; the codes are handed out by a stub (no bot here)."""
-    people = [Person("parent", "parent", "Ирина Петрова", "5А", 501), Person("teacher", "teacher", "Олег Смирнов", "", 502)]
+    people = [
+        Person("parent", "parent", "Ирина Петрова", "5А", 501),
+        Person("teacher", "teacher", "Олег Смирнов", "", 502),
+    ]
 
     async def code_for(person: Person) -> str:
         return f"CODE{person.user_id}"

@@ -54,6 +54,7 @@ class PageConfig:
     token: str
     people: list[Person]
     code_for: Callable[[Person], Awaitable[str]]  # a fresh one-time access code for the person
+    after_link: Callable[[Person], Awaitable[None]] | None = None  # the bot's side of the sandbox, once linked
 
 
 PAGE: web.AppKey[Any] = web.AppKey("sandbox_page")
@@ -111,6 +112,8 @@ class _Page:
             if data is not None:
                 query = emu.user_taps(token, uid, message["message_id"], data)
                 await emu.wait_for_callback_answer(token, query, timeout=15)
+            if self.config.after_link is not None:
+                await self.config.after_link(person)
             self.linked.add(uid)
 
 
