@@ -68,9 +68,9 @@ def test_the_hints_name_the_real_token():
 async def test_the_control_api_answers_cyrillic_as_it_is(emulator):
     emulator.add_user(TOKEN, 1, first_name="Анна")
     await _bot_says(emulator, 1, "Привет, <b>Анна</b>")
-    async with aiohttp.ClientSession() as client:
-        async with client.get(f"{emulator.base_url}/sandbox/bot{TOKEN}/chats/1") as response:
-            raw = await response.text()
+    url = f"{emulator.base_url}/sandbox/bot{TOKEN}/chats/1"
+    async with aiohttp.ClientSession() as client, client.get(url) as response:
+        raw = await response.text()
     assert "Привет, Анна" in raw
     assert "\\u041f" not in raw  # not escaped to \uXXXX
 
@@ -97,9 +97,9 @@ async def test_a_body_that_is_not_a_json_object_is_refused_with_400(emulator, bo
 
 
 async def test_an_empty_body_still_means_no_fields(emulator):
-    async with aiohttp.ClientSession() as client:
-        async with client.post(f"{emulator.base_url}/sandbox/bot{TOKEN}/users/1/block") as response:
-            assert response.status == 200
+    url = f"{emulator.base_url}/sandbox/bot{TOKEN}/users/1/block"
+    async with aiohttp.ClientSession() as client, client.post(url) as response:
+        assert response.status == 200
 
 
 @pytest.fixture
@@ -164,13 +164,13 @@ async def test_the_chat_view_renders_html_keyboards_and_files(page_server):
 
 async def test_the_event_stream_sends_the_chat_then_each_change(page_server):
     page_server.add_user(TOKEN, 502)
-    async with aiohttp.ClientSession() as client:
-        async with client.get(page_server.base_url + "/sandbox/web/chats/502/events") as response:
-            assert response.content_type == "text/event-stream"
-            first = json.loads((await response.content.readline()).decode().removeprefix("data: "))
-            await response.content.readline()  # the blank line ending the event
-            await _bot_says(page_server, 502, "Новая оценка: 5")
-            second = json.loads((await response.content.readline()).decode().removeprefix("data: "))
+    url = page_server.base_url + "/sandbox/web/chats/502/events"
+    async with aiohttp.ClientSession() as client, client.get(url) as response:
+        assert response.content_type == "text/event-stream"
+        first = json.loads((await response.content.readline()).decode().removeprefix("data: "))
+        await response.content.readline()  # the blank line ending the event
+        await _bot_says(page_server, 502, "Новая оценка: 5")
+        second = json.loads((await response.content.readline()).decode().removeprefix("data: "))
     assert first["messages"] == []
     assert [m["html"] for m in second["messages"]] == ["Новая оценка: 5"]
 
@@ -197,6 +197,23 @@ async def _bot_says(emulator: BotAPIEmulator, chat_id: int, text: str, reply_mar
     body: dict = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
     if reply_markup:
         body["reply_markup"] = reply_markup
+    url = f"{emulator.base_url}/bot{TOKEN}/sendMessage"
+    async with aiohttp.ClientSession() as client, client.post(url, json=body) as response:
+        return (await response.json())["result"]
+
+
+async def test_a_file_from_the_page_is_a_photo_when_an_image_and_a_document_otherwise(page_server):
+    page_server.add_user(TOKEN, 501)
     async with aiohttp.ClientSession() as client:
-        async with client.post(f"{emulator.base_url}/bot{TOKEN}/sendMessage", json=body) as response:
-            return (await response.json())["result"]
+        url = page_server.base_url + "/sandbox/web/chats/501/file"
+        for name, data, kind in (("скан.png", png(8, 6), "image/png"), ("справка.pdf", b"%PDF-1.4", "application/pdf")):
+            form = aiohttp.FormData()
+            form.add_field("file", data, filename=name, content_type=kind)
+            form.add_field("caption", "Справка от врача")
+            async with client.post(url, data=form) as response:
+                assert response.status == 200
+        async with client.post(url, data=b"no form") as response:
+            assert response.status == 400
+    photo, document = (u["message"] for u in page_server.pending_updates(TOKEN))
+    assert photo["photo"][-1]["width"] == 8 and photo["caption"] == "Справка от врача"
+    assert document["document"]["file_name"] == "справка.pdf"

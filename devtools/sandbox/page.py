@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 WEB = Path(__file__).parent / "web"
 STATIC = {"index.html": "text/html", "app.css": "text/css", "app.js": "text/javascript"}
 ACCEPT = {"ru": "Принимаю", "en": "I accept"}  # the consent's button (ACC-2), the way a person links
+LINK_TIMEOUT = 30.0  # seconds for each of the bot's answers while a person links, on a loaded machine too
 KEEPALIVE = 15.0  # seconds between comments on a quiet event stream, so that proxies keep it open
 
 
@@ -82,8 +84,7 @@ def page_routes(config: PageConfig) -> Callable[[web.Application], None]:
 class _Page:
     def __init__(self, config: PageConfig) -> None:
         self.config = config
-        self.linked: set[int] = set()
-        self.locks: dict[int, asyncio.Lock] = {}
+        self.linking: dict[int, asyncio.Future] = {}  # user id -> the linking, done or under way
 
     def person(self, user_id: int) -> Person:
         found = next((p for p in self.config.people if p.user_id == user_id), None)
@@ -92,29 +93,28 @@ class _Page:
         return found
 
     async def link(self, emu: BotAPIEmulator, person: Person, lang: str) -> None:
-        """The person's first visit: /start with a fresh code, then the consent, as in Telegram."""
-        async with self.locks.setdefault(person.user_id, asyncio.Lock()):
-            if person.user_id in self.linked:
-                return
-            token, uid = self.config.token, person.user_id
-            first, _, last = person.name.partition(" ")
-            emu.add_user(token, uid, first_name=first, last_name=last or None, language_code=lang)
-            emu.user_sends_text(token, uid, "/start " + await self.config.code_for(person), language_code=lang)
-            message = await emu.wait_for_bot_message(token, uid, timeout=15)
-            data = next(
-                (
-                    b["callback_data"]
-                    for b in inline_buttons(message.get("reply_markup"))
-                    if b["text"] in ACCEPT.values()
-                ),
-                None,
-            )
-            if data is not None:
-                query = emu.user_taps(token, uid, message["message_id"], data)
-                await emu.wait_for_callback_answer(token, query, timeout=15)
-            if self.config.after_link is not None:
-                await self.config.after_link(person)
-            self.linked.add(uid)
+        """The person's first visit: /start with a fresh code, then the consent, as in Telegram. Done once, in a task
+        of its own: a page that goes away while it runs (its request cancelled) does not leave it half done."""
+        task = self.linking.get(person.user_id)
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self.linking[person.user_id] = asyncio.ensure_future(self._link(emu, person, lang))
+        await asyncio.shield(task)
+
+    async def _link(self, emu: BotAPIEmulator, person: Person, lang: str) -> None:
+        token, uid = self.config.token, person.user_id
+        first, _, last = person.name.partition(" ")
+        emu.add_user(token, uid, first_name=first, last_name=last or None, language_code=lang)
+        emu.user_sends_text(token, uid, "/start " + await self.config.code_for(person), language_code=lang)
+        message = await emu.wait_for_bot_message(token, uid, timeout=LINK_TIMEOUT)
+        data = next(
+            (b["callback_data"] for b in inline_buttons(message.get("reply_markup")) if b["text"] in ACCEPT.values()),
+            None,
+        )
+        if data is not None:
+            query = emu.user_taps(token, uid, message["message_id"], data)
+            await emu.wait_for_callback_answer(token, query, timeout=LINK_TIMEOUT)
+        if self.config.after_link is not None:
+            await self.config.after_link(person)
 
 
 def chat_view(emu: BotAPIEmulator, token: str, user_id: int) -> dict[str, Any]:
@@ -272,7 +272,9 @@ async def _file(request: web.Request) -> web.Response:
     if mime in ("image/jpeg", "image/png"):
         message = emu.user_sends_photo(token, user_id, data, caption=caption, language_code=lang)
     else:
-        message = emu.user_sends_document(token, user_id, data, upload.filename, mime, caption, language_code=lang)
+        # Browsers send a name in UTF-8 as it is; some clients (aiohttp's) percent-encode it.
+        name = unquote(upload.filename) if upload.filename.isascii() else upload.filename
+        message = emu.user_sends_document(token, user_id, data, name, mime, caption, language_code=lang)
     return json_answer({"ok": True, "message_id": message["message_id"]})
 
 
@@ -287,14 +289,8 @@ async def _download(request: web.Request) -> web.Response:
     headers = {}
     if stored.kind == "document":
         name = stored.file_name or "file"
-        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
     return web.Response(body=stored.data, content_type=mime, headers=headers)
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name, safe="")
 
 
 def _lang(body: dict) -> str:

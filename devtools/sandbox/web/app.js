@@ -216,11 +216,6 @@ class Pane {
   render(view) {
     this.view = view;
     const atBottom = this.chat.scrollHeight - this.chat.scrollTop - this.chat.clientHeight < 40;
-    this.chat.replaceChildren();
-    if (!view.messages.length) this.chat.appendChild(el("div", "status", t("empty")));
-    for (const message of view.messages) this.chat.appendChild(this.message(message));
-    if (atBottom || !this.rendered) this.chat.scrollTop = this.chat.scrollHeight;
-    this.rendered = true;
     this.keyboard.replaceChildren();
     for (const row of view.keyboard) {
       const line = el("div", "row");
@@ -240,6 +235,12 @@ class Pane {
       button.addEventListener("click", () => this.send("/" + command.command));
       this.menu.appendChild(button);
     }
+    // The chat last: the keyboards above change its height, and the newest message must stay in sight.
+    this.chat.replaceChildren();
+    if (!view.messages.length) this.chat.appendChild(el("div", "status", t("empty")));
+    for (const message of view.messages) this.chat.appendChild(this.message(message));
+    if (atBottom || !this.rendered) this.chat.scrollTop = this.chat.scrollHeight;
+    this.rendered = true;
   }
 
   message(message) {
