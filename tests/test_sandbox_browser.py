@@ -81,12 +81,8 @@ def browser_page(tmp_path):
             viewport={"width": 1440, "height": 900},
             locale="ru-RU",
         )
-        page = context.new_page()
         try:
-            yield page
-        except BaseException:
-            screenshot(page, "failed")
-            raise
+            yield context.new_page()
         finally:
             context.close()
 
@@ -98,10 +94,16 @@ def screenshot(page, name: str) -> None:
 
 
 def test_the_parent_sees_the_teachers_mark_arrive_while_the_diary_is_open(sandbox, browser_page):
+    try:
+        walk(browser_page, *sandbox)
+    except BaseException:
+        screenshot(browser_page, "failed")  # to look at what the page showed
+        raise
+
+
+def walk(page, url: str, people: dict) -> None:
     from playwright.sync_api import expect
 
-    url, people = sandbox
-    page = browser_page
     page.goto(url + "/?lang=ru#parent,teacher")
     parent = page.locator('.pane[data-person="parent"]')
     teacher = page.locator('.pane[data-person="teacher"]')
