@@ -179,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--promote-rest", action="store_true", help=N_("promote the students without a decision"))
     p.set_defaults(handler=cmd_new_year)
 
+    p = sub.add_parser("sandbox", help=N_("try the bot without Telegram: a demo school and a chat page on 127.0.0.1"))
+    p.add_argument("--port", type=int, default=8081, help=N_("the page's and the local Bot API's port (0: any free)"))
+    p.add_argument("--host", default="127.0.0.1", help=N_("the address the page listens on"))
+    p.add_argument("--data", type=Path, default=None, help=N_("a folder for the database (default: a temporary one)"))
+    p.add_argument("--seed", type=int, default=1, help=N_("the demo school's seed"))
+    p.set_defaults(handler=cmd_sandbox)
+
     p = sub.add_parser("fetch-files", help=N_("download into FILES_DIR every recorded file not kept there yet"))
     p.set_defaults(handler=cmd_fetch_files)
 
@@ -300,6 +307,16 @@ async def open_database(settings: Settings):
 
         redis = Redis.from_url(settings.redis_url)
     return engine, create_session_factory(engine, Freshness(redis))
+
+
+async def cmd_sandbox(args, settings: Settings) -> None:
+    """The local Bot API, the bot and a demo school in one process, and a web page to chat as a demo person."""
+    from bot.sandbox import SandboxError, run_sandbox
+
+    try:
+        await run_sandbox(args.host, args.port, args.data, args.seed)
+    except SandboxError as err:
+        raise CliError(str(err)) from None
 
 
 async def cmd_migrate(args, settings: Settings) -> None:

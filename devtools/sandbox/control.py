@@ -6,6 +6,8 @@ POST /sandbox/bot<token>/users/<user_id>/block
 POST /sandbox/bot<token>/groups/<chat_id>/text  {"text": "/marks", "user_id": 5, "title": "5А", "kind": "supergroup"}
                                                 (no user_id: on behalf of "sender_chat", with no `from`)
 GET  /sandbox/bot<token>/chats/<chat_id>        the bot's messages as the user sees them
+
+Answers are JSON with Cyrillic as it is; a body that is not a JSON object is refused with 400.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from devtools.sandbox.errors import ApiError
-from devtools.sandbox.server import EMULATOR
+from devtools.sandbox.server import EMULATOR, json_answer
 
 if TYPE_CHECKING:
     from devtools.sandbox.emulator import BotAPIEmulator
@@ -24,12 +26,26 @@ if TYPE_CHECKING:
 PREFIX = "/sandbox/bot{token}"
 
 
+class NotJson(Exception):
+    """The request's body is not a JSON object: answered 400, not taken for an empty one."""
+
+
 def add_control_routes(app: web.Application) -> None:
-    app.router.add_post(PREFIX + "/users/{user_id:-?\\d+}/text", _text)
-    app.router.add_post(PREFIX + "/users/{user_id:-?\\d+}/tap", _tap)
+    app.router.add_post(PREFIX + "/users/{user_id:-?\\d+}/text", _refusing_bad_bodies(_text))
+    app.router.add_post(PREFIX + "/users/{user_id:-?\\d+}/tap", _refusing_bad_bodies(_tap))
     app.router.add_post(PREFIX + "/users/{user_id:-?\\d+}/block", _block)
     app.router.add_get(PREFIX + "/chats/{chat_id:-?\\d+}", _chat)
-    app.router.add_post(PREFIX + "/groups/{chat_id:-\\d+}/text", _group_text)
+    app.router.add_post(PREFIX + "/groups/{chat_id:-\\d+}/text", _refusing_bad_bodies(_group_text))
+
+
+def _refusing_bad_bodies(handler):
+    async def handle(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except NotJson as err:
+            return json_answer({"ok": False, "description": str(err)}, 400)
+
+    return handle
 
 
 async def _text(request: web.Request) -> web.Response:
@@ -87,16 +103,21 @@ def _run(action, request: web.Request) -> web.Response:
 
 def _answer(action) -> web.Response:
     try:
-        return web.json_response({"ok": True, "result": action()})
+        return json_answer({"ok": True, "result": action()})
     except (ApiError, LookupError, RuntimeError, TypeError) as err:
-        return web.json_response({"ok": False, "description": str(err)}, status=400)
+        return json_answer({"ok": False, "description": str(err)}, 400)
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
-    try:
-        body = await request.json()
-    except json.JSONDecodeError:
+    raw = await request.text()
+    if not raw.strip():
         return {}
-    return body if isinstance(body, dict) else {}
+    try:
+        body = json.loads(raw)
+    except json.JSONDecodeError:
+        raise NotJson("Bad Request: the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise NotJson("Bad Request: the body is not a JSON object")
+    return body

@@ -31,8 +31,10 @@ TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,100}")
 class BotAPIEmulator:
     """A local Telegram Bot API. Any well-formed token is a bot; every bot has its own state."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, extra_routes: tuple = ()) -> None:
+        """`extra_routes`: callables adding routes to the server's app (the web page's, devtools/sandbox/web.py)."""
         self.host, self.port = host, port
+        self.extra_routes = tuple(extra_routes)
         self.stopping = False
         self.flood = FloodControl()
         self.failures = FailureInjector()
@@ -49,7 +51,7 @@ class BotAPIEmulator:
         # The control routes let a demo play the user over HTTP; tests call the methods below instead.
         # A client that hangs up cancels its call: a delayed one is then never carried out (see delay()).
         self._runner = web.AppRunner(
-            build_app(self, add_control_routes), shutdown_timeout=2.0, handler_cancellation=True
+            build_app(self, add_control_routes, *self.extra_routes), shutdown_timeout=2.0, handler_cancellation=True
         )
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -16,6 +18,12 @@ if TYPE_CHECKING:
 # Room for a 50 MB document plus the form around it; larger bodies get Telegram's 413.
 MAX_BODY = 52 * 1024 * 1024
 EMULATOR: web.AppKey[Any] = web.AppKey("emulator")
+# Cyrillic stays readable in every answer (a newcomer reads them with curl), as Telegram's own do.
+dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+
+def json_answer(payload: Any, status: int = 200) -> web.Response:
+    return web.json_response(payload, status=status, dumps=dumps)
 
 
 def build_app(emulator: BotAPIEmulator, *extra_routes) -> web.Application:
@@ -43,8 +51,8 @@ async def handle_method(request: web.Request) -> web.Response:
             raise http_error(failure)
         result = await emulator.execute(state, name, await Params.from_request(request))
     except ApiError as err:
-        return web.json_response(err.payload(), status=err.code)
-    return web.json_response({"ok": True, "result": result})
+        return json_answer(err.payload(), err.code)
+    return json_answer({"ok": True, "result": result})
 
 
 async def handle_download(request: web.Request) -> web.Response:
@@ -52,12 +60,12 @@ async def handle_download(request: web.Request) -> web.Response:
     try:
         state = emulator.state(request.match_info["token"])
     except ApiError as err:
-        return web.json_response(err.payload(), status=err.code)
+        return json_answer(err.payload(), err.code)
     stored = state.file_paths.get(request.match_info["path"])
     if stored is None:
-        return web.json_response(not_found().payload(), status=404)
+        return json_answer(not_found().payload(), 404)
     return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
 
 
 async def handle_unknown(request: web.Request) -> web.Response:
-    return web.json_response(not_found().payload(), status=404)
+    return json_answer(not_found().payload(), 404)
