@@ -16,10 +16,14 @@ from services.models import (
     Assignment,
     Bell,
     ClassGroup,
+    Delivery,
+    DeliveryStatus,
     Enrolment,
+    EventKind,
     Guardianship,
     Holiday,
     Kinship,
+    OutboxEvent,
     PeriodKind,
     Person,
     PlanTopic,
@@ -32,6 +36,7 @@ from services.models import (
     Subgroup,
     SubgroupMember,
     Subject,
+    TelegramAccount,
     TimetableEntry,
     WorkType,
 )
@@ -274,3 +279,15 @@ async def open_lesson(
     """A teacher (a key of `school.staff`) opens a lesson of an assignment of theirs: (the teacher, the lesson)."""
     actor = await load_actor(journal.session, school.staff[teacher])
     return actor, await journal.open_lesson(actor, school.assignments[assignment], day, number)
+
+
+async def waiting_push(session: AsyncSession, account_id: int, due_at: datetime) -> School:
+    """A school with one push due at `due_at` to a new account, still pending (a backlog when long past)."""
+    school = School(name="Школа № 7")
+    session.add_all([school, TelegramAccount(id=account_id)])
+    await session.flush()
+    event = OutboxEvent(school_id=school.id, kind=next(iter(EventKind)), payload={}, processed_at=due_at)
+    session.add(event)
+    await session.flush()
+    session.add(Delivery(event_id=event.id, account_id=account_id, due_at=due_at, status=DeliveryStatus.PENDING))
+    return school

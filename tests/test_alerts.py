@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.health import Health
 from bot.runtime import run_polling
 from services.db import create_engine, create_session_factory
-from services.models import Delivery, DeliveryStatus, EventKind, OutboxEvent, School, TelegramAccount
+from tests.factories import waiting_push
 from tests.flows.conftest import TOKEN, TelegramUser, make_bot
 
 ADMIN = 700_777_001
@@ -118,20 +118,7 @@ async def test_an_error_in_the_log_becomes_an_alert(emulator, admin_bot, caplog)
 async def test_a_backlog_older_than_ten_minutes_is_told(emulator, admin_bot, session_factory, tmp_path):
     now = datetime.now(UTC)
     async with session_factory() as session:
-        school = School(name="Школа № 7")
-        session.add_all([school, TelegramAccount(id=700_777_009)])
-        await session.flush()
-        event = OutboxEvent(school_id=school.id, kind=next(iter(EventKind)), payload={}, processed_at=now)
-        session.add(event)
-        await session.flush()
-        session.add(
-            Delivery(
-                event_id=event.id,
-                account_id=700_777_009,
-                due_at=now - timedelta(minutes=9),
-                status=DeliveryStatus.PENDING,
-            )
-        )
+        await waiting_push(session, 700_777_009, now - timedelta(minutes=9))
         await session.commit()
     alerts = Alerts([admin_bot], [ADMIN], "en")
     await Health(session_factory, tmp_path, alerts=alerts).watch_once()

@@ -14,7 +14,8 @@ from bot.config import Settings
 from bot.metrics import METRICS
 from bot.runtime import run_polling
 from services.db import create_engine, create_session_factory
-from services.models import Delivery, DeliveryStatus, EventKind, OutboxEvent, School, TelegramAccount
+from services.models import Delivery, EventKind, OutboxEvent
+from tests.factories import waiting_push
 from tests.flows.conftest import TOKEN, TelegramUser
 
 
@@ -95,20 +96,7 @@ async def test_a_push_waiting_eleven_minutes_and_a_stale_backup_make_it_503(runn
     now = datetime.now(UTC)
     engine = create_engine(db_url)
     async with create_session_factory(engine)() as session:
-        school = School(name="Школа № 7")
-        session.add_all([school, TelegramAccount(id=700_888_003)])
-        await session.flush()
-        event = OutboxEvent(school_id=school.id, kind=next(iter(EventKind)), payload={}, processed_at=now)
-        session.add(event)
-        await session.flush()
-        session.add(
-            Delivery(
-                event_id=event.id,
-                account_id=700_888_003,
-                due_at=now - timedelta(minutes=11),
-                status=DeliveryStatus.PENDING,
-            )
-        )
+        school = await waiting_push(session, 700_888_003, now - timedelta(minutes=11))
         # A delivery waiting for its digest time tomorrow is not a backlog.
         later = OutboxEvent(school_id=school.id, kind=next(iter(EventKind)), payload={}, processed_at=now)
         session.add(later)
