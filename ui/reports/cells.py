@@ -6,6 +6,7 @@ from babel.numbers import format_decimal
 
 from services.final_marks import Outcome
 from ui.final_marks import outcome_text
+from ui.formatting import decimal
 from ui.reports.document import Cell, Percent
 
 
@@ -21,6 +22,11 @@ def mark_cell(outcome: Outcome | None, locale: str) -> Cell:
 def share(value: float | None) -> Percent | None:
     """A figure's per cent as a table's cell; empty where there are no students."""
     return None if value is None else Percent(value)
+
+
+def average_text(value: float | None, locale: str) -> str:
+    """«4,25» / «4.25» in a chat's line; «—» where there is no mark."""
+    return "—" if value is None else decimal(value, locale)
 
 
 def percent_text(value: float | None, locale: str) -> str:

@@ -7,21 +7,16 @@ from __future__ import annotations
 from datetime import date
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 
 from services.final_marks import Outcome
 from services.reports.classes import ClassAttendance, ClassResults, SummarySheet
 from services.reports.figures import Results
 from ui.formatting import dates_text
 from ui.i18n import Translator
-from ui.reports.cells import mark_cell, percent_text, share
+from ui.reports.cells import average_text, mark_cell, percent_text, share
 from ui.reports.document import Cell, Document, Table
 
 NOT_TAKEN = "—"  # a subject of another subgroup than the student's (J-13)
-
-
-def average_text(value: float | None, locale: str) -> str:
-    return "—" if value is None else format_decimal(value, "0.00", locale=locale)
 
 
 def month_name(day: date, locale: str) -> str:

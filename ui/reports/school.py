@@ -9,7 +9,7 @@ from services.reports.figures import Results
 from services.reports.school import ClassFinals, FinalSheet, SchoolResults
 from ui.formatting import decimal
 from ui.i18n import Translator, translator
-from ui.reports.cells import mark_cell, percent_text, share
+from ui.reports.cells import average_text, mark_cell, percent_text, share
 from ui.reports.document import Cell, Document, Table
 
 
@@ -117,7 +117,7 @@ def results_summary(report: SchoolResults, locale: str) -> str:
             count=total.students,
             quality=percent_text(total.quality, locale),
             success=percent_text(total.success, locale),
-            average=decimal(total.average, locale) if total.average is not None else "—",
+            average=average_text(total.average, locale),
         ),
     ]
     if report.below:
