@@ -223,21 +223,18 @@ async def final_sheets(settings: Settings, sessions: Sessions, folders: list[Pat
                 if year is None:
                     continue
                 stem = f"final-sheet-{school_id}-{latin(year.name)}"
-                wanted = [
-                    (fmt, folder / f"{stem}.{fmt.value}")
-                    for fmt in (Format.PDF, Format.XLSX)
-                    for folder in folders
-                    if not (folder / f"{stem}.{fmt.value}").expanduser().exists()
-                ]
-                if not wanted:
+                files = {fmt: [(folder / f"{stem}.{fmt.value}").expanduser() for folder in folders] for fmt in Format}
+                missing = {fmt: [path for path in paths if not path.exists()] for fmt, paths in files.items()}
+                if not any(missing.values()):
                     continue
                 sheet = await SchoolReports(session, clock).final_sheet(system_actor(school_id), year.id)
             document = final_document(sheet, settings.locale)
-            for fmt in dict.fromkeys(fmt for fmt, _path in wanted):
-                data = await asyncio.to_thread(render, document, fmt)
-                for _fmt, path in (item for item in wanted if item[0] is fmt):
-                    await asyncio.to_thread(_write, path.expanduser(), data)
-                    written += 1
+            for fmt, paths in missing.items():
+                if paths:
+                    data = await asyncio.to_thread(render, document, fmt)
+                    for path in paths:
+                        await asyncio.to_thread(_write, path, data)
+                        written += 1
         except Exception:
             log.exception("The final sheet failed for school %d", school_id)
     return written
