@@ -11,9 +11,23 @@ from .access import Actor, load_actors
 from .db import kept, write_transaction
 from .errors import Forbidden, InvalidInput
 from .locales import LOCALES
-from .models import Person, Role, School, Student, TelegramAccount
+from .models import Channel, Person, Role, School, Student, TelegramAccount
 
 STAFF_WORK = frozenset({Role.TEACHER, Role.CLASS_TEACHER, Role.DEPUTY, Role.SECRETARY, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """Who writes, as the bot knows them. `id` keys the account: the id the bot's updates carry (a MAX user's is
+    made distinct from Telegram's by the bot, bot/channels.py); `external_id` is the messenger's own id."""
+
+    id: int
+    channel: Channel = Channel.TELEGRAM
+    external_id: int | None = None  # None: the same as `id`
+
+    @property
+    def messenger_id(self) -> int:
+        return self.id if self.external_id is None else self.external_id
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from .base import (
     AbsenceReason,
     AttachmentKind,
     Base,
+    Channel,
     ConsentAnswer,
     CorrectionStatus,
     DeliveryStatus,

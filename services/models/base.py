@@ -80,6 +80,13 @@ class Role(str, enum.Enum):
 STAFF_ROLES = (Role.TEACHER, Role.DEPUTY, Role.SECRETARY, Role.ADMIN)
 
 
+class Channel(str, enum.Enum):
+    """The messenger an account writes from: the same person may link one of each."""
+
+    TELEGRAM = "telegram"
+    MAX = "max"
+
+
 class Kinship(str, enum.Enum):
     MOTHER = "mother"
     FATHER = "father"
