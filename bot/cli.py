@@ -470,6 +470,7 @@ async def cmd_invite(args, settings: Settings) -> None:
     from services.models import Person, Role, utcnow
     from services.safe_cells import csv_row
     from ui.i18n import translator
+    from ui.invite_links import InviteLinks
     from ui.labels import ROLE_NAMES
 
     engine, sessions = await open_database(settings)
@@ -496,18 +497,24 @@ async def cmd_invite(args, settings: Settings) -> None:
                 codes = await service.for_person(admin, args.person, ttl)
     finally:
         await engine.dispose()
+    username: str | None = None
+    in_telegram = settings.bot_token or settings.school_bots or settings.bot_username or not settings.max_token
     try:
-        username: str | None = await bot_username(settings, school_id)
+        if in_telegram:  # not when the bot is served in MAX alone
+            username = await bot_username(settings, school_id)
     except UsernameUnknown as unknown:
         if unknown.asked:  # Telegram was asked and did not say
             raise CliError(str(unknown)) from None
         # Neither BOT_USERNAME nor a token yet (a first look at the demo): the codes work sent to the bot as they are.
         print(str(unknown), file=sys.stderr)
-        username = None
     _ = translator(settings.locale)
+    links = InviteLinks(telegram=username, max=settings.max_bot_name)
+    # The link to MAX in a column of its own, there only when the bot is served in MAX (MAX_BOT_NAME).
+    in_max = [_("link in MAX")] if links.max else []
     out = csv.writer(sys.stdout)
-    out.writerow(csv_row([_("role"), _("full name"), _("class"), _("code"), _("link"), _("expires")]))
+    out.writerow(csv_row([_("role"), _("full name"), _("class"), _("code"), _("link"), *in_max, _("expires")]))
     for c in codes:
+        by_messenger = dict(links.of(c.code))
         out.writerow(
             csv_row(
                 [
@@ -515,7 +522,8 @@ async def cmd_invite(args, settings: Settings) -> None:
                     c.full_name,
                     c.class_name,
                     c.code,
-                    f"https://t.me/{username}?start={c.code}" if username else "",
+                    by_messenger.get("Telegram", ""),
+                    *([by_messenger["MAX"]] if links.max else []),
                     c.expires_at.date().isoformat(),
                 ]
             )
@@ -1003,8 +1011,8 @@ def check_token(settings: Settings, *, school_bots: bool = True) -> None:
                 )
         return
     fault = token_fault(settings.bot_token)
-    if fault is None:
-        return
+    if fault is None or (fault == "missing" and settings.max_token is not None):
+        return  # MAX_TOKEN alone serves MAX alone
     if fault == "missing":
         raise CliError(gettext("Set BOT_TOKEN (from @BotFather) in the environment or in .env.", settings.locale))
     raise CliError(

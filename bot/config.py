@@ -53,6 +53,19 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     # A local Bot API server (http://host:8081) instead of Telegram's own.
     telegram_api_url: str | None = None
+    # The same bot in MAX: the token of a bot registered by the school's organisation on MAX's platform for
+    # partners (business.max.ru); with it `schoolbot run` serves MAX too, or MAX alone without BOT_TOKEN.
+    max_token: SecretStr | None = None
+    # The MAX bot's name as in its link (max.ru/<name>): the invite links for MAX (max.ru/<name>?start=code).
+    max_bot_name: str | None = None
+    # MAX's Bot API; another address only for a local emulator or if MAX moves it.
+    max_api_url: str = "https://platform-api2.max.ru"
+    # A PEM file of the certificate authorities MAX's servers chain to (the Russian Trusted Root and Sub CA of the
+    # Ministry of Digital Development), trusted beside the system's own; unset, the system's alone.
+    max_ca_file: Path | None = None
+    # `schoolbot run --webhook` with MAX_TOKEN: MAX posts its updates to this address, which MAX accepts only as
+    # https on port 443 (a path of the same proxy as WEBHOOK_URL will do); unset, MAX is polled beside the webhook.
+    max_webhook_url: str | None = None
     # `schoolbot run --webhook`: Telegram posts updates to webhook_url; a reverse proxy passes them on to
     # webhook_host:webhook_port at the same path. Without a secret, one is made at start (shared in Redis by the
     # processes serving one address).

@@ -30,6 +30,7 @@ from handlers.common.errors import on_error
 from services.clock import Clock
 from services.files import FileStore
 from services.models import utcnow
+from ui.invite_links import InviteLinks
 
 # A person taps a few times a second at most; a script or a stuck key sends dozens.
 FLOOD_LIMIT = 20
@@ -57,11 +58,18 @@ def create_dispatcher(
     *,
     files: FileStore,
     locks: DraftLocks | None = None,
+    invite_links: InviteLinks | None = None,
 ) -> Dispatcher:
     """`files`: where the bytes of documents and homework files are kept (Settings.files_folder()); `locks`: the
-    per-chat draft locks, by default where the drafts are (bot.draft_locks)."""
+    per-chat draft locks, by default where the drafts are (bot.draft_locks); `invite_links`: the bots a code's links
+    lead to (by default the bot the class teacher writes to)."""
     storage = storage or MemoryStorage()
-    dp = Dispatcher(storage=storage, session_factory=session_factory, draft_locks=locks or draft_locks(storage))
+    dp = Dispatcher(
+        storage=storage,
+        session_factory=session_factory,
+        draft_locks=locks or draft_locks(storage),
+        invite_links=invite_links,
+    )
     UpdatesInHand().setup(dp)
     dp.update.outer_middleware(UpdateMetrics())  # every update counted and timed, whatever becomes of it
     dp.update.outer_middleware(PrivateChatsOnly())  # before anything is read: nothing of a child in a group

@@ -68,6 +68,19 @@ def test_migrate_then_invite_a_class_prints_working_codes(database, capsys):
     assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) == 777
 
 
+def test_with_max_served_each_code_has_a_link_to_max_too(database, capsys, monkeypatch):
+    monkeypatch.setenv("MAX_BOT_NAME", "school7_max_bot")
+    run("migrate")
+    with_session(database, build_school)
+    capsys.readouterr()
+    run("invite", "--class", "5А")
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["роль", "ФИО", "класс", "код", "ссылка", "ссылка в MAX", "действует до"]
+    for _, _, _, code, link, max_link, _ in rows[1:]:
+        assert link == f"https://t.me/school7_bot?start={code}"
+        assert max_link == f"https://max.ru/school7_max_bot?start={code}"
+
+
 def test_unknown_class_is_a_clear_error_and_nothing_is_issued(database, capsys):
     run("migrate")
     with_session(database, build_school)

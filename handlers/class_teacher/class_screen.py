@@ -26,6 +26,7 @@ from services.invites import IssuedCode, UnlinkedPerson
 from services.models import AbsenceReason, ConsentAnswer, Role
 from ui.callbacks import ClassCB, ClassReasonCB, ClassReport, ClassReportCB, ClassView, ReasonScope
 from ui.formatting import absence_reason, day_title, short_date, split_text
+from ui.invite_links import InviteLinks
 from ui.labels import ROLE_NAMES
 from ui.menus import menu_filter
 from ui.screens import Screen
@@ -317,17 +318,24 @@ async def on_codes_ask(_query: CallbackQuery, callback_data: ClassCB, services: 
     await screen.show(text, keyboard.as_markup())
 
 
-async def on_codes(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
+async def on_codes(
+    _query: CallbackQuery,
+    callback_data: ClassCB,
+    services: Services,
+    screen: Screen,
+    invite_links: InviteLinks | None = None,
+):
     """The codes go in new messages without buttons, so that no tap edits them away; never into the log."""
     codes = await services.invites.for_unlinked(screen.user.actor, callback_data.cls, CODE_TTL)
     await show_unlinked(screen, services, callback_data.cls)
     if codes:
-        await send_codes(screen, codes)
+        await send_codes(screen, codes, invite_links)
 
 
-async def send_codes(screen: Screen, codes: list[IssuedCode]) -> None:
-    username = (await screen.bot.me()).username
-    for part in split_text(codes_text(codes, username)):
+async def send_codes(screen: Screen, codes: list[IssuedCode], links: InviteLinks | None) -> None:
+    """`links`: the bots the codes lead to (the program names each messenger it serves); by default this bot."""
+    links = links or InviteLinks(telegram=(await screen.bot.me()).username)
+    for part in split_text(codes_text(codes, links)):
         await screen.send(part)
 
 
@@ -389,22 +397,34 @@ async def on_one_ask(_query: CallbackQuery, callback_data: ClassCB, services: Se
     await screen.show("\n".join(lines), keyboard.as_markup())
 
 
-async def on_one(_query: CallbackQuery, callback_data: ClassCB, services: Services, screen: Screen):
+async def on_one(
+    _query: CallbackQuery,
+    callback_data: ClassCB,
+    services: Services,
+    screen: Screen,
+    invite_links: InviteLinks | None = None,
+):
     code = await services.invites.for_one(screen.user.actor, callback_data.cls, callback_data.person, CODE_TTL)
     await show_unlinked(screen, services, callback_data.cls)
-    await send_codes(screen, [code])
+    await send_codes(screen, [code], invite_links)
 
 
-def codes_text(codes: list[IssuedCode], username: str | None) -> str:
+def codes_text(codes: list[IssuedCode], links: InviteLinks) -> str:
+    """Each code with its deep links (Telegram, MAX): a tap on one opens the bot with the code already in it."""
+    bots = [f"@{links.telegram}"] if links.telegram else []
+    bots += [f"{links.max} (MAX)"] if links.max else []
     lines = [
         "<b>" + _("New codes") + "</b>",
         _(
             "Each code is valid for {days} days and works once. Give each person only their own code: "
             "they open the bot {bot}, tap Start and send the code."
-        ).format(days=CODE_TTL.days, bot="@" + escape(username or "")),
+        ).format(days=CODE_TTL.days, bot=escape(", ".join(bots))),
         "",
     ]
-    lines += [f"{escape(c.full_name)} ({_(ROLE_NAMES[c.role])}): <code>{c.code}</code>" for c in codes]
+    for c in codes:
+        deep_links = " · ".join(f'<a href="{escape(url)}">{name}</a>' for name, url in links.of(c.code))
+        line = f"{escape(c.full_name)} ({_(ROLE_NAMES[c.role])}): <code>{c.code}</code>"
+        lines.append(f"{line} — {deep_links}" if deep_links else line)
     return "\n".join(lines)
 
 

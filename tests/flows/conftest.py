@@ -98,6 +98,11 @@ class TelegramUser:
         rows = (self.emulator.last_message(self.token, self.id).get("reply_markup") or {}).get("inline_keyboard", [])
         return [button["text"] for row in rows for button in row]
 
+    def links(self) -> list[str]:
+        """The addresses the words of the bot's last message link to, in order."""
+        entities = self.emulator.last_message(self.token, self.id).get("entities", [])
+        return [e["url"] for e in entities if e["type"] == "text_link"]
+
     def commands(self) -> list[str]:
         return [c["command"] for c in self.emulator.visible_commands(self.token, self.id, self.language_code)]
 

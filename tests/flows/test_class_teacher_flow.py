@@ -220,7 +220,9 @@ async def test_unlinked_people_get_fresh_codes_shown_to_the_class_teacher_only_A
         ),
         "",
     ]
-    codes = dict(re.fullmatch(r"(.+): (\w{10})", line).groups() for line in lines[3:])
+    # Each code with its deep link: «… — Telegram», the word a link to the bot with the code in it.
+    codes = dict(re.fullmatch(r"(.+): (\w{10}) — Telegram", line).groups() for line in lines[3:])
+    assert math.links() == [f"https://t.me/sandbox_123456_bot?start={code}" for code in codes.values()]
     assert list(codes) == [
         "Алексеев Артём Игоревич (ученик)",
         "Борисова Вера Олеговна (ученик)",
