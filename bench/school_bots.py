@@ -96,7 +96,7 @@ async def send_all(sessions, emulator: BotAPIEmulator, settings: Settings) -> tu
     for bot in bots.values():
         for account in accounts:
             emulator.add_user(bot.token, account, first_name="Bench", language_code="ru")
-    workers = PushWorker.per_bot(bots, sessions, gather=timedelta(0))
+    workers = PushWorker.per_bot(bots.items(), sessions, gather=timedelta(0))
     started = time.perf_counter()
     tasks = [asyncio.create_task(worker.run()) for worker in workers]
     try:

@@ -338,6 +338,16 @@ async def cmd_run(args, settings: Settings) -> None:
                 settings.locale,
             )
         )
+    if args.webhook and settings.max_token is not None and settings.max_webhook_url is None:
+        from ui.i18n import gettext
+
+        raise CliError(
+            gettext(
+                "Set MAX_WEBHOOK_URL too, the HTTPS address on port 443 that MAX sends its updates to, or run without "
+                "--webhook.",
+                settings.locale,
+            )
+        )
     # What the bot imports (aiogram's models, SQLAlchemy's, the handlers) it keeps until it stops: the collector's
     # passes over it while it grows find nothing to free and cost a sixth of the start's CPU. Frozen, those objects
     # are left out of every later pass too.

@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     # Ministry of Digital Development), trusted beside the system's own; unset, the system's alone.
     max_ca_file: Path | None = None
     # `schoolbot run --webhook` with MAX_TOKEN: MAX posts its updates to this address, which MAX accepts only as
-    # https on port 443 (a path of the same proxy as WEBHOOK_URL will do); unset, MAX is polled beside the webhook.
+    # https on port 443 (a path of the same proxy as WEBHOOK_URL will do); the bot listens at its path beside
+    # Telegram's webhook, and MAX's secret header is checked as Telegram's is.
     max_webhook_url: str | None = None
     # `schoolbot run --webhook`: Telegram posts updates to webhook_url; a reverse proxy passes them on to
     # webhook_host:webhook_port at the same path. Without a secret, one is made at start (shared in Redis by the

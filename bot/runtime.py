@@ -11,6 +11,7 @@ import secrets
 import signal
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +41,7 @@ from services.files import FileStore
 from services.freshness import Freshness
 from services.leader import leader_for
 from services.migrate import upgrade
+from ui.invite_links import InviteLinks
 
 log = logging.getLogger(__name__)
 
@@ -57,37 +59,72 @@ def create_bot(settings: Settings, token: SecretStr | None = None) -> Bot:
 
 
 def create_bots(settings: Settings) -> dict[int | None, Bot]:
-    """School id → its own bot (SCHOOL_BOTS); or None → the one bot of every school (BOT_TOKEN)."""
+    """School id → its own bot (SCHOOL_BOTS); or None → the one bot of every school (BOT_TOKEN); none without either
+    (the bot served in MAX alone)."""
     if settings.school_bots:
         return {school: create_bot(settings, token) for school, token in settings.school_bots.items()}
-    return {None: create_bot(settings)}
+    return {None: create_bot(settings)} if settings.bot_token is not None else {}
+
+
+@dataclass
+class Bots:
+    """The bots one process serves: Telegram's (school id → its own bot, None → the bot of every school) and, with
+    MAX_TOKEN, the MAX bot of every school."""
+
+    telegram: dict[int | None, Bot]
+    max: Bot | None = None
+
+    def all(self) -> list[Bot]:
+        return [*self.telegram.values(), *([self.max] if self.max else [])]
+
+    def by_school(self) -> list[tuple[int | None, Bot]]:
+        """(the school it serves, None for every school; the bot), a pair for each bot: a push worker each."""
+        return [*self.telegram.items(), *([(None, self.max)] if self.max else [])]
+
+
+def create_max(settings: Settings, sessions) -> Bot | None:
+    """The MAX bot of MAX_TOKEN, its message ids kept in the database (bot/max/refs.py); None without a token."""
+    if settings.max_token is None:
+        return None
+    from bot.max import DatabaseRefs, create_max_bot
+
+    return create_max_bot(
+        settings.max_token.get_secret_value(),
+        api_url=settings.max_api_url,
+        ca_file=settings.max_ca_file,
+        refs=DatabaseRefs(sessions),
+    )
 
 
 @asynccontextmanager
-async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[dict[int | None, Bot], Dispatcher]]:
-    """The database brought up to date, then the bots (create_bots) and the one dispatcher of them all; all closed
-    on the way out."""
+async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bots, Dispatcher]]:
+    """The database brought up to date, then the bots (Telegram's, MAX's) and the one dispatcher of them all; all
+    closed on the way out."""
     settings.ensure_sqlite_folder()
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        bots = create_bots(settings)
         storage = fsm_storage(settings.redis_url)
         # With Redis, one pool (the drafts') also serves the tokens' shared rate limits and the kept values'
         # generations (services/freshness.py); the dispatcher closes it at shutdown.
         redis = storage.redis if isinstance(storage, RedisStorage) else None
         configure_limits(redis, settings.messages_per_second)
         sessions = create_session_factory(engine, Freshness(redis))
-        alerts = Alerts(bots.values(), settings.admin_chat_ids, settings.locale)
+        bots = Bots(create_bots(settings), create_max(settings, sessions))
+        # ADMIN_CHAT_IDS are Telegram chats: the alerts go through Telegram's bots.
+        alerts = Alerts(bots.telegram.values(), settings.admin_chat_ids, settings.locale)
         to_alerts = ErrorsToAlerts(alerts)
         configure_alerts(alerts)
         logging.getLogger().addHandler(to_alerts)
         try:
             async with background_work(settings, bots, sessions):
-                dp = create_dispatcher(sessions, storage=storage, files=FileStore(settings.files_folder()))
+                links = InviteLinks(telegram=settings.bot_username, max=settings.max_bot_name)
+                dp = create_dispatcher(
+                    sessions, storage=storage, files=FileStore(settings.files_folder()), invite_links=links
+                )
                 dp["health"] = health = Health(sessions, settings.backup_dirs[0], alerts=alerts)
                 if settings.school_bots:
-                    serve_schools(dp, bots)
+                    serve_schools(dp, bots.telegram)
                 # The push backlog is watched where the scheduler runs: one process of a deployment, as a rule.
                 watch = asyncio.create_task(health.watch(), name="health") if settings.run_scheduler else None
                 try:
@@ -99,14 +136,14 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[dict[int
         finally:
             logging.getLogger().removeHandler(to_alerts)
             configure_alerts(None)
-            for bot in bots.values():
+            for bot in bots.all():
                 await bot.session.close()
     finally:
         await engine.dispose()
 
 
 @asynccontextmanager
-async def background_work(settings: Settings, bots: Mapping[int | None, Bot], sessions) -> AsyncIterator[None]:
+async def background_work(settings: Settings, bots: Bots | None, sessions) -> AsyncIterator[None]:
     """The pushes' workers and the scheduler, where this process runs them (a worker per bot; on PostgreSQL every
     process may run them: the workers share the queue, the scheduler's jobs run in the leader, services/leader.py)."""
     workers: list[asyncio.Task] = []
@@ -115,7 +152,7 @@ async def background_work(settings: Settings, bots: Mapping[int | None, Bot], se
         gather = timedelta(seconds=settings.push_gather_seconds)
         workers = [
             asyncio.create_task(worker.run(), name="pushes")
-            for worker in PushWorker.per_bot(bots, sessions, gather=gather)
+            for worker in PushWorker.per_bot(bots.by_school() if bots else [], sessions, gather=gather)
         ]
     if settings.run_scheduler:
         leader = leader_for(settings.database_url)  # PostgreSQL: one process of those that run it runs the jobs
@@ -141,7 +178,7 @@ async def run_polling(settings: Settings, *, handle_signals: bool = True) -> Non
     ):
         # getUpdates waits while this many updates are in hand: a backlog waits at Telegram, not in tasks here.
         await dp.start_polling(
-            *bots.values(), handle_signals=handle_signals, tasks_concurrency_limit=settings.max_updates_in_flight
+            *bots.all(), handle_signals=handle_signals, tasks_concurrency_limit=settings.max_updates_in_flight
         )
 
 
@@ -153,8 +190,8 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
     behind one address, only the last to stop deletes it (WebhookPeers).
     """
     async with bot_and_dispatcher(settings) as (bots, dp):
-        routes = webhook_routes(settings.webhook_path, bots)
-        peers = WebhookPeers(dp.storage, bots)
+        routes = webhook_routes(settings.webhook_path, bots.telegram)
+        peers = WebhookPeers(dp.storage, bots.telegram)
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else await peers.secret()
         app = webhook_app(routes, dp, secret, in_flight=settings.max_updates_in_flight)
         dp["health"].add_routes(app)  # /healthz and /metrics beside the webhook

@@ -209,7 +209,7 @@ async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, read
             settings.telegram_api_url = emulator.base_url
             async with bot_and_dispatcher(settings) as (bots, dp):
                 polling = asyncio.create_task(
-                    dp.start_polling(*bots.values(), handle_signals=False, polling_timeout=2), name="polling"
+                    dp.start_polling(*bots.all(), handle_signals=False, polling_timeout=2), name="polling"
                 )
                 try:
                     _print_hints(emulator.base_url, token, data, sandbox)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable
 from contextlib import suppress
 from datetime import timedelta
 
@@ -69,13 +69,16 @@ class PushWorker:
 
     @classmethod
     def per_bot(
-        cls, bots: Mapping[int | None, Bot], session_factory: async_sessionmaker[AsyncSession], **options
+        cls,
+        bots: Iterable[tuple[int | None, Bot]],
+        session_factory: async_sessionmaker[AsyncSession],
+        **options,
     ) -> list[PushWorker]:
-        """One worker for each bot (school id → its bot, None → the bot of every school), each sending through its
-        bot and within its token's limits; the first plans the news of all and wakes the others."""
+        """One worker for each bot (pairs of a school id and its bot, None for the bot of every school), each sending
+        through its bot and within its token's limits; the first plans the news of all and wakes the others."""
         workers = [
             cls(bot, session_factory, schools=None if school is None else frozenset({school}), **options)
-            for school, bot in bots.items()
+            for school, bot in bots
         ]
         for other in workers[1:]:
             other.plans = False

@@ -63,7 +63,7 @@ async def two_bots(school, session_factory, emulator, clock, file_store):
     running: list[asyncio.Task] = []
 
     def start_workers() -> None:
-        workers = PushWorker.per_bot(bots, session_factory, clock=clock, gather=timedelta(0), poll=0.05)
+        workers = PushWorker.per_bot(bots.items(), session_factory, clock=clock, gather=timedelta(0), poll=0.05)
         running.extend(asyncio.create_task(worker.run()) for worker in workers)
 
     try:
