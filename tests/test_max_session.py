@@ -15,7 +15,6 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
-    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
     TelegramUnauthorizedError,
@@ -33,9 +32,11 @@ from aiogram.types import (
 )
 from aiohttp import ClientSession, web
 
+from bot.alerts import TokenWatch
 from bot.channels import channel_of
 from bot.max import DatabaseRefs, MaxWebhook, MemoryRefs, bot_number, create_max_bot
 from bot.max.errors import UnsupportedInMax
+from bot.pushes.limiter import SharedLimits
 from services.models import Channel
 
 TOKEN = "max-secret-token-123"
@@ -277,7 +278,7 @@ async def test_a_tap_answered_without_a_text_sends_nothing_and_with_one_a_notifi
     [
         (403, "chat.denied", TelegramForbiddenError),
         (400, "text.too.long", TelegramBadRequest),
-        (404, "not.found", TelegramNotFound),
+        (404, "not.found", TelegramBadRequest),
         (401, "verify.token", TelegramUnauthorizedError),
         (503, "service.unavailable", TelegramServerError),
     ],
@@ -286,6 +287,18 @@ async def test_maxs_errors_are_aiograms_exceptions(bot, max_api, status, code, e
     max_api.errors["/messages"] = [(status, code, {})]
     with pytest.raises(error, match=code.replace(".", r"\.")):
         await bot.send_message(-5001, "x")
+
+
+async def test_a_chat_or_message_max_does_not_know_is_said_as_telegram_says_it(bot, max_api):
+    """400 "… not found": a push to a chat that is gone stops (bot/pushes/sender.py), a screen whose message is gone
+    is sent again (ui/screens.py)."""
+    max_api.errors["/messages"] = [(404, "not.found", {})]
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.send_message(-5001, "x")
+    sent = await bot.send_message(-5001, "y")
+    max_api.errors["/messages"] = [(404, "not.found", {})]
+    with pytest.raises(TelegramBadRequest, match="message not found"):
+        await bot.edit_message_text("z", chat_id=-5001, message_id=sent.message_id)
 
 
 async def test_too_many_requests_is_retry_after_with_maxs_seconds_or_one(bot, max_api):
@@ -297,7 +310,7 @@ async def test_too_many_requests_is_retry_after_with_maxs_seconds_or_one(bot, ma
     assert (first.value.retry_after, second.value.retry_after) == (3, 1)
 
 
-async def test_a_wrong_token_is_unauthorized_through_the_session_middlewares(max_api):
+async def test_the_session_middlewares_see_every_call_and_a_wrong_token_is_unauthorized(max_api):
     class Seen(BaseRequestMiddleware):
         def __init__(self):
             self.methods: list[str] = []
@@ -311,15 +324,22 @@ async def test_a_wrong_token_is_unauthorized_through_the_session_middlewares(max
                 self.errors.append(type(err).__name__)
                 raise
 
-    bot = create_max_bot("another-token", api_url=max_api.url, refs=MemoryRefs())
-    seen = Seen()
-    bot.session.middleware(seen)
-    try:
-        with pytest.raises(TelegramUnauthorizedError):
-            await bot.get_me()
-    finally:
-        await bot.session.close()
-    assert (seen.methods, seen.errors) == (["getMe"], ["TelegramUnauthorizedError"])
+    seen = {}
+    for token in (TOKEN, "another-token"):
+        bot = create_max_bot(token, api_url=max_api.url, refs=MemoryRefs())
+        bot.session.middleware(SharedLimits())  # as bot/runtime.create_bot adds them to Telegram's bot
+        bot.session.middleware(TokenWatch())
+        bot.session.middleware(seen.setdefault(token, Seen()))
+        try:
+            if token == TOKEN:
+                assert (await bot.send_message(-5001, "через лимиты")).text == "через лимиты"
+            else:
+                with pytest.raises(TelegramUnauthorizedError):
+                    await bot.get_me()
+        finally:
+            await bot.session.close()
+    assert (seen[TOKEN].methods, seen[TOKEN].errors) == (["sendMessage"], [])
+    assert (seen["another-token"].methods, seen["another-token"].errors) == (["getMe"], ["TelegramUnauthorizedError"])
 
 
 async def test_a_document_is_uploaded_then_sent_again_while_max_says_it_is_not_ready(bot, max_api):
@@ -332,6 +352,13 @@ async def test_a_document_is_uploaded_then_sent_again_while_max_says_it_is_not_r
     assert sends[-1].body["attachments"] == [{"type": "file", "payload": {"token": "tok-file"}}]
     assert sends[-1].body["text"] == "Отчёт"
     assert sent.chat.id == -5001
+    assert (sent.document.file_id, sent.document.file_name, sent.caption) == ("tok-file", "report.pdf", "Отчёт")
+    again = await bot.send_document(-5001, sent.document.file_id)  # by the token MAX gave: no upload
+    assert len(max_api.calls("POST", "/uploads")) == 1
+    assert max_api.calls("POST", "/messages")[-1].body["attachments"] == [
+        {"type": "file", "payload": {"token": "tok-file"}}
+    ]
+    assert again.document.file_id == "tok-file"
 
 
 async def test_a_file_still_not_ready_after_the_waiting_budget_is_a_bad_request(bot, max_api):

@@ -13,7 +13,6 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
-    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
     TelegramUnauthorizedError,
@@ -67,7 +66,10 @@ def exception_for(
     elif status == 403:
         error = TelegramForbiddenError(method=method, message=text)
     elif status == 404:
-        error = TelegramNotFound(method=method, message=text)
+        # Telegram says an unknown chat or message with 400 "… not found" (its 404 is a wrong method), and that is
+        # what the bot handles: a screen whose message is gone is sent again (ui/screens.py), a push to a chat
+        # that is gone stops (bot/pushes/sender.py).
+        error = TelegramBadRequest(method=method, message=f"{missing_thing(method)} not found ({text})")
     elif 400 <= status < 500:
         error = TelegramBadRequest(method=method, message=text)
     elif status >= 500:
@@ -76,6 +78,16 @@ def exception_for(
         error = MaxAPIError(method=method, message=text)
     error.max_code = code  # type: ignore[attr-defined]
     return error
+
+
+def missing_thing(method: TelegramMethod[Any]) -> str:
+    """What a 404 of MAX to `method` says is missing, in Telegram's words."""
+    name = method.__api_method__.lower()
+    if name.startswith(("edit", "delete")) and "message" in name:
+        return "message"
+    if name == "answercallbackquery":
+        return "query"
+    return "chat"
 
 
 def max_code(error: BaseException) -> str:

@@ -64,7 +64,16 @@ from bot.channels import to_max
 from bot.max.errors import NOT_READY, UnsupportedInMax, exception_for, max_code
 from bot.max.outgoing import Markup, message_body, recipient, split_message
 from bot.max.refs import DIALOG, FILE_URL, MID, MaxRefs, mid_key
-from bot.max.updates import UPDATE_TYPES, IncomingRefs, Json, add_message_refs, message_data, refs_of, to_update
+from bot.max.updates import (
+    UPDATE_TYPES,
+    IncomingRefs,
+    Json,
+    add_message_refs,
+    files_data,
+    message_data,
+    refs_of,
+    to_update,
+)
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -243,8 +252,10 @@ class MaxSession(BaseSession):
         """An upload (unless `file` is a token MAX gave before), then the message with it, tried again while MAX
         says the upload is not processed yet (at most not_ready_budget seconds of waiting, doubling from
         not_ready_first_wait)."""
+        name = None
         if isinstance(file, InputFile):
             payload = {"token": await self._upload(bot, m, kind, file, timeout)}
+            name = file.filename
         elif kind == "image" and file.startswith(("http://", "https://")):
             payload = {"url": file}
         else:
@@ -270,7 +281,10 @@ class MaxSession(BaseSession):
                     raise
             await asyncio.sleep(wait)
             waited, wait = waited + wait, wait * 2
-        return await self._sent(bot, m.chat_id, answer, m.reply_markup)
+        sent = await self._sent(
+            bot, m.chat_id, answer, m.reply_markup, files=[{**body["attachments"][0], "filename": name}]
+        )
+        return sent
 
     async def _upload(self, bot: Bot, m: TelegramMethod[Any], kind: str, file: InputFile, timeout: float) -> str:
         """MAX's token of `file`: an upload address asked for, then the file posted there as `data`."""
@@ -286,14 +300,22 @@ class MaxSession(BaseSession):
             raise ClientDecodeError("MAX's upload answer has no token", ValueError(kind), answer)
         return str(token)
 
-    async def _sent(self, bot: Bot, chat_id: int | str, answer: Json, markup: Markup) -> Message:
-        """The Message MAX's answer to a send describes; its mid (and its dialog's chat id) kept."""
+    async def _sent(
+        self, bot: Bot, chat_id: int | str, answer: Json, markup: Markup, *, files: list[Json] | None = None
+    ) -> Message:
+        """The Message MAX's answer to a send describes; its mid (and its dialog's chat id) kept. The file sent
+        (`files`, as attached) is its document or photo when the answer does not show it: the bot keeps its token
+        to send it again (handlers/stored_files.py)."""
         message = answer.get("message") or answer
         partner = to_max(int(chat_id)) if int(chat_id) < 0 else None
         refs = IncomingRefs()
         add_message_refs(refs, message, partner=partner)
         await self.keep(bot, refs)
         data = message_data(message, partner=partner)
+        if files and "document" not in data and "photo" not in data:
+            data.update(files_data(files))
+            if "text" in data:
+                data["caption"] = data.pop("text")
         if isinstance(markup, InlineKeyboardMarkup):
             data["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
         return Message.model_validate(data, context={"bot": bot})
