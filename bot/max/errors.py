@@ -1,7 +1,9 @@
 """MAX's error answers as aiogram's exceptions, so that what handles Telegram's (the push worker's retries, a
 blocked account made inactive, a 429 waited out, bot/alerts.TokenWatch) handles MAX's unchanged.
 
-MAX answers an error with a non-2xx status and `{"code": "...", "message": "..."}`.
+MAX answers an error with a non-2xx status and `{"code": "...", "message": "..."}`: 429 → TelegramRetryAfter
+(Retry-After's seconds, else 1), 401 → TelegramUnauthorizedError, 403 → TelegramForbiddenError, 404 → Telegram's
+400 "chat/message not found" (TelegramBadRequest), any other 4xx → TelegramBadRequest, 5xx → TelegramServerError.
 """
 
 from __future__ import annotations

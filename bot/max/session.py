@@ -118,6 +118,7 @@ class MaxSession(BaseSession):
         self.max_user_id: int | None = None  # the bot's own MAX id, known after GetMe
         self._ssl = ssl_context(ca_file)
         self._session: ClientSession | None = None
+        self._dialogs: dict[str, str] = {}  # the dialogs' chat ids this session wrote already
         self._marker: int | None = None  # the next position of MAX's updates, as far as this session has read
         self._handlers: dict[type, Callable[[Bot, Any, float], Awaitable[Any]]] = {
             SendMessage: self._send_message,
@@ -398,7 +399,12 @@ class MaxSession(BaseSession):
         """Keeps what an update or an answer told (its mids, file addresses, dialogs) under `bot`'s id."""
         await self.refs.remember(bot.id, MID, refs.mids)
         await self.refs.remember(bot.id, FILE_URL, refs.urls)
-        await self.refs.remember(bot.id, DIALOG, refs.dialogs)
+        # A dialog's chat id never changes: written once per process, not with every message.
+        new = {chat: ref for chat, ref in refs.dialogs.items() if self._dialogs.get(chat) != ref}
+        await self.refs.remember(bot.id, DIALOG, new)
+        if len(self._dialogs) > 100_000:
+            self._dialogs.clear()
+        self._dialogs.update(new)
 
     # --- the bot ---
 
