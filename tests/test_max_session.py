@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -481,3 +482,20 @@ async def test_the_webhook_refuses_a_wrong_secret_and_feeds_the_dispatcher_with_
     assert heard == [(-5001, "привет")]  # once: the refused ones never reached the dispatcher
     assert max_api.calls("POST", "/messages")[-1].query == {"user_id": "5001"}
     assert await bot.session.refs.recall(bot.id, "max.mid", "-5001:900") == "mid.in900"
+
+
+def test_the_tls_context_verifies_and_adds_the_given_ca(tmp_path):
+    """certifi's and the system's roots, plus the Минцифры CA when given; verification is never turned off."""
+    import ssl
+
+    import certifi
+
+    from bot.max.session import ssl_context
+
+    plain = ssl_context()
+    with_ca = ssl_context(Path(certifi.where()))
+    for context in (plain, with_ca):
+        assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    assert with_ca.cert_store_stats()["x509_ca"] >= plain.cert_store_stats()["x509_ca"] > 0
+    with pytest.raises(FileNotFoundError):  # a CA file that is not there is an error, not an unverified connection
+        ssl_context(tmp_path / "missing.pem")
