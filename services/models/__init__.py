@@ -39,6 +39,7 @@ from .journal import (
     Movement,
     YearDecision,
 )
+from .messengers import MessengerRef
 from .people import ClassGroup, Enrolment, Guardianship, Person, StaffRole, Student, Subgroup, SubgroupMember
 from .records import AuditEntry, Delivery, OutboxEvent, SavedDraft
 from .school import AcademicYear, Bell, ExcusedAbsenceRule, Holiday, School, StudyPeriod, WorkType
