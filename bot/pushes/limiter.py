@@ -1,4 +1,5 @@
-"""Telegram's flood limits, kept on our side: about 30 messages a second per bot and 1 a second per chat.
+"""The messengers' flood limits, kept on our side: Telegram's about 30 messages a second per bot and 1 a second per
+chat; MAX's 30 requests a second per bot, whatever they are, and 2 messages a second per chat, replies too.
 
 Telegram counts a request when it arrives; we only know when ours start and end. So a request counts
 from the moment it is let through until one second after its answer came back: however the network
@@ -25,9 +26,12 @@ from weakref import WeakKeyDictionary
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
-from aiogram.methods import TelegramMethod
+from aiogram.methods import GetUpdates, TelegramMethod
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from bot.channels import channel_of
+from services.models import Channel
 
 WINDOW = 1.0  # seconds
 SWEEP_FROM = 1024  # chats remembered before idle ones are forgotten
@@ -177,9 +181,18 @@ class RateLimiter:
     place, not behind every push queued before.
     """
 
-    def __init__(self, per_second: int = 30, per_chat_per_second: int = 1, shared: SharedWindow | None = None) -> None:
-        """`shared`: the windows in Redis that the other processes sending for this token count in too."""
+    def __init__(
+        self,
+        per_second: int = 30,
+        per_chat_per_second: int = 1,
+        shared: SharedWindow | None = None,
+        *,
+        replies_per_chat: bool = False,
+    ) -> None:
+        """`shared`: the windows in Redis that the other processes sending for this token count in too;
+        `replies_per_chat`: a reply counts in its chat's window too (MAX counts every message to a chat)."""
         self.per_second, self.per_chat_per_second, self.shared = per_second, per_chat_per_second, shared
+        self.replies_per_chat = replies_per_chat
         self._all = _Window(per_second)
         self._all_lock = asyncio.Lock()  # first come, first served among the pushes
         self._replies_waiting = 0
@@ -228,9 +241,29 @@ class RateLimiter:
                 await self._shared_end(place, counted, chat_id)
 
     @asynccontextmanager
-    async def overall(self) -> AsyncIterator[None]:
-        """One request outside the pushes (a reply to a user's tap): counted in the bot-wide window only.
-        A person waiting for an answer is not held to one message a second, nor queued behind the pushes."""
+    async def overall(self, chat_id: int | None = None) -> AsyncIterator[None]:
+        """One request outside the pushes (a reply to a user's tap): counted in the bot-wide window, and in the
+        window of `chat_id` where replies count per chat (MAX). A person waiting for an answer is not queued behind
+        the pushes, nor (in Telegram) held to one message a second."""
+        if chat_id is None or not self.replies_per_chat:
+            async with self._overall():
+                yield
+            return
+        async with self._using(chat_id) as chat:
+            await chat.window.room()
+            chat.window.in_flight += 1
+            counted = True
+            try:
+                async with self._overall():
+                    yield
+            except (TelegramRetryAfter, TelegramServerError):
+                counted = False
+                raise
+            finally:
+                chat.window.end(asyncio.get_running_loop().time() if counted else None)
+
+    @asynccontextmanager
+    async def _overall(self) -> AsyncIterator[None]:
         place = self.shared.place() if self.shared else ""
         self._replies_waiting += 1
         self._no_reply_waits.clear()
@@ -320,6 +353,7 @@ _limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, RateLimiter]] 
 _settings: WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Redis | None, int]] = WeakKeyDictionary()
 KEY = "schoolbot:limits"  # then the bot's id: a token is a secret
 TELEGRAM_PER_SECOND = 30
+MAX_PER_CHAT_PER_SECOND = 2  # MAX's messages a second to one chat (its 30 a second per bot is Telegram's figure)
 
 
 def configure_limits(redis: Redis | None, per_second: int = TELEGRAM_PER_SECOND) -> None:
@@ -330,8 +364,8 @@ def configure_limits(redis: Redis | None, per_second: int = TELEGRAM_PER_SECOND)
     _settings[asyncio.get_running_loop()] = (redis, per_second)
 
 
-def limiter_for(token: str) -> RateLimiter:
-    """The one limiter of a bot token in this process, made on first use with Telegram's limits.
+def limiter_for(token: str, channel: Channel = Channel.TELEGRAM) -> RateLimiter:
+    """The one limiter of a bot token in this process, made on first use with its messenger's limits.
 
     Call it from the running event loop."""
     loop = asyncio.get_running_loop()
@@ -339,16 +373,23 @@ def limiter_for(token: str) -> RateLimiter:
     if token not in limiters:
         redis, per_second = _settings.get(loop, (None, TELEGRAM_PER_SECOND))
         shared = SharedWindow(redis, f"{KEY}:{token.split(':')[0]}") if redis is not None else None
-        limiters[token] = RateLimiter(per_second, shared=shared)
+        if channel is Channel.MAX:
+            limiters[token] = RateLimiter(per_second, MAX_PER_CHAT_PER_SECOND, shared, replies_per_chat=True)
+        else:
+            limiters[token] = RateLimiter(per_second, shared=shared)
     return limiters[token]
 
 
 class SharedLimits(BaseRequestMiddleware):
     """`bot.session.middleware(SharedLimits())`: the bot's replies count against the same 30 a second as
-    its pushes, so that the two together stay within Telegram's limit for the token."""
+    its pushes, so that the two together stay within the messenger's limit for the token. Telegram counts the
+    messages; MAX every request (but the long poll, one request however long it waits) and a chat's messages."""
 
     async def __call__(self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod):
-        if _in_slot.get() or not method.__api_method__.lower().startswith(MESSAGE_METHODS):
+        in_max = channel_of(bot) is Channel.MAX
+        counted = in_max or method.__api_method__.lower().startswith(MESSAGE_METHODS)
+        if _in_slot.get() or not counted or isinstance(method, GetUpdates):
             return await make_request(bot, method)
-        async with limiter_for(bot.token).overall():
+        chat_id = getattr(method, "chat_id", None) if in_max else None
+        async with limiter_for(bot.token, channel_of(bot)).overall(chat_id if isinstance(chat_id, int) else None):
             return await make_request(bot, method)

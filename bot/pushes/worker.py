@@ -20,6 +20,7 @@ from datetime import timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels import channel_of
 from bot.metrics import METRICS
 from services.clock import Clock
 from services.db import write_transaction
@@ -59,7 +60,7 @@ class PushWorker:
         """`schools`: only these schools' news (a school's own bot); None: every school's."""
         self.bot, self.session_factory, self.clock, self.schools = bot, session_factory, clock, schools
         self.gather, self.poll, self.accounts_at_once = gather, poll, accounts_at_once
-        self.limiter = limiter_for(bot.token)
+        self.limiter = limiter_for(bot.token, channel_of(bot))
         self._in_flight: dict[int, asyncio.Task] = {}
         self._claimed: dict[int, list[int]] = {}  # account -> the deliveries of its message in flight
         self._planned = asyncio.Event()  # set by planning: the sending loop looks at once
