@@ -64,8 +64,8 @@ class Settings(BaseSettings):
     # Ministry of Digital Development), trusted beside the system's own; unset, the system's alone.
     max_ca_file: Path | None = None
     # `schoolbot run --webhook` with MAX_TOKEN: MAX posts its updates to this address, which MAX accepts only as
-    # https on port 443 (a path of the same proxy as WEBHOOK_URL will do); the bot listens at its path beside
-    # Telegram's webhook, and MAX's secret header is checked as Telegram's is.
+    # https on port 443 (a path of the same proxy as WEBHOOK_URL will do; `/max` when it has none); the bot listens
+    # at its path beside Telegram's webhook, and MAX's secret header is checked as Telegram's is.
     max_webhook_url: str | None = None
     # `schoolbot run --webhook`: Telegram posts updates to webhook_url; a reverse proxy passes them on to
     # webhook_host:webhook_port at the same path. Without a secret, one is made at start (shared in Redis by the
@@ -172,6 +172,16 @@ class Settings(BaseSettings):
         if url is None or urlsplit(url).path:
             return url
         return urlsplit(url)._replace(path=DEFAULT_WEBHOOK_PATH).geturl()
+
+    @field_validator("max_webhook_url")
+    @classmethod
+    def _max_takes_https_on_443(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme != "https" or parts.port not in (None, 443):
+            raise ValueError("an https:// address on port 443: MAX sends its updates to no other")
+        return parts._replace(path=parts.path or "/max").geturl()
 
     @field_validator("log_format", "log_level", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import secrets
 import signal
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -88,12 +88,15 @@ def create_max(settings: Settings, sessions) -> Bot | None:
         return None
     from bot.max import DatabaseRefs, create_max_bot
 
-    return create_max_bot(
+    bot = create_max_bot(
         settings.max_token.get_secret_value(),
         api_url=settings.max_api_url,
         ca_file=settings.max_ca_file,
         refs=DatabaseRefs(sessions),
     )
+    bot.session.middleware(SharedLimits())  # MAX's limits (bot/pushes/limiter.py)
+    bot.session.middleware(TokenWatch())
+    return bot
 
 
 @asynccontextmanager
@@ -191,18 +194,25 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
     """
     async with bot_and_dispatcher(settings) as (bots, dp):
         routes = webhook_routes(settings.webhook_path, bots.telegram)
-        peers = WebhookPeers(dp.storage, bots.telegram)
+        peers = WebhookPeers(dp.storage, bots.all())
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else await peers.secret()
-        app = webhook_app(routes, dp, secret, in_flight=settings.max_updates_in_flight)
+        # Every request to either webhook takes one of the same slots: MAX's updates and Telegram's together.
+        slots = asyncio.Semaphore(settings.max_updates_in_flight)
+        app = webhook_app(routes, dp, secret, slots=slots)
+        max_hook = max_webhook(settings, bots, dp, app, secret, slots)
         dp["health"].add_routes(app)  # /healthz and /metrics beside the webhook
         runner = web.AppRunner(app)
         await runner.setup()
         try:
             await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
             await peers.join()
-            for path, bot in routes.items():
+            subscribed = dict(routes.items())
+            if bots.max is not None and settings.max_webhook_url:
+                subscribed[urlsplit(settings.max_webhook_url).path] = bots.max
+            for path, bot in subscribed.items():
+                url = settings.max_webhook_url if bot is bots.max else settings.webhook_url
                 await bot.set_webhook(
-                    urlsplit(settings.webhook_url)._replace(path=path).geturl(),
+                    urlsplit(url)._replace(path=path).geturl(),
                     secret_token=secret,
                     allowed_updates=dp.resolve_used_update_types(),
                     drop_pending_updates=False,
@@ -212,13 +222,26 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
                 await stop_requested(handle_signals)
             finally:
                 if await peers.leave():
-                    for bot in routes.values():
+                    for bot in subscribed.values():
                         await bot.delete_webhook()
                     log.info("Webhook deleted; stopping")
                 else:
                     log.info("Webhook kept for the other processes serving it; stopping")
         finally:
             await runner.cleanup()
+            if max_hook is not None:
+                await max_hook.drain()
+
+
+def max_webhook(settings: Settings, bots: Bots, dp: Dispatcher, app: web.Application, secret: str, slots):
+    """MAX's webhook at MAX_WEBHOOK_URL's path of the same server, checked by the same secret; None without MAX."""
+    if bots.max is None or not settings.max_webhook_url:
+        return None
+    from bot.max import MaxWebhook
+
+    hook = MaxWebhook(dp, bots.max, secret=secret, slots=slots, **dp.workflow_data)
+    app.router.add_post(urlsplit(settings.max_webhook_url).path, hook.handle)
+    return hook
 
 
 class WebhookPeers:
@@ -228,14 +251,15 @@ class WebhookPeers:
     the count above zero, so the webhook then stays set at the last stop: Telegram keeps the updates until a
     process serves again. Alone (no Redis), a process makes its own secret and deletes the webhook as it stops."""
 
-    def __init__(self, storage: BaseStorage, bots: Mapping[int | None, Bot]) -> None:
+    def __init__(self, storage: BaseStorage, bots: Iterable[Bot]) -> None:
         self.redis = storage.redis if isinstance(storage, RedisStorage) else None
-        key = "schoolbot:webhook:" + ",".join(sorted(str(bot.id) for bot in bots.values()))
+        key = "schoolbot:webhook:" + ",".join(sorted(str(bot.id) for bot in bots))
         self.secret_key, self.count_key = key + ":secret", key + ":processes"
 
     async def secret(self) -> str:
-        # Only Telegram and these processes need to know it, so a new one when none is kept is as good as any.
-        made = secrets.token_urlsafe(32)
+        # Only the messengers and these processes need to know it, so a new one when none is kept is as good as
+        # any: of letters and digits, which both Telegram's rule and MAX's ([A-Za-z0-9-]) allow.
+        made = secrets.token_hex(32)
         if self.redis is None:
             return made
         await self.redis.set(self.secret_key, made, nx=True)
@@ -259,16 +283,15 @@ def webhook_routes(path: str, bots: Mapping[int | None, Bot]) -> dict[str, Bot]:
     return {f"{path.rstrip('/')}/{bot.id}": bot for bot in bots.values()}
 
 
-def webhook_app(routes: Mapping[str, Bot], dp: Dispatcher, secret: str, *, in_flight: int) -> web.Application:
+def webhook_app(routes: Mapping[str, Bot], dp: Dispatcher, secret: str, *, slots: asyncio.Semaphore) -> web.Application:
     """aiogram's handler on each path of `routes` for its bot (401 without the right secret), the dispatcher's startup
-    and shutdown around it; at most `in_flight` updates handled at once, of all the bots (UpdatesOnly).
+    and shutdown around it; at most as many updates handled at once as `slots` has, of all the bots (UpdatesOnly).
 
     Not aiogram's setup_application() and register(): they run the dispatcher's shutdown and close the
     bot's session in on_shutdown, before aiohttp finishes the requests in flight, whose updates would then
     start after the drain. on_cleanup comes after those requests.
     """
     app = web.Application()
-    slots = asyncio.Semaphore(in_flight)
     for path, bot in routes.items():
         app.router.add_post(path, UpdatesOnly(dp, bot, secret_token=secret, slots=slots).handle)
     # As start_polling gives them: every bot, and one of them as `bot`.
