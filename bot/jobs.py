@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.alerts import alert_on_failure
 from bot.config import Settings
 from bot.metrics import METRICS
+from services import messenger_refs
 from services.backup import BACKUP_NAME, BackupCopy, make_backup
 from services.calendar import SchoolDays
 from services.clock import Clock, school_today
@@ -178,6 +179,18 @@ async def dismissals(sessions: Sessions, clock: Clock = utcnow) -> int:
         except Exception:
             log.exception("Dismissals failed for school %d", school_id)
     return total
+
+
+# ---- what the messengers gave (services/messenger_refs.py) ------------------------------------------------------
+
+# A MAX message's id is kept this long: a screen older than that, tapped, is sent again instead of edited.
+REFS_KEPT = timedelta(days=30)
+
+
+async def forget_old_refs(sessions: Sessions, clock: Clock = utcnow) -> int:
+    """Forgets the messengers' references (message ids, file addresses) kept longer than REFS_KEPT."""
+    async with sessions() as session:
+        return await messenger_refs.forget_older_than(session, clock() - REFS_KEPT)
 
 
 # ---- the backup (DATA-1) ---------------------------------------------------------------------------

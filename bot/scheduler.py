@@ -47,7 +47,7 @@ ZONES_EVERY = timedelta(minutes=10)
 REMINDER_GRACE = timedelta(hours=1)
 BACKUP_GRACE = timedelta(hours=6)
 DISMISSALS_EVERY = timedelta(minutes=10)
-BACKUP_JOB, ZONES_JOB, DISMISSALS_JOB = "backup", "zones", "dismissals"
+BACKUP_JOB, ZONES_JOB, DISMISSALS_JOB, REFS_JOB = "backup", "zones", "dismissals", "messenger_refs"
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,16 @@ def create_scheduler(
         max_instances=1,
     )
     scheduler.add_job(
+        led_by(leader, jobs.forget_old_refs),
+        CronTrigger(hour=settings.backup_at.hour, minute=settings.backup_at.minute, timezone=zone),
+        args=(session_factory, clock),
+        id=REFS_JOB,
+        name="messenger_refs",
+        misfire_grace_time=int(BACKUP_GRACE.total_seconds()),
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
         stops_quietly(add_zone_jobs),
         IntervalTrigger(seconds=int(ZONES_EVERY.total_seconds()), timezone=zone),
         args=(scheduler, settings, session_factory, clock, leader),
@@ -182,6 +192,6 @@ async def add_zone_jobs(
                 coalesce=True,
                 max_instances=1,
             )
-    for job_id in present - wanted - {BACKUP_JOB, ZONES_JOB, DISMISSALS_JOB}:
+    for job_id in present - wanted - {BACKUP_JOB, ZONES_JOB, DISMISSALS_JOB, REFS_JOB}:
         scheduler.remove_job(job_id)
     return set(zones)

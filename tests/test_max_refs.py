@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from bot import jobs
 from bot.max.refs import FILE_URL, MID, DatabaseRefs, MemoryRefs
 from services import messenger_refs
 from services.models import MessengerRef
@@ -43,3 +44,17 @@ async def test_the_memory_store_answers_the_same():
     await refs.remember(1, MID, {"k": "a"})
     await refs.remember(1, MID, {"k": "b"})
     assert (await refs.recall(1, MID, "k"), await refs.recall(2, MID, "k")) == ("b", None)
+
+
+async def test_the_nightly_job_forgets_what_is_older_than_thirty_days(session_factory):
+    """A screen a month old, tapped, is sent again (its id forgotten); a newer one is still edited in place."""
+    async with session_factory() as session:
+        await messenger_refs.remember(session, 7, "max.mid", {"old": "mid.1", "new": "mid.2"})
+        await session.execute(
+            update(MessengerRef).where(MessengerRef.key == "old").values(created_at=utcnow() - timedelta(days=31))
+        )
+        await session.commit()
+    assert await jobs.forget_old_refs(session_factory) == 1
+    async with session_factory() as session:
+        assert await messenger_refs.recall(session, 7, "max.mid", "old") is None
+        assert await messenger_refs.recall(session, 7, "max.mid", "new") == "mid.2"

@@ -48,7 +48,7 @@ async def test_the_scheduler_holds_the_backup_and_the_zones_job_and_is_not_start
     settings = Settings(backup_at=time(3, 30), scheduler_timezone="Asia/Novosibirsk")
     scheduler = create_scheduler(settings, session_factory, clock)
     assert not scheduler.running
-    assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones", "dismissals"}
+    assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones", "dismissals", "messenger_refs"}
     backup = scheduler.get_job("backup")
     # Nightly at 03:30 by the deployment's clock (Novosibirsk: 20:30 UTC).
     assert fires(backup) == at(TODAY, 3, 30, NSK) + timedelta(days=1)
@@ -81,7 +81,7 @@ async def test_each_reminder_at_its_time_in_each_schools_time_zone(session, sess
         "period_forecast",
         "reports_due",
     ]
-    assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones", "dismissals"} | {
+    assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones", "dismissals", "messenger_refs"} | {
         f"{name}@{zone}" for name in names for zone in ("Europe/Moscow", "Asia/Novosibirsk")
     }
     friday, saturday = TODAY + timedelta(days=3), TODAY + timedelta(days=4)
@@ -114,11 +114,11 @@ async def test_each_reminder_at_its_time_in_each_schools_time_zone(session, sess
 
     # Run again: nothing new. The Novosibirsk school moves to Moscow: its zone's jobs go.
     assert await add_zone_jobs(scheduler, settings, session_factory, clock) == {"Europe/Moscow", "Asia/Novosibirsk"}
-    assert len(scheduler.get_jobs()) == 3 + 2 * len(REMINDERS)
+    assert len(scheduler.get_jobs()) == 4 + 2 * len(REMINDERS)
     (await session.get(School, other.school_id)).timezone = "Europe/Moscow"
     await session.commit()
     assert await add_zone_jobs(scheduler, settings, session_factory, clock) == {"Europe/Moscow"}
-    assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones", "dismissals"} | {
+    assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones", "dismissals", "messenger_refs"} | {
         f"{n}@Europe/Moscow" for n in names
     }
 
@@ -131,7 +131,7 @@ async def test_a_school_with_an_unknown_zone_is_left_out_and_said_so(session, se
     with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
         assert await add_zone_jobs(scheduler, settings, session_factory, clock) == set()
     assert "Unknown time zone 'Mars/Olympus'" in caplog.text
-    assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones", "dismissals"}
+    assert {job.id for job in scheduler.get_jobs()} == {"backup", "zones", "dismissals", "messenger_refs"}
 
 
 async def test_a_zones_job_runs_every_school_of_the_zone_and_one_failure_stops_none(
