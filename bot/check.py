@@ -103,8 +103,75 @@ async def bot_username(settings: Settings, school_id: int | None = None) -> str:
     return username
 
 
+async def check_max(settings: Settings) -> list[Finding]:
+    """With MAX_TOKEN: the certificate file (MAX_CA_FILE) readable as one, and the token asked of MAX (GET /me), which
+    also gives the bot's name for the MAX links when MAX_BOT_NAME is unset. Nothing without MAX_TOKEN."""
+    if settings.max_token is None:
+        return []
+    import ssl
+
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+
+    from bot.max import MemoryRefs, create_max_bot
+
+    _ = translator(settings.locale)
+    if settings.max_ca_file is not None:
+        try:
+            ssl.create_default_context().load_verify_locations(cafile=str(settings.max_ca_file))
+        except (OSError, ssl.SSLError):
+            return [
+                Finding(
+                    Level.PROBLEM,
+                    _(
+                        "MAX_CA_FILE ({path}) is not a readable PEM file of certificates: download the Russian "
+                        "Trusted Root CA again (gosuslugi.ru/crt) or unset MAX_CA_FILE."
+                    ).format(path=settings.max_ca_file),
+                )
+            ]
+    where = settings.max_api_url
+    bot = create_max_bot(
+        settings.max_token.get_secret_value(), api_url=where, ca_file=settings.max_ca_file, refs=MemoryRefs()
+    )
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        return [
+            Finding(
+                Level.PROBLEM,
+                _(
+                    "MAX refused MAX_TOKEN (GET /me at {where}): it is wrong or revoked; take the current one from "
+                    "the bot's page on MAX's platform for partners and put it into .env."
+                ).format(where=where),
+            ),
+        ]
+    except (TelegramNetworkError, OSError) as err:
+        return [
+            Finding(
+                Level.PROBLEM,
+                _(
+                    "MAX did not answer at {where} ({error}): check the network, MAX_API_URL, and MAX_CA_FILE if the "
+                    "certificate is not trusted."
+                ).format(where=where, error=type(err).__name__),
+            ),
+        ]
+    except TelegramAPIError as err:
+        return [
+            Finding(
+                Level.PROBLEM,
+                _("MAX refused GET /me at {where} ({error}): check MAX_TOKEN and MAX_API_URL.").format(
+                    where=where, error=err.message
+                ),
+            ),
+        ]
+    finally:
+        await bot.session.close()
+    settings.max_bot_name = settings.max_bot_name or me.username
+    return [Finding(Level.OK, _("MAX_TOKEN: the bot {name} in MAX.").format(name=me.username or me.id))]
+
+
 async def run_checks(settings: Settings) -> list[Finding]:
     findings = await check_tokens(settings)
+    findings += await check_max(settings)
     findings += await check_database(settings)
     if settings.redis_url:
         findings.append(await check_redis(settings))
@@ -118,6 +185,8 @@ async def check_tokens(settings: Settings) -> list[Finding]:
         tokens = {
             _("the token of school {school}").format(school=school): t for school, t in settings.school_bots.items()
         }
+    elif settings.bot_token is None and settings.max_token is not None:
+        tokens = {}  # the bot served in MAX alone (check_max)
     else:
         tokens = {"BOT_TOKEN": settings.bot_token}
     findings = []

@@ -352,14 +352,14 @@ async def cmd_run(args, settings: Settings) -> None:
     # passes over it while it grows find nothing to free and cost a sixth of the start's CPU. Frozen, those objects
     # are left out of every later pass too.
     gc.disable()
-    from bot.check import Level, check_tokens
+    from bot.check import Level, check_max, check_tokens
     from bot.runtime import run_polling, run_webhook
 
     gc.freeze()
     gc.enable()
     # The token (each of SCHOOL_BOTS) asked of Telegram once: a refused one is said in a sentence, not a traceback;
     # the bot's @name is known from here on (BOT_USERNAME unset).
-    for finding in await check_tokens(settings):
+    for finding in await check_tokens(settings) + await check_max(settings):
         if finding.level is Level.PROBLEM:
             raise CliError(finding.text)
     # APScheduler's «Running job …» every 10 minutes is noise; bot/jobs.py logs what each run wrote.
