@@ -13,6 +13,7 @@ from services.access import Actor, load_actor
 from services.journal import JournalService, LessonView
 from services.models import (
     AcademicYear,
+    Account,
     Assignment,
     Bell,
     ClassGroup,
@@ -36,7 +37,6 @@ from services.models import (
     Subgroup,
     SubgroupMember,
     Subject,
-    TelegramAccount,
     TimetableEntry,
     WorkType,
 )
@@ -284,7 +284,7 @@ async def open_lesson(
 async def waiting_push(session: AsyncSession, account_id: int, due_at: datetime) -> School:
     """A school with one push due at `due_at` to a new account, still pending (a backlog when long past)."""
     school = School(name="Школа № 7")
-    session.add_all([school, TelegramAccount(id=account_id)])
+    session.add_all([school, Account(id=account_id)])
     await session.flush()
     event = OutboxEvent(school_id=school.id, kind=next(iter(EventKind)), payload={}, processed_at=due_at)
     session.add(event)
