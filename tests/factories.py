@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.access import Actor, load_actor
@@ -16,6 +17,7 @@ from services.models import (
     Account,
     Assignment,
     Bell,
+    Channel,
     ClassGroup,
     Delivery,
     DeliveryStatus,
@@ -27,6 +29,7 @@ from services.models import (
     OutboxEvent,
     PeriodKind,
     Person,
+    PersonAccount,
     PlanTopic,
     Role,
     School,
@@ -291,3 +294,15 @@ async def waiting_push(session: AsyncSession, account_id: int, due_at: datetime)
     await session.flush()
     session.add(Delivery(event_id=event.id, account_id=account_id, due_at=due_at, status=DeliveryStatus.PENDING))
     return school
+
+
+def add_link(session: AsyncSession, person_id: int, account_id: int, channel: Channel = Channel.TELEGRAM) -> None:
+    """The person linked to the account on its channel, as a redeemed code does (the account added separately)."""
+    session.add(PersonAccount(person_id=person_id, account_id=account_id, channel=channel))
+
+
+async def account_of(session: AsyncSession, person_id: int, channel: Channel = Channel.TELEGRAM) -> int | None:
+    """The account the person is linked to on `channel`, None if none."""
+    return await session.scalar(
+        select(PersonAccount.account_id).where(PersonAccount.person_id == person_id, PersonAccount.channel == channel)
+    )

@@ -86,7 +86,9 @@ def _sqlite_drop_foreign_key(table: str, name: str) -> None:
     without it, the schema version bumped so that every connection reads it again."""
     conn = op.get_bind()
     sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).scalar_one()
-    pattern = re.compile(rf",\s*CONSTRAINT {name} FOREIGN KEY\([^)]*\) REFERENCES [^)]*\)( ON DELETE [A-Z ]+?)?(?=,|\s*\))")
+    pattern = re.compile(
+        rf",\s*CONSTRAINT {name} FOREIGN KEY\([^)]*\) REFERENCES [^)]*\)( ON DELETE [A-Z ]+?)?(?=,|\s*\))"
+    )
     stripped, count = pattern.subn("", sql)
     if count == 0:  # a reference written with the column (a downgrade's), dropped with it
         return
@@ -104,7 +106,12 @@ def downgrade() -> None:
     else:
         op.add_column("persons", sa.Column("account_id", sa.BigInteger(), nullable=True))
         op.create_foreign_key(
-            "fk_persons_account_id_telegram_accounts", "persons", "accounts", ["account_id"], ["id"], ondelete="SET NULL"
+            "fk_persons_account_id_telegram_accounts",
+            "persons",
+            "accounts",
+            ["account_id"],
+            ["id"],
+            ondelete="SET NULL",
         )
     op.execute(
         "UPDATE persons SET account_id = (SELECT account_id FROM person_accounts "

@@ -100,9 +100,7 @@ class NotificationSetting(IdMixin, Base):
     __tablename__ = "notification_settings"
     __table_args__ = (UniqueConstraint("account_id", "student_id", "kind"),)
 
-    account_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
+    account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
     kind: Mapped[NotifyKind] = mapped_column(str_enum(NotifyKind))
     mode: Mapped[NotifyMode] = mapped_column(str_enum(NotifyMode), default=NotifyMode.INSTANT)

@@ -240,9 +240,7 @@ async def _staff(session: AsyncSession, person_ids: list[int]) -> list[Recipient
 async def _families(session: AsyncSession, student_ids: list[int]) -> list[Recipient]:
     """Each student's own accounts, then each parent's, in a fixed order: every linked account of each person
     (Telegram's and MAX's alike), each planned by its own preferences."""
-    own = select(Student.id, PersonAccount.account_id).join(
-        PersonAccount, PersonAccount.person_id == Student.person_id
-    )
+    own = select(Student.id, PersonAccount.account_id).join(PersonAccount, PersonAccount.person_id == Student.person_id)
     parents = select(Guardianship.student_id, PersonAccount.account_id).join(
         PersonAccount, PersonAccount.person_id == Guardianship.parent_id
     )

@@ -132,13 +132,7 @@ async def claim_due(
         )
     ).all()
     told = await _told_before(session, rows)
-    locales = dict(
-        (
-            await session.execute(
-                select(Account.id, Account.locale).where(Account.id.in_(chosen))
-            )
-        ).all()
-    )
+    locales = dict((await session.execute(select(Account.id, Account.locale).where(Account.id.in_(chosen)))).all())
     names = await _names(session, {d.student_id for d, _ in rows if d.student_id is not None})
     items: dict[int, list[Item]] = {}
     for delivery, event in rows:
