@@ -98,7 +98,7 @@ class IssuedCode:
 
 @dataclass(frozen=True)
 class UnlinkedPerson:
-    """A student or parent of the class who has no Telegram linked yet (ACC-6), and why, where it is known."""
+    """A student or parent of the class with no account linked yet, on any channel (ACC-6), and why, where known."""
 
     person_id: int
     role: Role  # STUDENT or PARENT

@@ -256,3 +256,38 @@ async def test_the_migration_keeps_every_account_and_link_as_telegrams(db_url):
             assert await account_of(session, mother) == 777
     finally:
         await engine.dispose()
+
+
+async def test_the_bots_middleware_hands_the_services_the_account_of_its_messenger(session, clock, invites, school):
+    """A MAX bot's update (bot/channels.py: the user's id negated) is read as the MAX account; a Telegram bot's as
+    Telegram's, as before."""
+    from aiogram.types import User
+
+    from bot.middlewares import UserMiddleware
+    from services.container import Services
+
+    class MaxLikeBot:
+        channel = Channel.MAX
+
+    mother = school.parents["alekseeva_mother"]
+    await redeem(invites, school, mother, MAX_MOTHER)
+    seen = {}
+
+    async def handler(_event, data):
+        seen["user"] = data["user"]
+
+    for bot, user_id in ((MaxLikeBot(), -5), (None, TG_MOTHER)):
+        data = {
+            "bot": bot,
+            "event_from_user": User(id=user_id, is_bot=False, first_name="Ольга", language_code="ru"),
+            "services": Services(session, clock, store=None),
+        }
+        await UserMiddleware()(handler, None, data)
+        seen[user_id] = seen.pop("user")
+    assert seen[-5].account == MAX_MOTHER and seen[-5].actor is not None and seen[-5].actor.person_id == mother
+    assert seen[TG_MOTHER].account == AccountRef(TG_MOTHER, Channel.TELEGRAM, TG_MOTHER)
+    assert seen[TG_MOTHER].actor is None  # not linked on Telegram
+    # The language chosen on MAX is the MAX account's.
+    await AccountService(session).set_locale(seen[-5].account, "en")
+    assert await AccountService(session).locale(MAX_MOTHER.id) == "en"
+    assert await AccountService(session).locale(TG_MOTHER) == "ru"
