@@ -5,7 +5,7 @@
                            [--reply-every 0.5] [--times 20] [--database-url URL]
 
 Generates the demo (seed 1, 24 Nov 2026) into a fresh database and links every student and parent of the
-school to an emulated Telegram user, in bulk: TelegramAccount rows and Person.account_id written directly
+school to an emulated Telegram user, in bulk: Account and PersonAccount rows written directly
 (InviteService, a transaction and a consent row per person, would take minutes for ~2,000 people; the
 pushes read only the link). The accounts have no quiet hours, so that the run does not depend on the hour.
 
@@ -63,7 +63,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiogram.exceptions import TelegramRetryAfter
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 
 from bench.demo_db import TODAY, demo_sessions
 from bot.config import Settings
@@ -76,15 +76,16 @@ from services.access import load_actor
 from services.db import write_transaction
 from services.journal import JournalService
 from services.models import (
+    Account,
+    Channel,
     Delivery,
     DeliveryStatus,
     Guardianship,
     Lesson,
     Mark,
     OutboxEvent,
-    Person,
+    PersonAccount,
     Student,
-    TelegramAccount,
     utcnow,
 )
 from services.pushes.fanout import _lesson_students
@@ -153,10 +154,13 @@ async def link_families(sessions, emulator: BotAPIEmulator) -> dict[int, list[in
         parents = (await session.execute(select(Guardianship.student_id, Guardianship.parent_id))).all()
         persons = {p for _, p in students} | {p for _, p in parents}
         await session.execute(
-            insert(TelegramAccount),
+            insert(Account),
             [{"id": ACCOUNT_BASE + p, "locale": "ru", "quiet_from": NO_QUIET, "quiet_to": NO_QUIET} for p in persons],
         )
-        await session.execute(update(Person).where(Person.id.in_(persons)).values(account_id=Person.id + ACCOUNT_BASE))
+        await session.execute(
+            insert(PersonAccount),
+            [{"person_id": p, "account_id": ACCOUNT_BASE + p, "channel": Channel.TELEGRAM} for p in persons],
+        )
     for person in persons:
         emulator.add_user(TOKEN, ACCOUNT_BASE + person, first_name="Bench", language_code="ru")
     families: dict[int, list[int]] = defaultdict(list)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 
 from bench.demo_db import demo_sessions
 from bot.config import Settings
@@ -31,15 +31,17 @@ from bot.runtime import create_bots
 from devtools.sandbox import BotAPIEmulator
 from services.db import write_transaction
 from services.models import (
+    Account,
+    Channel,
     Delivery,
     DeliveryStatus,
     DocumentStatus,
     Guardianship,
     OutboxEvent,
     Person,
+    PersonAccount,
     School,
     Student,
-    TelegramAccount,
 )
 from services.pushes.payloads import DocumentDecided
 from services.records import emit
@@ -70,10 +72,13 @@ async def link_parents(sessions, per_school: int) -> dict[int, list[int]]:
             (await session.scalars(select(Guardianship.parent_id).where(Guardianship.student_id.in_(students)))).all()
         )
         await session.execute(
-            insert(TelegramAccount),
+            insert(Account),
             [{"id": ACCOUNT_BASE + p, "locale": "ru", "quiet_from": NO_QUIET, "quiet_to": NO_QUIET} for p in parents],
         )
-        await session.execute(update(Person).where(Person.id.in_(parents)).values(account_id=Person.id + ACCOUNT_BASE))
+        await session.execute(
+            insert(PersonAccount),
+            [{"person_id": p, "account_id": ACCOUNT_BASE + p, "channel": Channel.TELEGRAM} for p in parents],
+        )
     return chosen
 
 
@@ -92,7 +97,7 @@ async def send_all(sessions, emulator: BotAPIEmulator, settings: Settings) -> tu
     """(messages sent, seconds) by the workers of `settings`' bots."""
     bots = create_bots(settings)
     async with sessions() as session:
-        accounts = (await session.scalars(select(TelegramAccount.id))).all()
+        accounts = (await session.scalars(select(Account.id))).all()
     for bot in bots.values():
         for account in accounts:
             emulator.add_user(bot.token, account, first_name="Bench", language_code="ru")

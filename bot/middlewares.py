@@ -18,6 +18,7 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels import account_ref
 from services.clock import Clock
 from services.container import Services
 from services.db import freshness_of
@@ -124,14 +125,16 @@ class ServicesMiddleware(BaseMiddleware):
 
 
 class UserMiddleware(BaseMiddleware):
-    """Loads who is writing: linked persons with their roles, the current child, the language."""
+    """Loads who is writing: linked persons with their roles, the current child, the language; the account with
+    its messenger (bot/channels.py), for the services that create one."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user = data.get("event_from_user")
         if tg_user is not None:
             services: Services = data["services"]
             default = tg_user.language_code if tg_user.language_code in LOCALES else DEFAULT_LOCALE
-            data["user"] = await services.accounts.current_user(tg_user.id, default_locale=default)
+            account = account_ref(data.get("bot"), tg_user.id)
+            data["user"] = await services.accounts.current_user(account, default_locale=default)
         return await handler(event, data)
 
 

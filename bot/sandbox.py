@@ -137,18 +137,16 @@ async def no_quiet_hours(sessions, person_id: int) -> None:
     """The sandbox's people get pushes at any hour: one tries it at night too, when the default quiet hours
     (21:00-08:00) would hold a mark's push until the morning."""
     from services.db import write_transaction
-    from services.models import Person, TelegramAccount
+    from services.models import Account, PersonAccount
 
     # The write lock first (BEGIN IMMEDIATE on SQLite), as the bot's own writes take it: two people linking at once
     # must not meet «database is locked».
     async with sessions() as session, write_transaction(session):
-        account_id = await session.scalar(select(Person.account_id).where(Person.id == person_id))
-        if account_id is not None:
-            await session.execute(
-                update(TelegramAccount)
-                .where(TelegramAccount.id == account_id)
-                .values(quiet_from=TelegramAccount.quiet_to)
-            )
+        await session.execute(
+            update(Account)
+            .where(Account.id.in_(select(PersonAccount.account_id).where(PersonAccount.person_id == person_id)))
+            .values(quiet_from=Account.quiet_to)
+        )
 
 
 async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, ready=None) -> None:

@@ -1,4 +1,4 @@
-"""The Telegram account behind an update: its linked persons, the one it acts as now, its language."""
+"""The messenger account behind an update: its linked persons, the one it acts as now, its language."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .access import Actor, load_actors
 from .db import kept, write_transaction
 from .errors import Forbidden, InvalidInput
+from .links import persons_of
 from .locales import LOCALES
-from .models import Channel, Person, Role, School, Student, TelegramAccount
+from .models import Account, Channel, Person, Role, School, Student
 
 STAFF_WORK = frozenset({Role.TEACHER, Role.CLASS_TEACHER, Role.DEPUTY, Role.SECRETARY, Role.ADMIN})
 
@@ -58,6 +59,11 @@ class CurrentUser:
     student_id: int | None  # the child (or the student themself) the diary shows now
     profiles: tuple[Profile, ...] = ()
     scope: int | None = None  # the school whose own bot the account writes to (SCHOOL_BOTS); None: every school
+    ref: AccountRef | None = None  # the account with its channel, as the bot gave it; None: Telegram's `account_id`
+
+    @property
+    def account(self) -> AccountRef:
+        return self.ref or AccountRef(self.account_id)
 
     def within(self, school_id: int | None) -> CurrentUser:
         """The account as one school's own bot sees it: only that school's persons, as if nothing else were linked;
@@ -96,23 +102,25 @@ class AccountService:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def current_user(self, account_id: int, default_locale: str = "ru") -> CurrentUser:
-        """Read on every update, so kept between updates until a write to what it is made of (services/freshness.py)."""
+    async def current_user(self, account: AccountRef | int, default_locale: str = "ru") -> CurrentUser:
+        """Read on every update, so kept between updates until a write to what it is made of (services/freshness.py).
+        `account`: the bot's AccountRef (an int: a Telegram account's id)."""
+        ref = account if isinstance(account, AccountRef) else AccountRef(account)
         user, active = await kept(
-            self.session, "people", (account_id, default_locale), lambda: self._read_user(account_id, default_locale)
+            self.session, "people", (ref, default_locale), lambda: self._read_user(ref, default_locale)
         )
         if not active:
             # Pushes stopped when Telegram said the bot was blocked; a user who writes has unblocked it. The commit
             # bumps "people", so the next update reads the account afresh.
             async with write_transaction(self.session):
-                account = await self.session.get_one(TelegramAccount, account_id)
-                account.is_active = True
+                stored = await self.session.get_one(Account, ref.id)
+                stored.is_active = True
         return user
 
-    async def _read_user(self, account_id: int, default_locale: str) -> tuple[CurrentUser, bool]:
+    async def _read_user(self, ref: AccountRef, default_locale: str) -> tuple[CurrentUser, bool]:
         """The user, and whether the account (if any) is active."""
-        account = await self.session.get(TelegramAccount, account_id)
-        actors = tuple(a for a in await load_actors(self.session, Person.account_id == account_id) if a.roles)
+        account = await self.session.get(Account, ref.id)
+        actors = tuple(a for a in await load_actors(self.session, Person.id.in_(persons_of(ref.id))) if a.roles)
         locale = account.locale if account else default_locale
         profiles = tuple(p for actor in actors for p in _profiles_of(actor))
         wanted = (
@@ -126,18 +134,19 @@ class AccountService:
         )
         actor = next((a for a in actors if profile and a.person_id == profile.person_id), None)
         user = CurrentUser(
-            account_id,
+            ref.id,
             locale if locale in LOCALES else default_locale,
             actors,
             actor,
             profile.student_id if profile else None,
             profiles,
+            ref=ref,
         )
         return user, account is None or account.is_active
 
     async def reread(self, user: CurrentUser) -> CurrentUser:
         """`user` read again after a change of theirs (a language, a profile, a link), seen by the same bot."""
-        return (await self.current_user(user.account_id)).within(user.scope)
+        return (await self.current_user(user.account)).within(user.scope)
 
     async def profile_cards(self, user: CurrentUser) -> list[ProfileCard]:
         """The account's profiles with the names the switching screen shows, in the menu's order."""
@@ -159,27 +168,33 @@ class AccountService:
         return cards
 
     async def locale(self, account_id: int, default_locale: str = "ru") -> str:
-        stored = await self.session.scalar(select(TelegramAccount.locale).where(TelegramAccount.id == account_id))
+        stored = await self.session.scalar(select(Account.locale).where(Account.id == account_id))
         return stored if stored in LOCALES else default_locale
 
-    async def set_locale(self, account_id: int, locale: str) -> None:
+    async def set_locale(self, account: AccountRef | int, locale: str) -> None:
         if locale not in LOCALES:
             raise InvalidInput("language.unknown", locale=locale)
+        ref = account if isinstance(account, AccountRef) else AccountRef(account)
         async with write_transaction(self.session):
-            account = await self.session.get(TelegramAccount, account_id)
-            if account is None:
-                account = TelegramAccount(id=account_id)
-                self.session.add(account)
-            account.locale = locale
+            (await get_or_add(self.session, ref)).locale = locale
 
     async def switch(self, user: CurrentUser, person_id: int, student_id: int | None = None) -> None:
         """Acting as another linked person, or for another child; only one's own are accepted (ACC-2)."""
         if Profile(person_id, student_id) not in user.profiles:
             raise Forbidden("student.not_yours")
         async with write_transaction(self.session):
-            account = await self.session.get_one(TelegramAccount, user.account_id)
+            account = await self.session.get_one(Account, user.account_id)
             account.current_person_id = person_id
             account.current_student_id = student_id
+
+
+async def get_or_add(session: AsyncSession, ref: AccountRef, **values) -> Account:
+    """The account, added (with its channel and the messenger's id, and `values`) if it has no row yet."""
+    account = await session.get(Account, ref.id)
+    if account is None:
+        account = Account(id=ref.id, channel=ref.channel, external_id=ref.messenger_id, **values)
+        session.add(account)
+    return account
 
 
 def _profiles_of(actor: Actor) -> list[Profile]:

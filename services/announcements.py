@@ -10,7 +10,7 @@ Who receives what (decided here, read by the fan-out):
   their class was told);
 - a class's parents: the parents only.
 The sender never receives their own announcement. Students who left (ACC-9) and their parents get nothing, nor
-accounts that Telegram has shut (TelegramAccount.is_active False).
+accounts that their messenger has shut (Account.is_active False).
 """
 
 from __future__ import annotations
@@ -29,16 +29,17 @@ from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput, NotFound
 from .models import (
+    Account,
     ClassGroup,
     Guardianship,
     OutboxEvent,
     Person,
+    PersonAccount,
     Role,
     School,
     StaffRole,
     Student,
     StudentStatus,
-    TelegramAccount,
 )
 from .pushes.payloads import Announcement, AudienceShown, Author, FileRef, to_json
 from .records import audit, emit, save_once
@@ -213,7 +214,7 @@ def _author_role(actor: Actor, audience: Audience) -> str:
 async def announcement_recipients(
     session: AsyncSession, announcement: Announcement, school_id: int
 ) -> list[tuple[int, int | None]]:
-    """(TelegramAccount id, student id) for each account the announcement goes to, with the child it is about;
+    """(Account id, student id) for each account (every linked one of each person, whatever its channel) the announcement goes to, with the child it is about;
     student id None for staff. An account appears once per child (the fan-out applies the ANNOUNCEMENTS preference
     of each, and sends one message per account). Four queries whatever the audience's size."""
     audience = announcement.audience
@@ -223,31 +224,31 @@ async def announcement_recipients(
         students.append(Student.class_id.in_(audience.class_ids or ()))
     elif scope != Scope.SCHOOL:
         students.append(Student.class_id == audience.class_id)
-    active = TelegramAccount.is_active.is_(True)
+    active = Account.is_active.is_(True)
 
     pairs: list[tuple[int, int | None]] = []
     if scope != Scope.CLASS_PARENTS:
         pairs += [
             (account, student)
             for account, student in await session.execute(
-                select(TelegramAccount.id, Student.id)
+                select(Account.id, Student.id)
                 .select_from(Student)
-                .join(Person, Person.id == Student.person_id)
-                .join(TelegramAccount, TelegramAccount.id == Person.account_id)
+                .join(PersonAccount, PersonAccount.person_id == Student.person_id)
+                .join(Account, Account.id == PersonAccount.account_id)
                 .where(*students, active)
-                .order_by(Student.id)
+                .order_by(Student.id, PersonAccount.id)
             )
         ]
     pairs += [
         (account, student)
         for account, student in await session.execute(
-            select(TelegramAccount.id, Student.id)
+            select(Account.id, Student.id)
             .select_from(Guardianship)
             .join(Student, Student.id == Guardianship.student_id)
-            .join(Person, Person.id == Guardianship.parent_id)
-            .join(TelegramAccount, TelegramAccount.id == Person.account_id)
+            .join(PersonAccount, PersonAccount.person_id == Guardianship.parent_id)
+            .join(Account, Account.id == PersonAccount.account_id)
             .where(*students, active)
-            .order_by(Student.id, Person.id)
+            .order_by(Student.id, Guardianship.parent_id, PersonAccount.id)
         )
     ]
     if scope == Scope.SCHOOL:
@@ -262,14 +263,21 @@ async def announcement_recipients(
             (account, None)
             for account in (
                 await session.scalars(
-                    select(TelegramAccount.id)
+                    select(Account.id)
                     .select_from(Person)
-                    .join(TelegramAccount, TelegramAccount.id == Person.account_id)
+                    .join(PersonAccount, PersonAccount.person_id == Person.id)
+                    .join(Account, Account.id == PersonAccount.account_id)
                     .where(Person.school_id == school_id, staff, active)
                     .distinct()
-                    .order_by(TelegramAccount.id)
+                    .order_by(Account.id)
                 )
             ).all()
         ]
-    sender = await session.scalar(select(Person.account_id).where(Person.id == announcement.author.person_id))
-    return [pair for pair in dict.fromkeys(pairs) if pair[0] != sender]
+    senders = set(
+        (
+            await session.scalars(
+                select(PersonAccount.account_id).where(PersonAccount.person_id == announcement.author.person_id)
+            )
+        ).all()
+    )
+    return [pair for pair in dict.fromkeys(pairs) if pair[0] not in senders]

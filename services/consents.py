@@ -26,6 +26,7 @@ from .calendar import SchoolCalendar
 from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Forbidden, NotFound
+from .links import has_account, persons_of, unlink
 from .models import (
     ClassGroup,
     Consent,
@@ -37,7 +38,6 @@ from .models import (
     Student,
     StudentStatus,
 )
-from .records import audit
 
 ADULT_AGE = 14  # ACC-7: from 14 a student consents for themself; younger, a parent's consent is needed
 KEEPERS = (Role.SECRETARY, Role.ADMIN)  # ROLE-2, 000 §8.6: the secretary collects the families' consents
@@ -143,23 +143,6 @@ async def children_of(session: AsyncSession, parent_id: int) -> list[Person]:
     )
 
 
-def unlink(session: AsyncSession, person: Person, actor_id: int | None) -> None:
-    """Access ends: the person is unlinked from their Telegram, recorded as any unlinking."""
-    if person.account_id is None:
-        return
-    audit(
-        session,
-        school_id=person.school_id,
-        actor_id=actor_id or person.id,
-        action="unlink",
-        entity="person",
-        entity_id=person.id,
-        before={"account_id": person.account_id},
-        after={"account_id": None},
-    )
-    person.account_id = None
-
-
 class ConsentService:
     def __init__(self, session: AsyncSession, clock: Clock):
         self.session = session
@@ -168,12 +151,14 @@ class ConsentService:
     # ---- the family's own (ACC-7) ------------------------------------------------------------------------------
 
     async def withdraw(self, account_id: int, person_id: int, text_version: str) -> int:
-        """ACC-7: the person's consent withdrawn from their own Telegram, and access ends at once. A parent's is also
+        """ACC-7: the person's consent withdrawn from their own account (any channel), and access ends at once. A parent's is also
         withdrawn for each child; a child left with no parent's consent loses access too. Returns how many persons
         lost access."""
         async with write_transaction(self.session):
-            person = await self.session.get(Person, person_id)
-            if person is None or person.account_id != account_id:
+            person = await self.session.scalar(
+                select(Person).where(Person.id == person_id, Person.id.in_(persons_of(account_id)))
+            )
+            if person is None:
                 raise NotFound("person.not_found")
             now = self.clock()
             self.session.add(
@@ -185,7 +170,7 @@ class ConsentService:
                     at=now,
                 )
             )
-            unlink(self.session, person, person.id)
+            await unlink(self.session, person, person.id)  # every channel's link (ACC-7)
             ended = 1
             children = await children_of(self.session, person.id)
             for child in children:
@@ -202,8 +187,7 @@ class ConsentService:
             await self.session.flush()
             left = await standings(self.session, [c.id for c in children])
             for child in children:
-                if child.account_id is not None and not left[child.id].by_parent:
-                    unlink(self.session, child, person.id)
+                if not left[child.id].by_parent and await unlink(self.session, child, person.id):
                     ended += 1
             return ended
 
@@ -225,27 +209,33 @@ class ConsentService:
         if class_group is None or class_group.school_id != school.id:
             raise NotFound("class.not_found")
         today = school_today(self.clock, school)
-        students = (
-            (
-                await self.session.scalars(
-                    select(Student).where(Student.class_id == class_id, Student.status == StudentStatus.ACTIVE)
+        # Whether each is linked to an account (of any channel), read by the same queries.
+        linked: set[int] = set()
+        students = []
+        for student, has in (
+            await self.session.execute(
+                select(Student, has_account(Student.person_id)).where(
+                    Student.class_id == class_id, Student.status == StudentStatus.ACTIVE
                 )
             )
-            .unique()
-            .all()
-        )
+        ).unique():
+            students.append(student)
+            if has:
+                linked.add(student.person_id)
         students = sorted(students, key=lambda s: (s.person.last_name, s.person.first_name, s.id))
         rows = await self.session.execute(
-            select(Guardianship.student_id, Person)
+            select(Guardianship.student_id, Person, has_account())
             .join(Person, Person.id == Guardianship.parent_id)
             .where(Guardianship.student_id.in_([s.id for s in students]))
             .order_by(Guardianship.id)
         )
         by_id = {s.id: s for s in students}
         parents: dict[int, tuple[Person, list[str]]] = {}
-        for student_id, parent in rows.all():
+        for student_id, parent, has in rows.all():
             child = by_id[student_id].person
             parents.setdefault(parent.id, (parent, []))[1].append(f"{child.last_name} {child.first_name}")
+            if has:
+                linked.add(parent.id)
         held = await standings(self.session, [s.person_id for s in students] + list(parents))
         return ClassConsents(
             class_group.id,
@@ -256,14 +246,14 @@ class ConsentService:
                     Role.STUDENT,
                     f"{s.person.last_name} {s.person.first_name}",
                     (),
-                    s.person.account_id is not None,
+                    s.person_id in linked,
                     held[s.person_id],
                     needs_parent(s.person.birth_date, today),
                 )
                 for s in students
             ),
             tuple(
-                PersonConsent(p.id, Role.PARENT, p.full_name, tuple(kids), p.account_id is not None, held[p.id], False)
+                PersonConsent(p.id, Role.PARENT, p.full_name, tuple(kids), p.id in linked, held[p.id], False)
                 for p, kids in sorted(parents.values(), key=lambda v: (v[0].last_name, v[0].first_name, v[0].id))
             ),
         )

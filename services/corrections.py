@@ -43,16 +43,18 @@ from .journal import (
 )
 from .models import (
     Absence,
+    Account,
+    Channel,
     CorrectionRequest,
     CorrectionStatus,
     Lesson,
     Mark,
     Person,
+    PersonAccount,
     Role,
     School,
     StaffRole,
     Student,
-    TelegramAccount,
     WorkType,
     utcnow,
 )
@@ -270,16 +272,17 @@ class CorrectionService:
             )
         return await self._view(req)
 
-    async def teacher_chats(self, actor: Actor, request_id: int) -> list[Chat]:
-        """The Telegram chats of the teacher who asked, to tell them the decision in their language."""
+    async def teacher_chats(self, actor: Actor, request_id: int, channel: Channel = Channel.TELEGRAM) -> list[Chat]:
+        """The chats of the teacher who asked on `channel` (the messenger of the bot that tells them), to tell them the decision in their language."""
         self._check_decider(actor)
         req = await self.session.get(CorrectionRequest, request_id)
         if req is None or req.school_id != actor.school_id:
             raise NotFound("correction.not_found")
         rows = await self.session.execute(
-            select(TelegramAccount.id, TelegramAccount.locale)
-            .join(Person, Person.account_id == TelegramAccount.id)
-            .where(Person.id == req.requested_by, TelegramAccount.is_active)
+            select(Account.id, Account.locale)
+            .join(PersonAccount, PersonAccount.account_id == Account.id)
+            .where(PersonAccount.person_id == req.requested_by, Account.channel == channel, Account.is_active)
+            .order_by(PersonAccount.id)
         )
         return [Chat(chat_id, locale) for chat_id, locale in rows.all()]
 

@@ -41,7 +41,7 @@ T = TypeVar("T")
 GENERATIONS: dict[str, frozenset[str]] = {
     # AccountService.current_user and load_actors; enrolments.stays_of (DATA-4)
     "people": frozenset(
-        {"telegram_accounts", "persons", "staff_roles", "students", "guardianships", "classes", "enrolments"}
+        {"accounts", "person_accounts", "persons", "staff_roles", "students", "guardianships", "classes", "enrolments"}
         | {"schools", "academic_years"}
     ),
     # calendar.SchoolDates

@@ -1,7 +1,8 @@
 """Access by one-time invite codes (ACC-6), consent before any data (ACC-7), and unlinking (ACC-8, ACC-9).
 
-A code is printed once and kept only as its hash. Redeeming links the Telegram account to the person
-only after the consent is accepted; a declined consent is recorded and links nothing.
+A code is printed once and kept only as its hash. Redeeming links the messenger account to the person
+only after the consent is accepted; a declined consent is recorded and links nothing. A person may be linked to
+one account per channel (Telegram, MAX): services/links.py.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, check_class_teacher
+from .accounts import AccountRef, get_or_add
 from .clock import Clock, school_today
 from .consents import ConsentService, children_of, student_needs_parent
 from .db import write_transaction
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from .links import has_account, link, persons_of, unlink
 from .models import (
     STAFF_ROLES,
+    Account,
     ClassGroup,
     Consent,
     ConsentAnswer,
@@ -35,7 +39,6 @@ from .models import (
     StaffRole,
     Student,
     StudentStatus,
-    TelegramAccount,
 )
 from .records import audit
 
@@ -95,7 +98,7 @@ class IssuedCode:
 
 @dataclass(frozen=True)
 class UnlinkedPerson:
-    """A student or parent of the class who has no Telegram linked yet (ACC-6), and why, where it is known."""
+    """A student or parent of the class with no account linked yet, on any channel (ACC-6), and why, where known."""
 
     person_id: int
     role: Role  # STUDENT or PARENT
@@ -143,15 +146,16 @@ class InviteService:
         return await self._issue(actor, _unique(wanted), ttl)
 
     async def unlinked(self, actor: Actor, class_id: int) -> list[UnlinkedPerson]:
-        """ACC-4, ACC-6: the class's students, then parents, who have not linked their Telegram, by name."""
-        roster = await self._roster(actor, class_id)
+        """ACC-4, ACC-6: the class's students, then parents, who have linked no account (of any channel), by name."""
+        linked: set[int] = set()
+        roster = await self._roster(actor, class_id, linked)
         now = self.clock()
-        students = [s for s in roster if s.person.account_id is None]
+        students = [s for s in roster if s.person_id not in linked]
         parents: dict[int, tuple[Person, list[str]]] = {}
         rows = await self.session.execute(
             select(Guardianship.student_id, Person)
             .join(Person, Person.id == Guardianship.parent_id)
-            .where(Guardianship.student_id.in_([s.id for s in roster]), Person.account_id.is_(None))
+            .where(Guardianship.student_id.in_([s.id for s in roster]), ~has_account())
             .order_by(Guardianship.id)
         )
         by_id = {s.id: s for s in roster}
@@ -253,9 +257,13 @@ class InviteService:
             parent_needed=role == Role.STUDENT and await self._parent_needed(person),
         )
 
-    async def accept(self, account_id: int, code: str, *, locale: str = "ru", school_id: int | None = None) -> int:
+    async def accept(
+        self, account: AccountRef | int, code: str, *, locale: str = "ru", school_id: int | None = None
+    ) -> int:
         """ACC-7: the consent accepted, then the account is linked to the code's person. Returns the person id.
-        `school_id`: as for preview()."""
+        `account`: the bot's AccountRef (an int: a Telegram account's id); `school_id`: as for preview()."""
+        ref = account if isinstance(account, AccountRef) else AccountRef(account)
+        account_id = ref.id
         invite = await self._valid_invite(account_id, code, school_id)
         async with write_transaction(self.session):
             invite = (
@@ -263,18 +271,14 @@ class InviteService:
             ).one()
             if invite.used_at is not None:
                 raise Conflict("invite.used")
-            account = await self.session.get(TelegramAccount, account_id)
-            if account is None:
-                account = TelegramAccount(id=account_id, locale=locale)
-                self.session.add(account)
-                await self.session.flush()
+            account = await get_or_add(self.session, ref, locale=locale)
+            await self.session.flush()
             account.is_active = True
             person = await self.session.get_one(Person, invite.person_id)
             if await self._parent_needed(person):
                 raise Forbidden("consent.parent_needed")
-            previous = person.account_id
-            # ACC-8: a fresh code moves the access; whoever held it before loses it.
-            person.account_id = account_id
+            # ACC-8: a fresh code moves the access within its channel; whoever held it there before loses it.
+            previous = await link(self.session, person, account_id, account.channel)
             account.current_person_id, account.current_student_id = person.id, None
             invite.used_at, invite.used_by_account = self.clock(), account_id
             version = await self._consent_version(person)
@@ -307,8 +311,8 @@ class InviteService:
                 action="link",
                 entity="person",
                 entity_id=person.id,
-                before={"account_id": previous},
-                after={"account_id": account_id},
+                before={"account_id": previous, "channel": account.channel.value},
+                after={"account_id": account_id, "channel": account.channel.value},
             )
             return person.id
 
@@ -330,23 +334,25 @@ class InviteService:
     async def withdraw_consent(self, account_id: int, person_id: int) -> int:
         """ACC-7: without consent there is no diary: the withdrawal unlinks the person (and, a parent's, the children
         left with no parent's consent). Returns how many persons lost access."""
-        person = await self.session.get(Person, person_id)
-        if person is None or person.account_id != account_id:
+        person = await self.session.scalar(
+            select(Person).where(Person.id == person_id, Person.id.in_(persons_of(account_id)))
+        )
+        if person is None:
             raise NotFound("person.not_found")
         version = await self._consent_version(person)
         return await ConsentService(self.session, self.clock).withdraw(account_id, person_id, version)
 
     async def logout(self, account_id: int, *, school_id: int | None = None) -> int:
         """Unlinks every person from the account (of `school_id` only, if given: logging out of one school's own
-        bot leaves the others as they are); returns how many."""
-        where = [Person.account_id == account_id]
+        bot leaves the others as they are); the persons' accounts of the other channel stay. Returns how many."""
+        where: list[ColumnElement[bool]] = [Person.id.in_(persons_of(account_id))]
         if school_id is not None:
             where.append(Person.school_id == school_id)
         async with write_transaction(self.session):
             persons = (await self.session.scalars(select(Person).where(*where))).all()
             for person in persons:
-                self._unlink(person, account_id)
-            account = await self.session.get(TelegramAccount, account_id)
+                await unlink(self.session, person, None, account_id=account_id)
+            account = await self.session.get(Account, account_id)
             if account is not None and account.current_person_id in {p.id for p in persons} | {None}:
                 account.current_person_id = account.current_student_id = None
             return len(persons)
@@ -360,42 +366,31 @@ class InviteService:
             if person is None or person.school_id != actor.school_id:
                 raise NotFound("person.not_found")
             await self.session.execute(revoke_unused([person_id], self.clock()))
-            if person.account_id is None:
-                return False
-            self._unlink(person, person.account_id, actor_id=actor.person_id or None)
-            return True
+            # Every channel's link: the access was shared, or is to end.
+            return bool(await unlink(self.session, person, actor.person_id or None))
 
     # ---- internals -------------------------------------------------------------------------------
 
-    async def _roster(self, actor: Actor, class_id: int) -> list[Student]:
-        """The class's active students by name, for its class teacher (ACC-4) or the administration."""
+    async def _roster(self, actor: Actor, class_id: int, linked: set[int] | None = None) -> list[Student]:
+        """The class's active students by name, for its class teacher (ACC-4) or the administration. `linked`, if
+        given, gets the persons among them linked to an account (of any channel), read by the same query."""
         class_group = await self.session.get(ClassGroup, class_id)
         if class_group is None:
             raise NotFound("class.not_found")
         await check_class_teacher(actor, class_group)
-        roster = (
-            (
-                await self.session.scalars(
-                    select(Student).where(Student.class_id == class_id, Student.status == StudentStatus.ACTIVE)
+        rows = (
+            await self.session.execute(
+                select(Student, has_account(Student.person_id)).where(
+                    Student.class_id == class_id, Student.status == StudentStatus.ACTIVE
                 )
             )
-            .unique()
-            .all()
-        )
+        ).unique()
+        roster = []
+        for student, has in rows:
+            roster.append(student)
+            if has and linked is not None:
+                linked.add(student.person_id)
         return sorted(roster, key=lambda s: (s.person.last_name, s.person.first_name))
-
-    def _unlink(self, person: Person, account_id: int, actor_id: int | None = None) -> None:
-        audit(
-            self.session,
-            school_id=person.school_id,
-            actor_id=actor_id or person.id,
-            action="unlink",
-            entity="person",
-            entity_id=person.id,
-            before={"account_id": account_id},
-            after={"account_id": None},
-        )
-        person.account_id = None
 
     async def _valid_invite(self, account_id: int, code: str, school_id: int | None = None) -> InviteCode:
         """ACC-6: a code checked, at most MAX_FAILED_PER_HOUR wrong ones an hour per account. A code of another

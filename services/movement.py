@@ -21,6 +21,7 @@ from .db import write_transaction
 from .enrolments import enrol, leave
 from .errors import Forbidden, InvalidInput, NotFound
 from .invites import revoke_unused
+from .links import unlink_all
 from .models import (
     AcademicYear,
     ClassGroup,
@@ -431,9 +432,8 @@ class MovementService:
 
     async def _close_access(self, student: Student) -> None:
         """ACC-9: no access to the current journal; the records stay, archived."""
-        person = await self.session.get_one(Person, student.person_id)
-        person.account_id = None
-        await self.session.execute(revoke_unused([person.id], self.clock()))
+        await unlink_all(self.session, [student.person_id])  # every channel's
+        await self.session.execute(revoke_unused([student.person_id], self.clock()))
 
     async def _today(self, actor: Actor) -> date:
         school = await self.session.get_one(School, actor.school_id)

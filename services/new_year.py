@@ -22,6 +22,7 @@ from .db import write_transaction
 from .enrolments import enrol, leave
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .invites import revoke_unused
+from .links import unlink_all
 from .models import (
     AcademicYear,
     ClassGroup,
@@ -296,8 +297,7 @@ class NewYearService:
                 after=snapshot(student, "class_id", "status"),
             )
         if graduates:
-            for person in await self.session.scalars(select(Person).where(Person.id.in_(graduates))):
-                person.account_id = None
+            await unlink_all(self.session, graduates)  # every channel's (ACC-9)
             await self.session.execute(revoke_unused(graduates, self.clock()))
         audit(
             self.session,

@@ -12,7 +12,7 @@ How the delivery worker reads them
   The scheduled ones (services/reminders/family.py): the weekly summary and the period forecast (DIA-4) at
   once; the evening reminder of tomorrow's homework off, opt-in by design (it repeats what the
   homework pushes said). The same for parents and for students.
-- `TelegramAccount.digest_time`, `quiet_from`, `quiet_to` belong to the account, for all its children
+- `Account.digest_time`, `quiet_from`, `quiet_to` belong to the account, for all its children
   (defaults 19:00, and 21:00 to 08:00). They are wall-clock times of the school's time
   zone (`School.timezone`), not UTC: a push about a child is timed by the clock of that child's school
   (an account with children in two zones gets each child's pushes by its own school's clock).
@@ -41,12 +41,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import get_student_for
-from .accounts import CurrentUser
+from .accounts import CurrentUser, get_or_add
 from .clock import Clock
 from .db import write_transaction
 from .diary import StudentCard
 from .errors import Forbidden, InvalidInput
 from .models import (
+    Account,
     Delivery,
     DeliveryStatus,
     NotificationSetting,
@@ -54,7 +55,6 @@ from .models import (
     NotifyMode,
     School,
     Student,
-    TelegramAccount,
     utcnow,
 )
 from .text import clean_text
@@ -77,7 +77,7 @@ DEFAULT_MODES = {
     NotifyKind.TOMORROW: NotifyMode.OFF,
     NotifyKind.SUMMARY: NotifyMode.INSTANT,
 }
-# The same as TelegramAccount's column defaults: what an account without a stored row has.
+# The same as Account's column defaults: what an account without a stored row has.
 DEFAULT_DIGEST_TIME = time(19, 0)
 DEFAULT_QUIET_FROM = time(21, 0)
 DEFAULT_QUIET_TO = time(8, 0)
@@ -144,7 +144,7 @@ def parse_quiet_hours(text: str) -> QuietHours:
         raise InvalidInput("settings.bad_quiet_hours") from None
 
 
-def after_quiet(moment: datetime, account: TelegramAccount, zone: ZoneInfo) -> datetime:
+def after_quiet(moment: datetime, account: Account, zone: ZoneInfo) -> datetime:
     """`moment`, or the end of the account's quiet hours if it falls in them."""
     if account.quiet_from == account.quiet_to:
         return moment
@@ -185,7 +185,7 @@ class PreferenceService:
                 )
             ).all()
         )
-        account = await self.session.get(TelegramAccount, user.account_id)
+        account = await self.session.get(Account, user.account_id)
         digest, quiet_from, quiet_to = (
             (account.digest_time, account.quiet_from, account.quiet_to)
             if account is not None
@@ -217,7 +217,7 @@ class PreferenceService:
             )
             row = await self.session.scalar(select(NotificationSetting).where(*where))
             if row is None:
-                await self._account(user.account_id)
+                await self._account(user)
                 try:
                     async with self.session.begin_nested():
                         self.session.add(
@@ -236,7 +236,7 @@ class PreferenceService:
         _check_time(at)
         async with write_transaction(self.session):
             await self._own_student(user, student_id)
-            (await self._account(user.account_id)).digest_time = at
+            (await self._account(user)).digest_time = at
         return await self.of_child(user, student_id)
 
     async def set_quiet_hours(self, user: CurrentUser, student_id: int, quiet: QuietHours | None) -> ChildPreferences:
@@ -248,7 +248,7 @@ class PreferenceService:
                 raise InvalidInput("settings.quiet_hours_empty")
         async with write_transaction(self.session):
             student = await self._own_student(user, student_id)
-            account = await self._account(user.account_id)
+            account = await self._account(user)
             held_until = account.quiet_to if account.quiet_from != account.quiet_to else None
             if quiet is None:
                 account.quiet_to = account.quiet_from  # an empty span: none
@@ -259,7 +259,7 @@ class PreferenceService:
                 await self._release_held(account, held_until, ZoneInfo(school.timezone))
         return await self.of_child(user, student_id)
 
-    async def _release_held(self, account: TelegramAccount, held_until: time, zone: ZoneInfo) -> None:
+    async def _release_held(self, account: Account, held_until: time, zone: ZoneInfo) -> None:
         """The pushes the old quiet hours held (waiting for their end) go by the new ones: at once, when those
         are off or over. The digest keeps its own time."""
         now = self.clock()
@@ -281,12 +281,15 @@ class PreferenceService:
             raise Forbidden("student.not_yours")
         return await get_student_for(self.session, owner, student_id)
 
-    async def _account(self, account_id: int) -> TelegramAccount:
-        account = await self.session.get(TelegramAccount, account_id)
-        if account is None:
-            account = TelegramAccount(
-                id=account_id, digest_time=DEFAULT_DIGEST_TIME, quiet_from=DEFAULT_QUIET_FROM, quiet_to=DEFAULT_QUIET_TO
-            )
-            self.session.add(account)
+    async def _account(self, user: CurrentUser) -> Account:
+        """The user's account row (each channel's account has its own preferences), added if it has none yet."""
+        account = await get_or_add(
+            self.session,
+            user.account,
+            digest_time=DEFAULT_DIGEST_TIME,
+            quiet_from=DEFAULT_QUIET_FROM,
+            quiet_to=DEFAULT_QUIET_TO,
+        )
+        if account in self.session.new:
             await self.session.flush()
         return account

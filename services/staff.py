@@ -21,6 +21,7 @@ from .clock import Clock, school_today
 from .db import write_transaction
 from .errors import Forbidden, InvalidInput, NotFound
 from .invites import revoke_unused
+from .links import has_account, links_of, unlink_all
 from .models import (
     AcademicYear,
     Assignment,
@@ -127,7 +128,7 @@ class StaffService:
             return 0
         today = school_today(self.clock, school)
         pending = or_(
-            Person.account_id.is_not(None),
+            has_account(),
             exists().where(StaffRole.person_id == Person.id),
             exists().where(ClassGroup.class_teacher_id == Person.id, ClassGroup.year_id.in_(current_years(today))),
         )
@@ -151,8 +152,9 @@ class StaffService:
         assert person.dismissed_on is not None
         roles = list((await self.session.scalars(select(StaffRole.role).where(StaffRole.person_id == person.id))).all())
         classes = await self._led_classes(person, person.dismissed_on)
+        accounts = [link.account_id for link in await links_of(self.session, person.id)]
         before = {
-            "account_id": person.account_id,
+            "accounts": accounts,
             "roles": sorted(r.value for r in roles),
             "classes": [c.id for c in classes],
         }
@@ -162,7 +164,8 @@ class StaffService:
         # A member of staff who is also a parent of a pupil keeps the parent's diary: only the journal goes.
         if not await self._is_parent(person):
             await self.session.execute(revoke_unused([person.id], self.clock()))
-            person.account_id = None
+            await unlink_all(self.session, [person.id])  # every channel's (ACC-6)
+            accounts = []
         await self.session.flush()
         audit(
             self.session,
@@ -172,7 +175,7 @@ class StaffService:
             entity="person",
             entity_id=person.id,
             before=before,
-            after={"account_id": person.account_id, "roles": [], "classes": []},
+            after={"accounts": accounts, "roles": [], "classes": []},
         )
 
     async def _led_classes(self, person: Person, on: date) -> list[ClassGroup]:

@@ -7,14 +7,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.access import Actor, load_actor
 from services.journal import JournalService, LessonView
 from services.models import (
     AcademicYear,
+    Account,
     Assignment,
     Bell,
+    Channel,
     ClassGroup,
     Delivery,
     DeliveryStatus,
@@ -26,6 +29,7 @@ from services.models import (
     OutboxEvent,
     PeriodKind,
     Person,
+    PersonAccount,
     PlanTopic,
     Role,
     School,
@@ -36,7 +40,6 @@ from services.models import (
     Subgroup,
     SubgroupMember,
     Subject,
-    TelegramAccount,
     TimetableEntry,
     WorkType,
 )
@@ -284,10 +287,22 @@ async def open_lesson(
 async def waiting_push(session: AsyncSession, account_id: int, due_at: datetime) -> School:
     """A school with one push due at `due_at` to a new account, still pending (a backlog when long past)."""
     school = School(name="Школа № 7")
-    session.add_all([school, TelegramAccount(id=account_id)])
+    session.add_all([school, Account(id=account_id)])
     await session.flush()
     event = OutboxEvent(school_id=school.id, kind=next(iter(EventKind)), payload={}, processed_at=due_at)
     session.add(event)
     await session.flush()
     session.add(Delivery(event_id=event.id, account_id=account_id, due_at=due_at, status=DeliveryStatus.PENDING))
     return school
+
+
+def add_link(session: AsyncSession, person_id: int, account_id: int, channel: Channel = Channel.TELEGRAM) -> None:
+    """The person linked to the account on its channel, as a redeemed code does (the account added separately)."""
+    session.add(PersonAccount(person_id=person_id, account_id=account_id, channel=channel))
+
+
+async def account_of(session: AsyncSession, person_id: int, channel: Channel = Channel.TELEGRAM) -> int | None:
+    """The account the person is linked to on `channel`, None if none."""
+    return await session.scalar(
+        select(PersonAccount.account_id).where(PersonAccount.person_id == person_id, PersonAccount.channel == channel)
+    )

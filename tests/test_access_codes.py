@@ -20,12 +20,14 @@ from services.models import (
     Movement,
     MovementKind,
     Person,
+    PersonAccount,
     Role,
     StaffRole,
     Student,
     StudentStatus,
 )
 from services.movement import MovementService
+from tests.factories import account_of
 
 TG_MOTHER, TG_OTHER = 5_000_000_001, 5_000_000_002
 WEEK = timedelta(days=7)
@@ -63,7 +65,7 @@ async def test_redeem_after_consent_links_the_account_ACC_6_ACC_7(invites, sessi
     assert preview.roles == {Role.PARENT}
     person_id = await invites.accept(TG_MOTHER, code.code.lower())  # typed in lower case: still right
     assert person_id == school.parents["alekseeva_mother"]
-    assert (await session.get(Person, person_id)).account_id == TG_MOTHER
+    assert await account_of(session, person_id) == TG_MOTHER
     consent = await session.scalar(select(Consent).where(Consent.by_parent_id.is_(None)))
     assert (consent.person_id, consent.account_id, consent.answer) == (person_id, TG_MOTHER, ConsentAnswer.ACCEPTED)
     with pytest.raises(Conflict) as err:  # one-time
@@ -74,9 +76,7 @@ async def test_redeem_after_consent_links_the_account_ACC_6_ACC_7(invites, sessi
 async def test_declined_consent_is_recorded_and_links_nothing_ACC_7(invites, session, school):
     [code] = await invites.for_person(system_actor(school.school_id), school.parents["borisov_father"], WEEK)
     await invites.decline(TG_OTHER, code.code)
-    person = await session.get(Person, school.parents["borisov_father"])
-    await session.refresh(person)
-    assert person.account_id is None
+    assert await account_of(session, school.parents["borisov_father"]) is None
     assert (await session.scalars(select(Consent.answer))).all() == [ConsentAnswer.DECLINED]
     await invites.accept(TG_OTHER, code.code)  # they may change their mind with the same code
 
@@ -131,11 +131,9 @@ async def test_a_fresh_code_replaces_the_old_one_and_moves_access_ACC_8(invites,
     [new] = await invites.for_person(admin, school.parents["alekseeva_mother"], WEEK)
     await invites.accept(TG_OTHER, new.code)
     person = await session.get(Person, school.parents["alekseeva_mother"])
-    await session.refresh(person)
-    assert person.account_id == TG_OTHER
+    assert await account_of(session, person.id) == TG_OTHER
     assert await invites.unlink_person(admin, person.id) is True
-    await session.refresh(person)
-    assert person.account_id is None
+    assert await account_of(session, person.id) is None
 
 
 async def test_logout_and_consent_withdrawal_unlink(invites, session, school):
@@ -151,7 +149,12 @@ async def test_logout_and_consent_withdrawal_unlink(invites, session, school):
     [code] = await invites.for_person(admin, school.parents["alekseeva_mother"], WEEK)
     await invites.accept(TG_MOTHER, code.code)
     assert await invites.logout(TG_MOTHER) == 1
-    assert await session.scalar(select(func.count()).select_from(Person).where(Person.account_id == TG_MOTHER)) == 0
+    assert (
+        await session.scalar(
+            select(func.count()).select_from(PersonAccount).where(PersonAccount.account_id == TG_MOTHER)
+        )
+        == 0
+    )
 
 
 async def test_administrator_issues_staff_codes_by_role(invites, session, school):
@@ -181,8 +184,7 @@ async def test_student_who_leaves_loses_access_records_stay_ACC_9_DATA_4(invites
     await session.refresh(student)
     assert student.status == StudentStatus.LEFT
     person = await session.get(Person, school.student_persons["vasiliev"])
-    await session.refresh(person)
-    assert person.account_id is None
+    assert await account_of(session, person.id) is None
     assert (await load_actor(session, person.id)).roles == frozenset()
     entry = await session.scalar(select(Movement))
     assert (entry.kind, entry.order_number, entry.from_class_id) == (

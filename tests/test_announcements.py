@@ -13,6 +13,7 @@ from services.announcements import AnnouncementService, Audience, Scope, announc
 from services.attachments import AttachmentIn
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.models import (
+    Account,
     AttachmentKind,
     AuditEntry,
     EventKind,
@@ -20,10 +21,9 @@ from services.models import (
     OutboxEvent,
     Person,
     StudentStatus,
-    TelegramAccount,
 )
 from services.pushes.payloads import payload_of
-from tests.factories import build_school, enrol_student
+from tests.factories import add_link, build_school, enrol_student
 from tests.statements import statements_run
 
 MB = 1024 * 1024
@@ -32,9 +32,9 @@ PDF = AttachmentIn(AttachmentKind.DOCUMENT, "BQACAgI-pdf", "AgAD-pdf", "прог
 
 
 async def link(session, person_id: int, account_id: int, *, active: bool = True) -> None:
-    session.add(TelegramAccount(id=account_id, is_active=active))
+    session.add(Account(id=account_id, is_active=active))
     await session.flush()
-    (await session.get(Person, person_id)).account_id = account_id
+    add_link(session, person_id, account_id)
 
 
 async def add_person(session, school, last: str, first: str) -> int:

@@ -20,8 +20,8 @@ from services.access import system_actor
 from services.db import create_engine, create_session_factory
 from services.errors import Forbidden
 from services.invites import InviteService
-from services.models import InviteCode, Person, PlanTopic, TelegramAccount, utcnow
-from tests.factories import build_school
+from services.models import Account, InviteCode, Person, PersonAccount, PlanTopic, utcnow
+from tests.factories import add_link, build_school
 
 
 @pytest.fixture
@@ -65,7 +65,12 @@ def test_migrate_then_invite_a_class_prints_working_codes(database, capsys):
         return await InviteService(session, utcnow).accept(777, code)
 
     person_id = with_session(database, redeem)
-    assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) == 777
+    assert (
+        with_session(
+            database, lambda s: s.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == person_id))
+        )
+        == 777
+    )
 
 
 def test_with_max_served_each_code_has_a_link_to_max_too(database, capsys, monkeypatch):
@@ -158,7 +163,12 @@ def test_demo_then_invite_5A_prints_working_codes_as_the_readme_promises(databas
         with_session(database, lambda s: InviteService(s, utcnow).accept(4241, student_code))
     code = next(r for r in rows if r[0] == "родитель")[3]
     person_id = with_session(database, lambda s: InviteService(s, utcnow).accept(4242, code))
-    assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) == 4242
+    assert (
+        with_session(
+            database, lambda s: s.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == person_id))
+        )
+        == 4242
+    )
 
 
 def test_revoke_needs_no_school_on_a_two_school_database_and_fails_loudly_when_nothing_was_cut_ACC_8(database, capsys):
@@ -166,9 +176,9 @@ def test_revoke_needs_no_school_on_a_two_school_database_and_fails_loudly_when_n
 
     async def two_schools_one_linked(session):
         first, second = await build_school(session), await build_school(session, "Школа № 8")
-        session.add(TelegramAccount(id=555))
+        session.add(Account(id=555))
         person = await session.get(Person, second.parents["alekseeva_mother"])
-        person.account_id = 555
+        add_link(session, person.id, 555)
         await session.commit()
         return first, second, person.id
 
@@ -179,11 +189,21 @@ def test_revoke_needs_no_school_on_a_two_school_database_and_fails_loudly_when_n
     with pytest.raises(SystemExit) as exit_:
         run("revoke", "999999")  # no such person
     assert exit_.value.code == 2
-    assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) == 555
+    assert (
+        with_session(
+            database, lambda s: s.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == person_id))
+        )
+        == 555
+    )
     capsys.readouterr()
     run("revoke", str(person_id))  # exits 0: the access is cut
     assert capsys.readouterr().out.strip()
-    assert with_session(database, lambda s: s.scalar(select(Person.account_id).where(Person.id == person_id))) is None
+    assert (
+        with_session(
+            database, lambda s: s.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == person_id))
+        )
+        is None
+    )
 
 
 def test_invite_csv_never_hands_a_formula_to_the_spreadsheet(database, capsys):

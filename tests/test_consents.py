@@ -13,7 +13,7 @@ from services.access import load_actor, system_actor
 from services.consents import ConsentService, needs_parent
 from services.errors import Forbidden
 from services.invites import InviteService
-from services.models import Consent, Guardianship, Kinship, Person, Role, StaffRole
+from services.models import Consent, Guardianship, Kinship, Person, PersonAccount, Role, StaffRole
 
 WEEK = timedelta(days=7)
 
@@ -50,7 +50,7 @@ async def test_a_paper_consent_stands_for_the_parents_and_is_recorded_once_ACC_7
     papers = select(func.count()).select_from(Consent).where(Consent.paper, Consent.recorded_by == secretary_id)
     assert await session.scalar(papers) == 1
     await link(session, clock, school, son_id, 901)
-    assert await session.scalar(select(Person.account_id).where(Person.id == son_id)) == 901
+    assert await session.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == son_id)) == 901
     with pytest.raises(Forbidden):  # a teacher keeps no consents
         await consents.record_paper(await load_actor(session, school.staff["math"]), school.classes["5А"], son_id)
 
@@ -69,7 +69,7 @@ async def test_one_parent_withdrawing_leaves_the_child_linked_while_the_others_c
     await link(session, clock, school, son, 803)
     invites = InviteService(session, clock)
     assert await invites.withdraw_consent(801, mother) == 1  # the father's consent still stands
-    assert await session.scalar(select(Person.account_id).where(Person.id == son)) == 803
+    assert await session.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == son)) == 803
     assert await invites.withdraw_consent(802, father.id) == 2  # none left: the son's access ends too
     session.expire_all()
-    assert await session.scalar(select(Person.account_id).where(Person.id == son)) is None
+    assert await session.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == son)) is None

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import import_failure_text
-from services.models import Enrolment, Person, Student, StudentStatus, TelegramAccount
+from services.models import Account, Enrolment, Person, Student, StudentStatus
 from services.school_import import ImportFailed, import_school
+from tests.factories import account_of, add_link
 from tests.test_import import issue_tuples, parse_failed, small_school
 
 START = date(2026, 9, 1)
@@ -42,9 +43,9 @@ async def stays(session) -> dict[str, tuple[StudentStatus, list[tuple[date, date
 async def test_status_and_dates_are_imported_DATA_4_ACC_9(session):
     await import_school(session, small_school())
     petrov = await session.scalar(select(Person).where(Person.last_name == "Петров"))
-    session.add(TelegramAccount(id=777))
+    session.add(Account(id=777))
     await session.flush()
-    petrov.account_id = 777
+    add_link(session, petrov.id, 777)
     await session.commit()
 
     tables = with_stays(
@@ -59,8 +60,7 @@ async def test_status_and_dates_are_imported_DATA_4_ACC_9(session):
     assert found["Петров"] == (StudentStatus.LEFT, [(START, date(2026, 11, 19))])  # in rosters before the 20th
     assert found["Козлов"] == (StudentStatus.ACTIVE, [(date(2026, 9, 10), None)])
     assert found["Новиков"] == (StudentStatus.GRADUATED, [(START, date(2026, 10, 31))])
-    await session.refresh(petrov)
-    assert petrov.account_id is None  # ACC-9: the leaver's access is closed
+    assert await account_of(session, petrov.id) is None  # ACC-9: the leaver's access is closed
 
     # The same tables again change nothing; without the columns a leaver is not enrolled again.
     await import_school(session, tables)

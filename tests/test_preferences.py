@@ -13,7 +13,7 @@ from services.access import system_actor
 from services.accounts import AccountService
 from services.errors import Forbidden, InvalidInput
 from services.invites import InviteService
-from services.models import NotificationSetting, NotifyKind, NotifyMode, Student, TelegramAccount
+from services.models import Account, NotificationSetting, NotifyKind, NotifyMode, Student
 from services.preferences import (
     DEFAULT_DIGEST_TIME,
     DEFAULT_MODES,
@@ -46,7 +46,7 @@ async def stored(session) -> set[tuple[int, int, str, str]]:
 
 async def account_times(session, account_id) -> tuple[time, time, time]:
     await session.rollback()  # a fresh snapshot: other sessions may have written
-    account = await session.get(TelegramAccount, account_id)
+    account = await session.get(Account, account_id)
     return account.digest_time, account.quiet_from, account.quiet_to
 
 
@@ -73,7 +73,7 @@ async def test_defaults_where_nothing_is_stored(session, school, mother):
 
 
 def test_service_defaults_are_the_model_defaults():
-    columns = TelegramAccount.__table__.c
+    columns = Account.__table__.c
     assert (columns.digest_time.default.arg, columns.quiet_from.default.arg, columns.quiet_to.default.arg) == (
         DEFAULT_DIGEST_TIME,
         DEFAULT_QUIET_FROM,

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import (
+    Account,
     CorrectionStatus,
     Delivery,
     DeliveryStatus,
@@ -20,14 +21,12 @@ from services.models import (
     NotifyKind,
     NotifyMode,
     OutboxEvent,
-    Person,
-    TelegramAccount,
 )
 from services.pushes.fanout import plan_pending
 from services.pushes.payloads import CorrectionDecided, DocumentSent, HomeworkMissing
 from services.pushes.queue import LEASE, Result, claim_due, record, recover, renew
 from services.records import emit
-from tests.factories import MSK, TODAY, open_lesson
+from tests.factories import MSK, TODAY, add_link, open_lesson
 
 GATHER = timedelta(seconds=15)
 STUDENT_TG, MOTHER_TG, FATHER_TG, TEACHER_TG, VASILIEV_TG = 7001, 7002, 7003, 7004, 7005
@@ -44,9 +43,9 @@ async def linked(session, school):
         VASILIEV_TG: school.student_persons["vasiliev"],
     }
     for account, person_id in people.items():
-        session.add(TelegramAccount(id=account))
+        session.add(Account(id=account))
         await session.flush()
-        await session.execute(update(Person).where(Person.id == person_id).values(account_id=account))
+        add_link(session, person_id, account)
     await session.commit()
     return people
 
@@ -141,7 +140,7 @@ async def test_homework_reaches_only_the_subgroup_and_comes_in_the_digest(sessio
 
 
 async def test_a_blocked_account_gets_nothing(session, clock, school, linked):
-    await session.execute(update(TelegramAccount).where(TelegramAccount.id == MOTHER_TG).values(is_active=False))
+    await session.execute(update(Account).where(Account.id == MOTHER_TG).values(is_active=False))
     await session.commit()
     await give_mark(session, clock, school)
     await plan(session, clock)
@@ -323,7 +322,7 @@ async def test_a_blocked_user_is_made_inactive_and_their_waiting_news_dropped(se
     await record(session, batch[MOTHER_TG], Result.GONE, clock())
     await session.commit()
     await session.rollback()
-    assert (await session.get(TelegramAccount, MOTHER_TG)).is_active is False
+    assert (await session.get(Account, MOTHER_TG)).is_active is False
     left = [d.status for d in await session.scalars(select(Delivery).where(Delivery.account_id == MOTHER_TG))]
     assert left == [DeliveryStatus.FAILED, DeliveryStatus.FAILED]
     await give_mark(session, clock, school, value=3)

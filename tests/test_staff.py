@@ -16,6 +16,7 @@ from services.errors import Forbidden, InvalidInput, NotFound
 from services.invites import InviteService
 from services.journal import JournalService
 from services.models import (
+    Account,
     AuditEntry,
     ClassGroup,
     Guardianship,
@@ -25,11 +26,10 @@ from services.models import (
     Person,
     Role,
     StaffRole,
-    TelegramAccount,
 )
 from services.school_import import import_school
 from services.staff import StaffService, Vacancy
-from tests.factories import TODAY, build_school
+from tests.factories import TODAY, account_of, add_link, build_school
 from tests.test_import import small_school
 
 DECEMBER_10 = date(2026, 12, 10)
@@ -41,9 +41,9 @@ async def linked_with_marks(session, clock, school) -> None:
     math = await load_actor(session, school.staff["math"])
     view = await journal.open_lesson(math, school.assignments["math5A"], TODAY, 2)
     await journal.add_marks(math, view.lesson_id, school.work_types["answer"], [(school.students["alekseev"], 5)])
-    session.add(TelegramAccount(id=9001))
+    session.add(Account(id=9001))
     await session.flush()
-    (await session.get_one(Person, school.staff["math"])).account_id = 9001
+    add_link(session, school.staff["math"], 9001)
     await session.commit()
     await InviteService(session, clock).for_person(system_actor(school.school_id), school.staff["math"], timedelta(7))
 
@@ -58,7 +58,7 @@ async def state_of(session, person_id: int) -> tuple:
             InviteCode.person_id == person_id, InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None)
         )
     )
-    return person.account_id, roles, len(led), codes
+    return await account_of(session, person.id), roles, len(led), codes
 
 
 async def test_dismissed_today_loses_access_roles_and_class_at_once_records_kept_ACC_6(session, clock, school):

@@ -9,26 +9,25 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from services.access import load_actor
 from services.diary import DiaryService
 from services.errors import AlreadySaved, Conflict, Forbidden, InvalidInput, NotFound
 from services.journal import JournalService
 from services.models import (
+    Account,
     AuditEntry,
     Delivery,
     EventKind,
     NotifyKind,
     OutboxEvent,
-    Person,
     Substitution,
-    TelegramAccount,
 )
 from services.pushes.fanout import plan_pending
 from services.pushes.payloads import TimetableChanged, payload_of
 from services.substitutions import Draft, SubstitutionService
-from tests.factories import TODAY, build_school
+from tests.factories import TODAY, add_link, build_school
 from ui.pushes.render import text_of
 
 TOMORROW = TODAY + timedelta(days=1)  # a Wednesday: 5А has maths 1st
@@ -243,9 +242,9 @@ async def test_a_substitution_for_tomorrow_is_pushed_to_the_classs_families_and_
         8003: school.parents["borisov_father"],
         8004: school.student_persons["vasiliev"],  # the other subgroup
     }.items():
-        session.add(TelegramAccount(id=account))
+        session.add(Account(id=account))
         await session.flush()
-        await session.execute(update(Person).where(Person.id == person_id).values(account_id=account))
+        add_link(session, person_id, account)
     await session.commit()
     deputy = await actor(session, school.staff["deputy"])
     service = SubstitutionService(session, clock)

@@ -35,6 +35,7 @@ from services.invites import InviteService
 from services.migrate import upgrade
 from services.models import (
     Absence,
+    Account,
     Assignment,
     Delivery,
     DeliveryStatus,
@@ -43,7 +44,6 @@ from services.models import (
     OutboxEvent,
     Person,
     Student,
-    TelegramAccount,
     utcnow,
 )
 from tests.conftest import PG_URL, _pg_admin, server_answers
@@ -109,9 +109,7 @@ async def link(sessions, emulator, person_id: int, school_id: int, user_id: int)
         [issued] = await invites.for_person(system_actor(school_id), person_id, timedelta(days=1))
         await invites.accept(user_id, issued.code)
     async with sessions() as session:
-        await session.execute(
-            update(TelegramAccount).where(TelegramAccount.id == user_id).values(quiet_from=time(0), quiet_to=time(0))
-        )
+        await session.execute(update(Account).where(Account.id == user_id).values(quiet_from=time(0), quiet_to=time(0)))
         await session.commit()
     return TelegramUser(emulator, user_id, "ru", TOKEN)
 

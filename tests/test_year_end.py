@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from services.access import load_actor, system_actor
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -24,6 +24,7 @@ from services.models import (
     Movement,
     MovementKind,
     Person,
+    PersonAccount,
     Student,
     StudentStatus,
     StudyPeriod,
@@ -34,7 +35,7 @@ from services.models import (
 from services.new_year import NewYearService
 from services.revisions import RevisionService
 from services.year_end import YearEndService
-from tests.factories import build_school
+from tests.factories import account_of, add_link, build_school
 
 P, C, R, G = (
     YearDecisionKind.PROMOTED,
@@ -210,7 +211,7 @@ async def test_the_new_year_moves_everyone_by_the_decisions_DATA_4_ACC_9(session
     await session.commit()
     await decide_all(session, school, june)
     zaitsev_person = await session.get(Person, school.student_persons["zaitsev"])
-    zaitsev_person.account_id = None  # no Telegram here; the codes are checked below
+    await session.execute(delete(PersonAccount).where(PersonAccount.person_id == zaitsev_person.id))  # no account
     await session.commit()
     service = NewYearService(session, june)
     admin = system_actor(school.school_id)
@@ -275,12 +276,12 @@ async def test_the_new_year_moves_everyone_by_the_decisions_DATA_4_ACC_9(session
 
 async def test_a_graduate_loses_access_ACC_9(session, june, school):
     from services.invites import InviteService
-    from services.models import InviteCode, TelegramAccount
+    from services.models import Account, InviteCode
 
-    session.add(TelegramAccount(id=5550001))
+    session.add(Account(id=5550001))
     await session.flush()
     person = await session.get(Person, school.student_persons["zaitsev"])
-    person.account_id = 5550001
+    add_link(session, person.id, 5550001)
     await session.commit()
     await InviteService(session, june).for_person(system_actor(school.school_id), person.id, timedelta(days=14))
     grade = await session.get(ClassGroup, school.classes["5Б"])
@@ -288,8 +289,7 @@ async def test_a_graduate_loses_access_ACC_9(session, june, school):
     await session.commit()
     await decide_all(session, school, june)
     await NewYearService(session, june).start(system_actor(school.school_id), "2027/2028", NEXT_START, NEXT_END)
-    await session.refresh(person)
-    assert person.account_id is None
+    assert await account_of(session, person.id) is None
     codes = (await session.scalars(select(InviteCode).where(InviteCode.person_id == person.id))).all()
     assert codes and all(c.revoked_at is not None for c in codes)
 

@@ -6,6 +6,7 @@ What planning made due at once is claimed right after it, not at the sending loo
 A third loop renews the leases of the claims in hand and sends again what a worker that is gone left in flight
 (services/pushes/queue.py), so several workers (one per bot process, on PostgreSQL) share one queue.
 With several schools' own bots (SCHOOL_BOTS), one worker per bot sends its school's news (PushWorker.per_bot).
+A worker sends only to the accounts of its bot's messenger (bot/channels.py: Telegram's, or MAX's).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class PushWorker:
     ):
         """`schools`: only these schools' news (a school's own bot); None: every school's."""
         self.bot, self.session_factory, self.clock, self.schools = bot, session_factory, clock, schools
+        self.channel = channel_of(bot)  # only the accounts of the bot's messenger
         self.gather, self.poll, self.accounts_at_once = gather, poll, accounts_at_once
         self.limiter = limiter_for(bot.token, channel_of(bot))
         self._in_flight: dict[int, asyncio.Task] = {}
@@ -89,7 +91,8 @@ class PushWorker:
     async def run(self) -> None:
         """Until cancelled. What is in flight when cancelled is left SENDING and sent again once its lease runs out
         (by this worker's next start or another worker)."""
-        if self.plans:  # recovering is of every school's deliveries: once per process, by the planning worker
+        # Recovering is of every school's and every channel's deliveries: once per process, by the planning worker.
+        if self.plans:
             await self.recover_once()
         try:
             await asyncio.gather(*([self._planning()] if self.plans else []), self._sending(), self._leasing())
@@ -117,7 +120,9 @@ class PushWorker:
         if room <= 0:
             return 0
         async with self.session_factory() as session, write_transaction(session):
-            batch = await claim_due(session, self.clock(), room, frozenset(self._in_flight), self.schools)
+            batch = await claim_due(
+                session, self.clock(), room, frozenset(self._in_flight), self.schools, channel=self.channel
+            )
         for outgoing in batch:
             task = asyncio.create_task(self._deliver(outgoing))
             self._in_flight[outgoing.account_id] = task

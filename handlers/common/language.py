@@ -27,7 +27,7 @@ async def cmd_language(_message: Message, screen: Screen):
 
 
 async def on_language(_query: CallbackQuery, callback_data: LanguageCB, services: Services, screen: Screen):
-    await services.accounts.set_locale(screen.user.account_id, callback_data.locale.value)
+    await services.accounts.set_locale(screen.user.account, callback_data.locale.value)
     user = await services.accounts.reread(screen.user)
     done = gettext("The language is now English.", user.locale)
     if not user.linked:

@@ -99,7 +99,7 @@ async def on_consent(_query: CallbackQuery, callback_data: ConsentCB, services: 
             _("Without your consent the bot shows nothing. You can send the code again at any time."), None
         )
         return
-    await services.invites.accept(account, code, locale=screen.locale, school_id=screen.user.scope)
+    await services.invites.accept(screen.user.account, code, locale=screen.locale, school_id=screen.user.scope)
     user = await services.accounts.reread(screen.user)
     await screen.show(_("Thank you! Your Telegram is now linked to the school's diary."), None)
     await show_menu(screen.bot, screen.chat_id, user, help_text(user))

@@ -96,9 +96,9 @@ def decision_text(view: CorrectionView, locale: str) -> str:
 
 
 async def tell_teacher(screen: Screen, services: Services, view: CorrectionView) -> bool:
-    """The decision to the teacher's Telegram; False when none took it (not linked, or the bot is blocked)."""
+    """The decision to the teacher's account on this bot's messenger; False when none took it (not linked, or the bot is blocked)."""
     told = False
-    for chat in await services.corrections.teacher_chats(screen.user.actor, view.id):
+    for chat in await services.corrections.teacher_chats(screen.user.actor, view.id, screen.user.account.channel):
         try:
             await screen.bot.send_message(chat.chat_id, decision_text(view, chat.locale))
             told = True

@@ -1,6 +1,6 @@
 """The school's data model (SQLAlchemy 2 typed models); importing this registers every table."""
 
-from .accounts import Consent, InviteAttempt, InviteCode, NotificationSetting, TelegramAccount
+from .accounts import Account, Consent, InviteAttempt, InviteCode, NotificationSetting, PersonAccount
 from .base import (
     STAFF_ROLES,
     VALID_REASONS,

@@ -1,4 +1,4 @@
-"""Telegram accounts linked to persons: consent (ACC-7), invite codes (ACC-6), push preferences."""
+"""Messenger accounts linked to persons: consent (ACC-7), invite codes (ACC-6), push preferences."""
 
 from __future__ import annotations
 
@@ -7,26 +7,48 @@ from datetime import datetime, time
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, ConsentAnswer, IdMixin, NotifyKind, NotifyMode, str_enum, utcnow
+from .base import Base, Channel, ConsentAnswer, IdMixin, NotifyKind, NotifyMode, str_enum, utcnow
 
 
-class TelegramAccount(Base):
-    """A Telegram user; its id is Telegram's. Persons point at it through Person.account_id."""
+def _same_as_id(context) -> int:
+    return context.get_current_parameters()["id"]
 
-    __tablename__ = "telegram_accounts"
+
+class Account(Base):
+    """A messenger's user (Telegram or MAX). `id` is the key the bot's updates carry: Telegram's user id, or a MAX
+    user's id negated (bot/channels.py); services treat it as opaque. `external_id` is the messenger's own id.
+    Persons point at it through PersonAccount, one account per person and channel."""
+
+    __tablename__ = "accounts"
+    # A unique index, not a constraint: SQLite adds and drops an index in place (migrations).
+    __table_args__ = (Index("uq_accounts_channel_external_id", "channel", "external_id", unique=True),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.TELEGRAM)
+    external_id: Mapped[int] = mapped_column(BigInteger, default=_same_as_id)
     locale: Mapped[str] = mapped_column(String(8), default="ru")
-    # False once Telegram says the bot is blocked or the user is gone: pushes stop.
+    # False once the messenger says the bot is blocked or the user is gone: pushes stop.
     is_active: Mapped[bool] = mapped_column(default=True)
     # Which linked person and child the menus currently speak for (ROLE-1: several roles, children).
-    # Plain ids, not foreign keys (persons already point here): rights are re-checked on every use.
+    # Plain ids, not foreign keys (persons already point here through PersonAccount): rights are re-checked on every use.
     current_person_id: Mapped[int | None]
     current_student_id: Mapped[int | None]
     digest_time: Mapped[time] = mapped_column(Time, default=time(19, 0))
     quiet_from: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_to: Mapped[time] = mapped_column(Time, default=time(8, 0))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PersonAccount(IdMixin, Base):
+    """A person's link to an account: at most one per channel, so one person may use Telegram and MAX at once; one
+    account may be linked to persons of several schools (and to several persons of one)."""
+
+    __tablename__ = "person_accounts"
+    __table_args__ = (UniqueConstraint("person_id", "channel"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))  # the account's, kept here for the unique key
 
 
 class Consent(IdMixin, Base):
@@ -78,9 +100,7 @@ class NotificationSetting(IdMixin, Base):
     __tablename__ = "notification_settings"
     __table_args__ = (UniqueConstraint("account_id", "student_id", "kind"),)
 
-    account_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("telegram_accounts.id", ondelete="CASCADE"), index=True
-    )
+    account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
     kind: Mapped[NotifyKind] = mapped_column(str_enum(NotifyKind))
     mode: Mapped[NotifyMode] = mapped_column(str_enum(NotifyMode), default=NotifyMode.INSTANT)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, IdMixin, Kinship, Role, StudentStatus, str_enum, utcnow
 
 
 class Person(IdMixin, Base):
-    """A human known to one school. One Telegram account may be linked to persons of several schools."""
+    """A human known to one school. Linked to messenger accounts through PersonAccount."""
 
     __tablename__ = "persons"
 
@@ -22,9 +22,6 @@ class Person(IdMixin, Base):
     birth_date: Mapped[date | None]
     phone: Mapped[str] = mapped_column(String(32), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
-    account_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("telegram_accounts.id", ondelete="SET NULL"), index=True
-    )
     # ACC-6, ROLE-2: a member of staff dismissed from this day on (with the order's number) loses the journal;
     # the person and every record they made stay (services/staff.py).
     dismissed_on: Mapped[date | None]

@@ -68,7 +68,7 @@ class Delivery(IdMixin, Base):
     )
 
     event_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("telegram_accounts.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"))
     student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))  # whose news
     notify_kind: Mapped[NotifyKind | None] = mapped_column(str_enum(NotifyKind))  # None: staff's, no choice
     # What the news is about ("mark:12"): a change or deletion of it corrects what was sent.

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..enrolments import enrolled
 from ..models import (
+    Account,
     ClassGroup,
     Delivery,
     DeliveryStatus,
@@ -46,12 +47,11 @@ from ..models import (
     NotifyKind,
     NotifyMode,
     OutboxEvent,
-    Person,
+    PersonAccount,
     School,
     Student,
     StudentStatus,
     SubgroupMember,
-    TelegramAccount,
 )
 from ..preferences import after_quiet, mode_or_default, next_at
 from .facts import facts_of
@@ -150,9 +150,7 @@ async def plan_event(session: AsyncSession, event: OutboxEvent, now: datetime, g
     accounts = {
         a.id: a
         for a in await session.scalars(
-            select(TelegramAccount).where(
-                TelegramAccount.id.in_({r.account_id for r in recipients}), TelegramAccount.is_active.is_(True)
-            )
+            select(Account).where(Account.id.in_({r.account_id for r in recipients}), Account.is_active.is_(True))
         )
     }
     notify_kind = _notify_kind(event.kind)
@@ -232,29 +230,31 @@ def _notify_kind(kind: EventKind) -> NotifyKind | None:
 
 
 async def _staff(session: AsyncSession, person_ids: list[int]) -> list[Recipient]:
+    """Every linked account of each person (Telegram's and MAX's alike)."""
     accounts = await session.scalars(
-        select(Person.account_id).where(Person.id.in_(person_ids), Person.account_id.is_not(None))
+        select(PersonAccount.account_id).where(PersonAccount.person_id.in_(person_ids)).order_by(PersonAccount.id)
     )
-    return [Recipient(a, None) for a in accounts]  # type: ignore[arg-type]  # the query keeps only linked persons
+    return [Recipient(a, None) for a in accounts]
 
 
 async def _families(session: AsyncSession, student_ids: list[int]) -> list[Recipient]:
-    """Each student's own account, then each parent's, in a fixed order."""
-    own = (
-        select(Student.id, Person.account_id)
-        .join(Person, Person.id == Student.person_id)
-        .where(Student.id.in_(student_ids), Person.account_id.is_not(None))
-    )
-    parents = (
-        select(Guardianship.student_id, Person.account_id)
-        .join(Person, Person.id == Guardianship.parent_id)
-        .where(Guardianship.student_id.in_(student_ids), Person.account_id.is_not(None))
+    """Each student's own accounts, then each parent's, in a fixed order: every linked account of each person
+    (Telegram's and MAX's alike), each planned by its own preferences."""
+    own = select(Student.id, PersonAccount.account_id).join(PersonAccount, PersonAccount.person_id == Student.person_id)
+    parents = select(Guardianship.student_id, PersonAccount.account_id).join(
+        PersonAccount, PersonAccount.person_id == Guardianship.parent_id
     )
     rows = [
-        *(await session.execute(own.order_by(Student.id))).all(),
-        *(await session.execute(parents.order_by(Guardianship.student_id, Guardianship.id))).all(),
+        *(await session.execute(own.where(Student.id.in_(student_ids)).order_by(Student.id, PersonAccount.id))).all(),
+        *(
+            await session.execute(
+                parents.where(Guardianship.student_id.in_(student_ids)).order_by(
+                    Guardianship.student_id, Guardianship.id, PersonAccount.id
+                )
+            )
+        ).all(),
     ]
-    return [Recipient(account, student) for student, account in rows]  # type: ignore[arg-type]  # linked ones only
+    return [Recipient(account, student) for student, account in rows]
 
 
 async def _lesson_students(session: AsyncSession, lesson_id: int) -> list[int]:

@@ -4,6 +4,9 @@ Once in normal operation: a delivery is claimed (SENDING) and committed before i
 (SENT, FAILED …) after. A crash in between leaves it SENDING. A claim is a lease: the worker renews it while the
 message is in hand (`renew()`), and `recover()` makes a delivery whose lease ran out PENDING again, so what a dead
 worker had in flight is sent a second time and nothing else is, however many workers share the queue.
+
+Each messenger's bot sends its own accounts' news: a worker claims (and recovers) only the deliveries whose account
+is of its channel (Telegram's or MAX's); a person linked on both gets each account's own deliveries.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Delivery, DeliveryStatus, EventKind, OutboxEvent, Person, Student, TelegramAccount
+from ..models import Account, Channel, Delivery, DeliveryStatus, EventKind, OutboxEvent, Person, Student
 
 MAX_ATTEMPTS = 6
 # A claim not renewed for this long belongs to a worker that is gone. Renewed every LEASE / 3, so a live worker
@@ -56,16 +59,20 @@ class Result(enum.Enum):
     RETRY_LATER = "retry_later"  # Telegram could not take it now
 
 
-async def recover(session: AsyncSession, now: datetime) -> int:
-    """What a worker that is gone left in flight (its lease ran out) is sent again. The caller commits."""
-    result = await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.status == DeliveryStatus.SENDING,
-            or_(Delivery.claimed_at.is_(None), Delivery.claimed_at <= now - LEASE),
-        )
-        .values(status=DeliveryStatus.PENDING)
-    )
+def _of_channel(channel: Channel):
+    return Delivery.account_id.in_(select(Account.id).where(Account.channel == channel))
+
+
+async def recover(session: AsyncSession, now: datetime, channel: Channel | None = None) -> int:
+    """What a worker that is gone left in flight (its lease ran out) is sent again; `channel`: only the deliveries
+    of that messenger's accounts (None: every channel's). The caller commits."""
+    where = [
+        Delivery.status == DeliveryStatus.SENDING,
+        or_(Delivery.claimed_at.is_(None), Delivery.claimed_at <= now - LEASE),
+    ]
+    if channel is not None:
+        where.append(_of_channel(channel))
+    result = await session.execute(update(Delivery).where(*where).values(status=DeliveryStatus.PENDING))
     return result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
 
 
@@ -84,11 +91,15 @@ async def claim_due(
     accounts: int = 50,
     busy: frozenset[int] = frozenset(),
     schools: frozenset[int] | None = None,
+    channel: Channel = Channel.TELEGRAM,
 ) -> list[Outgoing]:
     """Up to `accounts` accounts' due news, each account's as one Outgoing, marked SENDING. The caller commits.
-    `schools`: only the news of these schools (a school's own bot sends them), None: every school's."""
-    query = select(Delivery.id, Delivery.account_id).where(
-        Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now
+    `schools`: only the news of these schools (a school's own bot sends them), None: every school's. `channel`:
+    only the accounts of that messenger (the bot's)."""
+    query = (
+        select(Delivery.id, Delivery.account_id)
+        .join(Account, Account.id == Delivery.account_id)
+        .where(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now, Account.channel == channel)
     )
     if schools is not None:
         query = query.join(OutboxEvent, OutboxEvent.id == Delivery.event_id).where(OutboxEvent.school_id.in_(schools))
@@ -121,13 +132,7 @@ async def claim_due(
         )
     ).all()
     told = await _told_before(session, rows)
-    locales = dict(
-        (
-            await session.execute(
-                select(TelegramAccount.id, TelegramAccount.locale).where(TelegramAccount.id.in_(chosen))
-            )
-        ).all()
-    )
+    locales = dict((await session.execute(select(Account.id, Account.locale).where(Account.id.in_(chosen)))).all())
     names = await _names(session, {d.student_id for d, _ in rows if d.student_id is not None})
     items: dict[int, list[Item]] = {}
     for delivery, event in rows:
@@ -171,7 +176,7 @@ async def record(
             Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
         ]
         if schools is None:
-            account = await session.get(TelegramAccount, outgoing.account_id)
+            account = await session.get(Account, outgoing.account_id)
             if account is not None:
                 account.is_active = False
         else:  # one school's own bot blocked: the account still hears the other schools' bots

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..enrolments import follow_classes, leave
 from ..invites import revoke_unused
+from ..links import unlink_all
 from ..models import (
     AcademicYear,
     Assignment,
@@ -311,7 +312,7 @@ class SchoolWriter:
         for student in await self.session.scalars(select(Student).where(Student.id.in_(leavers))):
             await leave(self.session, student, leavers[student.id])
         person_ids = select(Student.person_id).where(Student.id.in_(leavers))
-        await self.session.execute(update(Person).where(Person.id.in_(person_ids)).values(account_id=None))
+        await unlink_all(self.session, person_ids)  # every channel's (ACC-9)
         await self.session.execute(revoke_unused(person_ids, datetime.now(UTC)))
 
     async def write_members(self) -> set[Key]:

@@ -15,8 +15,8 @@ from services.absences import AbsenceService
 from services.access import load_actor, system_actor
 from services.invites import InviteService, hash_code
 from services.journal import JournalService
-from services.models import Absence, AbsenceReason, DocumentKind, InviteCode, Lesson, Person
-from tests.factories import MONDAY, TODAY, open_lesson
+from services.models import Absence, AbsenceReason, DocumentKind, InviteCode, Lesson
+from tests.factories import MONDAY, TODAY, account_of, open_lesson
 from tests.flows.conftest import plain
 from tests.flows.test_attendance_flow import set_edit_window
 from ui.callbacks import ClassCB, ClassReasonCB
@@ -250,7 +250,7 @@ async def test_unlinked_people_get_fresh_codes_shown_to_the_class_teacher_only_A
     await student.send("/start " + codes["Григорьева Дина Ефимовна (ученик)"])
     await student.tap("Принимаю")
     async with sessions() as session:
-        assert (await session.get(Person, school.student_persons["grigorieva"])).account_id == student.id
+        assert await account_of(session, school.student_persons["grigorieva"]) == student.id
     await math.press("Мой класс")
     assert math.last_text().endswith("Не подключены к боту: 4")
 

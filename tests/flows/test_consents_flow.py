@@ -8,14 +8,14 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from services.models import Consent, ConsentAnswer, Person, Role, StaffRole
+from services.models import Consent, ConsentAnswer, Person, PersonAccount, Role, StaffRole
 from tests.flows.conftest import code_for
 from ui.callbacks import ConsentsCB, ConsentsView
 
 
 async def account_of(sessions, person_id: int) -> int | None:
     async with sessions() as session:
-        return await session.scalar(select(Person.account_id).where(Person.id == person_id))
+        return await session.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == person_id))
 
 
 async def make_secretary(sessions, school) -> int:

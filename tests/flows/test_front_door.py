@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from services.models import Consent, ConsentAnswer, Person
+from services.models import Consent, ConsentAnswer, PersonAccount
 from tests.flows.conftest import TOKEN, code_for
 
 
@@ -29,7 +29,9 @@ async def test_deep_link_consent_accepted_links_the_parent_ACC_6_ACC_7(bot_world
     assert "/help — Что умеет бот" in menu
     async with sessions() as session:
         assert (
-            await session.scalar(select(Person.account_id).where(Person.id == school.parents["alekseeva_mother"]))
+            await session.scalar(
+                select(PersonAccount.account_id).where(PersonAccount.person_id == school.parents["alekseeva_mother"])
+            )
             == mother.id
         )
         # ACC-7: her own consent, and one for each child, given by her
@@ -51,7 +53,10 @@ async def test_declined_consent_shows_nothing_and_links_nothing_ACC_7(bot_world,
     assert "ничего не показывает" in father.last_text()
     async with sessions() as session:
         assert (
-            await session.scalar(select(Person.account_id).where(Person.id == school.parents["borisov_father"])) is None
+            await session.scalar(
+                select(PersonAccount.account_id).where(PersonAccount.person_id == school.parents["borisov_father"])
+            )
+            is None
         )
         assert (await session.scalars(select(Consent.answer))).all() == [ConsentAnswer.DECLINED]
 
@@ -83,7 +88,12 @@ async def test_english_speaker_switches_language_and_logs_out(bot_world, person,
     await teacher.emulator.wait_for_bot_message(TOKEN, teacher.id)
     assert teacher.last_text().startswith("Вы вышли.\nЧтобы вернуться, понадобится новый код доступа")
     async with sessions() as session:
-        assert await session.scalar(select(Person.account_id).where(Person.id == school.staff["math"])) is None
+        assert (
+            await session.scalar(
+                select(PersonAccount.account_id).where(PersonAccount.person_id == school.staff["math"])
+            )
+            is None
+        )
 
 
 async def test_the_consent_fits_the_reader_ACC_7(bot_world, person, clock):

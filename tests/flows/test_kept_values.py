@@ -16,8 +16,8 @@ from services.accounts import AccountService
 from services.calendar import lesson_days
 from services.db import create_engine, create_session_factory
 from services.freshness import Freshness
-from services.models import Guardianship, Holiday, Person, Role, School, StaffRole, TelegramAccount
-from tests.factories import TODAY
+from services.models import Account, Guardianship, Holiday, Role, School, StaffRole
+from tests.factories import TODAY, add_link
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL_FRESHNESS", "redis://127.0.0.1:6379/13")
 
@@ -82,9 +82,9 @@ async def test_another_process_sees_a_change_through_redis(db_url, engine, schoo
     mother = school.parents["alekseeva_mother"]
     try:
         async with this() as session:
-            session.add(TelegramAccount(id=777))
+            session.add(Account(id=777))
             await session.flush()
-            (await session.get_one(Person, mother)).account_id = 777
+            add_link(session, mother, 777)
             await session.commit()
 
         async def children() -> frozenset[int]:

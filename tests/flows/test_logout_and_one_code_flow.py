@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from services.access import system_actor
 from services.invites import InviteService, hash_code
-from services.models import InviteCode, Person
+from services.models import InviteCode, PersonAccount
 from tests.flows.conftest import TOKEN, plain
 from ui.callbacks import LogoutCB
 
@@ -23,7 +23,7 @@ COME_BACK = (
 
 async def account_of(sessions, person_id: int) -> int | None:
     async with sessions() as session:
-        return await session.scalar(select(Person.account_id).where(Person.id == person_id))
+        return await session.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == person_id))
 
 
 async def unused_codes(sessions) -> dict[int, set[str]]:

@@ -7,14 +7,14 @@ import asyncio
 import logging
 
 from bot.dispatcher import FLOOD_LIMIT
-from services.models import TelegramAccount
+from services.models import Account
 from tests.flows.conftest import TOKEN
 from ui.callbacks import ProfileCB
 
 
 async def current_profile(sessions, account_id) -> tuple[int | None, int | None]:
     async with sessions() as session:
-        account = await session.get(TelegramAccount, account_id)
+        account = await session.get(Account, account_id)
         return account.current_person_id, account.current_student_id
 
 

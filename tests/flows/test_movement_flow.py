@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from services.models import AuditEntry, Enrolment, InviteCode, Movement, MovementKind, Person, Role, StaffRole, Student
-from tests.factories import YEAR_START, build_school
+from tests.factories import YEAR_START, account_of, build_school
 from tests.flows.conftest import plain
 from ui.callbacks import MoveAction, MoveFlow, MovementCB
 
@@ -72,8 +72,7 @@ async def test_the_secretary_records_a_leaving_once_and_the_student_loses_access
         None,
     )
     async with sessions() as session:
-        person = await session.get(Person, school.student_persons["vasiliev"])
-        assert person.account_id is None
+        assert await account_of(session, school.student_persons["vasiliev"]) is None
         [audited] = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "leaving"))).all()
         assert audited.entity_id == school.students["vasiliev"] and audited.after["status"] == "left"
     assert await stays(sessions, school.students["vasiliev"]) == [

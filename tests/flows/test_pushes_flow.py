@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, select
 from bot.pushes.worker import PushWorker
 from services.access import load_actor
 from services.journal import JournalService
-from services.models import Delivery, DeliveryStatus, OutboxEvent, TelegramAccount
+from services.models import Account, Delivery, DeliveryStatus, OutboxEvent
 from services.pushes.queue import LEASE, claim_due
 from tests.factories import MSK, TODAY
 from tests.files import PHOTO
@@ -90,7 +90,7 @@ async def test_a_user_who_blocked_the_bot_is_made_inactive(bot_world, linked, em
     await save_marks(math, "Алексеев 5")
     assert await statuses(sessions) == {mother.id: ["failed"]}
     async with sessions() as session:
-        assert (await session.get(TelegramAccount, mother.id)).is_active is False
+        assert (await session.get(Account, mother.id)).is_active is False
     assert not any("🆕" in (t or "") for t in mother.texts())
 
 
@@ -144,11 +144,11 @@ async def test_a_user_who_writes_again_gets_pushes_again(bot_world, linked, emul
     school, sessions = bot_world
     mother = await linked(school.parents["alekseeva_mother"])
     async with sessions() as session:
-        (await session.get(TelegramAccount, mother.id)).is_active = False
+        (await session.get(Account, mother.id)).is_active = False
         await session.commit()
     await mother.send("/help")
     async with sessions() as session:
-        assert (await session.get(TelegramAccount, mother.id)).is_active is True
+        assert (await session.get(Account, mother.id)).is_active is True
 
 
 async def test_an_announcement_reaches_the_classs_parents_with_its_photo(bot_world, linked, emulator, start_worker):

@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import time
 
-from sqlalchemy import update
-
 from bot.config import Settings
 from bot.runtime import run_polling
 from services.db import create_engine, create_session_factory
 from services.migrate import upgrade
-from services.models import DocumentStatus, Person, TelegramAccount
+from services.models import Account, DocumentStatus
 from services.pushes.payloads import DocumentDecided
 from services.records import emit
-from tests.factories import build_school
+from tests.factories import add_link, build_school
 from tests.flows.conftest import TOKEN, TelegramUser
 
 
@@ -46,11 +44,9 @@ async def test_run_delivers_the_outbox(emulator, tmp_path):
         school = await build_school(session)
         mother = TelegramUser(emulator, 700_999_002, "ru")
         # No quiet hours: `run` reads the real clock, and CI may run at night in the school's zone.
-        session.add(TelegramAccount(id=mother.id, quiet_from=time(0), quiet_to=time(0)))
+        session.add(Account(id=mother.id, quiet_from=time(0), quiet_to=time(0)))
         await session.flush()
-        await session.execute(
-            update(Person).where(Person.id == school.parents["alekseeva_mother"]).values(account_id=mother.id)
-        )
+        add_link(session, school.parents["alekseeva_mother"], mother.id)
         emit(
             session,
             school.school_id,

@@ -8,7 +8,7 @@ import asyncio
 from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.dispatcher import create_dispatcher
@@ -21,18 +21,18 @@ from services.invites import InviteService
 from services.journal import JournalService
 from services.migrate import upgrade
 from services.models import (
+    Account,
     Consent,
     Delivery,
     DeliveryStatus,
     DocumentStatus,
     InviteCode,
     OutboxEvent,
-    Person,
-    TelegramAccount,
+    PersonAccount,
 )
 from services.pushes.payloads import DocumentDecided
 from services.records import emit
-from tests.factories import TODAY, MiniSchool, build_school, open_lesson
+from tests.factories import TODAY, MiniSchool, add_link, build_school, open_lesson
 from tests.flows.conftest import TOKEN, TelegramUser, plain
 from tests.flows.test_cross_school_replay import give_school_2_its_own_names
 from tests.flows.test_webhook import free_port
@@ -139,7 +139,9 @@ async def test_a_person_linked_through_one_schools_bot_is_a_stranger_to_the_othe
     assert in_one.last_text().startswith("Дневник: Артём, 5А")
     assert "Носов" not in "\n".join(in_one.texts()) and "Алексеев" not in "\n".join(in_two.texts())
     async with sessions() as session:
-        linked = await session.scalars(select(Person.id).where(Person.account_id == uid).order_by(Person.id))
+        linked = await session.scalars(
+            select(PersonAccount.person_id).where(PersonAccount.account_id == uid).order_by(PersonAccount.person_id)
+        )
         assert list(linked) == [one.parents["alekseeva_mother"], two.parents["alekseeva_mother"]]
 
     # Logging out of one school's bot leaves the other as it was.
@@ -151,7 +153,7 @@ async def test_a_person_linked_through_one_schools_bot_is_a_stranger_to_the_othe
     await in_one.press("Дневник")
     assert in_one.last_text().startswith("Дневник: Артём, 5А")
     async with sessions() as session:
-        linked = await session.scalars(select(Person.id).where(Person.account_id == uid))
+        linked = await session.scalars(select(PersonAccount.person_id).where(PersonAccount.account_id == uid))
         assert list(linked) == [one.parents["alekseeva_mother"]]
 
 
@@ -166,14 +168,16 @@ async def test_a_code_of_another_school_is_refused_and_nothing_is_written(two_bo
     assert in_two.last_text() == OTHER_SCHOOL
     assert in_two.buttons() == []  # no consent offered
     async with sessions() as session:
-        assert await session.scalar(select(Person.account_id).where(Person.id == father)) is None
+        assert await session.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == father)) is None
         assert await session.scalar(select(func.count()).select_from(Consent)) == 0
         assert await session.scalar(select(InviteCode.used_at).where(InviteCode.person_id == father)) is None
     # The code is still good where it belongs.
     in_one = TelegramUser(emulator, 720_000_002, "ru")
     await link(in_one, code)
     async with sessions() as session:
-        assert await session.scalar(select(Person.account_id).where(Person.id == father)) == in_one.id
+        assert (
+            await session.scalar(select(PersonAccount.account_id).where(PersonAccount.person_id == father)) == in_one.id
+        )
 
 
 async def test_each_schools_news_comes_from_its_own_bot(two_bots, emulator, clock):
@@ -201,13 +205,10 @@ async def two_schools_with_a_parent_in_each(url: str, mother: TelegramUser) -> M
     async with create_session_factory(engine)() as session:
         one = await build_school(session)
         two = await build_school(session, "Школа № 8")
-        session.add(TelegramAccount(id=mother.id, quiet_from=time(0), quiet_to=time(0)))
+        session.add(Account(id=mother.id, quiet_from=time(0), quiet_to=time(0)))
         await session.flush()
-        await session.execute(
-            update(Person)
-            .where(Person.id.in_([one.parents["alekseeva_mother"], two.parents["alekseeva_mother"]]))
-            .values(account_id=mother.id)
-        )
+        add_link(session, one.parents["alekseeva_mother"], mother.id)
+        add_link(session, two.parents["alekseeva_mother"], mother.id)
         emit(
             session,
             two.school_id,
@@ -288,7 +289,7 @@ async def test_a_parent_who_blocked_one_schools_bot_still_hears_the_others(two_b
                 select(OutboxEvent.school_id, Delivery.status).join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
             )
             statuses = dict(rows.all())
-            active = await session.scalar(select(TelegramAccount.is_active).where(TelegramAccount.id == uid))
+            active = await session.scalar(select(Account.is_active).where(Account.id == uid))
         if not {DeliveryStatus.PENDING, DeliveryStatus.SENDING} & set(statuses.values()):
             break
         await asyncio.sleep(0.05)

@@ -8,7 +8,7 @@ from datetime import time
 
 from sqlalchemy import select
 
-from services.models import NotificationSetting, NotifyKind, NotifyMode, Student, TelegramAccount
+from services.models import Account, NotificationSetting, NotifyKind, NotifyMode, Student
 from ui.callbacks import DigestTimeCB, NotifyModeCB, QuietHoursCB, SettingsView, SettingsViewCB
 
 DEFAULT_BUTTONS = [
@@ -33,7 +33,7 @@ async def stored_modes(sessions) -> set[tuple[int, int, str, str]]:
 
 async def account_times(sessions, account_id) -> tuple[time, time, time]:
     async with sessions() as session:
-        account = await session.get(TelegramAccount, account_id)
+        account = await session.get(Account, account_id)
         return account.digest_time, account.quiet_from, account.quiet_to
 
 
