@@ -44,7 +44,7 @@ def withdraw_question(is_parent: bool) -> str:
     lines = [
         "<b>" + _("Withdraw the consent to the processing of personal data?") + "</b>",
         "",
-        _("The bot stops showing the diary at once and this Telegram is logged out."),
+        _("The bot stops showing the diary at once, in every messenger."),
     ]
     if is_parent:
         lines.append(_("Your consent for your child is withdrawn too: their access to the bot ends as well."))
@@ -138,7 +138,7 @@ def person_text(person: PersonConsent, locale: str, recorded: bool = False) -> s
     if person.children:
         lines.append(_("Children: {names}").format(names=escape(", ".join(person.children))))
     lines += ["", _("Consent: {state}").format(state=state_text(person, locale))]
-    lines.append(_("Telegram linked") if person.linked else _("Telegram not linked"))
+    lines.append(_("Linked to the bot") if person.linked else _("Not linked to the bot yet"))
     if recorded:
         lines += ["", "✅ " + _("The paper consent is recorded.")]
     elif person.role == Role.STUDENT:

@@ -62,7 +62,7 @@ class PushWorker:
         self.bot, self.session_factory, self.clock, self.schools = bot, session_factory, clock, schools
         self.channel = channel_of(bot)  # only the accounts of the bot's messenger
         self.gather, self.poll, self.accounts_at_once = gather, poll, accounts_at_once
-        self.limiter = limiter_for(bot.token, channel_of(bot))
+        self.limiter = limiter_for(bot.token, self.channel)
         self._in_flight: dict[int, asyncio.Task] = {}
         self._claimed: dict[int, list[int]] = {}  # account -> the deliveries of its message in flight
         self._planned = asyncio.Event()  # set by planning: the sending loop looks at once

@@ -107,7 +107,7 @@ def main_text(day: ClassDay, missing: list[ClassAbsence], unlinked: list[Unlinke
     summary += "\n" + (
         _("Not linked to the bot: {count}").format(count=len(unlinked))
         if unlinked
-        else _("All students and parents have linked Telegram. ✅")
+        else _("All students and parents have linked the bot. ✅")
     )
     return f"{head}\n\n{today}\n\n{summary}"
 
@@ -269,7 +269,7 @@ async def show_unlinked(screen: Screen, services: Services, class_id: int) -> No
 def unlinked_text(people: list[UnlinkedPerson], locale: str) -> str:
     head = "<b>" + _("Not linked to the bot") + "</b>"
     if not people:
-        return head + "\n\n" + _("All students and parents have linked Telegram. ✅")
+        return head + "\n\n" + _("All students and parents have linked the bot. ✅")
     students = [p for p in people if p.role == Role.STUDENT]
     parents = [p for p in people if p.role == Role.PARENT]
     blocks = [head]
@@ -363,7 +363,7 @@ async def on_pick(_query: CallbackQuery, callback_data: ClassCB, services: Servi
         if pages > 1:
             text += " " + _("Page {page} of {pages}.").format(page=page + 1, pages=pages)
     else:
-        text = _("All students and parents have linked Telegram. ✅")
+        text = _("All students and parents have linked the bot. ✅")
     await screen.show(text, keyboard.as_markup())
 
 

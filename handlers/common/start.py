@@ -37,7 +37,7 @@ async def cmd_logout(_message: Message, screen: Screen):
     keyboard.button(text=_("Log out"), callback_data=LogoutCB(account=account, confirm=True))
     keyboard.button(text=_("Stay"), callback_data=LogoutCB(account=account, confirm=False))
     await screen.send(
-        _("Log out of the school's diary on this Telegram?") + "\n\n" + come_back_text(), keyboard.as_markup()
+        _("Log out of the school's diary in this messenger?") + "\n\n" + come_back_text(), keyboard.as_markup()
     )
 
 
@@ -101,7 +101,7 @@ async def on_consent(_query: CallbackQuery, callback_data: ConsentCB, services: 
         return
     await services.invites.accept(screen.user.account, code, locale=screen.locale, school_id=screen.user.scope)
     user = await services.accounts.reread(screen.user)
-    await screen.show(_("Thank you! Your Telegram is now linked to the school's diary."), None)
+    await screen.show(_("Thank you! This account is now linked to the school's diary."), None)
     await show_menu(screen.bot, screen.chat_id, user, help_text(user))
 
 

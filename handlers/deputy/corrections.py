@@ -108,7 +108,7 @@ async def tell_teacher(screen: Screen, services: Services, view: CorrectionView)
 
 
 def not_told() -> str:
-    return _("The teacher has no Telegram linked to the bot: tell them yourself.")
+    return _("The teacher has not linked the bot: tell them yourself.")
 
 
 async def cmd_corrections(_message: Message, services: Services, screen: Screen):

@@ -4,7 +4,7 @@ The references a messenger gives a bot and the bot needs again: MAX's own id of 
 chat and number, a file's download address by its token. One row per (bot, kind, key).
 
 Revision ID: a7c3e9d15b42
-Revises: f1a2b3c4d5e6
+Revises: a7c3e1f0b942
 Create Date: 2026-12-04 02:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import services.models.base
 
 revision: str = "a7c3e9d15b42"
-down_revision: str | None = "f1a2b3c4d5e6"
+down_revision: str | None = "a7c3e1f0b942"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

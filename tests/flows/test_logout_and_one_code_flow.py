@@ -43,7 +43,7 @@ async def test_logout_asks_first_and_says_how_to_come_back_ACC_8(bot_world, link
     school, sessions = bot_world
     mother = await linked(school.parents["alekseeva_mother"])
     await mother.send("/logout")
-    assert mother.last_text() == "Выйти из школьного дневника в этом Telegram?\n\n" + COME_BACK
+    assert mother.last_text() == "Выйти из школьного дневника в этом мессенджере?\n\n" + COME_BACK
     assert mother.buttons() == ["Выйти", "Остаться"]
     assert await account_of(sessions, school.parents["alekseeva_mother"]) == mother.id  # nothing done yet
 
@@ -101,7 +101,7 @@ async def test_class_teacher_gives_one_person_a_new_code_and_the_others_paper_st
     await math.emulator.wait_for_bot_message(TOKEN, math.id)
     lines = plain(math.last_text()).split("\n")
     assert lines[0] == "Новые коды" and len(lines) == 4
-    [code] = re.fullmatch(r"Алексеева Ольга Петровна \(родитель\): (\w{10})", lines[3]).groups()
+    [code] = re.fullmatch(r"Алексеева Ольга Петровна \(родитель\): (\w{10}) — Telegram", lines[3]).groups()
 
     after = await unused_codes(sessions)
     assert after.pop(school.parents["alekseeva_mother"]) == {hash_code(code)}
