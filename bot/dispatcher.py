@@ -8,7 +8,6 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.types import ChatMemberUpdated
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.draft_locks import DraftLocks, draft_locks
@@ -47,10 +46,6 @@ def fsm_storage(redis_url: str | None) -> BaseStorage:
     )
 
 
-async def _nothing_to_do(_event: ChatMemberUpdated) -> None:
-    return None
-
-
 def create_dispatcher(
     session_factory: async_sessionmaker[AsyncSession],
     clock: Clock = utcnow,
@@ -83,7 +78,4 @@ def create_dispatcher(
     dp.callback_query.middleware(ScreenMiddleware())  # after AnswerCallbacks: the screen holds the tap's answer
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)
-    # Telegram sends only the kinds of update the bot handles: this one tells PrivateChatsOnly that the bot was
-    # added to a group; in a private chat (the bot blocked or unblocked) there is nothing to do.
-    dp.my_chat_member.register(_nothing_to_do)
     return dp

@@ -110,12 +110,20 @@ class AccountService:
             self.session, "people", (ref, default_locale), lambda: self._read_user(ref, default_locale)
         )
         if not active:
-            # Pushes stopped when Telegram said the bot was blocked; a user who writes has unblocked it. The commit
+            # Pushes stopped when the bot was blocked or stopped; a user who writes has taken it back. The commit
             # bumps "people", so the next update reads the account afresh.
             async with write_transaction(self.session):
                 stored = await self.session.get_one(Account, ref.id)
                 stored.is_active = True
         return user
+
+    async def stopped(self, account_id: int) -> None:
+        """The person stopped (MAX) or blocked (Telegram) the bot: no pushes to this account until they write again
+        (current_user makes it active at their next update)."""
+        async with write_transaction(self.session):
+            account = await self.session.get(Account, account_id)
+            if account is not None:
+                account.is_active = False
 
     async def _read_user(self, ref: AccountRef, default_locale: str) -> tuple[CurrentUser, bool]:
         """The user, and whether the account (if any) is active."""

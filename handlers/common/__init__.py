@@ -3,7 +3,7 @@ from aiogram import Router
 from ui.callbacks import NoopCB
 from ui.screens import on_noop
 
-from . import language, start, switch
+from . import language, membership, start, switch
 
 
 def build_router() -> Router:
@@ -11,5 +11,7 @@ def build_router() -> Router:
     router = Router(name="common")
     # A calendar's title or weekday name, whoever's calendar it is (/diary, /today).
     router.callback_query.register(on_noop, NoopCB.filter())
-    router.include_routers(start.build_router(), language.build_router(), switch.build_router())
+    router.include_routers(
+        start.build_router(), language.build_router(), switch.build_router(), membership.build_router()
+    )
     return router

@@ -81,11 +81,33 @@ async def test_marks_reach_each_family_in_its_language_and_nobody_else(bot_world
     assert not any("🆕" in (t or "") for t in math.texts())
 
 
-async def test_a_user_who_blocked_the_bot_is_made_inactive(bot_world, linked, emulator, start_worker):
+async def test_a_user_who_blocked_the_bot_is_made_inactive_at_once(bot_world, linked, emulator, start_worker):
+    """Telegram tells the bot it was blocked (my_chat_member, as MAX's bot_stopped): the account stops getting
+    pushes then, not at the first one that fails; the teacher's marks make no delivery for her."""
+    school, sessions = bot_world
+    mother = await linked(school.parents["alekseeva_mother"])
+    artem = await linked(school.student_persons["alekseev"])
+    math = await linked(school.staff["math"])
+    emulator.block(TOKEN, mother.id)
+    for _ in range(100):
+        async with sessions() as session:
+            if not (await session.get(Account, mother.id)).is_active:
+                break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the blocked account is still active")
+    start_worker()
+    await save_marks(math, "Алексеев 5")
+    assert await statuses(sessions) == {artem.id: ["sent"]}  # her son's push only
+    assert not any("🆕" in (t or "") for t in mother.texts())
+
+
+async def test_a_push_refused_as_blocked_makes_the_account_inactive(bot_world, linked, emulator, start_worker):
+    """Blocked without the bot being told (a missed update): the refused push makes the account inactive."""
     school, sessions = bot_world
     mother = await linked(school.parents["alekseeva_mother"])
     math = await linked(school.staff["math"])
-    emulator.block(TOKEN, mother.id)
+    emulator.state(TOKEN).chats[mother.id].blocked = True  # Telegram refuses her messages; no update came
     start_worker()
     await save_marks(math, "Алексеев 5")
     assert await statuses(sessions) == {mother.id: ["failed"]}
