@@ -45,7 +45,7 @@ from .pushes.payloads import Announcement, AudienceShown, Author, FileRef, to_js
 from .records import audit, emit, save_once
 from .text import required_text
 
-# One Telegram message holds 4096 characters: the rest is for the heading and the author's line.
+# One message holds 4000 characters (MAX; Telegram 4096): the rest is for the heading and the author's line.
 TEXT_MAX = 3500
 # One album: Telegram sends at most 10 photos or documents as one media group.
 MAX_FILES = 10

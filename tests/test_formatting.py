@@ -90,7 +90,7 @@ def test_a_line_longer_than_a_message_is_cut_at_a_space_never_mid_word():
 
 def test_a_word_longer_than_a_message_is_cut_where_it_must_be():
     parts = split_text("x" * 5000)
-    assert [len(p) for p in parts] == [4096, 904]
+    assert [len(p) for p in parts] == [MESSAGE_LIMIT, 5000 - MESSAGE_LIMIT]
 
 
 def test_size_is_counted_as_telegram_counts_it_an_emoji_is_two():
@@ -107,8 +107,8 @@ def test_a_cut_never_falls_inside_an_html_entity_or_tag():
     for part in parts:
         format_text(part, "HTML", None)  # Telegram would refuse a cut entity: this raises on one
         assert re.fullmatch(r"(&amp;)+", part)
-    tagged = "<b>" + "я" * 4094 + "</b>"  # no space in it: cut before the closing tag, not inside it
-    assert split_text(tagged)[0] == "<b>" + "я" * 4093
+    tagged = "<b>" + "я" * (MESSAGE_LIMIT - 2) + "</b>"  # no space in it: cut before the closing tag, not inside it
+    assert split_text(tagged)[0] == "<b>" + "я" * (MESSAGE_LIMIT - 3)
 
 
 def test_blank_parts_are_dropped_telegram_refuses_an_empty_message():

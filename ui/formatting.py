@@ -11,7 +11,7 @@ from babel.numbers import format_decimal
 from ui.i18n import gettext, pgettext
 from ui.labels import ABSENCE_REASONS, WORK_TYPE_NAMES
 
-MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
+MESSAGE_LIMIT = 4000  # MAX's limit for one message's text (Telegram's is 4096): a screen fits both
 
 
 def day_title(day: date, locale: str) -> str:
