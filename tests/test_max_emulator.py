@@ -103,7 +103,7 @@ async def test_a_sent_message_has_a_mid_a_large_seq_and_the_dialogs_own_chat_id(
     assert first["body"]["text"] == "Оценки за <сегодня>"
     assert first["body"]["markup"] == [{"type": "strong", "from": 0, "length": 6}]
     # The same dialog by its chat_id.
-    status, answer = await call(http, "POST", "/messages", {"text": "по chat_id"}, chat_id=USER + DIALOG_OFFSET)
+    status, _ = await call(http, "POST", "/messages", {"text": "по chat_id"}, chat_id=USER + DIALOG_OFFSET)
     assert status == 200
     assert [m["text"] for m in max_emu.messages(TOKEN, USER)] == ["Оценки за <сегодня>", "ещё", "по chat_id"]
     # A user id that is no dialog's chat_id is refused.
@@ -305,7 +305,7 @@ async def test_bot_stopped_and_bot_started(max_emu, http):
     assert [u["update_type"] for u in updates] == ["bot_stopped", "bot_started"]
     assert updates[0]["user"]["user_id"] == USER and updates[0]["chat_id"] == USER + DIALOG_OFFSET
     assert updates[1]["payload"] is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at most 128"):
         max_emu.user_starts(TOKEN, USER, "x" * 129)
 
 
@@ -378,7 +378,7 @@ async def test_uploads_give_tokens_and_a_send_right_after_is_not_ready(max_emu, 
 
     max_emu.not_ready(0)
     status, photos = await upload(http, "image", PNG, "p.png")
-    [(key, photo)] = photos["photos"].items()
+    [photo] = photos["photos"].values()
     await send(http, "", attachments=[{"type": "image", "payload": {"token": photo["token"]}}])
     shown = max_emu.last_message(TOKEN, USER)
     assert max_emu.state(TOKEN).files[shown["photo"][-1]["file_id"]].data == PNG
