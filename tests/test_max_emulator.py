@@ -428,8 +428,9 @@ async def test_rate_limits_answer_429_with_retry_after(max_emu, http):
 
 async def test_rate_limit_per_bot(max_emu, http):
     max_emu.limits(enabled=True, per_second=3, per_chat_per_second=100)
-    statuses = [(await call(http, "GET", "/me"))[0] for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
+    await send(http, "a send counts once")
+    statuses = [(await call(http, "GET", "/me"))[0] for _ in range(3)]
+    assert statuses == [200, 200, 429]
 
 
 async def test_injected_failures_and_the_call_log(max_emu, http):
@@ -443,6 +444,63 @@ async def test_injected_failures_and_the_call_log(max_emu, http):
     assert (await max_emu.wait_for_call(TOKEN, "POST /messages", user_id=USER))["text"] == "после сбоя"
 
 
+async def test_group_chats_have_negative_ids(max_emu, http):
+    assert max_emu.add_group(TOKEN, -70001, "5А") == {"id": -70001, "type": "group", "title": "5А"}
+    with pytest.raises(ValueError, match="negative"):
+        max_emu.add_group(TOKEN, 70001)
+    max_emu.user_posts_in_group(TOKEN, -70001, USER, "всем привет")
+    [update] = (await poll(http))["updates"]
+    assert update["message"]["recipient"] == {"chat_id": -70001, "chat_type": "chat"}
+    assert (await call(http, "POST", "/messages", {"text": "и вам"}, chat_id=-70001))[0] == 200
+    seen = await max_emu.wait_for_bot_message(TOKEN, -70001)
+    assert seen["chat"] == {"id": -70001, "type": "group"} and seen["text"] == "и вам"
+    assert [m.get("text") for m in max_emu.history(TOKEN, -70001)] == ["всем привет", "и вам"]
+    assert [m["body"]["text"] for m in max_emu.wire_messages(TOKEN, -70001)] == ["всем привет", "и вам"]
+
+
 async def test_errors_are_in_maxs_shape_for_unknown_paths(http):
     async with http.get("/nowhere") as resp:
         assert resp.status == 404 and json.loads(await resp.text())["code"] == "not.found"
+
+
+# --- the flow-test driver, unchanged, against a tiny bot speaking MAX --------------------------------------------
+
+
+async def tiny_max_bot(base_url: str, token: str) -> None:
+    """A MAX bot in a dozen lines: /menu shows a callback button and a menu button; a tap is answered with a
+    notification and an edit; any other text is echoed."""
+    menu = [keyboard([callback("Да", "yes")], [{"type": "message", "text": "Дневник"}])]
+    async with aiohttp.ClientSession(base_url=base_url, headers={"Authorization": token}) as http:
+        marker = None
+        while True:
+            query = {"timeout": 1, **({"marker": marker} if marker else {})}
+            _, answer = await call(http, "GET", "/updates", **query)
+            marker = answer["marker"]
+            for update in answer["updates"]:
+                if update["update_type"] == "message_callback":
+                    body = {"notification": "Принято.", "message": {"text": "Вы ответили «Да»"}}
+                    await call(http, "POST", "/answers", body, callback_id=update["callback"]["callback_id"])
+                    continue
+                text = update["message"]["body"]["text"]
+                user_id = update["message"]["sender"]["user_id"]
+                reply = {"text": "Меню", "attachments": menu} if text == "/menu" else {"text": f"echo: {text}"}
+                await call(http, "POST", "/messages", reply, user_id=user_id)
+
+
+async def test_the_flow_driver_drives_the_max_emulator(max_emu):
+    from tests.flows.conftest import TelegramUser
+
+    bot = asyncio.create_task(tiny_max_bot(max_emu.base_url, TOKEN))
+    try:
+        user = TelegramUser(max_emu, 6001, "ru", token=TOKEN)
+        assert (await user.send("/menu"))["text"] == "Меню"
+        assert user.buttons() == ["Да"] and user.keyboard() == ["Дневник"]
+        answer = await user.tap("Да")
+        assert answer["text"] == "Принято."
+        assert user.last_text() == "Вы ответили «Да»"
+        assert user.keyboard() == ["Дневник"]  # the edit kept the keyboard (attachments absent)
+        assert (await user.press("Дневник"))["text"] == "echo: Дневник"
+        assert user.texts() == ["Вы ответили «Да»", "echo: Дневник"]
+    finally:
+        bot.cancel()
+        await asyncio.gather(bot, return_exceptions=True)

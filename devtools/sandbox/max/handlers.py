@@ -148,7 +148,7 @@ async def send_message(req: Request) -> dict:
     chat = state.dialog(user_id) if user_id is not None else state.chat_by_id(chat_id)  # type: ignore[arg-type]
     state.writable(chat)
     body = check_body(req.body)
-    req.emulator.rates.check(state.token, chat.key)
+    req.emulator.rates.check_chat(state.token, chat.key)
     attachments = resolve_attachments(state, body.get("attachments") or [], req.emulator.base_url)
     stored = add_message(
         state,
@@ -218,7 +218,7 @@ async def answer_callback(req: Request) -> dict:
     if not notification and not message:
         raise bad_payload("message or notification required")
     chat = state.chats[callback.chat_key]
-    req.emulator.rates.check(state.token, chat.key)
+    req.emulator.rates.check_chat(state.token, chat.key)
     if message:
         stored = chat.messages.get(callback.seq) if callback.seq is not None else None
         if stored is None or stored.deleted:

@@ -24,14 +24,19 @@ class RateLimits:
         self.enabled, self.per_second, self.per_chat_per_second = enabled, per_second, per_chat_per_second
         self._windows.clear()
 
-    def check(self, token: str, chat_key: Any = None) -> None:
-        """Count one request of the bot (and one message to `chat_key` when given), or raise 429."""
+    def check(self, token: str) -> None:
+        """Count one request of the bot, or raise 429."""
+        self._count([(("bot", token), self.per_second)])
+
+    def check_chat(self, token: str, chat_key: Any) -> None:
+        """Count one message (a send or a callback answer) to a chat, or raise 429."""
+        self._count([(("chat", token, chat_key), self.per_chat_per_second)])
+
+    def _count(self, keys: list[tuple[Any, int]]) -> None:
         if not self.enabled:
             return
         moment = time.monotonic()
-        windows = [(self._window(("bot", token), moment), self.per_second)]
-        if chat_key is not None:
-            windows.append((self._window(("chat", token, chat_key), moment), self.per_chat_per_second))
+        windows = [(self._window(key, moment), limit) for key, limit in keys]
         for window, limit in windows:
             if len(window) >= limit:
                 raise too_many_requests(max(1, math.ceil(window[0] + 1 - moment)))
