@@ -106,6 +106,13 @@ async def test_a_sent_message_has_a_mid_a_large_seq_and_the_dialogs_own_chat_id(
     status, _ = await call(http, "POST", "/messages", {"text": "по chat_id"}, chat_id=USER + DIALOG_OFFSET)
     assert status == 200
     assert [m["text"] for m in max_emu.messages(TOKEN, USER)] == ["Оценки за <сегодня>", "ещё", "по chat_id"]
+    # A reply links the replied message as live MAX does; an unknown mid is refused before anything is sent.
+    reply = await send(http, "ответ", link={"type": "reply", "mid": second["body"]["mid"]})
+    assert reply["link"]["message"]["text"] == "ещё" and reply["link"]["chat_id"] == USER + DIALOG_OFFSET
+    assert max_emu.last_message(TOKEN, USER)["reply_to_message"]["message_id"] == second["body"]["seq"]
+    bad_link = {"text": "x", "link": {"type": "reply", "mid": "mid.00"}}
+    assert (await call(http, "POST", "/messages", bad_link, user_id=USER))[0] == 404
+    assert len(max_emu.messages(TOKEN, USER)) == 4
     # A user id that is no dialog's chat_id is refused.
     assert (await call(http, "POST", "/messages", {"text": "x"}, chat_id=USER))[1]["code"] == "not.found"
 

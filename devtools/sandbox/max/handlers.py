@@ -149,6 +149,8 @@ async def send_message(req: Request) -> dict:
     state.writable(chat)
     body = check_body(req.body)
     req.emulator.rates.check_chat(state.token, chat.key)
+    link = body.get("link")
+    linked = _link(state, link) if isinstance(link, dict) and link.get("mid") else None
     attachments = resolve_attachments(state, body.get("attachments") or [], req.emulator.base_url)
     stored = add_message(
         state,
@@ -158,11 +160,20 @@ async def send_message(req: Request) -> dict:
         text=body.get("text"),
         fmt=body.get("format"),
         attachments=attachments,
+        link=linked,
     )
-    link = body.get("link")
-    if isinstance(link, dict) and link.get("mid"):
-        stored.message["link"] = {"type": link.get("type", "reply"), "mid": link["mid"]}
     return {"message": copy.deepcopy(stored.message)}
+
+
+def _link(state: MaxBotState, link: dict) -> dict[str, Any]:
+    """A reply's or a forward's link as live MAX shows it: the linked message's body, sender and chat_id."""
+    chat, target = state.find_mid(str(link["mid"]))
+    return {
+        "type": link.get("type", "reply"),
+        "message": copy.deepcopy(target.message["body"]),
+        "sender": copy.deepcopy(target.message.get("sender")),
+        "chat_id": chat.chat_id,
+    }
 
 
 async def edit_message(req: Request) -> dict:

@@ -96,6 +96,7 @@ def add_message(
     text: str | None,
     fmt: str | None = None,
     attachments: list[dict] | None = None,
+    link: dict | None = None,
 ) -> StoredMessage:
     recipient = chat.recipient()
     if chat.user is not None:
@@ -106,6 +107,8 @@ def add_message(
         "timestamp": now_ms(),
         "body": body_of(text, fmt, attachments or [], chat.take_seq(), new_mid()),
     }
+    if link is not None:
+        message["link"] = link
     stored = StoredMessage(message, outgoing)
     chat.messages[stored.seq] = stored
     if outgoing:
@@ -130,6 +133,9 @@ def normalise(state: MaxBotState, chat: Chat, stored: StoredMessage) -> dict[str
             "first_name": sender.get("first_name", ""),
         },
     }
+    link = stored.message.get("link")
+    if link and link.get("type") == "reply":
+        seen["reply_to_message"] = {"message_id": link["message"]["seq"], "text": link["message"].get("text", "")}
     text_key = "text"
     for attachment in stored.attachments:
         kind = attachment["type"]

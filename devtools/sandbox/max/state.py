@@ -135,7 +135,9 @@ class MaxBotState:
         return self.me["user_id"]
 
     def sender(self) -> dict[str, Any]:
-        return {key: self.me[key] for key in ("user_id", "first_name", "username", "is_bot")}
+        """The bot as a message's sender (live MAX adds its display name and last activity)."""
+        me = {key: self.me[key] for key in ("user_id", "first_name", "username", "is_bot")}
+        return {**me, "last_activity_time": now_ms(), "name": self.me["first_name"]}
 
     def enqueue(self, update_type: str, payload: dict[str, Any]) -> dict:
         update = {"update_type": update_type, "timestamp": now_ms(), **payload}

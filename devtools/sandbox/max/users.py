@@ -25,6 +25,10 @@ def ensure_user(state: MaxBotState, user_id: int, **profile: Any) -> Chat:
     if locale is not None:
         chat.locale = locale
     chat.user.update({key: value for key, value in profile.items() if value is not None})
+    # As live MAX sends a User: last_name "" when none, a display name, the last activity in ms.
+    chat.user.setdefault("last_name", "")
+    chat.user["name"] = " ".join(part for part in (chat.user["first_name"], chat.user["last_name"]) if part)
+    chat.user["last_activity_time"] = now_ms()
     return chat
 
 
