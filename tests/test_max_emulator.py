@@ -131,6 +131,14 @@ async def test_the_test_side_sees_messages_in_telegrams_shape(max_emu, http):
     }
     assert max_emu.reply_keyboard(TOKEN, USER) == [["Дневник"]]
     assert max_emu.last_message(TOKEN, USER) == seen
+    await send(http, "<b>Жирный</b> 😀 <a href='https://example.org'>ссылка</a>", format="html")
+    shown = max_emu.last_message(TOKEN, USER)
+    assert shown["text"] == "Жирный 😀 ссылка"
+    assert shown["entities"] == [
+        {"type": "bold", "offset": 0, "length": 6},
+        {"type": "text_link", "offset": 10, "length": 6, "url": "https://example.org"},  # 😀 is 2 UTF-16 units
+    ]
+    assert "edit_date" not in shown
 
 
 async def test_edit_replaces_in_place_and_keeps_or_removes_attachments(max_emu, http):
@@ -139,6 +147,7 @@ async def test_edit_replaces_in_place_and_keeps_or_removes_attachments(max_emu, 
     status, answer = await call(http, "PUT", "/messages", {"text": "Правка"}, message_id=mid)
     assert (status, answer) == (200, {"success": True})
     [shown] = max_emu.messages(TOKEN, USER)
+    assert isinstance(shown["edit_date"], int)
     assert shown["text"] == "Правка" and shown["reply_markup"]["inline_keyboard"][0][0]["text"] == "Да"
     assert shown["message_id"] == sent["body"]["seq"]
     await call(http, "PUT", "/messages", {"text": "Готово", "attachments": None}, message_id=mid)
@@ -511,3 +520,42 @@ async def test_the_flow_driver_drives_the_max_emulator(max_emu):
     finally:
         bot.cancel()
         await asyncio.gather(bot, return_exceptions=True)
+
+
+async def test_the_sandbox_page_serves_a_max_chat():
+    """The Telegram sandbox's page (devtools/sandbox/page.py) mounted on the MAX emulator, unchanged."""
+    from devtools.sandbox.page import PageConfig, Person, page_routes
+
+    async def no_code(person: Person) -> str:
+        raise AssertionError("the person is not linked through the page here")
+
+    anna = Person("parent", "parent", "Анна Петрова", "5А", 6101)
+    config = PageConfig(TOKEN, [anna], no_code)
+    async with MaxAPIEmulator(extra_routes=(page_routes(config),)) as max_emu:
+        max_emu.add_user(TOKEN, anna.user_id, first_name="Анна", language_code="ru")
+        bot = asyncio.create_task(tiny_max_bot(max_emu.base_url, TOKEN))
+        chat_url = f"{max_emu.base_url}/sandbox/web/chats/{anna.user_id}"
+        try:
+            async with aiohttp.ClientSession() as browser:
+                async with browser.post(chat_url + "/text", json={"text": "/menu"}) as resp:
+                    assert resp.status == 200
+                menu = await max_emu.wait_for_bot_message(TOKEN, anna.user_id)
+                async with browser.get(chat_url) as resp:
+                    view = await resp.json()
+                assert view["keyboard"] == [["Дневник"]]
+                assert view["messages"][-1]["buttons"] == [[{"text": "Да", "data": "yes", "url": None}]]
+                tap = {"message_id": menu["message_id"], "data": "yes"}
+                async with browser.post(chat_url + "/tap", json=tap) as resp:
+                    assert (await resp.json())["toast"] == "Принято."
+                async with browser.get(chat_url) as resp:
+                    view = await resp.json()
+                assert [m["html"] for m in view["messages"]] == ["/menu", "Вы ответили «Да»"]
+                assert view["messages"][-1]["edited"] is True
+                max_emu.user_sends_photo(TOKEN, anna.user_id, PNG)
+                async with browser.get(chat_url) as resp:
+                    photo_url = (await resp.json())["messages"][-1]["photo"]
+                async with browser.get(max_emu.base_url + photo_url) as resp:
+                    assert resp.content_type == "image/png" and await resp.read() == PNG
+        finally:
+            bot.cancel()
+            await asyncio.gather(bot, return_exceptions=True)

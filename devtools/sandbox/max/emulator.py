@@ -26,8 +26,11 @@ class MaxAPIEmulator:
     """A local MAX Bot API on 127.0.0.1. Every token is a bot of its own, made on first use (or by add_bot),
     unless the test refused it with reject_token(): then its calls answer 401 verify.token."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, extra_routes: tuple = ()) -> None:
+        """`extra_routes`: callables adding routes to the server's app, as BotAPIEmulator's (the sandbox page's
+        page_routes(config), devtools/sandbox/page.py, or add_control_routes, devtools/sandbox/control.py)."""
         self.host, self.port = host, port
+        self.extra_routes = tuple(extra_routes)
         self.stopping = False
         self.rates = RateLimits()
         self.failures = FailureInjector()
@@ -43,7 +46,9 @@ class MaxAPIEmulator:
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def start(self) -> MaxAPIEmulator:
-        self._runner = web.AppRunner(build_app(self), shutdown_timeout=2.0, handler_cancellation=True)
+        self._runner = web.AppRunner(
+            build_app(self, *self.extra_routes), shutdown_timeout=2.0, handler_cancellation=True
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]

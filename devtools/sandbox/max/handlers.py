@@ -13,7 +13,7 @@ from aiohttp import BodyPartReader, web
 from devtools.sandbox.max.checks import check_body
 from devtools.sandbox.max.errors import MaxError, bad_payload, denied, not_found
 from devtools.sandbox.max.messages import add_message, body_of, normalise, resolve_attachments, store_file
-from devtools.sandbox.max.state import Chat, MaxBotState, StoredMessage, Subscription
+from devtools.sandbox.max.state import Chat, MaxBotState, StoredMessage, Subscription, now_ms
 
 if TYPE_CHECKING:
     from devtools.sandbox.max.server import Request
@@ -201,6 +201,7 @@ def apply_edit(req: Request, chat: Chat, stored: StoredMessage, body: dict) -> N
         if attachments:
             new["attachments"] = attachments
     stored.message["body"] = new
+    stored.edit_date = now_ms() // 1000
     chat.events.append(normalise(state, chat, stored))
     state.changed.fire()
 
@@ -273,7 +274,8 @@ async def get_upload_url(req: Request) -> dict:
 
 async def receive_upload(http: web.Request) -> web.Response:
     """The upload host: a multipart POST with the file in the field `data` (anything else: 415)."""
-    from devtools.sandbox.max.server import EMULATOR, error_answer, json_answer
+    from devtools.sandbox.max.server import error_answer, json_answer
+    from devtools.sandbox.server import EMULATOR
 
     emulator = http.app[EMULATOR]
     planned = emulator.uploads.get(http.match_info["upload_id"])
@@ -304,7 +306,8 @@ async def receive_upload(http: web.Request) -> web.Response:
 
 async def download(http: web.Request) -> web.Response:
     """A file's URL, as MAX's CDN serves it: no token needed, the URL is the secret."""
-    from devtools.sandbox.max.server import EMULATOR, error_answer
+    from devtools.sandbox.max.server import error_answer
+    from devtools.sandbox.server import EMULATOR
 
     token = http.match_info["token"]
     for state in http.app[EMULATOR].bots():

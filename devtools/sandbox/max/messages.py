@@ -7,12 +7,25 @@ import secrets
 from typing import Any
 
 from devtools.sandbox.files import image_size
+from devtools.sandbox.formatting import utf16_len
 from devtools.sandbox.max.checks import render_text
 from devtools.sandbox.max.errors import bad_payload, not_ready
 from devtools.sandbox.max.state import Chat, MaxBotState, StoredMessage, new_mid, now_ms
 from devtools.sandbox.state import StoredFile
 
 DOWNLOAD_PREFIX = "download"
+# MAX's attachment types -> StoredFile.kind in Telegram's words, so the sandbox page serves MAX's files as it
+# serves Telegram's (devtools/sandbox/page.py).
+KINDS = {"file": "document", "image": "photo"}
+# MAX's markup elements -> Telegram's entity types, for the normalised view.
+ENTITY_TYPES = {
+    "strong": "bold",
+    "emphasized": "italic",
+    "underline": "underline",
+    "strikethrough": "strikethrough",
+    "monospaced": "code",
+    "link": "text_link",
+}
 
 
 def store_file(
@@ -21,10 +34,12 @@ def store_file(
     """An uploaded or user-sent file under a fresh token; `kind` is "file" or "image"."""
     token = ("f" if kind == "file" else "i") + secrets.token_urlsafe(24)
     width, height = (image_size(data) or (800, 600)) if kind == "image" else (0, 0)
+    if kind == "image" and mime is None:
+        mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
     stored = StoredFile(
         file_id=token,
         file_unique_id=token,
-        kind=kind,
+        kind=KINDS[kind],
         data=data,
         size=len(data) if size is None else size,
         file_path=f"{DOWNLOAD_PREFIX}/{token}",
@@ -40,7 +55,7 @@ def store_file(
 def attachment_of(stored: StoredFile, base_url: str) -> dict[str, Any]:
     """The attachment object MAX shows for a file or an image."""
     url = f"{base_url}/{stored.file_path}"
-    if stored.kind == "image":
+    if stored.kind == "photo":
         return {"type": "image", "payload": {"url": url, "token": stored.file_id, "photo_id": _photo_id(stored)}}
     return {
         "type": "file",
@@ -66,7 +81,7 @@ def resolve_attachments(state: MaxBotState, attachments: list[dict], base_url: s
         stored = state.files.get(token)
         if stored is None:
             raise bad_payload(f"unknown attachment token {token!r}")
-        if stored.kind != attachment["type"]:
+        if stored.kind != KINDS[attachment["type"]]:
             raise bad_payload(f"token {token!r} is not a {attachment['type']}")
         if state.not_ready.get(token, 0) > 0:
             state.not_ready[token] -= 1
@@ -163,6 +178,10 @@ def normalise(state: MaxBotState, chat: Chat, stored: StoredMessage) -> dict[str
                 ]
     if body.get("text"):
         seen[text_key] = body["text"]
+        if entities := _entities(body["text"], body.get("markup") or []):
+            seen["entities" if text_key == "text" else "caption_entities"] = entities
+    if stored.edit_date is not None:
+        seen["edit_date"] = stored.edit_date
     rows = []
     for attachment in stored.attachments:
         if attachment["type"] != "inline_keyboard":
@@ -174,6 +193,25 @@ def normalise(state: MaxBotState, chat: Chat, stored: StoredMessage) -> dict[str
     if rows:
         seen["reply_markup"] = {"inline_keyboard": rows}
     return seen
+
+
+def _entities(text: str, markup: list[dict]) -> list[dict]:
+    """MAX's markup (offsets in characters) as Telegram's entities (offsets in UTF-16 code units)."""
+    entities = []
+    for element in markup:
+        kind = ENTITY_TYPES.get(element.get("type", ""))
+        if kind is None:
+            continue
+        start, end = element["from"], element["from"] + element["length"]
+        entity: dict[str, Any] = {
+            "type": kind,
+            "offset": utf16_len(text[:start]),
+            "length": utf16_len(text[start:end]),
+        }
+        if kind == "text_link":
+            entity["url"] = element.get("url", "")
+        entities.append(entity)
+    return entities
 
 
 def _telegram_button(button: dict) -> dict[str, str]:

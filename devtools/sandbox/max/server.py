@@ -16,12 +16,12 @@ from devtools.sandbox.max import handlers
 from devtools.sandbox.max.errors import MaxError, bad_payload, http_error, not_found
 from devtools.sandbox.max.messages import DOWNLOAD_PREFIX
 from devtools.sandbox.max.state import MaxBotState
+from devtools.sandbox.server import EMULATOR  # the Telegram sandbox's key: its page and control routes fit here
 
 if TYPE_CHECKING:
     from devtools.sandbox.max.emulator import MaxAPIEmulator
 
 MAX_BODY = 52 * 1024 * 1024
-EMULATOR: web.AppKey[Any] = web.AppKey("max_emulator")
 dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 
@@ -73,13 +73,17 @@ def error_answer(err: MaxError) -> web.Response:
     return json_answer(err.payload(), err.status, err.headers())
 
 
-def build_app(emulator: MaxAPIEmulator) -> web.Application:
+def build_app(emulator: MaxAPIEmulator, *extra_routes: Callable[[web.Application], None]) -> web.Application:
+    """MAX's routes, the upload host and file URLs, then `extra_routes(app)` callables (the sandbox page's,
+    devtools/sandbox/page.py; the control routes, devtools/sandbox/control.py), then a JSON 404."""
     app = web.Application(client_max_size=MAX_BODY)
     app[EMULATOR] = emulator
     for verb, path, handler in ROUTES:
         app.router.add_route(verb, path, functools.partial(_serve, f"{verb} {path}", handler))
     app.router.add_post("/upload/{upload_id}", handlers.receive_upload)
     app.router.add_get(f"/{DOWNLOAD_PREFIX}/{{token}}", handlers.download)
+    for add_routes in extra_routes:
+        add_routes(app)
     app.router.add_route("*", "/{tail:.*}", _unknown)
     return app
 

@@ -31,6 +31,7 @@ class StoredMessage:
     message: dict[str, Any]  # MAX's Message object as the API returns it now
     outgoing: bool  # sent by the bot
     deleted: bool = False
+    edit_date: int | None = None  # seconds, when last edited
 
     @property
     def seq(self) -> int:
@@ -124,7 +125,6 @@ class MaxBotState:
     subscriptions: list[Subscription] = field(default_factory=list)
     commands: list[dict] = field(default_factory=list)  # [{"name", "description"}], one list per bot
     files: dict[str, StoredFile] = field(default_factory=dict)  # by token: uploads and the users' files
-    pending_uploads: dict[str, str] = field(default_factory=dict)  # upload id -> "file" | "image"
     not_ready: dict[str, int] = field(default_factory=dict)  # token -> sends still to refuse
     callbacks: dict[str, Callback] = field(default_factory=dict)
     poll_generation: int = 0

@@ -81,7 +81,7 @@ def sends_document(
 def sends_photo(
     state: MaxBotState, base_url: str, user_id: int, data: bytes, size: int | None, caption: str | None, profile: dict
 ) -> dict:
-    stored = store_file(state, "image", data, None, size=size, mime="image/jpeg")
+    stored = store_file(state, "image", data, None, size=size)
     return sends(state, user_id, caption, [attachment_of(stored, base_url)], profile)
 
 
