@@ -361,6 +361,36 @@ async def test_webhook_delivers_with_the_secret_and_polling_gets_nothing(max_emu
         await runner.cleanup()
 
 
+async def test_webhook_retries_a_failing_receiver_and_sends_only_the_types_asked_for(max_emu, http):
+    received: list[dict] = []
+    statuses = iter([500])  # the first delivery fails, the rest succeed
+    got = asyncio.Event()
+
+    async def receive(request: web.Request) -> web.Response:
+        status = next(statuses, 200)
+        if status == 200:
+            received.append(await request.json())
+            got.set()
+        return web.Response(status=status)
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    try:
+        await call(http, "POST", "/subscriptions", {"url": url, "update_types": ["message_callback"]})
+        max_emu.user_sends_text(TOKEN, USER, "не нужен вебхуку")
+        sent = await send(http, "Меню", attachments=[keyboard([callback("Да", "yes")])])
+        max_emu.user_taps(TOKEN, USER, sent["body"]["seq"], "yes")
+        await asyncio.wait_for(got.wait(), 5)
+        assert [u["update_type"] for u in received] == ["message_callback"]
+        assert max_emu.webhooks.errors == [f"{url}: 500 Internal Server Error"]
+    finally:
+        await runner.cleanup()
+
+
 # --- files ----------------------------------------------------------------------------------------------------
 
 

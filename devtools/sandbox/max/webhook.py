@@ -16,35 +16,47 @@ DELIVERY_TIMEOUT = 10.0
 
 
 class Deliveries:
+    """One delivery task per subscribed bot. A task ends when it is no longer the bot's current one (a
+    cancellation that meets a wake-up can be swallowed by asyncio.wait_for on Python 3.11, so the task
+    checks for itself too)."""
+
     def __init__(self) -> None:
-        self._tasks: dict[str, asyncio.Task] = {}
+        self._tasks: dict[str, tuple[asyncio.Task, MaxBotState]] = {}
         self._session: aiohttp.ClientSession | None = None
         self.errors: list[str] = []  # the receivers' failures, newest last
 
     def start(self, state: MaxBotState) -> None:
-        if state.token not in self._tasks or self._tasks[state.token].done():
-            self._tasks[state.token] = asyncio.create_task(self._run(state))
+        running = self._tasks.get(state.token)
+        if running is None or running[0].done():
+            self._tasks[state.token] = (asyncio.create_task(self._run(state)), state)
 
     def stop(self, token: str) -> None:
-        task = self._tasks.pop(token, None)
-        if task is not None:
-            task.cancel()
+        running = self._tasks.pop(token, None)
+        if running is not None:
+            running[0].cancel()
+            running[1].changed.fire()
 
     async def close(self) -> None:
-        tasks = list(self._tasks.values())
+        tasks = [task for task, _ in self._tasks.values()]
         for token in list(self._tasks):
             self.stop(token)
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
 
+    def _current(self, state: MaxBotState) -> bool:
+        running = self._tasks.get(state.token)
+        return running is not None and running[0] is asyncio.current_task()
+
     async def _run(self, state: MaxBotState) -> None:
         failures = 0
         delivered: set[str] = set()  # urls that took the head of the queue
         head: Queued | None = None
-        while state.subscriptions:
-            await state.changed.wait_until(lambda: bool(state.updates) or not state.subscriptions, 3600)
-            if not state.subscriptions or not state.updates:
+        while self._current(state) and state.subscriptions:
+            await state.changed.wait_until(
+                lambda: bool(state.updates) or not state.subscriptions or not self._current(state), 3600
+            )
+            if not self._current(state) or not state.subscriptions or not state.updates:
                 continue
             if state.updates[0] is not head:
                 head, delivered = state.updates[0], set()
