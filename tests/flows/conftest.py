@@ -1,7 +1,10 @@
-"""End-to-end: the real create_dispatcher() polling the local Bot API emulator over HTTP, on a real database.
+"""End-to-end: the real create_dispatcher() polling a messenger's local API over HTTP, on a real database: each
+flow runs twice, through the Telegram Bot API emulator and through the MAX one (devtools/sandbox/max), the bot
+speaking MAX through its MAX session (bot/max/). The MAX runs are on SQLite only: the messenger changes nothing of
+the database's work, which the Telegram runs cover on both.
 
-People are driven as a person would: `await parent.send("/start " + code)`, `await parent.tap("Принимаю")`,
-`parent.last_text()`.
+People are driven as a person would, by one driver for both messengers: `await parent.start(code)`,
+`await parent.tap("Принимаю")`, `parent.last_text()`.
 """
 
 from __future__ import annotations
@@ -24,25 +27,79 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from babel.dates import format_interval
 from sqlalchemy import text
 
+from bot.channels import from_max
 from bot.dispatcher import create_dispatcher
+from bot.max import DatabaseRefs, MemoryRefs, bot_number, create_max_bot
 from bot.pushes.limiter import SharedLimits
 from bot.pushes.worker import PushWorker
 from devtools.sandbox import BotAPIEmulator
+from devtools.sandbox.max import MaxAPIEmulator
 from services.access import system_actor
 from services.files import FileStore
 from services.invites import InviteService
 from services.journal import JournalService
 from tests.factories import TODAY, open_lesson
 
+# The bot's token, in either messenger (a MAX token is any string; the same one keeps the tests' calls alike).
 TOKEN = "123456:TEST-token"
 _user_ids = count(700_000_001)
+Emulator = BotAPIEmulator | MaxAPIEmulator
+MESSENGERS = ("telegram", "max")
+
+
+def in_max(emulator: Emulator) -> bool:
+    return isinstance(emulator, MaxAPIEmulator)
+
+
+def bot_id_of(emulator: Emulator, token: str = TOKEN) -> int:
+    """The id of the bot of `token` as aiogram knows it (the conversations' keys hold it)."""
+    return bot_number(token) if in_max(emulator) else int(token.split(":")[0])
+
+
+def pytest_collection_modifyitems(config, items):
+    """MAX's runs on SQLite only (the module's docstring); a flow marked telegram_only(reason) is skipped in MAX with
+    its reason: it plays something MAX has not (Telegram's webhook, several schools' Telegram bots...)."""
+    kept = []
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params
+        if params and params.get("emulator") == "max":
+            if params.get("db_url") == "postgresql":
+                continue
+            if (mark := item.get_closest_marker("telegram_only")) is not None:
+                item.add_marker(pytest.mark.skip(reason="Telegram only: " + mark.args[0]))
+        kept.append(item)
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+@pytest.fixture(params=MESSENGERS)
+async def emulator(request) -> AsyncIterator[Emulator]:
+    """The messenger's local API the flow is played through: Telegram's Bot API, then MAX's."""
+    emulator = await (MaxAPIEmulator() if request.param == "max" else BotAPIEmulator()).start()
+    yield emulator
+    await emulator.stop()
 
 
 class TelegramUser:
-    def __init__(self, emulator: BotAPIEmulator, user_id: int, language_code: str, token: str = TOKEN):
+    """A person in the messenger of `emulator` (the name is older than MAX: the driver plays both)."""
+
+    def __init__(self, emulator: Emulator, user_id: int, language_code: str, token: str = TOKEN):
         """`token`: the bot the user talks to (another token is another bot, with file ids of its own)."""
         self.emulator, self.id, self.language_code, self.token = emulator, user_id, language_code, token
         emulator.add_user(token, user_id, first_name="Тест", language_code=language_code)
+
+    @property
+    def account_id(self) -> int:
+        """The id of the person's account in the database: a MAX user's is made distinct from Telegram's."""
+        return from_max(self.id) if in_max(self.emulator) else self.id
+
+    async def start(self, code: str) -> dict:
+        """Opens the invite link with `code`: Telegram sends «/start code», MAX a bot_started with the payload."""
+        if in_max(self.emulator):
+            self.emulator.user_starts(self.token, self.id, code, language_code=self.language_code)
+            return await self.emulator.wait_for_bot_message(self.token, self.id)
+        return await self.send("/start " + code)
 
     async def send(self, text: str, replies: int = 1) -> dict:
         """Returns the last of the `replies` messages the bot sends (or edits) in answer."""
@@ -52,9 +109,15 @@ class TelegramUser:
         return message
 
     async def press(self, label: str, replies: int = 1) -> dict:
-        """A button of the reply keyboard: Telegram sends its label as the user's text."""
+        """A button of the menu: Telegram's reply keyboard, MAX's buttons that send their words; either way the
+        label comes as the user's text."""
         assert label in self.keyboard(), f"no key «{label}» in {self.keyboard()}"
-        return await self.send(label, replies)
+        if not in_max(self.emulator):
+            return await self.send(label, replies)
+        self.emulator.user_taps_message_button(self.token, self.id, label, language_code=self.language_code)
+        for _ in range(replies):
+            message = await self.emulator.wait_for_bot_message(self.token, self.id)
+        return message
 
     def keyboard(self) -> list[str]:
         return [label for row in self.emulator.reply_keyboard(self.token, self.id) for label in row]
@@ -213,7 +276,7 @@ class LocalHttpSession(AiohttpSession):
 
 @asynccontextmanager
 async def polling_bot(
-    emulator: BotAPIEmulator,
+    emulator: Emulator,
     sessions,
     clock,
     storage: BaseStorage | None = None,
@@ -223,14 +286,11 @@ async def polling_bot(
 ) -> AsyncIterator[None]:
     """The bot polling the emulator until the block ends, as the program runs it (a process's life);
     `files`: the school's file store (a fresh folder by default)."""
-    # HTML as in production (bot/runtime.py), so tests see the text as the user does.
-    bot = Bot(
-        token,
-        session=LocalHttpSession(api=emulator.api_server()),
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
+    bot = make_bot(emulator, sessions, token=token, session_class=LocalHttpSession)
     bot.session.middleware(SharedLimits())
     dp = create_dispatcher(sessions, clock, storage, files=files or FileStore(Path(tempfile.mkdtemp())))
+    if in_max(emulator):
+        tell_taps_handled(dp, emulator, token)
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
         yield
@@ -238,6 +298,21 @@ async def polling_bot(
         await dp.stop_polling()
         await asyncio.wait_for(polling, 5)
         await bot.session.close()
+
+
+def tell_taps_handled(dp, emulator: MaxAPIEmulator, token: str) -> None:
+    """MAX takes no empty answer to a tap (the bot edits the screen, or says nothing): so that a test's tap() knows
+    when the bot is done with it, the emulator is told once the update's handling, errors too, has ended."""
+    feed = dp.feed_update
+
+    async def feed_and_tell(bot, update, **kwargs):
+        try:
+            return await feed(bot, update, **kwargs)
+        finally:
+            if update.callback_query is not None:
+                emulator.callback_handled(token, update.callback_query.id)
+
+    dp.feed_update = feed_and_tell
 
 
 @pytest.fixture
@@ -262,7 +337,7 @@ async def bot_world(school_db, emulator, clock, file_store, fsm):
 async def read_by_another_process(storage: BaseStorage, user: TelegramUser) -> Callable[[], Awaitable[None]]:
     """The user's conversation as kept now, and a function that puts it back as it was: a second process (the
     drafts in Redis) that read it for a second tap before the first tap's save ended it."""
-    key = StorageKey(bot_id=int(TOKEN.split(":")[0]), chat_id=user.id, user_id=user.id)
+    key = StorageKey(bot_id=bot_id_of(user.emulator), chat_id=user.account_id, user_id=user.account_id)
     state, data = await storage.get_state(key), await storage.get_data(key)
 
     async def as_it_read_it() -> None:
@@ -294,17 +369,23 @@ def linked(bot_world, person, clock):
 
     async def link(person_id: int, user: TelegramUser | None = None, language_code: str = "ru") -> TelegramUser:
         user = user or person(language_code)
-        await user.send("/start " + await code_for(sessions, clock, person_id))
+        await user.start(await code_for(sessions, clock, person_id))
         await user.tap("Принимаю" if user.language_code == "ru" else "I accept")
         return user
 
     return link
 
 
-def make_bot(emulator) -> Bot:
+def make_bot(emulator: Emulator, sessions=None, *, token: str = TOKEN, session_class=AiohttpSession) -> Bot:
+    """The bot of `token` in the emulator's messenger, replying in HTML as in production (bot/runtime.py), so tests
+    see the text as the user does; a MAX bot keeps its message ids in the database of `sessions` (in memory
+    without)."""
+    if in_max(emulator):
+        refs = DatabaseRefs(sessions) if sessions is not None else MemoryRefs()
+        return create_max_bot(token, api_url=emulator.base_url, refs=refs)
     return Bot(
-        TOKEN,
-        session=AiohttpSession(api=emulator.api_server()),
+        token,
+        session=session_class(api=emulator.api_server()),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
 
@@ -316,7 +397,7 @@ async def start_worker(bot_world, emulator, clock):
     running: list[tuple[asyncio.Task, Bot]] = []
 
     def start() -> PushWorker:
-        bot = make_bot(emulator)
+        bot = make_bot(emulator, sessions)
         worker = PushWorker(bot, sessions, clock, gather=timedelta(0), poll=0.05)
         running.append((asyncio.create_task(worker.run()), bot))
         return worker

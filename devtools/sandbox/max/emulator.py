@@ -299,6 +299,14 @@ class MaxAPIEmulator:
         chat.cursor += 1
         return copy.deepcopy(chat.events[chat.cursor - 1])
 
+    def callback_handled(self, token: str, callback_id: str) -> None:
+        """The bot says it is done with a tap (the tests' harness, tests/flows/conftest.py): a tap the bot did not
+        answer (MAX has no empty answer, its screen's edit is the answer) counts as answered with no text."""
+        callback = self.state(token).callbacks.get(callback_id)
+        if callback is not None and callback.answer is None:
+            callback.answer = {"callback_query_id": callback_id, "silent": True}
+            self.state(token).changed.fire()
+
     async def wait_for_callback_answer(self, token: str, callback_id: str, timeout: float = 5.0) -> dict:
         state = self.state(token)
         callback = state.callbacks[callback_id]
