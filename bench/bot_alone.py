@@ -117,7 +117,12 @@ async def serve(args) -> None:
         profiler = cProfile.Profile(time.thread_time)  # CPU, not waits: the event loop's thread
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGUSR1, profiler.enable)
-        loop.add_signal_handler(signal.SIGUSR2, lambda: (profiler.disable(), profiler.dump_stats(args.profile)))
+
+        def stop() -> None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+
+        loop.add_signal_handler(signal.SIGUSR2, stop)
     async with Polling(Api(), token, dp, as_run=as_run):  # type: ignore[arg-type]
         await asyncio.Event().wait()
 
