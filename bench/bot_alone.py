@@ -21,6 +21,9 @@ answering the tap (editMessageText + answerCallbackQuery), as the diary does. No
 
 --database postgresql generates the demo into a new database on the server at --postgres-url (dropped at the end),
 as bench/processes.py does; sqlite (the default), into a fresh file.
+
+--profile FILE: the school bot's child runs cProfile over the first repeat's taps only (the parent signals it
+before and after: SIGUSR1, SIGUSR2) and writes the stats to FILE (read with `python -m pstats FILE`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -107,6 +111,18 @@ async def serve(args) -> None:
         token, as_run = SCHOOL_TOKEN, True
     else:
         dp, token, as_run = bare_dispatcher(), BARE_TOKEN, False
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.thread_time)  # CPU, not waits: the event loop's thread
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGUSR1, profiler.enable)
+
+        def stop() -> None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+
+        loop.add_signal_handler(signal.SIGUSR2, stop)
     async with Polling(Api(), token, dp, as_run=as_run):  # type: ignore[arg-type]
         await asyncio.Event().wait()
 
@@ -115,8 +131,10 @@ async def serve(args) -> None:
 
 
 class Child:
-    def __init__(self, kind: str, api: str, database_url: str) -> None:
+    def __init__(self, kind: str, api: str, database_url: str, profile: str | None = None) -> None:
         self.argv = [__file__, "--serve", kind, "--api", api, "--database-url", database_url]
+        if profile:
+            self.argv += ["--profile", profile]
 
     async def __aenter__(self) -> Child:
         self.process = await asyncio.create_subprocess_exec(sys.executable, *self.argv)
@@ -146,7 +164,8 @@ async def measure(emulator, kind: str, user_ids: list[int], args, database_url: 
     token = SCHOOL_TOKEN if kind == "school" else BARE_TOKEN
     bare = kind == "bare"
     figures: dict[str, list] = {"diary": [], "tap": [], "diary_emulator": [], "tap_emulator": []}
-    async with Child(kind, emulator.base_url, database_url) as child:
+    profile = args.profile if kind == "school" else None
+    async with Child(kind, emulator.base_url, database_url, profile) as child:
         pid = child.process.pid
         # warm-up: the child's start, first queries and connections; the diary screens (or the bare bot's
         # message with «… ▶») the taps go from
@@ -157,7 +176,7 @@ async def measure(emulator, kind: str, user_ids: list[int], args, database_url: 
             else:
                 await round_trip(emulator, token, u, "/diary", buttons=True, timeout=60)
         await tap_next_day(emulator, token, user_ids[0])
-        for _ in range(args.repeats):
+        for repeat in range(args.repeats):
             bot, own = await diaries(emulator, token, user_ids, args.rounds, pid, bare)
             figures["diary"].append(bot)
             figures["diary_emulator"].append(own)
@@ -165,7 +184,12 @@ async def measure(emulator, kind: str, user_ids: list[int], args, database_url: 
                 for u in user_ids:
                     emulator.user_sends_text(token, u, "/start", language_code="ru")
                     await emulator.wait_for_bot_message(token, u, 5)
+            if profile and repeat == 0:
+                child.process.send_signal(signal.SIGUSR1)
             bot, own = await taps(emulator, token, user_ids, args.rounds, pid)
+            if profile and repeat == 0:
+                child.process.send_signal(signal.SIGUSR2)
+                await asyncio.sleep(1)  # the stats written
             figures["tap"].append(bot)
             figures["tap_emulator"].append(own)
     return figures
@@ -236,6 +260,7 @@ def parser() -> argparse.ArgumentParser:
         default=os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
         help="a database on the server to connect to; the benchmark makes its own beside it",
     )
+    parser.add_argument("--profile", help="the school bot's first repeat of taps under cProfile, into this file")
     parser.add_argument("--serve", choices=["school", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)

@@ -2,20 +2,120 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
+from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import EMPTY_DICT
 
 from .freshness import KEY, Freshness
 
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+# aiosqlite runs the sqlite3 connection in a thread of its own and hands it each call: SQLAlchemy's cursor makes
+# four hand-overs a statement (the cursor, execute, fetchall, close), each a wake-up of that thread and then of the
+# event loop. These cursors make one: the whole statement runs in the thread, its rows and description come back.
+
+
+def _run_statement(connection: sqlite3.Connection, operation: Any, parameters: Any) -> tuple[Any, Any, int, Any]:
+    """In aiosqlite's thread: a statement executed and its rows fetched, on a cursor closed at once."""
+    cursor = connection.cursor()
+    try:
+        if parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        return description, cursor.fetchall() if description else (), cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+def _run_many(connection: sqlite3.Connection, operation: Any, seq_of_parameters: Any) -> tuple[int, Any]:
+    cursor = connection.cursor()
+    try:
+        cursor.executemany(operation, seq_of_parameters)
+        return cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor with one hand-over to aiosqlite's thread a statement (not four): no aiosqlite
+    cursor is kept; the rows, the description, the row count and the last row id come back together."""
+
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection):
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: Any = None
+        self._arraysize = 1
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+
+    async def _async_soft_close(self) -> None:
+        """Nothing to close: the statement's cursor was closed in the thread."""
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        async with self._adapt_connection._execute_mutex:
+            connection = self._connection
+            description, rows, self._rowcount, self._lastrowid = await connection._execute(
+                _run_statement, connection._conn, operation, parameters
+            )
+            self._description = description
+            self._rows = deque(rows)
+            return self
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        async with self._adapt_connection._execute_mutex:
+            connection = self._connection
+            self._description, self._rows = None, deque()
+            self._rowcount, self._lastrowid = await connection._execute(
+                _run_many, connection._conn, operation, seq_of_parameters
+            )
+            return self
+
+
+class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's aiosqlite connection whose cursors are OneHopCursor (server-side ones stay aiosqlite's)."""
+
+    __slots__ = ()
+    _cursor_cls = OneHopCursor
 
 
 def is_sqlite(url: str) -> bool:
@@ -32,6 +132,8 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection, _record) -> None:
+        if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:  # the same connection, cursors of one hop
+            dbapi_connection.__class__ = OneHopConnection
         # We emit BEGIN ourselves (below), so the driver must not.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

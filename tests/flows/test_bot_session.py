@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 
 import pytest
+from aiogram.exceptions import TelegramBadRequest
 from pydantic._internal import _generics
 
 from bot.config import Settings
@@ -50,3 +51,23 @@ async def test_bot_api_calls_build_no_response_model_twice(emulator, models_buil
         await bot.session.close()
 
     assert [name for name in models_built if name.startswith("Response[")] == []
+
+
+async def test_an_edit_is_checked_but_not_read(emulator):
+    """No caller reads an edit's answer: an ok edit returns True (as for an inline message) and the chat shows it;
+    Telegram's refusals still raise."""
+    user = TelegramUser(emulator, 700_999_302, "ru")
+    bot = create_bot(Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url))
+    try:
+        message = await bot.send_message(user.id, "one")
+        assert await bot.edit_message_text("two", chat_id=user.id, message_id=message.message_id) is True
+        assert user.last_text() == "two"
+        with pytest.raises(TelegramBadRequest, match="not modified"):
+            await bot.edit_message_text("two", chat_id=user.id, message_id=message.message_id)
+        with pytest.raises(TelegramBadRequest, match="not found"):
+            await bot.edit_message_text("three", chat_id=user.id, message_id=message.message_id + 100)
+        assert user.last_text() == "two"
+        sent = await bot.send_message(user.id, "four")  # what callers read is still read
+        assert sent.text == "four" and sent.message_id > message.message_id
+    finally:
+        await bot.session.close()

@@ -1,0 +1,65 @@
+"""SQLite through services.db.create_engine: each statement in one hand-over to aiosqlite's thread (OneHopCursor),
+with what SQLAlchemy reads of a cursor the same as aiosqlite's own: rows, row counts, new ids, errors, streams."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from services.db import OneHopConnection, create_engine
+
+metadata = MetaData()
+things = Table("things", metadata, Column("id", Integer, primary_key=True), Column("name", String, unique=True))
+
+
+@pytest.fixture
+async def engine(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'one_hop.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+async def test_statements_return_what_sqlalchemy_reads(engine):
+    async with engine.begin() as conn:
+        assert type((await conn.get_raw_connection()).dbapi_connection) is OneHopConnection
+        first = await conn.execute(insert(things).values(name="a"))
+        assert first.inserted_primary_key == (1,)
+        many = await conn.execute(insert(things), [{"name": "b"}, {"name": "c"}, {"name": "d"}])
+        assert many.rowcount == 3
+        changed = await conn.execute(
+            update(things).where(things.c.name.in_(["b", "c"])).values(name=things.c.name + "!")
+        )
+        assert changed.rowcount == 2
+        assert (await conn.execute(select(things.c.name).order_by(things.c.id))).scalars().all() == [
+            "a",
+            "b!",
+            "c!",
+            "d",
+        ]
+        result = await conn.execute(select(things).order_by(things.c.id))
+        assert list(result.keys()) == ["id", "name"] and result.fetchmany(2) == [(1, "a"), (2, "b!")]
+        assert result.fetchone() == (3, "c!") and result.fetchall() == [(4, "d")]
+        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1  # the engine's settings hold
+        streamed = await conn.stream(select(things.c.id).order_by(things.c.id))  # a server-side cursor: aiosqlite's
+        assert [row.id async for row in streamed] == [1, 2, 3, 4]
+
+
+async def test_errors_are_sqlalchemys_and_the_transaction_rolls_back(engine):
+    async def twice() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(insert(things).values(name="x"))
+            await conn.execute(insert(things).values(name="x"))
+
+    async def broken() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT nothing FROM nowhere"))
+
+    with pytest.raises(IntegrityError):
+        await twice()
+    with pytest.raises(OperationalError):
+        await broken()
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(things.c.name))).all() == []
