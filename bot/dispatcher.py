@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels import channel_of
 from bot.draft_locks import DraftLocks, draft_locks
 from bot.drain import UpdatesInHand
 from bot.metrics import UpdateMetrics
@@ -28,8 +29,10 @@ from handlers import get_routers
 from handlers.common.errors import on_error
 from services.clock import Clock
 from services.files import FileStore
-from services.models import utcnow
+from services.models import Channel, utcnow
+from ui.i18n import DEFAULT_LOCALE
 from ui.invite_links import InviteLinks
+from ui.menus import every_command
 
 # A person taps a few times a second at most; a script or a stuck key sends dozens.
 FLOOD_LIMIT = 20
@@ -78,4 +81,14 @@ def create_dispatcher(
     dp.callback_query.middleware(ScreenMiddleware())  # after AnswerCallbacks: the screen holds the tap's answer
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)
+    dp.startup.register(commands_in_max)
     return dp
+
+
+async def commands_in_max(bots: list[Bot]) -> None:
+    """MAX keeps one command list per bot, not one per chat and language (ui/menus.show_menu sets those in
+    Telegram): a MAX bot lists every command, in the default language; a command of another profile is answered as
+    any unknown text is."""
+    for bot in bots:
+        if channel_of(bot) is Channel.MAX:
+            await bot.set_my_commands(every_command(DEFAULT_LOCALE))

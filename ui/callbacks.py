@@ -35,7 +35,8 @@ class ConsentCB(CallbackData, prefix="consent"):
 class LogoutCB(CallbackData, prefix="logout"):
     """/logout's answer (ACC-8). The account is the one asked: a button tapped in another chat does nothing."""
 
-    account: Annotated[int, Field(ge=1, le=2**63 - 1)]  # Telegram's user id, wider than a row's
+    # The account's id, wider than a row's: Telegram's user id, or a MAX user's negated (bot/channels.py).
+    account: Annotated[int, Field(ge=-(2**63 - 1), le=2**63 - 1)]
     confirm: bool
 
 

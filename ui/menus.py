@@ -108,6 +108,11 @@ def help_text(user: CurrentUser) -> str:
     return "\n".join(f"/{e.command} — {gettext(e.description, user.locale)}" for e in entries_for(user))
 
 
+def every_command(locale: str) -> list[BotCommand]:
+    """Every command of every profile: the one list a bot has in MAX, which keeps no list per chat."""
+    return [BotCommand(command=e.command, description=gettext(e.description, locale)) for e in ENTRIES]
+
+
 async def show_menu(bot: Bot, chat_id: int, user: CurrentUser, text: str) -> None:
     """Sends `text` with the profile's keyboard and sets the profile's command list."""
     commands = [

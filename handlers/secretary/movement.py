@@ -35,6 +35,7 @@ from services.text import clean_text
 from ui.callbacks import MoveAction, MoveFlow, MovementCB, MovementDayCB, MovementMonthCB
 from ui.date_picker import TODAY
 from ui.filters import RoleFilter, not_for_others
+from ui.invite_links import InviteLinks
 from ui.menus import menu_filter
 from ui.movement import (
     birth_keyboard,
@@ -303,10 +304,16 @@ async def write(services: Services, screen: Screen, data: dict) -> Recorded:
     return await services.movement.enter(actor, order, draft=data["draft"])
 
 
-async def on_code(_query: CallbackQuery, callback_data: MovementCB, services: Services, screen: Screen):
+async def on_code(
+    _query: CallbackQuery,
+    callback_data: MovementCB,
+    services: Services,
+    screen: Screen,
+    invite_links: InviteLinks | None = None,
+):
     """ACC-6: the arrived student's code, in a message of its own without buttons (never into the log)."""
     codes = await services.invites.for_person(screen.user.actor, callback_data.student, CODE_TTL)
-    await send_codes(screen, codes)
+    await send_codes(screen, codes, invite_links)
     screen.toast(_("The code is below."))
 
 

@@ -21,9 +21,11 @@ import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.methods import AnswerCallbackQuery
 from babel.dates import format_interval
 from sqlalchemy import text
 
@@ -166,6 +168,11 @@ class TelegramUser:
         entities = self.emulator.last_message(self.token, self.id).get("entities", [])
         return [e["url"] for e in entities if e["type"] == "text_link"]
 
+    @property
+    def personal_commands(self) -> bool:
+        """Telegram shows each person their profile's commands; MAX one list for the bot (bot/dispatcher.py)."""
+        return not in_max(self.emulator)
+
     def commands(self) -> list[str]:
         return [c["command"] for c in self.emulator.visible_commands(self.token, self.id, self.language_code)]
 
@@ -291,6 +298,7 @@ async def polling_bot(
     dp = create_dispatcher(sessions, clock, storage, files=files or FileStore(Path(tempfile.mkdtemp())))
     if in_max(emulator):
         tell_taps_handled(dp, emulator, token)
+        bot.session.middleware(AlertsAsAsked(emulator, token))
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
         yield
@@ -298,6 +306,19 @@ async def polling_bot(
         await dp.stop_polling()
         await asyncio.wait_for(polling, 5)
         await bot.session.close()
+
+
+class AlertsAsAsked(BaseRequestMiddleware):
+    """MAX shows a tap's answer as a notification, alert or not: the emulator is told what the bot asked for, so
+    that a flow reads `show_alert` as in Telegram (the text is what went over the wire)."""
+
+    def __init__(self, emulator: MaxAPIEmulator, token: str) -> None:
+        self.emulator, self.token = emulator, token
+
+    async def __call__(self, make_request, bot, method):
+        if isinstance(method, AnswerCallbackQuery):
+            self.emulator.callback_asked(self.token, method.callback_query_id, bool(method.show_alert))
+        return await make_request(bot, method)
 
 
 def tell_taps_handled(dp, emulator: MaxAPIEmulator, token: str) -> None:

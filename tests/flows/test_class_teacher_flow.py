@@ -250,7 +250,7 @@ async def test_unlinked_people_get_fresh_codes_shown_to_the_class_teacher_only_A
     await student.send("/start " + codes["Григорьева Дина Ефимовна (ученик)"])
     await student.tap("Принимаю")
     async with sessions() as session:
-        assert await account_of(session, school.student_persons["grigorieva"]) == student.id
+        assert await account_of(session, school.student_persons["grigorieva"]) == student.account_id
     await math.press("Мой класс")
     assert math.last_text().endswith("Не подключены к боту: 4")
 

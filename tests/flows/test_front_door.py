@@ -32,7 +32,7 @@ async def test_deep_link_consent_accepted_links_the_parent_ACC_6_ACC_7(bot_world
             await session.scalar(
                 select(PersonAccount.account_id).where(PersonAccount.person_id == school.parents["alekseeva_mother"])
             )
-            == mother.id
+            == mother.account_id
         )
         # ACC-7: her own consent, and one for each child, given by her
         assert (await session.scalars(select(Consent.by_parent_id).order_by(Consent.id))).all() == [

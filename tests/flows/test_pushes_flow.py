@@ -77,7 +77,7 @@ async def test_marks_reach_each_family_in_its_language_and_nobody_else(bot_world
     assert await pushes(father) == ["Вера Борисова\n🆕 4 in Математика, 24 Nov (Test)"]
     assert await pushes(artem) == ["Артём Алексеев\n🆕 5 — Математика, 24 нояб. (Контрольная работа)"]
     sent = await statuses(sessions)
-    assert sent == {mother.id: ["sent"], father.id: ["sent"], artem.id: ["sent"]}
+    assert sent == {mother.account_id: ["sent"], father.account_id: ["sent"], artem.account_id: ["sent"]}
     assert not any("🆕" in (t or "") for t in math.texts())
 
 
@@ -91,14 +91,14 @@ async def test_a_user_who_blocked_the_bot_is_made_inactive_at_once(bot_world, li
     emulator.block(TOKEN, mother.id)
     for _ in range(100):
         async with sessions() as session:
-            if not (await session.get(Account, mother.id)).is_active:
+            if not (await session.get(Account, mother.account_id)).is_active:
                 break
         await asyncio.sleep(0.05)
     else:
         raise AssertionError("the blocked account is still active")
     start_worker()
     await save_marks(math, "Алексеев 5")
-    assert await statuses(sessions) == {artem.id: ["sent"]}  # her son's push only
+    assert await statuses(sessions) == {artem.account_id: ["sent"]}  # her son's push only
     assert not any("🆕" in (t or "") for t in mother.texts())
 
 
@@ -110,9 +110,9 @@ async def test_a_push_refused_as_blocked_makes_the_account_inactive(bot_world, l
     emulator.state(TOKEN).chats[mother.id].blocked = True  # Telegram refuses her messages; no update came
     start_worker()
     await save_marks(math, "Алексеев 5")
-    assert await statuses(sessions) == {mother.id: ["failed"]}
+    assert await statuses(sessions) == {mother.account_id: ["failed"]}
     async with sessions() as session:
-        assert (await session.get(Account, mother.id)).is_active is False
+        assert (await session.get(Account, mother.account_id)).is_active is False
     assert not any("🆕" in (t or "") for t in mother.texts())
 
 
@@ -130,7 +130,7 @@ async def test_telegrams_429_is_waited_out_and_the_message_sent_once(bot_world, 
     await asyncio.sleep(0.3)  # nothing more comes
     assert len(await pushes(mother)) == 1
     assert emulator.failures.take("sendMessage") is None  # the 429 was answered, and the push still came
-    assert await statuses(sessions) == {mother.id: ["sent"]}
+    assert await statuses(sessions) == {mother.account_id: ["sent"]}
 
 
 async def test_a_crash_between_sending_and_recording_repeats_only_that_message(
@@ -147,16 +147,16 @@ async def test_a_crash_between_sending_and_recording_repeats_only_that_message(
     async with sessions() as session:
         batch = {o.account_id: o for o in await claim_due(session, clock())}
         await session.commit()
-    await first.bot.send_message(mother.id, render(batch[mother.id]).text)
+    await first.bot.send_message(mother.account_id, render(batch[mother.account_id]).text)
     await first.bot.session.close()
-    assert await statuses(sessions, settled=False) == {mother.id: ["sending"], father.id: ["sending"]}
+    assert await statuses(sessions, settled=False) == {mother.account_id: ["sending"], father.account_id: ["sending"]}
     clock.now += LEASE  # the dead worker's claims run out
     start_worker()  # the restart
     assert len(await pushes(mother, 2)) == 2  # the one in flight, repeated
     assert len(await pushes(father)) == 1
     await asyncio.sleep(0.3)  # and nothing more
     assert len(await pushes(father)) == 1
-    assert await statuses(sessions) == {mother.id: ["sent"], father.id: ["sent"]}
+    assert await statuses(sessions) == {mother.account_id: ["sent"], father.account_id: ["sent"]}
     async with sessions() as session:
         assert await session.scalar(select(Delivery.id).where(Delivery.status != DeliveryStatus.SENT)) is None
 
@@ -166,11 +166,11 @@ async def test_a_user_who_writes_again_gets_pushes_again(bot_world, linked, emul
     school, sessions = bot_world
     mother = await linked(school.parents["alekseeva_mother"])
     async with sessions() as session:
-        (await session.get(Account, mother.id)).is_active = False
+        (await session.get(Account, mother.account_id)).is_active = False
         await session.commit()
     await mother.send("/help")
     async with sessions() as session:
-        assert (await session.get(Account, mother.id)).is_active is True
+        assert (await session.get(Account, mother.account_id)).is_active is True
 
 
 async def test_an_announcement_reaches_the_classs_parents_with_its_photo(bot_world, linked, emulator, start_worker):
@@ -189,7 +189,7 @@ async def test_an_announcement_reaches_the_classs_parents_with_its_photo(bot_wor
     await emulator.wait_for_bot_message(TOKEN, math.id)
     await math.tap("Готово")
     await math.tap("Отправить")
-    assert await statuses(sessions) == {mother.id: ["sent"], father.id: ["sent"]}
+    assert await statuses(sessions) == {mother.account_id: ["sent"], father.account_id: ["sent"]}
     for parent, heading in (
         (mother, "Артём Алексеев\n📣 Объявление — родителям 5А"),
         (father, "Вера Борисова\n📣 Announcement for the parents of 5А"),
@@ -250,10 +250,13 @@ async def test_news_and_its_correction_before_anyone_was_told_cancel_out(bot_wor
     await mark_absent(math, "1 Алексеев")
     await mark_absent(math, "1 Алексеев · ОТ")
     start_worker()
-    assert await planned(sessions, clock) == {mother.id: ["pending", "pending"], artem.id: ["merged", "merged"]}
+    assert await planned(sessions, clock) == {
+        mother.account_id: ["pending", "pending"],
+        artem.account_id: ["merged", "merged"],
+    }
     assert told(mother) == []  # not the correction of news she was never told
     clock.at(clock().astimezone(MSK).date(), hour=19)  # her digest time
-    assert await statuses(sessions) == {mother.id: ["merged", "merged"], artem.id: ["merged", "merged"]}
+    assert await statuses(sessions) == {mother.account_id: ["merged", "merged"], artem.account_id: ["merged", "merged"]}
     assert told(mother) == told(artem) == []
 
 
@@ -275,14 +278,14 @@ async def test_quiet_hours_hold_the_news_and_its_correction_together_and_turning
         )
         await journal.change_mark(teacher, mark_id, 4)
     start_worker()
-    assert await planned(sessions, clock) == {mother.id: ["pending", "pending"]}  # held until 08:00
+    assert await planned(sessions, clock) == {mother.account_id: ["pending", "pending"]}  # held until 08:00
     assert told(mother) == []
 
     await mother.press("Настройки")
     await mother.tap("🌙 Тихие часы 21:00–08:00")
     await mother.tap("Без тихих часов")
     assert await pushes(mother) == ["Артём Алексеев\n🆕 4 — Математика, 24 нояб. (Контрольная работа)"]
-    assert await statuses(sessions) == {mother.id: ["sent", "sent"]}
+    assert await statuses(sessions) == {mother.account_id: ["sent", "sent"]}
     assert told(math) == []
 
 
@@ -304,7 +307,7 @@ async def test_the_deputy_and_the_administrator_are_told_of_a_new_correction_req
     await math.send("Сравнение дробей")
     await math.send("Забыла записать тему в день урока", replies=2)
     assert math.texts()[-2] == "Заявка №1 отправлена заместителю директора."
-    assert await statuses(sessions) == {deputy.id: ["sent"], admin.id: ["sent"]}
+    assert await statuses(sessions) == {deputy.account_id: ["sent"], admin.account_id: ["sent"]}
     assert plain(deputy.last_text()) == (
         "✍️ Заявка на исправление: Смирнова Е. В., 5А, Математика, 9 нояб., 1 изменение. Решить: /corrections"
     )

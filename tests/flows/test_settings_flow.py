@@ -88,7 +88,7 @@ async def test_digest_time_and_quiet_hours_by_buttons_are_stored(bot_world, link
     await mother.tap("07:00")
     assert "Сводка: каждый день в 07:00." in mother.last_text()
     assert "🕖 Сводка в 07:00" in mother.buttons()
-    assert await account_times(sessions, mother.id) == (time(7), time(21), time(8))
+    assert await account_times(sessions, mother.account_id) == (time(7), time(21), time(8))
 
     await mother.tap("🌙 Тихие часы 21:00–08:00")
     assert "Сейчас: 21:00–08:00." in mother.last_text()
@@ -102,13 +102,13 @@ async def test_digest_time_and_quiet_hours_by_buttons_are_stored(bot_world, link
     ]
     await mother.tap("22:00–07:00")
     assert "Тихие часы: 22:00–07:00; уведомления в это время ждут до 07:00." in mother.last_text()
-    assert await account_times(sessions, mother.id) == (time(7), time(22), time(7))
+    assert await account_times(sessions, mother.account_id) == (time(7), time(22), time(7))
 
     await mother.tap("🌙 Тихие часы 22:00–07:00")
     await mother.tap("Без тихих часов")
     assert "Тихие часы: нет." in mother.last_text()
     assert mother.buttons()[-2] == "🌙 Без тихих часов"
-    _digest, quiet_from, quiet_to = await account_times(sessions, mother.id)
+    _digest, quiet_from, quiet_to = await account_times(sessions, mother.account_id)
     assert quiet_from == quiet_to  # an empty span: none
 
     await mother.tap("🌙 Без тихих часов")
@@ -125,7 +125,7 @@ async def test_digest_time_and_quiet_hours_by_buttons_are_stored(bot_world, link
         "🌙 Тихие часы 21:00–08:00",
         "Отозвать согласие",
     ]
-    assert await account_times(sessions, mother.id) == (time(21), time(21), time(8))
+    assert await account_times(sessions, mother.account_id) == (time(21), time(21), time(8))
     assert await stored_modes(sessions) == set()  # the kinds are untouched
 
 
@@ -139,12 +139,12 @@ async def test_typed_times_are_stored_and_wrong_ones_explained(bot_world, linked
     for wrong in ("25:00", "в семь", "18:3"):
         await mother.send(wrong)
         assert mother.last_text() == "Это не время: отправьте его в виде ЧЧ:ММ, например 18:30."
-    assert await account_times(sessions, mother.id) == (time(19), time(21), time(8))
+    assert await account_times(sessions, mother.account_id) == (time(19), time(21), time(8))
     await mother.send("18:30")  # the user tries again: still asked for
     assert mother.last_text().startswith("Уведомления: Артём Алексеев, 5А\n")
     assert "Сводка: каждый день в 18:30." in mother.last_text()
     assert not any("Отправьте время сводки" in text for text in mother.texts())  # the prompt gave way
-    assert await account_times(sessions, mother.id) == (time(18, 30), time(21), time(8))
+    assert await account_times(sessions, mother.account_id) == (time(18, 30), time(21), time(8))
     await mother.send("19:45")  # no longer asked for: not taken as a time
     assert mother.last_text() == "Отправьте /help, чтобы узнать, что умеет бот."
 
@@ -159,10 +159,10 @@ async def test_typed_times_are_stored_and_wrong_ones_explained(bot_world, linked
         "Тихие часы должны начинаться и заканчиваться в разное время. "
         "Чтобы обойтись без них, выберите «Без тихих часов» в /settings."
     )
-    assert await account_times(sessions, mother.id) == (time(18, 30), time(21), time(8))
+    assert await account_times(sessions, mother.account_id) == (time(18, 30), time(21), time(8))
     await mother.send("22:30 - 6:45")
     assert "Тихие часы: 22:30–06:45; уведомления в это время ждут до 06:45." in mother.last_text()
-    assert await account_times(sessions, mother.id) == (time(18, 30), time(22, 30), time(6, 45))
+    assert await account_times(sessions, mother.account_id) == (time(18, 30), time(22, 30), time(6, 45))
 
     # «Back» from a prompt: nothing is waited for any more.
     await mother.tap("🕖 Сводка в 18:30")
@@ -171,7 +171,7 @@ async def test_typed_times_are_stored_and_wrong_ones_explained(bot_world, linked
     assert mother.last_text().startswith("Уведомления: Артём Алексеев, 5А\n")
     await mother.send("07:00")
     assert mother.last_text() == "Отправьте /help, чтобы узнать, что умеет бот."
-    assert await account_times(sessions, mother.id) == (time(18, 30), time(22, 30), time(6, 45))
+    assert await account_times(sessions, mother.account_id) == (time(18, 30), time(22, 30), time(6, 45))
 
 
 async def test_forged_buttons_for_another_familys_child_are_refused_and_logged_ACC_2(bot_world, linked, caplog):
@@ -191,7 +191,7 @@ async def test_forged_buttons_for_another_familys_child_are_refused_and_logged_A
             answer = await mother.tap_raw(data.pack())
             assert (answer["text"], answer["show_alert"]) == ("Вы видите только своих детей.", True)
     assert await stored_modes(sessions) == set()
-    assert await account_times(sessions, mother.id) == (time(19), time(21), time(8))
+    assert await account_times(sessions, mother.account_id) == (time(19), time(21), time(8))
     assert (mother.last_text(), mother.buttons()) == (screen, buttons)  # nothing of hers shown
     refusals = [r for r in caplog.records if "student.not_yours" in r.getMessage()]
     assert len(refusals) == len(forged)
@@ -203,7 +203,7 @@ async def test_forged_buttons_for_another_familys_child_are_refused_and_logged_A
     answer = await mother.tap_raw(DigestTimeCB(student=own, at="2599").pack())
     assert answer["text"] == "Это не время: отправьте его в виде ЧЧ:ММ, например 18:30."
     assert await stored_modes(sessions) == set()
-    assert await account_times(sessions, mother.id) == (time(19), time(21), time(8))
+    assert await account_times(sessions, mother.account_id) == (time(19), time(21), time(8))
 
 
 async def test_settings_in_english_for_a_parent_of_one(bot_world, linked):
@@ -242,7 +242,7 @@ async def test_settings_in_english_for_a_parent_of_one(bot_world, linked):
     await father.send("12:00")
     assert "Digest: every day at 12:00." in father.last_text()
     assert await stored_modes(sessions) == {(father.id, school.students["borisova"], "announcements", "digest")}
-    assert await account_times(sessions, father.id) == (time(12), time(21), time(8))
+    assert await account_times(sessions, father.account_id) == (time(12), time(21), time(8))
 
 
 async def test_a_student_sets_their_own_pushes_ACC_1(bot_world, linked):

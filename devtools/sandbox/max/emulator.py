@@ -307,12 +307,21 @@ class MaxAPIEmulator:
             callback.answer = {"callback_query_id": callback_id, "silent": True}
             self.state(token).changed.fire()
 
+    def callback_asked(self, token: str, callback_id: str, show_alert: bool) -> None:
+        """The bot's aiogram asked for an alert (the tests' harness): MAX shows a notification either way."""
+        callback = self.state(token).callbacks.get(callback_id)
+        if callback is not None:
+            callback.show_alert = show_alert
+
     async def wait_for_callback_answer(self, token: str, callback_id: str, timeout: float = 5.0) -> dict:
+        """The answer as Telegram's test side reads it: its notification as "text" (None without), and
+        "show_alert" as the bot asked for it."""
         state = self.state(token)
         callback = state.callbacks[callback_id]
         if not await state.changed.wait_until(lambda: callback.answer is not None, timeout):
             raise TimeoutError(f"callback {callback_id} was not answered in {timeout} s")
-        return copy.deepcopy(callback.answer)  # type: ignore[arg-type]
+        answer = copy.deepcopy(callback.answer)  # type: ignore[arg-type]
+        return {**answer, "text": answer.get("text"), "show_alert": callback.show_alert}
 
     async def wait_for_call(self, token: str, method: str, timeout: float = 5.0, **params: Any) -> dict:
         """The first call of `method` ("POST /messages") whose parameters include `params` (compared as text)."""

@@ -96,6 +96,9 @@ class Callback:
     seq: int | None
     payload: str
     answer: dict[str, Any] | None = None
+    # MAX has no alert, only a notification: what the bot's aiogram asked for, told by the tests' harness, so that a
+    # flow written for Telegram reads the answer as it meant it.
+    show_alert: bool = False
 
 
 @dataclass
