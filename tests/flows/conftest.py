@@ -301,23 +301,24 @@ def linked(bot_world, person, clock):
     return link
 
 
-def make_bot(emulator) -> Bot:
+def make_bot(emulator, token: str = TOKEN) -> Bot:
     return Bot(
-        TOKEN,
+        token,
         session=AiohttpSession(api=emulator.api_server()),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
 
 
 @pytest.fixture
-async def start_worker(bot_world, emulator, clock):
-    """Starts the delivery worker (no gathering window: the tests do not wait for one) as the program does."""
+async def start_worker(bot_world, emulator, clock, file_store):
+    """Starts the delivery worker (no gathering window: the tests do not wait for one) as the program does, with the
+    test's file store; `token`: the bot it sends through."""
     _school, sessions = bot_world
     running: list[tuple[asyncio.Task, Bot]] = []
 
-    def start() -> PushWorker:
-        bot = make_bot(emulator)
-        worker = PushWorker(bot, sessions, clock, gather=timedelta(0), poll=0.05)
+    def start(token: str = TOKEN) -> PushWorker:
+        bot = make_bot(emulator, token)
+        worker = PushWorker(bot, sessions, clock, gather=timedelta(0), poll=0.05, files=file_store)
         running.append((asyncio.create_task(worker.run()), bot))
         return worker
 
