@@ -34,7 +34,7 @@ async def refs_of(sessions, bot_id: int) -> dict[str, str]:
                 MessengerRef.bot_key == bot_id, MessengerRef.kind == "file"
             )
         )
-        return {key: ref for key, ref in rows}
+        return dict(rows.all())
 
 
 def is_file_call(call: dict) -> bool:
