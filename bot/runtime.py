@@ -155,7 +155,9 @@ async def background_work(settings: Settings, bots: Bots | None, sessions) -> As
         gather = timedelta(seconds=settings.push_gather_seconds)
         workers = [
             asyncio.create_task(worker.run(), name="pushes")
-            for worker in PushWorker.per_bot(bots.by_school() if bots else [], sessions, gather=gather)
+            for worker in PushWorker.per_bot(
+                bots.by_school() if bots else [], sessions, gather=gather, files=FileStore(settings.files_folder())
+            )
         ]
     if settings.run_scheduler:
         leader = leader_for(settings.database_url)  # PostgreSQL: one process of those that run it runs the jobs

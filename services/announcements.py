@@ -183,7 +183,10 @@ class AnnouncementService:
         return Announcement(
             audience=shown,
             text=text,
-            files=tuple(FileRef(f.kind.value, f.telegram_file_id) for f in files),
+            files=tuple(
+                FileRef(f.kind.value, f.telegram_file_id, f.sha256, f.telegram_bot_id, f.file_name or None)
+                for f in files
+            ),
             author=Author(actor.person_id, author.full_name, _author_role(actor, checked)),
         )
 

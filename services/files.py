@@ -1,10 +1,15 @@
 """The files behind the journal's records (ABS-4, J-4), kept by the school itself (DATA-1).
 
-A Telegram file id belongs to one bot token's bot and is in no backup, so each file's bytes are downloaded
-when it arrives (by the bot layer: services know nothing of Telegram) and kept here: content-addressed by
-their sha256 under a folder (`ab/cdef…`), written once and atomically, never changed. The database records
-the sha256, the size and the type found in the bytes; what is inside is checked against what the file says
-it is before anything takes it.
+A messenger's file id belongs to one bot (a Telegram token's, a MAX bot's) and is in no backup, so each file's
+bytes are downloaded when it arrives (by the bot layer: services know nothing of the messengers) and kept here:
+content-addressed by their sha256 under a folder (`ab/cdef…`), written once and atomically, never changed. The
+database records the sha256, the size and the type found in the bytes; what is inside is checked against what the
+file says it is before anything takes it.
+
+An attachment keeps the reference of the bot it came through; every other bot that sends the file uploads the
+kept bytes once and remembers its own reference (services/messenger_refs.py, kind FILE_REFS, key
+`<attachment kind>:<sha256>`), so a file sent in Telegram reaches a parent on MAX, and the other way round, without
+either bot's reference replacing the other's.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from . import messenger_refs
 from .attachments import AttachmentIn
 from .db import write_transaction
 from .errors import InvalidInput
@@ -31,6 +37,12 @@ PDF = "application/pdf"
 # ISO base media "brands" of HEIC/HEIF pictures, as phones write them.
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
 SHA256 = re.compile(r"[0-9a-f]{64}")
+FILE_REFS = "file"  # the kind of a bot's own reference to a kept file in messenger_refs
+
+
+def file_key(sha: str, kind: AttachmentKind) -> str:
+    """The key of a kept file's reference in messenger_refs: a photo and a document of the same bytes differ."""
+    return f"{kind.value}:{sha}"
 
 
 def sniff(data: bytes) -> str | None:
@@ -149,14 +161,25 @@ class FileService:
     async def read(self, sha: str) -> bytes:
         return await asyncio.to_thread(self.store.get, sha)
 
-    async def remember_file_id(self, sha: str, kind: AttachmentKind, bot_id: int, file_id: str, unique_id: str) -> None:
-        """The file id this bot got by uploading the kept bytes: the next time it sends the id."""
-        async with write_transaction(self.session):
-            await self.session.execute(
-                update(Attachment)
-                .where(Attachment.sha256 == sha, Attachment.kind == kind)
-                .values(telegram_file_id=file_id, telegram_unique_id=unique_id, telegram_bot_id=bot_id)
-            )
+    async def remember_file_id(self, sha: str, kind: AttachmentKind, bot_id: int, file_id: str) -> None:
+        """The reference bot `bot_id` got by uploading the kept bytes: it sends that the next time. Kept beside the
+        attachment's own reference (of the bot the file came through), which stays as it came."""
+        await messenger_refs.remember(self.session, bot_id, FILE_REFS, {file_key(sha, kind): file_id})
+
+    async def file_id_for(self, sha: str, kind: AttachmentKind, bot_id: int) -> str | None:
+        """Bot `bot_id`'s own reference to the kept file: the one it remembered when it uploaded the bytes, else
+        the one of a file of the same bytes that came through it; None when it has none (it uploads the bytes)."""
+        remembered = await messenger_refs.recall(self.session, bot_id, FILE_REFS, file_key(sha, kind))
+        if remembered is not None:
+            return remembered
+        came = await self.session.scalar(
+            select(Attachment.telegram_file_id)
+            .where(Attachment.sha256 == sha, Attachment.kind == kind, Attachment.telegram_bot_id == bot_id)
+            .order_by(Attachment.id.desc())
+            .limit(1)
+        )
+        await self.session.commit()  # no read transaction left open between the bot's requests
+        return came
 
     async def not_kept(self) -> list[RecordedFile]:
         """The files recorded before the store, oldest first."""
@@ -179,3 +202,22 @@ class FileService:
             att = await self.session.get_one(Attachment, attachment_id)
             att.sha256, att.size, att.mime_type = sha, len(data), sniff(data) or att.mime_type
             att.telegram_bot_id = att.telegram_bot_id or bot_id
+
+
+class KeptFiles:
+    """FileService's kept bytes and bots' references for a caller without a session of its own (the pushes'
+    worker): each call in a session of its own."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], store: FileStore):
+        self.session_factory, self.store = session_factory, store
+
+    async def read(self, sha: str) -> bytes:
+        return await asyncio.to_thread(self.store.get, sha)
+
+    async def file_id_for(self, sha: str, kind: AttachmentKind, bot_id: int) -> str | None:
+        async with self.session_factory() as session:
+            return await FileService(session, self.store).file_id_for(sha, kind, bot_id)
+
+    async def remember_file_id(self, sha: str, kind: AttachmentKind, bot_id: int, file_id: str) -> None:
+        async with self.session_factory() as session:
+            await FileService(session, self.store).remember_file_id(sha, kind, bot_id, file_id)

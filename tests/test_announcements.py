@@ -3,6 +3,7 @@ written, what the outbox event holds, and exactly who receives it (ACC-1, ACC-2,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -219,13 +220,24 @@ async def test_empty_long_or_bad_files_are_refused_and_leave_no_event_and_no_aud
 async def test_sending_writes_one_outbox_event_and_its_audit_entry_DATA_3(session, clock, school):
     service = AnnouncementService(session, clock)
     deputy = await load_actor(session, school.staff["deputy"])
-    event_id = await service.send(deputy, Audience(Scope.SCHOOL), "  Завтра — день открытых дверей.\n", [PHOTO, PDF])
+    kept_pdf = replace(PDF, sha256="ab" * 32, telegram_bot_id=123456)  # its bytes kept, its bot known
+    text = "  Завтра — день открытых дверей.\n"
+    event_id = await service.send(deputy, Audience(Scope.SCHOOL), text, [PHOTO, kept_pdf])
     [written] = await outbox(session)
     assert (written.id, written.school_id, written.kind) == (event_id, school.school_id, EventKind.ANNOUNCEMENT)
     assert written.payload == {
         "audience": {"scope": "school", "title": ""},
         "text": "Завтра — день открытых дверей.",
-        "files": [{"kind": "photo", "file_id": "AgACAgI-photo"}, {"kind": "document", "file_id": "BQACAgI-pdf"}],
+        "files": [
+            {"kind": "photo", "file_id": "AgACAgI-photo"},
+            {
+                "kind": "document",
+                "file_id": "BQACAgI-pdf",
+                "sha256": "ab" * 32,
+                "bot_id": 123456,
+                "file_name": "программа.pdf",
+            },
+        ],
         "author": {"person_id": school.staff["deputy"], "name": "Волкова Ирина Николаевна", "role": "deputy"},
     }
     [entry] = await audit_rows(session)

@@ -13,10 +13,10 @@ from bot.config import Settings
 from services.access import load_actor
 from services.attachments import AttachmentIn
 from services.errors import InvalidInput
-from services.files import FileStore, check_content
+from services.files import FileService, FileStore, check_content
 from services.journal import JournalService
-from services.models import Attachment, AttachmentKind
-from tests.factories import TODAY, build_school
+from services.models import Attachment, AttachmentKind, MessengerRef
+from tests.factories import TODAY, build_school, open_lesson
 from tests.files import PHOTO
 
 TOKEN = "123456:TEST-token"
@@ -122,3 +122,31 @@ async def test_fetch_files_keeps_every_recorded_file_once_and_says_what_it_could
         )
     finally:
         await engine.dispose()
+
+
+async def test_each_bot_keeps_its_own_reference_beside_the_attachments_DATA_1(session, clock, school, tmp_path):
+    """A bot's reference to a kept file is remembered once, by bot, kind and bytes; the attachment keeps the
+    reference it came with; a bot a file of the same bytes came through has that file's reference already."""
+    service = FileService(session, FileStore(tmp_path / "files"))
+    journal = JournalService(session, clock)
+    teacher, lesson = await open_lesson(journal, school, "math", "math5A", TODAY, 2)
+    sha = service.store.put(PDF)
+    came = AttachmentIn(
+        AttachmentKind.DOCUMENT, "BQ-of-A", "uq", "task.pdf", "application/pdf", len(PDF), sha, telegram_bot_id=111
+    )
+    await journal.add_homework_file(teacher, lesson.lesson_id, came)
+
+    assert await service.file_id_for(sha, AttachmentKind.DOCUMENT, 111) == "BQ-of-A"  # the one it came with
+    assert await service.file_id_for(sha, AttachmentKind.DOCUMENT, 222) is None  # B uploads
+    await service.remember_file_id(sha, AttachmentKind.DOCUMENT, 222, "BQ-of-B")
+    assert await service.file_id_for(sha, AttachmentKind.DOCUMENT, 222) == "BQ-of-B"
+    assert await service.file_id_for(sha, AttachmentKind.PHOTO, 222) is None  # a photo of the bytes is another file
+    await service.remember_file_id(sha, AttachmentKind.DOCUMENT, 222, "BQ-of-B-again")  # refused, uploaded again
+    assert await service.file_id_for(sha, AttachmentKind.DOCUMENT, 222) == "BQ-of-B-again"
+
+    [row] = (await session.scalars(select(Attachment))).all()
+    assert (row.telegram_file_id, row.telegram_bot_id) == ("BQ-of-A", 111)
+    refs = (
+        await session.execute(select(MessengerRef.bot_key, MessengerRef.kind, MessengerRef.key, MessengerRef.ref))
+    ).all()
+    assert [tuple(r) for r in refs] == [(222, "file", f"document:{sha}", "BQ-of-B-again")]

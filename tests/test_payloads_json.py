@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.models import AbsenceReason, DocumentStatus, EventKind
-from services.pushes.payloads import PAYLOADS, DocumentDecided, payload_of, stored
+from services.pushes.payloads import PAYLOADS, Announcement, DocumentDecided, FileRef, payload_of, stored
 from ui.pushes.render import text_of
 
 LINE = {"date": "2026-11-24", "number": 2, "class": "5А", "subgroup": None, "subject": "Математика"}
@@ -211,3 +211,25 @@ def test_keys_it_does_not_know_are_left_out_and_missing_ones_take_their_default(
     assert text_of(EventKind.MARK_DELETED, {"mark_id": 1, "student_id": 2, "lesson_id": 3}, "en") == (
         "✏️ Correction: the mark ? in  for ? was removed"
     )
+
+
+def test_an_announcements_files_with_their_kept_bytes_and_bot_read_and_are_written_again_the_same():
+    """Since files are kept, an announcement's file says whose id it is and where its bytes are (another bot uploads
+    them); a row without them (above) still reads, its file sent by its id."""
+    row = {
+        **WRITTEN_BEFORE[EventKind.ANNOUNCEMENT],
+        "files": [
+            {"kind": "photo", "file_id": "AgAD", "sha256": "ab" * 32, "bot_id": 123456},
+            {"kind": "document", "file_id": "BQAD", "sha256": "cd" * 32, "bot_id": 123456, "file_name": "план.pdf"},
+        ],
+    }
+    payload = payload_of(EventKind.ANNOUNCEMENT, row)
+    assert isinstance(payload, Announcement)
+    assert payload.files == (
+        FileRef("photo", "AgAD", "ab" * 32, 123456),
+        FileRef("document", "BQAD", "cd" * 32, 123456, "план.pdf"),
+    )
+    assert stored(payload) == row
+    old = payload_of(EventKind.ANNOUNCEMENT, WRITTEN_BEFORE[EventKind.ANNOUNCEMENT])
+    assert isinstance(old, Announcement)
+    assert old.files == (FileRef("photo", "AgAD", sha256=None, bot_id=None, file_name=None),)

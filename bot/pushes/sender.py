@@ -1,5 +1,9 @@
 """One push to one chat: its text (cut to Telegram's size) and files, within the bot's rate limiter.
 
+A file goes by its reference when that is this bot's; else by this bot's own reference to the kept bytes, or as the
+bytes themselves, uploaded once per bot (handlers/stored_files.send_stored): an announcement made in Telegram reaches a
+parent on MAX.
+
 What Telegram answers decides the outcome:
 - 429: wait its retry_after and send the same message again;
 - 403 (blocked, deactivated, ...) and "chat not found": GONE, the caller marks the account inactive;
@@ -18,6 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -33,6 +38,9 @@ from aiogram.exceptions import (
 from aiogram.types import InputFile, LinkPreviewOptions, Message
 
 from bot.pushes.limiter import RateLimiter
+from handlers.stored_files import FileRefs, StoredFile, send_stored
+from services.models import AttachmentKind
+from services.pushes.payloads import FileRef
 from ui.formatting import split_text
 
 log = logging.getLogger(__name__)
@@ -80,16 +88,18 @@ async def send(
     limiter: RateLimiter,
     chat_id: int,
     text: str,
-    files: Sequence[Mapping[str, str]] = (),
+    files: Sequence[FileRef | Mapping[str, Any]] = (),
     *,
     uploads: Sequence[InputFile] = (),
+    kept: FileRefs | None = None,
     policy: RetryPolicy = DEFAULT_POLICY,
 ) -> Outcome:
-    """Sends `text` (HTML, the bot's default, without link previews), then each file
-    (`{"kind": "photo" | "document", "file_id": ...}`), then each of `uploads` as a document (a report made for
-    this push) to `chat_id`, one request after another."""
+    """Sends `text` (HTML, the bot's default, without link previews), then each file (a FileRef, or its fields:
+    `{"kind": "photo" | "document", "file_id": ...}`), then each of `uploads` as a document (a report made for
+    this push) to `chat_id`, one request after another. `kept`: the school's kept files, for a file whose reference
+    is another bot's (None: every file goes by its reference)."""
     requests = [_text_request(bot, chat_id, page) for page in split_text(text)]
-    requests += [_file_request(bot, chat_id, file) for file in files]
+    requests += [_file_request(bot, chat_id, _file_ref(file), kept) for file in files]
     requests += [_upload_request(bot, chat_id, upload) for upload in uploads]
     if not requests:
         raise ValueError("a push needs a text or a file")
@@ -114,13 +124,19 @@ def _text_request(bot: Bot, chat_id: int, page: str) -> Request:
     return lambda: bot.send_message(chat_id, page, link_preview_options=NO_PREVIEW)
 
 
-def _file_request(bot: Bot, chat_id: int, file: Mapping[str, str]) -> Request:
-    file_id = file["file_id"]
-    if file["kind"] == "photo":
-        return lambda: bot.send_photo(chat_id, file_id)
-    if file["kind"] == "document":
-        return lambda: bot.send_document(chat_id, file_id)
-    raise ValueError(f"unknown file kind {file['kind']!r}")
+def _file_ref(file: FileRef | Mapping[str, Any]) -> FileRef:
+    return file if isinstance(file, FileRef) else FileRef(**file)
+
+
+def _file_request(bot: Bot, chat_id: int, file: FileRef, kept: FileRefs | None) -> Request:
+    """The file by its reference, by this bot's own or as the kept bytes: tried again as a whole after a 429 or a
+    network error, so an upload that failed is made again (and one that went is not: its reference is remembered)."""
+    try:
+        kind = AttachmentKind(file.kind)
+    except ValueError:
+        raise ValueError(f"unknown file kind {file.kind!r}") from None
+    stored = StoredFile(kind, file.file_id, file.bot_id, file.sha256, file.file_name or "")
+    return lambda: send_stored(bot, chat_id, kept, stored)
 
 
 def _upload_request(bot: Bot, chat_id: int, upload: InputFile) -> Request:

@@ -25,6 +25,7 @@ from bot.channels import channel_of
 from bot.metrics import METRICS
 from services.clock import Clock
 from services.db import write_transaction
+from services.files import FileStore, KeptFiles
 from services.models import utcnow
 from services.pushes.fanout import plan_pending
 from services.pushes.queue import LEASE, Outgoing, Result, claim_due, record, recover, renew
@@ -57,9 +58,12 @@ class PushWorker:
         poll: float = 0.5,
         accounts_at_once: int = 60,
         schools: frozenset[int] | None = None,
+        files: FileStore | None = None,
     ):
-        """`schools`: only these schools' news (a school's own bot); None: every school's."""
+        """`schools`: only these schools' news (a school's own bot); None: every school's. `files`: the school's file
+        store, whose kept bytes this bot uploads when a file's reference is another bot's (None: sent by reference)."""
         self.bot, self.session_factory, self.clock, self.schools = bot, session_factory, clock, schools
+        self.kept = None if files is None else KeptFiles(session_factory, files)
         self.channel = channel_of(bot)  # only the accounts of the bot's messenger
         self.gather, self.poll, self.accounts_at_once = gather, poll, accounts_at_once
         self.limiter = limiter_for(bot.token, self.channel)
@@ -184,7 +188,13 @@ class PushWorker:
             else:
                 uploads = await report_files(self.session_factory, message.reports, outgoing.locale, self.clock)
                 outcome = await send(
-                    self.bot, self.limiter, outgoing.account_id, message.text, list(message.files), uploads=uploads
+                    self.bot,
+                    self.limiter,
+                    outgoing.account_id,
+                    message.text,
+                    message.files,
+                    uploads=uploads,
+                    kept=self.kept,
                 )
                 result = RESULTS[outcome.status]
                 self.stats["429"] += outcome.retries_429

@@ -197,8 +197,15 @@ class AudienceShown:
 
 @dataclass(frozen=True)
 class FileRef:
+    """An announcement's file: the reference it came with and, since files are kept, the bot that reference belongs
+    to and the kept bytes, which another bot (another messenger's) uploads once (services/files.py). Rows written
+    before have neither: sent by the reference, as then."""
+
     kind: str  # an AttachmentKind value
-    file_id: str  # Telegram's
+    file_id: str  # the messenger's reference, of bot_id's bot
+    sha256: str | None = optional()  # the bytes in the school's file store
+    bot_id: int | None = optional()  # the bot file_id belongs to (its aiogram id)
+    file_name: str | None = optional()  # a document's name, for an upload by another bot
 
 
 @dataclass(frozen=True)

@@ -412,14 +412,15 @@ def make_bot(emulator: Emulator, sessions=None, *, token: str = TOKEN, session_c
 
 
 @pytest.fixture
-async def start_worker(bot_world, emulator, clock):
-    """Starts the delivery worker (no gathering window: the tests do not wait for one) as the program does."""
+async def start_worker(bot_world, emulator, clock, file_store):
+    """Starts the delivery worker (no gathering window: the tests do not wait for one) as the program does, with the
+    test's file store; `token`: the bot it sends through."""
     _school, sessions = bot_world
     running: list[tuple[asyncio.Task, Bot]] = []
 
-    def start() -> PushWorker:
-        bot = make_bot(emulator, sessions)
-        worker = PushWorker(bot, sessions, clock, gather=timedelta(0), poll=0.05)
+    def start(token: str = TOKEN) -> PushWorker:
+        bot = make_bot(emulator, sessions, token=token)
+        worker = PushWorker(bot, sessions, clock, gather=timedelta(0), poll=0.05, files=file_store)
         running.append((asyncio.create_task(worker.run()), bot))
         return worker
 

@@ -5,6 +5,8 @@ audience is refused with an alert (ACC-4), a program file and a too long text ar
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import select
 
 from services.announcements import announcement_recipients
@@ -82,7 +84,14 @@ async def test_class_teacher_sends_an_announcement_with_a_photo_to_the_classs_pa
     assert event.payload == {
         "audience": {"scope": "class_parents", "title": "5А", "grade": 5, "class_id": school.classes["5А"]},
         "text": "Родительское собрание <в пятницу> в 18:00, каб. 12.",
-        "files": [{"kind": "photo", "file_id": sent["photo"][-1]["file_id"]}],
+        "files": [
+            {
+                "kind": "photo",
+                "file_id": sent["photo"][-1]["file_id"],
+                "sha256": hashlib.sha256(PHOTO).hexdigest(),  # kept by the school: another bot uploads these bytes
+                "bot_id": 123456,  # the bot the file id belongs to
+            }
+        ],
         "author": {"person_id": school.staff["math"], "name": "Смирнова Елена Викторовна", "role": "class_teacher"},
     }
     async with sessions() as session:

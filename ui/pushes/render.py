@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from services.models import EventKind
-from services.pushes.payloads import Announcement, MarkAdded, MarkChanged, Payload, ReportReady, payload_of
+from services.pushes.payloads import Announcement, FileRef, MarkAdded, MarkChanged, Payload, ReportReady, payload_of
 from services.pushes.queue import Item, Outgoing
 from ui.i18n import Translator
 
@@ -35,7 +35,7 @@ TAKEN_BACK = (EventKind.MARK_DELETED, EventKind.ABSENCE_REMOVED)
 @dataclass(frozen=True)
 class Rendered:
     text: str
-    files: tuple[dict, ...] = ()
+    files: tuple[FileRef, ...] = ()  # sent by bot/pushes/sender.py, by reference or from the kept bytes
     reports: tuple[ReportReady, ...] = ()  # made into files as the message is sent (bot/pushes/reports.py)
 
 
@@ -69,12 +69,7 @@ def render(outgoing: Outgoing) -> Rendered | None:
         separator = "\n\n" if any("\n" in block for block in blocks) else "\n"
         body = separator.join(blocks)
         parts.append(f"<b>{html.escape(heading)}</b>\n{body}" if heading else body)
-    files = tuple(
-        {"kind": f.kind, "file_id": f.file_id}
-        for one in news
-        if isinstance(one.payload, Announcement)
-        for f in one.payload.files
-    )
+    files = tuple(f for one in news if isinstance(one.payload, Announcement) for f in one.payload.files)
     reports = tuple(one.payload for one in news if isinstance(one.payload, ReportReady))
     return Rendered("\n\n".join(parts), files, reports)
 
