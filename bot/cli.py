@@ -329,7 +329,7 @@ async def cmd_migrate(args, settings: Settings) -> None:
 
 async def cmd_run(args, settings: Settings) -> None:
     check_token(settings)
-    if args.webhook and settings.webhook_url is None:
+    if args.webhook and settings.webhook_url is None and (settings.bot_token or settings.school_bots):
         from ui.i18n import gettext
 
         raise CliError(

@@ -179,7 +179,8 @@ class Settings(BaseSettings):
         if url is None:
             return None
         parts = urlsplit(url)
-        if parts.scheme != "https" or parts.port not in (None, 443):
+        local = parts.hostname in ("127.0.0.1", "localhost")  # a local MAX emulator (devtools/sandbox/max)
+        if not local and (parts.scheme != "https" or parts.port not in (None, 443)):
             raise ValueError("an https:// address on port 443: MAX sends its updates to no other")
         return parts._replace(path=parts.path or "/max").geturl()
 

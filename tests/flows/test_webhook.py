@@ -18,6 +18,8 @@ from bot.config import Settings
 from bot.runtime import run_webhook
 from tests.flows.conftest import TOKEN, TelegramUser
 
+pytestmark = pytest.mark.telegram_only("Telegram's webhook and its header; MAX's is tests/flows/test_max_webhook.py")
+
 SECRET = "webhook-Secret_42"
 GREETING = "Это электронный журнал и дневник школы."
 
