@@ -200,7 +200,7 @@ async def run_webhook(settings: Settings, *, handle_signals: bool = True) -> Non
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else await peers.secret()
         # Every request to either webhook takes one of the same slots: MAX's updates and Telegram's together.
         slots = asyncio.Semaphore(settings.max_updates_in_flight)
-        app = webhook_app(routes, dp, secret, slots=slots)
+        app = webhook_app(routes, dp, secret, slots=slots, bots=bots.all())
         max_hook = max_webhook(settings, bots, dp, app, secret, slots)
         dp["health"].add_routes(app)  # /healthz and /metrics beside the webhook
         runner = web.AppRunner(app)
@@ -285,7 +285,9 @@ def webhook_routes(path: str, bots: Mapping[int | None, Bot]) -> dict[str, Bot]:
     return {f"{path.rstrip('/')}/{bot.id}": bot for bot in bots.values()}
 
 
-def webhook_app(routes: Mapping[str, Bot], dp: Dispatcher, secret: str, *, slots: asyncio.Semaphore) -> web.Application:
+def webhook_app(
+    routes: Mapping[str, Bot], dp: Dispatcher, secret: str, *, slots: asyncio.Semaphore, bots: list[Bot]
+) -> web.Application:
     """aiogram's handler on each path of `routes` for its bot (401 without the right secret), the dispatcher's startup
     and shutdown around it; at most as many updates handled at once as `slots` has, of all the bots (UpdatesOnly).
 
@@ -297,7 +299,6 @@ def webhook_app(routes: Mapping[str, Bot], dp: Dispatcher, secret: str, *, slots
     for path, bot in routes.items():
         app.router.add_post(path, UpdatesOnly(dp, bot, secret_token=secret, slots=slots).handle)
     # As start_polling gives them: every bot, and one of them as `bot`.
-    bots = list(routes.values())
     workflow = {"dispatcher": dp, "bots": bots, "bot": bots[-1], **dp.workflow_data}
 
     async def startup(_: web.Application) -> None:

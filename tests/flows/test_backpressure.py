@@ -16,6 +16,10 @@ from bot.runtime import run_polling, run_webhook
 from tests.flows.conftest import TOKEN, TelegramUser
 from tests.flows.test_webhook import GREETING, free_port
 
+pytestmark = pytest.mark.telegram_only(
+    "the updates in flight of a Telegram-served process; the MAX bot shares its runtime"
+)
+
 LIMIT = 3
 USERS = 10
 STARTUP = 30.0

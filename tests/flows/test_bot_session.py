@@ -16,6 +16,10 @@ from bot.config import Settings
 from bot.runtime import create_bot
 from tests.flows.conftest import TOKEN, TelegramUser
 
+pytestmark = pytest.mark.telegram_only(
+    "aiogram's Bot API session; MAX's session is tested in tests/test_max_session.py"
+)
+
 
 @pytest.fixture
 def models_built(monkeypatch) -> list[str]:

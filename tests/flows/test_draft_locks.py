@@ -10,6 +10,7 @@ import tempfile
 from itertools import cycle
 from pathlib import Path
 
+import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
@@ -25,6 +26,10 @@ from tests.flows.conftest import TOKEN, LocalHttpSession, TelegramUser, code_for
 from tests.flows.test_attendance_flow import absent_names
 from tests.redis_db import redis  # noqa: F401 (a fixture)
 from ui.screens import LocksInMemory
+
+pytestmark = pytest.mark.telegram_only(
+    "two Telegram-served processes; the lock is the messenger's chat, whatever it is"
+)
 
 # The four of the mini school's 5А and a dozen more: each process has taps waiting for its lock while the other
 # holds its own, as under a teacher's quick taps, and both stay under the flood limit (bot.dispatcher.FLOOD_LIMIT).

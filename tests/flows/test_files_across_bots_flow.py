@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import select, update
 
 from services.models import EventKind, OutboxEvent
@@ -14,6 +15,8 @@ from tests.files import PHOTO
 from tests.flows.conftest import TOKEN, TelegramUser, code_for, plain, polling_bot
 from tests.flows.test_kept_files_flow import refs_of, uploaded
 from tests.flows.test_pushes_flow import statuses
+
+pytestmark = pytest.mark.telegram_only("two Telegram bots; a file across messengers is in test_two_messengers_flow.py")
 
 TOKEN_B = "654321:NEW-token"
 BOT_A, BOT_B = 123456, 654321

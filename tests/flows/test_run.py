@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import time
 
+import pytest
+
 from bot.config import Settings
 from bot.runtime import run_polling
 from services.db import create_engine, create_session_factory
@@ -14,6 +16,10 @@ from services.pushes.payloads import DocumentDecided
 from services.records import emit
 from tests.factories import add_link, build_school
 from tests.flows.conftest import TOKEN, TelegramUser
+
+pytestmark = pytest.mark.telegram_only(
+    "`schoolbot run` against the local Bot API; MAX's run is played in test_max_webhook.py and test_two_messengers_flow.py"
+)
 
 
 async def test_run_polls_the_local_bot_api_and_answers(emulator, tmp_path):

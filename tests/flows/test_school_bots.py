@@ -37,6 +37,10 @@ from tests.flows.conftest import TOKEN, TelegramUser, plain
 from tests.flows.test_cross_school_replay import give_school_2_its_own_names
 from tests.flows.test_webhook import free_port
 
+pytestmark = pytest.mark.telegram_only(
+    "several schools' own bots are Telegram bots (SCHOOL_BOTS); MAX serves every school through one"
+)
+
 TOKEN_B = "654321:TEST-token-of-school-2"
 STRANGER = "Это электронный журнал и дневник школы."
 OTHER_SCHOOL = "Этот код — для бота другой школы: отправьте его боту той школы, которая его выдала."

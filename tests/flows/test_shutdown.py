@@ -18,6 +18,8 @@ from tests.flows.conftest import TOKEN, TelegramUser
 from tests.flows.test_webhook import GREETING, free_port
 from ui.errors_text import error_text
 
+pytestmark = pytest.mark.telegram_only("the SIGTERM drain of a Telegram-served process; the MAX bot shares its runtime")
+
 STARTUP = 30.0  # interpreter, imports and migrations on a slow machine
 REPLY_DELAY = 1.5
 

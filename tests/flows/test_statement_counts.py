@@ -12,9 +12,15 @@ counted, each with its limit."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.flows.conftest import open_card
 from tests.flows.test_diary_flow import ARTYOM_TODAY, keep_journal
 from tests.statements import statements_of_one_update
+
+pytestmark = pytest.mark.telegram_only(
+    "the counts are of the journal's work; a MAX bot also keeps each sent message's id (one more statement a message)"
+)
 
 # The cold diary reads the class's substitutions once (ACC-5: the substitute is named), then keeps them with the
 # timetable: one statement more cold, none warm.

@@ -61,7 +61,7 @@ class TwoMessengers:
 @pytest.fixture
 async def two_messengers(school_db, clock) -> AsyncIterator[TwoMessengers]:
     """The bot as `schoolbot run` serves BOT_TOKEN and MAX_TOKEN: one dispatcher, both bots, a worker each."""
-    school, sessions = school_db
+    _school, sessions = school_db
     files = FileStore(Path(tempfile.mkdtemp()))
     telegram, max_ = await BotAPIEmulator().start(), await MaxAPIEmulator().start()
     in_telegram = make_bot(telegram, sessions, session_class=LocalHttpSession)
