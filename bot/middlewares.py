@@ -54,6 +54,10 @@ class PrivateChatsOnly(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if chat is not None and chat.type == ChatType.PRIVATE and user is not None:
             return await handler(event, data)
+        # A tap under a message deleted since (MAX says no more of it): whatever follows goes to the person's own
+        # chat with the bot (screens.chat_of), nowhere else.
+        if chat is None and user is not None and isinstance(event, Update) and event.callback_query is not None:
+            return await handler(event, data)
         if not isinstance(event, Update):
             return None
         bot: Bot = data["bot"]

@@ -169,8 +169,9 @@ class TelegramUser:
         return [e["url"] for e in entities if e["type"] == "text_link"]
 
     @property
-    def personal_commands(self) -> bool:
-        """Telegram shows each person their profile's commands; MAX one list for the bot (bot/dispatcher.py)."""
+    def menus_per_chat(self) -> bool:
+        """Telegram keeps each person's own commands and keyboard, and takes them away; MAX has one command list for
+        the bot (bot/dispatcher.py) and the menu as buttons under messages, which stay where they were sent."""
         return not in_max(self.emulator)
 
     def commands(self) -> list[str]:

@@ -172,7 +172,7 @@ async def test_a_plain_teacher_or_a_parent_has_no_announcements_and_a_forged_aud
     for person in (school.staff["eng1"], school.parents["borisov_father"]):
         user = await linked(person)
         assert "Объявление" not in user.keyboard()
-        assert "announce" not in user.commands() or not user.personal_commands
+        assert "announce" not in user.commands() or not user.menus_per_chat
         await user.send("/announce")
         assert user.last_text() == HELP
         answer = await user.tap_raw(forged_5b)

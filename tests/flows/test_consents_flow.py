@@ -71,7 +71,7 @@ async def test_withdrawal_in_settings_ends_access_at_once_the_childs_too_ACC_7(b
     await mother.tap("Да, отозвать согласие")
     await mother.emulator.wait_for_bot_message(mother.token, mother.id)
     assert "Согласие отозвано" in mother.last_text()
-    assert mother.keyboard() == [] and (mother.commands() == [] or not mother.personal_commands)
+    assert not mother.menus_per_chat or mother.keyboard() == [] == mother.commands()
     assert await account_of(sessions, school.parents["alekseeva_mother"]) is None
     assert await account_of(sessions, school.student_persons["alekseev"]) is None  # rested on her consent
     async with sessions() as session:
@@ -127,7 +127,7 @@ async def test_a_parent_and_a_teacher_cannot_open_the_consents_ACC_7(bot_world, 
     teacher = await linked(school.staff["math"])
     for user in (mother, teacher):
         assert "Согласия" not in user.keyboard()
-        assert "consents" not in user.commands() or not user.personal_commands
+        assert "consents" not in user.commands() or not user.menus_per_chat
         await user.send("/consents")
         assert "Согласия" not in user.last_text()
         for forged in (

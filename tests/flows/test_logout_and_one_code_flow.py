@@ -57,7 +57,7 @@ async def test_logout_asks_first_and_says_how_to_come_back_ACC_8(bot_world, link
     await mother.tap("Выйти")
     await mother.emulator.wait_for_bot_message(TOKEN, mother.id)
     assert mother.last_text() == "Вы вышли.\n" + COME_BACK
-    assert mother.keyboard() == [] and (mother.commands() == [] or not mother.personal_commands)
+    assert not mother.menus_per_chat or mother.keyboard() == [] == mother.commands()
     assert await account_of(sessions, school.parents["alekseeva_mother"]) is None
     await mother.send("/logout")
     assert mother.last_text() == "Вы и не были авторизованы."

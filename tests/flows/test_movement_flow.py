@@ -174,7 +174,7 @@ async def test_a_teacher_has_no_book_and_another_schools_ids_are_refused_ROLE_2(
         other = await build_school(session, "Школа № 8")
     teacher = await linked(school.staff["math"])
     assert "Книга движения" not in teacher.keyboard()
-    assert "movement" not in teacher.commands() or not teacher.personal_commands
+    assert "movement" not in teacher.commands() or not teacher.menus_per_chat
     forged = MovementCB(action=MoveAction.cls, flow=MoveFlow.leaving, cls=school.classes["5А"]).pack()
     assert (await teacher.tap_raw(forged))["text"] == STALE
     await teacher.send("/movement")

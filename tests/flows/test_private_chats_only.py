@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 
+import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 
@@ -15,6 +16,11 @@ from bot.dispatcher import create_dispatcher
 from tests.flows.conftest import TOKEN
 from tests.flows.test_marks_flow import a_term_of_marks
 from ui.callbacks import DiaryCB
+
+pytestmark = pytest.mark.telegram_only(
+    "Telegram's groups, supergroups and channels (a command to @the_bot, a post signed by a channel); MAX's group "
+    "chats stop at the same door (bot.middlewares.PrivateChatsOnly reads the chat's type from either)"
+)
 
 CLASS_CHAT, CHANNEL = -100_500_001, -100_500_002
 LINE = "Бот работает только в личных сообщениях: напишите ему — @sandbox_123456_bot."

@@ -54,7 +54,7 @@ async def test_parent_of_two_sets_each_childs_pushes_apart_ROLE_1_ACC_2(bot_worl
     await mother.tap("🗓 Новые оценки: в сводке")
     assert mother.buttons()[0] == "🔕 Новые оценки: выкл."
     assert len(mother.texts()) == shown  # one message, edited in place
-    assert await stored_modes(sessions) == {(mother.id, school.students["alekseev"], "marks", "off")}
+    assert await stored_modes(sessions) == {(mother.account_id, school.students["alekseev"], "marks", "off")}
 
     await mother.send("/switch")
     await mother.tap("Ксения, 5Б")
@@ -241,7 +241,7 @@ async def test_settings_in_english_for_a_parent_of_one(bot_world, linked):
     assert father.last_text() == "This is not a time: send it as HH:MM, for example 18:30."
     await father.send("12:00")
     assert "Digest: every day at 12:00." in father.last_text()
-    assert await stored_modes(sessions) == {(father.id, school.students["borisova"], "announcements", "digest")}
+    assert await stored_modes(sessions) == {(father.account_id, school.students["borisova"], "announcements", "digest")}
     assert await account_times(sessions, father.account_id) == (time(12), time(21), time(8))
 
 
@@ -253,4 +253,4 @@ async def test_a_student_sets_their_own_pushes_ACC_1(bot_world, linked):
     await student.press("Настройки")
     assert student.last_text().startswith("Уведомления: Лев Зайцев, 5Б\n")
     await student.tap("🗓 Домашнее задание: в сводке")
-    assert await stored_modes(sessions) == {(student.id, school.students["zaitsev"], "homework", "off")}
+    assert await stored_modes(sessions) == {(student.account_id, school.students["zaitsev"], "homework", "off")}

@@ -190,14 +190,14 @@ async def test_the_deputy_assigns_a_substitute_for_tomorrow_who_keeps_the_lesson
 async def test_a_teacher_and_a_parent_have_no_substitutions_and_a_forged_teacher_is_refused_ACC_5(bot_world, linked):
     school, sessions = bot_world
     teacher = await linked(school.staff["math"])
-    assert "substitutions" not in teacher.commands() or not teacher.personal_commands
+    assert "substitutions" not in teacher.commands() or not teacher.menus_per_chat
     await teacher.send("/substitutions")
     assert teacher.last_text() == "Отправьте /help, чтобы узнать, что умеет бот."  # no such command for them
     answer = await teacher.tap_raw(SubstCB(action=SubstAction.new).pack())
     assert answer["text"] == "Эта кнопка устарела. Меню — по команде /help."  # the deputy's router is not theirs
     assert await substitutions(sessions) == []
     mother = await linked(school.parents["alekseeva_mother"])
-    assert "substitutions" not in mother.commands() or not mother.personal_commands
+    assert "substitutions" not in mother.commands() or not mother.menus_per_chat
 
     async with sessions() as session:
         other = await build_school(session, "Школа № 8")
