@@ -1,9 +1,6 @@
 """A per-user flood limit: past `limit` updates in a second, a user's updates are dropped until the second
 is over, and they are told once. It runs before the database is touched, so a flood costs one dict lookup
-per update, and nobody else waits for it.
-
-In MAX the limit is MAX_FLOOD_LIMIT at most: MAX takes 2 messages a second to one chat, so the answers to more than
-a few updates a second would only queue, each holding its update (and its database connection) while it waits."""
+per update, and nobody else waits for it."""
 
 from __future__ import annotations
 
@@ -16,15 +13,12 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import CallbackQuery, TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels import channel_of
 from bot.middlewares import Handler
 from services.accounts import AccountService
-from services.models import Channel
 from ui.i18n import DEFAULT_LOCALE, LOCALES, gettext
 
 WINDOW = 1.0  # seconds
 FORGET_AFTER = 10_000  # users tracked before the idle ones are forgotten
-MAX_FLOOD_LIMIT = 4  # updates a second of one person in MAX: two seconds of answers
 
 
 @dataclass
@@ -42,13 +36,13 @@ class ThrottleMiddleware(BaseMiddleware):
         monotonic: Callable[[], float] = time.monotonic,
     ):
         self.session_factory = session_factory
-        self.limits = {Channel.TELEGRAM: limit, Channel.MAX: min(limit, MAX_FLOOD_LIMIT)}
+        self.limit = limit
         self.monotonic = monotonic
         self.windows: dict[int, _Window] = {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or self._allowed(user.id, self.limits[channel_of(data["bot"])]):
+        if user is None or self._allowed(user.id):
             return await handler(event, data)
         window = self.windows[user.id]
         if not window.warned:
@@ -58,7 +52,7 @@ class ThrottleMiddleware(BaseMiddleware):
             await event.callback_query.answer()  # a dropped tap still stops its button spinning
         return None
 
-    def _allowed(self, user_id: int, limit: int) -> bool:
+    def _allowed(self, user_id: int) -> bool:
         now = self.monotonic()
         window = self.windows.get(user_id)
         if window is None or now - window.started >= WINDOW:
@@ -66,7 +60,7 @@ class ThrottleMiddleware(BaseMiddleware):
                 self.windows = {k: w for k, w in self.windows.items() if now - w.started < WINDOW}
             window = self.windows[user_id] = _Window(now)
         window.count += 1
-        return window.count <= limit
+        return window.count <= self.limit
 
     async def _warn(self, bot: Bot, event: TelegramObject, user: User) -> None:
         async with self.session_factory() as session:

@@ -45,7 +45,7 @@ async def test_logout_asks_first_and_says_how_to_come_back_ACC_8(bot_world, link
     await mother.send("/logout")
     assert mother.last_text() == "Выйти из школьного дневника в этом мессенджере?\n\n" + COME_BACK
     assert mother.buttons() == ["Выйти", "Остаться"]
-    assert await account_of(sessions, school.parents["alekseeva_mother"]) == mother.id  # nothing done yet
+    assert await account_of(sessions, school.parents["alekseeva_mother"]) == mother.account_id  # nothing done yet
 
     await mother.tap("Остаться")
     assert mother.last_text() == "Вы остаётесь в системе."
