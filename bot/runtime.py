@@ -83,7 +83,8 @@ class Bots:
 
 
 def create_max(settings: Settings, sessions) -> Bot | None:
-    """The MAX bot of MAX_TOKEN, its message ids kept in the database (bot/max/refs.py); None without a token."""
+    """The MAX bot of MAX_TOKEN, its message ids kept in the database through `sessions` (bot/max/refs.py); None
+    without a token."""
     if settings.max_token is None:
         return None
     from bot.max import DatabaseRefs, create_max_bot
@@ -113,7 +114,10 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bots, Di
         redis = storage.redis if isinstance(storage, RedisStorage) else None
         configure_limits(redis, settings.messages_per_second)
         sessions = create_session_factory(engine, Freshness(redis))
-        bots = Bots(create_bots(settings), create_max(settings, sessions))
+        # The MAX bot keeps each message's id as it sends it, while the update that sends holds one of the pool's
+        # connections: with every update in hand holding one, a shared pool would leave none for the id.
+        refs_engine = create_engine(settings.database_url) if settings.max_token is not None else None
+        bots = Bots(create_bots(settings), create_max(settings, refs_engine and create_session_factory(refs_engine)))
         # ADMIN_CHAT_IDS are Telegram chats: the alerts go through Telegram's bots.
         alerts = Alerts(bots.telegram.values(), settings.admin_chat_ids, settings.locale)
         to_alerts = ErrorsToAlerts(alerts)
@@ -141,6 +145,8 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bots, Di
             configure_alerts(None)
             for bot in bots.all():
                 await bot.session.close()
+            if refs_engine is not None:
+                await refs_engine.dispose()
     finally:
         await engine.dispose()
 

@@ -301,8 +301,7 @@ def add_link(session: AsyncSession, person_id: int, account_id: int, channel: Ch
     session.add(PersonAccount(person_id=person_id, account_id=account_id, channel=channel))
 
 
-async def account_of(session: AsyncSession, person_id: int, channel: Channel = Channel.TELEGRAM) -> int | None:
-    """The account the person is linked to on `channel`, None if none."""
-    return await session.scalar(
-        select(PersonAccount.account_id).where(PersonAccount.person_id == person_id, PersonAccount.channel == channel)
-    )
+async def account_of(session: AsyncSession, person_id: int, channel: Channel | None = None) -> int | None:
+    """The account the person is linked to on `channel` (None: on any, the first), None if none."""
+    where = [PersonAccount.person_id == person_id] + ([PersonAccount.channel == channel] if channel else [])
+    return await session.scalar(select(PersonAccount.account_id).where(*where).order_by(PersonAccount.account_id))

@@ -26,7 +26,7 @@ from weakref import WeakKeyDictionary
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -383,12 +383,15 @@ def limiter_for(token: str, channel: Channel = Channel.TELEGRAM) -> RateLimiter:
 class SharedLimits(BaseRequestMiddleware):
     """`bot.session.middleware(SharedLimits())`: the bot's replies count against the same 30 a second as
     its pushes, so that the two together stay within the messenger's limit for the token. Telegram counts the
-    messages; MAX every request (but the long poll, one request however long it waits) and a chat's messages."""
+    messages; MAX every request, its long polls too, and a chat's messages."""
 
     async def __call__(self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod):
         in_max = channel_of(bot) is Channel.MAX
-        counted = in_max or method.__api_method__.lower().startswith(MESSAGE_METHODS)
-        if _in_slot.get() or not counted or isinstance(method, GetUpdates):
+        if in_max:  # every request, the long poll too; a tap's answer without a text is not sent there
+            counted = not (isinstance(method, AnswerCallbackQuery) and not method.text)
+        else:  # Telegram's limits are of messages
+            counted = method.__api_method__.lower().startswith(MESSAGE_METHODS)
+        if _in_slot.get() or not counted:
             return await make_request(bot, method)
         chat_id = getattr(method, "chat_id", None) if in_max else None
         async with limiter_for(bot.token, channel_of(bot)).overall(chat_id if isinstance(chat_id, int) else None):

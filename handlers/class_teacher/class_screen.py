@@ -23,7 +23,7 @@ from services.class_absences import ClassAbsence, ClassDay, ClassLesson
 from services.container import Services
 from services.errors import NotFound
 from services.invites import IssuedCode, UnlinkedPerson
-from services.models import AbsenceReason, ConsentAnswer, Role
+from services.models import AbsenceReason, Channel, ConsentAnswer, Role
 from ui.callbacks import ClassCB, ClassReasonCB, ClassReport, ClassReportCB, ClassView, ReasonScope
 from ui.formatting import absence_reason, day_title, short_date, split_text
 from ui.invite_links import InviteLinks
@@ -334,7 +334,9 @@ async def on_codes(
 
 async def send_codes(screen: Screen, codes: list[IssuedCode], links: InviteLinks | None) -> None:
     """`links`: the bots the codes lead to (the program names each messenger it serves); by default this bot."""
-    links = links or InviteLinks(telegram=(await screen.bot.me()).username)
+    if links is None:
+        name = (await screen.bot.me()).username
+        links = InviteLinks(max=name) if getattr(screen.bot, "channel", None) is Channel.MAX else InviteLinks(name)
     for part in split_text(codes_text(codes, links)):
         await screen.send(part)
 

@@ -163,6 +163,11 @@ class TelegramUser:
         rows = (self.emulator.last_message(self.token, self.id).get("reply_markup") or {}).get("inline_keyboard", [])
         return [button["text"] for row in rows for button in row]
 
+    def bot_username(self) -> str:
+        """The username of the bot the person writes to, in their messenger."""
+        state = self.emulator.state(self.token)
+        return state.me["username"] if in_max(self.emulator) else state.user["username"]
+
     def links(self) -> list[str]:
         """The addresses the words of the bot's last message link to, in order."""
         entities = self.emulator.last_message(self.token, self.id).get("entities", [])

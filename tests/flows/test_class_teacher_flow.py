@@ -17,7 +17,7 @@ from services.invites import InviteService, hash_code
 from services.journal import JournalService
 from services.models import Absence, AbsenceReason, DocumentKind, InviteCode, Lesson
 from tests.factories import MONDAY, TODAY, account_of, open_lesson
-from tests.flows.conftest import plain
+from tests.flows.conftest import in_max, plain
 from tests.flows.test_attendance_flow import set_edit_window
 from ui.callbacks import ClassCB, ClassReasonCB
 
@@ -212,17 +212,19 @@ async def test_unlinked_people_get_fresh_codes_shown_to_the_class_teacher_only_A
     shown = math.texts()
     assert "код выдан, действует до 8 дек." in plain(shown[-2])  # the list, edited in place
     lines = shown[-1].split("\n")
+    # The bot the class teacher writes to, and a link to it with each code: «… — Telegram» or «… — MAX».
+    name, messenger = math.bot_username(), ("MAX" if in_max(math.emulator) else "Telegram")
+    bot, link = (f"{name} (MAX)", "https://max.ru/") if messenger == "MAX" else (f"@{name}", "https://t.me/")
     assert lines[:3] == [
         "Новые коды",
         (
             "Каждый код действует 14 дней и срабатывает один раз. Передайте каждому только его код: человек "
-            "открывает бота @sandbox_123456_bot, нажимает «Старт» и отправляет код."
+            f"открывает бота {bot}, нажимает «Старт» и отправляет код."
         ),
         "",
     ]
-    # Each code with its deep link: «… — Telegram», the word a link to the bot with the code in it.
-    codes = dict(re.fullmatch(r"(.+): (\w{10}) — Telegram", line).groups() for line in lines[3:])
-    assert math.links() == [f"https://t.me/sandbox_123456_bot?start={code}" for code in codes.values()]
+    codes = dict(re.fullmatch(rf"(.+): (\w{{10}}) — {messenger}", line).groups() for line in lines[3:])
+    assert math.links() == [f"{link}{name}?start={code}" for code in codes.values()]
     assert list(codes) == [
         "Алексеев Артём Игоревич (ученик)",
         "Борисова Вера Олеговна (ученик)",
