@@ -67,7 +67,7 @@ from aiogram import Bot, Dispatcher
 from pydantic import SecretStr
 from sqlalchemy import delete, func, insert, select
 
-from bench.bot_roundtrip import NOW, clock, offered_rate, round_trip
+from bench.bot_roundtrip import NOW, clock, round_trip
 from bench.demo_db import TODAY, demo_sessions
 from bench.pushes import NO_QUIET, clear_outbox, journal_clock
 from bot.channels import from_max
@@ -347,16 +347,52 @@ async def at_once(m: Messenger, user_ids: list[int], rounds: int) -> dict:
 
 async def steady(m: Messenger, user_ids: list[int], args) -> dict:
     """/diary at `args.rate` a second, the parents in turn, for `args.duration` s; replies counted until `args.grace`
-    s after (bench/bot_roundtrip.offered_rate, its warm-up a second before: in Telegram's emulator, two replies to one
-    chat within a second are one too many)."""
-    await diary(m, user_ids[-1])
+    s after. As bench/bot_roundtrip.offered_rate, but its warm-up a second before the first /diary of the same
+    parent: in Telegram's emulator, two replies to one chat within a second are one too many."""
+    await diary(m, user_ids[0])  # warm-up
     await asyncio.sleep(1.1)
-    moment = time.monotonic()
-    result = await offered_rate(
-        m.emulator, m.token, [*user_ids[-1:], *user_ids[:-1]], args.rate, args.duration, args.grace, True
-    )
-    result["limits"] = m.meter.window(moment, time.monotonic())
-    return result
+    state = m.emulator.state(m.token)
+    seen = {u: len(state.chats[u].events) if u in state.chats else 0 for u in user_ids}
+    sent: dict[int, list[float]] = {u: [] for u in user_ids}
+    latencies: list[float] = []
+
+    def collect() -> bool:
+        now = time.perf_counter()
+        for user_id in user_ids:
+            chat = state.chats.get(user_id)
+            if chat is None:
+                continue
+            replies = sum(1 for event in chat.events[seen[user_id] :] if event.get("reply_markup"))
+            latencies.extend((now - at) * 1000 for at in sent[user_id][:replies])
+            del sent[user_id][:replies]
+            seen[user_id] = len(chat.events)
+        return False
+
+    async def collector() -> None:
+        while True:
+            await state.changed.wait_until(collect, 3600)
+
+    collecting = asyncio.create_task(collector())
+    moment, cpu, started = time.monotonic(), time.process_time(), time.perf_counter()
+    offered = int(args.rate * args.duration)
+    for i in range(offered):
+        await asyncio.sleep(max(0.0, started + i / args.rate - time.perf_counter()))
+        user_id = user_ids[i % len(user_ids)]
+        sent[user_id].append(time.perf_counter())
+        m.emulator.user_sends_text(m.token, user_id, "/diary", language_code="ru")
+    await asyncio.sleep(max(0.0, started + args.duration + args.grace - time.perf_counter()))
+    collect()
+    cpu = time.process_time() - cpu
+    collecting.cancel()
+    return {
+        "offered": offered,
+        "answered": len(latencies) / offered,
+        "p50": pct(latencies, 0.5),
+        "p95": pct(latencies, 0.95),
+        "p99": pct(latencies, 0.99),
+        "cpu_ms": cpu * 1000 / max(1, len(latencies)),
+        "limits": m.meter.window(moment, time.monotonic()),
+    }
 
 
 # --- pushes ----------------------------------------------------------------------------------------
@@ -706,6 +742,8 @@ async def main(args) -> None:
             f"{name}: the fan-outs' requests by call {dict(p['by call'])}; worker {p['worker']}; "
             f"replies meanwhile {p['replies in all']}, failed {dict(p['replies failed'])}"
         )
+        for what, phase in (*results[name]["at once"].items(), ("steady", results[name]["steady"])):
+            print(f"{name}, {what}: requests by call {phase['limits']['by call']}")
     print(f"\ndate: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (the bot's clock: {NOW:%d %b %Y %H:%M})")
     print(
         "load average (1, 5, 15 min) at the start, after MAX, at the end: "
