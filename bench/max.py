@@ -33,7 +33,8 @@ taken from the bot's pool as `schoolbot run` makes it: with MAX_UPDATES_IN_FLIGH
 one of the pool's 15 connections while it replies, the ids of the replies wait for a 16th until SQLAlchemy's pool
 timeout (30 s) and the update fails. So that the figures are of the limits and not of that, the MAX bot here keeps
 them through an engine of its own on the same database (--refs-pool own, the default); --refs-pool shared runs it as
-deployed.
+deployed, to see that: replies 30 s late, «Извините, что-то пошло не так», and the run itself may end in
+SQLAlchemy's TimeoutError (its own sessions wait for the same pool).
 
 The 429 answers are counted at the emulators' rate checks (wrapped in this process; the emulators are unchanged),
 with the call each refused; every request let through is timed there too, so the table shows the most requests
