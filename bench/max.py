@@ -28,13 +28,8 @@ gathering window). Timed from the save (OutboxEvent.created_at) to the last pare
 reply parents send /diary in turn, one every --reply-every s (each parent's chat every N × that): the p95 of those
 replies while a fan-out is under way says whether replies go first.
 
-The MAX session keeps each message's id in the database (bot/max/refs.DatabaseRefs) through a session of its own,
-taken from the bot's pool as `schoolbot run` makes it: with MAX_UPDATES_IN_FLIGHT (15) updates in hand, each holding
-one of the pool's 15 connections while it replies, the ids of the replies wait for a 16th until SQLAlchemy's pool
-timeout (30 s) and the update fails. So that the figures are of the limits and not of that, the MAX bot here keeps
-them through an engine of its own on the same database (--refs-pool own, the default); --refs-pool shared runs it as
-deployed, to see that: replies 30 s late, «Извините, что-то пошло не так», and the run itself may end in
-SQLAlchemy's TimeoutError (its own sessions wait for the same pool).
+The MAX session keeps each message's id in the database (bot/max/refs.DatabaseRefs) through an engine of its own,
+as `schoolbot run` makes it (bot/runtime.bot_and_dispatcher): the updates in hand hold the main pool's connections.
 
 The 429 answers are counted at the emulators' rate checks (wrapped in this process; the emulators are unchanged),
 with the call each refused; every request let through is timed there too, so the table shows the most requests
@@ -147,10 +142,9 @@ def most_in_a_second(times: list[float]) -> int:
     return most
 
 
-def watch_max(emulator: MaxAPIEmulator, long_polls_free: bool = False) -> Meter:
+def watch_max(emulator: MaxAPIEmulator) -> Meter:
     """MAX's emulator checks every request (rates.check) and then a message's chat (rates.check_chat); the call
-    being checked is the last one logged (logged just before, with no await between). `long_polls_free`: a long
-    poll (GET /updates) is let through uncounted, to see whether the 429s come from it."""
+    being checked is the last one logged (logged just before, with no await between)."""
     meter, rates = Meter(), emulator.rates
     check, check_chat = rates.check, rates.check_chat
 
@@ -158,9 +152,6 @@ def watch_max(emulator: MaxAPIEmulator, long_polls_free: bool = False) -> Meter:
         return emulator.call_log[-1][1] if emulator.call_log else "?"
 
     def bot_wide(token: str) -> None:
-        if long_polls_free and last_call() == "GET /updates":
-            meter.requests.append((time.monotonic(), last_call()))
-            return
         try:
             check(token)
         except Exception:
@@ -219,13 +210,13 @@ class Messenger:
         return AccountRef(user_id)
 
 
-def messenger(name: str, emulator: Any, refs_sessions, long_polls_free: bool = False) -> Messenger:
+def messenger(name: str, emulator: Any, refs_sessions) -> Messenger:
     """The bot as `schoolbot run` makes it; a MAX bot keeps its message ids through `refs_sessions`."""
     if name == "MAX":
         settings = Settings(_env_file=None, max_token=SecretStr(MAX_TOKEN), max_api_url=emulator.base_url)
         bot = create_max(settings, refs_sessions)
         assert bot is not None
-        return Messenger(name, Channel.MAX, emulator, MAX_TOKEN, bot, watch_max(emulator, long_polls_free))
+        return Messenger(name, Channel.MAX, emulator, MAX_TOKEN, bot, watch_max(emulator))
     bot = create_bot(Settings(_env_file=None, bot_token=TELEGRAM_TOKEN, telegram_api_url=emulator.base_url))
     return Messenger(name, Channel.TELEGRAM, emulator, TELEGRAM_TOKEN, bot, watch_telegram(emulator))
 
@@ -603,7 +594,7 @@ async def fan_outs(m: Messenger, sessions, saves: list[ClassSave], user_ids: lis
 
 
 async def run_messenger(name: str, emulator: Any, sessions, refs_sessions, persons: list[int], saves, args) -> dict:
-    m = messenger(name, emulator, refs_sessions, args.long_polls_free)
+    m = messenger(name, emulator, refs_sessions)
     if name == "MAX":
         emulator.limits(enabled=True, per_second=30, per_chat_per_second=2)
     else:
@@ -716,11 +707,8 @@ async def main(args) -> None:
         f"{len(saves)} classes of {sum(len(s.entries) for s in saves)} students (one a family), "
         f"{sum(len(f) for s in saves for f in s.parents.values())} parents"
     )
-    refs_engine = None
-    refs_sessions = sessions
-    if args.refs_pool == "own":  # see the module's docstring: the MAX refs' own connections
-        refs_engine = create_engine(str(engine.url.render_as_string(hide_password=False)))
-        refs_sessions = create_session_factory(refs_engine)
+    refs_engine = create_engine(str(engine.url.render_as_string(hide_password=False)))  # as schoolbot run does
+    refs_sessions = create_session_factory(refs_engine)
     results = {}
     async with MaxAPIEmulator() as max_emulator:
         results["MAX"] = await run_messenger("MAX", max_emulator, sessions, refs_sessions, persons, saves, args)
@@ -729,8 +717,7 @@ async def main(args) -> None:
         results["Telegram"] = await run_messenger("Telegram", telegram, sessions, sessions, persons, saves, args)
     loads.append(os.getloadavg())
     await engine.dispose()
-    if refs_engine is not None:
-        await refs_engine.dispose()
+    await refs_engine.dispose()
 
     rows = table(results, args)
     width = max(len(f) for f, _, _ in rows)
@@ -750,8 +737,6 @@ async def main(args) -> None:
         "load average (1, 5, 15 min) at the start, after MAX, at the end: "
         + "; ".join(" ".join(f"{x:.2f}" for x in load) for load in loads)
     )
-    if args.long_polls_free:
-        print("MAX's emulator counted no long poll (--long-polls-free): not MAX's limits")
     print(f"command: python {shlex.join(['bench/max.py', *sys.argv[1:]])}")
     print(
         f"wall time {time.perf_counter() - wall:.0f} s; peak RSS "
@@ -768,18 +753,6 @@ if __name__ == "__main__":
     parser.add_argument("--grace", type=float, default=5.0, help="seconds after it for the last replies")
     parser.add_argument("--classes", type=int, default=5, help="classes whose marks are saved, one after another")
     parser.add_argument("--reply-every", type=float, default=0.1, help="seconds between replies during the pushes")
-    parser.add_argument(
-        "--refs-pool",
-        choices=("own", "shared"),
-        default="own",
-        help="the MAX session's message ids kept through connections of their own (own) or, as schoolbot run does, "
-        "the bot's pool (shared: over 15 updates at once, it runs out; see the module's docstring)",
-    )
-    parser.add_argument(
-        "--long-polls-free",
-        action="store_true",
-        help="a diagnosis: MAX's emulator lets the long polls through uncounted (as the bot's limiter counts them)",
-    )
     parser.add_argument("--database-url")
     parser.add_argument("--quick", action="store_true", help="a short run: 1 round, 5 s, 2 classes")
     arguments = parser.parse_args()
