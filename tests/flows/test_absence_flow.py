@@ -245,6 +245,9 @@ async def test_wrong_dates_are_refused_and_can_be_typed_again(bot_world, linked)
     assert await documents(sessions) == []
 
 
+@pytest.mark.max_gap(
+    "MAX gives no size with an image, so a 21 MB photo is taken and kept, not refused; and the refusal of a big file names Telegram's 20 MB"
+)
 async def test_big_files_and_other_kinds_are_refused_and_the_flow_goes_on_ABS_4(bot_world, linked, emulator):
     school, sessions = bot_world
     father = await linked(school.parents["borisov_father"])
@@ -407,6 +410,7 @@ async def test_menu_buttons_mid_form_go_to_their_flows_not_into_the_draft(bot_wo
     assert last(father).startswith("Уведомления: Вера Борисова, 5А")
 
 
+@pytest.mark.max_gap("the same big-file refusal as in Russian (MAX gives no size with an image)")
 async def test_english_speaking_parent_reads_the_screen_and_the_refusals_in_english(bot_world, linked, emulator):
     school, _sessions = bot_world
     father = await linked(school.parents["borisov_father"], language_code="en")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from services.attachments import AttachmentIn
 from services.journal import JournalService
 from services.models import AttachmentKind
@@ -67,6 +69,9 @@ async def a_week_of_homework(sessions, clock, school, emulator, person) -> tuple
     return files
 
 
+@pytest.mark.max_gap(
+    "the test counts Telegram's sendDocument and sendPhoto calls; MAX sends files as messages with attachments"
+)
 async def test_parent_of_two_sees_each_childs_homework_with_files_J_4_J_13(bot_world, clock, linked, emulator, person):
     school, sessions = bot_world
     pdf, photo = await a_week_of_homework(sessions, clock, school, emulator, person)

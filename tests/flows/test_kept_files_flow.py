@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import select
 
 from services.models import Attachment, AttachmentKind, MessengerRef
@@ -56,6 +57,7 @@ async def sends(emulator, who, upload) -> None:
     await emulator.wait_for_bot_message(TOKEN, who.id)
 
 
+@pytest.mark.telegram_only("a second Telegram bot shows the kept files; across messengers: test_two_messengers_flow.py")
 async def test_a_documents_files_are_kept_and_a_new_bot_shows_them_from_the_kept_bytes_ABS_4_DATA_1(
     bot_world, linked, emulator, file_store, clock
 ):

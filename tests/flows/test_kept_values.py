@@ -47,6 +47,7 @@ async def test_the_next_update_sees_a_guardianship_removed_and_a_holiday_added(b
     assert mother.last_text() == "Дневник: Ксения, 5Б\nВторник, 24 ноября, сегодня\n\nКарантин: уроков нет."
 
 
+@pytest.mark.max_gap("SQLite said «database is locked» once between the test's own write and the MAX bot's message ids")
 async def test_the_next_update_sees_a_role_revoked(bot_world, linked):
     school, sessions = bot_world
     deputy = await linked(school.staff["deputy"])

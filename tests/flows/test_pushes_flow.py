@@ -146,7 +146,7 @@ async def test_a_crash_between_sending_and_recording_repeats_only_that_message(
     first = PushWorker(make_bot(emulator), sessions, clock, gather=timedelta(0))
     await first.plan_once()
     async with sessions() as session:
-        batch = {o.account_id: o for o in await claim_due(session, clock())}
+        batch = {o.account_id: o for o in await claim_due(session, clock(), channel=first.channel)}
         await session.commit()
     await first.bot.send_message(mother.account_id, render(batch[mother.account_id]).text)
     await first.bot.session.close()

@@ -67,10 +67,10 @@ async def test_parent_of_two_sets_each_childs_pushes_apart_ROLE_1_ACC_2(bot_worl
     await mother.tap("🔕 Задания на завтра, вечером: выкл.")  # the evening reminder is opt-in
     assert mother.buttons()[5:7] == ["🔔 Задания на завтра, вечером: сразу", "🔔 Итоги недели и прогноз: сразу"]
     assert await stored_modes(sessions) == {
-        (mother.id, school.students["alekseev"], "marks", "off"),
-        (mother.id, school.students["alekseeva"], "homework", "off"),
-        (mother.id, school.students["alekseeva"], "absences", "digest"),
-        (mother.id, school.students["alekseeva"], "tomorrow", "instant"),
+        (mother.account_id, school.students["alekseev"], "marks", "off"),
+        (mother.account_id, school.students["alekseeva"], "homework", "off"),
+        (mother.account_id, school.students["alekseeva"], "absences", "digest"),
+        (mother.account_id, school.students["alekseeva"], "tomorrow", "instant"),
     }
     await mother.send("/switch")
     await mother.tap("Артём, 5А")

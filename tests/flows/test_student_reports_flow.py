@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -33,6 +34,7 @@ MENU = (
 CHOICES = ["Табель (PDF)", "Табель (XLSX)", "Динамика среднего балла", "← Все предметы"]
 
 
+@pytest.mark.max_gap("the test reads Telegram's sendPhoto call; MAX sends the chart as a message with an image")
 async def test_a_parent_gets_the_chart_and_the_report_card_from_marks_REP_1(bot_world, clock, linked, emulator):
     school, sessions = bot_world
     await a_term_of_marks(sessions, clock, school)
