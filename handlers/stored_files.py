@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from aiogram import Bot
@@ -50,6 +50,7 @@ async def receive(bot: Bot, services: Services, file: AttachmentIn) -> Attachmen
     """The file as it will be recorded, its bytes kept; InvalidInput when it is refused (nothing is kept then)."""
     check_file(file)  # the declared size and kind first: a refused file is not downloaded
     data = (await bot.download(file.telegram_file_id)).read()
+    check_file(replace(file, size=len(data)))  # MAX tells no image's size before: its bytes do
     return await services.files.keep(file, data, bot.id)
 
 

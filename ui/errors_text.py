@@ -75,7 +75,7 @@ ERRORS = {
     "document.too_long_range": N_("A document covers at most {max_days} days."),
     "document.too_many_files": N_("At most {max} files per document."),
     "document.file_too_big": N_(
-        "This file is {size_mb} MB: Telegram gives bots files of at most {max_mb} MB. "
+        "This file is {size_mb} MB: the bot takes files of at most {max_mb} MB. "
         "Send a smaller photo or scan, or split the PDF."
     ),
     "document.file_kind": N_(
