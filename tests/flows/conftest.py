@@ -78,6 +78,14 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+@pytest.fixture(autouse=True)
+def chats_unlimited_in_max(monkeypatch):
+    """MAX takes 2 messages a second to a chat, and the bot keeps to it (bot/pushes/limiter.py): a flow of forty
+    messages would take twenty seconds. The flows play what the bot says, not its pace: the pace is measured by
+    bench/max.py and tested in tests/test_max_limits.py."""
+    monkeypatch.setattr("bot.pushes.limiter.MAX_PER_CHAT_PER_SECOND", 1000)
+
+
 @pytest.fixture(params=MESSENGERS)
 async def emulator(request) -> AsyncIterator[Emulator]:
     """The messenger's local API the flow is played through: Telegram's Bot API, then MAX's."""

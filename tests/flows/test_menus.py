@@ -32,7 +32,7 @@ async def test_parent_of_two_switches_between_children_ROLE_1(bot_world, linked)
         "Настройки",
         "Сменить профиль",
     ]
-    assert not mother.personal_commands or mother.commands() == [
+    assert not mother.menus_per_chat or mother.commands() == [
         "diary",
         "homework",
         "marks",
@@ -63,7 +63,7 @@ async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, link
     teacher = await linked(school.staff["math"])
     # The math teacher leads 5А: a teacher's and a class teacher's entries, and nothing to switch.
     assert teacher.keyboard() == ["Уроки", "Отметки за период", "Отчёты", "Мой класс", "Документы", "Объявление"]
-    assert not teacher.personal_commands or teacher.commands() == [
+    assert not teacher.menus_per_chat or teacher.commands() == [
         "today",
         "period",
         "reports",
@@ -91,11 +91,11 @@ async def test_teacher_who_is_a_parent_switches_to_work_and_back(bot_world, link
         "Объявление",
         "Сменить профиль",
     ]
-    assert "diary" not in teacher.commands() or not teacher.personal_commands
+    assert "diary" not in teacher.commands() or not teacher.menus_per_chat
     await teacher.send("/logout")
     await teacher.tap("Выйти")
     await teacher.emulator.wait_for_bot_message(TOKEN, teacher.id)
-    assert teacher.keyboard() == [] and (teacher.commands() == [] or not teacher.personal_commands)
+    assert not teacher.menus_per_chat or teacher.keyboard() == [] == teacher.commands()
 
 
 async def test_forged_profile_of_another_family_is_refused_and_logged_ACC_2(bot_world, linked, caplog):
