@@ -256,8 +256,8 @@ class MaxAPIEmulator:
         return [copy.deepcopy(m.message) for m in chat.visible()] if chat else []
 
     def answered_callbacks(self, token: str) -> list[dict]:
-        """{"callback_query_id", "text" (the notification) and/or "message"} per answered callback."""
-        return [copy.deepcopy(c.answer) for c in self.state(token).callbacks.values() if c.answer]
+        """Each answered callback as wait_for_callback_answer() reads it."""
+        return [_as_read(c) for c in self.state(token).callbacks.values() if c.answer]
 
     def commands(self, token: str, scope: dict | None = None, language_code: str = "") -> list[dict]:
         """The bot's one command list in Telegram's shape ({"command", "description"}); scope and language
@@ -320,8 +320,7 @@ class MaxAPIEmulator:
         callback = state.callbacks[callback_id]
         if not await state.changed.wait_until(lambda: callback.answer is not None, timeout):
             raise TimeoutError(f"callback {callback_id} was not answered in {timeout} s")
-        answer = copy.deepcopy(callback.answer)  # type: ignore[arg-type]
-        return {**answer, "text": answer.get("text"), "show_alert": callback.show_alert}
+        return _as_read(callback)
 
     async def wait_for_call(self, token: str, method: str, timeout: float = 5.0, **params: Any) -> dict:
         """The first call of `method` ("POST /messages") whose parameters include `params` (compared as text)."""
@@ -339,3 +338,10 @@ class MaxAPIEmulator:
         if not await self.state(token).changed.wait_until(lambda: found() is not None, timeout):
             raise TimeoutError(f"the bot made no call of {method} with {params} in {timeout} s")
         return found()  # type: ignore[return-value]
+
+
+def _as_read(callback) -> dict:
+    """An answer as Telegram's test side reads it: {"callback_query_id", "text" (the notification, None without),
+    "show_alert" (as the bot asked), and "message" when the answer replaced the tapped one}."""
+    answer = copy.deepcopy(callback.answer)
+    return {**answer, "text": answer.get("text"), "show_alert": callback.show_alert}
