@@ -28,18 +28,22 @@ class FloodControl:
         self.enabled, self.per_second, self.per_chat_per_second = enabled, per_second, per_chat_per_second
         self._windows.clear()
 
+    # The 429 of the API the emulator speaks (MAX's emulator has its own, devtools/sandbox/max/rates.py).
+    refused = staticmethod(too_many_requests)
+
     def check(self, token: str, chat_id: Any) -> None:
         """Count one message to `chat_id`, or raise 429 with the seconds until a slot frees."""
+        self._count([(token, self.per_second), ((token, str(chat_id)), self.per_chat_per_second)])
+
+    def _count(self, keys: list[tuple[Any, int]]) -> None:
+        """One more request in each window of `keys` (a key and its limit a second), or none if one is full."""
         if not self.enabled:
             return
         moment = time.monotonic()
-        windows = [
-            (self._window(token, moment), self.per_second),
-            (self._window((token, str(chat_id)), moment), self.per_chat_per_second),
-        ]
+        windows = [(self._window(key, moment), limit) for key, limit in keys]
         for window, limit in windows:
             if len(window) >= limit:
-                raise too_many_requests(max(1, math.ceil(window[0] + 1 - moment)))
+                raise self.refused(max(1, math.ceil(window[0] + 1 - moment)))
         for window, _ in windows:
             window.append(moment)
 
