@@ -26,12 +26,19 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # aiosqlite runs the sqlite3 connection in a thread of its own and hands it each call: SQLAlchemy's cursor makes
 # four hand-overs a statement (the cursor, execute, fetchall, close), each a wake-up of that thread and then of the
 # event loop. These cursors make one: the whole statement runs in the thread, its rows and description come back.
+# The transaction's BEGIN goes with its first statement, and a transaction in which no statement ran ends without
+# a hand-over: a read of two statements costs three hand-overs (the two and the ROLLBACK), not four.
 
 
-def _run_statement(connection: sqlite3.Connection, operation: Any, parameters: Any) -> tuple[Any, Any, int, Any]:
-    """In aiosqlite's thread: a statement executed and its rows fetched, on a cursor closed at once."""
+def _run_statement(
+    connection: sqlite3.Connection, begin: str | None, operation: Any, parameters: Any
+) -> tuple[Any, Any, int, Any]:
+    """In aiosqlite's thread: `begin` if the transaction has not begun, then the statement executed and its rows
+    fetched, on a cursor closed at once."""
     cursor = connection.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         if parameters is None:
             cursor.execute(operation)
         else:
@@ -42,13 +49,24 @@ def _run_statement(connection: sqlite3.Connection, operation: Any, parameters: A
         cursor.close()
 
 
-def _run_many(connection: sqlite3.Connection, operation: Any, seq_of_parameters: Any) -> tuple[int, Any]:
+def _run_many(
+    connection: sqlite3.Connection, begin: str | None, operation: Any, seq_of_parameters: Any
+) -> tuple[int, Any]:
     cursor = connection.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         cursor.executemany(operation, seq_of_parameters)
         return cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _take_begin(connection: Any) -> str | None:
+    """The BEGIN the transaction still owes (OneHopConnection.begin_with_next_statement), now sent."""
+    begin = getattr(connection, "pending_begin", None)
+    connection.pending_begin = None
+    return begin
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -95,7 +113,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         async with self._adapt_connection._execute_mutex:
             connection = self._connection
             description, rows, self._rowcount, self._lastrowid = await connection._execute(
-                _run_statement, connection._conn, operation, parameters
+                _run_statement, connection._conn, _take_begin(connection), operation, parameters
             )
             self._description = description
             self._rows = deque(rows)
@@ -106,16 +124,30 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             connection = self._connection
             self._description, self._rows = None, deque()
             self._rowcount, self._lastrowid = await connection._execute(
-                _run_many, connection._conn, operation, seq_of_parameters
+                _run_many, connection._conn, _take_begin(connection), operation, seq_of_parameters
             )
             return self
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection whose cursors are OneHopCursor (server-side ones stay aiosqlite's)."""
+    """SQLAlchemy's aiosqlite connection whose cursors are OneHopCursor (server-side ones stay aiosqlite's), and whose
+    BEGIN waits for the transaction's first statement (above)."""
 
-    __slots__ = ()
+    __slots__ = ()  # SQLAlchemy's connection's layout (its class is swapped at connect): what it keeps is below
     _cursor_cls = OneHopCursor
+
+    def begin_with_next_statement(self, begin: str) -> None:
+        """`begin` (BEGIN or BEGIN IMMEDIATE) is sent with the next statement; kept by aiosqlite's connection object,
+        as this one has no room of its own."""
+        self._connection.pending_begin = begin
+
+    def commit(self) -> None:
+        if _take_begin(self._connection) is None:  # else nothing ran: no transaction to end
+            super().commit()
+
+    def rollback(self) -> None:
+        if _take_begin(self._connection) is None:
+            super().rollback()
 
 
 def is_sqlite(url: str) -> bool:
@@ -147,10 +179,12 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     def on_begin(conn) -> None:
         # A writer takes the write lock at BEGIN, so that a concurrent writer waits (busy_timeout)
         # instead of failing when it upgrades a read snapshot that has gone stale.
-        if conn.get_execution_options().get("write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin = "BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN"
+        dbapi_connection = conn.connection.dbapi_connection
+        if isinstance(dbapi_connection, OneHopConnection):
+            dbapi_connection.begin_with_next_statement(begin)
         else:
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql(begin)
 
     return engine
 
