@@ -7,9 +7,14 @@ weakly, so without bot/session.py a garbage collection between two calls makes t
 from __future__ import annotations
 
 import gc
+import json
 
 import pytest
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import SendDocument, SendMessage
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiohttp import FormData
+from aiohttp.payload import BytesPayload
 from pydantic._internal import _generics
 
 from bot.config import Settings
@@ -73,5 +78,32 @@ async def test_an_edit_is_checked_but_not_read(emulator):
         assert user.last_text() == "two"
         sent = await bot.send_message(user.id, "four")  # what callers read is still read
         assert sent.text == "four" and sent.message_id > message.message_id
+    finally:
+        await bot.session.close()
+
+
+async def test_calls_go_as_json_and_uploads_as_a_form(emulator):
+    """A call without files is sent as JSON (aiogram's URL-encoded form quotes a Cyrillic text byte by byte); what
+    the chat shows is what was sent, its markup and buttons too. A file still goes in a multipart form."""
+    user = TelegramUser(emulator, 700_999_303, "ru")
+    bot = create_bot(Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url))
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="ср, 25 нояб. ▶", callback_data="diary:1:2026-11-25")]]
+    )
+    text = "Дневник: <b>Артём</b> — «5» & 4"
+    try:
+        body = bot.session.build_form_data(bot, SendMessage(chat_id=user.id, text=text, reply_markup=keyboard))
+        assert isinstance(body, BytesPayload) and body.content_type == "application/json"
+        assert json.loads(body._value)["reply_markup"] == {
+            "inline_keyboard": [[{"text": "ср, 25 нояб. ▶", "callback_data": "diary:1:2026-11-25"}]]
+        }
+        await bot.send_message(user.id, text, reply_markup=keyboard, parse_mode="HTML")
+        assert user.last_text() == "Дневник: Артём — «5» & 4"
+        assert user.buttons() == ["ср, 25 нояб. ▶"]
+        document = BufferedInputFile(b"%PDF-1.4 homework", filename="задание.pdf")
+        assert isinstance(bot.session.build_form_data(bot, SendDocument(chat_id=user.id, document=document)), FormData)
+        await bot.send_document(user.id, document, caption="Домашнее задание")
+        [sent] = [m for m in emulator.messages(TOKEN, user.id) if m.get("document")]
+        assert sent["document"]["file_name"] == "задание.pdf" and sent["caption"] == "Домашнее задание"
     finally:
         await bot.session.close()
