@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, String, and_, literal_column, null, or_, select, type_coerce, union_all
 from sqlalchemy.engine import Result
@@ -181,16 +181,36 @@ async def check_keep(session: AsyncSession, actor: Actor, assignment: Assignment
         raise Forbidden("journal.not_your_class")
 
 
+class Pupil(Protocol):
+    """What the access check reads of a student: a Student, or what a service keeps of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def school_id(self) -> int: ...
+    @property
+    def class_id(self) -> int: ...
+    @property
+    def status(self) -> StudentStatus: ...
+
+
 async def get_student_for(session: AsyncSession, actor: Actor, student_id: int) -> Student:
     """A student the actor may see (ACC-1, ACC-2, ACC-4, REP-5); anyone else's looks like nobody."""
     student = await session.get(Student, student_id)
-    if student is None or not await _may_see(session, actor, student):
-        # The same answer for "does not exist" and "not yours": ids are not to be probed.
+    if student is None:
         raise Forbidden("student.not_yours")
+    await check_may_see(session, actor, student)
     return student
 
 
-async def _may_see(session: AsyncSession, actor: Actor, student: Student) -> bool:
+async def check_may_see(session: AsyncSession, actor: Actor, student: Pupil) -> None:
+    """Refuses a student the actor may not see with the answer given for no student at all: ids are not to be
+    probed."""
+    if not await _may_see(session, actor, student):
+        raise Forbidden("student.not_yours")
+
+
+async def _may_see(session: AsyncSession, actor: Actor, student: Pupil) -> bool:
     if student.school_id != actor.school_id and student.id not in actor.children:
         return False
     if student.id == actor.student_id or student.id in actor.children:

@@ -13,4 +13,8 @@ Clock = Callable[[], datetime]
 
 def school_today(clock: Clock, school: School) -> date:
     """Today in the school's time zone: a lesson's day is the school's day, not UTC's."""
-    return clock().astimezone(ZoneInfo(school.timezone)).date()
+    return today_in(clock, school.timezone)
+
+
+def today_in(clock: Clock, timezone: str) -> date:
+    return clock().astimezone(ZoneInfo(timezone)).date()

@@ -16,12 +16,12 @@ from typing import Protocol
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .access import Actor, get_student_for, student_assignments_clause
+from .access import Actor, Pupil, check_may_see, get_student_for, student_assignments_clause
 from .calendar import ClassTimetable, Taught, lesson_days, timetable_valid
-from .clock import Clock, school_today
+from .clock import Clock, school_today, today_in
 from .db import kept as kept_value
 from .enrolments import Stay, stays_of
-from .errors import InvalidInput
+from .errors import Forbidden, InvalidInput
 from .grading import MarkItem
 from .models import (
     Absence,
@@ -45,10 +45,10 @@ MAX_RANGE_DAYS = 62
 # The statements every diary screen runs, built once: each screen only binds its values. Building a statement and
 # its cache key costs more CPU than running it on these small reads, and columns load faster than entities.
 
-# The student with their person and class (Student's joined relationships), their school and their stays in classes
-# (DATA-4), a row per stay: get_student_for then finds the student in the session.
+# The student with their person and class (Student's joined relationships), their school's time zone and their stays
+# in classes (DATA-4), a row per stay: what DiaryStudent keeps.
 _STUDENT = (
-    select(Student, School, Enrolment.class_id, Enrolment.starts_on, Enrolment.ends_on)
+    select(Student, School.timezone, Enrolment.class_id, Enrolment.starts_on, Enrolment.ends_on)
     .join(School, School.id == Student.school_id)
     .outerjoin(Enrolment, Enrolment.student_id == Student.id)
     .where(Student.id == bindparam("student"))
@@ -110,6 +110,21 @@ class StudentCard:
             student.class_group.name,
             student.class_group.grade,
         )
+
+
+@dataclass(frozen=True)
+class DiaryStudent:
+    """What the diary's day and week need of a student, kept between updates until the people's tables change
+    (services/freshness.py): what the access check reads (ACC-1, ACC-2), the header, the school's time zone and the
+    stays in classes (DATA-4). A screen then reads only its lessons."""
+
+    id: int
+    school_id: int
+    class_id: int
+    status: StudentStatus
+    card: StudentCard
+    timezone: str
+    stays: tuple[Stay, ...]
 
 
 class _Recorded(Protocol):
@@ -264,18 +279,19 @@ class DiaryService:
 
     async def day_screen(self, actor: Actor, student_id: int, day: date | None = None) -> DayScreen:
         """The diary on `day`, or on the school's today without it."""
-        student, today, stays = await self._student_today(actor, student_id)
-        shown = today if day is None else day
-        [diary_day] = await self._days(student, shown, shown, stays)
-        return DayScreen(StudentCard.of(student), today, diary_day)
+        student = await self._checked(actor, student_id)
+        today = today_in(self.clock, student.timezone)
+        [diary_day] = await self._days(student, today if day is None else day, today if day is None else day)
+        return DayScreen(student.card, today, diary_day)
 
     async def week_screen(self, actor: Actor, student_id: int, day: date | None = None) -> WeekScreen:
         """The timetable of the week that holds `day`, or of shown_week(today) without it."""
-        student, today, stays = await self._student_today(actor, student_id)
+        student = await self._checked(actor, student_id)
+        today = today_in(self.clock, student.timezone)
         this_week = shown_week(today)
         monday = self._monday(this_week if day is None else day)
-        days = await self._days(student, monday, monday + timedelta(days=5), stays)
-        return WeekScreen(StudentCard.of(student), today, this_week, tuple(days))
+        days = await self._days(student, monday, monday + timedelta(days=5))
+        return WeekScreen(student.card, today, this_week, tuple(days))
 
     async def day(self, actor: Actor, student_id: int, day: date) -> DiaryDay:
         return (await self.days(actor, student_id, day, day))[0]
@@ -288,17 +304,15 @@ class DiaryService:
     async def days(self, actor: Actor, student_id: int, first: date, last: date) -> list[DiaryDay]:
         if last < first or (last - first).days > MAX_RANGE_DAYS:
             raise InvalidInput("diary.bad_range", max_days=MAX_RANGE_DAYS)
-        return await self._days(await get_student_for(self.session, actor, student_id), first, last)
+        return await self._days(await self._checked(actor, student_id), first, last)
 
-    async def _days(
-        self, student: Student, first: date, last: date, known: tuple[Stay, ...] | None = None
-    ) -> list[DiaryDay]:
-        grade = student.class_group.grade
+    async def _days(self, student: DiaryStudent, first: date, last: date) -> list[DiaryDay]:
+        grade = student.card.grade
         calendar = await lesson_days(self.session, student.school_id, first)
         # DATA-4: each day shows the lessons of the class the student was in that day; the marks and absences
         # are theirs whatever the class or subgroup. The classes' assignments and timetable rows come from what
         # the process keeps of each class, the stays from what it keeps of the student.
-        stays = await diary_stays(self.session, student, first, last, known)
+        stays = await diary_stays(self.session, student, first, last, student.stays)
         assignments: dict[int, Taught] = {}  # every assignment of those classes: a mark may be at any of them
         attends: dict[int, tuple[Stay, ...]] = {}  # the assignments the student attends -> the class's stays
         timetable = []
@@ -497,7 +511,7 @@ class DiaryService:
                 )
         # J-3: «не задано» only where the teacher said so; a lesson ahead with nothing entered says that, as the diary.
         known = {(i.subject, i.due_on) for i in items}
-        for day in await self._days(student, first, last):
+        for day in await self._days(await self._kept(student.id), first, last):
             for lesson in day.lessons:
                 if (lesson.subject, day.date) not in known:
                     known.add((lesson.subject, day.date))
@@ -522,16 +536,36 @@ class DiaryService:
 
     # ---- internals -------------------------------------------------------------------------------
 
-    async def _student_today(self, actor: Actor, student_id: int) -> tuple[Student, date, tuple[Stay, ...] | None]:
-        """The student a screen shows, checked (ACC-1, ACC-2), their school's today and their stays: the student,
-        the school and the stays read in one statement (the check finds the student in the session while `rows`
-        hold it)."""
-        rows = (await self.session.execute(_STUDENT, {"student": student_id})).all()
-        student = await get_student_for(self.session, actor, student_id)
-        if not rows:  # inserted between the two reads: read its school as any other screen does
-            return student, await self._today(student), None
-        stays = tuple(Stay(*row[2:]) for row in rows if row[2] is not None)
-        return student, school_today(self.clock, rows[0][1]), stays
+    async def _kept(self, student_id: int) -> DiaryStudent:
+        """The student as the diary keeps them (DiaryStudent), read in one statement when not kept."""
+
+        async def read() -> DiaryStudent | None:
+            rows = (await self.session.execute(_STUDENT, {"student": student_id})).all()
+            if not rows:
+                return None
+            student, timezone = rows[0][0], rows[0][1]
+            stays = tuple(Stay(*row[2:]) for row in rows if row[2] is not None)
+            return DiaryStudent(
+                student.id,
+                student.school_id,
+                student.class_id,
+                student.status,
+                StudentCard.of(student),
+                timezone,
+                stays,
+            )
+
+        found = await kept_value(self.session, "people", ("diary", student_id), read)
+        if found is None:
+            raise Forbidden("student.not_yours")
+        return found
+
+    async def _checked(self, actor: Actor, student_id: int) -> DiaryStudent:
+        """The student a screen shows, checked each time against who asks (ACC-1, ACC-2); someone else's child and
+        no student at all get the same answer (services/access.py)."""
+        student = await self._kept(student_id)
+        await check_may_see(self.session, actor, student)
+        return student
 
     async def _today(self, student: Student) -> date:
         return school_today(self.clock, await self.session.get_one(School, student.school_id))
@@ -560,7 +594,7 @@ class DiaryService:
 
 
 async def diary_stays(
-    session: AsyncSession, student: Student, first: date, last: date, known: tuple[Stay, ...] | None = None
+    session: AsyncSession, student: Pupil, first: date, last: date, known: tuple[Stay, ...] | None = None
 ) -> tuple[Stay, ...]:
     """The student's stays (`known`, or read) that overlap the days (DATA-4). A student with none at all (every
     writer enrols, so not expected) is taken to be in their class."""

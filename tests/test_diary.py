@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from services.access import get_student_for, load_actor
+from services import access
+from services.access import load_actor
 from services.container import Services
 from services.diary import DiaryService
 from services.errors import Forbidden
@@ -236,6 +237,19 @@ async def test_week_follows_a_timetable_that_changes_mid_week_DIA_1(diary, sessi
     assert [lsn.subject for lsn in earlier[4].lessons] == ["Математика"]
 
 
+def access_checks(monkeypatch) -> list[int]:
+    """The ids of the students checked against the actor (services/access.py) while the test runs."""
+    checked: list[int] = []
+    may_see = access._may_see
+
+    async def counted(session, actor, student):
+        checked.append(student.id)
+        return await may_see(session, actor, student)
+
+    monkeypatch.setattr(access, "_may_see", counted)
+    return checked
+
+
 async def test_a_diary_tap_is_one_call_with_one_access_check_ACC_2(
     diary, session, school, engine, journal_day, monkeypatch
 ):
@@ -249,13 +263,7 @@ async def test_a_diary_tap_is_one_call_with_one_access_check_ACC_2(
         await diary.student(mother, artyom)
         await diary.day(mother, artyom, today)
     await session.commit()
-    checked = []
-
-    async def check(session, actor, student_id):
-        checked.append(student_id)
-        return await get_student_for(session, actor, student_id)
-
-    monkeypatch.setattr("services.diary.get_student_for", check)
+    checked = access_checks(monkeypatch)
     with statements_run(engine) as one_call:
         screen = await diary.day_screen(mother, artyom)
     assert checked == [artyom]
@@ -271,14 +279,7 @@ async def test_each_family_screen_checks_the_student_once_ACC_2(
     session, clock, school, journal_day, monkeypatch, screen
 ):
     """Every screen of the family's menu is one service call with one access check, refused for another's child."""
-    checked = []
-
-    async def check(session, actor, student_id):
-        checked.append(student_id)
-        return await get_student_for(session, actor, student_id)
-
-    for module in ("services.diary", "services.report_card", "services.absences"):
-        monkeypatch.setattr(f"{module}.get_student_for", check)
+    checked = access_checks(monkeypatch)
     services = Services(session, clock, store=None)
     call = {
         "day": services.diary.day_screen,

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.telegram_only(
 # The cold diary reads the class's substitutions once (ACC-5: the substitute is named), then keeps them with the
 # timetable: one statement more cold, none warm.
 DIARY_COLD_LIMIT = 8
-DIARY_LIMIT = 2
-DIARY_TAP_LIMIT = 2
+# Warm, the student is kept too (services/diary.py DiaryStudent): a screen reads only its lessons.
+DIARY_LIMIT = 1
+DIARY_TAP_LIMIT = 1
 ATTENDANCE_SAVE_LIMIT = 8  # the current user is kept from the teacher's taps before it
 
 
