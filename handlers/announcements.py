@@ -25,6 +25,7 @@ from services.models import AttachmentKind, Role
 from services.pushes.payloads import Announcement, AudienceShown
 from ui.callbacks import AnnounceAudienceCB, AnnounceStep, AnnounceStepCB
 from ui.filters import RoleFilter, not_for_others
+from ui.formatting import split_text
 from ui.i18n import translator
 from ui.keyboards import step_keyboard as ui_step_keyboard
 from ui.menus import menu_filter
@@ -217,8 +218,9 @@ async def on_done(_query: CallbackQuery, services: Services, screen: Screen):
         )
         await screen.state.update_data(recipients=preview.recipients)
         await screen.state.set_state(Form.confirm)
+    # The longest text escaped (3,500 «&» are 17,500 characters of «&amp;») is more than one message of MAX's.
     await screen.show(
-        preview_text(preview.payload, preview.recipients, data["files"], screen.locale),
+        split_text(preview_text(preview.payload, preview.recipients, data["files"], screen.locale)),
         step_keyboard((_("Send"), AnnounceStep.send)),
     )
 

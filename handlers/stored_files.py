@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -14,7 +15,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, Message
 
-from services.attachments import AttachmentIn, check_file
+from services.attachments import MAX_FILE_BYTES, AttachmentIn, check_file
 from services.container import Services
 from services.models import AttachmentKind
 
@@ -49,9 +50,27 @@ def sent_file(message: Message) -> AttachmentIn:
 async def receive(bot: Bot, services: Services, file: AttachmentIn) -> AttachmentIn:
     """The file as it will be recorded, its bytes kept; InvalidInput when it is refused (nothing is kept then)."""
     check_file(file)  # the declared size and kind first: a refused file is not downloaded
-    data = (await bot.download(file.telegram_file_id)).read()
-    check_file(replace(file, size=len(data)))  # MAX tells no image's size before: its bytes do
+    data, size = await _download(bot, file.telegram_file_id)
+    check_file(replace(file, size=size))  # MAX tells no image's size before: its bytes do
     return await services.files.keep(file, data, bot.id)
+
+
+async def _download(bot: Bot, file_id: str) -> tuple[bytes, int]:
+    """The file's bytes and its size. Past the bot's limit nothing more is kept, only counted: a bigger file is
+    refused with its true size without being held whole (MAX tells no image's size before its download)."""
+    found = await bot.get_file(file_id)
+    if found.file_path is None:
+        raise ValueError(f"no path to download file {file_id}")
+    kept, size = bytearray(), 0
+    chunks = bot.session.stream_content(bot.session.api.file_url(bot.token, found.file_path), raise_for_status=True)
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            size += len(chunk)
+            if size <= MAX_FILE_BYTES:
+                kept += chunk
+            elif kept:
+                kept = bytearray()  # refused whatever follows: the memory goes back now
+    return bytes(kept), size
 
 
 class FileRefs(Protocol):

@@ -111,6 +111,20 @@ def test_a_cut_never_falls_inside_an_html_entity_or_tag():
     assert split_text(tagged)[0] == "<b>" + "я" * (MESSAGE_LIMIT - 3)
 
 
+def test_the_markup_not_the_text_shown_is_what_fits_maxs_4000_characters():
+    """Telegram counts the text shown, MAX the `text` string it is sent, which with HTML is the markup: 3,500 «&»
+    are 3,500 characters shown and 17,500 of HTML. Every part is within 4,000 characters of markup (MAX's count
+    and Telegram's UTF-16 alike), cut between whole entities, each tag whole on its line."""
+    text = "<b>Проверьте объявление</b>\nКому: вся школа\n\n📣 <b>Объявление школы</b>\n\n" + "&amp;" * 3500
+    parts = split_text(text)
+    assert all(len(p) <= MESSAGE_LIMIT and text_size(p) <= MESSAGE_LIMIT for p in parts)
+    assert len(parts) == 6  # the headings, then 17,500 characters of entities in 4,000-character parts
+    assert parts[0] == "<b>Проверьте объявление</b>\nКому: вся школа\n\n📣 <b>Объявление школы</b>"
+    assert "".join(parts[1:]) == "&amp;" * 3500
+    for part in parts:
+        format_text(part, "HTML", None)  # raises on a cut tag or entity
+
+
 def test_blank_parts_are_dropped_telegram_refuses_an_empty_message():
     parts = split_text("   " + "x" * 5000)
     assert all(p.strip() for p in parts)

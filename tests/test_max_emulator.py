@@ -448,6 +448,25 @@ async def test_a_users_file_comes_with_a_url_the_bot_can_download(max_emu, http)
     assert image["type"] == "image" and {"url", "token", "photo_id"} <= set(image["payload"])
 
 
+async def test_an_image_made_big_is_that_big_to_download_and_declares_no_size(max_emu, http):
+    """MAX tells no image's size: a test's big photo is as big as it says where the bot downloads it."""
+    max_emu.user_sends_photo(TOKEN, USER, PNG, size=3 * 1024 * 1024 + 1)
+    [update] = (await poll(http))["updates"]
+    [image] = update["message"]["body"]["attachments"]
+    assert "size" not in image
+    async with aiohttp.ClientSession() as bare, bare.get(image["payload"]["url"]) as resp:
+        data = await resp.read()
+    assert len(data) == 3 * 1024 * 1024 + 1 and data.startswith(PNG) and not data[len(PNG) :].strip(b"\0")
+
+
+async def test_a_video_a_voice_and_a_sticker_come_as_maxs_attachments(max_emu, http):
+    for kind in ("video", "voice", "sticker"):
+        max_emu.user_sends_media(TOKEN, USER, kind)
+    updates = (await poll(http))["updates"]
+    kinds = [u["message"]["body"]["attachments"][0]["type"] for u in updates]
+    assert kinds == ["video", "audio", "sticker"]
+
+
 async def test_chat_actions_are_recorded(max_emu, http):
     path = f"/chats/{USER + DIALOG_OFFSET}/actions"
     assert await call(http, "POST", path, {"action": "typing_on"}) == (200, {"success": True})

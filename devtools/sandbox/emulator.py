@@ -193,6 +193,10 @@ class BotAPIEmulator:
         """`size` is the file_size to report, so a test can pretend a 20 MB photo with a few bytes."""
         return user.sends_photo(self.state(token), user_id, file_bytes, size, caption, profile)
 
+    def user_sends_media(self, token: str, user_id: int, kind: str, **profile: Any) -> dict:
+        """A video, a voice message or a sticker (`kind`), as Telegram delivers each: neither a photo nor a document."""
+        return user.sends(self.state(token), user_id, user.media(kind), profile)
+
     def user_taps(self, token: str, user_id: int, message_id: int, callback_data: str) -> str:
         """Tap an inline button of a bot message the user sees; returns the callback query id."""
         return user.taps(self.state(token), user_id, message_id, callback_data)

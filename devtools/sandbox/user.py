@@ -76,6 +76,16 @@ def sends_photo(
     return sends(state, user_id, _with_caption({"photo": photo}, caption), profile)
 
 
+def media(kind: str) -> dict:
+    """A message's video, voice or sticker (`kind`), with made-up file ids: the bot is not meant to fetch them."""
+    found = {
+        "video": {"width": 640, "height": 360, "duration": 5, "mime_type": "video/mp4", "file_size": 2 * 1024 * 1024},
+        "voice": {"duration": 3, "file_size": 9000},
+        "sticker": {"type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False},
+    }[kind]
+    return {kind: {"file_id": f"{kind}-{secrets.token_urlsafe(12)}", "file_unique_id": f"AgAD-{kind}", **found}}
+
+
 def taps(state: BotState, user_id: int, message_id: int, data: str) -> str:
     """Tap an inline button the user can see; refuse anything else, so tests cannot tap the invisible."""
     chat = state.chats.get(user_id)

@@ -169,6 +169,21 @@ class TelegramUser:
         """Every message the bot shows in the chat now, oldest first."""
         return [m.get("text", m.get("caption")) for m in self.emulator.messages(self.token, self.id)]
 
+    def files(self) -> list[dict]:
+        """The files and pictures among the bot's messages in the chat now, oldest first, as the person would save
+        them: {"kind": "document" | "photo", "file_id", "file_name" (a document's), "caption", "data"}."""
+        found = []
+        for message in self.emulator.messages(self.token, self.id):
+            if document := message.get("document"):
+                shown = {"kind": "document", "file_id": document["file_id"], "file_name": document.get("file_name")}
+            elif photo := message.get("photo"):
+                shown = {"kind": "photo", "file_id": photo[-1]["file_id"], "file_name": None}  # the largest size
+            else:
+                continue
+            data = self.emulator.state(self.token).files[shown["file_id"]].data
+            found.append({**shown, "caption": message.get("caption"), "data": data})
+        return found
+
     def buttons(self) -> list[str]:
         """The inline buttons under the bot's last message."""
         rows = (self.emulator.last_message(self.token, self.id).get("reply_markup") or {}).get("inline_keyboard", [])

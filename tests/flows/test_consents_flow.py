@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from services.db import write_transaction
 from services.models import Consent, ConsentAnswer, Person, PersonAccount, Role, StaffRole
 from tests.flows.conftest import code_for
 from ui.callbacks import ConsentsCB, ConsentsView
@@ -30,9 +31,8 @@ async def make_secretary(sessions, school) -> int:
 async def test_a_student_under_14_waits_for_the_parents_consent_ACC_7(bot_world, person, linked, clock):
     school, sessions = bot_world
     son = school.student_persons["alekseev"]
-    async with sessions() as session:
+    async with sessions() as session, write_transaction(session):
         (await session.get(Person, son)).birth_date = date(2016, 5, 1)  # ten years old
-        await session.commit()
     student = person()
     code = await code_for(sessions, clock, son)
     await student.send(f"/start {code}")

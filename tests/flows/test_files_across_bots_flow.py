@@ -10,6 +10,7 @@ import hashlib
 import pytest
 from sqlalchemy import select, update
 
+from services.db import write_transaction
 from services.models import EventKind, OutboxEvent
 from tests.files import PHOTO
 from tests.flows.conftest import TOKEN, TelegramUser, code_for, plain, polling_bot
@@ -80,11 +81,11 @@ async def test_bot_a_sends_its_own_id_and_an_old_payload_goes_by_its_id(bot_worl
     father = await linked(school.parents["borisov_father"])
     math = await linked(school.staff["math"])
     a_id = await announce_photo(math, emulator)
-    async with sessions() as session:  # as written before files were kept: no sha256, no bot
+    # As written before files were kept: no sha256, no bot (read and written at once: test_kept_values).
+    async with sessions() as session, write_transaction(session):
         event = await session.scalar(select(OutboxEvent).where(OutboxEvent.kind == EventKind.ANNOUNCEMENT))
         old = {**event.payload, "files": [{"kind": "photo", "file_id": a_id}]}
         await session.execute(update(OutboxEvent).where(OutboxEvent.id == event.id).values(payload=old))
-        await session.commit()
     a_id_2 = await announce_photo(math, emulator)  # a new one, with its sha256 and bot
 
     start_worker()

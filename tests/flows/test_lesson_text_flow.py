@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
-from devtools.sandbox import user as sandbox_user
 from services.access import load_actor
 from services.journal import JournalService
 from services.models import Attachment, AttachmentKind, Lesson, PlanTopic
@@ -84,9 +82,6 @@ async def test_too_long_topic_is_refused_and_nothing_saved_J_14(bot_world, linke
     assert (await lesson_row(sessions)).topic == "Дроби"
 
 
-@pytest.mark.max_gap(
-    "the test's 21 MB photo is a size the messenger declares; MAX declares none for an image, and the bot checks the bytes it downloads (handlers/stored_files.receive), here a small photo's"
-)
 async def test_homework_text_then_photos_and_pdf_then_done_and_edited_again_J_2_J_4(bot_world, linked, emulator):
     school, sessions = bot_world
     math = await linked(school.staff["math"])
@@ -129,16 +124,7 @@ async def test_homework_text_then_photos_and_pdf_then_done_and_edited_again_J_2_
         "не видео, голосовые сообщения, стикеры, архивы или программы.\n\n"
     )
     assert math.last_text() == kind_refusal + files_prompt.format(2)
-    video = {
-        "file_id": "BAACAgIAAxk-video",
-        "file_unique_id": "AgAD-video",
-        "width": 640,
-        "height": 480,
-        "duration": 5,
-        "mime_type": "video/mp4",
-        "file_size": 2 * MB,
-    }
-    sandbox_user.sends(emulator.state(TOKEN), math.id, {"video": video}, {})
+    emulator.user_sends_media(TOKEN, math.id, "video")
     await emulator.wait_for_bot_message(TOKEN, math.id)
     assert math.last_text() == kind_refusal + files_prompt.format(2)
 

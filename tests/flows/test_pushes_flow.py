@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, select
 
 from bot.pushes.worker import PushWorker
 from services.access import load_actor
+from services.db import write_transaction
 from services.journal import JournalService
 from services.models import Account, Delivery, DeliveryStatus, OutboxEvent
 from services.pushes.queue import LEASE, claim_due
@@ -166,9 +167,8 @@ async def test_a_user_who_writes_again_gets_pushes_again(bot_world, linked, emul
     """Unblocking the bot and writing to it turns pushes back on."""
     school, sessions = bot_world
     mother = await linked(school.parents["alekseeva_mother"])
-    async with sessions() as session:
+    async with sessions() as session, write_transaction(session):  # read and written at once (test_kept_values)
         (await session.get(Account, mother.account_id)).is_active = False
-        await session.commit()
     await mother.send("/help")
     async with sessions() as session:
         assert (await session.get(Account, mother.account_id)).is_active is True

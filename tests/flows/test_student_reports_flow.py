@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -34,7 +33,6 @@ MENU = (
 CHOICES = ["Табель (PDF)", "Табель (XLSX)", "Динамика среднего балла", "← Все предметы"]
 
 
-@pytest.mark.max_gap("the test reads Telegram's sendPhoto call; MAX sends the chart as a message with an image")
 async def test_a_parent_gets_the_chart_and_the_report_card_from_marks_REP_1(bot_world, clock, linked, emulator):
     school, sessions = bot_world
     await a_term_of_marks(sessions, clock, school)
@@ -58,23 +56,24 @@ async def test_a_parent_gets_the_chart_and_the_report_card_from_marks_REP_1(bot_
     )
     assert marks.totals is not None and marks.totals[-1] == 3.96
 
+    assert mother.files() == []
     await mother.tap("Динамика среднего балла")
-    [photo] = emulator.calls(TOKEN, "sendPhoto")
-    sent = emulator.last_message(TOKEN, mother.id)
-    assert sent["caption"] == (
+    [chart] = mother.files()
+    assert chart["caption"] == (
         "Динамика среднего балла: Алексеев Артём, 5А, 2026/2027, 2 четверть\nСредний балл: 3,96 (+1,46 за четверть)"
     )
-    assert emulator.state(TOKEN).files[sent["photo"][-1]["file_id"]].data.startswith(b"\x89PNG")
-    assert photo["chat_id"] in (mother.id, str(mother.id))
+    assert chart["kind"] == "photo" and chart["data"].startswith(b"\x89PNG")
 
     files = {}
     for button, extension in (("Табель (PDF)", "pdf"), ("Табель (XLSX)", "xlsx")):
         await mother.tap_late(menu, button)  # the choice stays above the files sent
-        sent = emulator.last_message(TOKEN, mother.id)
-        document = sent["document"]
-        assert document["file_name"] == f"report_card_{school.students['alekseev']}_{school.q2}.{extension}"
+        sent = mother.files()[-1]
+        assert (sent["kind"], sent["file_name"]) == (
+            "document",
+            f"report_card_{school.students['alekseev']}_{school.q2}.{extension}",
+        )
         assert sent["caption"] == "Табель: Алексеев Артём, 5А, 2026/2027\nОбщий средний балл за 2 четверть: 3,96"
-        files[extension] = emulator.state(TOKEN).files[document["file_id"]].data
+        files[extension] = sent["data"]
     # What the parent prints and what a spreadsheet reads: the same hand-counted averages.
     text = plain(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(files["pdf"])).pages))
     assert "Табель успеваемости" in text and "Алексеев Артём, 5А, 2026/2027" in text
@@ -103,4 +102,4 @@ async def test_the_student_sees_their_own_and_another_familys_child_is_refused_R
         answer = await father.tap_raw(forged)
         assert (answer["text"], answer["show_alert"]) == ("Вы видите только своих детей.", True)
     assert father.texts() == before  # nothing of Артём shown
-    assert emulator.calls(TOKEN, "sendDocument") == [] and emulator.calls(TOKEN, "sendPhoto") == []
+    assert father.files() == [] and artyom.files() == []

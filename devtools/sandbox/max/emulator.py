@@ -167,7 +167,8 @@ class MaxAPIEmulator:
         size: int | None = None,
         **profile: Any,
     ) -> dict:
-        """A file attachment with a token and a URL the emulator serves; `size` may pretend a bigger file."""
+        """A file attachment with a token and a URL the emulator serves; `size`: the file is that big, as declared and
+        as downloaded (its bytes, then zeros)."""
         return users.sends_document(
             self.state(token), self.base_url, user_id, file_bytes, file_name, mime_type, caption, size, profile
         )
@@ -181,7 +182,12 @@ class MaxAPIEmulator:
         caption: str | None = None,
         **profile: Any,
     ) -> dict:
+        """`size`: the image's download is that big (its bytes, then zeros); MAX declares no image's size."""
         return users.sends_photo(self.state(token), self.base_url, user_id, file_bytes, size, caption, profile)
+
+    def user_sends_media(self, token: str, user_id: int, kind: str, **profile: Any) -> dict:
+        """A video, a voice message or a sticker (`kind`), as MAX attaches each: what is neither a file nor an image."""
+        return users.sends_media(self.state(token), self.base_url, user_id, kind, profile)
 
     def user_taps(self, token: str, user_id: int, message_id: int, callback_data: str) -> str:
         """Tap a callback button (payload `callback_data`) of the bot message with seq `message_id` the user

@@ -24,6 +24,7 @@ MAX_POLL_LIMIT = 1000
 ACTIONS = {"typing_on", "sending_photo", "sending_video", "sending_audio", "sending_file", "mark_seen"}
 UPLOAD_TYPES = {"image", "file"}
 _SECRET = re.compile(r"[A-Za-z0-9-]{5,256}")
+DOWNLOAD_CHUNK = 1024 * 1024  # a file padded to the size the test asked for goes out a megabyte at a time
 
 
 # --- the bot -------------------------------------------------------------------------------------
@@ -304,8 +305,9 @@ async def receive_upload(http: web.Request) -> web.Response:
     return json_answer({"token": stored.file_id})
 
 
-async def download(http: web.Request) -> web.Response:
-    """A file's URL, as MAX's CDN serves it: no token needed, the URL is the secret."""
+async def download(http: web.Request) -> web.StreamResponse:
+    """A file's URL, as MAX's CDN serves it: no token needed, the URL is the secret. A file the test made bigger
+    than its bytes (user_sends_photo's `size`) is that big here too: its bytes, then zeros, streamed."""
     from devtools.sandbox.max.server import error_answer
     from devtools.sandbox.server import EMULATOR
 
@@ -313,5 +315,19 @@ async def download(http: web.Request) -> web.Response:
     for state in http.app[EMULATOR].bots():
         stored = state.files.get(token)
         if stored is not None:
-            return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
+            return await _serve(http, stored.data, stored.size, stored.mime_type or "application/octet-stream")
     return error_answer(not_found("file"))
+
+
+async def _serve(http: web.Request, data: bytes, size: int, content_type: str) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": content_type})
+    response.content_length = max(size, len(data))
+    await response.prepare(http)
+    await response.write(data)
+    zeros = bytes(DOWNLOAD_CHUNK)
+    left = size - len(data)
+    while left > 0:
+        await response.write(zeros[: min(left, DOWNLOAD_CHUNK)])
+        left -= DOWNLOAD_CHUNK
+    await response.write_eof()
+    return response

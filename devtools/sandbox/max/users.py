@@ -85,6 +85,18 @@ def sends_photo(
     return sends(state, user_id, caption, [attachment_of(stored, base_url)], profile)
 
 
+def sends_media(state: MaxBotState, base_url: str, user_id: int, kind: str, profile: dict) -> dict:
+    """A video, a voice message (MAX's audio) or a sticker, with MAX's attachment of each."""
+    token = secrets.token_urlsafe(24)
+    url = f"{base_url}/media/{token}"
+    attachments = {
+        "video": {"type": "video", "payload": {"url": url, "token": token}, "width": 640, "height": 360, "duration": 5},
+        "voice": {"type": "audio", "payload": {"url": url, "token": token}},
+        "sticker": {"type": "sticker", "payload": {"url": url, "code": token}, "width": 512, "height": 512},
+    }
+    return sends(state, user_id, None, [attachments[kind]], profile)
+
+
 def taps(state: MaxBotState, user_id: int, seq: int, payload: str) -> str:
     """Tap a callback button the user can see; refuse anything else, so tests cannot tap the invisible."""
     chat = state.chats.get(user_id)
