@@ -1,9 +1,11 @@
 """`schoolbot sandbox`: the bot, a demo school and the local Bot API in one process, with a web page on 127.0.0.1
 where one is any of a few demo people (a parent, a student, a teacher, a class teacher, the deputy director) and
-chats with the bot as in Telegram.
+chats with the bot as in Telegram, or as in MAX.
 
-The bot runs as `schoolbot run` runs it (bot/runtime.py: the dispatcher, the pushes' worker, the scheduler), polling
-the emulator, on a SQLite file in a fresh folder; the demo school is made at start. The emulator and its page live in
+The bot runs as `schoolbot run` runs it with BOT_TOKEN and MAX_TOKEN (bot/runtime.py: one dispatcher, a pushes'
+worker per bot, the scheduler), polling the two emulators, on a SQLite file in a fresh folder; the demo school is made
+at start. MAX always runs: its emulator and bot add about 0.12 s (imports 0.05 s, the bot with its getMe 0.07 s) to a
+start of 7 to 9 s, nearly all of it the demo school. The emulator and its page live in
 devtools/, which the wheel leaves out: this command works from a source checkout only, and says so otherwise. The bot
 never imports devtools in production; this module loads it by name when the command is run.
 """
@@ -30,6 +32,7 @@ from bot.config import Settings
 # A well-formed token (digits, a colon, letters), made anew at each start; the emulator takes any such token.
 TOKEN_PREFIX = "777000:sandbox-"
 FIRST_USER_ID = 900_000_001
+FIRST_MAX_USER_ID = 800_000_001  # apart from the Telegram users: the page finds a chat's messenger by its user id
 
 
 class SandboxError(Exception):
@@ -37,8 +40,8 @@ class SandboxError(Exception):
     it), or the port is taken. The message says what to do."""
 
 
-def load_devtools() -> tuple[Any, Any]:
-    """(devtools.sandbox, devtools.sandbox.page), or SandboxError with the way out. An editable install
+def load_devtools() -> tuple[Any, Any, Any]:
+    """(devtools.sandbox, devtools.sandbox.page, devtools.sandbox.max), or SandboxError with the way out. An editable install
     (`pip install -e .`) runs bot/ from the checkout, whose devtools/ sits beside it: that folder is then used."""
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / "devtools" / "sandbox" / "__init__.py").is_file() and str(checkout) not in sys.path:
@@ -46,12 +49,13 @@ def load_devtools() -> tuple[Any, Any]:
     try:
         sandbox = importlib.import_module("devtools.sandbox")
         page = importlib.import_module("devtools.sandbox.page")
+        max_sandbox = importlib.import_module("devtools.sandbox.max")
     except ModuleNotFoundError as err:
         raise SandboxError(
             "`schoolbot sandbox` needs the project's source checkout: the local Bot API (devtools/) is not in the "
             "installed package. Run it from the checkout's folder after `pip install -e '.[test]'`."
         ) from err
-    return sandbox, page
+    return sandbox, page, max_sandbox
 
 
 @dataclass(frozen=True)
@@ -159,20 +163,23 @@ async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, read
     from services.migrate import upgrade
     from services.models import School
 
-    sandbox, page = load_devtools()
+    sandbox, page, max_sandbox = load_devtools()
     stop = _stop_on_signals()  # Ctrl-C while the demo is made stops the start cleanly too
     own_folder = folder is None
     data = Path(tempfile.mkdtemp(prefix="schoolbot-sandbox-")) if folder is None else folder
     data.mkdir(parents=True, exist_ok=True)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(8)
+    token, max_token = TOKEN_PREFIX + secrets.token_urlsafe(8), "max-sandbox-" + secrets.token_urlsafe(8)
     try:
         emulator = sandbox.BotAPIEmulator(host, port)
+        max_emulator = max_sandbox.MaxAPIEmulator(host, 0)
         settings = Settings(
             _env_file=None,
             database_url=f"sqlite+aiosqlite:///{data / 'school.db'}",
             bot_token=token,
             school_bots={},
             telegram_api_url=None,  # set once the emulator has its port
+            max_token=max_token,
+            max_bot_name=max_emulator.add_bot(max_token)["username"],
             redis_url=None,
             run_pushes=True,
             run_scheduler=True,
@@ -185,7 +192,10 @@ async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, read
             await generate_demo(sessions, seed=seed)
             school_id = await _first_school(sessions, School)
             found = await demo_people(sessions)
-            people = [page.Person(p.key, p.key, p.name, p.note, FIRST_USER_ID + n) for n, p in enumerate(found)]
+            people = [
+                page.Person(p.key, p.key, p.name, p.note, FIRST_USER_ID + n, FIRST_MAX_USER_ID + n)
+                for n, p in enumerate(found)
+            ]
             ids = {p.key: p.person_id for p in found}
 
             async def code_for(person) -> str:
@@ -194,23 +204,25 @@ async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, read
             async def after_link(person) -> None:
                 await no_quiet_hours(sessions, ids[person.key])
 
-            config = page.PageConfig(token, people, code_for, after_link)
+            config = page.PageConfig(token, people, code_for, after_link, page.MaxSide(max_emulator, max_token))
             emulator.extra_routes = (page.page_routes(config),)
             if stop.is_set():
                 return
             try:
                 await emulator.start()
+                await max_emulator.start()
             except OSError as err:
                 raise SandboxError(
                     f"The sandbox cannot listen on {host}:{port} ({err.strerror}); try --port 0."
                 ) from None
-            settings.telegram_api_url = emulator.base_url
+            settings.telegram_api_url, settings.max_api_url = emulator.base_url, max_emulator.base_url
             async with bot_and_dispatcher(settings) as (bots, dp):
+                _tell_taps_handled(dp, bots.max, max_emulator, max_token)
                 polling = asyncio.create_task(
                     dp.start_polling(*bots.all(), handle_signals=False, polling_timeout=2), name="polling"
                 )
                 try:
-                    _print_hints(emulator.base_url, token, data, sandbox)
+                    _print_hints(emulator.base_url, token, data, max_emulator.base_url)
                     if ready is not None:
                         ready(emulator.base_url)
                     await stop.wait()
@@ -220,10 +232,26 @@ async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, read
                     await asyncio.wait_for(asyncio.gather(polling, return_exceptions=True), 10)
         finally:
             await emulator.stop()
+            await max_emulator.stop()
             await engine.dispose()
     finally:
         if own_folder:
             shutil.rmtree(data, ignore_errors=True)
+
+
+def _tell_taps_handled(dp, max_bot, emulator, token: str) -> None:
+    """MAX takes no empty answer to a tap (the bot edits the screen, or says nothing): so that the page's tap knows
+    when the bot is done with it, the MAX emulator is told once the update's handling, errors too, has ended."""
+    feed = dp.feed_update
+
+    async def feed_and_tell(bot, update, **kwargs):
+        try:
+            return await feed(bot, update, **kwargs)
+        finally:
+            if bot is max_bot and update.callback_query is not None:
+                emulator.callback_handled(token, update.callback_query.id)
+
+    dp.feed_update = feed_and_tell
 
 
 async def _first_school(sessions, school_model) -> int:
@@ -231,10 +259,11 @@ async def _first_school(sessions, school_model) -> int:
         return await session.scalar(select(func.min(school_model.id)))
 
 
-def _print_hints(base_url: str, token: str, data: Path, sandbox) -> None:
+def _print_hints(base_url: str, token: str, data: Path, max_url: str) -> None:
     hints = importlib.import_module("devtools.sandbox.__main__").hints
     print(f"\nThe sandbox is ready: open {base_url}/ in a browser (Ctrl-C stops it).\n", flush=True)
     print(hints(base_url, token, bot_line=False), flush=True)
+    print(f"MAX's API:     {max_url} (the page plays its users too)", flush=True)
     print(f"database:      {data / 'school.db'}", flush=True)
 
 

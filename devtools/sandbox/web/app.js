@@ -1,4 +1,6 @@
-// The sandbox's page: panes side by side, each a demo person's Telegram chat with the bot.
+// The sandbox's page: panes side by side, each a demo person's chat with the bot in Telegram or in MAX (a pane's
+// key is the person's, "parent", or "parent@max"). MAX's chat is drawn as Telegram's: the server leaves out the
+// keyboard below the input field, which MAX has not, and marks the buttons that send their words ("send").
 // The server renders the messages' text to safe HTML (devtools/sandbox/rendering.py); everything else here is
 // built with textContent.
 "use strict";
@@ -6,7 +8,7 @@
 const LABELS = {
   ru: {
     title: "Школьный бот — песочница",
-    hint: "Вы — любой человек демо-школы. Бот отвечает как в Telegram.",
+    hint: "Вы — любой человек демо-школы. Бот отвечает как в Telegram и в MAX.",
     addPane: "+ окно",
     menu: "Меню",
     attach: "Прикрепить файл (подпись — из поля сообщения)",
@@ -28,7 +30,7 @@ const LABELS = {
   },
   en: {
     title: "School bot sandbox",
-    hint: "You are any person of the demo school. The bot answers as in Telegram.",
+    hint: "You are any person of the demo school. The bot answers as in Telegram and in MAX.",
     addPane: "+ pane",
     menu: "Menu",
     attach: "Attach a file (the message field is its caption)",
@@ -90,7 +92,7 @@ function applyLabels() {
 }
 
 function saveHash() {
-  const keys = panes.map((pane) => pane.key || "-");
+  const keys = panes.map((pane) => (pane.key ? pane.key + (pane.messenger === "max" ? "@max" : "") : "-"));
   history.replaceState(null, "", location.pathname + location.search + "#" + keys.join(","));
 }
 
@@ -105,6 +107,7 @@ class Pane {
     this.select = this.root.querySelector(".who");
     this.input = this.root.querySelector(".text");
     this.key = null;
+    this.messenger = "telegram";
     this.userId = null;
     this.source = null;
     this.view = null;
@@ -116,12 +119,17 @@ class Pane {
     this.root.querySelector(".menu-button").addEventListener("click", () => { this.menu.hidden = !this.menu.hidden; });
     this.root.querySelector(".file").addEventListener("change", (event) => this.upload(event.target));
     this.root.querySelector(".close").addEventListener("click", () => this.close());
-    this.select.addEventListener("change", () => this.open(this.select.value));
+    this.select.addEventListener("change", () => this.open(this.select.value, this.messenger));
+    this.root.querySelectorAll(".messenger").forEach((button) => {
+      button.hidden = !people.some((p) => p.max_user_id);
+      button.addEventListener("click", () => { if (this.key) this.open(this.key, button.dataset.messenger); });
+    });
     document.getElementById("panes").appendChild(this.root);
     panes.push(this);
     this.fillChoices();
     applyLabels();
-    if (key) this.open(key); else this.status(t("choose"));
+    const [person, messenger] = (key || "").split("@");
+    if (person) this.open(person, messenger === "max" ? "max" : "telegram"); else this.status(t("choose"));
   }
 
   fillChoices() {
@@ -144,22 +152,26 @@ class Pane {
     this.chat.replaceChildren(el("div", "status", text));
   }
 
-  async open(key) {
+  async open(key, messenger) {
     if (this.source) this.source.close();
     this.key = key;
+    this.messenger = messenger;
     this.root.dataset.person = key;
+    this.root.dataset.messenger = messenger;
+    this.rendered = false;
+    this.root.querySelectorAll(".messenger").forEach((b) => b.classList.toggle("active", b.dataset.messenger === messenger));
     this.select.value = key;
     this.view = null;
     saveHash();
     this.status(t("linking"));
     try {
-      const answer = await post(`/sandbox/web/people/${encodeURIComponent(key)}/open`, { lang });
+      const answer = await post(`/sandbox/web/people/${encodeURIComponent(key)}/open`, { lang, messenger });
       this.userId = answer.user_id;
     } catch (error) {
       this.status(t("failed") + error.message);
       return;
     }
-    if (this.key !== key) return;
+    if (this.key !== key || this.messenger !== messenger) return;
     this.source = new EventSource(`/sandbox/web/chats/${this.userId}/events`);
     this.source.onmessage = (event) => this.render(JSON.parse(event.data));
   }
@@ -275,6 +287,7 @@ class Pane {
           button.type = "button";
           button.title = b.text;
           if (b.url) button.addEventListener("click", () => window.open(b.url, "_blank", "noopener"));
+          else if (b.send) button.addEventListener("click", () => this.send(b.send));
           else if (b.data !== null) button.addEventListener("click", () => this.tap(message.id, b.data));
           line.appendChild(button);
         }
@@ -296,8 +309,9 @@ async function start() {
   const answer = await (await fetch("/sandbox/web/people")).json();
   people = answer.people;
   const wanted = location.hash.slice(1).split(",").filter(Boolean);
-  const keys = wanted.length ? wanted : ["parent", "teacher"];
-  keys.forEach((key) => new Pane(people.some((p) => p.key === key) ? key : null));
+  // By default the parent in both messengers: the teacher's mark reaches each.
+  const keys = wanted.length ? wanted : ["parent", "teacher", ...(people.some((p) => p.max_user_id) ? ["parent@max"] : [])];
+  keys.forEach((key) => new Pane(people.some((p) => p.key === key.split("@")[0]) ? key : null));
   applyLabels();
 }
 
