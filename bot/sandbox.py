@@ -217,7 +217,7 @@ async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, read
                 ) from None
             settings.telegram_api_url, settings.max_api_url = emulator.base_url, max_emulator.base_url
             async with bot_and_dispatcher(settings) as (bots, dp):
-                _tell_taps_handled(dp, bots.max, max_emulator, max_token)
+                max_emulator.tell_when_taps_handled(dp, max_token)
                 polling = asyncio.create_task(
                     dp.start_polling(*bots.all(), handle_signals=False, polling_timeout=2), name="polling"
                 )
@@ -237,21 +237,6 @@ async def run_sandbox(host: str, port: int, folder: Path | None, seed: int, read
     finally:
         if own_folder:
             shutil.rmtree(data, ignore_errors=True)
-
-
-def _tell_taps_handled(dp, max_bot, emulator, token: str) -> None:
-    """MAX takes no empty answer to a tap (the bot edits the screen, or says nothing): so that the page's tap knows
-    when the bot is done with it, the MAX emulator is told once the update's handling, errors too, has ended."""
-    feed = dp.feed_update
-
-    async def feed_and_tell(bot, update, **kwargs):
-        try:
-            return await feed(bot, update, **kwargs)
-        finally:
-            if bot is max_bot and update.callback_query is not None:
-                emulator.callback_handled(token, update.callback_query.id)
-
-    dp.feed_update = feed_and_tell
 
 
 async def _first_school(sessions, school_model) -> int:

@@ -329,7 +329,7 @@ async def polling_bot(
     bot.session.middleware(SharedLimits())
     dp = create_dispatcher(sessions, clock, storage, files=files or FileStore(Path(tempfile.mkdtemp())))
     if in_max(emulator):
-        tell_taps_handled(dp, emulator, token)
+        emulator.tell_when_taps_handled(dp, token)
         bot.session.middleware(AlertsAsAsked(emulator, token))
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
@@ -351,21 +351,6 @@ class AlertsAsAsked(BaseRequestMiddleware):
         if isinstance(method, AnswerCallbackQuery):
             self.emulator.callback_asked(self.token, method.callback_query_id, bool(method.show_alert))
         return await make_request(bot, method)
-
-
-def tell_taps_handled(dp, emulator: MaxAPIEmulator, token: str) -> None:
-    """MAX takes no empty answer to a tap (the bot edits the screen, or says nothing): so that a test's tap() knows
-    when the bot is done with it, the emulator is told once the update's handling, errors too, has ended."""
-    feed = dp.feed_update
-
-    async def feed_and_tell(bot, update, **kwargs):
-        try:
-            return await feed(bot, update, **kwargs)
-        finally:
-            if update.callback_query is not None:
-                emulator.callback_handled(token, update.callback_query.id)
-
-    dp.feed_update = feed_and_tell
 
 
 @pytest.fixture

@@ -32,7 +32,6 @@ from tests.flows.conftest import (
     code_for,
     make_bot,
     open_absence_files,
-    tell_taps_handled,
 )
 from tests.flows.test_pushes_flow import pushes, save_marks
 
@@ -70,7 +69,7 @@ async def two_messengers(school_db, clock) -> AsyncIterator[TwoMessengers]:
         bot.session.middleware(SharedLimits())
     in_max.session.middleware(AlertsAsAsked(max_, TOKEN))
     dp = create_dispatcher(sessions, clock, MemoryStorage(), files=files)
-    tell_taps_handled(dp, max_, TOKEN)
+    max_.tell_when_taps_handled(dp, TOKEN)
     workers = PushWorker.per_bot(
         [(None, in_telegram), (None, in_max)], sessions, clock=clock, gather=timedelta(0), poll=0.05, files=files
     )

@@ -306,12 +306,27 @@ class MaxAPIEmulator:
         return copy.deepcopy(chat.events[chat.cursor - 1])
 
     def callback_handled(self, token: str, callback_id: str) -> None:
-        """The bot says it is done with a tap (the tests' harness, tests/flows/conftest.py): a tap the bot did not
+        """The bot says it is done with a tap (tell_when_taps_handled): a tap the bot did not
         answer (MAX has no empty answer, its screen's edit is the answer) counts as answered with no text."""
         callback = self.state(token).callbacks.get(callback_id)
         if callback is not None and callback.answer is None:
             callback.answer = {"callback_query_id": callback_id, "silent": True}
             self.state(token).changed.fire()
+
+    def tell_when_taps_handled(self, dp: Any, token: str) -> None:
+        """The harness of the tests and of the browser sandbox: MAX takes no empty answer to a tap (the bot edits the
+        screen, or says nothing), so that a tap knows when the bot is done with it, this emulator is told once the
+        update's handling, errors too, has ended (callback_handled). `dp` is the bot's aiogram Dispatcher."""
+        feed = dp.feed_update
+
+        async def feed_and_tell(bot, update, **kwargs):
+            try:
+                return await feed(bot, update, **kwargs)
+            finally:
+                if update.callback_query is not None:  # another messenger's tap is none of this emulator's
+                    self.callback_handled(token, update.callback_query.id)
+
+        dp.feed_update = feed_and_tell
 
     def callback_asked(self, token: str, callback_id: str, show_alert: bool) -> None:
         """The bot's aiogram asked for an alert (the tests' harness): MAX shows a notification either way."""
