@@ -121,3 +121,19 @@ async def test_a_parent_in_max_opens_the_diary_and_taps_the_next_day(sandbox, tm
 async def post_form(client: aiohttp.ClientSession, url: str, form: aiohttp.FormData) -> None:
     async with client.post(url, data=form) as response:
         assert response.status == 200, await response.text()
+
+
+async def test_a_person_opened_in_both_messengers_at_once_is_linked_in_both(sandbox):
+    """The page's first view opens the parent in Telegram and in MAX together: each pane's link asks for a fresh code,
+    which revokes the person's unused one, so the two are linked one after the other and neither is told its code is
+    not valid."""
+    async with aiohttp.ClientSession(sandbox) as client:
+        telegram, in_max = await asyncio.gather(
+            post(client, "/sandbox/web/people/parent/open", lang="ru"),
+            post(client, "/sandbox/web/people/parent/open", lang="ru", messenger="max"),
+        )
+        tg_view = await until(client, f"/sandbox/web/chats/{telegram['user_id']}", lambda v: bool(v["keyboard"]))
+        max_view = await until(client, f"/sandbox/web/chats/{in_max['user_id']}", lambda v: bool(menu_of(v)))
+    for view in (tg_view, max_view):
+        said = " ".join(m["html"] for m in view["messages"])
+        assert "Спасибо! Этот аккаунт привязан" in said and "Код не подходит" not in said

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import mimetypes
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -108,6 +109,9 @@ class _Page:
     def __init__(self, config: PageConfig) -> None:
         self.config = config
         self.linking: dict[int, asyncio.Future] = {}  # user id -> the linking, done or under way
+        # A person opened in Telegram and in MAX at once links one messenger after the other: a fresh code revokes
+        # the person's code not used yet, which the other pane would then send.
+        self.codes_in_use: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def chat(self, request: web.Request, user_id: int) -> Chat:
         """The chat of a person's Telegram user id, or of their MAX user id; 404 for anyone else."""
@@ -131,19 +135,24 @@ class _Page:
         emu, token, uid, person = chat.emulator, chat.token, chat.user_id, chat.person
         first, _, last = person.name.partition(" ")
         emu.add_user(token, uid, first_name=first, last_name=last or None, language_code=lang)
-        code = await self.config.code_for(person)
-        if chat.in_max:
-            emu.user_starts(token, uid, code, language_code=lang)
-        else:
-            emu.user_sends_text(token, uid, "/start " + code, language_code=lang)
-        message = await emu.wait_for_bot_message(token, uid, timeout=LINK_TIMEOUT)
-        data = next(
-            (b["callback_data"] for b in inline_buttons(message.get("reply_markup")) if b["text"] in ACCEPT.values()),
-            None,
-        )
-        if data is not None:
-            query = emu.user_taps(token, uid, message["message_id"], data)
-            await emu.wait_for_callback_answer(token, query, timeout=LINK_TIMEOUT)
+        async with self.codes_in_use[person.key]:
+            code = await self.config.code_for(person)
+            if chat.in_max:
+                emu.user_starts(token, uid, code, language_code=lang)
+            else:
+                emu.user_sends_text(token, uid, "/start " + code, language_code=lang)
+            message = await emu.wait_for_bot_message(token, uid, timeout=LINK_TIMEOUT)
+            data = next(
+                (
+                    b["callback_data"]
+                    for b in inline_buttons(message.get("reply_markup"))
+                    if b["text"] in ACCEPT.values()
+                ),
+                None,
+            )
+            if data is not None:
+                query = emu.user_taps(token, uid, message["message_id"], data)
+                await emu.wait_for_callback_answer(token, query, timeout=LINK_TIMEOUT)
         if self.config.after_link is not None:
             await self.config.after_link(person)
 
