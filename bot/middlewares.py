@@ -19,6 +19,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels import account_ref
+from bot.update_session import UPDATE_SESSION
 from services.clock import Clock
 from services.container import Services
 from services.db import freshness_of
@@ -125,7 +126,11 @@ class ServicesMiddleware(BaseMiddleware):
         await self.freshness.refresh()  # before the session's transaction begins, so its snapshot is not older
         async with self.session_factory() as session:
             data["services"] = Services(session, self.clock, self.store)
-            return await handler(event, data)
+            token = UPDATE_SESSION.set(session)
+            try:
+                return await handler(event, data)
+            finally:
+                UPDATE_SESSION.reset(token)
 
 
 class UserMiddleware(BaseMiddleware):

@@ -216,6 +216,9 @@ async def kept(session: AsyncSession, name: str, key: Hashable, read: Callable[[
     return await (read() if freshness is None else freshness.value(session, name, key, read))
 
 
+_WRITING = "writing"  # session.info: write_transaction's block is running
+
+
 @asynccontextmanager
 async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """One use case, one transaction: commits at the end, rolls back on any error.
@@ -226,9 +229,24 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
     if session.in_transaction():
         await session.commit()
     await session.connection(execution_options={"write": True})
+    session.info[_WRITING] = True
     try:
-        yield session
-    except BaseException:
-        await session.rollback()
-        raise
-    await session.commit()
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+    finally:
+        session.info.pop(_WRITING, None)
+
+
+async def end_reads(session: AsyncSession) -> None:
+    """Ends the session's transaction if it only read, so that its connection goes back to the pool (a later read
+    begins another); a write under way, or changes not written yet, are left alone."""
+    if (
+        session.in_transaction()
+        and not session.info.get(_WRITING)
+        and not (session.new or session.dirty or session.deleted)
+    ):
+        await session.commit()

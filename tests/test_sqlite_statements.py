@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db import OneHopConnection, create_engine
+from services.db import OneHopConnection, create_engine, end_reads, write_transaction
 
 metadata = MetaData()
 things = Table("things", metadata, Column("id", Integer, primary_key=True), Column("name", String, unique=True))
@@ -63,3 +64,23 @@ async def test_errors_are_sqlalchemys_and_the_transaction_rolls_back(engine):
         await broken()
     async with engine.connect() as conn:
         assert (await conn.execute(select(things.c.name))).all() == []
+
+
+async def test_a_read_ends_before_a_reply_waits_but_a_write_is_left_alone(engine):
+    """services.db.end_reads (a reply waiting for its turn, bot/update_session.py): a transaction that only read gives
+    its connection back to the pool; a write under way, and changes not written yet, are not committed by it."""
+    async with AsyncSession(engine) as session:
+        await session.execute(select(things.c.id))
+        assert session.in_transaction() and engine.pool.checkedout() == 1
+        await end_reads(session)
+        assert not session.in_transaction() and engine.pool.checkedout() == 0
+
+        async def failing_write() -> None:
+            async with write_transaction(session):
+                await session.execute(insert(things).values(name="undone"))
+                await end_reads(session)  # inside the write: nothing ends, nothing is committed
+                raise RuntimeError("the use case fails")
+
+        with pytest.raises(RuntimeError):
+            await failing_write()
+        assert (await session.execute(select(things.c.name))).scalars().all() == []

@@ -31,6 +31,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.channels import channel_of
+from bot.update_session import end_update_reads
 from services.models import Channel
 
 WINDOW = 1.0  # seconds
@@ -394,5 +395,6 @@ class SharedLimits(BaseRequestMiddleware):
         if _in_slot.get() or not counted:
             return await make_request(bot, method)
         chat_id = getattr(method, "chat_id", None) if in_max else None
+        await end_update_reads()  # a reply waiting for its turn holds no database connection meanwhile
         async with limiter_for(bot.token, channel_of(bot)).overall(chat_id if isinstance(chat_id, int) else None):
             return await make_request(bot, method)

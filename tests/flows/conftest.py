@@ -60,8 +60,7 @@ def bot_id_of(emulator: Emulator, token: str = TOKEN) -> int:
 
 def pytest_collection_modifyitems(config, items):
     """MAX's runs on SQLite only (the module's docstring); a flow marked telegram_only(reason) is skipped in MAX with
-    its reason: it plays something MAX has not (Telegram's webhook, several schools' Telegram bots...); one marked
-    max_gap(reason) is what the bot does not do right in MAX yet, said in the reason."""
+    its reason: it plays something MAX has not (Telegram's webhook, several schools' Telegram bots...)."""
     kept = []
     for item in items:
         params = getattr(item, "callspec", None) and item.callspec.params
@@ -70,8 +69,6 @@ def pytest_collection_modifyitems(config, items):
                 continue
             if (mark := item.get_closest_marker("telegram_only")) is not None:
                 item.add_marker(pytest.mark.skip(reason="Telegram only: " + mark.args[0]))
-            if (mark := item.get_closest_marker("max_gap")) is not None:
-                item.add_marker(pytest.mark.skip(reason="Not yet in MAX: " + mark.args[0]))
         kept.append(item)
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import pytest
-
 from bot.dispatcher import FLOOD_LIMIT
 from services.models import Account
 from tests.flows.conftest import TOKEN
@@ -134,10 +132,6 @@ async def test_a_second_tap_on_the_language_screen_changes_it_again_without_an_a
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-@pytest.mark.max_gap(
-    "MAX takes 2 messages a second to a chat: the twenty answers to a flood take ten seconds there, each holding its "
-    "update and its database connection meanwhile, and the neighbour waits for a connection"
-)
 async def test_a_flooding_user_is_slowed_and_told_others_unaffected(bot_world, person, emulator):
     flooder, neighbour = person(), person()
     for _ in range(30):  # thirty messages within a second
