@@ -51,6 +51,8 @@ class LocksInMemory:
 
 
 chat_lock = LocksInMemory()  # this process's
+# show_screen's own, apart from chat_lock, which handlers hold around their drafts when they show a screen.
+_showing = LocksInMemory()
 
 
 async def show_screen(
@@ -66,24 +68,26 @@ async def show_screen(
     Without `tapped_message` the screen is sent. With it (the message whose button was tapped), the screen
     that message ends is edited in place: its messages take the new parts, an extra part is sent after
     them, and messages left over are deleted. Which messages make a screen of several is kept in the FSM
-    data; without it (the data cleared), the tapped message alone is the screen."""
-    data = await state.get_data()
-    screens: dict[str, list[int]] = dict(data.get(SCREENS, {}))
-    old = screens.pop(str(tapped_message.message_id), [tapped_message.message_id]) if tapped_message else []
-    ids = []
-    for i, text in enumerate(parts):
-        markup = keyboard if i == len(parts) - 1 else None
-        if i < len(old):
-            ids.append(await _edit(bot, chat_id, old[i], text, markup))
-        else:
-            ids.append((await bot.send_message(chat_id, text, reply_markup=markup)).message_id)
-    for message_id in old[len(parts) :]:
-        with suppress(TelegramBadRequest):  # too old to delete: it stays, without buttons
-            await bot.delete_message(chat_id, message_id)
-    if len(ids) > 1:
-        screens[str(ids[-1])] = ids
-    if screens != data.get(SCREENS, {}):
-        await state.update_data({SCREENS: dict(list(screens.items())[-KEEP_SCREENS:])})
+    data; without it (the data cleared), the tapped message alone is the screen. A chat's screens are shown one at
+    a time: a tap on the last message of a screen of several waits until that screen's messages are all kept."""
+    async with _showing(chat_id):
+        data = await state.get_data()
+        screens: dict[str, list[int]] = dict(data.get(SCREENS, {}))
+        old = screens.pop(str(tapped_message.message_id), [tapped_message.message_id]) if tapped_message else []
+        ids = []
+        for i, text in enumerate(parts):
+            markup = keyboard if i == len(parts) - 1 else None
+            if i < len(old):
+                ids.append(await _edit(bot, chat_id, old[i], text, markup))
+            else:
+                ids.append((await bot.send_message(chat_id, text, reply_markup=markup)).message_id)
+        for message_id in old[len(parts) :]:
+            with suppress(TelegramBadRequest):  # too old to delete: it stays, without buttons
+                await bot.delete_message(chat_id, message_id)
+        if len(ids) > 1:
+            screens[str(ids[-1])] = ids
+        if screens != data.get(SCREENS, {}):
+            await state.update_data({SCREENS: dict(list(screens.items())[-KEEP_SCREENS:])})
 
 
 async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int:
