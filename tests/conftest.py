@@ -11,7 +11,9 @@ import asyncio
 import copy
 import os
 import shutil
+import signal
 import socket
+import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,41 @@ from services.models import Base
 from tests.factories import TODAY, FixedClock, MiniSchool, build_school
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_timeout_set_timer(item, settings):
+    """A test that hangs (pytest-timeout's `timeout`) shows, before its threads' stacks, where each of its asyncio
+    tasks waits: its thread's stack ends in the event loop's select, which says nothing."""
+    result = yield
+    timed_out = signal.getsignal(signal.SIGALRM)
+    if callable(timed_out):
+
+        def tasks_then_timed_out(signum, frame):
+            loop = asyncio._get_running_loop()
+            for task in asyncio.all_tasks(loop) if loop else ():
+                print(f"{task!r} awaits:", file=sys.stderr)
+                awaited = task.get_coro()
+                while (where := _frame_of(awaited)) is not None:
+                    print(f"  {where.f_code.co_filename}:{where.f_lineno} {where.f_code.co_name}", file=sys.stderr)
+                    awaited = _awaited_by(awaited)
+            timed_out(signum, frame)
+
+        signal.signal(signal.SIGALRM, tasks_then_timed_out)
+    return result
+
+
+def _frame_of(awaitable):
+    """The frame of a coroutine, an async generator (`async with` of a context manager) or a generator."""
+    return next(
+        (getattr(awaitable, a) for a in ("cr_frame", "ag_frame", "gi_frame") if getattr(awaitable, a, None)), None
+    )
+
+
+def _awaited_by(awaitable):
+    return next(
+        (getattr(awaitable, a) for a in ("cr_await", "ag_await", "gi_yieldfrom") if hasattr(awaitable, a)), None
+    )
 
 
 def server_answers(host: str, port: int) -> bool:
