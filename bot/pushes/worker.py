@@ -105,8 +105,12 @@ class PushWorker:
             # once its lease runs out.
             if self._in_flight:
                 await asyncio.wait(list(self._in_flight.values()), timeout=STOP_GRACE)
-            for task in self._in_flight.values():
+            # The rest is cancelled and waited for: nothing of a stopped worker goes on writing behind it, into a
+            # database its process is closing.
+            late = list(self._in_flight.values())
+            for task in late:
                 task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def recover_once(self) -> None:
         async with self.session_factory() as session, write_transaction(session):
@@ -162,8 +166,11 @@ class PushWorker:
                 log.exception("Claiming pushes failed")
                 started = 0
             if not started:
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation that comes as the
+                # event is set, and this loop would then run on after the worker was stopped.
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(self._planned.wait(), self.poll)
+                    async with asyncio.timeout(self.poll):
+                        await self._planned.wait()
                 self._planned.clear()
             elif len(self._in_flight) >= self.accounts_at_once:
                 await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
