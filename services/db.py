@@ -149,6 +149,32 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         if _take_begin(self._connection) is None:
             super().rollback()
 
+    # aiosqlite (0.22) stops its thread by a last item in its queue, and its close() always ends by queueing one and
+    # waiting for it. SQLAlchemy ends a connection whose task was cancelled by close() in a task of its own and, that
+    # being cancelled too, by stop(): a second stop behind the first is never read, and close() waited for it for
+    # ever (a test's event loop could not close, and CI hung). The thread is told to stop once, by whichever comes
+    # first.
+    def close(self) -> None:
+        if _first_stop(self._connection):
+            super().close()
+
+    async def _terminate_graceful_close(self) -> None:
+        if _first_stop(self._connection):
+            await self._connection.close()
+
+    def _terminate_force_close(self) -> None:
+        if _first_stop(self._connection):
+            self._connection.stop()
+
+
+def _first_stop(connection: Any) -> bool:
+    """True the first time only, for aiosqlite's connection object (which keeps the mark, as OneHopConnection has
+    no room of its own)."""
+    if getattr(connection, "stop_begun", False):
+        return False
+    connection.stop_begun = True
+    return True
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"

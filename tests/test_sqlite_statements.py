@@ -3,6 +3,8 @@ with what SQLAlchemy reads of a cursor the same as aiosqlite's own: rows, row co
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -84,3 +86,18 @@ async def test_a_read_ends_before_a_reply_waits_but_a_write_is_left_alone(engine
         with pytest.raises(RuntimeError):
             await failing_write()
         assert (await session.execute(select(things.c.name))).scalars().all() == []
+
+
+async def test_a_connection_ended_both_ways_at_once_is_closed_without_waiting_for_ever(engine):
+    """SQLAlchemy ends a cancelled connection by a graceful close in a task of its own and, that being cancelled
+    too, a forced one: aiosqlite's thread is told to stop once, and the close ends (it waited for ever, and a test's
+    event loop with it)."""
+    async with engine.connect() as conn:
+        adapted = (await conn.get_raw_connection()).dbapi_connection
+        closing = asyncio.create_task(adapted._terminate_graceful_close())
+        await asyncio.sleep(0)  # its close is queued in aiosqlite's thread
+        adapted._terminate_force_close()
+        done, _ = await asyncio.wait([closing], timeout=5)
+        assert done == {closing}, "the graceful close waited for a thread that had stopped"
+        assert adapted._connection._connection is None  # the sqlite3 connection is closed
+        await conn.invalidate()
