@@ -32,6 +32,7 @@ from tests.flows.conftest import (
     code_for,
     make_bot,
     open_absence_files,
+    plain,
 )
 from tests.flows.test_pushes_flow import pushes, save_marks
 
@@ -142,6 +143,10 @@ async def test_a_document_sent_in_max_is_opened_by_the_class_teacher_in_telegram
     await father.tap("Готово")
     await father.tap("Отправить")
 
+    told = "📄 Новый документ об отсутствии: Борисова Вера, 5А. Рассмотреть: /documents"
+    assert await both.telegram.state(TOKEN).changed.wait_until(
+        lambda: told in [plain(t or "") for t in math.texts()], 5
+    ), "the class teacher is told at once"
     await math.press("Документы")
     photo, document, _card = [await both.telegram.wait_for_bot_message(TOKEN, math.id) for _ in range(3)]
     bot = both.telegram.state(TOKEN)
