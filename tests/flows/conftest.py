@@ -79,7 +79,8 @@ def pytest_collection_modifyitems(config, items):
 def messengers_pace_lifted(monkeypatch):
     """MAX takes 2 messages a second to a chat and 30 requests a second from a bot, a tap's answer too, and the bot
     keeps to them (bot/pushes/limiter.py): a flow of forty messages would take twenty seconds, and the cross-school
-    replay's 2,200 taps 75 s more. The flows play what the bot says, not its pace: the pace is measured by
+    replay's 2,200 taps 75 s more. The 30 a second is the setting Telegram's 30 messages a second share, so both
+    messengers' flows go unpaced. The flows play what the bot says, not its pace: the pace is measured by
     bench/max.py and tested in tests/test_max_limits.py and tests/test_push_sender.py."""
     monkeypatch.setattr("bot.pushes.limiter.MAX_PER_CHAT_PER_SECOND", 1000)
     monkeypatch.setattr("bot.pushes.limiter.TELEGRAM_PER_SECOND", 1000)
