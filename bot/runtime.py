@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
@@ -22,6 +21,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -35,7 +35,7 @@ from bot.pushes.limiter import SharedLimits, configure_limits
 from bot.pushes.worker import PushWorker
 from bot.scheduler import create_scheduler
 from bot.scope import serve_schools
-from bot.session import BotSession
+from bot.session import BotSession, without_unread_parts
 from services.db import create_engine, create_session_factory
 from services.files import FileStore
 from services.freshness import Freshness
@@ -321,7 +321,8 @@ def webhook_app(
 class UpdatesOnly(SimpleRequestHandler):
     """aiogram's handler, but a body that is not an update (malformed or empty JSON, a list, a message without its
     fields) is answered 400 with one line in the log, not 500 with a traceback. The body is never logged: it may
-    hold a person's message.
+    hold a person's message. The update is read into aiogram's models once, without what no handler reads
+    (bot/session.py), and handed to the dispatcher as read (aiogram's own handler reads it a second time).
 
     At most as many updates as `slots` has are handled at once (shared by the bots' handlers): while that many are
     in hand, the next request is answered only when one of them ends, so Telegram holds the backlog (it posts over a
@@ -334,22 +335,27 @@ class UpdatesOnly(SimpleRequestHandler):
 
     async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
         try:
-            Update.model_validate(await request.json(loads=bot.session.json_loads), context={"bot": bot})
+            data = without_unread_parts(await request.json(loads=bot.session.json_loads))
+            update = Update.model_validate(data, context={"bot": bot})
         except ValueError:  # json's JSONDecodeError and pydantic's ValidationError both are
             log.warning(
                 "Webhook: a request of %d bytes that is not an update, refused with 400", request.content_length or 0
             )
             return web.Response(status=400, text="Bad Request")
-        await self._slots.acquire()  # released when the update's handling ends (_background_feed_update)
-        try:
-            return await super()._handle_request_background(bot, request)  # aiohttp keeps the body read once
-        except BaseException:
-            self._slots.release()
-            raise
+        await self._slots.acquire()  # released when the update's handling ends (_feed)
+        task = asyncio.create_task(self._feed(bot, update))
+        self._background_feed_update_tasks.add(task)  # aiogram's close() waits for them
+        task.add_done_callback(self._background_feed_update_tasks.discard)
+        return web.json_response({}, dumps=bot.session.json_dumps)
 
-    async def _background_feed_update(self, bot: Bot, update: dict[str, Any]) -> None:
+    async def _feed(self, bot: Bot, update: Update) -> None:
+        """aiogram's _background_feed_update, from the update as read."""
         try:
-            await super()._background_feed_update(bot, update)
+            result = await self.dispatcher.feed_update(bot, update, **self.data)
+            if isinstance(result, TelegramMethod):
+                await self.dispatcher.silent_call_request(bot=bot, result=result)
+        except Exception:  # as aiogram's feed_raw_update logs it, without the update's contents
+            log.exception("Webhook: update %d of bot %d failed", update.update_id, bot.id)
         finally:
             self._slots.release()
 

@@ -12,20 +12,27 @@ API itself does for an inline message's edit (the methods' type is `Message | bo
 A caller that comes to need the edited message takes its method out of UNREAD_ANSWERS (mypy makes it look at the
 bool first).
 
+A tap's update carries the whole message whose button was tapped: its text's entities and its keyboard (a diary
+screen: its buttons and its bold and italic words, each a pydantic model), read by no handler, which take the message's id and chat only
+(ui/screens.py `tapped`, `chat_of`). They are dropped before aiogram reads the update (`without_unread_parts`), here
+for polling and in bot/runtime.py for the webhook; MAX's updates (bot/max/updates.py) never carry them.
+
 A call without files goes as JSON (the Bot API takes `application/json` for everything but uploads): aiogram's form
 is URL-encoded, which quotes a Cyrillic text byte by byte in Python, a tenth of a millisecond for a diary screen.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.methods import EditMessageReplyMarkup, EditMessageText
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText, GetUpdates
 from aiogram.methods.base import Response, TelegramMethod, TelegramType
 from aiohttp import FormData
 from aiohttp.payload import BytesPayload
+from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -45,10 +52,24 @@ def response_model(returning: Any) -> type[Response[Any]]:
 # The methods whose answer no caller reads (above): True when Telegram says ok.
 UNREAD_ANSWERS: frozenset[type[TelegramMethod[Any]]] = frozenset({EditMessageText, EditMessageReplyMarkup})
 
+# What no handler reads of a tapped message (above).
+UNREAD_IN_TAPPED = ("entities", "caption_entities", "reply_markup")
+
+
+def without_unread_parts(update: Any) -> Any:
+    """The update's JSON without what no handler reads of a tapped message; anything else as it is."""
+    query = update.get("callback_query") if isinstance(update, dict) else None
+    tapped = query.get("message") if isinstance(query, dict) else None
+    if isinstance(tapped, dict):
+        for key in UNREAD_IN_TAPPED:
+            tapped.pop(key, None)
+    return update
+
 
 class BotSession(AiohttpSession):
     """aiogram's aiohttp session, whose `check_response` finds `Response[T]` in pydantic's cache and does not read
-    an edit's answer into models nobody reads, and whose calls without files go as JSON."""
+    what nobody reads (an edit's answer, a tapped message's keyboard and entities) into models, and whose calls
+    without files go as JSON."""
 
     def build_form_data(  # type: ignore[override]  # aiogram hands the body to aiohttp, which takes either
         self, bot: Bot, method: TelegramMethod[TelegramType]
@@ -67,11 +88,22 @@ class BotSession(AiohttpSession):
         self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
     ) -> Response[TelegramType]:
         model = response_model(method.__returning__)  # aiogram's own Response[...] below is then the kept one
-        if type(method) in UNREAD_ANSWERS and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
-            try:
-                answer = self.json_loads(content)
-            except Exception:  # noqa: BLE001 - aiogram's check below says what is wrong with it
-                answer = None
-            if isinstance(answer, dict) and answer.get("ok") is True:
+        kind = type(method)
+        if (kind in UNREAD_ANSWERS or kind is GetUpdates) and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
+            answer = self._ok_answer(content)
+            if answer is not None and kind in UNREAD_ANSWERS:
                 return model.model_construct(ok=True, result=True)
+            if answer is not None and isinstance(answer.get("result"), list):
+                for update in answer["result"]:
+                    without_unread_parts(update)
+                with suppress(ValidationError):  # aiogram's check below says what is wrong with it
+                    return model.model_validate(answer, context={"bot": bot})
         return super().check_response(bot, method, status_code, content)
+
+    def _ok_answer(self, content: str) -> dict[str, Any] | None:
+        """The answer's JSON if it says ok, else None (aiogram's check says what is wrong with it)."""
+        try:
+            answer = self.json_loads(content)
+        except Exception:  # noqa: BLE001 - any decoder's error
+            return None
+        return answer if isinstance(answer, dict) and answer.get("ok") is True else None

@@ -1,4 +1,5 @@
-"""The bot's session keeps aiogram's `Response[T]` models: a Bot API call does not build a pydantic model.
+"""The bot's session keeps aiogram's `Response[T]` models (a Bot API call does not build a pydantic model) and
+reads no more of an answer than the bot uses.
 
 aiogram reads each answer into `Response[T]` for the method's return type T; pydantic holds those models
 weakly, so without bot/session.py a garbage collection between two calls makes the next one build it again.
@@ -10,6 +11,8 @@ import gc
 import json
 
 import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
@@ -107,3 +110,33 @@ async def test_calls_go_as_json_and_uploads_as_a_form(emulator):
         assert sent["document"]["file_name"] == "задание.pdf" and sent["caption"] == "Домашнее задание"
     finally:
         await bot.session.close()
+
+
+async def test_a_tapped_message_is_read_without_its_keyboard_and_entities(emulator):
+    """A tap's update carries the tapped message whole, keyboard and entities too, as Telegram sends it (aiogram's
+    own session reads them); the bot reads the message's id, chat and text only, and a person's own message keeps
+    its entities."""
+    user = TelegramUser(emulator, 700_999_304, "ru")
+    bot = create_bot(Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url))
+    plain = Bot(TOKEN, session=AiohttpSession(api=bot.session.api))
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="ср, 25 нояб. ▶", callback_data="diary:1:2026-11-25")]]
+    )
+    try:
+        shown = await bot.send_message(user.id, "<b>Пн, 23 нояб.</b> <i>1. Математика</i>", reply_markup=keyboard)
+        emulator.user_taps(TOKEN, user.id, shown.message_id, "diary:1:2026-11-25")
+        emulator.user_sends_text(TOKEN, user.id, "/diary")
+        [as_sent_tap, as_sent_text] = await plain.get_updates(timeout=0)  # not confirmed: the bot gets them too
+        [tap, text] = await bot.get_updates(timeout=0)
+    finally:
+        await bot.session.close()
+        await plain.session.close()
+
+    [[button]] = as_sent_tap.callback_query.message.reply_markup.inline_keyboard
+    assert (button.text, button.callback_data) == ("ср, 25 нояб. ▶", "diary:1:2026-11-25")
+    assert [e.type for e in as_sent_tap.callback_query.message.entities] == ["bold", "italic"]
+    tapped = tap.callback_query.message
+    assert (tapped.message_id, tapped.chat.id, tapped.text) == (shown.message_id, user.id, "Пн, 23 нояб. 1. Математика")
+    assert (tapped.reply_markup, tapped.entities) == (None, None)
+    assert tap.callback_query.data == "diary:1:2026-11-25"
+    assert text.message.entities == as_sent_text.message.entities and text.message.entities[0].type == "bot_command"

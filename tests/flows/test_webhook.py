@@ -12,6 +12,7 @@ import time
 
 import aiohttp
 import pytest
+from aiogram.types import Update
 
 from bot.cli import main
 from bot.config import Settings
@@ -138,3 +139,43 @@ def test_webhook_mode_asks_for_the_url(tmp_path, monkeypatch, capsys):
 
     assert exited.value.code == 2
     assert "WEBHOOK_URL" in capsys.readouterr().err
+
+
+async def test_an_update_is_read_once_and_a_tap_without_its_message_s_keyboard(emulator, tmp_path, monkeypatch):
+    """aiogram's webhook handler reads each update into its models twice; the bot's reads it once, and a tap's
+    update without the tapped message's keyboard and entities (no handler reads them): the tap still edits the
+    screen in place."""
+    port = free_port()
+    settings = Settings(
+        bot_token=TOKEN,
+        telegram_api_url=emulator.base_url,
+        webhook_url=f"http://127.0.0.1:{port}/webhook",
+        webhook_port=port,
+        webhook_secret=SECRET,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}",
+    )
+    read: list[Update] = []
+    validate = Update.model_validate.__func__
+
+    def counted(cls, data, **kwargs):
+        read.append(update := validate(cls, data, **kwargs))
+        return update
+
+    monkeypatch.setattr(Update, "model_validate", classmethod(counted))
+    bot_task = asyncio.create_task(run_webhook(settings, handle_signals=False))
+    try:
+        user = TelegramUser(emulator, 700_999_105, "en")
+        greeting = await user.send("/language")
+        assert greeting["text"] == "Choose the language:" and user.buttons()[0] == "Русский"
+        assert len(read) == 1 and read[0].message.text == "/language"
+        answer = await user.tap(user.buttons()[0])
+    finally:
+        bot_task.cancel()
+        await asyncio.gather(bot_task, return_exceptions=True)
+
+    assert len(read) == 2
+    tapped = read[1].callback_query.message
+    assert tapped.message_id == greeting["message_id"] and (tapped.reply_markup, tapped.entities) == (None, None)
+    assert answer["callback_query_id"] == read[1].callback_query.id
+    assert emulator.last_message(TOKEN, user.id)["message_id"] == greeting["message_id"]
+    assert user.last_text() == "Теперь язык — русский." and user.buttons() == []
