@@ -13,9 +13,10 @@ A caller that comes to need the edited message takes its method out of UNREAD_AN
 bool first).
 
 A tap's update carries the whole message whose button was tapped: its text's entities and its keyboard (a diary
-screen: its buttons and its bold and italic words, each a pydantic model), read by no handler, which take the message's id and chat only
-(ui/screens.py `tapped`, `chat_of`). They are dropped before aiogram reads the update (`without_unread_parts`), here
-for polling and in bot/runtime.py for the webhook; MAX's updates (bot/max/updates.py) never carry them.
+screen: its buttons and its bold and italic words, each a pydantic model), read by no handler, which take the
+message's id and chat only (ui/screens.py `tapped`, `chat_of`). They are dropped before aiogram reads the update
+(`without_unread_parts`), here for polling and in bot/runtime.py for the webhook; MAX's updates (bot/max/updates.py)
+never carry them.
 
 A call without files goes as JSON (the Bot API takes `application/json` for everything but uploads): aiogram's form
 is URL-encoded, which quotes a Cyrillic text byte by byte in Python, a tenth of a millisecond for a diary screen.
