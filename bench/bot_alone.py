@@ -22,6 +22,12 @@ answering the tap (editMessageText + answerCallbackQuery), as the diary does. No
 --database postgresql generates the demo into a new database on the server at --postgres-url (dropped at the end),
 as bench/processes.py does; sqlite (the default), into a fresh file.
 
+--instructions: each child runs under valgrind's callgrind, instrumented only while a phase is measured
+(`callgrind_control`), and what is printed is the instructions per update of each bot's process: the same count
+whatever the machine's speed at the minute (which moves by a factor of two here), so the ratio to the bare bot holds
+from run to run. A bot under valgrind runs some fifty times slower: `--rounds 1 --repeats 1` is enough (50 updates
+of each kind), a few minutes in all.
+
 --profile FILE: the school bot's child runs cProfile over the first repeat's taps only (the parent signals it
 before and after: SIGUSR1, SIGUSR2) and writes the stats to FILE (read with `python -m pstats FILE`).
 """
@@ -131,18 +137,46 @@ async def serve(args) -> None:
 
 
 class Child:
-    def __init__(self, kind: str, api: str, database_url: str, profile: str | None = None) -> None:
-        self.argv = [__file__, "--serve", kind, "--api", api, "--database-url", database_url]
+    def __init__(self, kind: str, api: str, database_url: str, profile: str | None, counted: Path | None) -> None:
+        self.argv = [sys.executable, __file__, "--serve", kind, "--api", api, "--database-url", database_url]
         if profile:
             self.argv += ["--profile", profile]
+        if counted:  # valgrind runs the child in the same process (pid): /proc and callgrind_control find it
+            self.argv[:0] = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={counted}/%p"]
 
     async def __aenter__(self) -> Child:
-        self.process = await asyncio.create_subprocess_exec(sys.executable, *self.argv)
+        self.process = await asyncio.create_subprocess_exec(*self.argv, stderr=asyncio.subprocess.DEVNULL)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         self.process.terminate()
         await self.process.wait()
+
+
+class Instructions:
+    """The instructions a child under callgrind runs in a phase (Child with `counted`)."""
+
+    def __init__(self, pid: int, directory: Path) -> None:
+        self.pid, self.directory = pid, directory
+
+    async def control(self, *options: str) -> None:
+        process = await asyncio.create_subprocess_exec(
+            "callgrind_control", *options, str(self.pid), stdout=asyncio.subprocess.DEVNULL
+        )
+        assert await process.wait() == 0, f"callgrind_control {options} failed"
+
+    async def start(self) -> None:
+        await self.control("--instr=on")
+        await self.control("--zero")
+
+    async def stop(self) -> int:
+        """The phase's instructions: callgrind's dump since start()."""
+        dumps = set(self.directory.iterdir())
+        await self.control("--dump")
+        await self.control("--instr=off")
+        [dump] = set(self.directory.iterdir()) - dumps
+        [totals] = [line for line in dump.read_text().splitlines() if line.startswith("totals:")]
+        return int(totals.split()[1])
 
 
 async def diaries(emulator: BotAPIEmulator, token: str, user_ids: list[int], rounds: int, pid: int, bare: bool):
@@ -163,21 +197,31 @@ async def taps(emulator: BotAPIEmulator, token: str, user_ids: list[int], rounds
 async def measure(emulator, kind: str, user_ids: list[int], args, database_url: str) -> dict[str, list]:
     token = SCHOOL_TOKEN if kind == "school" else BARE_TOKEN
     bare = kind == "bare"
-    figures: dict[str, list] = {"diary": [], "tap": [], "diary_emulator": [], "tap_emulator": []}
+    figures: dict[str, list] = {
+        key: [] for key in ("diary", "tap", "diary_emulator", "tap_emulator", "diary_instructions", "tap_instructions")
+    }
     profile = args.profile if kind == "school" else None
-    async with Child(kind, emulator.base_url, database_url, profile) as child:
+    counted = Path(tempfile.mkdtemp()) if args.instructions else None
+    wait = 600 if counted else 60  # the child's start under valgrind: minutes
+    async with Child(kind, emulator.base_url, database_url, profile, counted) as child:
         pid = child.process.pid
+        instructions = Instructions(pid, counted) if counted else None
         # warm-up: the child's start, first queries and connections; the diary screens (or the bare bot's
         # message with «… ▶») the taps go from
         for u in user_ids:
             if bare:
                 emulator.user_sends_text(token, u, "/start", language_code="ru")
-                await emulator.wait_for_bot_message(token, u, 60)
+                await emulator.wait_for_bot_message(token, u, wait)
             else:
-                await round_trip(emulator, token, u, "/diary", buttons=True, timeout=60)
+                await round_trip(emulator, token, u, "/diary", buttons=True, timeout=wait)
         await tap_next_day(emulator, token, user_ids[0])
+        count = args.rounds * len(user_ids)
         for repeat in range(args.repeats):
+            if instructions:
+                await instructions.start()
             bot, own = await diaries(emulator, token, user_ids, args.rounds, pid, bare)
+            if instructions:
+                figures["diary_instructions"].append(await instructions.stop() / count)
             figures["diary"].append(bot)
             figures["diary_emulator"].append(own)
             if bare:  # the last message is a plain «pong» now: the one with «… ▶» again
@@ -186,7 +230,11 @@ async def measure(emulator, kind: str, user_ids: list[int], args, database_url: 
                     await emulator.wait_for_bot_message(token, u, 5)
             if profile and repeat == 0:
                 child.process.send_signal(signal.SIGUSR1)
+            if instructions:
+                await instructions.start()
             bot, own = await taps(emulator, token, user_ids, args.rounds, pid)
+            if instructions:
+                figures["tap_instructions"].append(await instructions.stop() / count)
             if profile and repeat == 0:
                 child.process.send_signal(signal.SIGUSR2)
                 await asyncio.sleep(1)  # the stats written
@@ -231,6 +279,9 @@ async def main(args) -> None:
             await admin(args.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     count = args.rounds * len(user_ids)
+    if args.instructions:
+        print_instructions(results, args, count, before, after)
+        return
     print(
         f"\n{args.database}: the bot's process alone, CPU ms per update, median (min–max) of {args.repeats} repeats of "
         f"{count}; {os.cpu_count()} cores; load average {before} before, {after} after; "
@@ -249,6 +300,24 @@ async def main(args) -> None:
     )
 
 
+def print_instructions(results: dict, args, count: int, before: str, after: str) -> None:
+    print(
+        f"\n{args.database}: the bot's process alone, instructions per update (valgrind's callgrind), median of "
+        f"{args.repeats} repeats of {count}; load average {before} before, {after} after (no matter to the count); "
+        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+    )
+    print(f"{'bot':12s} {'/diary':>14s} {'diary tap':>14s}")
+    for kind, f in results.items():
+        print(
+            f"{kind:12s} {statistics.median(f['diary_instructions']):14,.0f} {statistics.median(f['tap_instructions']):14,.0f}"
+        )
+    s, b = results["school"], results["bare"]
+    print(
+        f"ratio school/bare: /diary {statistics.median(s['diary_instructions']) / statistics.median(b['diary_instructions']):.2f}×, "
+        f"tap {statistics.median(s['tap_instructions']) / statistics.median(b['tap_instructions']):.2f}×"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parents", type=int, default=50)
@@ -260,6 +329,7 @@ def parser() -> argparse.ArgumentParser:
         default=os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
         help="a database on the server to connect to; the benchmark makes its own beside it",
     )
+    parser.add_argument("--instructions", action="store_true", help="count instructions under valgrind, not CPU time")
     parser.add_argument("--profile", help="the school bot's first repeat of taps under cProfile, into this file")
     parser.add_argument("--serve", choices=["school", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
