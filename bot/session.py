@@ -77,7 +77,7 @@ class BotSession(AiohttpSession):
     ) -> FormData | BytesPayload:
         files: dict[str, Any] = {}
         fields = {}
-        for key, given in method.model_dump(warnings=False).items():
+        for key, given in method.model_dump(warnings=False, exclude_none=True).items():
             value = self.prepare_value(given, bot=bot, files=files, _dumps_json=False)
             if value:  # what aiogram's form leaves out too
                 fields[key] = value
