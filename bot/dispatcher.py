@@ -7,7 +7,6 @@ from datetime import timedelta
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels import channel_of
@@ -44,6 +43,8 @@ def fsm_storage(redis_url: str | None) -> BaseStorage:
     """Where conversations in progress live: this process's memory, or Redis (Settings.redis_url)."""
     if redis_url is None:
         return MemoryStorage()
+    from aiogram.fsm.storage.redis import RedisStorage  # here: without REDIS_URL the bot never loads redis
+
     return RedisStorage.from_url(
         redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True), state_ttl=DRAFTS_KEPT, data_ttl=DRAFTS_KEPT
     )

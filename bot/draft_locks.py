@@ -6,13 +6,16 @@ draft would be lost."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aiogram.fsm.storage.base import BaseStorage, KeyBuilder, StorageKey
-from aiogram.fsm.storage.redis import RedisStorage
-from redis.asyncio import Redis
-from redis.asyncio.lock import Lock
+from aiogram.fsm.storage.memory import MemoryStorage
 
 from ui.screens import ChatLocks, chat_lock
+
+if TYPE_CHECKING:  # imported where Redis is used: without REDIS_URL the bot never loads redis
+    from redis.asyncio import Redis
+    from redis.asyncio.lock import Lock
 
 # The longest a lock is held: a file of an absence document or of an announcement fetched from Telegram under it
 # (aiogram's request timeout is 60 s), and a few reads. A process that dies holding it leaves that chat waiting
@@ -38,6 +41,8 @@ class RedisDraftLocks:
         self.redis, self.key_builder = redis, key_builder
 
     def __call__(self, bot_id: int) -> ChatLocks:
+        from redis.asyncio.lock import Lock
+
         def lock(chat_id: int) -> Lock:
             # Private chats only (bot.middlewares.PrivateChatsOnly): the user is the chat.
             name = self.key_builder.build(StorageKey(bot_id=bot_id, chat_id=chat_id, user_id=chat_id), "lock")
@@ -58,6 +63,15 @@ class RedisDraftLocks:
 
 def draft_locks(storage: BaseStorage) -> DraftLocks:
     """The locks beside the drafts of `storage`; in Redis on the storage's own connections."""
-    if isinstance(storage, RedisStorage):
-        return RedisDraftLocks(storage.redis, storage.key_builder)
-    return in_memory
+    redis = redis_of(storage)
+    return RedisDraftLocks(redis, storage.key_builder) if redis is not None else in_memory  # type: ignore[attr-defined]
+
+
+def redis_of(storage: BaseStorage) -> Redis | None:
+    """The Redis client of a RedisStorage, None for the memory's: only a RedisStorage makes the bot load redis (4 MB
+    of its memory at start, bench/startup.py)."""
+    if isinstance(storage, MemoryStorage):
+        return None
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return storage.redis if isinstance(storage, RedisStorage) else None

@@ -20,7 +20,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
@@ -30,6 +29,7 @@ from pydantic import SecretStr
 from bot.alerts import Alerts, ErrorsToAlerts, TokenWatch, configure_alerts
 from bot.config import Settings
 from bot.dispatcher import create_dispatcher, fsm_storage
+from bot.draft_locks import redis_of
 from bot.health import Health, health_server
 from bot.pushes.limiter import SharedLimits, configure_limits
 from bot.pushes.worker import PushWorker
@@ -111,7 +111,7 @@ async def bot_and_dispatcher(settings: Settings) -> AsyncIterator[tuple[Bots, Di
         storage = fsm_storage(settings.redis_url)
         # With Redis, one pool (the drafts') also serves the tokens' shared rate limits and the kept values'
         # generations (services/freshness.py); the dispatcher closes it at shutdown.
-        redis = storage.redis if isinstance(storage, RedisStorage) else None
+        redis = redis_of(storage)
         configure_limits(redis, settings.messages_per_second)
         sessions = create_session_factory(engine, Freshness(redis))
         # The MAX bot keeps each message's id as it sends it, while the update that sends holds one of the pool's
@@ -260,7 +260,7 @@ class WebhookPeers:
     process serves again. Alone (no Redis), a process makes its own secret and deletes the webhook as it stops."""
 
     def __init__(self, storage: BaseStorage, bots: Iterable[Bot]) -> None:
-        self.redis = storage.redis if isinstance(storage, RedisStorage) else None
+        self.redis = redis_of(storage)
         key = "schoolbot:webhook:" + ",".join(sorted(str(bot.id) for bot in bots))
         self.secret_key, self.count_key = key + ":secret", key + ":processes"
 

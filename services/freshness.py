@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
@@ -62,7 +61,14 @@ BACKSTOP_SECONDS = 30.0
 MAX_KEPT = 20_000  # values per generation; past it the oldest half is forgotten
 PUBLISH_TIMEOUT = 2.0  # seconds a commit waits for Redis at most
 
-REDIS_FAULTS = (RedisError, OSError, TimeoutError)
+
+def redis_faults() -> tuple[type[BaseException], ...]:
+    """What a call to Redis may raise. Imported when a Freshness is given a client: without REDIS_URL the bot never
+    loads redis (4 MB of its memory at start, bench/startup.py)."""
+    from redis.exceptions import RedisError
+
+    return (RedisError, OSError, TimeoutError)
+
 
 KEY = "freshness"  # the session's info key of its Freshness
 _WRITTEN = "freshness.written"  # generations the session's open transaction wrote
@@ -90,6 +96,7 @@ class Freshness:
         monotonic: Callable[[], float] = time.monotonic,
     ):
         self.redis = redis
+        self.redis_faults = redis_faults() if redis is not None else ()
         self.keys = {name: prefix + name for name in GENERATIONS}
         self.backstop = backstop
         self.monotonic = monotonic
@@ -137,7 +144,7 @@ class Freshness:
             return
         try:
             values = await self.redis.mget(list(self.keys.values()))
-        except REDIS_FAULTS as err:  # Redis away: the backstop still bounds how stale a value may be
+        except self.redis_faults as err:  # Redis away: the backstop still bounds how stale a value may be
             log.warning("could not read the generations from Redis (%s)", type(err).__name__)
             return
         for name, found in zip(self.keys, values, strict=True):
@@ -165,7 +172,7 @@ class Freshness:
 
         try:
             await_only(incr())
-        except REDIS_FAULTS as err:  # the commit is done; other processes learn of it by the backstop
+        except self.redis_faults as err:  # the commit is done; other processes learn of it by the backstop
             log.warning("could not publish a generation bump to Redis (%s)", type(err).__name__)
 
     # ---- the session's events ----------------------------------------------------------------------------------

@@ -21,18 +21,20 @@ from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import count
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bot.channels import channel_of
 from bot.update_session import end_update_reads
 from services.models import Channel
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 WINDOW = 1.0  # seconds
 SWEEP_FROM = 1024  # chats remembered before idle ones are forgotten
@@ -128,7 +130,10 @@ class SharedWindow:
     """A token's windows in Redis under `name`: the token's own and one per chat, shared by every process."""
 
     def __init__(self, redis: Redis, name: str) -> None:
+        from redis.exceptions import RedisError  # here: without REDIS_URL the bot never loads redis
+
         self.name = name
+        self.faults = (RedisError, OSError)
         self._take = redis.register_script(_TAKE)
         self._end = redis.register_script(_END)
         self._ids = count()
@@ -147,7 +152,7 @@ class SharedWindow:
             return 0
         try:
             wait = float(await self._take([self._key(chat_id)], [place, limit, IN_FLIGHT_AT_MOST, WINDOW, ASK_EVERY]))
-        except (RedisError, OSError) as err:
+        except self.faults as err:
             if self._down_until is None:
                 log.warning(
                     "Redis does not answer (%s): the rate limits are this process's alone until it does",
@@ -163,7 +168,7 @@ class SharedWindow:
     async def end(self, chat_id: int | None, place: str, counted: bool) -> None:
         if self._down_until is not None:
             return  # the place, if taken, frees IN_FLIGHT_AT_MOST after it was
-        with suppress(RedisError, OSError):  # as above; take() says that Redis is down
+        with suppress(*self.faults):  # as above; take() says that Redis is down
             await self._end([self._key(chat_id)], [place, int(counted), WINDOW])
 
     def _key(self, chat_id: int | None) -> str:
