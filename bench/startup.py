@@ -13,6 +13,10 @@ time the process had used by then (user + system, from /proc: steadier than wall
 its RSS at that moment. Prints the median and the range of each, and the ratios: of the medians, and the median
 of each start's ratio to the bare start that follows it (the two share the load of that moment). Linux only
 (/proc). Not a test: figures, for the README.
+
+--instructions: each start runs under valgrind's callgrind, and what is printed is the instructions each bot ran until
+its first getUpdates (`callgrind_control --dump` then): the same count whatever the machine's speed at the minute,
+where the times above move with it. A start takes a few minutes under valgrind: `--runs 1` is enough.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bot_alone import Instructions
 from bench.demo_db import demo_sessions
 from devtools.sandbox import BotAPIEmulator
 
@@ -94,21 +99,31 @@ def cpu_and_rss(pid: int) -> tuple[float, float]:
     return cpu, rss
 
 
-async def one_start(emulator: Watching, token: str, command: list[str], env: dict[str, str], cwd: str) -> tuple:
+async def one_start(
+    emulator: Watching, token: str, command: list[str], env: dict[str, str], cwd: str, counted: Path | None = None
+) -> tuple:
+    """(seconds until the first getUpdates, CPU seconds, RSS MB) of a start; with `counted` (a folder), under
+    callgrind: the instructions until then."""
     polled = emulator.expect_poll(token)
     started = time.perf_counter()
+    if counted:
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={counted}/%p", *command]
     process = await asyncio.create_subprocess_exec(
         *command, env=env, cwd=cwd, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
     )
     try:
         done, _ = await asyncio.wait(
-            [polled, asyncio.ensure_future(process.wait())], timeout=60, return_when="FIRST_COMPLETED"
+            [polled, asyncio.ensure_future(process.wait())],
+            timeout=900 if counted else 60,
+            return_when="FIRST_COMPLETED",
         )
         if polled not in done:
             err = (
                 (await process.stderr.read()).decode(errors="replace")[-2000:] if process.returncode is not None else ""
             )
             raise SystemExit(f"{command}: no getUpdates (exit {process.returncode})\n{err}")
+        if counted:
+            return (await Instructions(process.pid, counted).stop(),)
         cpu, rss = cpu_and_rss(process.pid)
         return polled.result() - started, cpu, rss
     finally:
@@ -149,8 +164,16 @@ async def main(args) -> None:
         }
         for i in range(args.runs):
             for name, (token, command, env) in runs.items():
-                results[name].append(await one_start(emulator, token, command, env, work))
-                print(f"run {i + 1} {name}: " + "{:.2f} s, {:.2f} s CPU, {:.0f} MB".format(*results[name][-1]))
+                counted = Path(tempfile.mkdtemp(dir=work)) if args.instructions else None
+                results[name].append(await one_start(emulator, token, command, env, work, counted))
+                shown = "{:,} instructions" if counted else "{:.2f} s, {:.2f} s CPU, {:.0f} MB"
+                print(f"run {i + 1} {name}: " + shown.format(*results[name][-1]))
+
+    if args.instructions:
+        school, bare = (statistics.median(row[0] for row in rows) for rows in results.values())
+        print(f"\ninstructions until the first getUpdates (valgrind's callgrind), median of {args.runs} starts each:")
+        print(f"schoolbot run {school:,.0f}, bare aiogram bot {bare:,.0f}: {school / bare:.2f}×")
+        return
 
     print(f"\n{args.runs} starts each; load {os.getloadavg()[0]:.2f} (1 min) at the end")
     print(f"{'bot':18s} {'until first getUpdates':>26s} {'CPU by then':>24s} {'RSS then':>22s}")
@@ -170,4 +193,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url")
+    parser.add_argument("--instructions", action="store_true", help="count instructions under valgrind, not time")
     asyncio.run(main(parser.parse_args()))
