@@ -44,8 +44,9 @@ class UsernameUnknown(Exception):
         self.asked = asked
 
 
-async def ask_telegram(settings: Settings, token: SecretStr) -> tuple[str | None, str | None]:
-    """getMe with `token`: (the bot's username, None) or (None, why it failed, as one sentence)."""
+async def ask_telegram(settings: Settings, token: SecretStr, *, linger: bool = True) -> tuple[str | None, str | None]:
+    """getMe with `token`: (the bot's username, None) or (None, why it failed, as one sentence); `linger`: as
+    BotSession.close."""
     from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.runtime import create_bot
@@ -69,7 +70,7 @@ async def ask_telegram(settings: Settings, token: SecretStr) -> tuple[str | None
             where=where, error=err.message
         )
     finally:
-        await bot.session.close()
+        await bot.session.close(linger=linger)  # type: ignore[call-arg]  # create_bot's session is a BotSession
     return me.username, None
 
 
@@ -179,7 +180,8 @@ async def run_checks(settings: Settings) -> list[Finding]:
     return findings
 
 
-async def check_tokens(settings: Settings) -> list[Finding]:
+async def check_tokens(settings: Settings, *, linger: bool = True) -> list[Finding]:
+    """Each token asked of Telegram (getMe); `linger`: as BotSession.close (False where the bot then starts)."""
     _ = translator(settings.locale)
     if settings.school_bots:
         tokens = {
@@ -207,7 +209,7 @@ async def check_tokens(settings: Settings) -> list[Finding]:
             )
             continue
         assert token is not None
-        username, failure = await ask_telegram(settings, token)
+        username, failure = await ask_telegram(settings, token, linger=linger)
         if username is None:
             findings.append(Finding(Level.PROBLEM, f"{name}: {failure}"))
         else:

@@ -359,7 +359,7 @@ async def cmd_run(args, settings: Settings) -> None:
     gc.enable()
     # The token (each of SCHOOL_BOTS) asked of Telegram once: a refused one is said in a sentence, not a traceback;
     # the bot's @name is known from here on (BOT_USERNAME unset).
-    for finding in await check_tokens(settings) + await check_max(settings):
+    for finding in await check_tokens(settings, linger=False) + await check_max(settings):
         if finding.level is Level.PROBLEM:
             raise CliError(finding.text)
     # APScheduler's «Running job …» every 10 minutes is noise; bot/jobs.py logs what each run wrote.

@@ -7,6 +7,7 @@ weakly, so without bot/session.py a garbage collection between two calls makes t
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 
@@ -140,3 +141,23 @@ async def test_a_tapped_message_is_read_without_its_keyboard_and_entities(emulat
     assert (tapped.reply_markup, tapped.entities) == (None, None)
     assert tap.callback_query.data == "diary:1:2026-11-25"
     assert text.message.entities == as_sent_text.message.entities and text.message.entities[0].type == "bot_command"
+
+
+@pytest.mark.parametrize(("linger", "pause"), [(True, [0.25]), (False, [])])
+async def test_a_session_closes_with_aiogram_s_pause_or_at_once(emulator, monkeypatch, linger, pause):
+    """aiogram pauses 250 ms after closing for TLS connections to finish closing; the start's token check closes
+    its session without it (the event loop runs on), so the bot polls a quarter of a second sooner."""
+    bot = create_bot(Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url))
+    await bot.get_me()
+    asked = []
+    sleep = asyncio.sleep
+
+    async def noted(delay, *args, **kwargs):
+        asked.append(delay)
+        return await sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", noted)
+    await bot.session.close(linger=linger)
+    monkeypatch.undo()
+    assert asked == pause
+    assert bot.session._session.closed
