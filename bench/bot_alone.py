@@ -161,7 +161,11 @@ class Instructions:
 
     async def control(self, *options: str) -> None:
         process = await asyncio.create_subprocess_exec(
-            "callgrind_control", *options, str(self.pid), stdout=asyncio.subprocess.DEVNULL
+            "callgrind_control",
+            *options,
+            str(self.pid),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         assert await process.wait() == 0, f"callgrind_control {options} failed"
 
