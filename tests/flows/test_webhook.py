@@ -31,6 +31,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def webhook_settings(emulator, tmp_path) -> Settings:
+    """The bot behind a webhook on a free port of 127.0.0.1, with SECRET, on a database in `tmp_path`."""
+    port = free_port()
+    return Settings(
+        bot_token=TOKEN,
+        telegram_api_url=emulator.base_url,
+        webhook_url=f"http://127.0.0.1:{port}/webhook",
+        webhook_port=port,
+        webhook_secret=SECRET,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}",
+    )
+
+
 def start_update(user_id: int) -> dict:
     """What Telegram would post when the user sends /start."""
     person = {"id": user_id, "is_bot": False, "first_name": "Тест", "language_code": "ru"}
@@ -48,16 +61,8 @@ def start_update(user_id: int) -> dict:
 
 
 async def test_updates_come_through_the_webhook_only_with_the_secret(emulator, tmp_path):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/webhook"
-    settings = Settings(
-        bot_token=TOKEN,
-        telegram_api_url=emulator.base_url,
-        webhook_url=url,
-        webhook_port=port,
-        webhook_secret=SECRET,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}",
-    )
+    settings = webhook_settings(emulator, tmp_path)
+    url = settings.webhook_url
     bot_task = asyncio.create_task(run_webhook(settings, handle_signals=False))
     try:
         stranger = TelegramUser(emulator, 700_999_101, "ru")
@@ -90,16 +95,8 @@ async def test_updates_come_through_the_webhook_only_with_the_secret(emulator, t
 
 async def test_a_body_that_is_not_an_update_gets_400_and_one_line_in_the_log(emulator, tmp_path, caplog):
     """Not 500 with a traceback; the log says nothing of what was posted (it may be someone's message)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/webhook"
-    settings = Settings(
-        bot_token=TOKEN,
-        telegram_api_url=emulator.base_url,
-        webhook_url=url,
-        webhook_port=port,
-        webhook_secret=SECRET,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}",
-    )
+    settings = webhook_settings(emulator, tmp_path)
+    url = settings.webhook_url
     bot_task = asyncio.create_task(run_webhook(settings, handle_signals=False))
     secret = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     bodies = [
@@ -145,15 +142,7 @@ async def test_an_update_is_read_once_and_a_tap_without_its_message_s_keyboard(e
     """aiogram's webhook handler reads each update into its models twice; the bot's reads it once, and a tap's
     update without the tapped message's keyboard and entities (no handler reads them): the tap still edits the
     screen in place."""
-    port = free_port()
-    settings = Settings(
-        bot_token=TOKEN,
-        telegram_api_url=emulator.base_url,
-        webhook_url=f"http://127.0.0.1:{port}/webhook",
-        webhook_port=port,
-        webhook_secret=SECRET,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'school.db'}",
-    )
+    settings = webhook_settings(emulator, tmp_path)
     read: list[Update] = []
     validate = Update.model_validate.__func__
 
