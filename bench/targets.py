@@ -57,13 +57,13 @@ def cpu_rows(database: str) -> list[tuple[str, str, str, bool]]:
         (
             f"CPU per /diary, the bot's process, {database}",
             "≤ 4 ms",
-            f"{diary:.2f} ms (bare {bare_diary:.2f})",
+            f"{diary:.2f} ms (bare {bare_diary:.2f}: {diary / bare_diary:.1f}×)",
             diary <= 4,
         ),
         (
             f"CPU per diary tap, the bot's process, {database}",
             "≤ 4 ms",
-            f"{tap:.2f} ms (bare {bare_tap:.2f})",
+            f"{tap:.2f} ms (bare {bare_tap:.2f}: {tap / bare_tap:.1f}×)",
             tap <= 4,
         ),
     ]
@@ -102,9 +102,13 @@ def push_row(case: str, times: int, target_p95: float) -> tuple[str, str, str, b
 
 
 def fan_out_row() -> tuple[str, str, str, bool]:
+    """The bot's 30 a second are shared by the pushes and the replies (first): a teacher taps every 0.5 s throughout."""
     out = run("pushes.py", "--restart-at", "0")
-    per_second, _ = found(rf"messages a second, first to last send\s+{NUMBER} \(cap 30\), over {NUMBER} s", out)
-    return "a school day's pushes, messages a second", "≥ 0.95 of 30", f"{per_second:.1f}", per_second >= 0.95 * 30
+    pushes, _ = found(rf"messages a second, first to last send\s+{NUMBER} \(cap 30\), over {NUMBER} s", out)
+    (every,) = found(rf"a reply every {NUMBER} s meanwhile", out)
+    sent = pushes + 1 / every
+    figure = f"{sent:.1f}: {pushes:.1f} pushes and {1 / every:g} replies a second"
+    return "a school day's pushes and the replies meanwhile, a second", "≥ 0.95 of 30", figure, sent >= 0.95 * 30
 
 
 def start_rows() -> list[tuple[str, str, str, bool]]:
