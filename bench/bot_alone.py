@@ -17,7 +17,9 @@ its HTTP client and the database driver; not the PostgreSQL server) is read befo
 Both are measured `--repeats` times in the same child; printed: the median and the range (min–max) of the repeats,
 and /proc/loadavg before and after. Beside it, in the same run, a bare aiogram bot in its own child process, without
 a database: /diary answered with a fixed text (sendMessage), a tap on its «… ▶» answered by editing the message and
-answering the tap (editMessageText + answerCallbackQuery), as the diary does. Not a test: figures, for the README.
+answering the tap (editMessageText + answerCallbackQuery), as the diary does. Both children live through the run
+and their repeats alternate (school, bare, school…), so that the ratio is of the same minutes. Not a test: figures,
+for the README.
 
 --database postgresql generates the demo into a new database on the server at --postgres-url (dropped at the end),
 as bench/processes.py does; sqlite (the default), into a fresh file.
@@ -43,6 +45,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -198,12 +201,15 @@ async def taps(emulator: BotAPIEmulator, token: str, user_ids: list[int], rounds
     return (cpu_seconds(pid) - cpu) * 1000 / count, (time.process_time() - own) * 1000 / count
 
 
-async def measure(emulator, kind: str, user_ids: list[int], args, database_url: str) -> dict[str, list]:
+FIGURES = ("diary", "tap", "diary_emulator", "tap_emulator", "diary_instructions", "tap_instructions")
+
+
+async def measure(emulator, kind: str, user_ids: list[int], args, database_url: str, figures: dict[str, list]):
+    """The bot of `kind` in its child process: started and warmed up at the first step, then one repeat of its
+    /diary and taps at each next one, appended to `figures`. main() steps the school bot and the bare bot in turn,
+    so that the two are measured in the same minutes (the machine's speed moves by a factor of two within a few)."""
     token = SCHOOL_TOKEN if kind == "school" else BARE_TOKEN
     bare = kind == "bare"
-    figures: dict[str, list] = {
-        key: [] for key in ("diary", "tap", "diary_emulator", "tap_emulator", "diary_instructions", "tap_instructions")
-    }
     profile = args.profile if kind == "school" else None
     counted = Path(tempfile.mkdtemp()) if args.instructions else None
     wait = 600 if counted else 60  # the child's start under valgrind: minutes
@@ -221,6 +227,7 @@ async def measure(emulator, kind: str, user_ids: list[int], args, database_url: 
         await tap_next_day(emulator, token, user_ids[0])
         count = args.rounds * len(user_ids)
         for repeat in range(args.repeats):
+            yield  # the other bot's turn
             if instructions:
                 await instructions.start()
             bot, own = await diaries(emulator, token, user_ids, args.rounds, pid, bare)
@@ -244,7 +251,21 @@ async def measure(emulator, kind: str, user_ids: list[int], args, database_url: 
                 await asyncio.sleep(1)  # the stats written
             figures["tap"].append(bot)
             figures["tap_emulator"].append(own)
-    return figures
+
+
+async def measure_in_turn(emulator, user_ids: list[int], args, database_url: str) -> dict[str, dict[str, list]]:
+    """Both bots' figures, their repeats alternated: school, bare, school, bare…"""
+    results: dict[str, dict[str, list]] = {kind: {key: [] for key in FIGURES} for kind in ("school", "bare")}
+    steps = {kind: measure(emulator, kind, user_ids, args, database_url, results[kind]) for kind in results}
+    try:
+        for _ in range(args.repeats + 1):  # the start and warm-up, then each repeat
+            for step in steps.values():
+                with suppress(StopAsyncIteration):  # the last repeat done, the child stopped
+                    await anext(step)
+    finally:
+        for step in steps.values():
+            await step.aclose()
+    return results
 
 
 async def admin(server_url: str, sql: str) -> None:
@@ -276,7 +297,7 @@ async def main(args) -> None:
             for u in user_ids:
                 emulator.add_user(BARE_TOKEN, u, first_name="Родитель", language_code="ru")
             before = loadavg()
-            results = {kind: await measure(emulator, kind, user_ids, args, database_url) for kind in ("school", "bare")}
+            results = await measure_in_turn(emulator, user_ids, args, database_url)
             after = loadavg()
     finally:
         if name is not None:
