@@ -254,14 +254,18 @@ async def measure(emulator, kind: str, user_ids: list[int], args, database_url: 
 
 
 async def measure_in_turn(emulator, user_ids: list[int], args, database_url: str) -> dict[str, dict[str, list]]:
-    """Both bots' figures, their repeats alternated: school, bare, school, bare…"""
+    """Both bots' figures, their repeats alternated: school, bare, school, bare… With --instructions one bot after
+    the other instead: under valgrind the idle child's long polls would slow the measured one, whose count would take
+    in the empty polls of its own that a slower update lets through."""
     results: dict[str, dict[str, list]] = {kind: {key: [] for key in FIGURES} for kind in ("school", "bare")}
     steps = {kind: measure(emulator, kind, user_ids, args, database_url, results[kind]) for kind in results}
+    rounds = [[step] for step in steps.values()] if args.instructions else [list(steps.values())]
     try:
-        for _ in range(args.repeats + 1):  # the start and warm-up, then each repeat
-            for step in steps.values():
-                with suppress(StopAsyncIteration):  # the last repeat done, the child stopped
-                    await anext(step)
+        for together in rounds:
+            for _ in range(args.repeats + 1):  # the start and warm-up, then each repeat
+                for step in together:
+                    with suppress(StopAsyncIteration):  # the last repeat done, the child stopped
+                        await anext(step)
     finally:
         for step in steps.values():
             await step.aclose()
