@@ -344,7 +344,7 @@ class UpdatesOnly(SimpleRequestHandler):
             return web.Response(status=400, text="Bad Request")
         await self._slots.acquire()  # released when the update's handling ends (_feed)
         task = asyncio.create_task(self._feed(bot, update))
-        self._background_feed_update_tasks.add(task)  # aiogram's close() waits for them
+        self._background_feed_update_tasks.add(task)  # kept while it runs, as aiogram keeps its own
         task.add_done_callback(self._background_feed_update_tasks.discard)
         return web.json_response({}, dumps=bot.session.json_dumps)
 
