@@ -31,6 +31,7 @@ from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 
 from bot.channels import channel_of
 from bot.update_session import end_update_reads
+from services.freshness import redis_faults
 from services.models import Channel
 
 if TYPE_CHECKING:
@@ -130,10 +131,8 @@ class SharedWindow:
     """A token's windows in Redis under `name`: the token's own and one per chat, shared by every process."""
 
     def __init__(self, redis: Redis, name: str) -> None:
-        from redis.exceptions import RedisError  # here: without REDIS_URL the bot never loads redis
-
         self.name = name
-        self.faults = (RedisError, OSError)
+        self.faults = redis_faults()
         self._take = redis.register_script(_TAKE)
         self._end = redis.register_script(_END)
         self._ids = count()
