@@ -27,7 +27,9 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # four hand-overs a statement (the cursor, execute, fetchall, close), each a wake-up of that thread and then of the
 # event loop. These cursors make one: the whole statement runs in the thread, its rows and description come back.
 # The transaction's BEGIN goes with its first statement, and a transaction in which no statement ran ends without
-# a hand-over: a read of two statements costs three hand-overs (the two and the ROLLBACK), not four.
+# a hand-over: a read of two statements costs three hand-overs (the two and the ROLLBACK), not four. A ROLLBACK of
+# no transaction is not handed over either: SQLAlchemy's pool rolls back each connection it takes back, after the
+# session has ended the connection's transaction itself, and that second ROLLBACK was a hand-over of every update.
 
 
 def _run_statement(
@@ -146,7 +148,8 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
             super().commit()
 
     def rollback(self) -> None:
-        if _take_begin(self._connection) is None:
+        # sqlite3's own flag (read in this thread: no statement of the connection runs while it is being ended)
+        if _take_begin(self._connection) is None and self._connection._conn.in_transaction:
             super().rollback()
 
     # aiosqlite (0.22) stops its thread by a last item in its queue, and its close() always ends by queueing one and

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiosqlite
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -101,3 +102,28 @@ async def test_a_connection_ended_both_ways_at_once_is_closed_without_waiting_fo
         assert done == {closing}, "the graceful close waited for a thread that had stopped"
         assert adapted._connection._connection is None  # the sqlite3 connection is closed
         await conn.invalidate()
+
+
+async def test_a_read_costs_a_hand_over_a_statement_and_one_to_end_it(engine, monkeypatch):
+    """The ROLLBACK that SQLAlchemy's pool sends when it takes a connection back, after the session has rolled back
+    itself, is not handed to aiosqlite's thread: a read of one statement is two hand-overs (the statement with its
+    BEGIN, and the ROLLBACK), one that ran nothing none."""
+    handed: list[str] = []
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        handed.append(getattr(fn, "__name__", repr(fn)))
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with AsyncSession(engine) as session:
+        assert (await session.execute(select(things.c.id))).all() == []
+    assert handed == ["_run_statement", "rollback"]
+    handed.clear()
+    async with AsyncSession(engine) as session:
+        await session.connection()
+    assert handed == []
+    async with AsyncSession(engine) as session, write_transaction(session):  # a write still commits
+        await session.execute(insert(things).values(name="kept"))
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(things.c.name))).scalars().all() == ["kept"]
