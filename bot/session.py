@@ -16,7 +16,8 @@ A tap's update carries the whole message whose button was tapped: its text's ent
 screen: its buttons and its bold and italic words, each a pydantic model), read by no handler, which take the
 message's id and chat only (ui/screens.py `tapped`, `chat_of`). They are dropped before aiogram reads the update
 (`without_unread_parts`), here for polling and in bot/runtime.py for the webhook; MAX's updates (bot/max/updates.py)
-never carry them.
+never carry them. The same for the answer of `sendMessage`, the message as sent: its callers keep its id (a screen's
+messages, a push's, a report's «preparing…» line), never its keyboard or entities, which they have just sent.
 
 A call without files goes as JSON (the Bot API takes `application/json` for everything but uploads): aiogram's form
 is URL-encoded, which quotes a Cyrillic text byte by byte in Python, a tenth of a millisecond for a diary screen.
@@ -24,12 +25,13 @@ is URL-encoded, which quotes a Cyrillic text byte by byte in Python, a tenth of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.methods import EditMessageReplyMarkup, EditMessageText, GetUpdates
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText, GetUpdates, SendMessage
 from aiogram.methods.base import Response, TelegramMethod, TelegramType
 from aiohttp import FormData
 from aiohttp.payload import BytesPayload
@@ -53,24 +55,40 @@ def response_model(returning: Any) -> type[Response[Any]]:
 # The methods whose answer no caller reads (above): True when Telegram says ok.
 UNREAD_ANSWERS: frozenset[type[TelegramMethod[Any]]] = frozenset({EditMessageText, EditMessageReplyMarkup})
 
-# What no handler reads of a tapped message (above).
-UNREAD_IN_TAPPED = ("entities", "caption_entities", "reply_markup")
+# What nobody reads of a tapped message, or of a message the bot has just sent (above).
+UNREAD_IN_MESSAGE = ("entities", "caption_entities", "reply_markup")
+
+
+def _without_unread_in_message(message: Any) -> None:
+    if isinstance(message, dict):
+        for key in UNREAD_IN_MESSAGE:
+            message.pop(key, None)
 
 
 def without_unread_parts(update: Any) -> Any:
     """The update's JSON without what no handler reads of a tapped message; anything else as it is."""
     query = update.get("callback_query") if isinstance(update, dict) else None
-    tapped = query.get("message") if isinstance(query, dict) else None
-    if isinstance(tapped, dict):
-        for key in UNREAD_IN_TAPPED:
-            tapped.pop(key, None)
+    _without_unread_in_message(query.get("message") if isinstance(query, dict) else None)
     return update
+
+
+def _trim_updates(updates: Any) -> None:
+    if isinstance(updates, list):
+        for update in updates:
+            without_unread_parts(update)
+
+
+# The answers read into models once what nobody reads of them is dropped (above): the method -> the dropping.
+TRIMMED_ANSWERS: dict[type[TelegramMethod[Any]], Callable[[Any], None]] = {
+    GetUpdates: _trim_updates,
+    SendMessage: _without_unread_in_message,
+}
 
 
 class BotSession(AiohttpSession):
     """aiogram's aiohttp session, whose `check_response` finds `Response[T]` in pydantic's cache and does not read
-    what nobody reads (an edit's answer, a tapped message's keyboard and entities) into models, and whose calls
-    without files go as JSON."""
+    what nobody reads (an edit's answer, the keyboard and entities of a tapped or a sent message) into models, and
+    whose calls without files go as JSON."""
 
     async def close(self, *, linger: bool = True) -> None:
         """aiogram's close, which then waits 250 ms for TLS connections to finish closing (aiohttp's graceful
@@ -99,13 +117,12 @@ class BotSession(AiohttpSession):
     ) -> Response[TelegramType]:
         model = response_model(method.__returning__)  # aiogram's own Response[...] below is then the kept one
         kind = type(method)
-        if (kind in UNREAD_ANSWERS or kind is GetUpdates) and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
+        if (kind in UNREAD_ANSWERS or kind in TRIMMED_ANSWERS) and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
             answer = self._ok_answer(content)
             if answer is not None and kind in UNREAD_ANSWERS:
                 return model.model_construct(ok=True, result=True)
-            if answer is not None and isinstance(answer.get("result"), list):
-                for update in answer["result"]:
-                    without_unread_parts(update)
+            if answer is not None:
+                TRIMMED_ANSWERS[kind](answer.get("result"))
                 with suppress(ValidationError):  # aiogram's check below says what is wrong with it
                     return model.model_validate(answer, context={"bot": bot})
         return super().check_response(bot, method, status_code, content)

@@ -143,6 +143,34 @@ async def test_a_tapped_message_is_read_without_its_keyboard_and_entities(emulat
     assert text.message.entities == as_sent_text.message.entities and text.message.entities[0].type == "bot_command"
 
 
+async def test_a_sent_message_is_read_without_its_keyboard_and_entities(emulator):
+    """sendMessage's answer is the message as sent: the bot reads its id (and chat, text) only, not the keyboard and
+    the entities it has just sent (aiogram's own session reads them); the chat shows them all."""
+    user = TelegramUser(emulator, 700_999_305, "ru")
+    bot = create_bot(Settings(bot_token=TOKEN, telegram_api_url=emulator.base_url))
+    plain = Bot(TOKEN, session=AiohttpSession(api=bot.session.api))
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="ср, 25 нояб. ▶", callback_data="diary:1:2026-11-25")]]
+    )
+    text = "<b>Пн, 23 нояб.</b> <i>1. Математика</i>"
+    try:
+        sent = await bot.send_message(user.id, text, reply_markup=keyboard, parse_mode="HTML")
+        as_sent = await plain.send_message(user.id, text, reply_markup=keyboard, parse_mode="HTML")
+    finally:
+        await bot.session.close()
+        await plain.session.close()
+
+    assert [e.type for e in as_sent.entities] == ["bold", "italic"]
+    assert [[b.text for b in row] for row in as_sent.reply_markup.inline_keyboard] == [["ср, 25 нояб. ▶"]]
+    assert (sent.chat.id, sent.text) == (user.id, "Пн, 23 нояб. 1. Математика")
+    assert sent.message_id == as_sent.message_id - 1 and (sent.reply_markup, sent.entities) == (None, None)
+    [shown, _] = emulator.messages(TOKEN, user.id)[-2:]
+    assert shown["message_id"] == sent.message_id and shown["reply_markup"]["inline_keyboard"][0][0]["text"] == (
+        "ср, 25 нояб. ▶"
+    )
+    assert [e["type"] for e in shown["entities"]] == ["bold", "italic"]
+
+
 @pytest.mark.parametrize(("linger", "pause"), [(True, [0.25]), (False, [])])
 async def test_a_session_closes_with_aiogram_s_pause_or_at_once(emulator, monkeypatch, linger, pause):
     """aiogram pauses 250 ms after closing for TLS connections to finish closing; the start's token check closes
