@@ -62,6 +62,7 @@ from bench.demo_db import demo_sessions
 from devtools.sandbox import BotAPIEmulator
 
 TICKS = os.sysconf("SC_CLK_TCK")
+VALGRIND_SLOWDOWN = 50  # how many times slower a bot runs under callgrind, about
 
 
 def cpu_seconds(pid: int) -> float:
@@ -107,6 +108,7 @@ async def serve(args) -> None:
     from bot.dispatcher import create_dispatcher
     from services.db import create_engine, create_session_factory
     from services.files import FileStore
+    from services.freshness import BACKSTOP_SECONDS, Freshness
 
     class Api:  # what Polling needs of the emulator: its address
         def api_server(self):
@@ -116,7 +118,12 @@ async def serve(args) -> None:
 
     if args.serve == "school":
         engine = create_engine(args.database_url)
-        dp = create_dispatcher(create_session_factory(engine), clock, files=FileStore(Path(tempfile.mkdtemp())))
+        # Under valgrind the bot runs some fifty times slower, and what it keeps between updates would expire (the
+        # backstop, services/freshness.py) fifty times as often per update: the count would be of cold updates,
+        # which a real run hardly sees. Kept as long in updates as a real run keeps them.
+        freshness = Freshness(backstop=BACKSTOP_SECONDS * VALGRIND_SLOWDOWN) if args.counted else None
+        sessions = create_session_factory(engine, freshness)
+        dp = create_dispatcher(sessions, clock, files=FileStore(Path(tempfile.mkdtemp())))
         token, as_run = SCHOOL_TOKEN, True
     else:
         dp, token, as_run = bare_dispatcher(), BARE_TOKEN, False
@@ -146,6 +153,7 @@ class Child:
             self.argv += ["--profile", profile]
         if counted:  # valgrind runs the child in the same process (pid): /proc and callgrind_control find it
             self.argv[:0] = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={counted}/%p"]
+            self.argv.append("--counted")
 
     async def __aenter__(self) -> Child:
         self.process = await asyncio.create_subprocess_exec(*self.argv, stderr=asyncio.subprocess.DEVNULL)
@@ -363,6 +371,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--serve", choices=["school", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--counted", action="store_true", help=argparse.SUPPRESS)  # the child runs under valgrind
     return parser
 
 
