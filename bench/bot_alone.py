@@ -44,8 +44,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import suppress
+from contextlib import AsyncExitStack, suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -53,12 +52,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiogram import Dispatcher, F
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.bot_roundtrip import BARE_TOKEN, SCHOOL_TOKEN, Polling, clock, link_parents, round_trip, tap_next_day
-from bench.demo_db import demo_sessions
+from bench.demo_db import demo_sessions, scratch_database
 from devtools.sandbox import BotAPIEmulator
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -280,28 +276,16 @@ async def measure_in_turn(emulator, user_ids: list[int], args, database_url: str
     return results
 
 
-async def admin(server_url: str, sql: str) -> None:
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):5.2f} ({min(values):.2f}–{max(values):.2f})"
 
 
 async def main(args) -> None:
-    name = None
-    if args.database == "postgresql":
-        name = f"schoolbot_bench_{uuid.uuid4().hex[:8]}"
-        database_url = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
-        await admin(args.postgres_url, f'CREATE DATABASE "{name}"')
-    else:
-        database_url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
-    try:
+    async with AsyncExitStack() as stack:
+        if args.database == "postgresql":
+            database_url = await stack.enter_async_context(scratch_database(args.postgres_url))
+        else:
+            database_url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
         engine, sessions = await demo_sessions(database_url)
         async with BotAPIEmulator() as emulator:
             user_ids = await link_parents(sessions, emulator, args.parents)
@@ -311,9 +295,6 @@ async def main(args) -> None:
             before = loadavg()
             results = await measure_in_turn(emulator, user_ids, args, database_url)
             after = loadavg()
-    finally:
-        if name is not None:
-            await admin(args.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     count = args.rounds * len(user_ids)
     if args.instructions:

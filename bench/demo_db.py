@@ -1,12 +1,18 @@
-"""The benchmarks' database: the demo school (seed 1, 24 Nov 2026) in a fresh SQLite file or at a URL."""
+"""The benchmarks' database: the demo school (seed 1, 24 Nov 2026) in a fresh SQLite file or at a URL, and a
+PostgreSQL database of their own to put it in."""
 
 from __future__ import annotations
 
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from services.db import create_engine, create_session_factory
 from services.demo import generate_demo
@@ -30,3 +36,24 @@ async def demo_sessions(
         f"{summary.totals['marks']} marks in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})"
     )
     return engine, sessions
+
+
+@asynccontextmanager
+async def scratch_database(server_url: str) -> AsyncIterator[str]:
+    """A new database on the PostgreSQL server of `server_url` (a database there to connect to), dropped at the end,
+    whatever happened: its URL."""
+    name = f"schoolbot_bench_{uuid.uuid4().hex[:8]}"
+    await _admin(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(server_url: str, sql: str) -> None:
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()

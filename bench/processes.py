@@ -36,12 +36,9 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from redis.asyncio import Redis
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.bot_roundtrip import SCHOOL_TOKEN, link_parents, round_trip, tap_next_day
-from bench.demo_db import demo_sessions
+from bench.demo_db import demo_sessions, scratch_database
 from devtools.processes import Balancer, BotProcesses, free_ports
 from devtools.sandbox import BotAPIEmulator
 from services.demo import TIMEZONE
@@ -56,15 +53,6 @@ def cpu_seconds(pids: list[int]) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / TICKS
-
-
-async def admin(server_url: str, sql: str) -> None:
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
 
 
 async def at_once(emulator: BotAPIEmulator, user_ids: list[int], rounds: int, pids: list[int]) -> dict:
@@ -96,37 +84,34 @@ async def at_once(emulator: BotAPIEmulator, user_ids: list[int], rounds: int, pi
 
 
 async def main(args) -> None:
-    name = f"schoolbot_bench_{uuid.uuid4().hex[:8]}"
-    database_url = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
-    await admin(args.postgres_url, f'CREATE DATABASE "{name}"')
     results = {}
     try:
-        engine, sessions = await demo_sessions(database_url, today=datetime.now(ZoneInfo(TIMEZONE)).date())
-        async with BotAPIEmulator() as emulator:
-            user_ids = await link_parents(sessions, emulator, args.parents)
-            await engine.dispose()
-            print(f"linked {len(user_ids)} parents; all at once, {args.rounds} rounds")
-            env = {
-                **os.environ,
-                "BOT_TOKEN": SCHOOL_TOKEN,
-                "TELEGRAM_API_URL": emulator.base_url,
-                "DATABASE_URL": database_url,
-                "REDIS_URL": args.redis_url,
-                "WEBHOOK_SECRET": uuid.uuid4().hex,
-                "MESSAGES_PER_SECOND": str(args.messages_per_second),
-            }
-            for count in args.processes:
-                ports = free_ports(count)
-                folder = Path(tempfile.mkdtemp())
-                async with (
-                    Balancer(ports) as balancer,
-                    BotProcesses(ports, {**env, "WEBHOOK_URL": balancer.url}, folder) as bots,
-                ):
-                    await bots.serving()
-                    results[count] = await at_once(emulator, user_ids, args.rounds, [p.pid for p in bots.processes])
-                print(f"{count} processes: {results[count]['per_second']:.1f} replies/s")
+        async with scratch_database(args.postgres_url) as database_url:
+            engine, sessions = await demo_sessions(database_url, today=datetime.now(ZoneInfo(TIMEZONE)).date())
+            async with BotAPIEmulator() as emulator:
+                user_ids = await link_parents(sessions, emulator, args.parents)
+                await engine.dispose()
+                print(f"linked {len(user_ids)} parents; all at once, {args.rounds} rounds")
+                env = {
+                    **os.environ,
+                    "BOT_TOKEN": SCHOOL_TOKEN,
+                    "TELEGRAM_API_URL": emulator.base_url,
+                    "DATABASE_URL": database_url,
+                    "REDIS_URL": args.redis_url,
+                    "WEBHOOK_SECRET": uuid.uuid4().hex,
+                    "MESSAGES_PER_SECOND": str(args.messages_per_second),
+                }
+                for count in args.processes:
+                    ports = free_ports(count)
+                    folder = Path(tempfile.mkdtemp())
+                    async with (
+                        Balancer(ports) as balancer,
+                        BotProcesses(ports, {**env, "WEBHOOK_URL": balancer.url}, folder) as bots,
+                    ):
+                        await bots.serving()
+                        results[count] = await at_once(emulator, user_ids, args.rounds, [p.pid for p in bots.processes])
+                    print(f"{count} processes: {results[count]['per_second']:.1f} replies/s")
     finally:
-        await admin(args.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         async with Redis.from_url(args.redis_url) as redis:
             keys = [key async for key in redis.scan_iter(f"fsm:{SCHOOL_TOKEN.split(':')[0]}:*")]
             if keys:

@@ -21,14 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bot_alone import admin
+from bench.demo_db import scratch_database
 
 HERE = Path(__file__).resolve().parent
 NUMBER = r"([\d.]+)"
@@ -74,13 +71,12 @@ def rate_row(rate: int, postgres_url: str | None, target_p95: float | None) -> t
     if postgres_url is None:
         out = run("bot_roundtrip.py", "--rate", str(rate))
     else:
-        name = f"schoolbot_targets_{uuid.uuid4().hex[:8]}"
-        asyncio.run(admin(postgres_url, f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-            out = run("bot_roundtrip.py", "--rate", str(rate), "--database-url", url)
-        finally:
-            asyncio.run(admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+        async def in_scratch_database() -> str:
+            async with scratch_database(postgres_url) as url:
+                return run("bot_roundtrip.py", "--rate", str(rate), "--database-url", url)
+
+        out = asyncio.run(in_scratch_database())
     answered, p50, p95, p99 = found(rf"^school bot /diary\s+{NUMBER}%\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}", out)
     where = "PostgreSQL" if postgres_url else "SQLite"
     figure = f"{answered:.0f}% answered, p50 / p95 / p99 {p50:.1f} / {p95:.1f} / {p99:.1f} ms"
