@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
@@ -11,6 +12,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection, AsyncAdapt_asyncpg_cursor
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -179,6 +181,47 @@ def _first_stop(connection: Any) -> bool:
     return True
 
 
+# PostgreSQL: SQLAlchemy's asyncpg adapter sends BEGIN (a round trip) before a session's first statement and ROLLBACK
+# (another) when the session ends, and its pre-ping wraps `;` in a BEGIN and a ROLLBACK of its own: a read of one
+# statement was six round trips. At READ COMMITTED, the isolation this project keeps, each statement sees what was
+# committed when it began, in a transaction or not; so a SELECT that locks nothing runs outside one, and the
+# transaction begins before the first statement that writes or locks rows (SELECT … FOR UPDATE included). A session
+# that only read ends without a round trip: a read of one statement is two, the ping and the statement.
+
+_LOCKING = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+def reads_only(operation: str) -> bool:
+    """A SELECT that locks no rows. (A SELECT of a function that changes something, pg_advisory_xact_lock or
+    nextval, would need a transaction too: the project runs none.)"""
+    return operation.lstrip()[:6].upper() == "SELECT" and _LOCKING.search(operation) is None
+
+
+class ReadsOutsideTransactionCursor(AsyncAdapt_asyncpg_cursor):
+    __slots__ = ()
+
+    async def _prepare_and_execute(self, operation: Any, parameters: Any) -> None:
+        connection = self._adapt_connection
+        if connection._transaction is not None or not reads_only(operation):
+            return await super()._prepare_and_execute(operation, parameters)
+        isolation_level = connection.isolation_level
+        connection.isolation_level = "autocommit"  # what the adapter reads to begin no transaction
+        try:
+            await super()._prepare_and_execute(operation, parameters)
+        finally:
+            connection.isolation_level = isolation_level
+
+
+class ReadsOutsideTransactionConnection(AsyncAdapt_asyncpg_connection):
+    """SQLAlchemy's asyncpg connection whose reads begin no transaction, and whose ping is one round trip (above)."""
+
+    __slots__ = ()  # SQLAlchemy's connection's layout (its class is swapped at connect)
+    _cursor_cls = ReadsOutsideTransactionCursor
+
+    async def _async_ping(self) -> None:
+        await self._connection.fetchrow(";")
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -187,7 +230,14 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     """An engine with the settings each database needs for many concurrent users."""
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
-        return create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def on_postgresql_connect(dbapi_connection, _record) -> None:
+            if type(dbapi_connection) is AsyncAdapt_asyncpg_connection:
+                dbapi_connection.__class__ = ReadsOutsideTransactionConnection
+
+        return engine
 
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
 
