@@ -188,6 +188,9 @@ def _first_stop(connection: Any) -> bool:
 # transaction begins before the first statement that writes or locks rows (SELECT … FOR UPDATE included). A session
 # that only read ends without a round trip: a read of one statement is two, the ping and the statement.
 
+# The server's default (None: READ COMMITTED unless the server is set otherwise) or READ COMMITTED asked for; at
+# REPEATABLE READ or SERIALIZABLE a transaction's reads share one snapshot, so they stay in it.
+_EACH_STATEMENT_ITS_SNAPSHOT = (None, "read_committed")
 _LOCKING = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b", re.IGNORECASE)
 
 
@@ -202,9 +205,13 @@ class ReadsOutsideTransactionCursor(AsyncAdapt_asyncpg_cursor):
 
     async def _prepare_and_execute(self, operation: Any, parameters: Any) -> None:
         connection = self._adapt_connection
-        if connection._transaction is not None or not reads_only(operation):
-            return await super()._prepare_and_execute(operation, parameters)
         isolation_level = connection.isolation_level
+        if (
+            connection._transaction is not None
+            or isolation_level not in _EACH_STATEMENT_ITS_SNAPSHOT
+            or not reads_only(operation)
+        ):
+            return await super()._prepare_and_execute(operation, parameters)
         connection.isolation_level = "autocommit"  # what the adapter reads to begin no transaction
         try:
             await super()._prepare_and_execute(operation, parameters)

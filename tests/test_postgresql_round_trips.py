@@ -85,6 +85,20 @@ async def test_a_write_begins_before_its_first_lock_or_change_and_commits_once(e
         assert (await conn.execute(select(things.c.name))).scalar_one() == "changed"
 
 
+async def test_reads_at_repeatable_read_stay_in_their_transaction(engine, sent):
+    """There a transaction's reads share one snapshot: they begin it, and a change committed meanwhile is not seen."""
+    async with AsyncSession(engine) as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        assert (await session.execute(select(things.c.name))).scalar_one() == "first"
+        assert [s for s in sent if s != "prepare"] == ["ping", "BEGIN", "statement"]
+        async with engine.begin() as other:
+            await other.execute(update(things).values(name="meanwhile"))
+        assert (await session.execute(select(things.c.name))).scalar_one() == "first"
+    async with AsyncSession(engine) as session:  # the next session's connection at READ COMMITTED again
+        assert (await session.execute(select(things.c.name))).scalar_one() == "meanwhile"
+        assert await _state(engine, session) == "idle"
+
+
 async def test_a_failed_write_leaves_nothing_behind(engine, sent):
     async def failing() -> None:
         async with AsyncSession(engine) as session, write_transaction(session):
