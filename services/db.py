@@ -7,6 +7,7 @@ import sqlite3
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -194,6 +195,7 @@ _EACH_STATEMENT_ITS_SNAPSHOT = (None, "read_committed")
 _LOCKING = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1024)  # the same texts again and again (SQLAlchemy caches them); the search: 28 µs for 2 kB
 def reads_only(operation: str) -> bool:
     """A SELECT that locks no rows. (A SELECT of a function that changes something, pg_advisory_xact_lock or
     nextval, would need a transaction too: the project runs none.)"""
